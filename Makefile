@@ -1,0 +1,164 @@
+# virt-wire: one entry point. Output goes to $(BUILD) (default build/), never into the tree.
+#
+#   make            build the library, virtc and the fakes
+#   make demo       install missing packages, build, run the main job
+#   make check      install missing packages, build, unit + integration tests, then again under ASan+UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Sources are picked up by folder, so a new module is a new .c file in the right folder:
+#   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
+#   proto/ common/ client/   -> libvirtwire (static and shared); client/virtc*.c -> virtc
+#   fake-qemu/*.c        -> fake-qemu         fake-libvirtd/*.c -> fake-libvirtd
+#   tests/unit/test_*.c  -> one test program each, linked with the library
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SAN      ?=
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+VERSION  := 0.1.0
+SOVER    := 0
+
+GEN      := $(BUILD)/gen
+OBJ      := $(BUILD)/obj
+BIN      := $(BUILD)/bin
+LIBDIR   := $(BUILD)/lib
+TESTBIN  := $(BUILD)/tests
+
+TIRPC_CFLAGS := $(shell pkg-config --cflags libtirpc 2>/dev/null || echo -I/usr/include/tirpc)
+TIRPC_LIBS   := $(shell pkg-config --libs libtirpc 2>/dev/null || echo -ltirpc)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+
+WARN     := -Wall -Wextra -Werror -Wno-error=deprecated-declarations
+CFLAGS   ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS   += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+CPPFLAGS += -D_GNU_SOURCE -Iproto -Icommon -Iclient -I$(GEN) $(TIRPC_CFLAGS)
+ALL_CFLAGS := -std=c11 -fPIC -pthread $(WARN) $(CFLAGS)
+LIBS     := $(TIRPC_LIBS) $(JANSSON_LIBS) -pthread -lm
+
+# ---- sources -------------------------------------------------------------------------------
+XDEFS     := $(wildcard proto/*.x)
+XHDRS     := $(patsubst proto/%.x,$(GEN)/%.h,$(XDEFS))
+XSRCS     := $(patsubst proto/%.x,$(GEN)/%_xdr.c,$(XDEFS))
+LIB_SRCS  := $(wildcard proto/*.c common/*.c) $(filter-out client/virtc%.c,$(wildcard client/*.c))
+VIRTC_SRCS:= $(wildcard client/virtc*.c)
+FQ_SRCS   := $(wildcard fake-qemu/*.c)
+FL_SRCS   := $(wildcard fake-libvirtd/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_HELP := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+
+LIB_OBJS  := $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS)) $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(XSRCS))
+STATICLIB := $(LIBDIR)/libvirtwire.a
+SHAREDLIB := $(LIBDIR)/libvirtwire.so.$(VERSION)
+PROGRAMS  := $(BIN)/virtc $(if $(FQ_SRCS),$(BIN)/fake-qemu) $(if $(FL_SRCS),$(BIN)/fake-libvirtd)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
+
+.PHONY: all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
+        fuzz-campaign fuzz-corpus bench conformance help
+.SECONDARY:
+
+all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS) $(LIBDIR)/pkgconfig/virtwire.pc
+
+help:
+	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---- generated XDR code ----------------------------------------------------------------------
+# rpcgen names the header it includes after its input, so it runs inside $(GEN) on a copy.
+$(GEN)/%.x: proto/%.x
+	@mkdir -p $(GEN)
+	cp $< $@
+$(GEN)/%.h: $(GEN)/%.x
+	cd $(GEN) && rm -f $*.h && rpcgen -h -o $*.h $*.x
+$(GEN)/%_xdr.c: $(GEN)/%.x $(GEN)/%.h
+	cd $(GEN) && rm -f $*_xdr.c && rpcgen -c -o $*_xdr.c $*.x
+
+# rpcgen's output declares unused locals; it is not ours to fix, so only it gets these flags.
+$(OBJ)/gen/%.o: $(GEN)/%.c $(XHDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-unused-variable -Wno-unused-parameter -MMD -MP -c $< -o $@
+
+# ---- our objects -------------------------------------------------------------------------------
+$(OBJ)/%.o: %.c $(XHDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+$(STATICLIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(SHAREDLIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libvirtwire.so.$(SOVER) $(LDFLAGS) -o $@ $^ $(LIBS)
+	ln -sf libvirtwire.so.$(VERSION) $(LIBDIR)/libvirtwire.so.$(SOVER)
+	ln -sf libvirtwire.so.$(VERSION) $(LIBDIR)/libvirtwire.so
+
+$(LIBDIR)/pkgconfig/virtwire.pc: client/virtwire.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(BIN)/virtc: $(patsubst %.c,$(OBJ)/%.o,$(VIRTC_SRCS)) $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/fake-qemu: $(patsubst %.c,$(OBJ)/%.o,$(FQ_SRCS)) $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/fake-libvirtd: $(patsubst %.c,$(OBJ)/%.o,$(FL_SRCS)) $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(TESTBIN)/%: $(OBJ)/tests/unit/%.o $(patsubst %.c,$(OBJ)/%.o,$(UNIT_HELP)) $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# ---- tests ---------------------------------------------------------------------------------------
+deps:
+	@bash ci/install-deps
+
+unit: $(UNIT_BINS)
+	@bash ci/run-unit $(UNIT_BINS)
+
+integration: all
+	VW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/integration conformance/qmp $(PYTEST_ARGS)
+
+# check = deps, plain build + all tests, then the same again under ASan+UBSan.
+check: deps
+	$(MAKE) all unit integration
+	$(MAKE) BUILD=build/asan SAN=1 all unit integration
+	@echo "make check: all stages passed"
+
+demo: deps all
+	@bash ci/demo
+
+# ---- install -------------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/virtwire
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(STATICLIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHAREDLIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvirtwire.so.$(SOVER)
+	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvirtwire.so
+	install -m 644 $(wildcard proto/*.h client/*.h) $(XHDRS) $(DESTDIR)$(PREFIX)/include/virtwire/
+	install -m 644 $(LIBDIR)/pkgconfig/virtwire.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/virtwire $(DESTDIR)$(PREFIX)/lib/pkgconfig/virtwire.pc
+	rm -f $(DESTDIR)$(PREFIX)/lib/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+
+# ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
+fuzz fuzz-smoke fuzz-campaign fuzz-corpus:
+	@if [ -f fuzz/Makefile ]; then $(MAKE) -f fuzz/Makefile $@; else echo "$@: no fuzz targets yet (see fuzz/README.md)"; exit 2; fi
+bench:
+	@if [ -f bench/Makefile ]; then $(MAKE) -f bench/Makefile $@; else echo "bench: no benchmarks yet"; exit 2; fi
+conformance:
+	@if [ -f conformance/Makefile ]; then $(MAKE) -f conformance/Makefile $@; else echo "conformance: no matrix yet"; exit 2; fi
+
+clean:
+	rm -rf $(BUILD) build/asan
