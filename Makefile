@@ -125,8 +125,9 @@ deps:
 unit: $(UNIT_BINS)
 	@bash ci/run-unit $(UNIT_BINS)
 
+PYTEST_DIRS := $(wildcard tests/integration conformance/qmp)
 integration: all
-	VW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/integration conformance/qmp $(PYTEST_ARGS)
+	VW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_DIRS) $(PYTEST_ARGS)
 
 # check = deps, plain build + all tests, then the same again under ASan+UBSan.
 check: deps
@@ -155,8 +156,12 @@ uninstall:
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
 fuzz fuzz-smoke fuzz-campaign fuzz-corpus:
 	@if [ -f fuzz/Makefile ]; then $(MAKE) -f fuzz/Makefile $@; else echo "$@: no fuzz targets yet (see fuzz/README.md)"; exit 2; fi
-bench:
-	@if [ -f bench/Makefile ]; then $(MAKE) -f bench/Makefile $@; else echo "bench: no benchmarks yet"; exit 2; fi
+bench: all $(BIN)/rpc_bench
+	VW_BUILD=$(BUILD) bash bench/run
+
+$(BIN)/rpc_bench: $(OBJ)/bench/rpc_bench.o $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 conformance:
 	@if [ -f conformance/Makefile ]; then $(MAKE) -f conformance/Makefile $@; else echo "conformance: no matrix yet"; exit 2; fi
 
