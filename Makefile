@@ -9,6 +9,7 @@
 #   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
 #   proto/ common/ client/   -> libvirtwire (static and shared); client/virtc*.c -> virtc
 #   fake-qemu/*.c        -> fake-qemu         fake-libvirtd/*.c -> fake-libvirtd
+#   trace/*.c            -> vwtrace (show, diff, pcap export of trace files)
 #   tests/unit/test_*.c  -> one test program each, linked with the library
 
 BUILD    ?= build
@@ -48,13 +49,15 @@ LIB_SRCS  := $(wildcard proto/*.c common/*.c) $(filter-out client/virtc%.c,$(wil
 VIRTC_SRCS:= $(wildcard client/virtc*.c)
 FQ_SRCS   := $(wildcard fake-qemu/*.c)
 FL_SRCS   := $(wildcard fake-libvirtd/*.c)
+TR_SRCS   := $(wildcard trace/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HELP := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 
 LIB_OBJS  := $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS)) $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(XSRCS))
 STATICLIB := $(LIBDIR)/libvirtwire.a
 SHAREDLIB := $(LIBDIR)/libvirtwire.so.$(VERSION)
-PROGRAMS  := $(BIN)/virtc $(if $(FQ_SRCS),$(BIN)/fake-qemu) $(if $(FL_SRCS),$(BIN)/fake-libvirtd)
+PROGRAMS  := $(BIN)/virtc $(if $(FQ_SRCS),$(BIN)/fake-qemu) $(if $(FL_SRCS),$(BIN)/fake-libvirtd) \
+             $(if $(TR_SRCS),$(BIN)/vwtrace)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 
 .PHONY: all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
@@ -111,6 +114,10 @@ $(BIN)/fake-qemu: $(patsubst %.c,$(OBJ)/%.o,$(FQ_SRCS)) $(STATICLIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BIN)/fake-libvirtd: $(patsubst %.c,$(OBJ)/%.o,$(FL_SRCS)) $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/vwtrace: $(patsubst %.c,$(OBJ)/%.o,$(TR_SRCS)) $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
