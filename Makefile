@@ -143,7 +143,7 @@ check: deps
 	@echo "make check: all stages passed"
 
 demo: deps all
-	@bash ci/demo
+	@VW_BUILD=$(abspath $(BUILD)) bash ci/demo
 
 # ---- install -------------------------------------------------------------------------------------
 install: all
