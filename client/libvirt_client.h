@@ -247,6 +247,12 @@ int vw_domain_is_active(vw_conn *conn, const vw_client_domain *dom, int *active,
                         vw_client_error *err);
 int vw_domain_is_persistent(vw_conn *conn, const vw_client_domain *dom, int *persistent,
                             vw_client_error *err);
+/* The domain's messages (taint notes, deprecation warnings; virDomainGetMessages): *messages is a
+ * malloc'd array of *count malloc'd strings (NULL when there are none); free with
+ * vw_string_list_free. flags: VIR_DOMAIN_MESSAGE_* (0 = all). */
+int vw_domain_get_messages(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
+                           char ***messages, size_t *count, vw_client_error *err);
+void vw_string_list_free(char **strings, size_t count);
 
 /* Persistent define; flags 0 uses DOMAIN_DEFINE_XML, else DOMAIN_DEFINE_XML_FLAGS. */
 int vw_domain_define_xml(vw_conn *conn, const char *xml, unsigned int flags, vw_client_domain *dom,

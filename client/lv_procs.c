@@ -548,6 +548,34 @@ int vw_domain_get_autostart(vw_conn *conn, const vw_client_domain *dom, int *aut
     return call_domain_int(conn, VW_REMOTE_PROC_DOMAIN_GET_AUTOSTART, dom, autostart, err);
 }
 
+int vw_domain_get_messages(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
+                           char ***messages, size_t *count, vw_client_error *err)
+{
+    CHECK_ARGS(dom && messages && count, "no domain or result pointer given");
+    vw_domain_get_messages_args args;
+    dom_to_wire(&args.dom, dom);
+    args.flags = flags;
+    vw_domain_get_messages_ret ret;
+    memset(&ret, 0, sizeof(ret));
+    if (vw_call(conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_MESSAGES,
+                (xdrproc_t)xdr_vw_domain_get_messages_args, &args,
+                (xdrproc_t)xdr_vw_domain_get_messages_ret, &ret, err) < 0)
+        return -1;
+    /* Hand the decoded array over as it is: xdr_string allocated each element with malloc. */
+    *messages = ret.msgs.msgs_len ? ret.msgs.msgs_val : NULL;
+    *count = ret.msgs.msgs_len;
+    if (!ret.msgs.msgs_len)
+        free(ret.msgs.msgs_val);
+    return 0;
+}
+
+void vw_string_list_free(char **strings, size_t count)
+{
+    for (size_t i = 0; strings && i < count; i++)
+        free(strings[i]);
+    free(strings);
+}
+
 int vw_domain_is_active(vw_conn *conn, const vw_client_domain *dom, int *active,
                         vw_client_error *err)
 {

@@ -734,6 +734,17 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
     }
     if (print_security(c, &dom, &err) < 0)
         rc = report(&err);
+    /* virsh prints the messages last, the label only on the first line; daemons that do not know
+     * the call (libvirt < 7.1) just get no such lines. */
+    char **messages = NULL;
+    size_t nmessages = 0;
+    if (vw_domain_get_messages(c->conn, &dom, 0, &messages, &nmessages, &err) == 0) {
+        for (size_t i = 0; i < nmessages; i++)
+            printf("%-15s %s\n", i == 0 ? "Messages:" : "", messages[i]);
+        vw_string_list_free(messages, nmessages);
+    } else {
+        vw_client_error_clear(&err);
+    }
     vw_client_domain_clear(&dom);
     return rc;
 }
