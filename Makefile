@@ -132,9 +132,13 @@ deps:
 unit: $(UNIT_BINS)
 	@bash ci/run-unit $(UNIT_BINS)
 
+# One pytest run per suite: each folder has its own conftest.py, and tests import helpers from it.
 PYTEST_DIRS := $(wildcard tests/integration conformance/qmp)
 integration: all
-	VW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_DIRS) $(PYTEST_ARGS)
+	@status=0; for d in $(PYTEST_DIRS); do \
+	  echo "== pytest $$d"; \
+	  VW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider $$d $(PYTEST_ARGS) || status=1; \
+	done; exit $$status
 
 # check = deps, plain build + all tests, then the same again under ASan+UBSan.
 check: deps

@@ -1,0 +1,21 @@
+/* vwtrace.h: what the parts of the vwtrace program share: the subcommand entry points (each
+ * takes the arguments after the subcommand name, argv[0] being the subcommand) and the exit
+ * codes. vwtrace.c holds main, show, pcap, diff and import-replies; record.c the recording
+ * proxy. */
+#ifndef VWTRACE_H
+#define VWTRACE_H
+
+#include "trace.h"
+
+#ifndef VW_VERSION
+#define VW_VERSION "0.1.0"
+#endif
+
+#define VWTRACE_EXIT_OK    0
+#define VWTRACE_EXIT_DIFF  1     /* diff: the traces differ */
+#define VWTRACE_EXIT_ERROR 2     /* usage, file or I/O errors */
+
+/* vwtrace record-libvirt / record-qmp: a transparent recording proxy. */
+int vwtrace_record_main(int argc, char **argv, vw_trace_protocol protocol);
+
+#endif
