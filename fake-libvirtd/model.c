@@ -1,0 +1,888 @@
+/* model.c: the fake hypervisor's objects and transitions (see model.h). */
+#include "model.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "default_state.h"
+
+/* dst = a + b, cut to size (no format-truncation games: plain copies). */
+static void join(char *dst, size_t size, const char *a, const char *b)
+{
+    size_t n = 0;
+    for (const char *p = a; *p && n + 1 < size; p++)
+        dst[n++] = *p;
+    for (const char *p = b; p && *p && n + 1 < size; p++)
+        dst[n++] = *p;
+    dst[n] = '\0';
+}
+
+void fl_error_set(fl_error *err, int code, int domain, const char *prefix, const char *fmt, ...)
+{
+    char detail[1024];
+    char head[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    err->code = code;
+    err->domain = domain;
+    if (prefix && !*prefix) {
+        /* RPC-level errors: the message is the detail, str1 is "%s" */
+        join(err->str1, sizeof(err->str1), "%s", NULL);
+        join(err->str2, sizeof(err->str2), detail, NULL);
+        join(err->message, sizeof(err->message), detail, NULL);
+    } else if (prefix) {
+        join(head, sizeof(head), prefix, ": ");
+        join(err->str1, sizeof(err->str1), head, "%s");
+        join(err->str2, sizeof(err->str2), detail, NULL);
+        join(err->message, sizeof(err->message), head, detail);
+    } else {
+        join(err->str1, sizeof(err->str1), detail, NULL);
+        err->str2[0] = '\0';
+        join(err->message, sizeof(err->message), detail, NULL);
+    }
+}
+
+/* ---- uuids -------------------------------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int fl_uuid_parse(const char *s, unsigned char uuid[16])
+{
+    int n = 0;
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    for (; *s && n < 32; s++) {
+        if (*s == '-')
+            continue;
+        int v = hexval(*s);
+        if (v < 0)
+            return -1;
+        if (n % 2 == 0)
+            uuid[n / 2] = (unsigned char)(v << 4);
+        else
+            uuid[n / 2] |= (unsigned char)v;
+        n++;
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    return (n == 32 && *s == '\0') ? 0 : -1;
+}
+
+void fl_uuid_format(const unsigned char u[16], char out[37])
+{
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+             u[13], u[14], u[15]);
+}
+
+void fl_uuid_generate(unsigned char uuid[16])
+{
+    size_t got = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, uuid, 16);
+        if (n > 0)
+            got = (size_t)n;
+        close(fd);
+    }
+    if (got < 16) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        unsigned long long x = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)ts.tv_sec << 20) ^
+                               (unsigned long long)getpid();
+        for (size_t i = got; i < 16; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            uuid[i] = (unsigned char)(x >> 56);
+        }
+    }
+    uuid[6] = (unsigned char)((uuid[6] & 0x0F) | 0x40); /* version 4 */
+    uuid[8] = (unsigned char)((uuid[8] & 0x3F) | 0x80); /* RFC 4122 variant */
+}
+
+/* ---- construction ------------------------------------------------------------------------- */
+
+static void domain_free(fl_domain *d)
+{
+    if (!d)
+        return;
+    domain_def_free(d->def);
+    domain_def_free(d->next_def);
+    free(d);
+}
+
+fl_model *fl_model_new_empty(void)
+{
+    fl_model *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    snprintf(m->node.model, sizeof(m->node.model), "i686");
+    m->node.memory_kib = 3145728;
+    m->node.cpus = 16;
+    m->node.mhz = 1400;
+    m->node.nodes = 2;
+    m->node.sockets = 2;
+    m->node.cores = 2;
+    m->node.threads = 2;
+    m->capabilities = strdup(fl_default_capabilities);
+    m->sysinfo = strdup(fl_default_sysinfo);
+    m->hv_type = strdup("TEST");
+    m->hv_version = 2;
+    m->lib_version = 9000000;
+    m->sec_model = strdup("testSecurity");
+    m->sec_doi = strdup("");
+    m->sec_label = strdup("libvirt-test");
+    m->next_id = 1;
+    m->free_memory = 3145728ULL; /* the test driver answers this number of bytes */
+    if (!m->capabilities || !m->sysinfo || !m->hv_type || !m->sec_model || !m->sec_doi ||
+        !m->sec_label) {
+        fl_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+fl_model *fl_model_new_default(void)
+{
+    fl_model *m = fl_model_new_empty();
+    fl_error err;
+    if (!m)
+        return NULL;
+    if (!fl_model_add_domain(m, fl_default_domain_xml, true, FL_STATE_RUNNING, &err) ||
+        fl_model_add_network(m, "default", "dd8fe884-6c02-601e-7551-cca97df1c5df", true, true,
+                             false, "virbr0", fl_default_network_xml, &err) < 0 ||
+        fl_model_add_pool(m, "default-pool", "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", true, true,
+                          false, 107374182400ULL, 0, 107374182400ULL, fl_default_pool_xml,
+                          &err) < 0) {
+        fl_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void fl_model_free(fl_model *m)
+{
+    if (!m)
+        return;
+    while (m->domains) {
+        fl_domain *next = m->domains->next;
+        domain_free(m->domains);
+        m->domains = next;
+    }
+    while (m->networks) {
+        fl_network *next = m->networks->next;
+        free(m->networks->name);
+        free(m->networks->bridge);
+        free(m->networks->xml);
+        free(m->networks);
+        m->networks = next;
+    }
+    while (m->pools) {
+        fl_pool *next = m->pools->next;
+        free(m->pools->name);
+        free(m->pools->xml);
+        free(m->pools);
+        m->pools = next;
+    }
+    free(m->hostname);
+    free(m->capabilities);
+    free(m->sysinfo);
+    free(m->hv_type);
+    free(m->sec_model);
+    free(m->sec_doi);
+    free(m->sec_label);
+    free(m);
+}
+
+static void emit(fl_model *m, const fl_domain *d, int event, int detail)
+{
+    if (m->event_hook)
+        m->event_hook(m, d, event, detail, m->event_opaque);
+}
+
+static void def_error(fl_error *err, const domain_xml_error *e)
+{
+    fl_error_set(err, e->code, e->domain, e->prefix, "%s", e->detail);
+}
+
+static fl_domain *find_uuid(fl_model *m, const unsigned char uuid[16])
+{
+    for (fl_domain *d = m->domains; d; d = d->next) {
+        if (memcmp(d->def->uuid, uuid, 16) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static fl_domain *find_name(fl_model *m, const char *name)
+{
+    for (fl_domain *d = m->domains; d; d = d->next) {
+        if (strcmp(d->def->name, name) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static void unlink_domain(fl_model *m, fl_domain *dom)
+{
+    for (fl_domain **pp = &m->domains; *pp; pp = &(*pp)->next) {
+        if (*pp == dom) {
+            *pp = dom->next;
+            return;
+        }
+    }
+}
+
+/* Parses xml into a def with a uuid, reporting libvirt's errors. */
+static domain_def *parse_def(const char *xml, fl_error *err)
+{
+    domain_xml_error e;
+    domain_def *def = domain_def_parse(xml, &e);
+    if (!def) {
+        def_error(err, &e);
+        return NULL;
+    }
+    if (!def->has_uuid) {
+        fl_uuid_generate(def->uuid);
+        def->has_uuid = true;
+    }
+    domain_def_assign_ifnames(def);
+    return def;
+}
+
+/* libvirt's virDomainObjListAddLocked checks: the same uuid under another name, or the same
+ * name with another uuid. With check_live, an active domain of that uuid is refused too.
+ * Returns the existing domain to update (or NULL for a new one) and sets *failed on error. */
+static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool check_live,
+                                   fl_error *err, int *failed)
+{
+    char uuid[37];
+    *failed = 0;
+    fl_domain *same = find_uuid(m, def->uuid);
+    if (same) {
+        if (strcmp(same->def->name, def->name) != 0) {
+            fl_uuid_format(same->def->uuid, uuid);
+            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
+                         "domain '%s' is already defined with uuid %s", same->def->name, uuid);
+            *failed = 1;
+            return NULL;
+        }
+        if (check_live && fl_domain_is_active(same)) {
+            fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                         "Requested operation is not valid", "domain '%s' is already active",
+                         same->def->name);
+            *failed = 1;
+            return NULL;
+        }
+        return same;
+    }
+    fl_domain *named = find_name(m, def->name);
+    if (named) {
+        fl_uuid_format(named->def->uuid, uuid);
+        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
+                     "domain '%s' already exists with uuid %s", named->def->name, uuid);
+        *failed = 1;
+    }
+    return NULL;
+}
+
+/* Inserts a new domain keeping the list in definition order. */
+static fl_domain *insert_domain(fl_model *m, domain_def *def)
+{
+    fl_domain *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->def = def;
+    d->id = -1;
+    d->state = FL_STATE_SHUTOFF;
+    d->reason = 0;
+    fl_domain **tail = &m->domains;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = d;
+    return d;
+}
+
+fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, int state,
+                               fl_error *err)
+{
+    domain_def *def = parse_def(xml, err);
+    if (!def)
+        return NULL;
+    int failed;
+    if (check_duplicates(m, def, false, err, &failed) || failed) {
+        if (!failed)
+            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
+                         "domain '%s' is given twice", def->name);
+        domain_def_free(def);
+        return NULL;
+    }
+    fl_domain *d = insert_domain(m, def);
+    if (!d) {
+        domain_def_free(def);
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        return NULL;
+    }
+    d->persistent = persistent || state == FL_STATE_SHUTOFF;
+    d->loaded = true;
+    if (state != FL_STATE_SHUTOFF) {
+        d->id = m->next_id++;
+        d->state = state;
+        d->reason = state == FL_STATE_PAUSED ? 1 /* PAUSED_USER */ : 0 /* RUNNING_UNKNOWN, as the test driver's initial state */;
+    }
+    return d;
+}
+
+int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool active,
+                         bool persistent, bool autostart, const char *bridge, const char *xml,
+                         fl_error *err)
+{
+    fl_network *n = calloc(1, sizeof(*n));
+    if (!n)
+        goto oom;
+    if (!uuid || fl_uuid_parse(uuid, n->uuid) < 0) {
+        if (uuid) {
+            free(n);
+            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NETWORK, "invalid argument",
+                         "network '%s' has a malformed uuid '%s'", name, uuid);
+            return -1;
+        }
+        fl_uuid_generate(n->uuid);
+    }
+    n->name = strdup(name);
+    n->bridge = strdup(bridge ? bridge : "");
+    n->active = active;
+    n->persistent = persistent;
+    n->autostart = autostart;
+    if (xml) {
+        n->xml = strdup(xml);
+    } else {
+        char u[37];
+        xml_buf b = {0};
+        fl_uuid_format(n->uuid, u);
+        xml_buf_append(&b, "<network>\n  <name>");
+        xml_buf_escape(&b, name);
+        xml_buf_appendf(&b, "</name>\n  <uuid>%s</uuid>\n", u);
+        if (bridge && *bridge) {
+            xml_buf_append(&b, "  <bridge name='");
+            xml_buf_escape(&b, bridge);
+            xml_buf_append(&b, "' stp='on' delay='0'/>\n");
+        }
+        xml_buf_append(&b, "</network>\n");
+        n->xml = xml_buf_finish(&b);
+    }
+    if (!n->name || !n->bridge || !n->xml) {
+        free(n->name);
+        free(n->bridge);
+        free(n->xml);
+        free(n);
+        goto oom;
+    }
+    fl_network **tail = &m->networks;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = n;
+    return 0;
+oom:
+    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "out of memory");
+    return -1;
+}
+
+int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool active,
+                      bool persistent, bool autostart, unsigned long long capacity,
+                      unsigned long long allocation, unsigned long long available,
+                      const char *xml, fl_error *err)
+{
+    fl_pool *p = calloc(1, sizeof(*p));
+    if (!p)
+        goto oom;
+    if (!uuid || fl_uuid_parse(uuid, p->uuid) < 0) {
+        if (uuid) {
+            free(p);
+            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_STORAGE, "invalid argument",
+                         "pool '%s' has a malformed uuid '%s'", name, uuid);
+            return -1;
+        }
+        fl_uuid_generate(p->uuid);
+    }
+    p->name = strdup(name);
+    p->state = active ? 2 : 0;
+    p->persistent = persistent;
+    p->autostart = autostart;
+    p->capacity = capacity;
+    p->allocation = allocation;
+    p->available = available;
+    if (xml) {
+        p->xml = strdup(xml);
+    } else {
+        char u[37];
+        xml_buf b = {0};
+        fl_uuid_format(p->uuid, u);
+        xml_buf_append(&b, "<pool type='dir'>\n  <name>");
+        xml_buf_escape(&b, name);
+        xml_buf_appendf(&b,
+                        "</name>\n  <uuid>%s</uuid>\n"
+                        "  <capacity unit='bytes'>%llu</capacity>\n"
+                        "  <allocation unit='bytes'>%llu</allocation>\n"
+                        "  <available unit='bytes'>%llu</available>\n"
+                        "  <source>\n  </source>\n  <target>\n    <path>/",
+                        u, capacity, allocation, available);
+        xml_buf_escape(&b, name);
+        xml_buf_append(&b, "</path>\n  </target>\n</pool>\n");
+        p->xml = xml_buf_finish(&b);
+    }
+    if (!p->name || !p->xml) {
+        free(p->name);
+        free(p->xml);
+        free(p);
+        goto oom;
+    }
+    fl_pool **tail = &m->pools;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = p;
+    return 0;
+oom:
+    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_STORAGE, "internal error", "out of memory");
+    return -1;
+}
+
+/* ---- lookups -------------------------------------------------------------------------------- */
+
+fl_domain *fl_domain_lookup_name(fl_model *m, const char *name, fl_error *err)
+{
+    fl_domain *d = find_name(m, name);
+    if (!d)
+        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
+    return d;
+}
+
+fl_domain *fl_domain_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err)
+{
+    fl_domain *d = find_uuid(m, uuid);
+    if (!d)
+        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
+    return d;
+}
+
+fl_domain *fl_domain_lookup_id(fl_model *m, int id, fl_error *err)
+{
+    for (fl_domain *d = m->domains; d; d = d->next) {
+        if (d->id == id && id >= 0)
+            return d;
+    }
+    fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
+    return NULL;
+}
+
+fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned char uuid[16],
+                                 fl_error *err)
+{
+    fl_domain *d = find_uuid(m, uuid);
+    if (!d) {
+        char u[37];
+        fl_uuid_format(uuid, u);
+        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, "Domain not found",
+                     "no domain with matching uuid '%s' (%s)", u, name ? name : "");
+    }
+    return d;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+bool fl_domain_is_active(const fl_domain *dom)
+{
+    return dom->id >= 0;
+}
+
+unsigned long long fl_domain_cpu_time(const fl_domain *dom)
+{
+    (void)dom;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (unsigned long long)tv.tv_sec * 1000000000ULL + (unsigned long long)tv.tv_usec * 1000ULL;
+}
+
+char *fl_domain_xml(const fl_domain *dom, unsigned flags)
+{
+    bool inactive = (flags & 2) != 0;
+    if (inactive && dom->next_def)
+        return domain_def_format(dom->next_def, -1, true, false);
+    return domain_def_format(dom->def, fl_domain_is_active(dom) ? dom->id : -1, inactive,
+                             inactive && dom->loaded);
+}
+
+static void set_running(fl_model *m, fl_domain *d, int reason)
+{
+    d->id = m->next_id++;
+    d->state = FL_STATE_RUNNING;
+    d->reason = reason;
+}
+
+/* Stops a domain; a transient one disappears (the caller must not use it afterwards when
+ * the return value is 1). */
+static int set_stopped(fl_model *m, fl_domain *d, int reason, int detail)
+{
+    d->id = -1;
+    d->state = FL_STATE_SHUTOFF;
+    d->reason = reason;
+    if (d->next_def && d->persistent) {
+        /* the persistent config defined while the domain ran takes effect now */
+        domain_def_free(d->def);
+        d->def = d->next_def;
+        d->next_def = NULL;
+        d->loaded = false;
+    }
+    emit(m, d, FL_EVENT_STOPPED, detail);
+    if (!d->persistent) {
+        unlink_domain(m, d);
+        domain_free(d);
+        return 1;
+    }
+    return 0;
+}
+
+fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err)
+{
+    domain_def *def = parse_def(xml, err);
+    if (!def)
+        return NULL;
+    int failed;
+    fl_domain *d = check_duplicates(m, def, false, err, &failed);
+    if (failed) {
+        domain_def_free(def);
+        return NULL;
+    }
+    if (d) {
+        if (fl_domain_is_active(d)) {
+            /* a running domain keeps its live definition until it stops */
+            domain_def_free(d->next_def);
+            d->next_def = def;
+        } else {
+            domain_def_free(d->def);
+            d->def = def;
+            d->loaded = false;
+        }
+        d->persistent = true;
+        emit(m, d, FL_EVENT_DEFINED, FL_DETAIL_DEFINED_UPDATED);
+        return d;
+    }
+    d = insert_domain(m, def);
+    if (!d) {
+        domain_def_free(def);
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        return NULL;
+    }
+    d->persistent = true;
+    emit(m, d, FL_EVENT_DEFINED, FL_DETAIL_DEFINED_ADDED);
+    return d;
+}
+
+fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl_error *err)
+{
+    domain_def *def = parse_def(xml, err);
+    if (!def)
+        return NULL;
+    int failed;
+    fl_domain *d = check_duplicates(m, def, true, err, &failed);
+    if (failed) {
+        domain_def_free(def);
+        return NULL;
+    }
+    if (d) {
+        /* an inactive persistent domain of the same name and uuid runs with the new def; its
+         * config comes back when it stops */
+        domain_def_free(d->next_def);
+        d->next_def = d->def;
+        d->def = def;
+    } else {
+        d = insert_domain(m, def);
+        if (!d) {
+            domain_def_free(def);
+            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                         "out of memory");
+            return NULL;
+        }
+        d->persistent = false;
+    }
+    set_running(m, d, 1 /* RUNNING_BOOTED */);
+    emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_BOOTED);
+    if (flags & 1 /* VIR_DOMAIN_START_PAUSED */) {
+        d->state = FL_STATE_PAUSED;
+        d->reason = 1;
+        emit(m, d, FL_EVENT_SUSPENDED, FL_DETAIL_SUSPENDED_PAUSED);
+    }
+    return d;
+}
+
+int fl_domain_undefine(fl_model *m, fl_domain *d, fl_error *err)
+{
+    (void)err; /* the test driver undefines transient (running) domains without complaint */
+    emit(m, d, FL_EVENT_UNDEFINED, FL_DETAIL_UNDEFINED_REMOVED);
+    if (fl_domain_is_active(d)) {
+        d->persistent = false;
+        domain_def_free(d->next_def); /* a transient domain has no config */
+        d->next_def = NULL;
+    } else {
+        unlink_domain(m, d);
+        domain_free(d);
+    }
+    return 0;
+}
+
+int fl_domain_start(fl_model *m, fl_domain *d, fl_error *err)
+{
+    if (fl_domain_is_active(d)) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                     "Domain '%s' is already running", d->def->name);
+        return -1;
+    }
+    set_running(m, d, 1 /* RUNNING_BOOTED */);
+    emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_BOOTED);
+    return 0;
+}
+
+int fl_domain_destroy(fl_model *m, fl_domain *d, fl_error *err)
+{
+    if (!fl_domain_is_active(d)) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid", "domain is not running");
+        return -1;
+    }
+    set_stopped(m, d, 2 /* SHUTOFF_DESTROYED */, FL_DETAIL_STOPPED_DESTROYED);
+    return 0;
+}
+
+int fl_domain_shutdown(fl_model *m, fl_domain *d, fl_error *err)
+{
+    /* the test driver shuts down running and paused domains alike */
+    if (!fl_domain_is_active(d) || d->state == FL_STATE_SHUTOFF) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                     "domain '%s' not running", d->def->name);
+        return -1;
+    }
+    set_stopped(m, d, 1 /* SHUTOFF_SHUTDOWN */, FL_DETAIL_STOPPED_SHUTDOWN);
+    return 0;
+}
+
+int fl_domain_reboot(fl_model *m, fl_domain *d, fl_error *err)
+{
+    (void)m;
+    if (!fl_domain_is_active(d)) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid", "domain is not running");
+        return -1;
+    }
+    /* The test driver's reboot with on_reboot=restart leaves the domain running and emits no
+     * lifecycle event; with on_reboot=destroy the domain stops. */
+    if (strcmp(d->def->on_reboot, "destroy") == 0)
+        set_stopped(m, d, 1 /* SHUTOFF_SHUTDOWN */, FL_DETAIL_STOPPED_SHUTDOWN);
+    else {
+        d->state = FL_STATE_RUNNING;
+        d->reason = 1;
+    }
+    return 0;
+}
+
+int fl_domain_suspend(fl_model *m, fl_domain *d, fl_error *err)
+{
+    if (d->state != FL_STATE_RUNNING) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                     "domain '%s' not running", d->def->name);
+        return -1;
+    }
+    d->state = FL_STATE_PAUSED;
+    d->reason = 1; /* PAUSED_USER */
+    emit(m, d, FL_EVENT_SUSPENDED, FL_DETAIL_SUSPENDED_PAUSED);
+    return 0;
+}
+
+int fl_domain_resume(fl_model *m, fl_domain *d, fl_error *err)
+{
+    if (d->state != FL_STATE_PAUSED) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                     "domain '%s' not paused", d->def->name);
+        return -1;
+    }
+    d->state = FL_STATE_RUNNING;
+    d->reason = 5; /* RUNNING_UNPAUSED */
+    emit(m, d, FL_EVENT_RESUMED, FL_DETAIL_RESUMED_UNPAUSED);
+    return 0;
+}
+
+int fl_domain_set_autostart(fl_model *m, fl_domain *d, bool autostart, fl_error *err)
+{
+    (void)m;
+    if (!d->persistent) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
+                     "Requested operation is not valid", "cannot set autostart for transient domain");
+        return -1;
+    }
+    d->autostart = autostart;
+    return 0;
+}
+
+/* ---- listing ------------------------------------------------------------------------------ */
+
+static bool domain_matches(const fl_domain *d, unsigned f)
+{
+    bool active = fl_domain_is_active(d);
+    if ((f & (FL_LIST_ACTIVE | FL_LIST_INACTIVE)) &&
+        !((f & FL_LIST_ACTIVE && active) || (f & FL_LIST_INACTIVE && !active)))
+        return false;
+    if ((f & (FL_LIST_PERSISTENT | FL_LIST_TRANSIENT)) &&
+        !((f & FL_LIST_PERSISTENT && d->persistent) || (f & FL_LIST_TRANSIENT && !d->persistent)))
+        return false;
+    if (f & (FL_LIST_RUNNING | FL_LIST_PAUSED | FL_LIST_SHUTOFF | FL_LIST_OTHER)) {
+        bool running = d->state == FL_STATE_RUNNING;
+        bool paused = d->state == FL_STATE_PAUSED;
+        bool shutoff = d->state == FL_STATE_SHUTOFF;
+        bool other = !running && !paused && !shutoff;
+        if (!((f & FL_LIST_RUNNING && running) || (f & FL_LIST_PAUSED && paused) ||
+              (f & FL_LIST_SHUTOFF && shutoff) || (f & FL_LIST_OTHER && other)))
+            return false;
+    }
+    /* no managed save images, snapshots or checkpoints exist in the model */
+    if ((f & (FL_LIST_MANAGEDSAVE | FL_LIST_NO_MANAGEDSAVE)) && !(f & FL_LIST_NO_MANAGEDSAVE))
+        return false;
+    if ((f & (FL_LIST_AUTOSTART | FL_LIST_NO_AUTOSTART)) &&
+        !((f & FL_LIST_AUTOSTART && d->autostart) || (f & FL_LIST_NO_AUTOSTART && !d->autostart)))
+        return false;
+    if ((f & (FL_LIST_HAS_SNAPSHOT | FL_LIST_NO_SNAPSHOT)) && !(f & FL_LIST_NO_SNAPSHOT))
+        return false;
+    if ((f & (FL_LIST_HAS_CHECKPOINT | FL_LIST_NO_CHECKPOINT)) && !(f & FL_LIST_NO_CHECKPOINT))
+        return false;
+    return true;
+}
+
+fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count)
+{
+    size_t n = 0;
+    for (fl_domain *d = m->domains; d; d = d->next)
+        n++;
+    *count = 0;
+    if (n == 0)
+        return NULL;
+    fl_domain **out = calloc(n, sizeof(*out));
+    if (!out)
+        return NULL;
+    for (fl_domain *d = m->domains; d; d = d->next) {
+        if (domain_matches(d, flags))
+            out[(*count)++] = d;
+    }
+    return out;
+}
+
+/* Shared by networks and pools: INACTIVE 1, ACTIVE 2, PERSISTENT 4, TRANSIENT 8,
+ * AUTOSTART 16, NO_AUTOSTART 32. */
+static bool object_matches(unsigned f, bool active, bool persistent, bool autostart)
+{
+    if ((f & 3) && !((f & 2 && active) || (f & 1 && !active)))
+        return false;
+    if ((f & 12) && !((f & 4 && persistent) || (f & 8 && !persistent)))
+        return false;
+    if ((f & 48) && !((f & 16 && autostart) || (f & 32 && !autostart)))
+        return false;
+    return true;
+}
+
+fl_network *fl_network_lookup_name(fl_model *m, const char *name, fl_error *err)
+{
+    for (fl_network *n = m->networks; n; n = n->next) {
+        if (strcmp(n->name, name) == 0)
+            return n;
+    }
+    fl_error_set(err, FL_ERR_NO_NETWORK, FL_FROM_TEST, "Network not found",
+                 "no network with matching name '%s'", name);
+    return NULL;
+}
+
+fl_network *fl_network_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err)
+{
+    for (fl_network *n = m->networks; n; n = n->next) {
+        if (memcmp(n->uuid, uuid, 16) == 0)
+            return n;
+    }
+    char u[37];
+    fl_uuid_format(uuid, u);
+    fl_error_set(err, FL_ERR_NO_NETWORK, FL_FROM_TEST, "Network not found",
+                 "no network with matching uuid '%s'", u);
+    return NULL;
+}
+
+fl_network **fl_network_list(fl_model *m, unsigned flags, size_t *count)
+{
+    size_t n = 0;
+    for (fl_network *x = m->networks; x; x = x->next)
+        n++;
+    *count = 0;
+    if (n == 0)
+        return NULL;
+    fl_network **out = calloc(n, sizeof(*out));
+    if (!out)
+        return NULL;
+    for (fl_network *x = m->networks; x; x = x->next) {
+        if (object_matches(flags, x->active, x->persistent, x->autostart))
+            out[(*count)++] = x;
+    }
+    return out;
+}
+
+fl_pool *fl_pool_lookup_name(fl_model *m, const char *name, fl_error *err)
+{
+    for (fl_pool *p = m->pools; p; p = p->next) {
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    fl_error_set(err, FL_ERR_NO_STORAGE_POOL, FL_FROM_TEST, "Storage pool not found",
+                 "no storage pool with matching name '%s'", name);
+    return NULL;
+}
+
+fl_pool *fl_pool_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err)
+{
+    for (fl_pool *p = m->pools; p; p = p->next) {
+        if (memcmp(p->uuid, uuid, 16) == 0)
+            return p;
+    }
+    char u[37];
+    fl_uuid_format(uuid, u);
+    fl_error_set(err, FL_ERR_NO_STORAGE_POOL, FL_FROM_TEST, "Storage pool not found",
+                 "no storage pool with matching uuid '%s'", u);
+    return NULL;
+}
+
+fl_pool **fl_pool_list(fl_model *m, unsigned flags, size_t *count)
+{
+    size_t n = 0;
+    for (fl_pool *x = m->pools; x; x = x->next)
+        n++;
+    *count = 0;
+    if (n == 0)
+        return NULL;
+    fl_pool **out = calloc(n, sizeof(*out));
+    if (!out)
+        return NULL;
+    for (fl_pool *x = m->pools; x; x = x->next) {
+        if (object_matches(flags, x->state == 2, x->persistent, x->autostart))
+            out[(*count)++] = x;
+    }
+    return out;
+}

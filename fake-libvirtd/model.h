@@ -1,0 +1,244 @@
+/* model.h: the fake hypervisor — domains, networks, storage pools and the node — with the
+ * state transitions, error codes and messages of libvirt's test driver (src/test/test_driver.c,
+ * libvirt 9.0.0), and the lifecycle events each transition emits.
+ *
+ * The model knows nothing about sockets or XDR. Operations that fail fill an fl_error with the
+ * virErrorNumber, virErrorDomain and message libvirtd would send. Events go to one hook the
+ * server installs (model->event_hook).
+ */
+#ifndef FL_MODEL_H
+#define FL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "domain_xml.h"
+
+/* virErrorNumber values we use (libvirt/virterror.h). */
+enum {
+    FL_ERR_INTERNAL_ERROR = 1,
+    FL_ERR_NO_SUPPORT = 3,
+    FL_ERR_NO_CONNECT = 5,
+    FL_ERR_INVALID_ARG = 8,
+    FL_ERR_OPERATION_FAILED = 9,
+    FL_ERR_NO_NAME = 21,
+    FL_ERR_XML_ERROR = 27,
+    FL_ERR_OPERATION_DENIED = 29,
+    FL_ERR_XML_DETAIL = 35,
+    FL_ERR_RPC = 39,
+    FL_ERR_NO_DOMAIN = 42,
+    FL_ERR_NO_NETWORK = 43,
+    FL_ERR_NO_STORAGE_POOL = 49,
+    FL_ERR_OPERATION_INVALID = 55,
+};
+
+/* virErrorDomain values we use. */
+enum {
+    FL_FROM_NONE = 0,
+    FL_FROM_RPC = 7,
+    FL_FROM_QEMU = 10,
+    FL_FROM_TEST = 12,
+    FL_FROM_REMOTE = 13,
+    FL_FROM_STORAGE = 18,
+    FL_FROM_NETWORK = 19,
+    FL_FROM_DOMAIN = 20,
+};
+
+/* virDomainState */
+enum {
+    FL_STATE_NOSTATE = 0,
+    FL_STATE_RUNNING = 1,
+    FL_STATE_BLOCKED = 2,
+    FL_STATE_PAUSED = 3,
+    FL_STATE_SHUTDOWN = 4,
+    FL_STATE_SHUTOFF = 5,
+    FL_STATE_CRASHED = 6,
+    FL_STATE_PMSUSPENDED = 7,
+};
+
+/* virDomainEventType and the details we emit. */
+enum {
+    FL_EVENT_DEFINED = 0,
+    FL_EVENT_UNDEFINED = 1,
+    FL_EVENT_STARTED = 2,
+    FL_EVENT_SUSPENDED = 3,
+    FL_EVENT_RESUMED = 4,
+    FL_EVENT_STOPPED = 5,
+    FL_EVENT_SHUTDOWN = 6,
+};
+enum {
+    FL_DETAIL_DEFINED_ADDED = 0,
+    FL_DETAIL_DEFINED_UPDATED = 1,
+    FL_DETAIL_UNDEFINED_REMOVED = 0,
+    FL_DETAIL_STARTED_BOOTED = 0,
+    FL_DETAIL_SUSPENDED_PAUSED = 0,
+    FL_DETAIL_RESUMED_UNPAUSED = 0,
+    FL_DETAIL_STOPPED_SHUTDOWN = 0,
+    FL_DETAIL_STOPPED_DESTROYED = 1,
+};
+
+/* virConnectListAllDomainsFlags */
+enum {
+    FL_LIST_ACTIVE = 1 << 0,
+    FL_LIST_INACTIVE = 1 << 1,
+    FL_LIST_PERSISTENT = 1 << 2,
+    FL_LIST_TRANSIENT = 1 << 3,
+    FL_LIST_RUNNING = 1 << 4,
+    FL_LIST_PAUSED = 1 << 5,
+    FL_LIST_SHUTOFF = 1 << 6,
+    FL_LIST_OTHER = 1 << 7,
+    FL_LIST_MANAGEDSAVE = 1 << 8,
+    FL_LIST_NO_MANAGEDSAVE = 1 << 9,
+    FL_LIST_AUTOSTART = 1 << 10,
+    FL_LIST_NO_AUTOSTART = 1 << 11,
+    FL_LIST_HAS_SNAPSHOT = 1 << 12,
+    FL_LIST_NO_SNAPSHOT = 1 << 13,
+    FL_LIST_HAS_CHECKPOINT = 1 << 14,
+    FL_LIST_NO_CHECKPOINT = 1 << 15,
+};
+
+typedef struct {
+    int code;          /* virErrorNumber */
+    int domain;        /* virErrorDomain */
+    char message[1024];/* the full message, as virsh prints it */
+    char str1[128];    /* the format's prefix with "%s", as libvirt fills str1 */
+    char str2[1024];   /* the detail, as libvirt fills str2 ("" = none) */
+} fl_error;
+
+/* Fills err. prefix is the code's standard text ("internal error", "operation failed", ...)
+ * or NULL when the message is the detail alone (str1 = message, no str2), or "" for the
+ * RPC layer's errors (message = detail, str1 = "%s", str2 = detail). */
+void fl_error_set(fl_error *err, int code, int domain, const char *prefix, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+typedef struct fl_domain {
+    domain_def *def;     /* the live definition (the only one while inactive) */
+    domain_def *next_def;/* persistent config waiting for the next stop (define while running,
+                          * or the config a create-XML of a defined domain replaced) */
+    int id;              /* -1 when inactive */
+    int state, reason;   /* virDomainState and its reason */
+    bool persistent;
+    bool autostart;
+    unsigned long long max_speed; /* migrate max speed, MiB/s */
+    bool loaded;         /* from the start-up state: its inactive config has no generated
+                          * interface names (libvirt keeps the config as loaded) */
+    struct fl_domain *next;
+} fl_domain;
+
+typedef struct fl_network {
+    char *name;
+    unsigned char uuid[16];
+    bool active, persistent, autostart;
+    char *bridge;
+    char *xml;
+    struct fl_network *next;
+} fl_network;
+
+typedef struct fl_pool {
+    char *name;
+    unsigned char uuid[16];
+    int state;           /* virStoragePoolState: 2 running, 0 inactive */
+    bool persistent, autostart;
+    unsigned long long capacity, allocation, available;
+    char *xml;
+    struct fl_pool *next;
+} fl_pool;
+
+typedef struct {
+    char model[32];
+    unsigned long memory_kib;
+    unsigned cpus, mhz, nodes, sockets, cores, threads;
+} fl_node_info;
+
+typedef struct fl_model fl_model;
+
+/* Called for every lifecycle event, after the state changed. */
+typedef void fl_event_hook(fl_model *model, const fl_domain *dom, int event, int detail,
+                           void *opaque);
+
+struct fl_model {
+    fl_domain *domains;
+    fl_network *networks;
+    fl_pool *pools;
+    fl_node_info node;
+    char *hostname;         /* NULL = gethostname() */
+    char *capabilities;
+    char *sysinfo;
+    char *hv_type;          /* "TEST" */
+    unsigned long long hv_version;  /* 2 = 0.0.2 */
+    unsigned long long lib_version; /* 9000000 */
+    char *sec_model, *sec_doi;
+    char *sec_label;        /* per-domain security label, "libvirt-test" */
+    int next_id;            /* next domain id */
+    unsigned long long free_memory; /* bytes */
+    fl_event_hook *event_hook;
+    void *event_opaque;
+};
+
+/* The built-in default: libvirt's test driver default (domain `test`, network `default`,
+ * pool `default-pool`, its node info and capabilities). NULL on allocation failure. */
+fl_model *fl_model_new_default(void);
+/* An empty model with the default node, capabilities and versions (the base a state file
+ * fills). NULL on allocation failure. */
+fl_model *fl_model_new_empty(void);
+void fl_model_free(fl_model *model);
+
+/* Adds a domain from XML as the state file does: no events, no checks beyond duplicates. */
+fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, int state,
+                               fl_error *err);
+int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool active,
+                         bool persistent, bool autostart, const char *bridge, const char *xml,
+                         fl_error *err);
+int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool active,
+                      bool persistent, bool autostart, unsigned long long capacity,
+                      unsigned long long allocation, unsigned long long available,
+                      const char *xml, fl_error *err);
+
+/* Lookups. The "lookup" forms report libvirt's not-found error; the handle forms are what
+ * operations on a remote_nonnull_domain use (they match by UUID, like the test driver). */
+fl_domain *fl_domain_lookup_name(fl_model *m, const char *name, fl_error *err);
+fl_domain *fl_domain_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err);
+fl_domain *fl_domain_lookup_id(fl_model *m, int id, fl_error *err);
+fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned char uuid[16],
+                                 fl_error *err);
+
+/* Lifecycle. Each returns 0 or -1 with err filled. */
+fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err);
+fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl_error *err);
+int fl_domain_undefine(fl_model *m, fl_domain *dom, fl_error *err);
+int fl_domain_start(fl_model *m, fl_domain *dom, fl_error *err);
+int fl_domain_destroy(fl_model *m, fl_domain *dom, fl_error *err);
+int fl_domain_shutdown(fl_model *m, fl_domain *dom, fl_error *err);
+int fl_domain_reboot(fl_model *m, fl_domain *dom, fl_error *err);
+int fl_domain_suspend(fl_model *m, fl_domain *dom, fl_error *err);
+int fl_domain_resume(fl_model *m, fl_domain *dom, fl_error *err);
+int fl_domain_set_autostart(fl_model *m, fl_domain *dom, bool autostart, fl_error *err);
+
+bool fl_domain_is_active(const fl_domain *dom);
+/* CPU time in ns, as the test driver reports it (the wall clock). */
+unsigned long long fl_domain_cpu_time(const fl_domain *dom);
+/* The domain XML (caller frees), with id when active and flags VIR_DOMAIN_XML_INACTIVE (2). */
+char *fl_domain_xml(const fl_domain *dom, unsigned flags);
+
+/* The domains matching VIR_CONNECT_LIST_DOMAINS_* flags, in definition order; *count set.
+ * Returns a malloc'd array of pointers (may be NULL when count is 0). */
+fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count);
+
+fl_network *fl_network_lookup_name(fl_model *m, const char *name, fl_error *err);
+fl_network *fl_network_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err);
+/* VIR_CONNECT_LIST_NETWORKS_* flags: INACTIVE 1, ACTIVE 2, PERSISTENT 4, TRANSIENT 8,
+ * AUTOSTART 16, NO_AUTOSTART 32. */
+fl_network **fl_network_list(fl_model *m, unsigned flags, size_t *count);
+
+fl_pool *fl_pool_lookup_name(fl_model *m, const char *name, fl_error *err);
+fl_pool *fl_pool_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err);
+/* VIR_CONNECT_LIST_STORAGE_POOLS_*: INACTIVE 1, ACTIVE 2, PERSISTENT 4, TRANSIENT 8,
+ * AUTOSTART 16, NO_AUTOSTART 32 (pool type flags are ignored). */
+fl_pool **fl_pool_list(fl_model *m, unsigned flags, size_t *count);
+
+/* "6695eb01-f6a4-..." <-> 16 bytes. Parsing accepts the 32 hex digits with or without dashes. */
+int fl_uuid_parse(const char *s, unsigned char uuid[16]);
+void fl_uuid_format(const unsigned char uuid[16], char out[37]);
+void fl_uuid_generate(unsigned char uuid[16]);
+
+#endif

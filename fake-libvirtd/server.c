@@ -1,0 +1,737 @@
+/* server.c: sockets, connections, framing, keepalive and event delivery (see server.h). */
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "netaddr.h"
+#include "state_file.h"
+
+typedef struct {
+    struct fl_server *srv;
+    int fd;
+    bool readonly;
+    vw_netaddr addr;
+} fl_listener;
+
+/* A lifecycle event waiting to be delivered after the current call's reply. */
+typedef struct fl_pending_event {
+    fl_model *model;
+    char *name;
+    unsigned char uuid[16];
+    int id;
+    int event, detail;
+    struct fl_pending_event *next;
+} fl_pending_event;
+
+struct fl_server {
+    vw_evloop *loop;
+    fl_listener listeners[2 * FL_MAX_LISTENERS];
+    int nlisteners;
+    int signal_fd;
+    fl_conn *conns;
+    uint64_t next_conn_id;
+    int nconns;
+    char *state_text;             /* the --state file's content, NULL = built-in default */
+    char *state_origin;
+    fl_model *test_model;         /* shared by test:// connections */
+    int test_refs;
+    fl_model *other_model;        /* every other URI; lives as long as the daemon */
+    int next_callback_id;
+    fl_pending_event *pending, **pending_tail;
+    int verbose;
+    bool stop_requested;
+};
+
+static void conn_readable(vw_evloop *loop, int fd, void *data, int mask);
+static void conn_writable(vw_evloop *loop, int fd, void *data, int mask);
+static void conn_close(fl_conn *c);
+
+/* ---- models --------------------------------------------------------------------------------- */
+
+static void event_hook(fl_model *model, const fl_domain *dom, int event, int detail, void *opaque)
+{
+    fl_server *srv = opaque;
+    fl_pending_event *e = calloc(1, sizeof(*e));
+    if (!e)
+        return;
+    e->name = strdup(dom->def->name);
+    if (!e->name) {
+        free(e);
+        return;
+    }
+    e->model = model;
+    memcpy(e->uuid, dom->def->uuid, 16);
+    e->id = dom->id;
+    e->event = event;
+    e->detail = detail;
+    *srv->pending_tail = e;
+    srv->pending_tail = &e->next;
+}
+
+static fl_model *build_model(fl_server *srv, char *err, size_t errlen)
+{
+    fl_model *m;
+    if (srv->state_text)
+        m = fl_state_parse(srv->state_text, srv->state_origin, err, errlen);
+    else if (!(m = fl_model_new_default()))
+        snprintf(err, errlen, "out of memory while building the default state");
+    if (m) {
+        m->event_hook = event_hook;
+        m->event_opaque = srv;
+    }
+    return m;
+}
+
+int fl_server_open_model(fl_server *srv, fl_conn *c, const char *uri, fl_error *err)
+{
+    char why[512];
+    bool test = strncmp(uri, "test:", 5) == 0;
+    fl_model **slot = test ? &srv->test_model : &srv->other_model;
+    if (!*slot) {
+        *slot = build_model(srv, why, sizeof(why));
+        if (!*slot) {
+            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "%s", why);
+            return -1;
+        }
+    }
+    c->model = *slot;
+    c->test_driver = test;
+    if (test)
+        srv->test_refs++;
+    /* the hypervisor type is the URI scheme in capitals (test -> TEST, qemu -> QEMU) */
+    size_t i = 0;
+    for (; uri[i] && uri[i] != ':' && uri[i] != '+' && i + 1 < sizeof(c->hv_type); i++)
+        c->hv_type[i] = (char)((uri[i] >= 'a' && uri[i] <= 'z') ? uri[i] - 32 : uri[i]);
+    c->hv_type[i] = '\0';
+    return 0;
+}
+
+void fl_server_close_model(fl_server *srv, fl_conn *c)
+{
+    if (!c->model)
+        return;
+    if (c->test_driver && --srv->test_refs == 0) {
+        /* test:///default: the state goes away with the last connection */
+        fl_pending_event **pp = &srv->pending;
+        while (*pp) {
+            if ((*pp)->model == srv->test_model) {
+                fl_pending_event *e = *pp;
+                *pp = e->next;
+                free(e->name);
+                free(e);
+            } else {
+                pp = &(*pp)->next;
+            }
+        }
+        srv->pending_tail = &srv->pending;
+        while (*srv->pending_tail)
+            srv->pending_tail = &(*srv->pending_tail)->next;
+        fl_model_free(srv->test_model);
+        srv->test_model = NULL;
+    }
+    c->model = NULL;
+    c->opened = false;
+    c->ncallbacks = 0;
+}
+
+int fl_server_verbose(const fl_server *srv)
+{
+    return srv->verbose;
+}
+
+int fl_server_next_callback_id(fl_server *srv)
+{
+    return srv->next_callback_id++;
+}
+
+static void deliver_event(fl_server *srv, const fl_pending_event *e)
+{
+    for (fl_conn *c = srv->conns; c; c = c->next) {
+        if (c->model != e->model || c->closing)
+            continue;
+        for (int i = 0; i < c->ncallbacks; i++) {
+            const fl_callback *cb = &c->callbacks[i];
+            if (cb->qemu_monitor || cb->event_id != 0 /* LIFECYCLE */)
+                continue;
+            if (cb->has_dom && memcmp(cb->dom_uuid, e->uuid, 16) != 0)
+                continue;
+            vw_domain_event_lifecycle_msg msg;
+            memset(&msg, 0, sizeof(msg));
+            msg.dom.name = e->name;
+            memcpy(msg.dom.uuid, e->uuid, 16);
+            msg.dom.id = e->id;
+            msg.event = e->event;
+            msg.detail = e->detail;
+            if (cb->legacy) {
+                fl_conn_send_message(c, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE,
+                                     (xdrproc_t)xdr_vw_domain_event_lifecycle_msg, &msg);
+            } else {
+                vw_domain_event_callback_lifecycle_msg cmsg;
+                cmsg.callbackID = cb->callback_id;
+                cmsg.msg = msg;
+                fl_conn_send_message(c, VW_REMOTE_PROGRAM,
+                                     VW_REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                                     (xdrproc_t)xdr_vw_domain_event_callback_lifecycle_msg, &cmsg);
+            }
+        }
+    }
+}
+
+static void flush_events(fl_server *srv)
+{
+    while (srv->pending) {
+        fl_pending_event *e = srv->pending;
+        srv->pending = e->next;
+        if (!srv->pending)
+            srv->pending_tail = &srv->pending;
+        deliver_event(srv, e);
+        free(e->name);
+        free(e);
+    }
+}
+
+/* ---- output --------------------------------------------------------------------------------- */
+
+static void update_interest(fl_conn *c)
+{
+    fl_server *srv = c->srv;
+    size_t pending = c->out.len - c->out_off;
+    if (pending > 0)
+        vw_evloop_add_file(srv->loop, c->fd, VW_EV_WRITABLE, conn_writable, c);
+    else
+        vw_evloop_del_file(srv->loop, c->fd, VW_EV_WRITABLE);
+    bool want_read = pending < FL_CONN_OUT_HIGH && !c->closing;
+    if (want_read && c->reads_paused) {
+        vw_evloop_add_file(srv->loop, c->fd, VW_EV_READABLE, conn_readable, c);
+        c->reads_paused = false;
+    } else if (!want_read && !c->reads_paused) {
+        vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE);
+        c->reads_paused = true;
+    }
+}
+
+/* Writes what the socket takes. Returns -1 if the connection was closed. */
+static int flush_output(fl_conn *c)
+{
+    while (c->out_off < c->out.len) {
+        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        conn_close(c);
+        return -1;
+    }
+    if (c->out_off == c->out.len) {
+        vw_buf_reset(&c->out);
+        c->out_off = 0;
+        if (c->closing) {
+            conn_close(c);
+            return -1;
+        }
+        /* give back memory after a large reply */
+        if (c->out.cap > 1024 * 1024)
+            vw_buf_free(&c->out);
+    } else if (c->out_off > 65536 && c->out_off > c->out.len / 2) {
+        /* a reader that never catches up fully: drop what was written */
+        memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
+        c->out.len -= c->out_off;
+        c->out_off = 0;
+    }
+    update_interest(c);
+    return 0;
+}
+
+static void queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj)
+{
+    vw_proto_error perr;
+    if (hdr->type == VW_NET_MESSAGE && c->out.len - c->out_off > FL_CONN_OUT_MAX) {
+        /* events pile up for a client that does not read: it is dropped (flush_all) */
+        c->overflowed = true;
+        return;
+    }
+    if (vw_packet_encode(&c->out, hdr, 0, proc, obj, &perr) < 0) {
+        /* the reply could not be encoded (too large): tell the caller instead */
+        if (hdr->type == VW_NET_REPLY && hdr->status == VW_NET_OK) {
+            fl_error e;
+            fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", perr.text);
+            fl_conn_reply_error(c, hdr, &e);
+        } else if (c->srv->verbose) {
+            fprintf(stderr, "fake-libvirtd: connection %llu: cannot encode a message: %s\n",
+                    (unsigned long long)c->id, perr.text);
+        }
+    }
+}
+
+void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, const void *ret)
+{
+    vw_packet_header hdr = *call;
+    hdr.type = VW_NET_REPLY;
+    hdr.status = VW_NET_OK;
+    queue_packet(c, &hdr, proc ? proc : VW_XDR_VOID, ret);
+}
+
+void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_error *err)
+{
+    vw_packet_header hdr = *call;
+    hdr.type = VW_NET_REPLY;
+    hdr.status = VW_NET_ERROR;
+    vw_remote_error re;
+    memset(&re, 0, sizeof(re));
+    char *message = (char *)err->message;
+    char *str1 = (char *)err->str1;
+    char *str2 = (char *)err->str2;
+    re.code = err->code;
+    re.domain = err->domain;
+    re.message = &message;
+    re.level = 2; /* VIR_ERR_ERROR */
+    re.str1 = err->str1[0] ? &str1 : NULL;
+    re.str2 = err->str2[0] ? &str2 : NULL;
+    re.int1 = -1;
+    re.int2 = -1;
+    queue_packet(c, &hdr, (xdrproc_t)xdr_vw_remote_error, &re);
+}
+
+void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xproc,
+                          const void *msg)
+{
+    /* libvirtd 9.0.0 sends its event messages with serial 1 (virnetprotocol.x says 0) */
+    vw_packet_header hdr = {.prog = prog, .vers = 1, .proc = proc, .type = VW_NET_MESSAGE,
+                            .serial = 1, .status = VW_NET_OK};
+    queue_packet(c, &hdr, xproc, msg);
+}
+
+/* ---- keepalive ------------------------------------------------------------------------------ */
+
+static long long keepalive_tick(vw_evloop *loop, long long id, void *data)
+{
+    (void)loop;
+    (void)id;
+    fl_conn *c = data;
+    long long now = vw_evloop_now_ms();
+    long long idle = now - c->last_rx_ms;
+    if (idle < FL_KEEPALIVE_INTERVAL_MS)
+        return FL_KEEPALIVE_INTERVAL_MS - idle;
+    if (c->pings_unanswered >= FL_KEEPALIVE_COUNT) {
+        if (c->srv->verbose)
+            fprintf(stderr, "fake-libvirtd: connection %llu closed due to keepalive timeout\n",
+                    (unsigned long long)c->id);
+        c->ka_timer = -1;
+        conn_close(c);
+        return VW_EV_NOMORE;
+    }
+    vw_proto_error perr;
+    vw_packet_encode_keepalive(&c->out, VW_KEEPALIVE_PROC_PING, &perr);
+    c->pings_unanswered++;
+    if (flush_output(c) < 0)
+        return VW_EV_NOMORE; /* conn_close removed this timer already */
+    return FL_KEEPALIVE_INTERVAL_MS;
+}
+
+void fl_server_start_keepalive(fl_server *srv, fl_conn *c)
+{
+    if (c->keepalive)
+        return;
+    c->keepalive = true;
+    c->ka_timer = vw_evloop_add_timer(srv->loop, FL_KEEPALIVE_INTERVAL_MS, keepalive_tick, c, NULL);
+}
+
+/* ---- connections ---------------------------------------------------------------------------- */
+
+static void conn_close(fl_conn *c)
+{
+    fl_server *srv = c->srv;
+    if (c->fd < 0)
+        return;
+    fl_server_close_model(srv, c);
+    vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
+    if (c->ka_timer >= 0) {
+        vw_evloop_del_timer(srv->loop, c->ka_timer);
+        c->ka_timer = -1;
+    }
+    close(c->fd);
+    c->fd = -1;
+    for (fl_conn **pp = &srv->conns; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    srv->nconns--;
+    vw_packet_reader_free(&c->reader);
+    vw_buf_free(&c->out);
+    free(c->callbacks);
+    free(c->uri);
+    free(c);
+}
+
+static void handle_packet(fl_conn *c, const vw_packet *pkt)
+{
+    if (pkt->hdr.prog == VW_KEEPALIVE_PROGRAM) {
+        if (pkt->hdr.type == VW_NET_MESSAGE && pkt->hdr.proc == VW_KEEPALIVE_PROC_PING) {
+            vw_proto_error perr;
+            vw_packet_encode_keepalive(&c->out, VW_KEEPALIVE_PROC_PONG, &perr);
+        }
+        return; /* PONG and unknown keepalive procedures need no answer */
+    }
+    if (pkt->hdr.type != VW_NET_CALL && pkt->hdr.type != VW_NET_CALL_WITH_FDS) {
+        /* libvirtd ignores stray MESSAGE / STREAM packets that belong to no stream */
+        return;
+    }
+    fl_dispatch_call(c, pkt);
+}
+
+static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
+{
+    (void)loop;
+    (void)mask;
+    fl_conn *c = data;
+    fl_server *srv = c->srv;
+    uint8_t buf[65536];
+    int rounds = 0;
+    /* read a bounded amount per wake-up so that one busy client cannot starve the others */
+    while (rounds++ < 16 && !c->closing && c->out.len - c->out_off < FL_CONN_OUT_HIGH) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n == 0) {
+            conn_close(c);
+            return;
+        }
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            conn_close(c);
+            return;
+        }
+        c->last_rx_ms = vw_evloop_now_ms();
+        c->pings_unanswered = 0;
+        size_t off = 0;
+        while (off < (size_t)n && !c->closing) {
+            size_t used = 0;
+            vw_proto_error perr;
+            int r = vw_packet_reader_feed(&c->reader, buf + off, (size_t)n - off, &used, &perr);
+            off += used;
+            if (r < 0) {
+                if (srv->verbose)
+                    fprintf(stderr, "fake-libvirtd: connection %llu: %s; closing it\n",
+                            (unsigned long long)c->id, perr.text);
+                conn_close(c);
+                return;
+            }
+            if (r == 0)
+                break;
+            vw_packet pkt;
+            int t = vw_packet_reader_take(&c->reader, &pkt, NULL, NULL, &perr);
+            if (t < 0) {
+                if (srv->verbose)
+                    fprintf(stderr, "fake-libvirtd: connection %llu: dropped a packet: %s\n",
+                            (unsigned long long)c->id, perr.text);
+                continue;
+            }
+            if (t == 1) {
+                handle_packet(c, &pkt);
+                flush_events(srv);
+            }
+        }
+        if ((size_t)n < sizeof(buf))
+            break;
+    }
+    flush_output(c);
+}
+
+static void conn_writable(vw_evloop *loop, int fd, void *data, int mask)
+{
+    (void)loop;
+    (void)fd;
+    (void)mask;
+    flush_output(data);
+}
+
+/* Flushes every connection that has queued output (events go to other connections). */
+static void flush_all(fl_server *srv)
+{
+    fl_conn *c = srv->conns;
+    while (c) {
+        fl_conn *next = c->next;
+        if (c->overflowed) {
+            if (srv->verbose)
+                fprintf(stderr, "fake-libvirtd: connection %llu closed: more than %u bytes of "
+                        "events wait for it\n", (unsigned long long)c->id, FL_CONN_OUT_MAX);
+            conn_close(c);
+        } else if (c->out.len > c->out_off) {
+            flush_output(c);
+        }
+        c = next;
+    }
+}
+
+static void accept_clients(fl_server *srv, fl_listener *l)
+{
+    for (int i = 0; i < 64; i++) {
+        char err[256];
+        int fd = vw_netaddr_accept(l->fd, err, sizeof(err));
+        if (fd == -2)
+            return;
+        if (fd < 0) {
+            if (srv->verbose)
+                fprintf(stderr, "fake-libvirtd: %s\n", err);
+            return;
+        }
+        fl_conn *c = calloc(1, sizeof(*c));
+        if (!c) {
+            close(fd);
+            return;
+        }
+        c->srv = srv;
+        c->fd = fd;
+        c->id = ++srv->next_conn_id;
+        c->readonly = l->readonly;
+        c->tcp = l->addr.kind == VW_NETADDR_TCP;
+        c->ka_timer = -1;
+        c->last_rx_ms = vw_evloop_now_ms();
+        vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
+        if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
+            vw_packet_reader_free(&c->reader);
+            close(fd);
+            free(c);
+            continue;
+        }
+        c->next = srv->conns;
+        srv->conns = c;
+        srv->nconns++;
+    }
+}
+
+static void on_accept(vw_evloop *loop, int fd, void *data, int mask)
+{
+    (void)loop;
+    (void)fd;
+    (void)mask;
+    fl_listener *l = data;
+    accept_clients(l->srv, l);
+}
+
+static void on_signal(vw_evloop *loop, int fd, void *data, int mask)
+{
+    (void)loop;
+    (void)mask;
+    fl_server *srv = data;
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+    }
+    srv->stop_requested = true;
+}
+
+/* ---- setup ---------------------------------------------------------------------------------- */
+
+static int add_listener(fl_server *srv, const char *spec, bool readonly, char *err, size_t errlen)
+{
+    fl_listener *l = &srv->listeners[srv->nlisteners];
+    char why[512];
+    if (vw_netaddr_parse(spec, &l->addr, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s %s: %s", readonly ? "--listen-ro" : "--listen", spec, why);
+        return -1;
+    }
+    if (readonly && l->addr.kind != VW_NETADDR_UNIX) {
+        snprintf(err, errlen, "--listen-ro %s: the read-only socket must be unix:PATH", spec);
+        return -1;
+    }
+    l->fd = vw_netaddr_listen(&l->addr, 1024, why, sizeof(why));
+    if (l->fd < 0) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (l->addr.kind == VW_NETADDR_UNIX &&
+        chmod(l->addr.path, readonly ? 0666 : 0600) < 0) {
+        snprintf(err, errlen, "cannot set the mode of socket %s: %s", l->addr.path,
+                 strerror(errno));
+        close(l->fd);
+        unlink(l->addr.path);
+        return -1;
+    }
+    l->readonly = readonly;
+    l->srv = srv;
+    if (vw_evloop_add_file(srv->loop, l->fd, VW_EV_READABLE, on_accept, l) < 0) {
+        snprintf(err, errlen, "cannot watch the socket %s: %s", spec, strerror(errno));
+        close(l->fd);
+        if (l->addr.kind == VW_NETADDR_UNIX)
+            unlink(l->addr.path);
+        return -1;
+    }
+    srv->nlisteners++;
+    return 0;
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "--state %s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            if (cap >= 64u * 1024 * 1024) {
+                snprintf(err, errlen, "--state %s: file is larger than 64 MiB", path);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (!buf) {
+        snprintf(err, errlen, "--state %s: out of memory", path);
+        fclose(f);
+        return NULL;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "--state %s: read error: %s", path, strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
+{
+    fl_server *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->signal_fd = -1;
+    srv->pending_tail = &srv->pending;
+    srv->verbose = cfg->verbose;
+    srv->next_callback_id = 1;
+    if (cfg->state_file) {
+        srv->state_text = read_file(cfg->state_file, err, errlen);
+        srv->state_origin = strdup(cfg->state_file);
+        if (!srv->state_text || !srv->state_origin)
+            goto fail;
+        /* check it now so that a bad file is reported at start-up */
+        fl_model *m = fl_state_parse(srv->state_text, srv->state_origin, err, errlen);
+        if (!m)
+            goto fail;
+        fl_model_free(m);
+    }
+    if (cfg->nlisten + cfg->nlisten_ro == 0) {
+        snprintf(err, errlen, "no socket to listen on: give --listen unix:PATH or tcp:HOST:PORT");
+        goto fail;
+    }
+    /* room for many clients: raise the soft descriptor limit to the hard one */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    srv->loop = vw_evloop_create(1024, err, errlen);
+    if (!srv->loop)
+        goto fail;
+    for (int i = 0; i < cfg->nlisten; i++) {
+        if (add_listener(srv, cfg->listen[i], false, err, errlen) < 0)
+            goto fail;
+    }
+    for (int i = 0; i < cfg->nlisten_ro; i++) {
+        if (add_listener(srv, cfg->listen_ro[i], true, err, errlen) < 0)
+            goto fail;
+    }
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+        (srv->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
+        goto fail;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    vw_evloop_add_file(srv->loop, srv->signal_fd, VW_EV_READABLE, on_signal, srv);
+    return srv;
+fail:
+    fl_server_free(srv);
+    return NULL;
+}
+
+int fl_server_run(fl_server *srv)
+{
+    /* vw_evloop_process rounds, flushing output queued for other connections (events) after
+     * each round, until a signal or fl_server_stop */
+    while (!srv->stop_requested) {
+        if (vw_evloop_process(srv->loop, 1000) < 0)
+            return -1;
+        flush_all(srv);
+    }
+    return 0;
+}
+
+void fl_server_stop(fl_server *srv)
+{
+    srv->stop_requested = true;
+}
+
+void fl_server_free(fl_server *srv)
+{
+    if (!srv)
+        return;
+    while (srv->conns)
+        conn_close(srv->conns);
+    for (int i = 0; i < srv->nlisteners; i++) {
+        fl_listener *l = &srv->listeners[i];
+        if (srv->loop)
+            vw_evloop_del_file(srv->loop, l->fd, VW_EV_READABLE);
+        close(l->fd);
+        if (l->addr.kind == VW_NETADDR_UNIX)
+            unlink(l->addr.path);
+    }
+    if (srv->signal_fd >= 0) {
+        if (srv->loop)
+            vw_evloop_del_file(srv->loop, srv->signal_fd, VW_EV_READABLE);
+        close(srv->signal_fd);
+    }
+    while (srv->pending) {
+        fl_pending_event *e = srv->pending;
+        srv->pending = e->next;
+        free(e->name);
+        free(e);
+    }
+    fl_model_free(srv->test_model);
+    fl_model_free(srv->other_model);
+    if (srv->loop)
+        vw_evloop_free(srv->loop);
+    free(srv->state_text);
+    free(srv->state_origin);
+    free(srv);
+}

@@ -1,0 +1,403 @@
+/* state_file.c: --state FILE (JSON) -> model (see state_file.h, docs/state-format.md). */
+#include "state_file.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const top_keys[] = {"base", "hostname", "lib_version", "hv_version",
+                                       "node", "capabilities", "domains", "networks", "pools",
+                                       NULL};
+static const char *const node_keys[] = {"model", "memory_kib", "cpus", "mhz", "nodes",
+                                        "sockets", "cores", "threads", NULL};
+static const char *const domain_keys[] = {"xml", "xml_file", "state", "persistent",
+                                          "autostart", NULL};
+static const char *const network_keys[] = {"name", "uuid", "active", "persistent", "autostart",
+                                           "bridge", "xml", NULL};
+static const char *const pool_keys[] = {"name", "uuid", "active", "persistent", "autostart",
+                                        "capacity", "allocation", "available", "xml", NULL};
+
+/* Refuses keys that are not in allowed (a typo should not pass silently). */
+static int check_keys(json_t *obj, const char *const *allowed, const char *origin,
+                      const char *where, char *err, size_t errlen)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        bool ok = false;
+        for (int i = 0; allowed[i]; i++) {
+            if (strcmp(allowed[i], key) == 0)
+                ok = true;
+        }
+        if (!ok) {
+            snprintf(err, errlen, "%s: %s: unknown key \"%s\"", origin, where, key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int get_bool(json_t *obj, const char *key, bool dflt, bool *out, const char *origin,
+                    const char *where, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    if (!json_is_boolean(v)) {
+        snprintf(err, errlen, "%s: %s.%s must be true or false", origin, where, key);
+        return -1;
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int get_uint(json_t *obj, const char *key, unsigned long long dflt, unsigned long long *out,
+                    const char *origin, const char *where, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        snprintf(err, errlen, "%s: %s.%s must be a non-negative integer", origin, where, key);
+        return -1;
+    }
+    *out = (unsigned long long)json_integer_value(v);
+    return 0;
+}
+
+static int get_string(json_t *obj, const char *key, const char **out, bool required,
+                      const char *origin, const char *where, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v) {
+        if (required) {
+            snprintf(err, errlen, "%s: %s: \"%s\" is required", origin, where, key);
+            return -1;
+        }
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        snprintf(err, errlen, "%s: %s.%s must be a string", origin, where, key);
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* Reads an xml_file relative to the state file's directory. */
+static char *read_relative(const char *origin, const char *path, char *err, size_t errlen,
+                           const char *where)
+{
+    char full[4096];
+    if (path[0] == '/') {
+        snprintf(full, sizeof(full), "%s", path);
+    } else {
+        char *copy = strdup(origin);
+        if (!copy) {
+            snprintf(err, errlen, "%s: out of memory", origin);
+            return NULL;
+        }
+        snprintf(full, sizeof(full), "%s/%s", dirname(copy), path);
+        free(copy);
+    }
+    FILE *f = fopen(full, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s.xml_file: cannot open %s: %s", origin, where, full,
+                 strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            if (cap >= 4u * 1024 * 1024) {
+                snprintf(err, errlen, "%s: %s.xml_file: %s is larger than 4 MiB", origin, where,
+                         full);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    fclose(f);
+    if (!buf) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+static int load_node(fl_model *m, json_t *node, const char *origin, char *err, size_t errlen)
+{
+    if (!json_is_object(node)) {
+        snprintf(err, errlen, "%s: node must be an object", origin);
+        return -1;
+    }
+    if (check_keys(node, node_keys, origin, "node", err, errlen) < 0)
+        return -1;
+    const char *model;
+    if (get_string(node, "model", &model, false, origin, "node", err, errlen) < 0)
+        return -1;
+    if (model) {
+        if (strlen(model) >= sizeof(m->node.model)) {
+            snprintf(err, errlen, "%s: node.model is longer than %zu characters", origin,
+                     sizeof(m->node.model) - 1);
+            return -1;
+        }
+        snprintf(m->node.model, sizeof(m->node.model), "%s", model);
+    }
+    unsigned long long v;
+    if (get_uint(node, "memory_kib", m->node.memory_kib, &v, origin, "node", err, errlen) < 0)
+        return -1;
+    m->node.memory_kib = (unsigned long)v;
+    struct { const char *key; unsigned *field; } ints[] = {
+        {"cpus", &m->node.cpus}, {"mhz", &m->node.mhz}, {"nodes", &m->node.nodes},
+        {"sockets", &m->node.sockets}, {"cores", &m->node.cores}, {"threads", &m->node.threads},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if (get_uint(node, ints[i].key, *ints[i].field, &v, origin, "node", err, errlen) < 0)
+            return -1;
+        if (v > 1u << 20) {
+            snprintf(err, errlen, "%s: node.%s is too large", origin, ints[i].key);
+            return -1;
+        }
+        *ints[i].field = (unsigned)v;
+    }
+    return 0;
+}
+
+static int load_domains(fl_model *m, json_t *arr, const char *origin, char *err, size_t errlen)
+{
+    if (!json_is_array(arr)) {
+        snprintf(err, errlen, "%s: domains must be an array", origin);
+        return -1;
+    }
+    size_t i;
+    json_t *d;
+    json_array_foreach(arr, i, d) {
+        char where[64];
+        snprintf(where, sizeof(where), "domains[%zu]", i);
+        if (!json_is_object(d)) {
+            snprintf(err, errlen, "%s: %s must be an object", origin, where);
+            return -1;
+        }
+        if (check_keys(d, domain_keys, origin, where, err, errlen) < 0)
+            return -1;
+        const char *xml, *xml_file, *state;
+        bool persistent, autostart;
+        if (get_string(d, "xml", &xml, false, origin, where, err, errlen) < 0 ||
+            get_string(d, "xml_file", &xml_file, false, origin, where, err, errlen) < 0 ||
+            get_string(d, "state", &state, false, origin, where, err, errlen) < 0 ||
+            get_bool(d, "persistent", true, &persistent, origin, where, err, errlen) < 0 ||
+            get_bool(d, "autostart", false, &autostart, origin, where, err, errlen) < 0)
+            return -1;
+        if (!xml == !xml_file) {
+            snprintf(err, errlen, "%s: %s: give exactly one of \"xml\" and \"xml_file\"", origin,
+                     where);
+            return -1;
+        }
+        int st = FL_STATE_SHUTOFF;
+        if (state) {
+            if (strcmp(state, "running") == 0)
+                st = FL_STATE_RUNNING;
+            else if (strcmp(state, "paused") == 0)
+                st = FL_STATE_PAUSED;
+            else if (strcmp(state, "shutoff") == 0)
+                st = FL_STATE_SHUTOFF;
+            else {
+                snprintf(err, errlen,
+                         "%s: %s.state \"%s\" is not one of running, paused, shutoff", origin,
+                         where, state);
+                return -1;
+            }
+        }
+        if (!persistent && st == FL_STATE_SHUTOFF) {
+            snprintf(err, errlen, "%s: %s: a transient domain (persistent false) must be running "
+                     "or paused", origin, where);
+            return -1;
+        }
+        char *text = NULL;
+        if (xml_file && !(text = read_relative(origin, xml_file, err, errlen, where)))
+            return -1;
+        fl_error e;
+        fl_domain *dom = fl_model_add_domain(m, text ? text : xml, persistent, st, &e);
+        free(text);
+        if (!dom) {
+            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
+            return -1;
+        }
+        dom->autostart = autostart;
+    }
+    return 0;
+}
+
+static int load_networks(fl_model *m, json_t *arr, const char *origin, char *err, size_t errlen)
+{
+    if (!json_is_array(arr)) {
+        snprintf(err, errlen, "%s: networks must be an array", origin);
+        return -1;
+    }
+    size_t i;
+    json_t *n;
+    json_array_foreach(arr, i, n) {
+        char where[64];
+        snprintf(where, sizeof(where), "networks[%zu]", i);
+        if (!json_is_object(n)) {
+            snprintf(err, errlen, "%s: %s must be an object", origin, where);
+            return -1;
+        }
+        const char *name, *uuid, *bridge, *xml;
+        bool active, persistent, autostart;
+        if (check_keys(n, network_keys, origin, where, err, errlen) < 0 ||
+            get_string(n, "name", &name, true, origin, where, err, errlen) < 0 ||
+            get_string(n, "uuid", &uuid, false, origin, where, err, errlen) < 0 ||
+            get_string(n, "bridge", &bridge, false, origin, where, err, errlen) < 0 ||
+            get_string(n, "xml", &xml, false, origin, where, err, errlen) < 0 ||
+            get_bool(n, "active", true, &active, origin, where, err, errlen) < 0 ||
+            get_bool(n, "persistent", true, &persistent, origin, where, err, errlen) < 0 ||
+            get_bool(n, "autostart", false, &autostart, origin, where, err, errlen) < 0)
+            return -1;
+        fl_error e;
+        if (fl_network_lookup_name(m, name, &e)) {
+            snprintf(err, errlen, "%s: %s: network '%s' is given twice", origin, where, name);
+            return -1;
+        }
+        if (fl_model_add_network(m, name, uuid, active, persistent, autostart, bridge, xml, &e) < 0) {
+            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_pools(fl_model *m, json_t *arr, const char *origin, char *err, size_t errlen)
+{
+    if (!json_is_array(arr)) {
+        snprintf(err, errlen, "%s: pools must be an array", origin);
+        return -1;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(arr, i, p) {
+        char where[64];
+        snprintf(where, sizeof(where), "pools[%zu]", i);
+        if (!json_is_object(p)) {
+            snprintf(err, errlen, "%s: %s must be an object", origin, where);
+            return -1;
+        }
+        const char *name, *uuid, *xml;
+        bool active, persistent, autostart;
+        unsigned long long cap, alloc, avail;
+        if (check_keys(p, pool_keys, origin, where, err, errlen) < 0 ||
+            get_string(p, "name", &name, true, origin, where, err, errlen) < 0 ||
+            get_string(p, "uuid", &uuid, false, origin, where, err, errlen) < 0 ||
+            get_string(p, "xml", &xml, false, origin, where, err, errlen) < 0 ||
+            get_bool(p, "active", true, &active, origin, where, err, errlen) < 0 ||
+            get_bool(p, "persistent", true, &persistent, origin, where, err, errlen) < 0 ||
+            get_bool(p, "autostart", false, &autostart, origin, where, err, errlen) < 0 ||
+            get_uint(p, "capacity", 0, &cap, origin, where, err, errlen) < 0 ||
+            get_uint(p, "allocation", 0, &alloc, origin, where, err, errlen) < 0 ||
+            get_uint(p, "available", cap, &avail, origin, where, err, errlen) < 0)
+            return -1;
+        fl_error e;
+        if (fl_pool_lookup_name(m, name, &e)) {
+            snprintf(err, errlen, "%s: %s: pool '%s' is given twice", origin, where, name);
+            return -1;
+        }
+        if (fl_model_add_pool(m, name, uuid, active, persistent, autostart, cap, alloc, avail, xml,
+                              &e) < 0) {
+            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+fl_model *fl_state_parse(const char *json_text, const char *origin, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "%s:%d:%d: %s", origin, jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    fl_model *m = NULL;
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "%s: the top level must be a JSON object", origin);
+        goto fail;
+    }
+    if (check_keys(root, top_keys, origin, "top level", err, errlen) < 0)
+        goto fail;
+    const char *base;
+    if (get_string(root, "base", &base, false, origin, "top level", err, errlen) < 0)
+        goto fail;
+    if (!base || strcmp(base, "empty") == 0) {
+        m = fl_model_new_empty();
+    } else if (strcmp(base, "default") == 0) {
+        m = fl_model_new_default();
+    } else {
+        snprintf(err, errlen, "%s: base \"%s\" is not one of \"default\", \"empty\"", origin,
+                 base);
+        goto fail;
+    }
+    if (!m) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+        goto fail;
+    }
+    const char *hostname, *caps;
+    if (get_string(root, "hostname", &hostname, false, origin, "top level", err, errlen) < 0 ||
+        get_string(root, "capabilities", &caps, false, origin, "top level", err, errlen) < 0 ||
+        get_uint(root, "lib_version", m->lib_version, &m->lib_version, origin, "top level", err,
+                 errlen) < 0 ||
+        get_uint(root, "hv_version", m->hv_version, &m->hv_version, origin, "top level", err,
+                 errlen) < 0)
+        goto fail;
+    if (hostname) {
+        free(m->hostname);
+        if (!(m->hostname = strdup(hostname)))
+            goto oom;
+    }
+    if (caps) {
+        free(m->capabilities);
+        if (!(m->capabilities = strdup(caps)))
+            goto oom;
+    }
+    json_t *v;
+    if ((v = json_object_get(root, "node")) && load_node(m, v, origin, err, errlen) < 0)
+        goto fail;
+    if ((v = json_object_get(root, "domains")) && load_domains(m, v, origin, err, errlen) < 0)
+        goto fail;
+    if ((v = json_object_get(root, "networks")) && load_networks(m, v, origin, err, errlen) < 0)
+        goto fail;
+    if ((v = json_object_get(root, "pools")) && load_pools(m, v, origin, err, errlen) < 0)
+        goto fail;
+    json_decref(root);
+    return m;
+oom:
+    snprintf(err, errlen, "%s: out of memory", origin);
+fail:
+    fl_model_free(m);
+    json_decref(root);
+    return NULL;
+}

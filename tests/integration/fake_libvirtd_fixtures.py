@@ -1,0 +1,213 @@
+"""Fixtures and helpers for the fake-libvirtd integration tests.
+
+- FakeLibvirtd starts build/bin/fake-libvirtd on private sockets in a temporary directory, waits
+  for its `ready` line (bounded), and on stop sends SIGTERM and checks it exits 0.
+- virsh_session() runs one virsh process with several commands separated by ';' (one connection,
+  so the test driver's state lives for the whole sequence on both daemons).
+- normalise_ids() removes what legitimately differs between two daemons: UUIDs that were
+  generated, domain ids of other domains (the real daemon's test driver is shared with other
+  tests, so its id counter moves), CPU time (wall clock).
+- RawClient speaks the wire protocol directly for the protocol-level tests.
+"""
+import os
+import pathlib
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
+FAKE = BUILD / "bin" / "fake-libvirtd"
+VIRSH = shutil.which("virsh") or "/usr/bin/virsh"
+TIMEOUT = 60
+
+REMOTE = 0x20008086
+QEMU = 0x20008087
+KEEPALIVE = 0x6B656570
+
+
+def clean_env():
+    env = dict(os.environ)
+    env.pop("LIBVIRT_DEFAULT_URI", None)
+    env.pop("VIRSH_DEFAULT_CONNECT_URI", None)
+    env["LC_ALL"] = "C"
+    return env
+
+
+class FakeLibvirtd:
+    def __init__(self, extra_args=(), state=None):
+        if not os.access(str(FAKE), os.X_OK):
+            raise RuntimeError("%s not built (run make, or set VW_BUILD)" % FAKE)
+        self.dir = tempfile.mkdtemp(prefix="vw-fl-")
+        self.sock = os.path.join(self.dir, "sock")
+        self.ro_sock = os.path.join(self.dir, "sock-ro")
+        args = [str(FAKE), "--listen", "unix:" + self.sock, "--listen-ro", "unix:" + self.ro_sock]
+        if state is not None:
+            path = os.path.join(self.dir, "state.json")
+            with open(path, "w") as f:
+                f.write(state)
+            args += ["--state", path]
+        args += list(extra_args)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 10)
+        line = self.proc.stdout.readline() if ready else ""
+        if line.strip() != "ready":
+            self.proc.kill()
+            out, err = self.proc.communicate(timeout=10)
+            raise RuntimeError("fake-libvirtd did not print ready (got %r): %s" % (line, err))
+        self.uri = "test+unix:///default?socket=%s" % self.sock
+        self.ro_uri = "test+unix:///default?socket=%s" % self.ro_sock
+
+    def stop(self):
+        """SIGTERM; returns (exit code, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate(timeout=10)
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise AssertionError("fake-libvirtd did not exit within 10 s of SIGTERM")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return self.proc.returncode, err
+
+
+def run_virsh(uri, command, readonly=False, timeout=TIMEOUT):
+    cmd = [VIRSH]
+    if readonly:
+        cmd.append("-r")
+    cmd += ["-c", uri, command]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=clean_env())
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CPU = re.compile(r"^(CPU time:\s+).*$", re.M)
+
+
+def normalise_ids(text, keep_uuids=("6695eb01-f6a4-8304-79aa-97f2502e193f",)):
+    """Generated UUIDs -> <uuid>, CPU time -> <cpu>, ids of domains other than `test` -> <id>."""
+    text = _UUID.sub(lambda m: m.group(0) if m.group(0) in keep_uuids else "<uuid>", text)
+    text = _CPU.sub(r"\1<cpu>", text)
+    out = []
+    for line in text.split("\n"):
+        # list rows: " 12   name   running"
+        m = re.match(r"^ (\s*)(\d+|-)(\s+)(\S+)(\s+.*)$", line)
+        if m and m.group(4) != "test" and m.group(2) != "-":
+            line = " %s<id>%s%s%s" % (m.group(1), m.group(3), m.group(4), m.group(5))
+        line = re.sub(r"^(Id:\s+)\d+$", r"\1<id>", line)
+        line = re.sub(r"<domain type='(\w+)' id='\d+'>", r"<domain type='\1' id='<id>'>", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def list_rows(text, names):
+    """Keeps the header and the rows of `virsh list` output that name one of names."""
+    keep = []
+    for line in text.split("\n"):
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] in names:
+            keep.append(line.strip())
+    return keep
+
+
+# ---- raw wire client ------------------------------------------------------------------------
+
+def xdr_string(s):
+    b = s.encode()
+    return struct.pack(">I", len(b)) + b + b"\0" * ((4 - len(b) % 4) % 4)
+
+
+class RawClient:
+    def __init__(self, path, timeout=10):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.pending = []
+
+    def send(self, proc, serial, payload=b"", prog=REMOTE, mtype=0, status=0, vers=1):
+        body = struct.pack(">IIiiIi", prog, vers, proc, mtype, serial, status) + payload
+        self.sock.sendall(struct.pack(">I", len(body) + 4) + body)
+
+    def send_bytes(self, data):
+        self.sock.sendall(data)
+
+    def _read(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise EOFError("connection closed by the server")
+            buf += chunk
+        return buf
+
+    def _recv_wire(self):
+        (length,) = struct.unpack(">I", self._read(4))
+        body = self._read(length - 4)
+        return struct.unpack(">IIiiIi", body[:24]), body[24:]
+
+    def recv(self):
+        """Returns ((prog, vers, proc, type, serial, status), payload): packets that arrived
+        while call() waited for its reply come first, in arrival order."""
+        if self.pending:
+            return self.pending.pop(0)
+        return self._recv_wire()
+
+    def call(self, proc, serial, payload=b"", prog=REMOTE):
+        """Sends a CALL and returns its REPLY. Anything else read meanwhile (events, keepalive) is
+        kept for recv(): libvirtd may send an event before the reply of the call that caused it."""
+        self.send(proc, serial, payload, prog=prog)
+        while True:
+            hdr, body = self._recv_wire()
+            if hdr[3] == 1 and hdr[4] == serial:
+                return hdr, body
+            self.pending.append((hdr, body))
+
+    def open(self, name="test:///default"):
+        self.call(66, 0)
+        hdr, body = self.call(1, 1, struct.pack(">I", 1) + xdr_string(name) + struct.pack(">I", 0))
+        assert hdr[5] == 0, decode_error(body)
+
+    def close(self):
+        self.sock.close()
+
+
+def _opt_string(b, o):
+    (flag,) = struct.unpack(">I", b[o:o + 4])
+    o += 4
+    if not flag:
+        return None, o
+    (n,) = struct.unpack(">I", b[o:o + 4])
+    s = b[o + 4:o + 4 + n].decode()
+    return s, o + 4 + ((n + 3) // 4) * 4
+
+
+def decode_error(b):
+    code, domain = struct.unpack(">ii", b[:8])
+    msg, o = _opt_string(b, 8)
+    (level, hasdom) = struct.unpack(">iI", b[o:o + 8])
+    o += 8
+    assert hasdom == 0
+    s1, o = _opt_string(b, o)
+    s2, o = _opt_string(b, o)
+    s3, o = _opt_string(b, o)
+    int1, int2, hasnet = struct.unpack(">iiI", b[o:o + 12])
+    return {"code": code, "domain": domain, "message": msg, "level": level, "str1": s1,
+            "str2": s2, "str3": s3, "int1": int1, "int2": int2, "net": hasnet,
+            "trailing": len(b) - o - 12}
+
+
+def wait_for(predicate, timeout=10.0, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
