@@ -21,7 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Events wait for the event thread in a queue bounded in count and in payload bytes, so a peer
+ * that floods events while a callback is busy cannot grow memory without limit; one event is
+ * always accepted into an empty queue, whatever its size. */
 #define EVENT_QUEUE_MAX 10000
+#define EVENT_QUEUE_MAX_BYTES (16u << 20)
 #define VIR_CONNECT_RO 1
 #define VIR_DRV_FEATURE_PROGRAM_KEEPALIVE 10
 #define AUTH_NONE 0
@@ -88,7 +92,8 @@ struct vw_conn {
     struct waiter *waiters;
     bool dead;
     vw_client_error death;
-    bool closing;
+    bool closing;                  /* vw_conn_close began: the peer's EOF is no news (no close cb) */
+    bool io_stop;                  /* conn_free: the I/O thread must exit */
     int call_timeout_ms;
 
     struct out_packet *out_head, *out_tail;
@@ -103,6 +108,7 @@ struct vw_conn {
     pthread_cond_t event_cond;
     struct event_item *ev_head, *ev_tail;
     size_t ev_count;
+    size_t ev_bytes;               /* payload bytes of the queued events */
     bool event_stop;
     int registering;               /* register calls in flight: events wait for them */
     struct registration *regs;
@@ -175,6 +181,7 @@ static void queue_item_locked(vw_conn *conn, struct event_item *item)
         conn->ev_head = item;
     conn->ev_tail = item;
     conn->ev_count++;
+    conn->ev_bytes += item->payload_len;
     pthread_cond_broadcast(&conn->event_cond);
 }
 
@@ -452,24 +459,22 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     return 0;
 }
 
+/* A wire string pointer as the public struct keeps it: absent and empty both become NULL. */
+static char *wire_string(vw_net_string s)
+{
+    return (s && *s && **s) ? *s : NULL;
+}
+
 /* Copies a decoded remote_error into the public struct. */
 static void error_from_wire(vw_client_error *out, const vw_remote_error *in)
 {
-    vw_client_error_clear(out);
-    out->code = in->code;
-    out->domain = in->domain;
-    out->level = in->level;
-    out->int1 = in->int1;
-    out->int2 = in->int2;
-    out->remote = true;
-    if (in->message && *in->message)
-        out->message = strdup(*in->message);
-    if (in->str1 && *in->str1)
-        out->str1 = strdup(*in->str1);
-    if (in->str2 && *in->str2)
-        out->str2 = strdup(*in->str2);
-    if (in->str3 && *in->str3)
-        out->str3 = strdup(*in->str3);
+    vw_client_error borrowed = {
+        .code = in->code, .domain = in->domain, .level = in->level,
+        .message = wire_string(in->message), .str1 = wire_string(in->str1),
+        .str2 = wire_string(in->str2), .str3 = wire_string(in->str3),
+        .int1 = in->int1, .int2 = in->int2, .remote = true,
+    };
+    vw_client_error_copy(out, &borrowed);
 }
 
 /* Turns a reply (status + payload) into 0 / -1 with the server's error decoded in full. Takes
@@ -557,6 +562,11 @@ int vw_call_raw(vw_conn *conn, uint32_t prog, int proc, const void *payload, siz
                             "vw_call_raw: missing connection or reply pointers");
         return -1;
     }
+    if (!payload && payload_len) {
+        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                            "vw_call_raw: payload is NULL but payload_len is %zu", payload_len);
+        return -1;
+    }
     *reply = NULL;
     *reply_len = 0;
     int status = 0;
@@ -621,11 +631,13 @@ static void handle_event(vw_conn *conn, const vw_packet_header *h, unsigned char
     char nb[32];
     bool wanted = lv_procs_is_delivered_event(h->prog, h->proc);
     pthread_mutex_lock(&conn->lock);
-    if (!wanted || conn->ev_count >= EVENT_QUEUE_MAX) {
+    bool full = conn->ev_count >= EVENT_QUEUE_MAX ||
+                (conn->ev_bytes > 0 && conn->ev_bytes + len > EVENT_QUEUE_MAX_BYTES);
+    if (!wanted || full) {
         conn->stats.events_dropped++;
         pthread_mutex_unlock(&conn->lock);
         conn_log(conn, "dropping event %s: %s", proc_name(h->prog, h->proc, nb),
-                 wanted ? "event queue full" : "no handler for this event");
+                 wanted ? "event queue full (a callback is slow)" : "no handler for this event");
         free(payload);
         return;
     }
@@ -740,7 +752,9 @@ static int keepalive_tick(vw_conn *conn)
     queue_keepalive_locked(conn, VW_KEEPALIVE_PROC_PING);
     bool dead = conn->dead;
     pthread_mutex_unlock(&conn->lock);
-    return dead ? -2 : (int)interval;
+    if (dead)
+        return -2;
+    return interval > 60000 ? 60000 : (int)interval;
 }
 
 static bool conn_is_dead(vw_conn *conn)
@@ -847,10 +861,10 @@ static void *io_thread_main(void *opaque)
             while (read(conn->wake[0], drain, sizeof(drain)) > 0)
                 ;
             pthread_mutex_lock(&conn->lock);
-            bool closing = conn->closing;
+            bool stop = conn->io_stop;
             pthread_mutex_unlock(&conn->lock);
-            if (closing)
-                break;             /* vw_conn_close */
+            if (stop)
+                break;             /* conn_free */
         }
         if (fds[0].revents & POLLOUT) {
             pthread_mutex_lock(&conn->lock);
@@ -949,6 +963,7 @@ static void *event_thread_main(void *opaque)
         if (!conn->ev_head)
             conn->ev_tail = NULL;
         conn->ev_count--;
+        conn->ev_bytes -= item->payload_len;
         if (item->kind == ITEM_CLOSED) {
             vw_conn_close_cb cb = conn->close_cb;
             void *cb_opaque = conn->close_opaque;
@@ -1013,10 +1028,19 @@ static int register_callback(vw_conn *conn, int kind, const vw_client_domain *do
     return rc;
 }
 
+/* The registration leaves the list before the server call, under the lock: from then on no event
+ * is delivered to it, and a second deregister of the same id (another thread) finds nothing
+ * instead of freeing it twice. */
 static int deregister_callback(vw_conn *conn, int kind, int callback_id, vw_client_error *err)
 {
     pthread_mutex_lock(&conn->lock);
     struct registration *r = find_registration_locked(conn, kind, callback_id);
+    for (struct registration **pp = &conn->regs; r && *pp; pp = &(*pp)->next) {
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    }
     pthread_mutex_unlock(&conn->lock);
     if (!r) {
         vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
@@ -1029,12 +1053,6 @@ static int deregister_callback(vw_conn *conn, int kind, int callback_id, vw_clie
                                    : lv_procs_qemu_monitor_deregister(conn, callback_id, err);
     /* removed locally even if the server call failed: no more deliveries either way */
     pthread_mutex_lock(&conn->lock);
-    for (struct registration **pp = &conn->regs; *pp; pp = &(*pp)->next) {
-        if (*pp == r) {
-            *pp = r->next;
-            break;
-        }
-    }
     bool on_event_thread = conn->event_started && pthread_equal(pthread_self(), conn->event_thread);
     while (!on_event_thread && conn->dispatching == r)
         pthread_cond_wait(&conn->event_cond, &conn->lock);
@@ -1094,6 +1112,7 @@ static void conn_free(vw_conn *conn)
     if (conn->io_started) {
         pthread_mutex_lock(&conn->lock);
         conn->closing = true;
+        conn->io_stop = true;
         pthread_mutex_unlock(&conn->lock);
         ssize_t ignored = write(conn->wake[1], "x", 1);
         (void)ignored;

@@ -128,7 +128,9 @@ typedef struct vw_conn_stats {
     uint64_t packets_unknown_program;  /* dropped: program we do not speak */
     uint64_t packets_dropped_other;    /* dropped: streams, unknown events, bad types */
     uint64_t pings_received, pongs_received, pings_sent;
-    uint64_t events_delivered, events_dropped;
+    uint64_t events_delivered;
+    uint64_t events_dropped;           /* not registered, undecodable, or the queue for slow
+                                          callbacks was full (10000 events or 16 MiB) */
 } vw_conn_stats;
 void vw_conn_get_stats(vw_conn *conn, vw_conn_stats *stats);
 

@@ -25,11 +25,19 @@ long long vw_transport_now_ms(void)
 /* Connects fd to addr, waiting at most timeout_ms; returns 0 or an errno value. */
 static int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len, int timeout_ms)
 {
-    if (connect(fd, addr, len) == 0)
-        return 0;
-    if (errno != EINPROGRESS && errno != EAGAIN && errno != EINTR)
-        return errno;
     long long deadline = vw_transport_now_ms() + timeout_ms;
+    int rc;
+    /* EAGAIN: a unix socket whose accept queue is full. Nothing is in progress then (polling would
+     * report a writable, unconnected socket), so try again until the deadline. */
+    while ((rc = connect(fd, addr, len)) < 0 && errno == EAGAIN) {
+        if (vw_transport_now_ms() >= deadline)
+            return ETIMEDOUT;
+        poll(NULL, 0, 10);
+    }
+    if (rc == 0)
+        return 0;
+    if (errno != EINPROGRESS && errno != EINTR)
+        return errno;
     for (;;) {
         long long left = deadline - vw_transport_now_ms();
         if (left <= 0)

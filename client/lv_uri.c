@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Query parameters libvirt's remote driver consumes and does not forward (doRemoteOpen). */
+/* Query parameters libvirt's remote driver consumes and does not forward (doRemoteOpen's
+ * EXTRACT_URI_ARG_* list plus "authfile"); every other parameter goes to the server. */
 static const char *const consumed_params[] = {
-    "name", "command", "socket", "auth", "netcat", "keyfile", "no_verify", "no_tty", "pkipath",
-    "known_hosts", "known_hosts_verify", "sshauth", "mode", "proxy", "tls_priority", "authfile",
-    "tls", NULL
+    "name", "command", "socket", "auth", "sshauth", "netcat", "keyfile", "pkipath", "known_hosts",
+    "known_hosts_verify", "tls_priority", "mode", "proxy", "no_sanity", "no_verify", "no_tty",
+    "authfile", NULL
 };
 
 static bool param_is_consumed(const char *name, size_t len)

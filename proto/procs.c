@@ -309,7 +309,7 @@ xdrproc_t vw_procs_payload_codec(const vw_packet *pkt, size_t *size)
 
 int vw_procs_describe(const vw_packet_header *hdr, uint32_t len, char *buf, size_t buflen)
 {
-    char progbuf[16], procbuf[24], typebuf[16], statusbuf[20];
+    char progbuf[16], procbuf[24], typebuf[24], statusbuf[24];   /* "type=-2147483648" fits */
     const char *prog = vw_program_name(hdr->prog);
     if (!prog) {
         snprintf(progbuf, sizeof(progbuf), "0x%08x", hdr->prog);

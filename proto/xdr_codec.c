@@ -62,6 +62,9 @@ int vw_buf_append(vw_buf *buf, const void *data, size_t n, vw_proto_error *err)
 {
     if (n == 0)
         return 0;
+    if (!data)
+        return vw_proto_error_set(err, buf->len, "%zu bytes to append but the data pointer is NULL",
+                                  n);
     if (vw_buf_reserve(buf, n, err) < 0)
         return -1;
     memcpy(buf->data + buf->len, data, n);

@@ -314,6 +314,23 @@ int client_peer_reply_error(client_peer *peer, const vw_packet_header *call, con
                      (xdrproc_t)xdr_vw_remote_error, rerr);
 }
 
+vw_conn *client_peer_connect(client_peer *peer, int call_timeout_ms, int ka_interval, int ka_count,
+                             unsigned int flags)
+{
+    vw_conn_options opts;
+    vw_conn_options_init(&opts);
+    opts.call_timeout_ms = call_timeout_ms;
+    opts.keepalive_interval = ka_interval;
+    opts.keepalive_count = ka_count;
+    opts.flags = flags;
+    vw_client_error err = { 0 };
+    vw_conn *conn = vw_conn_open(peer->uri, &opts, &err);
+    if (!conn)
+        fprintf(stderr, "vw_conn_open: %s\n", vw_client_error_message(&err));
+    vw_client_error_clear(&err);
+    return conn;
+}
+
 int client_peer_handshake(client_peer *peer, bool keepalive)
 {
     vw_packet_header hdr;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libvirt_client.h"
 #include "packet.h"
 
 typedef struct client_peer client_peer;
@@ -53,6 +54,10 @@ int client_peer_reply_error(client_peer *peer, const vw_packet_header *call,
 int client_peer_send(client_peer *peer, uint32_t prog, int proc, int type, uint32_t serial,
                      int status, xdrproc_t proc_fn, const void *obj);
 int client_peer_send_raw(client_peer *peer, const void *bytes, size_t len);
+/* The client side: vw_conn_open(peer->uri) with these options (keepalive interval 0: no PINGs);
+ * prints why and returns NULL on failure. */
+vw_conn *client_peer_connect(client_peer *peer, int call_timeout_ms, int ka_interval, int ka_count,
+                             unsigned int flags);
 /* Answers AUTH_LIST (auth none), SUPPORTS_FEATURE (keepalive supported or not), CONNECT_OPEN. */
 int client_peer_handshake(client_peer *peer, bool keepalive);
 /* Answers CONNECT_CLOSE (if the client sends it) and waits for EOF. */

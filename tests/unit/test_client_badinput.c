@@ -142,25 +142,6 @@ static void script_bad(client_peer *peer, void *opaque)
     client_peer_serve_close(peer);
 }
 
-static vw_conn *open_client_flags(client_peer *peer, unsigned int flags)
-{
-    vw_conn_options opts;
-    vw_conn_options_init(&opts);
-    opts.call_timeout_ms = 20000;
-    opts.flags = flags;
-    vw_client_error err = { 0 };
-    vw_conn *conn = vw_conn_open(peer->uri, &opts, &err);
-    if (!conn)
-        fprintf(stderr, "vw_conn_open: %s\n", vw_client_error_message(&err));
-    vw_client_error_clear(&err);
-    return conn;
-}
-
-static vw_conn *open_client(client_peer *peer)
-{
-    return open_client_flags(peer, 0);
-}
-
 /* The peer breaks the stream: the call fails with VW_ERR_RPC naming the problem, the connection
  * is dead, later calls fail at once with NO_CONNECT. */
 static void expect_fatal(enum action action, uint32_t arg, const char *fragment)
@@ -170,7 +151,7 @@ static void expect_fatal(enum action action, uint32_t arg, const char *fragment)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer);
+    vw_conn *conn = client_peer_connect(peer, 20000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         uint64_t v = 0;
@@ -205,7 +186,7 @@ static void expect_survives_flags(enum action action, unsigned int flags, int rc
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client_flags(peer, flags);
+    vw_conn *conn = client_peer_connect(peer, 20000, 5, 5, flags);
     CHECK(conn != NULL);
     if (conn) {
         uint64_t v = 0;

@@ -15,23 +15,6 @@
 #include "client_peer.h"
 #include "vwtest.h"
 
-static vw_conn *open_client(client_peer *peer, int call_timeout_ms, int ka_interval, int ka_count,
-                            unsigned int flags)
-{
-    vw_conn_options opts;
-    vw_conn_options_init(&opts);
-    opts.call_timeout_ms = call_timeout_ms;
-    opts.keepalive_interval = ka_interval;
-    opts.keepalive_count = ka_count;
-    opts.flags = flags;
-    vw_client_error err = { 0 };
-    vw_conn *conn = vw_conn_open(peer->uri, &opts, &err);
-    if (!conn)
-        fprintf(stderr, "vw_conn_open: %s\n", vw_client_error_message(&err));
-    vw_client_error_clear(&err);
-    return conn;
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
@@ -64,7 +47,7 @@ static void test_handshake_bytes(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     uint64_t v = 0;
     vw_client_error err = { 0 };
@@ -155,7 +138,7 @@ static void test_read_only_and_old_server(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 5, 5, VW_CONN_READ_ONLY);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, VW_CONN_READ_ONLY);
     CHECK(conn != NULL);
     vw_conn_close(conn, NULL);
     CHECK_EQ_INT(client_peer_finish(peer), 0);
@@ -197,7 +180,7 @@ static void test_tcp_transport(void)
     if (!peer)
         return;
     CHECK(strncmp(peer->uri, "test+tcp://127.0.0.1:", 21) == 0);
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         CHECK_EQ_STR(vw_conn_open_name(conn), "test:///default");
@@ -343,7 +326,7 @@ static void test_threads_out_of_order(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 20000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 20000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         pthread_t threads[NTHREADS];
@@ -403,7 +386,7 @@ static void test_keepalive_ping_answered(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         uint64_t v = 0;
@@ -446,7 +429,7 @@ static void test_keepalive_pings_sent(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 1, 2, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 1, 2, 0);
     CHECK(conn != NULL);
     if (conn) {
         CHECK(vw_conn_keepalive_enabled(conn));
@@ -489,7 +472,7 @@ static void test_keepalive_peer_dead(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 60000, 1, 2, 0);
+    vw_conn *conn = client_peer_connect(peer, 60000, 1, 2, 0);
     CHECK(conn != NULL);
     if (conn) {
         uint64_t v = 0;
@@ -540,7 +523,7 @@ static void test_call_timeout_and_late_reply(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         vw_conn_set_call_timeout(conn, 300);
@@ -610,7 +593,7 @@ static void test_server_not_reading(void)
         sem_destroy(&client_gave_up);
         return;
     }
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         unsigned char *big = calloc(1, BIG_PAYLOAD);
@@ -674,7 +657,7 @@ static void test_error_decoded_in_full(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         vw_client_domain dom = { 0 };
@@ -758,7 +741,7 @@ static void test_peer_close_fails_all_pending(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 30000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 30000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         struct close_seen seen = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
@@ -930,7 +913,7 @@ static void test_events(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         struct event_seen seen;
@@ -1017,7 +1000,7 @@ static void test_generic_calls(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_conn *conn = open_client(peer, 10000, 5, 5, 0);
+    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
         vw_client_error err = { 0 };
@@ -1030,6 +1013,11 @@ static void test_generic_calls(void)
 
         void *reply = NULL;
         size_t reply_len = 0;
+        /* bytes promised but no buffer: refused before anything is sent */
+        CHECK_EQ_INT(vw_call_raw(conn, VW_REMOTE_PROGRAM, 999, NULL, 8, &reply, &reply_len, &err),
+                     -1);
+        CHECK_EQ_INT(err.code, VW_ERR_INVALID_ARG);
+        vw_client_error_clear(&err);
         CHECK_EQ_INT(vw_call_raw(conn, VW_REMOTE_PROGRAM, 999, NULL, 0, &reply, &reply_len, &err),
                      -1);
         CHECK_EQ_INT(err.code, VW_ERR_RPC);

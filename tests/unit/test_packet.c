@@ -337,6 +337,11 @@ static void test_encode_limit(void)
     CHECK_EQ_INT(vw_packet_encode_raw(&b, &h, 0, big, max + 1, &e), -1);
     CHECK(text_has(&e, "33554409"));
     CHECK_EQ_INT(b.len, before);       /* nothing appended */
+    /* a length without bytes behind it is refused, not read from NULL */
+    CHECK_EQ_INT(vw_packet_encode_raw(&b, &h, 0, NULL, 4, &e), -1);
+    CHECK(text_has(&e, "NULL"));
+    CHECK_EQ_INT(b.len, before);
+    CHECK_EQ_INT(vw_packet_encode_raw(&b, &h, 0, NULL, 0, &e), 0);   /* empty payload: fine */
     free(big);
     vw_buf_free(&b);
 }

@@ -303,6 +303,11 @@ static void test_describe(void)
     vw_procs_describe(&k, 28, buf, 20);     /* truncated, still terminated */
     CHECK_EQ_INT(strlen(buf), 19);
     CHECK(strncmp(buf, "KEEPALIVE PONG MESS", 19) == 0);
+    /* the widest numbers a hostile header can carry are printed whole */
+    vw_packet_header m = { VW_REMOTE_PROGRAM, 1, INT32_MIN, INT32_MIN, 0, INT32_MIN };
+    vw_procs_describe(&m, 28, buf, sizeof(buf));
+    CHECK_EQ_STR(buf, "REMOTE PROC_-2147483648 type=-2147483648 serial=0 status=-2147483648 "
+                      "len=28");
 }
 
 /* tshark -G values prints "V\tlibvirt.procedure\t<number>\t<name>" for every program. */

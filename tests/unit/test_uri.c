@@ -79,6 +79,11 @@ static void test_defaults_and_names(void)
     CHECK_EQ_STR(u.open_name, "qemu:///system?foo=bar&x=1");
     CHECK_EQ_STR(u.socket_path, "/s");
     vw_uri_clear(&u);
+    /* libvirt's list (remote_driver.c doRemoteOpen): no_sanity is consumed, tls is not */
+    CHECK_EQ_INT(vw_uri_parse("qemu+tcp://h:1/system?no_sanity=1&tls=x&proxy=auto&authfile=/a", 0,
+                              &u, &err), 0);
+    CHECK_EQ_STR(u.open_name, "qemu:///system?tls=x");
+    vw_uri_clear(&u);
 
     /* name= replaces the open name; the remote driver probes with "" */
     CHECK_EQ_INT(vw_uri_parse("qemu+unix:///system?name=test:///default&socket=/s", 0, &u, &err),
