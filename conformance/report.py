@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""Turns the conformance results into the compatibility matrix.
+
+    conformance/report.py [--results DIR] [--out DIR]
+
+Reads DIR/TARGET/_target.json and DIR/TARGET/CASE.json (written by conformance/libvirt/conftest.py;
+default DIR = $VW_BUILD/conformance/results) and writes to OUT (default $VW_BUILD/conformance):
+
+  matrix.md    rows = cases grouped by procedure, columns = targets; a cell is pass, FAIL, differs
+               (passed, but the target returned something other than the reference target), skip,
+               or "-" (not run); every FAIL/differs links to its detail below the table
+  matrix.html  the same, coloured, for a browser
+  junit.xml    one <testsuite> per target, one <testcase> per case, for CI systems
+
+The reference for "differs" is the host's libvirtd when it was a target, otherwise the first real
+daemon in column order. Exit status: 0 when no case failed, 1 when some failed, 2 on bad input.
+"""
+import argparse
+import difflib
+import html
+import json
+import os
+import pathlib
+import sys
+import xml.etree.ElementTree as ET
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
+SUITE_ORDER = ("bullseye", "bookworm", "trixie", "sid")
+
+
+def target_key(name):
+    if name == "fake":
+        return (0, 0, name)
+    if name == "host":
+        return (1, 0, name)
+    suite = name.split("-")[0]
+    rank = SUITE_ORDER.index(suite) if suite in SUITE_ORDER else len(SUITE_ORDER)
+    return (2, rank, name)
+
+
+def load(results):
+    targets, cases = {}, {}
+    if not results.is_dir():
+        raise SystemExit("report.py: no results in %s (run the suite first: make -f "
+                         "conformance/Makefile conformance)" % results)
+    for tdir in sorted(p for p in results.iterdir() if p.is_dir()):
+        info_path = tdir / "_target.json"
+        info = json.loads(info_path.read_text()) if info_path.exists() else {"kind": "?"}
+        targets[tdir.name] = info
+        for f in sorted(tdir.glob("*.json")):
+            if f.name == "_target.json":
+                continue
+            try:
+                data = json.loads(f.read_text())
+            except ValueError as exc:
+                raise SystemExit("report.py: %s is not JSON: %s" % (f, exc))
+            key = (data.get("group", "?"), data["case"])
+            cases.setdefault(key, {})[tdir.name] = data
+    return targets, cases
+
+
+def reference_target(order, targets):
+    if "host" in order:
+        return "host"
+    for t in order:
+        if targets[t].get("kind") == "container":
+            return t
+    return None
+
+
+def cell_status(res, ref_res):
+    if res is None:
+        return "-"
+    if res["outcome"] == "failed":
+        return "FAIL"
+    if res["outcome"] == "skipped":
+        return "skip"
+    if res["outcome"] == "known":
+        return "known"
+    if ref_res is not None and ref_res["outcome"] == "passed" and \
+            res.get("observed") != ref_res.get("observed"):
+        return "differs"
+    return "pass"
+
+
+def diff_observed(a, b):
+    """Keys whose values differ between two observation dicts: {key: (a, b)}."""
+    out = {}
+    for k in sorted(set(a) | set(b)):
+        if a.get(k) != b.get(k):
+            out[k] = (a.get(k, "<absent>"), b.get(k, "<absent>"))
+    return out
+
+
+def header_label(name, info):
+    bits = [name]
+    if info.get("api"):
+        bits.append("libvirt %s" % info["api"])
+    return bits
+
+
+def build(results, out):
+    targets, cases = load(results)
+    order = sorted(targets, key=target_key)
+    ref = reference_target(order, targets)
+    groups = {}
+    for (group, case) in sorted(cases):
+        groups.setdefault(group, []).append(case)
+
+    details = []  # (anchor, title, body text)
+    table = {}    # (group, case) -> [status per target]
+    anchors = {}
+    counts = {t: {"pass": 0, "FAIL": 0, "differs": 0, "known": 0, "skip": 0,
+                 "-": 0} for t in order}
+    for (group, case), per in sorted(cases.items()):
+        ref_res = per.get(ref) if ref else None
+        row = []
+        for t in order:
+            res = per.get(t)
+            st = cell_status(res, ref_res if t != ref else None)
+            counts[t][st] += 1
+            row.append(st)
+            if st in ("FAIL", "differs", "known", "skip"):
+                anchor = "d%d" % (len(details) + 1)
+                anchors[(group, case, t)] = anchor
+                lines = []
+                if res.get("doc"):
+                    lines.append(res["doc"])
+                if st == "differs":
+                    lines.append("differs from %s:" % ref)
+                    for k, (mine, theirs) in diff_observed(res.get("observed", {}),
+                                                          ref_res.get("observed", {})).items():
+                        if isinstance(mine, list) and isinstance(theirs, list) and \
+                                all(isinstance(x, str) for x in mine + theirs):
+                            lines.append("  %s:" % k)
+                            lines += ["    " + d for d in difflib.unified_diff(
+                                theirs, mine, ref, t, lineterm="", n=1)]
+                            continue
+                        lines.append("  %s: %s = %s" % (k, t, json.dumps(mine, sort_keys=True)))
+                        lines.append("  %s: %s = %s" % (k, ref, json.dumps(theirs, sort_keys=True)))
+                else:
+                    lines.append("observed: %s" % json.dumps(res.get("observed", {}),
+                                                            sort_keys=True))
+                    if ref_res is not None and t != ref:
+                        lines.append("%s observed: %s" % (ref, json.dumps(
+                            ref_res.get("observed", {}), sort_keys=True)))
+                    if res.get("detail"):
+                        lines.append(res["detail"].strip())
+                details.append((anchor, "%s / %s on %s: %s" % (group, case, t, st),
+                                "\n".join(lines)))
+        table[(group, case)] = row
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_md(out / "matrix.md", order, targets, ref, groups, table, anchors, details, counts)
+    write_html(out / "matrix.html", order, targets, ref, groups, table, anchors, details, counts)
+    write_junit(out / "junit.xml", order, cases)
+    failed = sum(c["FAIL"] for c in counts.values())
+    print("report: %d cases x %d targets (%s); %d FAIL, %d differs, %d known; wrote %s/matrix.md, "
+          "matrix.html, junit.xml" % (len(cases), len(order), ", ".join(order), failed,
+                                      sum(c["differs"] for c in counts.values()),
+                                      sum(c["known"] for c in counts.values()), out))
+    for t in order:
+        c = counts[t]
+        print("  %-22s pass %3d  differs %3d  known %3d  FAIL %3d  skip %3d  not run %3d"
+              % (t, c["pass"], c["differs"], c["known"], c["FAIL"], c["skip"], c["-"]))
+    return 1 if failed else 0
+
+
+def write_md(path, order, targets, ref, groups, table, anchors, details, counts):
+    L = ["# libvirt conformance matrix", "",
+         "Cells: **pass**; **differs** = passed, but returned something other than the reference "
+         "target `%s`; **known** = fails as listed in conformance/libvirt/known.py (reason in "
+         "docs/compatibility.md); **FAIL**; skip; `-` = not run. Details below the table." % ref,
+         "", "| target | release | daemon | libvirt API | pass | differs | known | FAIL | skip |",
+         "|---|---|---|---|---|---|---|---|---|"]
+    for t in order:
+        i, c = targets[t], counts[t]
+        L.append("| %s | %s | %s | %s | %d | %d | %d | %d | %d |" % (
+            t, i.get("release", "?") + (" (%s)" % i["package"] if i.get("package") else ""),
+            i.get("daemon", "?"), i.get("api", "?"), c["pass"], c["differs"], c["known"],
+            c["FAIL"], c["skip"]))
+    L += ["", "| case | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
+    for group, case_list in groups.items():
+        L.append("| **%s** |" % group.replace("|", "/") + " |" * len(order))
+        for case in case_list:
+            cells = []
+            for t, st in zip(order, table[(group, case)]):
+                a = anchors.get((group, case, t))
+                cells.append("[%s](#%s)" % (st, a) if a else st)
+            L.append("| %s | %s |" % (case.replace("|", "/"), " | ".join(cells)))
+    L += ["", "## Details", ""]
+    for anchor, title, body in details:
+        L += ['<a id="%s"></a>' % anchor, "### %s" % title, "", "```", body, "```", ""]
+    path.write_text("\n".join(L) + "\n")
+
+
+CSS = """body{font-family:sans-serif;font-size:14px}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:2px 6px}th{background:#eee}
+.pass{background:#cfc}.FAIL{background:#f99}.differs{background:#ffc}.skip{background:#ddd}.known{background:#fdb}
+.group td{background:#e8e8ff;font-weight:bold}pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}"""
+
+
+def write_html(path, order, targets, ref, groups, table, anchors, details, counts):
+    e = html.escape
+    H = ["<!doctype html><html><head><meta charset='utf-8'><title>libvirt conformance matrix"
+         "</title><style>%s</style></head><body>" % CSS,
+         "<h1>libvirt conformance matrix</h1>",
+         "<p>differs = passed, but returned something other than the reference target "
+         "<b>%s</b>.</p>" % e(str(ref)),
+         "<table><tr><th>target</th><th>release</th><th>daemon</th><th>libvirt API</th>"
+         "<th>pass</th><th>differs</th><th>known</th><th>FAIL</th><th>skip</th></tr>"]
+    for t in order:
+        i, c = targets[t], counts[t]
+        H.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td>"
+                 "<td>%d</td><td>%d</td><td>%d</td></tr>" % (
+                     e(t), e(i.get("release", "?") + (" (%s)" % i["package"] if i.get("package")
+                                                      else "")),
+                     e(i.get("daemon", "?")), e(i.get("api", "?")), c["pass"], c["differs"],
+                     c["known"], c["FAIL"], c["skip"]))
+    H.append("</table><h2>Cases</h2><table><tr><th>case</th>%s</tr>"
+             % "".join("<th>%s</th>" % e(t) for t in order))
+    for group, case_list in groups.items():
+        H.append("<tr class='group'><td colspan='%d'>%s</td></tr>" % (len(order) + 1, e(group)))
+        for case in case_list:
+            cells = []
+            for t, st in zip(order, table[(group, case)]):
+                a = anchors.get((group, case, t))
+                inner = "<a href='#%s'>%s</a>" % (a, e(st)) if a else e(st)
+                cells.append("<td class='%s'>%s</td>" % (e(st), inner))
+            H.append("<tr><td>%s</td>%s</tr>" % (e(case), "".join(cells)))
+    H.append("</table><h2>Details</h2>")
+    for anchor, title, body in details:
+        H.append("<h3 id='%s'>%s</h3><pre>%s</pre>" % (anchor, e(title), e(body)))
+    H.append("</body></html>")
+    path.write_text("\n".join(H) + "\n")
+
+
+def write_junit(path, order, cases):
+    root = ET.Element("testsuites", name="virt-wire libvirt conformance")
+    for t in order:
+        suite = ET.SubElement(root, "testsuite", name=t)
+        n = fails = skips = 0
+        for (group, case), per in sorted(cases.items()):
+            res = per.get(t)
+            if res is None:
+                continue
+            n += 1
+            tc = ET.SubElement(suite, "testcase", classname="%s.%s" % (t, group), name=case)
+            if res["outcome"] == "failed":
+                fails += 1
+                f = ET.SubElement(tc, "failure", message=(res.get("detail") or "")[:200])
+                f.text = res.get("detail", "")
+            elif res["outcome"] in ("skipped", "known"):
+                skips += 1
+                ET.SubElement(tc, "skipped", message=str(res.get("detail", "")))
+            out = ET.SubElement(tc, "system-out")
+            out.text = json.dumps(res.get("observed", {}), sort_keys=True)
+        suite.set("tests", str(n))
+        suite.set("failures", str(fails))
+        suite.set("skipped", str(skips))
+        suite.set("errors", "0")
+    ET.ElementTree(root).write(str(path), encoding="utf-8", xml_declaration=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--results", default=str(BUILD / "conformance" / "results"))
+    ap.add_argument("--out", default=str(BUILD / "conformance"))
+    args = ap.parse_args()
+    try:
+        return build(pathlib.Path(args.results), pathlib.Path(args.out))
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
