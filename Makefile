@@ -91,6 +91,9 @@ $(OBJ)/%.o: %.c $(XHDRS)
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
+# fake-qemu builds its recorded QAPI schemas into the binary (.incbin), which -MMD cannot see.
+$(OBJ)/fake-qemu/schema_data.o: $(wildcard fake-qemu/schemas/*.json)
+
 $(STATICLIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

@@ -1,0 +1,49 @@
+/* netaddr.h: socket addresses written as `unix:PATH` or `tcp:HOST:PORT`, and the socket helpers
+ * the servers and clients need: listen, non-blocking accept, connect with a timeout.
+ *
+ * Modelled on Redis anet.c: plain functions, every error written into the caller's buffer as a
+ * sentence a person can act on (it names the address and the failing call).
+ * All sockets returned are close-on-exec; listening and accepted sockets are non-blocking.
+ */
+#ifndef VW_NETADDR_H
+#define VW_NETADDR_H
+
+#include <stddef.h>
+
+#define VW_NETADDR_UNIX 1
+#define VW_NETADDR_TCP  2
+
+typedef struct {
+    int kind;              /* VW_NETADDR_UNIX or VW_NETADDR_TCP */
+    char path[108];        /* unix: socket path (sun_path size) */
+    char host[256];        /* tcp: host name or address; IPv6 may be written [::1] */
+    int port;              /* tcp: 0..65535 (0 = any free port when listening) */
+} vw_netaddr;
+
+/* Parses "unix:PATH" or "tcp:HOST:PORT" ("tcp:[::1]:4444" for IPv6).
+ * Returns 0, or -1 with the reason in err. */
+int vw_netaddr_parse(const char *spec, vw_netaddr *addr, char *err, size_t errlen);
+
+/* Formats addr back as "unix:PATH" / "tcp:HOST:PORT" into buf. Returns buf. */
+char *vw_netaddr_format(const vw_netaddr *addr, char *buf, size_t buflen);
+
+/* Creates a listening, non-blocking socket. For unix sockets a stale socket file (nobody
+ * accepting on it) is removed first; a live socket or a file that is not a socket is refused.
+ * Returns the fd, or -1 with the reason in err. */
+int vw_netaddr_listen(const vw_netaddr *addr, int backlog, char *err, size_t errlen);
+
+/* Accepts one connection on a listening socket; the new fd is non-blocking.
+ * Returns the fd; -2 when no connection is pending (EAGAIN); -1 on error with the reason in err. */
+int vw_netaddr_accept(int listen_fd, char *err, size_t errlen);
+
+/* Connects with a timeout (milliseconds, > 0). The returned fd is blocking.
+ * Returns the fd, or -1 with the reason in err. */
+int vw_netaddr_connect(const vw_netaddr *addr, int timeout_ms, char *err, size_t errlen);
+
+/* The local TCP port of a bound socket (for listening on port 0), or -1. */
+int vw_netaddr_local_port(int fd);
+
+/* Sets or clears O_NONBLOCK. Returns 0, or -1 with the reason in err. */
+int vw_netaddr_set_nonblock(int fd, int nonblock, char *err, size_t errlen);
+
+#endif
