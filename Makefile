@@ -176,8 +176,8 @@ bench: all $(BIN)/rpc_bench
 $(BIN)/rpc_bench: $(OBJ)/bench/rpc_bench.o $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
-conformance:
-	@if [ -f conformance/Makefile ]; then $(MAKE) -f conformance/Makefile $@; else echo "conformance: no matrix yet"; exit 2; fi
+conformance: deps
+	$(MAKE) -f conformance/Makefile BUILD=$(BUILD) conformance
 
 clean:
 	rm -rf $(BUILD) build/asan
