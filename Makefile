@@ -59,12 +59,15 @@ SHAREDLIB := $(LIBDIR)/libvirtwire.so.$(VERSION)
 PROGRAMS  := $(BIN)/virtc $(if $(FQ_SRCS),$(BIN)/fake-qemu) $(if $(FL_SRCS),$(BIN)/fake-libvirtd) \
              $(if $(TR_SRCS),$(BIN)/vwtrace)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
+# Installed headers: the library's (proto/, client/ without virtc's own); the .pc file is written at
+# install time so it names the PREFIX the files went to.
+PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
 
 .PHONY: all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
         fuzz-campaign fuzz-corpus bench conformance help
 .SECONDARY:
 
-all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS) $(LIBDIR)/pkgconfig/virtwire.pc
+all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
 
 help:
 	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
@@ -103,10 +106,6 @@ $(SHAREDLIB): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libvirtwire.so.$(SOVER) $(LDFLAGS) -o $@ $^ $(LIBS)
 	ln -sf libvirtwire.so.$(VERSION) $(LIBDIR)/libvirtwire.so.$(SOVER)
 	ln -sf libvirtwire.so.$(VERSION) $(LIBDIR)/libvirtwire.so
-
-$(LIBDIR)/pkgconfig/virtwire.pc: client/virtwire.pc.in Makefile
-	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 $(BIN)/virtc: $(patsubst %.c,$(OBJ)/%.o,$(VIRTC_SRCS)) $(STATICLIB)
 	@mkdir -p $(dir $@)
@@ -160,8 +159,9 @@ install: all
 	install -m 755 $(SHAREDLIB) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvirtwire.so.$(SOVER)
 	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvirtwire.so
-	install -m 644 $(wildcard proto/*.h client/*.h) $(XHDRS) $(DESTDIR)$(PREFIX)/include/virtwire/
-	install -m 644 $(LIBDIR)/pkgconfig/virtwire.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 $(PUBLIC_HDRS) $(XHDRS) $(DESTDIR)$(PREFIX)/include/virtwire/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' client/virtwire.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/virtwire.pc
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/virtwire $(DESTDIR)$(PREFIX)/lib/pkgconfig/virtwire.pc
