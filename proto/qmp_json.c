@@ -260,7 +260,7 @@ static void grow(void **buf, size_t *cap, size_t need, size_t elem)
 struct parser {
     const vw_qmp_streamer *s;
     size_t pos;           /* next token */
-    char err[256];        /* first error, "" when none */
+    char *err;            /* first error (malloc'd: a keyword may be long), NULL when none */
     bool have_err;
 };
 
@@ -272,12 +272,15 @@ static void parse_error(struct parser *p, const char *fmt, ...)
     if (p->have_err) {
         return;
     }
-    char msg[200];
+    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    snprintf(p->err, sizeof(p->err), "JSON parse error, %s", msg);
+    if (n < 0 || asprintf(&p->err, "JSON parse error, %s", msg) < 0) {
+        p->err = NULL;
+    }
+    free(msg);
     p->have_err = true;
 }
 
@@ -681,7 +684,7 @@ static json_t *parse_value(struct parser *p, size_t depth)
         if (strcmp(kw, "null") == 0) {
             return json_null();
         }
-        parse_error(p, "invalid keyword '%.150s'", kw);
+        parse_error(p, "invalid keyword '%s'", kw);
         return NULL;
     }
     default:
@@ -740,14 +743,13 @@ static void emit_parse(vw_qmp_streamer *s)
 {
     struct parser p = { .s = s };
     json_t *v = parse_value(&p, 0);
-    if (!v && !p.have_err) {
-        snprintf(p.err, sizeof(p.err), "JSON parse error, expecting value");
-    }
     message_reset(s);
     if (v) {
+        free(p.err);
         s->fn(s->opaque, v, NULL);
     } else {
-        s->fn(s->opaque, NULL, p.err);
+        s->fn(s->opaque, NULL, p.err ? p.err : "JSON parse error, out of memory");
+        free(p.err);
     }
 }
 
@@ -909,15 +911,18 @@ void vw_qmp_streamer_free(vw_qmp_streamer *s)
 struct loads_ctx {
     json_t *value;
     int nvalues;
-    char err[256];
+    char *err;
 };
 
 static void loads_cb(void *opaque, json_t *msg, const char *error)
 {
     struct loads_ctx *c = opaque;
     if (error) {
-        if (!c->err[0]) {
-            snprintf(c->err, sizeof(c->err), "%s", error);
+        if (!c->err) {
+            c->err = strdup(error);
+            if (!c->err) {
+                abort();
+            }
         }
         return;
     }
@@ -940,9 +945,10 @@ json_t *vw_qmp_loads(const char *buf, size_t len, char *err, size_t errlen)
     vw_qmp_streamer_feed(s, buf, len);
     vw_qmp_streamer_flush(s);
     vw_qmp_streamer_free(s);
-    if (c.err[0] || c.nvalues != 1) {
-        if (c.err[0]) {
+    if (c.err || c.nvalues != 1) {
+        if (c.err) {
             snprintf(err, errlen, "%s", c.err);
+            free(c.err);
         } else if (c.nvalues == 0) {
             snprintf(err, errlen, "no JSON value");
         } else {
@@ -972,6 +978,11 @@ const char *vw_qmp_raw_number_text(const json_t *v)
         return NULL;
     }
     return json_string_value(json_object_get(v, VW_QMP_RAW_NUMBER_KEY));
+}
+
+int vw_qmp_is_object(const json_t *v)
+{
+    return json_is_object(v) && !vw_qmp_raw_number_text(v);
 }
 
 int vw_qmp_get_uint64(const json_t *v, uint64_t *out)

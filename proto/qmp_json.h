@@ -114,5 +114,9 @@ json_t *vw_qmp_uint64(uint64_t v);               /* json_integer when it fits in
 int vw_qmp_get_uint64(const json_t *v, uint64_t *out);
 /* The text of a raw number ("12345678901234567890", "inf"), or NULL when v is not one. */
 const char *vw_qmp_raw_number_text(const json_t *v);
+/* 1 when v is a JSON object that is not a raw number, else 0. Use this, not json_is_object(),
+ * to decide whether a message is an object: a top-level 12345678901234567890 is a raw number,
+ * and QEMU answers it "QMP input must be a JSON object". */
+int vw_qmp_is_object(const json_t *v);
 
 #endif
