@@ -1,0 +1,296 @@
+"""fake-qemu's own command line and process behaviour (no real-QEMU counterpart): options, the
+`ready` line, SIGTERM, socket files, TCP, restarts, and survival under hostile input.
+"""
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from qmp_harness import FAKE, QmpConn
+
+
+
+@pytest.fixture(autouse=True)
+def need_fake():
+    if not os.access(FAKE, os.X_OK):
+        pytest.fail(f"fake-qemu not built: {FAKE} (set VW_BUILD)")
+
+
+@pytest.fixture
+def tmp():
+    d = tempfile.mkdtemp(prefix="vwfq-")
+    yield d
+    for name in os.listdir(d):
+        try:
+            os.unlink(os.path.join(d, name))
+        except OSError:
+            pass
+    os.rmdir(d)
+
+
+def run(args, timeout=10):
+    return subprocess.run([FAKE] + args, stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=timeout)
+
+
+class Fake:
+    def __init__(self, args):
+        self.proc = subprocess.Popen([FAKE] + args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        r, _, _ = select.select([self.proc.stdout], [], [], 15)
+        self.ready = self.proc.stdout.readline() if r else b""
+
+    def term(self, timeout=20):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+            self.stderr = self.proc.stderr.read()
+            return rc
+        finally:
+            self.kill()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+def test_help_exits_zero():
+    r = run(["--help"])
+    assert r.returncode == 0
+    assert b"--qmp" in r.stdout and b"--qemu-version" in r.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    ([], b"--qmp"),
+    (["--qmp"], b"needs a value"),
+    (["--bogus"], b"unknown option"),
+    (["--qmp", "udp:x"], b"unknown kind"),
+    (["--qmp", "tcp:127.0.0.1"], b"missing port"),
+    (["--qmp", "unix:/tmp/x", "--qemu-version", "7.x"], b"MAJOR.MINOR.MICRO"),
+    (["--qmp", "unix:/tmp/x", "--qemu-version", "1.0.0"], b"no recorded QAPI schema"),
+    (["--qmp", "unix:/tmp/x", "--machine", "q35"], b"--machine"),
+    (["--qmp", "unix:/tmp/x", "--seed", "abc"], b"--seed"),
+    (["--qmp", "unix:/tmp/x", "--scenario", "f.json"], b"not implemented yet"),
+    (["--qmp", "unix:/tmp/x", "--replay", "t"], b"not implemented yet"),
+    (["--qmp", "unix:/tmp/x", "--record", "t"], b"not implemented yet"),
+    (["--qmp", "unix:/tmp/x", "extra"], b"unexpected argument"),
+    (["--qmp", "unix:/tmp/x", "--schema", "/nonexistent/schema.json"], b"/nonexistent/schema.json"),
+], ids=["no-qmp", "qmp-no-value", "unknown-option", "bad-kind", "no-port", "bad-version",
+        "unrecorded-version", "bad-machine", "bad-seed", "scenario", "replay", "record",
+        "extra-arg", "missing-schema"])
+def test_bad_command_line(args, needle):
+    r = run(args)
+    assert r.returncode != 0
+    assert r.stdout == b""
+    assert needle in r.stderr, r.stderr
+
+
+def test_refuses_to_clobber_a_regular_file(tmp):
+    path = os.path.join(tmp, "file")
+    with open(path, "w") as f:
+        f.write("keep me")
+    r = run(["--qmp", "unix:" + path])
+    assert r.returncode != 0 and b"not a socket" in r.stderr
+    with open(path) as f:
+        assert f.read() == "keep me"
+
+
+def test_replaces_stale_socket_and_removes_it_on_sigterm(tmp):
+    path = os.path.join(tmp, "q.sock")
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(path)          # a socket file nobody listens on
+    s.close()
+    f = Fake(["--qmp", "unix:" + path])
+    try:
+        assert f.ready == b"ready\n"
+        c = QmpConn(path)
+        assert "QMP" in c.greeting()
+        c.close()
+        assert f.term() == 0
+    finally:
+        f.kill()
+    assert not os.path.exists(path)
+
+
+def test_refuses_a_live_socket(tmp):
+    path = os.path.join(tmp, "q.sock")
+    first = Fake(["--qmp", "unix:" + path])
+    try:
+        assert first.ready == b"ready\n"
+        r = run(["--qmp", "unix:" + path])
+        assert r.returncode != 0 and b"in use" in r.stderr
+    finally:
+        assert first.term() == 0
+
+
+def test_sigterm_with_a_client_attached_exits_zero(tmp):
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path])
+    try:
+        c = QmpConn(path)
+        c.negotiate()
+        c.send(b'{"execute": "query-')   # a partial command is pending
+        assert f.term() == 0
+        assert c.wait_eof()
+    finally:
+        f.kill()
+
+
+def test_tcp_listen(tmp):
+    # find a free port, then hand it to the fake
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    f = Fake(["--qmp", f"tcp:127.0.0.1:{port}", "--qemu-version", "7.2.0"])
+    try:
+        assert f.ready == b"ready\n"
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.settimeout(10)
+        data = b""
+        while not data.endswith(b"\r\n"):
+            chunk = s.recv(4096)
+            assert chunk
+            data += chunk
+        g = json.loads(data)
+        assert g["QMP"]["version"] == {"qemu": {"major": 7, "minor": 2, "micro": 0},
+                                       "package": "v7.2.0"}
+        s.close()
+        assert f.term() == 0
+    finally:
+        f.kill()
+
+
+def test_many_fast_start_stop_cycles(tmp):
+    path = os.path.join(tmp, "q.sock")
+    for i in range(25):
+        f = Fake(["--qmp", "unix:" + path, "--seed", str(i)])
+        try:
+            assert f.ready == b"ready\n"
+            if i % 2:
+                c = QmpConn(path)
+                c.negotiate()
+                c.close()
+            assert f.term() == 0
+        finally:
+            f.kill()
+
+
+def test_schema_option_and_prelaunch(tmp):
+    schema = os.path.join(os.path.dirname(__file__), "..", "..", "fake-qemu", "schemas",
+                          "qemu-7.2.22-query-qmp-schema.json")
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path, "--schema", schema, "--qemu-version", "9.9.9",
+              "--prelaunch", "--name", "vm1", "--uuid", "11111111-2222-3333-4444-555555555555"])
+    try:
+        assert f.ready == b"ready\n"
+        c = QmpConn(path)
+        c.negotiate()
+        _, rsp = c.cmd("query-status")
+        assert rsp["return"]["status"] == "prelaunch"
+        _, rsp = c.cmd("query-name")
+        assert rsp == {"return": {"name": "vm1"}}
+        _, rsp = c.cmd("query-uuid")
+        assert rsp == {"return": {"UUID": "11111111-2222-3333-4444-555555555555"}}
+        _, rsp = c.cmd("query-commands")
+        assert len(rsp["return"]) > 200
+        c.close()
+        assert f.term() == 0
+    finally:
+        f.kill()
+
+
+def test_unimplemented_command_is_a_clear_error(tmp):
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path])
+    try:
+        c = QmpConn(path)
+        c.negotiate()
+        _, rsp = c.cmd("query-iothreads")
+        assert rsp["error"]["class"] == "GenericError"
+        assert "not implemented" in rsp["error"]["desc"]
+        c.close()
+        assert f.term() == 0
+    finally:
+        f.kill()
+
+
+def test_flood_of_big_replies_with_slow_reader(tmp):
+    """Many schema requests in one write while the client does not read: the fake must not
+    grow without bound or stall, and every reply must arrive once the client reads."""
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path])
+    try:
+        c = QmpConn(path)
+        c.negotiate()
+        n = 60
+        c.send(b'{"execute": "query-qmp-schema"}' * n + b'{"execute": "query-status", "id": "end"}')
+        time.sleep(0.5)
+        for _ in range(n):
+            _, rsp = c.recv_reply(timeout=30)
+            assert len(rsp["return"]) > 1000
+        _, rsp = c.recv_reply()
+        assert rsp["id"] == "end"
+        c.close()
+        assert f.term() == 0
+    finally:
+        f.kill()
+
+
+def test_client_disconnect_mid_message_then_next_client(tmp):
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path])
+    try:
+        c = QmpConn(path)
+        c.negotiate()
+        c.send(b'{"execute": "query-status", "id": ')
+        c.close()
+        c2 = QmpConn(path)
+        c2.negotiate()       # fresh state: the partial input was discarded
+        _, rsp = c2.cmd("query-status", id="x")
+        assert rsp["id"] == "x"
+        c2.close()
+        assert f.term() == 0
+    finally:
+        f.kill()
+
+
+def test_self_check_catches_replies_that_do_not_match_the_schema(tmp):
+    """--self-check validates the fake's own answers: with a schema whose StatusInfo lacks
+    'singlestep', query-status's reply is flagged and the exit status is 3."""
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "fake-qemu", "schemas",
+                       "qemu-7.2.22-query-qmp-schema.json")
+    with open(src) as f:
+        schema = json.load(f)
+    by_name = {e["name"]: e for e in schema}
+    status_info = by_name[by_name["query-status"]["ret-type"]]
+    status_info["members"] = [m for m in status_info["members"] if m["name"] != "singlestep"]
+    bad = os.path.join(tmp, "schema.json")
+    with open(bad, "w") as f:
+        json.dump(schema, f)
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path, "--schema", bad, "--self-check"])
+    try:
+        c = QmpConn(path)
+        c.negotiate()
+        _, rsp = c.cmd("query-kvm")
+        assert "return" in rsp
+        _, rsp = c.cmd("query-status")
+        assert "return" in rsp
+        c.close()
+        assert f.term() == 3
+        err = f.stderr
+        assert b"self-check: reply of query-status" in err
+        assert b"'return.singlestep' is unexpected" in err
+        assert b"query-kvm" not in err
+    finally:
+        f.kill()

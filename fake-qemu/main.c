@@ -1,0 +1,318 @@
+/* main.c: fake-qemu's command line, start-up and shutdown.
+ *
+ *   fake-qemu --qmp unix:PATH|tcp:HOST:PORT [--qemu-version X.Y.Z] [--qemu-package STR]
+ *             [--machine none|pc] [--prelaunch] [--name NAME] [--uuid UUID] [--schema FILE]
+ *             [--self-check] [--seed N] [--help]
+ *
+ * Prints `ready` on stdout once the QMP socket accepts; SIGTERM/SIGINT close the connection and
+ * exit 0; `quit` over QMP exits 0 after its reply, as QEMU does.
+ */
+#include "evloop.h"
+#include "netaddr.h"
+#include "qapi_schema.h"
+#include "qmp_server.h"
+#include "schema_data.h"
+#include "vm_model.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: fake-qemu --qmp unix:PATH|tcp:HOST:PORT [options]\n"
+        "\n"
+        "A fake QEMU that speaks QMP as qemu-system-x86_64 7.2 does (see docs/fake-qemu.md).\n"
+        "\n"
+        "  --qmp ADDR            where to listen: unix:PATH or tcp:HOST:PORT (required)\n"
+        "  --qemu-version X.Y.Z  version in the greeting and query-version (default 7.2.22);\n"
+        "                        X.Y selects the recorded schema (recorded: %s)\n"
+        "  --qemu-package STR    the version's \"package\" string (default \"v\" + version)\n"
+        "  --machine none|pc     none: no CPU, no buses (like -machine none); pc: one CPU and\n"
+        "                        a pci.0 and a USB bus xhci.0, like -machine pc -device\n"
+        "                        qemu-xhci,id=xhci (default pc)\n"
+        "  --prelaunch           start in the prelaunch state, as QEMU does with -S\n"
+        "  --name NAME           VM name (query-name)\n"
+        "  --uuid UUID           VM UUID (query-uuid)\n"
+        "  --schema FILE         a query-qmp-schema reply recorded with\n"
+        "                        fake-qemu/schemas/record-schema.py, instead of the built-in one\n"
+        "  --self-check          validate every reply and event against the schema; report\n"
+        "                        mismatches on stderr and exit with status 3\n"
+        "  --seed N              seed for randomised behaviour (accepted; nothing random yet)\n"
+        "  --scenario FILE, --replay TRACE, --record TRACE, --upstream ADDR\n"
+        "                        reserved: not implemented yet\n"
+        "  --help                this text\n",
+        fq_schema_data_versions());
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap >= (64u << 20)) {
+            snprintf(err, errlen, "%s: larger than 64 MiB", path);
+            free(buf);
+            fclose(f);
+            return NULL;
+        }
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb)
+            free(buf);
+        buf = nb;
+    }
+    fclose(f);
+    if (!buf) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static int parse_version(const char *s, int *major, int *minor, int *micro)
+{
+    char tail;
+    return sscanf(s, "%d.%d.%d%c", major, minor, micro, &tail) == 3 && *major >= 0 &&
+           *minor >= 0 && *micro >= 0;
+}
+
+/* query-commands derived from the schema, for schemas given with --schema. */
+static json_t *commands_from_schema(const qapi_schema *schema)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *ent;
+    json_array_foreach(qapi_schema_list(schema), i, ent) {
+        const char *meta = json_string_value(json_object_get(ent, "meta-type"));
+        if (meta && strcmp(meta, "command") == 0)
+            json_array_append_new(out, json_pack("{s:O}", "name", json_object_get(ent, "name")));
+    }
+    return out;
+}
+
+static void on_signal(vw_evloop *loop, int fd, void *cd, int mask)
+{
+    (void)cd;
+    (void)mask;
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        ;
+    vw_evloop_stop(loop);
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_QMP = 1000, OPT_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
+           OPT_UUID, OPT_SCHEMA, OPT_SELF_CHECK, OPT_SEED, OPT_SCENARIO, OPT_REPLAY, OPT_RECORD, OPT_UPSTREAM,
+           OPT_HELP };
+    static const struct option opts[] = {
+        { "qmp", required_argument, NULL, OPT_QMP },
+        { "qemu-version", required_argument, NULL, OPT_VERSION },
+        { "qemu-package", required_argument, NULL, OPT_PACKAGE },
+        { "machine", required_argument, NULL, OPT_MACHINE },
+        { "prelaunch", no_argument, NULL, OPT_PRELAUNCH },
+        { "name", required_argument, NULL, OPT_NAME },
+        { "uuid", required_argument, NULL, OPT_UUID },
+        { "schema", required_argument, NULL, OPT_SCHEMA },
+        { "self-check", no_argument, NULL, OPT_SELF_CHECK },
+        { "seed", required_argument, NULL, OPT_SEED },
+        { "scenario", required_argument, NULL, OPT_SCENARIO },
+        { "replay", required_argument, NULL, OPT_REPLAY },
+        { "record", required_argument, NULL, OPT_RECORD },
+        { "upstream", required_argument, NULL, OPT_UPSTREAM },
+        { "help", no_argument, NULL, OPT_HELP },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *qmp = NULL, *version = "7.2.22", *package = NULL, *machine = "pc";
+    const char *schema_file = NULL;
+    int self_check = 0;
+    fq_vm_config cfg = { 0 };
+    char pkgbuf[64];
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_QMP: qmp = optarg; break;
+        case OPT_VERSION: version = optarg; break;
+        case OPT_PACKAGE: package = optarg; break;
+        case OPT_MACHINE: machine = optarg; break;
+        case OPT_PRELAUNCH: cfg.prelaunch = 1; break;
+        case OPT_NAME: cfg.name = optarg; break;
+        case OPT_UUID: cfg.uuid = optarg; break;
+        case OPT_SCHEMA: schema_file = optarg; break;
+        case OPT_SELF_CHECK: self_check = 1; break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            (void)strtoull(optarg, &end, 0);
+            if (errno || *optarg == '\0' || *end != '\0') {
+                fprintf(stderr, "fake-qemu: --seed '%s' is not a number\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case OPT_SCENARIO: case OPT_REPLAY: case OPT_RECORD: case OPT_UPSTREAM:
+            fprintf(stderr, "fake-qemu: %s is not implemented yet\n", argv[optind - 1]);
+            return 2;
+        case OPT_HELP:
+            usage(stdout);
+            return 0;
+        default:
+            if (optopt)
+                fprintf(stderr, "fake-qemu: option %s needs a value (see --help)\n",
+                        argv[optind - 1]);
+            else
+                fprintf(stderr, "fake-qemu: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fake-qemu: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return 2;
+    }
+    if (!qmp) {
+        fprintf(stderr, "fake-qemu: --qmp unix:PATH or --qmp tcp:HOST:PORT is required (see --help)\n");
+        return 2;
+    }
+    if (!parse_version(version, &cfg.major, &cfg.minor, &cfg.micro)) {
+        fprintf(stderr, "fake-qemu: --qemu-version '%s' is not MAJOR.MINOR.MICRO (e.g. 7.2.0)\n",
+                version);
+        return 2;
+    }
+    if (strcmp(machine, "none") != 0 && strcmp(machine, "pc") != 0) {
+        fprintf(stderr, "fake-qemu: --machine '%s': the fake models 'none' and 'pc'\n", machine);
+        return 2;
+    }
+    if (!package) {
+        snprintf(pkgbuf, sizeof(pkgbuf), "v%d.%d.%d", cfg.major, cfg.minor, cfg.micro);
+        package = pkgbuf;
+    }
+    cfg.package = package;
+    cfg.machine = machine;
+
+    char err[512];
+    vw_netaddr addr;
+    if (vw_netaddr_parse(qmp, &addr, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fake-qemu: --qmp: %s\n", err);
+        return 2;
+    }
+
+    /* A --schema file is checked before `ready`; the built-in schema is parsed after it (it is
+     * known to be good), so start-up is not slowed by 200 KB of JSON. */
+    qapi_schema *schema = NULL;
+    json_t *commands = NULL;
+    const fq_schema_data *data = NULL;
+    if (schema_file) {
+        size_t len;
+        char *text = read_file(schema_file, &len, err, sizeof(err));
+        if (!text) {
+            fprintf(stderr, "fake-qemu: --schema %s\n", err);
+            return 2;
+        }
+        schema = qapi_schema_load(text, len, err, sizeof(err));
+        free(text);
+        if (!schema) {
+            fprintf(stderr, "fake-qemu: --schema %s: %s\n", schema_file, err);
+            return 2;
+        }
+        commands = commands_from_schema(schema);
+    } else {
+        data = fq_schema_data_find(cfg.major, cfg.minor);
+        if (!data) {
+            fprintf(stderr, "fake-qemu: no recorded QAPI schema for QEMU %d.%d (recorded: %s); "
+                    "record one with fake-qemu/schemas/record-schema.py and pass --schema FILE\n",
+                    cfg.major, cfg.minor, fq_schema_data_versions());
+            return 2;
+        }
+    }
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+
+    int rc = 1;
+    vw_evloop *loop = vw_evloop_create(64, err, sizeof(err));
+    qmp_server *srv = NULL;
+    fq_vm *vm = NULL;
+    if (!loop) {
+        fprintf(stderr, "fake-qemu: %s\n", err);
+        goto out;
+    }
+    if (sfd < 0 || vw_evloop_add_file(loop, sfd, VW_EV_READABLE, on_signal, NULL) < 0) {
+        fprintf(stderr, "fake-qemu: cannot watch signals: %s\n", strerror(errno));
+        goto out;
+    }
+    int lfd = vw_netaddr_listen(&addr, 16, err, sizeof(err));
+    if (lfd < 0) {
+        fprintf(stderr, "fake-qemu: %s\n", err);
+        goto out;
+    }
+    srv = qmp_server_new(loop, lfd, addr.kind == VW_NETADDR_UNIX ? addr.path : NULL);
+    if (!srv) {
+        close(lfd);
+        if (addr.kind == VW_NETADDR_UNIX)
+            unlink(addr.path);
+        fprintf(stderr, "fake-qemu: cannot start the QMP server\n");
+        goto out;
+    }
+    fq_vm_hooks hooks = { qmp_server_event };
+    vm = fq_vm_new(&cfg, loop, &hooks, srv);
+    if (!vm) {
+        fprintf(stderr, "fake-qemu: out of memory\n");
+        goto out;
+    }
+    qmp_server_set_vm(srv, vm);
+
+    printf("ready\n");
+    fflush(stdout);
+    if (data) {
+        schema = qapi_schema_load(data->schema, data->schema_len, err, sizeof(err));
+        json_error_t jerr;
+        commands = schema ? json_loadb(data->commands, data->commands_len, 0, &jerr) : NULL;
+        if (!schema || !commands) {
+            fprintf(stderr, "fake-qemu: built-in schema for %d.%d is damaged: %s\n", cfg.major,
+                    cfg.minor, schema ? jerr.text : err);
+            goto out;
+        }
+    }
+    qmp_server_set_schema(srv, schema, commands);
+    qmp_server_set_self_check(srv, self_check);
+    rc = vw_evloop_run(loop) == 0 ? 0 : 1;
+    if (rc == 0 && qmp_server_self_check_failures(srv) > 0) {
+        fprintf(stderr, "fake-qemu: self-check: %u replies or events did not match the schema\n",
+                qmp_server_self_check_failures(srv));
+        rc = 3;
+    }
+
+out:
+    qmp_server_free(srv);
+    fq_vm_free(vm);
+    if (loop)
+        vw_evloop_free(loop);
+    if (sfd >= 0)
+        close(sfd);
+    json_decref(commands);
+    qapi_schema_free(schema);
+    return rc;
+}

@@ -1,0 +1,606 @@
+/* qmp_server.c: the QMP monitor of fake-qemu, see qmp_server.h. */
+#include "qmp_server.h"
+#include "netaddr.h"
+#include "qemu_order.h"
+#include "qmp_json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define READ_CHUNK       65536
+#define OUT_HIGH_WATER   (1u << 20)     /* stop parsing input while this much output waits */
+#define IN_MAX_PENDING   (8u << 20)     /* unparsed input held while paused */
+
+typedef struct conn {
+    qmp_server *srv;
+    int fd;
+    vw_qmp_streamer *streamer;
+    char *out;
+    size_t out_len, out_off, out_cap;
+    char *in;                 /* input read but not yet fed (while paused) */
+    size_t in_len, in_cap;
+    int negotiated;
+    int oob;
+    int closing;              /* quit: close once the output is flushed */
+    int reading;              /* READABLE registered */
+    int feeding;              /* inside vw_qmp_streamer_feed: never free c here */
+} conn;
+
+struct qmp_server {
+    vw_evloop *loop;
+    int listen_fd;
+    char *unix_path;
+    const qapi_schema *schema;
+    json_t *commands;
+    fq_vm *vm;
+    conn *active;
+    int listening;
+    int self_check;          /* validate our own replies and events against the schema */
+    unsigned self_check_failures;
+};
+
+/* --self-check: a reply or event that does not match the schema is a bug of the fake. */
+static void self_check_result(qmp_server *srv, int rc, const char *what, const char *name,
+                              const char *err)
+{
+    if (rc == 0)
+        return;
+    srv->self_check_failures++;
+    fprintf(stderr, "fake-qemu: self-check: %s %s does not match the schema: %s\n", what, name,
+            err);
+}
+
+static void conn_close(qmp_server *srv, conn *c);
+static void conn_flush(qmp_server *srv, conn *c);
+static void conn_resume_input(qmp_server *srv, conn *c);
+
+/* ---- output ----------------------------------------------------------------------------------- */
+
+static int out_append(conn *c, const char *data, size_t len)
+{
+    if (c->out_off > 0 && c->out_off == c->out_len)
+        c->out_off = c->out_len = 0;
+    if (c->out_len + len > c->out_cap) {
+        if (c->out_off > 0) {
+            memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+            c->out_len -= c->out_off;
+            c->out_off = 0;
+        }
+        size_t cap = c->out_cap ? c->out_cap : 4096;
+        while (cap < c->out_len + len)
+            cap *= 2;
+        char *n = realloc(c->out, cap);
+        if (!n)
+            return -1;
+        c->out = n;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, data, len);
+    c->out_len += len;
+    return 0;
+}
+
+/* Serializes msg (consumed) like QEMU, with CRLF, into c's output. */
+static void send_json(conn *c, json_t *msg)
+{
+    if (!msg)
+        return;
+    char *text = vw_qmp_dumps(msg, VW_QMP_DUMP_QDICT_ORDER);
+    json_decref(msg);
+    if (!text) {
+        fprintf(stderr, "fake-qemu: out of memory serializing a reply\n");
+        return;
+    }
+    if (out_append(c, text, strlen(text)) < 0 || out_append(c, "\r\n", 2) < 0)
+        fprintf(stderr, "fake-qemu: out of memory queueing a reply\n");
+    free(text);
+}
+
+static void send_error(conn *c, const json_t *id, const char *cls, const char *desc)
+{
+    json_t *err = json_object();
+    json_object_set_new(err, "class", json_string(cls));
+    /* Parse errors quote raw input bytes, which need not be UTF-8. */
+    json_object_set_new(err, "desc", json_string_nocheck(desc));
+    json_t *rsp = json_object();
+    json_object_set_new(rsp, "error", err);
+    if (id)
+        json_object_set(rsp, "id", (json_t *)id);
+    send_json(c, rsp);
+}
+
+static void send_return(conn *c, const json_t *id, json_t *ret)
+{
+    json_t *rsp = json_object();
+    json_object_set_new(rsp, "return", ret);
+    if (id)
+        json_object_set(rsp, "id", (json_t *)id);
+    send_json(c, rsp);
+}
+
+static void on_writable(vw_evloop *loop, int fd, void *cd, int mask);
+
+/* ---- events ----------------------------------------------------------------------------------- */
+
+void qmp_server_event(void *opaque, const char *name, json_t *data)
+{
+    qmp_server *srv = opaque;
+    conn *c = srv->active;
+    if (srv->self_check && srv->schema) {
+        char err[512];
+        self_check_result(srv, qapi_schema_check_event(srv->schema, name, data, err, sizeof(err)),
+                          "event", name, err);
+    }
+    if (!c || !c->negotiated || c->closing) {   /* QEMU drops events before negotiation */
+        json_decref(data);
+        return;
+    }
+    struct timeval tv;
+    json_t *ts;
+    if (gettimeofday(&tv, NULL) == 0)
+        ts = json_pack("{s:I,s:I}", "seconds", (json_int_t)tv.tv_sec, "microseconds",
+                       (json_int_t)tv.tv_usec);
+    else
+        ts = json_pack("{s:i,s:i}", "seconds", -1, "microseconds", -1);
+    json_t *ev = json_object();
+    json_object_set_new(ev, "timestamp", ts);
+    json_object_set_new(ev, "event", json_string(name));
+    if (data)
+        json_object_set_new(ev, "data", data);
+    send_json(c, ev);
+    if (!c->feeding)
+        conn_flush(srv, c);   /* events from timers go out at once */
+}
+
+/* ---- request handling ------------------------------------------------------------------------- */
+
+static int is_real_object(const json_t *v)
+{
+    return json_is_object(v) && !vw_qmp_raw_number_text(v);
+}
+
+#define MAX_REQUEST_KEYS 64
+
+/* qmp_dispatch_check_obj(): returns the command name, or NULL after sending the error. */
+static const char *check_request(conn *c, const json_t *req, const json_t *id, int *oob)
+{
+    const char *keys[MAX_REQUEST_KEYS];
+    size_t n = qemu_order_qdict_keys(req, keys, MAX_REQUEST_KEYS);
+    const char *exec_key = NULL;
+    char desc[4200];
+    for (size_t i = 0; i < n; i++) {
+        const char *k = keys[i];
+        const json_t *v = json_object_get(req, k);
+        if (strcmp(k, "execute") == 0 || (strcmp(k, "exec-oob") == 0 && c->oob)) {
+            if (!json_is_string(v)) {
+                snprintf(desc, sizeof(desc), "QMP input member '%s' must be a string", k);
+                send_error(c, id, "GenericError", desc);
+                return NULL;
+            }
+            if (exec_key) {
+                snprintf(desc, sizeof(desc), "QMP input member '%s' clashes with '%s'", k,
+                         strcmp(k, "execute") == 0 ? "exec-oob" : "execute");
+                send_error(c, id, "GenericError", desc);
+                return NULL;
+            }
+            exec_key = k;
+        } else if (strcmp(k, "arguments") == 0) {
+            if (!is_real_object(v)) {
+                send_error(c, id, "GenericError", "QMP input member 'arguments' must be an object");
+                return NULL;
+            }
+        } else if (strcmp(k, "id") == 0) {
+            continue;
+        } else {
+            /* Member names are shown as QEMU shows them: it has no length limit, we cap. */
+            snprintf(desc, sizeof(desc), "QMP input member '%.4000s' is unexpected", k);
+            send_error(c, id, "GenericError", desc);
+            return NULL;
+        }
+    }
+    if (n > MAX_REQUEST_KEYS || json_object_size(req) > MAX_REQUEST_KEYS) {
+        /* Over 64 members: at least one is unexpected; name the first one QEMU would. */
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(keys[i], "execute") && strcmp(keys[i], "exec-oob") &&
+                strcmp(keys[i], "arguments") && strcmp(keys[i], "id")) {
+                snprintf(desc, sizeof(desc), "QMP input member '%.4000s' is unexpected", keys[i]);
+                send_error(c, id, "GenericError", desc);
+                return NULL;
+            }
+        }
+    }
+    if (!exec_key) {
+        send_error(c, id, "GenericError", "QMP input lacks member 'execute'");
+        return NULL;
+    }
+    const char *execute = json_string_value(json_object_get(req, "execute"));
+    *oob = execute == NULL;
+    return execute ? execute : json_string_value(json_object_get(req, "exec-oob"));
+}
+
+/* While negotiating, QEMU rewrites the desc of every CommandNotFound. */
+static void send_command_error(conn *c, const json_t *id, const char *cls, const char *desc)
+{
+    if (!c->negotiated && strcmp(cls, "CommandNotFound") == 0)
+        desc = "Expecting capabilities negotiation with 'qmp_capabilities'";
+    send_error(c, id, cls, desc);
+}
+
+static void cmd_qmp_capabilities(conn *c, const json_t *id, const json_t *args)
+{
+    if (c->negotiated) {
+        send_command_error(c, id, "CommandNotFound",
+                           "Capabilities negotiation is already complete, command ignored");
+        return;
+    }
+    int want_oob = 0;
+    size_t i;
+    const json_t *cap;
+    json_array_foreach(json_object_get(args, "enable"), i, cap) {
+        const char *name = json_string_value(cap);
+        if (name && strcmp(name, "oob") == 0) {
+            want_oob = 1;
+        } else {
+            char desc[300];
+            snprintf(desc, sizeof(desc), "Capability %.200s not available", name ? name : "");
+            send_command_error(c, id, "GenericError", desc);
+            return;
+        }
+    }
+    c->negotiated = 1;
+    c->oob = want_oob;
+    send_return(c, id, json_object());
+}
+
+static void handle_request(qmp_server *srv, conn *c, const json_t *req)
+{
+    if (!is_real_object(req)) {
+        send_error(c, NULL, "GenericError", "QMP input must be a JSON object");
+        return;
+    }
+    const json_t *id = json_object_get(req, "id");
+    int oob = 0;
+    const char *command = check_request(c, req, id, &oob);
+    if (!command)
+        return;
+    char desc[4200];
+    /* In negotiation mode only qmp_capabilities exists. */
+    int exists = c->negotiated ? qapi_schema_command(srv->schema, command) != NULL
+                               : strcmp(command, "qmp_capabilities") == 0;
+    if (!exists) {
+        snprintf(desc, sizeof(desc), "The command %.4000s has not been found", command);
+        send_command_error(c, id, "CommandNotFound", desc);
+        return;
+    }
+    if (oob && !qapi_schema_command_allows_oob(srv->schema, command)) {
+        snprintf(desc, sizeof(desc), "The command %.4000s does not support OOB", command);
+        send_command_error(c, id, "GenericError", desc);
+        return;
+    }
+    json_t *empty = NULL;
+    const json_t *args = json_object_get(req, "arguments");
+    if (!args)
+        args = empty = json_object();
+    /* device_add is 'gen': false: QEMU passes its arguments to qdev unchecked. */
+    if (strcmp(command, "device_add") != 0) {
+        int rc = qapi_schema_check_args(srv->schema, command, args, desc, sizeof(desc));
+        if (rc != 0) {
+            send_command_error(c, id, "GenericError", desc);
+            json_decref(empty);
+            return;
+        }
+    }
+    if (strcmp(command, "qmp_capabilities") == 0) {
+        cmd_qmp_capabilities(c, id, args);
+    } else if (strcmp(command, "query-qmp-schema") == 0) {
+        send_return(c, id, json_incref(qapi_schema_list(srv->schema)));
+    } else if (strcmp(command, "query-commands") == 0) {
+        send_return(c, id, json_incref(srv->commands));
+    } else {
+        json_t *ret = NULL;
+        const char *cls = "GenericError";
+        desc[0] = '\0';
+        int rc = srv->vm ? fq_vm_execute(srv->vm, command, args, &ret, &cls, desc, sizeof(desc))
+                         : FQ_VM_UNKNOWN;
+        if (rc == FQ_VM_OK) {
+            if (srv->self_check) {
+                char err[512];
+                self_check_result(srv, qapi_schema_check_return(srv->schema, command, ret, err,
+                                                                sizeof(err)),
+                                  "reply of", command, err);
+            }
+            send_return(c, id, ret);
+        } else if (rc == FQ_VM_ERROR) {
+            send_command_error(c, id, cls, desc);
+        } else {
+            snprintf(desc, sizeof(desc),
+                     "fake-qemu: command '%.4000s' is in the QEMU schema but not implemented by "
+                     "the fake's VM model", command);
+            send_command_error(c, id, "GenericError", desc);
+        }
+        if (srv->vm && fq_vm_quit_requested(srv->vm))
+            c->closing = 1;
+    }
+    json_decref(empty);
+}
+
+static void on_message(void *opaque, json_t *msg, const char *error)
+{
+    conn *c = opaque;
+    qmp_server *srv = c->srv;
+    if (c->closing) {
+        json_decref(msg);
+        vw_qmp_streamer_pause(c->streamer);
+        return;
+    }
+    if (error)
+        send_error(c, NULL, "GenericError", error);
+    else
+        handle_request(srv, c, msg);
+    json_decref(msg);
+    if (c->closing || c->out_len - c->out_off > OUT_HIGH_WATER)
+        vw_qmp_streamer_pause(c->streamer);
+}
+
+/* ---- connections ------------------------------------------------------------------------------ */
+
+static void on_readable(vw_evloop *loop, int fd, void *cd, int mask);
+static void on_listen(vw_evloop *loop, int fd, void *cd, int mask);
+
+static void set_listening(qmp_server *srv, int on)
+{
+    if (on && !srv->listening) {
+        if (vw_evloop_add_file(srv->loop, srv->listen_fd, VW_EV_READABLE, on_listen, srv) == 0)
+            srv->listening = 1;
+        else
+            fprintf(stderr, "fake-qemu: cannot watch the listening socket: %s\n", strerror(errno));
+    } else if (!on && srv->listening) {
+        vw_evloop_del_file(srv->loop, srv->listen_fd, VW_EV_READABLE);
+        srv->listening = 0;
+    }
+}
+
+static void set_reading(qmp_server *srv, conn *c, int on)
+{
+    if (on && !c->reading) {
+        if (vw_evloop_add_file(srv->loop, c->fd, VW_EV_READABLE, on_readable, c) == 0)
+            c->reading = 1;
+    } else if (!on && c->reading) {
+        vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE);
+        c->reading = 0;
+    }
+}
+
+static void conn_close(qmp_server *srv, conn *c)
+{
+    vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
+    close(c->fd);
+    vw_qmp_streamer_free(c->streamer);
+    free(c->out);
+    free(c->in);
+    int quit = c->closing && srv->vm && fq_vm_quit_requested(srv->vm);
+    if (srv->active == c)
+        srv->active = NULL;
+    free(c);
+    if (quit) {
+        /* quit: SHUTDOWN, the return, the close; then QEMU exits with status 0. */
+        vw_evloop_stop(srv->loop);
+        return;
+    }
+    set_listening(srv, 1);   /* the next waiting client gets its greeting */
+}
+
+/* Writes what it can. Returns 0 when everything is out, 1 when the socket is full (WRITABLE is
+ * then watched), -1 when the connection was closed (write error, or a `quit` reply is out). */
+static int conn_write(qmp_server *srv, conn *c)
+{
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            vw_evloop_add_file(srv->loop, c->fd, VW_EV_WRITABLE, on_writable, c);
+            return 1;
+        }
+        if (c->feeding) {      /* closed by the caller once the feed returns */
+            c->closing = 1;
+            c->out_off = c->out_len = 0;
+            return 1;
+        }
+        conn_close(srv, c);   /* the peer is gone */
+        return -1;
+    }
+    c->out_off = c->out_len = 0;
+    vw_evloop_del_file(srv->loop, c->fd, VW_EV_WRITABLE);
+    if (c->closing && !c->feeding) {
+        conn_close(srv, c);
+        return -1;
+    }
+    return 0;
+}
+
+static void conn_flush(qmp_server *srv, conn *c)
+{
+    (void)conn_write(srv, c);
+}
+
+/* Feeds held input to the streamer (it pauses when output backs up or on quit) and writes the
+ * output, until the input is used up or the socket is full. */
+static void conn_resume_input(qmp_server *srv, conn *c)
+{
+    for (;;) {
+        if (c->in_len > 0 && !c->closing) {
+            c->feeding = 1;
+            size_t used = vw_qmp_streamer_feed(c->streamer, c->in, c->in_len);
+            c->feeding = 0;
+            if (used < c->in_len)
+                memmove(c->in, c->in + used, c->in_len - used);
+            c->in_len -= used;
+        }
+        if (c->closing)
+            c->in_len = 0;
+        int rc = conn_write(srv, c);
+        if (rc < 0)
+            return;                 /* c is gone */
+        if (rc > 0 || c->in_len == 0)
+            break;
+    }
+    /* Read more only when nothing is held back. */
+    set_reading(srv, c, c->in_len == 0 && !c->closing);
+}
+
+static void on_writable(vw_evloop *loop, int fd, void *cd, int mask)
+{
+    (void)loop;
+    (void)fd;
+    (void)mask;
+    conn *c = cd;
+    if (conn_write(c->srv, c) == 0)
+        conn_resume_input(c->srv, c);
+}
+
+static void on_readable(vw_evloop *loop, int fd, void *cd, int mask)
+{
+    (void)loop;
+    (void)mask;
+    conn *c = cd;
+    qmp_server *srv = c->srv;
+    if (c->in_cap - c->in_len < READ_CHUNK) {
+        if (c->in_len + READ_CHUNK > IN_MAX_PENDING + READ_CHUNK) {
+            set_reading(srv, c, 0);   /* cannot happen: reading stops while input is held */
+            return;
+        }
+        size_t cap = c->in_len + READ_CHUNK;
+        char *n = realloc(c->in, cap);
+        if (!n) {
+            conn_close(srv, c);
+            return;
+        }
+        c->in = n;
+        c->in_cap = cap;
+    }
+    ssize_t n = read(fd, c->in + c->in_len, READ_CHUNK);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {   /* EOF or error: QEMU discards the partial input and the queued output */
+        conn_close(srv, c);
+        return;
+    }
+    c->in_len += (size_t)n;
+    conn_resume_input(srv, c);
+}
+
+static void greet(qmp_server *srv, conn *c)
+{
+    json_t *version = srv->vm ? fq_vm_version_json(srv->vm) : json_object();
+    json_t *greeting = json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version, "capabilities", "oob");
+    send_json(c, greeting);
+}
+
+static void on_listen(vw_evloop *loop, int fd, void *cd, int mask)
+{
+    (void)loop;
+    (void)mask;
+    qmp_server *srv = cd;
+    if (srv->active) {
+        set_listening(srv, 0);
+        return;
+    }
+    char err[256];
+    int cfd = vw_netaddr_accept(fd, err, sizeof(err));
+    if (cfd == -2)
+        return;
+    if (cfd < 0) {
+        fprintf(stderr, "fake-qemu: %s\n", err);
+        return;
+    }
+    conn *c = calloc(1, sizeof(*c));
+    if (c)
+        c->streamer = vw_qmp_streamer_new(NULL, on_message, c);
+    if (!c || !c->streamer) {
+        fprintf(stderr, "fake-qemu: out of memory accepting a client\n");
+        free(c);
+        close(cfd);
+        return;
+    }
+    c->fd = cfd;
+    c->srv = srv;
+    srv->active = c;
+    set_listening(srv, 0);   /* one client at a time: others wait in the backlog */
+    set_reading(srv, c, 1);
+    greet(srv, c);
+    conn_flush(srv, c);
+}
+
+/* ---- server ----------------------------------------------------------------------------------- */
+
+qmp_server *qmp_server_new(vw_evloop *loop, int listen_fd, const char *unix_path)
+{
+    qmp_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return NULL;
+    srv->loop = loop;
+    srv->listen_fd = listen_fd;
+    srv->unix_path = unix_path ? strdup(unix_path) : NULL;
+    set_listening(srv, 1);
+    if (!srv->listening) {
+        free(srv->unix_path);
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, json_t *commands)
+{
+    srv->schema = schema;
+    srv->commands = commands;
+}
+
+void qmp_server_set_self_check(qmp_server *srv, int on)
+{
+    srv->self_check = on;
+}
+
+unsigned qmp_server_self_check_failures(const qmp_server *srv)
+{
+    return srv->self_check_failures;
+}
+
+void qmp_server_set_vm(qmp_server *srv, fq_vm *vm)
+{
+    srv->vm = vm;
+}
+
+void qmp_server_free(qmp_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->active) {
+        conn *c = srv->active;
+        srv->vm = NULL;   /* no quit handling while tearing down */
+        c->closing = 0;
+        vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
+        close(c->fd);
+        vw_qmp_streamer_free(c->streamer);
+        free(c->out);
+        free(c->in);
+        free(c);
+        srv->active = NULL;
+    }
+    set_listening(srv, 0);
+    close(srv->listen_fd);
+    if (srv->unix_path)
+        unlink(srv->unix_path);
+    free(srv->unix_path);
+    free(srv);
+}

@@ -1,0 +1,54 @@
+/* vm_model.h: the fake virtual machine behind fake-qemu's QMP commands.
+ *
+ * Owns the run state (prelaunch / running / paused / postmigrate / shutdown), the hot-plugged
+ * devices, the migration job, and the command handlers that read and change them. Handlers
+ * receive arguments that the QMP layer has already validated against the schema; they return
+ * a value or an error (class + QEMU's desc) and raise events through a hook, in the order real
+ * QEMU 7.2 sends them (STOP/RESUME/RESET/POWERDOWN before the command's return, DEVICE_DELETED
+ * and migration progress after it, from evloop timers).
+ */
+#ifndef FQ_VM_MODEL_H
+#define FQ_VM_MODEL_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "evloop.h"
+
+typedef struct fq_vm fq_vm;
+
+typedef struct {
+    int major, minor, micro;
+    const char *package;       /* query-version "package" */
+    const char *machine;       /* "none" or "pc" */
+    const char *name;          /* -name, or NULL */
+    const char *uuid;          /* -uuid, or NULL (all zeros) */
+    int prelaunch;             /* started as with -S */
+} fq_vm_config;
+
+typedef struct {
+    /* An event with its data (stolen reference, may be NULL). */
+    void (*event)(void *opaque, const char *name, json_t *data);
+} fq_vm_hooks;
+
+/* The configuration strings must outlive the model. */
+fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *hooks,
+                 void *opaque);
+void fq_vm_free(fq_vm *vm);
+
+#define FQ_VM_OK        0
+#define FQ_VM_ERROR    -1   /* *err_class and desc set */
+#define FQ_VM_UNKNOWN  -2   /* the model does not implement this command */
+
+/* Runs a command. On FQ_VM_OK *ret holds a new reference. query-qmp-schema and query-commands
+ * are answered by the QMP layer, not here. */
+int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **ret,
+                  const char **err_class, char *desc, size_t desclen);
+
+/* 1 once `quit` ran: the QMP layer sends the return, closes the connection and exits 0. */
+int fq_vm_quit_requested(const fq_vm *vm);
+
+/* The query-version value (new reference). */
+json_t *fq_vm_version_json(const fq_vm *vm);
+
+#endif
