@@ -11,9 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "extra_codecs.h"
+#include "migration.h"
 #include "procs.h"
 
 typedef void handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);
@@ -23,9 +24,7 @@ typedef struct {
     int32_t proc;
     handler_fn *fn;
     bool before_open;      /* allowed before CONNECT_OPEN */
-    xdrproc_t args_proc;   /* used only when the procedure is not in proto/procs.c */
-    size_t args_size;
-} handler;
+} handler;                 /* the argument codec comes from proto/procs.c */
 
 /* VIR_DOMAIN_EVENT_ID_LAST in libvirt 9.0.0 */
 #define FL_DOMAIN_EVENT_ID_LAST 27
@@ -163,9 +162,59 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
          * NETWORK_UPDATE_HAS_CORRECT_ORDER 16: what libvirtd + test driver answer */
         supported = a->feature == 8 || a->feature == 9 || a->feature == 14 ||
                     a->feature == 15 || a->feature == 16;
+        /* other URIs migrate: MIGRATION_P2P 4, MIGRATION_V3 6, MIGRATION_PARAMS 13 */
+        if (!c->test_driver && (a->feature == 4 || a->feature == 6 || a->feature == 13))
+            supported = 1;
     }
     vw_connect_supports_feature_ret r = {.supported = supported};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_supports_feature_ret, &r);
+}
+
+/* testConnectOpen: test:///default is the built-in state; any other path names a test driver
+ * config file, which libvirt 9.0 parses with libxml2 (a missing or unreadable file is "failed
+ * to parse xml document"). fake-libvirtd has no reader for those files, so an existing one is
+ * refused with a message pointing at --state. Returns 0 when the URI may be opened. */
+static int check_test_uri(const char *name, fl_error *e)
+{
+    if (strncmp(name, "test:", 5) != 0)
+        return 0;
+    const char *p = name + 5;
+    if (strncmp(p, "//", 2) == 0) {
+        p += 2;
+        p += strcspn(p, "/?#");       /* the authority, if any */
+    }
+    size_t len = strcspn(p, "?#");
+    if (len == 0 || (len == 1 && p[0] == '/')) {
+        fl_error_set(e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "testOpen: supply a path or use test:///default");
+        return -1;
+    }
+    if (len == 8 && strncmp(p, "/default", 8) == 0)
+        return 0;
+    char path[1024];
+    if (len >= sizeof(path)) {
+        fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
+                     "failed to parse xml document '%.*s'", 512, p);
+        return -1;
+    }
+    memcpy(path, p, len);
+    path[len] = '\0';
+    struct stat st;
+    if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+        fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
+                     "failed to parse xml document '%s'", path);
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)) {
+        /* libxml2 reads a directory as an empty document */
+        fl_error_set(e, FL_ERR_XML_DETAIL, FL_FROM_TEST, "",
+                     "%s:1: Document is empty\n(null)\n^", path);
+        return -1;
+    }
+    fl_error_set(e, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_TEST, "unsupported configuration",
+                 "fake-libvirtd does not read test driver config files ('%s'); start it with "
+                 "--state FILE (docs/state-format.md) and open test:///default", path);
+    return -1;
 }
 
 static void h_connect_open(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -176,12 +225,19 @@ static void h_connect_open(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "connection already open");
         fl_conn_reply_error(c, hdr, &e);
+        /* libvirtd's remoteDispatchConnectOpen drops the hypervisor connection on any failure,
+         * this one included: later calls are "not open" until the next CONNECT_OPEN */
+        fl_server_close_model(c->srv, c);
         return;
     }
     const char *name = (a->name && *a->name && **a->name) ? *a->name : "test:///default";
     if (!strchr(name, ':')) {
         fl_error_set(&e, FL_ERR_NO_CONNECT, FL_FROM_NONE, NULL,
                      "no connection driver available for %s", name);
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (check_test_uri(name, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -421,6 +477,11 @@ static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
+    /* VIR_DOMAIN_XML_COMMON_FLAGS: SECURE 1, INACTIVE 2, MIGRATABLE 8 */
+    if (fl_check_flags(a->flags, 1 | 2 | 8, "testDomainGetXMLDesc", &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
     fl_domain *d = get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -655,9 +716,167 @@ static void h_migrate_get_max_speed(fl_conn *c, const vw_packet_header *hdr, voi
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_migrate_get_max_speed_ret, &r);
 }
 
+/* ---- migration (not on test:// URIs: libvirt's test driver does not migrate) -------------- */
+
+/* virDomainMigrateFlags */
+#define FL_MIGRATE_PEER2PEER (1u << 1)
+#define FL_MIGRATE_PERSIST_DEST (1u << 3)
+#define FL_MIGRATE_UNDEFINE_SOURCE (1u << 4)
+#define FL_MIGRATE_PAUSED (1u << 5)
+#define FL_MIGRATE_OFFLINE (1u << 10)
+
+static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_migrate_perform3_params_args *a = args;
+    fl_error e;
+    if (c->test_driver) {
+        reply_no_support(c, hdr, "virDomainMigratePerform3Params", FL_FROM_DOMAIN);
+        return;
+    }
+    fl_domain *d = get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    if (!(a->flags & FL_MIGRATE_PEER2PEER) || !a->dconnuri || !*a->dconnuri) {
+        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_DOMAIN,
+                     "argument unsupported",
+                     "fake-libvirtd migrates peer-to-peer only: set VIR_MIGRATE_PEER2PEER and "
+                     "give the destination's libvirt URI");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (a->flags & FL_MIGRATE_OFFLINE) {
+        fl_error_set(&e, 74, FL_FROM_DOMAIN, "argument unsupported",
+                     "offline migration is not supported by fake-libvirtd");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (!fl_domain_is_active(d)) {
+        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid", "domain is not running");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    char *xml = domain_def_format(d->def, -1, true, false);
+    if (!xml) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
+                     "out of memory");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    /* bounded-time synchronous exchange with the destination (migration.h); d stays valid
+     * because nothing else runs on this loop meanwhile */
+    int rc = fl_migrate_p2p(*a->dconnuri, xml, a->params.params_val, a->params.params_len,
+                            a->flags, &e);
+    free(xml);
+    if (rc < 0 ||
+        fl_domain_migrate_out(c->model, d, (a->flags & FL_MIGRATE_UNDEFINE_SOURCE) != 0, &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_domain_migrate_perform3_params_ret r = {.cookie_out = {0, NULL}};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_migrate_perform3_params_ret, &r);
+}
+
+static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_migrate_prepare3_params_args *a = args;
+    fl_error e;
+    if (c->test_driver) {
+        reply_no_support(c, hdr, "virDomainMigratePrepare3Params", FL_FROM_DOMAIN);
+        return;
+    }
+    const vw_typed_param *p = a->params.params_val;
+    unsigned n = a->params.params_len;
+    const char *xml = fl_migrate_param_string(p, n, "destination_xml");
+    const char *dname = fl_migrate_param_string(p, n, "destination_name");
+    if (!xml) {
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
+                     "no domain XML passed (typed parameter destination_xml)");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (dname) {
+        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_DOMAIN,
+                     "argument unsupported",
+                     "fake-libvirtd cannot rename a migrating domain (destination_name '%s')",
+                     dname);
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    domain_xml_error xe;
+    domain_def *def = domain_def_parse(xml, &xe);
+    if (!def) {
+        fl_error_set(&e, xe.code, xe.domain, xe.prefix, "%s", xe.detail);
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (def->has_uuid) {
+        fl_error le;
+        fl_domain *old = fl_domain_lookup_uuid(c->model, def->uuid, &le);
+        if (old && fl_domain_is_active(old)) {
+            fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                         "Requested operation is not valid", "domain '%s' is already active",
+                         old->def->name);
+            domain_def_free(def);
+            fl_conn_reply_error(c, hdr, &e);
+            return;
+        }
+    }
+    domain_def_free(def);
+    char *copy = strdup(xml);
+    if (!copy) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
+                     "out of memory");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    free(c->migrate_xml);
+    c->migrate_xml = copy;
+    vw_domain_migrate_prepare3_params_ret r = {.cookie_out = {0, NULL}, .uri_out = NULL};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_migrate_prepare3_params_ret, &r);
+}
+
+static void h_migrate_finish3_params(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_migrate_finish3_params_args *a = args;
+    fl_error e;
+    if (c->test_driver) {
+        reply_no_support(c, hdr, "virDomainMigrateFinish3Params", FL_FROM_DOMAIN);
+        return;
+    }
+    char *xml = c->migrate_xml;
+    c->migrate_xml = NULL;
+    if (!xml) {
+        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid",
+                     "no incoming migration was prepared on this connection "
+                     "(DOMAIN_MIGRATE_PREPARE3_PARAMS first)");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (a->cancelled) {
+        free(xml);
+        fl_error_set(&e, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
+                     "incoming migration cancelled by the source");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_domain_migrate_in(c->model, xml, (a->flags & FL_MIGRATE_PERSIST_DEST) != 0,
+                                        (a->flags & FL_MIGRATE_PAUSED) != 0, &e);
+    free(xml);
+    if (!d) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_domain_migrate_finish3_params_ret r;
+    memset(&r, 0, sizeof(r));
+    make_dom(&r.dom, d);
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_migrate_finish3_params_ret, &r);
+}
+
 static void h_set_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_domain_set_autostart_args *a = args;
+    vw_domain_set_autostart_args *a = args;
     fl_error e;
     fl_domain *d = get_dom(c, hdr, &a->dom);
     if (!d)
@@ -666,6 +885,46 @@ static void h_set_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
     else
         reply_void(c, hdr);
+}
+
+static void set_memory(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                       unsigned long long kib, unsigned flags)
+{
+    fl_error e;
+    fl_domain *d = get_dom(c, hdr, dom);
+    if (!d)
+        return;
+    if (fl_domain_set_memory(c->model, d, kib, flags, &e) < 0)
+        fl_conn_reply_error(c, hdr, &e);
+    else
+        reply_void(c, hdr);
+}
+
+static void h_set_memory(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_memory_args *a = args;
+    set_memory(c, hdr, &a->dom, a->memory, 1 /* VIR_DOMAIN_AFFECT_LIVE */);
+}
+
+static void h_set_max_memory(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_max_memory_args *a = args;
+    set_memory(c, hdr, &a->dom, a->memory, 4 /* VIR_DOMAIN_MEM_MAXIMUM */);
+}
+
+static void h_set_memory_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_memory_flags_args *a = args;
+    set_memory(c, hdr, &a->dom, a->memory, a->flags);
+}
+
+static void h_get_scheduler_type(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    (void)args;
+    /* testDomainGetSchedulerType: "fair" with one parameter, without looking the domain up
+     * (a vanished domain gets the same answer) */
+    vw_domain_get_scheduler_type_ret r = {.type = (char *)"fair", .nparams = 1};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_scheduler_type_ret, &r);
 }
 
 static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -697,9 +956,9 @@ static void h_num_of_defined_domains(fl_conn *c, const vw_packet_header *hdr, vo
 
 static void h_list_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_list_args *a = args;
+    vw_connect_list_domains_args *a = args;
     fl_error e;
-    if (a->max < 0 || a->max > FL_DOMAIN_LIST_MAX) {
+    if (a->maxids < 0 || a->maxids > VW_REMOTE_DOMAIN_LIST_MAX) {
         fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxids > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
@@ -707,19 +966,19 @@ static void h_list_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
     size_t n = 0;
     fl_domain **list = fl_domain_list(c->model, FL_LIST_ACTIVE, &n);
     int *ids = n ? calloc(n, sizeof(int)) : NULL;
-    fl_list_ids_ret r = {0, ids};
-    for (size_t i = 0; ids && i < n && (int)i < a->max; i++)
-        ids[r.ids_len++] = list[i]->id;
-    fl_conn_reply(c, hdr, (xdrproc_t)fl_xdr_list_ids_ret, &r);
+    vw_connect_list_domains_ret r = {{0, ids}};
+    for (size_t i = 0; ids && i < n && (int)i < a->maxids; i++)
+        ids[r.ids.ids_len++] = list[i]->id;
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_list_domains_ret, &r);
     free(ids);
     free(list);
 }
 
 static void h_list_defined_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_list_args *a = args;
+    vw_connect_list_defined_domains_args *a = args;
     fl_error e;
-    if (a->max < 0 || a->max > FL_DOMAIN_LIST_MAX) {
+    if (a->maxnames < 0 || a->maxnames > VW_REMOTE_DOMAIN_LIST_MAX) {
         fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
@@ -727,10 +986,10 @@ static void h_list_defined_domains(fl_conn *c, const vw_packet_header *hdr, void
     size_t n = 0;
     fl_domain **list = fl_domain_list(c->model, FL_LIST_INACTIVE, &n);
     char **names = n ? calloc(n, sizeof(char *)) : NULL;
-    fl_list_names_ret r = {0, names};
-    for (size_t i = 0; names && i < n && (int)i < a->max; i++)
-        names[r.names_len++] = list[i]->def->name;
-    fl_conn_reply(c, hdr, (xdrproc_t)fl_xdr_list_names_ret, &r);
+    vw_connect_list_defined_domains_ret r = {{0, names}};
+    for (size_t i = 0; names && i < n && (int)i < a->maxnames; i++)
+        names[r.names.names_len++] = list[i]->def->name;
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_list_defined_domains_ret, &r);
     free(names);
     free(list);
 }
@@ -763,8 +1022,8 @@ static void h_domain_get_control_info(fl_conn *c, const vw_packet_header *hdr, v
     vw_domain_flags_args *a = args;
     if (!get_dom(c, hdr, &a->dom))
         return;
-    fl_domain_control_info_ret r = {0, 0, 0}; /* VIR_DOMAIN_CONTROL_OK */
-    fl_conn_reply(c, hdr, (xdrproc_t)fl_xdr_domain_control_info_ret, &r);
+    vw_domain_get_control_info_ret r = {0, 0, 0}; /* VIR_DOMAIN_CONTROL_OK */
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_control_info_ret, &r);
 }
 
 /* ---- events --------------------------------------------------------------------------------- */
@@ -1105,11 +1364,11 @@ static void h_pool_num_of_volumes(fl_conn *c, const vw_packet_header *hdr, void 
 
 static void h_pool_list_all_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_pool_list_all_volumes_args *a = args;
+    vw_storage_pool_list_all_volumes_args *a = args;
     if (!get_pool(c, hdr, &a->pool))
         return;
-    fl_pool_list_all_volumes_ret r = {0, 0};
-    fl_conn_reply(c, hdr, (xdrproc_t)fl_xdr_pool_list_all_volumes_ret, &r);
+    vw_storage_pool_list_all_volumes_ret r = {{0, NULL}, 0}; /* pools hold no volumes */
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_storage_pool_list_all_volumes_ret, &r);
 }
 
 static void h_pool_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1218,103 +1477,107 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
 
 #define R VW_REMOTE_PROGRAM
 #define Q VW_QEMU_PROGRAM
-#define OWN(t) (xdrproc_t)xdr_##t, sizeof(t)
 
 static const handler handlers[] = {
-    {R, 66, h_auth_list, true, NULL, 0},
-    {R, 60, h_supports_feature, true, NULL, 0},
-    {R, 1, h_connect_open, true, NULL, 0},
-    {R, 2, h_connect_close, true, NULL, 0},
-    {R, 3, h_get_type, false, NULL, 0},
-    {R, 4, h_get_version, false, NULL, 0},
-    {R, 5, h_get_max_vcpus, false, NULL, 0},
-    {R, 6, h_node_get_info, false, NULL, 0},
-    {R, 7, h_get_capabilities, false, NULL, 0},
-    {R, 59, h_get_hostname, false, NULL, 0},
-    {R, 110, h_get_uri, false, NULL, 0},
-    {R, 122, h_node_get_security_model, false, NULL, 0},
-    {R, 149, h_is_secure, false, NULL, 0},
-    {R, 157, h_get_lib_version, false, NULL, 0},
-    {R, 203, h_get_sysinfo, false, (xdrproc_t)xdr_u_int, sizeof(u_int)},
-    {R, 360, h_close_callback, false, NULL, 0},
-    {R, 361, h_close_callback, false, NULL, 0},
+    {R, 66, h_auth_list, true},
+    {R, 60, h_supports_feature, true},
+    {R, 1, h_connect_open, true},
+    {R, 2, h_connect_close, true},
+    {R, 3, h_get_type, false},
+    {R, 4, h_get_version, false},
+    {R, 5, h_get_max_vcpus, false},
+    {R, 6, h_node_get_info, false},
+    {R, 7, h_get_capabilities, false},
+    {R, 59, h_get_hostname, false},
+    {R, 110, h_get_uri, false},
+    {R, 122, h_node_get_security_model, false},
+    {R, 149, h_is_secure, false},
+    {R, 157, h_get_lib_version, false},
+    {R, 203, h_get_sysinfo, false},
+    {R, 360, h_close_callback, false},
+    {R, 361, h_close_callback, false},
 
-    {R, 9, h_create, false, NULL, 0},
-    {R, 10, h_create_xml, false, NULL, 0},
-    {R, 11, h_define_xml, false, NULL, 0},
-    {R, 12, h_destroy, false, NULL, 0},
-    {R, 14, h_get_xml_desc, false, NULL, 0},
-    {R, 15, h_get_autostart, false, NULL, 0},
-    {R, 16, h_get_info, false, NULL, 0},
-    {R, 17, h_get_max_memory, false, NULL, 0},
-    {R, 18, h_get_max_vcpus_dom, false, NULL, 0},
-    {R, 19, h_get_os_type, false, NULL, 0},
-    {R, 22, h_lookup_by_id, false, NULL, 0},
-    {R, 23, h_lookup_by_name, false, NULL, 0},
-    {R, 24, h_lookup_by_uuid, false, NULL, 0},
-    {R, 27, h_reboot, false, NULL, 0},
-    {R, 28, h_resume, false, NULL, 0},
-    {R, 33, h_shutdown, false, NULL, 0},
-    {R, 34, h_suspend, false, NULL, 0},
-    {R, 35, h_undefine, false, NULL, 0},
-    {R, 121, h_get_security_label, false, NULL, 0},
-    {R, 150, h_is_active, false, NULL, 0},
-    {R, 151, h_is_persistent, false, NULL, 0},
-    {R, 183, h_dom_zero, false, OWN(vw_domain_flags_args)},
-    {R, 187, h_dom_zero, false, OWN(vw_domain_flags_args)},
-    {R, 190, h_dom_zero, false, OWN(vw_domain_flags_args)},
-    {R, 196, h_create_with_flags, false, NULL, 0},
-    {R, 207, h_migrate_set_max_speed, false, NULL, 0},
-    {R, 212, h_get_state, false, NULL, 0},
-    {R, 231, h_undefine, false, NULL, 0},
-    {R, 234, h_destroy, false, NULL, 0},
-    {R, 242, h_migrate_get_max_speed, false, NULL, 0},
-    {R, 258, h_shutdown, false, NULL, 0},
-    {R, 273, h_list_all_domains, false, NULL, 0},
-    {R, 278, h_get_security_label_list, false, NULL, 0},
-    {R, 350, h_define_xml_flags, false, NULL, 0},
-    {R, 426, h_dom_zero, false, OWN(vw_domain_flags_args)},
-    {R, 202, h_is_updated, false, OWN(vw_domain_args)},
-    {R, 21, h_list_defined_domains, false, (xdrproc_t)fl_xdr_list_args, sizeof(fl_list_args)},
-    {R, 25, h_num_of_defined_domains, false, VW_XDR_VOID, 0},
-    {R, 29, h_set_autostart, false, (xdrproc_t)fl_xdr_domain_set_autostart_args,
-     sizeof(fl_domain_set_autostart_args)},
-    {R, 37, h_list_domains, false, (xdrproc_t)fl_xdr_list_args, sizeof(fl_list_args)},
-    {R, 51, h_num_of_domains, false, VW_XDR_VOID, 0},
-    {R, 102, h_node_get_free_memory, false, VW_XDR_VOID, 0},
-    {R, 200, h_get_vcpus_flags, false, OWN(vw_domain_flags_args)},
-    {R, 229, h_domain_get_control_info, false, OWN(vw_domain_flags_args)},
-    {R, 277, h_domain_get_hostname, false, OWN(vw_domain_flags_args)},
+    {R, 9, h_create, false},
+    {R, 10, h_create_xml, false},
+    {R, 11, h_define_xml, false},
+    {R, 12, h_destroy, false},
+    {R, 14, h_get_xml_desc, false},
+    {R, 15, h_get_autostart, false},
+    {R, 16, h_get_info, false},
+    {R, 17, h_get_max_memory, false},
+    {R, 18, h_get_max_vcpus_dom, false},
+    {R, 19, h_get_os_type, false},
+    {R, 22, h_lookup_by_id, false},
+    {R, 23, h_lookup_by_name, false},
+    {R, 24, h_lookup_by_uuid, false},
+    {R, 27, h_reboot, false},
+    {R, 28, h_resume, false},
+    {R, 33, h_shutdown, false},
+    {R, 34, h_suspend, false},
+    {R, 35, h_undefine, false},
+    {R, 121, h_get_security_label, false},
+    {R, 150, h_is_active, false},
+    {R, 151, h_is_persistent, false},
+    {R, 183, h_dom_zero, false},
+    {R, 187, h_dom_zero, false},
+    {R, 190, h_dom_zero, false},
+    {R, 196, h_create_with_flags, false},
+    {R, 207, h_migrate_set_max_speed, false},
+    {R, 212, h_get_state, false},
+    {R, 231, h_undefine, false},
+    {R, 234, h_destroy, false},
+    {R, 242, h_migrate_get_max_speed, false},
+    {R, 258, h_shutdown, false},
+    {R, 273, h_list_all_domains, false},
+    {R, 278, h_get_security_label_list, false},
+    {R, 350, h_define_xml_flags, false},
+    {R, 426, h_dom_zero, false},
+    {R, 202, h_is_updated, false},
+    {R, 30, h_set_max_memory, false},
+    {R, 31, h_set_memory, false},
+    {R, 56, h_get_scheduler_type, false},
+    {R, 204, h_set_memory_flags, false},
+    {R, 303, h_migrate_prepare3_params, false},
+    {R, 305, h_migrate_perform3_params, false},
+    {R, 306, h_migrate_finish3_params, false},
+    {R, 21, h_list_defined_domains, false},
+    {R, 25, h_num_of_defined_domains, false},
+    {R, 29, h_set_autostart, false},
+    {R, 37, h_list_domains, false},
+    {R, 51, h_num_of_domains, false},
+    {R, 102, h_node_get_free_memory, false},
+    {R, 200, h_get_vcpus_flags, false},
+    {R, 229, h_domain_get_control_info, false},
+    {R, 277, h_domain_get_hostname, false},
 
-    {R, 167, h_event_register, false, NULL, 0},
-    {R, 168, h_event_deregister, false, NULL, 0},
-    {R, 316, h_event_callback_register, false, NULL, 0},
-    {R, 317, h_event_callback_deregister, false, NULL, 0},
+    {R, 167, h_event_register, false},
+    {R, 168, h_event_deregister, false},
+    {R, 316, h_event_callback_register, false},
+    {R, 317, h_event_callback_deregister, false},
 
-    {R, 43, h_network_get_xml_desc, false, NULL, 0},
-    {R, 44, h_network_get_autostart, false, NULL, 0},
-    {R, 45, h_network_get_bridge_name, false, OWN(vw_network_args)},
-    {R, 46, h_network_lookup_by_name, false, NULL, 0},
-    {R, 47, h_network_lookup_by_uuid, false, NULL, 0},
-    {R, 152, h_network_is_active, false, NULL, 0},
-    {R, 153, h_network_is_persistent, false, NULL, 0},
-    {R, 283, h_list_all_networks, false, NULL, 0},
+    {R, 43, h_network_get_xml_desc, false},
+    {R, 44, h_network_get_autostart, false},
+    {R, 45, h_network_get_bridge_name, false},
+    {R, 46, h_network_lookup_by_name, false},
+    {R, 47, h_network_lookup_by_uuid, false},
+    {R, 152, h_network_is_active, false},
+    {R, 153, h_network_is_persistent, false},
+    {R, 283, h_list_all_networks, false},
 
-    {R, 84, h_pool_lookup_by_name, false, NULL, 0},
-    {R, 85, h_pool_lookup_by_uuid, false, NULL, 0},
-    {R, 87, h_pool_get_info, false, NULL, 0},
-    {R, 88, h_pool_get_xml_desc, false, NULL, 0},
-    {R, 89, h_pool_get_autostart, false, NULL, 0},
-    {R, 154, h_pool_is_active, false, NULL, 0},
-    {R, 155, h_pool_is_persistent, false, NULL, 0},
-    {R, 281, h_list_all_pools, false, NULL, 0},
-    {R, 91, h_pool_num_of_volumes, false, OWN(vw_storage_pool_args)},
-    {R, 282, h_pool_list_all_volumes, false, (xdrproc_t)fl_xdr_pool_list_all_volumes_args,
-     sizeof(fl_pool_list_all_volumes_args)},
+    {R, 84, h_pool_lookup_by_name, false},
+    {R, 85, h_pool_lookup_by_uuid, false},
+    {R, 87, h_pool_get_info, false},
+    {R, 88, h_pool_get_xml_desc, false},
+    {R, 89, h_pool_get_autostart, false},
+    {R, 154, h_pool_is_active, false},
+    {R, 155, h_pool_is_persistent, false},
+    {R, 281, h_list_all_pools, false},
+    {R, 91, h_pool_num_of_volumes, false},
+    {R, 282, h_pool_list_all_volumes, false},
 
-    {Q, 1, h_qemu_monitor_command, false, NULL, 0},
-    {Q, 4, h_qemu_event_register, false, NULL, 0},
-    {Q, 5, h_qemu_event_deregister, false, NULL, 0},
+    {Q, 1, h_qemu_monitor_command, false},
+    {Q, 4, h_qemu_event_register, false},
+    {Q, 5, h_qemu_event_deregister, false},
 };
 
 /* Procedures libvirtd knows whose test driver has no implementation: libvirtd answers
@@ -1335,12 +1598,6 @@ static const struct {
     {R, 342, "virConnectGetDomainCapabilities", FL_FROM_DOMAIN},
     {Q, 3, "virDomainQemuAgentCommand", FL_FROM_NONE},
 };
-
-/* Procedures that change state but are not in proto/procs.c (read-only check). */
-static bool extra_changes_state(uint32_t prog, int32_t proc)
-{
-    return prog == VW_REMOTE_PROGRAM && proc == 29 /* DOMAIN_SET_AUTOSTART */;
-}
 
 static const handler *find_handler(uint32_t prog, int32_t proc)
 {
@@ -1371,8 +1628,8 @@ void fl_dispatch_call(fl_conn *c, const vw_packet *pkt)
     }
     const handler *h = find_handler(hdr->prog, hdr->proc);
     const vw_proc_info *info = vw_procs_lookup(hdr->prog, hdr->proc);
-    xdrproc_t args_proc = h && h->args_proc ? h->args_proc : info ? info->args_proc : NULL;
-    size_t args_size = h && h->args_proc ? h->args_size : info ? info->args_size : 0;
+    xdrproc_t args_proc = h && info ? info->args_proc : NULL;
+    size_t args_size = h && info ? info->args_size : 0;
     if (!h || !args_proc) {
         for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
             if (unsupported[i].prog != hdr->prog || unsupported[i].proc != hdr->proc)
@@ -1411,10 +1668,9 @@ void fl_dispatch_call(fl_conn *c, const vw_packet *pkt)
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "hypervisor connection not open");
         fl_conn_reply_error(c, hdr, &e);
-    } else if (c->readonly && ((info && info->refused_read_only) ||
-                               extra_changes_state(hdr->prog, hdr->proc))) {
+    } else if (c->readonly && info && info->refused_read_only) {
         char api[96];
-        const char *pname = info ? info->name : hdr->proc == 29 ? "DOMAIN_SET_AUTOSTART" : "";
+        const char *pname = info->name;
         fl_dispatch_api_name(pname, api, sizeof(api));
         if (hdr->prog == VW_QEMU_PROGRAM) {
             /* libvirt-qemu.c names its functions virDomainQemu... / virConnectDomainQemu... */

@@ -33,6 +33,8 @@ void fl_error_set(fl_error *err, int code, int domain, const char *prefix, const
     va_end(ap);
     err->code = code;
     err->domain = domain;
+    err->int1 = -1;
+    err->int2 = -1;
     if (prefix && !*prefix) {
         /* RPC-level errors: the message is the detail, str1 is "%s" */
         join(err->str1, sizeof(err->str1), "%s", NULL);
@@ -48,6 +50,33 @@ void fl_error_set(fl_error *err, int code, int domain, const char *prefix, const
         err->str2[0] = '\0';
         join(err->message, sizeof(err->message), detail, NULL);
     }
+}
+
+void fl_error_set_invalid_arg(fl_error *err, int domain, const char *func, const char *arg,
+                              const char *fmt, ...)
+{
+    char detail[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    err->code = FL_ERR_INVALID_ARG;
+    err->domain = domain;
+    err->int1 = 0;
+    err->int2 = 0;
+    join(err->message, sizeof(err->message), detail, NULL);
+    join(err->str1, sizeof(err->str1), func, NULL);
+    join(err->str2, sizeof(err->str2), arg, NULL);
+}
+
+int fl_check_flags(unsigned flags, unsigned supported, const char *func, fl_error *err)
+{
+    unsigned extra = flags & ~supported;
+    if (!extra)
+        return 0;
+    fl_error_set_invalid_arg(err, FL_FROM_TEST, func, "flags",
+                             "unsupported flags (0x%x) in function %s", extra, func);
+    return -1;
 }
 
 /* ---- uuids -------------------------------------------------------------------------------- */
@@ -341,7 +370,6 @@ fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, in
         return NULL;
     }
     d->persistent = persistent || state == FL_STATE_SHUTOFF;
-    d->loaded = true;
     if (state != FL_STATE_SHUTOFF) {
         d->id = m->next_id++;
         d->state = state;
@@ -525,8 +553,9 @@ char *fl_domain_xml(const fl_domain *dom, unsigned flags)
     bool inactive = (flags & 2) != 0;
     if (inactive && dom->next_def)
         return domain_def_format(dom->next_def, -1, true, false);
-    return domain_def_format(dom->def, fl_domain_is_active(dom) ? dom->id : -1, inactive,
-                             inactive && dom->loaded);
+    /* libvirt's test driver formats the live definition when there is no pending config,
+     * generated testnetN interface names included */
+    return domain_def_format(dom->def, fl_domain_is_active(dom) ? dom->id : -1, inactive, false);
 }
 
 static void set_running(fl_model *m, fl_domain *d, int reason)
@@ -548,7 +577,6 @@ static int set_stopped(fl_model *m, fl_domain *d, int reason, int detail)
         domain_def_free(d->def);
         d->def = d->next_def;
         d->next_def = NULL;
-        d->loaded = false;
     }
     emit(m, d, FL_EVENT_STOPPED, detail);
     if (!d->persistent) {
@@ -578,8 +606,7 @@ fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err)
         } else {
             domain_def_free(d->def);
             d->def = def;
-            d->loaded = false;
-        }
+            }
         d->persistent = true;
         emit(m, d, FL_EVENT_DEFINED, FL_DETAIL_DEFINED_UPDATED);
         return d;
@@ -736,6 +763,138 @@ int fl_domain_set_autostart(fl_model *m, fl_domain *d, bool autostart, fl_error 
         return -1;
     }
     d->autostart = autostart;
+    return 0;
+}
+
+fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool paused,
+                                fl_error *err)
+{
+    domain_def *def = parse_def(xml, err);
+    if (!def)
+        return NULL;
+    int failed;
+    fl_domain *d = check_duplicates(m, def, true, err, &failed);
+    if (failed) {
+        domain_def_free(def);
+        return NULL;
+    }
+    bool added = false;
+    if (d) {
+        /* an inactive persistent domain of that name and uuid: the incoming definition runs,
+         * its config stays (or is replaced, with persist) */
+        if (persist) {
+            domain_def_free(d->next_def);
+            d->next_def = NULL;
+            domain_def_free(d->def);
+        } else {
+            domain_def_free(d->next_def);
+            d->next_def = d->def;
+        }
+        d->def = def;
+    } else {
+        d = insert_domain(m, def);
+        if (!d) {
+            domain_def_free(def);
+            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                         "out of memory");
+            return NULL;
+        }
+        d->persistent = persist;
+        added = persist;
+    }
+    set_running(m, d, 2 /* VIR_DOMAIN_RUNNING_MIGRATED */);
+    emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_MIGRATED);
+    if (paused) {
+        d->state = FL_STATE_PAUSED;
+        d->reason = 2; /* VIR_DOMAIN_PAUSED_MIGRATION */
+    } else {
+        emit(m, d, FL_EVENT_RESUMED, FL_DETAIL_RESUMED_MIGRATED);
+    }
+    if (persist) {
+        d->persistent = true;
+        emit(m, d, FL_EVENT_DEFINED, added ? FL_DETAIL_DEFINED_ADDED : FL_DETAIL_DEFINED_UPDATED);
+    }
+    return d;
+}
+
+int fl_domain_migrate_out(fl_model *m, fl_domain *d, bool undefine, fl_error *err)
+{
+    if (!fl_domain_is_active(d)) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid", "domain is not running");
+        return -1;
+    }
+    bool persistent = d->persistent;
+    if (set_stopped(m, d, 4 /* VIR_DOMAIN_SHUTOFF_MIGRATED */, FL_DETAIL_STOPPED_MIGRATED) == 1)
+        return 0; /* a transient domain is gone */
+    if (undefine && persistent)
+        return fl_domain_undefine(m, d, err);
+    return 0;
+}
+
+/* A copy of a definition (through its XML, which the parser reads back unchanged). */
+static domain_def *copy_def(const domain_def *def, fl_error *err)
+{
+    char *xml = domain_def_format(def, -1, true, false);
+    domain_xml_error e;
+    domain_def *copy = xml ? domain_def_parse(xml, &e) : NULL;
+    free(xml);
+    if (!copy)
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                     "cannot copy the definition of domain '%s'", def->name);
+    return copy;
+}
+
+int fl_domain_set_memory(fl_model *m, fl_domain *d, unsigned long long kib, unsigned flags,
+                         fl_error *err)
+{
+    (void)m;
+    enum { LIVE = 1, CONFIG = 2, MAXIMUM = 4 };
+    if (fl_check_flags(flags, LIVE | CONFIG | MAXIMUM, "testDomainSetMemoryFlags", err) < 0)
+        return -1;
+    /* virDomainObjGetOneDefState */
+    if ((flags & LIVE) && (flags & CONFIG)) {
+        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
+                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                                 "are mutually exclusive");
+        return -1;
+    }
+    bool active = fl_domain_is_active(d);
+    bool live = (flags & LIVE) || (!(flags & CONFIG) && active);
+    if (live && !active) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid", "domain is not running");
+        return -1;
+    }
+    if (!live && !d->persistent) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid",
+                     "transient domains do not have any persistent config");
+        return -1;
+    }
+    if ((flags & MAXIMUM) && live) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
+                     "Requested operation is not valid",
+                     "cannot resize the maximum memory on an active domain");
+        return -1;
+    }
+    /* the persistent config of a running domain is its pending definition, made on demand
+     * from the live one before either changes (libvirt keeps both from the start on) */
+    if (active && d->persistent && !d->next_def && !(d->next_def = copy_def(d->def, err)))
+        return -1;
+    domain_def *def = live || !active ? d->def : d->next_def;
+    if (flags & MAXIMUM) {
+        def->memory_kib = kib;
+        if (def->current_kib > kib)
+            def->current_kib = kib;
+        return 0;
+    }
+    if (kib > def->memory_kib) {
+        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "cannot set memory higher than max memory");
+        return -1;
+    }
+    def->current_kib = kib;
     return 0;
 }
 

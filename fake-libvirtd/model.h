@@ -30,6 +30,7 @@ enum {
     FL_ERR_NO_NETWORK = 43,
     FL_ERR_NO_STORAGE_POOL = 49,
     FL_ERR_OPERATION_INVALID = 55,
+    FL_ERR_CONFIG_UNSUPPORTED = 67,
 };
 
 /* virErrorDomain values we use. */
@@ -75,6 +76,9 @@ enum {
     FL_DETAIL_RESUMED_UNPAUSED = 0,
     FL_DETAIL_STOPPED_SHUTDOWN = 0,
     FL_DETAIL_STOPPED_DESTROYED = 1,
+    FL_DETAIL_STARTED_MIGRATED = 1,
+    FL_DETAIL_RESUMED_MIGRATED = 1,
+    FL_DETAIL_STOPPED_MIGRATED = 3,
 };
 
 /* virConnectListAllDomainsFlags */
@@ -103,6 +107,7 @@ typedef struct {
     char message[1024];/* the full message, as virsh prints it */
     char str1[128];    /* the format's prefix with "%s", as libvirt fills str1 */
     char str2[1024];   /* the detail, as libvirt fills str2 ("" = none) */
+    int int1, int2;    /* -1 for most errors; 0 for virReportInvalidArg's */
 } fl_error;
 
 /* Fills err. prefix is the code's standard text ("internal error", "operation failed", ...)
@@ -110,6 +115,15 @@ typedef struct {
  * RPC layer's errors (message = detail, str1 = "%s", str2 = detail). */
 void fl_error_set(fl_error *err, int code, int domain, const char *prefix, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* virReportInvalidArg's shape (virCheckFlags and friends): code VIR_ERR_INVALID_ARG, the
+ * message alone (no "invalid argument: " prefix), str1 the C function, str2 the argument. */
+void fl_error_set_invalid_arg(fl_error *err, int domain, const char *func, const char *arg,
+                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Refuses flags outside supported as libvirt's virCheckFlags does in the test driver's func
+ * ("unsupported flags (0x10) in function testDomainGetXMLDesc"). Returns 0 or -1. */
+int fl_check_flags(unsigned flags, unsigned supported, const char *func, fl_error *err);
 
 typedef struct fl_domain {
     domain_def *def;     /* the live definition (the only one while inactive) */
@@ -120,8 +134,6 @@ typedef struct fl_domain {
     bool persistent;
     bool autostart;
     unsigned long long max_speed; /* migrate max speed, MiB/s */
-    bool loaded;         /* from the start-up state: its inactive config has no generated
-                          * interface names (libvirt keeps the config as loaded) */
     struct fl_domain *next;
 } fl_domain;
 
@@ -213,6 +225,20 @@ int fl_domain_reboot(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_suspend(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_resume(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_set_autostart(fl_model *m, fl_domain *dom, bool autostart, fl_error *err);
+/* Incoming migration (destination side): runs the domain of xml with reason MIGRATED and
+ * emits Started Migrated, then Resumed Migrated (unless paused: it stays paused, reason
+ * MIGRATION); persist (VIR_MIGRATE_PERSIST_DEST) also makes it persistent (Defined Added /
+ * Updated). A running domain of the same uuid is refused like create-XML. */
+fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool paused,
+                                fl_error *err);
+/* Outgoing migration done (source side): stops dom with reason MIGRATED and Stopped Migrated;
+ * undefine (VIR_MIGRATE_UNDEFINE_SOURCE) also removes its config. dom may be freed. */
+int fl_domain_migrate_out(fl_model *m, fl_domain *dom, bool undefine, fl_error *err);
+/* testDomainSetMemoryFlags: flags VIR_DOMAIN_AFFECT_LIVE 1 / CONFIG 2 / MEM_MAXIMUM 4; kib is
+ * the balloon (currentMemory) or, with MEM_MAXIMUM, the maximum (<memory>) of the chosen
+ * definition. SET_MEMORY is flags 1, SET_MAX_MEMORY flags 4. */
+int fl_domain_set_memory(fl_model *m, fl_domain *dom, unsigned long long kib, unsigned flags,
+                         fl_error *err);
 
 bool fl_domain_is_active(const fl_domain *dom);
 /* CPU time in ns, as the test driver reports it (the wall clock). */

@@ -301,8 +301,8 @@ void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_erro
     re.level = 2; /* VIR_ERR_ERROR */
     re.str1 = err->str1[0] ? &str1 : NULL;
     re.str2 = err->str2[0] ? &str2 : NULL;
-    re.int1 = -1;
-    re.int2 = -1;
+    re.int1 = err->int1;
+    re.int2 = err->int2;
     queue_packet(c, &hdr, (xdrproc_t)xdr_vw_remote_error, &re);
 }
 
@@ -376,6 +376,7 @@ static void conn_close(fl_conn *c)
     vw_buf_free(&c->out);
     free(c->callbacks);
     free(c->uri);
+    free(c->migrate_xml);
     free(c);
 }
 

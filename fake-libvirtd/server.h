@@ -61,6 +61,9 @@ typedef struct fl_conn {
     int pings_unanswered;
     long long ka_timer;           /* -1 when none */
 
+    char *migrate_xml;            /* destination side: the domain a MIGRATE_PREPARE3_PARAMS
+                                   * announced, started by MIGRATE_FINISH3_PARAMS */
+
     fl_callback *callbacks;       /* grows on demand, at most FL_MAX_CALLBACKS */
     int ncallbacks, callbacks_cap;
 

@@ -61,6 +61,12 @@ def rpc_errors(path):
         out.append(c.recv())
         c.send(1, 20, struct.pack(">I", 1) + xdr_string("test:///default") + struct.pack(">I", 0))
         out.append(c.recv())                   # already open
+        c.send(3, 21)                          # ... and that dropped the hypervisor connection
+        out.append(c.recv())
+        c.send(1, 22, struct.pack(">I", 1) + xdr_string("test:///default") + struct.pack(">I", 0))
+        out.append(c.recv())                   # a new open works again
+        c.send(3, 23)
+        out.append(c.recv())
     finally:
         c.close()
     return out

@@ -381,3 +381,93 @@ def test_define_while_running_and_create_of_defined_domain_match(uris):
         return out
     r = both(uris, scenario)
     assert r["fake"] == r["real"]
+
+
+def full_outcome(fn):
+    """Like outcome(), with int1/int2 too (virReportInvalidArg sends 0/0, other errors -1/-1)."""
+    try:
+        return ("ok", fn())
+    except libvirt.libvirtError as e:
+        return ("error",) + tuple(e.err)
+
+
+def test_memory_scheduler_and_xml_flags_match(uris):
+    """DOMAIN_SET_MEMORY(_FLAGS) / SET_MAX_MEMORY on running, inactive, persistent and transient
+    domains, every flag combination's error, GET_SCHEDULER_TYPE, unknown GET_XML_DESC flags."""
+    name = unique_name("flpy-mem")
+    x = ("<domain type='test'><name>%s</name><memory>8192</memory>"
+         "<os><type>hvm</type></os></domain>")
+
+    def mem_lines(xml):
+        return [l.strip() for l in xml.split("\n") if "emory" in l]
+
+    def scenario(c):
+        out = []
+        t = c.lookupByName("test")
+        out.append(full_outcome(t.schedulerType))
+        out += [full_outcome(lambda f=f: t.XMLDesc(f)) for f in (1 << 20, 0x10, 0xf, 4)]
+        out += [full_outcome(lambda f=f: t.setMemoryFlags(1000, f)) for f in (3, 8, 0x400)]
+        out.append(full_outcome(lambda: t.setMemoryFlags(1 << 30, 0)))
+        out.append(full_outcome(lambda: t.setMaxMemory(1000)))
+        d = c.defineXML(x % name)
+        try:
+            out.append(full_outcome(lambda: d.setMemoryFlags(1000, 1)))
+            out.append(full_outcome(lambda: d.setMemory(1000)))
+            out.append(full_outcome(lambda: d.setMemoryFlags(100000, 0)))
+            out.append(full_outcome(lambda: (d.setMemoryFlags(4000, 4), d.info()[1:3])))
+            out.append(full_outcome(lambda: (d.setMemoryFlags(2000, 0), d.info()[1:3])))
+            d.create()
+            # a live change leaves the persistent config alone
+            out.append(full_outcome(lambda: (d.setMemory(1200), mem_lines(d.XMLDesc(2)),
+                                             mem_lines(d.XMLDesc(0)))))
+            out.append(full_outcome(lambda: (d.setMemoryFlags(3000, 2), d.info()[1:3],
+                                             mem_lines(d.XMLDesc(2)))))
+            out.append(full_outcome(lambda: (d.setMemoryFlags(3500, 6), d.info()[1:3],
+                                             mem_lines(d.XMLDesc(2)))))
+            out.append(full_outcome(lambda: (d.setMemory(1500), d.info()[1:3],
+                                             mem_lines(d.XMLDesc(0)))))
+            d.destroy()
+            out.append((d.info()[1:3], mem_lines(d.XMLDesc(0))))
+        finally:
+            d.undefine()
+        tr = c.createXML(x % (name + "-t"), 0)
+        try:
+            out.append(full_outcome(lambda: tr.setMemoryFlags(1000, 2)))
+            out.append(full_outcome(lambda: (tr.setMemoryFlags(1000, 0), tr.info()[1:3])))
+            out.append(full_outcome(lambda: tr.setMaxMemory(1000)))
+        finally:
+            tr.destroy()
+        # the scheduler type is answered without a lookup, even for a vanished domain
+        out.append(full_outcome(tr.schedulerType))
+        return out
+    r = both(uris, scenario)
+    assert r["fake"] == r["real"]
+    assert r["fake"][0] == ("ok", ("fair", 1))
+    assert r["fake"][1][1:4] == (8, 12, "unsupported flags (0x100000) in function "
+                                 "testDomainGetXMLDesc")
+
+
+def test_open_test_driver_paths_match(libvirtd_sock, fake, tmp_path):
+    """test:///PATH names a test driver config file: a missing one, an empty one, a directory
+    and no path at all fail as libvirtd 9.0 fails them."""
+    empty = tmp_path / "empty.xml"
+    empty.write_text("")
+    paths = ["/vwc-missing-%s.xml" % unique_name("p"), str(empty), str(tmp_path), "/", ""]
+    results = {}
+    for label, sock in (("real", libvirtd_sock), ("fake", fake.sock)):
+        results[label] = [full_outcome(lambda p=p: libvirt.open(
+            "test+unix://%s?socket=%s" % (p, sock)).close()) for p in paths]
+    assert results["fake"] == results["real"]
+    assert results["fake"][0][1:3] == (27, 12)
+
+
+def test_open_existing_config_file_is_refused_with_advice(fake, tmp_path):
+    """fake-libvirtd cannot read libvirt's test driver config files: it says so, and names
+    --state, instead of opening something else."""
+    cfg = tmp_path / "node.xml"
+    cfg.write_text("<node><domain type='test'><name>x</name></domain></node>")
+    with pytest.raises(libvirt.libvirtError) as ei:
+        libvirt.open("test+unix://%s?socket=%s" % (cfg, fake.sock))
+    assert ei.value.get_error_code() == 67  # VIR_ERR_CONFIG_UNSUPPORTED
+    assert "--state" in ei.value.get_error_message()
+    assert str(cfg) in ei.value.get_error_message()

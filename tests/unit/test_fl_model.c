@@ -426,6 +426,50 @@ static void test_define_while_running_waits_for_stop(void)
     fl_model_free(m);
 }
 
+static void test_set_memory(void)
+{
+    fl_model *m = fl_model_new_default();
+    fl_error e;
+    fl_domain *t = m ? fl_domain_lookup_name(m, "test", &e) : NULL;
+    CHECK(t != NULL);
+    if (!t) {
+        fl_model_free(m);
+        return;
+    }
+    /* virCheckFlags: unsupported bits, as virReportInvalidArg sends them */
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 8, &e), -1);
+    CHECK_EQ_INT(e.code, FL_ERR_INVALID_ARG);
+    CHECK_EQ_INT(e.domain, FL_FROM_TEST);
+    CHECK_EQ_STR(e.message, "unsupported flags (0x8) in function testDomainSetMemoryFlags");
+    CHECK_EQ_STR(e.str1, "testDomainSetMemoryFlags");
+    CHECK_EQ_STR(e.str2, "flags");
+    CHECK_EQ_INT(e.int1, 0);
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 3, &e), -1);
+    CHECK_EQ_INT(e.domain, FL_FROM_DOMAIN);
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 4, &e), -1);   /* max on a running domain */
+    CHECK_EQ_INT(e.code, FL_ERR_OPERATION_INVALID);
+    CHECK_EQ_INT(e.int1, -1);
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, t->def->memory_kib + 1, 0, &e), -1);
+    CHECK_EQ_STR(e.message, "invalid argument: cannot set memory higher than max memory");
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 1, &e), 0);
+    CHECK_EQ_INT(t->def->current_kib, 1000);
+    /* the config of the running domain: a pending definition, applied at stop */
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, 4096, 2 | 4, &e), 0);
+    CHECK(t->next_def != NULL && t->next_def->memory_kib == 4096);
+    CHECK(t->next_def && t->next_def->current_kib == 4096);
+    CHECK(t->def->memory_kib != 4096);
+    CHECK_EQ_INT(fl_domain_destroy(m, t, &e), 0);
+    CHECK_EQ_INT(t->def->memory_kib, 4096);
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 1, &e), -1);  /* live on an inactive one */
+    CHECK_EQ_STR(e.message, "Requested operation is not valid: domain is not running");
+    CHECK_EQ_INT(fl_domain_set_memory(m, t, 2048, 4, &e), 0);   /* current = config here */
+    CHECK_EQ_INT(t->def->memory_kib, 2048);
+    CHECK(fl_check_flags(2, 1 | 2 | 8, "f", &e) == 0);
+    CHECK(fl_check_flags(0x14, 1 | 2 | 8, "f", &e) == -1);
+    CHECK_EQ_STR(e.message, "unsupported flags (0x14) in function f");
+    fl_model_free(m);
+}
+
 static void test_list_flags(void)
 {
     fl_model *m = fl_model_new_default();
@@ -514,6 +558,7 @@ int main(void)
     RUN(test_lifecycle_transitions_and_events);
     RUN(test_duplicates);
     RUN(test_define_while_running_waits_for_stop);
+    RUN(test_set_memory);
     RUN(test_list_flags);
     RUN(test_uuid_helpers);
     RUN(test_state_file);

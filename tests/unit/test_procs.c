@@ -85,6 +85,15 @@ static const struct { uint32_t prog; int proc; const char *name; } required[] = 
     REMOTE(DOMAIN_GET_MESSAGES), REMOTE(DOMAIN_SNAPSHOT_NUM), REMOTE(NETWORK_GET_AUTOSTART),
     REMOTE(NETWORK_IS_PERSISTENT), REMOTE(NETWORK_IS_ACTIVE), REMOTE(STORAGE_POOL_GET_AUTOSTART),
     REMOTE(STORAGE_POOL_IS_ACTIVE), REMOTE(STORAGE_POOL_IS_PERSISTENT),
+    /* the older listing calls and the rest of what virsh and python3-libvirt send */
+    REMOTE(CONNECT_LIST_DEFINED_DOMAINS), REMOTE(CONNECT_NUM_OF_DEFINED_DOMAINS),
+    REMOTE(CONNECT_LIST_DOMAINS), REMOTE(CONNECT_NUM_OF_DOMAINS), REMOTE(DOMAIN_SET_AUTOSTART),
+    REMOTE(DOMAIN_SET_MAX_MEMORY), REMOTE(DOMAIN_SET_MEMORY), REMOTE(DOMAIN_SET_MEMORY_FLAGS),
+    REMOTE(DOMAIN_GET_SCHEDULER_TYPE), REMOTE(NETWORK_GET_BRIDGE_NAME),
+    REMOTE(STORAGE_POOL_NUM_OF_VOLUMES), REMOTE(NODE_GET_FREE_MEMORY),
+    REMOTE(DOMAIN_HAS_CURRENT_SNAPSHOT), REMOTE(DOMAIN_GET_VCPUS_FLAGS), REMOTE(DOMAIN_IS_UPDATED),
+    REMOTE(CONNECT_GET_SYSINFO), REMOTE(DOMAIN_GET_CONTROL_INFO), REMOTE(DOMAIN_GET_HOSTNAME),
+    REMOTE(STORAGE_POOL_LIST_ALL_VOLUMES),
     QEMU(DOMAIN_MONITOR_COMMAND), QEMU(CONNECT_DOMAIN_MONITOR_EVENT_REGISTER),
     QEMU(CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER), QEMU(DOMAIN_MONITOR_EVENT),
     { VW_KEEPALIVE_PROGRAM, VW_KEEPALIVE_PROC_PING, "PING" },
@@ -178,7 +187,12 @@ static void test_read_only(void)
         { "DOMAIN_CREATE_XML", true }, { "DOMAIN_DESTROY", true }, { "DOMAIN_SHUTDOWN", true },
         { "DOMAIN_REBOOT", true }, { "DOMAIN_SUSPEND", true }, { "DOMAIN_RESUME", true },
         { "DOMAIN_MIGRATE_PERFORM3_PARAMS", true }, { "DOMAIN_MIGRATE_SET_MAX_SPEED", true },
-        { "DOMAIN_MIGRATE_GET_MAX_SPEED", true },
+        { "DOMAIN_MIGRATE_GET_MAX_SPEED", true }, { "DOMAIN_SET_AUTOSTART", true },
+        { "DOMAIN_SET_MEMORY", true }, { "DOMAIN_SET_MAX_MEMORY", true },
+        { "DOMAIN_SET_MEMORY_FLAGS", true }, { "CONNECT_LIST_DOMAINS", false },
+        { "CONNECT_NUM_OF_DEFINED_DOMAINS", false }, { "DOMAIN_GET_CONTROL_INFO", false },
+        { "DOMAIN_GET_HOSTNAME", false }, { "DOMAIN_GET_SCHEDULER_TYPE", false },
+        { "STORAGE_POOL_LIST_ALL_VOLUMES", false }, { "CONNECT_GET_SYSINFO", false },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const vw_proc_info *p = vw_procs_lookup_name(VW_REMOTE_PROGRAM, cases[i].name);
@@ -218,6 +232,45 @@ static void test_codec_sizes(void)
         CHECK_EQ_INT(r->types.types_val[0], VW_REMOTE_AUTH_NONE);
     vw_xdr_free(p->ret_proc, obj);
     free(obj);
+
+    /* DOMAIN_GET_CONTROL_INFO ret: u_int state, u_int details, u_hyper stateTime */
+    static const uint8_t ctl_ret[] = { 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 3 };
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_CONTROL_INFO);
+    CHECK(p && p->ret_size == sizeof(vw_domain_get_control_info_ret));
+    if (p) {
+        vw_domain_get_control_info_ret ci;
+        memset(&ci, 0, sizeof(ci));
+        CHECK_EQ_INT(vw_xdr_decode(ctl_ret, sizeof(ctl_ret), p->ret_proc, &ci, sizeof(ci),
+                                   VW_DECODE_STRICT, &e), 0);
+        CHECK_EQ_INT(ci.state, 1);
+        CHECK_EQ_INT(ci.details, 2);
+        CHECK(ci.stateTime == ((uint64_t)1 << 32 | 3));
+    }
+
+    /* STORAGE_POOL_LIST_ALL_VOLUMES ret: a volume count above REMOTE_STORAGE_VOL_LIST_MAX is
+     * refused before anything is allocated; a list of one {pool, name, key} decodes */
+    static const uint8_t vols_big[] = { 0, 0, 0x40, 0x01, 0, 0, 0, 0 };
+    static const uint8_t vols_one[] = { 0, 0, 0, 1, 0, 0, 0, 1, 'p', 0, 0, 0, 0, 0, 0, 1,
+                                        'v', 0, 0, 0, 0, 0, 0, 1, 'k', 0, 0, 0, 0, 0, 0, 1 };
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES);
+    CHECK(p != NULL);
+    if (p) {
+        vw_storage_pool_list_all_volumes_ret lv;
+        memset(&lv, 0, sizeof(lv));
+        CHECK(vw_xdr_decode(vols_big, sizeof(vols_big), p->ret_proc, &lv, sizeof(lv),
+                            VW_DECODE_STRICT, &e) < 0);
+        vw_xdr_free(p->ret_proc, &lv);
+        memset(&lv, 0, sizeof(lv));
+        CHECK_EQ_INT(vw_xdr_decode(vols_one, sizeof(vols_one), p->ret_proc, &lv, sizeof(lv),
+                                   VW_DECODE_STRICT, &e), 0);
+        CHECK_EQ_INT(lv.vols.vols_len, 1);
+        if (lv.vols.vols_len == 1) {
+            CHECK_EQ_STR(lv.vols.vols_val[0].pool, "p");
+            CHECK_EQ_STR(lv.vols.vols_val[0].key, "k");
+        }
+        CHECK_EQ_INT(lv.ret, 1);
+        vw_xdr_free(p->ret_proc, &lv);
+    }
 }
 
 static vw_packet pkt_of(uint32_t prog, int32_t proc, int32_t type, int32_t status,
