@@ -168,8 +168,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
 
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
-fuzz fuzz-smoke fuzz-campaign fuzz-corpus:
-	@if [ -f fuzz/Makefile ]; then $(MAKE) -f fuzz/Makefile $@; else echo "$@: no fuzz targets yet (see fuzz/README.md)"; exit 2; fi
+fuzz fuzz-smoke fuzz-campaign fuzz-corpus: deps
+	$(MAKE) -f fuzz/Makefile $@
 bench: all $(BIN)/rpc_bench
 	VW_BUILD=$(BUILD) bash bench/run
 

@@ -1,0 +1,90 @@
+#!/bin/bash -eu
+# fuzz/build.sh: builds the virt-wire fuzz targets the way OSS-Fuzz and ClusterFuzzLite expect.
+# Inputs (set by their build images): CC, CFLAGS, LIB_FUZZING_ENGINE, OUT; optional CXX, WORK.
+# Output in $OUT: one binary per fuzz/targets/*.c, TARGET.dict, TARGET_seed_corpus.zip.
+#
+# jansson is linked statically when libjansson.a exists. libtirpc is not: ASan intercepts
+# xdrmem_create and the XDR primitives and finds the real ones with dlsym(RTLD_NEXT), which fails
+# (a call through NULL) when libtirpc is linked statically. So libtirpc.so and the libraries it
+# needs are copied to $OUT/lib and the targets find them through an $ORIGIN/lib run path, since the
+# runner images do not have them. Needs rpcgen (Debian/Ubuntu: rpcsvc-proto), libtirpc-dev and
+# libjansson-dev in the build image.
+#
+# Local check with libFuzzer:
+#   CC=clang CXX=clang++ CFLAGS="-O1 -g -fsanitize=address,fuzzer-no-link" \
+#   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=build/ossfuzz WORK=build/ossfuzz-work bash fuzz/build.sh
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+WORK=${WORK:-$ROOT/build/ossfuzz-work}
+CXX=${CXX:-$CC}
+HOST_CC=${HOST_CC:-cc}          # builds the seed builder, without fuzzing instrumentation
+mkdir -p "$OUT" "$WORK"
+GEN="$WORK/gen"
+rm -rf "$GEN" "$WORK/obj" "$WORK/host"
+mkdir -p "$GEN" "$WORK/obj" "$WORK/host"
+
+TIRPC_CFLAGS=$(pkg-config --cflags libtirpc 2>/dev/null || echo -I/usr/include/tirpc)
+static_or_dynamic() {   # static_or_dynamic NAME: prefer libNAME.a
+    local a
+    a=$($CC -print-file-name="lib$1.a")
+    if [ -f "$a" ] && [ "$a" != "lib$1.a" ]; then echo "$a"; else echo "-l$1"; fi
+}
+LIBS="-ltirpc $(static_or_dynamic jansson) -pthread -lm -Wl,-rpath,\$ORIGIN/lib"
+
+# 1. rpcgen output (rpcgen names the header it includes after its input, so run it in $GEN)
+for x in proto/*.x; do
+    name=$(basename "$x" .x)
+    cp "$x" "$GEN/"
+    (cd "$GEN" && rpcgen -h -o "$name.h" "$name.x" && rpcgen -c -o "${name}_xdr.c" "$name.x")
+done
+
+# 2. the wire layer, twice: instrumented for the targets, plain for the seed builder
+COMMON="-std=c11 -D_GNU_SOURCE -Iproto -Icommon -I$GEN $TIRPC_CFLAGS"
+objs=()
+hostobjs=()
+for src in proto/*.c "$GEN"/*_xdr.c; do
+    base=$(basename "$src" .c)
+    $CC $CFLAGS $COMMON -Wno-unused-variable -Wno-unused-parameter -c "$src" -o "$WORK/obj/$base.o"
+    $HOST_CC -O1 $COMMON -Wno-unused-variable -Wno-unused-parameter -c "$src" -o "$WORK/host/$base.o"
+    objs+=("$WORK/obj/$base.o")
+    hostobjs+=("$WORK/host/$base.o")
+done
+rm -f "$WORK/libvwproto.a" "$WORK/libvwproto-host.a"
+ar rcs "$WORK/libvwproto.a" "${objs[@]}"
+ar rcs "$WORK/libvwproto-host.a" "${hostobjs[@]}"
+
+# 3. seeds and the procedure dictionary (written by the seed builder, as `make fuzz-corpus` does)
+$HOST_CC -O1 $COMMON fuzz/corpus/seed_builder.c "$WORK/libvwproto-host.a" -ltirpc $(static_or_dynamic jansson) -pthread -lm -o "$WORK/seed_builder"
+rm -rf "$WORK/seeds"
+"$WORK/seed_builder" "$WORK/seeds"
+
+# 4. targets
+for src in fuzz/targets/fuzz_*.c; do
+    t=$(basename "$src" .c)
+    $CC $CFLAGS $COMMON -c "$src" -o "$WORK/obj/$t.o"
+    $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/libvwproto.a" $LIB_FUZZING_ENGINE $LIBS -o "$OUT/$t"
+    case "$t" in
+        fuzz_qmp*) cp fuzz/dict/qmp.dict "$OUT/$t.dict" ;;
+        *) cat fuzz/dict/libvirt_rpc.dict "$WORK/seeds/dict/procedures.dict" > "$OUT/$t.dict" ;;
+    esac
+    rm -f "$OUT/${t}_seed_corpus.zip"
+    if [ -d "$WORK/seeds/seeds-raw/$t" ] || [ -d "fuzz/corpus/regression/$t" ]; then
+        (cd "$ROOT" && zip -q -j "$OUT/${t}_seed_corpus.zip" \
+            $(find "$WORK/seeds/seeds-raw/$t" "fuzz/corpus/regression/$t" -maxdepth 1 -type f 2>/dev/null))
+    fi
+    echo "build.sh: $OUT/$t"
+done
+
+# 5. the shared libraries the targets need that a runner image lacks (everything but libc's own)
+mkdir -p "$OUT/lib"
+for t in "$OUT"/fuzz_*; do
+    [ -x "$t" ] || continue
+    ldd "$t" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do
+        case "$(basename "$lib")" in
+            libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libgcc_s.so*|libstdc++.so*) ;;
+            *) [ -e "$OUT/lib/$(basename "$lib")" ] || cp -L "$lib" "$OUT/lib/" ;;
+        esac
+    done
+done
+echo "build.sh: shared libraries in $OUT/lib: $(ls "$OUT/lib" | tr '\n' ' ')"

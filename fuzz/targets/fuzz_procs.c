@@ -1,0 +1,204 @@
+/* fuzz_procs.c: fuzz target for every payload codec of the procedure table (procs.h): each
+ * procedure's argument decoder (what a server runs on a CALL), return decoder (what a client runs
+ * on a REPLY), event message decoders (MESSAGE), the remote_error decoder (REPLY/STREAM with status
+ * ERROR) and the stream hole, chosen by the packet header in the input.
+ *
+ * Input: one whole packet. The length word is overwritten with the input size, so every mutation
+ * reaches the payload decoders (framing itself is fuzz_packet's job). When (prog, proc) is not in
+ * the table, the procedure is taken by position instead: entry (proc mod table size), so a mutated
+ * procedure number still lands on some decoder.
+ *
+ * Checks, beyond "no crash, no leak, no undefined behaviour, no allocation over 64 MiB":
+ *   1. STRICT accepting a payload implies LENIENT accepting it.
+ *   2. A STRICT-accepted payload re-encodes to exactly its own bytes.
+ *   3. Anything LENIENT accepts re-encodes to bytes that STRICT accepts and that re-encode to the
+ *      same bytes again (encode(decode(x)) is a fixed point), and vw_xdr_size agrees with the
+ *      encoded length.
+ *   4. The decoded value re-packs into a whole packet (vw_packet_encode) that parses back to the
+ *      same header and the re-encoded payload. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packet.h"
+#include "procs.h"
+
+#define FUZZ_CHECK(cond, ...)                                                  \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "fuzz_procs: check failed: %s: ", #cond);          \
+            fprintf(stderr, __VA_ARGS__);                                      \
+            fputc('\n', stderr);                                               \
+            abort();                                                           \
+        }                                                                      \
+    } while (0)
+
+/* memcmp for buffers that may be empty (an empty vw_buf has data == NULL). */
+static bool same_bytes(const void *a, size_t alen, const void *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* Upper bound of any decoded struct in the table; checked against the table at start-up. */
+#define OBJ_MAX 4096
+
+static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const char *what)
+{
+    FUZZ_CHECK(size <= OBJ_MAX, "%s: struct of %zu bytes, raise OBJ_MAX", what, size);
+    /* two separate heap objects of exactly the struct size, so ASan sees any overrun */
+    void *obj[2] = { malloc(size ? size : 1), malloc(size ? size : 1) };
+    FUZZ_CHECK(obj[0] && obj[1], "out of memory");
+    int rc[2];
+    static const vw_decode_mode modes[2] = { VW_DECODE_LENIENT, VW_DECODE_STRICT };
+    for (int m = 0; m < 2; m++) {
+        vw_proto_error err = { 0 };
+        rc[m] = vw_packet_decode_payload(pkt, proc, obj[m], size, modes[m], &err);
+        FUZZ_CHECK(rc[m] == 0 || rc[m] == -1, "%s: decode returned %d", what, rc[m]);
+        if (rc[m] < 0) {
+            FUZZ_CHECK(err.text[0] != '\0', "%s: decode failed without an error text", what);
+            /* offsets count from the packet's first byte (xdr_codec.h: "for whole packets") */
+            FUZZ_CHECK(err.offset <= pkt->len, "%s: error offset %zu past the packet (%u bytes)", what,
+                       err.offset, pkt->len);
+        }
+    }
+    FUZZ_CHECK(rc[1] != 0 || rc[0] == 0, "%s: STRICT accepts a payload LENIENT refuses", what);
+
+    for (int m = 0; m < 2; m++) {
+        if (rc[m] != 0)
+            continue;
+        vw_buf enc, again;
+        vw_buf_init(&enc);
+        vw_buf_init(&again);
+        vw_proto_error err = { 0 };
+        FUZZ_CHECK(vw_xdr_encode(&enc, proc, obj[m], &err) == 0, "%s: decoded value does not encode: %s",
+                   what, err.text);
+        if (proc != (xdrproc_t)xdr_void)
+            FUZZ_CHECK(vw_xdr_size(proc, obj[m]) == enc.len, "%s: vw_xdr_size %zu, encoded %zu", what,
+                       vw_xdr_size(proc, obj[m]), enc.len);
+        if (m == 1)
+            FUZZ_CHECK(same_bytes(enc.data, enc.len, pkt->payload, pkt->payload_len),
+                       "%s: STRICT-accepted payload re-encodes to different bytes (%zu vs %zu)", what,
+                       enc.len, pkt->payload_len);
+
+        void *back = malloc(size ? size : 1);
+        FUZZ_CHECK(back, "out of memory");
+        FUZZ_CHECK(vw_xdr_decode(enc.data, enc.len, proc, back, size, VW_DECODE_STRICT, &err) == 0,
+                   "%s: re-encoded payload is not STRICT-valid: %s (offset %zu)", what, err.text, err.offset);
+        FUZZ_CHECK(vw_xdr_encode(&again, proc, back, &err) == 0, "%s: second encode failed: %s", what, err.text);
+        FUZZ_CHECK(same_bytes(again.data, again.len, enc.data, enc.len),
+                   "%s: encode(decode(x)) is not a fixed point", what);
+        vw_xdr_free(proc, back);
+        free(back);
+
+        /* the whole packet again, through the typed encoder */
+        vw_buf packet;
+        vw_buf_init(&packet);
+        if (vw_packet_encode(&packet, &pkt->hdr, pkt->num_fds, proc, obj[m], &err) == 0) {
+            vw_packet re;
+            FUZZ_CHECK(vw_packet_parse(packet.data, packet.len, VW_DECODE_LENIENT, &re, &err) == 0,
+                       "%s: re-encoded packet does not parse: %s", what, err.text);
+            FUZZ_CHECK(re.hdr.prog == pkt->hdr.prog && re.hdr.proc == pkt->hdr.proc &&
+                       re.hdr.type == pkt->hdr.type && re.hdr.serial == pkt->hdr.serial &&
+                       re.hdr.status == pkt->hdr.status && re.hdr.vers == pkt->hdr.vers,
+                       "%s: re-encoded packet has another header", what);
+            FUZZ_CHECK(same_bytes(re.payload, re.payload_len, enc.data, enc.len),
+                       "%s: re-encoded packet has another payload", what);
+        } else {
+            FUZZ_CHECK(err.text[0] != '\0', "%s: vw_packet_encode failed without an error text", what);
+        }
+        vw_buf_free(&packet);
+        vw_buf_free(&enc);
+        vw_buf_free(&again);
+        vw_xdr_free(proc, obj[m]);
+    }
+    free(obj[0]);
+    free(obj[1]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < VW_PACKET_MIN || size > VW_PACKET_MAX)
+        return 0;
+    uint8_t *buf = malloc(size);
+    FUZZ_CHECK(buf, "out of memory");
+    memcpy(buf, data, size);
+    buf[0] = (uint8_t)(size >> 24);
+    buf[1] = (uint8_t)(size >> 16);
+    buf[2] = (uint8_t)(size >> 8);
+    buf[3] = (uint8_t)size;
+
+    vw_packet pkt;
+    vw_proto_error err = { 0 };
+    if (vw_packet_parse(buf, size, VW_DECODE_LENIENT, &pkt, &err) < 0) {
+        free(buf);
+        return 0;
+    }
+
+    const vw_proc_info *info = vw_procs_lookup(pkt.hdr.prog, pkt.hdr.proc);
+
+    /* the table's names agree with its numbers */
+    char namebuf[32];
+    const char *name = vw_procs_name(pkt.hdr.prog, pkt.hdr.proc, namebuf, sizeof(namebuf));
+    FUZZ_CHECK(name && name[0], "no name for prog %#x proc %d", pkt.hdr.prog, pkt.hdr.proc);
+    if (info) {
+        FUZZ_CHECK(info->prog == pkt.hdr.prog && info->proc == pkt.hdr.proc, "lookup returned another entry");
+        FUZZ_CHECK(strcmp(name, info->name) == 0, "name %s vs table %s", name, info->name);
+        FUZZ_CHECK(vw_procs_lookup_name(info->prog, info->name) == info, "lookup by name %s differs", info->name);
+    }
+    const char *prog_name = vw_program_name(pkt.hdr.prog);
+    if (prog_name)
+        FUZZ_CHECK(vw_program_from_name(prog_name) == pkt.hdr.prog, "program %s does not map back", prog_name);
+
+    /* the name parsers, fed the payload's first bytes as text */
+    char text[48];
+    size_t tn = pkt.payload_len < sizeof(text) - 1 ? pkt.payload_len : sizeof(text) - 1;
+    memcpy(text, pkt.payload, tn);
+    text[tn] = '\0';
+    uint32_t parsed_prog = vw_program_from_name(text);
+    if (parsed_prog && vw_program_name(parsed_prog))
+        FUZZ_CHECK(vw_program_from_name(vw_program_name(parsed_prog)) == parsed_prog,
+                   "program %#x does not map back", parsed_prog);
+    const vw_proc_info *by_name = vw_procs_lookup_name(parsed_prog, text);
+    if (by_name) {
+        FUZZ_CHECK(strcmp(by_name->name, text) == 0, "lookup of '%s' gave %s", text, by_name->name);
+        FUZZ_CHECK(vw_procs_lookup(by_name->prog, by_name->proc) == by_name, "%s does not map back", text);
+    }
+
+    if (!info && vw_procs_count() > 0)
+        info = vw_procs_at((uint32_t)pkt.hdr.proc % vw_procs_count());
+    char what[96];
+    snprintf(what, sizeof(what), "%s type %d status %d", info ? info->name : "?", pkt.hdr.type,
+             pkt.hdr.status);
+
+    switch (pkt.hdr.type) {
+    case VW_NET_CALL:
+    case VW_NET_CALL_WITH_FDS:
+        if (info && info->args_proc)
+            check_codec(&pkt, info->args_proc, info->args_size, what);
+        break;
+    case VW_NET_REPLY:
+    case VW_NET_REPLY_WITH_FDS:
+        if (pkt.hdr.status == VW_NET_ERROR)
+            check_codec(&pkt, (xdrproc_t)xdr_vw_remote_error, sizeof(vw_remote_error), "remote_error");
+        else if (info && info->ret_proc)
+            check_codec(&pkt, info->ret_proc, info->ret_size, what);
+        break;
+    case VW_NET_MESSAGE:
+        if (info && info->msg_proc)
+            check_codec(&pkt, info->msg_proc, info->msg_size, what);
+        break;
+    case VW_NET_STREAM:
+        if (pkt.hdr.status == VW_NET_ERROR)
+            check_codec(&pkt, (xdrproc_t)xdr_vw_remote_error, sizeof(vw_remote_error), "remote_error");
+        break;
+    case VW_NET_STREAM_HOLE:
+        check_codec(&pkt, (xdrproc_t)xdr_vw_net_stream_hole, sizeof(vw_net_stream_hole), "stream_hole");
+        break;
+    default:
+        break;
+    }
+    free(buf);
+    return 0;
+}
