@@ -119,6 +119,11 @@ static int grow_files(vw_evloop *loop, int fd)
 
 static int epoll_update(vw_evloop *loop, int fd, int old_mask, int new_mask)
 {
+    /* Servers re-state their interest after every reply (e.g. "not writable" once the output
+     * is flushed); when nothing changes there is nothing to tell the kernel, and the syscall
+     * would cost one more per round trip. */
+    if (old_mask == new_mask)
+        return 0;
     struct epoll_event ee;
     memset(&ee, 0, sizeof(ee));
     if (new_mask & VW_EV_READABLE)
