@@ -99,6 +99,7 @@ class RawConn:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
+        self.pending = []   # packets call() read while waiting for its reply, for recv()
 
     def send(self, proc, serial, payload=b"", prog=REMOTE_PROGRAM, vers=1, mtype=CALL, status=OK):
         body = struct.pack(">IIiiIi", prog, vers, proc, mtype, serial, status) + payload
@@ -114,7 +115,13 @@ class RawConn:
         return buf
 
     def recv(self):
-        """((prog, vers, proc, type, serial, status), payload)."""
+        """((prog, vers, proc, type, serial, status), payload); packets call() read while it
+        waited for its reply come first, in arrival order."""
+        if self.pending:
+            return self.pending.pop(0)
+        return self._recv_wire()
+
+    def _recv_wire(self):
         (length,) = struct.unpack(">I", self._read(4))
         if length < 28 or length > 32 * 1024 * 1024:
             raise ValueError("bad packet length %d" % length)
@@ -122,12 +129,15 @@ class RawConn:
         return struct.unpack(">IIiiIi", body[:24]), body[24:]
 
     def call(self, proc, serial, payload=b"", **kw):
-        """Sends a call and returns the reply with the same serial (other packets are dropped)."""
+        """Sends a call and returns the reply with the same serial. Other packets read meanwhile
+        (events, keepalive) are kept for recv(): libvirtd may send an event before the reply of
+        the call that caused it."""
         self.send(proc, serial, payload, **kw)
         for _ in range(100):
-            hdr, body = self.recv()
+            hdr, body = self._recv_wire()
             if hdr[3] == REPLY and hdr[4] == serial:
                 return hdr, body
+            self.pending.append((hdr, body))
         raise AssertionError("no reply with serial %d among 100 packets" % serial)
 
     def open(self, name="test:///default", readonly=False):
