@@ -3,6 +3,7 @@
  * proto/'s rpcgen types and the public vw_client_* types. Every wrapper is one vw_call. */
 #include "lv_procs.h"
 #include "lv_error.h"
+#include "lv_uri.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -67,14 +68,6 @@ void vw_uuid_format(const unsigned char uuid[VW_UUID_BUFLEN], char out[VW_UUID_S
              uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
 }
 
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 int vw_uuid_parse(const char *text, unsigned char uuid[VW_UUID_BUFLEN])
 {
     if (!text)
@@ -86,8 +79,8 @@ int vw_uuid_parse(const char *text, unsigned char uuid[VW_UUID_BUFLEN])
             p++;
             continue;
         }
-        int hi = hex_digit((unsigned char)p[0]);
-        int lo = hi < 0 ? -1 : hex_digit((unsigned char)p[1]);
+        int hi = lv_hex_digit((unsigned char)p[0]);
+        int lo = hi < 0 ? -1 : lv_hex_digit((unsigned char)p[1]);
         if (hi < 0 || lo < 0)
             return -1;
         uuid[n++] = (unsigned char)(hi * 16 + lo);

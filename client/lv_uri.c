@@ -23,7 +23,7 @@ static bool param_is_consumed(const char *name, size_t len)
     return false;
 }
 
-static int hex_value(int c)
+int lv_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -48,7 +48,7 @@ static char *percent_decode(const char *s, size_t len, bool *bad_escape)
                 *bad_escape = true;
                 return NULL;
             }
-            int h = hex_value((unsigned char)s[i + 1]), l = hex_value((unsigned char)s[i + 2]);
+            int h = lv_hex_digit((unsigned char)s[i + 1]), l = lv_hex_digit((unsigned char)s[i + 2]);
             if (h < 0 || l < 0 || (h == 0 && l == 0)) {
                 free(out);
                 *bad_escape = true;
