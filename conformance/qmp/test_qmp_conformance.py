@@ -688,9 +688,15 @@ def wait_migration(c, timeout=20):
 
 def test_migrate_exec(target):
     c = target.session()
-    assert exchange(c, '{"execute": "migrate", "arguments": {"uri": "exec:cat > /dev/null"}}',
-                    1) == [{"return": {}}]
+    c.send('{"execute": "migrate", "arguments": {"uri": "exec:cat > /dev/null"}}')
+    early, rsp = c.recv_reply()
+    assert rsp == {"return": {}}
+    # Real QEMU runs the migration in its own thread: with -machine none it can complete, and
+    # emit STOP, before the main loop sends the command's return. The fake answers first.
+    if not c.double_greeting_ok:
+        assert early == []
     events, info = wait_migration(c)
+    events = early + events
     assert info["status"] == "completed"
     assert {"setup-time", "downtime", "total-time", "ram"} <= set(info)
     assert {"total", "transferred", "remaining", "page-size"} <= set(info["ram"])
