@@ -170,12 +170,15 @@ uninstall:
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
 fuzz fuzz-smoke fuzz-campaign fuzz-corpus: deps
 	$(MAKE) -f fuzz/Makefile $@
-bench: all $(BIN)/rpc_bench
+bench: all $(BIN)/rpc_bench $(BIN)/replay_bench
 	VW_BUILD=$(BUILD) bash bench/run
 
 $(BIN)/rpc_bench: $(OBJ)/bench/rpc_bench.o $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BIN)/replay_bench: $(OBJ)/bench/replay_bench.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 conformance: deps
 	$(MAKE) -f conformance/Makefile BUILD=$(BUILD) conformance
 

@@ -16,6 +16,7 @@
 
 #include "migration.h"
 #include "procs.h"
+#include "qemu_link.h"
 
 typedef void handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);
 
@@ -608,12 +609,20 @@ static void h_define_xml_flags(fl_conn *c, const vw_packet_header *hdr, void *ar
     h_define_xml(c, hdr, &plain);
 }
 
+/* The QEMU processes of --qemu-dir for a QEMU-driver connection, else NULL (qemu_link.h). */
+static fl_qemu *qemu_of(const fl_conn *c)
+{
+    return c->test_driver ? NULL : fl_server_qemu(c->srv);
+}
+
 static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_create_xml_args *a = args;
     fl_error e;
+    if (qemu_of(c))
+        fl_qemu_hold_events(qemu_of(c), c->model);
     fl_domain *d = fl_domain_create_xml(c->model, a->xml_desc, a->flags, &e);
-    if (!d) {
+    if ((qemu_of(c) && fl_qemu_domain_started(qemu_of(c), c->model, d, &e) < 0) || !d) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -621,23 +630,38 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 }
 
 typedef int dom_op(fl_model *m, fl_domain *d, fl_error *err);
+typedef int qemu_op(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
 
-static void run_dom_op(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
-                       dom_op *op)
+/* op on the model, or qop through QMP when the connection's domains have a QEMU. */
+static void run_dom_op_qemu(fl_conn *c, const vw_packet_header *hdr,
+                            const vw_nonnull_domain *dom, dom_op *op, qemu_op *qop)
 {
     fl_error e;
     fl_domain *d = get_dom(c, hdr, dom);
     if (!d)
         return;
-    if (op(c->model, d, &e) < 0)
+    fl_qemu *q = qop ? qemu_of(c) : NULL;
+    if ((q ? qop(q, c->model, d, &e) : op(c->model, d, &e)) < 0)
         fl_conn_reply_error(c, hdr, &e);
     else
         reply_void(c, hdr);
 }
 
+static void run_dom_op(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                       dom_op *op)
+{
+    run_dom_op_qemu(c, hdr, dom, op, NULL);
+}
+
+static int start_qemu(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+{
+    fl_qemu_hold_events(q, m);
+    return fl_qemu_domain_started(q, m, fl_domain_start(m, d, err) < 0 ? NULL : d, err);
+}
+
 static void h_create(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_start);
+    run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_start, start_qemu);
 }
 
 static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -647,11 +671,14 @@ static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *a
     fl_domain *d = get_dom(c, hdr, &a->dom);
     if (!d)
         return;
-    if (fl_domain_start(c->model, d, &e) < 0) {
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    if ((a->flags & 1 /* VIR_DOMAIN_START_PAUSED */) && fl_domain_suspend(c->model, d, &e) < 0) {
+    if (qemu_of(c))
+        fl_qemu_hold_events(qemu_of(c), c->model);
+    int rc = fl_domain_start(c->model, d, &e);
+    if (rc == 0 && (a->flags & 1 /* VIR_DOMAIN_START_PAUSED */))
+        rc = fl_domain_suspend(c->model, d, &e);
+    if (qemu_of(c) && fl_qemu_domain_started(qemu_of(c), c->model, rc < 0 ? NULL : d, &e) < 0)
+        rc = -1;
+    if (rc < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -660,27 +687,28 @@ static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *a
 
 static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_destroy);
+    run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_destroy, fl_qemu_destroy);
 }
 
 static void h_shutdown(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_shutdown);
+    run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_shutdown,
+                    fl_qemu_shutdown);
 }
 
 static void h_reboot(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_reboot);
+    run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_reboot, fl_qemu_reboot);
 }
 
 static void h_suspend(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_suspend);
+    run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_suspend, fl_qemu_suspend);
 }
 
 static void h_resume(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_resume);
+    run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_resume, fl_qemu_resume);
 }
 
 static void h_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -768,6 +796,8 @@ static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, v
     int rc = fl_migrate_p2p(*a->dconnuri, xml, a->params.params_val, a->params.params_len,
                             a->flags, &e);
     free(xml);
+    if (rc == 0 && qemu_of(c))
+        fl_qemu_release(qemu_of(c), c->model, d); /* the source QEMU ends after a migration */
     if (rc < 0 ||
         fl_domain_migrate_out(c->model, d, (a->flags & FL_MIGRATE_UNDEFINE_SOURCE) != 0, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
@@ -864,7 +894,7 @@ static void h_migrate_finish3_params(fl_conn *c, const vw_packet_header *hdr, vo
     fl_domain *d = fl_domain_migrate_in(c->model, xml, (a->flags & FL_MIGRATE_PERSIST_DEST) != 0,
                                         (a->flags & FL_MIGRATE_PAUSED) != 0, &e);
     free(xml);
-    if (!d) {
+    if (!d || (qemu_of(c) && fl_qemu_domain_migrated_in(qemu_of(c), c->model, d, &e) < 0)) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -1397,7 +1427,22 @@ static void h_qemu_monitor_command(fl_conn *c, const vw_packet_header *hdr, void
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    /* a built-in minimal monitor until the fake-qemu passthrough lands */
+    if (qemu_of(c)) {
+        /* --qemu-dir: the domain's QEMU answers (flag 1 = VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) */
+        char *out = NULL;
+        int rc = fl_qemu_monitor_command(qemu_of(c), d, a->cmd, (a->flags & 1) != 0, &out, &e);
+        if (rc < 0) {
+            fl_conn_reply_error(c, hdr, &e);
+            return;
+        }
+        if (rc > 0) {
+            vw_qemu_domain_monitor_command_ret r = {.result = out};
+            fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_qemu_domain_monitor_command_ret, &r);
+            free(out);
+            return;
+        }
+    }
+    /* without --qemu-dir: a built-in minimal monitor */
     char result[256];
     if (strstr(a->cmd, "\"query-status\"")) {
         snprintf(result, sizeof(result),
@@ -1452,7 +1497,11 @@ static void h_qemu_event_register(fl_conn *c, const vw_packet_header *hdr, void 
         cb->has_dom = true;
         memcpy(cb->dom_uuid, a->dom->uuid, 16);
     }
-    /* the built-in monitor emits no QMP events yet; the registration is kept for deregister */
+    if (a->event && *a->event)
+        snprintf(cb->qemu_event, sizeof(cb->qemu_event), "%s", *a->event);
+    cb->qemu_flags = a->flags;
+    /* QMP events come from the domains' QEMUs with --qemu-dir (qemu_link.c); the built-in
+     * monitor emits none */
     vw_qemu_connect_domain_monitor_event_register_ret r = {.callbackID = cb->callback_id};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_qemu_connect_domain_monitor_event_register_ret, &r);
 }

@@ -5,13 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
+#include "faults.h"
+#include "record.h"
+#include "replay.h"
 #include "server.h"
+#include "stubs.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: fake-libvirtd --listen unix:PATH|tcp:HOST:PORT [--listen-ro unix:PATH]\n"
-            "                     [--state FILE] [--verbose]\n"
+            "                     [--state FILE] [--scenario FILE] [--admin unix:PATH]\n"
+            "                     [--seed N] [--qemu-dir DIR [--fake-qemu PATH] [--qemu-version V]]\n"
+            "                     [--faults FILE] [--verbose]\n"
+            "                     [--record TRACE --upstream ADDR | --replay TRACE [--replay-...]]\n"
             "\n"
             "A stateful fake libvirt daemon: it speaks libvirt's RPC protocol and models the\n"
             "domains, networks and storage pools of libvirt's test driver.\n"
@@ -21,18 +29,81 @@ static void usage(FILE *out)
             "                    calls are refused as libvirtd refuses them; repeatable\n"
             "  --state FILE      start from the JSON state in FILE (docs/state-format.md) instead\n"
             "                    of the built-in copy of the test driver's default\n"
-            "  --seed N          accepted for interface compatibility (no randomness is used yet)\n"
+            "  --scenario FILE   answer calls from the stubs in FILE first, in every mode\n"
+            "                    (docs/scenario-format.md)\n"
+            "  --admin unix:PATH control socket: add/remove stubs, journal, reset\n"
+            "                    (newline-delimited JSON, docs/admin-protocol.md)\n"
+            "  --seed N          seed for everything random (stub and fault probabilities)\n"
+            "  --faults FILE     inject faults from the JSON rules in FILE (docs/faults.md)\n"
+            "  --qemu-dir DIR    on qemu:// URIs run one fake-qemu per running domain with its QMP\n"
+            "                    socket at DIR/<name>.qmp (or use a QEMU already listening there);\n"
+            "                    lifecycle calls and the monitor passthrough go over QMP\n"
+            "  --fake-qemu PATH  the fake-qemu to run (default: next to this executable)\n"
+            "  --qemu-version V  passed to fake-qemu (--qemu-version V)\n"
             "  --verbose         log connection problems to stderr\n"
             "  --help            this text\n"
             "\n"
             "Prints `ready` on stdout when every socket accepts; exits 0 on SIGTERM.\n"
-            "Not implemented yet: --scenario, --replay, --record, --upstream, --admin, --qemu-dir.\n");
+            "\n"
+            "Record and replay (docs/replay.md):\n"
+            "  --record TRACE --upstream unix:PATH|tcp:HOST:PORT\n"
+            "                    a transparent proxy: every client gets its own connection to the\n"
+            "                    real libvirtd at --upstream; all traffic is written to TRACE\n"
+            "  --replay TRACE    answer clients from TRACE: each client is served from the next\n"
+            "                    recorded connection; serials are renumbered to the client's\n"
+            "  --replay-match strict|unordered\n"
+            "                    strict (default): only the next recorded call may match;\n"
+            "                    unordered: the first unused call with equal program, procedure\n"
+            "                    and argument bytes\n"
+            "  --replay-unmatched error|close\n"
+            "                    a call that matches nothing gets an RPC error reply (default) or\n"
+            "                    closes the connection\n"
+            "  --replay-pick next|match\n"
+            "                    serve a client from the next recorded connection (default), or\n"
+            "                    from the first free one whose opening calls match its calls\n"
+            "  --replay-delay-max MS\n"
+            "                    events and other server messages after a reply keep their\n"
+            "                    recorded delay, up to MS milliseconds (default 100; 0: none)\n"
+            "  --replay-report FILE\n"
+            "                    write the replay report (matched, unmatched, unused) as JSON\n");
+}
+
+/* The scenario's "faults" section and the admin socket's set_faults (docs/faults.md). */
+static struct {
+    fl_server *srv;
+    unsigned long long seed;
+} fault_target;
+
+static int set_faults(void *opaque, const json_t *rules, char *err, size_t errlen)
+{
+    char why[512];
+    vw_faults *f = rules && !json_is_null(rules)
+                       ? vw_faults_from_json(rules, fault_target.seed, why, sizeof(why)) : NULL;
+    (void)opaque;
+    if (rules && !json_is_null(rules) &&
+        (!f || vw_faults_check_protocol(f, VW_FAULT_PROTO_LIBVIRT, why, sizeof(why)) < 0)) {
+        vw_faults_unref(f);
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (f && vw_faults_count(f) == 0) {   /* [] removes every rule */
+        vw_faults_unref(f);
+        f = NULL;
+    }
+    fl_server_set_faults(fault_target.srv, f);   /* null or [] clears */
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     fl_server_config cfg;
     memset(&cfg, 0, sizeof(cfg));
+    const char *scenario_file = NULL, *admin_spec = NULL, *faults_file = NULL;
+    unsigned long long seed = 0;
+    const char *record_path = NULL, *upstream = NULL, *replay_tuned = NULL;
+    fl_replay_options ropt;
+    memset(&ropt, 0, sizeof(ropt));
+    ropt.delay_max_ms = FL_REPLAY_DELAY_MAX_MS;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         const char *val = NULL;
@@ -49,7 +120,9 @@ int main(int argc, char **argv)
                            strcmp(opt, "--state") == 0 || strcmp(opt, "--seed") == 0 ||
                            strcmp(opt, "--scenario") == 0 || strcmp(opt, "--replay") == 0 ||
                            strcmp(opt, "--record") == 0 || strcmp(opt, "--upstream") == 0 ||
-                           strcmp(opt, "--admin") == 0 || strcmp(opt, "--qemu-dir") == 0;
+                           strcmp(opt, "--admin") == 0 || strcmp(opt, "--qemu-dir") == 0 ||
+                           strcmp(opt, "--fake-qemu") == 0 || strcmp(opt, "--qemu-version") == 0 ||
+                           strcmp(opt, "--faults") == 0 || strncmp(opt, "--replay-", 9) == 0;
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "fake-libvirtd: %s needs a value (see --help)\n", opt);
@@ -83,11 +156,61 @@ int main(int argc, char **argv)
         } else if (strcmp(opt, "--seed") == 0) {
             char *end;
             errno = 0;
-            strtoull(val, &end, 10);
+            seed = strtoull(val, &end, 10);
             if (errno || *end || !*val) {
                 fprintf(stderr, "fake-libvirtd: --seed %s: expected a non-negative integer\n", val);
                 return 2;
             }
+        } else if (strcmp(opt, "--qemu-dir") == 0) {
+            cfg.qemu_dir = val;
+        } else if (strcmp(opt, "--fake-qemu") == 0) {
+            cfg.fake_qemu = val;
+        } else if (strcmp(opt, "--qemu-version") == 0) {
+            cfg.qemu_version = val;
+        } else if (strcmp(opt, "--scenario") == 0) {
+            scenario_file = val;
+        } else if (strcmp(opt, "--admin") == 0) {
+            admin_spec = val;
+        } else if (strcmp(opt, "--faults") == 0) {
+            faults_file = val;
+        } else if (strcmp(opt, "--record") == 0) {
+            record_path = val;
+        } else if (strcmp(opt, "--upstream") == 0) {
+            upstream = val;
+        } else if (strcmp(opt, "--replay") == 0) {
+            ropt.trace_path = val;
+        } else if (strcmp(opt, "--replay-match") == 0 || strcmp(opt, "--replay-unmatched") == 0 ||
+                   strcmp(opt, "--replay-pick") == 0) {
+            int v = opt[9] == 'm' ? fl_replay_match_from_name(val)
+                    : opt[9] == 'u' ? fl_replay_unmatched_from_name(val)
+                                    : fl_replay_pick_from_name(val);
+            if (v < 0) {
+                fprintf(stderr, "fake-libvirtd: %s %s: expected %s\n", opt, val,
+                        opt[9] == 'm' ? "strict or unordered"
+                        : opt[9] == 'u' ? "error or close" : "next or match");
+                return 2;
+            }
+            if (opt[9] == 'm')
+                ropt.match = (fl_replay_match)v;
+            else if (opt[9] == 'u')
+                ropt.unmatched = (fl_replay_unmatched)v;
+            else
+                ropt.pick = (fl_replay_pick)v;
+            replay_tuned = opt[9] == 'm' ? "--replay-match"
+                           : opt[9] == 'u' ? "--replay-unmatched" : "--replay-pick";
+        } else if (strcmp(opt, "--replay-delay-max") == 0) {
+            char *end;
+            errno = 0;
+            ropt.delay_max_ms = strtoll(val, &end, 10);
+            if (errno || *end || !*val || ropt.delay_max_ms < 0 || ropt.delay_max_ms > 3600000) {
+                fprintf(stderr, "fake-libvirtd: --replay-delay-max %s: expected milliseconds, "
+                        "0..3600000\n", val);
+                return 2;
+            }
+            replay_tuned = "--replay-delay-max";
+        } else if (strcmp(opt, "--replay-report") == 0) {
+            ropt.report_path = val;
+            replay_tuned = "--replay-report";
         } else if (takes_value) {
             fprintf(stderr, "fake-libvirtd: %s is not implemented yet in this version\n", opt);
             return 2;
@@ -96,20 +219,110 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if ((cfg.fake_qemu || cfg.qemu_version) && !cfg.qemu_dir) {
+        fprintf(stderr, "fake-libvirtd: --fake-qemu and --qemu-version need --qemu-dir DIR\n");
+        return 2;
+    }
     if (cfg.nlisten + cfg.nlisten_ro == 0) {
         fprintf(stderr, "fake-libvirtd: give at least one --listen unix:PATH or tcp:HOST:PORT "
                         "(see --help)\n");
         return 2;
     }
+    /* record / replay (fake-libvirtd/record.c, replay.c, docs/replay.md) */
+    if (record_path && ropt.trace_path) {
+        fprintf(stderr, "fake-libvirtd: --record and --replay exclude each other\n");
+        return 2;
+    }
+    if (!record_path != !upstream) {
+        fprintf(stderr, "fake-libvirtd: --record TRACE and --upstream unix:PATH|tcp:HOST:PORT go "
+                        "together (see --help)\n");
+        return 2;
+    }
+    if (replay_tuned && !ropt.trace_path) {
+        fprintf(stderr, "fake-libvirtd: %s needs --replay TRACE\n", replay_tuned);
+        return 2;
+    }
     char err[1024];
+    fl_record *recorder = NULL;
+    fl_replay *replayer = NULL;
+    if (record_path) {
+        recorder = fl_record_new(record_path, upstream, cfg.verbose, err, sizeof(err));
+        if (!recorder) {
+            fprintf(stderr, "fake-libvirtd: %s\n", err);
+            return 1;
+        }
+        fl_record_attach(recorder, &cfg);
+    } else if (ropt.trace_path) {
+        ropt.verbose = cfg.verbose;
+        replayer = fl_replay_new(&ropt, err, sizeof(err));
+        if (!replayer) {
+            fprintf(stderr, "fake-libvirtd: %s\n", err);
+            return 2;
+        }
+        fl_replay_attach(replayer, &cfg);
+    }
     fl_server *srv = fl_server_new(&cfg, err, sizeof(err));
     if (!srv) {
         fprintf(stderr, "fake-libvirtd: %s\n", err);
         return 1;
     }
+    /* scenario stubs and the admin socket (docs/scenario-format.md, docs/admin-protocol.md) */
+    fl_stubs *stubs = NULL;
+    vw_admin *admin = NULL;
+    if (scenario_file || admin_spec) {
+        stubs = fl_stubs_new(srv, scenario_file, seed, err, sizeof(err));
+        if (!stubs) {
+            fprintf(stderr, "fake-libvirtd: %s\n", err);
+            fl_server_free(srv);
+            return 1;
+        }
+        fl_server_set_stubs(srv, stubs);
+        fault_target.srv = srv;
+        fault_target.seed = seed;
+        fl_stubs_set_faults_hook(stubs, set_faults, &fault_target);
+        const json_t *sf = fl_stubs_faults(stubs);
+        if (sf && !faults_file && set_faults(&fault_target, sf, err, sizeof(err)) < 0) {
+            fprintf(stderr, "fake-libvirtd: --scenario %s: %s\n", scenario_file, err);
+            fl_server_free(srv);
+            fl_stubs_free(stubs);
+            return 1;
+        }
+    }
+    if (faults_file) {
+        /* --faults wins over the scenario's "faults" section */
+        vw_faults *f = vw_faults_load_file(faults_file, seed, err, sizeof(err));
+        char why[512];
+        if (f && vw_faults_check_protocol(f, VW_FAULT_PROTO_LIBVIRT, why, sizeof(why)) < 0) {
+            snprintf(err, sizeof(err), "--faults %s: %s", faults_file, why);
+            vw_faults_unref(f);
+            f = NULL;
+        }
+        if (!f) {
+            fprintf(stderr, "fake-libvirtd: %s\n", err);
+            fl_server_free(srv);
+            fl_stubs_free(stubs);
+            return 1;
+        }
+        fl_server_set_faults(srv, f);
+    }
+    if (admin_spec) {
+        admin = vw_admin_new(fl_server_loop(srv), admin_spec, fl_stubs_admin, stubs, err,
+                             sizeof(err));
+        if (!admin) {
+            fprintf(stderr, "fake-libvirtd: %s\n", err);
+            fl_server_free(srv);
+            fl_stubs_free(stubs);
+            return 1;
+        }
+    }
     printf("ready\n");
     fflush(stdout);
     int rc = fl_server_run(srv);
+    vw_admin_free(admin);
+    fl_record_shutdown(recorder);
     fl_server_free(srv);
+    fl_stubs_free(stubs);
+    if (fl_record_free(recorder) < 0 || fl_replay_free(replayer) < 0)
+        rc = -1;
     return rc == 0 ? 0 : 1;
 }

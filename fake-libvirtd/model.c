@@ -587,6 +587,20 @@ static int set_stopped(fl_model *m, fl_domain *d, int reason, int detail)
     return 0;
 }
 
+void fl_domain_set_state(fl_model *m, fl_domain *d, int state, int reason, int event,
+                         int detail)
+{
+    d->state = state;
+    d->reason = reason;
+    if (event >= 0)
+        emit(m, d, event, detail);
+}
+
+int fl_domain_stopped(fl_model *m, fl_domain *d, int reason, int detail)
+{
+    return set_stopped(m, d, reason, detail);
+}
+
 fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err)
 {
     domain_def *def = parse_def(xml, err);

@@ -240,6 +240,14 @@ int fl_domain_migrate_out(fl_model *m, fl_domain *dom, bool undefine, fl_error *
 int fl_domain_set_memory(fl_model *m, fl_domain *dom, unsigned long long kib, unsigned flags,
                          fl_error *err);
 
+/* For the QEMU link (qemu_link.c), which follows QEMU's events as libvirtd does: sets an active
+ * domain's state and reason and emits event/detail (event < 0: none). */
+void fl_domain_set_state(fl_model *m, fl_domain *dom, int state, int reason, int event,
+                         int detail);
+/* Stops an active domain with a virDomainShutoffReason and a Stopped event detail. Returns 1
+ * when the domain was transient and is gone (dom freed), else 0. */
+int fl_domain_stopped(fl_model *m, fl_domain *dom, int reason, int detail);
+
 bool fl_domain_is_active(const fl_domain *dom);
 /* CPU time in ns, as the test driver reports it (the wall clock). */
 unsigned long long fl_domain_cpu_time(const fl_domain *dom);

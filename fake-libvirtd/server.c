@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,10 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "fl_faults.h"
+#include "stubs.h"
 #include "netaddr.h"
+#include "qemu_link.h"
 #include "state_file.h"
 
 typedef struct {
@@ -50,6 +54,12 @@ struct fl_server {
     fl_pending_event *pending, **pending_tail;
     int verbose;
     bool stop_requested;
+    struct fl_qemu *qemu;         /* --qemu-dir (qemu_link.c); NULL = built-in monitor */
+    const fl_mode_ops *mode_ops;  /* record / replay; NULL = model */
+    void *mode_opaque;
+    struct fl_stubs *stubs;       /* scenario stubs (stubs.c); NULL = none */
+    vw_faults *faults;            /* --faults / set_faults (fl_faults.c); NULL = none */
+    vw_buf fault_scratch;         /* a packet encoded for the fault hook */
 };
 
 static void conn_readable(vw_evloop *loop, int fd, void *data, int mask);
@@ -154,6 +164,23 @@ int fl_server_next_callback_id(fl_server *srv)
     return srv->next_callback_id++;
 }
 
+struct fl_qemu *fl_server_qemu(fl_server *srv)
+{
+    return srv->qemu;
+}
+
+fl_conn *fl_server_conns(fl_server *srv)
+{
+    return srv->conns;
+}
+
+static void flush_events(fl_server *srv);
+
+void fl_server_flush_events(fl_server *srv)
+{
+    flush_events(srv);
+}
+
 static void deliver_event(fl_server *srv, const fl_pending_event *e)
 {
     for (fl_conn *c = srv->conns; c; c = c->next) {
@@ -239,7 +266,7 @@ static int flush_output(fl_conn *c)
     if (c->out_off == c->out.len) {
         vw_buf_reset(&c->out);
         c->out_off = 0;
-        if (c->closing) {
+        if (c->closing && !fl_faults_pending(c)) {   /* delayed output goes first */
             conn_close(c);
             return -1;
         }
@@ -264,7 +291,15 @@ static void queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc
         c->overflowed = true;
         return;
     }
-    if (vw_packet_encode(&c->out, hdr, 0, proc, obj, &perr) < 0) {
+    /* with faults, every packet goes through fl_conn_queue_bytes (the fault hook); without,
+     * it is encoded in place, which is the same bytes without a copy */
+    vw_buf *dst = c->fault ? &c->srv->fault_scratch : &c->out;
+    if (c->fault)
+        vw_buf_reset(dst);
+    if (vw_packet_encode(dst, hdr, 0, proc, obj, &perr) == 0) {
+        if (c->fault)
+            fl_conn_queue_bytes(c, dst->data, dst->len);
+    } else {
         /* the reply could not be encoded (too large): tell the caller instead */
         if (hdr->type == VW_NET_REPLY && hdr->status == VW_NET_OK) {
             fl_error e;
@@ -315,7 +350,44 @@ void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xpr
     queue_packet(c, &hdr, xproc, msg);
 }
 
+int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n)
+{
+    vw_proto_error perr;
+    if (c->fault && fl_faults_output(c, data, n))
+        return 0;   /* held, rewritten or dropped by a fault; released through fault_deliver */
+    if (vw_buf_append(&c->out, data, n, &perr) < 0) {
+        c->closing = true;
+        return -1;
+    }
+    return 0;
+}
+
+void fl_conn_finish(fl_conn *c)
+{
+    /* flush_all (after this loop round) or conn_readable's flush closes it */
+    c->closing = true;
+}
+
+vw_evloop *fl_server_loop(fl_server *srv)
+{
+    return srv->loop;
+}
+
 /* ---- keepalive ------------------------------------------------------------------------------ */
+
+/* A PING or PONG; with faults it goes through the fault hook (keepalive silence drops it). */
+static void queue_keepalive(fl_conn *c, int32_t proc)
+{
+    vw_proto_error perr;
+    if (!c->fault) {
+        vw_packet_encode_keepalive(&c->out, proc, &perr);
+        return;
+    }
+    vw_buf *b = &c->srv->fault_scratch;
+    vw_buf_reset(b);
+    if (vw_packet_encode_keepalive(b, proc, &perr) == 0)
+        fl_conn_queue_bytes(c, b->data, b->len);
+}
 
 static long long keepalive_tick(vw_evloop *loop, long long id, void *data)
 {
@@ -334,8 +406,9 @@ static long long keepalive_tick(vw_evloop *loop, long long id, void *data)
         conn_close(c);
         return VW_EV_NOMORE;
     }
-    vw_proto_error perr;
-    vw_packet_encode_keepalive(&c->out, VW_KEEPALIVE_PROC_PING, &perr);
+    if (fl_faults_keepalive_silent(c))
+        return FL_KEEPALIVE_INTERVAL_MS;   /* fault: this server has stopped pinging */
+    queue_keepalive(c, VW_KEEPALIVE_PROC_PING);
     c->pings_unanswered++;
     if (flush_output(c) < 0)
         return VW_EV_NOMORE; /* conn_close removed this timer already */
@@ -357,6 +430,9 @@ static void conn_close(fl_conn *c)
     fl_server *srv = c->srv;
     if (c->fd < 0)
         return;
+    if (srv->mode_ops)
+        srv->mode_ops->conn_close(srv->mode_opaque, c);
+    fl_faults_conn_close(c);
     fl_server_close_model(srv, c);
     vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
     if (c->ka_timer >= 0) {
@@ -380,13 +456,36 @@ static void conn_close(fl_conn *c)
     free(c);
 }
 
+/* The fault layer's output (common/faults.h), from its timer: released bytes, a close, a reset. */
+static void fault_deliver(void *opaque, int what, const void *data, size_t len)
+{
+    fl_conn *c = opaque;
+    vw_proto_error perr;
+    if (what == VW_FAULT_OUT_DATA) {
+        if (vw_buf_append(&c->out, data, len, &perr) == 0)
+            flush_output(c);
+    } else if (what == VW_FAULT_OUT_RESET) {
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};   /* close sends RST */
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        conn_close(c);
+    } else {
+        c->closing = true;   /* once what was written is out */
+        flush_output(c);
+    }
+}
+
+void fl_server_set_faults(fl_server *srv, vw_faults *faults)
+{
+    /* connections keep the rules they started with; new ones get these */
+    vw_faults_unref(srv->faults);
+    srv->faults = faults;
+}
+
 static void handle_packet(fl_conn *c, const vw_packet *pkt)
 {
     if (pkt->hdr.prog == VW_KEEPALIVE_PROGRAM) {
-        if (pkt->hdr.type == VW_NET_MESSAGE && pkt->hdr.proc == VW_KEEPALIVE_PROC_PING) {
-            vw_proto_error perr;
-            vw_packet_encode_keepalive(&c->out, VW_KEEPALIVE_PROC_PONG, &perr);
-        }
+        if (pkt->hdr.type == VW_NET_MESSAGE && pkt->hdr.proc == VW_KEEPALIVE_PROC_PING)
+            queue_keepalive(c, VW_KEEPALIVE_PROC_PONG);
         return; /* PONG and unknown keepalive procedures need no answer */
     }
     if (pkt->hdr.type != VW_NET_CALL && pkt->hdr.type != VW_NET_CALL_WITH_FDS) {
@@ -437,7 +536,24 @@ static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
             if (r == 0)
                 break;
             vw_packet pkt;
-            int t = vw_packet_reader_take(&c->reader, &pkt, NULL, NULL, &perr);
+            const uint8_t *raw = NULL;
+            size_t raw_len = 0;
+            int t = vw_packet_reader_take(&c->reader, &pkt, &raw, &raw_len, &perr);
+            if (t == 1 && c->fault && fl_faults_input(c, &pkt, &raw, &raw_len))
+                continue;   /* taken by a fault (docs/faults.md) */
+            if (t == 1 && srv->stubs && pkt.hdr.prog != VW_KEEPALIVE_PROGRAM &&
+                (pkt.hdr.type == VW_NET_CALL || pkt.hdr.type == VW_NET_CALL_WITH_FDS) &&
+                fl_stubs_handle(srv->stubs, c, &pkt, raw, raw_len)) {
+                /* scenario stubs come first, in every mode (fake-libvirtd/stubs.c) */
+                flush_events(srv);
+                continue;
+            }
+            if (t != 0 && srv->mode_ops) {
+                /* record / replay: every packet, even one with a malformed header */
+                srv->mode_ops->conn_packet(srv->mode_opaque, c, t == 1 ? &pkt : NULL, raw,
+                                           raw_len);
+                continue;
+            }
             if (t < 0) {
                 if (srv->verbose)
                     fprintf(stderr, "fake-libvirtd: connection %llu: dropped a packet: %s\n",
@@ -474,7 +590,7 @@ static void flush_all(fl_server *srv)
                 fprintf(stderr, "fake-libvirtd: connection %llu closed: more than %u bytes of "
                         "events wait for it\n", (unsigned long long)c->id, FL_CONN_OUT_MAX);
             conn_close(c);
-        } else if (c->out.len > c->out_off) {
+        } else if (c->out.len > c->out_off || c->closing) {
             flush_output(c);
         }
         c = next;
@@ -515,6 +631,10 @@ static void accept_clients(fl_server *srv, fl_listener *l)
         c->next = srv->conns;
         srv->conns = c;
         srv->nconns++;
+        if (srv->faults)
+            fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
+        if (srv->mode_ops && srv->mode_ops->conn_open(srv->mode_opaque, c) < 0)
+            conn_close(c);
     }
 }
 
@@ -636,6 +756,8 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     srv->pending_tail = &srv->pending;
     srv->verbose = cfg->verbose;
     srv->next_callback_id = 1;
+    srv->mode_ops = cfg->mode_ops;
+    srv->mode_opaque = cfg->mode_opaque;
     if (cfg->state_file) {
         srv->state_text = read_file(cfg->state_file, err, errlen);
         srv->state_origin = strdup(cfg->state_file);
@@ -680,6 +802,11 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     }
     signal(SIGPIPE, SIG_IGN);
     vw_evloop_add_file(srv->loop, srv->signal_fd, VW_EV_READABLE, on_signal, srv);
+    if (cfg->qemu_dir) {
+        fl_qemu_config qc = {cfg->qemu_dir, cfg->fake_qemu, cfg->qemu_version, cfg->verbose};
+        if (!(srv->qemu = fl_qemu_new(&qc, srv->loop, srv, err, errlen)))
+            goto fail;
+    }
     return srv;
 fail:
     fl_server_free(srv);
@@ -707,6 +834,8 @@ void fl_server_free(fl_server *srv)
 {
     if (!srv)
         return;
+    fl_qemu_free(srv->qemu); /* SIGTERM to the fake-qemu processes we started, and reap them */
+    srv->qemu = NULL;
     while (srv->conns)
         conn_close(srv->conns);
     for (int i = 0; i < srv->nlisteners; i++) {
@@ -734,5 +863,157 @@ void fl_server_free(fl_server *srv)
         vw_evloop_free(srv->loop);
     free(srv->state_text);
     free(srv->state_origin);
+    vw_faults_unref(srv->faults);
+    vw_buf_free(&srv->fault_scratch);
     free(srv);
+}
+
+/* ---- in-process drivers (fuzz targets) ------------------------------------------------------ */
+
+fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err, size_t errlen)
+{
+    fl_server *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->signal_fd = -1;
+    srv->pending_tail = &srv->pending;
+    srv->verbose = verbose;
+    srv->next_callback_id = 1;
+    if (state_file) {
+        srv->state_text = read_file(state_file, err, errlen);
+        srv->state_origin = strdup(state_file);
+        if (!srv->state_text || !srv->state_origin)
+            goto fail;
+    }
+    srv->loop = vw_evloop_create(1024, err, errlen);
+    if (!srv->loop)
+        goto fail;
+    signal(SIGPIPE, SIG_IGN);
+    return srv;
+fail:
+    fl_server_free(srv);
+    return NULL;
+}
+
+int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
+{
+    int fl = fcntl(fd, F_GETFL);
+    fl_conn *c = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 ? calloc(1, sizeof(*c)) : NULL;
+    if (!c) {
+        close(fd);
+        return -1;
+    }
+    c->srv = srv;
+    c->fd = fd;
+    c->id = ++srv->next_conn_id;
+    c->readonly = readonly;
+    c->ka_timer = -1;
+    c->last_rx_ms = vw_evloop_now_ms();
+    vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
+    if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
+        vw_packet_reader_free(&c->reader);
+        close(fd);
+        free(c);
+        return -1;
+    }
+    c->next = srv->conns;
+    srv->conns = c;
+    srv->nconns++;
+    if (srv->faults)
+        fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
+    return 0;
+}
+
+int fl_server_run_until_idle(fl_server *srv, int timeout_ms)
+{
+    while (srv->conns) {
+        int n = vw_evloop_process(srv->loop, timeout_ms);
+        flush_all(srv);
+        if (n <= 0)
+            break;
+    }
+    return srv->nconns;
+}
+
+/* ---- for scenario stubs (stubs.c) ------------------------------------------------------------ */
+
+void fl_server_set_stubs(fl_server *srv, struct fl_stubs *stubs)
+{
+    srv->stubs = stubs;
+}
+
+void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, size_t raw_len)
+{
+    fl_server *srv = c->srv;
+    if (srv->mode_ops)
+        srv->mode_ops->conn_packet(srv->mode_opaque, c, pkt, raw, raw_len);
+    else
+        handle_packet(c, pkt);
+}
+
+fl_conn *fl_server_find_conn(fl_server *srv, uint64_t id)
+{
+    for (fl_conn *c = srv->conns; c; c = c->next)
+        if (c->id == id)
+            return c;
+    return NULL;
+}
+
+void fl_server_queue_lifecycle(fl_server *srv, fl_model *model, const char *name,
+                               const unsigned char uuid[16], int id, int event, int detail)
+{
+    fl_pending_event *e = calloc(1, sizeof(*e));
+    if (!e)
+        return;
+    e->name = strdup(name);
+    if (!e->name) {
+        free(e);
+        return;
+    }
+    e->model = model;
+    memcpy(e->uuid, uuid, 16);
+    e->id = id;
+    e->event = event;
+    e->detail = detail;
+    *srv->pending_tail = e;
+    srv->pending_tail = &e->next;
+}
+
+int fl_conn_flush(fl_conn *c)
+{
+    return flush_output(c);
+}
+
+/* Rebuilds a model in place of old: every connection that used old uses the new one. */
+static int replace_model(fl_server *srv, fl_model **slot, char *err, size_t errlen)
+{
+    if (!*slot)
+        return 0;
+    fl_model *fresh = build_model(srv, err, errlen);
+    if (!fresh)
+        return -1;
+    fl_model *old = *slot;
+    for (fl_conn *c = srv->conns; c; c = c->next)
+        if (c->model == old)
+            c->model = fresh;
+    for (fl_pending_event *e = srv->pending; e; e = e->next)
+        if (e->model == old)
+            e->model = fresh;
+    fl_model_free(old);
+    *slot = fresh;
+    return 0;
+}
+
+int fl_server_reset_models(fl_server *srv, char *err, size_t errlen)
+{
+    if (replace_model(srv, &srv->test_model, err, errlen) < 0)
+        return -1;
+    /* --qemu-dir links QEMU processes to the domains of the qemu:// model: that one stays */
+    if (fl_server_qemu(srv))
+        return 1;
+    if (replace_model(srv, &srv->other_model, err, errlen) < 0)
+        return -1;
+    return 0;
 }

@@ -35,6 +35,8 @@ typedef struct {
     bool has_dom;
     unsigned char dom_uuid[16];
     bool qemu_monitor;            /* QEMU monitor event registration */
+    char qemu_event[128];         /* its event name filter ("" = every event) */
+    unsigned qemu_flags;          /* VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX/NOCASE */
 } fl_callback;
 
 typedef struct fl_conn {
@@ -67,8 +69,24 @@ typedef struct fl_conn {
     fl_callback *callbacks;       /* grows on demand, at most FL_MAX_CALLBACKS */
     int ncallbacks, callbacks_cap;
 
+    void *mode_data;              /* record / replay mode: that module's per-connection state */
+    struct fl_fault_conn *fault;  /* fault injection state (fl_faults.c); NULL = no faults */
+
     struct fl_conn *next;
 } fl_conn;
+
+/* A mode other than the model (record.c, replay.c): it gets every client packet instead of
+ * dispatch.c and answers through fl_conn_queue_bytes, so the connection's read and write path
+ * (framing, faults) stays the one every mode shares. */
+typedef struct fl_mode_ops {
+    /* a client was accepted; -1 closes it at once */
+    int (*conn_open)(void *opaque, fl_conn *c);
+    /* one whole packet from the client, raw as received; pkt NULL when its header is malformed */
+    void (*conn_packet)(void *opaque, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
+                        size_t raw_len);
+    /* the connection is being freed (client gone, error, fl_conn_finish, server shutdown) */
+    void (*conn_close)(void *opaque, fl_conn *c);
+} fl_mode_ops;
 
 typedef struct {
     const char *listen[FL_MAX_LISTENERS];    /* unix:PATH / tcp:HOST:PORT */
@@ -76,7 +94,12 @@ typedef struct {
     const char *listen_ro[FL_MAX_LISTENERS];
     int nlisten_ro;
     const char *state_file;                  /* NULL = built-in default */
+    const char *qemu_dir;                    /* --qemu-dir: QEMU per running domain (qemu_link.h) */
+    const char *fake_qemu;                   /* --fake-qemu PATH, NULL = next to our executable */
+    const char *qemu_version;                /* --qemu-version, passed to fake-qemu */
     int verbose;
+    const fl_mode_ops *mode_ops;             /* NULL = model mode (dispatch.c) */
+    void *mode_opaque;
 } fl_server_config;
 
 /* Creates the server: loads the state (to check it), creates the loop and binds every socket.
@@ -87,6 +110,55 @@ int fl_server_run(fl_server *srv);
 void fl_server_stop(fl_server *srv);
 /* Closes every connection and socket (removes unix socket files), frees everything. */
 void fl_server_free(fl_server *srv);
+
+/* ---- for in-process drivers (fuzz/targets/fuzz_fake_libvirtd.c) ---- */
+
+/* A server with no listening socket and no signal handling: connections come from
+ * fl_server_adopt_fd. state_file NULL = built-in default. Returns NULL with a message in err. */
+fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err, size_t errlen);
+/* Serves fd (a connected stream socket; made non-blocking; the server closes it) as a client
+ * connection, read-only as if accepted on --listen-ro when readonly. Returns 0, or -1 (fd closed). */
+int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly);
+/* Runs loop rounds until one waits timeout_ms (0: poll) without anything to do, or no
+ * connection is left. Returns the number of open connections. */
+int fl_server_run_until_idle(fl_server *srv, int timeout_ms);
+
+/* ---- for the record and replay modes ---- */
+
+/* Queues bytes for the client as they are (the same output path as replies). Returns 0, or -1
+ * when out of memory (the connection is then closed after what is queued). */
+int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n);
+/* Closes c once its queued output is written (safe inside a mode callback). */
+void fl_conn_finish(fl_conn *c);
+/* The server's event loop (for a mode's own sockets and timers). */
+vw_evloop *fl_server_loop(fl_server *srv);
+
+/* ---- faults (fl_faults.c, docs/faults.md) ---- */
+
+/* Replaces the fault rules (takes the reference; NULL = none). Connections keep the rules they
+ * started with; connections accepted afterwards get these. For --faults, the scenario file's
+ * "faults" member and the admin socket's set_faults. */
+struct vw_faults;
+void fl_server_set_faults(fl_server *srv, struct vw_faults *faults);
+
+/* ---- for scenario stubs (stubs.c) ---- */
+
+struct fl_stubs;
+/* Stubs are offered every CALL before the mode (model dispatch, record, replay) sees it. */
+void fl_server_set_stubs(fl_server *srv, struct fl_stubs *stubs);
+/* Hands a call on to the mode, as if no stub had taken it (a stub's "fallthrough"). */
+void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, size_t raw_len);
+/* The live connection with that id, or NULL (it closed). */
+fl_conn *fl_server_find_conn(fl_server *srv, uint64_t id);
+/* Queues a lifecycle event for every connection of model registered for it; delivered by
+ * fl_server_flush_events (done after each call the server reads). */
+void fl_server_queue_lifecycle(fl_server *srv, fl_model *model, const char *name,
+                               const unsigned char uuid[16], int id, int event, int detail);
+/* Writes c's queued output now. Returns -1 when c was closed (and freed). */
+int fl_conn_flush(fl_conn *c);
+/* Rebuilds every model from the start state (admin "reset"); connections keep going. Returns 0,
+ * 1 when the qemu:// model was kept (--qemu-dir runs QEMUs for its domains), -1 with err. */
+int fl_server_reset_models(fl_server *srv, char *err, size_t errlen);
 
 /* ---- for dispatch.c ---- */
 
@@ -108,5 +180,11 @@ void fl_server_start_keepalive(fl_server *srv, fl_conn *c);
 int fl_server_verbose(const fl_server *srv);
 /* Next server-wide event callback id. */
 int fl_server_next_callback_id(fl_server *srv);
+/* The QEMU processes of --qemu-dir (qemu_link.h), NULL without it. */
+struct fl_qemu *fl_server_qemu(fl_server *srv);
+/* The first open connection (then ->next), for qemu_link.c's monitor events. */
+fl_conn *fl_server_conns(fl_server *srv);
+/* Delivers the lifecycle events queued by the models (after work done outside a call). */
+void fl_server_flush_events(fl_server *srv);
 
 #endif

@@ -2,17 +2,23 @@
  *
  *   fake-qemu --qmp unix:PATH|tcp:HOST:PORT [--qemu-version X.Y.Z] [--qemu-package STR]
  *             [--machine none|pc] [--prelaunch] [--name NAME] [--uuid UUID] [--schema FILE]
- *             [--self-check] [--seed N] [--help]
+ *             [--self-check] [--seed N] [--faults FILE] [--scenario FILE]
+ *             [--admin unix:PATH] [--help]
  *
  * Prints `ready` on stdout once the QMP socket accepts; SIGTERM/SIGINT close the connection and
  * exit 0; `quit` over QMP exits 0 after its reply, as QEMU does.
  */
 #include "evloop.h"
+#include "faults.h"
 #include "netaddr.h"
 #include "qapi_schema.h"
 #include "qmp_server.h"
+#include "record.h"
+#include "replay.h"
 #include "schema_data.h"
 #include "vm_model.h"
+#include "admin.h"
+#include "stubs.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -44,9 +50,22 @@ static void usage(FILE *out)
         "                        fake-qemu/schemas/record-schema.py, instead of the built-in one\n"
         "  --self-check          validate every reply and event against the schema; report\n"
         "                        mismatches on stderr and exit with status 3\n"
-        "  --seed N              seed for randomised behaviour (accepted; nothing random yet)\n"
-        "  --scenario FILE, --replay TRACE, --record TRACE, --upstream ADDR\n"
-        "                        reserved: not implemented yet\n"
+        "  --seed N              seed for everything random (stub and fault probabilities)\n"
+        "  --faults FILE         inject faults from the JSON rules in FILE (docs/faults.md)\n"
+        "  --record TRACE --upstream ADDR\n"
+        "                        record: a transparent proxy in front of a real QEMU's QMP\n"
+        "                        socket ADDR, every connection written to TRACE\n"
+        "  --replay TRACE        replay: answer from a recorded QMP trace (docs/replay-qmp.md)\n"
+        "  --replay-match strict|unordered\n"
+        "                        commands in recorded order (default), or in any order\n"
+        "  --replay-unmatched error|close\n"
+        "                        a command that matches nothing: an error reply (default) or\n"
+        "                        close the connection\n"
+        "  --replay-report FILE  write the replay report (matched, unmatched, never used) as JSON\n"
+        "  --scenario FILE       answer commands from the stubs in FILE first, in model and\n"
+        "                        replay mode (docs/scenario-format.md)\n"
+        "  --admin unix:PATH     control socket: add/remove stubs, journal, reset\n"
+        "                        (newline-delimited JSON, docs/admin-protocol.md)\n"
         "  --help                this text\n",
         fq_schema_data_versions());
 }
@@ -117,11 +136,62 @@ static void on_signal(vw_evloop *loop, int fd, void *cd, int mask)
     vw_evloop_stop(loop);
 }
 
+/* admin "reset": the VM back to its start state (fq_stubs_set_reset_hook) */
+typedef struct {
+    fq_vm **vm;
+    const fq_vm_config *cfg;
+    vw_evloop *loop;
+    const fq_vm_hooks *hooks;
+    qmp_server *srv;
+} vm_reset_ctx;
+
+static int reset_vm(void *opaque, const json_t *arg, char *err, size_t errlen)
+{
+    (void)arg;
+    vm_reset_ctx *r = opaque;
+    fq_vm *fresh = fq_vm_new(r->cfg, r->loop, r->hooks, r->srv);
+    if (!fresh) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    qmp_server_set_vm(r->srv, fresh);
+    fq_vm_free(*r->vm);
+    *r->vm = fresh;
+    return 0;
+}
+
+/* The scenario's "faults" section and the admin socket's set_faults (docs/faults.md). */
+static struct {
+    qmp_server *srv;
+    unsigned long long seed;
+} fault_target;
+
+static int set_faults(void *opaque, const json_t *rules, char *err, size_t errlen)
+{
+    char why[512];
+    (void)opaque;
+    vw_faults *f = rules && !json_is_null(rules)
+                       ? vw_faults_from_json(rules, fault_target.seed, why, sizeof(why)) : NULL;
+    if (rules && !json_is_null(rules) &&
+        (!f || vw_faults_check_protocol(f, VW_FAULT_PROTO_QMP, why, sizeof(why)) < 0)) {
+        vw_faults_unref(f);
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (f && vw_faults_count(f) == 0) {   /* [] removes every rule */
+        vw_faults_unref(f);
+        f = NULL;
+    }
+    qmp_server_set_faults(fault_target.srv, f);   /* null clears */
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     enum { OPT_QMP = 1000, OPT_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
            OPT_UUID, OPT_SCHEMA, OPT_SELF_CHECK, OPT_SEED, OPT_SCENARIO, OPT_REPLAY, OPT_RECORD, OPT_UPSTREAM,
-           OPT_HELP };
+           OPT_REPLAY_MATCH, OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_ADMIN, OPT_HELP,
+           OPT_FAULTS };
     static const struct option opts[] = {
         { "qmp", required_argument, NULL, OPT_QMP },
         { "qemu-version", required_argument, NULL, OPT_VERSION },
@@ -133,16 +203,26 @@ int main(int argc, char **argv)
         { "schema", required_argument, NULL, OPT_SCHEMA },
         { "self-check", no_argument, NULL, OPT_SELF_CHECK },
         { "seed", required_argument, NULL, OPT_SEED },
+        { "faults", required_argument, NULL, OPT_FAULTS },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
+        { "admin", required_argument, NULL, OPT_ADMIN },
         { "replay", required_argument, NULL, OPT_REPLAY },
         { "record", required_argument, NULL, OPT_RECORD },
         { "upstream", required_argument, NULL, OPT_UPSTREAM },
+        { "replay-match", required_argument, NULL, OPT_REPLAY_MATCH },
+        { "replay-unmatched", required_argument, NULL, OPT_REPLAY_UNMATCHED },
+        { "replay-report", required_argument, NULL, OPT_REPLAY_REPORT },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 },
     };
     const char *qmp = NULL, *version = "7.2.22", *package = NULL, *machine = "pc";
     const char *schema_file = NULL;
     int self_check = 0;
+    const char *scenario_file = NULL, *admin_spec = NULL, *faults_file = NULL;
+    unsigned long long seed = 0;
+    const char *record_path = NULL, *upstream = NULL;
+    fq_replay_options ropt = { 0 };
+    const char *replay_match = NULL, *replay_unmatched = NULL;
     fq_vm_config cfg = { 0 };
     char pkgbuf[64];
     int opt;
@@ -161,16 +241,22 @@ int main(int argc, char **argv)
         case OPT_SEED: {
             char *end;
             errno = 0;
-            (void)strtoull(optarg, &end, 0);
+            seed = strtoull(optarg, &end, 0);
             if (errno || *optarg == '\0' || *end != '\0') {
                 fprintf(stderr, "fake-qemu: --seed '%s' is not a number\n", optarg);
                 return 2;
             }
             break;
         }
-        case OPT_SCENARIO: case OPT_REPLAY: case OPT_RECORD: case OPT_UPSTREAM:
-            fprintf(stderr, "fake-qemu: %s is not implemented yet\n", argv[optind - 1]);
-            return 2;
+        case OPT_RECORD: record_path = optarg; break;
+        case OPT_UPSTREAM: upstream = optarg; break;
+        case OPT_REPLAY: ropt.trace = optarg; break;
+        case OPT_REPLAY_MATCH: replay_match = optarg; break;
+        case OPT_REPLAY_UNMATCHED: replay_unmatched = optarg; break;
+        case OPT_REPLAY_REPORT: ropt.report = optarg; break;
+        case OPT_SCENARIO: scenario_file = optarg; break;
+        case OPT_ADMIN: admin_spec = optarg; break;
+        case OPT_FAULTS: faults_file = optarg; break;
         case OPT_HELP:
             usage(stdout);
             return 0;
@@ -206,6 +292,32 @@ int main(int argc, char **argv)
     }
     cfg.package = package;
     cfg.machine = machine;
+    if (record_path && ropt.trace) {
+        fprintf(stderr, "fake-qemu: --record and --replay exclude each other\n");
+        return 2;
+    }
+    if (!!record_path != !!upstream) {
+        fprintf(stderr, "fake-qemu: --record TRACE and --upstream ADDR go together (see --help)\n");
+        return 2;
+    }
+    if ((replay_match || replay_unmatched || ropt.report) && !ropt.trace) {
+        fprintf(stderr, "fake-qemu: --replay-match, --replay-unmatched and --replay-report need "
+                "--replay TRACE\n");
+        return 2;
+    }
+    if (replay_match && strcmp(replay_match, "strict") != 0 &&
+        strcmp(replay_match, "unordered") != 0) {
+        fprintf(stderr, "fake-qemu: --replay-match '%s': use strict or unordered\n", replay_match);
+        return 2;
+    }
+    ropt.unordered = replay_match && strcmp(replay_match, "unordered") == 0;
+    if (replay_unmatched && strcmp(replay_unmatched, "error") != 0 &&
+        strcmp(replay_unmatched, "close") != 0) {
+        fprintf(stderr, "fake-qemu: --replay-unmatched '%s': use error or close\n",
+                replay_unmatched);
+        return 2;
+    }
+    ropt.unmatched_close = replay_unmatched && strcmp(replay_unmatched, "close") == 0;
 
     char err[512];
     vw_netaddr addr;
@@ -255,7 +367,21 @@ int main(int argc, char **argv)
     vw_evloop *loop = vw_evloop_create(64, err, sizeof(err));
     qmp_server *srv = NULL;
     fq_vm *vm = NULL;
+    fq_stubs *stubs = NULL;
+    vw_admin *admin = NULL;
+    fq_record *rec = NULL;
+    fq_replay *replay = NULL;
     if (!loop) {
+        fprintf(stderr, "fake-qemu: %s\n", err);
+        goto out;
+    }
+    if (ropt.trace && !(replay = fq_replay_load(&ropt, err, sizeof(err)))) {
+        fprintf(stderr, "fake-qemu: --replay %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    if (record_path && !(rec = fq_record_new(loop, record_path, upstream, "fake-qemu --record 0.1.0",
+                                             err, sizeof(err)))) {
         fprintf(stderr, "fake-qemu: %s\n", err);
         goto out;
     }
@@ -283,6 +409,53 @@ int main(int argc, char **argv)
         goto out;
     }
     qmp_server_set_vm(srv, vm);
+    if (rec)
+        qmp_server_set_backend(srv, fq_record_backend(rec));
+    if (replay)
+        qmp_server_set_backend(srv, fq_replay_backend(replay));
+    /* scenario stubs and the admin socket (docs/scenario-format.md, docs/admin-protocol.md) */
+    vm_reset_ctx reset_ctx = { &vm, &cfg, loop, &hooks, srv };
+    if (scenario_file || admin_spec) {
+        stubs = fq_stubs_new(loop, srv, scenario_file, seed, err, sizeof(err));
+        if (!stubs) {
+            fprintf(stderr, "fake-qemu: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        fq_stubs_set_reset_hook(stubs, reset_vm, &reset_ctx);
+        fault_target.srv = srv;
+        fault_target.seed = seed;
+        fq_stubs_set_faults_hook(stubs, set_faults, &fault_target);
+        const json_t *sf = fq_stubs_faults(stubs);
+        if (sf && !faults_file && set_faults(&fault_target, sf, err, sizeof(err)) < 0) {
+            fprintf(stderr, "fake-qemu: --scenario %s: %s\n", scenario_file, err);
+            rc = 2;
+            goto out;
+        }
+    }
+    if (faults_file) {
+        /* --faults wins over the scenario's "faults" section */
+        vw_faults *f = vw_faults_load_file(faults_file, seed, err, sizeof(err));
+        char why[512];
+        if (f && vw_faults_check_protocol(f, VW_FAULT_PROTO_QMP, why, sizeof(why)) < 0) {
+            snprintf(err, sizeof(err), "--faults %.200s: %.300s", faults_file, why);
+            vw_faults_unref(f);
+            f = NULL;
+        }
+        if (!f) {
+            fprintf(stderr, "fake-qemu: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        qmp_server_set_faults(srv, f);
+    }
+    if (admin_spec) {
+        admin = vw_admin_new(loop, admin_spec, fq_stubs_admin, stubs, err, sizeof(err));
+        if (!admin) {
+            fprintf(stderr, "fake-qemu: %s\n", err);
+            goto out;
+        }
+    }
 
     printf("ready\n");
     fflush(stdout);
@@ -306,7 +479,15 @@ int main(int argc, char **argv)
     }
 
 out:
+    vw_admin_free(admin);
+    fq_record_stopping(rec);
+    fq_stubs_free(stubs);
     qmp_server_free(srv);
+    if (fq_record_free(rec) < 0 && rc == 0)
+        rc = 1;
+    if (fq_replay_finish(replay) < 0 && rc == 0)
+        rc = 1;
+    fq_replay_free(replay);
     fq_vm_free(vm);
     if (loop)
         vw_evloop_free(loop);

@@ -3,8 +3,10 @@
 #include "netaddr.h"
 #include "qemu_order.h"
 #include "qmp_json.h"
+#include "fq_faults.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@ typedef struct conn {
     int closing;              /* quit: close once the output is flushed */
     int reading;              /* READABLE registered */
     int feeding;              /* inside vw_qmp_streamer_feed: never free c here */
+    int held;                 /* a stub's delayed answer is pending: no input is fed */
+    unsigned long long id;    /* connection number, for stubs' timers (qmp_conn_id) */
+    fq_fault_conn *fault;     /* fault injection (fq_faults.c); NULL = none */
 } conn;
 
 struct qmp_server {
@@ -42,6 +47,11 @@ struct qmp_server {
     int listening;
     int self_check;          /* validate our own replies and events against the schema */
     unsigned self_check_failures;
+    const qmp_backend *backend;   /* --record / --replay: answers come from it (may be NULL) */
+    qmp_stub_fn *stub_fn;         /* scenario stubs (stubs.c), offered every request first */
+    void *stub_opaque;
+    unsigned long long next_conn_id;
+    vw_faults *faults;            /* --faults / set_faults (fq_faults.c); NULL = none */
 };
 
 /* --self-check: a reply or event that does not match the schema is a bug of the fake. */
@@ -61,7 +71,7 @@ static void conn_resume_input(qmp_server *srv, conn *c);
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
-static int out_append(conn *c, const char *data, size_t len)
+static int out_append_raw(conn *c, const char *data, size_t len)
 {
     if (c->out_off > 0 && c->out_off == c->out_len)
         c->out_off = c->out_len = 0;
@@ -83,6 +93,37 @@ static int out_append(conn *c, const char *data, size_t len)
     memcpy(c->out + c->out_len, data, len);
     c->out_len += len;
     return 0;
+}
+
+/* ---- faults (fq_faults.c, docs/faults.md): every byte for the client passes out_append ---- */
+
+static int fault_append(void *opaque, const char *data, size_t len)
+{
+    return out_append_raw(opaque, data, len);
+}
+
+/* Runs from the fault layer's timer: released bytes, a close, a reset (SO_LINGER 0). */
+static void fault_deliver(void *opaque, int what, const void *data, size_t len)
+{
+    conn *c = opaque;
+    if (what == VW_FAULT_OUT_DATA) {
+        if (out_append_raw(c, data, len) == 0)
+            conn_flush(c->srv, c);
+    } else if (what == VW_FAULT_OUT_RESET) {
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        conn_close(c->srv, c);
+    } else {
+        c->closing = 1;
+        conn_flush(c->srv, c);
+    }
+}
+
+static int out_append(conn *c, const char *data, size_t len)
+{
+    if (c->fault)
+        return fq_faults_output(c->fault, data, len);
+    return out_append_raw(c, data, len);
 }
 
 /* Serializes msg (consumed) like QEMU, with CRLF, into c's output. */
@@ -338,12 +379,18 @@ static void on_message(void *opaque, json_t *msg, const char *error)
         vw_qmp_streamer_pause(c->streamer);
         return;
     }
-    if (error)
+    if (c->fault && fq_faults_input(c->fault, error ? NULL : msg))
+        ;   /* a fault took the request: disconnect, reset, blackhole (docs/faults.md) */
+    else if (!error && srv->stub_fn && srv->stub_fn(srv->stub_opaque, c, msg))
+        ;   /* a scenario stub answered (or holds the input for a delayed answer) */
+    else if (srv->backend && srv->backend->message)
+        srv->backend->message(srv->backend->opaque, c, msg, error);
+    else if (error)
         send_error(c, NULL, "GenericError", error);
     else
         handle_request(srv, c, msg);
     json_decref(msg);
-    if (c->closing || c->out_len - c->out_off > OUT_HIGH_WATER)
+    if (c->closing || c->held || c->out_len - c->out_off > OUT_HIGH_WATER)
         vw_qmp_streamer_pause(c->streamer);
 }
 
@@ -354,7 +401,7 @@ static void on_listen(vw_evloop *loop, int fd, void *cd, int mask);
 
 static void set_listening(qmp_server *srv, int on)
 {
-    if (on && !srv->listening) {
+    if (on && !srv->listening && srv->listen_fd >= 0) {   /* -1: detached (adopt_fd only) */
         if (vw_evloop_add_file(srv->loop, srv->listen_fd, VW_EV_READABLE, on_listen, srv) == 0)
             srv->listening = 1;
         else
@@ -381,9 +428,12 @@ static void conn_close(qmp_server *srv, conn *c)
     vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
     close(c->fd);
     vw_qmp_streamer_free(c->streamer);
+    fq_faults_conn_free(c->fault);
     free(c->out);
     free(c->in);
     int quit = c->closing && srv->vm && fq_vm_quit_requested(srv->vm);
+    if (srv->backend && srv->backend->closed)
+        srv->backend->closed(srv->backend->opaque, c);
     if (srv->active == c)
         srv->active = NULL;
     free(c);
@@ -421,10 +471,12 @@ static int conn_write(qmp_server *srv, conn *c)
     }
     c->out_off = c->out_len = 0;
     vw_evloop_del_file(srv->loop, c->fd, VW_EV_WRITABLE);
-    if (c->closing && !c->feeding) {
+    if (c->closing && !c->feeding && !fq_faults_pending(c->fault)) {   /* delayed output first */
         conn_close(srv, c);
         return -1;
     }
+    if (srv->backend && srv->backend->drained)
+        srv->backend->drained(srv->backend->opaque, c);
     return 0;
 }
 
@@ -438,9 +490,15 @@ static void conn_flush(qmp_server *srv, conn *c)
 static void conn_resume_input(qmp_server *srv, conn *c)
 {
     for (;;) {
-        if (c->in_len > 0 && !c->closing) {
+        int held = 0;
+        if (c->in_len > 0 && !c->closing && !c->held) {
             c->feeding = 1;
-            size_t used = vw_qmp_streamer_feed(c->streamer, c->in, c->in_len);
+            size_t used = srv->backend && srv->backend->input
+                ? srv->backend->input(srv->backend->opaque, c, c->in, c->in_len)
+                : vw_qmp_streamer_feed(c->streamer, c->in, c->in_len);
+            held = srv->backend && srv->backend->input && used < c->in_len;
+            if (c->fault && srv->backend && srv->backend->input)
+                fq_faults_observe_input(c->fault, c->in, used);   /* --record: c2s faults */
             c->feeding = 0;
             if (used < c->in_len)
                 memmove(c->in, c->in + used, c->in_len - used);
@@ -451,7 +509,7 @@ static void conn_resume_input(qmp_server *srv, conn *c)
         int rc = conn_write(srv, c);
         if (rc < 0)
             return;                 /* c is gone */
-        if (rc > 0 || c->in_len == 0)
+        if (rc > 0 || c->in_len == 0 || held || c->held)
             break;
     }
     /* Read more only when nothing is held back. */
@@ -534,10 +592,23 @@ static void on_listen(vw_evloop *loop, int fd, void *cd, int mask)
     }
     c->fd = cfd;
     c->srv = srv;
+    c->id = ++srv->next_conn_id;
     srv->active = c;
+    if (srv->faults)
+        c->fault = fq_faults_conn_new(srv->faults, srv->loop, fault_append, fault_deliver, c);
     set_listening(srv, 0);   /* one client at a time: others wait in the backlog */
     set_reading(srv, c, 1);
-    greet(srv, c);
+    if (srv->backend) {
+        c->feeding = 1;      /* what open() sends is only queued: c cannot vanish inside it */
+        int ok = srv->backend->open(srv->backend->opaque, c);
+        c->feeding = 0;
+        if (ok < 0) {
+            conn_close(srv, c);
+            return;
+        }
+    } else {
+        greet(srv, c);
+    }
     conn_flush(srv, c);
 }
 
@@ -581,6 +652,42 @@ void qmp_server_set_vm(qmp_server *srv, fq_vm *vm)
     srv->vm = vm;
 }
 
+void qmp_server_set_faults(qmp_server *srv, vw_faults *faults)
+{
+    /* the connected client keeps the rules it started with; the next one gets these */
+    vw_faults_unref(srv->faults);
+    srv->faults = faults;
+}
+
+void qmp_server_set_backend(qmp_server *srv, const qmp_backend *b)
+{
+    srv->backend = b;
+}
+
+long qmp_conn_send(qmp_conn *c, const void *data, size_t len)
+{
+    if (out_append(c, data, len) < 0)
+        fprintf(stderr, "fake-qemu: out of memory queueing output\n");
+    if (c->feeding)
+        return 0;   /* written when the feed returns */
+    if (conn_write(c->srv, c) < 0)
+        return -1;
+    return (long)(c->out_len - c->out_off);
+}
+
+void qmp_conn_close(qmp_conn *c)
+{
+    c->closing = 1;
+    if (!c->feeding)
+        (void)conn_write(c->srv, c);
+}
+
+void qmp_conn_resume(qmp_conn *c)
+{
+    if (!c->feeding && !c->closing)
+        conn_resume_input(c->srv, c);
+}
+
 void qmp_server_free(qmp_server *srv)
 {
     if (!srv)
@@ -589,18 +696,104 @@ void qmp_server_free(qmp_server *srv)
         conn *c = srv->active;
         srv->vm = NULL;   /* no quit handling while tearing down */
         c->closing = 0;
+        if (srv->backend && srv->backend->closed)
+            srv->backend->closed(srv->backend->opaque, c);
         vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
         close(c->fd);
         vw_qmp_streamer_free(c->streamer);
+        fq_faults_conn_free(c->fault);
         free(c->out);
         free(c->in);
         free(c);
         srv->active = NULL;
     }
     set_listening(srv, 0);
-    close(srv->listen_fd);
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
     if (srv->unix_path)
         unlink(srv->unix_path);
     free(srv->unix_path);
+    vw_faults_unref(srv->faults);
     free(srv);
+}
+
+/* ---- in-process drivers (fuzz targets) ------------------------------------------------------ */
+
+qmp_server *qmp_server_new_detached(vw_evloop *loop)
+{
+    qmp_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return NULL;
+    srv->loop = loop;
+    srv->listen_fd = -1;
+    return srv;
+}
+
+int qmp_server_adopt_fd(qmp_server *srv, int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    conn *c = NULL;
+    if (!srv->active && fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 &&
+        (c = calloc(1, sizeof(*c))) != NULL)
+        c->streamer = vw_qmp_streamer_new(NULL, on_message, c);
+    if (!c || !c->streamer) {
+        free(c);
+        close(fd);
+        return -1;
+    }
+    c->fd = fd;
+    c->srv = srv;
+    c->id = ++srv->next_conn_id;
+    srv->active = c;
+    if (srv->faults)
+        c->fault = fq_faults_conn_new(srv->faults, srv->loop, fault_append, fault_deliver, c);
+    set_reading(srv, c, 1);
+    greet(srv, c);
+    conn_flush(srv, c);
+    return 0;
+}
+
+/* ---- scenario stubs (stubs.c) --------------------------------------------------------------- */
+
+void qmp_server_set_stubs(qmp_server *srv, qmp_stub_fn *fn, void *opaque)
+{
+    srv->stub_fn = fn;
+    srv->stub_opaque = opaque;
+}
+
+unsigned long long qmp_conn_id(const qmp_conn *c)
+{
+    return c->id;
+}
+
+qmp_conn *qmp_server_conn_by_id(qmp_server *srv, unsigned long long id)
+{
+    return srv->active && srv->active->id == id ? srv->active : NULL;
+}
+
+int qmp_conn_negotiated(const qmp_conn *c)
+{
+    return c->negotiated;
+}
+
+void qmp_conn_hold(qmp_conn *c, int on)
+{
+    c->held = on;
+    if (on && c->feeding)
+        vw_qmp_streamer_pause(c->streamer);
+    if (!on && !c->feeding) {
+        if (c->closing)
+            (void)conn_write(c->srv, c);    /* writes the output, then closes */
+        else
+            conn_resume_input(c->srv, c);
+    }
+}
+
+void qmp_server_pass_request(qmp_conn *c, const json_t *msg)
+{
+    qmp_server *srv = c->srv;
+    if (srv->backend && srv->backend->message)
+        srv->backend->message(srv->backend->opaque, c, msg, NULL);
+    else
+        handle_request(srv, c, msg);
 }

@@ -39,6 +39,67 @@ void qmp_server_set_vm(qmp_server *srv, fq_vm *vm);
 /* fq_vm_hooks.event: sends an event to the negotiated client, or drops it. */
 void qmp_server_event(void *srv, const char *name, json_t *data);
 
+/* For in-process drivers (fuzz/targets/fuzz_fake_qemu.c): a server with no listening socket;
+ * its one client comes from qmp_server_adopt_fd. The caller runs the loop (vw_evloop_process). */
+qmp_server *qmp_server_new_detached(vw_evloop *loop);
+/* Makes fd (a connected stream socket; made non-blocking; the server closes it) the active
+ * client and sends the greeting. Returns 0, or -1 (fd closed) when a client is already active. */
+int qmp_server_adopt_fd(qmp_server *srv, int fd);
+
+/* ---- backends: answers that do not come from the VM model (fake-qemu --record, --replay) ----
+ * With a backend set, the server still accepts (one client at a time), reads the client's bytes
+ * and writes to it through its own input and output paths, but the greeting and every answer
+ * come from the backend: open() sends the greeting, input() (when set) gets the client's raw
+ * bytes as read, otherwise message() gets each framed JSON value or parse error (msg borrowed).
+ * input() returns how many bytes it took; fewer stops reading until qmp_conn_resume().
+ * drained() runs when the output queue has been written out; closed() when the connection is
+ * gone (client EOF or error, qmp_conn_close done, server freed): c is invalid after it. */
+typedef struct conn qmp_conn;
+typedef struct qmp_backend {
+    int (*open)(void *opaque, qmp_conn *c);           /* -1: close the client at once */
+    size_t (*input)(void *opaque, qmp_conn *c, const char *buf, size_t len);
+    void (*message)(void *opaque, qmp_conn *c, const json_t *msg, const char *error);
+    void (*drained)(void *opaque, qmp_conn *c);
+    void (*closed)(void *opaque, qmp_conn *c);
+    void *opaque;
+} qmp_backend;
+
+/* Fault rules (common/faults.h, docs/faults.md; takes the reference, NULL = none). A connected
+ * client keeps the rules it started with; the next client gets these. For --faults, the
+ * scenario's "faults" member and the admin socket's set_faults. */
+struct vw_faults;
+void qmp_server_set_faults(qmp_server *srv, struct vw_faults *faults);
+
+/* b is borrowed and must outlive the server; set before the loop runs. */
+void qmp_server_set_backend(qmp_server *srv, const qmp_backend *b);
+/* Queues bytes for the client and writes what the socket takes. Returns the bytes still
+ * queued, or -1 when the connection was closed meanwhile (closed() has run). Inside open(),
+ * message() or input() the bytes are only queued (written when the callback returns) and 0 is
+ * returned. */
+long qmp_conn_send(qmp_conn *c, const void *data, size_t len);
+/* Closes the connection once its output is written. */
+void qmp_conn_close(qmp_conn *c);
+/* Feeds input held back by input() again. */
+void qmp_conn_resume(qmp_conn *c);
+
+/* ---- scenario stubs (fake-qemu/stubs.c) ----
+ * fn is offered every framed request (msg borrowed) before the VM model or a replay backend
+ * (not in record mode, whose backend takes raw bytes); it returns 1 when it took the request.
+ * A stub answers with qmp_conn_send, holds further input with qmp_conn_hold while a delayed
+ * answer waits, and hands a request on with qmp_server_pass_request. */
+typedef int qmp_stub_fn(void *opaque, qmp_conn *c, const json_t *msg);
+void qmp_server_set_stubs(qmp_server *srv, qmp_stub_fn *fn, void *opaque);
+/* A number per accepted connection (1, 2, ...); the live connection with that number or NULL. */
+unsigned long long qmp_conn_id(const qmp_conn *c);
+qmp_conn *qmp_server_conn_by_id(qmp_server *srv, unsigned long long id);
+int qmp_conn_negotiated(const qmp_conn *c);
+/* on: feed no more input (also stops the current feed after this message); off: write the
+ * queued output and resume reading (c may be closed and freed by this when it was closing or
+ * the peer is gone). */
+void qmp_conn_hold(qmp_conn *c, int on);
+/* The path a request takes without stubs: the backend's message(), or the model. */
+void qmp_server_pass_request(qmp_conn *c, const json_t *msg);
+
 /* Closes every connection and the listening socket. */
 void qmp_server_free(qmp_server *srv);
 

@@ -1,0 +1,1022 @@
+/* replay.c: fake-libvirtd --replay: answering clients from a trace (see replay.h).
+ *
+ * Loading turns every recorded connection into a script: its calls (client CALL packets, in
+ * order) and the server's messages (in order). A server REPLY belongs to the latest call with
+ * its serial; every other server message (events, keepalive PINGs, stream packets, unframed
+ * data) follows the reply before it, and is sent right after that reply when the call is
+ * replayed. Server messages before the first reply are sent when a client connects. Recorded
+ * PONGs are dropped: live PINGs are answered live.
+ *
+ * Unordered matching finds "the first unused recorded call with this key" in O(1) amortised:
+ * calls with the same key (program, version, procedure, argument bytes) are chained in
+ * recorded order, and each chain has a cursor past its used calls. */
+#include "replay.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packet.h"
+#include "procs.h"
+#include "trace.h"
+
+#define RP_LIST_MAX 100           /* names listed per connection in the report */
+#define RP_REPLY_SEARCH 4096      /* how far back a reply looks for its call */
+
+/* One recorded client call. */
+typedef struct {
+    uint32_t prog, vers;
+    int32_t proc;
+    uint32_t serial;              /* as recorded */
+    const uint8_t *args;          /* points into raw */
+    size_t args_len;
+    uint8_t *raw;
+    unsigned long line;
+    uint64_t hash;
+    long reply;                   /* index into outs, -1 when no reply was recorded */
+    long next_same;               /* next call with the same key, -1 */
+    long group;                   /* index into groups */
+    bool used;
+    uint32_t live_serial;         /* the live call it answered */
+} rp_call;
+
+/* One recorded server message (or unframed server bytes). */
+typedef struct {
+    uint8_t *raw;
+    size_t len;
+    uint64_t t_us;                /* when it was recorded */
+    int32_t type;                 /* -1 for unframed data or an unparsable header */
+    uint32_t serial;
+    bool is_reply;                /* the reply of some call */
+    bool boundary;                /* a reply, or the first message after a client stream
+                                   * packet: ends the messages that follow the one before */
+    bool skip;                    /* a keepalive PONG: not replayed */
+} rp_out;
+
+typedef struct {
+    long first, cursor;           /* call indices; cursor = first call not known to be used */
+} rp_group;
+
+/* A client stream packet (STREAM, STREAM_HOLE): what the server sent after it (e.g. the STREAM
+ * OK confirming a finish) waits for the live client's stream packet. */
+typedef struct {
+    size_t out_pos;               /* server messages recorded before it */
+    uint64_t t_us;
+} rp_anchor;
+
+typedef struct rp_rconn {
+    uint32_t id;
+    rp_call *calls;
+    size_t ncalls, capcalls;
+    rp_out *outs;
+    size_t nouts, capouts;
+    rp_group *groups;
+    size_t ngroups;
+    rp_anchor *anchors;
+    size_t nanchors, capanchors;
+    long *table;                  /* open addressing: group index or -1 */
+    size_t table_size;
+    bool bound;                   /* serving a live connection (or served one) */
+    bool closed;                  /* a close record was read (load time) */
+} rp_rconn;
+
+/* What one live connection did, kept for the final report. */
+typedef struct {
+    uint64_t client;
+    uint32_t rconn;               /* 0: none was left */
+    bool has_rconn;
+    unsigned long matched, unmatched, unused;
+    json_t *unmatched_list, *unused_list;
+} rp_report;
+
+typedef struct rp_live {
+    fl_replay *rp;
+    fl_conn *c;
+    rp_rconn *rc;
+    size_t next;                  /* strict: the next recorded call; also the low-water mark of
+                                   * unused calls in order */
+    size_t next_anchor;           /* the next recorded client stream packet */
+    size_t last_call;             /* the call matched last */
+    bool in_order;                /* every match so far was the next call in order */
+    size_t report;                /* index into rp->reports */
+    vw_buf scratch;
+    /* followers of the last reply not sent yet (they keep their recorded delay after it, up
+     * to --replay-delay-max): outs[pend_j .. pend_end) */
+    size_t pend_j, pend_end, pend_call;
+    uint64_t pend_base_us;        /* the reply's recorded time */
+    long long pend_start_ms;      /* when the reply was sent */
+    long long timer;              /* -1 when none */
+} rp_live;
+
+struct fl_replay {
+    fl_replay_options opt;
+    rp_rconn *rconns;
+    size_t nrconns, caprconns;
+    size_t next_rconn;
+    rp_report *reports;
+    size_t nreports, capreports;
+    unsigned long matched, unmatched;
+};
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+int fl_replay_match_from_name(const char *name)
+{
+    if (strcmp(name, "strict") == 0)
+        return FL_REPLAY_STRICT;
+    if (strcmp(name, "unordered") == 0)
+        return FL_REPLAY_UNORDERED;
+    return -1;
+}
+
+int fl_replay_unmatched_from_name(const char *name)
+{
+    if (strcmp(name, "error") == 0)
+        return FL_REPLAY_UNMATCHED_ERROR;
+    if (strcmp(name, "close") == 0)
+        return FL_REPLAY_UNMATCHED_CLOSE;
+    return -1;
+}
+
+int fl_replay_pick_from_name(const char *name)
+{
+    if (strcmp(name, "next") == 0)
+        return FL_REPLAY_PICK_NEXT;
+    if (strcmp(name, "match") == 0)
+        return FL_REPLAY_PICK_MATCH;
+    return -1;
+}
+
+/* "REMOTE_PROC_CONNECT_OPEN", "QEMU_PROC_...", "REMOTE_PROC_455" (unknown to our table),
+ * "program 0x12345678 procedure 3". */
+static const char *proc_name(uint32_t prog, int32_t proc, char *buf, size_t buflen)
+{
+    const char *pname = vw_program_name(prog);
+    if (!pname) {
+        snprintf(buf, buflen, "program 0x%08x procedure %d", prog, proc);
+        return buf;
+    }
+    const vw_proc_info *info = vw_procs_lookup(prog, proc);
+    if (info)
+        snprintf(buf, buflen, "%s_PROC_%s", pname, info->name);
+    else
+        snprintf(buf, buflen, "%s_PROC_%d", pname, proc);
+    return buf;
+}
+
+/* ---- loading -------------------------------------------------------------------------------- */
+
+static uint64_t key_hash(uint32_t prog, uint32_t vers, int32_t proc, const uint8_t *args,
+                         size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    uint32_t head[3] = { prog, vers, (uint32_t)proc };
+    const uint8_t *p = (const uint8_t *)head;
+    for (size_t i = 0; i < sizeof(head); i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ args[i]) * 1099511628211ull;
+    return h;
+}
+
+static bool call_is(const rp_call *k, uint32_t prog, uint32_t vers, int32_t proc,
+                    const uint8_t *args, size_t n)
+{
+    return k->prog == prog && k->vers == vers && k->proc == proc && k->args_len == n &&
+           (n == 0 || memcmp(k->args, args, n) == 0);
+}
+
+static bool calls_equal(const rp_call *a, const rp_call *b)
+{
+    return a->hash == b->hash && call_is(a, b->prog, b->vers, b->proc, b->args, b->args_len);
+}
+
+static rp_rconn *find_rconn(fl_replay *rp, uint32_t id, size_t *hint)
+{
+    if (*hint < rp->nrconns && rp->rconns[*hint].id == id)
+        return &rp->rconns[*hint];
+    for (size_t i = rp->nrconns; i-- > 0;) {
+        if (rp->rconns[i].id == id) {
+            *hint = i;
+            return &rp->rconns[i];
+        }
+    }
+    return NULL;
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *na = realloc(*arr, ncap * elem);
+    if (!na)
+        return -1;
+    *arr = na;
+    *cap = ncap;
+    return 0;
+}
+
+static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned long line)
+{
+    if (grow((void **)&rc->calls, &rc->capcalls, rc->ncalls, sizeof(rp_call)) < 0)
+        return -1;
+    rp_call *k = &rc->calls[rc->ncalls++];
+    memset(k, 0, sizeof(*k));
+    k->prog = pkt->hdr.prog;
+    k->vers = pkt->hdr.vers;
+    k->proc = pkt->hdr.proc;
+    k->serial = pkt->hdr.serial;
+    k->raw = raw;
+    k->args = raw + (pkt->payload - raw);
+    k->args_len = pkt->payload_len;
+    k->line = line;
+    k->reply = -1;
+    k->next_same = -1;
+    k->group = -1;
+    k->hash = key_hash(k->prog, k->vers, k->proc, k->args, k->args_len);
+    return 0;
+}
+
+static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t t_us)
+{
+    if (grow((void **)&rc->outs, &rc->capouts, rc->nouts, sizeof(rp_out)) < 0)
+        return -1;
+    rp_out *o = &rc->outs[rc->nouts];
+    memset(o, 0, sizeof(*o));
+    o->raw = raw;
+    o->len = len;
+    o->t_us = t_us;
+    o->type = -1;
+    vw_packet pkt;
+    vw_proto_error pe;
+    if (framed && vw_packet_parse(raw, len, VW_DECODE_LENIENT, &pkt, &pe) == 0) {
+        o->type = pkt.hdr.type;
+        o->serial = pkt.hdr.serial;
+        if (pkt.hdr.prog == VW_KEEPALIVE_PROGRAM && pkt.hdr.proc == VW_KEEPALIVE_PROC_PONG)
+            o->skip = true;
+        if (pkt.hdr.type == VW_NET_REPLY || pkt.hdr.type == VW_NET_REPLY_WITH_FDS) {
+            /* the latest call with this serial that has no reply yet */
+            size_t steps = 0;
+            for (size_t i = rc->ncalls; i-- > 0 && steps++ < RP_REPLY_SEARCH;) {
+                rp_call *k = &rc->calls[i];
+                if (k->serial == pkt.hdr.serial && k->reply < 0 && k->prog == pkt.hdr.prog &&
+                    k->proc == pkt.hdr.proc) {
+                    k->reply = (long)rc->nouts;
+                    o->is_reply = true;
+                    break;
+                }
+            }
+        }
+    }
+    rc->nouts++;
+    return 0;
+}
+
+/* Groups calls with equal keys for unordered matching. */
+static int index_calls(rp_rconn *rc)
+{
+    size_t size = 16;
+    while (size < rc->ncalls * 2)
+        size *= 2;
+    rc->table = malloc(size * sizeof(long));
+    rc->groups = malloc((rc->ncalls ? rc->ncalls : 1) * sizeof(rp_group));
+    if (!rc->table || !rc->groups)
+        return -1;
+    rc->table_size = size;
+    for (size_t i = 0; i < size; i++)
+        rc->table[i] = -1;
+    long *last = malloc((rc->ncalls ? rc->ncalls : 1) * sizeof(long));   /* per group */
+    if (!last)
+        return -1;
+    for (size_t i = 0; i < rc->ncalls; i++) {
+        rp_call *k = &rc->calls[i];
+        size_t slot = (size_t)k->hash & (size - 1);
+        for (;;) {
+            long g = rc->table[slot];
+            if (g < 0) {
+                g = (long)rc->ngroups++;
+                rc->table[slot] = g;
+                rc->groups[g].first = rc->groups[g].cursor = (long)i;
+                last[g] = (long)i;
+                k->group = g;
+                break;
+            }
+            if (calls_equal(&rc->calls[rc->groups[g].first], k)) {
+                rc->calls[last[g]].next_same = (long)i;
+                last[g] = (long)i;
+                k->group = g;
+                break;
+            }
+            slot = (slot + 1) & (size - 1);
+        }
+    }
+    free(last);
+    return 0;
+}
+
+static void free_rconn(rp_rconn *rc)
+{
+    for (size_t i = 0; i < rc->ncalls; i++)
+        free(rc->calls[i].raw);
+    for (size_t i = 0; i < rc->nouts; i++)
+        free(rc->outs[i].raw);
+    free(rc->calls);
+    free(rc->outs);
+    free(rc->groups);
+    free(rc->table);
+    free(rc->anchors);
+}
+
+static int load(fl_replay *rp, char *err, size_t errlen)
+{
+    const char *path = rp->opt.trace_path;
+    vw_trace_error te;
+    vw_trace_reader *r = vw_trace_reader_open(path, &te);
+    if (!r) {
+        if (te.line)
+            snprintf(err, errlen, "--replay %s:%lu: %s", path, te.line, te.text);
+        else
+            snprintf(err, errlen, "--replay %s: %s", path, te.text);
+        return -1;
+    }
+    if (vw_trace_reader_protocol(r) != VW_TRACE_LIBVIRT) {
+        snprintf(err, errlen, "--replay %s: this is a %s trace; fake-libvirtd replays libvirt "
+                 "RPC traces only (replay QMP traces with fake-qemu --replay)", path,
+                 vw_trace_protocol_name(vw_trace_reader_protocol(r)));
+        vw_trace_reader_free(r);
+        return -1;
+    }
+    vw_trace_record rec;
+    int rc;
+    size_t hint = 0;
+    while ((rc = vw_trace_read(r, &rec, &te)) == 1) {
+        if (rec.kind == VW_TRACE_OPEN) {
+            if (grow((void **)&rp->rconns, &rp->caprconns, rp->nrconns, sizeof(rp_rconn)) < 0)
+                goto oom;
+            rp_rconn *c = &rp->rconns[rp->nrconns++];
+            memset(c, 0, sizeof(*c));
+            c->id = rec.conn;
+            hint = rp->nrconns - 1;
+            continue;
+        }
+        rp_rconn *c = find_rconn(rp, rec.conn, &hint);
+        if (!c)
+            continue;   /* the reader refuses this; never reached */
+        if (rec.kind == VW_TRACE_CLOSE) {
+            c->closed = true;
+            continue;
+        }
+        if (rec.dir == VW_TRACE_C2S) {
+            /* only calls are matched; client stream data, PINGs and PONGs are not */
+            vw_packet pkt;
+            vw_proto_error pe;
+            if (rec.kind != VW_TRACE_MESSAGE ||
+                vw_packet_parse(rec.raw, rec.raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
+                continue;
+            if (pkt.hdr.type == VW_NET_STREAM || pkt.hdr.type == VW_NET_STREAM_HOLE) {
+                if (grow((void **)&c->anchors, &c->capanchors, c->nanchors,
+                         sizeof(rp_anchor)) < 0)
+                    goto oom;
+                c->anchors[c->nanchors].out_pos = c->nouts;
+                c->anchors[c->nanchors++].t_us = rec.t_us;
+                continue;
+            }
+            if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
+                continue;
+            uint8_t *raw = malloc(rec.raw_len);
+            if (!raw)
+                goto oom;
+            memcpy(raw, rec.raw, rec.raw_len);
+            vw_packet copy;
+            vw_packet_parse(raw, rec.raw_len, VW_DECODE_LENIENT, &copy, &pe);
+            if (add_call(c, &copy, raw, rec.line) < 0) {
+                free(raw);
+                goto oom;
+            }
+        } else {
+            uint8_t *raw = malloc(rec.raw_len ? rec.raw_len : 1);
+            if (!raw)
+                goto oom;
+            memcpy(raw, rec.raw, rec.raw_len);
+            if (add_out(c, raw, rec.raw_len, rec.kind == VW_TRACE_MESSAGE, rec.t_us) < 0) {
+                free(raw);
+                goto oom;
+            }
+        }
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "--replay %s:%lu: %s", path, te.line, te.text);
+        vw_trace_reader_free(r);
+        return -1;
+    }
+    vw_trace_reader_free(r);
+    for (size_t i = 0; i < rp->nrconns; i++) {
+        rp_rconn *c = &rp->rconns[i];
+        for (size_t j = 0; j < c->nouts; j++)
+            c->outs[j].boundary = c->outs[j].is_reply;
+        for (size_t a = 0; a < c->nanchors; a++)
+            if (c->anchors[a].out_pos < c->nouts)
+                c->outs[c->anchors[a].out_pos].boundary = true;
+        if (index_calls(c) < 0) {
+            snprintf(err, errlen, "--replay %s: out of memory", path);
+            return -1;
+        }
+    }
+    return 0;
+oom:
+    snprintf(err, errlen, "--replay %s: out of memory while loading the trace", path);
+    vw_trace_reader_free(r);
+    return -1;
+}
+
+/* ---- serving -------------------------------------------------------------------------------- */
+
+static void queue(rp_live *lv, const void *data, size_t n)
+{
+    if (fl_conn_queue_bytes(lv->c, data, n) < 0)
+        fprintf(stderr, "fake-libvirtd: --replay: connection %llu: out of memory; closing it\n",
+                (unsigned long long)lv->c->id);
+}
+
+static void put_serial(uint8_t *raw, uint32_t serial)
+{
+    raw[20] = (uint8_t)(serial >> 24);
+    raw[21] = (uint8_t)(serial >> 16);
+    raw[22] = (uint8_t)(serial >> 8);
+    raw[23] = (uint8_t)serial;
+}
+
+/* Sends out[j] (a reply gets serial live_serial; a stream packet the live serial of the call
+ * that opened its stream, searched back from call index from). */
+static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_serial, size_t from)
+{
+    bool stream = o->type == VW_NET_STREAM || o->type == VW_NET_STREAM_HOLE;
+    if (!reply && !stream) {
+        queue(lv, o->raw, o->len);
+        return;
+    }
+    if (stream) {
+        live_serial = o->serial;
+        size_t steps = 0;
+        for (size_t i = from + 1; i-- > 0 && steps++ < RP_REPLY_SEARCH;) {
+            const rp_call *k = &lv->rc->calls[i];
+            if (k->serial == o->serial && k->used) {
+                live_serial = k->live_serial;
+                break;
+            }
+        }
+    }
+    vw_buf_reset(&lv->scratch);
+    vw_proto_error pe;
+    if (vw_buf_append(&lv->scratch, o->raw, o->len, &pe) < 0)
+        return;
+    put_serial(lv->scratch.data, live_serial);
+    queue(lv, lv->scratch.data, lv->scratch.len);
+}
+
+/* Server messages that follow out index j (exclusive) up to the next reply. */
+static void emit_followers(rp_live *lv, size_t j, size_t call)
+{
+    rp_rconn *rc = lv->rc;
+    for (; j < rc->nouts && !rc->outs[j].boundary; j++)
+        if (!rc->outs[j].skip)
+            emit_out(lv, &rc->outs[j], false, 0, call);
+}
+
+/* Sends the pending followers that are due (all of them when all is true); arms the timer for
+ * the rest. */
+static long long pend_tick(vw_evloop *loop, long long id, void *data);
+
+static void pump(rp_live *lv, bool all)
+{
+    rp_rconn *rc = lv->rc;
+    long long cap = lv->rp->opt.delay_max_ms;
+    long long elapsed = vw_evloop_now_ms() - lv->pend_start_ms;
+    for (; lv->pend_j < lv->pend_end; lv->pend_j++) {
+        const rp_out *o = &rc->outs[lv->pend_j];
+        if (o->skip)
+            continue;
+        long long due = 0;
+        if (o->t_us > lv->pend_base_us)
+            due = (long long)((o->t_us - lv->pend_base_us) / 1000);
+        if (due > cap)
+            due = cap;
+        if (!all && due > elapsed) {
+            if (lv->timer < 0)
+                lv->timer = vw_evloop_add_timer(fl_server_loop(lv->c->srv), due - elapsed,
+                                                pend_tick, lv, NULL);
+            if (lv->timer >= 0)
+                return;
+        }
+        emit_out(lv, o, false, 0, lv->pend_call);
+    }
+}
+
+static long long pend_tick(vw_evloop *loop, long long id, void *data)
+{
+    (void)loop;
+    (void)id;
+    rp_live *lv = data;
+    lv->timer = -1;
+    if (!lv->c->closing)
+        pump(lv, false);
+    return VW_EV_NOMORE;
+}
+
+/* Sends what is still pending now (before the next reply: the recorded order). */
+static void pump_all(rp_live *lv)
+{
+    if (lv->timer >= 0) {
+        vw_evloop_del_timer(fl_server_loop(lv->c->srv), lv->timer);
+        lv->timer = -1;
+    }
+    if (lv->rc)
+        pump(lv, true);
+}
+
+/* outs[j ..] up to the next boundary become the pending followers, recorded at base_us. */
+static void start_pending(rp_live *lv, size_t j, uint64_t base_us, size_t call)
+{
+    rp_rconn *rc = lv->rc;
+    size_t end = j;
+    while (end < rc->nouts && !rc->outs[end].boundary)
+        end++;
+    lv->pend_j = j;
+    lv->pend_end = end;
+    lv->pend_call = call;
+    lv->pend_base_us = base_us;
+    lv->pend_start_ms = vw_evloop_now_ms();
+    pump(lv, false);
+}
+
+static void answer(rp_live *lv, size_t i, uint32_t live_serial)
+{
+    rp_call *k = &lv->rc->calls[i];
+    k->used = true;
+    k->live_serial = live_serial;
+    lv->last_call = i;
+    if (k->reply < 0)
+        return;         /* the recording has no reply to it: none is sent */
+    pump_all(lv);
+    emit_out(lv, &lv->rc->outs[k->reply], true, live_serial, i);
+    /* events, PINGs and stream packets after the reply keep their recorded delay (capped): a
+     * client registering for events may not be ready for one in the same read as the reply */
+    start_pending(lv, (size_t)k->reply + 1, lv->rc->outs[k->reply].t_us, i);
+}
+
+/* The live client sent a stream packet: what the server sent after the recorded one follows
+ * (with a run of client packets and no server message between, after the last of them). */
+static void stream_packet(rp_live *lv)
+{
+    rp_rconn *rc = lv->rc;
+    if (!rc || lv->next_anchor >= rc->nanchors)
+        return;
+    const rp_anchor *a = &rc->anchors[lv->next_anchor++];
+    if (lv->next_anchor < rc->nanchors && rc->anchors[lv->next_anchor].out_pos == a->out_pos)
+        return;
+    if (a->out_pos >= rc->nouts || rc->outs[a->out_pos].is_reply)
+        return;
+    pump_all(lv);
+    emit_out(lv, &rc->outs[a->out_pos], false, 0, lv->last_call);
+    start_pending(lv, a->out_pos + 1, a->t_us, lv->last_call);
+}
+
+/* The recorded call that answers the live call, or -1. */
+static long find_call(rp_live *lv, const vw_packet *pkt)
+{
+    rp_rconn *rc = lv->rc;
+    if (!rc)
+        return -1;
+    if (lv->rp->opt.match == FL_REPLAY_STRICT) {
+        if (lv->next < rc->ncalls &&
+            call_is(&rc->calls[lv->next], pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
+                    pkt->payload, pkt->payload_len))
+            return (long)lv->next;
+        return -1;
+    }
+    uint64_t h = key_hash(pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
+                          pkt->payload_len);
+    size_t mask = rc->table_size - 1;
+    for (size_t slot = (size_t)h & mask;; slot = (slot + 1) & mask) {
+        long g = rc->table[slot];
+        if (g < 0)
+            return -1;
+        rp_call *first = &rc->calls[rc->groups[g].first];
+        if (first->hash != h || !call_is(first, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
+                                         pkt->payload, pkt->payload_len))
+            continue;
+        long cur = rc->groups[g].cursor;
+        while (cur >= 0 && rc->calls[cur].used)
+            cur = rc->calls[cur].next_same;
+        rc->groups[g].cursor = cur;
+        return cur;
+    }
+}
+
+static void release_rconn(rp_rconn *rc)
+{
+    for (size_t i = 0; i < rc->ncalls; i++)
+        rc->calls[i].used = false;
+    for (size_t g = 0; g < rc->ngroups; g++)
+        rc->groups[g].cursor = rc->groups[g].first;
+    rc->bound = false;
+}
+
+/* --replay-pick match: the live calls so far matched calls[0..next-1] of lv->rc in order but
+ * the new one does not match: move to the first free recorded connection with the same opening
+ * calls whose next call does. Returns true when it moved. */
+static bool switch_rconn(rp_live *lv, const vw_packet *pkt)
+{
+    fl_replay *rp = lv->rp;
+    rp_rconn *cur = lv->rc;
+    size_t k = lv->next;
+    for (size_t i = 0; i < rp->nrconns; i++) {
+        rp_rconn *cand = &rp->rconns[i];
+        if (cand->bound || cand->ncalls <= k)
+            continue;
+        bool same = true;
+        for (size_t j = 0; j < k && same; j++)
+            same = calls_equal(&cand->calls[j], &cur->calls[j]);
+        if (!same || !call_is(&cand->calls[k], pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
+                              pkt->payload, pkt->payload_len))
+            continue;
+        for (size_t j = 0; j < k; j++) {
+            cand->calls[j].used = true;
+            cand->calls[j].live_serial = cur->calls[j].live_serial;
+        }
+        pump_all(lv);
+        lv->pend_j = lv->pend_end = 0;
+        release_rconn(cur);
+        cand->bound = true;
+        lv->rc = cand;
+        rp->reports[lv->report].rconn = cand->id;
+        if (rp->opt.verbose)
+            fprintf(stderr, "fake-libvirtd: --replay: connection %llu now served from recorded "
+                    "connection %u (its opening calls match)\n",
+                    (unsigned long long)lv->c->id, cand->id);
+        return true;
+    }
+    return false;
+}
+
+/* Why the live call does not match recorded call k. */
+static void describe_difference(const rp_call *k, const vw_packet *pkt, char *buf, size_t len)
+{
+    char a[96], b[96];
+    if (k->prog != pkt->hdr.prog || k->proc != pkt->hdr.proc) {
+        snprintf(buf, len, "the procedure differs (recorded %s, received %s)",
+                 proc_name(k->prog, k->proc, a, sizeof(a)),
+                 proc_name(pkt->hdr.prog, pkt->hdr.proc, b, sizeof(b)));
+        return;
+    }
+    if (k->vers != pkt->hdr.vers) {
+        snprintf(buf, len, "the program version differs (recorded %u, received %u)", k->vers,
+                 pkt->hdr.vers);
+        return;
+    }
+    size_t n = k->args_len < pkt->payload_len ? k->args_len : pkt->payload_len;
+    size_t at = 0;
+    while (at < n && k->args[at] == pkt->payload[at])
+        at++;
+    if (at < n)
+        snprintf(buf, len, "the arguments differ at byte %zu (recorded 0x%02x, received 0x%02x; "
+                 "recorded %zu bytes, received %zu)", at, k->args[at], pkt->payload[at],
+                 k->args_len, pkt->payload_len);
+    else
+        snprintf(buf, len, "the arguments are equal for %zu bytes, then the %s ones end "
+                 "(recorded %zu bytes, received %zu)", n,
+                 k->args_len < pkt->payload_len ? "recorded" : "received", k->args_len,
+                 pkt->payload_len);
+}
+
+/* The recorded call closest to the live one, for the log: strict: the expected one; unordered:
+ * the first unused call of the same procedure, else the first unused call. -1 if none. */
+static long nearest_call(rp_live *lv, const vw_packet *pkt)
+{
+    rp_rconn *rc = lv->rc;
+    if (!rc)
+        return -1;
+    if (lv->rp->opt.match == FL_REPLAY_STRICT)
+        return lv->next < rc->ncalls ? (long)lv->next : -1;
+    long first_unused = -1;
+    for (size_t i = lv->next; i < rc->ncalls; i++) {
+        const rp_call *k = &rc->calls[i];
+        if (k->used)
+            continue;
+        if (first_unused < 0)
+            first_unused = (long)i;
+        if (k->prog == pkt->hdr.prog && k->proc == pkt->hdr.proc)
+            return (long)i;
+    }
+    return first_unused;
+}
+
+static void unmatched(rp_live *lv, const vw_packet *pkt)
+{
+    fl_replay *rp = lv->rp;
+    rp_report *rep = &rp->reports[lv->report];
+    char name[96], why[512];
+    proc_name(pkt->hdr.prog, pkt->hdr.proc, name, sizeof(name));
+    rp->unmatched++;
+    rep->unmatched++;
+    if (json_array_size(rep->unmatched_list) < RP_LIST_MAX)
+        json_array_append_new(rep->unmatched_list,
+                              json_pack("{s:s,s:I}", "proc", name, "serial",
+                                        (json_int_t)pkt->hdr.serial));
+    long near = nearest_call(lv, pkt);
+    if (!lv->rc)
+        snprintf(why, sizeof(why), "no recorded connection was left for this client (the trace "
+                 "has %zu)", rp->nrconns);
+    else if (near < 0)
+        snprintf(why, sizeof(why), "every recorded call of recorded connection %u is used",
+                 lv->rc->id);
+    else {
+        const rp_call *k = &lv->rc->calls[near];
+        char kname[96], diff[320];
+        describe_difference(k, pkt, diff, sizeof(diff));
+        snprintf(why, sizeof(why), "nearest recorded call: %s (serial %u, trace line %lu): %s",
+                 proc_name(k->prog, k->proc, kname, sizeof(kname)), k->serial, k->line, diff);
+    }
+    bool close = rp->opt.unmatched == FL_REPLAY_UNMATCHED_CLOSE;
+    fprintf(stderr, "fake-libvirtd: --replay: connection %llu: no recorded call matches %s "
+                    "(serial %u, %s mode); %s%s\n",
+            (unsigned long long)lv->c->id, name, pkt->hdr.serial,
+            rp->opt.match == FL_REPLAY_STRICT ? "strict" : "unordered", why,
+            close ? "; closing the connection (--replay-unmatched close)" : "");
+    if (close) {
+        fl_conn_finish(lv->c);
+        return;
+    }
+    char msg[512];
+    if (lv->rc)
+        snprintf(msg, sizeof(msg), "fake-libvirtd replay: no recorded call matches %s (serial "
+                 "%u) in recorded connection %u (%s matching)", name, pkt->hdr.serial,
+                 lv->rc->id, rp->opt.match == FL_REPLAY_STRICT ? "strict" : "unordered");
+    else
+        snprintf(msg, sizeof(msg), "fake-libvirtd replay: no recorded call matches %s (serial "
+                 "%u): the trace has no recorded connection left for this client", name,
+                 pkt->hdr.serial);
+    vw_packet_header hdr = vw_packet_reply_header(&pkt->hdr, VW_NET_ERROR);
+    vw_proto_error pe;
+    vw_buf_reset(&lv->scratch);
+    if (vw_packet_encode_error(&lv->scratch, &hdr, FL_ERR_RPC, FL_FROM_RPC, msg,
+                               &pe) == 0)
+        queue(lv, lv->scratch.data, lv->scratch.len);
+}
+
+static void handle_call(rp_live *lv, const vw_packet *pkt)
+{
+    fl_replay *rp = lv->rp;
+    long i = find_call(lv, pkt);
+    if (i < 0 && rp->opt.pick == FL_REPLAY_PICK_MATCH && lv->rc && lv->in_order &&
+        switch_rconn(lv, pkt))
+        i = find_call(lv, pkt);
+    if (i < 0) {
+        unmatched(lv, pkt);
+        return;
+    }
+    if ((size_t)i != lv->next)
+        lv->in_order = false;
+    rp->matched++;
+    rp->reports[lv->report].matched++;
+    answer(lv, (size_t)i, pkt->hdr.serial);
+    while (lv->next < lv->rc->ncalls && lv->rc->calls[lv->next].used)
+        lv->next++;
+}
+
+/* ---- server hooks --------------------------------------------------------------------------- */
+
+static int rp_conn_open(void *opaque, fl_conn *c)
+{
+    fl_replay *rp = opaque;
+    if (grow((void **)&rp->reports, &rp->capreports, rp->nreports, sizeof(rp_report)) < 0)
+        return -1;
+    rp_live *lv = calloc(1, sizeof(*lv));
+    if (!lv)
+        return -1;
+    rp_report *rep = &rp->reports[rp->nreports];
+    memset(rep, 0, sizeof(*rep));
+    rep->client = c->id;
+    rep->unmatched_list = json_array();
+    rep->unused_list = json_array();
+    if (!rep->unmatched_list || !rep->unused_list) {
+        json_decref(rep->unmatched_list);
+        json_decref(rep->unused_list);
+        free(lv);
+        return -1;
+    }
+    lv->report = rp->nreports++;
+    lv->rp = rp;
+    lv->c = c;
+    lv->in_order = true;
+    lv->timer = -1;
+    vw_buf_init(&lv->scratch);
+    while (rp->next_rconn < rp->nrconns && rp->rconns[rp->next_rconn].bound)
+        rp->next_rconn++;
+    if (rp->next_rconn < rp->nrconns) {
+        lv->rc = &rp->rconns[rp->next_rconn++];
+        lv->rc->bound = true;
+        rep->rconn = lv->rc->id;
+        rep->has_rconn = true;
+        if (rp->opt.verbose)
+            fprintf(stderr, "fake-libvirtd: --replay: connection %llu served from recorded "
+                    "connection %u\n", (unsigned long long)c->id, lv->rc->id);
+        emit_followers(lv, 0, 0);       /* what the server sent before any reply */
+    } else {
+        fprintf(stderr, "fake-libvirtd: --replay: connection %llu: the trace has no recorded "
+                "connection left (it has %zu); every call will be unmatched\n",
+                (unsigned long long)c->id, rp->nrconns);
+    }
+    c->mode_data = lv;
+    return 0;
+}
+
+static void rp_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
+                           size_t raw_len)
+{
+    fl_replay *rp = opaque;
+    rp_live *lv = c->mode_data;
+    (void)raw;
+    if (!lv || c->closing)
+        return;
+    if (!pkt) {
+        if (rp->opt.verbose)
+            fprintf(stderr, "fake-libvirtd: --replay: connection %llu: ignored a %zu-byte packet "
+                    "with a malformed header\n", (unsigned long long)c->id, raw_len);
+        return;
+    }
+    if (pkt->hdr.prog == VW_KEEPALIVE_PROGRAM) {
+        if (pkt->hdr.type == VW_NET_MESSAGE && pkt->hdr.proc == VW_KEEPALIVE_PROC_PING) {
+            vw_proto_error pe;
+            vw_buf_reset(&lv->scratch);
+            if (vw_packet_encode_keepalive(&lv->scratch, VW_KEEPALIVE_PROC_PONG, &pe) == 0)
+                queue(lv, lv->scratch.data, lv->scratch.len);
+        }
+        return;
+    }
+    if (pkt->hdr.type == VW_NET_STREAM || pkt->hdr.type == VW_NET_STREAM_HOLE) {
+        stream_packet(lv);
+        return;
+    }
+    if (pkt->hdr.type != VW_NET_CALL && pkt->hdr.type != VW_NET_CALL_WITH_FDS)
+        return;         /* stray messages: nothing to answer */
+    handle_call(lv, pkt);
+}
+
+static void rp_conn_close(void *opaque, fl_conn *c)
+{
+    fl_replay *rp = opaque;
+    rp_live *lv = c->mode_data;
+    if (!lv)
+        return;
+    rp_report *rep = &rp->reports[lv->report];
+    if (lv->rc) {
+        for (size_t i = 0; i < lv->rc->ncalls; i++) {
+            const rp_call *k = &lv->rc->calls[i];
+            if (k->used)
+                continue;
+            rep->unused++;
+            if (json_array_size(rep->unused_list) < RP_LIST_MAX) {
+                char name[96];
+                json_array_append_new(rep->unused_list,
+                                      json_pack("{s:s,s:I,s:I}", "proc",
+                                                proc_name(k->prog, k->proc, name, sizeof(name)),
+                                                "serial", (json_int_t)k->serial,
+                                                "line", (json_int_t)k->line));
+            }
+        }
+    }
+    char rc_text[48];
+    if (lv->rc)
+        snprintf(rc_text, sizeof(rc_text), "recorded connection %u", lv->rc->id);
+    else
+        snprintf(rc_text, sizeof(rc_text), "no recorded connection");
+    fprintf(stderr, "fake-libvirtd: --replay: connection %llu (%s) closed: %lu calls matched, "
+                    "%lu unmatched, %lu recorded calls never used\n",
+            (unsigned long long)c->id, rc_text, rep->matched, rep->unmatched, rep->unused);
+    if (lv->timer >= 0)
+        vw_evloop_del_timer(fl_server_loop(c->srv), lv->timer);
+    vw_buf_free(&lv->scratch);
+    free(lv);
+    c->mode_data = NULL;
+}
+
+static const fl_mode_ops replay_ops = {
+    .conn_open = rp_conn_open,
+    .conn_packet = rp_conn_packet,
+    .conn_close = rp_conn_close,
+};
+
+/* ---- setup and report ----------------------------------------------------------------------- */
+
+fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
+{
+    fl_replay *rp = calloc(1, sizeof(*rp));
+    if (!rp) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rp->opt = *opt;
+    if (load(rp, err, errlen) < 0) {
+        for (size_t i = 0; i < rp->nrconns; i++)
+            free_rconn(&rp->rconns[i]);
+        free(rp->rconns);
+        free(rp);
+        return NULL;
+    }
+    if (opt->report_path) {
+        /* fail now, not at exit, when the report cannot be written */
+        FILE *f = fopen(opt->report_path, "w");
+        if (!f) {
+            snprintf(err, errlen, "--replay-report %s: cannot create: %s", opt->report_path,
+                     strerror(errno));
+            for (size_t i = 0; i < rp->nrconns; i++)
+                free_rconn(&rp->rconns[i]);
+            free(rp->rconns);
+            free(rp);
+            return NULL;
+        }
+        fclose(f);
+    }
+    return rp;
+}
+
+void fl_replay_attach(fl_replay *rp, fl_server_config *cfg)
+{
+    cfg->mode_ops = &replay_ops;
+    cfg->mode_opaque = rp;
+}
+
+int fl_replay_free(fl_replay *rp)
+{
+    if (!rp)
+        return 0;
+    unsigned long unused = 0, unused_elsewhere = 0;
+    json_t *conns = json_array(), *never = json_array();
+    for (size_t i = 0; i < rp->nreports; i++) {
+        rp_report *rep = &rp->reports[i];
+        unused += rep->unused;
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I}", "client", (json_int_t)rep->client,
+                              "calls_matched", (json_int_t)rep->matched,
+                              "calls_unmatched", (json_int_t)rep->unmatched,
+                              "recorded_calls_unused", (json_int_t)rep->unused);
+        if (o) {
+            json_object_set_new(o, "recorded_conn",
+                                rep->has_rconn ? json_integer(rep->rconn) : json_null());
+            json_object_set_new(o, "unmatched", rep->unmatched_list);
+            json_object_set_new(o, "unused", rep->unused_list);
+            json_array_append_new(conns, o);
+        } else {
+            json_decref(rep->unmatched_list);
+            json_decref(rep->unused_list);
+        }
+    }
+    for (size_t i = 0; i < rp->nrconns; i++) {
+        if (!rp->rconns[i].bound) {
+            unused_elsewhere += rp->rconns[i].ncalls;
+            json_array_append_new(never, json_pack("{s:I,s:I}", "conn",
+                                                   (json_int_t)rp->rconns[i].id, "calls",
+                                                   (json_int_t)rp->rconns[i].ncalls));
+        }
+    }
+    fprintf(stderr, "fake-libvirtd: --replay report: %lu calls matched, %lu unmatched, %lu "
+                    "recorded calls never used (in %zu served connections); %zu of %zu recorded "
+                    "connections never served (%lu calls)\n",
+            rp->matched, rp->unmatched, unused, rp->nreports, json_array_size(never),
+            rp->nrconns, unused_elsewhere);
+    int rc = 0;
+    if (rp->opt.report_path) {
+        json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
+                                "trace", rp->opt.trace_path,
+                                "match", rp->opt.match == FL_REPLAY_STRICT ? "strict" : "unordered",
+                                "unmatched_policy",
+                                rp->opt.unmatched == FL_REPLAY_UNMATCHED_CLOSE ? "close" : "error",
+                                "pick", rp->opt.pick == FL_REPLAY_PICK_MATCH ? "match" : "next",
+                                "calls_matched", (json_int_t)rp->matched,
+                                "calls_unmatched", (json_int_t)rp->unmatched,
+                                "recorded_calls_unused", (json_int_t)unused,
+                                "recorded_connections", (json_int_t)rp->nrconns,
+                                "recorded_calls_in_unserved_connections",
+                                (json_int_t)unused_elsewhere,
+                                "connections", conns,
+                                "recorded_connections_never_served", never);
+        conns = never = NULL;
+        if (!doc || json_dump_file(doc, rp->opt.report_path, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
+            fprintf(stderr, "fake-libvirtd: --replay-report %s: cannot write the report: %s\n",
+                    rp->opt.report_path, strerror(errno));
+            rc = -1;
+        }
+        json_decref(doc);
+    }
+    json_decref(conns);
+    json_decref(never);
+    for (size_t i = 0; i < rp->nrconns; i++)
+        free_rconn(&rp->rconns[i]);
+    free(rp->rconns);
+    free(rp->reports);
+    free(rp);
+    return rc;
+}

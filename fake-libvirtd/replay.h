@@ -1,0 +1,61 @@
+/* replay.h: fake-libvirtd --replay TRACE: answers clients from a recorded trace
+ * (docs/replay.md), on fake-libvirtd's own server (server.c).
+ *
+ * The trace is read and checked whole at start-up. Each new client connection is served from
+ * the next recorded connection (trace order), or with --replay-pick match from the first unused
+ * recorded connection whose calls so far match the client's. A client CALL is matched against
+ * the recorded calls by program, version, procedure and argument bytes: in strict mode only the
+ * next recorded call may match; in unordered mode the first unused one that is equal. The match
+ * is answered with the recorded reply (its serial replaced by the live call's) followed by what
+ * the server sent after that reply in the recording (events, keepalive PINGs, stream packets,
+ * their stream serials renumbered too); what the server sent after a client stream packet
+ * waits for the live client's stream packet. A call that matches nothing gets an error reply
+ * (VIR_ERR_RPC, VIR_FROM_RPC) and a log line naming the nearest recorded call and the
+ * difference, or (unmatched = close) closes the connection. Client PINGs are answered with
+ * PONG whether recorded or not.
+ *
+ * A report (calls matched, unmatched, recorded calls never used) goes to stderr when each
+ * connection closes and for the whole run at exit; optionally as JSON into a file.
+ */
+#ifndef FL_REPLAY_H
+#define FL_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "server.h"
+
+typedef enum { FL_REPLAY_STRICT = 0, FL_REPLAY_UNORDERED = 1 } fl_replay_match;
+typedef enum { FL_REPLAY_UNMATCHED_ERROR = 0, FL_REPLAY_UNMATCHED_CLOSE = 1 } fl_replay_unmatched;
+typedef enum { FL_REPLAY_PICK_NEXT = 0, FL_REPLAY_PICK_MATCH = 1 } fl_replay_pick;
+
+typedef struct {
+    const char *trace_path;
+    fl_replay_match match;
+    fl_replay_unmatched unmatched;
+    fl_replay_pick pick;
+    const char *report_path;      /* NULL: no JSON report */
+    long long delay_max_ms;       /* server messages after a reply keep their recorded delay
+                                   * up to this (FL_REPLAY_DELAY_MAX_MS by default) */
+    int verbose;
+} fl_replay_options;
+
+#define FL_REPLAY_DELAY_MAX_MS 100
+
+typedef struct fl_replay fl_replay;
+
+/* Reads and checks the trace. Returns NULL with a message in err ("TRACE:LINE: reason" for a
+ * bad file, a clear sentence for a QMP trace). */
+fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen);
+/* Points cfg's mode hooks at rp. */
+void fl_replay_attach(fl_replay *rp, fl_server_config *cfg);
+/* Prints the run's report (and writes the JSON one) after fl_server_free, then frees rp.
+ * Returns 0, or -1 if the JSON report could not be written. NULL is a no-op returning 0. */
+int fl_replay_free(fl_replay *rp);
+
+/* "strict" / "unordered", "error" / "close", "next" / "match" -> the enum; -1 if unknown. */
+int fl_replay_match_from_name(const char *name);
+int fl_replay_unmatched_from_name(const char *name);
+int fl_replay_pick_from_name(const char *name);
+
+#endif

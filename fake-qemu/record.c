@@ -1,0 +1,443 @@
+/* record.c: fake-qemu --record, see record.h. */
+#include "record.h"
+#include "netaddr.h"
+#include "qmp_json.h"
+#include "trace.h"
+#include "xdr_codec.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define READ_CHUNK          65536
+#define BUF_HIGH            (4u << 20)   /* stop reading a side while its peer has this queued */
+#define CONNECT_TIMEOUT_MS  5000
+
+/* Cuts one direction's byte stream into trace records: one JSON value (with the whitespace
+ * after it) per record, decided by QEMU's own JSON streamer. */
+typedef struct framer {
+    vw_trace_dir dir;
+    vw_qmp_streamer *qmp;
+    int done;                 /* set by the streamer callback: a value (or error) ended */
+    vw_buf pending;           /* bytes of the value being collected */
+} framer;
+
+typedef struct rconn {
+    fq_record *rec;
+    struct rconn *next;
+    uint32_t id;
+    qmp_conn *client;         /* NULL once qmp_server closed the client side */
+    int ufd;                  /* upstream socket, -1 once closed */
+    int up_reading;           /* READABLE registered on ufd */
+    int ended;                /* the close record is written */
+    vw_buf to_up;             /* client bytes not yet written upstream */
+    size_t to_up_off;
+    framer c2s, s2c;
+} rconn;
+
+struct fq_record {
+    vw_evloop *loop;
+    vw_netaddr upstream;
+    char upstream_text[400];
+    vw_trace_writer *w;
+    uint32_t next_id;
+    rconn *conns;
+    int stopping;
+    int trace_failed;
+    qmp_backend hooks;
+};
+
+static void trace_failed(fq_record *r, const vw_trace_error *e)
+{
+    if (!r->trace_failed) {
+        fprintf(stderr, "fake-qemu: --record: %s (still forwarding; the trace is incomplete)\n",
+                e->text);
+        r->trace_failed = 1;
+    }
+}
+
+/* ---- framing ---------------------------------------------------------------------------------- */
+
+static void framer_cb(void *opaque, json_t *msg, const char *error)
+{
+    framer *f = opaque;
+    (void)error;
+    json_decref(msg);
+    f->done = 1;
+    vw_qmp_streamer_pause(f->qmp);
+}
+
+static int framer_init(framer *f, vw_trace_dir dir)
+{
+    memset(f, 0, sizeof(*f));
+    f->dir = dir;
+    vw_buf_init(&f->pending);
+    f->qmp = vw_qmp_streamer_new(NULL, framer_cb, f);
+    return f->qmp ? 0 : -1;
+}
+
+static void framer_free(framer *f)
+{
+    vw_qmp_streamer_free(f->qmp);
+    f->qmp = NULL;
+    vw_buf_free(&f->pending);
+}
+
+static void emit(rconn *rc, framer *f, int message, const uint8_t *data, size_t n)
+{
+    fq_record *r = rc->rec;
+    vw_trace_error e;
+    uint64_t t = vw_trace_writer_elapsed_us(r->w);
+    int ok = message ? vw_trace_write_message(r->w, rc->id, f->dir, t, data, n, &e)
+                     : vw_trace_write_data(r->w, rc->id, f->dir, t, data, n, &e);
+    if (ok < 0)
+        trace_failed(r, &e);
+}
+
+static int is_ws(uint8_t b)
+{
+    return b == '\r' || b == '\n' || b == ' ' || b == '\t';
+}
+
+static void framer_feed(rconn *rc, framer *f, const uint8_t *data, size_t n)
+{
+    vw_proto_error pe;
+    size_t off = 0;
+    /* Whitespace right after a finished value in the same read belongs to it; whitespace that
+     * arrives in a later read starts the next record (concatenation stays exact either way). */
+    while (off < n) {
+        f->done = 0;
+        size_t used = vw_qmp_streamer_feed(f->qmp, (const char *)data + off, n - off);
+        if (used == 0 && !f->done)
+            used = n - off;     /* cannot happen by contract; never loop forever */
+        if (vw_buf_append(&f->pending, data + off, used, &pe) < 0)
+            return;
+        off += used;
+        if (f->done) {
+            size_t ws = off;
+            while (ws < n && is_ws(data[ws]))
+                ws++;
+            if (ws > off && vw_buf_append(&f->pending, data + off, ws - off, &pe) < 0)
+                return;
+            off = ws;
+            emit(rc, f, 1, f->pending.data, f->pending.len);
+            vw_buf_reset(&f->pending);
+        } else if (f->pending.len >= VW_TRACE_RAW_MAX) {
+            emit(rc, f, 0, f->pending.data, f->pending.len);
+            vw_buf_reset(&f->pending);
+        }
+    }
+}
+
+/* ---- connections ------------------------------------------------------------------------------ */
+
+static rconn *find(fq_record *r, qmp_conn *c)
+{
+    for (rconn *rc = r->conns; rc; rc = rc->next)
+        if (rc->client == c)
+            return rc;
+    return NULL;
+}
+
+/* Writes what is left unframed and the close record (once). */
+static void conn_end(rconn *rc, const char *by)
+{
+    if (rc->ended)
+        return;
+    rc->ended = 1;
+    framer *fs[2] = { &rc->c2s, &rc->s2c };
+    for (int i = 0; i < 2; i++) {
+        if (fs[i]->pending.len) {
+            emit(rc, fs[i], 0, fs[i]->pending.data, fs[i]->pending.len);
+            vw_buf_reset(&fs[i]->pending);
+        }
+    }
+    vw_trace_error e;
+    if (vw_trace_write_close(rc->rec->w, rc->id, vw_trace_writer_elapsed_us(rc->rec->w), by,
+                             &e) < 0)
+        trace_failed(rc->rec, &e);
+}
+
+static void upstream_close(rconn *rc)
+{
+    if (rc->ufd < 0)
+        return;
+    vw_evloop_del_file(rc->rec->loop, rc->ufd, VW_EV_READABLE | VW_EV_WRITABLE);
+    close(rc->ufd);
+    rc->ufd = -1;
+    rc->up_reading = 0;
+}
+
+static void rconn_free(rconn *rc)
+{
+    fq_record *r = rc->rec;
+    for (rconn **pp = &r->conns; *pp; pp = &(*pp)->next) {
+        if (*pp == rc) {
+            *pp = rc->next;
+            break;
+        }
+    }
+    upstream_close(rc);
+    framer_free(&rc->c2s);
+    framer_free(&rc->s2c);
+    vw_buf_free(&rc->to_up);
+    free(rc);
+}
+
+static void on_up_readable(vw_evloop *loop, int fd, void *cd, int mask);
+static void on_up_writable(vw_evloop *loop, int fd, void *cd, int mask);
+
+static void set_up_reading(rconn *rc, int on)
+{
+    if (rc->ufd < 0)
+        return;
+    if (on && !rc->up_reading) {
+        if (vw_evloop_add_file(rc->rec->loop, rc->ufd, VW_EV_READABLE, on_up_readable, rc) == 0)
+            rc->up_reading = 1;
+    } else if (!on && rc->up_reading) {
+        vw_evloop_del_file(rc->rec->loop, rc->ufd, VW_EV_READABLE);
+        rc->up_reading = 0;
+    }
+}
+
+/* Writes queued client bytes upstream. Returns 0 when all are out, 1 when the socket is full,
+ * -1 when rc was freed (its client was already gone). */
+static int up_write(rconn *rc)
+{
+    while (rc->to_up_off < rc->to_up.len) {
+        ssize_t n = send(rc->ufd, rc->to_up.data + rc->to_up_off, rc->to_up.len - rc->to_up_off,
+                         MSG_NOSIGNAL);
+        if (n > 0) {
+            rc->to_up_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            vw_evloop_add_file(rc->rec->loop, rc->ufd, VW_EV_WRITABLE, on_up_writable, rc);
+            return 1;
+        }
+        fprintf(stderr, "fake-qemu: --record: connection %u: writing to the upstream %s: %s; "
+                "closing the client\n", rc->id, rc->rec->upstream_text, strerror(errno));
+        conn_end(rc, "error");
+        vw_buf_reset(&rc->to_up);
+        rc->to_up_off = 0;
+        upstream_close(rc);
+        if (!rc->client) {
+            rconn_free(rc);
+            return -1;
+        }
+        qmp_conn_close(rc->client);
+        return 0;
+    }
+    vw_buf_reset(&rc->to_up);
+    rc->to_up_off = 0;
+    if (rc->ufd >= 0)
+        vw_evloop_del_file(rc->rec->loop, rc->ufd, VW_EV_WRITABLE);
+    if (!rc->client) {          /* the client left; its last bytes are upstream now */
+        rconn_free(rc);
+        return -1;
+    }
+    return 0;
+}
+
+static void on_up_writable(vw_evloop *loop, int fd, void *cd, int mask)
+{
+    (void)loop;
+    (void)fd;
+    (void)mask;
+    rconn *rc = cd;
+    if (up_write(rc) == 0 && rc->client)
+        qmp_conn_resume(rc->client);   /* input held back while the upstream was slow */
+}
+
+static void on_up_readable(vw_evloop *loop, int fd, void *cd, int mask)
+{
+    (void)loop;
+    (void)mask;
+    rconn *rc = cd;
+    uint8_t buf[READ_CHUNK];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (n <= 0) {
+        if (n < 0)
+            fprintf(stderr, "fake-qemu: --record: connection %u: reading from the upstream %s: "
+                    "%s; closing the client\n", rc->id, rc->rec->upstream_text, strerror(errno));
+        conn_end(rc, n < 0 ? "error" : "server");
+        upstream_close(rc);
+        if (rc->client)
+            qmp_conn_close(rc->client);   /* after what is queued for it; closed() frees rc */
+        else
+            rconn_free(rc);
+        return;
+    }
+    framer_feed(rc, &rc->s2c, buf, (size_t)n);
+    if (!rc->client)
+        return;
+    long queued = qmp_conn_send(rc->client, buf, (size_t)n);
+    if (queued < 0)
+        return;                 /* the client is gone: closed() has dealt with rc */
+    if ((unsigned long)queued > BUF_HIGH)
+        set_up_reading(rc, 0);  /* drained() resumes */
+}
+
+/* ---- qmp_server hooks ------------------------------------------------------------------------- */
+
+static int rec_open(void *opaque, qmp_conn *c)
+{
+    fq_record *r = opaque;
+    char err[512];
+    int ufd = vw_netaddr_connect(&r->upstream, CONNECT_TIMEOUT_MS, err, sizeof(err));
+    if (ufd < 0) {
+        fprintf(stderr, "fake-qemu: --record: a client connected but the upstream is unreachable: "
+                "%s; closing the client\n", err);
+        return -1;
+    }
+    if (vw_netaddr_set_nonblock(ufd, 1, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fake-qemu: --record: %s; closing the client\n", err);
+        close(ufd);
+        return -1;
+    }
+    rconn *rc = calloc(1, sizeof(*rc));
+    if (!rc || framer_init(&rc->c2s, VW_TRACE_C2S) < 0 || framer_init(&rc->s2c, VW_TRACE_S2C) < 0) {
+        fprintf(stderr, "fake-qemu: --record: out of memory; closing the client\n");
+        if (rc) {
+            framer_free(&rc->c2s);
+            framer_free(&rc->s2c);
+        }
+        free(rc);
+        close(ufd);
+        return -1;
+    }
+    rc->rec = r;
+    rc->client = c;
+    rc->ufd = ufd;
+    rc->id = ++r->next_id;
+    rc->next = r->conns;
+    r->conns = rc;
+    vw_trace_error e;
+    if (vw_trace_write_open(r->w, rc->id, vw_trace_writer_elapsed_us(r->w), "client", &e) < 0)
+        trace_failed(r, &e);
+    set_up_reading(rc, 1);      /* the greeting comes from the upstream */
+    return 0;
+}
+
+static size_t rec_input(void *opaque, qmp_conn *c, const char *buf, size_t len)
+{
+    fq_record *r = opaque;
+    rconn *rc = find(r, c);
+    if (!rc || rc->ufd < 0)
+        return len;             /* the upstream is gone; the client is being closed */
+    if (rc->to_up.len - rc->to_up_off > BUF_HIGH)
+        return 0;               /* held until on_up_writable resumes */
+    framer_feed(rc, &rc->c2s, (const uint8_t *)buf, len);
+    vw_proto_error pe;
+    if (vw_buf_append(&rc->to_up, buf, len, &pe) < 0) {
+        fprintf(stderr, "fake-qemu: --record: connection %u: %s; closing the client\n", rc->id,
+                pe.text);
+        conn_end(rc, "error");
+        upstream_close(rc);
+        qmp_conn_close(c);
+        return len;
+    }
+    (void)up_write(rc);         /* rc->client is set: rc is not freed here */
+    return len;
+}
+
+static void rec_drained(void *opaque, qmp_conn *c)
+{
+    rconn *rc = find(opaque, c);
+    if (rc && !rc->ended)
+        set_up_reading(rc, 1);
+}
+
+static void rec_closed(void *opaque, qmp_conn *c)
+{
+    fq_record *r = opaque;
+    rconn *rc = find(r, c);
+    if (!rc)
+        return;
+    rc->client = NULL;
+    conn_end(rc, r->stopping ? "end" : "client");
+    set_up_reading(rc, 0);
+    if (rc->ufd >= 0 && rc->to_up.len > rc->to_up_off && !r->stopping)
+        return;                 /* up_write frees rc once the client's last bytes are out */
+    rconn_free(rc);
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------- */
+
+fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *upstream,
+                         const char *tool, char *err, size_t errlen)
+{
+    fq_record *r = calloc(1, sizeof(*r));
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->loop = loop;
+    char why[512];
+    if (vw_netaddr_parse(upstream, &r->upstream, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "--upstream: %s", why);
+        free(r);
+        return NULL;
+    }
+    vw_netaddr_format(&r->upstream, r->upstream_text, sizeof(r->upstream_text));
+    int probe = vw_netaddr_connect(&r->upstream, CONNECT_TIMEOUT_MS, why, sizeof(why));
+    if (probe < 0) {
+        snprintf(err, errlen, "--upstream: the real QEMU's QMP socket is unreachable: %s", why);
+        free(r);
+        return NULL;
+    }
+    close(probe);
+    vw_trace_error e;
+    r->w = vw_trace_writer_open(trace_path, VW_TRACE_QMP, tool, r->upstream_text, &e);
+    if (!r->w || vw_trace_writer_flush(r->w, &e) < 0) {
+        snprintf(err, errlen, "--record %s: %s", trace_path, e.text);
+        vw_trace_writer_close(r->w, &e);
+        free(r);
+        return NULL;
+    }
+    r->hooks.open = rec_open;
+    r->hooks.input = rec_input;
+    r->hooks.drained = rec_drained;
+    r->hooks.closed = rec_closed;
+    r->hooks.opaque = r;
+    return r;
+}
+
+const qmp_backend *fq_record_backend(fq_record *r)
+{
+    return &r->hooks;
+}
+
+void fq_record_stopping(fq_record *r)
+{
+    if (r)
+        r->stopping = 1;
+}
+
+int fq_record_free(fq_record *r)
+{
+    if (!r)
+        return 0;
+    while (r->conns) {
+        conn_end(r->conns, "end");
+        rconn_free(r->conns);
+    }
+    vw_trace_error e;
+    int rc = 0;
+    if (vw_trace_writer_close(r->w, &e) < 0) {
+        if (!r->trace_failed)
+            fprintf(stderr, "fake-qemu: --record: %s\n", e.text);
+        rc = -1;
+    }
+    if (r->trace_failed)
+        rc = -1;
+    free(r);
+    return rc;
+}

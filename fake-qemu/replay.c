@@ -1,0 +1,848 @@
+/* replay.c: fake-qemu --replay, see replay.h. */
+#include "replay.h"
+#include "qmp_json.h"
+#include "trace.h"
+#include "xdr_codec.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SHOW_MAX        300      /* characters of a command shown in a message */
+#define UNUSED_LIST_MAX 20       /* never-used commands listed on stderr at exit */
+
+/* One server message (or unframed server bytes) to send verbatim. */
+typedef struct chunk {
+    uint8_t *raw;
+    size_t len;
+} chunk;
+
+typedef struct chunks {
+    chunk *v;
+    size_t n, cap;
+} chunks;
+
+/* A recorded command and what the server sent for it: events before the reply, the reply, the
+ * events after it up to the next command's reply. */
+typedef struct exchange {
+    unsigned long line;          /* the command's line in the trace */
+    json_t *key;                 /* the command without id, arguments {} when absent (NULL when
+                                  * the bytes did not parse) */
+    char *parse_error;           /* QEMU's parse error for bytes that do not parse */
+    json_t *id;                  /* the recorded id, NULL when none */
+    chunks out;                  /* in recorded order */
+    long reply;                  /* index in out of the reply, -1 while none */
+    int used;
+} exchange;
+
+typedef struct rconn {
+    uint32_t id;
+    chunks greeting;             /* server messages before the first command's reply block */
+    exchange *ex;
+    size_t nex, capex;
+    size_t first_pending;        /* loading: earliest exchange that may still lack its reply */
+    int closed_by_server;
+    int seen_s2c;                /* loading: a server message was seen */
+    /* serving */
+    int served;
+    size_t cursor;               /* strict: the next exchange */
+    unsigned matched, unmatched;
+    json_t *unmatched_list;
+} rconn;
+
+struct fq_replay {
+    fq_replay_options opt;
+    rconn *conns;
+    size_t nconns, capconns;
+    size_t next_conn;            /* the recorded connection the next client gets */
+    unsigned refused;            /* clients beyond the recorded connections */
+    qmp_conn *live;              /* the client being served */
+    rconn *live_rc;
+    unsigned live_no;            /* 1, 2, ... in accept order */
+    qmp_backend hooks;
+};
+
+/* ---- loading ---------------------------------------------------------------------------------- */
+
+static int chunks_add(chunks *cs, const uint8_t *raw, size_t len)
+{
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 4;
+        chunk *nv = realloc(cs->v, cap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        cs->v = nv;
+        cs->cap = cap;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, raw, len);
+    cs->v[cs->n].raw = copy;
+    cs->v[cs->n].len = len;
+    cs->n++;
+    return 0;
+}
+
+static void chunks_free(chunks *cs)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        free(cs->v[i].raw);
+    free(cs->v);
+}
+
+/* What is compared: the command without its id, arguments {} when absent (QEMU treats both the
+ * same). A value that is not a command object is compared whole (without id). */
+static json_t *match_key(const json_t *msg)
+{
+    if (!vw_qmp_is_object(msg))
+        return json_incref((json_t *)msg);
+    json_t *k = json_copy((json_t *)msg);
+    if (!k)
+        return NULL;
+    json_object_del(k, "id");
+    if ((json_object_get(k, "execute") || json_object_get(k, "exec-oob")) &&
+        !json_object_get(k, "arguments"))
+        json_object_set_new(k, "arguments", json_object());
+    return k;
+}
+
+static const char *key_name(const json_t *key)
+{
+    const char *n = json_string_value(json_object_get(key, "execute"));
+    return n ? n : json_string_value(json_object_get(key, "exec-oob"));
+}
+
+static rconn *find_conn(fq_replay *p, uint32_t id)
+{
+    for (size_t i = p->nconns; i-- > 0;)
+        if (p->conns[i].id == id)
+            return &p->conns[i];
+    return NULL;
+}
+
+static json_t *parse_raw(const uint8_t *raw, size_t len, char *perr, size_t perrlen)
+{
+    return vw_qmp_loads((const char *)raw, len, perr, perrlen);
+}
+
+static int add_command(rconn *rc, const vw_trace_record *rec)
+{
+    if (rc->nex == rc->capex) {
+        size_t cap = rc->capex ? rc->capex * 2 : 8;
+        exchange *nv = realloc(rc->ex, cap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        rc->ex = nv;
+        rc->capex = cap;
+    }
+    exchange *e = &rc->ex[rc->nex];
+    memset(e, 0, sizeof(*e));
+    e->line = rec->line;
+    e->reply = -1;
+    char perr[256];
+    json_t *msg = parse_raw(rec->raw, rec->raw_len, perr, sizeof(perr));
+    if (msg) {
+        e->key = match_key(msg);
+        json_t *id = vw_qmp_is_object(msg) ? json_object_get(msg, "id") : NULL;
+        e->id = id ? json_incref(id) : NULL;
+        json_decref(msg);
+        if (!e->key)
+            return -1;
+    } else {
+        e->parse_error = strdup(perr);
+        if (!e->parse_error)
+            return -1;
+    }
+    rc->nex++;
+    return 0;
+}
+
+static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
+{
+    json_t *msg = NULL;
+    if (framed) {
+        char perr[256];
+        msg = parse_raw(rec->raw, rec->raw_len, perr, sizeof(perr));
+    }
+    /* The greeting is the server's first message even when the client wrote before it came. */
+    if (!rc->seen_s2c && vw_qmp_is_object(msg) && json_object_get(msg, "QMP")) {
+        rc->seen_s2c = 1;
+        json_decref(msg);
+        return chunks_add(&rc->greeting, rec->raw, rec->raw_len);
+    }
+    rc->seen_s2c = 1;
+    int is_reply = vw_qmp_is_object(msg) &&
+                   (json_object_get(msg, "return") || json_object_get(msg, "error"));
+    int rcode = 0;
+    if (is_reply) {
+        const json_t *id = json_object_get(msg, "id");
+        exchange *target = NULL;
+        while (rc->first_pending < rc->nex && rc->ex[rc->first_pending].reply >= 0)
+            rc->first_pending++;
+        for (size_t i = rc->first_pending; i < rc->nex && !target; i++) {
+            exchange *e = &rc->ex[i];
+            if (e->reply < 0 && ((!id && !e->id) || (id && e->id && json_equal(id, e->id))))
+                target = e;
+        }
+        if (!target && rc->first_pending < rc->nex)
+            target = &rc->ex[rc->first_pending];   /* a reply whose id no command had */
+        if (target) {
+            rcode = chunks_add(&target->out, rec->raw, rec->raw_len);
+            if (rcode == 0)
+                target->reply = (long)target->out.n - 1;
+            json_decref(msg);
+            return rcode;
+        }
+    }
+    /* An event (or anything else): before the reply of the earliest command still waiting for
+     * one, else after the last reply, else with the greeting. */
+    while (rc->first_pending < rc->nex && rc->ex[rc->first_pending].reply >= 0)
+        rc->first_pending++;
+    chunks *dst;
+    if (rc->first_pending < rc->nex)
+        dst = &rc->ex[rc->first_pending].out;
+    else if (rc->nex > 0)
+        dst = &rc->ex[rc->nex - 1].out;
+    else
+        dst = &rc->greeting;
+    rcode = chunks_add(dst, rec->raw, rec->raw_len);
+    json_decref(msg);
+    return rcode;
+}
+
+static void rconn_clear(rconn *rc)
+{
+    chunks_free(&rc->greeting);
+    for (size_t i = 0; i < rc->nex; i++) {
+        json_decref(rc->ex[i].key);
+        json_decref(rc->ex[i].id);
+        free(rc->ex[i].parse_error);
+        chunks_free(&rc->ex[i].out);
+    }
+    free(rc->ex);
+    json_decref(rc->unmatched_list);
+}
+
+fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
+{
+    vw_trace_error e;
+    vw_trace_reader *r = vw_trace_reader_open(o->trace, &e);
+    if (!r) {
+        if (e.line)
+            snprintf(err, errlen, "%s:%lu: %s", o->trace, e.line, e.text);
+        else
+            snprintf(err, errlen, "%s: %s", o->trace, e.text);
+        return NULL;
+    }
+    if (vw_trace_reader_protocol(r) != VW_TRACE_QMP) {
+        snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
+                 "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", o->trace,
+                 vw_trace_protocol_name(vw_trace_reader_protocol(r)));
+        vw_trace_reader_free(r);
+        return NULL;
+    }
+    fq_replay *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        vw_trace_reader_free(r);
+        return NULL;
+    }
+    p->opt = *o;
+    vw_trace_record rec;
+    int rc;
+    int oom = 0;
+    while (!oom && (rc = vw_trace_read(r, &rec, &e)) == 1) {
+        if (rec.kind == VW_TRACE_OPEN) {
+            if (p->nconns == p->capconns) {
+                size_t cap = p->capconns ? p->capconns * 2 : 4;
+                rconn *nv = realloc(p->conns, cap * sizeof(*nv));
+                if (!nv) {
+                    oom = 1;
+                    break;
+                }
+                p->conns = nv;
+                p->capconns = cap;
+            }
+            rconn *c = &p->conns[p->nconns++];
+            memset(c, 0, sizeof(*c));
+            c->id = rec.conn;
+            continue;
+        }
+        rconn *c = find_conn(p, rec.conn);
+        if (!c)
+            continue;           /* cannot happen: the reader checks open before use */
+        if (rec.kind == VW_TRACE_CLOSE) {
+            /* "error": e.g. QEMU exiting after quit resets the socket */
+            c->closed_by_server = rec.by && (strcmp(rec.by, "server") == 0 ||
+                                             strcmp(rec.by, "error") == 0);
+        } else if (rec.dir == VW_TRACE_C2S) {
+            if (rec.kind == VW_TRACE_MESSAGE && add_command(c, &rec) < 0)
+                oom = 1;        /* unframed client bytes (a tail) are not commands */
+        } else if (add_server_message(c, &rec, rec.kind == VW_TRACE_MESSAGE) < 0) {
+            oom = 1;
+        }
+    }
+    vw_trace_reader_free(r);
+    if (oom) {
+        snprintf(err, errlen, "%s: out of memory loading the trace", o->trace);
+        fq_replay_free(p);
+        return NULL;
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "%s:%lu: %s", o->trace, e.line, e.text);
+        fq_replay_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* ---- serving ---------------------------------------------------------------------------------- */
+
+/* A command for messages: 'name' {arguments}, or the whole value; capped. */
+static void show_key(const json_t *key, const char *parse_error, char *buf, size_t buflen)
+{
+    if (!key) {
+        /* QEMU's parse errors quote raw input bytes: shown escaped, so logs stay text */
+        char esc[SHOW_MAX + 1];
+        size_t o = 0;
+        for (const char *q = parse_error ? parse_error : "?"; *q && o + 5 < sizeof(esc); q++) {
+            unsigned char b = (unsigned char)*q;
+            if (b >= 0x20 && b < 0x7f)
+                esc[o++] = (char)b;
+            else
+                o += (size_t)snprintf(esc + o, sizeof(esc) - o, "\\x%02X", b);
+        }
+        esc[o] = '\0';
+        snprintf(buf, buflen, "(input QEMU could not parse: %s)", esc);
+        return;
+    }
+    const char *name = vw_qmp_is_object(key) ? key_name(key) : NULL;
+    char *text = vw_qmp_dumps(name ? json_object_get(key, "arguments") : key, 0);
+    if (name)
+        snprintf(buf, buflen, "'%.100s' %.*s%s", name, SHOW_MAX, text ? text : "?",
+                 text && strlen(text) > SHOW_MAX ? "..." : "");
+    else
+        snprintf(buf, buflen, "%.*s%s", SHOW_MAX, text ? text : "?",
+                 text && strlen(text) > SHOW_MAX ? "..." : "");
+    free(text);
+}
+
+static int ex_matches(const exchange *e, const json_t *key, const char *error)
+{
+    if (e->used)
+        return 0;
+    if (!key)
+        return e->parse_error && error && strcmp(e->parse_error, error) == 0;
+    return e->key && json_equal(e->key, (json_t *)key);
+}
+
+/* How the live command differs from a recorded one, as a phrase. */
+static void describe_diff(const exchange *e, const json_t *key, const char *error, char *buf,
+                          size_t buflen)
+{
+    if (!key || !e->key) {
+        snprintf(buf, buflen, "%s", !key ? "the live input does not parse"
+                                         : "the recorded input did not parse");
+        return;
+    }
+    const char *rn = vw_qmp_is_object(e->key) ? key_name(e->key) : NULL;
+    const char *ln = vw_qmp_is_object(key) ? key_name(key) : NULL;
+    (void)error;
+    if (!rn || !ln) {
+        snprintf(buf, buflen, "the messages differ as a whole");
+        return;
+    }
+    if (strcmp(rn, ln) != 0) {
+        snprintf(buf, buflen, "the command name differs");
+        return;
+    }
+    const json_t *ra = json_object_get(e->key, "arguments");
+    const json_t *la = json_object_get(key, "arguments");
+    if (!vw_qmp_is_object(ra) || !vw_qmp_is_object(la)) {
+        snprintf(buf, buflen, "the arguments differ");
+        return;
+    }
+    const char *k;
+    json_t *rv;
+    json_object_foreach((json_t *)ra, k, rv) {
+        json_t *lv = json_object_get(la, k);
+        char *rt = vw_qmp_dumps(rv, 0);
+        char *lt = lv ? vw_qmp_dumps(lv, 0) : NULL;
+        int stop = 1;
+        if (!lv)
+            snprintf(buf, buflen, "argument '%.100s' is missing (recorded %.100s)", k,
+                     rt ? rt : "?");
+        else if (!json_equal(lv, rv))
+            snprintf(buf, buflen, "argument '%.100s' is %.100s, recorded %.100s", k,
+                     lt ? lt : "?", rt ? rt : "?");
+        else
+            stop = 0;
+        free(rt);
+        free(lt);
+        if (stop)
+            return;
+    }
+    json_t *lv;
+    json_object_foreach((json_t *)la, k, lv) {
+        if (!json_object_get(ra, k)) {
+            snprintf(buf, buflen, "argument '%.100s' was not recorded", k);
+            return;
+        }
+    }
+    /* Same key: only possible for a member other than execute/arguments/id. */
+    snprintf(buf, buflen, "a member other than the arguments differs");
+}
+
+/* ---- the id inside a recorded reply ------------------------------------------------------------
+ * The reply is sent as recorded, byte for byte, except the id member's value: re-serializing the
+ * whole reply could reorder nested members (QEMU's hash order depends on insertion history). */
+
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Skips one JSON value starting at i (strings in either quote, nesting counted). Returns the
+ * index after it, or len when the text ends first. */
+static size_t skip_value(const char *t, size_t len, size_t i)
+{
+    if (i >= len)
+        return len;
+    char q = t[i];
+    if (q == '"' || q == '\'') {
+        for (i++; i < len && t[i] != q; i++)
+            if (t[i] == '\\')
+                i++;
+        return i < len ? i + 1 : len;
+    }
+    if (q == '{' || q == '[') {
+        size_t depth = 0;
+        while (i < len) {
+            char x = t[i];
+            if (x == '"' || x == '\'') {
+                i = skip_value(t, len, i);      /* a string: one level of recursion */
+                continue;
+            }
+            if (x == '{' || x == '[') {
+                depth++;
+            } else if (x == '}' || x == ']') {
+                if (--depth == 0)
+                    return i + 1;
+            }
+            i++;
+        }
+        return len;
+    }
+    while (i < len && t[i] != ',' && t[i] != '}' && t[i] != ']' && !is_space(t[i]))
+        i++;
+    return i;
+}
+
+/* Finds the top-level member "id" of the object text t: *ms..*me is the member (from its key's
+ * quote to the end of its value), *vs..*ve its value. Returns 0, or -1 when there is none. */
+static int find_id_member(const char *t, size_t len, size_t *ms, size_t *me, size_t *vs,
+                          size_t *ve)
+{
+    size_t i = 0;
+    while (i < len && is_space(t[i]))
+        i++;
+    if (i >= len || t[i] != '{')
+        return -1;
+    i++;
+    for (;;) {
+        while (i < len && (is_space(t[i]) || t[i] == ','))
+            i++;
+        if (i >= len || t[i] == '}')
+            return -1;
+        size_t key_start = i;
+        size_t key_end = skip_value(t, len, i);
+        i = key_end;
+        while (i < len && (is_space(t[i]) || t[i] == ':'))
+            i++;
+        size_t v0 = i;
+        size_t v1 = skip_value(t, len, i);
+        if (v1 <= v0)
+            return -1;
+        if (key_end - key_start == 4 && (memcmp(t + key_start, "\"id\"", 4) == 0 ||
+                                         memcmp(t + key_start, "'id'", 4) == 0)) {
+            *ms = key_start;
+            *me = v1;
+            *vs = v0;
+            *ve = v1;
+            return 0;
+        }
+        i = v1;
+    }
+}
+
+static void out_add(vw_buf *ob, const void *data, size_t len)
+{
+    vw_proto_error pe;
+    if (len && vw_buf_append(ob, data, len, &pe) < 0)
+        fprintf(stderr, "fake-qemu: replay: out of memory queueing an answer\n");
+}
+
+/* Appends the recorded reply with the live id in place of the recorded one to ob. */
+static void send_reply(vw_buf *ob, const chunk *ch, const json_t *rec_id, const json_t *live_id)
+{
+    const char *t = (const char *)ch->raw;
+    size_t len = ch->len;
+    if ((!rec_id && !live_id) || (rec_id && live_id && json_equal((json_t *)rec_id,
+                                                                  (json_t *)live_id))) {
+        out_add(ob, t, len);
+        return;
+    }
+    char *idtext = live_id ? vw_qmp_dumps(live_id, VW_QMP_DUMP_QDICT_ORDER) : NULL;
+    if (live_id && !idtext) {
+        fprintf(stderr, "fake-qemu: replay: out of memory serializing an id\n");
+        return;
+    }
+    size_t ms, me, vs, ve;
+    if (find_id_member(t, len, &ms, &me, &vs, &ve) == 0) {
+        if (idtext) {                       /* replace the value */
+            out_add(ob, t, vs);
+            out_add(ob, idtext, strlen(idtext));
+            out_add(ob, t + ve, len - ve);
+        } else {                            /* drop the member and one separator */
+            size_t a = ms, b = me;
+            size_t j = b;
+            while (j < len && is_space(t[j]))
+                j++;
+            if (j < len && t[j] == ',') {   /* {"id": 1, "error": ...} */
+                b = j + 1;
+                while (b < len && is_space(t[b]))
+                    b++;
+            } else {                        /* {"return": {}, "id": 1} */
+                size_t k = a;
+                while (k > 0 && is_space(t[k - 1]))
+                    k--;
+                if (k > 0 && t[k - 1] == ',')
+                    a = k - 1;
+            }
+            out_add(ob, t, a);
+            out_add(ob, t + b, len - b);
+        }
+    } else if (idtext) {                    /* add it where QEMU puts it */
+        size_t open = 0, close = len;
+        while (open < len && t[open] != '{')
+            open++;
+        while (close > 0 && t[close - 1] != '}')
+            close--;
+        if (open >= len || close == 0) {
+            out_add(ob, t, len);
+        } else if (memmem(t, len, "\"error\"", 7) && open + 1 < close) {
+            out_add(ob, t, open + 1);
+            out_add(ob, "\"id\": ", 6);
+            out_add(ob, idtext, strlen(idtext));
+            out_add(ob, ", ", 2);
+            out_add(ob, t + open + 1, len - open - 1);
+        } else {
+            out_add(ob, t, close - 1);
+            out_add(ob, ", \"id\": ", 8);
+            out_add(ob, idtext, strlen(idtext));
+            out_add(ob, t + close - 1, len - close + 1);
+        }
+    } else {
+        out_add(ob, t, len);
+    }
+    free(idtext);
+}
+
+static int all_used(const rconn *rc)
+{
+    for (size_t i = 0; i < rc->nex; i++)
+        if (!rc->ex[i].used)
+            return 0;
+    return 1;
+}
+
+static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *error,
+                      const json_t *live_id)
+{
+    rconn *rc = p->live_rc;
+    rc->unmatched++;
+    char shown[SHOW_MAX + 200];
+    show_key(key, error, shown, sizeof(shown));
+    /* The nearest recorded command: strict, the next one; unordered, the first unused one with
+     * the same name, else the first unused one. */
+    const exchange *near = NULL;
+    if (!p->opt.unordered) {
+        if (rc->cursor < rc->nex)
+            near = &rc->ex[rc->cursor];
+    } else {
+        const char *ln = key && vw_qmp_is_object(key) ? key_name(key) : NULL;
+        for (int pass = 0; pass < 2 && !near; pass++) {   /* unused first, then used ones */
+            for (size_t i = 0; i < rc->nex && ln && !near; i++) {
+                const exchange *e = &rc->ex[i];
+                const char *rn = e->key && vw_qmp_is_object(e->key) ? key_name(e->key) : NULL;
+                if (e->used == pass && rn && strcmp(rn, ln) == 0)
+                    near = e;
+            }
+        }
+        for (size_t i = 0; i < rc->nex && !near; i++)
+            if (!rc->ex[i].used)
+                near = &rc->ex[i];
+    }
+    char nshown[SHOW_MAX + 200], diff[400];
+    if (near) {
+        show_key(near->key, near->parse_error, nshown, sizeof(nshown));
+        describe_diff(near, key, error, diff, sizeof(diff));
+        const char *later = "";
+        if (!p->opt.unordered) {
+            for (size_t i = rc->cursor + 1; i < rc->nex; i++) {
+                if (ex_matches(&rc->ex[i], key, error)) {
+                    later = " (a later recorded command matches: try --replay-match unordered)";
+                    break;
+                }
+            }
+        }
+        fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
+                "command matches %s; nearest recorded command: line %lu %s%s: %s%s\n", p->live_no,
+                rc->id, shown, near->line, nshown, near->used ? " (already used)" : "", diff,
+                later);
+    } else {
+        fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
+                "command matches %s; every recorded command of this connection is used\n",
+                p->live_no, rc->id, shown);
+    }
+    if (!rc->unmatched_list)
+        rc->unmatched_list = json_array();
+    json_t *ent = json_object();
+    if (key)
+        json_object_set(ent, "command", (json_t *)key);
+    else
+        json_object_set_new(ent, "parse_error", json_string_nocheck(error));
+    if (near)
+        json_object_set_new(ent, "nearest_line", json_integer((json_int_t)near->line));
+    json_array_append_new(rc->unmatched_list, ent);
+
+    if (p->opt.unmatched_close) {
+        fprintf(stderr, "fake-qemu: replay: closing connection %u (--replay-unmatched close)\n",
+                p->live_no);
+        qmp_conn_close(c);
+        return;
+    }
+    char desc[SHOW_MAX + 300];
+    snprintf(desc, sizeof(desc), "fake-qemu replay: no recorded command matches %s", shown);
+    json_t *err = json_object();   /* desc may quote input bytes that are not UTF-8 */
+    json_object_set_new(err, "class", json_string("GenericError"));
+    json_object_set_new(err, "desc", json_string_nocheck(desc));
+    json_t *rsp = json_object();
+    json_object_set_new(rsp, "error", err);
+    if (live_id)
+        json_object_set(rsp, "id", (json_t *)live_id);
+    char *text = vw_qmp_dumps(rsp, VW_QMP_DUMP_QDICT_ORDER);
+    json_decref(rsp);
+    if (text) {
+        vw_buf ob;
+        vw_buf_init(&ob);
+        out_add(&ob, text, strlen(text));
+        out_add(&ob, "\r\n", 2);
+        qmp_conn_send(c, ob.data, ob.len);
+        vw_buf_free(&ob);
+        free(text);
+    }
+}
+
+static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char *error)
+{
+    fq_replay *p = opaque;
+    rconn *rc = p->live_rc;
+    if (c != p->live || !rc)
+        return;
+    json_t *key = msg ? match_key(msg) : NULL;
+    const json_t *live_id = vw_qmp_is_object(msg) ? json_object_get(msg, "id") : NULL;
+    exchange *hit = NULL;
+    if (!p->opt.unordered) {
+        while (rc->cursor < rc->nex && rc->ex[rc->cursor].used)
+            rc->cursor++;
+        if (rc->cursor < rc->nex && ex_matches(&rc->ex[rc->cursor], key, error))
+            hit = &rc->ex[rc->cursor];
+    } else {
+        for (size_t i = 0; i < rc->nex && !hit; i++)
+            if (ex_matches(&rc->ex[i], key, error))
+                hit = &rc->ex[i];
+    }
+    if (!hit) {
+        unmatched(p, c, key, error, live_id);
+        json_decref(key);
+        return;
+    }
+    json_decref(key);
+    hit->used = 1;
+    rc->matched++;
+    vw_buf ob;                  /* one send: c may be gone after it (outside a feed) */
+    vw_buf_init(&ob);
+    for (size_t i = 0; i < hit->out.n; i++) {
+        if ((long)i == hit->reply)
+            send_reply(&ob, &hit->out.v[i], hit->id, live_id);
+        else
+            out_add(&ob, hit->out.v[i].raw, hit->out.v[i].len);
+    }
+    long q = ob.len ? qmp_conn_send(c, ob.data, ob.len) : 0;
+    vw_buf_free(&ob);
+    if (q < 0)
+        return;
+    if (rc->closed_by_server && all_used(rc))
+        qmp_conn_close(c);      /* e.g. after quit: the recorded QEMU closed here */
+}
+
+static int rp_open(void *opaque, qmp_conn *c)
+{
+    fq_replay *p = opaque;
+    if (p->next_conn >= p->nconns) {
+        p->refused++;
+        fprintf(stderr, "fake-qemu: replay: a client connected but all %zu recorded connections "
+                "of %s are used; closing it\n", p->nconns, p->opt.trace);
+        return -1;
+    }
+    rconn *rc = &p->conns[p->next_conn++];
+    rc->served = 1;
+    p->live = c;
+    p->live_rc = rc;
+    p->live_no++;
+    for (size_t i = 0; i < rc->greeting.n; i++)   /* only queued: written after open() */
+        qmp_conn_send(c, rc->greeting.v[i].raw, rc->greeting.v[i].len);
+    if (rc->closed_by_server && rc->nex == 0)
+        qmp_conn_close(c);
+    return 0;
+}
+
+static unsigned unused_count(const rconn *rc)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < rc->nex; i++)
+        n += !rc->ex[i].used;
+    return n;
+}
+
+static int write_report(fq_replay *p);
+
+static void rp_closed(void *opaque, qmp_conn *c)
+{
+    fq_replay *p = opaque;
+    if (c != p->live || !p->live_rc)
+        return;
+    rconn *rc = p->live_rc;
+    fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %u matched, "
+            "%u unmatched, %u recorded commands never used\n", p->live_no, rc->id, rc->matched,
+            rc->unmatched, unused_count(rc));
+    p->live = NULL;
+    p->live_rc = NULL;
+    (void)write_report(p);
+}
+
+const qmp_backend *fq_replay_backend(fq_replay *p)
+{
+    p->hooks.open = rp_open;
+    p->hooks.input = NULL;
+    p->hooks.message = rp_message;
+    p->hooks.drained = NULL;
+    p->hooks.closed = rp_closed;
+    p->hooks.opaque = p;
+    return &p->hooks;
+}
+
+/* ---- report ----------------------------------------------------------------------------------- */
+
+static json_t *report_json(fq_replay *p, unsigned *tm, unsigned *tu, unsigned *tn)
+{
+    json_t *conns = json_array();
+    *tm = *tu = *tn = 0;
+    for (size_t i = 0; i < p->nconns; i++) {
+        rconn *rc = &p->conns[i];
+        json_t *never = json_array();
+        for (size_t j = 0; j < rc->nex; j++) {
+            const exchange *e = &rc->ex[j];
+            if (e->used)
+                continue;
+            json_t *ent = json_pack("{s:I}", "line", (json_int_t)e->line);
+            if (e->key)
+                json_object_set(ent, "command", e->key);
+            else
+                json_object_set_new(ent, "parse_error", json_string_nocheck(e->parse_error));
+            json_array_append_new(never, ent);
+        }
+        *tm += rc->matched;
+        *tu += rc->unmatched;
+        *tn += unused_count(rc);
+        json_array_append_new(conns, json_pack(
+            "{s:I,s:b,s:I,s:I,s:I,s:o,s:o}", "recorded_conn", (json_int_t)rc->id,
+            "served", rc->served, "matched", (json_int_t)rc->matched,
+            "unmatched", (json_int_t)rc->unmatched, "never_used", (json_int_t)unused_count(rc),
+            "unmatched_commands", rc->unmatched_list ? json_incref(rc->unmatched_list)
+                                                      : json_array(),
+            "never_used_commands", never));
+    }
+    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+                     "trace", p->opt.trace, "match", p->opt.unordered ? "unordered" : "strict",
+                     "unmatched_mode", p->opt.unmatched_close ? "close" : "error",
+                     "recorded_connections", (json_int_t)p->nconns,
+                     "connections_served", (json_int_t)p->next_conn,
+                     "connections_refused", (json_int_t)p->refused,
+                     "matched", (json_int_t)*tm, "unmatched", (json_int_t)*tu,
+                     "never_used", (json_int_t)*tn, "connections", conns);
+}
+
+static int write_report(fq_replay *p)
+{
+    if (!p->opt.report)
+        return 0;
+    unsigned m, u, n;
+    json_t *rep = report_json(p, &m, &u, &n);
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", p->opt.report);
+    int rc = rep ? json_dump_file(rep, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) : -1;
+    json_decref(rep);
+    if (rc == 0 && rename(tmp, p->opt.report) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "fake-qemu: replay: cannot write the report %s: %s\n", p->opt.report,
+                strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int fq_replay_finish(fq_replay *p)
+{
+    if (!p)
+        return 0;
+    unsigned m, u, n;
+    json_t *rep = report_json(p, &m, &u, &n);
+    json_decref(rep);
+    fprintf(stderr, "fake-qemu: replay: %zu of %zu recorded connections served (%u clients "
+            "refused): %u matched, %u unmatched, %u recorded commands never used\n",
+            p->next_conn, p->nconns, p->refused, m, u, n);
+    unsigned listed = 0;
+    for (size_t i = 0; i < p->nconns; i++) {
+        rconn *rc = &p->conns[i];
+        for (size_t j = 0; j < rc->nex && listed < UNUSED_LIST_MAX; j++) {
+            const exchange *e = &rc->ex[j];
+            if (e->used)
+                continue;
+            char shown[SHOW_MAX + 200];
+            show_key(e->key, e->parse_error, shown, sizeof(shown));
+            fprintf(stderr, "fake-qemu: replay:   never used: %s:%lu (recorded connection %u) "
+                    "%s\n", p->opt.trace, e->line, rc->id, shown);
+            listed++;
+        }
+    }
+    if (listed < n)
+        fprintf(stderr, "fake-qemu: replay:   ... and %u more never used\n", n - listed);
+    return write_report(p);
+}
+
+void fq_replay_free(fq_replay *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nconns; i++)
+        rconn_clear(&p->conns[i]);
+    free(p->conns);
+    free(p);
+}

@@ -1,0 +1,446 @@
+/* stubs.c: fake-qemu's scenario stubs (see stubs.h and docs/scenario-format.md). */
+#include "stubs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qmp_json.h"
+#include "scenario.h"
+#include "trace.h"
+
+typedef struct {
+    int refs;
+    json_t *ret;                  /* "return" value, or NULL */
+    char *err_class, *err_desc;   /* "error", or NULL */
+    json_t *events;               /* [{"event": NAME, "data": {...}}] or NULL */
+    bool events_first;
+    long delay_ms;
+    uint8_t *raw;
+    size_t raw_len;
+    bool close, fallthrough;
+} q_answer;
+
+struct fq_stubs {
+    vw_evloop *loop;
+    qmp_server *srv;
+    vw_scenario *scn;
+    char *scenario_file;
+    fq_stubs_hook_fn *reset_fn, *faults_fn;
+    void *reset_opaque, *faults_opaque;
+};
+
+typedef struct {
+    fq_stubs *st;
+    unsigned long long conn_id;
+    json_t *msg;
+    q_answer *ans;
+} q_pending;
+
+static void answer_unref(void *p)
+{
+    q_answer *a = p;
+    if (!a || --a->refs > 0)
+        return;
+    json_decref(a->ret);
+    free(a->err_class);
+    free(a->err_desc);
+    json_decref(a->events);
+    free(a->raw);
+    free(a);
+}
+
+static int resolve(void *opaque, const json_t *program_in, const json_t *name_in,
+                   char **program_out, char **name_out, char *err, size_t errlen)
+{
+    (void)opaque;
+    *program_out = *name_out = NULL;
+    if (program_in) {
+        snprintf(err, errlen, "program: QMP has no programs");
+        return -1;
+    }
+    if (name_in && !json_is_string(name_in)) {
+        snprintf(err, errlen, "command: expected a command name (a string)");
+        return -1;
+    }
+    if (name_in && !(*name_out = strdup(json_string_value(name_in)))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void *compile_answer(void *opaque, const char *program, const char *name,
+                            const json_t *ans, const char *path, char *err, size_t errlen)
+{
+    (void)opaque;
+    (void)program;
+    (void)name;
+    static const char *const allowed[] = {"return", "error", "events", "events_first",
+                                          "delay_ms", "raw", "raw_b64", "close", "fallthrough",
+                                          NULL};
+    static const char *const error_keys[] = {"class", "desc", NULL};
+    static const char *const event_keys[] = {"event", "data", NULL};
+    char sub[512];
+    err[0] = '\0';
+    if (vw_json_check_members(ans, allowed, path, err, errlen) < 0)
+        return NULL;
+    q_answer *a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    a->refs = 1;
+    const json_t *ret = json_object_get(ans, "return");
+    const json_t *error = json_object_get(ans, "error");
+    const char *bools[] = {"close", "fallthrough", "events_first"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(ans, bools[i]);
+        if (v && !json_is_boolean(v)) {
+            snprintf(err, errlen, "%s.%s: expected true or false", path, bools[i]);
+            goto fail;
+        }
+    }
+    a->close = json_is_true(json_object_get(ans, "close"));
+    a->fallthrough = json_is_true(json_object_get(ans, "fallthrough"));
+    a->events_first = json_is_true(json_object_get(ans, "events_first"));
+    if ((ret != NULL) + (error != NULL) + a->fallthrough > 1) {
+        snprintf(err, errlen, "%s: give one of return, error, fallthrough", path);
+        goto fail;
+    }
+    if (ret)
+        a->ret = json_deep_copy(ret);
+    if (error) {
+        vw_json_path(sub, sizeof(sub), path, "error", 0);
+        if (!json_is_object(error)) {
+            snprintf(err, errlen, "%s: expected {\"class\": \"GenericError\", \"desc\": TEXT}",
+                     sub);
+            goto fail;
+        }
+        if (vw_json_check_members(error, error_keys, sub, err, errlen) < 0)
+            goto fail;
+        const json_t *cls = json_object_get(error, "class"), *desc = json_object_get(error, "desc");
+        if ((cls && !json_is_string(cls)) || !json_is_string(desc)) {
+            snprintf(err, errlen, "%s: \"desc\" (a string) is required, \"class\" is a string "
+                     "(default GenericError)", sub);
+            goto fail;
+        }
+        a->err_class = strdup(cls ? json_string_value(cls) : "GenericError");
+        a->err_desc = strdup(json_string_value(desc));
+    }
+    const json_t *events = json_object_get(ans, "events");
+    if (events) {
+        vw_json_path(sub, sizeof(sub), path, "events", 0);
+        if (!json_is_array(events) || json_array_size(events) > 1000) {
+            snprintf(err, errlen, "%s: expected an array (at most 1000 events)", sub);
+            goto fail;
+        }
+        size_t i;
+        json_t *ev;
+        json_array_foreach(events, i, ev) {
+            char epath[600];
+            vw_json_path(epath, sizeof(epath), sub, NULL, (long)i);
+            if (!json_is_object(ev)) {
+                snprintf(err, errlen, "%s: expected {\"event\": NAME, \"data\": {...}}", epath);
+                goto fail;
+            }
+            if (vw_json_check_members(ev, event_keys, epath, err, errlen) < 0)
+                goto fail;
+            if (!json_is_string(json_object_get(ev, "event")) ||
+                (json_object_get(ev, "data") && !json_is_object(json_object_get(ev, "data")))) {
+                snprintf(err, errlen, "%s: \"event\" must be a string and \"data\" an object",
+                         epath);
+                goto fail;
+            }
+        }
+        a->events = json_deep_copy(events);
+    }
+    json_t *delay = json_object_get(ans, "delay_ms");
+    if (delay) {
+        if (!json_is_integer(delay) || json_integer_value(delay) < 0 ||
+            json_integer_value(delay) > 3600000) {
+            snprintf(err, errlen, "%s.delay_ms: expected milliseconds from 0 to 3600000", path);
+            goto fail;
+        }
+        a->delay_ms = (long)json_integer_value(delay);
+    }
+    const json_t *raw = json_object_get(ans, "raw"), *raw64 = json_object_get(ans, "raw_b64");
+    if (raw && raw64) {
+        snprintf(err, errlen, "%s: give raw or raw_b64, not both", path);
+        goto fail;
+    }
+    if (raw) {
+        if (!json_is_string(raw)) {
+            snprintf(err, errlen, "%s.raw: expected a string (sent as it is)", path);
+            goto fail;
+        }
+        a->raw_len = json_string_length(raw);
+        a->raw = malloc(a->raw_len + 1);
+        if (!a->raw)
+            goto fail;
+        memcpy(a->raw, json_string_value(raw), a->raw_len);
+    }
+    if (raw64) {
+        size_t bad = 0;
+        const char *why = "expected a string";
+        if (!json_is_string(raw64) ||
+            vw_base64_decode(json_string_value(raw64), json_string_length(raw64), 1u << 26,
+                             &a->raw, &a->raw_len, &bad, &why) < 0) {
+            snprintf(err, errlen, "%s.raw_b64: not base64 (character %zu: %s)", path, bad, why);
+            goto fail;
+        }
+    }
+    if (!ret && !error && !a->fallthrough && !raw && !raw64 && !a->close) {
+        snprintf(err, errlen, "%s: say what to answer: return, error, raw/raw_b64, close or "
+                 "fallthrough (events and delay_ms go with one of them)", path);
+        goto fail;
+    }
+    return a;
+fail:
+    if (!err[0])
+        snprintf(err, errlen, "%s: out of memory", path);
+    answer_unref(a);
+    return NULL;
+}
+
+/* ---- carrying out an answer ------------------------------------------------------------------ */
+
+static void send_msg(qmp_conn *c, json_t *msg)
+{
+    char *text = vw_qmp_dumps(msg, VW_QMP_DUMP_QDICT_ORDER);
+    json_decref(msg);
+    if (!text)
+        return;
+    size_t n = strlen(text);
+    char *line = malloc(n + 2);
+    if (line) {
+        memcpy(line, text, n);
+        memcpy(line + n, "\r\n", 2);
+        qmp_conn_send(c, line, n + 2);
+    }
+    free(line);
+    free(text);
+}
+
+static void send_events(fq_stubs *st, const q_answer *a)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(a->events, i, ev) {
+        json_t *data = json_object_get(ev, "data");
+        /* qmp_server_event stamps the time and drops it before negotiation, as QEMU does */
+        qmp_server_event(st->srv, json_string_value(json_object_get(ev, "event")),
+                         data ? json_deep_copy(data) : NULL);
+    }
+}
+
+/* Carries out a. Returns -1 when the connection went away meanwhile. */
+static int carry_out(fq_stubs *st, unsigned long long conn_id, const json_t *msg,
+                     const q_answer *a)
+{
+    qmp_conn *c = qmp_server_conn_by_id(st->srv, conn_id);
+    if (!c)
+        return -1;
+    const json_t *id = json_object_get(msg, "id");
+    if (a->events && a->events_first)
+        send_events(st, a);
+    if (!(c = qmp_server_conn_by_id(st->srv, conn_id)))
+        return -1;
+    if (a->fallthrough) {
+        qmp_server_pass_request(c, msg);
+    } else if (a->ret) {
+        json_t *rsp = json_pack("{s:O}", "return", a->ret);
+        if (id)
+            json_object_set(rsp, "id", (json_t *)id);
+        send_msg(c, rsp);
+    } else if (a->err_class) {
+        json_t *rsp = json_pack("{s:{s:s,s:s}}", "error", "class", a->err_class, "desc",
+                                a->err_desc);
+        if (id)
+            json_object_set(rsp, "id", (json_t *)id);
+        send_msg(c, rsp);
+    }
+    if (!(c = qmp_server_conn_by_id(st->srv, conn_id)))
+        return -1;
+    if (a->events && !a->events_first)
+        send_events(st, a);
+    if (!(c = qmp_server_conn_by_id(st->srv, conn_id)))
+        return -1;
+    if (a->raw_len)
+        qmp_conn_send(c, a->raw, a->raw_len);
+    if (!(c = qmp_server_conn_by_id(st->srv, conn_id)))
+        return -1;
+    if (a->close)
+        qmp_conn_close(c);
+    return 0;
+}
+
+static long long pending_fire(vw_evloop *loop, long long id, void *data)
+{
+    (void)loop;
+    (void)id;
+    q_pending *p = data;
+    if (carry_out(p->st, p->conn_id, p->msg, p->ans) == 0) {
+        qmp_conn *c = qmp_server_conn_by_id(p->st->srv, p->conn_id);
+        if (c)
+            qmp_conn_hold(c, 0);   /* the next command may run now */
+    }
+    return VW_EV_NOMORE;
+}
+
+static void pending_free(vw_evloop *loop, void *data)
+{
+    (void)loop;
+    q_pending *p = data;
+    answer_unref(p->ans);
+    json_decref(p->msg);
+    free(p);
+}
+
+static int on_request(void *opaque, qmp_conn *c, const json_t *msg)
+{
+    fq_stubs *st = opaque;
+    if (!json_is_object(msg))
+        return 0;
+    const char *cmd = json_string_value(json_object_get(msg, "execute"));
+    if (!cmd)
+        cmd = json_string_value(json_object_get(msg, "exec-oob"));
+    if (!cmd)
+        return 0;     /* malformed requests get the server's own error */
+    json_t *args = json_object_get(msg, "arguments");
+    json_t *empty = NULL;
+    if (!args)
+        args = empty = json_object();
+    vw_call call = {.program = NULL, .name = cmd, .number = -1, .args = args,
+                    .conn_id = qmp_conn_id(c)};
+    vw_stub_hit hit;
+    int matched = vw_scenario_match(st->scn, &call, &hit);
+    json_decref(empty);
+    if (!matched)
+        return 0;
+    q_answer *a = hit.answer;
+    if (a->delay_ms <= 0) {
+        carry_out(st, qmp_conn_id(c), msg, a);
+        return 1;
+    }
+    q_pending *p = calloc(1, sizeof(*p));
+    if (!p)
+        return 1;
+    p->st = st;
+    p->conn_id = qmp_conn_id(c);
+    p->msg = json_deep_copy(msg);
+    p->ans = a;
+    a->refs++;
+    if (!p->msg || vw_evloop_add_timer(st->loop, a->delay_ms, pending_fire, p, pending_free) < 0) {
+        pending_free(NULL, p);
+        return 1;
+    }
+    qmp_conn_hold(c, 1);
+    return 1;
+}
+
+/* ---- object and admin ------------------------------------------------------------------------ */
+
+fq_stubs *fq_stubs_new(vw_evloop *loop, qmp_server *srv, const char *scenario_file,
+                       uint64_t seed, char *err, size_t errlen)
+{
+    fq_stubs *st = calloc(1, sizeof(*st));
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    st->loop = loop;
+    st->srv = srv;
+    vw_scenario_ops ops = {
+        .protocol = "qmp",
+        .name_key = "command",
+        .args_key = "arguments",
+        .has_program = false,
+        .resolve = resolve,
+        .compile_answer = compile_answer,
+        .free_answer = answer_unref,
+        .opaque = st,
+    };
+    st->scn = vw_scenario_new(&ops, seed);
+    if (!st->scn) {
+        snprintf(err, errlen, "out of memory");
+        free(st);
+        return NULL;
+    }
+    if (scenario_file) {
+        st->scenario_file = strdup(scenario_file);
+        if (!st->scenario_file || vw_scenario_load_file(st->scn, scenario_file, err, errlen) < 0) {
+            fq_stubs_free(st);
+            return NULL;
+        }
+    }
+    qmp_server_set_stubs(srv, on_request, st);
+    return st;
+}
+
+void fq_stubs_free(fq_stubs *st)
+{
+    if (!st)
+        return;
+    if (st->srv)
+        qmp_server_set_stubs(st->srv, NULL, NULL);
+    vw_scenario_free(st->scn);
+    free(st->scenario_file);
+    free(st);
+}
+
+const json_t *fq_stubs_faults(const fq_stubs *st)
+{
+    return vw_scenario_faults(st->scn);
+}
+
+void fq_stubs_set_reset_hook(fq_stubs *st, fq_stubs_hook_fn *fn, void *opaque)
+{
+    st->reset_fn = fn;
+    st->reset_opaque = opaque;
+}
+
+void fq_stubs_set_faults_hook(fq_stubs *st, fq_stubs_hook_fn *fn, void *opaque)
+{
+    st->faults_fn = fn;
+    st->faults_opaque = opaque;
+}
+
+static json_t *admin_error(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
+}
+
+json_t *fq_stubs_admin(void *opaque, const char *op, const json_t *req)
+{
+    fq_stubs *st = opaque;
+    char err[1024];
+    if (strcmp(op, "reset") == 0) {
+        vw_scenario_clear_stubs(st->scn);
+        vw_scenario_reset_states(st->scn);
+        vw_scenario_reset_journal(st->scn);
+        if (st->scenario_file &&
+            vw_scenario_load_file(st->scn, st->scenario_file, err, sizeof(err)) < 0)
+            return admin_error("reset: reloading the scenario: %s", err);
+        if (st->reset_fn && st->reset_fn(st->reset_opaque, NULL, err, sizeof(err)) < 0)
+            return admin_error("reset: %s", err);
+        return json_pack("{s:b}", "ok", 1);
+    }
+    if (strcmp(op, "set_faults") == 0) {
+        const json_t *faults = json_object_get(req, "faults");
+        if (!faults)
+            return admin_error("set_faults: missing member 'faults'");
+        if (!st->faults_fn)
+            return admin_error("set_faults: fault injection is not built into this server");
+        if (st->faults_fn(st->faults_opaque, faults, err, sizeof(err)) < 0)
+            return admin_error("set_faults: %s", err);
+        return json_pack("{s:b}", "ok", 1);
+    }
+    return vw_scenario_admin(st->scn, op, req);
+}

@@ -1,0 +1,209 @@
+/* test_scenario.c: common/scenario: subset matching, stub parsing errors (JSON paths),
+ * priorities, counters, scenario states, the journal and the admin operations, with a tiny
+ * protocol of our own (names are strings, answers are kept as given). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+#include "vwtest.h"
+
+static int resolve(void *opaque, const json_t *program_in, const json_t *name_in,
+                   char **program_out, char **name_out, char *err, size_t errlen)
+{
+    (void)opaque;
+    *program_out = NULL;
+    *name_out = NULL;
+    if (program_in) {
+        snprintf(err, errlen, "program: none here");
+        return -1;
+    }
+    if (name_in && (!json_is_string(name_in) || strcmp(json_string_value(name_in), "bad") == 0)) {
+        snprintf(err, errlen, "command: unknown");
+        return -1;
+    }
+    if (name_in)
+        *name_out = strdup(json_string_value(name_in));
+    return 0;
+}
+
+static void *compile_answer(void *opaque, const char *program, const char *name,
+                            const json_t *answer, const char *path, char *err, size_t errlen)
+{
+    (void)opaque;
+    (void)program;
+    (void)name;
+    const char *text = json_string_value(json_object_get(answer, "say"));
+    if (!text) {
+        snprintf(err, errlen, "%s: need say", path);
+        return NULL;
+    }
+    return strdup(text);
+}
+
+static vw_scenario *make(void)
+{
+    vw_scenario_ops ops = {.protocol = "qmp", .name_key = "command", .args_key = "arguments",
+                           .resolve = resolve, .compile_answer = compile_answer,
+                           .free_answer = free};
+    return vw_scenario_new(&ops, 42);
+}
+
+static int load(vw_scenario *s, const char *text, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    if (!doc) {
+        snprintf(err, errlen, "test JSON: %s", jerr.text);
+        return -1;
+    }
+    int rc = vw_scenario_load_json(s, doc, "t", err, errlen);
+    json_decref(doc);
+    return rc;
+}
+
+/* The answer to a call of name with args (JSON text), or "" when no stub answers. */
+static const char *ask(vw_scenario *s, const char *name, const char *args)
+{
+    json_t *a = json_loads(args, 0, NULL);
+    vw_call call = {.name = name, .number = -1, .args = a, .conn_id = 1};
+    vw_stub_hit hit;
+    int r = vw_scenario_match(s, &call, &hit);
+    json_decref(a);
+    return r ? (const char *)hit.answer : "";
+}
+
+static bool subset(const char *pattern, const char *value)
+{
+    json_t *p = json_loads(pattern, 0, NULL), *v = json_loads(value, 0, NULL);
+    bool r = vw_json_subset_match(p, v);
+    json_decref(p);
+    json_decref(v);
+    return r;
+}
+
+static void test_subset_match(void)
+{
+    CHECK(subset("{}", "{\"a\":1}"));
+    CHECK(subset("{\"a\":1}", "{\"a\":1,\"b\":2}"));
+    CHECK(!subset("{\"a\":2}", "{\"a\":1}"));
+    CHECK(!subset("{\"c\":1}", "{\"a\":1}"));
+    CHECK(subset("{\"d\":{\"name\":\"x\"}}", "{\"d\":{\"name\":\"x\",\"id\":3}}"));
+    CHECK(subset("{\"l\":[1,{\"k\":2}]}", "{\"l\":[1,{\"k\":2,\"z\":0}]}"));
+    CHECK(!subset("{\"l\":[1]}", "{\"l\":[1,2]}"));
+    CHECK(subset("{\"x\":{\"$contains\":\"<name>web\"}}", "{\"x\":\"<d><name>web1</name>\"}"));
+    CHECK(!subset("{\"x\":{\"$contains\":\"db\"}}", "{\"x\":\"web\"}"));
+    CHECK(subset("{\"x\":{\"$regex\":\"^web-[0-9]+$\"}}", "{\"x\":\"web-12\"}"));
+    CHECK(!subset("{\"x\":{\"$regex\":\"^web-[0-9]+$\"}}", "{\"x\":\"web-a\"}"));
+    CHECK(subset("{\"x\":{\"$exists\":false}}", "{\"y\":1}"));
+    CHECK(!subset("{\"x\":{\"$exists\":false}}", "{\"x\":1}"));
+    CHECK(subset("{\"x\":{\"$any\":true}}", "{\"x\":null}"));
+    CHECK(subset("{\"n\":1}", "{\"n\":1.0}"));
+}
+
+static void test_parse_errors(void)
+{
+    static const struct { const char *text, *want; } cases[] = {
+        {"[]", "t: $: a scenario must be a JSON object"},
+        {"{\"stub\":[]}", "t: $: unknown member 'stub'"},
+        {"{\"protocol\":\"libvirt\"}", "t: $.protocol: this server speaks \"qmp\""},
+        {"{\"stubs\":[{}]}", "t: $.stubs[0]: missing member 'match'"},
+        {"{\"stubs\":[{\"match\":{\"command\":\"bad\"},\"answer\":{\"say\":\"x\"}}]}",
+         "t: $.stubs[0].match: command: unknown"},
+        {"{\"stubs\":[{\"match\":{\"args\":{}},\"answer\":{\"say\":\"x\"}}]}",
+         "t: $.stubs[0].match: unknown member 'args' (expected one of: command, arguments)"},
+        {"{\"stubs\":[{\"match\":{},\"answer\":{}}]}", "t: $.stubs[0].answer: need say"},
+        {"{\"stubs\":[{\"match\":{},\"answer\":{\"say\":\"x\"}},{\"match\":{},\"answer\":{\"say\":"
+         "\"y\"},\"times\":0}]}", "t: $.stubs[1].times: expected an integer from 1"},
+        {"{\"stubs\":[{\"id\":\"a\",\"match\":{},\"answer\":{\"say\":\"x\"}},{\"id\":\"a\","
+         "\"match\":{},\"answer\":{\"say\":\"y\"}}]}", "t: $.stubs[1].id: a stub with id 'a'"},
+        {"{\"stubs\":[{\"match\":{},\"answer\":{\"say\":\"x\"},\"new_state\":\"s\"}]}",
+         "t: $.stubs[0]: requires_state/new_state need a 'scenario' name"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vw_scenario *s = make();
+        char err[1024] = "";
+        CHECK_EQ_INT(load(s, cases[i].text, err, sizeof(err)), -1);
+        if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
+            fprintf(stderr, "case %zu: got \"%s\"\n", i, err);
+        CHECK(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0);
+        CHECK_EQ_INT(vw_scenario_stub_count(s), 0);   /* all or nothing */
+        vw_scenario_free(s);
+    }
+}
+
+static void test_priority_counters_states(void)
+{
+    vw_scenario *s = make();
+    char err[1024];
+    CHECK_EQ_INT(load(s, "{\"stubs\":["
+        "{\"match\":{\"command\":\"q\"},\"answer\":{\"say\":\"low\"},\"priority\":9},"
+        "{\"match\":{\"command\":\"q\"},\"answer\":{\"say\":\"twice\"},\"priority\":1,\"times\":2},"
+        "{\"match\":{\"command\":\"f\"},\"answer\":{\"say\":\"third\"},\"on_call\":3},"
+        "{\"match\":{\"command\":\"s\"},\"answer\":{\"say\":\"A\"},\"scenario\":\"m\","
+        "\"requires_state\":\"Started\",\"new_state\":\"B\"},"
+        "{\"match\":{\"command\":\"s\"},\"answer\":{\"say\":\"B\"},\"scenario\":\"m\","
+        "\"requires_state\":\"B\"},"
+        "{\"match\":{\"command\":\"a\",\"arguments\":{\"x\":1}},\"answer\":{\"say\":\"x1\"}}"
+        "]}", err, sizeof(err)), 0);
+    CHECK_EQ_STR(ask(s, "q", "{}"), "twice");
+    CHECK_EQ_STR(ask(s, "q", "{}"), "twice");
+    CHECK_EQ_STR(ask(s, "q", "{}"), "low");
+    CHECK_EQ_STR(ask(s, "f", "{}"), "");
+    CHECK_EQ_STR(ask(s, "f", "{}"), "");
+    CHECK_EQ_STR(ask(s, "f", "{}"), "third");
+    CHECK_EQ_STR(ask(s, "f", "{}"), "");
+    CHECK_EQ_STR(ask(s, "s", "{}"), "A");
+    CHECK_EQ_STR(vw_scenario_state(s, "m"), "B");
+    CHECK_EQ_STR(ask(s, "s", "{}"), "B");
+    CHECK_EQ_STR(ask(s, "s", "{}"), "B");
+    CHECK_EQ_STR(ask(s, "a", "{\"x\":1,\"y\":2}"), "x1");
+    CHECK_EQ_STR(ask(s, "a", "{\"x\":2}"), "");
+    vw_scenario_reset_states(s);
+    CHECK_EQ_STR(vw_scenario_state(s, "m"), "Started");
+    CHECK_EQ_STR(ask(s, "s", "{}"), "A");
+    CHECK_EQ_STR(ask(s, "f", "{}"), "");       /* counters start again after a reset */
+
+    json_t *filter = json_pack("{s:s}", "command", "q");
+    json_t *j = vw_scenario_journal(s, filter, err, sizeof(err));
+    CHECK(j != NULL);
+    CHECK_EQ_INT(json_integer_value(json_object_get(j, "matched")), 3);
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(j, "counts"), "f")), 5);
+    CHECK_EQ_INT(json_integer_value(json_object_get(j, "total")), 14);
+    json_decref(j);
+    json_decref(filter);
+    vw_scenario_free(s);
+}
+
+static void test_admin_ops(void)
+{
+    vw_scenario *s = make();
+    json_t *req = json_loads("{\"op\":\"add_stubs\",\"stubs\":[{\"id\":\"k\",\"match\":"
+                             "{\"command\":\"q\"},\"answer\":{\"say\":\"hi\"}}]}", 0, NULL);
+    json_t *r = vw_scenario_admin(s, "add_stubs", req);
+    CHECK(json_is_true(json_object_get(r, "ok")));
+    CHECK_EQ_STR(json_string_value(json_array_get(json_object_get(r, "ids"), 0)), "k");
+    json_decref(r);
+    r = vw_scenario_admin(s, "add_stubs", req);   /* the same id again: refused */
+    CHECK(json_is_false(json_object_get(r, "ok")));
+    json_decref(r);
+    json_decref(req);
+    CHECK_EQ_STR(ask(s, "q", "{}"), "hi");
+    req = json_loads("{\"ids\":[\"k\",\"zz\"]}", 0, NULL);
+    r = vw_scenario_admin(s, "remove_stubs", req);
+    CHECK(json_is_false(json_object_get(r, "ok")));
+    CHECK_EQ_INT(json_array_size(json_object_get(r, "removed")), 1);
+    json_decref(r);
+    json_decref(req);
+    CHECK_EQ_STR(ask(s, "q", "{}"), "");
+    CHECK(vw_scenario_admin(s, "no-such-op", NULL) == NULL);
+    vw_scenario_free(s);
+}
+
+int main(void)
+{
+    RUN(test_subset_match);
+    RUN(test_parse_errors);
+    RUN(test_priority_counters_states);
+    RUN(test_admin_ops);
+    return vwtest_summary("scenario");
+}
