@@ -77,6 +77,9 @@ struct registration {
     struct registration *next;
 };
 
+#define VW_CLOSE_GRACE_MS 1000   /* CONNECT_CLOSE wait after an unanswered timeout */
+#define VW_ABANDONED_SERIALS 64   /* timed-out serials remembered for their late replies */
+
 struct vw_conn {
     int fd;
     int wake[2];                   /* wakes the I/O thread: output queued, keepalive on, closing */
@@ -90,6 +93,11 @@ struct vw_conn {
 
     uint32_t next_serial;
     struct waiter *waiters;
+    /* Serials of calls that timed out: their late replies are dropped, while a reply for any
+     * other serial nobody waits for is a protocol error, as libvirt's client treats it. */
+    uint32_t abandoned[VW_ABANDONED_SERIALS];
+    unsigned abandoned_count, abandoned_next;
+    bool timeout_unanswered;       /* a call timed out and nothing arrived since */
     bool dead;
     vw_client_error death;
     bool closing;                  /* vw_conn_close began: the peer's EOF is no news (no close cb) */
@@ -441,6 +449,13 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     pthread_cond_destroy(&w.cond);
 
     if (!w.done) {
+        pthread_mutex_lock(&conn->lock);
+        conn->abandoned[conn->abandoned_next] = w.serial;
+        conn->abandoned_next = (conn->abandoned_next + 1) % VW_ABANDONED_SERIALS;
+        if (conn->abandoned_count < VW_ABANDONED_SERIALS)
+            conn->abandoned_count++;
+        conn->timeout_unanswered = true;
+        pthread_mutex_unlock(&conn->lock);
         vw_client_error_set(err, VW_ERR_OPERATION_TIMEOUT, VW_FROM_RPC,
                             "timed out after %d ms waiting for the reply to %s (program 0x%x, "
                             "serial %u)", timeout_ms, proc_name(prog, proc, nb), prog, w.serial);
@@ -601,9 +616,24 @@ static void handle_reply(vw_conn *conn, const vw_packet_header *h, unsigned char
         w = w->next;
     if (!w) {
         conn->stats.replies_unknown_serial++;
+        bool late = false;
+        for (unsigned i = 0; i < conn->abandoned_count && !late; i++)
+            late = conn->abandoned[i] == h->serial;
+        if (late) {
+            pthread_mutex_unlock(&conn->lock);
+            conn_log(conn, "dropping the late reply with serial %u (%s): its call timed out",
+                     h->serial, proc_name(h->prog, h->proc, nb));
+            free(payload);
+            return;
+        }
+        /* libvirt's client (virNetClientCallDispatchReply) closes the connection here */
+        vw_client_error reason = { 0 };
+        vw_client_error_set(&reason, VW_ERR_RPC, VW_FROM_RPC,
+                            "no call waiting for reply with prog %u vers %u serial %u (%s): "
+                            "the server broke the protocol, connection closed", h->prog, h->vers,
+                            h->serial, proc_name(h->prog, h->proc, nb));
+        die_locked(conn, &reason);
         pthread_mutex_unlock(&conn->lock);
-        conn_log(conn, "dropping a reply with serial %u (%s): no call waits for it", h->serial,
-                 proc_name(h->prog, h->proc, nb));
         free(payload);
         return;
     }
@@ -683,6 +713,7 @@ static void handle_packet(vw_conn *conn, const vw_packet *pkt)
     conn->stats.packets_received++;
     conn->last_rx_ms = vw_transport_now_ms();
     conn->pings_unanswered = 0;
+    conn->timeout_unanswered = false;
     pthread_mutex_unlock(&conn->lock);
 
     if (h->prog == VW_KEEPALIVE_PROGRAM) {
@@ -1268,14 +1299,33 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
         vw_uri_clear(&uri);
         return NULL;
     }
-    vw_conn *conn = conn_new(fd, opts, err);
-    if (!conn) {
-        vw_uri_clear(&uri);
+    vw_conn *conn = vw_conn_open_fd(fd, uri.open_name, opts, err);
+    vw_uri_clear(&uri);
+    return conn;
+}
+
+vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *opts,
+                         vw_client_error *err)
+{
+    vw_conn_options defaults;
+    if (!opts) {
+        vw_conn_options_init(&defaults);
+        opts = &defaults;
+    }
+    int fl = fcntl(fd, F_GETFL);   /* the I/O thread expects a non-blocking socket */
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "fcntl: %s", strerror(errno));
+        close(fd);
         return NULL;
     }
-    conn->open_name = uri.open_name;
-    uri.open_name = NULL;
-    vw_uri_clear(&uri);
+    vw_conn *conn = conn_new(fd, opts, err);
+    if (!conn)
+        return NULL;
+    conn->open_name = strdup(open_name);
+    if (!conn->open_name) {
+        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        goto fail;
+    }
 
     if (handshake_auth(conn, err) < 0)
         goto fail;
@@ -1332,11 +1382,18 @@ int vw_conn_close(vw_conn *conn, vw_client_error *err)
     pthread_mutex_lock(&conn->lock);
     bool alive = !conn->dead;
     pthread_mutex_unlock(&conn->lock);
+    pthread_mutex_lock(&conn->lock);
+    bool unresponsive = conn->timeout_unanswered;
+    pthread_mutex_unlock(&conn->lock);
     if (alive && conn->open_name) {
         pthread_mutex_lock(&conn->lock);
         conn->closing = true;      /* the server's EOF after CONNECT_CLOSE is no news */
         pthread_mutex_unlock(&conn->lock);
         int timeout = conn->call_timeout_ms < 5000 ? conn->call_timeout_ms : 5000;
+        /* a server that let a call time out and sent nothing since gets a short grace for
+         * CONNECT_CLOSE, not a second full timeout */
+        if (unresponsive && timeout > VW_CLOSE_GRACE_MS)
+            timeout = VW_CLOSE_GRACE_MS;
         rc = lv_procs_connect_close(conn, timeout, err);
     }
     conn_free(conn);

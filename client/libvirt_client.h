@@ -106,6 +106,11 @@ void vw_conn_options_init(vw_conn_options *opts);
 /* Parses URI, connects (unix or TCP), and does the handshake: AUTH_LIST, SUPPORTS_FEATURE(keepalive),
  * CONNECT_OPEN(name, flags). opts may be NULL (defaults). Returns NULL and fills *err on failure. */
 vw_conn *vw_conn_open(const char *uri, const vw_conn_options *opts, vw_client_error *err);
+/* The same handshake on fd, a stream socket already connected to a server (the connection owns
+ * it from now on, closed on failure too); open_name is the name sent in CONNECT_OPEN, e.g.
+ * "test:///default". For in-process peers and fuzz/targets/fuzz_client.c. */
+vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *opts,
+                         vw_client_error *err);
 /* Sends CONNECT_CLOSE if the connection is alive, stops the threads, frees everything. Returns -1
  * (with *err) if CONNECT_CLOSE failed; conn is freed either way. conn may be NULL. Called from an
  * event callback it refuses (OPERATION_INVALID) and frees nothing. */

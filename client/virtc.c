@@ -1378,6 +1378,12 @@ int main(int argc, char **argv)
         error_line("could not write the output: %s", strerror(errno));
         rc = EXIT_LIBVIRT;
     }
+    if (rc == EXIT_OK && !vw_conn_is_alive(c.conn) &&
+        vw_conn_get_death_reason(c.conn, &err) == 0) {
+        /* the output may lack what a failed call would have added: say so, do not exit 0 */
+        error_line("the connection broke while the command ran; its output may be incomplete");
+        rc = report(&err);
+    }
     if (vw_conn_close(c.conn, &err) < 0) {
         /* the command's own result stands; a failed CONNECT_CLOSE only matters if all else went well */
         if (rc == EXIT_OK)
