@@ -3,17 +3,22 @@
 
     conformance/report.py [--results DIR] [--out DIR]
 
-Reads DIR/TARGET/_target.json and DIR/TARGET/CASE.json (written by conformance/libvirt/conftest.py;
-default DIR = $VW_BUILD/conformance/results) and writes to OUT (default $VW_BUILD/conformance):
+Reads DIR/TARGET/_target.json and DIR/TARGET/CASE.json (written by conformance/libvirt/conftest.py
+and, for the QMP targets, conformance/qmp/qmp_results.py; default DIR =
+$VW_BUILD/conformance/results) and writes to OUT (default $VW_BUILD/conformance):
 
-  matrix.md    rows = cases grouped by procedure, columns = targets; a cell is pass, FAIL, differs
-               (passed, but the target returned something other than the reference target), skip,
-               or "-" (not run); every FAIL/differs links to its detail below the table
+  matrix.md    one table per family of targets: libvirt (rows = cases grouped by procedure,
+               columns = fake-libvirtd, host, each release's daemon) and QMP (rows = QMP cases
+               grouped by topic, columns = fake-qemu, the host's QEMU, each release's QEMU); a
+               cell is pass, FAIL, differs (passed, but the target returned something other than
+               the reference target), known, skip, or "-" (not run); every FAIL/differs/known/skip
+               links to its detail below the tables
   matrix.html  the same, coloured, for a browser
   junit.xml    one <testsuite> per target, one <testcase> per case, for CI systems
 
-The reference for "differs" is the host's libvirtd when it was a target, otherwise the first real
-daemon in column order. Exit status: 0 when no case failed, 1 when some failed, 2 on bad input.
+The reference for "differs" is, per family, the host's daemon (libvirt: host, QMP: qemu-host) when
+it was a target, otherwise the first real one in column order. Exit status: 0 when no case
+failed, 1 when some failed, 2 on bad input.
 """
 import argparse
 import difflib
@@ -29,14 +34,24 @@ BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
 SUITE_ORDER = ("bullseye", "bookworm", "trixie", "sid")
 
 
+FAMILIES = (("libvirt", "libvirt conformance"), ("qmp", "QMP conformance (QEMU)"))
+HOST_TARGET = {"libvirt": "host", "qmp": "qemu-host"}
+FAKE_TARGET = {"libvirt": "fake", "qmp": "fake-qemu"}
+
+
 def target_key(name):
-    if name == "fake":
+    if name in FAKE_TARGET.values():
         return (0, 0, name)
-    if name == "host":
+    if name in HOST_TARGET.values():
         return (1, 0, name)
-    suite = name.split("-")[0]
+    pieces = name.split("-")
+    suite = pieces[1] if pieces[0] == "qemu" and len(pieces) > 1 else pieces[0]
     rank = SUITE_ORDER.index(suite) if suite in SUITE_ORDER else len(SUITE_ORDER)
     return (2, rank, name)
+
+
+def family(info):
+    return info.get("family", "libvirt")
 
 
 def load(results):
@@ -60,9 +75,9 @@ def load(results):
     return targets, cases
 
 
-def reference_target(order, targets):
-    if "host" in order:
-        return "host"
+def reference_target(order, targets, fam="libvirt"):
+    if HOST_TARGET[fam] in order:
+        return HOST_TARGET[fam]
     for t in order:
         if targets[t].get("kind") == "container":
             return t
@@ -93,26 +108,48 @@ def diff_observed(a, b):
     return out
 
 
-def header_label(name, info):
-    bits = [name]
-    if info.get("api"):
-        bits.append("libvirt %s" % info["api"])
-    return bits
-
-
 def build(results, out):
-    targets, cases = load(results)
-    order = sorted(targets, key=target_key)
-    ref = reference_target(order, targets)
+    targets, all_cases = load(results)
+    fam_rank = {f: i for i, (f, _) in enumerate(FAMILIES)}
+    all_order = sorted(targets, key=lambda t: (fam_rank.get(family(targets[t]), 9),
+                                               target_key(t)))
+    details = []  # (anchor, title, body text), over all families
+    sections = []
+    counts = {t: {"pass": 0, "FAIL": 0, "differs": 0, "known": 0, "skip": 0,
+                  "-": 0} for t in all_order}
+    for fam, title in FAMILIES:
+        order = [t for t in all_order if family(targets[t]) == fam]
+        if not order:
+            continue
+        cases = {k: v for k, v in all_cases.items() if any(t in v for t in order)}
+        ref = reference_target(order, targets, fam)
+        groups, table, anchors = fill_family(order, ref, cases, details, counts)
+        sections.append((title, order, ref, groups, table, anchors))
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_md(out / "matrix.md", targets, sections, details, counts)
+    write_html(out / "matrix.html", targets, sections, details, counts)
+    write_junit(out / "junit.xml", all_order, all_cases)
+    failed = sum(c["FAIL"] for c in counts.values())
+    print("report: %d cases, %d targets (%s); %d FAIL, %d differs, %d known; wrote %s/matrix.md, "
+          "matrix.html, junit.xml" % (len(all_cases), len(all_order), ", ".join(all_order), failed,
+                                      sum(c["differs"] for c in counts.values()),
+                                      sum(c["known"] for c in counts.values()), out))
+    for t in all_order:
+        c = counts[t]
+        print("  %-22s pass %3d  differs %3d  known %3d  FAIL %3d  skip %3d  not run %3d"
+              % (t, c["pass"], c["differs"], c["known"], c["FAIL"], c["skip"], c["-"]))
+    return 1 if failed else 0
+
+
+def fill_family(order, ref, cases, details, counts):
+    """The table of one family: groups {group: [case]}, table {(group, case): [status per
+    target]}, anchors {(group, case, target): anchor}; appends to details and counts."""
     groups = {}
     for (group, case) in sorted(cases):
         groups.setdefault(group, []).append(case)
-
-    details = []  # (anchor, title, body text)
-    table = {}    # (group, case) -> [status per target]
+    table = {}
     anchors = {}
-    counts = {t: {"pass": 0, "FAIL": 0, "differs": 0, "known": 0, "skip": 0,
-                 "-": 0} for t in order}
     for (group, case), per in sorted(cases.items()):
         ref_res = per.get(ref) if ref else None
         row = []
@@ -150,46 +187,37 @@ def build(results, out):
                 details.append((anchor, "%s / %s on %s: %s" % (group, case, t, st),
                                 "\n".join(lines)))
         table[(group, case)] = row
-
-    out.mkdir(parents=True, exist_ok=True)
-    write_md(out / "matrix.md", order, targets, ref, groups, table, anchors, details, counts)
-    write_html(out / "matrix.html", order, targets, ref, groups, table, anchors, details, counts)
-    write_junit(out / "junit.xml", order, cases)
-    failed = sum(c["FAIL"] for c in counts.values())
-    print("report: %d cases x %d targets (%s); %d FAIL, %d differs, %d known; wrote %s/matrix.md, "
-          "matrix.html, junit.xml" % (len(cases), len(order), ", ".join(order), failed,
-                                      sum(c["differs"] for c in counts.values()),
-                                      sum(c["known"] for c in counts.values()), out))
-    for t in order:
-        c = counts[t]
-        print("  %-22s pass %3d  differs %3d  known %3d  FAIL %3d  skip %3d  not run %3d"
-              % (t, c["pass"], c["differs"], c["known"], c["FAIL"], c["skip"], c["-"]))
-    return 1 if failed else 0
+    return groups, table, anchors
 
 
-def write_md(path, order, targets, ref, groups, table, anchors, details, counts):
-    L = ["# libvirt conformance matrix", "",
+def write_md(path, targets, sections, details, counts):
+    L = ["# Conformance matrix", "",
          "Cells: **pass**; **differs** = passed, but returned something other than the reference "
-         "target `%s`; **known** = fails as listed in conformance/libvirt/known.py (reason in "
-         "docs/compatibility.md); **FAIL**; skip; `-` = not run. Details below the table." % ref,
-         "", "| target | release | daemon | libvirt API | pass | differs | known | FAIL | skip |",
-         "|---|---|---|---|---|---|---|---|---|"]
-    for t in order:
-        i, c = targets[t], counts[t]
-        L.append("| %s | %s | %s | %s | %d | %d | %d | %d | %d |" % (
-            t, i.get("release", "?") + (" (%s)" % i["package"] if i.get("package") else ""),
-            i.get("daemon", "?"), i.get("api", "?"), c["pass"], c["differs"], c["known"],
-            c["FAIL"], c["skip"]))
-    L += ["", "| case | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
-    for group, case_list in groups.items():
-        L.append("| **%s** |" % group.replace("|", "/") + " |" * len(order))
-        for case in case_list:
-            cells = []
-            for t, st in zip(order, table[(group, case)]):
-                a = anchors.get((group, case, t))
-                cells.append("[%s](#%s)" % (st, a) if a else st)
-            L.append("| %s | %s |" % (case.replace("|", "/"), " | ".join(cells)))
-    L += ["", "## Details", ""]
+         "target; **known** = fails as listed in conformance/libvirt/known.py or "
+         "conformance/qmp/qmp_known.py (reason in docs/compatibility.md); **FAIL**; skip; `-` = "
+         "not run. Details below the tables.", ""]
+    for title, order, ref, groups, table, anchors in sections:
+        api = "QEMU" if targets[order[0]].get("family") == "qmp" else "libvirt API"
+        L += ["## %s" % title, "", "Reference target: `%s`." % ref, "",
+              "| target | release | daemon | %s | pass | differs | known | FAIL | skip |" % api,
+              "|---|---|---|---|---|---|---|---|---|"]
+        for t in order:
+            i, c = targets[t], counts[t]
+            L.append("| %s | %s | %s | %s | %d | %d | %d | %d | %d |" % (
+                t, i.get("release", "?") + (" (%s)" % i["package"] if i.get("package") else ""),
+                i.get("daemon", "?"), i.get("api", "?"), c["pass"], c["differs"], c["known"],
+                c["FAIL"], c["skip"]))
+        L += ["", "| case | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
+        for group, case_list in groups.items():
+            L.append("| **%s** |" % group.replace("|", "/") + " |" * len(order))
+            for case in case_list:
+                cells = []
+                for t, st in zip(order, table[(group, case)]):
+                    a = anchors.get((group, case, t))
+                    cells.append("[%s](#%s)" % (st, a) if a else st)
+                L.append("| %s | %s |" % (case.replace("|", "/"), " | ".join(cells)))
+        L.append("")
+    L += ["## Details", ""]
     for anchor, title, body in details:
         L += ['<a id="%s"></a>' % anchor, "### %s" % title, "", "```", body, "```", ""]
     path.write_text("\n".join(L) + "\n")
@@ -201,35 +229,42 @@ td,th{border:1px solid #ccc;padding:2px 6px}th{background:#eee}
 .group td{background:#e8e8ff;font-weight:bold}pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}"""
 
 
-def write_html(path, order, targets, ref, groups, table, anchors, details, counts):
+def write_html(path, targets, sections, details, counts):
     e = html.escape
-    H = ["<!doctype html><html><head><meta charset='utf-8'><title>libvirt conformance matrix"
+    H = ["<!doctype html><html><head><meta charset='utf-8'><title>conformance matrix"
          "</title><style>%s</style></head><body>" % CSS,
-         "<h1>libvirt conformance matrix</h1>",
-         "<p>differs = passed, but returned something other than the reference target "
-         "<b>%s</b>.</p>" % e(str(ref)),
-         "<table><tr><th>target</th><th>release</th><th>daemon</th><th>libvirt API</th>"
-         "<th>pass</th><th>differs</th><th>known</th><th>FAIL</th><th>skip</th></tr>"]
-    for t in order:
-        i, c = targets[t], counts[t]
-        H.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td>"
-                 "<td>%d</td><td>%d</td><td>%d</td></tr>" % (
-                     e(t), e(i.get("release", "?") + (" (%s)" % i["package"] if i.get("package")
-                                                      else "")),
-                     e(i.get("daemon", "?")), e(i.get("api", "?")), c["pass"], c["differs"],
-                     c["known"], c["FAIL"], c["skip"]))
-    H.append("</table><h2>Cases</h2><table><tr><th>case</th>%s</tr>"
-             % "".join("<th>%s</th>" % e(t) for t in order))
-    for group, case_list in groups.items():
-        H.append("<tr class='group'><td colspan='%d'>%s</td></tr>" % (len(order) + 1, e(group)))
-        for case in case_list:
-            cells = []
-            for t, st in zip(order, table[(group, case)]):
-                a = anchors.get((group, case, t))
-                inner = "<a href='#%s'>%s</a>" % (a, e(st)) if a else e(st)
-                cells.append("<td class='%s'>%s</td>" % (e(st), inner))
-            H.append("<tr><td>%s</td>%s</tr>" % (e(case), "".join(cells)))
-    H.append("</table><h2>Details</h2>")
+         "<h1>Conformance matrix</h1>",
+         "<p>differs = passed, but returned something other than the reference target; known = "
+         "a difference listed in docs/compatibility.md.</p>"]
+    for title, order, ref, groups, table, anchors in sections:
+        api = "QEMU" if targets[order[0]].get("family") == "qmp" else "libvirt API"
+        H += ["<h2>%s</h2>" % e(title),
+              "<p>Reference target: <b>%s</b>.</p>" % e(str(ref)),
+              "<table><tr><th>target</th><th>release</th><th>daemon</th><th>%s</th>"
+              "<th>pass</th><th>differs</th><th>known</th><th>FAIL</th><th>skip</th></tr>"
+              % e(api)]
+        for t in order:
+            i, c = targets[t], counts[t]
+            H.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td>"
+                     "<td>%d</td><td>%d</td><td>%d</td></tr>" % (
+                         e(t), e(i.get("release", "?") + (" (%s)" % i["package"]
+                                                          if i.get("package") else "")),
+                         e(i.get("daemon", "?")), e(i.get("api", "?")), c["pass"], c["differs"],
+                         c["known"], c["FAIL"], c["skip"]))
+        H.append("</table><h3>Cases</h3><table><tr><th>case</th>%s</tr>"
+                 % "".join("<th>%s</th>" % e(t) for t in order))
+        for group, case_list in groups.items():
+            H.append("<tr class='group'><td colspan='%d'>%s</td></tr>" % (len(order) + 1,
+                                                                        e(group)))
+            for case in case_list:
+                cells = []
+                for t, st in zip(order, table[(group, case)]):
+                    a = anchors.get((group, case, t))
+                    inner = "<a href='#%s'>%s</a>" % (a, e(st)) if a else e(st)
+                    cells.append("<td class='%s'>%s</td>" % (e(st), inner))
+                H.append("<tr><td>%s</td>%s</tr>" % (e(case), "".join(cells)))
+        H.append("</table>")
+    H.append("<h2>Details</h2>")
     for anchor, title, body in details:
         H.append("<h3 id='%s'>%s</h3><pre>%s</pre>" % (anchor, e(title), e(body)))
     H.append("</body></html>")
@@ -237,7 +272,7 @@ def write_html(path, order, targets, ref, groups, table, anchors, details, count
 
 
 def write_junit(path, order, cases):
-    root = ET.Element("testsuites", name="virt-wire libvirt conformance")
+    root = ET.Element("testsuites", name="virt-wire conformance")
     for t in order:
         suite = ET.SubElement(root, "testsuite", name=t)
         n = fails = skips = 0

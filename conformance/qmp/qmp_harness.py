@@ -1,10 +1,20 @@
 """qmp_harness: the pieces of the QMP conformance suite: a raw QMP connection with timeouts
-(QmpConn), masking of run-dependent values (mask), the two kinds of target (Target): real
-qemu-system-x86_64 and fake-qemu ($VW_BUILD/bin/fake-qemu), and the pytest fixtures.
+(QmpConn), masking of run-dependent values (mask), the kinds of target (Target): real
+qemu-system-x86_64, fake-qemu ($VW_BUILD/bin/fake-qemu), and the qemu-system-x86_64 of a Debian
+release inside its conformance container, and the pytest fixtures.
 
-Every case runs against both targets, started fresh per test and killed in teardown (fake-qemu by
-SIGTERM, and it must exit 0, so ASan findings fail the test). The fake is started with the
-version and package string read from the real QEMU's greeting. Every read has a timeout.
+Targets ($VW_QMP_TARGETS, comma-separated; default "qemu,fake"):
+  qemu           the host's qemu-system-x86_64 (skipped when not installed)
+  fake           fake-qemu, started with the version and package string of the host QEMU
+  qemu-SUITE     SUITE = bullseye | bookworm | trixie | sid: the release's QEMU, run in a podman
+                 container on the root filesystem conformance/images/build-rootfs cached
+                 (see ReleaseContainer); "all" = qemu, fake and every cached suite with QEMU
+
+Every case runs against each target, started fresh per test and killed in teardown (fake-qemu by
+SIGTERM, and it must exit 0, so ASan findings fail the test). Every read has a timeout.
+Where a release's QEMU legitimately differs from 7.2, the case either takes the version into
+account (Target.version_tuple) or the difference is listed in qmp_known.py (a strict xfail on that
+target, explained in docs/compatibility.md).
 
 The fixtures live here, not in a conftest.py, and the test modules import them by name: test
 modules elsewhere in the tree do `from conftest import ...`, which a second conftest.py module in
@@ -12,6 +22,7 @@ the same pytest session would shadow.
 """
 import json
 import os
+import pathlib
 import select
 import shutil
 import signal
@@ -29,6 +40,11 @@ SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."
                           "schemas")
 START_TIMEOUT = 15.0
 READ_TIMEOUT = 10.0
+ROOTFS_CACHE = pathlib.Path(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/rootfs"))
+SUITES = ("bullseye", "bookworm", "trixie", "sid")
+PODMAN = [shutil.which("podman") or "/usr/bin/podman", "--runtime", "runc",
+          "--cgroup-manager=cgroupfs"]
+NSENTER = shutil.which("nsenter") or "/usr/bin/nsenter"
 
 
 class QmpConn:
@@ -173,14 +189,145 @@ def mask(msg):
     return msg
 
 
+def rootfs_marker(suite):
+    """build-rootfs's marker of a cached tree as a dict, or None when the tree is not built."""
+    marker = ROOTFS_CACHE / suite / ".vw-rootfs"
+    if not marker.is_file():
+        return None
+    return dict(line.split("=", 1) for line in marker.read_text().splitlines() if "=" in line)
+
+
+def release_suites():
+    """Cached suites whose tree has qemu-system-x86_64."""
+    return [s for s in SUITES if rootfs_marker(s) is not None and
+            (ROOTFS_CACHE / s / "usr" / "bin" / "qemu-system-x86_64").exists()]
+
+
+def target_names():
+    raw = os.environ.get("VW_QMP_TARGETS", "").strip() or "qemu,fake"
+    names = []
+    for n in (x.strip() for x in raw.split(",")):
+        if n == "all":
+            names += ["qemu", "fake"] + ["qemu-" + s for s in release_suites()]
+        elif n:
+            names.append(n)
+    for n in names:
+        if n not in ("qemu", "fake") and not (n.startswith("qemu-") and n[5:] in SUITES):
+            raise ValueError(f"VW_QMP_TARGETS: unknown target {n!r} (qemu, fake, qemu-SUITE "
+                             f"with SUITE in {', '.join(SUITES)}, or all)")
+    return list(dict.fromkeys(names))
+
+
+class NsProc:
+    """A process started with nsenter inside a container: nsenter waits for it and exits with its
+    status (or dies of its signal), so wait()/poll()/returncode are the process's; signals go to
+    the process itself (nsenter does not forward them)."""
+
+    def __init__(self, argv):
+        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+        self.stdout = None
+        self._child = None
+
+    @property
+    def returncode(self):
+        return self.popen.returncode
+
+    def poll(self):
+        return self.popen.poll()
+
+    def wait(self, timeout=None):
+        return self.popen.wait(timeout=timeout)
+
+    def child_pid(self):
+        """The pid (host view) of the process nsenter forked, or None while it is not there."""
+        if self._child is None:
+            try:
+                kids = pathlib.Path(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children")
+                pids = kids.read_text().split()
+            except OSError:
+                return None
+            self._child = int(pids[0]) if pids else None
+        return self._child
+
+    def send_signal(self, sig):
+        pid = self.child_pid()
+        if pid is not None and self.popen.poll() is None:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        elif self.popen.poll() is None:
+            self.popen.send_signal(sig)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+
+class ReleaseContainer:
+    """A long-lived container of one Debian release for the QMP targets: podman run (network
+    none, the cached root filesystem as an overlay, PID 1 = sleep) with the host directory
+    `share` bind-mounted at the same path, so socket and file paths are the same on both sides.
+    Each test's QEMU is started in the container's namespaces with nsenter (a podman run per test
+    costs about 1.3 s more); it runs /usr/bin/qemu-system-x86_64 of the release."""
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.marker = rootfs_marker(suite)
+        if self.marker is None:
+            raise RuntimeError(f"no root filesystem for {suite} in {ROOTFS_CACHE} "
+                               f"(conformance/images/build-rootfs {suite})")
+        if not (ROOTFS_CACHE / suite / "usr" / "bin" / "qemu-system-x86_64").exists():
+            raise RuntimeError(f"the cached {suite} tree has no qemu-system-x86_64 (rebuild it: "
+                               f"conformance/images/build-rootfs {suite})")
+        self.share = tempfile.mkdtemp(prefix=f"vwqc-{suite}-")
+        self.name = f"vw-qmp-{suite}-{os.getpid()}"
+        cmd = PODMAN + ["run", "-d", "--rm", "--name", self.name, "--network", "none",
+                        "--hostname", "vw-" + suite,
+                        "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
+                        "-v", f"{self.share}:{self.share}", "--tmpfs", "/run",
+                        "--rootfs", f"{ROOTFS_CACHE / suite}:O", "sleep", "infinity"]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            shutil.rmtree(self.share, ignore_errors=True)
+            raise RuntimeError(f"podman run for {suite} failed: {r.stderr.strip()}\n"
+                               f"$ {' '.join(cmd)}")
+        r = subprocess.run(PODMAN + ["inspect", "-f", "{{.State.Pid}}", self.name],
+                           capture_output=True, text=True, timeout=60)
+        try:
+            self.pid = int(r.stdout.strip())
+        except ValueError:
+            self.stop()
+            raise RuntimeError(f"cannot find the pid of container {self.name}: {r.stderr}")
+        self.version = None
+
+    def qemu_argv(self, args):
+        return [NSENTER, "-t", str(self.pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w",
+                "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+                "/usr/bin/qemu-system-x86_64"] + args
+
+    def stop(self):
+        subprocess.run(PODMAN + ["rm", "-f", "-t", "0", self.name], capture_output=True,
+                       timeout=60)
+        shutil.rmtree(self.share, ignore_errors=True)
+
+
 class Target:
-    def __init__(self, kind, tmpdir, version):
-        self.kind = kind
+    def __init__(self, kind, tmpdir, version, name=None, container=None):
+        self.kind = kind              # "qemu" (any real QEMU) or "fake"
+        self.name = name or kind      # the target's name: qemu, fake, qemu-SUITE
+        self.container = container    # ReleaseContainer for qemu-SUITE
         self.tmpdir = tmpdir
         self.version = version
         self.proc = None
         self.path = None
         self.conns = []
+        self.notes = {}               # version-dependent expectations a case applied (report)
+
+    @property
+    def version_tuple(self):
+        q = self.version["qemu"]
+        return (q["major"], q["minor"], q["micro"])
 
     def start(self, machine="none", prelaunch=False):
         assert self.proc is None
@@ -192,8 +339,11 @@ class Target:
                 argv += ["-device", "qemu-xhci,id=xhci"]
             if prelaunch:
                 argv.append("-S")
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL)
+            if self.container is not None:
+                self.proc = NsProc(self.container.qemu_argv(argv[1:]))
+            else:
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + START_TIMEOUT
             while not os.path.exists(self.path):
                 if self.proc.poll() is not None:
@@ -274,14 +424,61 @@ def real_version():
     return _read_real_version()
 
 
-@pytest.fixture(params=["qemu", "fake"])
-def target(request, real_version, tmp_path_factory):
-    if request.param == "qemu" and not QEMU:
+_containers = {}
+
+
+@pytest.fixture(scope="session")
+def release_containers():
+    """The ReleaseContainers started during the session (one per suite, on first use)."""
+    yield _containers
+    for c in _containers.values():
+        if isinstance(c, ReleaseContainer):
+            c.stop()
+    _containers.clear()
+
+
+def _release_container(suite):
+    """The running container of a suite with its QEMU's greeting version; a start-up failure is
+    remembered, so every case of that target fails with it instead of retrying."""
+    c = _containers.get(suite)
+    if c is None:
+        try:
+            c = ReleaseContainer(suite)
+            _containers[suite] = c
+            with tempfile.TemporaryDirectory(prefix="v-", dir=c.share) as tmp:
+                t = Target("qemu", tmp, None, name="qemu-" + suite, container=c)
+                try:
+                    t.start()
+                    c.version = t.connect().greeting()["QMP"]["version"]
+                finally:
+                    t.stop()
+        except Exception as exc:  # noqa: BLE001 (reported by every case of the target)
+            c = _containers[suite] = f"{type(exc).__name__}: {exc}"
+    if isinstance(c, str):
+        pytest.fail(f"target qemu-{suite} unavailable: {c}")
+    return c
+
+
+@pytest.fixture(params=target_names())
+def target(request, real_version, release_containers):
+    name = request.param
+    container = None
+    if name == "qemu" and not QEMU:
         pytest.skip("qemu-system-x86_64 is not installed")
-    if request.param == "fake" and not os.access(FAKE, os.X_OK):
+    if name == "fake" and not os.access(FAKE, os.X_OK):
         pytest.fail(f"fake-qemu not built: {FAKE} (set VW_BUILD)")
-    tmp = tempfile.mkdtemp(prefix="vwq-")   # short path: unix socket paths are limited
-    t = Target(request.param, tmp, real_version)
+    if name.startswith("qemu-"):
+        container = _release_container(name[5:])
+        # short path inside the shared directory: unix socket paths are limited
+        tmp = tempfile.mkdtemp(prefix="v-", dir=container.share)
+        t = Target("qemu", tmp, container.version, name=name, container=container)
+    else:
+        tmp = tempfile.mkdtemp(prefix="vwq-")   # short path: unix socket paths are limited
+        t = Target(name, tmp, real_version)
+    from qmp_known import known_reason
+    reason = known_reason(t, request.node)
+    if reason:
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     yield t
     problem = t.stop()
     shutil.rmtree(tmp, ignore_errors=True)
@@ -289,8 +486,9 @@ def target(request, real_version, tmp_path_factory):
 
 
 @pytest.fixture
-def schema_files(real_version):
-    q = real_version["qemu"]
+def schema_files(target):
+    """The recorded query-qmp-schema / query-commands of the target's QEMU version."""
+    q = target.version["qemu"]
     tag = f"qemu-{q['major']}.{q['minor']}.{q['micro']}"
     return (os.path.join(SCHEMA_DIR, f"{tag}-query-qmp-schema.json"),
             os.path.join(SCHEMA_DIR, f"{tag}-query-commands.json"))
