@@ -1,8 +1,10 @@
-"""`virtc qmp` (client/virtc_qmp.c + client/qmp_client.c) against a real QEMU.
+"""`virtc qmp` (client/virtc_qmp.c + client/qmp_client.c) against a real QEMU and fake-qemu.
 
-Each test starts its own qemu-system-x86_64 -machine none ... -S with a QMP unix socket in a
+Each test runs twice: against its own qemu-system-x86_64 -machine none ... -S, and against its
+own `fake-qemu --prelaunch` (the fake's equivalent of -S), each with a QMP unix socket in a
 private directory (QEMU serves one client at a time, and every `virtc qmp` run is one
-connection), drives it only through `$VW_BUILD/bin/virtc qmp ...`, and kills QEMU afterwards.
+connection). It drives them only through `$VW_BUILD/bin/virtc qmp ...`, with the same
+assertions for both, and stops the server afterwards.
 """
 import json
 import os
@@ -40,6 +42,8 @@ class Qemu:
                 pytest.fail("QEMU did not create %s; log:\n%s" % (self.sock, self.log_text()))
             time.sleep(0.02)
 
+    kind = "qemu"
+
     def log_text(self):
         self.log.flush()
         return pathlib.Path(self.dir, "qemu.log").read_text(errors="replace")
@@ -51,12 +55,39 @@ class Qemu:
         self.log.close()
 
 
-@pytest.fixture
-def qemu():
+class FakeQemu(Qemu):
+    """fake-qemu in its default (QEMU 7.2.22) model, stopped in prelaunch like QEMU's -S."""
+    kind = "fake"
+    VERSION = "7.2.5"       # not the host QEMU's, so the version test sees the fake's own
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.sock = os.path.join(directory, "qmp.sock")
+        self.target = "unix:" + self.sock
+        self.log = open(os.path.join(directory, "qemu.log"), "w")
+        self.proc = subprocess.Popen(
+            [str(BUILD / "bin" / "fake-qemu"), "--qmp", self.target, "--prelaunch",
+             "--qemu-version", self.VERSION],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            self.stop()
+            pytest.fail("fake-qemu did not start (%r); log:\n%s" % (line, self.log_text()))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(timeout=PROC_TIMEOUT)
+        self.proc.stdout.close()
+        self.log.close()
+
+
+@pytest.fixture(params=["qemu", "fake"])
+def qemu(request):
     if not VIRTC.exists():
         pytest.fail("%s is missing: build first (make)" % VIRTC)
     directory = tempfile.mkdtemp(prefix="vw-qmp-")
-    q = Qemu(directory)
+    q = (Qemu if request.param == "qemu" else FakeQemu)(directory)
     try:
         yield q
     finally:
@@ -82,7 +113,10 @@ def json_lines(text):
 
 def test_query_version_matches_binary(qemu):
     ret = ok_json(qemu.target, "query-version")
-    out = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout
+    if qemu.kind == "fake":
+        out = "version " + FakeQemu.VERSION
+    else:
+        out = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout
     m = re.search(r"version (\d+)\.(\d+)\.(\d+)", out)
     assert m, out
     assert ret["qemu"] == {"major": int(m.group(1)), "minor": int(m.group(2)),
