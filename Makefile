@@ -64,7 +64,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
 
 .PHONY: all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
-        fuzz-campaign fuzz-corpus bench conformance help
+        fuzz-campaign fuzz-corpus bench conformance conformance-record conformance-replay help
 .SECONDARY:
 
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
@@ -181,6 +181,8 @@ $(BIN)/replay_bench: $(OBJ)/bench/replay_bench.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 conformance: deps
 	$(MAKE) -f conformance/Makefile BUILD=$(BUILD) conformance
+conformance-record conformance-replay: deps
+	$(MAKE) -f conformance/Makefile BUILD=$(BUILD) $@
 
 clean:
 	rm -rf $(BUILD) build/asan

@@ -44,6 +44,10 @@ def target_key(name):
         return (0, 0, name)
     if name in HOST_TARGET.values():
         return (1, 0, name)
+    if name.startswith("replay-"):  # libvirt replay targets after the real daemons
+        rel = name[len("replay-"):]
+        return (3, -1 if rel == "host" else
+                (SUITE_ORDER.index(rel) if rel in SUITE_ORDER else len(SUITE_ORDER)), name)
     pieces = name.split("-")
     suite = pieces[1] if pieces[0] == "qemu" and len(pieces) > 1 else pieces[0]
     rank = SUITE_ORDER.index(suite) if suite in SUITE_ORDER else len(SUITE_ORDER)
@@ -64,7 +68,7 @@ def load(results):
         info = json.loads(info_path.read_text()) if info_path.exists() else {"kind": "?"}
         targets[tdir.name] = info
         for f in sorted(tdir.glob("*.json")):
-            if f.name == "_target.json":
+            if f.name.startswith("_"):  # _target.json, replay reports
                 continue
             try:
                 data = json.loads(f.read_text())
@@ -151,11 +155,18 @@ def fill_family(order, ref, cases, details, counts):
     table = {}
     anchors = {}
     for (group, case), per in sorted(cases.items()):
-        ref_res = per.get(ref) if ref else None
         row = []
         for t in order:
             res = per.get(t)
+            # a replay target is compared with its own recording pass, not with the reference
+            if res is not None and t.startswith("replay-"):
+                t_ref, ref_res = "recording (%s)" % t[len("replay-"):], res.get("recorded")
+            else:
+                t_ref, ref_res = ref, (per.get(ref) if ref else None)
             st = cell_status(res, ref_res if t != ref else None)
+            if st == "pass" and t.startswith("replay-") and ref_res is not None and \
+                    ref_res.get("outcome") not in ("passed", res["outcome"]):
+                st = "differs"  # e.g. the recording pass failed where its replay passes
             counts[t][st] += 1
             row.append(st)
             if st in ("FAIL", "differs", "known", "skip"):
@@ -165,29 +176,77 @@ def fill_family(order, ref, cases, details, counts):
                 if res.get("doc"):
                     lines.append(res["doc"])
                 if st == "differs":
-                    lines.append("differs from %s:" % ref)
+                    lines.append("differs from %s:" % t_ref)
+                    if ref_res.get("outcome") != res["outcome"]:
+                        lines.append("  outcome: %s = %s, %s = %s" % (
+                            t, res["outcome"], t_ref, ref_res.get("outcome")))
+                        if ref_res.get("detail"):
+                            lines.append("  %s: %s" % (t_ref, ref_res["detail"].strip()))
                     for k, (mine, theirs) in diff_observed(res.get("observed", {}),
                                                           ref_res.get("observed", {})).items():
                         if isinstance(mine, list) and isinstance(theirs, list) and \
                                 all(isinstance(x, str) for x in mine + theirs):
                             lines.append("  %s:" % k)
                             lines += ["    " + d for d in difflib.unified_diff(
-                                theirs, mine, ref, t, lineterm="", n=1)]
+                                theirs, mine, t_ref, t, lineterm="", n=1)]
                             continue
                         lines.append("  %s: %s = %s" % (k, t, json.dumps(mine, sort_keys=True)))
-                        lines.append("  %s: %s = %s" % (k, ref, json.dumps(theirs, sort_keys=True)))
+                        lines.append("  %s: %s = %s" % (k, t_ref, json.dumps(theirs,
+                                                                           sort_keys=True)))
                 else:
                     lines.append("observed: %s" % json.dumps(res.get("observed", {}),
                                                             sort_keys=True))
                     if ref_res is not None and t != ref:
-                        lines.append("%s observed: %s" % (ref, json.dumps(
-                            ref_res.get("observed", {}), sort_keys=True)))
+                        lines.append("%s observed (%s): %s" % (t_ref, ref_res.get("outcome"),
+                                                               json.dumps(ref_res.get(
+                                                                   "observed", {}),
+                                                                   sort_keys=True)))
                     if res.get("detail"):
                         lines.append(res["detail"].strip())
+                if res.get("replay_log"):
+                    lines.append("replay daemons during this case:")
+                    lines += ["  " + x for x in res["replay_log"]]
                 details.append((anchor, "%s / %s on %s: %s" % (group, case, t, st),
                                 "\n".join(lines)))
         table[(group, case)] = row
     return groups, table, anchors
+
+
+def replay_lines(targets, order, md):
+    """One line per replay target: what its replay reports said (matched / unmatched / unused
+    calls of the read-write and the read-only trace) and where the reports are."""
+    L = []
+    for t in order:
+        rep = targets[t].get("replay")
+        if not t.startswith("replay-") or rep is None:
+            continue
+        parts = []
+        for which in ("rw", "ro"):
+            r = rep.get(which, {})
+            if "error" in r:
+                parts.append("%s: %s" % (which, r["error"]))
+                continue
+            parts.append("%s.trace %s matched, %s unmatched, %s unused, %s of %s recorded "
+                         "connections never served" % (
+                             which, r.get("calls_matched"), r.get("calls_unmatched"),
+                             r.get("recorded_calls_unused"),
+                             r.get("recorded_connections_never_served"),
+                             r.get("recorded_connections")))
+        rec = targets[t].get("recording_outcomes")
+        if rec:
+            parts.insert(0, "recording pass " + ", ".join("%d %s" % (n, o)
+                                                          for o, n in sorted(rec.items())))
+        where = ("[_replay-rw.json](results/{0}/_replay-rw.json), [_replay-ro.json](results/{0}/"
+                 "_replay-ro.json)" if md else "results/{0}/_replay-rw.json, _replay-ro.json"
+                 ).format(t)
+        L.append(("- `%s` (traces %s, recorded %s, run token %s): %s; reports %s" if md else
+                  "%s (traces %s, recorded %s, run token %s): %s; reports %s")
+                 % (t, targets[t].get("traces", "?"), targets[t].get("recorded_at", "?"),
+                    targets[t].get("token", "?"), "; ".join(parts), where))
+    if L:
+        L = ["", "Replay targets: each replays the trace its recording pass made of the release "
+             "(cells compare with that recording pass, not with the reference target)."] + L
+    return L
 
 
 def write_md(path, targets, sections, details, counts):
@@ -207,6 +266,7 @@ def write_md(path, targets, sections, details, counts):
                 t, i.get("release", "?") + (" (%s)" % i["package"] if i.get("package") else ""),
                 i.get("daemon", "?"), i.get("api", "?"), c["pass"], c["differs"], c["known"],
                 c["FAIL"], c["skip"]))
+        L += replay_lines(targets, order, md=True)
         L += ["", "| case | " + " | ".join(order) + " |", "|---|" + "---|" * len(order)]
         for group, case_list in groups.items():
             L.append("| **%s** |" % group.replace("|", "/") + " |" * len(order))
@@ -251,7 +311,11 @@ def write_html(path, targets, sections, details, counts):
                                                           if i.get("package") else "")),
                          e(i.get("daemon", "?")), e(i.get("api", "?")), c["pass"], c["differs"],
                          c["known"], c["FAIL"], c["skip"]))
-        H.append("</table><h3>Cases</h3><table><tr><th>case</th>%s</tr>"
+        H.append("</table>")
+        rl = replay_lines(targets, order, md=False)
+        if rl:
+            H.append("<ul>%s</ul>" % "".join("<li>%s</li>" % e(x) for x in rl[2:]))
+        H.append("<h3>Cases</h3><table><tr><th>case</th>%s</tr>"
                  % "".join("<th>%s</th>" % e(t) for t in order))
         for group, case_list in groups.items():
             H.append("<tr class='group'><td colspan='%d'>%s</td></tr>" % (len(order) + 1,

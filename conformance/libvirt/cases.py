@@ -1,5 +1,6 @@
 """Helpers shared by the conformance cases: unique names, domain XML, normalisation of values
 that legitimately change between runs, and the virtc-versus-virsh comparisons."""
+import hashlib
 import itertools
 import os
 import re
@@ -7,10 +8,30 @@ import re
 from harness import err_lines, out_lines, run_virsh, run_virtc
 
 _names = itertools.count(1)
+_case_key = None   # (token, digest) while a record-/replay- target runs a case, else None
+_case_names = None
+
+
+def begin_case(case_id, release, token):
+    """Called before each case on record-RELEASE and replay-RELEASE targets: from now on
+    unique_name() derives names from the case's id, the release and the run token (written next
+    to the trace by the recording pass and read back by the replay pass), so the replay pass sends
+    the very bytes the recording pass sent. None as case_id goes back to pid-based names."""
+    global _case_key, _case_names
+    if case_id is None:
+        _case_key = _case_names = None
+        return
+    digest = hashlib.sha1(("%s|%s" % (release, case_id)).encode()).hexdigest()[:8]
+    _case_key = (token, digest)
+    _case_names = itertools.count(1)
 
 
 def unique_name(tag):
-    """vwc-TAG-PID-N: no other case, run or person on a shared daemon uses it."""
+    """vwc-TAG-PID-N: no other case, run or person on a shared daemon uses it. On record/replay
+    targets vwc-TAG-TOKEN-DIGEST-N (DIGEST from the case id and release, N counted per case): the
+    same in the recording and in its replay, and unique per recording run."""
+    if _case_key is not None:
+        return "vwc-%s-%s-%s-%d" % (tag, _case_key[0], _case_key[1], next(_case_names))
     return "vwc-%s-%d-%d" % (tag, os.getpid(), next(_names))
 
 

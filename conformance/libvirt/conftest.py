@@ -11,6 +11,17 @@ Every case in this folder is written once and runs against each target:
                        root filesystem conformance/images/build-rootfs built (only suites whose
                        tree is in the cache are targets)
   SUITE-virtproxyd     the modular layout (virtproxyd + virtqemud) of releases that ship it
+  record-RELEASE       the recording pass of a release (host, bullseye, ...): the release's
+                       daemon behind two `fake-libvirtd --record --upstream` proxies (read-write
+                       and read-only socket); traces, run token and the pass's own results go to
+                       $VW_CONFORMANCE_TRACES/RELEASE (default $VW_BUILD/conformance/traces), not
+                       to the matrix
+  replay-RELEASE       the replay pass: two `fake-libvirtd --replay` daemons serving those traces,
+                       no real daemon; each case's result carries the recording pass's result of
+                       the same case, the matrix compares the two
+
+VW_CONFORMANCE_REPLAY=record (default: record-X and replay-X for every real release available),
+replay (only replay-X, for every RELEASE whose traces are in the traces folder) or off.
 
 VW_CONFORMANCE_TARGETS=fake,host,... restricts the list. The target fixture is session-scoped and
 parametrized, so pytest runs all cases of one target together and only one container runs at a
@@ -21,6 +32,7 @@ Each case fills the `record` dict with what the target returned (already normali
 legitimately changes between runs, e.g. generated UUIDs); a hook writes it with the outcome to
 $VW_BUILD/conformance/results/TARGET/CASE.json, which conformance/report.py turns into the matrix.
 """
+import gc
 import importlib.util
 import json
 import os
@@ -47,6 +59,8 @@ LOGS = BUILD / "conformance" / "logs"
 IMAGES = REPO / "conformance" / "images"
 ROOTFS_CACHE = pathlib.Path(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/rootfs"))
 SUITES = ("bullseye", "bookworm", "trixie", "sid")
+TRACES = pathlib.Path(os.environ.get("VW_CONFORMANCE_TRACES", str(BUILD / "conformance" / "traces")))
+REPLAY_MODE = os.environ.get("VW_CONFORMANCE_REPLAY", "record").strip() or "record"
 VIRSH = shutil.which("virsh") or "/usr/bin/virsh"
 PODMAN = shutil.which("podman") or "/usr/bin/podman"
 
@@ -85,17 +99,32 @@ def rootfs_info(suite):
 
 def discover_targets():
     names = []
-    if os.access(str(FAKE), os.X_OK):
+    fake = os.access(str(FAKE), os.X_OK)
+    if fake:
         names.append("fake")
     names.append("host")
+    releases = ["host"]
     for suite in SUITES:
         info = rootfs_info(suite)
         if info is None:
             continue
         daemons = info.get("daemons", "").split()
         names.append(suite + "-libvirtd")
+        releases.append(suite)
         if "virtproxyd" in daemons:
             names.append(suite + "-virtproxyd")
+    if REPLAY_MODE not in ("record", "replay", "off"):
+        raise pytest.UsageError("VW_CONFORMANCE_REPLAY=%s: use record, replay or off" % REPLAY_MODE)
+    if fake and REPLAY_MODE == "record":
+        # all recordings first: a replay-X target needs the trace record-X writes
+        names += ["record-" + r for r in releases] + ["replay-" + r for r in releases]
+    elif fake and REPLAY_MODE == "replay":
+        # no real daemon at all: what runs without root, podman or libvirtd
+        names = ["fake"] + ["replay-" + r for r in ("host",) + SUITES
+                            if (TRACES / r / "rw.trace").is_file()]
+        if not any(n.startswith("replay-") for n in names):
+            raise pytest.UsageError("VW_CONFORMANCE_REPLAY=replay: no traces in %s (record them: "
+                                    "make conformance-record RELEASE=...)" % TRACES)
     wanted = os.environ.get("VW_CONFORMANCE_TARGETS", "").strip()
     if wanted:
         keep = [w.strip() for w in wanted.split(",") if w.strip()]
@@ -195,16 +224,23 @@ def _wait_socket(uri, sock, proc, log, timeout=START_TIMEOUT):
 
 
 class FakeDaemon:
-    def __init__(self):
+    """build/bin/fake-libvirtd in model mode, or with `extra` options (--record, --replay) and then
+    without a read-only listener (ro=False: ro_sock is None)."""
+
+    def __init__(self, extra=(), log_name="fake.log", ro=True):
         self.dir = tempfile.mkdtemp(prefix="vw-conf-fake-")
         self.sock = os.path.join(self.dir, "sock")
-        self.ro_sock = os.path.join(self.dir, "sock-ro")
+        self.ro_sock = os.path.join(self.dir, "sock-ro") if ro else None
         LOGS.mkdir(parents=True, exist_ok=True)
-        self.log = str(LOGS / "fake.log")
+        self.log = str(LOGS / log_name)
         self.logf = open(self.log, "w")
-        self.proc = subprocess.Popen([str(FAKE), "--listen", "unix:" + self.sock,
-                                      "--listen-ro", "unix:" + self.ro_sock],
-                                     stdout=subprocess.PIPE, stderr=self.logf, text=True)
+        cmd = [str(FAKE), "--listen", "unix:" + self.sock]
+        if ro:
+            cmd += ["--listen-ro", "unix:" + self.ro_sock]
+        cmd += list(extra)
+        self.logf.write("$ %s\n" % " ".join(cmd))
+        self.logf.flush()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.logf, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 15)
         line = self.proc.stdout.readline() if ready else ""
         if line.strip() != "ready":
@@ -274,10 +310,18 @@ class ContainerDaemon:
 _setups = {}
 
 
+def _out_dir(name):
+    """Where a target's case results go: the matrix's results folder, except for a recording pass
+    (next to its traces, where the replay pass finds them)."""
+    if name.startswith("record-"):
+        return TRACES / name[len("record-"):] / "results"
+    return RESULTS / name
+
+
 @pytest.fixture(scope="session")
 def target(request):
     name = request.param
-    out = RESULTS / name
+    out = _out_dir(name)
     _setups[name] = _setups.get(name, 0) + 1
     if _setups[name] == 1:  # results of earlier sessions go; a re-setup keeps this session's
         shutil.rmtree(str(out), ignore_errors=True)
@@ -292,6 +336,10 @@ def target(request):
         t = Target(name, "fake", d.sock, d.ro_sock, {"daemon": "fake-libvirtd",
                                                     "release": "virt-wire fake"})
         _wait_socket(t.uri, t.sock, d.proc, d.log)
+    elif name.startswith("record-"):
+        t, stopper = _start_recording(request, name, name[len("record-"):])
+    elif name.startswith("replay-"):
+        t, stopper = _start_replay(name, name[len("replay-"):], out)
     elif name == "host":
         sock = request.getfixturevalue("libvirtd_sock")
         t = Target(name, "host", sock, sock + "-ro",
@@ -323,12 +371,226 @@ def target(request):
     t.info["kind"] = t.kind
     t.info["setups"] = _setups[name]
     (out / "_target.json").write_text(json.dumps(t.info, indent=1, sort_keys=True))
+    _active[name] = t
     try:
         yield t
     finally:
+        _active.pop(name, None)
         t.close_keeper()
+        if t.kind in ("record", "replay"):
+            gc.collect()  # the keeper's CONNECT_CLOSE before the recorder or replayer stops
         if stopper:
             stopper()
+        if t.kind in ("record", "replay"):  # the stoppers added the trace / replay report summary
+            t.info["seconds"] = round(time.monotonic() - started, 1)
+            (out / "_target.json").write_text(json.dumps(t.info, indent=1, sort_keys=True))
+
+
+# ---- record and replay targets -------------------------------------------------------------------
+
+_active = {}          # target name -> Target, while it runs
+# How the replay daemons match (docs/replay.md). strict: every connection's calls in recorded
+# order, which a replay of the whole suite does (cases run in a fixed order). pick=match moves a
+# client to the recorded connection whose calls it makes when clients connect in another order.
+# The keeper connection lives for the whole session and carries calls of many cases, so a subset
+# (-k) of a whole-suite recording fails there in strict mode; VW_CONFORMANCE_REPLAY_MATCH=unordered
+# lets most subsets replay (but weakens pick=match, which needs in-order calls to move a client).
+REPLAY_MATCH = os.environ.get("VW_CONFORMANCE_REPLAY_MATCH", "strict")
+REPLAY_PICK = os.environ.get("VW_CONFORMANCE_REPLAY_PICK", "match")
+
+
+def _release_daemon(request, release):
+    """Starts (containers) or finds (host) the real daemon of a release: (sock, ro_sock, info,
+    stopper, shared)."""
+    if release == "host":
+        sock = request.getfixturevalue("libvirtd_sock")
+        return (sock, sock + "-ro", {"daemon": "libvirtd", "release": "host (Debian 12)"}, None,
+                bool(os.environ.get("VW_LIBVIRTD_SOCK")))
+    if release not in SUITES:
+        pytest.fail("unknown release %r (host, %s)" % (release, ", ".join(SUITES)))
+    info = rootfs_info(release)
+    if info is None:
+        pytest.fail("no root filesystem for %s in %s (conformance/images/build-rootfs %s)"
+                    % (release, ROOTFS_CACHE, release))
+    d = ContainerDaemon(release, "libvirtd")
+    uri = "test+unix:///default?socket=%s" % d.sock
+    try:
+        _wait_socket(uri, d.sock, d.proc, d.log)
+    except BaseException:
+        d.stop()
+        raise
+    return (d.sock, d.ro_sock, {"daemon": "libvirtd", "release": "Debian %s" % release,
+                                "package": info.get("libvirt", "?")}, d.stop, False)
+
+
+def _stop_all(stoppers):
+    for stop in stoppers:
+        try:
+            stop()
+        except Exception:
+            pass
+
+
+def _start_recording(request, name, release):
+    """The recording pass: the release's daemon behind two recording proxies, one for its
+    read-write socket (rw.trace) and one for its read-only socket (ro.trace, the proxy forwards to
+    one upstream only). A fresh run token (the names the cases define carry it, so recordings of
+    two runs on one shared daemon never collide) is written next to the traces."""
+    tdir = TRACES / release
+    tdir.mkdir(parents=True, exist_ok=True)  # results/ in it: the target fixture emptied it
+    for f in ("rw.trace", "ro.trace", "token", "_recording.json"):
+        if (tdir / f).exists():
+            (tdir / f).unlink()
+    token = os.urandom(3).hex()
+    (tdir / "token").write_text(token + "\n")
+    sock, ro_sock, info, stop_daemon, shared = _release_daemon(request, release)
+    stoppers = []  # recorders first (SIGTERM completes the traces), then the daemon
+    try:
+        rw = FakeDaemon(["--record", str(tdir / "rw.trace"), "--upstream", "unix:" + sock],
+                        log_name="%s-rw.log" % name, ro=False)
+        stoppers.append(rw.stop)
+        ro = FakeDaemon(["--record", str(tdir / "ro.trace"), "--upstream", "unix:" + ro_sock],
+                        log_name="%s-ro.log" % name, ro=False)
+        stoppers.append(ro.stop)
+    except BaseException:
+        _stop_all(stoppers + ([stop_daemon] if stop_daemon else []))
+        raise
+    if stop_daemon:
+        stoppers.append(stop_daemon)
+    info = dict(info, daemon="fake-libvirtd --record -> " + info["daemon"], recorded=release,
+                token=token, traces=str(tdir), shared=shared,
+                recorded_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+    t = Target(name, "record", rw.sock, ro.sock, info, shared=shared)
+    t.release, t.token = release, token
+    _wait_socket(t.uri, t.sock, rw.proc, rw.log)
+
+    def stop():
+        _stop_all(stoppers)
+        for f in ("rw.trace", "ro.trace"):
+            p = tdir / f
+            t.info[f] = {"bytes": p.stat().st_size if p.exists() else 0,
+                         "lines": sum(1 for _ in open(str(p))) if p.exists() else 0}
+        (tdir / "_recording.json").write_text(json.dumps(t.info, indent=1, sort_keys=True))
+    return t, stop
+
+
+def _replay_summary(report):
+    """The few numbers of a --replay-report JSON that the matrix shows."""
+    keys = ("calls_matched", "calls_unmatched", "recorded_calls_unused",
+            "recorded_connections", "recorded_calls_in_unserved_connections")
+    out = {k: report.get(k) for k in keys}
+    out["recorded_connections_never_served"] = len(report.get("recorded_connections_never_served",
+                                                              []))
+    out["unmatched"] = [dict(u, client=c.get("client"), recorded_conn=c.get("recorded_conn"))
+                        for c in report.get("connections", []) for u in c.get("unmatched", [])][:50]
+    return out
+
+
+def _start_replay(name, release, out):
+    """The replay pass: two fake-libvirtd --replay daemons (the read-write and the read-only
+    trace), no real daemon. Each writes its --replay-report into the target's result folder; the
+    summary goes to _target.json."""
+    tdir = TRACES / release
+    if not (tdir / "rw.trace").is_file() or not (tdir / "ro.trace").is_file():
+        pytest.fail("no traces of %s in %s (record them: make conformance-record RELEASE=%s)"
+                    % (release, tdir, release))
+    token = (tdir / "token").read_text().strip() if (tdir / "token").is_file() else ""
+    rec_info = {}
+    if (tdir / "_recording.json").is_file():
+        rec_info = json.loads((tdir / "_recording.json").read_text())
+    outcomes = {}
+    for f in (tdir / "results").glob("*.json"):
+        if not f.name.startswith("_"):
+            try:
+                o = json.loads(f.read_text()).get("outcome", "?")
+            except ValueError:
+                o = "unreadable"
+            outcomes[o] = outcomes.get(o, 0) + 1
+    daemons = []
+    try:
+        for which in ("rw", "ro"):
+            daemons.append(FakeDaemon(
+                ["--replay", str(tdir / ("%s.trace" % which)), "--replay-pick", REPLAY_PICK,
+                 "--replay-match", REPLAY_MATCH,
+                 "--replay-report", str(out / ("_replay-%s.json" % which))],
+                log_name="%s-%s.log" % (name, which), ro=False))
+    except BaseException:
+        _stop_all(d.stop for d in daemons)
+        raise
+    rw, ro = daemons
+    info = {"daemon": "fake-libvirtd --replay", "replay_of": release,
+            "release": "replay of %s" % rec_info.get("release", release),
+            "package": rec_info.get("package", ""), "token": token, "traces": str(tdir),
+            "pick": REPLAY_PICK, "match": REPLAY_MATCH, "recorded_at": rec_info.get("recorded_at", ""),
+            "recording_outcomes": outcomes}
+    # a case the recording pass skipped on a shared daemon is skipped here too (autouse fixture)
+    t = Target(name, "replay", rw.sock, ro.sock, info, shared=bool(rec_info.get("shared")))
+    t.release, t.token = release, token
+    t.replay_logs = [rw.log, ro.log]
+    t.log_offsets = [0, 0]
+    _wait_socket(t.uri, t.sock, rw.proc, rw.log)
+
+    def stop():
+        _stop_all(d.stop for d in daemons)
+        t.info["replay"] = {}
+        for which in ("rw", "ro"):
+            p = out / ("_replay-%s.json" % which)
+            try:
+                t.info["replay"][which] = _replay_summary(json.loads(p.read_text()))
+            except (OSError, ValueError) as exc:
+                t.info["replay"][which] = {"error": "no replay report %s: %s" % (p, exc)}
+    return t, stop
+
+
+def _recorded_result(release, case):
+    p = TRACES / release / "results" / (re.sub(r"[^A-Za-z0-9_.-]+", "_", case) + ".json")
+    try:
+        data = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None
+    return {"outcome": data.get("outcome"), "observed": data.get("observed", {}),
+            "detail": data.get("detail", "")[-1500:]}
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_names(request):
+    """On record-/replay- targets, the names a case defines come from its id, the release and
+    the recording's run token (cases.begin_case); on replay targets, what the replay daemons
+    logged during the case (unmatched calls) is kept for the case's result."""
+    import cases
+    callspec = getattr(request.node, "callspec", None)
+    tname = callspec.params.get("target") if callspec else None
+    t = _active.get(tname) if tname else None
+    if t is None or t.kind not in ("record", "replay"):
+        yield
+        return
+    case = _case_id(request.node)
+    if t.kind == "replay":
+        rec = _recorded_result(t.release, case)
+        if rec is not None and rec["outcome"] == "skipped":
+            pytest.skip("not replayed: the recording pass skipped it (%s)"
+                        % rec["detail"].strip()[:300])
+    cases.begin_case(case, t.release, t.token)
+    try:
+        yield
+    finally:
+        cases.begin_case(None, None, None)
+        # python3-libvirt sends CONNECT_CLOSE when the last object of a connection is freed: free
+        # the case's now, so the close is in the recording and in the replay at the same place
+        gc.collect()
+        if t.kind == "replay":
+            lines = []
+            for i, log in enumerate(t.replay_logs):
+                try:
+                    with open(log, errors="replace") as f:
+                        f.seek(t.log_offsets[i])
+                        new = f.read()
+                        t.log_offsets[i] = f.tell()
+                except OSError:
+                    continue
+                lines += ["%s: %s" % ("rw" if i == 0 else "ro", l) for l in new.splitlines()
+                          if "no recorded call" in l or "unmatched" in l and " 0 unmatched" not in l]
+            request.node._vw_replay_log = lines[:40]
 
 
 # ---- recording -----------------------------------------------------------------------------------
@@ -393,7 +655,10 @@ def pytest_runtest_makereport(item, call):
     data = {"case": _case_id(item), "group": group, "target": tname, "outcome": outcome_name,
             "when": rep.when, "detail": detail, "doc": (item.function.__doc__ or "").strip(),
             "observed": getattr(item, "_vw_record", {})}
-    path = RESULTS / tname / (re.sub(r"[^A-Za-z0-9_.-]+", "_", data["case"]) + ".json")
+    if tname.startswith("replay-"):
+        data["recorded"] = _recorded_result(tname[len("replay-"):], data["case"])
+        data["replay_log"] = getattr(item, "_vw_replay_log", [])
+    path = _out_dir(tname) / (re.sub(r"[^A-Za-z0-9_.-]+", "_", data["case"]) + ".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
     item._vw_written = True

@@ -7,7 +7,8 @@
 - normalise_ids() removes what legitimately differs between two daemons: UUIDs that were
   generated, domain ids of other domains (the real daemon's test driver is shared with other
   tests, so its id counter moves), CPU time (wall clock).
-- RawClient speaks the wire protocol directly for the protocol-level tests.
+- RawClient speaks the wire protocol directly for the protocol-level tests (the raw client of
+  conformance/libvirt/vw_wire.py, shared with the conformance suite).
 """
 import os
 import pathlib
@@ -15,8 +16,6 @@ import re
 import select
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import tempfile
 import time
@@ -120,88 +119,32 @@ def list_rows(text, names):
 
 # ---- raw wire client ------------------------------------------------------------------------
 
-def xdr_string(s):
-    b = s.encode()
-    return struct.pack(">I", len(b)) + b + b"\0" * ((4 - len(b) % 4) % 4)
+# The raw wire client is shared with the conformance suite: conformance/libvirt/vw_wire.py,
+# loaded by path (the conformance folder's other modules stay off sys.path).
+def _load_vw_wire():
+    import importlib.util
+    import sys
+    mod = sys.modules.get("vw_wire")
+    if mod is None:
+        spec = importlib.util.spec_from_file_location(
+            "vw_wire", str(REPO / "conformance" / "libvirt" / "vw_wire.py"))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        sys.modules["vw_wire"] = mod
+    return mod
 
 
-class RawClient:
+_wire = _load_vw_wire()
+xdr_string = _wire.xdr_string
+_opt_string = _wire._opt_string
+decode_error = _wire.decode_error  # the whole remote_error (code ... int2, net, trailing)
+
+
+class RawClient(_wire.RawConn):
+    """vw_wire.RawConn with this file's shorter default timeout."""
+
     def __init__(self, path, timeout=10):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(path)
-        self.pending = []
-
-    def send(self, proc, serial, payload=b"", prog=REMOTE, mtype=0, status=0, vers=1):
-        body = struct.pack(">IIiiIi", prog, vers, proc, mtype, serial, status) + payload
-        self.sock.sendall(struct.pack(">I", len(body) + 4) + body)
-
-    def send_bytes(self, data):
-        self.sock.sendall(data)
-
-    def _read(self, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
-            if not chunk:
-                raise EOFError("connection closed by the server")
-            buf += chunk
-        return buf
-
-    def _recv_wire(self):
-        (length,) = struct.unpack(">I", self._read(4))
-        body = self._read(length - 4)
-        return struct.unpack(">IIiiIi", body[:24]), body[24:]
-
-    def recv(self):
-        """Returns ((prog, vers, proc, type, serial, status), payload): packets that arrived
-        while call() waited for its reply come first, in arrival order."""
-        if self.pending:
-            return self.pending.pop(0)
-        return self._recv_wire()
-
-    def call(self, proc, serial, payload=b"", prog=REMOTE):
-        """Sends a CALL and returns its REPLY. Anything else read meanwhile (events, keepalive) is
-        kept for recv(): libvirtd may send an event before the reply of the call that caused it."""
-        self.send(proc, serial, payload, prog=prog)
-        while True:
-            hdr, body = self._recv_wire()
-            if hdr[3] == 1 and hdr[4] == serial:
-                return hdr, body
-            self.pending.append((hdr, body))
-
-    def open(self, name="test:///default"):
-        self.call(66, 0)
-        hdr, body = self.call(1, 1, struct.pack(">I", 1) + xdr_string(name) + struct.pack(">I", 0))
-        assert hdr[5] == 0, decode_error(body)
-
-    def close(self):
-        self.sock.close()
-
-
-def _opt_string(b, o):
-    (flag,) = struct.unpack(">I", b[o:o + 4])
-    o += 4
-    if not flag:
-        return None, o
-    (n,) = struct.unpack(">I", b[o:o + 4])
-    s = b[o + 4:o + 4 + n].decode()
-    return s, o + 4 + ((n + 3) // 4) * 4
-
-
-def decode_error(b):
-    code, domain = struct.unpack(">ii", b[:8])
-    msg, o = _opt_string(b, 8)
-    (level, hasdom) = struct.unpack(">iI", b[o:o + 8])
-    o += 8
-    assert hasdom == 0
-    s1, o = _opt_string(b, o)
-    s2, o = _opt_string(b, o)
-    s3, o = _opt_string(b, o)
-    int1, int2, hasnet = struct.unpack(">iiI", b[o:o + 12])
-    return {"code": code, "domain": domain, "message": msg, "level": level, "str1": s1,
-            "str2": s2, "str3": s3, "int1": int1, "int2": int2, "net": hasnet,
-            "trailing": len(b) - o - 12}
+        super().__init__(path, timeout)
 
 
 def wait_for(predicate, timeout=10.0, step=0.05):
