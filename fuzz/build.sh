@@ -54,18 +54,40 @@ rm -f "$WORK/libvwproto.a" "$WORK/libvwproto-host.a"
 ar rcs "$WORK/libvwproto.a" "${objs[@]}"
 ar rcs "$WORK/libvwproto-host.a" "${hostobjs[@]}"
 
+# 2b. for the byte-stream targets (fuzz_fake_libvirtd, fuzz_fake_qemu, fuzz_client, fuzz_scenario):
+# the rest of the library (common/, client/) and the fakes without their main.c, instrumented
+fullobjs=()
+for src in common/*.c client/*.c fake-libvirtd/*.c fake-qemu/*.c; do
+    case "$src" in client/virtc*|*/main.c) continue ;; esac
+    base=$(echo "${src%.c}" | tr / _)
+    $CC $CFLAGS $COMMON -Iclient -c "$src" -o "$WORK/obj/full_$base.o"
+    fullobjs+=("$WORK/obj/full_$base.o")
+done
+rm -f "$WORK/libvwfull.a"
+ar rcs "$WORK/libvwfull.a" "${fullobjs[@]}"
+# a fuzzed migration URI or `migrate exec:` must not connect, resolve or spawn (fuzz/drivers/sandbox.c)
+STREAM_LDFLAGS="-Wl,--wrap=connect,--wrap=getaddrinfo,--wrap=posix_spawn,--wrap=posix_spawnp"
+$CC $CFLAGS $COMMON -c fuzz/drivers/sandbox.c -o "$WORK/obj/sandbox.o"
+
 # 3. seeds and the procedure dictionary (written by the seed builder, as `make fuzz-corpus` does)
 $HOST_CC -O1 $COMMON fuzz/corpus/seed_builder.c "$WORK/libvwproto-host.a" -ltirpc $(static_or_dynamic jansson) -pthread -lm -o "$WORK/seed_builder"
 rm -rf "$WORK/seeds"
 "$WORK/seed_builder" "$WORK/seeds"
+bash fuzz/scripts/stream_seeds.sh "$WORK/seeds/seeds-raw"
 
 # 4. targets
 for src in fuzz/targets/fuzz_*.c; do
     t=$(basename "$src" .c)
-    $CC $CFLAGS $COMMON -c "$src" -o "$WORK/obj/$t.o"
-    $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/libvwproto.a" $LIB_FUZZING_ENGINE $LIBS -o "$OUT/$t"
+    $CC $CFLAGS $COMMON -Iclient -Ifake-libvirtd -Ifake-qemu -c "$src" -o "$WORK/obj/$t.o"
     case "$t" in
-        fuzz_qmp*) cp fuzz/dict/qmp.dict "$OUT/$t.dict" ;;
+        fuzz_fake_*|fuzz_client*|fuzz_scenario*)
+            $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/obj/sandbox.o" "$WORK/libvwfull.a" "$WORK/libvwproto.a" \
+                $LIB_FUZZING_ENGINE $STREAM_LDFLAGS $LIBS -o "$OUT/$t" ;;
+        *)  $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/libvwproto.a" $LIB_FUZZING_ENGINE $LIBS -o "$OUT/$t" ;;
+    esac
+    case "$t" in
+        fuzz_qmp*|fuzz_fake_qemu*) cp fuzz/dict/qmp.dict "$OUT/$t.dict" ;;
+        fuzz_trace*) cp fuzz/dict/trace.dict "$OUT/$t.dict" ;;
         *) cat fuzz/dict/libvirt_rpc.dict "$WORK/seeds/dict/procedures.dict" > "$OUT/$t.dict" ;;
     esac
     rm -f "$OUT/${t}_seed_corpus.zip"

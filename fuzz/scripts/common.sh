@@ -21,9 +21,16 @@ afl_env() {
 # servers it starts (its children; each calls setsid, so each leads its own process group). When
 # afl-fuzz has ended, those groups are killed: afl-fuzz 4.04c leaves the CMPLOG fork server's
 # child stopped (persistent mode) when it ends on -V. Returns afl-fuzz's exit status.
+# With AFL_PERF_CPU_FILE set, afl-fuzz runs under `perf stat -e task-clock` (counting its
+# children too) and the CSV goes to that file (bench.sh).
 run_afl() {
     local log=$1; shift
-    ( afl_env; exec afl-fuzz "$@" ) > "$log" 2>&1 &
+    if [ -n "${AFL_PERF_CPU_FILE:-}" ]; then
+        ( afl_env; exec perf stat -e task-clock -x, -o "$AFL_PERF_CPU_FILE" -- afl-fuzz "$@" ) \
+            > "$log" 2>&1 &
+    else
+        ( afl_env; exec afl-fuzz "$@" ) > "$log" 2>&1 &
+    fi
     local pid=$!
     local groups=""
     while kill -0 "$pid" 2>/dev/null; do
@@ -44,7 +51,7 @@ reap_fork_servers() {
     for g in $(printf '%s\n' "$@" | sort -u); do
         members=$(ps -e -o pgid=,args= 2>/dev/null | awk -v g="$g" '$1 == g { $1 = ""; print }')
         [ -n "$members" ] || continue
-        if ! printf '%s\n' "$members" | grep -Eqv 'build/fuzz/|\[fuzz_[a-z_]*\] <defunct>'; then
+        if ! printf '%s\n' "$members" | grep -Eqv "${FB:-build/fuzz}/|"'\[fuzz_[a-z_]*\] <defunct>'; then
             kill -KILL -- "-$g" 2>/dev/null
         fi
     done

@@ -14,6 +14,9 @@ rm -rf "$FB/seeds-raw" "$FB/seeds"
 mkdir -p "$FB/seeds-raw" "$FB/seeds" "$FB/dict"
 "$FB/seed_builder" "$FB"
 
+# byte-stream targets: recorded conversations (fuzz/scripts/stream_seeds.sh)
+bash fuzz/scripts/stream_seeds.sh "$FB/seeds-raw"
+
 for t in $TARGETS; do
     raw="$FB/seeds-raw/$t"
     mkdir -p "$raw"

@@ -32,13 +32,13 @@ fi
 rm -rf "$out/raw"
 
 sources=(proto/*.c)
-gen_sources=(build/fuzz-cov/gen/*_xdr.c)
+gen_sources=("$FB-cov"/gen/*_xdr.c)
 {
     echo "# coverage of $TARGET over: ${dirs[*]}"
     echo "## proto/ (our code)"
     "$LLVMCOV" report "$bin" -instr-profile="$out/merged.profdata" "${sources[@]}"
     echo
-    echo "## rpcgen output (build/fuzz-cov/gen)"
+    echo "## rpcgen output ($FB-cov/gen)"
     "$LLVMCOV" report "$bin" -instr-profile="$out/merged.profdata" "${gen_sources[@]}"
 } > "$out/summary.txt" 2>&1
 "$LLVMCOV" show "$bin" -instr-profile="$out/merged.profdata" -format=html -show-branches=count \

@@ -25,9 +25,9 @@ done
     "$LLVMCOV" report "${objects[@]}" -instr-profile="$out/merged.profdata" proto/*.c
     echo
     echo "## rpcgen output"
-    "$LLVMCOV" report "${objects[@]}" -instr-profile="$out/merged.profdata" build/fuzz-cov/gen/*_xdr.c
+    "$LLVMCOV" report "${objects[@]}" -instr-profile="$out/merged.profdata" "$FB-cov"/gen/*_xdr.c
 } > "$out/summary.txt" 2>&1
 "$LLVMCOV" show "${objects[@]}" -instr-profile="$out/merged.profdata" -format=html -show-branches=count \
-    -output-dir="$out/html" proto/*.c build/fuzz-cov/gen/*_xdr.c > /dev/null 2>&1
+    -output-dir="$out/html" proto/*.c "$FB-cov"/gen/*_xdr.c > /dev/null 2>&1
 echo "coverage: all targets: $(grep -m1 '^TOTAL' "$out/summary.txt" | awk '{print "proto/ lines " $10 ", branches " $13 ", functions " $7 ", regions " $4}')"
 echo "coverage: report $out/summary.txt, html $out/html/index.html"

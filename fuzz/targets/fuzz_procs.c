@@ -15,7 +15,11 @@
  *      same bytes again (encode(decode(x)) is a fixed point), and vw_xdr_size agrees with the
  *      encoded length.
  *   4. The decoded value re-packs into a whole packet (vw_packet_encode) that parses back to the
- *      same header and the re-encoded payload. */
+ *      same header and the re-encoded payload.
+ *   5. vw_procs_payload_codec picks one of the table's codecs with its struct size (or a fixed
+ *      one); vw_procs_describe has the same length whatever the buffer, truncation a prefix;
+ *      STRICT decoding gives the same verdict without an error struct.
+ * Once per process (LLVMFuzzerInitialize, api_edges): the codec API's edges no packet reaches. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +68,14 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
         }
     }
     FUZZ_CHECK(rc[1] != 0 || rc[0] == 0, "%s: STRICT accepts a payload LENIENT refuses", what);
+    /* err may be NULL (xdr_codec.h): same verdict without the message */
+    void *quiet = malloc(size ? size : 1);
+    FUZZ_CHECK(quiet, "out of memory");
+    int rq = vw_packet_decode_payload(pkt, proc, quiet, size, VW_DECODE_STRICT, NULL);
+    FUZZ_CHECK(rq == rc[1], "%s: STRICT decode gives %d with an error struct, %d without", what, rc[1], rq);
+    if (rq == 0)
+        vw_xdr_free(proc, quiet);
+    free(quiet);
 
     for (int m = 0; m < 2; m++) {
         if (rc[m] != 0)
@@ -74,7 +86,8 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
         vw_proto_error err = { 0 };
         FUZZ_CHECK(vw_xdr_encode(&enc, proc, obj[m], &err) == 0, "%s: decoded value does not encode: %s",
                    what, err.text);
-        if (proc != (xdrproc_t)xdr_void)
+        /* cast through void (*)(void): gcc's -Wcast-function-type */
+        if (proc != (xdrproc_t)(void (*)(void))xdr_void)
             FUZZ_CHECK(vw_xdr_size(proc, obj[m]) == enc.len, "%s: vw_xdr_size %zu, encoded %zu", what,
                        vw_xdr_size(proc, obj[m]), enc.len);
         if (m == 1)
@@ -115,6 +128,51 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
     }
     free(obj[0]);
     free(obj[1]);
+}
+
+/* The codec API's edges that no packet reaches, once per process: the NULL and void codecs, an
+ * append without data, a reservation that cannot be met, a payload over the maximum, decoding
+ * with obj_size 0 and without an error struct. */
+static void api_edges(void)
+{
+    vw_buf b;
+    vw_buf_init(&b);
+    vw_proto_error err = { 0 };
+    FUZZ_CHECK(vw_xdr_encode(&b, NULL, NULL, &err) == 0 && b.len == 0, "NULL codec wrote bytes");
+    FUZZ_CHECK(vw_xdr_encode(&b, VW_XDR_VOID, NULL, &err) == 0 && b.len == 0, "void codec wrote bytes");
+    FUZZ_CHECK(vw_buf_append(&b, "x", 0, &err) == 0 && b.len == 0, "empty append");
+    FUZZ_CHECK(vw_buf_append(&b, NULL, 4, &err) < 0 && err.text[0], "append from NULL accepted");
+    err.text[0] = '\0';
+    FUZZ_CHECK(vw_buf_reserve(&b, SIZE_MAX, &err) < 0 && err.text[0], "SIZE_MAX reservation accepted");
+    vw_xdr_free(NULL, NULL);
+    vw_xdr_free(VW_XDR_VOID, &b);
+
+    vw_remote_error re;
+    size_t big = (size_t)VW_NET_MESSAGE_PAYLOAD_MAX + 1;
+    uint8_t *zeros = calloc(1, big);
+    FUZZ_CHECK(zeros, "out of memory");
+    err.text[0] = '\0';
+    FUZZ_CHECK(vw_xdr_decode(zeros, big, (xdrproc_t)xdr_vw_remote_error, &re, sizeof(re),
+                             VW_DECODE_LENIENT, &err) < 0 && err.text[0], "oversized payload accepted");
+    FUZZ_CHECK(vw_xdr_decode(zeros, 1, VW_XDR_VOID, NULL, 0, VW_DECODE_STRICT, NULL) < 0,
+               "a byte where the payload is empty accepted");
+    /* obj_size 0: the caller zeroed the struct itself */
+    memset(&re, 0, sizeof(re));
+    FUZZ_CHECK(vw_xdr_decode(zeros, 6, (xdrproc_t)xdr_vw_remote_error, &re, 0, VW_DECODE_LENIENT,
+                             NULL) < 0, "6 bytes decode as a remote_error");
+    memset(&re, 0, sizeof(re));
+    if (vw_xdr_decode(zeros, 44, (xdrproc_t)xdr_vw_remote_error, &re, 0, VW_DECODE_STRICT, NULL) == 0)
+        vw_xdr_free((xdrproc_t)xdr_vw_remote_error, &re);
+    free(zeros);
+    vw_buf_free(&b);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    api_edges();
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -165,6 +223,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strcmp(by_name->name, text) == 0, "lookup of '%s' gave %s", text, by_name->name);
         FUZZ_CHECK(vw_procs_lookup(by_name->prog, by_name->proc) == by_name, "%s does not map back", text);
     }
+
+    /* the codec chooser the servers, the client and the trace writer use: its choice is one of
+     * the table's codecs (or a fixed one) with the matching struct size, and decoding with it
+     * behaves like any other codec */
+    size_t codec_size = 1;
+    xdrproc_t codec = vw_procs_payload_codec(&pkt, &codec_size);
+    FUZZ_CHECK(vw_procs_payload_codec(&pkt, NULL) == codec, "payload codec depends on the size pointer");
+    if (!codec || codec == VW_XDR_VOID) {
+        FUZZ_CHECK(codec_size == 0, "no codec but a struct size of %zu", codec_size);
+    } else if (codec == (xdrproc_t)xdr_vw_remote_error) {
+        FUZZ_CHECK(codec_size == sizeof(vw_remote_error), "remote_error size %zu", codec_size);
+    } else if (codec == (xdrproc_t)xdr_vw_net_stream_hole) {
+        FUZZ_CHECK(codec_size == sizeof(vw_net_stream_hole), "stream_hole size %zu", codec_size);
+    } else {
+        FUZZ_CHECK(info != NULL, "a procedure codec for a procedure not in the table");
+        FUZZ_CHECK((codec == info->args_proc && codec_size == info->args_size) ||
+                   (codec == info->ret_proc && codec_size == info->ret_size) ||
+                   (codec == info->msg_proc && codec_size == info->msg_size),
+                   "payload codec for %s is none of its table codecs", info->name);
+    }
+
+    /* the one-line description: same length whatever the buffer, truncation is a prefix */
+    char line[192], tiny[12];
+    int n = vw_procs_describe(&pkt.hdr, pkt.len, line, sizeof(line));
+    FUZZ_CHECK(n > 0 && (size_t)n < sizeof(line), "describe returned %d", n);
+    FUZZ_CHECK(strlen(line) == (size_t)n, "describe length %d vs %zu", n, strlen(line));
+    FUZZ_CHECK(vw_procs_describe(&pkt.hdr, pkt.len, tiny, sizeof(tiny)) == n, "describe length varies");
+    FUZZ_CHECK(strncmp(tiny, line, sizeof(tiny) - 1) == 0 && strlen(tiny) == sizeof(tiny) - 1,
+               "truncated description is not a prefix");
 
     if (!info && vw_procs_count() > 0)
         info = vw_procs_at((uint32_t)pkt.hdr.proc % vw_procs_count());

@@ -1,4 +1,5 @@
-/* fuzz_trace.c: fuzz target for the trace reader (trace.h) and its base64 decoder.
+/* fuzz_trace.c: fuzz target for the trace reader and writer (trace.h), its base64 codec and the
+ * pcap export (pcap.h).
  *
  * Input: a trace file (JSON Lines), read through vw_trace_reader_open_stream on an fmemopen'd
  * copy of the input.
@@ -8,13 +9,23 @@
  *      the end; a libvirt MESSAGE is one whole packet (its length word equals its byte count).
  *   2. A failed read reports a line and a text, and the reader stays failed.
  *   3. base64: encode then decode gives the input back; when the input decodes as strict base64,
- *      encoding the result gives the input text back exactly. */
+ *      encoding the result gives the input text back exactly.
+ *   4. Every record read goes back out through the trace writer (open_memstream) and, for libvirt
+ *      traces, through the pcap writer (what `vwtrace pcap` does); reading the written trace gives
+ *      the same records (kind, conn, dir, time, bytes, peer, by) in the same order.
+ *   5. The same records also go to a second trace writer and pcap writer on a small fixed buffer
+ *      (a full disk: 64 + size % 1024 bytes), with the calls a recorder gets wrong on purpose
+ *      (unframed bytes as a message, a bad direction, a second open of a connection, a message
+ *      on a connection never opened): every refusal has a reason, nothing crashes or leaks.
+ * Once per process (LLVMFuzzerInitialize): the by-path opens, on /dev/null and on a path in a
+ * directory that does not exist. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcap.h"
 #include "trace.h"
 
 #define FUZZ_CHECK(cond, ...)                                                  \
@@ -59,6 +70,142 @@ static void check_base64(const uint8_t *data, size_t size)
     }
 }
 
+static void open_by_path(void)
+{
+    static const char *const paths[] = { "/dev/null", "/nonexistent-vw-fuzz-dir/trace" };
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        vw_trace_error err;
+        memset(&err, 0, sizeof(err));
+        vw_trace_writer *w = vw_trace_writer_open(paths[i], VW_TRACE_QMP, "fuzz_trace", "unix:/x", &err);
+        FUZZ_CHECK(w || err.text[0], "writer open of %s failed without a reason", paths[i]);
+        if (w) {
+            vw_trace_writer_set_header(w, "source", json_string("fuzz"), &err);
+            vw_trace_writer_flush(w, &err);
+            vw_trace_writer_close(w, &err);
+        }
+        vw_trace_reader *r = vw_trace_reader_open(paths[i], &err);
+        FUZZ_CHECK(!r && err.text[0], "reading %s: no error for an empty or missing file", paths[i]);
+        char perr[256] = "";
+        vw_pcap *p = vw_pcap_open(paths[i], VW_PCAP_LIBVIRT_PORT, perr, sizeof(perr));
+        FUZZ_CHECK(p || perr[0], "pcap open of %s failed without a reason", paths[i]);
+        if (p)
+            vw_pcap_close(p, perr, sizeof(perr));
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    open_by_path();
+    return 0;
+}
+
+/* The records once more, onto a full disk, with misuses mixed in. */
+static void write_to_full_disk(vw_trace_writer *w, vw_pcap *p, const vw_trace_record *rec)
+{
+    vw_trace_error err;
+    char perr[256];
+    memset(&err, 0, sizeof(err));
+    if (rec->kind == VW_TRACE_MESSAGE || rec->kind == VW_TRACE_DATA) {
+        if (vw_trace_write_message(w, rec->conn, rec->dir, rec->t_us, rec->raw, rec->raw_len, &err) < 0)
+            FUZZ_CHECK(err.text[0], "write_message refused without a reason");
+        err.text[0] = '\0';
+        if (vw_trace_write_data(w, rec->conn, rec->dir, rec->t_us, rec->raw, rec->raw_len, &err) < 0)
+            FUZZ_CHECK(err.text[0], "write_data refused without a reason");
+        err.text[0] = '\0';
+        FUZZ_CHECK(vw_trace_write_data(w, rec->conn, (vw_trace_dir)7, rec->t_us, rec->raw, rec->raw_len,
+                                       &err) < 0 && err.text[0], "a bad direction was accepted");
+        vw_pcap_message(p, rec->conn + 1000, rec->dir == VW_TRACE_S2C, rec->t_us, rec->raw,
+                        rec->raw_len, perr, sizeof(perr));
+    } else if (rec->kind == VW_TRACE_OPEN) {
+        vw_trace_write_open(w, rec->conn, rec->t_us, rec->peer, &err);
+        vw_pcap_connection_open(p, rec->conn, rec->t_us, perr, sizeof(perr));
+        vw_pcap_connection_open(p, rec->conn, rec->t_us, perr, sizeof(perr));   /* twice */
+    } else {
+        vw_trace_write_close(w, rec->conn, rec->t_us, rec->by, &err);
+        vw_pcap_connection_close(p, rec->conn, rec->t_us, perr, sizeof(perr));
+        vw_pcap_connection_close(p, rec->conn + 2000, rec->t_us, perr, sizeof(perr));
+    }
+    (void)vw_trace_writer_elapsed_us(w);
+    (void)vw_pcap_frames(p);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Writes rec with w (and p when not NULL). Returns 0, or -1 when the writer refused it. */
+static int write_back(vw_trace_writer *w, vw_pcap *p, const vw_trace_record *rec)
+{
+    vw_trace_error err;
+    memset(&err, 0, sizeof(err));
+    char perr[256];
+    int rc = -1;
+    switch (rec->kind) {
+    case VW_TRACE_OPEN:
+        rc = vw_trace_write_open(w, rec->conn, rec->t_us, rec->peer, &err);
+        if (p)
+            vw_pcap_connection_open(p, rec->conn, rec->t_us, perr, sizeof(perr));
+        break;
+    case VW_TRACE_MESSAGE:
+    case VW_TRACE_DATA:
+        rc = rec->kind == VW_TRACE_MESSAGE
+                 ? vw_trace_write_message(w, rec->conn, rec->dir, rec->t_us, rec->raw, rec->raw_len, &err)
+                 : vw_trace_write_data(w, rec->conn, rec->dir, rec->t_us, rec->raw, rec->raw_len, &err);
+        if (p)
+            vw_pcap_message(p, rec->conn, rec->dir == VW_TRACE_C2S, rec->t_us, rec->raw, rec->raw_len,
+                            perr, sizeof(perr));
+        break;
+    case VW_TRACE_CLOSE:
+        rc = vw_trace_write_close(w, rec->conn, rec->t_us, rec->by, &err);
+        if (p)
+            vw_pcap_connection_close(p, rec->conn, rec->t_us, perr, sizeof(perr));
+        break;
+    }
+    if (rc < 0)
+        FUZZ_CHECK(err.text[0] != '\0', "the writer refused a record without a reason");
+    return rc;
+}
+
+/* Reads data again and compares the first n records with those of the written trace. */
+static void compare_round_trip(const uint8_t *data, size_t size, const char *text, size_t text_len,
+                               int n)
+{
+    FILE *a = fmemopen((void *)data, size, "r");
+    FILE *b = fmemopen((void *)text, text_len, "r");
+    FUZZ_CHECK(a && b, "fmemopen failed");
+    vw_trace_error err;
+    memset(&err, 0, sizeof(err));
+    vw_trace_reader *ra = vw_trace_reader_open_stream(a, &err);
+    vw_trace_reader *rb = vw_trace_reader_open_stream(b, &err);
+    FUZZ_CHECK(ra && rb, "the written trace does not open: %s (line %lu)", err.text, err.line);
+    FUZZ_CHECK(vw_trace_reader_protocol(ra) == vw_trace_reader_protocol(rb), "protocol differs");
+    for (int i = 0; i < n; i++) {
+        vw_trace_record x, y;
+        FUZZ_CHECK(vw_trace_read(ra, &x, &err) == 1, "re-read of the input failed");
+        int rc = vw_trace_read(rb, &y, &err);
+        FUZZ_CHECK(rc == 1, "record %d of the written trace: %d, %s (line %lu)", i, rc, err.text,
+                   err.line);
+        FUZZ_CHECK(x.kind == y.kind && x.conn == y.conn && x.t_us == y.t_us, "record %d differs", i);
+        if (x.kind == VW_TRACE_MESSAGE || x.kind == VW_TRACE_DATA)
+            FUZZ_CHECK(x.dir == y.dir && x.raw_len == y.raw_len &&
+                       (x.raw_len == 0 || memcmp(x.raw, y.raw, x.raw_len) == 0),
+                       "record %d: bytes differ", i);
+        if (x.kind == VW_TRACE_OPEN)
+            FUZZ_CHECK(same_str(x.peer, y.peer), "record %d: peer differs", i);
+        if (x.kind == VW_TRACE_CLOSE)
+            FUZZ_CHECK(same_str(x.by, y.by), "record %d: by differs", i);
+    }
+    vw_trace_record z;
+    FUZZ_CHECK(vw_trace_read(rb, &z, &err) == 0, "the written trace has more records");
+    vw_trace_reader_free(ra);
+    vw_trace_reader_free(rb);
+    fclose(a);
+    fclose(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_base64(data, size);
@@ -78,6 +225,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vw_trace_protocol protocol = vw_trace_reader_protocol(r);
     FUZZ_CHECK(protocol == VW_TRACE_LIBVIRT || protocol == VW_TRACE_QMP, "protocol %d", (int)protocol);
     FUZZ_CHECK(vw_trace_reader_header(r) != NULL, "no header object");
+
+    char *text = NULL, *pcap_bytes = NULL;
+    size_t text_len = 0, pcap_len = 0;
+    FILE *out = open_memstream(&text, &text_len);
+    FILE *pout = protocol == VW_TRACE_LIBVIRT ? open_memstream(&pcap_bytes, &pcap_len) : NULL;
+    FUZZ_CHECK(out && (pout || protocol != VW_TRACE_LIBVIRT), "open_memstream failed");
+    vw_trace_writer *w = vw_trace_writer_open_stream(out, protocol, "fuzz_trace", NULL, &err);
+    FUZZ_CHECK(w, "writer: %s", err.text);
+    char perr[256];
+    vw_pcap *p = pout ? vw_pcap_open_stream(pout, VW_PCAP_LIBVIRT_PORT, perr, sizeof(perr)) : NULL;
+    FUZZ_CHECK(p || !pout, "pcap: %s", perr);
+    int written = 0;
+    bool writing = true;
+
+    /* the full disk */
+    size_t small_len = 64 + size % 1024;
+    char *small = malloc(small_len), *small_pcap = malloc(small_len);
+    FILE *sout = small ? fmemopen(small, small_len, "w") : NULL;
+    FILE *spout = small_pcap ? fmemopen(small_pcap, small_len, "w") : NULL;
+    FUZZ_CHECK(sout && spout, "fmemopen failed");
+    vw_trace_writer *sw = vw_trace_writer_open_stream(sout, protocol, "fuzz_trace", "unix:/full", &err);
+    FUZZ_CHECK(sw, "writer: %s", err.text);
+    vw_trace_writer_set_header(sw, "source", json_string("fuzz_trace"), &err);
+    vw_pcap *sp = vw_pcap_open_stream(spout, 5900, perr, sizeof(perr));
+    FUZZ_CHECK(sp || perr[0], "pcap open failed without a reason");
+
     for (int i = 0; i < MAX_RECORDS; i++) {
         vw_trace_record rec;
         int rc = vw_trace_read(r, &rec, &err);
@@ -107,8 +280,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_CHECK(len == rec.raw_len, "length word %u, %zu bytes", len, rec.raw_len);
             }
         }
+        /* the round trip covers the records up to the first one the writer refuses */
+        if (writing && write_back(w, p, &rec) == 0)
+            written++;
+        else
+            writing = false;
+        if (sp)
+            write_to_full_disk(sw, sp, &rec);
     }
+    vw_trace_error serr;
+    memset(&serr, 0, sizeof(serr));
+    if (vw_trace_writer_flush(sw, &serr) < 0)
+        FUZZ_CHECK(serr.text[0], "a failed flush without a reason");
+    serr.text[0] = '\0';
+    if (vw_trace_writer_close(sw, &serr) < 0)
+        FUZZ_CHECK(serr.text[0], "a failed write without a reason");
+    FUZZ_CHECK(vw_trace_writer_close(NULL, &serr) == 0, "closing NULL failed");
+    if (sp && vw_pcap_close(sp, perr, sizeof(perr)) < 0)
+        FUZZ_CHECK(perr[0], "a failed pcap write without a reason");
+    fclose(sout);
+    fclose(spout);
+    free(small);
+    free(small_pcap);
     vw_trace_reader_free(r);
     fclose(in);
+    FUZZ_CHECK(vw_trace_writer_close(w, &err) == 0, "writer close: %s", err.text);
+    fclose(out);
+    if (p) {
+        vw_pcap_close(p, perr, sizeof(perr));
+        fclose(pout);
+        FUZZ_CHECK(pcap_len >= 24, "pcap of %zu bytes has no file header", pcap_len);
+    }
+    compare_round_trip(data, size, text, text_len, written);
+    free(text);
+    free(pcap_bytes);
     return 0;
 }
