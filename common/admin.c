@@ -56,19 +56,16 @@ static void conn_free(admin_conn *c)
 static int conn_flush(admin_conn *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            continue;
+        long n = vw_netaddr_send(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+        if (n < 0) {
+            conn_free(c);
+            return -1;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (n == 0) {
             vw_evloop_add_file(c->admin->loop, c->fd, VW_EV_WRITABLE, conn_writable, c);
             return 0;
         }
-        conn_free(c);
-        return -1;
+        c->out_off += (size_t)n;
     }
     c->out_off = c->out_len = 0;
     vw_evloop_del_file(c->admin->loop, c->fd, VW_EV_WRITABLE);
@@ -170,19 +167,13 @@ static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
             c->in = n;
             c->in_cap = cap;
         }
-        ssize_t n = recv(fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-        if (n == 0) {
-            conn_free(c);
-            return;
-        }
+        long n = vw_netaddr_recv(fd, c->in + c->in_len, c->in_cap - c->in_len);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
             conn_free(c);
             return;
         }
+        if (n == 0)
+            break;
         size_t scan = c->in_len;
         c->in_len += (size_t)n;
         size_t start = 0;

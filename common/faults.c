@@ -563,6 +563,27 @@ bool vw_fault_conn_silent(const vw_fault_conn *fc)
     return fc->silent;
 }
 
+int vw_fault_conn_input(vw_fault_conn *fc, uint32_t fired, const vw_fault_action *a,
+                        size_t len)
+{
+    long long hold = vw_fault_delay_for(a, len);
+    if (hold > 0)
+        vw_fault_conn_hold(fc, hold);
+    if (fired & (1u << VW_FAULT_RESET)) {
+        vw_fault_conn_control(fc, VW_FAULT_OUT_RESET);
+        return 1;
+    }
+    if (fired & (1u << VW_FAULT_BLACKHOLE)) {
+        vw_fault_conn_set_blackhole(fc);
+        return 1;
+    }
+    if (fired & ((1u << VW_FAULT_TRUNCATE) | (1u << VW_FAULT_DISCONNECT))) {
+        vw_fault_conn_control(fc, VW_FAULT_OUT_CLOSE);
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- the output queue ----------------------------------------------------------------------- */
 
 static long long timer_cb(vw_evloop *loop, long long id, void *data);

@@ -131,6 +131,12 @@ bool vw_fault_conn_blackholed(const vw_fault_conn *fc);
 /* Keepalive silence (libvirt): set when the fault fired. */
 void vw_fault_conn_set_silent(vw_fault_conn *fc);
 bool vw_fault_conn_silent(const vw_fault_conn *fc);
+/* The connection-level effects of the rules that fired on a client message (len bytes, for a
+ * bandwidth hold), the same for every protocol: the hold (the answer, and all after it, leaves
+ * that much later), then reset, blackhole or close (truncate, disconnect). Returns 1 when the
+ * message goes no further (the connection is ending or a black hole), else 0. */
+int vw_fault_conn_input(vw_fault_conn *fc, uint32_t fired, const vw_fault_action *a,
+                        size_t len);
 /* Next PRNG value of the connection (for protocol rewrites: unsolicited serials). */
 uint64_t vw_fault_conn_random(vw_fault_conn *fc);
 

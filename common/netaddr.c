@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,4 +354,29 @@ int vw_netaddr_local_port(int fd)
     if (ss.ss_family == AF_INET6)
         return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
     return -1;
+}
+
+/* One recv (out false) or send, as vw_netaddr_recv / vw_netaddr_send answer. */
+static long sock_io(int fd, void *buf, size_t len, bool out)
+{
+    for (;;) {
+        ssize_t n = out ? send(fd, buf, len, MSG_NOSIGNAL) : recv(fd, buf, len, 0);
+        if (n > 0)
+            return (long)n;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        return -1;
+    }
+}
+
+long vw_netaddr_recv(int fd, void *buf, size_t len)
+{
+    return sock_io(fd, buf, len, false);
+}
+
+long vw_netaddr_send(int fd, const void *buf, size_t len)
+{
+    return sock_io(fd, (void *)buf, len, true);
 }

@@ -46,4 +46,10 @@ int vw_netaddr_local_port(int fd);
 /* Sets or clears O_NONBLOCK. Returns 0, or -1 with the reason in err. */
 int vw_netaddr_set_nonblock(int fd, int nonblock, char *err, size_t errlen);
 
+/* One recv / send on a non-blocking socket, EINTR retried: the byte count (> 0), 0 when there
+ * is nothing to read / no room to write now (EAGAIN), -1 when the connection is over (the peer
+ * closed it, or an error). The send never raises SIGPIPE. */
+long vw_netaddr_recv(int fd, void *buf, size_t len);   /* len > 0 */
+long vw_netaddr_send(int fd, const void *buf, size_t len);
+
 #endif

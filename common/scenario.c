@@ -63,6 +63,7 @@ struct vw_scenario {
     size_t jstart, jlen;
     unsigned long long jseq;
     json_t *counts;               /* name -> count, every call ever received */
+    char *file;                   /* the scenario file vw_scenario_open loaded, or NULL */
 };
 
 /* ---- small helpers --------------------------------------------------------------------------- */
@@ -104,6 +105,43 @@ int vw_json_check_members(const json_t *obj, const char *const *allowed, const c
         }
     }
     return 0;
+}
+
+int vw_scenario_check_answer(const json_t *ans, const char *path, const char *const *allowed,
+                             const char *const *bools, long *delay_ms, char *err, size_t errlen)
+{
+    if (vw_json_check_members(ans, allowed, path, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; bools[i]; i++) {
+        json_t *v = json_object_get(ans, bools[i]);
+        if (v && !json_is_boolean(v)) {
+            seterr(err, errlen, "%s.%s: expected true or false", path, bools[i]);
+            return -1;
+        }
+    }
+    const json_t *events = json_object_get(ans, "events");
+    if (events && (!json_is_array(events) || json_array_size(events) > 1000)) {
+        seterr(err, errlen, "%s.events: expected an array (at most 1000 events)", path);
+        return -1;
+    }
+    const json_t *delay = json_object_get(ans, "delay_ms");
+    if (delay && (!json_is_integer(delay) || json_integer_value(delay) < 0 ||
+                  json_integer_value(delay) > 3600000)) {
+        seterr(err, errlen, "%s.delay_ms: expected milliseconds from 0 to 3600000", path);
+        return -1;
+    }
+    *delay_ms = delay ? (long)json_integer_value(delay) : 0;
+    return 0;
+}
+
+int vw_json_check_object(const json_t *obj, const char *const *allowed, const char *path,
+                         const char *expected, char *err, size_t errlen)
+{
+    if (!json_is_object(obj)) {
+        seterr(err, errlen, "%s: expected %s", path, expected);
+        return -1;
+    }
+    return vw_json_check_members(obj, allowed, path, err, errlen);
 }
 
 uint8_t *vw_hex_decode(const char *text, size_t *len)
@@ -322,7 +360,24 @@ void vw_scenario_free(vw_scenario *s)
     free(s->journal);
     json_decref(s->counts);
     json_decref(s->faults);
+    free(s->file);
     free(s);
+}
+
+vw_scenario *vw_scenario_open(const vw_scenario_ops *ops, uint64_t seed, const char *file,
+                              char *err, size_t errlen)
+{
+    vw_scenario *s = vw_scenario_new(ops, seed);
+    if (!s || (file && !(s->file = strdup(file)))) {
+        vw_scenario_free(s);
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (file && vw_scenario_load_file(s, file, err, errlen) < 0) {
+        vw_scenario_free(s);
+        return NULL;
+    }
+    return s;
 }
 
 size_t vw_scenario_stub_count(const vw_scenario *s)
@@ -954,12 +1009,12 @@ json_t *vw_scenario_journal(const vw_scenario *s, const json_t *filter, char *er
 
 /* ---- admin operations ------------------------------------------------------------------------ */
 
-static json_t *reply_ok(void)
+json_t *vw_admin_ok(void)
 {
     return json_pack("{s:b}", "ok", 1);
 }
 
-static json_t *reply_error(const char *fmt, ...)
+json_t *vw_admin_error(const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -969,11 +1024,35 @@ static json_t *reply_error(const char *fmt, ...)
     return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
 }
 
+int vw_scenario_reset(vw_scenario *s, char *err, size_t errlen)
+{
+    vw_scenario_clear_stubs(s);
+    vw_scenario_reset_states(s);
+    vw_scenario_reset_journal(s);
+    if (s->file && vw_scenario_load_file(s, s->file, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+json_t *vw_scenario_admin_set_faults(const json_t *req, vw_scenario_faults_fn *fn, void *opaque)
+{
+    char err[1024];
+    const json_t *faults = json_object_get(req, "faults");
+    if (!faults)
+        return vw_admin_error("set_faults: missing member 'faults' (an array of fault rules, "
+                              "docs/faults.md; [] removes them)");
+    if (!fn)
+        return vw_admin_error("set_faults: fault injection is not built into this server");
+    if (fn(opaque, faults, err, sizeof(err)) < 0)
+        return vw_admin_error("set_faults: %s", err);
+    return vw_admin_ok();
+}
+
 json_t *vw_scenario_admin(vw_scenario *s, const char *op, const json_t *req)
 {
     char err[1024];
     if (strcmp(op, "ping") == 0) {
-        json_t *r = reply_ok();
+        json_t *r = vw_admin_ok();
         json_object_set_new(r, "pong", json_true());
         json_object_set_new(r, "protocol", json_string(s->ops.protocol));
         return r;
@@ -982,10 +1061,10 @@ json_t *vw_scenario_admin(vw_scenario *s, const char *op, const json_t *req)
         json_t *stubs = json_object_get(req, "stubs");
         json_t *ids = NULL;
         if (!stubs)
-            return reply_error("add_stubs: missing member 'stubs' (an array of stubs)");
+            return vw_admin_error("add_stubs: missing member 'stubs' (an array of stubs)");
         if (vw_scenario_add_stubs(s, stubs, "$.stubs", &ids, err, sizeof(err)) < 0)
-            return reply_error("add_stubs: %s", err);
-        json_t *r = reply_ok();
+            return vw_admin_error("add_stubs: %s", err);
+        json_t *r = vw_admin_ok();
         json_object_set_new(r, "ids", ids ? ids : json_array());
         return r;
     }
@@ -994,20 +1073,20 @@ json_t *vw_scenario_admin(vw_scenario *s, const char *op, const json_t *req)
         json_t *one = json_object_get(req, "id");
         if (one && !ids) {
             if (!json_is_string(one))
-                return reply_error("remove_stubs: 'id' must be a string");
+                return vw_admin_error("remove_stubs: 'id' must be a string");
             if (vw_scenario_remove_stub(s, json_string_value(one)) < 0)
-                return reply_error("remove_stubs: no stub with id '%s'", json_string_value(one));
-            json_t *r = reply_ok();
+                return vw_admin_error("remove_stubs: no stub with id '%s'", json_string_value(one));
+            json_t *r = vw_admin_ok();
             json_object_set_new(r, "removed", json_pack("[s]", json_string_value(one)));
             return r;
         }
         if (!json_is_array(ids))
-            return reply_error("remove_stubs: give 'ids' (an array of stub ids) or 'id'");
+            return vw_admin_error("remove_stubs: give 'ids' (an array of stub ids) or 'id'");
         size_t i;
         json_t *v;
         json_array_foreach(ids, i, v) {
             if (!json_is_string(v))
-                return reply_error("remove_stubs: ids[%zu] is not a string", i);
+                return vw_admin_error("remove_stubs: ids[%zu] is not a string", i);
         }
         json_t *removed = json_array(), *missing = json_array();
         json_array_foreach(ids, i, v) {
@@ -1016,34 +1095,34 @@ json_t *vw_scenario_admin(vw_scenario *s, const char *op, const json_t *req)
             else
                 json_array_append(missing, v);
         }
-        json_t *r = json_array_size(missing) ? reply_error("remove_stubs: unknown stub ids")
-                                             : reply_ok();
+        json_t *r = json_array_size(missing) ? vw_admin_error("remove_stubs: unknown stub ids")
+                                             : vw_admin_ok();
         json_object_set_new(r, "removed", removed);
         json_object_set_new(r, "missing", missing);
         return r;
     }
     if (strcmp(op, "list_stubs") == 0) {
-        json_t *r = reply_ok();
+        json_t *r = vw_admin_ok();
         json_object_set_new(r, "stubs", vw_scenario_list_stubs(s));
         return r;
     }
     if (strcmp(op, "clear_stubs") == 0) {
         vw_scenario_clear_stubs(s);
-        return reply_ok();
+        return vw_admin_ok();
     }
     if (strcmp(op, "journal") == 0) {
         json_t *j = vw_scenario_journal(s, req, err, sizeof(err));
         if (!j)
-            return reply_error("journal: %s", err);
+            return vw_admin_error("journal: %s", err);
         json_object_set_new(j, "ok", json_true());
         return j;
     }
     if (strcmp(op, "reset_journal") == 0) {
         vw_scenario_reset_journal(s);
-        return reply_ok();
+        return vw_admin_ok();
     }
     if (strcmp(op, "get_state") == 0) {
-        json_t *r = reply_ok();
+        json_t *r = vw_admin_ok();
         json_t *states = json_object();
         for (size_t i = 0; i < s->nstates; i++)
             json_object_set_new(states, s->states[i].scenario, json_string(s->states[i].state));
@@ -1058,22 +1137,22 @@ json_t *vw_scenario_admin(vw_scenario *s, const char *op, const json_t *req)
         const char *sc = json_string_value(json_object_get(req, "scenario"));
         const char *st = json_string_value(json_object_get(req, "state"));
         if (!sc || !st)
-            return reply_error("set_state: give 'scenario' and 'state' (strings)");
+            return vw_admin_error("set_state: give 'scenario' and 'state' (strings)");
         if (vw_scenario_set_state(s, sc, st) < 0)
-            return reply_error("set_state: out of memory");
-        return reply_ok();
+            return vw_admin_error("set_state: out of memory");
+        return vw_admin_ok();
     }
     if (strcmp(op, "reset_states") == 0) {
         json_t *one = json_object_get(req, "scenario");
         if (one) {          /* one scenario only (the gap of WireMock issue #847) */
             if (!json_is_string(one))
-                return reply_error("reset_states: 'scenario' must be a string");
+                return vw_admin_error("reset_states: 'scenario' must be a string");
             if (vw_scenario_set_state(s, json_string_value(one), STARTED) < 0)
-                return reply_error("reset_states: out of memory");
-            return reply_ok();
+                return vw_admin_error("reset_states: out of memory");
+            return vw_admin_ok();
         }
         vw_scenario_reset_states(s);
-        return reply_ok();
+        return vw_admin_ok();
     }
     return NULL;
 }

@@ -63,6 +63,10 @@ typedef struct vw_stub_hit {
 } vw_stub_hit;
 
 vw_scenario *vw_scenario_new(const vw_scenario_ops *ops, uint64_t seed);
+/* vw_scenario_new, then the scenario file (NULL: none) loaded and kept for vw_scenario_reset.
+ * NULL with the reason in err. */
+vw_scenario *vw_scenario_open(const vw_scenario_ops *ops, uint64_t seed, const char *file,
+                              char *err, size_t errlen);
 void vw_scenario_free(vw_scenario *s);
 
 /* Loads a scenario file (stubs are added to those already there). Errors name the file, the
@@ -109,6 +113,20 @@ json_t *vw_scenario_journal(const vw_scenario *s, const json_t *filter, char *er
  * object, or NULL when op is not one of them. */
 json_t *vw_scenario_admin(vw_scenario *s, const char *op, const json_t *req);
 
+/* Admin replies: {"ok": true}, and {"ok": false, "error": "..."}. New references. */
+json_t *vw_admin_ok(void);
+json_t *vw_admin_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The scenario's part of the servers' "reset": no stubs, every scenario state back to
+ * "Started", the journal emptied, then vw_scenario_open's file (if any) loaded again. Returns 0,
+ * or -1 with the reason in err. */
+int vw_scenario_reset(vw_scenario *s, char *err, size_t errlen);
+
+/* "set_faults": hands the request's "faults" member to the server's hook, which returns 0 or -1
+ * with a reason; fn NULL = fault injection is not built into the server. Returns the reply. */
+typedef int vw_scenario_faults_fn(void *opaque, const json_t *faults, char *err, size_t errlen);
+json_t *vw_scenario_admin_set_faults(const json_t *req, vw_scenario_faults_fn *fn, void *opaque);
+
 /* The seeded generator: a number in [0, 1). */
 double vw_scenario_random(vw_scenario *s);
 
@@ -119,12 +137,21 @@ double vw_scenario_random(vw_scenario *s);
 bool vw_json_subset_match(const json_t *pattern, const json_t *value);
 
 /* Helpers for the protocol modules. */
+/* What every protocol checks alike in a stub's answer (path names it): only the members in
+ * allowed, the booleans named in bools are true or false (both lists NULL-terminated), "events"
+ * (if given) is an array of at most 1000, and "delay_ms" is 0 to 3600000 (*delay_ms, 0 when
+ * absent). Returns 0, or -1 with the reason in err. */
+int vw_scenario_check_answer(const json_t *ans, const char *path, const char *const *allowed,
+                             const char *const *bools, long *delay_ms, char *err, size_t errlen);
 /* Appends "path.key" / "path[i]" into out. */
 void vw_json_path(char *out, size_t outlen, const char *base, const char *key, long index);
 /* Checks that obj has only members named in allowed (NULL-terminated). Returns 0, or -1 with
  * "PATH: unknown member 'x' (expected one of: ...)" in err. */
 int vw_json_check_members(const json_t *obj, const char *const *allowed, const char *path,
                           char *err, size_t errlen);
+/* The same, after checking that obj is an object at all ("PATH: expected EXPECTED" if not). */
+int vw_json_check_object(const json_t *obj, const char *const *allowed, const char *path,
+                         const char *expected, char *err, size_t errlen);
 /* Hex decoder (whitespace allowed between byte pairs); returns malloc'ed bytes or NULL.
  * (base64 is proto/trace.h's vw_base64_encode / vw_base64_decode.) */
 uint8_t *vw_hex_decode(const char *text, size_t *len);

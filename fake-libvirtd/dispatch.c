@@ -1177,235 +1177,169 @@ static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *ar
 
 /* ---- networks and pools --------------------------------------------------------------------- */
 
-static fl_network *get_net(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_network *net)
+/* The handlers below serve the NETWORK_* and the STORAGE_POOL_* procedure of the same name: the
+ * procedure tells which kind of object a call is about, and the arguments of both kinds start
+ * alike (a remote_nonnull_network / _storage_pool, a name, or a uuid: read through a pointer to
+ * that first member). */
+static fl_object_kind call_kind(const vw_packet_header *hdr)
+{
+    const vw_proc_info *pi = vw_procs_lookup(hdr->prog, hdr->proc);
+    return pi && strstr(pi->name, "NETWORK") ? FL_OBJ_NETWORK : FL_OBJ_POOL;
+}
+
+/* The object the call's leading remote_nonnull_network / _storage_pool names (the test driver
+ * matches the uuid), or NULL after replying its not-found error. */
+static fl_object *get_object(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    fl_object_kind kind = call_kind(hdr);
+    const char *uuid = kind == FL_OBJ_NETWORK ? ((vw_nonnull_network *)args)->uuid
+                                              : ((vw_nonnull_storage_pool *)args)->uuid;
+    fl_error e;
+    fl_object *o = fl_object_lookup_uuid(c->model, kind, (const unsigned char *)uuid, &e);
+    if (!o)
+        fl_conn_reply_error(c, hdr, &e);
+    return o;
+}
+
+/* Fills a remote_nonnull_network / _storage_pool (both are a name and a uuid). */
+static void set_ref(char **name, char uuid[16], const fl_object *o)
+{
+    *name = o->name;
+    memcpy(uuid, o->uuid, 16);
+}
+
+/* LOOKUP_BY_NAME (o from a name) or LOOKUP_BY_UUID: the object's name and uuid, or e. */
+static void reply_lookup(fl_conn *c, const vw_packet_header *hdr, const fl_object *o,
+                         const fl_error *e)
+{
+    if (!o) {
+        fl_conn_reply_error(c, hdr, e);
+    } else if (call_kind(hdr) == FL_OBJ_NETWORK) {
+        vw_network_ret r;
+        set_ref(&r.net.name, r.net.uuid, o);
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_network_ret, &r);
+    } else {
+        vw_storage_pool_ret r;
+        set_ref(&r.pool.name, r.pool.uuid, o);
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_storage_pool_ret, &r);
+    }
+}
+
+static void h_object_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_error e;
-    fl_network *n = fl_network_lookup_uuid(c->model, (const unsigned char *)net->uuid, &e);
-    if (!n)
-        fl_conn_reply_error(c, hdr, &e);
-    return n;
+    const char *name = *(char **)args;
+    reply_lookup(c, hdr, fl_object_lookup_name(c->model, call_kind(hdr), name, &e), &e);
 }
 
-static void reply_net(fl_conn *c, const vw_packet_header *hdr, const fl_network *n)
+static void h_object_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_network_ret r;
-    r.net.name = n->name;
-    memcpy(r.net.uuid, n->uuid, 16);
-    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_network_ret, &r);
+    fl_error e;
+    const unsigned char *uuid = args;
+    reply_lookup(c, hdr, fl_object_lookup_uuid(c->model, call_kind(hdr), uuid, &e), &e);
 }
 
-static void h_list_all_networks(fl_conn *c, const vw_packet_header *hdr, void *args)
+/* CONNECT_LIST_ALL_NETWORKS / _STORAGE_POOLS: the count, and the objects with need_results. */
+static void h_object_list_all(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_connect_list_all_networks_args *a = args;
+    fl_object_kind kind = call_kind(hdr);
+    const vw_connect_list_all_networks_args *na = args;
+    const vw_connect_list_all_storage_pools_args *pa = args;
+    bool need_results = kind == FL_OBJ_NETWORK ? na->need_results : pa->need_results;
     size_t n = 0;
-    fl_network **list = fl_network_list(c->model, a->flags, &n);
-    vw_connect_list_all_networks_ret r;
-    memset(&r, 0, sizeof(r));
+    fl_object **list = fl_object_list(c->model, kind,
+                                      kind == FL_OBJ_NETWORK ? na->flags : pa->flags, &n);
     vw_nonnull_network *nets = NULL;
-    if (a->need_results && n > 0 && list) {
-        nets = calloc(n, sizeof(*nets));
-        if (nets) {
-            for (size_t i = 0; i < n; i++) {
-                nets[i].name = list[i]->name;
-                memcpy(nets[i].uuid, list[i]->uuid, 16);
-            }
-            r.nets.nets_len = (u_int)n;
-            r.nets.nets_val = nets;
-        }
-    }
-    if ((n > 0 && !list) || (a->need_results && n > 0 && !nets)) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "out of memory");
-        fl_conn_reply_error(c, hdr, &e);
-    } else {
-        r.ret = (u_int)n;
-        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_list_all_networks_ret, &r);
-    }
-    free(nets);
-    free(list);
-}
-
-static void h_network_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    vw_network_lookup_by_name_args *a = args;
-    fl_error e;
-    fl_network *n = fl_network_lookup_name(c->model, a->name, &e);
-    if (!n)
-        fl_conn_reply_error(c, hdr, &e);
-    else
-        reply_net(c, hdr, n);
-}
-
-static void h_network_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    vw_network_lookup_by_uuid_args *a = args;
-    fl_error e;
-    fl_network *n = fl_network_lookup_uuid(c->model, (const unsigned char *)a->uuid, &e);
-    if (!n)
-        fl_conn_reply_error(c, hdr, &e);
-    else
-        reply_net(c, hdr, n);
-}
-
-static void h_network_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    vw_network_get_xml_desc_args *a = args;
-    fl_network *n = get_net(c, hdr, &a->net);
-    if (n)
-        reply_string(c, hdr, n->xml);
-}
-
-static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_network *n = get_net(c, hdr, &((vw_network_args *)args)->net);
-    if (n)
-        reply_string(c, hdr, n->bridge);
-}
-
-static void h_network_get_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_network *n = get_net(c, hdr, &((vw_network_args *)args)->net);
-    if (n)
-        reply_int(c, hdr, n->autostart);
-}
-
-static void h_network_is_active(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_network *n = get_net(c, hdr, &((vw_network_args *)args)->net);
-    if (n)
-        reply_int(c, hdr, n->active);
-}
-
-static void h_network_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_network *n = get_net(c, hdr, &((vw_network_args *)args)->net);
-    if (n)
-        reply_int(c, hdr, n->persistent);
-}
-
-static fl_pool *get_pool(fl_conn *c, const vw_packet_header *hdr,
-                         const vw_nonnull_storage_pool *pool)
-{
-    fl_error e;
-    fl_pool *p = fl_pool_lookup_uuid(c->model, (const unsigned char *)pool->uuid, &e);
-    if (!p)
-        fl_conn_reply_error(c, hdr, &e);
-    return p;
-}
-
-static void reply_pool(fl_conn *c, const vw_packet_header *hdr, const fl_pool *p)
-{
-    vw_storage_pool_ret r;
-    r.pool.name = p->name;
-    memcpy(r.pool.uuid, p->uuid, 16);
-    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_storage_pool_ret, &r);
-}
-
-static void h_list_all_pools(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    vw_connect_list_all_storage_pools_args *a = args;
-    size_t n = 0;
-    fl_pool **list = fl_pool_list(c->model, a->flags, &n);
-    vw_connect_list_all_storage_pools_ret r;
-    memset(&r, 0, sizeof(r));
     vw_nonnull_storage_pool *pools = NULL;
-    if (a->need_results && n > 0 && list) {
-        pools = calloc(n, sizeof(*pools));
-        if (pools) {
-            for (size_t i = 0; i < n; i++) {
-                pools[i].name = list[i]->name;
-                memcpy(pools[i].uuid, list[i]->uuid, 16);
-            }
-            r.pools.pools_len = (u_int)n;
-            r.pools.pools_val = pools;
-        }
+    bool ok = n == 0 || list;
+    if (ok && need_results && n > 0) {
+        if (kind == FL_OBJ_NETWORK)
+            ok = (nets = calloc(n, sizeof(*nets))) != NULL;
+        else
+            ok = (pools = calloc(n, sizeof(*pools))) != NULL;
     }
-    if ((n > 0 && !list) || (a->need_results && n > 0 && !pools)) {
+    for (size_t i = 0; ok && (nets || pools) && i < n; i++) {
+        if (nets)
+            set_ref(&nets[i].name, nets[i].uuid, list[i]);
+        else
+            set_ref(&pools[i].name, pools[i].uuid, list[i]);
+    }
+    if (!ok) {
         fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_STORAGE, "internal error", "out of memory");
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR,
+                     kind == FL_OBJ_NETWORK ? FL_FROM_NETWORK : FL_FROM_STORAGE, "internal error",
+                     "out of memory");
         fl_conn_reply_error(c, hdr, &e);
+    } else if (kind == FL_OBJ_NETWORK) {
+        vw_connect_list_all_networks_ret r = {{nets ? (u_int)n : 0, nets}, (u_int)n};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_list_all_networks_ret, &r);
     } else {
-        r.ret = (u_int)n;
+        vw_connect_list_all_storage_pools_ret r = {{pools ? (u_int)n : 0, pools}, (u_int)n};
         fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_list_all_storage_pools_ret, &r);
     }
+    free(nets);
     free(pools);
     free(list);
 }
 
-static void h_pool_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
+static void h_object_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_storage_pool_lookup_by_name_args *a = args;
-    fl_error e;
-    fl_pool *p = fl_pool_lookup_name(c->model, a->name, &e);
-    if (!p)
-        fl_conn_reply_error(c, hdr, &e);
-    else
-        reply_pool(c, hdr, p);
+    fl_object *o = get_object(c, hdr, args);
+    if (o)
+        reply_string(c, hdr, o->xml);
 }
 
-static void h_pool_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args)
+static void h_object_get_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_storage_pool_lookup_by_uuid_args *a = args;
-    fl_error e;
-    fl_pool *p = fl_pool_lookup_uuid(c->model, (const unsigned char *)a->uuid, &e);
-    if (!p)
-        fl_conn_reply_error(c, hdr, &e);
-    else
-        reply_pool(c, hdr, p);
+    fl_object *o = get_object(c, hdr, args);
+    if (o)
+        reply_int(c, hdr, o->autostart);
+}
+
+static void h_object_is_active(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    fl_object *o = get_object(c, hdr, args);
+    if (o)
+        reply_int(c, hdr, o->active);
+}
+
+static void h_object_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    fl_object *o = get_object(c, hdr, args);
+    if (o)
+        reply_int(c, hdr, o->persistent);
+}
+
+static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    fl_object *n = get_object(c, hdr, args);
+    if (n)
+        reply_string(c, hdr, n->bridge);
 }
 
 static void h_pool_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_pool *p = get_pool(c, hdr, &((vw_storage_pool_args *)args)->pool);
+    fl_object *p = get_object(c, hdr, args);
     if (!p)
         return;
-    vw_storage_pool_get_info_ret r = {.state = (u_char)p->state, .capacity = p->capacity,
+    /* virStoragePoolState: 2 running, 0 inactive */
+    vw_storage_pool_get_info_ret r = {.state = p->active ? 2 : 0, .capacity = p->capacity,
                                       .allocation = p->allocation, .available = p->available};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_storage_pool_get_info_ret, &r);
 }
 
-static void h_pool_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    vw_storage_pool_get_xml_desc_args *a = args;
-    fl_pool *p = get_pool(c, hdr, &a->pool);
-    if (p)
-        reply_string(c, hdr, p->xml);
-}
-
-static void h_pool_get_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_pool *p = get_pool(c, hdr, &((vw_storage_pool_args *)args)->pool);
-    if (p)
-        reply_int(c, hdr, p->autostart);
-}
-
-static void h_pool_is_active(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_pool *p = get_pool(c, hdr, &((vw_storage_pool_args *)args)->pool);
-    if (p)
-        reply_int(c, hdr, p->state == 2);
-}
-
 static void h_pool_num_of_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    if (get_pool(c, hdr, &((vw_storage_pool_args *)args)->pool))
+    if (get_object(c, hdr, args))
         reply_int(c, hdr, 0); /* pools hold no volumes in the model */
 }
 
 static void h_pool_list_all_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_storage_pool_list_all_volumes_args *a = args;
-    if (!get_pool(c, hdr, &a->pool))
+    if (!get_object(c, hdr, args))
         return;
     vw_storage_pool_list_all_volumes_ret r = {{0, NULL}, 0}; /* pools hold no volumes */
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_storage_pool_list_all_volumes_ret, &r);
-}
-
-static void h_pool_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_pool *p = get_pool(c, hdr, &((vw_storage_pool_args *)args)->pool);
-    if (p)
-        reply_int(c, hdr, p->persistent);
 }
 
 /* ---- QEMU program --------------------------------------------------------------------------- */
@@ -1604,23 +1538,23 @@ static const handler handlers[] = {
     {R, 316, h_event_callback_register, false},
     {R, 317, h_event_callback_deregister, false},
 
-    {R, 43, h_network_get_xml_desc, false},
-    {R, 44, h_network_get_autostart, false},
+    {R, 43, h_object_get_xml_desc, false},      /* NETWORK_* */
+    {R, 44, h_object_get_autostart, false},
     {R, 45, h_network_get_bridge_name, false},
-    {R, 46, h_network_lookup_by_name, false},
-    {R, 47, h_network_lookup_by_uuid, false},
-    {R, 152, h_network_is_active, false},
-    {R, 153, h_network_is_persistent, false},
-    {R, 283, h_list_all_networks, false},
+    {R, 46, h_object_lookup_by_name, false},
+    {R, 47, h_object_lookup_by_uuid, false},
+    {R, 152, h_object_is_active, false},
+    {R, 153, h_object_is_persistent, false},
+    {R, 283, h_object_list_all, false},
 
-    {R, 84, h_pool_lookup_by_name, false},
-    {R, 85, h_pool_lookup_by_uuid, false},
+    {R, 84, h_object_lookup_by_name, false},    /* STORAGE_POOL_* */
+    {R, 85, h_object_lookup_by_uuid, false},
     {R, 87, h_pool_get_info, false},
-    {R, 88, h_pool_get_xml_desc, false},
-    {R, 89, h_pool_get_autostart, false},
-    {R, 154, h_pool_is_active, false},
-    {R, 155, h_pool_is_persistent, false},
-    {R, 281, h_list_all_pools, false},
+    {R, 88, h_object_get_xml_desc, false},
+    {R, 89, h_object_get_autostart, false},
+    {R, 154, h_object_is_active, false},
+    {R, 155, h_object_is_persistent, false},
+    {R, 281, h_object_list_all, false},
     {R, 91, h_pool_num_of_volumes, false},
     {R, 282, h_pool_list_all_volumes, false},
 

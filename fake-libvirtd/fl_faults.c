@@ -161,21 +161,8 @@ int fl_faults_input(fl_conn *c, vw_packet *pkt, const uint8_t **raw, size_t *raw
         return 0;
     if (fired & (1u << VW_FAULT_KEEPALIVE_SILENCE))
         vw_fault_conn_set_silent(fc);
-    long long hold = vw_fault_delay_for(&a, pkt->len);
-    if (hold > 0)
-        vw_fault_conn_hold(fc, hold);   /* the answer (and all after it) leaves that much later */
-    if (fired & (1u << VW_FAULT_RESET)) {
-        vw_fault_conn_control(fc, VW_FAULT_OUT_RESET);
+    if (vw_fault_conn_input(fc, fired, &a, pkt->len))
         return 1;
-    }
-    if (fired & (1u << VW_FAULT_BLACKHOLE)) {
-        vw_fault_conn_set_blackhole(fc);
-        return 1;
-    }
-    if (fired & ((1u << VW_FAULT_TRUNCATE) | (1u << VW_FAULT_DISCONNECT))) {
-        vw_fault_conn_control(fc, VW_FAULT_OUT_CLOSE);
-        return 1;
-    }
     if ((fired & (1u << VW_FAULT_CORRUPT)) && raw && *raw && *raw_len > VW_PACKET_MIN &&
         pkt->payload_len > 0) {
         uint8_t *copy = malloc(*raw_len);

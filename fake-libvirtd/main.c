@@ -62,8 +62,9 @@ static void usage(FILE *out)
             "                    serve a client from the next recorded connection (default), or\n"
             "                    from the first free one whose opening calls match its calls\n"
             "  --replay-delay-max MS\n"
-            "                    events and other server messages after a reply keep their\n"
-            "                    recorded delay, up to MS milliseconds (default 100; 0: none)\n"
+            "                    events and other server messages keep their recorded delay\n"
+            "                    after the call or reply they follow, up to MS milliseconds\n"
+            "                    (default 100; 0: none); a reply never overtakes them\n"
             "  --replay-report FILE\n"
             "                    write the replay report (matched, unmatched, unused) as JSON\n");
 }

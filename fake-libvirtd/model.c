@@ -206,6 +206,41 @@ fl_model *fl_model_new_default(void)
     return m;
 }
 
+/* The two kinds of fl_object as libvirt reports them: error domains, nouns and codes. */
+static const struct {
+    int from;               /* virErrorDomain of errors while adding one */
+    const char *noun;       /* "network", in the malformed-uuid error */
+    int not_found;          /* virErrorNumber of a failed lookup */
+    const char *not_found_text, *not_found_noun;
+} object_kinds[] = {
+    [FL_OBJ_NETWORK] = {FL_FROM_NETWORK, "network", FL_ERR_NO_NETWORK, "Network not found",
+                        "network"},
+    [FL_OBJ_POOL] = {FL_FROM_STORAGE, "pool", FL_ERR_NO_STORAGE_POOL, "Storage pool not found",
+                     "storage pool"},
+};
+
+static fl_object **object_head(fl_model *m, fl_object_kind kind)
+{
+    return kind == FL_OBJ_NETWORK ? &m->networks : &m->pools;
+}
+
+static void object_free(fl_object *o)
+{
+    free(o->name);
+    free(o->bridge);
+    free(o->xml);
+    free(o);
+}
+
+static void objects_free(fl_object *list)
+{
+    while (list) {
+        fl_object *next = list->next;
+        object_free(list);
+        list = next;
+    }
+}
+
 void fl_model_free(fl_model *m)
 {
     if (!m)
@@ -215,21 +250,8 @@ void fl_model_free(fl_model *m)
         domain_free(m->domains);
         m->domains = next;
     }
-    while (m->networks) {
-        fl_network *next = m->networks->next;
-        free(m->networks->name);
-        free(m->networks->bridge);
-        free(m->networks->xml);
-        free(m->networks);
-        m->networks = next;
-    }
-    while (m->pools) {
-        fl_pool *next = m->pools->next;
-        free(m->pools->name);
-        free(m->pools->xml);
-        free(m->pools);
-        m->pools = next;
-    }
+    objects_free(m->networks);
+    objects_free(m->pools);
     free(m->hostname);
     free(m->capabilities);
     free(m->sysinfo);
@@ -378,27 +400,57 @@ fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, in
     return d;
 }
 
+/* A new object with its name and uuid (uuid NULL: a random one), not yet in the model. NULL
+ * with err filled on a malformed uuid or out of memory. */
+static fl_object *object_new(fl_object_kind kind, const char *name, const char *uuid,
+                             bool active, bool persistent, bool autostart, fl_error *err)
+{
+    fl_object *o = calloc(1, sizeof(*o));
+    if (!o || !(o->name = strdup(name))) {
+        free(o);
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, object_kinds[kind].from, "internal error",
+                     "out of memory");
+        return NULL;
+    }
+    if (!uuid) {
+        fl_uuid_generate(o->uuid);
+    } else if (fl_uuid_parse(uuid, o->uuid) < 0) {
+        object_free(o);
+        fl_error_set(err, FL_ERR_INVALID_ARG, object_kinds[kind].from, "invalid argument",
+                     "%s '%s' has a malformed uuid '%s'", object_kinds[kind].noun, name, uuid);
+        return NULL;
+    }
+    o->active = active;
+    o->persistent = persistent;
+    o->autostart = autostart;
+    return o;
+}
+
+/* Appends o once its kind's fields are filled; frees it and reports out of memory when a
+ * strdup among them failed (xml or bridge NULL). */
+static int object_add(fl_model *m, fl_object_kind kind, fl_object *o, fl_error *err)
+{
+    if (!o->xml || (kind == FL_OBJ_NETWORK && !o->bridge)) {
+        object_free(o);
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, object_kinds[kind].from, "internal error",
+                     "out of memory");
+        return -1;
+    }
+    fl_object **tail = object_head(m, kind);
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = o;
+    return 0;
+}
+
 int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool active,
                          bool persistent, bool autostart, const char *bridge, const char *xml,
                          fl_error *err)
 {
-    fl_network *n = calloc(1, sizeof(*n));
+    fl_object *n = object_new(FL_OBJ_NETWORK, name, uuid, active, persistent, autostart, err);
     if (!n)
-        goto oom;
-    if (!uuid || fl_uuid_parse(uuid, n->uuid) < 0) {
-        if (uuid) {
-            free(n);
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NETWORK, "invalid argument",
-                         "network '%s' has a malformed uuid '%s'", name, uuid);
-            return -1;
-        }
-        fl_uuid_generate(n->uuid);
-    }
-    n->name = strdup(name);
+        return -1;
     n->bridge = strdup(bridge ? bridge : "");
-    n->active = active;
-    n->persistent = persistent;
-    n->autostart = autostart;
     if (xml) {
         n->xml = strdup(xml);
     } else {
@@ -416,21 +468,7 @@ int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool a
         xml_buf_append(&b, "</network>\n");
         n->xml = xml_buf_finish(&b);
     }
-    if (!n->name || !n->bridge || !n->xml) {
-        free(n->name);
-        free(n->bridge);
-        free(n->xml);
-        free(n);
-        goto oom;
-    }
-    fl_network **tail = &m->networks;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = n;
-    return 0;
-oom:
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "out of memory");
-    return -1;
+    return object_add(m, FL_OBJ_NETWORK, n, err);
 }
 
 int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool active,
@@ -438,22 +476,9 @@ int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool acti
                       unsigned long long allocation, unsigned long long available,
                       const char *xml, fl_error *err)
 {
-    fl_pool *p = calloc(1, sizeof(*p));
+    fl_object *p = object_new(FL_OBJ_POOL, name, uuid, active, persistent, autostart, err);
     if (!p)
-        goto oom;
-    if (!uuid || fl_uuid_parse(uuid, p->uuid) < 0) {
-        if (uuid) {
-            free(p);
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_STORAGE, "invalid argument",
-                         "pool '%s' has a malformed uuid '%s'", name, uuid);
-            return -1;
-        }
-        fl_uuid_generate(p->uuid);
-    }
-    p->name = strdup(name);
-    p->state = active ? 2 : 0;
-    p->persistent = persistent;
-    p->autostart = autostart;
+        return -1;
     p->capacity = capacity;
     p->allocation = allocation;
     p->available = available;
@@ -476,20 +501,7 @@ int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool acti
         xml_buf_append(&b, "</path>\n  </target>\n</pool>\n");
         p->xml = xml_buf_finish(&b);
     }
-    if (!p->name || !p->xml) {
-        free(p->name);
-        free(p->xml);
-        free(p);
-        goto oom;
-    }
-    fl_pool **tail = &m->pools;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = p;
-    return 0;
-oom:
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_STORAGE, "internal error", "out of memory");
-    return -1;
+    return object_add(m, FL_OBJ_POOL, p, err);
 }
 
 /* ---- lookups -------------------------------------------------------------------------------- */
@@ -963,99 +975,61 @@ fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count)
     return out;
 }
 
-/* Shared by networks and pools: INACTIVE 1, ACTIVE 2, PERSISTENT 4, TRANSIENT 8,
- * AUTOSTART 16, NO_AUTOSTART 32. */
-static bool object_matches(unsigned f, bool active, bool persistent, bool autostart)
+/* Networks and pools: INACTIVE 1, ACTIVE 2, PERSISTENT 4, TRANSIENT 8, AUTOSTART 16,
+ * NO_AUTOSTART 32. */
+static bool object_matches(const fl_object *o, unsigned f)
 {
-    if ((f & 3) && !((f & 2 && active) || (f & 1 && !active)))
+    if ((f & 3) && !((f & 2 && o->active) || (f & 1 && !o->active)))
         return false;
-    if ((f & 12) && !((f & 4 && persistent) || (f & 8 && !persistent)))
+    if ((f & 12) && !((f & 4 && o->persistent) || (f & 8 && !o->persistent)))
         return false;
-    if ((f & 48) && !((f & 16 && autostart) || (f & 32 && !autostart)))
+    if ((f & 48) && !((f & 16 && o->autostart) || (f & 32 && !o->autostart)))
         return false;
     return true;
 }
 
-fl_network *fl_network_lookup_name(fl_model *m, const char *name, fl_error *err)
+fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *name,
+                                 fl_error *err)
 {
-    for (fl_network *n = m->networks; n; n = n->next) {
-        if (strcmp(n->name, name) == 0)
-            return n;
+    for (fl_object *o = *object_head(m, kind); o; o = o->next) {
+        if (strcmp(o->name, name) == 0)
+            return o;
     }
-    fl_error_set(err, FL_ERR_NO_NETWORK, FL_FROM_TEST, "Network not found",
-                 "no network with matching name '%s'", name);
+    fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,
+                 object_kinds[kind].not_found_text, "no %s with matching name '%s'",
+                 object_kinds[kind].not_found_noun, name);
     return NULL;
 }
 
-fl_network *fl_network_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err)
+fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigned char uuid[16],
+                                 fl_error *err)
 {
-    for (fl_network *n = m->networks; n; n = n->next) {
-        if (memcmp(n->uuid, uuid, 16) == 0)
-            return n;
+    for (fl_object *o = *object_head(m, kind); o; o = o->next) {
+        if (memcmp(o->uuid, uuid, 16) == 0)
+            return o;
     }
     char u[37];
     fl_uuid_format(uuid, u);
-    fl_error_set(err, FL_ERR_NO_NETWORK, FL_FROM_TEST, "Network not found",
-                 "no network with matching uuid '%s'", u);
+    fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,
+                 object_kinds[kind].not_found_text, "no %s with matching uuid '%s'",
+                 object_kinds[kind].not_found_noun, u);
     return NULL;
 }
 
-fl_network **fl_network_list(fl_model *m, unsigned flags, size_t *count)
+fl_object **fl_object_list(fl_model *m, fl_object_kind kind, unsigned flags, size_t *count)
 {
     size_t n = 0;
-    for (fl_network *x = m->networks; x; x = x->next)
+    for (fl_object *o = *object_head(m, kind); o; o = o->next)
         n++;
     *count = 0;
     if (n == 0)
         return NULL;
-    fl_network **out = calloc(n, sizeof(*out));
+    fl_object **out = calloc(n, sizeof(*out));
     if (!out)
         return NULL;
-    for (fl_network *x = m->networks; x; x = x->next) {
-        if (object_matches(flags, x->active, x->persistent, x->autostart))
-            out[(*count)++] = x;
-    }
-    return out;
-}
-
-fl_pool *fl_pool_lookup_name(fl_model *m, const char *name, fl_error *err)
-{
-    for (fl_pool *p = m->pools; p; p = p->next) {
-        if (strcmp(p->name, name) == 0)
-            return p;
-    }
-    fl_error_set(err, FL_ERR_NO_STORAGE_POOL, FL_FROM_TEST, "Storage pool not found",
-                 "no storage pool with matching name '%s'", name);
-    return NULL;
-}
-
-fl_pool *fl_pool_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err)
-{
-    for (fl_pool *p = m->pools; p; p = p->next) {
-        if (memcmp(p->uuid, uuid, 16) == 0)
-            return p;
-    }
-    char u[37];
-    fl_uuid_format(uuid, u);
-    fl_error_set(err, FL_ERR_NO_STORAGE_POOL, FL_FROM_TEST, "Storage pool not found",
-                 "no storage pool with matching uuid '%s'", u);
-    return NULL;
-}
-
-fl_pool **fl_pool_list(fl_model *m, unsigned flags, size_t *count)
-{
-    size_t n = 0;
-    for (fl_pool *x = m->pools; x; x = x->next)
-        n++;
-    *count = 0;
-    if (n == 0)
-        return NULL;
-    fl_pool **out = calloc(n, sizeof(*out));
-    if (!out)
-        return NULL;
-    for (fl_pool *x = m->pools; x; x = x->next) {
-        if (object_matches(flags, x->state == 2, x->persistent, x->autostart))
-            out[(*count)++] = x;
+    for (fl_object *o = *object_head(m, kind); o; o = o->next) {
+        if (object_matches(o, flags))
+            out[(*count)++] = o;
     }
     return out;
 }

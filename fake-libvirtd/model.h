@@ -137,24 +137,19 @@ typedef struct fl_domain {
     struct fl_domain *next;
 } fl_domain;
 
-typedef struct fl_network {
-    char *name;
-    unsigned char uuid[16];
-    bool active, persistent, autostart;
-    char *bridge;
-    char *xml;
-    struct fl_network *next;
-} fl_network;
+/* Networks and storage pools: named objects the test driver only looks up, lists and
+ * describes, so one struct and one set of lookups serve both kinds. */
+typedef enum { FL_OBJ_NETWORK, FL_OBJ_POOL } fl_object_kind;
 
-typedef struct fl_pool {
+typedef struct fl_object {
     char *name;
     unsigned char uuid[16];
-    int state;           /* virStoragePoolState: 2 running, 0 inactive */
-    bool persistent, autostart;
-    unsigned long long capacity, allocation, available;
+    bool active, persistent, autostart; /* a pool's virStoragePoolState: active ? 2 : 0 */
     char *xml;
-    struct fl_pool *next;
-} fl_pool;
+    char *bridge;                       /* networks: the bridge's name ("" = none) */
+    unsigned long long capacity, allocation, available; /* pools: bytes */
+    struct fl_object *next;
+} fl_object;
 
 typedef struct {
     char model[32];
@@ -170,8 +165,8 @@ typedef void fl_event_hook(fl_model *model, const fl_domain *dom, int event, int
 
 struct fl_model {
     fl_domain *domains;
-    fl_network *networks;
-    fl_pool *pools;
+    fl_object *networks;
+    fl_object *pools;
     fl_node_info node;
     char *hostname;         /* NULL = gethostname() */
     char *capabilities;
@@ -258,17 +253,16 @@ char *fl_domain_xml(const fl_domain *dom, unsigned flags);
  * Returns a malloc'd array of pointers (may be NULL when count is 0). */
 fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count);
 
-fl_network *fl_network_lookup_name(fl_model *m, const char *name, fl_error *err);
-fl_network *fl_network_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err);
-/* VIR_CONNECT_LIST_NETWORKS_* flags: INACTIVE 1, ACTIVE 2, PERSISTENT 4, TRANSIENT 8,
- * AUTOSTART 16, NO_AUTOSTART 32. */
-fl_network **fl_network_list(fl_model *m, unsigned flags, size_t *count);
-
-fl_pool *fl_pool_lookup_name(fl_model *m, const char *name, fl_error *err);
-fl_pool *fl_pool_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err);
-/* VIR_CONNECT_LIST_STORAGE_POOLS_*: INACTIVE 1, ACTIVE 2, PERSISTENT 4, TRANSIENT 8,
- * AUTOSTART 16, NO_AUTOSTART 32 (pool type flags are ignored). */
-fl_pool **fl_pool_list(fl_model *m, unsigned flags, size_t *count);
+/* Networks (FL_OBJ_NETWORK) and pools (FL_OBJ_POOL), by name or uuid: NULL with libvirt's
+ * "Network not found" / "Storage pool not found" error when there is none. */
+fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *name,
+                                 fl_error *err);
+fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigned char uuid[16],
+                                 fl_error *err);
+/* VIR_CONNECT_LIST_NETWORKS_* and VIR_CONNECT_LIST_STORAGE_POOLS_* flags alike: INACTIVE 1,
+ * ACTIVE 2, PERSISTENT 4, TRANSIENT 8, AUTOSTART 16, NO_AUTOSTART 32 (pool type flags are
+ * ignored). In definition order, *count set; a malloc'd array (NULL when count is 0). */
+fl_object **fl_object_list(fl_model *m, fl_object_kind kind, unsigned flags, size_t *count);
 
 /* "6695eb01-f6a4-..." <-> 16 bytes. Parsing accepts the 32 hex digits with or without dashes. */
 int fl_uuid_parse(const char *s, unsigned char uuid[16]);

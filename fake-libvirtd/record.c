@@ -5,8 +5,10 @@
  * when the socket is full). Upstream -> client: bytes are cut into whole packets by a packet
  * reader, each written to the trace and queued on the client connection; after a length word
  * outside the protocol's limits the rest of that direction is carried and recorded as
- * unframed "data". Upstream reads pause while the client has more than FL_CONN_OUT_HIGH bytes
- * waiting, so a slow client never makes the proxy buffer without bound. */
+ * unframed "data". Backpressure both ways, so a slow peer never makes the proxy buffer without
+ * bound: upstream reads pause while the client has more than FL_CONN_OUT_HIGH bytes waiting, and
+ * client reads pause (fl_conn_hold_reads) while more than REC_UP_HIGH bytes wait for the
+ * upstream, until they are below REC_UP_LOW. */
 #include "record.h"
 
 #include <errno.h>
@@ -19,12 +21,16 @@
 #include "netaddr.h"
 #include "packet.h"
 #include "trace.h"
+#include "trace_file.h"
 
 #define REC_CONNECT_TIMEOUT_MS 5000
 #define REC_READ_CHUNK 65536
 #define REC_RESUME_MS 5           /* re-check a paused upstream this often */
+#define REC_UP_HIGH (4u << 20)    /* stop reading the client while this much waits upstream */
+#define REC_UP_LOW (1u << 20)     /* ... and read it again below this */
 
 struct fl_record {
+    vw_trace_file *file;          /* batches the writer's records (common/trace_file.h) */
     vw_trace_writer *w;
     vw_netaddr upstream;
     char upstream_spec[400];
@@ -43,8 +49,10 @@ typedef struct rec_conn {
     size_t to_up_off;
     vw_packet_reader s2c;         /* frames upstream bytes into packets */
     vw_buf s2c_pending;           /* bytes of the upstream packet being collected */
+    vw_buf s2c_later;             /* client-bound packets sent, not yet recorded (note_later) */
     bool s2c_unframed;            /* a bad length word came from upstream: raw from now on */
     bool up_reading;              /* the upstream fd is registered readable */
+    bool client_held;             /* client reads paused: to_up is above REC_UP_HIGH */
     long long resume_timer;       /* -1 when none */
     const char *by;               /* who ended the connection, when this module knows */
 } rec_conn;
@@ -61,15 +69,59 @@ static void trace_failed(fl_record *rec, const vw_trace_error *e)
     }
 }
 
-static void trace_bytes(rec_conn *rc, vw_trace_dir dir, bool message, const void *data, size_t n)
+static void trace_bytes_at(rec_conn *rc, uint64_t t, vw_trace_dir dir, bool message,
+                           const void *data, size_t n)
 {
     fl_record *rec = rc->rec;
     vw_trace_error e;
-    uint64_t t = vw_trace_writer_elapsed_us(rec->w);
     int r = message ? vw_trace_write_message(rec->w, rc->id, dir, t, data, n, &e)
                     : vw_trace_write_data(rec->w, rc->id, dir, t, data, n, &e);
     if (r < 0)
         trace_failed(rec, &e);
+}
+
+static void trace_bytes(rec_conn *rc, vw_trace_dir dir, bool message, const void *data, size_t n)
+{
+    trace_bytes_at(rc, vw_trace_writer_elapsed_us(rc->rec->w), dir, message, data, n);
+}
+
+/* Client-bound packets are recorded after they were written to the client (trace_later), so
+ * building their trace lines overlaps with the client's work instead of delaying it. Each
+ * entry: time (8 bytes), message flag (1), length (4), the bytes. */
+static void note_later(rec_conn *rc, bool message, const uint8_t *data, size_t n)
+{
+    uint8_t head[13];
+    uint64_t t = vw_trace_writer_elapsed_us(rc->rec->w);
+    uint32_t len = (uint32_t)n;
+    memcpy(head, &t, 8);
+    head[8] = message;
+    memcpy(head + 9, &len, 4);
+    vw_proto_error pe;
+    if (vw_buf_append(&rc->s2c_later, head, sizeof(head), &pe) < 0 ||
+        vw_buf_append(&rc->s2c_later, data, n, &pe) < 0) {
+        vw_trace_error e;
+        snprintf(e.text, sizeof(e.text), "out of memory holding a record");
+        trace_failed(rc->rec, &e);
+    }
+}
+
+static void trace_later(rec_conn *rc)
+{
+    size_t off = 0;
+    while (off + 13 <= rc->s2c_later.len) {
+        uint64_t t;
+        uint32_t len;
+        memcpy(&t, rc->s2c_later.data + off, 8);
+        memcpy(&len, rc->s2c_later.data + off + 9, 4);
+        if (off + 13 + len > rc->s2c_later.len)
+            break;              /* a half entry (out of memory while adding it) */
+        trace_bytes_at(rc, t, VW_TRACE_S2C, rc->s2c_later.data[off + 8] != 0,
+                       rc->s2c_later.data + off + 13, len);
+        off += 13 + (size_t)len;
+    }
+    vw_buf_reset(&rc->s2c_later);
+    if (rc->s2c_later.cap > (4u << 20))
+        vw_buf_free(&rc->s2c_later);
 }
 
 /* Ends the connection from this side: the client gets what is queued, then is closed. */
@@ -86,7 +138,7 @@ static void end_conn(rec_conn *rc, const char *by)
 
 static void to_client(rec_conn *rc, bool message, const uint8_t *data, size_t n)
 {
-    trace_bytes(rc, VW_TRACE_S2C, message, data, n);
+    note_later(rc, message, data, n);
     if (fl_conn_queue_bytes(rc->c, data, n) < 0)
         end_conn(rc, "error");
 }
@@ -181,10 +233,16 @@ static void up_readable(vw_evloop *loop, int fd, void *data, int mask)
             to_client(rc, false, rc->s2c_pending.data, rc->s2c_pending.len);
             vw_buf_reset(&rc->s2c_pending);
         }
+        trace_later(rc);
         end_conn(rc, "server");
         return;
     }
     feed_s2c(rc, buf, (size_t)n);
+    /* write to the client first, record after: the client gets its reply without waiting for
+     * the trace (the server would flush after this callback anyway) */
+    if (!c->closing && rc->s2c_later.len && fl_conn_flush(c) < 0)
+        return;                 /* c and rc are gone; rec_conn_close recorded what was sent */
+    trace_later(rc);
     if (!c->closing && c->out.len - c->out_off >= FL_CONN_OUT_HIGH && rc->resume_timer < 0) {
         watch_upstream(rc, false);
         rc->resume_timer = vw_evloop_add_timer(loop, REC_RESUME_MS, resume_tick, rc, NULL);
@@ -220,6 +278,27 @@ static void flush_up(rec_conn *rc)
     vw_buf_reset(&rc->to_up);
     rc->to_up_off = 0;
     vw_evloop_del_file(loop, rc->ufd, VW_EV_WRITABLE);
+    if (rc->to_up.cap > REC_UP_HIGH)
+        vw_buf_free(&rc->to_up);          /* give back memory after a burst */
+}
+
+/* After writing: drops what was written from a buffer that never empties, and lets the client
+ * be read again once the upstream caught up. */
+static void up_progress(rec_conn *rc)
+{
+    if (rc->to_up_off > 65536 && rc->to_up_off > rc->to_up.len / 2) {
+        memmove(rc->to_up.data, rc->to_up.data + rc->to_up_off, rc->to_up.len - rc->to_up_off);
+        rc->to_up.len -= rc->to_up_off;
+        rc->to_up_off = 0;
+    }
+    size_t waiting = rc->to_up.len - rc->to_up_off;
+    if (!rc->client_held && waiting > REC_UP_HIGH && !rc->by) {
+        rc->client_held = true;
+        fl_conn_hold_reads(rc->c, true);
+    } else if (rc->client_held && waiting < REC_UP_LOW) {
+        rc->client_held = false;
+        fl_conn_hold_reads(rc->c, false);
+    }
 }
 
 static void up_writable(vw_evloop *loop, int fd, void *data, int mask)
@@ -228,6 +307,7 @@ static void up_writable(vw_evloop *loop, int fd, void *data, int mask)
     (void)fd;
     (void)mask;
     flush_up(data);
+    up_progress(data);
 }
 
 /* ---- server hooks --------------------------------------------------------------------------- */
@@ -262,6 +342,8 @@ static int rec_conn_open(void *opaque, fl_conn *c)
     rc->id = (uint32_t)c->id;
     rc->ufd = ufd;
     rc->resume_timer = -1;
+    if (!rec->stopping)
+        vw_trace_file_set_loop(rec->file, fl_server_loop(c->srv));   /* no-op after the first */
     vw_packet_reader_init(&rc->s2c, VW_DECODE_LENIENT);
     c->mode_data = rc;
     vw_trace_error e;
@@ -284,9 +366,10 @@ static void rec_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, cons
     rec_conn *rc = c->mode_data;
     if (!rc || rc->by)
         return;
-    trace_bytes(rc, VW_TRACE_C2S, true, raw, raw_len);
+    uint64_t t = vw_trace_writer_elapsed_us(rc->rec->w);
     vw_proto_error pe;
     if (rc->to_up.len - rc->to_up_off + raw_len > FL_CONN_OUT_MAX) {
+        /* cannot happen: client reads pause above REC_UP_HIGH (one read's packets overshoot) */
         fprintf(stderr, "fake-libvirtd: --record: connection %u: more than %u bytes wait for the "
                         "upstream; closing the client\n", rc->id, FL_CONN_OUT_MAX);
         end_conn(rc, "error");
@@ -296,7 +379,11 @@ static void rec_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, cons
         end_conn(rc, "error");
         return;
     }
-    flush_up(rc);
+    if (rc->to_up.len - rc->to_up_off == raw_len)
+        flush_up(rc);       /* else the upstream is full: up_writable goes on */
+    /* recorded after it was sent, so the trace line is built while the upstream works */
+    trace_bytes_at(rc, t, VW_TRACE_C2S, true, raw, raw_len);
+    up_progress(rc);
 }
 
 static void rec_conn_close(void *opaque, fl_conn *c)
@@ -306,6 +393,7 @@ static void rec_conn_close(void *opaque, fl_conn *c)
     if (!rc)
         return;
     vw_evloop *loop = fl_server_loop(rc->srv);
+    trace_later(rc);
     if (rc->s2c_pending.len)
         trace_bytes(rc, VW_TRACE_S2C, false, rc->s2c_pending.data, rc->s2c_pending.len);
     const char *by = rc->by ? rc->by : rec->stopping ? "end" : "client";
@@ -318,6 +406,7 @@ static void rec_conn_close(void *opaque, fl_conn *c)
     close(rc->ufd);
     vw_packet_reader_free(&rc->s2c);
     vw_buf_free(&rc->s2c_pending);
+    vw_buf_free(&rc->s2c_later);
     vw_buf_free(&rc->to_up);
     free(rc);
     c->mode_data = NULL;
@@ -356,12 +445,20 @@ fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbo
     }
     close(fd);
     vw_trace_error te;
-    rec->w = vw_trace_writer_open(trace_path, VW_TRACE_LIBVIRT, "fake-libvirtd --record 0.1.0",
-                                  upstream, &te);
+    rec->file = vw_trace_file_open(trace_path, "fake-libvirtd: --record", why, sizeof(why));
+    if (!rec->file) {
+        snprintf(err, errlen, "--record %s: %s", trace_path, why);
+        free(rec);
+        return NULL;
+    }
+    /* the header goes out at once; records are batched once the loop runs (first client) */
+    rec->w = vw_trace_writer_open_stream(vw_trace_file_stream(rec->file), VW_TRACE_LIBVIRT,
+                                         "fake-libvirtd --record 0.1.0", upstream, &te);
     if (!rec->w || vw_trace_writer_flush(rec->w, &te) < 0) {
         snprintf(err, errlen, "--record %s: %s", trace_path, te.text);
         vw_trace_error ignored;
         vw_trace_writer_close(rec->w, &ignored);
+        vw_trace_file_close(rec->file, why, sizeof(why));
         free(rec);
         return NULL;
     }
@@ -376,8 +473,10 @@ void fl_record_attach(fl_record *rec, fl_server_config *cfg)
 
 void fl_record_shutdown(fl_record *rec)
 {
-    if (rec)
+    if (rec) {
         rec->stopping = true;
+        vw_trace_file_set_loop(rec->file, NULL);   /* before the loop goes: writes go out at once */
+    }
 }
 
 int fl_record_free(fl_record *rec)
@@ -388,6 +487,12 @@ int fl_record_free(fl_record *rec)
     int rc = 0;
     if (vw_trace_writer_close(rec->w, &te) < 0) {
         fprintf(stderr, "fake-libvirtd: --record: %s\n", te.text);
+        rc = -1;
+    }
+    char why[512];
+    if (vw_trace_file_close(rec->file, why, sizeof(why)) < 0) {
+        if (rc == 0)
+            fprintf(stderr, "fake-libvirtd: --record: %s\n", why);
         rc = -1;
     }
     if (rec->trace_failed)

@@ -5,8 +5,11 @@
  * trace (docs/trace-format.md) as one line per whole packet, tagged with the connection id.
  *
  * Client bytes come in through server.c's packet reader and client-bound bytes go out through
- * fl_conn_queue_bytes, so whatever acts on a connection's read/write path applies here too.
- * Nothing is answered locally: keepalive PINGs go to the real daemon like everything else.
+ * fl_conn_queue_bytes, so whatever acts on a connection's read/write path applies here too:
+ * a call a scenario stub answers or a c2s fault takes never gets here (not forwarded, not
+ * recorded). Nothing else is answered locally: keepalive PINGs go to the real daemon like
+ * everything else. Records are batched by common/trace_file (on disk within 100 ms; complete
+ * after fl_record_free).
  */
 #ifndef FL_RECORD_H
 #define FL_RECORD_H

@@ -2,10 +2,25 @@
  *
  * Loading turns every recorded connection into a script: its calls (client CALL packets, in
  * order) and the server's messages (in order). A server REPLY belongs to the latest call with
- * its serial; every other server message (events, keepalive PINGs, stream packets, unframed
- * data) follows the reply before it, and is sent right after that reply when the call is
- * replayed. Server messages before the first reply are sent when a client connects. Recorded
- * PONGs are dropped: live PINGs are answered live.
+ * its serial and is sent when that call is matched. Every other server message (events,
+ * keepalive PINGs, stream packets, unframed data) is in a segment: a run of them with no reply
+ * and no client CALL or stream packet between (in the recorded order of the connection). A
+ * segment is anchored to the latest client call recorded before it and released when
+ *   - that anchor call has been matched live (strict or unordered: the recorded call matched),
+ *   - the reply recorded before the segment (if any) has been sent, and
+ *   - if a client stream packet is the last client message before it, the live client has sent
+ *     its stream packet in the same place (recorded client stream packets are taken in order).
+ * So an event libvirtd sent between a call and its reply (7.0 sends DEFINED before the define
+ * reply) goes out once the live client has sent that call, before its reply; one sent after a
+ * reply follows that reply. Released segments are queued in release order and keep their
+ * recorded delay after what released them (the anchor call, the reply, or at once for the
+ * first message after a stream packet), capped by --replay-delay-max; the queue is flushed
+ * before every reply, so the recorded order holds. Segments before the first call are sent when
+ * a client connects. Recorded PONGs are dropped: live PINGs are answered live.
+ *
+ * Each segment is checked when its anchor call is matched and when its reply is sent (calls
+ * point at the first segment of each kind; the segments of one call or one reply are
+ * contiguous), so serving stays O(1) amortised per message.
  *
  * Unordered matching finds "the first unused recorded call with this key" in O(1) amortised:
  * calls with the same key (program, version, procedure, argument bytes) are chained in
@@ -38,6 +53,9 @@ typedef struct {
     long reply;                   /* index into outs, -1 when no reply was recorded */
     long next_same;               /* next call with the same key, -1 */
     long group;                   /* index into groups */
+    long seg_anchored;            /* first segment anchored to this call, -1 */
+    long seg_after_reply;         /* first segment whose reply before it is this call's, -1 */
+    uint64_t t_us;                /* when it was recorded */
     bool used;
     uint32_t live_serial;         /* the live call it answered */
 } rp_call;
@@ -50,10 +68,24 @@ typedef struct {
     int32_t type;                 /* -1 for unframed data or an unparsable header */
     uint32_t serial;
     bool is_reply;                /* the reply of some call */
-    bool boundary;                /* a reply, or the first message after a client stream
-                                   * packet: ends the messages that follow the one before */
+    long call;                    /* is_reply: the call it answers */
     bool skip;                    /* a keepalive PONG: not replayed */
 } rp_out;
+
+/* A run of non-reply server messages outs[start .. end) with no reply and no client call or
+ * stream packet between; released as a whole (see the top of the file). */
+typedef struct {
+    size_t start, end;
+    long anchor;                  /* the latest call recorded before it, -1 */
+    long prev_reply;              /* out index of the latest reply before it, -1 */
+    bool needs_stream;            /* a client stream packet is the last client message before */
+    uint64_t base_us;             /* delays count from this recorded time */
+    /* serving */
+    bool stream_seen;             /* the live stream packet in that place arrived */
+    bool released;
+    size_t pos;                   /* next message to send once released */
+    long long start_ms;           /* when it was released */
+} rp_seg;
 
 typedef struct {
     long first, cursor;           /* call indices; cursor = first call not known to be used */
@@ -62,8 +94,8 @@ typedef struct {
 /* A client stream packet (STREAM, STREAM_HOLE): what the server sent after it (e.g. the STREAM
  * OK confirming a finish) waits for the live client's stream packet. */
 typedef struct {
-    size_t out_pos;               /* server messages recorded before it */
-    uint64_t t_us;
+    long seg;                     /* the segment right after it, -1 (a reply, a call or another
+                                   * client stream packet came first) */
 } rp_anchor;
 
 typedef struct rp_rconn {
@@ -76,6 +108,14 @@ typedef struct rp_rconn {
     size_t ngroups;
     rp_anchor *anchors;
     size_t nanchors, capanchors;
+    rp_seg *segs;
+    size_t nsegs, capsegs;
+    size_t *queue;                /* released segments not sent whole yet: queue[qhead..qtail) */
+    size_t qhead, qtail;
+    /* loading: the latest call, the latest reply, and what ended the segment before */
+    long load_call, load_reply;
+    enum { RP_CUT_NONE, RP_CUT_START, RP_CUT_CALL, RP_CUT_REPLY, RP_CUT_STREAM } load_cut;
+    uint64_t load_cut_us;
     long *table;                  /* open addressing: group index or -1 */
     size_t table_size;
     bool bound;                   /* serving a live connection (or served one) */
@@ -98,16 +138,10 @@ typedef struct rp_live {
     size_t next;                  /* strict: the next recorded call; also the low-water mark of
                                    * unused calls in order */
     size_t next_anchor;           /* the next recorded client stream packet */
-    size_t last_call;             /* the call matched last */
     bool in_order;                /* every match so far was the next call in order */
     size_t report;                /* index into rp->reports */
     vw_buf scratch;
-    /* followers of the last reply not sent yet (they keep their recorded delay after it, up
-     * to --replay-delay-max): outs[pend_j .. pend_end) */
-    size_t pend_j, pend_end, pend_call;
-    uint64_t pend_base_us;        /* the reply's recorded time */
-    long long pend_start_ms;      /* when the reply was sent */
-    long long timer;              /* -1 when none */
+    long long timer;              /* -1 when none: sends the queue's head when it is due */
 } rp_live;
 
 struct fl_replay {
@@ -219,7 +253,8 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
     return 0;
 }
 
-static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned long line)
+static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned long line,
+                    uint64_t t_us)
 {
     if (grow((void **)&rc->calls, &rc->capcalls, rc->ncalls, sizeof(rp_call)) < 0)
         return -1;
@@ -236,6 +271,12 @@ static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned l
     k->reply = -1;
     k->next_same = -1;
     k->group = -1;
+    k->seg_anchored = -1;
+    k->seg_after_reply = -1;
+    k->t_us = t_us;
+    rc->load_call = (long)(rc->ncalls - 1);
+    rc->load_cut = RP_CUT_CALL;
+    rc->load_cut_us = t_us;
     k->hash = key_hash(k->prog, k->vers, k->proc, k->args, k->args_len);
     return 0;
 }
@@ -266,11 +307,43 @@ static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t
                     k->proc == pkt.hdr.proc) {
                     k->reply = (long)rc->nouts;
                     o->is_reply = true;
+                    o->call = (long)i;
                     break;
                 }
             }
         }
     }
+    if (o->is_reply) {
+        rc->load_reply = (long)rc->nouts;
+        rc->load_cut = RP_CUT_REPLY;
+        rc->load_cut_us = t_us;
+    } else if (rc->load_cut != RP_CUT_NONE) {
+        /* the first message after a call, a reply, a client stream packet or the start */
+        if (grow((void **)&rc->segs, &rc->capsegs, rc->nsegs, sizeof(rp_seg)) < 0)
+            return -1;
+        long si = (long)rc->nsegs++;
+        rp_seg *sg = &rc->segs[si];
+        memset(sg, 0, sizeof(*sg));
+        sg->start = rc->nouts;
+        sg->anchor = rc->load_call;
+        sg->prev_reply = rc->load_reply;
+        sg->needs_stream = rc->load_cut == RP_CUT_STREAM;
+        /* after a client stream packet the first answer (e.g. the STREAM OK of a finish) goes
+         * at once; otherwise the recorded delay counts from the call or reply before */
+        sg->base_us = sg->needs_stream || rc->load_cut == RP_CUT_START ? t_us : rc->load_cut_us;
+        if (sg->needs_stream && rc->nanchors > 0)
+            rc->anchors[rc->nanchors - 1].seg = si;
+        if (sg->anchor >= 0 && rc->calls[sg->anchor].seg_anchored < 0)
+            rc->calls[sg->anchor].seg_anchored = si;
+        if (sg->prev_reply >= 0) {
+            rp_call *k = &rc->calls[rc->outs[sg->prev_reply].call];
+            if (k->seg_after_reply < 0)
+                k->seg_after_reply = si;
+        }
+        rc->load_cut = RP_CUT_NONE;
+    }
+    if (!o->is_reply && rc->nsegs > 0)
+        rc->segs[rc->nsegs - 1].end = rc->nouts + 1;
     rc->nouts++;
     return 0;
 }
@@ -328,6 +401,8 @@ static void free_rconn(rp_rconn *rc)
     free(rc->groups);
     free(rc->table);
     free(rc->anchors);
+    free(rc->segs);
+    free(rc->queue);
 }
 
 static int load(fl_replay *rp, char *err, size_t errlen)
@@ -359,6 +434,8 @@ static int load(fl_replay *rp, char *err, size_t errlen)
             rp_rconn *c = &rp->rconns[rp->nrconns++];
             memset(c, 0, sizeof(*c));
             c->id = rec.conn;
+            c->load_call = c->load_reply = -1;
+            c->load_cut = RP_CUT_START;
             hint = rp->nrconns - 1;
             continue;
         }
@@ -380,8 +457,9 @@ static int load(fl_replay *rp, char *err, size_t errlen)
                 if (grow((void **)&c->anchors, &c->capanchors, c->nanchors,
                          sizeof(rp_anchor)) < 0)
                     goto oom;
-                c->anchors[c->nanchors].out_pos = c->nouts;
-                c->anchors[c->nanchors++].t_us = rec.t_us;
+                c->anchors[c->nanchors++].seg = -1;
+                c->load_cut = RP_CUT_STREAM;
+                c->load_cut_us = rec.t_us;
                 continue;
             }
             if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
@@ -392,7 +470,7 @@ static int load(fl_replay *rp, char *err, size_t errlen)
             memcpy(raw, rec.raw, rec.raw_len);
             vw_packet copy;
             vw_packet_parse(raw, rec.raw_len, VW_DECODE_LENIENT, &copy, &pe);
-            if (add_call(c, &copy, raw, rec.line) < 0) {
+            if (add_call(c, &copy, raw, rec.line, rec.t_us) < 0) {
                 free(raw);
                 goto oom;
             }
@@ -415,12 +493,8 @@ static int load(fl_replay *rp, char *err, size_t errlen)
     vw_trace_reader_free(r);
     for (size_t i = 0; i < rp->nrconns; i++) {
         rp_rconn *c = &rp->rconns[i];
-        for (size_t j = 0; j < c->nouts; j++)
-            c->outs[j].boundary = c->outs[j].is_reply;
-        for (size_t a = 0; a < c->nanchors; a++)
-            if (c->anchors[a].out_pos < c->nouts)
-                c->outs[c->anchors[a].out_pos].boundary = true;
-        if (index_calls(c) < 0) {
+        c->queue = malloc((c->nsegs ? c->nsegs : 1) * sizeof(size_t));
+        if (!c->queue || index_calls(c) < 0) {
             snprintf(err, errlen, "--replay %s: out of memory", path);
             return -1;
         }
@@ -449,9 +523,9 @@ static void put_serial(uint8_t *raw, uint32_t serial)
     raw[23] = (uint8_t)serial;
 }
 
-/* Sends out[j] (a reply gets serial live_serial; a stream packet the live serial of the call
- * that opened its stream, searched back from call index from). */
-static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_serial, size_t from)
+/* Sends o (a reply gets serial live_serial; a stream packet the live serial of the call that
+ * opened its stream, searched back from call index from, none when from is -1). */
+static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_serial, long from)
 {
     bool stream = o->type == VW_NET_STREAM || o->type == VW_NET_STREAM_HOLE;
     if (!reply && !stream) {
@@ -461,7 +535,7 @@ static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_ser
     if (stream) {
         live_serial = o->serial;
         size_t steps = 0;
-        for (size_t i = from + 1; i-- > 0 && steps++ < RP_REPLY_SEARCH;) {
+        for (long i = from; i >= 0 && steps++ < RP_REPLY_SEARCH; i--) {
             const rp_call *k = &lv->rc->calls[i];
             if (k->serial == o->serial && k->used) {
                 live_serial = k->live_serial;
@@ -477,41 +551,36 @@ static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_ser
     queue(lv, lv->scratch.data, lv->scratch.len);
 }
 
-/* Server messages that follow out index j (exclusive) up to the next reply. */
-static void emit_followers(rp_live *lv, size_t j, size_t call)
-{
-    rp_rconn *rc = lv->rc;
-    for (; j < rc->nouts && !rc->outs[j].boundary; j++)
-        if (!rc->outs[j].skip)
-            emit_out(lv, &rc->outs[j], false, 0, call);
-}
-
-/* Sends the pending followers that are due (all of them when all is true); arms the timer for
- * the rest. */
+/* Sends the released segments' messages that are due (all of them when all is true), in
+ * release order; arms the timer for the rest. */
 static long long pend_tick(vw_evloop *loop, long long id, void *data);
 
 static void pump(rp_live *lv, bool all)
 {
     rp_rconn *rc = lv->rc;
     long long cap = lv->rp->opt.delay_max_ms;
-    long long elapsed = vw_evloop_now_ms() - lv->pend_start_ms;
-    for (; lv->pend_j < lv->pend_end; lv->pend_j++) {
-        const rp_out *o = &rc->outs[lv->pend_j];
-        if (o->skip)
-            continue;
-        long long due = 0;
-        if (o->t_us > lv->pend_base_us)
-            due = (long long)((o->t_us - lv->pend_base_us) / 1000);
-        if (due > cap)
-            due = cap;
-        if (!all && due > elapsed) {
-            if (lv->timer < 0)
-                lv->timer = vw_evloop_add_timer(fl_server_loop(lv->c->srv), due - elapsed,
-                                                pend_tick, lv, NULL);
-            if (lv->timer >= 0)
-                return;
+    long long now = vw_evloop_now_ms();
+    for (; rc->qhead < rc->qtail; rc->qhead++) {
+        rp_seg *sg = &rc->segs[rc->queue[rc->qhead]];
+        long long elapsed = now - sg->start_ms;
+        for (; sg->pos < sg->end; sg->pos++) {
+            const rp_out *o = &rc->outs[sg->pos];
+            if (o->skip)
+                continue;
+            long long due = 0;
+            if (o->t_us > sg->base_us)
+                due = (long long)((o->t_us - sg->base_us) / 1000);
+            if (due > cap)
+                due = cap;
+            if (!all && due > elapsed) {
+                if (lv->timer < 0)
+                    lv->timer = vw_evloop_add_timer(fl_server_loop(lv->c->srv), due - elapsed,
+                                                    pend_tick, lv, NULL);
+                if (lv->timer >= 0)
+                    return;
+            }
+            emit_out(lv, o, false, 0, sg->anchor);
         }
-        emit_out(lv, o, false, 0, lv->pend_call);
     }
 }
 
@@ -521,12 +590,12 @@ static long long pend_tick(vw_evloop *loop, long long id, void *data)
     (void)id;
     rp_live *lv = data;
     lv->timer = -1;
-    if (!lv->c->closing)
+    if (!lv->c->closing && lv->rc)
         pump(lv, false);
     return VW_EV_NOMORE;
 }
 
-/* Sends what is still pending now (before the next reply: the recorded order). */
+/* Sends what is queued now (before the next reply: the recorded order). */
 static void pump_all(rp_live *lv)
 {
     if (lv->timer >= 0) {
@@ -537,34 +606,51 @@ static void pump_all(rp_live *lv)
         pump(lv, true);
 }
 
-/* outs[j ..] up to the next boundary become the pending followers, recorded at base_us. */
-static void start_pending(rp_live *lv, size_t j, uint64_t base_us, size_t call)
+/* Queues segment si if everything it waits for has happened live (see the top of the file). */
+static void try_release(rp_live *lv, size_t si)
 {
     rp_rconn *rc = lv->rc;
-    size_t end = j;
-    while (end < rc->nouts && !rc->outs[end].boundary)
-        end++;
-    lv->pend_j = j;
-    lv->pend_end = end;
-    lv->pend_call = call;
-    lv->pend_base_us = base_us;
-    lv->pend_start_ms = vw_evloop_now_ms();
-    pump(lv, false);
+    rp_seg *sg = &rc->segs[si];
+    if (sg->released)
+        return;
+    if (sg->anchor >= 0 && !rc->calls[sg->anchor].used)
+        return;
+    if (sg->prev_reply >= 0 && !rc->calls[rc->outs[sg->prev_reply].call].used)
+        return;
+    if (sg->needs_stream && !sg->stream_seen)
+        return;
+    sg->released = true;
+    sg->pos = sg->start;
+    sg->start_ms = vw_evloop_now_ms();
+    rc->queue[rc->qtail++] = si;
 }
 
 static void answer(rp_live *lv, size_t i, uint32_t live_serial)
 {
-    rp_call *k = &lv->rc->calls[i];
+    rp_rconn *rc = lv->rc;
+    rp_call *k = &rc->calls[i];
     k->used = true;
     k->live_serial = live_serial;
-    lv->last_call = i;
-    if (k->reply < 0)
-        return;         /* the recording has no reply to it: none is sent */
-    pump_all(lv);
-    emit_out(lv, &lv->rc->outs[k->reply], true, live_serial, i);
-    /* events, PINGs and stream packets after the reply keep their recorded delay (capped): a
-     * client registering for events may not be ready for one in the same read as the reply */
-    start_pending(lv, (size_t)k->reply + 1, lv->rc->outs[k->reply].t_us, i);
+    /* what the server sent after this call and before its reply (an event the call caused,
+     * sent before the reply), once the reply before each is sent */
+    size_t s = k->seg_anchored >= 0 ? (size_t)k->seg_anchored : rc->nsegs;
+    for (; s < rc->nsegs && rc->segs[s].anchor == (long)i &&
+           (k->reply < 0 || rc->segs[s].start < (size_t)k->reply); s++)
+        try_release(lv, s);
+    if (k->reply >= 0) {
+        pump_all(lv);
+        emit_out(lv, &rc->outs[k->reply], true, live_serial, (long)i);
+        /* what followed: events, PINGs and stream packets keep their recorded delay (capped):
+         * a client registering for events may not be ready for one in the same read as the
+         * reply. First the rest anchored to this call, then what waited for this reply. */
+        for (; s < rc->nsegs && rc->segs[s].anchor == (long)i; s++)
+            try_release(lv, s);
+        if (k->seg_after_reply >= 0)
+            for (s = (size_t)k->seg_after_reply;
+                 s < rc->nsegs && rc->segs[s].prev_reply == k->reply; s++)
+                try_release(lv, s);
+    }
+    pump(lv, false);
 }
 
 /* The live client sent a stream packet: what the server sent after the recorded one follows
@@ -575,13 +661,11 @@ static void stream_packet(rp_live *lv)
     if (!rc || lv->next_anchor >= rc->nanchors)
         return;
     const rp_anchor *a = &rc->anchors[lv->next_anchor++];
-    if (lv->next_anchor < rc->nanchors && rc->anchors[lv->next_anchor].out_pos == a->out_pos)
+    if (a->seg < 0)
         return;
-    if (a->out_pos >= rc->nouts || rc->outs[a->out_pos].is_reply)
-        return;
-    pump_all(lv);
-    emit_out(lv, &rc->outs[a->out_pos], false, 0, lv->last_call);
-    start_pending(lv, a->out_pos + 1, a->t_us, lv->last_call);
+    rc->segs[a->seg].stream_seen = true;
+    try_release(lv, (size_t)a->seg);
+    pump(lv, false);
 }
 
 /* The recorded call that answers the live call, or -1. */
@@ -620,6 +704,11 @@ static void release_rconn(rp_rconn *rc)
 {
     for (size_t i = 0; i < rc->ncalls; i++)
         rc->calls[i].used = false;
+    for (size_t i = 0; i < rc->nsegs; i++) {
+        rc->segs[i].released = false;
+        rc->segs[i].stream_seen = false;
+    }
+    rc->qhead = rc->qtail = 0;
     for (size_t g = 0; g < rc->ngroups; g++)
         rc->groups[g].cursor = rc->groups[g].first;
     rc->bound = false;
@@ -648,8 +737,12 @@ static bool switch_rconn(rp_live *lv, const vw_packet *pkt)
             cand->calls[j].live_serial = cur->calls[j].live_serial;
         }
         pump_all(lv);
-        lv->pend_j = lv->pend_end = 0;
         release_rconn(cur);
+        /* what the candidate sent before and after its opening calls went out from cur */
+        for (size_t j = 0; j < cand->nsegs && cand->segs[j].anchor < (long)k; j++) {
+            cand->segs[j].released = true;
+            cand->segs[j].pos = cand->segs[j].end;
+        }
         cand->bound = true;
         lv->rc = cand;
         rp->reports[lv->report].rconn = cand->id;
@@ -824,7 +917,10 @@ static int rp_conn_open(void *opaque, fl_conn *c)
         if (rp->opt.verbose)
             fprintf(stderr, "fake-libvirtd: --replay: connection %llu served from recorded "
                     "connection %u\n", (unsigned long long)c->id, lv->rc->id);
-        emit_followers(lv, 0, 0);       /* what the server sent before any reply */
+        /* what the server sent before the first call */
+        for (size_t j = 0; j < lv->rc->nsegs && lv->rc->segs[j].anchor < 0; j++)
+            try_release(lv, j);
+        pump_all(lv);
     } else {
         fprintf(stderr, "fake-libvirtd: --replay: connection %llu: the trace has no recorded "
                 "connection left (it has %zu); every call will be unmatched\n",

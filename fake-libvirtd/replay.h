@@ -6,10 +6,13 @@
  * recorded connection whose calls so far match the client's. A client CALL is matched against
  * the recorded calls by program, version, procedure and argument bytes: in strict mode only the
  * next recorded call may match; in unordered mode the first unused one that is equal. The match
- * is answered with the recorded reply (its serial replaced by the live call's) followed by what
- * the server sent after that reply in the recording (events, keepalive PINGs, stream packets,
- * their stream serials renumbered too); what the server sent after a client stream packet
- * waits for the live client's stream packet. A call that matches nothing gets an error reply
+ * is answered with the recorded reply (its serial replaced by the live call's). Every other
+ * server message (events, keepalive PINGs, stream packets, their stream serials renumbered too)
+ * is anchored to the latest client call recorded before it and sent once that call has been
+ * matched live and the reply recorded before it has been sent, in recorded order: an event
+ * libvirtd sent between a call and its reply goes out when the live call arrives, before the
+ * reply. What the server sent after a client stream packet also waits for the live client's
+ * stream packet. A call that matches nothing gets an error reply
  * (VIR_ERR_RPC, VIR_FROM_RPC) and a log line naming the nearest recorded call and the
  * difference, or (unmatched = close) closes the connection. Client PINGs are answered with
  * PONG whether recorded or not.

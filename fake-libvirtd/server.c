@@ -237,7 +237,7 @@ static void update_interest(fl_conn *c)
         vw_evloop_add_file(srv->loop, c->fd, VW_EV_WRITABLE, conn_writable, c);
     else
         vw_evloop_del_file(srv->loop, c->fd, VW_EV_WRITABLE);
-    bool want_read = pending < FL_CONN_OUT_HIGH && !c->closing;
+    bool want_read = pending < FL_CONN_OUT_HIGH && !c->closing && !c->mode_holds_reads;
     if (want_read && c->reads_paused) {
         vw_evloop_add_file(srv->loop, c->fd, VW_EV_READABLE, conn_readable, c);
         c->reads_paused = false;
@@ -251,17 +251,14 @@ static void update_interest(fl_conn *c)
 static int flush_output(fl_conn *c)
 {
     while (c->out_off < c->out.len) {
-        ssize_t n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            continue;
+        long n = vw_netaddr_send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+        if (n < 0) {
+            conn_close(c);
+            return -1;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n == 0)
             break;
-        conn_close(c);
-        return -1;
+        c->out_off += (size_t)n;
     }
     if (c->out_off == c->out.len) {
         vw_buf_reset(&c->out);
@@ -371,6 +368,12 @@ void fl_conn_finish(fl_conn *c)
 vw_evloop *fl_server_loop(fl_server *srv)
 {
     return srv->loop;
+}
+
+void fl_conn_hold_reads(fl_conn *c, bool on)
+{
+    c->mode_holds_reads = on;
+    update_interest(c);
 }
 
 /* ---- keepalive ------------------------------------------------------------------------------ */
@@ -504,20 +507,15 @@ static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
     uint8_t buf[65536];
     int rounds = 0;
     /* read a bounded amount per wake-up so that one busy client cannot starve the others */
-    while (rounds++ < 16 && !c->closing && c->out.len - c->out_off < FL_CONN_OUT_HIGH) {
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n == 0) {
-            conn_close(c);
-            return;
-        }
+    while (rounds++ < 16 && !c->closing && !c->mode_holds_reads &&
+           c->out.len - c->out_off < FL_CONN_OUT_HIGH) {
+        long n = vw_netaddr_recv(fd, buf, sizeof(buf));
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
             conn_close(c);
             return;
         }
+        if (n == 0)
+            break;
         c->last_rx_ms = vw_evloop_now_ms();
         c->pings_unanswered = 0;
         size_t off = 0;
@@ -923,6 +921,8 @@ int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
     srv->nconns++;
     if (srv->faults)
         fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
+    if (srv->mode_ops && srv->mode_ops->conn_open(srv->mode_opaque, c) < 0)
+        conn_close(c);   /* as accept_clients: adopted, and closed as the mode wanted */
     return 0;
 }
 

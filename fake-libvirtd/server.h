@@ -47,6 +47,7 @@ typedef struct fl_conn {
     bool tcp;                     /* accepted on a TCP socket (not secure) */
     bool closing;                 /* close once the output queue is written */
     bool reads_paused;
+    bool mode_holds_reads;        /* the mode asked for no reads (record: upstream is slow) */
     bool overflowed;              /* events exceeded FL_CONN_OUT_MAX: close it */
     vw_packet_reader reader;
     vw_buf out;                   /* queued bytes */
@@ -132,6 +133,9 @@ int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n);
 void fl_conn_finish(fl_conn *c);
 /* The server's event loop (for a mode's own sockets and timers). */
 vw_evloop *fl_server_loop(fl_server *srv);
+/* on: stop reading from c (after the packets of the current read); off: read again. For a
+ * mode whose own peer is slow (record.c's upstream), like the pause for a full output queue. */
+void fl_conn_hold_reads(fl_conn *c, bool on);
 
 /* ---- faults (fl_faults.c, docs/faults.md) ---- */
 

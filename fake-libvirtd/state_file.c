@@ -279,7 +279,7 @@ static int load_networks(fl_model *m, json_t *arr, const char *origin, char *err
             get_bool(n, "autostart", false, &autostart, origin, where, err, errlen) < 0)
             return -1;
         fl_error e;
-        if (fl_network_lookup_name(m, name, &e)) {
+        if (fl_object_lookup_name(m, FL_OBJ_NETWORK, name, &e)) {
             snprintf(err, errlen, "%s: %s: network '%s' is given twice", origin, where, name);
             return -1;
         }
@@ -321,7 +321,7 @@ static int load_pools(fl_model *m, json_t *arr, const char *origin, char *err, s
             get_uint(p, "available", cap, &avail, origin, where, err, errlen) < 0)
             return -1;
         fl_error e;
-        if (fl_pool_lookup_name(m, name, &e)) {
+        if (fl_object_lookup_name(m, FL_OBJ_POOL, name, &e)) {
             snprintf(err, errlen, "%s: %s: pool '%s' is given twice", origin, where, name);
             return -1;
         }

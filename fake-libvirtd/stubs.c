@@ -2,7 +2,6 @@
 #include "stubs.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +177,20 @@ static const arg_spec *find_spec(uint32_t prog, int32_t proc, bool ret)
     return NULL;
 }
 
+/* One field of a spec (fields are a type letter and a name, separated by spaces): the type in
+ * *type, the name in name. Returns where the next field starts. */
+static const char *spec_field(const char *p, char *type, char name[64])
+{
+    *type = *p++;
+    size_t n = 0;
+    while (*p && *p != ' ' && n + 1 < 64)
+        name[n++] = *p++;
+    name[n] = '\0';
+    while (*p == ' ')
+        p++;
+    return p;
+}
+
 /* ---- XDR -> JSON ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -317,14 +330,8 @@ json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, s
     json_t *o = json_object();
     const char *p = sp->spec;
     while (*p) {
-        char type = *p++;
-        char name[64];
-        size_t n = 0;
-        while (*p && *p != ' ' && n + 1 < sizeof(name))
-            name[n++] = *p++;
-        name[n] = '\0';
-        while (*p == ' ')
-            p++;
+        char type, name[64];
+        p = spec_field(p, &type, name);
         json_t *v = rd_field(&in, type);
         if (!v) {
             json_decref(o);
@@ -452,14 +459,8 @@ static int encode_ret(uint32_t prog, int32_t proc, const json_t *ret, const char
     }
     const char *p = sp->spec;
     while (*p) {
-        char type = *p++;
-        char name[64], sub[512];
-        size_t n = 0;
-        while (*p && *p != ' ' && n + 1 < sizeof(name))
-            name[n++] = *p++;
-        name[n] = '\0';
-        while (*p == ' ')
-            p++;
+        char type, name[64], sub[512];
+        p = spec_field(p, &type, name);
         vw_json_path(sub, sizeof(sub), path, name, 0);
         if (wr_field(out, type, json_object_get(ret, name), sub, err, errlen) < 0)
             return -1;
@@ -534,7 +535,6 @@ typedef struct {
 struct fl_stubs {
     fl_server *srv;
     vw_scenario *scn;
-    char *scenario_file;
     fl_stubs_faults_fn *faults_fn;
     void *faults_opaque;
 };
@@ -693,9 +693,11 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
     static const char *const reply_keys[] = {"payload_b64", "payload_hex", "ret", NULL};
     static const char *const error_keys[] = {"code", "domain", "message", "level", "str1", "str2",
                                              "str3", "int1", "int2", NULL};
+    static const char *const bools[] = {"close", "fallthrough", NULL};
     char sub[512];
+    long delay_ms;
     err[0] = '\0';
-    if (vw_json_check_members(ans, allowed, path, err, errlen) < 0)
+    if (vw_scenario_check_answer(ans, path, allowed, bools, &delay_ms, err, errlen) < 0)
         return NULL;
     lv_answer *a = calloc(1, sizeof(*a));
     if (!a) {
@@ -703,6 +705,7 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
         return NULL;
     }
     a->refs = 1;
+    a->delay_ms = delay_ms;
     const json_t *reply = json_object_get(ans, "reply");
     const json_t *error = json_object_get(ans, "error");
     a->fallthrough = json_is_true(json_object_get(ans, "fallthrough"));
@@ -713,11 +716,8 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
     }
     if (reply) {
         vw_json_path(sub, sizeof(sub), path, "reply", 0);
-        if (!json_is_object(reply)) {
-            snprintf(err, errlen, "%s: expected an object ({} = empty payload)", sub);
-            goto fail;
-        }
-        if (vw_json_check_members(reply, reply_keys, sub, err, errlen) < 0)
+        if (vw_json_check_object(reply, reply_keys, sub, "an object ({} = empty payload)", err,
+                                 errlen) < 0)
             goto fail;
         bool found;
         if (bytes_member(reply, "payload_b64", "payload_hex", sub, &a->reply, &a->reply_len,
@@ -761,11 +761,8 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
     }
     if (error) {
         vw_json_path(sub, sizeof(sub), path, "error", 0);
-        if (!json_is_object(error)) {
-            snprintf(err, errlen, "%s: expected an object {code, domain, message, ...}", sub);
-            goto fail;
-        }
-        if (vw_json_check_members(error, error_keys, sub, err, errlen) < 0)
+        if (vw_json_check_object(error, error_keys, sub, "an object {code, domain, message, ...}",
+                                 err, errlen) < 0)
             goto fail;
         a->code = 1;        /* VIR_ERR_INTERNAL_ERROR */
         a->domain = 0;
@@ -786,10 +783,6 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
     const json_t *events = json_object_get(ans, "events");
     if (events) {
         vw_json_path(sub, sizeof(sub), path, "events", 0);
-        if (!json_is_array(events) || json_array_size(events) > 1000) {
-            snprintf(err, errlen, "%s: expected an array (at most 1000 events)", sub);
-            goto fail;
-        }
         a->events = calloc(json_array_size(events) + 1, sizeof(*a->events));
         if (!a->events)
             goto fail;
@@ -801,27 +794,10 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
                 goto fail;
         }
     }
-    json_t *delay = json_object_get(ans, "delay_ms");
-    if (delay) {
-        if (!json_is_integer(delay) || json_integer_value(delay) < 0 ||
-            json_integer_value(delay) > 3600000) {
-            snprintf(err, errlen, "%s.delay_ms: expected milliseconds from 0 to 3600000", path);
-            goto fail;
-        }
-        a->delay_ms = (long)json_integer_value(delay);
-    }
     bool found_raw;
     if (bytes_member(ans, "raw_b64", "raw_hex", path, &a->raw, &a->raw_len, &found_raw, err,
                      errlen) < 0)
         goto fail;
-    const char *bools[] = {"close", "fallthrough"};
-    for (int i = 0; i < 2; i++) {
-        json_t *v = json_object_get(ans, bools[i]);
-        if (v && !json_is_boolean(v)) {
-            snprintf(err, errlen, "%s.%s: expected true or false", path, bools[i]);
-            goto fail;
-        }
-    }
     if (!a->has_reply && !a->has_error && !a->fallthrough && !found_raw && !a->close) {
         snprintf(err, errlen, "%s: say what to answer: reply, error, raw_b64/raw_hex, close or "
                  "fallthrough (events and delay_ms go with one of them)", path);
@@ -1054,13 +1030,6 @@ int fl_stubs_handle(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_
 
 /* ---- object and admin ------------------------------------------------------------------------ */
 
-static int load_scenario(fl_stubs *st, char *err, size_t errlen)
-{
-    /* the "faults" section is kept for the fault-injection module: main.c hands
-     * fl_stubs_faults() to fl_server_set_faults */
-    return vw_scenario_load_file(st->scn, st->scenario_file, err, errlen);
-}
-
 fl_stubs *fl_stubs_new(fl_server *srv, const char *scenario_file, uint64_t seed, char *err,
                        size_t errlen)
 {
@@ -1080,18 +1049,12 @@ fl_stubs *fl_stubs_new(fl_server *srv, const char *scenario_file, uint64_t seed,
         .free_answer = answer_unref,
         .opaque = st,
     };
-    st->scn = vw_scenario_new(&ops, seed);
+    /* the file's "faults" section is kept for the fault-injection module: main.c hands
+     * fl_stubs_faults() to fl_server_set_faults */
+    st->scn = vw_scenario_open(&ops, seed, scenario_file, err, errlen);
     if (!st->scn) {
-        snprintf(err, errlen, "out of memory");
         free(st);
         return NULL;
-    }
-    if (scenario_file) {
-        st->scenario_file = strdup(scenario_file);
-        if (!st->scenario_file || load_scenario(st, err, errlen) < 0) {
-            fl_stubs_free(st);
-            return NULL;
-        }
     }
     return st;
 }
@@ -1101,7 +1064,6 @@ void fl_stubs_free(fl_stubs *st)
     if (!st)
         return;
     vw_scenario_free(st->scn);
-    free(st->scenario_file);
     free(st);
 }
 
@@ -1116,46 +1078,24 @@ void fl_stubs_set_faults_hook(fl_stubs *st, fl_stubs_faults_fn *fn, void *opaque
     st->faults_opaque = opaque;
 }
 
-static json_t *admin_error(const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
-}
-
 json_t *fl_stubs_admin(void *opaque, const char *op, const json_t *req)
 {
     fl_stubs *st = opaque;
     char err[1024];
     if (strcmp(op, "reset") == 0) {
         /* stubs back to the scenario file's, states to Started, journal empty, model rebuilt */
-        vw_scenario_clear_stubs(st->scn);
-        vw_scenario_reset_states(st->scn);
-        vw_scenario_reset_journal(st->scn);
-        if (st->scenario_file && load_scenario(st, err, sizeof(err)) < 0)
-            return admin_error("reset: reloading the scenario: %s", err);
+        if (vw_scenario_reset(st->scn, err, sizeof(err)) < 0)
+            return vw_admin_error("reset: reloading the scenario: %s", err);
         int rc = fl_server_reset_models(st->srv, err, sizeof(err));
         if (rc < 0)
-            return admin_error("reset: %s", err);
+            return vw_admin_error("reset: %s", err);
         if (rc == 1)
             return json_pack("{s:b,s:s}", "ok", 1, "note", "the qemu:// model was kept: "
                              "--qemu-dir runs QEMU processes for its domains");
-        return json_pack("{s:b}", "ok", 1);
+        return vw_admin_ok();
     }
-    if (strcmp(op, "set_faults") == 0) {
-        const json_t *faults = json_object_get(req, "faults");
-        if (!faults)
-            return admin_error("set_faults: missing member 'faults' (an array of fault rules, "
-                               "docs/faults.md; [] removes them)");
-        if (!st->faults_fn)
-            return admin_error("set_faults: fault injection is not built into this server");
-        if (st->faults_fn(st->faults_opaque, faults, err, sizeof(err)) < 0)
-            return admin_error("set_faults: %s", err);
-        return json_pack("{s:b}", "ok", 1);
-    }
+    if (strcmp(op, "set_faults") == 0)
+        return vw_scenario_admin_set_faults(req, st->faults_fn, st->faults_opaque);
     if (strcmp(op, "decode") == 0) {
         /* a help for writing stubs: what the decoder makes of a procedure's argument bytes */
         char *p = NULL, *n = NULL;
@@ -1163,7 +1103,7 @@ json_t *fl_stubs_admin(void *opaque, const char *op, const json_t *req)
                     &n, err, sizeof(err)) < 0 || !n) {
             free(p);
             free(n);
-            return admin_error("decode: %s", n ? err : "give 'procedure' and 'args_b64'");
+            return vw_admin_error("decode: %s", n ? err : "give 'procedure' and 'args_b64'");
         }
         const vw_proc_info *pi = vw_procs_lookup_name(vw_program_from_name(p), n);
         free(p);
@@ -1174,7 +1114,7 @@ json_t *fl_stubs_admin(void *opaque, const char *op, const json_t *req)
         const char *why;
         if (!pi || !b64 || vw_base64_decode(b64, strlen(b64), VW_PACKET_MAX, &bytes, &len, &bad,
                                             &why) < 0)
-            return admin_error("decode: give a known 'procedure' and base64 'args_b64'");
+            return vw_admin_error("decode: give a known 'procedure' and base64 'args_b64'");
         json_t *args = fl_stubs_decode_args(pi->prog, pi->proc, bytes, len);
         free(bytes);
         char names[512];

@@ -17,7 +17,6 @@ struct fq_fault_conn {
     char *line;                   /* output bytes not yet ended by '\n' */
     size_t line_len, line_cap;
     char command[128];            /* the last request's command: what replies match */
-    vw_qmp_streamer *observer;    /* frames raw input in --record mode */
 };
 
 fq_fault_conn *fq_faults_conn_new(vw_faults *f, vw_evloop *loop, fq_fault_append_fn *append,
@@ -41,7 +40,6 @@ void fq_faults_conn_free(fq_fault_conn *fq)
     if (!fq)
         return;
     vw_fault_conn_free(fq->fc);
-    vw_qmp_streamer_free(fq->observer);
     free(fq->line);
     free(fq);
 }
@@ -219,34 +217,6 @@ int fq_faults_input(fq_fault_conn *fq, const json_t *msg)
     uint32_t fired = vw_fault_decide(fc, VW_FAULT_C2S, VW_FAULT_MSG_CALL, cmd, &a);
     if (!fired)
         return 0;
-    long long hold = vw_fault_delay_for(&a, 0);
-    if (hold > 0)
-        vw_fault_conn_hold(fc, hold);
-    if (fired & (1u << VW_FAULT_RESET)) {
-        vw_fault_conn_control(fc, VW_FAULT_OUT_RESET);
-        return 1;
-    }
-    if (fired & (1u << VW_FAULT_BLACKHOLE)) {
-        vw_fault_conn_set_blackhole(fc);
-        return 1;
-    }
-    if (fired & ((1u << VW_FAULT_TRUNCATE) | (1u << VW_FAULT_DISCONNECT))) {
-        vw_fault_conn_control(fc, VW_FAULT_OUT_CLOSE);
-        return 1;
-    }
-    return 0;
+    return vw_fault_conn_input(fc, fired, &a, 0);
 }
 
-static void observed(void *opaque, json_t *msg, const char *error)
-{
-    fq_fault_conn *fq = opaque;
-    (void)fq_faults_input(fq, error ? NULL : msg);
-    json_decref(msg);
-}
-
-void fq_faults_observe_input(fq_fault_conn *fq, const char *data, size_t len)
-{
-    if (!fq->observer && !(fq->observer = vw_qmp_streamer_new(NULL, observed, fq)))
-        return;
-    vw_qmp_streamer_feed(fq->observer, data, len);
-}

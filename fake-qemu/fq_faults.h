@@ -34,10 +34,6 @@ int fq_faults_output(fq_fault_conn *fq, const char *data, size_t len);
 /* c2s: one request (msg NULL for input that did not parse). 1 = drop it (a fault took it:
  * disconnect, reset, blackhole), 0 = handle it. */
 int fq_faults_input(fq_fault_conn *fq, const json_t *msg);
-/* c2s for raw input passed on unparsed (--record): frames it with a streamer of its own and
- * judges each request as fq_faults_input does; the bytes are already on their way upstream,
- * so a disconnect / reset / blackhole hits the client after the command was sent. */
-void fq_faults_observe_input(fq_fault_conn *fq, const char *data, size_t len);
 /* True while released output waits in the fault queue (a close must wait for it). */
 bool fq_faults_pending(const fq_fault_conn *fq);
 

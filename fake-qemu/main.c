@@ -5,8 +5,8 @@
  *             [--self-check] [--seed N] [--faults FILE] [--scenario FILE]
  *             [--admin unix:PATH] [--help]
  *
- * Prints `ready` on stdout once the QMP socket accepts; SIGTERM/SIGINT close the connection and
- * exit 0; `quit` over QMP exits 0 after its reply, as QEMU does.
+ * Prints `ready` on stdout once the QMP socket accepts; SIGTERM/SIGINT send the client the
+ * SHUTDOWN event (reason host-signal, as QEMU does), close the connection and exit 0; `quit` over QMP exits 0 after its reply, as QEMU does.
  */
 #include "evloop.h"
 #include "faults.h"
@@ -34,11 +34,14 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: fake-qemu --qmp unix:PATH|tcp:HOST:PORT [options]\n"
         "\n"
-        "A fake QEMU that speaks QMP as qemu-system-x86_64 7.2 does (see docs/fake-qemu.md).\n"
+        "A fake QEMU that speaks QMP as qemu-system-x86_64 7.2 does, or 5.2, 10.0 or 11.1\n"
+        "with --qemu-version (see docs/fake-qemu.md).\n"
         "\n"
         "  --qmp ADDR            where to listen: unix:PATH or tcp:HOST:PORT (required)\n"
         "  --qemu-version X.Y.Z  version in the greeting and query-version (default 7.2.22);\n"
-        "                        X.Y selects the recorded schema (recorded: %s)\n"
+        "                        the newest recorded release at or below X.Y is modelled:\n"
+        "                        its schema, commands and version-dependent replies\n"
+        "                        (recorded: %s)\n"
         "  --qemu-package STR    the version's \"package\" string (default \"v\" + version)\n"
         "  --machine none|pc     none: no CPU, no buses (like -machine none); pc: one CPU and\n"
         "                        a pci.0 and a USB bus xhci.0, like -machine pc -device\n"
@@ -62,8 +65,8 @@ static void usage(FILE *out)
         "                        a command that matches nothing: an error reply (default) or\n"
         "                        close the connection\n"
         "  --replay-report FILE  write the replay report (matched, unmatched, never used) as JSON\n"
-        "  --scenario FILE       answer commands from the stubs in FILE first, in model and\n"
-        "                        replay mode (docs/scenario-format.md)\n"
+        "  --scenario FILE       answer commands from the stubs in FILE first, in every mode\n"
+        "                        (model, replay, record) (docs/scenario-format.md)\n"
         "  --admin unix:PATH     control socket: add/remove stubs, journal, reset\n"
         "                        (newline-delimited JSON, docs/admin-protocol.md)\n"
         "  --help                this text\n",
@@ -126,13 +129,17 @@ static json_t *commands_from_schema(const qapi_schema *schema)
     return out;
 }
 
+/* SIGTERM/SIGINT: in model mode the client gets QEMU's SHUTDOWN event (reason host-signal,
+ * written out before the loop stops); then the process exits 0. cd: the fq_vm ** or NULL. */
 static void on_signal(vw_evloop *loop, int fd, void *cd, int mask)
 {
-    (void)cd;
     (void)mask;
     struct signalfd_siginfo si;
     while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
         ;
+    fq_vm **vmp = cd;
+    if (vmp && *vmp)
+        fq_vm_host_signal(*vmp);
     vw_evloop_stop(loop);
 }
 
@@ -348,11 +355,14 @@ int main(int argc, char **argv)
     } else {
         data = fq_schema_data_find(cfg.major, cfg.minor);
         if (!data) {
-            fprintf(stderr, "fake-qemu: no recorded QAPI schema for QEMU %d.%d (recorded: %s); "
-                    "record one with fake-qemu/schemas/record-schema.py and pass --schema FILE\n",
-                    cfg.major, cfg.minor, fq_schema_data_versions());
+            fprintf(stderr, "fake-qemu: no recorded QAPI schema at or below QEMU %s: it is "
+                    "older than the oldest modelled release (recorded: %s); record that QEMU's "
+                    "schema with fake-qemu/schemas/record-schema.py and pass --schema FILE\n",
+                    version, fq_schema_data_versions());
             return 2;
         }
+        cfg.model_major = data->major;   /* behaviours follow the recorded release */
+        cfg.model_minor = data->minor;
     }
 
     sigset_t mask;
@@ -385,7 +395,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "fake-qemu: %s\n", err);
         goto out;
     }
-    if (sfd < 0 || vw_evloop_add_file(loop, sfd, VW_EV_READABLE, on_signal, NULL) < 0) {
+    if (sfd < 0 || vw_evloop_add_file(loop, sfd, VW_EV_READABLE, on_signal,
+                                      rec || replay ? NULL : &vm) < 0) {
         fprintf(stderr, "fake-qemu: cannot watch signals: %s\n", strerror(errno));
         goto out;
     }
@@ -469,6 +480,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    qapi_schema_set_version(schema, cfg.model_major ? cfg.model_major : cfg.major,
+                            cfg.model_major ? cfg.model_minor : cfg.minor);
     qmp_server_set_schema(srv, schema, commands);
     qmp_server_set_self_check(srv, self_check);
     rc = vw_evloop_run(loop) == 0 ? 0 : 1;

@@ -12,6 +12,7 @@
 struct qapi_schema {
     json_t *list;     /* the SchemaInfo array */
     json_t *by_name;  /* name -> SchemaInfo (borrowed into list) */
+    int old_enum_error;   /* QEMU < 6.0: "Invalid parameter 'VALUE'" for a bad enum value */
 };
 
 qapi_schema *qapi_schema_load(const char *text, size_t len, char *err, size_t errlen)
@@ -63,6 +64,14 @@ void qapi_schema_free(qapi_schema *s)
     json_decref(s->by_name);
     json_decref(s->list);
     free(s);
+}
+
+void qapi_schema_set_version(qapi_schema *s, int major, int minor)
+{
+    /* QEMU 5.2's input_type_enum() reports QERR_INVALID_PARAMETER with the value; 6.0 changed
+     * it to "Parameter '%s' does not accept value '%s'" (qapi/qapi-visit-core.c). */
+    (void)minor;
+    s->old_enum_error = major < 6;
 }
 
 json_t *qapi_schema_list(const qapi_schema *s)
@@ -347,8 +356,11 @@ static int visit(vctx *c, const char *type, const json_t *v, const char *bare)
             if (json_is_string(val) && strcmp(json_string_value(val), sv) == 0)
                 return 0;
         }
-        snprintf(c->err, c->errlen, "Parameter '%s' does not accept value '%s'",
-                 bare ? bare : "null", sv);
+        if (c->s->old_enum_error)
+            snprintf(c->err, c->errlen, "Invalid parameter '%s'", sv);
+        else
+            snprintf(c->err, c->errlen, "Parameter '%s' does not accept value '%s'",
+                     bare ? bare : "null", sv);
         return -1;
     }
     if (strcmp(meta, "array") == 0) {

@@ -1,5 +1,6 @@
 /* qapi_schema.h: a recorded QAPI schema (the `return` of query-qmp-schema) and argument
- * validation against it, with the error strings of QEMU 7.2's qobject input visitor.
+ * validation against it, with the error strings of QEMU 7.2's qobject input visitor (and 5.2's
+ * enum error, see qapi_schema_set_version).
  *
  * Validation follows the visit QEMU's generated marshallers do: members in schema order (base,
  * then the variant chosen by the tag), "Parameter '%s' is missing", "Invalid parameter type for
@@ -19,6 +20,10 @@ typedef struct qapi_schema qapi_schema;
 /* Parses the schema (a JSON array of SchemaInfo). Returns NULL with the reason in err. */
 qapi_schema *qapi_schema_load(const char *text, size_t len, char *err, size_t errlen);
 void qapi_schema_free(qapi_schema *schema);
+
+/* The QEMU release whose error wording validation uses (default 7.2): before 6.0 a bad enum
+ * value is "Invalid parameter 'VALUE'". */
+void qapi_schema_set_version(qapi_schema *schema, int major, int minor);
 
 /* The whole SchemaInfo list (borrowed), as query-qmp-schema returns it. */
 json_t *qapi_schema_list(const qapi_schema *schema);

@@ -364,6 +364,8 @@ static void handle_request(qmp_server *srv, conn *c, const json_t *req)
                      "the fake's VM model", command);
             send_command_error(c, id, "GenericError", desc);
         }
+        if (srv->vm)
+            fq_vm_after_reply(srv->vm);   /* QEMU 5.2: RESET/POWERDOWN/SHUTDOWN after the return */
         if (srv->vm && fq_vm_quit_requested(srv->vm))
             c->closing = 1;
     }
@@ -450,14 +452,12 @@ static void conn_close(qmp_server *srv, conn *c)
 static int conn_write(qmp_server *srv, conn *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+        long n = vw_netaddr_send(c->fd, c->out + c->out_off, c->out_len - c->out_off);
         if (n > 0) {
             c->out_off += (size_t)n;
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (n == 0) {
             vw_evloop_add_file(srv->loop, c->fd, VW_EV_WRITABLE, on_writable, c);
             return 1;
         }
@@ -497,8 +497,6 @@ static void conn_resume_input(qmp_server *srv, conn *c)
                 ? srv->backend->input(srv->backend->opaque, c, c->in, c->in_len)
                 : vw_qmp_streamer_feed(c->streamer, c->in, c->in_len);
             held = srv->backend && srv->backend->input && used < c->in_len;
-            if (c->fault && srv->backend && srv->backend->input)
-                fq_faults_observe_input(c->fault, c->in, used);   /* --record: c2s faults */
             c->feeding = 0;
             if (used < c->in_len)
                 memmove(c->in, c->in + used, c->in_len - used);
@@ -748,7 +746,17 @@ int qmp_server_adopt_fd(qmp_server *srv, int fd)
     if (srv->faults)
         c->fault = fq_faults_conn_new(srv->faults, srv->loop, fault_append, fault_deliver, c);
     set_reading(srv, c, 1);
-    greet(srv, c);
+    if (srv->backend) {      /* as on_listen */
+        c->feeding = 1;
+        int ok = srv->backend->open(srv->backend->opaque, c);
+        c->feeding = 0;
+        if (ok < 0) {
+            conn_close(srv, c);
+            return 0;        /* adopted, and already closed as the backend wanted */
+        }
+    } else {
+        greet(srv, c);
+    }
     conn_flush(srv, c);
     return 0;
 }
@@ -787,6 +795,21 @@ void qmp_conn_hold(qmp_conn *c, int on)
         else
             conn_resume_input(c->srv, c);
     }
+}
+
+int qmp_server_intercept(qmp_conn *c, const json_t *msg, const char *error)
+{
+    qmp_server *srv = c->srv;
+    if (c->fault && fq_faults_input(c->fault, error ? NULL : msg))
+        return 1;   /* as in on_message: faults first, then stubs */
+    if (!error && srv->stub_fn && srv->stub_fn(srv->stub_opaque, c, msg))
+        return 1;
+    return 0;
+}
+
+int qmp_conn_input_stopped(const qmp_conn *c)
+{
+    return c->closing || c->held;
 }
 
 void qmp_server_pass_request(qmp_conn *c, const json_t *msg)

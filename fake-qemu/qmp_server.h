@@ -84,7 +84,8 @@ void qmp_conn_resume(qmp_conn *c);
 
 /* ---- scenario stubs (fake-qemu/stubs.c) ----
  * fn is offered every framed request (msg borrowed) before the VM model or a replay backend
- * (not in record mode, whose backend takes raw bytes); it returns 1 when it took the request.
+ * (record mode frames the raw bytes itself and asks qmp_server_intercept); it returns 1 when it
+ * took the request.
  * A stub answers with qmp_conn_send, holds further input with qmp_conn_hold while a delayed
  * answer waits, and hands a request on with qmp_server_pass_request. */
 typedef int qmp_stub_fn(void *opaque, qmp_conn *c, const json_t *msg);
@@ -99,6 +100,14 @@ int qmp_conn_negotiated(const qmp_conn *c);
 void qmp_conn_hold(qmp_conn *c, int on);
 /* The path a request takes without stubs: the backend's message(), or the model. */
 void qmp_server_pass_request(qmp_conn *c, const json_t *msg);
+/* For a backend with input() (--record), which frames the raw bytes itself: offers one framed
+ * request (msg NULL and error set for input that did not parse) to the c2s fault hooks, then to
+ * the stubs, as every request is in the other modes. 1 = taken (answered, held for a delayed
+ * answer, or dropped by a fault): the backend must not pass it on itself; 0 = pass it on. */
+int qmp_server_intercept(qmp_conn *c, const json_t *msg, const char *error);
+/* True when no more input should be taken now: closing, or held by a stub's delayed answer
+ * (input() returns what it used so far; qmp_conn_hold(c, 0) feeds the rest again). */
+int qmp_conn_input_stopped(const qmp_conn *c);
 
 /* Closes every connection and the listening socket. */
 void qmp_server_free(qmp_server *srv);

@@ -3,6 +3,7 @@
 #include "netaddr.h"
 #include "qmp_json.h"
 #include "trace.h"
+#include "trace_file.h"
 #include "xdr_codec.h"
 
 #include <errno.h>
@@ -22,6 +23,9 @@ typedef struct framer {
     vw_trace_dir dir;
     vw_qmp_streamer *qmp;
     int done;                 /* set by the streamer callback: a value (or error) ended */
+    int spilled;              /* part of the value being collected went out as "data" */
+    json_t *msg;              /* c2s: the value that ended (NULL for a parse error) */
+    char *error;              /* c2s: the parse error that ended it, or NULL */
     vw_buf pending;           /* bytes of the value being collected */
 } framer;
 
@@ -36,12 +40,16 @@ typedef struct rconn {
     vw_buf to_up;             /* client bytes not yet written upstream */
     size_t to_up_off;
     framer c2s, s2c;
+    int intercepting;         /* inside qmp_server_intercept for c2s.pending */
+    int forwarded;            /* ... and a stub's fallthrough already passed it on */
+    vw_buf taken;             /* the last command a stub took: a delayed fallthrough sends it */
 } rconn;
 
 struct fq_record {
     vw_evloop *loop;
     vw_netaddr upstream;
     char upstream_text[400];
+    vw_trace_file *file;      /* batches the writer's records (common/trace_file.h) */
     vw_trace_writer *w;
     uint32_t next_id;
     rconn *conns;
@@ -64,8 +72,16 @@ static void trace_failed(fq_record *r, const vw_trace_error *e)
 static void framer_cb(void *opaque, json_t *msg, const char *error)
 {
     framer *f = opaque;
-    (void)error;
-    json_decref(msg);
+    if (f->dir == VW_TRACE_C2S && !f->spilled) {
+        f->msg = error ? NULL : msg;        /* offered to faults and stubs (frame_c2s) */
+        f->error = error ? strdup(error) : NULL;
+        if (error && !f->error)
+            f->error = strdup("parse error");
+        if (error)
+            json_decref(msg);
+    } else {
+        json_decref(msg);
+    }
     f->done = 1;
     vw_qmp_streamer_pause(f->qmp);
 }
@@ -79,10 +95,19 @@ static int framer_init(framer *f, vw_trace_dir dir)
     return f->qmp ? 0 : -1;
 }
 
+static void framer_clear_value(framer *f)
+{
+    json_decref(f->msg);
+    f->msg = NULL;
+    free(f->error);
+    f->error = NULL;
+}
+
 static void framer_free(framer *f)
 {
     vw_qmp_streamer_free(f->qmp);
     f->qmp = NULL;
+    framer_clear_value(f);
     vw_buf_free(&f->pending);
 }
 
@@ -184,6 +209,7 @@ static void rconn_free(rconn *rc)
     framer_free(&rc->c2s);
     framer_free(&rc->s2c);
     vw_buf_free(&rc->to_up);
+    vw_buf_free(&rc->taken);
     free(rc);
 }
 
@@ -207,6 +233,12 @@ static void set_up_reading(rconn *rc, int on)
  * -1 when rc was freed (its client was already gone). */
 static int up_write(rconn *rc)
 {
+    if (rc->to_up_off > 65536 && rc->to_up_off > rc->to_up.len / 2) {
+        /* an upstream that never catches up fully: drop what was written */
+        memmove(rc->to_up.data, rc->to_up.data + rc->to_up_off, rc->to_up.len - rc->to_up_off);
+        rc->to_up.len -= rc->to_up_off;
+        rc->to_up_off = 0;
+    }
     while (rc->to_up_off < rc->to_up.len) {
         ssize_t n = send(rc->ufd, rc->to_up.data + rc->to_up_off, rc->to_up.len - rc->to_up_off,
                          MSG_NOSIGNAL);
@@ -235,6 +267,8 @@ static int up_write(rconn *rc)
     }
     vw_buf_reset(&rc->to_up);
     rc->to_up_off = 0;
+    if (rc->to_up.cap > BUF_HIGH)
+        vw_buf_free(&rc->to_up);        /* give back memory after a burst */
     if (rc->ufd >= 0)
         vw_evloop_del_file(rc->rec->loop, rc->ufd, VW_EV_WRITABLE);
     if (!rc->client) {          /* the client left; its last bytes are upstream now */
@@ -326,26 +360,141 @@ static int rec_open(void *opaque, qmp_conn *c)
     return 0;
 }
 
+/* Queues client bytes for the upstream (recorded as a "msg" when message is set, else as
+ * "data"); the caller writes them (up_write). Returns 0, or -1 when out of memory (the client
+ * is then being closed). */
+static int queue_up(rconn *rc, int message, const uint8_t *data, size_t n)
+{
+    if (n == 0)
+        return 0;
+    emit(rc, &rc->c2s, message, data, n);
+    vw_proto_error pe;
+    if (vw_buf_append(&rc->to_up, data, n, &pe) < 0) {
+        fprintf(stderr, "fake-qemu: --record: connection %u: %s; closing the client\n", rc->id,
+                pe.text);
+        conn_end(rc, "error");
+        upstream_close(rc);
+        if (rc->client)
+            qmp_conn_close(rc->client);
+        return -1;
+    }
+    return 0;
+}
+
+/* One whole client value in rc->c2s (bytes in pending): offered to the c2s faults and the
+ * scenario stubs like every request in the other modes; passed on byte for byte unless one of
+ * them took it. A taken command is neither sent upstream nor recorded (as fake-libvirtd
+ * --record does for stubbed calls). */
+static void c2s_value(rconn *rc, qmp_conn *c)
+{
+    framer *f = &rc->c2s;
+    if (f->spilled) {           /* its head already went upstream: the rest follows as is */
+        f->spilled = 0;
+        framer_clear_value(f);
+        if (queue_up(rc, 0, f->pending.data, f->pending.len) == 0)
+            vw_buf_reset(&f->pending);
+        return;
+    }
+    const char *error = f->error ? f->error : f->msg ? NULL : "invalid QMP input";
+    rc->intercepting = 1;
+    rc->forwarded = 0;
+    int taken = qmp_server_intercept(c, f->msg, error);
+    rc->intercepting = 0;
+    framer_clear_value(f);
+    if (!taken) {
+        (void)queue_up(rc, 1, f->pending.data, f->pending.len);
+    } else if (!rc->forwarded) {
+        /* kept for a stub answering later with "fallthrough" (rec_message) */
+        vw_proto_error pe;
+        vw_buf_reset(&rc->taken);
+        if (vw_buf_append(&rc->taken, f->pending.data, f->pending.len, &pe) < 0)
+            vw_buf_free(&rc->taken);
+    }
+    vw_buf_reset(&f->pending);
+}
+
 static size_t rec_input(void *opaque, qmp_conn *c, const char *buf, size_t len)
 {
     fq_record *r = opaque;
     rconn *rc = find(r, c);
     if (!rc || rc->ufd < 0)
         return len;             /* the upstream is gone; the client is being closed */
-    if (rc->to_up.len - rc->to_up_off > BUF_HIGH)
-        return 0;               /* held until on_up_writable resumes */
-    framer_feed(rc, &rc->c2s, (const uint8_t *)buf, len);
-    vw_proto_error pe;
-    if (vw_buf_append(&rc->to_up, buf, len, &pe) < 0) {
-        fprintf(stderr, "fake-qemu: --record: connection %u: %s; closing the client\n", rc->id,
-                pe.text);
-        conn_end(rc, "error");
-        upstream_close(rc);
-        qmp_conn_close(c);
-        return len;
+    framer *f = &rc->c2s;
+    const uint8_t *data = (const uint8_t *)buf;
+    size_t off = 0;
+    while (off < len && rc->ufd >= 0) {
+        if (qmp_conn_input_stopped(c))
+            break;              /* closing, or a stub's delayed answer holds the input */
+        if (rc->to_up.len - rc->to_up_off > BUF_HIGH)
+            break;              /* held until on_up_writable resumes */
+        f->done = 0;
+        size_t used = vw_qmp_streamer_feed(f->qmp, buf + off, len - off);
+        if (used == 0 && !f->done)
+            used = len - off;   /* cannot happen by contract; never loop forever */
+        size_t end = off + used;
+        if (f->done) {          /* whitespace right after a value in the same read goes with it */
+            while (end < len && is_ws(data[end]))
+                end++;
+        }
+        vw_proto_error pe;
+        if (vw_buf_append(&f->pending, data + off, end - off, &pe) < 0) {
+            framer_clear_value(f);
+            fprintf(stderr, "fake-qemu: --record: connection %u: %s; closing the client\n",
+                    rc->id, pe.text);
+            conn_end(rc, "error");
+            upstream_close(rc);
+            qmp_conn_close(c);
+            return len;
+        }
+        off = end;
+        if (f->done) {
+            c2s_value(rc, c);
+        } else if (f->pending.len >= VW_TRACE_RAW_MAX) {
+            /* a value longer than a trace record holds: it goes on unframed, unjudged */
+            f->spilled = 1;
+            if (queue_up(rc, 0, f->pending.data, f->pending.len) < 0)
+                return len;
+            vw_buf_reset(&f->pending);
+        }
     }
-    (void)up_write(rc);         /* rc->client is set: rc is not freed here */
-    return len;
+    if (rc->ufd >= 0 && rc->to_up.len > rc->to_up_off)
+        (void)up_write(rc);     /* rc->client is set: rc is not freed here */
+    return rc->ufd >= 0 ? off : len;
+}
+
+/* A stub's "fallthrough": the command goes upstream after all, as the client sent it. */
+static void rec_message(void *opaque, qmp_conn *c, const json_t *msg, const char *error)
+{
+    (void)error;
+    rconn *rc = find(opaque, c);
+    if (!rc || rc->ufd < 0)
+        return;
+    if (rc->intercepting && !rc->forwarded) {
+        rc->forwarded = 1;      /* rec_input writes it after the intercept */
+        (void)queue_up(rc, 1, rc->c2s.pending.data, rc->c2s.pending.len);
+        return;
+    }
+    int q;
+    if (rc->taken.len) {        /* delayed: the bytes kept when the stub took it */
+        q = queue_up(rc, 1, rc->taken.data, rc->taken.len);
+        vw_buf_reset(&rc->taken);
+    } else {                    /* not ours to know (cannot happen): QEMU's own serialisation */
+        char *text = vw_qmp_dumps(msg, VW_QMP_DUMP_QDICT_ORDER);
+        if (!text)
+            return;
+        size_t n = strlen(text);
+        char *line = malloc(n + 2);
+        q = -1;
+        if (line) {
+            memcpy(line, text, n);
+            memcpy(line + n, "\r\n", 2);
+            q = queue_up(rc, 1, (const uint8_t *)line, n + 2);
+        }
+        free(line);
+        free(text);
+    }
+    if (q == 0 && !rc->intercepting)
+        (void)up_write(rc);     /* from a timer: rc->client is set, so rc stays */
 }
 
 static void rec_drained(void *opaque, qmp_conn *c)
@@ -362,10 +511,17 @@ static void rec_closed(void *opaque, qmp_conn *c)
     if (!rc)
         return;
     rc->client = NULL;
+    if (rc->ufd >= 0 && rc->c2s.pending.len && !r->stopping) {
+        /* the client's last, unfinished value: the upstream gets it as it would directly */
+        if (queue_up(rc, 0, rc->c2s.pending.data, rc->c2s.pending.len) == 0)
+            vw_buf_reset(&rc->c2s.pending);
+    }
     conn_end(rc, r->stopping ? "end" : "client");
     set_up_reading(rc, 0);
-    if (rc->ufd >= 0 && rc->to_up.len > rc->to_up_off && !r->stopping)
-        return;                 /* up_write frees rc once the client's last bytes are out */
+    if (rc->ufd >= 0 && rc->to_up.len > rc->to_up_off && !r->stopping) {
+        (void)up_write(rc);     /* frees rc once the client's last bytes are out */
+        return;
+    }
     rconn_free(rc);
 }
 
@@ -395,15 +551,25 @@ fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *up
     }
     close(probe);
     vw_trace_error e;
-    r->w = vw_trace_writer_open(trace_path, VW_TRACE_QMP, tool, r->upstream_text, &e);
-    if (!r->w || vw_trace_writer_flush(r->w, &e) < 0) {
-        snprintf(err, errlen, "--record %s: %s", trace_path, e.text);
-        vw_trace_writer_close(r->w, &e);
+    r->file = vw_trace_file_open(trace_path, "fake-qemu: --record", why, sizeof(why));
+    if (!r->file) {
+        snprintf(err, errlen, "--record %s: %s", trace_path, why);
         free(r);
         return NULL;
     }
+    r->w = vw_trace_writer_open_stream(vw_trace_file_stream(r->file), VW_TRACE_QMP, tool,
+                                       r->upstream_text, &e);
+    if (!r->w || vw_trace_writer_flush(r->w, &e) < 0) {
+        snprintf(err, errlen, "--record %s: %s", trace_path, e.text);
+        vw_trace_writer_close(r->w, &e);
+        vw_trace_file_close(r->file, why, sizeof(why));
+        free(r);
+        return NULL;
+    }
+    vw_trace_file_set_loop(r->file, loop);   /* the header is on disk; records go in batches */
     r->hooks.open = rec_open;
     r->hooks.input = rec_input;
+    r->hooks.message = rec_message;
     r->hooks.drained = rec_drained;
     r->hooks.closed = rec_closed;
     r->hooks.opaque = r;
@@ -417,8 +583,10 @@ const qmp_backend *fq_record_backend(fq_record *r)
 
 void fq_record_stopping(fq_record *r)
 {
-    if (r)
+    if (r) {
         r->stopping = 1;
+        vw_trace_file_set_loop(r->file, NULL);   /* the close records go out at once */
+    }
 }
 
 int fq_record_free(fq_record *r)
@@ -434,6 +602,13 @@ int fq_record_free(fq_record *r)
     if (vw_trace_writer_close(r->w, &e) < 0) {
         if (!r->trace_failed)
             fprintf(stderr, "fake-qemu: --record: %s\n", e.text);
+        r->trace_failed = 1;
+        rc = -1;
+    }
+    char why[512];
+    if (vw_trace_file_close(r->file, why, sizeof(why)) < 0) {
+        if (!r->trace_failed)
+            fprintf(stderr, "fake-qemu: --record: %s\n", why);
         rc = -1;
     }
     if (r->trace_failed)

@@ -3,11 +3,16 @@
  *
  * Owns: one upstream connection per client connection (opened when qmp_server accepts the
  * client, so the upstream sees clients one at a time, as QEMU itself serves them), copying bytes
- * both ways unchanged (client bytes come through qmp_server's input path, upstream bytes go out
- * through its output path, so fault injection on those paths applies), and the trace: an `open`
- * per connection, one `msg` per JSON value in each direction (cut by QEMU's JSON streamer, the
- * whitespace after a value kept with it), a `close` (by client, server, error, or "end" when
- * fake-qemu stops). Each record is flushed as written.
+ * both ways unchanged, and the trace: an `open` per connection, one `msg` per JSON value in each
+ * direction (cut by QEMU's JSON streamer, the whitespace after a value kept with it), a `close`
+ * (by client, server, error, or "end" when fake-qemu stops).
+ *
+ * Client bytes come through qmp_server's input path; each whole JSON value is offered to the
+ * c2s faults and the scenario stubs (qmp_server_intercept) and forwarded byte for byte unless
+ * one of them took it (then it is neither forwarded nor recorded; a stub's "fallthrough" sends
+ * the original bytes). Upstream bytes go out through qmp_server's output path (s2c faults).
+ * Neither side is read while more than 4 MiB wait for the other. Records are batched by
+ * common/trace_file (on disk within 100 ms; complete after fq_record_free).
  */
 #ifndef FQ_RECORD_H
 #define FQ_RECORD_H

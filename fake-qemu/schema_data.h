@@ -17,10 +17,11 @@ typedef struct {
     size_t commands_len;
 } fq_schema_data;
 
-/* The recorded schema for QEMU major.minor, or NULL. */
+/* The recorded release that models QEMU major.minor: the newest one at or below it (10.2 gets
+ * 10.0.13, 12.0 gets 11.1.3), or NULL when major.minor is older than the oldest (5.2). */
 const fq_schema_data *fq_schema_data_find(int major, int minor);
 
-/* Comma-separated list of the recorded versions ("7.2.22"), for messages. */
+/* The recorded versions ("5.2.0, 7.2.22, ..."), for messages. */
 const char *fq_schema_data_versions(void);
 
 #endif

@@ -1,7 +1,6 @@
 /* stubs.c: fake-qemu's scenario stubs (see stubs.h and docs/scenario-format.md). */
 #include "stubs.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,6 @@ struct fq_stubs {
     vw_evloop *loop;
     qmp_server *srv;
     vw_scenario *scn;
-    char *scenario_file;
     fq_stubs_hook_fn *reset_fn, *faults_fn;
     void *reset_opaque, *faults_opaque;
 };
@@ -82,9 +80,11 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
                                           NULL};
     static const char *const error_keys[] = {"class", "desc", NULL};
     static const char *const event_keys[] = {"event", "data", NULL};
+    static const char *const bools[] = {"close", "fallthrough", "events_first", NULL};
     char sub[512];
+    long delay_ms;
     err[0] = '\0';
-    if (vw_json_check_members(ans, allowed, path, err, errlen) < 0)
+    if (vw_scenario_check_answer(ans, path, allowed, bools, &delay_ms, err, errlen) < 0)
         return NULL;
     q_answer *a = calloc(1, sizeof(*a));
     if (!a) {
@@ -92,16 +92,9 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
         return NULL;
     }
     a->refs = 1;
+    a->delay_ms = delay_ms;
     const json_t *ret = json_object_get(ans, "return");
     const json_t *error = json_object_get(ans, "error");
-    const char *bools[] = {"close", "fallthrough", "events_first"};
-    for (int i = 0; i < 3; i++) {
-        json_t *v = json_object_get(ans, bools[i]);
-        if (v && !json_is_boolean(v)) {
-            snprintf(err, errlen, "%s.%s: expected true or false", path, bools[i]);
-            goto fail;
-        }
-    }
     a->close = json_is_true(json_object_get(ans, "close"));
     a->fallthrough = json_is_true(json_object_get(ans, "fallthrough"));
     a->events_first = json_is_true(json_object_get(ans, "events_first"));
@@ -113,12 +106,8 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
         a->ret = json_deep_copy(ret);
     if (error) {
         vw_json_path(sub, sizeof(sub), path, "error", 0);
-        if (!json_is_object(error)) {
-            snprintf(err, errlen, "%s: expected {\"class\": \"GenericError\", \"desc\": TEXT}",
-                     sub);
-            goto fail;
-        }
-        if (vw_json_check_members(error, error_keys, sub, err, errlen) < 0)
+        if (vw_json_check_object(error, error_keys, sub,
+                                 "{\"class\": \"GenericError\", \"desc\": TEXT}", err, errlen) < 0)
             goto fail;
         const json_t *cls = json_object_get(error, "class"), *desc = json_object_get(error, "desc");
         if ((cls && !json_is_string(cls)) || !json_is_string(desc)) {
@@ -132,20 +121,13 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
     const json_t *events = json_object_get(ans, "events");
     if (events) {
         vw_json_path(sub, sizeof(sub), path, "events", 0);
-        if (!json_is_array(events) || json_array_size(events) > 1000) {
-            snprintf(err, errlen, "%s: expected an array (at most 1000 events)", sub);
-            goto fail;
-        }
         size_t i;
         json_t *ev;
         json_array_foreach(events, i, ev) {
             char epath[600];
             vw_json_path(epath, sizeof(epath), sub, NULL, (long)i);
-            if (!json_is_object(ev)) {
-                snprintf(err, errlen, "%s: expected {\"event\": NAME, \"data\": {...}}", epath);
-                goto fail;
-            }
-            if (vw_json_check_members(ev, event_keys, epath, err, errlen) < 0)
+            if (vw_json_check_object(ev, event_keys, epath, "{\"event\": NAME, \"data\": {...}}",
+                                     err, errlen) < 0)
                 goto fail;
             if (!json_is_string(json_object_get(ev, "event")) ||
                 (json_object_get(ev, "data") && !json_is_object(json_object_get(ev, "data")))) {
@@ -155,15 +137,6 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
             }
         }
         a->events = json_deep_copy(events);
-    }
-    json_t *delay = json_object_get(ans, "delay_ms");
-    if (delay) {
-        if (!json_is_integer(delay) || json_integer_value(delay) < 0 ||
-            json_integer_value(delay) > 3600000) {
-            snprintf(err, errlen, "%s.delay_ms: expected milliseconds from 0 to 3600000", path);
-            goto fail;
-        }
-        a->delay_ms = (long)json_integer_value(delay);
     }
     const json_t *raw = json_object_get(ans, "raw"), *raw64 = json_object_get(ans, "raw_b64");
     if (raw && raw64) {
@@ -362,18 +335,10 @@ fq_stubs *fq_stubs_new(vw_evloop *loop, qmp_server *srv, const char *scenario_fi
         .free_answer = answer_unref,
         .opaque = st,
     };
-    st->scn = vw_scenario_new(&ops, seed);
+    st->scn = vw_scenario_open(&ops, seed, scenario_file, err, errlen);
     if (!st->scn) {
-        snprintf(err, errlen, "out of memory");
         free(st);
         return NULL;
-    }
-    if (scenario_file) {
-        st->scenario_file = strdup(scenario_file);
-        if (!st->scenario_file || vw_scenario_load_file(st->scn, scenario_file, err, errlen) < 0) {
-            fq_stubs_free(st);
-            return NULL;
-        }
     }
     qmp_server_set_stubs(srv, on_request, st);
     return st;
@@ -386,7 +351,6 @@ void fq_stubs_free(fq_stubs *st)
     if (st->srv)
         qmp_server_set_stubs(st->srv, NULL, NULL);
     vw_scenario_free(st->scn);
-    free(st->scenario_file);
     free(st);
 }
 
@@ -407,40 +371,18 @@ void fq_stubs_set_faults_hook(fq_stubs *st, fq_stubs_hook_fn *fn, void *opaque)
     st->faults_opaque = opaque;
 }
 
-static json_t *admin_error(const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
-}
-
 json_t *fq_stubs_admin(void *opaque, const char *op, const json_t *req)
 {
     fq_stubs *st = opaque;
     char err[1024];
     if (strcmp(op, "reset") == 0) {
-        vw_scenario_clear_stubs(st->scn);
-        vw_scenario_reset_states(st->scn);
-        vw_scenario_reset_journal(st->scn);
-        if (st->scenario_file &&
-            vw_scenario_load_file(st->scn, st->scenario_file, err, sizeof(err)) < 0)
-            return admin_error("reset: reloading the scenario: %s", err);
+        if (vw_scenario_reset(st->scn, err, sizeof(err)) < 0)
+            return vw_admin_error("reset: reloading the scenario: %s", err);
         if (st->reset_fn && st->reset_fn(st->reset_opaque, NULL, err, sizeof(err)) < 0)
-            return admin_error("reset: %s", err);
-        return json_pack("{s:b}", "ok", 1);
+            return vw_admin_error("reset: %s", err);
+        return vw_admin_ok();
     }
-    if (strcmp(op, "set_faults") == 0) {
-        const json_t *faults = json_object_get(req, "faults");
-        if (!faults)
-            return admin_error("set_faults: missing member 'faults'");
-        if (!st->faults_fn)
-            return admin_error("set_faults: fault injection is not built into this server");
-        if (st->faults_fn(st->faults_opaque, faults, err, sizeof(err)) < 0)
-            return admin_error("set_faults: %s", err);
-        return json_pack("{s:b}", "ok", 1);
-    }
+    if (strcmp(op, "set_faults") == 0)
+        return vw_scenario_admin_set_faults(req, st->faults_fn, st->faults_opaque);
     return vw_scenario_admin(st->scn, op, req);
 }

@@ -74,7 +74,23 @@ struct fq_vm {
     pid_t mig_child;
     long long reap_timer;
     long long unplug_timer;
+    /* QEMU < 7.2: RESET/POWERDOWN/SHUTDOWN requests handled after the return (fq_vm_after_reply) */
+    int pending_reset, pending_powerdown, pending_quit;
 };
+
+/* 1 when the modelled release is major.minor or later. */
+static int model_at_least(const fq_vm *vm, int major, int minor)
+{
+    return vm->cfg.model_major > major ||
+           (vm->cfg.model_major == major && vm->cfg.model_minor >= minor);
+}
+
+/* QEMU 5.2 queues reset, powerdown and shutdown requests for its main loop, which handles them
+ * after the monitor has sent the command's return; 7.2 emits the event first. */
+static int events_after_return(const fq_vm *vm)
+{
+    return !model_at_least(vm, 7, 2);
+}
 
 static void emit(fq_vm *vm, const char *name, json_t *data)
 {
@@ -90,6 +106,10 @@ fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *ho
     vm->loop = loop;
     vm->hooks = *hooks;
     vm->opaque = opaque;
+    if (vm->cfg.model_major == 0 && vm->cfg.model_minor == 0) {
+        vm->cfg.model_major = cfg->major;
+        vm->cfg.model_minor = cfg->minor;
+    }
     vm->state = cfg->prelaunch ? RS_PRELAUNCH : RS_RUNNING;
     vm->mig_timer = vm->reap_timer = vm->unplug_timer = -1;
     return vm;
@@ -176,15 +196,61 @@ static int vm_cont(fq_vm *vm, const char **err_class, char *desc, size_t desclen
     return FQ_VM_OK;
 }
 
-static void vm_reset(fq_vm *vm)
+static void vm_reset_now(fq_vm *vm)
 {
     emit(vm, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-system-reset"));
     if (!is_running(vm))
         vm->state = RS_PRELAUNCH;
 }
 
+static void vm_reset(fq_vm *vm)
+{
+    if (events_after_return(vm))
+        vm->pending_reset = 1;
+    else
+        vm_reset_now(vm);
+}
+
+static void vm_powerdown(fq_vm *vm)
+{
+    if (events_after_return(vm))
+        vm->pending_powerdown = 1;
+    else
+        emit(vm, "POWERDOWN", NULL);
+}
+
+static void shutdown_event(fq_vm *vm, const char *reason)
+{
+    emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 0, "reason", reason));
+}
+
+void fq_vm_after_reply(fq_vm *vm)
+{
+    if (vm->pending_reset) {
+        vm->pending_reset = 0;
+        vm_reset_now(vm);
+    }
+    if (vm->pending_powerdown) {
+        vm->pending_powerdown = 0;
+        emit(vm, "POWERDOWN", NULL);
+    }
+    if (vm->pending_quit) {
+        vm->pending_quit = 0;
+        shutdown_event(vm, "host-qmp-quit");
+    }
+}
+
+void fq_vm_host_signal(fq_vm *vm)
+{
+    shutdown_event(vm, "host-signal");
+}
+
 static json_t *status_json(const fq_vm *vm)
 {
+    /* StatusInfo's deprecated 'singlestep' member is gone from 10.0 (schema of 10.0.13) */
+    if (model_at_least(vm, 10, 0))
+        return json_pack("{s:b,s:s}", "running", is_running(vm), "status",
+                         run_state_name[vm->state]);
     return json_pack("{s:b,s:b,s:s}", "running", is_running(vm), "singlestep", 0, "status",
                      run_state_name[vm->state]);
 }
@@ -287,11 +353,19 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
         return FQ_VM_ERROR;
     }
     const char *id = json_string_value(json_object_get(args, "id"));
-    if (id && !valid_id(id))
+    /* The id check: 7.2 (and 5.2) "Parameter 'id' expects an identifier"; 10.0 has none on
+     * the QMP path (device '9k' is created); 11.1 "Invalid qdev ID '9k'". */
+    if (id && !valid_id(id) && model_at_least(vm, 11, 0))
+        return set_error(err_class, desc, desclen, GENERIC, "Invalid qdev ID '%s'%s", id, NULL);
+    if (id && !valid_id(id) && !model_at_least(vm, 10, 0))
         return set_error(err_class, desc, desclen, GENERIC,
                          "Parameter 'id' expects an identifier%s%s", NULL, NULL);
-    if (id && find_device(vm, id))
+    if (id && find_device(vm, id)) {
+        if (!model_at_least(vm, 7, 0))   /* 5.2: qemu_opts_create's QERR_DUPLICATE_ID */
+            return set_error(err_class, desc, desclen, GENERIC, "Duplicate ID '%s' for %s", id,
+                             "device");
         return set_error(err_class, desc, desclen, GENERIC, "Duplicate device ID '%s'%s", id, NULL);
+    }
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)args, key, value) {
@@ -375,20 +449,30 @@ static int cmd_device_del(fq_vm *vm, const json_t *args, const char **err_class,
 
 /* ---- migration ---------------------------------------------------------------------------- */
 
-static json_t *ram_json(int done)
+static json_t *ram_json(const fq_vm *vm, int done)
 {
     long long transferred = done ? 767166 : 1024;
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-                     "total", (json_int_t)134750208, "postcopy-requests", (json_int_t)0,
-                     "dirty-sync-count", (json_int_t)(done ? 3 : 1), "multifd-bytes", (json_int_t)0,
-                     "pages-per-second", (json_int_t)0, "downtime-bytes", (json_int_t)0,
-                     "page-size", (json_int_t)4096, "remaining", (json_int_t)(done ? 0 : 134217728),
-                     "postcopy-bytes", (json_int_t)0, "mbps", 32.0,
-                     "transferred", (json_int_t)transferred,
-                     "dirty-sync-missed-zero-copy", (json_int_t)0,
-                     "precopy-bytes", (json_int_t)transferred, "duplicate", (json_int_t)0,
-                     "dirty-pages-rate", (json_int_t)0, "skipped", (json_int_t)0,
-                     "normal-bytes", (json_int_t)0, "normal", (json_int_t)0);
+    json_t *ram = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I}",
+                            "total", (json_int_t)134750208, "postcopy-requests", (json_int_t)0,
+                            "dirty-sync-count", (json_int_t)(done ? 3 : 1),
+                            "multifd-bytes", (json_int_t)0, "pages-per-second", (json_int_t)0,
+                            "page-size", (json_int_t)4096,
+                            "remaining", (json_int_t)(done ? 0 : 134217728), "mbps", 32.0,
+                            "transferred", (json_int_t)transferred, "duplicate", (json_int_t)0,
+                            "dirty-pages-rate", (json_int_t)0, "normal-bytes", (json_int_t)0,
+                            "normal", (json_int_t)0);
+    if (!ram)
+        return NULL;
+    /* MigrationStats by release: 7.2 added the byte counters below, 10.0 dropped 'skipped' */
+    if (model_at_least(vm, 7, 0)) {
+        json_object_set_new(ram, "downtime-bytes", json_integer(0));
+        json_object_set_new(ram, "postcopy-bytes", json_integer(0));
+        json_object_set_new(ram, "dirty-sync-missed-zero-copy", json_integer(0));
+        json_object_set_new(ram, "precopy-bytes", json_integer(transferred));
+    }
+    if (!model_at_least(vm, 10, 0))
+        json_object_set_new(ram, "skipped", json_integer(0));
+    return ram;
 }
 
 static json_t *query_migrate_json(fq_vm *vm)
@@ -402,11 +486,11 @@ static json_t *query_migrate_json(fq_vm *vm)
     case MIG_ACTIVE:
         return json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", "active", "expected-downtime",
                          (json_int_t)300, "setup-time", (json_int_t)1, "total-time",
-                         (json_int_t)elapsed, "ram", ram_json(0));
+                         (json_int_t)elapsed, "ram", ram_json(vm, 0));
     case MIG_COMPLETED:
         return json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", "completed", "setup-time",
                          (json_int_t)1, "downtime", (json_int_t)1, "total-time",
-                         (json_int_t)(elapsed > 0 ? elapsed : 1), "ram", ram_json(1));
+                         (json_int_t)(elapsed > 0 ? elapsed : 1), "ram", ram_json(vm, 1));
     case MIG_FAILED:
         return json_pack("{s:s,s:s}", "status", "failed", "error-desc", vm->mig_error);
     }
@@ -534,15 +618,28 @@ static int cmd_migrate(fq_vm *vm, const json_t *args, const char **err_class, ch
                        size_t desclen)
 {
     const char *uri = json_string_value(json_object_get(args, "uri"));
+    const json_t *channels = json_object_get(args, "channels");
+    /* 10.0 on: 'uri' is optional beside 'channels' (the schema checked the types) */
+    if (!uri == !channels)
+        return set_error(err_class, desc, desclen, GENERIC,
+                         "need either 'uri' or 'channels' argument%s%s", NULL, NULL);
+    if (!uri)
+        return set_error(err_class, desc, desclen, GENERIC,
+                         "fake-qemu: migrate with 'channels' is not modelled; use 'uri'%s%s",
+                         NULL, NULL);
     if (vm->mig == MIG_SETUP || vm->mig == MIG_ACTIVE)
         return set_error(err_class, desc, desclen, GENERIC,
                          "There's a migration process in progress%s%s", NULL, NULL);
-    if (vm->state == RS_POSTMIGRATE)
+    /* 5.2 starts a second migration from postmigrate; the check came after it */
+    if (vm->state == RS_POSTMIGRATE && model_at_least(vm, 7, 0))
         return set_error(err_class, desc, desclen, GENERIC,
                          "Can't migrate the vm that was paused due to previous migration%s%s",
                          NULL, NULL);
     int is_exec = strncmp(uri, "exec:", 5) == 0;
     int is_sock = strncmp(uri, "unix:", 5) == 0 || strncmp(uri, "tcp:", 4) == 0;
+    if (!is_exec && !is_sock && model_at_least(vm, 10, 0))   /* 10.0 parses the URI itself */
+        return set_error(err_class, desc, desclen, GENERIC, "unknown migration protocol: %s%s",
+                         uri, NULL);
     if (!is_exec && !is_sock)
         return set_error(err_class, desc, desclen, GENERIC,
                          "Parameter 'uri' expects a valid migration protocol%s%s", NULL, NULL);
@@ -651,7 +748,7 @@ static json_t *hmp(fq_vm *vm, const char *line, const json_t *cpu_index, const c
         return json_string("");
     }
     if (WORD_IS(w1, l1, "system_powerdown")) {
-        emit(vm, "POWERDOWN", NULL);
+        vm_powerdown(vm);
         return json_string("");
     }
     snprintf(out, sizeof(out), "unknown command: '%.*s'\r\n", (int)l1, w1);
@@ -678,10 +775,17 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
         *ret = json_pack("{s:b,s:b}", "enabled", 0, "present", 1);
     } else if (strcmp(command, "query-cpus-fast") == 0) {
         *ret = json_array();
-        if (machine_is_pc(vm))
-            json_array_append_new(*ret, json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}",
+        json_t *cpu = machine_is_pc(vm) ? json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}",
                 "thread-id", (int)getpid(), "props", "core-id", 0, "thread-id", 0, "socket-id", 0,
-                "qom-path", "/machine/unattached/device[0]", "cpu-index", 0, "target", "x86_64"));
+                "qom-path", "/machine/unattached/device[0]", "cpu-index", 0, "target", "x86_64")
+            : NULL;
+        /* 5.2 still sends 'arch' (removed in 6.0); 11.1's CpuInfoFast has 'qom-type' */
+        if (cpu && !model_at_least(vm, 6, 0))
+            json_object_set_new(cpu, "arch", json_string("x86"));
+        if (cpu && model_at_least(vm, 11, 0))
+            json_object_set_new(cpu, "qom-type", json_string("qemu64-x86_64-cpu"));
+        if (cpu)
+            json_array_append_new(*ret, cpu);
     } else if (strcmp(command, "query-block") == 0) {
         *ret = json_array();
     } else if (strcmp(command, "stop") == 0) {
@@ -695,10 +799,13 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
         vm_reset(vm);
         *ret = json_object();
     } else if (strcmp(command, "system_powerdown") == 0) {
-        emit(vm, "POWERDOWN", NULL);
+        vm_powerdown(vm);
         *ret = json_object();
     } else if (strcmp(command, "quit") == 0) {
-        emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-quit"));
+        if (events_after_return(vm))
+            vm->pending_quit = 1;
+        else
+            shutdown_event(vm, "host-qmp-quit");
         vm->quit = 1;
         *ret = json_object();
     } else if (strcmp(command, "device_add") == 0) {
@@ -724,8 +831,11 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
         *ret = query_migrate_json(vm);
     } else if (strcmp(command, "migrate-pause") == 0) {
         return set_error(err_class, desc, desclen, GENERIC,
-                         "migrate-pause is currently only supported during postcopy-active state%s%s",
-                         NULL, NULL);
+                         "migrate-pause is currently only supported during postcopy-active%s "
+                         "state%s", model_at_least(vm, 10, 0) ? " or postcopy-recover" : "",
+                         NULL);
+    } else if (strcmp(command, "migrate_set_speed") == 0) {
+        *ret = json_object();   /* 5.2 only (removed in 6.0): the schema has it there */
     } else {
         return FQ_VM_UNKNOWN;
     }

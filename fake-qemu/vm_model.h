@@ -5,7 +5,8 @@
  * receive arguments that the QMP layer has already validated against the schema; they return
  * a value or an error (class + QEMU's desc) and raise events through a hook, in the order real
  * QEMU 7.2 sends them (STOP/RESUME/RESET/POWERDOWN before the command's return, DEVICE_DELETED
- * and migration progress after it, from evloop timers).
+ * and migration progress after it, from evloop timers). Where QEMU 5.2, 10.0 or 11.1 answer
+ * differently, the model follows fq_vm_config.model_major/minor.
  */
 #ifndef FQ_VM_MODEL_H
 #define FQ_VM_MODEL_H
@@ -19,6 +20,10 @@ typedef struct fq_vm fq_vm;
 
 typedef struct {
     int major, minor, micro;
+    /* The QEMU release whose behaviour is modelled: the recorded schema's (5.2, 7.2, 10.0,
+     * 11.1); 0.0 = major.minor. Replies and error texts that changed between releases follow
+     * it (docs/fake-qemu.md, "Versions"). */
+    int model_major, model_minor;
     const char *package;       /* query-version "package" */
     const char *machine;       /* "none" or "pc" */
     const char *name;          /* -name, or NULL */
@@ -44,6 +49,14 @@ void fq_vm_free(fq_vm *vm);
  * are answered by the QMP layer, not here. */
 int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **ret,
                   const char **err_class, char *desc, size_t desclen);
+
+/* Events QEMU before 7.2 sends after the command's return (RESET, POWERDOWN and SHUTDOWN are
+ * requests its main loop handles once the command is answered): the QMP layer calls this right
+ * after sending a return or error, and the model emits them then (and applies the reset). */
+void fq_vm_after_reply(fq_vm *vm);
+
+/* SIGTERM/SIGINT: the SHUTDOWN event QEMU sends before it exits (reason "host-signal"). */
+void fq_vm_host_signal(fq_vm *vm);
 
 /* 1 once `quit` ran: the QMP layer sends the return, closes the connection and exits 0. */
 int fq_vm_quit_requested(const fq_vm *vm);

@@ -6,9 +6,13 @@ release inside its conformance container, and the pytest fixtures.
 Targets ($VW_QMP_TARGETS, comma-separated; default "qemu,fake"):
   qemu           the host's qemu-system-x86_64 (skipped when not installed)
   fake           fake-qemu, started with the version and package string of the host QEMU
+  fake-X.Y       X.Y = 5.2 | 10.0 | 11.1: fake-qemu modelling that release (--qemu-version with
+                 the version and package of the recorded release, fake-qemu/schemas/*-query-
+                 version.json), checked against the same expectations as the real release
   qemu-SUITE     SUITE = bullseye | bookworm | trixie | sid: the release's QEMU, run in a podman
                  container on the root filesystem conformance/images/build-rootfs cached
-                 (see ReleaseContainer); "all" = qemu, fake and every cached suite with QEMU
+                 (see ReleaseContainer); "all" = qemu, fake, the fake-X.Y targets and every
+                 cached suite with QEMU
 
 Every case runs against each target, started fresh per test and killed in teardown (fake-qemu by
 SIGTERM, and it must exit 0, so ASan findings fail the test). Every read has a timeout.
@@ -42,6 +46,10 @@ START_TIMEOUT = 15.0
 READ_TIMEOUT = 10.0
 ROOTFS_CACHE = pathlib.Path(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/rootfs"))
 SUITES = ("bullseye", "bookworm", "trixie", "sid")
+# fake-X.Y targets: the recorded release each one models (its query-version reply is the
+# target's version) and the Debian suite whose QEMU it stands for
+FAKE_RELEASES = {"5.2": ("5.2.0", "bullseye"), "10.0": ("10.0.13", "trixie"),
+                 "11.1": ("11.1.3", "sid")}
 PODMAN = [shutil.which("podman") or "/usr/bin/podman", "--runtime", "runc",
           "--cgroup-manager=cgroupfs"]
 NSENTER = shutil.which("nsenter") or "/usr/bin/nsenter"
@@ -208,13 +216,16 @@ def target_names():
     names = []
     for n in (x.strip() for x in raw.split(",")):
         if n == "all":
-            names += ["qemu", "fake"] + ["qemu-" + s for s in release_suites()]
+            names += ["qemu", "fake"] + ["fake-" + v for v in FAKE_RELEASES] + [
+                "qemu-" + s for s in release_suites()]
         elif n:
             names.append(n)
     for n in names:
-        if n not in ("qemu", "fake") and not (n.startswith("qemu-") and n[5:] in SUITES):
-            raise ValueError(f"VW_QMP_TARGETS: unknown target {n!r} (qemu, fake, qemu-SUITE "
-                             f"with SUITE in {', '.join(SUITES)}, or all)")
+        if n not in ("qemu", "fake") and not (n.startswith("qemu-") and n[5:] in SUITES) and \
+                not (n.startswith("fake-") and n[5:] in FAKE_RELEASES):
+            raise ValueError(f"VW_QMP_TARGETS: unknown target {n!r} (qemu, fake, fake-X.Y with "
+                             f"X.Y in {', '.join(FAKE_RELEASES)}, qemu-SUITE with SUITE in "
+                             f"{', '.join(SUITES)}, or all)")
     return list(dict.fromkeys(names))
 
 
@@ -315,7 +326,7 @@ class ReleaseContainer:
 class Target:
     def __init__(self, kind, tmpdir, version, name=None, container=None):
         self.kind = kind              # "qemu" (any real QEMU) or "fake"
-        self.name = name or kind      # the target's name: qemu, fake, qemu-SUITE
+        self.name = name or kind      # the target's name: qemu, fake, fake-X.Y, qemu-SUITE
         self.container = container    # ReleaseContainer for qemu-SUITE
         self.tmpdir = tmpdir
         self.version = version
@@ -424,6 +435,13 @@ def real_version():
     return _read_real_version()
 
 
+def fake_release_version(xy):
+    """The query-version reply recorded from the real release a fake-X.Y target models."""
+    full, _suite = FAKE_RELEASES[xy]
+    with open(os.path.join(SCHEMA_DIR, f"qemu-{full}-query-version.json")) as f:
+        return json.load(f)
+
+
 _containers = {}
 
 
@@ -465,13 +483,16 @@ def target(request, real_version, release_containers):
     container = None
     if name == "qemu" and not QEMU:
         pytest.skip("qemu-system-x86_64 is not installed")
-    if name == "fake" and not os.access(FAKE, os.X_OK):
+    if name.startswith("fake") and not os.access(FAKE, os.X_OK):
         pytest.fail(f"fake-qemu not built: {FAKE} (set VW_BUILD)")
     if name.startswith("qemu-"):
         container = _release_container(name[5:])
         # short path inside the shared directory: unix socket paths are limited
         tmp = tempfile.mkdtemp(prefix="v-", dir=container.share)
         t = Target("qemu", tmp, container.version, name=name, container=container)
+    elif name.startswith("fake-"):
+        tmp = tempfile.mkdtemp(prefix="vwq-")
+        t = Target("fake", tmp, fake_release_version(name[5:]), name=name)
     else:
         tmp = tempfile.mkdtemp(prefix="vwq-")   # short path: unix socket paths are limited
         t = Target(name, tmp, real_version)

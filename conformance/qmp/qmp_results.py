@@ -6,7 +6,7 @@
 writes $VW_BUILD/conformance/results/TARGET/CASE.json (the case, its group, the outcome, the
 failure text) and TARGET/_target.json (family "qmp", the QEMU version and package) in the format
 of conformance/libvirt/conftest.py. The result folders are named qemu-host (the host's QEMU),
-fake-qemu and qemu-SUITE, so they never clash with the libvirt targets. A case's group is the
+fake-qemu, fake-X.Y and qemu-SUITE, so they never clash with the libvirt targets. A case's group is the
 "# ---- NAME ----" section of the test file it is defined in.
 """
 import json
@@ -54,6 +54,10 @@ def _target_info(t):
     if t.container is not None:
         info["release"] = "Debian %s" % t.container.suite
         info["package"] = t.container.marker.get("qemu", "?")
+    elif t.kind == "fake" and t.name.startswith("fake-"):
+        from qmp_harness import FAKE_RELEASES
+        full, suite = FAKE_RELEASES[t.name[5:]]
+        info["release"] = "virt-wire fake (as QEMU %s of Debian %s)" % (full, suite)
     elif t.kind == "fake":
         info["release"] = "virt-wire fake (as the host QEMU)"
     else:

@@ -145,6 +145,52 @@ def test_sigterm_with_a_client_attached_exits_zero(tmp):
         f.kill()
 
 
+@pytest.mark.parametrize("version,models", [
+    ("5.2.0", "5.2.0"), ("6.1.0", "5.2.0"), ("7.2.0", "7.2.22"), ("9.2.3", "7.2.22"),
+    ("10.0.13", "10.0.13"), ("10.2.0", "10.0.13"), ("11.1.3", "11.1.3"), ("12.0.0", "11.1.3"),
+])
+def test_version_selects_the_nearest_recorded_release(tmp, version, models):
+    """--qemu-version X.Y.Z models the newest recorded release at or below X.Y: its command
+    list and schema; the greeting still says X.Y.Z."""
+    schemas = os.path.join(os.path.dirname(__file__), "..", "..", "fake-qemu", "schemas")
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path, "--qemu-version", version, "--self-check"])
+    try:
+        assert f.ready == b"ready\n"
+        c = QmpConn(path)
+        g = c.greeting()
+        major, minor, micro = (int(x) for x in version.split("."))
+        assert g["QMP"]["version"]["qemu"] == {"major": major, "minor": minor, "micro": micro}
+        c.send('{"execute": "qmp_capabilities"}')
+        assert c.recv() == {"return": {}}
+        _, rsp = c.cmd("query-commands")
+        with open(os.path.join(schemas, f"qemu-{models}-query-commands.json")) as fh:
+            recorded = json.load(fh)
+        assert sorted(x["name"] for x in rsp["return"]) == sorted(x["name"] for x in recorded)
+        _, rsp = c.cmd("query-status")
+        assert ("singlestep" in rsp["return"]) == (models in ("5.2.0", "7.2.22"))
+        c.close()
+        assert f.term() == 0, f.stderr
+    finally:
+        f.kill()
+
+
+def test_sigterm_sends_shutdown_event_in_model_mode(tmp):
+    path = os.path.join(tmp, "q.sock")
+    f = Fake(["--qmp", "unix:" + path, "--qemu-version", "5.2.0"])
+    try:
+        c = QmpConn(path)
+        c.negotiate()
+        f.proc.send_signal(signal.SIGTERM)
+        ev = c.recv()
+        assert ev["event"] == "SHUTDOWN"
+        assert ev["data"] == {"guest": False, "reason": "host-signal"}
+        assert c.wait_eof()
+        assert f.term() == 0
+    finally:
+        f.kill()
+
+
 def test_tcp_listen(tmp):
     # find a free port, then hand it to the fake
     probe = socket.socket()

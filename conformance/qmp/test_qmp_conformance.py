@@ -5,6 +5,8 @@ expected values are what real QEMU 7.2 sends (modelled on QEMU's tests/qtest/qmp
 import json
 import os
 import random
+import re
+import signal
 import socket
 import threading
 import time
@@ -22,6 +24,55 @@ def err(desc, cls="GenericError", **extra):
     msg = {"error": {"class": cls, "desc": desc}}
     msg.update(extra)
     return msg
+
+
+def enum_error(target, name, value):
+    """A bad enum value. QEMU 5.2's input_type_enum() reports QERR_INVALID_PARAMETER with the
+    value ("Invalid parameter 'bogus'"; its binary has no "does not accept value"); 6.0 on name
+    the member."""
+    if target.version_tuple < (6, 0, 0):
+        target.notes["enum error"] = "Invalid parameter 'VALUE' (QEMU < 6.0)"
+        return f"Invalid parameter '{value}'"
+    return f"Parameter '{name}' does not accept value '{value}'"
+
+
+def request_events(target, events, reply):
+    """The events a command causes through a main-loop request (RESET, POWERDOWN, SHUTDOWN) and
+    its reply, in the order QEMU sends them: 7.2 on emit the event first; 5.2 queues the
+    request and its main loop handles it after the monitor has sent the return."""
+    if target.version_tuple < (7, 0, 0):
+        target.notes["event order"] = "return before RESET/POWERDOWN/SHUTDOWN (QEMU < 7.0)"
+        return [reply] + events
+    return events + [reply]
+
+
+JSON_POS = re.compile(r"^(\d+):(\d+): (JSON parse error, .*)$", re.S)
+
+
+def json_errors(target, msgs):
+    """QEMU 11.1's JSON parse errors start with the position 'LINE:COL: ' (format string
+    "%d:%d: JSON parse error, %s" in its binary; the column counts from the start of the
+    connection's input). The position is checked for shape and removed, so the cases compare
+    the wording. Other targets' messages are returned as they are."""
+    if target.version_tuple < (11, 0, 0):
+        return msgs
+    out = []
+    for m in msgs:
+        desc = m.get("error", {}).get("desc", "") if isinstance(m, dict) else ""
+        if desc.startswith("JSON parse error") or JSON_POS.match(desc):
+            mo = JSON_POS.match(desc)
+            assert mo, f"QEMU >= 11.0: no LINE:COL before the parse error: {desc!r}"
+            m = dict(m, error=dict(m["error"], desc=mo.group(3)))
+            target.notes["JSON errors"] = "'LINE:COL: JSON parse error, ...' (QEMU >= 11.0)"
+        out.append(m)
+    return out
+
+
+def jerr(target, text, new=None):
+    """A JSON parse error: `text` as 7.2 words it, `new` as 11.1 does (None: the same)."""
+    if new is not None and target.version_tuple >= (11, 0, 0):
+        return err("JSON parse error, " + new)
+    return err("JSON parse error, " + text)
 
 
 def exchange(conn, data, n):
@@ -82,7 +133,7 @@ def test_bad_arguments_to_qmp_capabilities_not_rewritten(target):
     c = target.connect()
     c.greeting()
     assert exchange(c, '{"execute": "qmp_capabilities", "arguments": {"enable": ["bogus"]}}',
-                    1) == [err("Parameter 'null' does not accept value 'bogus'")]
+                    1) == [err(enum_error(target, "null", "bogus"))]
     assert exchange(c, '{"execute": "qmp_capabilities", "arguments": {"x": 1}}', 1) == [
         err("Parameter 'x' is unexpected")]
     # still negotiating
@@ -99,6 +150,15 @@ def test_negotiation_then_repeat(target):
             cls="CommandNotFound", id=2)]
 
 
+def migrate_pause_error(target):
+    """10.0 added postcopy-recover to the text (string in 10.0.13's and 11.1.3's binary)."""
+    if target.version_tuple >= (10, 0, 0):
+        target.notes["migrate-pause"] = "'... postcopy-active or postcopy-recover state'"
+        return ("migrate-pause is currently only supported during postcopy-active or "
+                "postcopy-recover state")
+    return "migrate-pause is currently only supported during postcopy-active state"
+
+
 def test_negotiate_oob(target):
     target.start()
     c = target.connect()
@@ -106,8 +166,7 @@ def test_negotiate_oob(target):
     assert exchange(c, '{"execute": "qmp_capabilities", "arguments": {"enable": ["oob"]}}',
                     1) == [{"return": {}}]
     assert exchange(c, '{"exec-oob": "migrate-pause", "id": "oob-1"}', 1) == [
-        err("migrate-pause is currently only supported during postcopy-active state",
-            id="oob-1")]
+        err(migrate_pause_error(target), id="oob-1")]
     assert exchange(c, '{"exec-oob": "query-status", "id": "oob-2"}', 1) == [
         err("The command query-status does not support OOB", id="oob-2")]
     assert exchange(c, '{"execute": "query-status", "exec-oob": "migrate-pause", "id": 3}', 1) == [
@@ -254,40 +313,40 @@ def test_single_quotes(target):
 
 def test_trailing_garbage(target):
     c = target.session()
-    got = exchange(c, '{"execute": "query-status", "id": 1} trailing\n', 2)
+    got = json_errors(target, exchange(c, '{"execute": "query-status", "id": 1} trailing\n', 2))
     assert got[0]["id"] == 1 and "return" in got[0]
     assert got[1] == err("JSON parse error, invalid keyword 'trailing'")
 
 
 def test_control_character_resets_parser(target):
     c = target.session()
-    got = exchange(c, b'{"execute": \x01{"execute": "query-status", "id": 9}', 2)
+    got = json_errors(target, exchange(c, b'{"execute": \x01{"execute": "query-status", "id": 9}', 2))
     assert got[0] == err("JSON parse error, stray '\x01'")
     assert got[1]["id"] == 9 and "return" in got[1]
 
 
 # ---- parse errors (qmp-test.c test_malformed) ----------------------------------------------------
 
-@pytest.mark.parametrize("data,replies", [
-    (b"{]", [err("JSON parse error, expecting value")]),
-    (b"[}", [err("JSON parse error, expecting value")]),
-    (b'{"execute": }', [err("JSON parse error, expecting value")]),
-    (b'{"execute": "query-status", "id": nul}', [err("JSON parse error, invalid keyword 'nul'")]),
-    (b'{"execute": "query-status", "id": "bad \\q"}',
-     [err("JSON parse error, invalid escape sequence in string")]),
-    (b'{"execute": "query-status", "id": 1, "id": 2}', [err("JSON parse error, duplicate key")]),
-    (b'{"execute": "query-status", 3: 4}', [err("JSON parse error, key is not a string in object")]),
-    (b'{"execute" "query-status"}', [err("JSON parse error, missing : in object pair")]),
-    (b'{"execute": "query-status" "id": 1}', [err("JSON parse error, expected separator in dict")]),
-    (b'["a" "b"]', [err("JSON parse error, expected separator in list")]),
-    (b'{"id": "\\u12"}', [err('JSON parse error, \\u12" is not a valid Unicode character')]),
+# (input, 7.2's wording, 11.1's wording or None when the same)
+@pytest.mark.parametrize("data,text,new", [
+    (b"{]", "expecting value", "expecting key"),
+    (b"[}", "expecting value", None),
+    (b'{"execute": }', "expecting value", None),
+    (b'{"execute": "query-status", "id": nul}', "invalid keyword 'nul'", None),
+    (b'{"execute": "query-status", "id": "bad \\q"}', "invalid escape sequence in string", None),
+    (b'{"execute": "query-status", "id": 1, "id": 2}', "duplicate key", None),
+    (b'{"execute": "query-status", 3: 4}', "key is not a string in object", "expecting key"),
+    (b'{"execute" "query-status"}', "missing : in object pair", "expecting ':'"),
+    (b'{"execute": "query-status" "id": 1}', "expected separator in dict", "expected ',' or '}'"),
+    (b'["a" "b"]', "expected separator in list", "expected ',' or ']'"),
+    (b'{"id": "\\u12"}', '\\u12" is not a valid Unicode character', None),
 ], ids=["brace-bracket", "bracket-brace", "missing-value", "bad-keyword", "bad-escape",
         "duplicate-key", "non-string-key", "missing-colon", "missing-comma-dict",
         "missing-comma-list", "bad-hex-escape"])
-def test_parse_error(target, data, replies):
+def test_parse_error(target, data, text, new):
     c = target.session()
-    got = exchange(c, data, len(replies))
-    assert got == replies
+    got = json_errors(target, exchange(c, data, 1))
+    assert got == [jerr(target, text, new)]
     assert all("id" not in m for m in got)
     assert_recovered(c)
 
@@ -295,17 +354,17 @@ def test_parse_error(target, data, replies):
 def test_parse_error_stray_byte_ff(target):
     c = target.session()
     c.send(b"{\xff")
-    rsp = c.recv()
+    rsp, = json_errors(target, [c.recv()])
     assert rsp["error"]["class"] == "GenericError"
     assert rsp == err("JSON parse error, stray '\ufffd'")
     # the documented reset: a control character is an error of its own
-    assert exchange(c, b"\x01", 1) == [err("JSON parse error, stray '\x01'")]
+    assert json_errors(target, exchange(c, b"\x01", 1)) == [err("JSON parse error, stray '\x01'")]
     assert_recovered(c)
 
 
 def test_parse_error_control_in_string(target):
     c = target.session()
-    got = exchange(c, b'{"execute": "query-status", "id": "a\x02b"}\x01', 1)
+    got = json_errors(target, exchange(c, b'{"execute": "query-status", "id": "a\x02b"}\x01', 1))
     assert got[0]["error"]["desc"].startswith("JSON parse error")
     c.send(b"\x01")
     c.send(b'{"execute": "query-status", "id": "after"}')
@@ -351,6 +410,13 @@ def test_nesting_1024_passes(target):
 def test_nesting_1025_error_cascade(target):
     c = target.session()
     c.send(b"[" * 1025 + b"]" * 1025)
+    if target.version_tuple >= (11, 0, 0):
+        # 11.1 drops the rest of the over-deep value: the one error (no LINE:COL on it), and
+        # nothing for the 1025 closing brackets
+        target.notes["JSON nesting"] = "one error for 1025 levels (QEMU >= 11.0)"
+        assert [mask(m) for m in c.recv_n(1)] == [err("JSON nesting depth limit exceeded")]
+        assert_recovered(c)
+        return
     got = [mask(m) for m in c.recv_n(1026)]
     assert got[0] == err("JSON nesting depth limit exceeded")
     assert got[1:] == [err("JSON parse error, expecting value")] * 1025
@@ -435,6 +501,9 @@ def test_garbage_does_not_kill_the_monitor(target):
      "Invalid parameter type for 'blk', expected: boolean"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)
 def test_argument_error(target, cmd, args, desc):
+    if "does not accept value" in desc:
+        name, value = desc.split("'")[1], desc.split("'")[3]
+        desc = enum_error(target, name, value)
     if cmd == "migrate" and "blk" in args and target.version_tuple >= (10, 0, 0):
         # migrate's 'blk' and 'inc' are gone: MigrateCommand in the
         # query-qmp-schema of 10.0.13 and 11.1.3 has only uri, channels, detach, resume
@@ -509,38 +578,51 @@ def test_stop_and_cont_events_before_return(target):
     assert exchange(c, '{"execute": "cont"}', 1) == [{"return": {}}]      # already running
 
 
+RESET_EV = {"timestamp": "<ts>", "event": "RESET",
+            "data": {"guest": False, "reason": "host-qmp-system-reset"}}
+
+
 def test_system_reset(target):
     c = target.session()
-    assert exchange(c, '{"execute": "system_reset"}', 2) == [
-        {"timestamp": "<ts>", "event": "RESET",
-         "data": {"guest": False, "reason": "host-qmp-system-reset"}},
-        {"return": {}}]
+    assert exchange(c, '{"execute": "system_reset"}', 2) == request_events(
+        target, [RESET_EV], {"return": {}})
     assert exchange(c, '{"execute": "query-status"}', 1) == [status(True, "running", target)]
 
 
 def test_system_reset_while_paused_goes_prelaunch(target):
     c = target.session()
     exchange(c, '{"execute": "stop"}', 2)
-    assert exchange(c, '{"execute": "system_reset"}{"execute": "query-status"}', 3) == [
-        {"timestamp": "<ts>", "event": "RESET",
-         "data": {"guest": False, "reason": "host-qmp-system-reset"}},
-        {"return": {}}, status(False, "prelaunch", target)]
+    assert exchange(c, '{"execute": "system_reset"}{"execute": "query-status"}', 3) == \
+        request_events(target, [RESET_EV], {"return": {}}) + [status(False, "prelaunch", target)]
 
 
 def test_system_powerdown(target):
     c = target.session()
-    assert exchange(c, '{"execute": "system_powerdown"}', 2) == [
-        {"timestamp": "<ts>", "event": "POWERDOWN"}, {"return": {}}]
+    assert exchange(c, '{"execute": "system_powerdown"}', 2) == request_events(
+        target, [{"timestamp": "<ts>", "event": "POWERDOWN"}], {"return": {}})
 
 
 def test_quit_shutdown_return_then_eof(target):
     c = target.session()
-    assert exchange(c, '{"execute": "quit", "id": "q"}', 2) == [
-        {"timestamp": "<ts>", "event": "SHUTDOWN",
-         "data": {"guest": False, "reason": "host-qmp-quit"}},
-        {"return": {}, "id": "q"}]
+    assert exchange(c, '{"execute": "quit", "id": "q"}', 2) == request_events(
+        target, [{"timestamp": "<ts>", "event": "SHUTDOWN",
+                  "data": {"guest": False, "reason": "host-qmp-quit"}}], {"return": {}, "id": "q"})
     assert c.wait_eof()
     assert target.proc.wait(timeout=10) == 0
+
+
+def test_sigterm_sends_shutdown_then_eof(target):
+    """On SIGTERM QEMU tells its QMP client why it goes away (qemu_system_killed():
+    SHUTDOWN with reason host-signal), then closes the connection and exits 0."""
+    c = target.session()
+    assert exchange(c, '{"execute": "query-kvm"}', 1) == [{"return": {"enabled": False,
+                                                                       "present": True}}]
+    target.proc.send_signal(signal.SIGTERM)
+    assert [mask(m) for m in c.recv_n(1)] == [
+        {"timestamp": "<ts>", "event": "SHUTDOWN",
+         "data": {"guest": False, "reason": "host-signal"}}]
+    assert c.wait_eof()
+    assert target.proc.wait(timeout=20) == 0
 
 
 def test_query_version_matches_greeting(target):
@@ -566,7 +648,7 @@ def test_query_qmp_schema_matches_recording(target, schema_files):
     _, rsp = c.cmd("query-qmp-schema")
     with open(schema_files[0]) as f:
         recorded = json.load(f)
-    assert len(c.raw_lines[-1]) > 200000          # one line, over 200 KB
+    assert len(c.raw_lines[-1]) > 100000          # one line, over 100 KB (5.2: 149 KB)
     key = lambda e: e["name"]
     assert sorted(rsp["return"], key=key) == sorted(recorded, key=key)
 
@@ -647,12 +729,18 @@ def test_hmp_stop_cont_reset_powerdown_raise_events(target):
                                           {"return": ""}]
     assert exchange(c, hmp("c"), 2) == [{"timestamp": "<ts>", "event": "RESUME"},
                                        {"return": ""}]
-    assert exchange(c, hmp("system_powerdown"), 2) == [
-        {"timestamp": "<ts>", "event": "POWERDOWN"}, {"return": ""}]
-    assert exchange(c, hmp("system_reset"), 2) == [
-        {"timestamp": "<ts>", "event": "RESET",
-         "data": {"guest": False, "reason": "host-qmp-system-reset"}},
-        {"return": ""}]
+    assert exchange(c, hmp("system_powerdown"), 2) == request_events(
+        target, [{"timestamp": "<ts>", "event": "POWERDOWN"}], {"return": ""})
+    assert exchange(c, hmp("system_reset"), 2) == request_events(target, [RESET_EV], {"return": ""})
+
+
+def duplicate_id_error(target, dev_id):
+    """5.2 finds the clash in qemu_opts_create() (QERR_DUPLICATE_ID "Duplicate ID '%s' for
+    %s"); 7.2 on in qdev ("Duplicate device ID '%s'")."""
+    if target.version_tuple < (7, 0, 0):
+        target.notes["device_add duplicate"] = "Duplicate ID 'ID' for device (QEMU < 7.0)"
+        return f"Duplicate ID '{dev_id}' for device"
+    return f"Duplicate device ID '{dev_id}'"
 
 
 def test_device_add_del_event_after_return(target):
@@ -660,7 +748,7 @@ def test_device_add_del_event_after_return(target):
     assert exchange(c, '{"execute": "device_add", "arguments": {"driver": "usb-kbd", "id": "kbd0"}}',
                     1) == [{"return": {}}]
     assert exchange(c, '{"execute": "device_add", "arguments": {"driver": "usb-kbd", "id": "kbd0"}}',
-                    1) == [err("Duplicate device ID 'kbd0'")]
+                    1) == [err(duplicate_id_error(target, "kbd0"))]
     assert exchange(c, '{"execute": "device_del", "arguments": {"id": "kbd0"}, "id": 7}', 2) == [
         {"return": {}, "id": 7},
         {"timestamp": "<ts>", "event": "DEVICE_DELETED",
@@ -680,7 +768,16 @@ def test_device_add_del_event_after_return(target):
 def test_device_add_errors(target, args, desc):
     c = target.session(machine="pc")
     _, rsp = c.cmd("device_add", args)
-    assert rsp == err(desc)
+    if args.get("id") == "9k" and target.version_tuple >= (11, 0, 0):
+        # 11.1 checks the id in qdev ("Invalid qdev ID '%s'" in its binary)
+        target.notes["device_add id"] = "Invalid qdev ID (QEMU >= 11.0)"
+        assert rsp == err("Invalid qdev ID '9k'")
+    elif args.get("id") == "9k" and target.version_tuple >= (10, 0, 0):
+        # 10.0 does not check a device id given over QMP: the device is created
+        target.notes["device_add id"] = "no identifier check (QEMU 10.0)"
+        assert rsp == {"return": {}}
+    else:
+        assert rsp == err(desc)
 
 
 def test_device_del_by_path_and_anonymous_device(target):
@@ -741,8 +838,16 @@ def test_migrate_exec(target):
     ev, st = c.cmd("query-status")
     assert [mask(e) for e in events + ev] == [{"timestamp": "<ts>", "event": "STOP"}]
     assert st == status(False, "postmigrate", target)
-    assert exchange(c, '{"execute": "migrate", "arguments": {"uri": "exec:true"}}', 1) == [
-        err("Can't migrate the vm that was paused due to previous migration")]
+    if target.version_tuple < (7, 0, 0):
+        # 5.2 has no such check: a second migration starts from postmigrate
+        target.notes["migrate from postmigrate"] = "accepted (QEMU < 7.0)"
+        assert exchange(c, '{"execute": "migrate", "arguments": {"uri": "exec:true"}}', 1) == [
+            {"return": {}}]
+        events, info = wait_migration(c)
+        assert info["status"] == "completed" and events == []
+    else:
+        assert exchange(c, '{"execute": "migrate", "arguments": {"uri": "exec:true"}}', 1) == [
+            err("Can't migrate the vm that was paused due to previous migration")]
     assert exchange(c, '{"execute": "cont"}', 2) == [{"timestamp": "<ts>", "event": "RESUME"},
                                                      {"return": {}}]
 
@@ -798,4 +903,9 @@ def test_migrate_unix_connect_failure(target):
 def test_migrate_bad_uri(target):
     c = target.session()
     _, rsp = c.cmd("migrate", {"uri": "bogus:x"})
-    assert rsp == err("Parameter 'uri' expects a valid migration protocol")
+    if target.version_tuple >= (10, 0, 0):
+        # 10.0 parses the URI itself (migrate_uri_parse, migrate has 'channels')
+        target.notes["migrate uri"] = "unknown migration protocol: URI (QEMU >= 10.0)"
+        assert rsp == err("unknown migration protocol: bogus:x")
+    else:
+        assert rsp == err("Parameter 'uri' expects a valid migration protocol")

@@ -303,8 +303,8 @@ static void test_default_model_is_the_test_driver_default(void)
         CHECK_EQ_STR(xml, fl_default_domain_xml); /* recorded from libvirtd 9.0.0 */
         free(xml);
     }
-    CHECK(fl_network_lookup_name(m, "default", &e) != NULL);
-    CHECK(fl_pool_lookup_name(m, "default-pool", &e) != NULL);
+    CHECK(fl_object_lookup_name(m, FL_OBJ_NETWORK, "default", &e) != NULL);
+    CHECK(fl_object_lookup_name(m, FL_OBJ_POOL, "default-pool", &e) != NULL);
     CHECK_EQ_INT(m->node.cpus, 16);
     CHECK_EQ_INT(m->node.memory_kib, 3145728);
     CHECK(fl_domain_lookup_name(m, "nosuch", &e) == NULL);
@@ -526,9 +526,9 @@ static void test_state_file(void)
         CHECK(fl_domain_lookup_name(m, "test", &e) != NULL);
         CHECK_EQ_STR(m->hostname, "h");
         CHECK_EQ_INT(m->lib_version, 10000000);
-        fl_network *n = fl_network_lookup_name(m, "n1", &e);
+        fl_object *n = fl_object_lookup_name(m, FL_OBJ_NETWORK, "n1", &e);
         CHECK(n && !n->active && strstr(n->xml, "<name>n1</name>"));
-        fl_pool *p = fl_pool_lookup_name(m, "p1", &e);
+        fl_object *p = fl_object_lookup_name(m, FL_OBJ_POOL, "p1", &e);
         CHECK(p && p->capacity == 100 && p->available == 100);
         fl_model_free(m);
     }

@@ -3,6 +3,7 @@
  * protocol of our own (names are strings, answers are kept as given). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenario.h"
 #include "vwtest.h"
@@ -199,11 +200,104 @@ static void test_admin_ops(void)
     vw_scenario_free(s);
 }
 
+static int faults_hook(void *opaque, const json_t *faults, char *err, size_t errlen)
+{
+    (void)opaque;
+    if (json_array_size(faults) > 0) {
+        snprintf(err, errlen, "no rules here");
+        return -1;
+    }
+    return 0;
+}
+
+/* The error text of an admin reply (NULL when it is ok). */
+static const char *reply_error_text(json_t *r, char *buf, size_t buflen)
+{
+    const char *e = json_string_value(json_object_get(r, "error"));
+    snprintf(buf, buflen, "%s", e ? e : "");
+    json_decref(r);
+    return e ? buf : NULL;
+}
+
+/* What both servers' stub modules share: the file kept for reset, the common answer members,
+ * set_faults. */
+static void test_open_reset_and_shared_checks(void)
+{
+    char path[] = "/tmp/vw-test-scenario-XXXXXX", err[512], buf[512];
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    const char *text = "{\"protocol\": \"qmp\", \"stubs\": [{\"match\": {\"command\": \"q\"}, "
+                       "\"answer\": {\"say\": \"from the file\"}}]}";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    vw_scenario_ops ops = {.protocol = "qmp", .name_key = "command", .args_key = "arguments",
+                           .resolve = resolve, .compile_answer = compile_answer,
+                           .free_answer = free};
+    vw_scenario *s = vw_scenario_open(&ops, 42, path, err, sizeof(err));
+    CHECK(s != NULL);
+    if (s) {
+        CHECK_EQ_STR(ask(s, "q", "{}"), "from the file");
+        vw_scenario_clear_stubs(s);
+        CHECK_EQ_STR(ask(s, "q", "{}"), "");
+        CHECK_EQ_INT(vw_scenario_reset(s, err, sizeof(err)), 0);   /* the file again */
+        CHECK_EQ_STR(ask(s, "q", "{}"), "from the file");
+        vw_scenario_free(s);
+    }
+    unlink(path);
+    err[0] = '\0';
+    CHECK(vw_scenario_open(&ops, 42, path, err, sizeof(err)) == NULL);
+    CHECK(strstr(err, path) != NULL);
+
+    static const char *const allowed[] = {"close", "delay_ms", "events", NULL};
+    static const char *const bools[] = {"close", NULL};
+    static const struct {
+        const char *answer, *error;
+    } answers[] = {
+        {"{\"close\": true, \"delay_ms\": 25, \"events\": []}", NULL},
+        {"{\"close\": 1}", "$.a.close: expected true or false"},
+        {"{\"events\": {}}", "$.a.events: expected an array (at most 1000 events)"},
+        {"{\"delay_ms\": 3600001}", "$.a.delay_ms: expected milliseconds from 0 to 3600000"},
+        {"{\"delay_ms\": -1}", "$.a.delay_ms: expected milliseconds from 0 to 3600000"},
+        {"{\"say\": 1}", "$.a: unknown member 'say' (expected one of: close, delay_ms, events)"},
+    };
+    for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        json_t *ans = json_loads(answers[i].answer, 0, NULL);
+        long delay = -1;
+        int rc = vw_scenario_check_answer(ans, "$.a", allowed, bools, &delay, err,
+                                          sizeof(err));
+        json_decref(ans);
+        CHECK_EQ_INT(rc, answers[i].error ? -1 : 0);
+        if (answers[i].error)
+            CHECK_EQ_STR(err, answers[i].error);
+        else
+            CHECK_EQ_INT(delay, 25);
+    }
+
+    json_t *none = json_object(), *empty = json_pack("{s:[]}", "faults"),
+           *one = json_pack("{s:[i]}", "faults", 1);
+    CHECK_EQ_STR(reply_error_text(vw_scenario_admin_set_faults(none, faults_hook, NULL), buf,
+                                  sizeof(buf)),
+                 "set_faults: missing member 'faults' (an array of fault rules, docs/faults.md; "
+                 "[] removes them)");
+    CHECK_EQ_STR(reply_error_text(vw_scenario_admin_set_faults(empty, NULL, NULL), buf,
+                                  sizeof(buf)),
+                 "set_faults: fault injection is not built into this server");
+    CHECK_EQ_STR(reply_error_text(vw_scenario_admin_set_faults(one, faults_hook, NULL), buf,
+                                  sizeof(buf)),
+                 "set_faults: no rules here");
+    CHECK(reply_error_text(vw_scenario_admin_set_faults(empty, faults_hook, NULL), buf,
+                           sizeof(buf)) == NULL);
+    json_decref(none);
+    json_decref(empty);
+    json_decref(one);
+}
+
 int main(void)
 {
     RUN(test_subset_match);
     RUN(test_parse_errors);
     RUN(test_priority_counters_states);
     RUN(test_admin_ops);
+    RUN(test_open_reset_and_shared_checks);
     return vwtest_summary("scenario");
 }
