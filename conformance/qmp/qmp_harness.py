@@ -162,7 +162,12 @@ class QmpConn:
         return True
 
     def greeting(self):
-        return self.recv()
+        msg = self.recv()
+        # real QEMU only: an event meant for a previous client may come before the greeting
+        while self.double_greeting_ok and "event" in msg and "QMP" not in msg:
+            msg = self.recv()
+        assert "QMP" in msg, f"expected the greeting, got {msg!r}"
+        return msg
 
     def negotiate(self, oob=False):
         self.greeting()
