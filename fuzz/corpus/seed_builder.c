@@ -468,6 +468,20 @@ static void qmp_seeds(void)
         { "nested", "{\"a\": [{\"b\": [{\"c\": [1, 2, {\"d\": null}]}]}]}" },
         { "whitespace", " \t\r\n {\"a\" \n:\n 1 } \n" },
         { "raw-key", "{\"" VW_QMP_RAW_NUMBER_KEY "\": \"123\"}" },
+        /* the scalar seeds above inside an object, as QMP carries them */
+        { "obj-escapes", "{\"a\": [\"\\u0000\", \"\\ud83d\\ude00\", \"\\ud800\", \"\\ud800\\u0041\", "
+                         "\"\\n\\t\\\\\\/\\\"\\b\\f\\r\", \"\\u00E9\\u00e9\\uFFFF\\uFDD0\\uFFFE\", \"\\x\"]}" },
+        { "obj-escape-cut", "{\"a\": \"\\u12\"}{\"b\": \"\\ud83d\\u\"}" },
+        { "obj-utf8", "{\"a\": [\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\", \"\xc0\x80\", \"\xed\xa0\x80\", "
+                      "\"\xf4\x90\x80\x80\", \"\xe0\x80\xaf\", \"\x80\", \"\xc3(\", \"\xef\xbf\xbe\", \"\xf0\x9f\x98\"]}" },
+        { "obj-bytes-fe", "{\"a\": \"\xfe\xff\"}\xfe{\"b\": 1}" },
+        { "obj-tab", "{\"a\": \"x\ty\"}" },
+        { "obj-numbers", "{\"a\": [18446744073709551615, 18446744073709551616, 99999999999999999999999, "
+                         "-99999999999999999999, -9223372036854775808, 9223372036854775808, 1e999, -1e999, "
+                         "0.1, -0, -0.0e0, 1E+2, 1.5e-3, 2e10, 00, 1., 1e, 1e+, -, -a, 0x1]}" },
+        { "obj-scalars", "{\"a\": [null, 3, -1.5e3, \"s\", true, false, [], {}, [[]], {\"b\": {}}]}" },
+        { "bad-objects", "{1: 2}{\"a\" 1}{\"a\": 1,}{\"a\": 1 \"b\": 2}{\"a\": [1 2]}{\"a\": [1,]}"
+                         "{\"a\":}{\"a\": ,}{,}{\"a\"}{\"a\": 1}" },
     };
     for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
         char name[96];
@@ -570,6 +584,164 @@ static void trace_seed(const char *name, vw_trace_protocol protocol)
     free(text);
 }
 
+/* Bad trace lines, one per way the reader can refuse a line (each after a valid header and open),
+ * and traces that drive the pcap export to its edges: more connections than its first table
+ * holds, a message longer than one TCP segment, an error reply in every packet type. */
+static const char *const trace_libvirt_header =
+    "{\"format\":\"virt-wire-trace\",\"version\":1,\"protocol\":\"libvirt\",\"time_unit\":\"us\"}\n";
+static const char *const trace_qmp_header =
+    "{\"format\":\"virt-wire-trace\",\"version\":1,\"protocol\":\"qmp\",\"time_unit\":\"us\"}\n";
+
+static void trace_text_seed(const char *name, const char *header, const char *body)
+{
+    size_t hl = strlen(header), bl = strlen(body);
+    char *t = malloc(hl + bl + 1);
+    if (!t)
+        die("malloc");
+    memcpy(t, header, hl);
+    memcpy(t + hl, body, bl + 1);
+    write_file("seeds-raw/fuzz_trace", name, t, hl + bl);
+    free(t);
+}
+
+static void trace_edge_seeds(void)
+{
+    static const struct { const char *name; const char *body; } bad[] = {
+        { "bad-conn-too-big", "{\"rec\":\"open\",\"conn\":1099511627776,\"t_us\":0}\n" },
+        { "bad-conn-negative", "{\"rec\":\"open\",\"conn\":-1,\"t_us\":0}\n" },
+        { "bad-t-string", "{\"rec\":\"open\",\"conn\":1,\"t_us\":\"0\"}\n" },
+        { "bad-kind", "{\"rec\":\"oops\",\"conn\":1,\"t_us\":0}\n" },
+        { "bad-kind-type", "{\"rec\":7,\"conn\":1,\"t_us\":0}\n" },
+        { "bad-not-object", "[1,2,3]\n" },
+        { "bad-json", "{\"rec\":\n" },
+        { "bad-peer-type", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0,\"peer\":5}\n" },
+        { "bad-open-twice", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"open\",\"conn\":1,\"t_us\":1}\n" },
+        { "bad-before-open", "{\"rec\":\"close\",\"conn\":3,\"t_us\":0}\n" },
+        { "bad-after-close", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"close\",\"conn\":1,\"t_us\":1}\n"
+                             "{\"rec\":\"data\",\"conn\":1,\"t_us\":2,\"dir\":\"c2s\",\"raw\":\"AA==\"}\n" },
+        { "bad-by-type", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"close\",\"conn\":1,\"t_us\":1,\"by\":[]}\n" },
+        { "bad-dir", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"data\",\"conn\":1,\"t_us\":1,\"dir\":\"up\",\"raw\":\"AA==\"}\n" },
+        { "bad-dir-missing", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"data\",\"conn\":1,\"t_us\":1,\"raw\":\"AA==\"}\n" },
+        { "bad-raw-missing", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"data\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\"}\n" },
+        { "bad-raw-type", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"data\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":1}\n" },
+        { "bad-raw-base64", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"data\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"A*==\"}\n" },
+        { "bad-raw-padding", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"data\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"AB=\"}\n" },
+        { "bad-msg-short", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"AAAAHA==\"}\n" },
+        { "bad-msg-lenword", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n"
+                             "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"AAAAHWtlZXAAAAABAAAAAQAAAAIAAAAAAAAAAA==\"}\n" },
+        { "bad-msg-lenword-small", "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n"
+                             "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"AAAAA2tlZXAAAAABAAAAAQAAAAIAAAAAAAAAAA==\"}\n" },
+        { "blank-lines", "\n  \t\r\n{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n\n" },
+    };
+    char name[80];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(name, sizeof(name), "libvirt-%s", bad[i].name);
+        trace_text_seed(name, trace_libvirt_header, bad[i].body);
+    }
+    trace_text_seed("qmp-bad-empty-msg", trace_qmp_header,
+                    "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n"
+                    "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"s2c\",\"raw\":\"\"}\n");
+    trace_text_seed("bad-header-protocol",
+                    "{\"format\":\"virt-wire-trace\",\"version\":1,\"protocol\":\"vnc\"}\n", "");
+    trace_text_seed("bad-header-version",
+                    "{\"format\":\"virt-wire-trace\",\"version\":99,\"protocol\":\"qmp\"}\n", "");
+    trace_text_seed("bad-header-format", "{\"format\":\"pcap\",\"version\":1}\n", "");
+    write_file("seeds-raw/fuzz_trace", "empty", "", 0);
+    trace_text_seed("bad-header-not-object", "[1]\n", "");
+    trace_text_seed("bad-header-format-type", "{\"format\":1}\n", "");
+    trace_text_seed("bad-header-no-version", "{\"format\":\"virt-wire-trace\"}\n", "");
+    trace_text_seed("bad-header-version-type", "{\"format\":\"virt-wire-trace\",\"version\":\"1\"}\n", "");
+    trace_text_seed("bad-header-no-protocol", "{\"format\":\"virt-wire-trace\",\"version\":1}\n", "");
+    trace_text_seed("bad-header-empty-line", "\n", "");
+    static const struct { const char *name; const char *raw; } b64[] = {
+        { "pad-middle", "AA=A" }, { "pad-bits-1", "AAB=" }, { "pad-bits-2", "AB==" },
+        { "pad-ok", "AAA=" }, { "bad-char", "AA\\u00ffA" }, { "short", "AAA" },
+    };
+    for (size_t i = 0; i < sizeof(b64) / sizeof(b64[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body), "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n"
+                 "{\"rec\":\"data\",\"conn\":1,\"t_us\":1,\"dir\":\"s2c\",\"raw\":\"%s\"}\n",
+                 b64[i].raw);
+        snprintf(name, sizeof(name), "libvirt-base64-%s", b64[i].name);
+        trace_text_seed(name, trace_libvirt_header, body);
+    }
+    /* QMP messages that are not JSON, with control and non-ASCII bytes (the json_error text) */
+    trace_text_seed("qmp-bad-json-bytes", trace_qmp_header,
+                    "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n"
+                    "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"s2c\",\"raw\":\"ewEC/38=\"}\n"
+                    "{\"rec\":\"msg\",\"conn\":1,\"t_us\":2,\"dir\":\"c2s\",\"raw\":\"W10=\"}\n"
+                    "{\"rec\":\"close\",\"conn\":1,\"t_us\":3}\n");
+    /* a message of an unknown program, and a missing "conn" */
+    trace_text_seed("libvirt-unknown-program", trace_libvirt_header,
+                    "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\n"
+                    "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"AAAAHBI0VngAAAABAAAAAQAAAAIAAAAAAAAAAA==\"}\n");
+    trace_text_seed("libvirt-bad-conn-missing", trace_libvirt_header, "{\"rec\":\"open\",\"t_us\":0}\n");
+
+    /* 20 connections open at once (the pcap writer's table starts at 16), a message longer than
+     * one pcap TCP segment, and an error reply / error stream packet / error call for the
+     * decoded "error" member */
+    vw_trace_error err;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        die("open_memstream");
+    vw_trace_writer *w = vw_trace_writer_open_stream(mem, VW_TRACE_LIBVIRT, "seed_builder", NULL, &err);
+    if (!w) {
+        fprintf(stderr, "seed_builder: trace writer: %s\n", err.text);
+        exit(1);
+    }
+    for (uint32_t c = 1; c <= 20; c++)
+        vw_trace_write_open(w, c, c, NULL, &err);
+    static const uint32_t types[] = { VW_NET_CALL, VW_NET_REPLY, VW_NET_MESSAGE, VW_NET_STREAM,
+                                      VW_NET_CALL_WITH_FDS, VW_NET_REPLY_WITH_FDS, VW_NET_STREAM_HOLE, 77 };
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        for (uint32_t status = 0; status <= 3; status++) {
+            vw_packet_header h = { VW_REMOTE_PROGRAM, VW_REMOTE_PROTOCOL_VERSION, 1, types[i],
+                                   (uint32_t)i, status };
+            vw_buf b;
+            vw_buf_init(&b);
+            vw_proto_error pe;
+            uint32_t fds = (types[i] == VW_NET_CALL_WITH_FDS || types[i] == VW_NET_REPLY_WITH_FDS) ? 1 : 0;
+            /* remote_error payloads: message "m"; no message; empty message; cut short; none */
+            for (int v = 0; v < 5; v++) {
+                uint8_t payload[64];
+                memset(payload, 0, sizeof(payload));
+                payload[3] = 1;
+                payload[7] = 7;
+                payload[11] = v == 1 ? 0 : 1;
+                payload[15] = v == 0 ? 1 : 0;
+                payload[16] = 'm';
+                size_t plen = v == 3 ? 9 : v == 4 ? 0 : sizeof(payload);
+                vw_buf_reset(&b);
+                if (vw_packet_encode_raw(&b, &h, fds, payload, plen, &pe) == 0)
+                    vw_trace_write_message(w, 1 + (uint32_t)i, VW_TRACE_S2C, 100 + i, b.data, b.len, &err);
+            }
+            vw_buf_free(&b);
+        }
+    }
+    {
+        vw_packet_header h = { VW_REMOTE_PROGRAM, VW_REMOTE_PROTOCOL_VERSION, 1, VW_NET_STREAM, 9, 2 };
+        size_t big = 70000;
+        uint8_t *payload = calloc(1, big);
+        vw_buf b;
+        vw_buf_init(&b);
+        vw_proto_error pe;
+        if (!payload)
+            die("calloc");
+        if (vw_packet_encode_raw(&b, &h, 0, payload, big, &pe) == 0)
+            vw_trace_write_message(w, 2, VW_TRACE_C2S, 500, b.data, b.len, &err);
+        vw_buf_free(&b);
+        free(payload);
+    }
+    for (uint32_t c = 20; c >= 1; c--)
+        vw_trace_write_close(w, c, 1000 + c, c % 2 ? "client" : "server", &err);
+    vw_trace_writer_close(w, &err);
+    fclose(mem);
+    write_file("seeds-raw/fuzz_trace", "libvirt-20-conns-types-big", text, len);
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -584,6 +756,7 @@ int main(int argc, char **argv)
     qmp_seeds();
     trace_seed("libvirt", VW_TRACE_LIBVIRT);
     trace_seed("qmp", VW_TRACE_QMP);
+    trace_edge_seeds();
     printf("seed_builder: %u files written under %s (%zu procedures)\n", files_written, outdir,
            vw_procs_count());
     return 0;

@@ -348,10 +348,78 @@ static void check_reader(const uint8_t *data, size_t size)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* Once per process: library calls the byte-stream checks never make, with known answers. Too few
+ * bytes for a length word or a header; a raw payload over VW_PACKET_PAYLOAD_MAX (refused before
+ * the bytes are read) and a payload XDR cannot encode (a name over its .x maximum) leave the buffer as
+ * it was; the incremental reader asked what it wants after a failure and with a packet waiting,
+ * fed after a failure, and given a packet over its keep-capacity (1 MiB) and then a small one. */
+static void packet_edges(void)
+{
+    uint8_t zero[64] = { 0 };
+    uint32_t len;
+    vw_proto_error err;
+    vw_packet_header h;
+    FUZZ_CHECK(vw_packet_decode_length(zero, 3, &len, &err) < 0, "3-byte length word accepted");
+    FUZZ_CHECK(vw_packet_decode_header(zero, 23, VW_DECODE_LENIENT, &h, &err) < 0,
+               "23-byte header accepted");
+    vw_buf out;
+    vw_buf_init(&out);
+    vw_packet_header call = { VW_REMOTE_PROGRAM, VW_REMOTE_PROTOCOL_VERSION, 1, VW_NET_CALL, 0, VW_NET_OK };
+    FUZZ_CHECK(vw_packet_encode_raw(&out, &call, 0, zero, (size_t)VW_PACKET_PAYLOAD_MAX + 1, &err) < 0 &&
+               out.len == 0, "oversized raw payload accepted");
+    /* (a NULL nonnull string is the caller's bug: libtirpc / ASan's xdr_string crash on it) */
+    vw_nonnull_domain dom;
+    memset(&dom, 0, sizeof(dom));
+    dom.name = malloc((size_t)VW_REMOTE_STRING_MAX + 2);
+    FUZZ_CHECK(dom.name, "out of memory");
+    memset(dom.name, 'a', (size_t)VW_REMOTE_STRING_MAX + 1);
+    dom.name[VW_REMOTE_STRING_MAX + 1] = '\0';
+    FUZZ_CHECK(vw_packet_encode(&out, &call, 0, (xdrproc_t)xdr_vw_nonnull_domain, &dom, &err) < 0 &&
+               out.len == 0, "a name over VW_REMOTE_STRING_MAX encoded");
+    free(dom.name);
+    vw_xdr_free((xdrproc_t)xdr_vw_nonnull_domain, NULL);
+    vw_buf_free(&out);
+
+    vw_packet_reader r;
+    size_t used;
+    static const uint8_t badlen[4] = { 0xff, 0xff, 0xff, 0xff };
+    vw_packet_reader_init(&r, VW_DECODE_LENIENT);
+    FUZZ_CHECK(vw_packet_reader_feed(&r, badlen, sizeof(badlen), &used, &err) < 0, "bad length taken");
+    FUZZ_CHECK(vw_packet_reader_wanted(&r) == 0, "a failed reader wants bytes");
+    FUZZ_CHECK(vw_packet_reader_feed(&r, badlen, sizeof(badlen), &used, &err) < 0 && used == 0,
+               "a failed reader took bytes");
+    vw_packet_reader_free(&r);
+
+    size_t big = (1u << 20) + 64;
+    uint8_t *pkt = calloc(1, big);
+    FUZZ_CHECK(pkt, "out of memory");
+    vw_packet_encode_header(&call, pkt + VW_PACKET_LEN_SIZE);
+    pkt[0] = (uint8_t)(big >> 24);
+    pkt[1] = (uint8_t)(big >> 16);
+    pkt[2] = (uint8_t)(big >> 8);
+    pkt[3] = (uint8_t)big;
+    vw_packet_reader_init(&r, VW_DECODE_LENIENT);
+    FUZZ_CHECK(vw_packet_reader_feed(&r, pkt, big, &used, &err) == 1 && used == big, "big packet");
+    FUZZ_CHECK(vw_packet_reader_wanted(&r) == 0, "a reader with a packet waiting wants bytes");
+    vw_packet p;
+    const uint8_t *raw;
+    size_t raw_len;
+    FUZZ_CHECK(vw_packet_reader_take(&r, &p, &raw, &raw_len, &err) == 1 && raw_len == big, "take big");
+    pkt[0] = 0;
+    pkt[1] = 0;
+    pkt[2] = 0;
+    pkt[3] = VW_PACKET_MIN;
+    FUZZ_CHECK(vw_packet_reader_feed(&r, pkt, VW_PACKET_MIN, &used, &err) == 1, "small after big");
+    FUZZ_CHECK(vw_packet_reader_take(&r, &p, NULL, NULL, &err) == 1, "take small");
+    vw_packet_reader_free(&r);
+    free(pkt);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    packet_edges();
     /* a lone length word of the maximum: the reader takes it and waits for 32 MiB */
     uint8_t maxlen[4];
     uint32_t len = VW_PACKET_MAX;

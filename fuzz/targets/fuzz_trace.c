@@ -93,11 +93,99 @@ static void open_by_path(void)
     }
 }
 
+/* Once per process: the writer and pcap calls a recorder can get wrong that no trace read back can
+ * produce (so the records loop never makes them): unknown protocol / kind / direction names, a
+ * header member set after the header went out, a record over VW_TRACE_RAW_MAX, libvirt messages
+ * whose length word is wrong or unreadable, an empty QMP message, NULL error arguments, and the
+ * pcap writer on a connection never opened, after its close, with more than 16 connections and a
+ * message longer than one TCP segment. */
+static void writer_edges(void)
+{
+    vw_trace_error err;
+    char *text = NULL, *ptext = NULL;
+    size_t len = 0, plen = 0;
+    FUZZ_CHECK(strcmp(vw_trace_kind_name((vw_trace_kind)99), "?") == 0, "unknown kind has a name");
+    FUZZ_CHECK(strcmp(vw_trace_protocol_name((vw_trace_protocol)99), "?") == 0, "unknown protocol");
+    FUZZ_CHECK(vw_trace_writer_open_stream(stdout, (vw_trace_protocol)99, "x", NULL, &err) == NULL,
+               "unknown protocol accepted");
+    FILE *out = open_memstream(&text, &len);
+    FILE *pout = open_memstream(&ptext, &plen);
+    FUZZ_CHECK(out && pout, "open_memstream");
+    vw_trace_writer *w = vw_trace_writer_open_stream(out, VW_TRACE_LIBVIRT, "fuzz_trace", NULL, &err);
+    FUZZ_CHECK(w, "writer: %s", err.text);
+    FUZZ_CHECK(vw_trace_write_open(w, 1, 0, NULL, NULL) == 0, "open with NULL err");
+    FUZZ_CHECK(vw_trace_writer_set_header(w, "late", json_true(), &err) < 0, "late header accepted");
+    static const uint8_t ping[28] = { 0, 0, 0, 28, 0x6b, 0x65, 0x65, 0x70, 0, 0, 0, 1, 0, 0, 0, 1 };
+    uint8_t bad[28];
+    memcpy(bad, ping, sizeof(bad));
+    bad[3] = 29;
+    FUZZ_CHECK(vw_trace_write_message(w, 1, VW_TRACE_C2S, 1, bad, sizeof(bad), &err) < 0, "bad length word");
+    bad[3] = 3;
+    FUZZ_CHECK(vw_trace_write_message(w, 1, VW_TRACE_C2S, 1, bad, sizeof(bad), NULL) < 0, "tiny length word");
+    FUZZ_CHECK(vw_trace_write_message(w, 1, VW_TRACE_C2S, 1, ping, 10, &err) < 0, "short message");
+    FUZZ_CHECK(vw_trace_write_message(w, 1, VW_TRACE_C2S, 1, ping, sizeof(ping), &err) == 0, "%s", err.text);
+    /* the size check comes before the bytes are touched: ping stands in for a huge buffer */
+    FUZZ_CHECK(vw_trace_write_data(w, 1, VW_TRACE_C2S, 1, ping, (size_t)VW_TRACE_RAW_MAX + 1, &err) < 0,
+               "oversized record accepted");
+    FUZZ_CHECK(vw_trace_write_close(w, 1, 2, NULL, &err) == 0, "%s", err.text);
+    FUZZ_CHECK(vw_trace_writer_close(w, &err) == 0, "%s", err.text);
+    fclose(out);
+    free(text);
+    text = NULL;
+    out = open_memstream(&text, &len);
+    FUZZ_CHECK(out, "open_memstream");
+    w = vw_trace_writer_open_stream(out, VW_TRACE_QMP, NULL, NULL, &err);
+    FUZZ_CHECK(w, "writer: %s", err.text);
+    FUZZ_CHECK(vw_trace_writer_close(w, NULL) == 0, "close with NULL err");
+    w = vw_trace_writer_open_stream(out, VW_TRACE_QMP, NULL, NULL, &err);
+    FUZZ_CHECK(w, "writer: %s", err.text);
+    vw_trace_write_open(w, 1, 0, "p", &err);
+    FUZZ_CHECK(vw_trace_write_message(w, 1, VW_TRACE_S2C, 1, "", 0, &err) < 0, "empty QMP message");
+    FUZZ_CHECK(vw_trace_writer_close(w, &err) == 0, "%s", err.text);
+    fclose(out);
+    free(text);
+
+    /* a reader that fails with NULL error arguments, and stays failed */
+    static const char bad_trace[] = "{\"format\":\"virt-wire-trace\",\"version\":1,\"protocol\":\"qmp\"}\n"
+                                    "{\"rec\":\"open\"}\n";
+    FILE *in = fmemopen((void *)bad_trace, sizeof(bad_trace) - 1, "r");
+    FUZZ_CHECK(in, "fmemopen");
+    vw_trace_reader *r = vw_trace_reader_open_stream(in, NULL);
+    FUZZ_CHECK(r, "reader on a good header");
+    vw_trace_record rec;
+    FUZZ_CHECK(vw_trace_read(r, &rec, NULL) == -1 && vw_trace_read(r, &rec, NULL) == -1, "bad record read");
+    vw_trace_reader_free(r);
+    vw_trace_reader_free(NULL);
+    fclose(in);
+
+    char perr[256];
+    vw_pcap *p = vw_pcap_open_stream(pout, VW_PCAP_LIBVIRT_PORT, perr, sizeof(perr));
+    FUZZ_CHECK(p, "pcap: %s", perr);
+    FUZZ_CHECK(vw_pcap_message(p, 5, true, 1, ping, sizeof(ping), perr, sizeof(perr)) == 0,
+               "message on a connection never opened: %s", perr);
+    FUZZ_CHECK(vw_pcap_connection_close(p, 5, 2, perr, sizeof(perr)) == 0, "%s", perr);
+    FUZZ_CHECK(vw_pcap_message(p, 5, false, 3, ping, sizeof(ping), perr, sizeof(perr)) == 0,
+               "message after close: %s", perr);
+    vw_pcap_connection_close(p, 77, 4, NULL, 0);
+    for (uint32_t c = 100; c < 120; c++)
+        FUZZ_CHECK(vw_pcap_connection_open(p, c, c, perr, sizeof(perr)) == 0, "%s", perr);
+    uint8_t *big = calloc(1, 2 * VW_PCAP_SEGMENT_MAX + 10);
+    FUZZ_CHECK(big, "calloc");
+    FUZZ_CHECK(vw_pcap_message(p, 119, true, 200, big, 2 * VW_PCAP_SEGMENT_MAX + 10, perr,
+                               sizeof(perr)) == 0, "big message: %s", perr);
+    free(big);
+    FUZZ_CHECK(vw_pcap_close(p, perr, sizeof(perr)) == 0, "%s", perr);
+    FUZZ_CHECK(vw_pcap_close(NULL, NULL, 0) == 0, "closing NULL pcap");
+    fclose(pout);
+    free(ptext);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     open_by_path();
+    writer_edges();
     return 0;
 }
 
