@@ -203,7 +203,16 @@ def test_events_are_not_queued_for_an_unnegotiated_client(target):
         assert early == []
     a.close()
     b = target.connect()
-    first = b.recv()
+    try:
+        first = b.recv()
+    except TimeoutError:
+        # Real QEMU only: a client that connects while QEMU is still taking in A's hang-up is
+        # sometimes never greeted (about one run in 20 here, also seen in 5.2); connect again.
+        if not b.double_greeting_ok:
+            raise
+        b.close()
+        b = target.connect()
+        first = b.recv()
     # Real QEMU only (the flag that also tolerates its double greeting): when it has not yet
     # noticed A's hang-up, the STOP is written to A's session and that output reaches B ahead of
     # B's greeting. It belongs to A; what B must not get is anything after its greeting.
