@@ -323,7 +323,8 @@ vw_faults *vw_faults_from_json(const json_t *config, uint64_t seed, char *err, s
     return f;
 }
 
-vw_faults *vw_faults_load_file(const char *path, uint64_t seed, char *err, size_t errlen)
+vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, char *err,
+                               size_t errlen)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -338,6 +339,10 @@ vw_faults *vw_faults_load_file(const char *path, uint64_t seed, char *err, size_
     char why[512];
     vw_faults *f = vw_faults_from_json(root, seed, why, sizeof(why));
     json_decref(root);
+    if (f && vw_faults_check_protocol(f, proto, why, sizeof(why)) < 0) {
+        vw_faults_unref(f);
+        f = NULL;
+    }
     if (!f)
         snprintf(err, errlen, "--faults %s: %s", path, why);
     return f;
