@@ -338,6 +338,7 @@ class Target:
         self.proc = None
         self.path = None
         self.conns = []
+        self._greeted = None          # real QEMU: the probe connection, greeted, not yet handed out
         self.notes = {}               # version-dependent expectations a case applied (report)
 
     @property
@@ -386,25 +387,33 @@ class Target:
         """Real QEMU creates its socket before its monitor is wired up: a client that connects in
         that window is sometimes greeted twice and sometimes (about one start in 100 here) never
         greeted at all. So a probe client connects first and waits for the greeting, reconnecting
-        when none comes, and leaves without negotiating (nothing is queued for an unnegotiated
-        client); the case's own clients then meet a QEMU that is fully up."""
+        when none comes. The probe that got its greeting is not closed: it becomes the case's
+        first connection, its greeting put back unread. (Closing it and connecting again raced
+        with QEMU taking in the hang-up: QEMU 5.2 then sometimes closed the next client before
+        greeting it.)"""
         while True:
-            probe = QmpConn(self.path, timeout=max(0.1, deadline - time.monotonic()))
+            probe = QmpConn(self.path, timeout=max(0.1, deadline - time.monotonic()),
+                            double_greeting_ok=True)
             try:
-                try:
-                    if "QMP" in probe.recv(timeout=2.0):
-                        return
-                except TimeoutError:
-                    pass
-            finally:
-                probe.close()
+                line = probe.recv_line(timeout=2.0)
+                if b'"QMP"' in line:
+                    probe.buf[:0] = line
+                    probe.scanned = 0
+                    probe.raw_lines.clear()
+                    self._greeted = probe
+                    return
+            except TimeoutError:
+                pass
+            probe.close()
             if self.proc.poll() is not None:
                 raise RuntimeError(f"qemu exited with {self.proc.returncode}")
             if time.monotonic() > deadline:
                 raise RuntimeError("qemu never sent its QMP greeting")
 
     def connect(self):
-        c = QmpConn(self.path, double_greeting_ok=self.kind == "qemu")
+        c, self._greeted = self._greeted, None
+        if c is None:
+            c = QmpConn(self.path, double_greeting_ok=self.kind == "qemu")
         self.conns.append(c)
         return c
 
@@ -419,6 +428,9 @@ class Target:
         """Kills the target. fake-qemu gets SIGTERM first and must exit 0 (under ASan a leak or
         memory error makes that fail); returns a problem description or None."""
         problem = None
+        if self._greeted is not None:
+            self._greeted.close()
+            self._greeted = None
         for c in self.conns:
             c.close()
         if self.proc is None:
