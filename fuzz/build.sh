@@ -68,6 +68,9 @@ ar rcs "$WORK/libvwfull.a" "${fullobjs[@]}"
 # a fuzzed migration URI or `migrate exec:` must not connect, resolve or spawn (fuzz/drivers/sandbox.c)
 STREAM_LDFLAGS="-Wl,--wrap=connect,--wrap=getaddrinfo,--wrap=posix_spawn,--wrap=posix_spawnp"
 $CC $CFLAGS $COMMON -c fuzz/drivers/sandbox.c -o "$WORK/obj/sandbox.o"
+# every target: allocation failure injection (fuzz/drivers/alloc_fail.h)
+ALLOC_LDFLAGS="-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup"
+$CC $CFLAGS $COMMON -c fuzz/drivers/alloc_fail.c -o "$WORK/obj/alloc_fail.o"
 
 # 3. seeds and the procedure dictionary (written by the seed builder, as `make fuzz-corpus` does)
 $HOST_CC -O1 $COMMON fuzz/corpus/seed_builder.c "$WORK/libvwproto-host.a" -ltirpc $(static_or_dynamic jansson) -pthread -lm -o "$WORK/seed_builder"
@@ -78,12 +81,13 @@ bash fuzz/scripts/stream_seeds.sh "$WORK/seeds/seeds-raw"
 # 4. targets
 for src in fuzz/targets/fuzz_*.c; do
     t=$(basename "$src" .c)
-    $CC $CFLAGS $COMMON -Iclient -Ifake-libvirtd -Ifake-qemu -c "$src" -o "$WORK/obj/$t.o"
+    $CC $CFLAGS $COMMON -Iclient -Ifake-libvirtd -Ifake-qemu -Ifuzz/drivers -c "$src" -o "$WORK/obj/$t.o"
     case "$t" in
         fuzz_fake_*|fuzz_client*|fuzz_scenario*)
-            $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/obj/sandbox.o" "$WORK/libvwfull.a" "$WORK/libvwproto.a" \
-                $LIB_FUZZING_ENGINE $STREAM_LDFLAGS $LIBS -o "$OUT/$t" ;;
-        *)  $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/libvwproto.a" $LIB_FUZZING_ENGINE $LIBS -o "$OUT/$t" ;;
+            $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/obj/sandbox.o" "$WORK/obj/alloc_fail.o" "$WORK/libvwfull.a" \
+                "$WORK/libvwproto.a" $LIB_FUZZING_ENGINE $STREAM_LDFLAGS $ALLOC_LDFLAGS $LIBS -o "$OUT/$t" ;;
+        *)  $CXX $CFLAGS "$WORK/obj/$t.o" "$WORK/obj/alloc_fail.o" "$WORK/libvwproto.a" $LIB_FUZZING_ENGINE \
+                $ALLOC_LDFLAGS $LIBS -o "$OUT/$t" ;;
     esac
     case "$t" in
         fuzz_qmp*|fuzz_fake_qemu*) cp fuzz/dict/qmp.dict "$OUT/$t.dict" ;;

@@ -195,6 +195,21 @@ uint64_t vw_trace_writer_elapsed_us(const vw_trace_writer *w)
     return now_since(&w->start);
 }
 
+/* Adds a member every reader needs to o and returns o; when o is NULL or the member cannot be
+ * added (out of memory), drops both and returns NULL, so the caller fails instead of writing an
+ * incomplete record. Decorations for people (the decoded header, the QMP JSON) are added with
+ * plain json_object_set_new: losing one of those loses nothing a reader needs. */
+static json_t *set_required(json_t *o, const char *key, json_t *value)
+{
+    if (!o || !value || json_object_set_new(o, key, value) < 0) {
+        if (!o || !value)
+            json_decref(value);
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static int writer_fail(vw_trace_writer *w, vw_trace_error *err, const char *what)
 {
     if (!w->failed) {
@@ -265,21 +280,22 @@ static vw_trace_writer *writer_new(FILE *out, bool owns, vw_trace_protocol proto
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    w->header = json_object();
-    if (!w->header) {
+    json_t *h = json_object();
+    h = set_required(h, "format", json_string(VW_TRACE_FORMAT));
+    h = set_required(h, "version", json_integer(VW_TRACE_VERSION));
+    h = set_required(h, "protocol", json_string(vw_trace_protocol_name(protocol)));
+    h = set_required(h, "created", json_string(created));
+    h = set_required(h, "time_unit", json_string("us"));
+    if (tool)
+        h = set_required(h, "tool", json_string(tool));
+    if (upstream)
+        h = set_required(h, "upstream", json_string(upstream));
+    if (!h) {
         free(w);
         trace_error(err, 0, "out of memory");
         return NULL;
     }
-    json_object_set_new(w->header, "format", json_string(VW_TRACE_FORMAT));
-    json_object_set_new(w->header, "version", json_integer(VW_TRACE_VERSION));
-    json_object_set_new(w->header, "protocol", json_string(vw_trace_protocol_name(protocol)));
-    json_object_set_new(w->header, "created", json_string(created));
-    json_object_set_new(w->header, "time_unit", json_string("us"));
-    if (tool)
-        json_object_set_new(w->header, "tool", json_string(tool));
-    if (upstream)
-        json_object_set_new(w->header, "upstream", json_string(upstream));
+    w->header = h;
     return w;
 }
 
@@ -332,12 +348,9 @@ int vw_trace_writer_set_header(vw_trace_writer *w, const char *key, json_t *valu
 static json_t *record_base(const char *kind, uint32_t conn, uint64_t t_us)
 {
     json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "rec", json_string(kind));
-    json_object_set_new(o, "conn", json_integer(conn));
-    json_object_set_new(o, "t_us", json_integer((json_int_t)t_us));
-    return o;
+    o = set_required(o, "rec", json_string(kind));
+    o = set_required(o, "conn", json_integer(conn));
+    return set_required(o, "t_us", json_integer((json_int_t)t_us));
 }
 
 int vw_trace_write_open(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const char *peer,
@@ -346,8 +359,8 @@ int vw_trace_write_open(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const 
     if (write_header_once(w, err) < 0)
         return -1;
     json_t *o = record_base("open", conn, t_us);
-    if (o && peer)
-        json_object_set_new(o, "peer", json_string(peer));
+    if (peer)
+        o = set_required(o, "peer", json_string(peer));
     return write_line(w, o, err);
 }
 
@@ -357,8 +370,8 @@ int vw_trace_write_close(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const
     if (write_header_once(w, err) < 0)
         return -1;
     json_t *o = record_base("close", conn, t_us);
-    if (o && by)
-        json_object_set_new(o, "by", json_string(by));
+    if (by)
+        o = set_required(o, "by", json_string(by));
     return write_line(w, o, err);
 }
 
@@ -455,10 +468,10 @@ static int write_bytes(vw_trace_writer *w, const char *kind, uint32_t conn, vw_t
         errno = ENOMEM;
         return writer_fail(w, err, "building a record");
     }
-    json_object_set_new(o, "dir", json_string(vw_trace_dir_name(dir)));
-    json_object_set_new(o, "raw", json_string(b64));
+    o = set_required(o, "dir", json_string(vw_trace_dir_name(dir)));
+    o = set_required(o, "raw", json_string(b64));
     free(b64);
-    if (decode) {
+    if (o && decode) {
         if (w->protocol == VW_TRACE_LIBVIRT)
             add_libvirt_decoded(o, raw, raw_len);
         else

@@ -16,13 +16,16 @@
  *      (same raw bytes, same stream offsets) and the same errors; each packet's raw bytes are the
  *      matching slice of the input; the reader never asks for 0 bytes while it needs more.
  *      (Only up to the first length word that claims far more than the input holds: see
- *      cheap_prefix.) */
+ *      cheap_prefix.)
+ *   5. The reader again with one of its buffer allocations failing (alloc_fail.h, which one
+ *      chosen from the input): the feed fails with a reason, no packet more than with memory. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "packet.h"
 
 #define FUZZ_CHECK(cond, ...)                                                  \
@@ -328,10 +331,21 @@ static size_t cheap_prefix(const uint8_t *data, size_t size)
 
 static void check_reader(const uint8_t *data, size_t size)
 {
-    static reader_log whole, bytewise;
+    static reader_log whole, bytewise, oom;
     size = cheap_prefix(data, size);
     for (int m = 0; m < 2; m++) {
+        vw_fuzz_alloc_count_begin();
         run_reader(data, size, modes[m], 0, &whole);
+        size_t allocs = vw_fuzz_alloc_count_end();
+        if (allocs > 0) {
+            /* the same stream with one of the reader's buffer allocations failing: the feed
+             * fails there with a reason, after the packets before it */
+            vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(data, size, (uint32_t)m, allocs));
+            run_reader(data, size, modes[m], 0, &oom);
+            FUZZ_CHECK(vw_fuzz_alloc_fail_end(), "the reader allocated less the second time");
+            FUZZ_CHECK(oom.feed_failed, "the reader went on after an allocation failed");
+            FUZZ_CHECK(oom.taken <= whole.taken, "more packets with less memory");
+        }
         run_reader(data, size, modes[m], 1, &bytewise);
         FUZZ_CHECK(whole.taken == bytewise.taken, "%zu packets fed whole, %zu fed bytewise", whole.taken,
                    bytewise.taken);

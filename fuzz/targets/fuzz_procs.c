@@ -19,6 +19,8 @@
  *   5. vw_procs_payload_codec picks one of the table's codecs with its struct size (or a fixed
  *      one); vw_procs_describe has the same length whatever the buffer, truncation a prefix;
  *      STRICT decoding gives the same verdict without an error struct.
+ *   6. vw_xdr_encode and vw_packet_encode fail with a reason, and leak nothing, when one of their
+ *      buffer allocations fails (alloc_fail.h; which one is chosen from the payload).
  * Once per process (LLVMFuzzerInitialize, api_edges): the codec API's edges no packet reaches. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "packet.h"
 #include "procs.h"
 
@@ -47,6 +50,40 @@ static bool same_bytes(const void *a, size_t alen, const void *b, size_t blen)
 
 /* Upper bound of any decoded struct in the table; checked against the table at start-up. */
 #define OBJ_MAX 4096
+
+/* The encoders when memory runs out: vw_xdr_encode and vw_packet_encode of the decoded value
+ * again, with one of their `allocs` buffer allocations failing (the one vw_fuzz_alloc_pick
+ * chooses from the payload): an error with a reason, the buffer still freeable, nothing leaked. */
+static void check_encode_oom(const vw_packet *pkt, xdrproc_t proc, void *obj, size_t allocs, int m,
+                             const char *what)
+{
+    if (allocs > 0) {
+        vw_buf out;
+        vw_buf_init(&out);
+        vw_proto_error err = { 0 };
+        vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(pkt->payload, pkt->payload_len, (uint32_t)m, allocs));
+        int rc = vw_xdr_encode(&out, proc, obj, &err);
+        FUZZ_CHECK(vw_fuzz_alloc_fail_end(), "%s: the encoder allocated less the second time", what);
+        FUZZ_CHECK(rc < 0 && err.text[0], "%s: encode without memory: rc %d, error '%s'", what, rc, err.text);
+        vw_buf_free(&out);
+    }
+    vw_buf out;
+    vw_buf_init(&out);
+    vw_proto_error err = { 0 };
+    vw_fuzz_alloc_count_begin();
+    int rc = vw_packet_encode(&out, &pkt->hdr, pkt->num_fds, proc, obj, &err);
+    size_t pallocs = vw_fuzz_alloc_count_end();
+    vw_buf_free(&out);
+    if (rc < 0 || pallocs == 0)
+        return;
+    vw_buf_init(&out);
+    vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(pkt->payload, pkt->payload_len, (uint32_t)m + 2, pallocs));
+    rc = vw_packet_encode(&out, &pkt->hdr, pkt->num_fds, proc, obj, &err);
+    FUZZ_CHECK(vw_fuzz_alloc_fail_end(), "%s: the packet encoder allocated less the second time", what);
+    FUZZ_CHECK(rc < 0 && err.text[0], "%s: packet encode without memory: rc %d, error '%s'", what, rc,
+               err.text);
+    vw_buf_free(&out);
+}
 
 static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const char *what)
 {
@@ -84,8 +121,10 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
         vw_buf_init(&enc);
         vw_buf_init(&again);
         vw_proto_error err = { 0 };
+        vw_fuzz_alloc_count_begin();
         FUZZ_CHECK(vw_xdr_encode(&enc, proc, obj[m], &err) == 0, "%s: decoded value does not encode: %s",
                    what, err.text);
+        check_encode_oom(pkt, proc, obj[m], vw_fuzz_alloc_count_end(), m, what);
         /* cast through void (*)(void): gcc's -Wcast-function-type */
         if (proc != (xdrproc_t)(void (*)(void))xdr_void)
             FUZZ_CHECK(vw_xdr_size(proc, obj[m]) == enc.len, "%s: vw_xdr_size %zu, encoded %zu", what,

@@ -13,18 +13,24 @@
  *   4. Every record read goes back out through the trace writer (open_memstream) and, for libvirt
  *      traces, through the pcap writer (what `vwtrace pcap` does); reading the written trace gives
  *      the same records (kind, conn, dir, time, bytes, peer, by) in the same order.
- *   5. The same records also go to a second trace writer and pcap writer on a small fixed buffer
- *      (a full disk: 64 + size % 1024 bytes), with the calls a recorder gets wrong on purpose
+ *   5. The same records also go to a second trace writer and pcap writer on a full disk (a stream
+ *      that takes 64 + size % 1024 bytes, then fails every write with ENOSPC; unbuffered for odd
+ *      sizes, so the writers' own fwrite fails, buffered for even ones, so their flush and close
+ *      fail), with the calls a recorder gets wrong on purpose
  *      (unframed bytes as a message, a bad direction, a second open of a connection, a message
  *      on a connection never opened): every refusal has a reason, nothing crashes or leaks.
- * Once per process (LLVMFuzzerInitialize): the by-path opens, on /dev/null and on a path in a
- * directory that does not exist. */
+ *   6. The trace read and written again with one allocation failing (alloc_fail.h): a failure with
+ *      a reason, or the same records (see check_oom).
+ * Once per process (LLVMFuzzerInitialize): the by-path opens, on /dev/null, /dev/full and on a
+ * path in a directory that does not exist. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "pcap.h"
 #include "trace.h"
 
@@ -42,6 +48,34 @@
 #define MAX_RECORDS 100000
 
 static volatile uint8_t sink;
+
+/* A full disk: takes `room` bytes, then every write fails with ENOSPC. */
+struct full_disk {
+    size_t room;
+};
+
+static ssize_t full_disk_write(void *cookie, const char *buf, size_t size)
+{
+    struct full_disk *d = cookie;
+    (void)buf;
+    if (d->room == 0) {
+        errno = ENOSPC;
+        return -1;
+    }
+    size_t n = size < d->room ? size : d->room;
+    d->room -= n;
+    return (ssize_t)n;
+}
+
+static FILE *full_disk_open(struct full_disk *d, size_t room, bool buffered)
+{
+    d->room = room;
+    cookie_io_functions_t io = { .write = full_disk_write };
+    FILE *f = fopencookie(d, "w", io);
+    if (f && !buffered)
+        setvbuf(f, NULL, _IONBF, 0);
+    return f;
+}
 
 static void check_base64(const uint8_t *data, size_t size)
 {
@@ -72,7 +106,7 @@ static void check_base64(const uint8_t *data, size_t size)
 
 static void open_by_path(void)
 {
-    static const char *const paths[] = { "/dev/null", "/nonexistent-vw-fuzz-dir/trace" };
+    static const char *const paths[] = { "/dev/null", "/dev/full", "/nonexistent-vw-fuzz-dir/trace" };
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         vw_trace_error err;
         memset(&err, 0, sizeof(err));
@@ -80,16 +114,24 @@ static void open_by_path(void)
         FUZZ_CHECK(w || err.text[0], "writer open of %s failed without a reason", paths[i]);
         if (w) {
             vw_trace_writer_set_header(w, "source", json_string("fuzz"), &err);
-            vw_trace_writer_flush(w, &err);
-            vw_trace_writer_close(w, &err);
+            if (vw_trace_writer_flush(w, &err) < 0)
+                FUZZ_CHECK(err.text[0], "flush to %s failed without a reason", paths[i]);
+            err.text[0] = '\0';
+            if (vw_trace_writer_close(w, &err) < 0)
+                FUZZ_CHECK(err.text[0], "close of %s failed without a reason", paths[i]);
         }
         vw_trace_reader *r = vw_trace_reader_open(paths[i], &err);
         FUZZ_CHECK(!r && err.text[0], "reading %s: no error for an empty or missing file", paths[i]);
         char perr[256] = "";
         vw_pcap *p = vw_pcap_open(paths[i], VW_PCAP_LIBVIRT_PORT, perr, sizeof(perr));
         FUZZ_CHECK(p || perr[0], "pcap open of %s failed without a reason", paths[i]);
-        if (p)
-            vw_pcap_close(p, perr, sizeof(perr));
+        if (p) {
+            perr[0] = '\0';
+            if (vw_pcap_close(p, perr, sizeof(perr)) < 0)
+                FUZZ_CHECK(perr[0], "pcap close of %s failed without a reason", paths[i]);
+            else
+                FUZZ_CHECK(strcmp(paths[i], "/dev/full") != 0, "pcap close on /dev/full succeeded");
+        }
     }
 }
 
@@ -294,6 +336,126 @@ static void compare_round_trip(const uint8_t *data, size_t size, const char *tex
     fclose(b);
 }
 
+/* What copy_trace did. */
+struct copy_result {
+    bool opened;                  /* the input's header read */
+    vw_trace_protocol protocol;
+    int records;                  /* records read */
+    bool failed;                  /* some call failed (each one checked to give a reason) */
+    char *text;                   /* the trace written (malloc'd by open_memstream) */
+    size_t text_len;
+};
+
+/* Reads the input as a trace and writes every record back out through a trace writer and a pcap
+ * writer (libvirt traces), stopping at the first failure. Used for the allocation-failure run. */
+static void copy_trace(const uint8_t *data, size_t size, struct copy_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    FILE *in = fmemopen((void *)data, size, "r");
+    FILE *out = open_memstream(&res->text, &res->text_len);
+    FILE *pout = NULL;
+    char *pcap_bytes = NULL;
+    size_t pcap_len = 0;
+    FUZZ_CHECK(in && out, "fmemopen/open_memstream failed");
+    vw_trace_error err;
+    memset(&err, 0, sizeof(err));
+    char perr[256] = "";
+    vw_trace_writer *w = NULL;
+    vw_pcap *p = NULL;
+    vw_trace_reader *r = vw_trace_reader_open_stream(in, &err);
+    if (!r) {
+        FUZZ_CHECK(err.text[0], "open failed without an error text");
+        res->failed = true;
+        goto done;
+    }
+    res->opened = true;
+    res->protocol = vw_trace_reader_protocol(r);
+    w = vw_trace_writer_open_stream(out, res->protocol, "fuzz_trace", NULL, &err);
+    if (!w) {
+        FUZZ_CHECK(err.text[0], "writer open failed without an error text");
+        res->failed = true;
+        goto done;
+    }
+    if (res->protocol == VW_TRACE_LIBVIRT) {
+        pout = open_memstream(&pcap_bytes, &pcap_len);
+        FUZZ_CHECK(pout, "open_memstream failed");
+        p = vw_pcap_open_stream(pout, VW_PCAP_LIBVIRT_PORT, perr, sizeof(perr));
+        if (!p) {
+            FUZZ_CHECK(perr[0], "pcap open failed without an error text");
+            res->failed = true;
+            goto done;
+        }
+    }
+    for (int i = 0; i < MAX_RECORDS; i++) {
+        vw_trace_record rec;
+        int rc = vw_trace_read(r, &rec, &err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            FUZZ_CHECK(err.text[0] && err.line > 0, "read failed without line or text");
+            res->failed = true;
+            break;
+        }
+        res->records++;
+        if (write_back(w, NULL, &rec) < 0) {
+            res->failed = true;
+            break;
+        }
+        int prc = 0;
+        perr[0] = '\0';
+        if (p && rec.kind == VW_TRACE_OPEN)
+            prc = vw_pcap_connection_open(p, rec.conn, rec.t_us, perr, sizeof(perr));
+        else if (p && rec.kind == VW_TRACE_CLOSE)
+            prc = vw_pcap_connection_close(p, rec.conn, rec.t_us, perr, sizeof(perr));
+        else if (p)
+            prc = vw_pcap_message(p, rec.conn, rec.dir == VW_TRACE_C2S, rec.t_us, rec.raw, rec.raw_len,
+                                  perr, sizeof(perr));
+        if (prc < 0) {
+            FUZZ_CHECK(perr[0], "a pcap write failed without a reason");
+            res->failed = true;
+            break;
+        }
+    }
+done:
+    if (w && vw_trace_writer_close(w, &err) < 0) {
+        FUZZ_CHECK(err.text[0], "writer close failed without a reason");
+        res->failed = true;
+    }
+    perr[0] = '\0';
+    if (p && vw_pcap_close(p, perr, sizeof(perr)) < 0) {
+        FUZZ_CHECK(perr[0], "pcap close failed without a reason");
+        res->failed = true;
+    }
+    vw_trace_reader_free(r);
+    fclose(in);
+    fclose(out);
+    if (pout)
+        fclose(pout);
+    free(pcap_bytes);
+}
+
+/* The trace read and written again with one allocation failing (alloc_fail.h; which one is
+ * chosen from the input): the call that meets it fails with a reason, or, when every call
+ * succeeded (only a human-readable decoration was lost), the records written are the records read;
+ * nothing crashes or leaks. QMP traces are left out: the writer parses their messages with
+ * proto/qmp_json.c, which aborts when memory runs out. */
+static void check_oom(const uint8_t *data, size_t size)
+{
+    struct copy_result res;
+    vw_fuzz_alloc_count_begin();
+    copy_trace(data, size, &res);
+    size_t allocs = vw_fuzz_alloc_count_end();
+    free(res.text);
+    if (!res.opened || res.protocol != VW_TRACE_LIBVIRT || allocs == 0)
+        return;
+    vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(data, size, 0, allocs));
+    copy_trace(data, size, &res);
+    FUZZ_CHECK(vw_fuzz_alloc_fail_end(), "the trace copy allocated less the second time");
+    if (!res.failed)
+        compare_round_trip(data, size, res.text, res.text_len, res.records);
+    free(res.text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_base64(data, size);
@@ -328,11 +490,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool writing = true;
 
     /* the full disk */
-    size_t small_len = 64 + size % 1024;
-    char *small = malloc(small_len), *small_pcap = malloc(small_len);
-    FILE *sout = small ? fmemopen(small, small_len, "w") : NULL;
-    FILE *spout = small_pcap ? fmemopen(small_pcap, small_len, "w") : NULL;
-    FUZZ_CHECK(sout && spout, "fmemopen failed");
+    struct full_disk disk, pdisk;
+    size_t room = 64 + size % 1024;
+    FILE *sout = full_disk_open(&disk, room, size % 2 == 0);
+    FILE *spout = full_disk_open(&pdisk, room, size % 2 == 0);
+    FUZZ_CHECK(sout && spout, "fopencookie failed");
     vw_trace_writer *sw = vw_trace_writer_open_stream(sout, protocol, "fuzz_trace", "unix:/full", &err);
     FUZZ_CHECK(sw, "writer: %s", err.text);
     vw_trace_writer_set_header(sw, "source", json_string("fuzz_trace"), &err);
@@ -388,8 +550,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(perr[0], "a failed pcap write without a reason");
     fclose(sout);
     fclose(spout);
-    free(small);
-    free(small_pcap);
     vw_trace_reader_free(r);
     fclose(in);
     FUZZ_CHECK(vw_trace_writer_close(w, &err) == 0, "writer close: %s", err.text);
@@ -402,5 +562,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     compare_round_trip(data, size, text, text_len, written);
     free(text);
     free(pcap_bytes);
+    check_oom(data, size);
     return 0;
 }
