@@ -476,6 +476,11 @@ static void qmp_seeds(void)
                       "\"\xf4\x90\x80\x80\", \"\xe0\x80\xaf\", \"\x80\", \"\xc3(\", \"\xef\xbf\xbe\", \"\xf0\x9f\x98\"]}" },
         { "obj-bytes-fe", "{\"a\": \"\xfe\xff\"}\xfe{\"b\": 1}" },
         { "obj-tab", "{\"a\": \"x\ty\"}" },
+        /* upper-case exponent after a fraction; UTF-8 noncharacters U+FDD0, U+FDEF, U+1FFFE;
+         * an escape whose next byte is 0xFE */
+        { "obj-exponents", "{\"a\": [1.5E3, 2.5E-3, 1E2, 0.5e+1]}" },
+        { "obj-nonchars", "{\"a\": [\"\xef\xb7\x90\", \"\xef\xb7\xaf\", \"\xf0\x9f\xbf\xbe\"]}" },
+        { "obj-escape-fe", "{\"a\": \"\\\xfe\"}{\"b\": 1}" },
         { "obj-numbers", "{\"a\": [18446744073709551615, 18446744073709551616, 99999999999999999999999, "
                          "-99999999999999999999, -9223372036854775808, 9223372036854775808, 1e999, -1e999, "
                          "0.1, -0, -0.0e0, 1E+2, 1.5e-3, 2e10, 00, 1., 1e, 1e+, -, -a, 0x1]}" },

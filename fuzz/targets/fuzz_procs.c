@@ -203,6 +203,27 @@ static void api_edges(void)
     if (vw_xdr_decode(zeros, 44, (xdrproc_t)xdr_vw_remote_error, &re, 0, VW_DECODE_STRICT, NULL) == 0)
         vw_xdr_free((xdrproc_t)xdr_vw_remote_error, &re);
     free(zeros);
+
+    /* the table's and the packet API's optional arguments: no name buffer, no error struct, no
+     * error message, a hexadecimal program number over 32 bits, a position past the table */
+    FUZZ_CHECK(strcmp(vw_procs_name(0x7fffffffu, -5, NULL, 0), "PROC_?") == 0, "a name without a buffer");
+    FUZZ_CHECK(vw_program_from_name("0x1ffffffff") == 0, "a 33-bit program number accepted");
+    FUZZ_CHECK(vw_program_from_name("0x20008086") == 0x20008086u, "hexadecimal program number");
+    FUZZ_CHECK(vw_procs_at(vw_procs_count()) == NULL, "a table entry past the end");
+    static const uint8_t bad_header[28] = { 0, 0, 0, 28, 0x20, 0, 0x80, 0x86, 0, 0, 0, 1, 0, 0, 0, 1,
+                                            0, 0, 0, 9 /* type 9 */ };
+    vw_packet pkt;
+    FUZZ_CHECK(vw_packet_parse(bad_header, sizeof(bad_header), VW_DECODE_STRICT, &pkt, NULL) < 0,
+               "a packet of type 9 parsed");
+    vw_packet_header hdr = { .prog = 0x20008086u, .vers = 1, .proc = 1, .type = VW_NET_REPLY,
+                             .serial = 1, .status = VW_NET_ERROR };
+    b.len = 0;
+    FUZZ_CHECK(vw_packet_encode_error(&b, &hdr, 1, 2, NULL, &err) == 0, "%s", err.text);
+    FUZZ_CHECK(vw_packet_parse(b.data, b.len, VW_DECODE_STRICT, &pkt, &err) == 0, "%s", err.text);
+    memset(&re, 0, sizeof(re));
+    FUZZ_CHECK(vw_packet_decode_error(&pkt, &re, VW_DECODE_STRICT, &err) == 0 && re.message == NULL &&
+               re.code == 1 && re.domain == 2, "an error without a message does not round-trip");
+    vw_xdr_free((xdrproc_t)xdr_vw_remote_error, &re);
     vw_buf_free(&b);
 }
 

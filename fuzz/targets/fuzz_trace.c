@@ -206,6 +206,7 @@ static void writer_edges(void)
     FUZZ_CHECK(vw_pcap_message(p, 5, true, 1, ping, sizeof(ping), perr, sizeof(perr)) == 0,
                "message on a connection never opened: %s", perr);
     FUZZ_CHECK(vw_pcap_connection_close(p, 5, 2, perr, sizeof(perr)) == 0, "%s", perr);
+    FUZZ_CHECK(vw_pcap_connection_close(p, 5, 2, perr, sizeof(perr)) == 0, "second close: %s", perr);
     FUZZ_CHECK(vw_pcap_message(p, 5, false, 3, ping, sizeof(ping), perr, sizeof(perr)) == 0,
                "message after close: %s", perr);
     vw_pcap_connection_close(p, 77, 4, NULL, 0);
