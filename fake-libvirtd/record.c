@@ -254,15 +254,13 @@ static void flush_up(rec_conn *rc)
 {
     vw_evloop *loop = fl_server_loop(rc->srv);
     while (rc->to_up_off < rc->to_up.len) {
-        ssize_t n = send(rc->ufd, rc->to_up.data + rc->to_up_off, rc->to_up.len - rc->to_up_off,
-                         MSG_NOSIGNAL);
+        long n = vw_netaddr_send(rc->ufd, rc->to_up.data + rc->to_up_off,
+                                 rc->to_up.len - rc->to_up_off);
         if (n > 0) {
             rc->to_up_off += (size_t)n;
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (n == 0) {
             vw_evloop_add_file(loop, rc->ufd, VW_EV_WRITABLE, up_writable, rc);
             return;
         }

@@ -240,15 +240,13 @@ static int up_write(rconn *rc)
         rc->to_up_off = 0;
     }
     while (rc->to_up_off < rc->to_up.len) {
-        ssize_t n = send(rc->ufd, rc->to_up.data + rc->to_up_off, rc->to_up.len - rc->to_up_off,
-                         MSG_NOSIGNAL);
+        long n = vw_netaddr_send(rc->ufd, rc->to_up.data + rc->to_up_off,
+                                 rc->to_up.len - rc->to_up_off);
         if (n > 0) {
             rc->to_up_off += (size_t)n;
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (n == 0) {
             vw_evloop_add_file(rc->rec->loop, rc->ufd, VW_EV_WRITABLE, on_up_writable, rc);
             return 1;
         }
