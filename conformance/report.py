@@ -169,12 +169,16 @@ def fill_family(order, ref, cases, details, counts):
                 st = "differs"  # e.g. the recording pass failed where its replay passes
             counts[t][st] += 1
             row.append(st)
-            if st in ("FAIL", "differs", "known", "skip"):
+            if st in ("FAIL", "differs", "known", "skip") or (res or {}).get("rerun_after"):
                 anchor = "d%d" % (len(details) + 1)
                 anchors[(group, case, t)] = anchor
                 lines = []
                 if res.get("doc"):
                     lines.append(res["doc"])
+                if res.get("rerun_after"):
+                    # conformance/qmp/conftest.py: a real QEMU case that failed once runs again
+                    lines.append("run twice (real QEMU): this is the second run's outcome; "
+                                 "the first failed with %s" % res["rerun_after"])
                 if st == "differs":
                     lines.append("differs from %s:" % t_ref)
                     if ref_res.get("outcome") != res["outcome"]:

@@ -106,6 +106,8 @@ def pytest_runtest_makereport(item, call):
     data = {"case": case_id(item), "group": _group(item), "target": tname, "outcome": name,
             "when": rep.when, "detail": detail, "doc": (item.function.__doc__ or "").strip(),
             "observed": observed}
+    if getattr(item, "_vw_rerun_after", None):
+        data["rerun_after"] = item._vw_rerun_after     # conftest.py: real QEMU's one rerun
     path = out / (re.sub(r"[^A-Za-z0-9_.-]+", "_", data["case"]) + ".json")
     path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
     item._vw_written = True
