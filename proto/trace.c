@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -221,6 +222,40 @@ static int writer_fail(vw_trace_writer *w, vw_trace_error *err, const char *what
     return -1;
 }
 
+/* A record's text, built by json_dump_callback; failed sticks once an append failed. */
+struct dump_buf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+};
+
+static int dump_append(const char *buf, size_t size, void *opaque)
+{
+    struct dump_buf *d = opaque;
+    if (d->failed)
+        return -1;
+    if (size > d->cap - d->len) {
+        size_t ncap = d->cap ? d->cap : 256;
+        while (ncap - d->len < size) {
+            if (ncap > SIZE_MAX / 2) {
+                d->failed = true;
+                return -1;
+            }
+            ncap *= 2;
+        }
+        char *n = realloc(d->data, ncap);
+        if (!n) {
+            d->failed = true;
+            return -1;
+        }
+        d->data = n;
+        d->cap = ncap;
+    }
+    memcpy(d->data + d->len, buf, size);
+    d->len += size;
+    return 0;
+}
+
 /* Writes obj as one compact line and flushes; takes over obj. */
 static int write_line(vw_trace_writer *w, json_t *obj, vw_trace_error *err)
 {
@@ -234,16 +269,20 @@ static int write_line(vw_trace_writer *w, json_t *obj, vw_trace_error *err)
         errno = ENOMEM;
         return writer_fail(w, err, "building a record");
     }
-    char *text = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    /* Not json_dumps: jansson 2.14 ignores a failure while it writes an object's key (dump.c
+     * does not check dump_string's result for keys) and returns a line with the key missing.
+     * dump_append remembers any failure, so such a line is never written. */
+    struct dump_buf d = { NULL, 0, 0, false };
+    int rc = json_dump_callback(obj, dump_append, &d, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(obj);
-    if (!text) {
+    if (rc < 0 || d.failed) {
+        free(d.data);
         errno = ENOMEM;
         return writer_fail(w, err, "serialising a record");
     }
-    size_t n = strlen(text);
-    bool ok = fwrite(text, 1, n, w->out) == n && fputc('\n', w->out) != EOF &&
+    bool ok = fwrite(d.data, 1, d.len, w->out) == d.len && fputc('\n', w->out) != EOF &&
               fflush(w->out) == 0;
-    free(text);
+    free(d.data);
     if (!ok)
         return writer_fail(w, err, "write");
     return 0;

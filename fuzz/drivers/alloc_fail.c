@@ -56,9 +56,16 @@ char *__wrap_strdup(const char *s)
     return next_fails() ? NULL : __real_strdup(s);
 }
 
+static bool jansson_on;
+
+void vw_fuzz_alloc_jansson(bool on)
+{
+    jansson_on = on;
+}
+
 static void *json_alloc(size_t n)
 {
-    return __wrap_malloc(n);
+    return jansson_on ? __wrap_malloc(n) : __real_malloc(n);
 }
 
 static void json_release(void *p)

@@ -371,7 +371,11 @@ static void copy_trace(const uint8_t *data, size_t size, struct copy_result *res
     }
     res->opened = true;
     res->protocol = vw_trace_reader_protocol(r);
+    /* jansson may fail while the writer builds and dumps records, not while the reader parses
+     * (alloc_fail.h: jansson's lexer asserts when an allocation fails) */
+    vw_fuzz_alloc_jansson(true);
     w = vw_trace_writer_open_stream(out, res->protocol, "fuzz_trace", NULL, &err);
+    vw_fuzz_alloc_jansson(false);
     if (!w) {
         FUZZ_CHECK(err.text[0], "writer open failed without an error text");
         res->failed = true;
@@ -398,7 +402,10 @@ static void copy_trace(const uint8_t *data, size_t size, struct copy_result *res
             break;
         }
         res->records++;
-        if (write_back(w, NULL, &rec) < 0) {
+        vw_fuzz_alloc_jansson(true);
+        rc = write_back(w, NULL, &rec);
+        vw_fuzz_alloc_jansson(false);
+        if (rc < 0) {
             res->failed = true;
             break;
         }
@@ -418,7 +425,10 @@ static void copy_trace(const uint8_t *data, size_t size, struct copy_result *res
         }
     }
 done:
-    if (w && vw_trace_writer_close(w, &err) < 0) {
+    vw_fuzz_alloc_jansson(true);
+    int wrc = w ? vw_trace_writer_close(w, &err) : 0;
+    vw_fuzz_alloc_jansson(false);
+    if (wrc < 0) {
         FUZZ_CHECK(err.text[0], "writer close failed without a reason");
         res->failed = true;
     }
