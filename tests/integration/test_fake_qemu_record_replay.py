@@ -19,9 +19,10 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
+
+from real_qemu import Qemu
 
 
 def _load_integration_conftest():
@@ -39,34 +40,10 @@ BUILD, DATA, PROC_TIMEOUT = _conf.BUILD, _conf.DATA, _conf.PROC_TIMEOUT
 FAKE = BUILD / "bin" / "fake-qemu"
 VIRTC = BUILD / "bin" / "virtc"
 VWTRACE = BUILD / "bin" / "vwtrace"
-QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
 READ_TIMEOUT = 20
 
 
 # ---- processes ---------------------------------------------------------------------------------
-
-class Qemu:
-    """A real QEMU with its QMP monitor on a unix socket, as conformance/qmp starts it."""
-
-    def __init__(self, sock):
-        self.sock = str(sock)
-        self.proc = subprocess.Popen(
-            [QEMU, "-machine", "none", "-nodefaults", "-display", "none", "-accel", "tcg",
-             "-qmp", "unix:%s,server=on,wait=off" % self.sock],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(self.sock):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail("qemu-system-x86_64 did not create its QMP socket")
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=PROC_TIMEOUT)
-        self.proc.stderr.close()
-
 
 class Fake:
     """fake-qemu with the given mode options; stop() sends SIGTERM and returns (rc, stderr)."""

@@ -26,12 +26,13 @@ import time
 
 import pytest
 
+from real_qemu import Qemu
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
 FAKE_QEMU = BUILD / "bin" / "fake-qemu"
 FAKE_LIBVIRTD = BUILD / "bin" / "fake-libvirtd"
 VIRTC = BUILD / "bin" / "virtc"
-QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
 TIMEOUT = 60
 MiB = 1 << 20
 
@@ -80,28 +81,6 @@ class Proc:
         text = self.stderr()
         self.err.close()
         return self.proc.returncode, text
-
-
-class Qemu:
-    """A real QEMU with its QMP monitor on a unix socket (as conformance/qmp/qmp_harness.py)."""
-
-    def __init__(self, sock):
-        self.sock = str(sock)
-        self.proc = subprocess.Popen(
-            [QEMU, "-machine", "none", "-nodefaults", "-display", "none", "-accel", "tcg",
-             "-qmp", "unix:%s,server=on,wait=off" % self.sock],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(self.sock):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail("qemu-system-x86_64 did not create its QMP socket")
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=TIMEOUT)
 
 
 class QmpRaw:

@@ -19,9 +19,10 @@ import socket
 import struct
 import subprocess
 import tempfile
-import time
 
 import pytest
+
+from real_qemu import Qemu
 
 
 def _load_integration_conftest():
@@ -43,7 +44,6 @@ normalise, run_virsh, unique_name, domain_xml = (_conf.normalise, _conf.run_virs
 
 VWTRACE = BUILD / "bin" / "vwtrace"
 TRACES = DATA / "traces"
-QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
 TSHARK = shutil.which("tshark")
 
 
@@ -397,30 +397,6 @@ def test_bad_trace_reported_with_line(vwtrace_bin, tmp_path):
 
 
 # ---- QMP: a real QEMU through record-qmp ---------------------------------------------------------
-
-class Qemu:
-    def __init__(self, sock):
-        self.sock = str(sock)
-        self.proc = subprocess.Popen(
-            [QEMU, "-machine", "none", "-nodefaults", "-display", "none", "-accel", "tcg",
-             "-qmp", "unix:%s,server=on,wait=off" % self.sock],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(self.sock):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail("qemu-system-x86_64 did not create its QMP socket")
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=PROC_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
 
 def qmp_session(path, commands):
     """Sends each command and reads until its reply; returns every byte received."""
