@@ -51,36 +51,24 @@ static bool same_bytes(const void *a, size_t alen, const void *b, size_t blen)
 /* Upper bound of any decoded struct in the table; checked against the table at start-up. */
 #define OBJ_MAX 4096
 
-/* The encoders when memory runs out: vw_xdr_encode and vw_packet_encode of the decoded value
- * again, with one of their `allocs` buffer allocations failing (the one vw_fuzz_alloc_pick
- * chooses from the payload): an error with a reason, the buffer still freeable, nothing leaked. */
-static void check_encode_oom(const vw_packet *pkt, xdrproc_t proc, void *obj, size_t allocs, int m,
-                             const char *what)
+/* An encoder when memory runs out: obj encoded again, as a payload (vw_xdr_encode) or as a whole
+ * packet with pkt's header (vw_packet_encode), with one of the `allocs` buffer allocations the
+ * first encoding made failing (the one vw_fuzz_alloc_pick chooses from the payload and salt): an
+ * error with a reason, the buffer still freeable, nothing leaked. */
+static void check_encode_oom(const vw_packet *pkt, xdrproc_t proc, void *obj, bool whole_packet,
+                             size_t allocs, uint32_t salt, const char *what)
 {
-    if (allocs > 0) {
-        vw_buf out;
-        vw_buf_init(&out);
-        vw_proto_error err = { 0 };
-        vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(pkt->payload, pkt->payload_len, (uint32_t)m, allocs));
-        int rc = vw_xdr_encode(&out, proc, obj, &err);
-        FUZZ_CHECK(vw_fuzz_alloc_fail_end(), "%s: the encoder allocated less the second time", what);
-        FUZZ_CHECK(rc < 0 && err.text[0], "%s: encode without memory: rc %d, error '%s'", what, rc, err.text);
-        vw_buf_free(&out);
-    }
+    if (allocs == 0)
+        return;
+    const char *encoder = whole_packet ? "vw_packet_encode" : "vw_xdr_encode";
     vw_buf out;
     vw_buf_init(&out);
     vw_proto_error err = { 0 };
-    vw_fuzz_alloc_count_begin();
-    int rc = vw_packet_encode(&out, &pkt->hdr, pkt->num_fds, proc, obj, &err);
-    size_t pallocs = vw_fuzz_alloc_count_end();
-    vw_buf_free(&out);
-    if (rc < 0 || pallocs == 0)
-        return;
-    vw_buf_init(&out);
-    vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(pkt->payload, pkt->payload_len, (uint32_t)m + 2, pallocs));
-    rc = vw_packet_encode(&out, &pkt->hdr, pkt->num_fds, proc, obj, &err);
-    FUZZ_CHECK(vw_fuzz_alloc_fail_end(), "%s: the packet encoder allocated less the second time", what);
-    FUZZ_CHECK(rc < 0 && err.text[0], "%s: packet encode without memory: rc %d, error '%s'", what, rc,
+    vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(pkt->payload, pkt->payload_len, salt, allocs));
+    int rc = whole_packet ? vw_packet_encode(&out, &pkt->hdr, pkt->num_fds, proc, obj, &err)
+                          : vw_xdr_encode(&out, proc, obj, &err);
+    FUZZ_CHECK(vw_fuzz_alloc_fail_end(), "%s: %s allocated less the second time", what, encoder);
+    FUZZ_CHECK(rc < 0 && err.text[0], "%s: %s without memory: rc %d, error '%s'", what, encoder, rc,
                err.text);
     vw_buf_free(&out);
 }
@@ -124,7 +112,7 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
         vw_fuzz_alloc_count_begin();
         FUZZ_CHECK(vw_xdr_encode(&enc, proc, obj[m], &err) == 0, "%s: decoded value does not encode: %s",
                    what, err.text);
-        check_encode_oom(pkt, proc, obj[m], vw_fuzz_alloc_count_end(), m, what);
+        check_encode_oom(pkt, proc, obj[m], false, vw_fuzz_alloc_count_end(), (uint32_t)m, what);
         /* cast through void (*)(void): gcc's -Wcast-function-type */
         if (proc != (xdrproc_t)(void (*)(void))xdr_void)
             FUZZ_CHECK(vw_xdr_size(proc, obj[m]) == enc.len, "%s: vw_xdr_size %zu, encoded %zu", what,
@@ -147,7 +135,10 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
         /* the whole packet again, through the typed encoder */
         vw_buf packet;
         vw_buf_init(&packet);
-        if (vw_packet_encode(&packet, &pkt->hdr, pkt->num_fds, proc, obj[m], &err) == 0) {
+        vw_fuzz_alloc_count_begin();
+        int prc = vw_packet_encode(&packet, &pkt->hdr, pkt->num_fds, proc, obj[m], &err);
+        size_t packet_allocs = vw_fuzz_alloc_count_end();
+        if (prc == 0) {
             vw_packet re;
             FUZZ_CHECK(vw_packet_parse(packet.data, packet.len, VW_DECODE_LENIENT, &re, &err) == 0,
                        "%s: re-encoded packet does not parse: %s", what, err.text);
@@ -157,6 +148,7 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
                        "%s: re-encoded packet has another header", what);
             FUZZ_CHECK(same_bytes(re.payload, re.payload_len, enc.data, enc.len),
                        "%s: re-encoded packet has another payload", what);
+            check_encode_oom(pkt, proc, obj[m], true, packet_allocs, (uint32_t)m + 2, what);
         } else {
             FUZZ_CHECK(err.text[0] != '\0', "%s: vw_packet_encode failed without an error text", what);
         }
