@@ -267,33 +267,44 @@ static bool same_str(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Writes rec with w (and p when not NULL). Returns 0, or -1 when the writer refused it. */
+/* Writes rec to the pcap writer p (what `vwtrace pcap` does with it). 0, or -1 with perr. */
+static int pcap_record(vw_pcap *p, const vw_trace_record *rec, char *perr, size_t perrlen)
+{
+    switch (rec->kind) {
+    case VW_TRACE_OPEN:
+        return vw_pcap_connection_open(p, rec->conn, rec->t_us, perr, perrlen);
+    case VW_TRACE_CLOSE:
+        return vw_pcap_connection_close(p, rec->conn, rec->t_us, perr, perrlen);
+    default:
+        return vw_pcap_message(p, rec->conn, rec->dir == VW_TRACE_C2S, rec->t_us, rec->raw,
+                               rec->raw_len, perr, perrlen);
+    }
+}
+
+/* Writes rec with w (and p when not NULL, ignoring what p says). Returns 0, or -1 when the
+ * writer refused it. */
 static int write_back(vw_trace_writer *w, vw_pcap *p, const vw_trace_record *rec)
 {
     vw_trace_error err;
     memset(&err, 0, sizeof(err));
-    char perr[256];
     int rc = -1;
     switch (rec->kind) {
     case VW_TRACE_OPEN:
         rc = vw_trace_write_open(w, rec->conn, rec->t_us, rec->peer, &err);
-        if (p)
-            vw_pcap_connection_open(p, rec->conn, rec->t_us, perr, sizeof(perr));
         break;
     case VW_TRACE_MESSAGE:
     case VW_TRACE_DATA:
         rc = rec->kind == VW_TRACE_MESSAGE
                  ? vw_trace_write_message(w, rec->conn, rec->dir, rec->t_us, rec->raw, rec->raw_len, &err)
                  : vw_trace_write_data(w, rec->conn, rec->dir, rec->t_us, rec->raw, rec->raw_len, &err);
-        if (p)
-            vw_pcap_message(p, rec->conn, rec->dir == VW_TRACE_C2S, rec->t_us, rec->raw, rec->raw_len,
-                            perr, sizeof(perr));
         break;
     case VW_TRACE_CLOSE:
         rc = vw_trace_write_close(w, rec->conn, rec->t_us, rec->by, &err);
-        if (p)
-            vw_pcap_connection_close(p, rec->conn, rec->t_us, perr, sizeof(perr));
         break;
+    }
+    if (p) {
+        char perr[256];
+        (void)pcap_record(p, rec, perr, sizeof(perr));
     }
     if (rc < 0)
         FUZZ_CHECK(err.text[0] != '\0', "the writer refused a record without a reason");
@@ -409,16 +420,8 @@ static void copy_trace(const uint8_t *data, size_t size, struct copy_result *res
             res->failed = true;
             break;
         }
-        int prc = 0;
         perr[0] = '\0';
-        if (p && rec.kind == VW_TRACE_OPEN)
-            prc = vw_pcap_connection_open(p, rec.conn, rec.t_us, perr, sizeof(perr));
-        else if (p && rec.kind == VW_TRACE_CLOSE)
-            prc = vw_pcap_connection_close(p, rec.conn, rec.t_us, perr, sizeof(perr));
-        else if (p)
-            prc = vw_pcap_message(p, rec.conn, rec.dir == VW_TRACE_C2S, rec.t_us, rec.raw, rec.raw_len,
-                                  perr, sizeof(perr));
-        if (prc < 0) {
+        if (p && pcap_record(p, &rec, perr, sizeof(perr)) < 0) {
             FUZZ_CHECK(perr[0], "a pcap write failed without a reason");
             res->failed = true;
             break;
