@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 extern char **environ;
 
 #define MAX_DEVICES 256
+#define MAX_MIG_CHILDREN 16   /* exec: migration commands still running at once */
 
 typedef enum {
     RS_PRELAUNCH, RS_RUNNING, RS_PAUSED, RS_POSTMIGRATE, RS_FINISH_MIGRATE, RS_SHUTDOWN
@@ -71,7 +73,8 @@ struct fq_vm {
     long long mig_start_ms;
     long long mig_timer;
     int mig_was_running;
-    pid_t mig_child;
+    pid_t mig_children[MAX_MIG_CHILDREN];   /* exec: commands not yet reaped */
+    size_t nmig_children;
     long long reap_timer;
     long long unplug_timer;
     /* QEMU < 7.2: RESET/POWERDOWN/SHUTDOWN requests handled after the return (fq_vm_after_reply) */
@@ -115,14 +118,18 @@ fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *ho
     return vm;
 }
 
-static void reap_child(fq_vm *vm, int force)
+/* Reaps the exec: migration commands that have exited (all of them, killed first, with force). */
+static void reap_children(fq_vm *vm, int force)
 {
-    if (vm->mig_child <= 0)
-        return;
-    if (force)
-        kill(vm->mig_child, SIGKILL);
-    if (waitpid(vm->mig_child, NULL, force ? 0 : WNOHANG) != 0)
-        vm->mig_child = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < vm->nmig_children; i++) {
+        pid_t pid = vm->mig_children[i];
+        if (force)
+            kill(pid, SIGKILL);
+        if (waitpid(pid, NULL, force ? 0 : WNOHANG) == 0)
+            vm->mig_children[kept++] = pid;
+    }
+    vm->nmig_children = kept;
 }
 
 void fq_vm_free(fq_vm *vm)
@@ -135,9 +142,8 @@ void fq_vm_free(fq_vm *vm)
         vw_evloop_del_timer(vm->loop, vm->reap_timer);
     if (vm->unplug_timer >= 0)
         vw_evloop_del_timer(vm->loop, vm->unplug_timer);
-    reap_child(vm, 0);
-    if (vm->mig_child > 0)
-        reap_child(vm, 1);
+    reap_children(vm, 0);
+    reap_children(vm, 1);
     for (size_t i = 0; i < vm->ndevices; i++) {
         free(vm->devices[i].id);
         free(vm->devices[i].path);
@@ -502,8 +508,8 @@ static long long reap_timer_cb(vw_evloop *loop, long long id, void *cd)
     (void)loop;
     (void)id;
     fq_vm *vm = cd;
-    reap_child(vm, 0);
-    if (vm->mig_child > 0)
+    reap_children(vm, 0);
+    if (vm->nmig_children > 0)
         return 50;
     vm->reap_timer = -1;
     return VW_EV_NOMORE;
@@ -573,13 +579,32 @@ static void migrate_unix_or_tcp(fq_vm *vm, const char *uri)
     close(fd);
 }
 
+/* The whole stream goes into the pipe before the command starts: it is far smaller than a pipe's
+ * guaranteed atomic write, so the write never blocks, and it cannot meet EPIPE because the read
+ * end is still open here. A command that exits without reading (exec:true) therefore always sees
+ * the same outcome, a completed migration, whatever the scheduler does. */
+_Static_assert(sizeof(mig_stream) <= PIPE_BUF, "the migration stream must fit the pipe at once");
+
 static void migrate_exec(fq_vm *vm, const char *command)
 {
+    reap_children(vm, 0);
+    if (vm->nmig_children == MAX_MIG_CHILDREN) {
+        mig_fail(vm, "Unable to start '%s': %s", command,
+                 "too many earlier migration commands still running");
+        return;
+    }
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
         mig_fail(vm, "Unable to create pipe: %s%s", strerror(errno), "");
         return;
     }
+    if (write_all(pipefd[1], mig_stream, sizeof(mig_stream)) < 0) {
+        mig_fail(vm, "Unable to write to command: %s%s", strerror(errno), "");
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return;
+    }
+    close(pipefd[1]);   /* the command reads the stream, then end of file */
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pipefd[0], 0);
@@ -602,14 +627,10 @@ static void migrate_exec(fq_vm *vm, const char *command)
     posix_spawn_file_actions_destroy(&fa);
     close(pipefd[0]);
     if (rc != 0) {
-        close(pipefd[1]);
         mig_fail(vm, "Unable to start '%s': %s", command, strerror(rc));
         return;
     }
-    vm->mig_child = pid;
-    if (write_all(pipefd[1], mig_stream, sizeof(mig_stream)) < 0)
-        mig_fail(vm, "Unable to write to command: %s%s", strerror(errno), "");
-    close(pipefd[1]);
+    vm->mig_children[vm->nmig_children++] = pid;
     if (vm->reap_timer < 0)
         vm->reap_timer = vw_evloop_add_timer(vm->loop, 10, reap_timer_cb, vm, NULL);
 }
