@@ -380,3 +380,35 @@ long vw_netaddr_send(int fd, const void *buf, size_t len)
 {
     return sock_io(fd, (void *)buf, len, true);
 }
+
+static int sockaddr_is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return 1;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+int vw_netaddr_is_loopback(const vw_netaddr *addr)
+{
+    if (addr->kind == VW_NETADDR_UNIX)
+        return 1;
+    if (addr->kind != VW_NETADDR_TCP)
+        return 0;
+    char err[64];
+    struct addrinfo *res = resolve_tcp(addr, 1, err, sizeof(err));
+    if (!res)
+        return 0;
+    int all = 1;
+    for (struct addrinfo *ai = res; ai && all; ai = ai->ai_next)
+        all = sockaddr_is_loopback(ai->ai_addr);
+    freeaddrinfo(res);
+    return all;
+}

@@ -40,6 +40,11 @@ int vw_netaddr_accept(int listen_fd, char *err, size_t errlen);
  * Returns the fd, or -1 with the reason in err. */
 int vw_netaddr_connect(const vw_netaddr *addr, int timeout_ms, char *err, size_t errlen);
 
+/* 1 when a server listening on addr can be reached from this host only: a unix socket, or a tcp
+ * host every one of whose addresses is loopback (127.0.0.0/8, ::1, ::ffff:127.x). 0 otherwise,
+ * including a wildcard (0.0.0.0, ::) and a host that does not resolve. */
+int vw_netaddr_is_loopback(const vw_netaddr *addr);
+
 /* The local TCP port of a bound socket (for listening on port 0), or -1. */
 int vw_netaddr_local_port(int fd);
 

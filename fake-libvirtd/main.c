@@ -7,10 +7,32 @@
 
 #include "admin.h"
 #include "faults.h"
+#include "netaddr.h"
 #include "record.h"
 #include "replay.h"
 #include "server.h"
 #include "stubs.h"
+
+/* libvirtd serves TCP only with authentication unless told otherwise; the fake has none, so a
+ * TCP listener other hosts can reach needs --listen-insecure. A spec that does not parse is
+ * left for the server to report. Returns 0, or -1 after printing why. */
+static int refuse_exposed_listeners(const fl_server_config *cfg)
+{
+    for (int i = 0; i < cfg->nlisten; i++) {
+        vw_netaddr addr;
+        char err[256];
+        if (vw_netaddr_parse(cfg->listen[i], &addr, err, sizeof(err)) < 0 ||
+            vw_netaddr_is_loopback(&addr))
+            continue;
+        fprintf(stderr,
+                "fake-libvirtd: --listen %s: refusing to serve a network address without "
+                "authentication (the fake has no TLS or SASL; every client gets full write "
+                "access); listen on a loopback address such as tcp:127.0.0.1:%d, or add "
+                "--listen-insecure to allow it\n", cfg->listen[i], addr.port);
+        return -1;
+    }
+    return 0;
+}
 
 static void usage(FILE *out)
 {
@@ -25,6 +47,9 @@ static void usage(FILE *out)
             "domains, networks and storage pools of libvirt's test driver.\n"
             "\n"
             "  --listen ADDR     accept read-write clients (unix socket mode 0600); repeatable\n"
+            "  --listen-insecure allow --listen tcp: on an address other hosts can reach; without\n"
+            "                    it only loopback addresses are served over TCP, since the fake\n"
+            "                    has no TLS or SASL and gives every client full write access\n"
             "  --listen-ro PATH  accept read-only clients on unix:PATH (mode 0666); state-changing\n"
             "                    calls are refused as libvirtd refuses them; repeatable\n"
             "  --state FILE      start from the JSON state in FILE (docs/state-format.md) instead\n"
@@ -105,6 +130,7 @@ int main(int argc, char **argv)
     fl_replay_options ropt;
     memset(&ropt, 0, sizeof(ropt));
     ropt.delay_max_ms = FL_REPLAY_DELAY_MAX_MS;
+    bool listen_insecure = false;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         const char *val = NULL;
@@ -145,6 +171,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             cfg.listen[cfg.nlisten++] = val;
+        } else if (strcmp(opt, "--listen-insecure") == 0) {
+            listen_insecure = true;
         } else if (strcmp(opt, "--listen-ro") == 0) {
             if (cfg.nlisten_ro >= FL_MAX_LISTENERS) {
                 fprintf(stderr, "fake-libvirtd: at most %d --listen-ro options\n",
@@ -229,6 +257,8 @@ int main(int argc, char **argv)
                         "(see --help)\n");
         return 2;
     }
+    if (!listen_insecure && refuse_exposed_listeners(&cfg) < 0)
+        return 2;
     /* record / replay (fake-libvirtd/record.c, replay.c, docs/replay.md) */
     if (record_path && ropt.trace_path) {
         fprintf(stderr, "fake-libvirtd: --record and --replay exclude each other\n");

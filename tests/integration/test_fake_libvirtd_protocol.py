@@ -8,9 +8,15 @@ import socket
 import stat
 import struct
 import subprocess
+import sys
 
 import pytest
 
+from conftest import BUILD, REPO
+
+os.environ.setdefault("VW_BUILD", str(BUILD))
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 from fake_libvirtd_fixtures import (FAKE, KEEPALIVE, QEMU, REMOTE, FakeLibvirtd, RawClient,
                                     decode_error, run_virsh, xdr_string)
 
@@ -564,3 +570,24 @@ def test_mutated_domain_xml_never_breaks_the_server(fake):
     assert accepted > 0
     r = run_virsh(fake.uri, "list --all --name")
     assert r.returncode == 0 and r.stdout.split() == ["test"]
+
+
+@pytest.mark.parametrize("spec", ["tcp:0.0.0.0:16509", "tcp:[::]:16509"])
+def test_network_listener_needs_listen_insecure(tmp_path, spec):
+    r = subprocess.run([str(FAKE), "--listen", spec], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and r.stdout == ""
+    assert "--listen %s: refusing to serve a network address without authentication" % spec \
+        in r.stderr
+    assert "--listen-insecure" in r.stderr and "tcp:127.0.0.1:16509" in r.stderr
+
+
+def test_listen_insecure_serves_python_libvirt_over_tcp(fake_libvirtd):
+    libvirt = pytest.importorskip("libvirt")
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    fake_libvirtd(extra_args=["--listen", "tcp:0.0.0.0:%d" % port, "--listen-insecure"])
+    conn = libvirt.open("test+tcp://127.0.0.1:%d/default" % port)
+    assert conn.lookupByName("test").name() == "test"
+    conn.close()
