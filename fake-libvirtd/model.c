@@ -250,6 +250,9 @@ void fl_model_free(fl_model *m)
         domain_free(m->domains);
         m->domains = next;
     }
+    fl_index_clear(&m->by_name);
+    fl_index_clear(&m->by_uuid);
+    fl_index_clear(&m->by_id);
     objects_free(m->networks);
     objects_free(m->pools);
     free(m->hostname);
@@ -273,32 +276,59 @@ static void def_error(fl_error *err, const domain_xml_error *e)
     fl_error_set(err, e->code, e->domain, e->prefix, "%s", e->detail);
 }
 
+/* A domain's name and UUID never change while it is in the model (a new definition must
+ * carry both, check_duplicates), so they are indexed once, at insert_domain; its id changes
+ * with every start and stop, through set_id. */
 static fl_domain *find_uuid(fl_model *m, const unsigned char uuid[16])
 {
-    for (fl_domain *d = m->domains; d; d = d->next) {
-        if (memcmp(d->def->uuid, uuid, 16) == 0)
-            return d;
-    }
-    return NULL;
+    return fl_index_get(&m->by_uuid, uuid, 16);
 }
 
 static fl_domain *find_name(fl_model *m, const char *name)
 {
-    for (fl_domain *d = m->domains; d; d = d->next) {
-        if (strcmp(d->def->name, name) == 0)
-            return d;
+    return fl_index_get(&m->by_name, name, strlen(name));
+}
+
+/* Sets d's id (-1 = inactive) and keeps the id index in step. Returns 0, or -1 when memory
+ * runs out (the domain keeps its old id). */
+static int set_id(fl_model *m, fl_domain *d, int id)
+{
+    if (id >= 0 && fl_index_put(&m->by_id, &id, sizeof(id), d) < 0)
+        return -1;
+    if (d->id >= 0)
+        fl_index_del(&m->by_id, &d->id, sizeof(d->id), d);
+    d->id = id;
+    return 0;
+}
+
+/* Returns 0, or -1 with err set when memory runs out (d unchanged). */
+static int set_running(fl_model *m, fl_domain *d, int reason, fl_error *err)
+{
+    if (set_id(m, d, m->next_id) < 0) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        return -1;
     }
-    return NULL;
+    m->next_id++;
+    d->state = FL_STATE_RUNNING;
+    d->reason = reason;
+    return 0;
 }
 
 static void unlink_domain(fl_model *m, fl_domain *dom)
 {
-    for (fl_domain **pp = &m->domains; *pp; pp = &(*pp)->next) {
-        if (*pp == dom) {
-            *pp = dom->next;
-            return;
-        }
-    }
+    fl_index_del(&m->by_name, dom->def->name, strlen(dom->def->name), dom);
+    fl_index_del(&m->by_uuid, dom->def->uuid, 16, dom);
+    if (dom->id >= 0)
+        fl_index_del(&m->by_id, &dom->id, sizeof(dom->id), dom);
+    if (dom->prev)
+        dom->prev->next = dom->next;
+    else
+        m->domains = dom->next;
+    if (dom->next)
+        dom->next->prev = dom->prev;
+    else
+        m->domains_tail = dom->prev;
+    dom->next = dom->prev = NULL;
 }
 
 /* Parses xml into a def with a uuid, reporting libvirt's errors. */
@@ -354,7 +384,7 @@ static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool chec
     return NULL;
 }
 
-/* Inserts a new domain keeping the list in definition order. */
+/* Appends a new domain (definition order) and indexes its name and UUID. */
 static fl_domain *insert_domain(fl_model *m, domain_def *def)
 {
     fl_domain *d = calloc(1, sizeof(*d));
@@ -364,10 +394,21 @@ static fl_domain *insert_domain(fl_model *m, domain_def *def)
     d->id = -1;
     d->state = FL_STATE_SHUTOFF;
     d->reason = 0;
-    fl_domain **tail = &m->domains;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = d;
+    if (fl_index_put(&m->by_name, def->name, strlen(def->name), d) < 0) {
+        free(d);
+        return NULL;
+    }
+    if (fl_index_put(&m->by_uuid, def->uuid, 16, d) < 0) {
+        fl_index_del(&m->by_name, def->name, strlen(def->name), d);
+        free(d);
+        return NULL;
+    }
+    d->prev = m->domains_tail;
+    if (m->domains_tail)
+        m->domains_tail->next = d;
+    else
+        m->domains = d;
+    m->domains_tail = d;
     return d;
 }
 
@@ -393,7 +434,11 @@ fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, in
     }
     d->persistent = persistent || state == FL_STATE_SHUTOFF;
     if (state != FL_STATE_SHUTOFF) {
-        d->id = m->next_id++;
+        if (set_running(m, d, 0, err) < 0) {
+            unlink_domain(m, d);
+            domain_free(d);
+            return NULL;
+        }
         d->state = state;
         d->reason = state == FL_STATE_PAUSED ? 1 /* PAUSED_USER */ : 0 /* RUNNING_UNKNOWN, as the test driver's initial state */;
     }
@@ -524,12 +569,10 @@ fl_domain *fl_domain_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_e
 
 fl_domain *fl_domain_lookup_id(fl_model *m, int id, fl_error *err)
 {
-    for (fl_domain *d = m->domains; d; d = d->next) {
-        if (d->id == id && id >= 0)
-            return d;
-    }
-    fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
-    return NULL;
+    fl_domain *d = id >= 0 ? fl_index_get(&m->by_id, &id, sizeof(id)) : NULL;
+    if (!d)
+        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
+    return d;
 }
 
 fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned char uuid[16],
@@ -570,18 +613,12 @@ char *fl_domain_xml(const fl_domain *dom, unsigned flags)
     return domain_def_format(dom->def, fl_domain_is_active(dom) ? dom->id : -1, inactive, false);
 }
 
-static void set_running(fl_model *m, fl_domain *d, int reason)
-{
-    d->id = m->next_id++;
-    d->state = FL_STATE_RUNNING;
-    d->reason = reason;
-}
 
 /* Stops a domain; a transient one disappears (the caller must not use it afterwards when
  * the return value is 1). */
 static int set_stopped(fl_model *m, fl_domain *d, int reason, int detail)
 {
-    d->id = -1;
+    set_id(m, d, -1);
     d->state = FL_STATE_SHUTOFF;
     d->reason = reason;
     if (d->next_def && d->persistent) {
@@ -660,6 +697,10 @@ fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl
         return NULL;
     }
     if (d) {
+        if (set_running(m, d, 1 /* RUNNING_BOOTED */, err) < 0) {
+            domain_def_free(def);
+            return NULL;
+        }
         /* an inactive persistent domain of the same name and uuid runs with the new def; its
          * config comes back when it stops */
         domain_def_free(d->next_def);
@@ -674,8 +715,12 @@ fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl
             return NULL;
         }
         d->persistent = false;
+        if (set_running(m, d, 1 /* RUNNING_BOOTED */, err) < 0) {
+            unlink_domain(m, d);
+            domain_free(d);
+            return NULL;
+        }
     }
-    set_running(m, d, 1 /* RUNNING_BOOTED */);
     emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_BOOTED);
     if (flags & 1 /* VIR_DOMAIN_START_PAUSED */) {
         d->state = FL_STATE_PAUSED;
@@ -707,7 +752,8 @@ int fl_domain_start(fl_model *m, fl_domain *d, fl_error *err)
                      "Domain '%s' is already running", d->def->name);
         return -1;
     }
-    set_running(m, d, 1 /* RUNNING_BOOTED */);
+    if (set_running(m, d, 1 /* RUNNING_BOOTED */, err) < 0)
+        return -1;
     emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_BOOTED);
     return 0;
 }
@@ -806,6 +852,10 @@ fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool
     }
     bool added = false;
     if (d) {
+        if (set_running(m, d, 2 /* VIR_DOMAIN_RUNNING_MIGRATED */, err) < 0) {
+            domain_def_free(def);
+            return NULL;
+        }
         /* an inactive persistent domain of that name and uuid: the incoming definition runs,
          * its config stays (or is replaced, with persist) */
         if (persist) {
@@ -827,8 +877,12 @@ fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool
         }
         d->persistent = persist;
         added = persist;
+        if (set_running(m, d, 2 /* VIR_DOMAIN_RUNNING_MIGRATED */, err) < 0) {
+            unlink_domain(m, d);
+            domain_free(d);
+            return NULL;
+        }
     }
-    set_running(m, d, 2 /* VIR_DOMAIN_RUNNING_MIGRATED */);
     emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_MIGRATED);
     if (paused) {
         d->state = FL_STATE_PAUSED;

@@ -9,6 +9,7 @@
 #ifndef FL_MODEL_H
 #define FL_MODEL_H
 
+#include "index.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -134,7 +135,7 @@ typedef struct fl_domain {
     bool persistent;
     bool autostart;
     unsigned long long max_speed; /* migrate max speed, MiB/s */
-    struct fl_domain *next;
+    struct fl_domain *next, *prev; /* definition order; change only through model.c */
 } fl_domain;
 
 /* Networks and storage pools: named objects the test driver only looks up, lists and
@@ -164,7 +165,9 @@ typedef void fl_event_hook(fl_model *model, const fl_domain *dom, int event, int
                            void *opaque);
 
 struct fl_model {
-    fl_domain *domains;
+    fl_domain *domains;     /* in definition order; the indexes below find one in O(1) */
+    fl_domain *domains_tail;
+    fl_index by_name, by_uuid, by_id;
     fl_object *networks;
     fl_object *pools;
     fl_node_info node;

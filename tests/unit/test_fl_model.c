@@ -4,6 +4,7 @@
 #include "../../fake-libvirtd/xml_tree.c"
 #include "../../fake-libvirtd/device_defaults.c"
 #include "../../fake-libvirtd/domain_xml.c"
+#include "../../fake-libvirtd/index.c"
 #include "../../fake-libvirtd/model.c"
 #include "../../fake-libvirtd/default_state.c"
 #include "../../fake-libvirtd/state_file.c"
@@ -545,6 +546,74 @@ static void test_state_file(void)
     CHECK_EQ_STR(err, "x.json: domains[0]: give exactly one of \"xml\" and \"xml_file\"");
 }
 
+/* The indexes stay in step with the list through define, start, stop, undefine and a transient
+ * domain's disappearance, with enough domains that every bucket array grows several times. */
+static void test_indexes_follow_every_change(void)
+{
+    enum { N = 5000 };
+    fl_model *m = fl_model_new_empty();
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    fl_error e;
+    char xml[256], name[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(xml, sizeof(xml), "<domain type='test'><name>d%d</name>"
+                 "<uuid>00000000-0000-0000-0000-%012d</uuid><memory>1024</memory>"
+                 "<os><type>hvm</type></os></domain>", i, i);
+        CHECK(fl_domain_define(m, xml, &e) != NULL);
+    }
+    CHECK_EQ_INT(m->by_name.count, N);
+    CHECK_EQ_INT(m->by_uuid.count, N);
+    /* start every other one: ids 1, 2, ... in start order */
+    for (int i = 0; i < N; i += 2) {
+        snprintf(name, sizeof(name), "d%d", i);
+        fl_domain *d = fl_domain_lookup_name(m, name, &e);
+        CHECK(d && fl_domain_start(m, d, &e) == 0);
+    }
+    CHECK_EQ_INT(m->by_id.count, N / 2);
+    fl_domain *d = fl_domain_lookup_id(m, 1, &e);
+    CHECK(d && strcmp(d->def->name, "d0") == 0);
+    d = fl_domain_lookup_id(m, N / 2, &e);
+    CHECK(d && strcmp(d->def->name, "d4998") == 0);
+    CHECK(fl_domain_lookup_id(m, N / 2 + 1, &e) == NULL);
+    CHECK(fl_domain_lookup_id(m, -1, &e) == NULL);
+    unsigned char uuid[16];
+    CHECK(fl_uuid_parse("00000000-0000-0000-0000-000000004321", uuid) == 0);
+    d = fl_domain_lookup_uuid(m, uuid, &e);
+    CHECK(d && strcmp(d->def->name, "d4321") == 0);
+    /* stop d0 (id 1 goes), undefine the inactive d1 and the running d2 (transient until stop) */
+    d = fl_domain_lookup_name(m, "d0", &e);
+    CHECK(d && fl_domain_destroy(m, d, &e) == 0);
+    CHECK(fl_domain_lookup_id(m, 1, &e) == NULL);
+    d = fl_domain_lookup_name(m, "d1", &e);
+    CHECK(d && fl_domain_undefine(m, d, &e) == 0);
+    CHECK(fl_domain_lookup_name(m, "d1", &e) == NULL);
+    d = fl_domain_lookup_name(m, "d2", &e);
+    int id2 = d ? d->id : -1;
+    CHECK(d && fl_domain_undefine(m, d, &e) == 0 && fl_domain_lookup_id(m, id2, &e) == d);
+    CHECK(d && fl_domain_destroy(m, d, &e) == 0);
+    CHECK(fl_domain_lookup_name(m, "d2", &e) == NULL && fl_domain_lookup_id(m, id2, &e) == NULL);
+    CHECK_EQ_INT(m->by_name.count, N - 2);
+    CHECK_EQ_INT(m->by_uuid.count, N - 2);
+    CHECK_EQ_INT(m->by_id.count, N / 2 - 2);
+    /* the list keeps definition order, both ends linked */
+    size_t count = 0;
+    fl_domain *last = NULL;
+    for (fl_domain *x = m->domains; x; x = x->next) {
+        CHECK(x->prev == last);
+        last = x;
+        count++;
+    }
+    CHECK_EQ_INT(count, N - 2);
+    CHECK(m->domains_tail == last);
+    CHECK(m->domains && strcmp(m->domains->def->name, "d0") == 0);
+    /* a name can be defined again after it went */
+    CHECK(fl_domain_define(m, "<domain type='test'><name>d1</name><memory>1024</memory>"
+                              "<os><type>hvm</type></os></domain>", &e) == m->domains_tail);
+    fl_model_free(m);
+}
+
 int main(void)
 {
     RUN(test_xml_roundtrip);
@@ -561,6 +630,7 @@ int main(void)
     RUN(test_set_memory);
     RUN(test_list_flags);
     RUN(test_uuid_helpers);
+    RUN(test_indexes_follow_every_change);
     RUN(test_state_file);
     return vwtest_summary("fl_model");
 }
