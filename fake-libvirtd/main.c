@@ -11,6 +11,7 @@
 #include "replay.h"
 #include "server.h"
 #include "stubs.h"
+#include "vw_version.h"
 
 static void usage(FILE *out)
 {
@@ -42,6 +43,7 @@ static void usage(FILE *out)
             "  --qemu-version V  passed to fake-qemu (--qemu-version V)\n"
             "  --verbose         log connection problems to stderr\n"
             "  --help            this text\n"
+            "  --version         fake-libvirtd's version\n"
             "\n"
             "Prints `ready` on stdout when every socket accepts; exits 0 on SIGTERM.\n"
             "\n"
@@ -136,6 +138,9 @@ int main(int argc, char **argv)
         }
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
             usage(stdout);
+            return 0;
+        } else if (strcmp(opt, "--version") == 0 || strcmp(opt, "-V") == 0) {
+            printf("fake-libvirtd (virt-wire) %s\n", VW_VERSION);
             return 0;
         } else if (strcmp(opt, "--verbose") == 0 || strcmp(opt, "-v") == 0) {
             cfg.verbose = 1;
