@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, run the main job
 #   make check      install missing packages, build, unit + integration tests, then again under ASan+UBSan
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make man        the man pages, into $(BUILD)/man (make install installs them)
 #
 # Sources are picked up by folder, so a new module is a new .c file in the right folder:
 #   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
@@ -64,13 +65,13 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
-        fuzz-campaign fuzz-corpus bench conformance conformance-record conformance-replay help
+        fuzz-campaign fuzz-corpus bench conformance conformance-record conformance-replay help man
 .SECONDARY:
 
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
 
 help:
-	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- generated XDR code ----------------------------------------------------------------------
 # rpcgen names the header it includes after its input, so it runs inside $(GEN) on a copy.
@@ -139,6 +140,24 @@ $(TESTBIN)/%: $(OBJ)/tests/unit/%.o $(patsubst %.c,$(OBJ)/%.o,$(UNIT_HELP)) $(ST
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# ---- man pages -----------------------------------------------------------------------------------
+# Generated, never written by hand (man/mkman.py): section 1 from each program's own --help and
+# --version, section 5 from the format documents in docs/ (trace-format.md -> virt-wire-trace.5).
+MANDIR_B := $(BUILD)/man
+MAN1     := $(patsubst $(BIN)/%,$(MANDIR_B)/%.1,$(PROGRAMS))
+MAN5     := $(patsubst docs/%-format.md,$(MANDIR_B)/virt-wire-%.5,\
+                docs/trace-format.md docs/scenario-format.md docs/state-format.md)
+
+man: $(MAN1) $(MAN5)
+
+$(MANDIR_B)/%.1: $(BIN)/% man/mkman.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) man/mkman.py help $< $@
+
+$(MANDIR_B)/virt-wire-%.5: docs/%-format.md man/mkman.py $(VERSION_HDR)
+	@mkdir -p $(dir $@)
+	$(PYTHON) man/mkman.py md $< $@ $(VERSION)
+
 # ---- tests ---------------------------------------------------------------------------------------
 deps:
 	@bash ci/install-deps
@@ -164,8 +183,9 @@ demo: deps all
 	@VW_BUILD=$(abspath $(BUILD)) bash ci/demo
 
 # ---- install -------------------------------------------------------------------------------------
-install: all
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/virtwire
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(STATICLIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SHAREDLIB) $(DESTDIR)$(PREFIX)/lib/
@@ -174,10 +194,14 @@ install: all
 	install -m 644 $(PUBLIC_HDRS) $(XHDRS) $(DESTDIR)$(PREFIX)/include/virtwire/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' client/virtwire.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/virtwire.pc
+	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/virtwire $(DESTDIR)$(PREFIX)/lib/pkgconfig/virtwire.pc
 	rm -f $(DESTDIR)$(PREFIX)/lib/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN1))) \
+	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5)))
 
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
 fuzz fuzz-smoke fuzz-campaign fuzz-corpus: deps
