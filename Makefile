@@ -3,7 +3,7 @@
 #   make            build the library, virtc and the fakes
 #   make demo       install missing packages, build, run the main job
 #   make check      install missing packages, build, unit + integration tests, then again under ASan+UBSan
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= [LIBINSTDIR=$(PREFIX)/lib]
 #   make man        the man pages, into $(BUILD)/man (make install installs them)
 #
 # Sources are picked up by folder, so a new module is a new .c file in the right folder:
@@ -15,6 +15,7 @@
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
+LIBINSTDIR ?= $(PREFIX)/lib
 DESTDIR  ?=
 SAN      ?=
 CC       ?= cc
@@ -183,23 +184,24 @@ demo: deps all
 	@VW_BUILD=$(abspath $(BUILD)) bash ci/demo
 
 # ---- install -------------------------------------------------------------------------------------
+# LIBINSTDIR: where the libraries and virtwire.pc go (Debian: /usr/lib/<multiarch triplet>).
 install: all man
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/virtwire
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBINSTDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/virtwire
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(STATICLIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHAREDLIB) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvirtwire.so.$(SOVER)
-	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libvirtwire.so
+	install -m 644 $(STATICLIB) $(DESTDIR)$(LIBINSTDIR)/
+	install -m 755 $(SHAREDLIB) $(DESTDIR)$(LIBINSTDIR)/
+	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(LIBINSTDIR)/libvirtwire.so.$(SOVER)
+	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(LIBINSTDIR)/libvirtwire.so
 	install -m 644 $(PUBLIC_HDRS) $(XHDRS) $(DESTDIR)$(PREFIX)/include/virtwire/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' client/virtwire.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/virtwire.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBINSTDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    client/virtwire.pc.in > $(DESTDIR)$(LIBINSTDIR)/pkgconfig/virtwire.pc
 	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
-	rm -rf $(DESTDIR)$(PREFIX)/include/virtwire $(DESTDIR)$(PREFIX)/lib/pkgconfig/virtwire.pc
-	rm -f $(DESTDIR)$(PREFIX)/lib/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -rf $(DESTDIR)$(PREFIX)/include/virtwire $(DESTDIR)$(LIBINSTDIR)/pkgconfig/virtwire.pc
+	rm -f $(DESTDIR)$(LIBINSTDIR)/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN1))) \
 	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5)))
 
