@@ -11,52 +11,22 @@ import textwrap
 import pytest
 
 from conftest import BUILD, REPO
+from test_pytest_plugin import INNER_FAILS, INNER_OK
 
 PLUGIN_DIR = REPO / "pytest-plugin"
 SYSTEM_PYTHON = "/usr/bin/python3"
 
-SAMPLE_OK = '''
-import json, os, socket
-import libvirt
+# the samples of test_pytest_plugin.py (3 passing tests; a wrong count and a killed fake), plus
+# a check that the plugin pytest loaded is the venv's copy
+SAMPLE_OK = INNER_OK + '''
+import os
 
 def test_plugin_comes_from_the_venv(request):
     plugin = request.config.pluginmanager.get_plugin("pytest_virtwire")
     assert plugin is not None, "pytest_virtwire was not loaded"
     assert plugin.__file__.startswith(os.environ["SAMPLE_VENV"] + os.sep), plugin.__file__
-
-def test_libvirt(fake_libvirtd):
-    fl = fake_libvirtd(scenario=[{
-        "match": {"procedure": "CONNECT_GET_HOSTNAME"},
-        "answer": {"reply": {"ret": {"hostname": "from-the-stub"}}}}])
-    conn = libvirt.open(fl.uri)
-    assert conn.getHostname() == "from-the-stub"
-    assert conn.lookupByName("test").name() == "test"
-    conn.close()
-    fl.admin.assert_called("DOMAIN_LOOKUP_BY_NAME", times=1, args={"name": "test"})
-
-def test_qemu(fake_qemu):
-    fq = fake_qemu()
-    s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(fq.socket)
-    f = s.makefile("rwb")
-    assert "QMP" in json.loads(f.readline())
-    for cmd in ("qmp_capabilities", "query-status"):
-        f.write(json.dumps({"execute": cmd}).encode() + b"\\n"); f.flush()
-        reply = json.loads(f.readline())
-    assert reply["return"]["status"] == "running"
-    s.close()
-    fq.admin.assert_called("query-status", times=1)
 '''
-
-SAMPLE_FAILS = '''
-import libvirt
-
-def test_must_fail(fake_libvirtd):
-    fl = fake_libvirtd()
-    conn = libvirt.open(fl.uri)
-    conn.lookupByName("test")
-    conn.close()
-    fl.admin.assert_called("DOMAIN_LOOKUP_BY_NAME", times=3)
-'''
+SAMPLE_FAILS = INNER_FAILS
 
 
 def clean_env(venv, **extra):
@@ -99,14 +69,16 @@ def run_sample(venv, directory, source, args=(), **env_extra):
 def test_installed_plugin_needs_no_p(venv, tmp_path):
     r = run_sample(venv, tmp_path / "ok", SAMPLE_OK, VW_BIN=str(BUILD / "bin"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "3 passed" in r.stdout, r.stdout
+    assert "4 passed" in r.stdout, r.stdout
 
 
 def test_a_failing_assertion_fails(venv, tmp_path):
     r = run_sample(venv, tmp_path / "fails", SAMPLE_FAILS, VW_BIN=str(BUILD / "bin"))
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "DOMAIN_LOOKUP_BY_NAME: expected exactly 3 call(s), got 1" in r.stdout, r.stdout
-    assert "1 failed" in r.stdout, r.stdout
+    assert "DOMAIN_LOOKUP_BY_NAME with arguments {\"name\": \"test\"}: expected exactly 2 " \
+           "call(s), got 1" in r.stdout, r.stdout
+    assert "died from signal 9 (SIGKILL)" in r.stdout, r.stdout
+    assert "1 failed" in r.stdout and "1 error" in r.stdout, r.stdout
 
 
 def test_programs_found_on_path(venv, tmp_path):
@@ -140,7 +112,7 @@ def test_p_on_top_of_the_entry_point(venv, tmp_path):
     r = run_sample(venv, tmp_path / "twice", SAMPLE_OK, args=["-p", "pytest_virtwire"],
                    VW_BIN=str(BUILD / "bin"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "3 passed" in r.stdout, r.stdout
+    assert "4 passed" in r.stdout, r.stdout
 
 
 def test_version_and_entry_point_metadata(venv):
