@@ -26,6 +26,15 @@ def makefile_version(makefile=REPO / "Makefile"):
     return re.search(r"^VERSION\s*:?=\s*(\S+)", makefile.read_text(), re.M).group(1)
 
 
+def build_env(**extra):
+    """The environment without what an outer `make integration` puts there: its MAKEFLAGS would
+    carry its command-line variables (BUILD=..., SAN=1) into debian/rules' make."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VW_BUILD", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    env.update(extra)
+    return env
+
+
 def copy_tree(dest):
     """The files of this tree that git knows or would add (not build/), as a source tree."""
     files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-co", "--exclude-standard", "-z"],
@@ -43,8 +52,7 @@ def debs(tmp_path_factory):
     top = tmp_path_factory.mktemp("deb")
     src = top / "virt-wire"
     copy_tree(src)
-    env = dict(os.environ, DEB_BUILD_OPTIONS="parallel=2")
-    env.pop("VW_BUILD", None)
+    env = build_env(DEB_BUILD_OPTIONS="parallel=2")
     r = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc"], cwd=src, env=env,
                        capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, (r.stdout + r.stderr)[-6000:]
@@ -181,7 +189,7 @@ def test_changelog_must_match_the_makefile_version(tmp_path):
     makefile.write_text(re.sub(r"^VERSION\s*:=.*$", "VERSION  := 9.9.9", makefile.read_text(),
                                flags=re.M))
     r = subprocess.run(["make", "-f", "debian/rules", "override_dh_auto_configure"], cwd=src,
-                       capture_output=True, text=True, timeout=120)
+                       env=build_env(), capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert ("debian/changelog says %s but the Makefile's VERSION is 9.9.9" % makefile_version()
             in r.stderr), r.stderr
