@@ -199,8 +199,8 @@ int main(int argc, char **argv)
 {
     enum { OPT_QMP = 1000, OPT_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
            OPT_UUID, OPT_SCHEMA, OPT_SELF_CHECK, OPT_SEED, OPT_SCENARIO, OPT_REPLAY, OPT_RECORD, OPT_UPSTREAM,
-           OPT_REPLAY_MATCH, OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_ADMIN, OPT_HELP, OPT_SHOW_VERSION,
-           OPT_FAULTS };
+           OPT_REPLAY_MATCH, OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_ADMIN, OPT_HELP,
+           OPT_FAULTS, OPT_SHOW_VERSION };
     static const struct option opts[] = {
         { "qmp", required_argument, NULL, OPT_QMP },
         { "qemu-version", required_argument, NULL, OPT_VERSION },
@@ -396,8 +396,8 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if (record_path && !(rec = fq_record_new(loop, record_path, upstream, "fake-qemu --record " VW_VERSION,
-                                             err, sizeof(err)))) {
+    if (record_path && !(rec = fq_record_new(loop, record_path, upstream,
+                                             "fake-qemu --record " VW_VERSION, err, sizeof(err)))) {
         fprintf(stderr, "fake-qemu: %s\n", err);
         goto out;
     }

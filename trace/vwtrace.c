@@ -35,7 +35,6 @@ static void main_usage(FILE *out)
             "  record-qmp --listen ADDR --upstream ADDR -o TRACE\n"
             "                                recording proxy in front of a QEMU QMP socket\n"
             "\n"
-            "\n"
             "  --help, -h                    this text\n"
             "  --version, -V                 vwtrace's version\n"
             "\n"
