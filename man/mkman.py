@@ -124,8 +124,10 @@ def indented_block(chunk, out):
                     t[column] != " "):
                 term, desc = t[:column].strip(), t[column:].strip()
             items.append([term, [desc] if desc else []])
-        else:
+        elif items:
             items[-1][1].append(t.strip())
+        else:   # a deeper line before the first option: a term of its own
+            items.append([t.strip(), []])
     out.append(".RS 2")
     for term, desc in items:
         out += [".TP", "\\fB%s\\fR" % esc(term)] + [line(esc(d)) for d in desc]
@@ -146,7 +148,7 @@ def subcommands(program, body):
     return found
 
 
-def page_from_help(program, out_path):
+def page_from_help(program):
     name = os.path.basename(program)
     rc, version_line = run([program, "--version"])
     m = re.match(r"^%s \(virt-wire\) (\S+)$" % re.escape(name), version_line.strip())
@@ -245,7 +247,7 @@ def cells(row):
     return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row)]
 
 
-def page_from_markdown(md_path, out_path, version):
+def page_from_markdown(md_path, version):
     doc = os.path.basename(md_path)
     if doc not in FORMAT_DOCS:
         sys.exit("mkman: %s is not one of %s" % (md_path, ", ".join(sorted(FORMAT_DOCS))))
@@ -307,9 +309,9 @@ def page_from_markdown(md_path, out_path, version):
 
 def main(argv):
     if len(argv) == 4 and argv[1] == "help":
-        out = page_from_help(argv[2], argv[3])
+        out = page_from_help(argv[2])
     elif len(argv) == 5 and argv[1] == "md":
-        out = page_from_markdown(argv[2], argv[3], argv[4])
+        out = page_from_markdown(argv[2], argv[4])
     else:
         sys.exit("usage: mkman.py help PROGRAM OUT.1 | mkman.py md DOC.md OUT.5 VERSION")
     tmp = argv[3] + ".tmp"
