@@ -24,9 +24,7 @@
 #include <strings.h>
 #include <time.h>
 
-#ifndef VW_VERSION
-#define VW_VERSION "0.1.0"
-#endif
+#include "vw_version.h"   /* VW_VERSION, generated from the Makefile's VERSION */
 
 #define EXIT_OK 0
 #define EXIT_LIBVIRT 1

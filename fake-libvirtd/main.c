@@ -12,6 +12,7 @@
 #include "replay.h"
 #include "server.h"
 #include "stubs.h"
+#include "vw_version.h"
 
 /* libvirtd serves TCP only with authentication unless told otherwise; the fake has none, so a
  * TCP listener other hosts can reach needs --listen-insecure. A spec that does not parse is
@@ -67,6 +68,7 @@ static void usage(FILE *out)
             "  --qemu-version V  passed to fake-qemu (--qemu-version V)\n"
             "  --verbose         log connection problems to stderr\n"
             "  --help            this text\n"
+            "  --version         fake-libvirtd's version\n"
             "\n"
             "Prints `ready` on stdout when every socket accepts; exits 0 on SIGTERM.\n"
             "\n"
@@ -162,6 +164,9 @@ int main(int argc, char **argv)
         }
         if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
             usage(stdout);
+            return 0;
+        } else if (strcmp(opt, "--version") == 0 || strcmp(opt, "-V") == 0) {
+            printf("fake-libvirtd (virt-wire) %s\n", VW_VERSION);
             return 0;
         } else if (strcmp(opt, "--verbose") == 0 || strcmp(opt, "-v") == 0) {
             cfg.verbose = 1;

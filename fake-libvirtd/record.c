@@ -22,6 +22,7 @@
 #include "packet.h"
 #include "trace.h"
 #include "trace_file.h"
+#include "vw_version.h"
 
 #define REC_CONNECT_TIMEOUT_MS 5000
 #define REC_READ_CHUNK 65536
@@ -451,7 +452,7 @@ fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbo
     }
     /* the header goes out at once; records are batched once the loop runs (first client) */
     rec->w = vw_trace_writer_open_stream(vw_trace_file_stream(rec->file), VW_TRACE_LIBVIRT,
-                                         "fake-libvirtd --record 0.1.0", upstream, &te);
+                                         "fake-libvirtd --record " VW_VERSION, upstream, &te);
     if (!rec->w || vw_trace_writer_flush(rec->w, &te) < 0) {
         snprintf(err, errlen, "--record %s: %s", trace_path, te.text);
         vw_trace_error ignored;

@@ -3,7 +3,7 @@
  *   fake-qemu --qmp unix:PATH|tcp:HOST:PORT [--qemu-version X.Y.Z] [--qemu-package STR]
  *             [--machine none|pc] [--prelaunch] [--name NAME] [--uuid UUID] [--schema FILE]
  *             [--self-check] [--seed N] [--faults FILE] [--scenario FILE]
- *             [--admin unix:PATH] [--help]
+ *             [--admin unix:PATH] [--help] [--version]
  *
  * Prints `ready` on stdout once the QMP socket accepts; SIGTERM/SIGINT send the client the
  * SHUTDOWN event (reason host-signal, as QEMU does), close the connection and exit 0; `quit` over QMP exits 0 after its reply, as QEMU does.
@@ -19,6 +19,7 @@
 #include "vm_model.h"
 #include "admin.h"
 #include "stubs.h"
+#include "vw_version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -69,7 +70,8 @@ static void usage(FILE *out)
         "                        (model, replay, record) (docs/scenario-format.md)\n"
         "  --admin unix:PATH     control socket: add/remove stubs, journal, reset\n"
         "                        (newline-delimited JSON, docs/admin-protocol.md)\n"
-        "  --help                this text\n",
+        "  --help                this text\n"
+        "  --version             fake-qemu's version (virt-wire's, not the QEMU it models)\n",
         fq_schema_data_versions());
 }
 
@@ -198,7 +200,7 @@ int main(int argc, char **argv)
     enum { OPT_QMP = 1000, OPT_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
            OPT_UUID, OPT_SCHEMA, OPT_SELF_CHECK, OPT_SEED, OPT_SCENARIO, OPT_REPLAY, OPT_RECORD, OPT_UPSTREAM,
            OPT_REPLAY_MATCH, OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_ADMIN, OPT_HELP,
-           OPT_FAULTS };
+           OPT_FAULTS, OPT_SHOW_VERSION };
     static const struct option opts[] = {
         { "qmp", required_argument, NULL, OPT_QMP },
         { "qemu-version", required_argument, NULL, OPT_VERSION },
@@ -220,6 +222,7 @@ int main(int argc, char **argv)
         { "replay-unmatched", required_argument, NULL, OPT_REPLAY_UNMATCHED },
         { "replay-report", required_argument, NULL, OPT_REPLAY_REPORT },
         { "help", no_argument, NULL, OPT_HELP },
+        { "version", no_argument, NULL, OPT_SHOW_VERSION },
         { NULL, 0, NULL, 0 },
     };
     const char *qmp = NULL, *version = "7.2.22", *package = NULL, *machine = "pc";
@@ -266,6 +269,9 @@ int main(int argc, char **argv)
         case OPT_FAULTS: faults_file = optarg; break;
         case OPT_HELP:
             usage(stdout);
+            return 0;
+        case OPT_SHOW_VERSION:
+            printf("fake-qemu (virt-wire) %s\n", VW_VERSION);
             return 0;
         default:
             if (optopt)
@@ -390,8 +396,8 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if (record_path && !(rec = fq_record_new(loop, record_path, upstream, "fake-qemu --record 0.1.0",
-                                             err, sizeof(err)))) {
+    if (record_path && !(rec = fq_record_new(loop, record_path, upstream,
+                                             "fake-qemu --record " VW_VERSION, err, sizeof(err)))) {
         fprintf(stderr, "fake-qemu: %s\n", err);
         goto out;
     }

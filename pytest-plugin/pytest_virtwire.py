@@ -2,6 +2,9 @@
 
 Use from any project (docs/pytest-plugin.md):
 
+    pip install --no-index --no-build-isolation /path/to/virt-wire/pytest-plugin
+    pytest            # loaded through its pytest11 entry point
+    # or, without installing it:
     PYTHONPATH=/path/to/virt-wire/pytest-plugin pytest -p pytest_virtwire
     # or, in a conftest.py at the root of your tests:  pytest_plugins = ["pytest_virtwire"]
 
@@ -13,10 +16,10 @@ Use from any project (docs/pytest-plugin.md):
         ...
         fl.admin.assert_called("DOMAIN_LOOKUP_BY_NAME", times=1, args={"name": "web"})
 
-The binaries are found in $VW_BIN (a directory), else $VW_BUILD/bin, else the --vw-bin option,
-else on PATH. Every fake runs on private unix sockets in its own temporary directory, with an
-admin socket; at the end of the test it gets SIGTERM and the test fails if it exited with a
-non-zero status or died from a signal (a crash, or a sanitizer report).
+The binaries are found in the --vw-bin directory, else $VW_BIN (a directory), else
+$VW_BUILD/bin, else on PATH. Every fake runs on private unix sockets in its own temporary
+directory, with an admin socket; at the end of the test it gets SIGTERM and the test fails if it
+exited with a non-zero status or died from a signal (a crash, or a sanitizer report).
 """
 import json
 import os
@@ -42,7 +45,7 @@ def pytest_addoption(parser):
     group = parser.getgroup("virtwire", "virt-wire fakes")
     group.addoption("--vw-bin", action="store", default=None,
                     help="directory holding fake-libvirtd and fake-qemu (default: $VW_BIN, "
-                         "$VW_BUILD/bin, then PATH)")
+                         "then $VW_BUILD/bin, then PATH)")
 
 
 def pytest_configure(config):
@@ -54,14 +57,14 @@ def pytest_configure(config):
 
 
 def find_binary(name):
-    """The path of a virt-wire program: $VW_BIN/NAME, $VW_BUILD/bin/NAME, --vw-bin, PATH."""
+    """The path of a virt-wire program: --vw-bin, $VW_BIN/NAME, $VW_BUILD/bin/NAME, PATH."""
     dirs = []
+    if _BIN_OPTION:
+        dirs.append(_BIN_OPTION)
     if os.environ.get("VW_BIN"):
         dirs.append(os.environ["VW_BIN"])
     if os.environ.get("VW_BUILD"):
         dirs.append(os.path.join(os.environ["VW_BUILD"], "bin"))
-    if _BIN_OPTION:
-        dirs.append(_BIN_OPTION)
     for d in dirs:
         path = os.path.join(d, name)
         if os.access(path, os.X_OK):

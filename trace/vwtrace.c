@@ -35,6 +35,9 @@ static void main_usage(FILE *out)
             "  record-qmp --listen ADDR --upstream ADDR -o TRACE\n"
             "                                recording proxy in front of a QEMU QMP socket\n"
             "\n"
+            "  --help, -h                    this text\n"
+            "  --version, -V                 vwtrace's version\n"
+            "\n"
             "Exit status: 0 success (diff: same), 1 diff: the traces differ, 2 error.\n");
 }
 
@@ -873,8 +876,8 @@ int main(int argc, char **argv)
         main_usage(stdout);
         return VWTRACE_EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0) {
-        printf("vwtrace %s\n", VW_VERSION);
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("vwtrace (virt-wire) %s\n", VW_VERSION);
         return VWTRACE_EXIT_OK;
     }
     int sub_argc = argc - 1;

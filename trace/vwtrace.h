@@ -7,9 +7,7 @@
 
 #include "trace.h"
 
-#ifndef VW_VERSION
-#define VW_VERSION "0.1.0"
-#endif
+#include "vw_version.h"   /* VW_VERSION, generated from the Makefile's VERSION */
 
 #define VWTRACE_EXIT_OK    0
 #define VWTRACE_EXIT_DIFF  1     /* diff: the traces differ */

@@ -1,5 +1,5 @@
 """`make install` gives another C project what it needs: headers, static and shared libraries and a
-pkg-config file naming the PREFIX used. The example program of docs/client-library.md is built
+pkg-config file naming the PREFIX used; and the man pages, where man(1) finds them. The example program of docs/client-library.md is built
 against an installed copy (shared and static) and run against the real libvirtd."""
 import os
 import pathlib
@@ -45,6 +45,19 @@ def test_installed_files(prefix):
         assert (prefix / rel).exists(), rel
     assert not list((prefix / "include" / "virtwire").glob("virtc*.h"))
     assert "-I%s/include/virtwire" % prefix in pkg_config(prefix, "--cflags")
+
+
+@pytest.mark.parametrize("section,page", [
+    ("1", "virtc"), ("1", "fake-libvirtd"), ("1", "fake-qemu"), ("1", "vwtrace"),
+    ("5", "virt-wire-trace"), ("5", "virt-wire-scenario"), ("5", "virt-wire-state")])
+def test_installed_man_pages(prefix, section, page):
+    path = prefix / "share" / "man" / ("man" + section) / ("%s.%s" % (page, section))
+    assert path.is_file(), path
+    # man(1) with this prefix's manpath finds the page in its section
+    out = subprocess.run(["man", "-M", str(prefix / "share" / "man"), "-w", section, page],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(path)
 
 
 @pytest.mark.parametrize("linking", ["shared", "static"])
