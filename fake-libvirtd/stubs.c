@@ -994,6 +994,7 @@ int fl_stubs_handle(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_
         .raw = pkt->payload ? pkt->payload : (const uint8_t *)"",
         .raw_len = pkt->payload_len,
         .conn_id = c->id,
+        .unknown = vw_procs_lookup(pkt->hdr.prog, pkt->hdr.proc) == NULL,
     };
     vw_stub_hit hit;
     int matched = vw_scenario_match(st->scn, &call, &hit);

@@ -635,6 +635,11 @@ void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, json_t *c
     srv->commands = commands;
 }
 
+int qmp_server_knows_command(const qmp_server *srv, const char *name)
+{
+    return srv->schema && qapi_schema_command(srv->schema, name) != NULL;
+}
+
 void qmp_server_set_self_check(qmp_server *srv, int on)
 {
     srv->self_check = on;

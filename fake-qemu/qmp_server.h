@@ -94,6 +94,9 @@ void qmp_server_set_stubs(qmp_server *srv, qmp_stub_fn *fn, void *opaque);
 unsigned long long qmp_conn_id(const qmp_conn *c);
 qmp_conn *qmp_server_conn_by_id(qmp_server *srv, unsigned long long id);
 int qmp_conn_negotiated(const qmp_conn *c);
+/* True when the schema has the command (false without a schema): the journal counts the
+ * others under one key. */
+int qmp_server_knows_command(const qmp_server *srv, const char *name);
 /* on: feed no more input (also stops the current feed after this message); off: write the
  * queued output and resume reading (c may be closed and freed by this when it was closing or
  * the peer is gone). */
