@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acceptor.h"
 #include "dispatch.h"
 #include "fl_faults.h"
 #include "stubs.h"
@@ -25,6 +26,7 @@ typedef struct {
     int fd;
     bool readonly;
     vw_netaddr addr;
+    vw_acceptor acc;              /* rests when out of descriptors, held at the client limits */
 } fl_listener;
 
 /* A lifecycle event waiting to be delivered after the current call's reply. */
@@ -599,7 +601,7 @@ static void accept_clients(fl_server *srv, fl_listener *l)
 {
     for (int i = 0; i < 64; i++) {
         char err[256];
-        int fd = vw_netaddr_accept(l->fd, err, sizeof(err));
+        int fd = vw_acceptor_accept(&l->acc, err, sizeof(err));
         if (fd == -2)
             return;
         if (fd < 0) {
@@ -685,7 +687,9 @@ static int add_listener(fl_server *srv, const char *spec, bool readonly, char *e
     }
     l->readonly = readonly;
     l->srv = srv;
-    if (vw_evloop_add_file(srv->loop, l->fd, VW_EV_READABLE, on_accept, l) < 0) {
+    char name[160];
+    snprintf(name, sizeof(name), "fake-libvirtd: %s", spec);
+    if (vw_acceptor_init(&l->acc, srv->loop, l->fd, on_accept, l, name) < 0) {
         snprintf(err, errlen, "cannot watch the socket %s: %s", spec, strerror(errno));
         close(l->fd);
         if (l->addr.kind == VW_NETADDR_UNIX)
@@ -838,8 +842,7 @@ void fl_server_free(fl_server *srv)
         conn_close(srv->conns);
     for (int i = 0; i < srv->nlisteners; i++) {
         fl_listener *l = &srv->listeners[i];
-        if (srv->loop)
-            vw_evloop_del_file(srv->loop, l->fd, VW_EV_READABLE);
+        vw_acceptor_fini(&l->acc);
         close(l->fd);
         if (l->addr.kind == VW_NETADDR_UNIX)
             unlink(l->addr.path);

@@ -1,5 +1,6 @@
 /* qmp_server.c: the QMP monitor of fake-qemu, see qmp_server.h. */
 #include "qmp_server.h"
+#include "acceptor.h"
 #include "netaddr.h"
 #include "qemu_order.h"
 #include "qmp_json.h"
@@ -39,6 +40,7 @@ typedef struct conn {
 struct qmp_server {
     vw_evloop *loop;
     int listen_fd;
+    vw_acceptor acc;              /* rests when out of descriptors (acceptor.h) */
     char *unix_path;
     const qapi_schema *schema;
     json_t *commands;
@@ -401,17 +403,13 @@ static void on_message(void *opaque, json_t *msg, const char *error)
 static void on_readable(vw_evloop *loop, int fd, void *cd, int mask);
 static void on_listen(vw_evloop *loop, int fd, void *cd, int mask);
 
+/* One client at a time: the listening socket is held while a client is attached. */
 static void set_listening(qmp_server *srv, int on)
 {
-    if (on && !srv->listening && srv->listen_fd >= 0) {   /* -1: detached (adopt_fd only) */
-        if (vw_evloop_add_file(srv->loop, srv->listen_fd, VW_EV_READABLE, on_listen, srv) == 0)
-            srv->listening = 1;
-        else
-            fprintf(stderr, "fake-qemu: cannot watch the listening socket: %s\n", strerror(errno));
-    } else if (!on && srv->listening) {
-        vw_evloop_del_file(srv->loop, srv->listen_fd, VW_EV_READABLE);
-        srv->listening = 0;
-    }
+    if (srv->listen_fd < 0)   /* detached (adopt_fd only) */
+        return;
+    vw_acceptor_hold(&srv->acc, !on);
+    srv->listening = on;
 }
 
 static void set_reading(qmp_server *srv, conn *c, int on)
@@ -565,6 +563,7 @@ static void greet(qmp_server *srv, conn *c)
 static void on_listen(vw_evloop *loop, int fd, void *cd, int mask)
 {
     (void)loop;
+    (void)fd;
     (void)mask;
     qmp_server *srv = cd;
     if (srv->active) {
@@ -572,7 +571,7 @@ static void on_listen(vw_evloop *loop, int fd, void *cd, int mask)
         return;
     }
     char err[256];
-    int cfd = vw_netaddr_accept(fd, err, sizeof(err));
+    int cfd = vw_acceptor_accept(&srv->acc, err, sizeof(err));
     if (cfd == -2)
         return;
     if (cfd < 0) {
@@ -620,12 +619,15 @@ qmp_server *qmp_server_new(vw_evloop *loop, int listen_fd, const char *unix_path
     srv->loop = loop;
     srv->listen_fd = listen_fd;
     srv->unix_path = unix_path ? strdup(unix_path) : NULL;
-    set_listening(srv, 1);
-    if (!srv->listening) {
+    char name[160];
+    snprintf(name, sizeof(name), "fake-qemu: %s", unix_path ? unix_path : "QMP socket");
+    if (vw_acceptor_init(&srv->acc, loop, listen_fd, on_listen, srv, name) < 0) {
+        fprintf(stderr, "fake-qemu: cannot watch the listening socket: %s\n", strerror(errno));
         free(srv->unix_path);
         free(srv);
         return NULL;
     }
+    srv->listening = 1;
     return srv;
 }
 
@@ -710,9 +712,10 @@ void qmp_server_free(qmp_server *srv)
         free(c);
         srv->active = NULL;
     }
-    set_listening(srv, 0);
-    if (srv->listen_fd >= 0)
+    if (srv->listen_fd >= 0) {
+        vw_acceptor_fini(&srv->acc);
         close(srv->listen_fd);
+    }
     if (srv->unix_path)
         unlink(srv->unix_path);
     free(srv->unix_path);

@@ -110,3 +110,83 @@ def test_unknown_procedure_numbers_share_one_count_key(fake_libvirtd):
     assert j["counts"]["(unknown)"] == n
     assert len(j["counts"]) == 1, sorted(j["counts"])[:5]
     assert j["entries"][0]["name"] == "PROC_%d" % (100000 + n - 1)
+
+
+# ---- 2. out of descriptors -------------------------------------------------------------------
+
+def open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def stderr_lines(fake, needle):
+    with open(fake.stderr_path, "rb") as f:
+        return [l for l in f.read().decode(errors="replace").splitlines() if needle in l]
+
+
+def cpu_over(pid, seconds=1.0):
+    """CPU seconds the process used while the test waited about `seconds`."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return cpu_seconds(pid) - before
+
+
+def test_out_of_descriptors_fake_libvirtd_rests_and_recovers(fake_libvirtd):
+    """With RLIMIT_NOFILE just above what it holds, clients past the limit wait in the backlog:
+    the daemon does not spin (the old loop woke at once, forever: ~1 CPU second a second), says
+    so once, and serves the waiting clients when descriptors come back."""
+    fl = fake_libvirtd()
+    pid = fl.pid
+    limit = open_fds(pid) + 4
+    hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, hard))
+    clients = [RawClient(fl.socket) for _ in range(12)]
+    try:
+        assert wait_for(lambda: stderr_lines(fl, "Too many open files"), timeout=10)
+        spent = cpu_over(pid, 1.0)
+        assert spent < 0.3, "fake-libvirtd used %.2f s of CPU in 1 s while out of fds" % spent
+        assert len(stderr_lines(fl, "Too many open files")) == 1
+        last = clients.pop()
+        for c in clients:           # the accepted ones and those before `last` in the backlog
+            c.close()
+        open_call(last)             # it waited in the backlog; now it is accepted and served
+        hdr, body = last.call(CONNECT_GET_HOSTNAME, 2)
+        assert hdr[5] == 0
+        last.close()
+    finally:
+        for c in clients:
+            c.close()
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+    assert hostname_works(fl.socket)
+
+
+def qmp_greeting(path, timeout=10):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(path)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            raise EOFError("fake-qemu closed the connection")
+        data += chunk
+    return s, data
+
+
+def test_out_of_descriptors_fake_qemu_rests_and_recovers(fake_qemu):
+    fq = fake_qemu()
+    pid = fq.pid
+    limit = open_fds(pid)
+    hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, hard))
+    waiting = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    waiting.settimeout(10)
+    waiting.connect(fq.socket)
+    try:
+        assert wait_for(lambda: stderr_lines(fq, "Too many open files"), timeout=10)
+        spent = cpu_over(pid, 1.0)
+        assert spent < 0.3, "fake-qemu used %.2f s of CPU in 1 s while out of fds" % spent
+        assert len(stderr_lines(fq, "Too many open files")) == 1
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (hard, hard))
+        assert b'"QMP"' in waiting.recv(4096)   # accepted at the next retry: the greeting
+    finally:
+        waiting.close()
