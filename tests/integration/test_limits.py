@@ -190,3 +190,135 @@ def test_out_of_descriptors_fake_qemu_rests_and_recovers(fake_qemu):
         assert b'"QMP"' in waiting.recv(4096)   # accepted at the next retry: the greeting
     finally:
         waiting.close()
+
+
+# ---- 3. libvirtd's client limits and the memory budget ----------------------------------------
+
+def no_reply_within(c, seconds):
+    """True when nothing arrives on c for `seconds` (the daemon did not take the call). Under load
+    this can only pass wrongly, never fail wrongly."""
+    c.sock.settimeout(seconds)
+    try:
+        return not c.sock.recv(1, socket.MSG_PEEK)
+    except socket.timeout:
+        return True
+    finally:
+        c.sock.settimeout(10)
+
+
+def test_max_client_requests_stops_reading_a_client_until_a_call_is_answered(fake_libvirtd):
+    """Five GET_HOSTNAME calls delayed by a stub fill max_client_requests (5): the sixth call, a
+    quick GET_TYPE sent right behind them, is read only once the first delayed one is answered.
+    Without the limit it would be read and answered at once, before any delayed reply."""
+    delay = 1500
+    fl = fake_libvirtd(scenario={"stubs": [{
+        "match": {"procedure": "CONNECT_GET_HOSTNAME"},
+        "answer": {"reply": {"ret": {"hostname": "slow"}}, "delay_ms": delay}}]})
+    c = RawClient(fl.socket, timeout=30)
+    try:
+        open_call(c)
+        fl.admin.reset_journal()
+        for serial in range(10, 15):
+            c.send(CONNECT_GET_HOSTNAME, serial)
+        c.send(3, 15)                                   # CONNECT_GET_TYPE
+        serials = [c.recv()[0][4] for _ in range(6)]
+    finally:
+        c.close()
+    assert sorted(serials) == list(range(10, 16)) and serials[0] != 15, serials
+    entries = fl.admin.journal()["entries"]
+    assert [e["name"] for e in entries] == ["CONNECT_GET_HOSTNAME"] * 5 + ["CONNECT_GET_TYPE"]
+    waited = entries[5]["time_ms"] - entries[0]["time_ms"]
+    assert waited >= delay - 50, "the 6th call was read %d ms after the 1st" % waited
+
+
+def test_max_client_requests_option(fake_libvirtd):
+    fl = fake_libvirtd(extra_args=["--max-client-requests", "1"], scenario={"stubs": [{
+        "match": {"procedure": "CONNECT_GET_HOSTNAME"},
+        "answer": {"reply": {"ret": {"hostname": "slow"}}, "delay_ms": 800}}]})
+    c = RawClient(fl.socket, timeout=30)
+    try:
+        open_call(c)
+        c.send(CONNECT_GET_HOSTNAME, 10)
+        c.send(3, 11)
+        assert [c.recv()[0][4] for _ in range(2)] == [10, 11]
+    finally:
+        c.close()
+
+
+def test_max_anonymous_clients_holds_new_clients_until_one_authenticates(fake_libvirtd):
+    fl = fake_libvirtd(extra_args=["--max-anonymous-clients", "3"])
+    silent = [RawClient(fl.socket) for _ in range(3)]
+    late = RawClient(fl.socket)
+    try:
+        assert wait_for(lambda: stderr_lines(fl, "--max-anonymous-clients 3"))
+        late.send(66, 1)                                # AUTH_LIST, waits in the backlog
+        assert no_reply_within(late, 0.5)
+        assert len(stderr_lines(fl, "--max-anonymous-clients 3")) == 1   # once, not per wake-up
+        hdr, body = silent[0].call(66, 1)               # one of them authenticates ...
+        assert hdr[5] == 0
+        hdr, body = late.recv()                         # ... and the late one is accepted
+        assert hdr[4] == 1 and hdr[5] == 0
+    finally:
+        for c in silent + [late]:
+            c.close()
+
+
+def test_max_clients_stops_accepting_until_a_client_goes(fake_libvirtd):
+    fl = fake_libvirtd(extra_args=["--max-clients", "3", "--max-anonymous-clients", "3"])
+    opened = []
+    for _ in range(3):
+        c = RawClient(fl.socket)
+        open_call(c)
+        opened.append(c)
+    late = RawClient(fl.socket)
+    try:
+        late.send(66, 1)
+        assert no_reply_within(late, 0.5)
+        assert len(stderr_lines(fl, "--max-clients 3")) == 1
+        opened.pop().close()                            # one goes: the late one gets in
+        hdr, body = late.recv()
+        assert hdr[4] == 1 and hdr[5] == 0
+        open_call(late, serial=2)
+    finally:
+        for c in opened + [late]:
+            c.close()
+
+
+def test_bad_limit_options_are_refused(fake_libvirtd):
+    for args, needle in ((["--max-clients", "0"], "expected an integer from 1"),
+                         (["--max-clients", "10"], "must not be less than"),
+                         (["--max-client-requests", "x"], "expected an integer"),
+                         (["--memory-budget-mib", "0"], "expected an integer from 1")):
+        with pytest.raises(RuntimeError) as e:
+            fake_libvirtd(extra_args=args)
+        assert needle in str(e.value), str(e.value)
+
+
+def test_half_sent_packets_hit_the_memory_budget_and_others_are_served(fake_libvirtd):
+    """40 opened connections each send half of a 16 MiB packet: the unbounded daemon held them
+    all (over 300 MB); now the packets that would take the queued input of all clients over
+    the 64 MiB budget close their connections, and a well-behaved client is served."""
+    fl = fake_libvirtd()
+    before = rss_kib(fl.pid)
+    size = 16 * MiB
+    half = struct.pack(">IIIiiIi", size, 0x20008086, 1, DEFINE_XML, 0, 7, 0) + b"x" * (size // 2)
+    hostile, closed = [], 0
+    try:
+        for _ in range(40):
+            c = RawClient(fl.socket, timeout=30)
+            hostile.append(c)
+            open_call(c)
+            try:
+                c.send_bytes(half)
+            except (BrokenPipeError, ConnectionResetError):
+                closed += 1
+        assert hostname_works(fl.socket)
+        grown = rss_kib(fl.pid) - before
+        print("memory budget: VmRSS %d KiB -> %d KiB" % (before, before + grown))
+        assert grown < 100 * 1024, "the daemon grew by %d KiB" % grown
+        assert closed >= 30, "only %d of 40 connections were refused" % closed
+        assert len(stderr_lines(fl, "memory budget")) == 1
+    finally:
+        for c in hostile:
+            c.close()
+    assert hostname_works(fl.socket)
