@@ -33,6 +33,7 @@ typedef struct conn {
     int reading;              /* READABLE registered */
     int feeding;              /* inside vw_qmp_streamer_feed: never free c here */
     int held;                 /* a stub's delayed answer is pending: no input is fed */
+    int overflowed;           /* output went over the memory budget: closed at conn_write */
     unsigned long long id;    /* connection number, for stubs' timers (qmp_conn_id) */
     fq_fault_conn *fault;     /* fault injection (fq_faults.c); NULL = none */
 } conn;
@@ -54,6 +55,7 @@ struct qmp_server {
     void *stub_opaque;
     unsigned long long next_conn_id;
     vw_faults *faults;            /* --faults / set_faults (fq_faults.c); NULL = none */
+    size_t memory_budget;         /* FQ_MEMORY_BUDGET or --memory-budget-mib */
 };
 
 /* --self-check: a reply or event that does not match the schema is a bug of the fake. */
@@ -73,8 +75,26 @@ static void conn_resume_input(qmp_server *srv, conn *c);
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
+/* A client that does not read while its queued output would exceed the budget is closed (at the
+ * next conn_write, where that is safe): the budget is checked before the buffer grows. */
+static int over_budget(conn *c, size_t len)
+{
+    size_t budget = c->srv->memory_budget ? c->srv->memory_budget : FQ_MEMORY_BUDGET;
+    if (c->overflowed)
+        return 1;
+    if (c->out_len - c->out_off + c->in_cap + len <= budget)
+        return 0;
+    fprintf(stderr, "fake-qemu: the client does not read and its output would exceed the memory "
+            "budget (%zu bytes); closing it\n", budget);
+    c->overflowed = 1;
+    c->closing = 1;
+    return 1;
+}
+
 static int out_append_raw(conn *c, const char *data, size_t len)
 {
+    if (over_budget(c, len))
+        return 0;   /* dropped: the connection is closed at the next conn_write */
     if (c->out_off > 0 && c->out_off == c->out_len)
         c->out_off = c->out_len = 0;
     if (c->out_len + len > c->out_cap) {
@@ -449,6 +469,10 @@ static void conn_close(qmp_server *srv, conn *c)
  * then watched), -1 when the connection was closed (write error, or a `quit` reply is out). */
 static int conn_write(qmp_server *srv, conn *c)
 {
+    if (c->overflowed && !c->feeding) {
+        conn_close(srv, c);
+        return -1;
+    }
     while (c->out_off < c->out_len) {
         long n = vw_netaddr_send(c->fd, c->out + c->out_off, c->out_len - c->out_off);
         if (n > 0) {
@@ -640,6 +664,11 @@ void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, json_t *c
 int qmp_server_knows_command(const qmp_server *srv, const char *name)
 {
     return srv->schema && qapi_schema_command(srv->schema, name) != NULL;
+}
+
+void qmp_server_set_memory_budget(qmp_server *srv, size_t bytes)
+{
+    srv->memory_budget = bytes;
 }
 
 void qmp_server_set_self_check(qmp_server *srv, int on)

@@ -322,3 +322,32 @@ def test_half_sent_packets_hit_the_memory_budget_and_others_are_served(fake_libv
         for c in hostile:
             c.close()
     assert hostname_works(fl.socket)
+
+
+# ---- 4. fake-qemu ------------------------------------------------------------------------------
+
+def test_fake_qemu_closes_a_client_whose_output_exceeds_the_budget(fake_qemu):
+    """A stub answers with 2 MiB of events to a client that does not read: with a 1 MiB budget
+    the client is closed (one stderr line) and the next client is served."""
+    events = [{"event": "VW_BIG", "data": {"blob": "x" * 40000, "n": i}} for i in range(50)]
+    fq = fake_qemu(extra_args=["--memory-budget-mib", "1"], scenario={"stubs": [{
+        "match": {"command": "query-status"},
+        "answer": {"return": {"status": "running", "singlestep": False, "running": True},
+                   "events": events}}]})
+    s, greeting = qmp_greeting(fq.socket)
+    try:
+        s.sendall(b'{"execute":"qmp_capabilities"}\n{"execute":"query-status"}\n')
+        assert wait_for(lambda: stderr_lines(fq, "memory budget"), timeout=10)
+        got = b""
+        while True:                 # what was written before the close, then EOF
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        assert len(got) < 2 * MiB
+    finally:
+        s.close()
+    s, greeting = qmp_greeting(fq.socket)
+    s.close()
+    assert b'"QMP"' in greeting
+    assert len(stderr_lines(fq, "memory budget")) == 1
