@@ -11,6 +11,7 @@ import os
 import resource
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -21,7 +22,7 @@ from fake_libvirtd_fixtures import RawClient, decode_error, wait_for, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
 sys.path.insert(0, str(REPO / "pytest-plugin"))
-from pytest_virtwire import fake_libvirtd, fake_qemu  # noqa: E402,F401  (fixtures)
+from pytest_virtwire import fake_libvirtd, fake_qemu, find_binary  # noqa: E402,F401
 
 DEFINE_XML = 11
 CONNECT_GET_HOSTNAME = 59
@@ -282,6 +283,19 @@ def test_max_clients_stops_accepting_until_a_client_goes(fake_libvirtd):
     finally:
         for c in opened + [late]:
             c.close()
+
+
+@pytest.mark.parametrize("program,options", [
+    ("fake-libvirtd", ["--max-clients N", "--max-anonymous-clients N", "--max-client-requests N",
+                       "--memory-budget-mib N", "default 5000", "default 20", "default 5",
+                       "default 64"]),
+    ("fake-qemu", ["--memory-budget-mib N", "default 64"])])
+def test_help_lists_the_limits(program, options):
+    out = subprocess.run([find_binary(program), "--help"], capture_output=True, text=True,
+                         timeout=10)
+    assert out.returncode == 0
+    for option in options:
+        assert option in out.stdout, option
 
 
 def test_bad_limit_options_are_refused(fake_libvirtd):
