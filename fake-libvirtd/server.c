@@ -47,7 +47,7 @@ struct fl_server {
     fl_conn *conns;
     uint64_t next_conn_id;
     int nconns;
-    int nanon;                    /* connections not yet past CONNECT_OPEN */
+    int nanon;                    /* connections not yet past AUTH_LIST / CONNECT_OPEN */
     fl_limits limits;             /* with the defaults filled in */
     bool accept_held;             /* the listeners are held at max_clients / max_anonymous */
     size_t held_bytes;            /* queued input and output of all connections (account) */

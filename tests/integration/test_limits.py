@@ -23,18 +23,12 @@ from fake_libvirtd_fixtures import RawClient, decode_error, wait_for, xdr_string
 os.environ.setdefault("VW_BUILD", str(BUILD))
 sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd, fake_qemu, find_binary  # noqa: E402,F401
+sys.path.insert(0, str(REPO / "bench"))
+from idle_conns import rss_kib  # noqa: E402  (VmRSS of a pid, in KiB)
 
 DEFINE_XML = 11
 CONNECT_GET_HOSTNAME = 59
 MiB = 1 << 20
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for %d" % pid)
 
 
 def cpu_seconds(pid):
