@@ -13,6 +13,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -264,6 +265,29 @@ def test_max_anonymous_clients_holds_new_clients_until_one_authenticates(fake_li
         assert hdr[4] == 1 and hdr[5] == 0
     finally:
         for c in silent + [late]:
+            c.close()
+
+
+def test_real_clients_are_not_held_by_max_anonymous_clients(fake_libvirtd):
+    """python3-libvirt (a peer we did not write) does AUTH_LIST right after connecting, so with
+    --max-anonymous-clients 1 many of its connections at once still all open."""
+    libvirt = pytest.importorskip("libvirt")
+    fl = fake_libvirtd(extra_args=["--max-anonymous-clients", "1"])
+    conns, names = [], []
+
+    def open_all():                 # a held daemon would block libvirt.open: bounded by join
+        for _ in range(8):
+            conns.append(libvirt.open(fl.uri))
+        names.extend(c.getHostname() for c in conns)
+
+    worker = threading.Thread(target=open_all, daemon=True)
+    worker.start()
+    worker.join(30)
+    try:
+        assert not worker.is_alive(), "libvirt.open waited: %d of 8 open" % len(conns)
+        assert len(names) == 8 and all(names)
+    finally:
+        for c in conns:
             c.close()
 
 
