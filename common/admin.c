@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acceptor.h"
 #include "netaddr.h"
 
 typedef struct admin_conn {
@@ -26,6 +27,7 @@ struct vw_admin {
     vw_evloop *loop;
     int fd;
     vw_netaddr addr;
+    vw_acceptor acc;              /* rests when out of descriptors (acceptor.h) */
     vw_admin_handler *handler;
     void *opaque;
     admin_conn *conns;
@@ -209,11 +211,12 @@ static void conn_writable(vw_evloop *loop, int fd, void *data, int mask)
 static void on_accept(vw_evloop *loop, int fd, void *data, int mask)
 {
     (void)loop;
+    (void)fd;
     (void)mask;
     vw_admin *a = data;
     for (int i = 0; i < 16; i++) {
         char err[256];
-        int cfd = vw_netaddr_accept(fd, err, sizeof(err));
+        int cfd = vw_acceptor_accept(&a->acc, err, sizeof(err));
         if (cfd < 0)
             return;
         admin_conn *c = calloc(1, sizeof(*c));
@@ -260,7 +263,9 @@ vw_admin *vw_admin_new(vw_evloop *loop, const char *spec, vw_admin_handler *hand
     a->loop = loop;
     a->handler = handler;
     a->opaque = opaque;
-    if (vw_evloop_add_file(loop, a->fd, VW_EV_READABLE, on_accept, a) < 0) {
+    char name[160];
+    snprintf(name, sizeof(name), "admin socket %s", spec);
+    if (vw_acceptor_init(&a->acc, loop, a->fd, on_accept, a, name) < 0) {
         snprintf(err, errlen, "--admin %s: cannot watch the socket: %s", spec, strerror(errno));
         close(a->fd);
         unlink(a->addr.path);
@@ -276,7 +281,7 @@ void vw_admin_free(vw_admin *a)
         return;
     while (a->conns)
         conn_free(a->conns);
-    vw_evloop_del_file(a->loop, a->fd, VW_EV_READABLE);
+    vw_acceptor_fini(&a->acc);
     close(a->fd);
     unlink(a->addr.path);
     free(a);

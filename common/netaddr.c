@@ -249,6 +249,8 @@ int vw_netaddr_accept(int listen_fd, char *err, size_t errlen)
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
             return -2;
         snprintf(err, errlen, "accept: %s", strerror(errno));
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            return VW_NETADDR_NO_FDS;
         return -1;
     }
 }

@@ -33,7 +33,11 @@ char *vw_netaddr_format(const vw_netaddr *addr, char *buf, size_t buflen);
 int vw_netaddr_listen(const vw_netaddr *addr, int backlog, char *err, size_t errlen);
 
 /* Accepts one connection on a listening socket; the new fd is non-blocking.
- * Returns the fd; -2 when no connection is pending (EAGAIN); -1 on error with the reason in err. */
+ * Returns the fd; -2 when no connection is pending (EAGAIN); VW_NETADDR_NO_FDS (with the reason
+ * in err) when the process or the system is out of descriptors or socket memory (EMFILE,
+ * ENFILE, ENOBUFS, ENOMEM: the connection stays pending, so the caller should stop watching the
+ * socket for a while, common/acceptor.h); -1 on another error with the reason in err. */
+#define VW_NETADDR_NO_FDS (-3)
 int vw_netaddr_accept(int listen_fd, char *err, size_t errlen);
 
 /* Connects with a timeout (milliseconds, > 0). The returned fd is blocking.

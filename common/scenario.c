@@ -48,6 +48,9 @@ typedef struct journal_entry {
     json_t *args;
     char *args_b64;
     char *stub_id;
+    bool truncated;               /* args, args_b64 or the name were cut */
+    size_t args_size;             /* the arguments' size as received */
+    size_t bytes;                 /* what the entry costs (journal_entry_cost) */
 } journal_entry;
 
 struct vw_scenario {
@@ -62,6 +65,8 @@ struct vw_scenario {
     journal_entry *journal;       /* ring of VW_SCENARIO_JOURNAL_MAX */
     size_t jstart, jlen;
     unsigned long long jseq;
+    size_t jbytes;                /* sum of the kept entries' bytes */
+    unsigned long long jdropped;  /* entries dropped for the count or byte limit since reset */
     json_t *counts;               /* name -> count, every call ever received */
     char *file;                   /* the scenario file vw_scenario_open loaded, or NULL */
 };
@@ -325,6 +330,8 @@ void vw_scenario_reset_journal(vw_scenario *s)
     for (size_t i = 0; i < s->jlen; i++)
         journal_entry_free(&s->journal[(s->jstart + i) % VW_SCENARIO_JOURNAL_MAX]);
     s->jstart = s->jlen = 0;
+    s->jbytes = 0;
+    s->jdropped = 0;
     json_object_clear(s->counts);
 }
 
@@ -852,30 +859,150 @@ static bool stub_pattern_matches(const stub *st, const vw_call *call)
     return true;
 }
 
-static void journal_add(vw_scenario *s, const vw_call *call, journal_entry **out)
+/* What one decoded value costs in the journal besides its string bytes: jansson's node and the
+ * allocator's overhead, roughly. An estimate that errs on the high side. */
+#define JOURNAL_NODE_COST 96
+
+/* A UTF-8 string cut to at most max bytes without splitting a character. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
 {
-    size_t slot;
-    if (s->jlen == VW_SCENARIO_JOURNAL_MAX) {
-        slot = s->jstart;
-        journal_entry_free(&s->journal[slot]);
-        s->jstart = (s->jstart + 1) % VW_SCENARIO_JOURNAL_MAX;
-    } else {
-        slot = (s->jstart + s->jlen) % VW_SCENARIO_JOURNAL_MAX;
-        s->jlen++;
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+/* A copy of v that costs at most *budget (string bytes plus JOURNAL_NODE_COST a value and a
+ * member): longer strings are cut, members and elements past the budget are left out, and *cut
+ * says so. Returns NULL when not even the value itself fits. Bounded before it allocates, so a
+ * 4 MiB argument costs the journal no more than the budget. */
+static json_t *bounded_copy(const json_t *v, size_t *budget, bool *cut)
+{
+    if (*budget < JOURNAL_NODE_COST) {
+        *cut = true;
+        return NULL;
     }
-    journal_entry *e = &s->journal[slot];
-    e->seq = ++s->jseq;
+    *budget -= JOURNAL_NODE_COST;
+    if (json_is_string(v)) {
+        size_t len = json_string_length(v);
+        size_t keep = utf8_cut(json_string_value(v), len, *budget);
+        *cut |= keep < len;
+        *budget -= keep;
+        return json_stringn_nocheck(json_string_value(v), keep);
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < json_array_size(v); i++) {
+            json_t *c = bounded_copy(json_array_get(v, i), budget, cut);
+            if (!c)
+                break;
+            json_array_append_new(a, c);
+        }
+        return a;
+    }
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *key;
+        json_t *val;
+        json_object_foreach((json_t *)v, key, val) {
+            size_t klen = strlen(key);
+            if (!o || klen > *budget) {
+                *cut = true;
+                break;
+            }
+            *budget -= klen;
+            json_t *c = bounded_copy(val, budget, cut);
+            if (!c)
+                break;
+            json_object_set_new(o, key, c);
+        }
+        return o;
+    }
+    return json_deep_copy(v);   /* numbers, booleans, null */
+}
+
+/* The size of the arguments as received: the raw bytes (libvirt), or the compact JSON (QMP). */
+static size_t call_args_size(const vw_call *call)
+{
+    if (call->raw)
+        return call->raw_len;
+    return call->args ? json_dumpb(call->args, NULL, 0, JSON_COMPACT) : 0;
+}
+
+static char *bounded_strdup(const char *s, size_t max, bool *cut)
+{
+    size_t len = strlen(s);
+    size_t keep = utf8_cut(s, len, max);
+    *cut |= keep < len;
+    return strndup(s, keep);
+}
+
+/* Fills e from call with every part bounded (VW_SCENARIO_JOURNAL_*), and its cost in e->bytes. */
+static void journal_entry_fill(journal_entry *e, const vw_call *call)
+{
+    bool cut = false;
     e->time_ms = now_ms();
     e->conn = call->conn_id;
-    e->program = call->program ? strdup(call->program) : NULL;
-    e->name = strdup(call->name ? call->name : "?");
+    e->program = call->program
+        ? bounded_strdup(call->program, VW_SCENARIO_JOURNAL_NAME_MAX, &cut) : NULL;
+    e->name = bounded_strdup(call->name ? call->name : "?", VW_SCENARIO_JOURNAL_NAME_MAX, &cut);
     e->number = call->number;
-    e->args = call->args ? json_deep_copy(call->args) : NULL;
-    if (call->raw)
-        e->args_b64 = vw_base64_encode(call->raw, call->raw_len);
-    const char *key = call->name ? call->name : "?";
+    size_t budget = VW_SCENARIO_JOURNAL_ARGS_MAX;
+    e->args = call->args ? bounded_copy(call->args, &budget, &cut) : NULL;
+    e->args_size = call_args_size(call);
+    size_t b64_len = 0;
+    if (call->raw) {
+        size_t keep = call->raw_len;
+        if (keep > VW_SCENARIO_JOURNAL_ARGS_MAX) {
+            keep = VW_SCENARIO_JOURNAL_ARGS_MAX;
+            cut = true;
+        }
+        e->args_b64 = vw_base64_encode(call->raw, keep);
+        b64_len = e->args_b64 ? strlen(e->args_b64) : 0;
+    }
+    e->truncated = cut;
+    e->bytes = sizeof(*e) + JOURNAL_NODE_COST + (e->program ? strlen(e->program) : 0) +
+               (e->name ? strlen(e->name) : 0) + (VW_SCENARIO_JOURNAL_ARGS_MAX - budget) +
+               b64_len;
+}
+
+/* Drops the oldest entry. */
+static void journal_drop_oldest(vw_scenario *s)
+{
+    journal_entry *old = &s->journal[s->jstart];
+    s->jbytes -= old->bytes;
+    journal_entry_free(old);
+    s->jstart = (s->jstart + 1) % VW_SCENARIO_JOURNAL_MAX;
+    s->jlen--;
+    s->jdropped++;
+}
+
+/* Counts the call: by name, or under VW_SCENARIO_UNKNOWN_KEY, so the keys stay few. */
+static void journal_count(vw_scenario *s, const journal_entry *e, const vw_call *call)
+{
+    const char *key = call->unknown ? VW_SCENARIO_UNKNOWN_KEY : e->name;
+    if (!key)
+        key = "?";
     json_t *cnt = json_object_get(s->counts, key);
     json_object_set_new(s->counts, key, json_integer(cnt ? json_integer_value(cnt) + 1 : 1));
+}
+
+static void journal_add(vw_scenario *s, const vw_call *call, journal_entry **out)
+{
+    journal_entry fresh;
+    memset(&fresh, 0, sizeof(fresh));
+    journal_entry_fill(&fresh, call);
+    fresh.seq = ++s->jseq;
+    /* oldest first, until both the count and the byte budget leave room */
+    while (s->jlen > 0 && (s->jlen == VW_SCENARIO_JOURNAL_MAX ||
+                           s->jbytes + fresh.bytes > VW_SCENARIO_JOURNAL_BYTES_MAX))
+        journal_drop_oldest(s);
+    journal_entry *e = &s->journal[(s->jstart + s->jlen) % VW_SCENARIO_JOURNAL_MAX];
+    *e = fresh;
+    s->jlen++;
+    s->jbytes += e->bytes;
+    journal_count(s, e, call);
     *out = e;
 }
 
@@ -908,8 +1035,13 @@ int vw_scenario_match(vw_scenario *s, const vw_call *call, vw_stub_hit *hit)
     best->answered++;
     if (best->new_state)
         vw_scenario_set_state(s, best->scenario, best->new_state);
-    if (je)
+    if (je) {
         je->stub_id = strdup(best->id);
+        if (je->stub_id) {   /* ids are short, but they are part of the entry's cost */
+            je->bytes += strlen(je->stub_id);
+            s->jbytes += strlen(je->stub_id);
+        }
+    }
     hit->stub_id = best->id;
     hit->answer = best->answer;
     return 1;
@@ -932,6 +1064,10 @@ static json_t *journal_entry_json(const journal_entry *e)
     if (e->args_b64)
         json_object_set_new(o, "args_b64", json_string(e->args_b64));
     json_object_set_new(o, "stub", e->stub_id ? json_string(e->stub_id) : json_null());
+    if (e->truncated) {   /* only then, so that entries of ordinary calls stay as they were */
+        json_object_set_new(o, "truncated", json_true());
+        json_object_set_new(o, "size", json_integer((json_int_t)e->args_size));
+    }
     return o;
 }
 
@@ -999,6 +1135,8 @@ json_t *vw_scenario_journal(const vw_scenario *s, const json_t *filter, char *er
     json_t *out = json_object();
     json_object_set_new(out, "total", json_integer((json_int_t)s->jseq));
     json_object_set_new(out, "kept", json_integer((json_int_t)s->jlen));
+    json_object_set_new(out, "dropped", json_integer((json_int_t)s->jdropped));
+    json_object_set_new(out, "bytes", json_integer((json_int_t)s->jbytes));
     json_object_set_new(out, "matched", json_integer((json_int_t)matched));
     json_object_set_new(out, "counts", json_deep_copy(s->counts));
     json_object_set_new(out, "entries", entries);

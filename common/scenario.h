@@ -21,6 +21,16 @@
 
 #define VW_SCENARIO_MAX_STUBS    4096
 #define VW_SCENARIO_JOURNAL_MAX  10000    /* entries kept; the counts go on */
+/* The journal is bounded by construction: an entry keeps at most VW_SCENARIO_JOURNAL_ARGS_MAX
+ * bytes of raw arguments and about as many of decoded arguments (the rest is cut and the entry
+ * says "truncated"), names are cut at VW_SCENARIO_JOURNAL_NAME_MAX, and the oldest entries go
+ * once all entries together would cost more than VW_SCENARIO_JOURNAL_BYTES_MAX. */
+#define VW_SCENARIO_JOURNAL_ARGS_MAX  (32u << 10)
+#define VW_SCENARIO_JOURNAL_NAME_MAX  256
+#define VW_SCENARIO_JOURNAL_BYTES_MAX (32u << 20)
+/* The key of the journal's counts for every call whose procedure or command the fake does not
+ * know (vw_call.unknown), so that a peer sending many distinct numbers adds one key, not many. */
+#define VW_SCENARIO_UNKNOWN_KEY "(unknown)"
 #define VW_SCENARIO_FILE_MAX     (16u << 20)
 #define VW_SCENARIO_DEFAULT_PRIORITY 5
 
@@ -35,6 +45,8 @@ typedef struct vw_call {
     const uint8_t *raw;       /* raw argument bytes (libvirt payload), may be NULL */
     size_t raw_len;
     uint64_t conn_id;
+    bool unknown;             /* not a procedure / command of the protocol's table: counted
+                               * under VW_SCENARIO_UNKNOWN_KEY */
 } vw_call;
 
 typedef struct vw_scenario_ops {
@@ -105,7 +117,8 @@ void vw_scenario_reset_journal(vw_scenario *s);
 
 /* The journal, filtered: filter may hold "procedure"/"command" (name), "program", "args"
  * (subset pattern), "conn", "limit" (last N entries). Returns
- * {"total": N, "matched": N, "counts": {name: n}, "entries": [...], "last_args": ...}. */
+ * {"total": N, "kept": N, "dropped": N, "bytes": N, "matched": N, "counts": {name: n},
+ *  "entries": [...], "last_args": ...}. */
 json_t *vw_scenario_journal(const vw_scenario *s, const json_t *filter, char *err, size_t errlen);
 
 /* Handles the protocol-neutral admin operations: ping, add_stubs, remove_stubs, list_stubs,

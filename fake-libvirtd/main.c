@@ -42,6 +42,8 @@ static void usage(FILE *out)
             "                     [--state FILE] [--scenario FILE] [--admin unix:PATH]\n"
             "                     [--seed N] [--qemu-dir DIR [--fake-qemu PATH] [--qemu-version V]]\n"
             "                     [--faults FILE] [--verbose]\n"
+            "                     [--max-clients N] [--max-anonymous-clients N]\n"
+            "                     [--max-client-requests N] [--memory-budget-mib N]\n"
             "                     [--record TRACE --upstream ADDR | --replay TRACE [--replay-...]]\n"
             "\n"
             "A stateful fake libvirt daemon: it speaks libvirt's RPC protocol and models the\n"
@@ -70,6 +72,20 @@ static void usage(FILE *out)
             "  --help            this text\n"
             "  --version         fake-libvirtd's version\n"
             "\n"
+            "Limits (libvirtd.conf's names and defaults; docs/fake-libvirtd.md, \"Limits\"):\n"
+            "  --max-clients N   clients connected at once (default 5000); at the limit the\n"
+            "                    sockets stop accepting (new clients wait) until one goes\n"
+            "  --max-anonymous-clients N\n"
+            "                    clients not yet past AUTH_LIST or CONNECT_OPEN (default 20; 0:\n"
+            "                    no limit); at the limit the sockets stop accepting, as above\n"
+            "  --max-client-requests N\n"
+            "                    calls of one client unanswered (e.g. delayed by a stub) before\n"
+            "                    the daemon stops reading that client (default 5)\n"
+            "  --memory-budget-mib N\n"
+            "                    queued input and output of all clients together (default 64):\n"
+            "                    a client whose packet (over 64 KiB) would exceed it is closed;\n"
+            "                    clients with output waiting are not read while it is exceeded\n"
+            "\n"
             "Prints `ready` on stdout when every socket accepts; exits 0 on SIGTERM.\n"
             "\n"
             "Record and replay (docs/replay.md):\n"
@@ -94,6 +110,56 @@ static void usage(FILE *out)
             "                    (default 100; 0: none); a reply never overtakes them\n"
             "  --replay-report FILE\n"
             "                    write the replay report (matched, unmatched, unused) as JSON\n");
+}
+
+/* One integer option in [min, max]. Returns 0, or -1 after saying what was expected. */
+static int parse_count(const char *opt, const char *val, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (errno || *end || !*val || v < min || v > max) {
+        fprintf(stderr, "fake-libvirtd: %s %s: expected an integer from %ld to %ld\n", opt, val,
+                min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The client limits (libvirtd.conf's names) and the memory budget. Returns 1 when opt is one of
+ * them and val is good, 0 when opt is another option, -1 on a bad value. */
+static int parse_limit(const char *opt, const char *val, fl_limits *lim)
+{
+    long v;
+    if (strcmp(opt, "--max-clients") == 0)
+        return parse_count(opt, val, 1, 1000000, &lim->max_clients) < 0 ? -1 : 1;
+    if (strcmp(opt, "--max-anonymous-clients") == 0)
+        return parse_count(opt, val, 0, 1000000, &lim->max_anonymous_clients) < 0 ? -1 : 1;
+    if (strcmp(opt, "--max-client-requests") == 0)
+        return parse_count(opt, val, 1, 1000000, &lim->max_client_requests) < 0 ? -1 : 1;
+    if (strcmp(opt, "--memory-budget-mib") == 0) {
+        if (parse_count(opt, val, 1, 1L << 20, &v) < 0)
+            return -1;
+        lim->memory_budget = (size_t)v << 20;
+        return 1;
+    }
+    return 0;
+}
+
+/* libvirtd refuses the same (virNetServerNew). */
+static int check_limits(const fl_limits *lim)
+{
+    long clients = lim->max_clients ? lim->max_clients : FL_MAX_CLIENTS;
+    long anon = lim->max_anonymous_clients >= 0 ? lim->max_anonymous_clients
+                                                : FL_MAX_ANONYMOUS_CLIENTS;
+    if (anon > clients) {
+        fprintf(stderr, "fake-libvirtd: --max-anonymous-clients %ld is more than --max-clients "
+                "%ld: the overall maximum number of clients must not be less than the number of "
+                "clients waiting for authentication\n", anon, clients);
+        return -1;
+    }
+    return 0;
 }
 
 /* The scenario's "faults" section and the admin socket's set_faults (docs/faults.md). */
@@ -126,6 +192,7 @@ int main(int argc, char **argv)
 {
     fl_server_config cfg;
     memset(&cfg, 0, sizeof(cfg));
+    cfg.limits.max_anonymous_clients = -1;   /* the default; 0 means no limit */
     const char *scenario_file = NULL, *admin_spec = NULL, *faults_file = NULL;
     unsigned long long seed = 0;
     const char *record_path = NULL, *upstream = NULL, *replay_tuned = NULL;
@@ -151,7 +218,9 @@ int main(int argc, char **argv)
                            strcmp(opt, "--record") == 0 || strcmp(opt, "--upstream") == 0 ||
                            strcmp(opt, "--admin") == 0 || strcmp(opt, "--qemu-dir") == 0 ||
                            strcmp(opt, "--fake-qemu") == 0 || strcmp(opt, "--qemu-version") == 0 ||
-                           strcmp(opt, "--faults") == 0 || strncmp(opt, "--replay-", 9) == 0;
+                           strcmp(opt, "--faults") == 0 || strncmp(opt, "--replay-", 9) == 0 ||
+                           strncmp(opt, "--max-", 6) == 0 ||
+                           strcmp(opt, "--memory-budget-mib") == 0;
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "fake-libvirtd: %s needs a value (see --help)\n", opt);
@@ -162,7 +231,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "fake-libvirtd: %s takes no value (see --help)\n", opt);
             return 2;
         }
-        if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+        int lim = takes_value ? parse_limit(opt, val, &cfg.limits) : 0;
+        if (lim < 0)
+            return 2;
+        if (lim > 0) {
+            continue;
+        } else if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
             usage(stdout);
             return 0;
         } else if (strcmp(opt, "--version") == 0 || strcmp(opt, "-V") == 0) {
@@ -253,6 +327,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (check_limits(&cfg.limits) < 0)
+        return 2;
     if ((cfg.fake_qemu || cfg.qemu_version) && !cfg.qemu_dir) {
         fprintf(stderr, "fake-libvirtd: --fake-qemu and --qemu-version need --qemu-dir DIR\n");
         return 2;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acceptor.h"
 #include "dispatch.h"
 #include "fl_faults.h"
 #include "stubs.h"
@@ -25,6 +26,7 @@ typedef struct {
     int fd;
     bool readonly;
     vw_netaddr addr;
+    vw_acceptor acc;              /* rests when out of descriptors, held at the client limits */
 } fl_listener;
 
 /* A lifecycle event waiting to be delivered after the current call's reply. */
@@ -45,6 +47,11 @@ struct fl_server {
     fl_conn *conns;
     uint64_t next_conn_id;
     int nconns;
+    int nanon;                    /* connections not yet past AUTH_LIST / CONNECT_OPEN */
+    fl_limits limits;             /* with the defaults filled in */
+    bool accept_held;             /* the listeners are held at max_clients / max_anonymous */
+    size_t held_bytes;            /* queued input and output of all connections (account) */
+    bool budget_logged;           /* one stderr line per episode over the memory budget */
     char *state_text;             /* the --state file's content, NULL = built-in default */
     char *state_origin;
     fl_model *test_model;         /* shared by test:// connections */
@@ -227,17 +234,128 @@ static void flush_events(fl_server *srv)
     }
 }
 
+/* ---- limits (docs/fake-libvirtd.md, "Limits") ------------------------------------------------ */
+
+static void limits_fill_defaults(fl_limits *l, const fl_limits *given)
+{
+    *l = *given;
+    if (l->max_clients <= 0)
+        l->max_clients = FL_MAX_CLIENTS;
+    if (l->max_anonymous_clients < 0)
+        l->max_anonymous_clients = FL_MAX_ANONYMOUS_CLIENTS;
+    if (l->max_client_requests <= 0)
+        l->max_client_requests = FL_MAX_CLIENT_REQUESTS;
+    if (l->memory_budget == 0)
+        l->memory_budget = FL_MEMORY_BUDGET;
+}
+
+/* What c holds in memory: its reader's buffer, bytes read and not fed yet, its output queue. */
+static size_t conn_held(const fl_conn *c)
+{
+    return c->reader.cap + c->stash_len + c->out.cap;
+}
+
+/* Brings the server's total up to date with c (after anything that changed c's buffers). */
+static void account(fl_conn *c)
+{
+    size_t now = conn_held(c);
+    c->srv->held_bytes = c->srv->held_bytes - c->accounted + now;
+    c->accounted = now;
+}
+
+/* The largest packet c may start now: what the budget leaves after every other connection and
+ * c's own output, but never less than FL_SMALL_PACKET, so that a well-behaved client is served
+ * even while others hold the whole budget with half-sent packets. */
+static uint32_t admit_limit(const fl_conn *c)
+{
+    const fl_server *srv = c->srv;
+    size_t used = srv->held_bytes - c->accounted + c->out.cap + c->stash_len;
+    size_t room = srv->limits.memory_budget > used ? srv->limits.memory_budget - used : 0;
+    if (room < FL_SMALL_PACKET)
+        room = FL_SMALL_PACKET;
+    return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+}
+
+static bool over_budget(const fl_server *srv)
+{
+    return srv->held_bytes > srv->limits.memory_budget;
+}
+
+/* libvirtd stops reading a client with max_client_requests calls unanswered. */
+static bool calls_full(const fl_conn *c)
+{
+    return c->calls_pending >= c->srv->limits.max_client_requests;
+}
+
+/* libvirtd suspends its listening services while max_clients are connected or
+ * max_anonymous_clients wait for authentication, and resumes them when one goes
+ * (virnetserver.c); so do we, with one stderr line each time it starts. */
+static void check_client_limits(fl_server *srv)
+{
+    const fl_limits *lim = &srv->limits;
+    bool full = srv->nconns >= lim->max_clients;
+    bool anon_full = lim->max_anonymous_clients > 0 && srv->nanon >= lim->max_anonymous_clients;
+    bool hold = full || anon_full;
+    if (hold == srv->accept_held)
+        return;
+    srv->accept_held = hold;
+    for (int i = 0; i < srv->nlisteners; i++)
+        vw_acceptor_hold(&srv->listeners[i].acc, hold);
+    if (!hold)
+        return;
+    if (full)
+        fprintf(stderr, "fake-libvirtd: %d clients connected (--max-clients %ld): not accepting "
+                "new clients until one goes\n", srv->nconns, lim->max_clients);
+    else
+        fprintf(stderr, "fake-libvirtd: %d clients have not opened a connection yet "
+                "(--max-anonymous-clients %ld): not accepting new clients until one opens or "
+                "goes\n", srv->nanon, lim->max_anonymous_clients);
+}
+
+/* libvirtd counts a client as anonymous until it has authenticated; with auth "none" (the only
+ * one here) it never does. We count a client until its authentication step or its open: an
+ * answered AUTH_LIST (whose answer is "none"), or a CONNECT_OPEN (model: one that succeeded; a
+ * stub or a mode that answers the open itself is taken at its word). So max_anonymous_clients
+ * bounds the clients that connect and say nothing, as it does in a daemon with authentication. */
+static void note_open(fl_conn *c, const vw_packet *pkt, bool model)
+{
+    if (c->past_open || pkt->hdr.prog != VW_REMOTE_PROGRAM)
+        return;
+    bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST;
+    bool open = model ? c->opened : pkt->hdr.proc == VW_REMOTE_PROC_CONNECT_OPEN;
+    if (!auth && !open)
+        return;
+    c->past_open = true;
+    c->srv->nanon--;
+    check_client_limits(c->srv);
+}
+
 /* ---- output --------------------------------------------------------------------------------- */
+
+static long long resume_stash(vw_evloop *loop, long long id, void *data);
+
+/* May c's input be taken now? Not while its output backs up, while its replies would grow the
+ * output of a server over its memory budget, or with max_client_requests calls unanswered. */
+static bool may_take_input(const fl_conn *c)
+{
+    size_t pending = c->out.len - c->out_off;
+    return pending < FL_CONN_OUT_HIGH && !c->closing && !c->mode_holds_reads &&
+           !calls_full(c) && !(pending > 0 && over_budget(c->srv));
+}
 
 static void update_interest(fl_conn *c)
 {
     fl_server *srv = c->srv;
     size_t pending = c->out.len - c->out_off;
+    account(c);
     if (pending > 0)
         vw_evloop_add_file(srv->loop, c->fd, VW_EV_WRITABLE, conn_writable, c);
     else
         vw_evloop_del_file(srv->loop, c->fd, VW_EV_WRITABLE);
-    bool want_read = pending < FL_CONN_OUT_HIGH && !c->closing && !c->mode_holds_reads;
+    bool may_take = may_take_input(c);
+    if (may_take && c->stash_len && c->resume_timer < 0)   /* bytes read earlier go first */
+        c->resume_timer = vw_evloop_add_timer(srv->loop, 0, resume_stash, c, NULL);
+    bool want_read = may_take && c->stash_len == 0;
     if (want_read && c->reads_paused) {
         vw_evloop_add_file(srv->loop, c->fd, VW_EV_READABLE, conn_readable, c);
         c->reads_paused = false;
@@ -283,8 +401,11 @@ static int flush_output(fl_conn *c)
 static void queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj)
 {
     vw_proto_error perr;
-    if (hdr->type == VW_NET_MESSAGE && c->out.len - c->out_off > FL_CONN_OUT_MAX) {
-        /* events pile up for a client that does not read: it is dropped (flush_all) */
+    size_t queued = c->out.len - c->out_off;
+    if (hdr->type == VW_NET_MESSAGE &&
+        (queued > FL_CONN_OUT_MAX || (queued > FL_CONN_OUT_HIGH && over_budget(c->srv)))) {
+        /* events pile up for a client that does not read: it is dropped (flush_all), at its
+         * own limit, or sooner when all clients together are over the memory budget */
         c->overflowed = true;
         return;
     }
@@ -442,6 +563,8 @@ static void conn_close(fl_conn *c)
         vw_evloop_del_timer(srv->loop, c->ka_timer);
         c->ka_timer = -1;
     }
+    if (c->resume_timer >= 0)
+        vw_evloop_del_timer(srv->loop, c->resume_timer);
     close(c->fd);
     c->fd = -1;
     for (fl_conn **pp = &srv->conns; *pp; pp = &(*pp)->next) {
@@ -451,6 +574,11 @@ static void conn_close(fl_conn *c)
         }
     }
     srv->nconns--;
+    if (!c->past_open)
+        srv->nanon--;
+    srv->held_bytes -= c->accounted;
+    free(c->stash);
+    check_client_limits(srv);
     vw_packet_reader_free(&c->reader);
     vw_buf_free(&c->out);
     free(c->callbacks);
@@ -498,17 +626,130 @@ static void handle_packet(fl_conn *c, const vw_packet *pkt)
     fl_dispatch_call(c, pkt);
 }
 
+/* Takes the packet the reader has ready and hands it on: faults, stubs, the mode, or the
+ * model (dispatch.c). */
+static void conn_take_packet(fl_conn *c)
+{
+    fl_server *srv = c->srv;
+    vw_packet pkt;
+    vw_proto_error perr;
+    const uint8_t *raw = NULL;
+    size_t raw_len = 0;
+    int t = vw_packet_reader_take(&c->reader, &pkt, &raw, &raw_len, &perr);
+    if (t == 1 && c->fault && fl_faults_input(c, &pkt, &raw, &raw_len))
+        return;   /* taken by a fault (docs/faults.md) */
+    if (t == 1 && srv->stubs && pkt.hdr.prog != VW_KEEPALIVE_PROGRAM &&
+        (pkt.hdr.type == VW_NET_CALL || pkt.hdr.type == VW_NET_CALL_WITH_FDS) &&
+        fl_stubs_handle(srv->stubs, c, &pkt, raw, raw_len)) {
+        /* scenario stubs come first, in every mode (fake-libvirtd/stubs.c) */
+        note_open(c, &pkt, false);
+        flush_events(srv);
+        return;
+    }
+    if (t != 0 && srv->mode_ops) {
+        /* record / replay: every packet, even one with a malformed header */
+        srv->mode_ops->conn_packet(srv->mode_opaque, c, t == 1 ? &pkt : NULL, raw, raw_len);
+        if (t == 1)
+            note_open(c, &pkt, false);
+        return;
+    }
+    if (t < 0) {
+        if (srv->verbose)
+            fprintf(stderr, "fake-libvirtd: connection %llu: dropped a packet: %s\n",
+                    (unsigned long long)c->id, perr.text);
+        return;
+    }
+    if (t == 1) {
+        handle_packet(c, &pkt);
+        note_open(c, &pkt, true);
+        flush_events(srv);
+    }
+}
+
+/* A feed failed: a bad length word (logged with --verbose), or a packet over the memory budget
+ * (one line on stderr per episode, flush_all starts the next). */
+static void report_feed_error(fl_conn *c, const vw_proto_error *perr)
+{
+    fl_server *srv = c->srv;
+    if (c->reader.over_max_len && !srv->budget_logged) {
+        srv->budget_logged = true;
+        fprintf(stderr, "fake-libvirtd: connection %llu: %s: the queued input and output of all "
+                "clients would exceed the memory budget (%zu bytes); closing such clients\n",
+                (unsigned long long)c->id, perr->text, srv->limits.memory_budget);
+    } else if (srv->verbose) {
+        fprintf(stderr, "fake-libvirtd: connection %llu: %s; closing it\n",
+                (unsigned long long)c->id, perr->text);
+    }
+}
+
+/* Feeds n bytes to c's reader and handles each whole packet; stops early when c may take no more
+ * calls now (max_client_requests). Returns the bytes used, or -1 when c was closed (freed). */
+static long conn_feed(fl_conn *c, const uint8_t *data, size_t n)
+{
+    size_t off = 0;
+    while (off < n && !c->closing && !calls_full(c)) {
+        size_t used = 0;
+        vw_proto_error perr;
+        c->reader.max_len = admit_limit(c);   /* checked before the reader allocates */
+        int r = vw_packet_reader_feed(&c->reader, data + off, n - off, &used, &perr);
+        off += used;
+        if (r < 0) {
+            report_feed_error(c, &perr);
+            conn_close(c);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        conn_take_packet(c);
+        vw_packet_reader_trim(&c->reader);
+    }
+    return (long)off;
+}
+
+/* Keeps bytes read past the call that filled max_client_requests: libvirtd would not have read
+ * them yet, so they wait until a call is answered (resume_stash). */
+static int stash_rest(fl_conn *c, const uint8_t *data, size_t n)
+{
+    uint8_t *p = malloc(n);
+    if (!p)
+        return -1;
+    memcpy(p, data, n);
+    c->stash = p;
+    c->stash_len = n;
+    c->stash_off = 0;
+    return 0;
+}
+
+static long long resume_stash(vw_evloop *loop, long long id, void *data)
+{
+    (void)loop;
+    (void)id;
+    fl_conn *c = data;
+    c->resume_timer = -1;
+    if (!may_take_input(c))
+        return VW_EV_NOMORE;   /* update_interest schedules this again when it may */
+    long used = conn_feed(c, c->stash + c->stash_off, c->stash_len - c->stash_off);
+    if (used < 0)
+        return VW_EV_NOMORE;   /* c is gone */
+    c->stash_off += (size_t)used;
+    if (c->stash_off == c->stash_len) {
+        free(c->stash);
+        c->stash = NULL;
+        c->stash_len = c->stash_off = 0;
+    }
+    flush_output(c);
+    return VW_EV_NOMORE;
+}
+
 static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
 {
     (void)loop;
     (void)mask;
     fl_conn *c = data;
-    fl_server *srv = c->srv;
     uint8_t buf[65536];
     int rounds = 0;
     /* read a bounded amount per wake-up so that one busy client cannot starve the others */
-    while (rounds++ < 16 && !c->closing && !c->mode_holds_reads &&
-           c->out.len - c->out_off < FL_CONN_OUT_HIGH) {
+    while (rounds++ < 16 && c->stash_len == 0 && may_take_input(c)) {
         long n = vw_netaddr_recv(fd, buf, sizeof(buf));
         if (n < 0) {
             conn_close(c);
@@ -518,50 +759,15 @@ static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
             break;
         c->last_rx_ms = vw_evloop_now_ms();
         c->pings_unanswered = 0;
-        size_t off = 0;
-        while (off < (size_t)n && !c->closing) {
-            size_t used = 0;
-            vw_proto_error perr;
-            int r = vw_packet_reader_feed(&c->reader, buf + off, (size_t)n - off, &used, &perr);
-            off += used;
-            if (r < 0) {
-                if (srv->verbose)
-                    fprintf(stderr, "fake-libvirtd: connection %llu: %s; closing it\n",
-                            (unsigned long long)c->id, perr.text);
+        long used = conn_feed(c, buf, (size_t)n);
+        if (used < 0)
+            return;   /* closed */
+        if (used < n && !c->closing) {
+            if (stash_rest(c, buf + used, (size_t)(n - used)) < 0) {
                 conn_close(c);
                 return;
             }
-            if (r == 0)
-                break;
-            vw_packet pkt;
-            const uint8_t *raw = NULL;
-            size_t raw_len = 0;
-            int t = vw_packet_reader_take(&c->reader, &pkt, &raw, &raw_len, &perr);
-            if (t == 1 && c->fault && fl_faults_input(c, &pkt, &raw, &raw_len))
-                continue;   /* taken by a fault (docs/faults.md) */
-            if (t == 1 && srv->stubs && pkt.hdr.prog != VW_KEEPALIVE_PROGRAM &&
-                (pkt.hdr.type == VW_NET_CALL || pkt.hdr.type == VW_NET_CALL_WITH_FDS) &&
-                fl_stubs_handle(srv->stubs, c, &pkt, raw, raw_len)) {
-                /* scenario stubs come first, in every mode (fake-libvirtd/stubs.c) */
-                flush_events(srv);
-                continue;
-            }
-            if (t != 0 && srv->mode_ops) {
-                /* record / replay: every packet, even one with a malformed header */
-                srv->mode_ops->conn_packet(srv->mode_opaque, c, t == 1 ? &pkt : NULL, raw,
-                                           raw_len);
-                continue;
-            }
-            if (t < 0) {
-                if (srv->verbose)
-                    fprintf(stderr, "fake-libvirtd: connection %llu: dropped a packet: %s\n",
-                            (unsigned long long)c->id, perr.text);
-                continue;
-            }
-            if (t == 1) {
-                handle_packet(c, &pkt);
-                flush_events(srv);
-            }
+            break;
         }
         if ((size_t)n < sizeof(buf))
             break;
@@ -590,16 +796,20 @@ static void flush_all(fl_server *srv)
             conn_close(c);
         } else if (c->out.len > c->out_off || c->closing) {
             flush_output(c);
+        } else if (c->reads_paused) {
+            update_interest(c);   /* the budget may have room again: reads go on */
         }
         c = next;
     }
+    if (srv->held_bytes < srv->limits.memory_budget / 2)
+        srv->budget_logged = false;   /* the episode is over: the next one is logged */
 }
 
 static void accept_clients(fl_server *srv, fl_listener *l)
 {
     for (int i = 0; i < 64; i++) {
         char err[256];
-        int fd = vw_netaddr_accept(l->fd, err, sizeof(err));
+        int fd = vw_acceptor_accept(&l->acc, err, sizeof(err));
         if (fd == -2)
             return;
         if (fd < 0) {
@@ -618,6 +828,7 @@ static void accept_clients(fl_server *srv, fl_listener *l)
         c->readonly = l->readonly;
         c->tcp = l->addr.kind == VW_NETADDR_TCP;
         c->ka_timer = -1;
+        c->resume_timer = -1;
         c->last_rx_ms = vw_evloop_now_ms();
         vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
         if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
@@ -629,10 +840,12 @@ static void accept_clients(fl_server *srv, fl_listener *l)
         c->next = srv->conns;
         srv->conns = c;
         srv->nconns++;
+        srv->nanon++;
         if (srv->faults)
             fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
         if (srv->mode_ops && srv->mode_ops->conn_open(srv->mode_opaque, c) < 0)
             conn_close(c);
+        check_client_limits(srv);   /* may hold this listener: the loop then ends */
     }
 }
 
@@ -685,7 +898,9 @@ static int add_listener(fl_server *srv, const char *spec, bool readonly, char *e
     }
     l->readonly = readonly;
     l->srv = srv;
-    if (vw_evloop_add_file(srv->loop, l->fd, VW_EV_READABLE, on_accept, l) < 0) {
+    char name[160];
+    snprintf(name, sizeof(name), "fake-libvirtd: %s", spec);
+    if (vw_acceptor_init(&l->acc, srv->loop, l->fd, on_accept, l, name) < 0) {
         snprintf(err, errlen, "cannot watch the socket %s: %s", spec, strerror(errno));
         close(l->fd);
         if (l->addr.kind == VW_NETADDR_UNIX)
@@ -756,6 +971,7 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     srv->next_callback_id = 1;
     srv->mode_ops = cfg->mode_ops;
     srv->mode_opaque = cfg->mode_opaque;
+    limits_fill_defaults(&srv->limits, &cfg->limits);
     if (cfg->state_file) {
         srv->state_text = read_file(cfg->state_file, err, errlen);
         srv->state_origin = strdup(cfg->state_file);
@@ -838,8 +1054,7 @@ void fl_server_free(fl_server *srv)
         conn_close(srv->conns);
     for (int i = 0; i < srv->nlisteners; i++) {
         fl_listener *l = &srv->listeners[i];
-        if (srv->loop)
-            vw_evloop_del_file(srv->loop, l->fd, VW_EV_READABLE);
+        vw_acceptor_fini(&l->acc);
         close(l->fd);
         if (l->addr.kind == VW_NETADDR_UNIX)
             unlink(l->addr.path);
@@ -879,6 +1094,7 @@ fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err
     srv->pending_tail = &srv->pending;
     srv->verbose = verbose;
     srv->next_callback_id = 1;
+    limits_fill_defaults(&srv->limits, &(fl_limits){.max_anonymous_clients = -1});
     if (state_file) {
         srv->state_text = read_file(state_file, err, errlen);
         srv->state_origin = strdup(state_file);
@@ -908,6 +1124,7 @@ int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
     c->id = ++srv->next_conn_id;
     c->readonly = readonly;
     c->ka_timer = -1;
+    c->resume_timer = -1;
     c->last_rx_ms = vw_evloop_now_ms();
     vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
     if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
@@ -919,6 +1136,7 @@ int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
     c->next = srv->conns;
     srv->conns = c;
     srv->nconns++;
+    srv->nanon++;
     if (srv->faults)
         fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
     if (srv->mode_ops && srv->mode_ops->conn_open(srv->mode_opaque, c) < 0)
@@ -951,6 +1169,20 @@ void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, s
         srv->mode_ops->conn_packet(srv->mode_opaque, c, pkt, raw, raw_len);
     else
         handle_packet(c, pkt);
+}
+
+void fl_conn_call_deferred(fl_conn *c)
+{
+    c->calls_pending++;   /* conn_feed stops at max_client_requests */
+}
+
+void fl_server_call_answered(fl_server *srv, uint64_t conn_id)
+{
+    fl_conn *c = fl_server_find_conn(srv, conn_id);
+    if (!c || c->calls_pending == 0)
+        return;
+    c->calls_pending--;
+    update_interest(c);   /* reads (and the stash) go on below the limit */
 }
 
 fl_conn *fl_server_find_conn(fl_server *srv, uint64_t id)

@@ -25,6 +25,21 @@
 #define FL_KEEPALIVE_COUNT 5
 #define FL_MAX_CALLBACKS 256      /* event registrations per connection */
 
+/* Client limits, with libvirtd's names and defaults (libvirtd.conf), and one memory budget of
+ * our own (docs/fake-libvirtd.md, "Limits"). */
+#define FL_MAX_CLIENTS 5000               /* max_clients: connections at once */
+#define FL_MAX_ANONYMOUS_CLIENTS 20       /* max_anonymous_clients: not past AUTH_LIST / OPEN */
+#define FL_MAX_CLIENT_REQUESTS 5          /* max_client_requests: calls of one client unanswered */
+#define FL_MEMORY_BUDGET (64u << 20)      /* queued input and output of all clients */
+#define FL_SMALL_PACKET (64u << 10)       /* packets up to this size are always admitted */
+
+typedef struct {
+    long max_clients;             /* 0 = FL_MAX_CLIENTS */
+    long max_anonymous_clients;   /* -1 = FL_MAX_ANONYMOUS_CLIENTS; 0 = no limit (as libvirtd) */
+    long max_client_requests;     /* 0 = FL_MAX_CLIENT_REQUESTS */
+    size_t memory_budget;         /* 0 = FL_MEMORY_BUDGET */
+} fl_limits;
+
 typedef struct fl_server fl_server;
 
 /* One event registration of a connection. */
@@ -49,6 +64,12 @@ typedef struct fl_conn {
     bool reads_paused;
     bool mode_holds_reads;        /* the mode asked for no reads (record: upstream is slow) */
     bool overflowed;              /* events exceeded FL_CONN_OUT_MAX: close it */
+    bool past_open;               /* past AUTH_LIST or CONNECT_OPEN: no longer anonymous */
+    int calls_pending;            /* calls read and not answered yet (a stub's delay) */
+    uint8_t *stash;               /* bytes read but not fed while calls_pending is at the limit */
+    size_t stash_len, stash_off;
+    long long resume_timer;       /* feeds the stash once calls may be taken again; -1: none */
+    size_t accounted;             /* this connection's part of the server's held bytes */
     vw_packet_reader reader;
     vw_buf out;                   /* queued bytes */
     size_t out_off;               /* bytes of out already written */
@@ -99,6 +120,7 @@ typedef struct {
     const char *fake_qemu;                   /* --fake-qemu PATH, NULL = next to our executable */
     const char *qemu_version;                /* --qemu-version, passed to fake-qemu */
     int verbose;
+    fl_limits limits;                        /* zero = libvirtd's defaults */
     const fl_mode_ops *mode_ops;             /* NULL = model mode (dispatch.c) */
     void *mode_opaque;
 } fl_server_config;
@@ -150,6 +172,10 @@ void fl_server_set_faults(fl_server *srv, struct vw_faults *faults);
 struct fl_stubs;
 /* Stubs are offered every CALL before the mode (model dispatch, record, replay) sees it. */
 void fl_server_set_stubs(fl_server *srv, struct fl_stubs *stubs);
+/* A call of c is answered later (a stub's delay): it counts against max_client_requests until
+ * fl_server_call_answered says it was answered or dropped. */
+void fl_conn_call_deferred(fl_conn *c);
+void fl_server_call_answered(fl_server *srv, uint64_t conn_id);
 /* Hands a call on to the mode, as if no stub had taken it (a stub's "fallthrough"). */
 void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, size_t raw_len);
 /* The live connection with that id, or NULL (it closed). */

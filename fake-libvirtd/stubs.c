@@ -546,6 +546,7 @@ typedef struct {
     uint8_t *raw;                 /* the whole call packet */
     size_t raw_len;
     lv_answer *ans;
+    bool deferred;                /* counted by fl_conn_call_deferred until it is answered */
 } lv_pending;
 
 static void answer_unref(void *p)
@@ -963,6 +964,10 @@ static long long pending_fire(vw_evloop *loop, long long id, void *data)
     if (c && !c->closing &&
         vw_packet_parse(p->raw, p->raw_len, VW_DECODE_LENIENT, &pkt, &perr) == 0)
         carry_out(p->st, c, &pkt, p->raw, p->raw_len, p->ans, true);
+    if (p->deferred) {   /* answered: max_client_requests has room again */
+        p->deferred = false;
+        fl_server_call_answered(p->st->srv, p->conn_id);
+    }
     return VW_EV_NOMORE;
 }
 
@@ -970,6 +975,8 @@ static void pending_free(vw_evloop *loop, void *data)
 {
     (void)loop;
     lv_pending *p = data;
+    if (p->deferred)   /* dropped without an answer (the server is going away) */
+        fl_server_call_answered(p->st->srv, p->conn_id);
     answer_unref(p->ans);
     free(p->raw);
     free(p);
@@ -994,6 +1001,7 @@ int fl_stubs_handle(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_
         .raw = pkt->payload ? pkt->payload : (const uint8_t *)"",
         .raw_len = pkt->payload_len,
         .conn_id = c->id,
+        .unknown = vw_procs_lookup(pkt->hdr.prog, pkt->hdr.proc) == NULL,
     };
     vw_stub_hit hit;
     int matched = vw_scenario_match(st->scn, &call, &hit);
@@ -1023,8 +1031,12 @@ int fl_stubs_handle(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_
     p->ans = a;
     a->refs++;
     if (vw_evloop_add_timer(fl_server_loop(st->srv), a->delay_ms, pending_fire, p,
-                            pending_free) < 0)
+                            pending_free) < 0) {
         pending_free(NULL, p);
+        return 1;
+    }
+    p->deferred = true;
+    fl_conn_call_deferred(c);
     return 1;
 }
 

@@ -70,6 +70,8 @@ static void usage(FILE *out)
         "                        (model, replay, record) (docs/scenario-format.md)\n"
         "  --admin unix:PATH     control socket: add/remove stubs, journal, reset\n"
         "                        (newline-delimited JSON, docs/admin-protocol.md)\n"
+        "  --memory-budget-mib N output queued for the client (default 64): a client that\n"
+        "                        does not read while more would be queued is closed\n"
         "  --help                this text\n"
         "  --version             fake-qemu's version (virt-wire's, not the QEMU it models)\n",
         fq_schema_data_versions());
@@ -200,7 +202,7 @@ int main(int argc, char **argv)
     enum { OPT_QMP = 1000, OPT_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
            OPT_UUID, OPT_SCHEMA, OPT_SELF_CHECK, OPT_SEED, OPT_SCENARIO, OPT_REPLAY, OPT_RECORD, OPT_UPSTREAM,
            OPT_REPLAY_MATCH, OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_ADMIN, OPT_HELP,
-           OPT_FAULTS, OPT_SHOW_VERSION };
+           OPT_FAULTS, OPT_SHOW_VERSION, OPT_MEMORY_BUDGET };
     static const struct option opts[] = {
         { "qmp", required_argument, NULL, OPT_QMP },
         { "qemu-version", required_argument, NULL, OPT_VERSION },
@@ -213,6 +215,7 @@ int main(int argc, char **argv)
         { "self-check", no_argument, NULL, OPT_SELF_CHECK },
         { "seed", required_argument, NULL, OPT_SEED },
         { "faults", required_argument, NULL, OPT_FAULTS },
+        { "memory-budget-mib", required_argument, NULL, OPT_MEMORY_BUDGET },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
         { "admin", required_argument, NULL, OPT_ADMIN },
         { "replay", required_argument, NULL, OPT_REPLAY },
@@ -230,6 +233,7 @@ int main(int argc, char **argv)
     int self_check = 0;
     const char *scenario_file = NULL, *admin_spec = NULL, *faults_file = NULL;
     unsigned long long seed = 0;
+    size_t memory_budget = FQ_MEMORY_BUDGET;
     const char *record_path = NULL, *upstream = NULL;
     fq_replay_options ropt = { 0 };
     const char *replay_match = NULL, *replay_unmatched = NULL;
@@ -267,6 +271,18 @@ int main(int argc, char **argv)
         case OPT_SCENARIO: scenario_file = optarg; break;
         case OPT_ADMIN: admin_spec = optarg; break;
         case OPT_FAULTS: faults_file = optarg; break;
+        case OPT_MEMORY_BUDGET: {
+            char *end;
+            errno = 0;
+            long mib = strtol(optarg, &end, 10);
+            if (errno || *optarg == '\0' || *end != '\0' || mib < 1 || mib > (1L << 20)) {
+                fprintf(stderr, "fake-qemu: --memory-budget-mib '%s': expected an integer from 1 "
+                        "to 1048576\n", optarg);
+                return 2;
+            }
+            memory_budget = (size_t)mib << 20;
+            break;
+        }
         case OPT_HELP:
             usage(stdout);
             return 0;
@@ -426,6 +442,7 @@ int main(int argc, char **argv)
         goto out;
     }
     qmp_server_set_vm(srv, vm);
+    qmp_server_set_memory_budget(srv, memory_budget);
     if (rec)
         qmp_server_set_backend(srv, fq_record_backend(rec));
     if (replay)

@@ -1,5 +1,6 @@
 /* qmp_server.c: the QMP monitor of fake-qemu, see qmp_server.h. */
 #include "qmp_server.h"
+#include "acceptor.h"
 #include "netaddr.h"
 #include "qemu_order.h"
 #include "qmp_json.h"
@@ -32,6 +33,7 @@ typedef struct conn {
     int reading;              /* READABLE registered */
     int feeding;              /* inside vw_qmp_streamer_feed: never free c here */
     int held;                 /* a stub's delayed answer is pending: no input is fed */
+    int overflowed;           /* output went over the memory budget: closed at conn_write */
     unsigned long long id;    /* connection number, for stubs' timers (qmp_conn_id) */
     fq_fault_conn *fault;     /* fault injection (fq_faults.c); NULL = none */
 } conn;
@@ -39,6 +41,7 @@ typedef struct conn {
 struct qmp_server {
     vw_evloop *loop;
     int listen_fd;
+    vw_acceptor acc;              /* rests when out of descriptors (acceptor.h) */
     char *unix_path;
     const qapi_schema *schema;
     json_t *commands;
@@ -52,6 +55,7 @@ struct qmp_server {
     void *stub_opaque;
     unsigned long long next_conn_id;
     vw_faults *faults;            /* --faults / set_faults (fq_faults.c); NULL = none */
+    size_t memory_budget;         /* FQ_MEMORY_BUDGET or --memory-budget-mib */
 };
 
 /* --self-check: a reply or event that does not match the schema is a bug of the fake. */
@@ -71,8 +75,26 @@ static void conn_resume_input(qmp_server *srv, conn *c);
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
+/* A client that does not read while its queued output would exceed the budget is closed (at the
+ * next conn_write, where that is safe): the budget is checked before the buffer grows. */
+static int over_budget(conn *c, size_t len)
+{
+    size_t budget = c->srv->memory_budget ? c->srv->memory_budget : FQ_MEMORY_BUDGET;
+    if (c->overflowed)
+        return 1;
+    if (c->out_len - c->out_off + c->in_cap + len <= budget)
+        return 0;
+    fprintf(stderr, "fake-qemu: the client does not read and its output would exceed the memory "
+            "budget (%zu bytes); closing it\n", budget);
+    c->overflowed = 1;
+    c->closing = 1;
+    return 1;
+}
+
 static int out_append_raw(conn *c, const char *data, size_t len)
 {
+    if (over_budget(c, len))
+        return 0;   /* dropped: the connection is closed at the next conn_write */
     if (c->out_off > 0 && c->out_off == c->out_len)
         c->out_off = c->out_len = 0;
     if (c->out_len + len > c->out_cap) {
@@ -401,17 +423,13 @@ static void on_message(void *opaque, json_t *msg, const char *error)
 static void on_readable(vw_evloop *loop, int fd, void *cd, int mask);
 static void on_listen(vw_evloop *loop, int fd, void *cd, int mask);
 
+/* One client at a time: the listening socket is held while a client is attached. */
 static void set_listening(qmp_server *srv, int on)
 {
-    if (on && !srv->listening && srv->listen_fd >= 0) {   /* -1: detached (adopt_fd only) */
-        if (vw_evloop_add_file(srv->loop, srv->listen_fd, VW_EV_READABLE, on_listen, srv) == 0)
-            srv->listening = 1;
-        else
-            fprintf(stderr, "fake-qemu: cannot watch the listening socket: %s\n", strerror(errno));
-    } else if (!on && srv->listening) {
-        vw_evloop_del_file(srv->loop, srv->listen_fd, VW_EV_READABLE);
-        srv->listening = 0;
-    }
+    if (srv->listen_fd < 0)   /* detached (adopt_fd only) */
+        return;
+    vw_acceptor_hold(&srv->acc, !on);
+    srv->listening = on;
 }
 
 static void set_reading(qmp_server *srv, conn *c, int on)
@@ -451,6 +469,10 @@ static void conn_close(qmp_server *srv, conn *c)
  * then watched), -1 when the connection was closed (write error, or a `quit` reply is out). */
 static int conn_write(qmp_server *srv, conn *c)
 {
+    if (c->overflowed && !c->feeding) {
+        conn_close(srv, c);
+        return -1;
+    }
     while (c->out_off < c->out_len) {
         long n = vw_netaddr_send(c->fd, c->out + c->out_off, c->out_len - c->out_off);
         if (n > 0) {
@@ -565,6 +587,7 @@ static void greet(qmp_server *srv, conn *c)
 static void on_listen(vw_evloop *loop, int fd, void *cd, int mask)
 {
     (void)loop;
+    (void)fd;
     (void)mask;
     qmp_server *srv = cd;
     if (srv->active) {
@@ -572,7 +595,7 @@ static void on_listen(vw_evloop *loop, int fd, void *cd, int mask)
         return;
     }
     char err[256];
-    int cfd = vw_netaddr_accept(fd, err, sizeof(err));
+    int cfd = vw_acceptor_accept(&srv->acc, err, sizeof(err));
     if (cfd == -2)
         return;
     if (cfd < 0) {
@@ -620,12 +643,15 @@ qmp_server *qmp_server_new(vw_evloop *loop, int listen_fd, const char *unix_path
     srv->loop = loop;
     srv->listen_fd = listen_fd;
     srv->unix_path = unix_path ? strdup(unix_path) : NULL;
-    set_listening(srv, 1);
-    if (!srv->listening) {
+    char name[160];
+    snprintf(name, sizeof(name), "fake-qemu: %s", unix_path ? unix_path : "QMP socket");
+    if (vw_acceptor_init(&srv->acc, loop, listen_fd, on_listen, srv, name) < 0) {
+        fprintf(stderr, "fake-qemu: cannot watch the listening socket: %s\n", strerror(errno));
         free(srv->unix_path);
         free(srv);
         return NULL;
     }
+    srv->listening = 1;
     return srv;
 }
 
@@ -633,6 +659,16 @@ void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, json_t *c
 {
     srv->schema = schema;
     srv->commands = commands;
+}
+
+int qmp_server_knows_command(const qmp_server *srv, const char *name)
+{
+    return srv->schema && qapi_schema_command(srv->schema, name) != NULL;
+}
+
+void qmp_server_set_memory_budget(qmp_server *srv, size_t bytes)
+{
+    srv->memory_budget = bytes;
 }
 
 void qmp_server_set_self_check(qmp_server *srv, int on)
@@ -705,9 +741,10 @@ void qmp_server_free(qmp_server *srv)
         free(c);
         srv->active = NULL;
     }
-    set_listening(srv, 0);
-    if (srv->listen_fd >= 0)
+    if (srv->listen_fd >= 0) {
+        vw_acceptor_fini(&srv->acc);
         close(srv->listen_fd);
+    }
     if (srv->unix_path)
         unlink(srv->unix_path);
     free(srv->unix_path);

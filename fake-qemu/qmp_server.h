@@ -21,6 +21,11 @@
 
 typedef struct qmp_server qmp_server;
 
+/* The output queued for the client (and its held input) may cost at most this much: a client
+ * that does not read while more is queued (events, a stub's answer) is closed, with one line on
+ * stderr. Input is bounded by QEMU's own limits (proto/qmp_json.h) and IN_MAX_PENDING. */
+#define FQ_MEMORY_BUDGET (64u << 20)
+
 /* Takes ownership of listen_fd (a non-blocking listening socket). unix_path (may be NULL) is
  * removed when the server is freed. */
 qmp_server *qmp_server_new(vw_evloop *loop, int listen_fd, const char *unix_path);
@@ -32,6 +37,9 @@ void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, json_t *c
  * event against its arg-type; mismatches are reported on stderr and counted. */
 void qmp_server_set_self_check(qmp_server *srv, int on);
 unsigned qmp_server_self_check_failures(const qmp_server *srv);
+
+/* Replaces FQ_MEMORY_BUDGET (--memory-budget-mib). */
+void qmp_server_set_memory_budget(qmp_server *srv, size_t bytes);
 
 /* The VM model answering commands; set before the loop runs. */
 void qmp_server_set_vm(qmp_server *srv, fq_vm *vm);
@@ -94,6 +102,9 @@ void qmp_server_set_stubs(qmp_server *srv, qmp_stub_fn *fn, void *opaque);
 unsigned long long qmp_conn_id(const qmp_conn *c);
 qmp_conn *qmp_server_conn_by_id(qmp_server *srv, unsigned long long id);
 int qmp_conn_negotiated(const qmp_conn *c);
+/* True when the schema has the command (false without a schema): the journal counts the
+ * others under one key. */
+int qmp_server_knows_command(const qmp_server *srv, const char *name);
 /* on: feed no more input (also stops the current feed after this message); off: write the
  * queued output and resume reading (c may be closed and freed by this when it was closing or
  * the peer is gone). */

@@ -286,7 +286,8 @@ static int on_request(void *opaque, qmp_conn *c, const json_t *msg)
     if (!args)
         args = empty = json_object();
     vw_call call = {.program = NULL, .name = cmd, .number = -1, .args = args,
-                    .conn_id = qmp_conn_id(c)};
+                    .conn_id = qmp_conn_id(c),
+                    .unknown = !qmp_server_knows_command(st->srv, cmd)};
     vw_stub_hit hit;
     int matched = vw_scenario_match(st->scn, &call, &hit);
     json_decref(empty);

@@ -317,6 +317,15 @@ void vw_packet_reader_free(vw_packet_reader *r)
     r->mode = mode;
 }
 
+void vw_packet_reader_trim(vw_packet_reader *r)
+{
+    if (r->have == 0 && !r->complete && r->cap > READER_KEEP_CAP) {
+        free(r->buf);
+        r->buf = NULL;
+        r->cap = 0;
+    }
+}
+
 size_t vw_packet_reader_wanted(const vw_packet_reader *r)
 {
     if (r->failed || r->complete)
@@ -352,6 +361,13 @@ int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, si
                     err->offset = r->stream_offset;
                 *used = consumed;
                 return -1;
+            }
+            if (r->max_len && len > r->max_len) {   /* the user's limit, before malloc too */
+                r->failed = r->over_max_len = true;
+                *used = consumed;
+                return vw_proto_error_set(err, r->stream_offset,
+                                          "a packet of %u bytes is over the limit of %u bytes "
+                                          "this reader may take now", len, r->max_len);
             }
             if (r->cap < len || (r->cap > READER_KEEP_CAP && len <= READER_KEEP_CAP)) {
                 uint8_t *p = malloc(len);

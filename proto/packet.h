@@ -157,6 +157,9 @@ typedef struct vw_packet_reader {
     bool complete;              /* buf holds one whole packet not yet taken */
     bool failed;                /* a bad length word was seen: the stream is unusable */
     size_t stream_offset;       /* bytes consumed from the stream before the current packet */
+    uint32_t max_len;           /* 0, or a lower limit the user sets (a server's memory budget):
+                                 * a longer length word fails the feed before any allocation */
+    bool over_max_len;          /* the failure was max_len, not the protocol's limits */
 } vw_packet_reader;
 
 void vw_packet_reader_init(vw_packet_reader *r, vw_decode_mode mode);
@@ -171,6 +174,10 @@ size_t vw_packet_reader_wanted(const vw_packet_reader *r);
  * 0 when more bytes are needed, -1 on a bad length word (err offset = stream offset). */
 int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, size_t *used,
                           vw_proto_error *err);
+
+/* Releases a buffer kept from a large packet (over 1 MiB) when no packet is in progress, so an
+ * idle reader holds little memory. Call it once the taken packet is no longer used. */
+void vw_packet_reader_trim(vw_packet_reader *r);
 
 /* Parse the ready packet into *pkt (pointers valid until the next feed/take/free) and
  * make the reader ready for the next packet. Returns 1 with a packet, 0 if none is ready,

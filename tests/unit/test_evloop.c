@@ -1,10 +1,12 @@
 /* test_evloop.c: unit tests of common/evloop (file events, timers) and common/netaddr. */
+#include "acceptor.h"
 #include "evloop.h"
 #include "netaddr.h"
 #include "vwtest.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -318,6 +320,90 @@ static void test_netaddr_tcp_listen(void)
     close(lfd);
 }
 
+/* ---- acceptor: out of descriptors, hold ---- */
+
+typedef struct {
+    vw_acceptor acc;
+    int wakeups;
+    int accepted;
+} accept_ctx;
+
+static void on_ready(vw_evloop *loop, int fd, void *data, int mask)
+{
+    (void)loop;
+    (void)fd;
+    (void)mask;
+    accept_ctx *ctx = data;
+    char err[256];
+    ctx->wakeups++;
+    int cfd = vw_acceptor_accept(&ctx->acc, err, sizeof(err));
+    if (cfd >= 0)
+        ctx->accepted = cfd;
+}
+
+/* Loop rounds for about ms milliseconds of monotonic time. */
+static void spin_for(vw_evloop *loop, long long ms)
+{
+    long long end = vw_evloop_now_ms() + ms;
+    while (vw_evloop_now_ms() < end)
+        vw_evloop_process(loop, 20);
+}
+
+static void test_acceptor_rests_when_out_of_descriptors(void)
+{
+    char err[256], dir[] = "/tmp/vw-acceptor-XXXXXX", spec[220];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(spec, sizeof(spec), "unix:%s/s", dir);
+    vw_netaddr a;
+    CHECK(vw_netaddr_parse(spec, &a, err, sizeof(err)) == 0);
+    int lfd = vw_netaddr_listen(&a, 4, err, sizeof(err));
+    vw_evloop *loop = vw_evloop_create(64, err, sizeof(err));
+    accept_ctx ctx = {.accepted = -1};
+    CHECK(lfd >= 0 && loop != NULL);
+    CHECK(vw_acceptor_init(&ctx.acc, loop, lfd, on_ready, &ctx, "test") == 0);
+    int cfd = vw_netaddr_connect(&a, 1000, err, sizeof(err));
+    CHECK(cfd >= 0);
+    /* no descriptor left for accept: the next free number is the limit */
+    struct rlimit old, low;
+    CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    int next = dup(0);
+    close(next);
+    low.rlim_cur = (rlim_t)next;
+    low.rlim_max = old.rlim_max;
+    CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    spin_for(loop, 300);
+    /* a level-triggered loop woke thousands of times here; resting, once per 100 ms */
+    CHECK(ctx.wakeups >= 1 && ctx.wakeups < 20);
+    CHECK_EQ_INT(ctx.acc.episodes, 1);
+    CHECK_EQ_INT(ctx.accepted, -1);
+    CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+    for (int i = 0; i < 50 && ctx.accepted < 0; i++)
+        vw_evloop_process(loop, 50);
+    CHECK(ctx.accepted >= 0);
+    CHECK(!ctx.acc.starved);
+    close(ctx.accepted);
+    close(cfd);
+    /* held: a pending client is not even looked at until the hold ends */
+    vw_acceptor_hold(&ctx.acc, true);
+    ctx.accepted = -1;
+    int before = ctx.wakeups;
+    cfd = vw_netaddr_connect(&a, 1000, err, sizeof(err));
+    for (int i = 0; i < 3; i++)
+        vw_evloop_process(loop, 20);
+    CHECK_EQ_INT(ctx.wakeups, before);
+    vw_acceptor_hold(&ctx.acc, false);
+    for (int i = 0; i < 50 && ctx.accepted < 0; i++)
+        vw_evloop_process(loop, 50);
+    CHECK(ctx.accepted >= 0);
+    close(ctx.accepted);
+    close(cfd);
+    vw_acceptor_fini(&ctx.acc);
+    vw_evloop_free(loop);
+    close(lfd);
+    unlink(a.path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(test_file_events);
@@ -329,5 +415,6 @@ int main(void)
     RUN(test_netaddr_parse);
     RUN(test_netaddr_unix_listen);
     RUN(test_netaddr_tcp_listen);
+    RUN(test_acceptor_rests_when_out_of_descriptors);
     return vwtest_summary("evloop");
 }

@@ -951,6 +951,39 @@ static void test_reader_chunks(void)
     vw_buf_free(&stream);
 }
 
+/* A user limit (a server's memory budget) refuses a length word before anything is allocated;
+ * trim gives back a large buffer once its packet is taken. */
+static void test_reader_max_len_and_trim(void)
+{
+    vw_packet_reader r;
+    vw_proto_error e;
+    size_t used = 0;
+    vw_packet_reader_init(&r, VW_DECODE_LENIENT);
+    r.max_len = 4096;
+    uint8_t word[4] = {0x00, 0x20, 0x00, 0x00};   /* 2 MiB */
+    CHECK_EQ_INT(vw_packet_reader_feed(&r, word, 4, &used, &e), -1);
+    CHECK(r.over_max_len);
+    CHECK(r.buf == NULL && r.cap == 0);
+    CHECK(strstr(e.text, "over the limit of 4096") != NULL);
+    vw_packet_reader_free(&r);
+
+    vw_packet_reader_init(&r, VW_DECODE_LENIENT);
+    size_t len = 2u << 20;
+    uint8_t *pkt = calloc(1, len);
+    CHECK(pkt != NULL);
+    pkt[1] = 0x20;                                 /* length word 2 MiB, header all zero */
+    CHECK_EQ_INT(vw_packet_reader_feed(&r, pkt, len, &used, &e), 1);
+    CHECK(!r.over_max_len);
+    vw_packet_reader_trim(&r);                     /* a packet is ready: nothing released */
+    CHECK(r.cap == len);
+    vw_packet p;
+    vw_packet_reader_take(&r, &p, NULL, NULL, &e);
+    vw_packet_reader_trim(&r);
+    CHECK(r.buf == NULL && r.cap == 0);
+    free(pkt);
+    vw_packet_reader_free(&r);
+}
+
 int main(void)
 {
     RUN(test_header_golden);
@@ -976,5 +1009,6 @@ int main(void)
     RUN(test_reply_and_error_helpers);
     RUN(test_reader_bytewise);
     RUN(test_reader_chunks);
+    RUN(test_reader_max_len_and_trim);
     return vwtest_summary("packet");
 }

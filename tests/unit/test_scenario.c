@@ -292,6 +292,67 @@ static void test_open_reset_and_shared_checks(void)
     json_decref(one);
 }
 
+/* The journal is bounded by construction: big arguments are cut (and say so), the oldest
+ * entries go when the byte budget is spent, unknown names share one key in the counts. */
+static void test_journal_bounded(void)
+{
+    vw_scenario *s = make();
+    char err[256];
+    size_t big = 4u << 20;
+    char *text = malloc(big + 1);
+    uint8_t *raw = malloc(big);
+    CHECK(text && raw);
+    memset(text, 'x', big);
+    text[big] = '\0';
+    memset(raw, 'r', big);
+    json_t *args = json_pack("{s:s,s:i}", "xml", text, "flags", 0);
+    vw_stub_hit hit;
+    unsigned calls = 2 * VW_SCENARIO_JOURNAL_BYTES_MAX / VW_SCENARIO_JOURNAL_ARGS_MAX;
+    for (unsigned i = 0; i < calls; i++) {
+        vw_call call = {.name = "big", .number = -1, .args = args, .raw = raw, .raw_len = big,
+                        .conn_id = 1};
+        vw_scenario_match(s, &call, &hit);
+    }
+    for (int i = 0; i < 1000; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "PROC_%d", 100000 + i);
+        vw_call call = {.name = name, .number = 100000 + i, .conn_id = 1, .unknown = true};
+        vw_scenario_match(s, &call, &hit);
+    }
+    json_t *j = vw_scenario_journal(s, NULL, err, sizeof(err));
+    CHECK(j != NULL);
+    json_int_t kept = json_integer_value(json_object_get(j, "kept"));
+    json_int_t dropped = json_integer_value(json_object_get(j, "dropped"));
+    CHECK_EQ_INT(kept + dropped, calls + 1000);
+    CHECK(dropped > 0);
+    CHECK(json_integer_value(json_object_get(j, "bytes")) <= VW_SCENARIO_JOURNAL_BYTES_MAX);
+    json_t *counts = json_object_get(j, "counts");
+    CHECK_EQ_INT(json_object_size(counts), 2);    /* "big" and the unknown key */
+    CHECK_EQ_INT(json_integer_value(json_object_get(counts, VW_SCENARIO_UNKNOWN_KEY)), 1000);
+    CHECK_EQ_INT(json_integer_value(json_object_get(counts, "big")), calls);
+    json_t *entries = json_object_get(j, "entries");
+    json_t *first = json_array_get(entries, 0);
+    CHECK(json_is_true(json_object_get(first, "truncated")));
+    CHECK_EQ_INT(json_integer_value(json_object_get(first, "size")), big);
+    size_t xml_len = json_string_length(json_object_get(json_object_get(first, "args"), "xml"));
+    CHECK(xml_len > 0 && xml_len <= VW_SCENARIO_JOURNAL_ARGS_MAX);
+    CHECK(strlen(json_string_value(json_object_get(first, "args_b64"))) <=
+          4 * VW_SCENARIO_JOURNAL_ARGS_MAX / 3 + 4);
+    json_t *last = json_array_get(entries, json_array_size(entries) - 1);
+    CHECK_EQ_STR(json_string_value(json_object_get(last, "name")), "PROC_100999");
+    CHECK(json_object_get(last, "truncated") == NULL);   /* small calls are kept whole */
+    json_decref(j);
+    vw_scenario_reset_journal(s);
+    j = vw_scenario_journal(s, NULL, err, sizeof(err));
+    CHECK_EQ_INT(json_integer_value(json_object_get(j, "dropped")), 0);
+    CHECK_EQ_INT(json_integer_value(json_object_get(j, "bytes")), 0);
+    json_decref(j);
+    json_decref(args);
+    free(text);
+    free(raw);
+    vw_scenario_free(s);
+}
+
 int main(void)
 {
     RUN(test_subset_match);
@@ -299,5 +360,6 @@ int main(void)
     RUN(test_priority_counters_states);
     RUN(test_admin_ops);
     RUN(test_open_reset_and_shared_checks);
+    RUN(test_journal_bounded);
     return vwtest_summary("scenario");
 }
