@@ -1,5 +1,7 @@
 /* test_trace.c: the trace file format (proto/trace.c): base64, writer -> reader round trips for
- * both protocols, line-by-line flushing, and every reader error with its line number. */
+ * both protocols, line-by-line flushing, every reader error with its line number, and a cut
+ * last line (refused, or dropped with --allow-truncated). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,6 +419,136 @@ static void test_reader_accepts(void)
     fclose(f);
 }
 
+/* ---- a cut last line (--allow-truncated) ---- */
+
+/* Reads n bytes of text to the end. Returns the last vw_trace_read result; *records counts
+ * the records read, *dropped the line dropped by allow_truncated (0: none). */
+static int read_all(const char *text, size_t n, bool allow, int *records, vw_trace_error *err,
+                    unsigned long *dropped)
+{
+    FILE *f = fmemopen((void *)text, n, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return -2;
+    memset(err, 0, sizeof(*err));
+    *records = 0;
+    *dropped = 0;
+    int rc = -2;
+    vw_trace_reader *r = vw_trace_reader_open_stream(f, err);
+    if (r) {
+        vw_trace_reader_allow_truncated(r, allow);
+        vw_trace_record rec;
+        while ((rc = vw_trace_read(r, &rec, err)) == 1)
+            (*records)++;
+        const vw_trace_error *d = vw_trace_reader_dropped(r);
+        if (d) {
+            *dropped = d->line;
+            CHECK(strstr(d->text, "cut") != NULL);
+            CHECK(strstr(d->text, "--allow-truncated") != NULL);
+        }
+        vw_trace_reader_free(r);
+    }
+    fclose(f);
+    return rc;
+}
+
+#define MSG_PING "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"" PING_B64 "\"}"
+
+static void test_reader_cut_last_line(void)
+{
+    static const char *cut_unterminated = HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"di";
+    static const char *cut_terminated = HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1,\"raw\":\"AAAA\n\n \n";
+    static const char *whole_unterminated = HDR_LV OPEN1 MSG_PING;
+    static const char *cut_in_middle = HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"di\n"
+                                       MSG_PING "\n";
+    static const char *bad_last = HDR_LV OPEN1 "{\"rec\":}\n";
+    static const char *bad_record_unterminated = HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1}";
+    int records;
+    unsigned long dropped;
+    vw_trace_error err;
+
+    /* refused without the option, with the option named in the error */
+    CHECK_EQ_INT(read_all(cut_unterminated, strlen(cut_unterminated), false, &records, &err,
+                          &dropped), -1);
+    CHECK_EQ_INT(err.line, 3);
+    CHECK(strstr(err.text, "bad JSON at column") != NULL);
+    CHECK(strstr(err.text, "--allow-truncated") != NULL);
+    /* dropped with it: the records before it are read */
+    CHECK_EQ_INT(read_all(cut_unterminated, strlen(cut_unterminated), true, &records, &err,
+                          &dropped), 0);
+    CHECK_EQ_INT(records, 1);
+    CHECK_EQ_INT(dropped, 3);
+    /* JSON that ends early, then only blank lines */
+    CHECK_EQ_INT(read_all(cut_terminated, strlen(cut_terminated), false, &records, &err,
+                          &dropped), -1);
+    CHECK(strstr(err.text, "--allow-truncated") != NULL);
+    CHECK_EQ_INT(read_all(cut_terminated, strlen(cut_terminated), true, &records, &err,
+                          &dropped), 0);
+    CHECK_EQ_INT(dropped, 3);
+    /* a whole record without its newline is kept */
+    CHECK_EQ_INT(read_all(whole_unterminated, strlen(whole_unterminated), true, &records, &err,
+                          &dropped), 0);
+    CHECK_EQ_INT(records, 2);
+    CHECK_EQ_INT(dropped, 0);
+    /* damage anywhere else stays an error, and does not suggest the option */
+    CHECK_EQ_INT(read_all(cut_in_middle, strlen(cut_in_middle), true, &records, &err,
+                          &dropped), -1);
+    CHECK_EQ_INT(err.line, 3);
+    CHECK(strstr(err.text, "bad JSON at column") != NULL);
+    CHECK(strstr(err.text, "--allow-truncated") == NULL);
+    CHECK_EQ_INT(read_all(bad_last, strlen(bad_last), true, &records, &err, &dropped), -1);
+    CHECK_EQ_INT(err.line, 3);
+    CHECK(strstr(err.text, "--allow-truncated") == NULL);
+    CHECK_EQ_INT(read_all(bad_record_unterminated, strlen(bad_record_unterminated), true,
+                          &records, &err, &dropped), -1);
+    CHECK(strstr(err.text, "missing key") != NULL);
+}
+
+/* A real trace cut at every byte of its last line: with the option every earlier record is
+ * read and the rest dropped; without, the error names the option. A cut right before the
+ * final newline leaves a whole record, read as such. */
+static void test_reader_cut_everywhere(void)
+{
+    const char *path = tmp_path();
+    vw_trace_error err;
+    vw_trace_writer *w = vw_trace_writer_open(path, VW_TRACE_LIBVIRT, "test", NULL, &err);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    vw_buf call;
+    vw_buf_init(&call);
+    encode_call(&call, 7);
+    CHECK_EQ_INT(vw_trace_write_open(w, 1, 0, "client", &err), 0);
+    CHECK_EQ_INT(vw_trace_write_message(w, 1, VW_TRACE_C2S, 5, call.data, call.len, &err), 0);
+    CHECK_EQ_INT(vw_trace_write_message(w, 1, VW_TRACE_C2S, 9, call.data, call.len, &err), 0);
+    CHECK_EQ_INT(vw_trace_writer_close(w, &err), 0);
+    vw_buf_free(&call);
+    FILE *f = fopen(path, "rb");
+    char text[4096];
+    size_t n = f ? fread(text, 1, sizeof(text), f) : 0;
+    if (f)
+        fclose(f);
+    unlink(path);
+    CHECK(n > 0 && n < sizeof(text) && text[n - 1] == '\n');
+    size_t last = n - 1;
+    while (last > 0 && text[last - 1] != '\n')
+        last--;                 /* the start of the last line */
+    for (size_t cut = last + 1; cut < n; cut++) {
+        int records;
+        unsigned long dropped;
+        bool whole = cut == n - 1;
+        CHECK_EQ_INT(read_all(text, cut, true, &records, &err, &dropped), 0);
+        CHECK_EQ_INT(records, whole ? 3 : 2);
+        CHECK_EQ_INT(dropped, whole ? 0 : 4);
+        int rc = read_all(text, cut, false, &records, &err, &dropped);
+        CHECK_EQ_INT(rc, whole ? 0 : -1);
+        if (!whole) {
+            CHECK_EQ_INT(err.line, 4);
+            CHECK(strstr(err.text, "--allow-truncated") != NULL);
+        }
+    }
+}
+
 static void test_open_errors(void)
 {
     vw_trace_error err;
@@ -513,6 +645,8 @@ int main(void)
     RUN(test_reader_header_errors);
     RUN(test_reader_record_errors);
     RUN(test_reader_accepts);
+    RUN(test_reader_cut_last_line);
+    RUN(test_reader_cut_everywhere);
     RUN(test_open_errors);
     RUN(test_reader_survives_corruption);
     return vwtest_summary("trace");
