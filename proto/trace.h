@@ -1,8 +1,9 @@
 /* trace.h: the virt-wire trace file (docs/trace-format.md): JSON Lines, one header line, then
  * one record a line: connection open, one whole message (raw bytes, base64), unframed data,
- * connection close. Same format for libvirt RPC and QMP. Owns writing (flushed line by line,
- * so a killed recorder loses at most the line it was writing) and reading (every record
- * checked; a bad file is refused with its line number and the reason).
+ * connection close. Same format for libvirt RPC and QMP. Owns writing (one line per record,
+ * flushed to the stream; recorders put common/trace_file.h under it, which writes the records
+ * to the file before their messages are forwarded) and reading (every record checked; a bad
+ * file is refused with its line number and the reason; a cut last line can be dropped).
  *
  * Recording (a proxy, fake-libvirtd --record, fake-qemu --record):
  *

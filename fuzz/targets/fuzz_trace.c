@@ -21,6 +21,10 @@
  *      on a connection never opened): every refusal has a reason, nothing crashes or leaks.
  *   6. The trace read and written again with one allocation failing (alloc_fail.h): a failure with
  *      a reason, or the same records (see check_oom).
+ *   7. Read again with vw_trace_reader_allow_truncated: exactly one thing changes, a failure the
+ *      reader calls a cut last line becomes the end of the file with that line reported as
+ *      dropped; the records before it and every other outcome stay the same
+ *      (check_allow_truncated).
  * Once per process (LLVMFuzzerInitialize): the by-path opens, on /dev/null, /dev/full and on a
  * path in a directory that does not exist. */
 #include <errno.h>
@@ -470,6 +474,62 @@ static void check_oom(const uint8_t *data, size_t size)
     free(res.text);
 }
 
+/* Reads the input to its end or MAX_RECORDS; -2 when the header is refused (the same with or
+ * without the option: it applies to records). */
+static int read_to_end(const uint8_t *data, size_t size, bool allow, int *records,
+                       vw_trace_error *err, unsigned long *dropped)
+{
+    FILE *in = fmemopen((void *)data, size, "r");
+    FUZZ_CHECK(in, "fmemopen failed");
+    memset(err, 0, sizeof(*err));
+    *records = 0;
+    *dropped = 0;
+    int rc = -2;
+    vw_trace_reader *r = vw_trace_reader_open_stream(in, err);
+    if (r) {
+        vw_trace_reader_allow_truncated(r, allow);
+        vw_trace_record rec;
+        while (*records < MAX_RECORDS && (rc = vw_trace_read(r, &rec, err)) == 1)
+            (*records)++;
+        const vw_trace_error *d = vw_trace_reader_dropped(r);
+        if (d) {
+            FUZZ_CHECK(allow && rc == 0 && d->line > 0 && d->text[0], "bad dropped report");
+            *dropped = d->line;
+        }
+        vw_trace_reader_free(r);
+    }
+    fclose(in);
+    return rc;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+static void check_allow_truncated(const uint8_t *data, size_t size)
+{
+    int n_plain, n_allow;
+    vw_trace_error e_plain, e_allow;
+    unsigned long d_plain, d_allow;
+    int plain = read_to_end(data, size, false, &n_plain, &e_plain, &d_plain);
+    int allow = read_to_end(data, size, true, &n_allow, &e_allow, &d_allow);
+    FUZZ_CHECK(d_plain == 0, "a line dropped without the option");
+    FUZZ_CHECK(n_plain == n_allow, "%d records without the option, %d with it", n_plain, n_allow);
+    bool cut = plain == -1 && ends_with(e_plain.text, ": --allow-truncated drops it");
+    if (cut) {
+        FUZZ_CHECK(allow == 0 && d_allow == e_plain.line, "the cut line %lu was not dropped "
+                   "(%d, dropped %lu)", e_plain.line, allow, d_allow);
+        return;
+    }
+    FUZZ_CHECK(allow == plain && d_allow == 0, "the option changed the outcome: %d -> %d "
+               "(dropped %lu)", plain, allow, d_allow);
+    if (plain == -1)
+        FUZZ_CHECK(e_allow.line == e_plain.line && strcmp(e_allow.text, e_plain.text) == 0,
+                   "the option changed the error: %s / %s", e_plain.text, e_allow.text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_base64(data, size);
@@ -577,5 +637,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(text);
     free(pcap_bytes);
     check_oom(data, size);
+    check_allow_truncated(data, size);
     return 0;
 }
