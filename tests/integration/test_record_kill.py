@@ -305,33 +305,24 @@ def test_vwtrace_allow_truncated(command, tmp_path):
     assert "--allow-truncated" not in r.stderr
 
 
-def test_fake_libvirtd_replay_allow_truncated(fake_libvirtd, tmp_path):
+@pytest.mark.parametrize("fixture, trace", [("fake_libvirtd", LV_TRACE),
+                                             ("fake_qemu", QMP_TRACE)])
+def test_replay_allow_truncated(fixture, trace, request, tmp_path):
+    start = request.getfixturevalue(fixture)
     cut = tmp_path / "cut.trace"
-    line = cut_copy(LV_TRACE, cut)
+    line = cut_copy(trace, cut)
     with pytest.raises(RuntimeError, match="--allow-truncated"):
-        fake_libvirtd(mode="replay", trace=cut, admin=False)
-    fl = fake_libvirtd(mode="replay", trace=cut, admin=False, extra_args=["--allow-truncated"])
-    assert "--replay %s:%d: warning: the last line is cut" % (cut, line) in fl.stderr_tail()
+        start(mode="replay", trace=cut, admin=False)
+    fake = start(mode="replay", trace=cut, admin=False, extra_args=["--allow-truncated"])
+    assert "--replay %s:%d: warning: the last line is cut" % (cut, line) in fake.stderr_tail()
+    if fixture == "fake_qemu":
+        # the records before the cut are served: the greeting comes from the trace
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(fake.socket)
+        assert b'"QMP"' in s.recv(65536)
+        s.close()
     damaged = tmp_path / "damaged.trace"
-    bad = damaged_copy(LV_TRACE, damaged)
+    bad = damaged_copy(trace, damaged)
     with pytest.raises(RuntimeError, match="%s:%d: bad JSON" % (damaged, bad)):
-        fake_libvirtd(mode="replay", trace=damaged, admin=False, extra_args=["--allow-truncated"])
-
-
-def test_fake_qemu_replay_allow_truncated(fake_qemu, tmp_path):
-    cut = tmp_path / "cut.trace"
-    line = cut_copy(QMP_TRACE, cut)
-    with pytest.raises(RuntimeError, match="--allow-truncated"):
-        fake_qemu(mode="replay", trace=cut, admin=False)
-    fq = fake_qemu(mode="replay", trace=cut, admin=False, extra_args=["--allow-truncated"])
-    assert "--replay %s:%d: warning: the last line is cut" % (cut, line) in fq.stderr_tail()
-    # the records before the cut are served: the greeting comes from the trace
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(fq.socket)
-    assert b'"QMP"' in s.recv(65536)
-    s.close()
-    damaged = tmp_path / "damaged.trace"
-    bad = damaged_copy(QMP_TRACE, damaged)
-    with pytest.raises(RuntimeError, match="%s:%d: bad JSON" % (damaged, bad)):
-        fake_qemu(mode="replay", trace=damaged, admin=False, extra_args=["--allow-truncated"])
+        start(mode="replay", trace=damaged, admin=False, extra_args=["--allow-truncated"])
