@@ -37,6 +37,7 @@ TRACES = REPO / "tests" / "integration" / "data" / "traces"
 CLIENTS = 4
 IN_FLIGHT = 32              # calls each client keeps pipelined
 MIN_REPLIES = 3000          # per client, before the kill
+SYNC_MIN_REPLIES = 200      # the same with --record-sync (one fdatasync per batch: slower)
 WAIT_LIMIT = 120            # seconds to reach MIN_REPLIES (a slow ASan build), else the test fails
 
 GET_LIB_VERSION = 157       # REMOTE_PROC_CONNECT_GET_LIB_VERSION: no arguments, cheap
@@ -112,14 +113,14 @@ class LibvirtHammer(threading.Thread):
             self.error = e
 
 
-def hammer_and_kill(path, kill, make_client, clients):
-    """Starts the clients on path, kills the recorder (kill()) once each has MIN_REPLIES
+def hammer_and_kill(path, kill, make_client, clients, min_replies=MIN_REPLIES):
+    """Starts the clients on path, kills the recorder (kill()) once each has min_replies
     replies, and returns the clients after they saw the end of their connection."""
     hammers = [make_client(path, i) for i in range(clients)]
     for h in hammers:
         h.start()
     deadline = time.monotonic() + WAIT_LIMIT
-    while min(len(h.replies) for h in hammers) < MIN_REPLIES:
+    while min(len(h.replies) for h in hammers) < min_replies:
         assert all(h.is_alive() for h in hammers), [h.error for h in hammers]
         assert time.monotonic() < deadline, [len(h.replies) for h in hammers]
         time.sleep(0.01)
@@ -145,30 +146,44 @@ def check_libvirt_trace(trace, hammers):
           % (len(received), len(replies), len(calls)))
 
 
+def test_record_sync_needs_record(tmp_path):
+    for program in ("fake-libvirtd", "fake-qemu"):
+        where = "--listen" if program == "fake-libvirtd" else "--qmp"
+        r = subprocess.run([os.path.join(os.environ["VW_BUILD"], "bin", program), where,
+                            "unix:%s/s" % tmp_path, "--record-sync"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2
+        assert "--record-sync needs --record TRACE" in r.stderr
+
+
 def vwtrace(*args):
     return subprocess.run([VWTRACE, *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
-def test_fake_libvirtd_record_killed_keeps_every_received_reply(fake_libvirtd, tmp_path):
+@pytest.mark.parametrize("sync", [False, True], ids=["write", "record-sync"])
+def test_fake_libvirtd_record_killed_keeps_every_received_reply(fake_libvirtd, tmp_path, sync):
     upstream = fake_libvirtd(admin=False)
     trace = tmp_path / "killed.trace"
     rec = fake_libvirtd(mode="record", trace=trace, upstream="unix:" + upstream.socket,
-                        admin=False)
-    hammers = hammer_and_kill(rec.socket, rec.kill, LibvirtHammer, CLIENTS)
+                        admin=False, extra_args=["--record-sync"] if sync else [])
+    hammers = hammer_and_kill(rec.socket, rec.kill, LibvirtHammer, CLIENTS,
+                              SYNC_MIN_REPLIES if sync else MIN_REPLIES)
     check_libvirt_trace(trace, hammers)
     # the killed recorder's trace is readable by the tools
     r = vwtrace("show", "--allow-truncated", trace)
     assert r.returncode == 0, r.stderr
 
 
-def test_vwtrace_record_killed_keeps_every_received_reply(fake_libvirtd, tmp_path):
+@pytest.mark.parametrize("sync", [False, True], ids=["write", "sync"])
+def test_vwtrace_record_killed_keeps_every_received_reply(fake_libvirtd, tmp_path, sync):
     upstream = fake_libvirtd(admin=False)
     trace = tmp_path / "killed.trace"
     sock = tmp_path / "rec.sock"
     if len(str(sock)) > 100:
         sock = "/tmp/vw-kill-%d.sock" % os.getpid()
     proxy = subprocess.Popen([VWTRACE, "record-libvirt", "--listen", "unix:%s" % sock,
-                              "--upstream", "unix:" + upstream.socket, "-o", str(trace)],
+                              "--upstream", "unix:" + upstream.socket, "-o", str(trace)]
+                             + (["--sync"] if sync else []),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert proxy.stdout.readline() == b"ready\n", proxy.stderr.read()
@@ -176,7 +191,8 @@ def test_vwtrace_record_killed_keeps_every_received_reply(fake_libvirtd, tmp_pat
         def kill():
             proxy.kill()
             proxy.wait()
-        hammers = hammer_and_kill(str(sock), kill, LibvirtHammer, CLIENTS)
+        hammers = hammer_and_kill(str(sock), kill, LibvirtHammer, CLIENTS,
+                                  SYNC_MIN_REPLIES if sync else MIN_REPLIES)
     finally:
         if proxy.poll() is None:
             proxy.kill()
@@ -236,11 +252,14 @@ class QmpHammer(threading.Thread):
             self.error = e
 
 
-def test_fake_qemu_record_killed_keeps_every_received_reply(fake_qemu, tmp_path):
+@pytest.mark.parametrize("sync", [False, True], ids=["write", "record-sync"])
+def test_fake_qemu_record_killed_keeps_every_received_reply(fake_qemu, tmp_path, sync):
     upstream = fake_qemu(admin=False)
     trace = tmp_path / "killed.trace"
-    rec = fake_qemu(mode="record", trace=trace, upstream=upstream.address, admin=False)
-    hammers = hammer_and_kill(rec.socket, rec.kill, QmpHammer, 1)
+    rec = fake_qemu(mode="record", trace=trace, upstream=upstream.address, admin=False,
+                    extra_args=["--record-sync"] if sync else [])
+    hammers = hammer_and_kill(rec.socket, rec.kill, QmpHammer, 1,
+                              SYNC_MIN_REPLIES if sync else MIN_REPLIES)
     records = read_trace(trace)
     replies = {}
     for raw in messages(records, "s2c"):
