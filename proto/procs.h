@@ -49,6 +49,15 @@ typedef struct vw_proc_info {
     size_t ret_size;
     xdrproc_t msg_proc;         /* MESSAGE payload */
     size_t msg_size;
+    /* Field descriptions from the .x structs, for one generic XDR <-> JSON walker (the
+     * scenario stubs): "Ddom uflags" = type letter + field name, space-separated:
+     *   s string  S optional string  U uuid  i int  u unsigned int  h hyper  H unsigned hyper
+     *   D domain {name, uuid, id}  d optional domain  N network {name, uuid}
+     *   P storage pool {name, uuid}  V storage volume {pool, name, key}
+     * NULL when there is nothing to describe. */
+    const char *args_spec;      /* the leading argument fields the letters can describe */
+    bool args_spec_partial;     /* ... and more fields follow that they cannot (arrays, ...) */
+    const char *ret_spec;       /* the whole return struct; NULL unless every field fits */
 } vw_proc_info;
 
 /* The generated rows, sorted by program number then procedure number. */

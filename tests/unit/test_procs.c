@@ -489,11 +489,42 @@ static void test_api_names(void)
     CHECK(sasl && sasl->auth_step && sasl->api == NULL);
 }
 
+/* The stubs' field descriptions come from the .x structs (proto/gen_procs.py). */
+static void test_field_specs(void)
+{
+    const vw_proc_info *p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_XML_DESC);
+    CHECK(p && p->args_spec && p->ret_spec);
+    if (p && p->args_spec && p->ret_spec) {
+        CHECK_EQ_STR(p->args_spec, "Ddom uflags");
+        CHECK_EQ_STR(p->ret_spec, "sxml");
+        CHECK(!p->args_spec_partial);
+    }
+    /* unsigned char / short fields: no JSON form for the whole return value */
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_INFO);
+    CHECK(p && p->ret_spec == NULL && p->args_spec && strcmp(p->args_spec, "Ddom") == 0);
+    /* typed parameters after the handle: the description stops there */
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS);
+    CHECK(p && p->args_spec_partial && p->args_spec && strcmp(p->args_spec, "Ddom Sdconnuri") == 0);
+    /* void payloads and undescribed procedures have none */
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_GET_TYPE);
+    CHECK(p && p->args_spec == NULL && p->ret_spec && strcmp(p->ret_spec, "stype") == 0);
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_BLOCK_PEEK);
+    CHECK(p && !p->described && p->args_spec == NULL && p->ret_spec == NULL);
+    size_t described = 0;
+    for (size_t i = 0; i < vw_procs_count(); i++) {
+        const vw_proc_info *q = vw_procs_at(i);
+        CHECK(q->described || (q->args_spec == NULL && q->ret_spec == NULL));
+        described += q->args_spec != NULL;
+    }
+    CHECK(described >= 70);
+}
+
 int main(void)
 {
     RUN(test_table_consistency);
     RUN(test_every_number_known);
     RUN(test_api_names);
+    RUN(test_field_specs);
     RUN(test_required_present);
     RUN(test_known_numbers);
     RUN(test_lookup_misc);
