@@ -725,7 +725,7 @@ static int resolve(void *opaque, const json_t *program_in, const json_t *name_in
             }
         }
         if (!pi && !*name_out) {
-            snprintf(err, errlen, "procedure: unknown procedure '%s' (names as in proto/procs.c, "
+            snprintf(err, errlen, "procedure: unknown procedure '%s' (names as in proto/procedures.list, "
                      "e.g. DOMAIN_LOOKUP_BY_NAME; or give its number)", s);
             return -1;
         }
