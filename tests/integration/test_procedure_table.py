@@ -178,3 +178,44 @@ def test_unsupported_call_with_arguments_is_decoded_first(fake):
             NO_SUPPORT, NOT_SUPPORTED + "virDomainMigrateBegin3Params")
     finally:
         conn.close()
+
+
+def nonnull_domain(name="test"):
+    b = name.encode()
+    return struct.pack(">I", len(b)) + b + b"\0" * ((4 - len(b) % 4) % 4) + b"\0" * 16 + \
+        struct.pack(">i", 1)
+
+
+# Procedures the fake has no handler and no codecs for, with their arguments as libvirt lays
+# them out: on a read-only connection libvirtd decodes them and the public API refuses the call
+# before the driver is asked; the fake refuses without decoding. Safe on the shared daemon.
+READ_ONLY_REFUSED = [
+    (182, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_MANAGED_SAVE {dom, flags}
+    (184, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_MANAGED_SAVE_REMOVE
+    (245, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_RESET
+    (267, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_PM_WAKEUP
+    (210, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_INJECT_NMI
+    (164, nonnull_domain()),                           # DOMAIN_ABORT_JOB {dom}
+]
+
+
+def test_read_only_refusal_comes_before_no_support(libvirtd_sock, fake):
+    real_path = libvirtd_sock + "-ro"
+    if not os.path.exists(real_path):
+        pytest.skip("the real libvirtd has no read-only socket")
+
+    def refusals(path):
+        conn = RawClient(path)
+        try:
+            conn.open(readonly=True)
+            out = []
+            for serial, (num, args) in enumerate(READ_ONLY_REFUSED, 20):
+                hdr, body = conn.call(num, serial, args)
+                err = decode_error(body) if hdr[5] == 1 else {}
+                out.append((num, err.get("code"), err.get("domain"), err.get("message")))
+            return out
+        finally:
+            conn.close()
+    real = refusals(real_path)
+    assert all(r[1] == 29 and "read only access prevents vir" in r[3] for r in real), real
+    assert refusals(fake.ro_socket) == real
