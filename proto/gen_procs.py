@@ -16,7 +16,7 @@ PROGRAMS = {"REMOTE": "VW_REMOTE_PROGRAM", "QEMU": "VW_QEMU_PROGRAM",
             "LXC": "VW_LXC_PROGRAM", "KEEPALIVE": "VW_KEEPALIVE_PROGRAM"}
 PROGRAM_ORDER = ["LXC", "REMOTE", "QEMU", "KEEPALIVE"]    # by program number, for bsearch
 STRUCT_PREFIX = {"REMOTE": "vw_", "QEMU": "vw_qemu_", "LXC": "vw_lxc_", "KEEPALIVE": "vw_keepalive_"}
-FLAGS = {"event", "xdr", "ro", "auth"}
+FLAGS = {"event", "xdr", "ro", "auth", "prio"}
 
 # Words libvirt's public API names spell other than Capitalised.
 WORDS = {"XML": "XML", "UUID": "UUID", "ID": "ID", "URI": "URI", "OS": "OS", "CPU": "CPU",
@@ -171,9 +171,10 @@ def c_row(row, xdr):
         args, ret = codec(xdr, row, "args"), codec(xdr, row, "ret")
     api = "NULL" if "event" in fl or "auth" in fl else '"%s"' % row["api"]
     kind = "VW_PROC_KIND_EVENT" if "event" in fl else "VW_PROC_KIND_CALL"
-    return ('    { %s, VW_%s_PROC_%s, "%s", %s, %s, %d, %s, %s, %s, %s, %s, %s, %s },'
+    return ('    { %s, VW_%s_PROC_%s, "%s", %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s },'
             % (PROGRAMS[row["prog"]], row["prog"], row["name"], row["name"], kind, api,
                error_domain(row["prog"], row["name"]), str("ro" in fl).lower(),
+               str("prio" in fl).lower(),
                str("xdr" in fl).lower(), str("auth" in fl).lower(), args, ret, msg,
                stub_specs(xdr, row)))
 

@@ -41,6 +41,7 @@ typedef struct vw_proc_info {
     bool refused_read_only;     /* libvirt's public API refuses it on a read-only connection
                                  * (virCheckReadOnlyGoto): the state-changing calls, plus
                                  * MIGRATE_GET_MAX_SPEED and the QEMU monitor calls */
+    bool high_priority;         /* libvirtd runs it in its high-priority worker pool */
     bool described;             /* our .x files describe its payloads: the codecs below are set */
     bool auth_step;             /* AUTH_SASL_* / AUTH_POLKIT */
     xdrproc_t args_proc;        /* CALL payload */

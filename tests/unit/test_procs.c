@@ -485,6 +485,12 @@ static void test_api_names(void)
     }
     const vw_proc_info *ev = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_EVENT_REBOOT);
     CHECK(ev && ev->kind == VW_PROC_KIND_EVENT && ev->api == NULL);
+    /* high priority as libvirtd 9.0's dispatch table says */
+    CHECK(vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_OPEN)->high_priority);
+    CHECK(vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME)->high_priority);
+    CHECK(!vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_BLOCK_PEEK)->high_priority);
+    CHECK(!vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_FD_ASSOCIATE)->high_priority);
+    CHECK(!ev->high_priority);
     const vw_proc_info *sasl = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_AUTH_SASL_INIT);
     CHECK(sasl && sasl->auth_step && sasl->api == NULL);
 }
