@@ -7,7 +7,7 @@
 #
 # Sources are picked up by folder, so a new module is a new .c file in the right folder:
 #   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
-#   proto/procedures.list  every libvirt procedure; proto/gen_procs.py makes the table in $(BUILD)/gen
+#   proto/procedures.list  every libvirt procedure -> proto/gen_procs.py -> table in $(BUILD)/gen
 #   proto/ common/ client/   -> libvirtwire (static and shared); client/virtc*.c -> virtc
 #   fake-qemu/*.c        -> fake-qemu         fake-libvirtd/*.c -> fake-libvirtd
 #   trace/*.c            -> vwtrace (show, diff, pcap export of trace files)

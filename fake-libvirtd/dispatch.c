@@ -1532,10 +1532,13 @@ static const handler handlers[] = {
 
     {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, h_event_register, false},
     {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, h_event_deregister, false},
-    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, h_event_callback_register, false},
-    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, h_event_callback_deregister, false},
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, h_event_callback_register,
+     false},
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, h_event_callback_deregister,
+     false},
 
-    {R, VW_REMOTE_PROC_NETWORK_GET_XML_DESC, h_object_get_xml_desc, false},      /* NETWORK_* */
+    /* networks */
+    {R, VW_REMOTE_PROC_NETWORK_GET_XML_DESC, h_object_get_xml_desc, false},
     {R, VW_REMOTE_PROC_NETWORK_GET_AUTOSTART, h_object_get_autostart, false},
     {R, VW_REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, h_network_get_bridge_name, false},
     {R, VW_REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, h_object_lookup_by_name, false},
@@ -1544,7 +1547,8 @@ static const handler handlers[] = {
     {R, VW_REMOTE_PROC_NETWORK_IS_PERSISTENT, h_object_is_persistent, false},
     {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, h_object_list_all, false},
 
-    {R, VW_REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, h_object_lookup_by_name, false},    /* STORAGE_POOL_* */
+    /* storage pools */
+    {R, VW_REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, h_object_lookup_by_name, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, h_object_lookup_by_uuid, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_GET_INFO, h_pool_get_info, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, h_object_get_xml_desc, false},

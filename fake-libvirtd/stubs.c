@@ -52,28 +52,24 @@ static const char *spec_field(const char *p, char *type, char name[64])
 
 /* ---- XDR -> JSON ----------------------------------------------------------------------------- */
 
+/* The walker reads with libtirpc's primitives from a memory stream over the payload. */
 typedef struct {
-    const uint8_t *p;
-    size_t len, off;
+    XDR xdrs;
+    size_t len;
 } xdr_in;
 
 static int rd_u32(xdr_in *in, uint32_t *v)
 {
-    if (in->len - in->off < 4)
+    u_int x;
+    if (!xdr_u_int(&in->xdrs, &x))
         return -1;
-    const uint8_t *b = in->p + in->off;
-    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    in->off += 4;
+    *v = x;
     return 0;
 }
 
 static int rd_u64(xdr_in *in, uint64_t *v)
 {
-    uint32_t hi, lo;
-    if (rd_u32(in, &hi) < 0 || rd_u32(in, &lo) < 0)
-        return -1;
-    *v = (uint64_t)hi << 32 | lo;
-    return 0;
+    return xdr_uint64_t(&in->xdrs, v) ? 0 : -1;
 }
 
 /* A JSON string of bytes that may not be UTF-8: invalid bytes become '?'. */
@@ -93,28 +89,33 @@ static json_t *json_bytes_string(const uint8_t *s, size_t n)
     return j;
 }
 
+/* The length word is checked against the limit and the bytes left before xdr_bytes (a string
+ * and an opaque<> have the same wire form, and this keeps embedded NULs) allocates. */
 static json_t *rd_string(xdr_in *in)
 {
+    u_int start = xdr_getpos(&in->xdrs);
     uint32_t n;
-    if (rd_u32(in, &n) < 0 || n > VW_REMOTE_STRING_MAX || in->len - in->off < n)
+    if (rd_u32(in, &n) < 0 || n > VW_REMOTE_STRING_MAX || in->len - xdr_getpos(&in->xdrs) < n)
         return NULL;
-    json_t *j = json_bytes_string(in->p + in->off, n);
-    size_t padded = ((size_t)n + 3) & ~(size_t)3;
-    if (in->len - in->off < padded) {
-        json_decref(j);
+    if (!xdr_setpos(&in->xdrs, start))
+        return NULL;
+    char *bytes = NULL;
+    u_int got = 0;
+    if (!xdr_bytes(&in->xdrs, &bytes, &got, VW_REMOTE_STRING_MAX)) {
+        free(bytes);
         return NULL;
     }
-    in->off += padded;
+    json_t *j = got ? json_bytes_string((const uint8_t *)bytes, got) : json_string("");
+    free(bytes);
     return j;
 }
 
 static json_t *rd_uuid(xdr_in *in)
 {
-    if (in->len - in->off < 16)
+    char uuid[VW_UUID_BUFLEN], text[37];
+    if (!xdr_vw_uuid(&in->xdrs, uuid))
         return NULL;
-    char text[37];
-    fl_uuid_format(in->p + in->off, text);
-    in->off += 16;
+    fl_uuid_format((const unsigned char *)uuid, text);
     return json_string(text);
 }
 
@@ -186,7 +187,8 @@ json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, s
     const arg_spec *sp = find_spec(prog, proc, false, &found);
     if (!sp)
         return NULL;
-    xdr_in in = {data, len, 0};
+    xdr_in in = {.len = len};
+    xdrmem_create(&in.xdrs, (char *)data, (u_int)len, XDR_DECODE);
     json_t *o = json_object();
     const char *p = sp->spec;
     while (*p) {
@@ -194,11 +196,13 @@ json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, s
         p = spec_field(p, &type, name);
         json_t *v = rd_field(&in, type);
         if (!v) {
+            xdr_destroy(&in.xdrs);
             json_decref(o);
             return NULL;
         }
         json_object_set_new(o, name, v);
     }
+    xdr_destroy(&in.xdrs);
     if (sp->partial)
         json_object_set_new(o, "...", json_true());
     return o;
@@ -206,21 +210,25 @@ json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, s
 
 /* ---- JSON -> XDR (a stub's "ret") ------------------------------------------------------------ */
 
+/* Writing goes through libtirpc as well (vw_xdr_encode appends to the buffer). */
 static int wr_u32(vw_buf *b, uint32_t v)
 {
-    uint8_t w[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
     vw_proto_error e;
-    return vw_buf_append(b, w, 4, &e);
+    u_int x = v;
+    return vw_xdr_encode(b, (xdrproc_t)xdr_u_int, &x, &e);
+}
+
+static int wr_u64(vw_buf *b, uint64_t v)
+{
+    vw_proto_error e;
+    return vw_xdr_encode(b, (xdrproc_t)xdr_uint64_t, &v, &e);
 }
 
 static int wr_string(vw_buf *b, const char *s)
 {
-    static const uint8_t zeros[4] = {0, 0, 0, 0};
     vw_proto_error e;
-    size_t n = strlen(s);
-    if (wr_u32(b, (uint32_t)n) < 0 || vw_buf_append(b, s, n, &e) < 0)
-        return -1;
-    return vw_buf_append(b, zeros, (4 - n % 4) % 4, &e);
+    char *str = (char *)s;
+    return vw_xdr_encode(b, (xdrproc_t)xdr_vw_nonnull_string, &str, &e);
 }
 
 static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, char *err,
@@ -270,14 +278,19 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
             snprintf(err, errlen, "%s: expected a string", path);
             return -1;
         }
-        return wr_string(b, v ? json_string_value(v) : "");
+        if (wr_string(b, v ? json_string_value(v) : "") < 0) {
+            snprintf(err, errlen, "%s: a string of at most %u bytes", path,
+                     (unsigned)VW_REMOTE_STRING_MAX);
+            return -1;
+        }
+        return 0;
     case 'U': {
         unsigned char uuid[16] = {0};
         if (v && (!json_is_string(v) || fl_uuid_parse(json_string_value(v), uuid) < 0)) {
             snprintf(err, errlen, "%s: expected a UUID string", path);
             return -1;
         }
-        return vw_buf_append(b, uuid, 16, &e);
+        return vw_xdr_encode(b, (xdrproc_t)xdr_vw_uuid, uuid, &e);
     }
     case 'i':
     case 'u':
@@ -290,7 +303,7 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
         uint64_t x = !v ? 0 : json_is_integer(v) ? (uint64_t)json_integer_value(v)
                                                  : json_is_true(v) ? 1 : 0;
         if (type == 'h' || type == 'H')
-            return wr_u32(b, (uint32_t)(x >> 32)) < 0 ? -1 : wr_u32(b, (uint32_t)x);
+            return wr_u64(b, x);
         return wr_u32(b, (uint32_t)x);
     }
     case 'D': return wr_struct(b, v, dom_f, "sUi", path, err, errlen);
@@ -725,7 +738,8 @@ static int resolve(void *opaque, const json_t *program_in, const json_t *name_in
             }
         }
         if (!pi && !*name_out) {
-            snprintf(err, errlen, "procedure: unknown procedure '%s' (names as in proto/procedures.list, "
+            snprintf(err, errlen, "procedure: unknown procedure '%s' (names as in "
+                     "proto/procedures.list, "
                      "e.g. DOMAIN_LOOKUP_BY_NAME; or give its number)", s);
             return -1;
         }

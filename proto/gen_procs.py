@@ -15,7 +15,8 @@ import sys
 PROGRAMS = {"REMOTE": "VW_REMOTE_PROGRAM", "QEMU": "VW_QEMU_PROGRAM",
             "LXC": "VW_LXC_PROGRAM", "KEEPALIVE": "VW_KEEPALIVE_PROGRAM"}
 PROGRAM_ORDER = ["LXC", "REMOTE", "QEMU", "KEEPALIVE"]    # by program number, for bsearch
-STRUCT_PREFIX = {"REMOTE": "vw_", "QEMU": "vw_qemu_", "LXC": "vw_lxc_", "KEEPALIVE": "vw_keepalive_"}
+STRUCT_PREFIX = {"REMOTE": "vw_", "QEMU": "vw_qemu_", "LXC": "vw_lxc_",
+                 "KEEPALIVE": "vw_keepalive_"}
 FLAGS = {"event", "xdr", "ro", "auth", "prio"}
 
 # Words libvirt's public API names spell other than Capitalised.
@@ -53,7 +54,8 @@ def error_domain(prog, name):
     """The error domain of the file the API is in (libvirt-domain.c, libvirt-network.c, ...)."""
     if prog != "REMOTE":
         return FROM_NONE
-    if name.startswith("INTERFACE_") or re.match(r"CONNECT_(NUM_OF|LIST)_(ALL_|DEFINED_)?INTERFACES", name):
+    if (name.startswith("INTERFACE_")
+            or re.match(r"CONNECT_(NUM_OF|LIST)_(ALL_|DEFINED_)?INTERFACES", name)):
         return FROM_INTERFACE
     for word, dom in OBJECT_DOMAINS:
         if word in name:
@@ -102,7 +104,8 @@ def read_structs(paths):
         for name, body in re.findall(r"^\s*struct\s+(\w+)\s*\{(.*?)\};", text, re.M | re.S):
             structs[name] = re.findall(
                 r"((?:unsigned\s+)?\w+)\s+(\w+)\s*([<\[][^>\]]*[>\]])?\s*;", body)
-        aliases.update((b, a) for a, b in re.findall(r"^\s*typedef\s+(\w+)\s+(\w+)\s*;", text, re.M))
+        for a, b in re.findall(r"^\s*typedef\s+(\w+)\s+(\w+)\s*;", text, re.M):
+            aliases[b] = a
     return structs, aliases
 
 
@@ -186,7 +189,8 @@ def write_header(rows, path):
         mine = [r for r in rows if r["prog"] == prog]
         out.append("enum vw_%s_procedure {" % prog.lower())
         out += ["    VW_%s_PROC_%s = %d," % (prog, r["name"], r["num"]) for r in mine]
-        out += ["};", "typedef enum vw_%s_procedure vw_%s_procedure;" % (prog.lower(), prog.lower()),
+        lower = prog.lower()
+        out += ["};", "typedef enum vw_%s_procedure vw_%s_procedure;" % (lower, lower),
                 "#define VW_%s_PROC_MAX %d" % (prog, max(r["num"] for r in mine)), ""]
     out.append("#endif")
     with open(path, "w") as f:
@@ -202,7 +206,8 @@ def write_table(rows, xdr, path):
            "const vw_proc_info vw_proc_table[] = {"]
     order = sorted(rows, key=lambda r: (PROGRAM_ORDER.index(r["prog"]), r["num"]))
     out += [c_row(r, xdr) for r in order]
-    out += ["};", "", "const size_t vw_proc_table_len = sizeof(vw_proc_table) / sizeof(vw_proc_table[0]);"]
+    out += ["};", "",
+            "const size_t vw_proc_table_len = sizeof(vw_proc_table) / sizeof(vw_proc_table[0]);"]
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 
