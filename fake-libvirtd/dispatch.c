@@ -1564,6 +1564,26 @@ static const handler handlers[] = {
     {Q, VW_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER, h_qemu_event_deregister, false},
 };
 
+int fl_dispatch_check_handlers(char *err, size_t errlen)
+{
+    size_t n = sizeof(handlers) / sizeof(handlers[0]);
+    for (size_t i = 0; i < n; i++) {
+        const vw_proc_info *info = vw_procs_lookup(handlers[i].prog, handlers[i].proc);
+        if (!info || info->kind != VW_PROC_KIND_CALL || !info->described) {
+            snprintf(err, errlen, "procedure %d of program 0x%08x has a handler but no call "
+                     "marked xdr in proto/procedures.list", handlers[i].proc, handlers[i].prog);
+            return -1;
+        }
+        for (size_t j = i + 1; j < n; j++) {
+            if (handlers[j].prog == handlers[i].prog && handlers[j].proc == handlers[i].proc) {
+                snprintf(err, errlen, "procedure %s has two handlers", info->name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static const handler *find_handler(uint32_t prog, int32_t proc)
 {
     for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
