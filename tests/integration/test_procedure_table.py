@@ -186,17 +186,33 @@ def nonnull_domain(name="test"):
         struct.pack(">i", 1)
 
 
-# Procedures the fake has no handler and no codecs for, with their arguments as libvirt lays
-# them out: on a read-only connection libvirtd decodes them and the public API refuses the call
-# before the driver is asked; the fake refuses without decoding. Safe on the shared daemon.
-READ_ONLY_REFUSED = [
-    (182, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_MANAGED_SAVE {dom, flags}
-    (184, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_MANAGED_SAVE_REMOVE
-    (245, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_RESET
-    (267, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_PM_WAKEUP
-    (210, nonnull_domain() + struct.pack(">I", 0)),    # DOMAIN_INJECT_NMI
-    (164, nonnull_domain()),                           # DOMAIN_ABORT_JOB {dom}
-]
+# Procedures the fake has no handler and no codecs for, marked "ro", by the layout of their
+# arguments in libvirt's remote protocol (D domain, S string, O optional string, P storage pool,
+# N optional string present, U unsigned int). On a read-only connection libvirtd decodes them and the public API refuses
+# the call before the driver is asked; the fake refuses without decoding. Safe on the shared
+# daemon: nothing is carried out. Left out: DOMAIN_OPEN_GRAPHICS (249) and DOMAIN_FD_ASSOCIATE
+# (443), where libvirtd looks at the passed file descriptors first, and whose arguments the
+# fake does not decode.
+READ_ONLY_REFUSED = {
+    "D": [164],
+    "DU": [32, 182, 184, 210, 245, 267, 310, 337, 349, 364, 371, 396, 442],
+    "DUU": [199, 211, 343, 355, 356, 418],
+    "DUUU": [390],
+    "DSU": [53, 160, 161, 174, 185, 237, 392, 411, 424],
+    "DOU": [201, 296, 389],
+    "DNU": [358],       # DOMAIN_RENAME: libvirt checks new_name before the read-only flag
+    "S": [40, 41, 54, 118, 119, 120, 124, 180, 433],
+    "SU": [76, 77, 123, 131, 142, 235, 309, 399, 428, 429, 430, 431, 432, 437],
+    "PU": [78, 79, 81, 83],
+}
+
+
+def encode_args(layout):
+    parts = {"D": nonnull_domain(), "S": struct.pack(">I", 10) + b"vw-nothing\0\0",
+             "O": struct.pack(">I", 0), "N": struct.pack(">II", 1, 4) + b"vw-x",
+             "U": struct.pack(">I", 0),
+             "P": struct.pack(">I", 4) + b"none" + b"\0" * 16}
+    return b"".join(parts[c] for c in layout)
 
 
 def test_read_only_refusal_comes_before_no_support(libvirtd_sock, fake):
@@ -209,7 +225,9 @@ def test_read_only_refusal_comes_before_no_support(libvirtd_sock, fake):
         try:
             conn.open(readonly=True)
             out = []
-            for serial, (num, args) in enumerate(READ_ONLY_REFUSED, 20):
+            calls = [(num, encode_args(layout)) for layout, nums in READ_ONLY_REFUSED.items()
+                     for num in nums]
+            for serial, (num, args) in enumerate(calls, 20):
                 hdr, body = conn.call(num, serial, args)
                 err = decode_error(body) if hdr[5] == 1 else {}
                 out.append((num, err.get("code"), err.get("domain"), err.get("message")))
@@ -217,5 +235,8 @@ def test_read_only_refusal_comes_before_no_support(libvirtd_sock, fake):
         finally:
             conn.close()
     real = refusals(real_path)
-    assert all(r[1] == 29 and "read only access prevents vir" in r[3] for r in real), real
-    assert refusals(fake.ro_socket) == real
+    assert all(r[1] == 29 and "read only access prevents vir" in r[3] for r in real), \
+        [r for r in real if r[1] != 29]
+    mine = refusals(fake.ro_socket)
+    assert [m for m, r in zip(mine, real) if m != r] == []
+    assert len(real) == 61
