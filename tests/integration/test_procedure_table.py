@@ -9,7 +9,10 @@ on a raw socket to fake-libvirtd after CONNECT_OPEN, and the same calls to the r
   libvirt.so exports (checked with ctypes for the procedures libvirt 9.0 has);
 - with empty arguments the real daemon's answer is compared (code, domain, message, or OK)
   for every number it can decode that way; a procedure with arguments our .x files do not
-  describe cannot be decoded by the fake, so those are left out of the comparison.
+  describe cannot be decoded by the fake, so those are left out of that comparison;
+- on the read-only sockets, with well-formed arguments (where nothing can change on the shared
+  daemon): the read-only refusals and NO_SUPPORT answers of procedures the fake does not
+  decode at all.
 """
 import ctypes
 import os
@@ -208,11 +211,49 @@ READ_ONLY_REFUSED = {
 
 
 def encode_args(layout):
+    name = struct.pack(">I", 4) + b"none"
     parts = {"D": nonnull_domain(), "S": struct.pack(">I", 10) + b"vw-nothing\0\0",
              "O": struct.pack(">I", 0), "N": struct.pack(">II", 1, 4) + b"vw-x",
              "U": struct.pack(">I", 0),
-             "P": struct.pack(">I", 4) + b"none" + b"\0" * 16}
+             "P": name + b"\0" * 16,                              # network, pool, nwfilter
+             "V": name * 3,                                       # volume {pool, name, key}
+             "X": b"\0" * 16 + struct.pack(">I", 0) + name}       # secret {uuid, usageType, usageID}
     return b"".join(parts[c] for c in layout)
+
+
+# Procedures neither refused read-only nor implemented by the fake, by argument layout as
+# above, for which the real test driver also lacks the function: with well-formed arguments on
+# the read-only socket (where nothing can change) both must give the same NO_SUPPORT error.
+NO_SUPPORT_WITH_ARGS = [
+    (140, "U"), (143, "XU"), (147, "US"), (158, "SU"), (163, "D"), (175, "S"), (177, "PU"),
+    (179, "U"), (228, "UUU"), (238, "DSU"), (243, "DSUU"), (286, "UU"), (287, "UU"),
+    (289, "UU"), (297, "SSU"), (298, "DU"), (299, "DU"), (341, "POUU"), (378, "VU"),
+    (387, "DU"), (388, "DU"), (391, "S"), (397, "S"), (401, "UU"), (403, "U"), (404, "PUU"),
+    (422, "DU"), (435, "S"), (436, "S"),
+]
+
+
+def test_no_support_with_arguments_matches_real_libvirtd(libvirtd_sock, fake):
+    real_path = libvirtd_sock + "-ro"
+    if not os.path.exists(real_path):
+        pytest.skip("the real libvirtd has no read-only socket")
+
+    def answers_with_args(path):
+        conn = RawClient(path)
+        try:
+            conn.open(readonly=True)
+            out = []
+            for serial, (num, layout) in enumerate(NO_SUPPORT_WITH_ARGS, 40):
+                hdr, body = conn.call(num, serial, encode_args(layout))
+                err = decode_error(body) if hdr[5] == 1 else {}
+                out.append((num, err.get("code"), err.get("domain"), err.get("message")))
+            return out
+        finally:
+            conn.close()
+    real = answers_with_args(real_path)
+    assert all(r[1] == NO_SUPPORT for r in real), [r for r in real if r[1] != NO_SUPPORT]
+    mine = answers_with_args(fake.ro_socket)
+    assert [m for m, r in zip(mine, real) if m != r] == []
 
 
 def test_read_only_refusal_comes_before_no_support(libvirtd_sock, fake):
