@@ -233,51 +233,41 @@ NO_SUPPORT_WITH_ARGS = [
 ]
 
 
-def test_no_support_with_arguments_matches_real_libvirtd(libvirtd_sock, fake):
+def read_only_answers(path, calls):
+    """(number, code, domain, message) for each (number, layout) called with well-formed
+    arguments on a read-only connection."""
+    conn = RawClient(path)
+    try:
+        conn.open(readonly=True)
+        out = []
+        for serial, (num, layout) in enumerate(calls, 20):
+            hdr, body = conn.call(num, serial, encode_args(layout))
+            err = decode_error(body) if hdr[5] == 1 else {}
+            out.append((num, err.get("code"), err.get("domain"), err.get("message")))
+        return out
+    finally:
+        conn.close()
+
+
+def compare_read_only(libvirtd_sock, fake, calls):
+    """The real daemon's and the fake's answers to calls on their read-only sockets."""
     real_path = libvirtd_sock + "-ro"
     if not os.path.exists(real_path):
         pytest.skip("the real libvirtd has no read-only socket")
-
-    def answers_with_args(path):
-        conn = RawClient(path)
-        try:
-            conn.open(readonly=True)
-            out = []
-            for serial, (num, layout) in enumerate(NO_SUPPORT_WITH_ARGS, 40):
-                hdr, body = conn.call(num, serial, encode_args(layout))
-                err = decode_error(body) if hdr[5] == 1 else {}
-                out.append((num, err.get("code"), err.get("domain"), err.get("message")))
-            return out
-        finally:
-            conn.close()
-    real = answers_with_args(real_path)
-    assert all(r[1] == NO_SUPPORT for r in real), [r for r in real if r[1] != NO_SUPPORT]
-    mine = answers_with_args(fake.ro_socket)
+    real = read_only_answers(real_path, calls)
+    mine = read_only_answers(fake.ro_socket, calls)
     assert [m for m, r in zip(mine, real) if m != r] == []
+    return real
+
+
+def test_no_support_with_arguments_matches_real_libvirtd(libvirtd_sock, fake):
+    real = compare_read_only(libvirtd_sock, fake, NO_SUPPORT_WITH_ARGS)
+    assert all(r[1] == NO_SUPPORT for r in real), [r for r in real if r[1] != NO_SUPPORT]
 
 
 def test_read_only_refusal_comes_before_no_support(libvirtd_sock, fake):
-    real_path = libvirtd_sock + "-ro"
-    if not os.path.exists(real_path):
-        pytest.skip("the real libvirtd has no read-only socket")
-
-    def refusals(path):
-        conn = RawClient(path)
-        try:
-            conn.open(readonly=True)
-            out = []
-            calls = [(num, encode_args(layout)) for layout, nums in READ_ONLY_REFUSED.items()
-                     for num in nums]
-            for serial, (num, args) in enumerate(calls, 20):
-                hdr, body = conn.call(num, serial, args)
-                err = decode_error(body) if hdr[5] == 1 else {}
-                out.append((num, err.get("code"), err.get("domain"), err.get("message")))
-            return out
-        finally:
-            conn.close()
-    real = refusals(real_path)
+    calls = [(num, layout) for layout, nums in READ_ONLY_REFUSED.items() for num in nums]
+    real = compare_read_only(libvirtd_sock, fake, calls)
     assert all(r[1] == 29 and "read only access prevents vir" in r[3] for r in real), \
         [r for r in real if r[1] != 29]
-    mine = refusals(fake.ro_socket)
-    assert [m for m, r in zip(mine, real) if m != r] == []
     assert len(real) == 61
