@@ -8,6 +8,7 @@
 #
 # Sources are picked up by folder, so a new module is a new .c file in the right folder:
 #   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
+#   proto/procedures.list  every libvirt procedure -> proto/gen_procs.py -> table in $(BUILD)/gen
 #   proto/ common/ client/   -> libvirtwire (static and shared); client/virtc*.c -> virtc
 #   fake-qemu/*.c        -> fake-qemu         fake-libvirtd/*.c -> fake-libvirtd
 #   trace/*.c            -> vwtrace (show, diff, pcap export of trace files)
@@ -45,8 +46,8 @@ LIBS     := $(TIRPC_LIBS) $(JANSSON_LIBS) -pthread -lm
 
 # ---- sources -------------------------------------------------------------------------------
 XDEFS     := $(wildcard proto/*.x)
-XHDRS     := $(patsubst proto/%.x,$(GEN)/%.h,$(XDEFS))
-XSRCS     := $(patsubst proto/%.x,$(GEN)/%_xdr.c,$(XDEFS))
+XHDRS     := $(patsubst proto/%.x,$(GEN)/%.h,$(XDEFS)) $(GEN)/vw_procedures.h
+XSRCS     := $(patsubst proto/%.x,$(GEN)/%_xdr.c,$(XDEFS)) $(GEN)/vw_procedures_table.c
 LIB_SRCS  := $(wildcard proto/*.c common/*.c) $(filter-out client/virtc%.c,$(wildcard client/*.c))
 VIRTC_SRCS:= $(wildcard client/virtc*.c)
 FQ_SRCS   := $(wildcard fake-qemu/*.c)
@@ -83,6 +84,13 @@ $(GEN)/%.h: $(GEN)/%.x
 	cd $(GEN) && rm -f $*.h && rpcgen -h -o $*.h $*.x
 $(GEN)/%_xdr.c: $(GEN)/%.x $(GEN)/%.h
 	cd $(GEN) && rm -f $*_xdr.c && rpcgen -c -o $*_xdr.c $*.x
+
+# The procedure table: numbers, names, API names and flags from proto/procedures.list, codecs
+# from the .x files (proto/gen_procs.py). Both outputs come from one run.
+$(GEN)/vw_procedures.h: proto/procedures.list proto/gen_procs.py $(XDEFS)
+	@mkdir -p $(GEN)
+	$(PYTHON) proto/gen_procs.py proto/procedures.list $@ $(GEN)/vw_procedures_table.c $(XDEFS)
+$(GEN)/vw_procedures_table.c: $(GEN)/vw_procedures.h
 
 # rpcgen's output declares unused locals; it is not ours to fix, so only it gets these flags.
 $(OBJ)/gen/%.o: $(GEN)/%.c $(XHDRS)

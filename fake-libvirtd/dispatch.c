@@ -22,59 +22,15 @@ typedef void handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);
 
 typedef struct {
     uint32_t prog;
-    int32_t proc;
+    int32_t proc;          /* VW_REMOTE_PROC_... / VW_QEMU_PROC_... */
     handler_fn *fn;
     bool before_open;      /* allowed before CONNECT_OPEN */
-} handler;                 /* the argument codec comes from proto/procs.c */
+} handler;                 /* everything else about the procedure is its row in proto/procs.h */
 
 /* VIR_DOMAIN_EVENT_ID_LAST in libvirt 9.0.0 */
 #define FL_DOMAIN_EVENT_ID_LAST 27
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-const char *fl_dispatch_api_name(const char *proc_name, char *buf, size_t buflen)
-{
-    static const char *upper_words[] = {"XML", "UUID", "ID", "URI", "OS", "CPU", "NUMA", "PM",
-                                        "NMI", "IO", NULL};
-    size_t len = 0;
-    const char *p = proc_name;
-    if (buflen == 0)
-        return buf;
-    buf[0] = '\0';
-    len = (size_t)snprintf(buf, buflen, "vir");
-    while (*p && len + 1 < buflen) {
-        const char *end = strchr(p, '_');
-        size_t wlen = end ? (size_t)(end - p) : strlen(p);
-        bool upper = false;
-        for (int i = 0; upper_words[i]; i++) {
-            if (strlen(upper_words[i]) == wlen && strncmp(upper_words[i], p, wlen) == 0)
-                upper = true;
-        }
-        for (size_t i = 0; i < wlen && len + 1 < buflen; i++) {
-            char ch = p[i];
-            if (!upper && i > 0 && ch >= 'A' && ch <= 'Z')
-                ch = (char)(ch + 32);
-            buf[len++] = ch;
-        }
-        buf[len] = '\0';
-        p += wlen;
-        if (*p == '_')
-            p++;
-    }
-    return buf;
-}
-
-/* The error domain libvirt's public API uses for a procedure family. */
-static int api_error_domain(const char *proc_name)
-{
-    if (strncmp(proc_name, "DOMAIN_", 7) == 0)
-        return FL_FROM_DOMAIN;
-    if (strncmp(proc_name, "NETWORK_", 8) == 0)
-        return FL_FROM_NETWORK;
-    if (strncmp(proc_name, "STORAGE_", 8) == 0)
-        return FL_FROM_STORAGE;
-    return FL_FROM_NONE;
-}
 
 static void reply_rpc_error(fl_conn *c, const vw_packet_header *hdr, const char *fmt, int n1,
                             int n2)
@@ -86,11 +42,52 @@ static void reply_rpc_error(fl_conn *c, const vw_packet_header *hdr, const char 
     fl_conn_reply_error(c, hdr, &e);
 }
 
-static void reply_no_support(fl_conn *c, const vw_packet_header *hdr, const char *api, int domain)
+/* What libvirt's public API says when the connection's driver lacks the function
+ * (virReportUnsupportedError): VIR_ERR_NO_SUPPORT naming the API, in its file's domain. */
+static void reply_no_support(fl_conn *c, const vw_packet_header *hdr)
+{
+    const vw_proc_info *info = vw_procs_lookup(hdr->prog, hdr->proc);
+    fl_error e;
+    fl_error_set(&e, FL_ERR_NO_SUPPORT, info->api_error_domain,
+                 "this function is not supported by the connection driver", "%s", info->api);
+    fl_conn_reply_error(c, hdr, &e);
+}
+
+/* libvirtd's remoteGet*Conn: the hypervisor connection for domains, the host and QEMU, a
+ * secondary driver's connection (network, storage, node device, interface, secret, nwfilter)
+ * for the others, which says only "connection not open". Told apart by the API's error
+ * domain, which is that of its driver's file. */
+static void reply_not_open(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info)
+{
+    static const int secondary[] = {FL_FROM_STORAGE, FL_FROM_NETWORK, 22, 26, 30, 33};
+    bool hypervisor = true;
+    for (size_t i = 0; i < sizeof(secondary) / sizeof(secondary[0]); i++) {
+        if (info && info->api_error_domain == secondary[i])
+            hypervisor = false;
+    }
+    fl_error e;
+    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "%s",
+                 hypervisor ? "hypervisor connection not open" : "connection not open");
+    fl_conn_reply_error(c, hdr, &e);
+}
+
+/* libvirtd's AUTH_* dispatchers when the socket does not use that method (auth none). */
+static void reply_auth_failed(fl_conn *c, const vw_packet_header *hdr)
 {
     fl_error e;
-    fl_error_set(&e, FL_ERR_NO_SUPPORT, domain,
-                 "this function is not supported by the connection driver", "%s", api);
+    fl_error_set(&e, FL_ERR_AUTH_FAILED, FL_FROM_RPC, "authentication failed", "%s",
+                 "authentication failed");
+    fl_conn_reply_error(c, hdr, &e);
+}
+
+/* virCheckReadOnlyGoto: "read only access prevents virXxx". libvirt-qemu.c's checks report
+ * in VIR_FROM_DOM (recorded from libvirtd 9.0). */
+static void reply_read_only(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info)
+{
+    fl_error e;
+    int domain = hdr->prog == VW_QEMU_PROGRAM ? FL_FROM_DOMAIN : info->api_error_domain;
+    fl_error_set(&e, FL_ERR_OPERATION_DENIED, domain, "operation forbidden",
+                 "read only access prevents %s", info->api);
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -720,7 +717,7 @@ static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, voi
 {
     vw_domain_migrate_set_max_speed_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr, "virDomainMigrateSetMaxSpeed", FL_FROM_DOMAIN);
+        reply_no_support(c, hdr);
         return;
     }
     fl_domain *d = get_dom(c, hdr, &a->dom);
@@ -734,7 +731,7 @@ static void h_migrate_get_max_speed(fl_conn *c, const vw_packet_header *hdr, voi
 {
     vw_domain_flags_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr, "virDomainMigrateGetMaxSpeed", FL_FROM_DOMAIN);
+        reply_no_support(c, hdr);
         return;
     }
     fl_domain *d = get_dom(c, hdr, &a->dom);
@@ -758,7 +755,7 @@ static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, v
     vw_domain_migrate_perform3_params_args *a = args;
     fl_error e;
     if (c->test_driver) {
-        reply_no_support(c, hdr, "virDomainMigratePerform3Params", FL_FROM_DOMAIN);
+        reply_no_support(c, hdr);
         return;
     }
     fl_domain *d = get_dom(c, hdr, &a->dom);
@@ -812,7 +809,7 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
     vw_domain_migrate_prepare3_params_args *a = args;
     fl_error e;
     if (c->test_driver) {
-        reply_no_support(c, hdr, "virDomainMigratePrepare3Params", FL_FROM_DOMAIN);
+        reply_no_support(c, hdr);
         return;
     }
     const vw_typed_param *p = a->params.params_val;
@@ -871,7 +868,7 @@ static void h_migrate_finish3_params(fl_conn *c, const vw_packet_header *hdr, vo
     vw_domain_migrate_finish3_params_args *a = args;
     fl_error e;
     if (c->test_driver) {
-        reply_no_support(c, hdr, "virDomainMigrateFinish3Params", FL_FROM_DOMAIN);
+        reply_no_support(c, hdr);
         return;
     }
     char *xml = c->migrate_xml;
@@ -1348,7 +1345,7 @@ static void h_qemu_monitor_command(fl_conn *c, const vw_packet_header *hdr, void
 {
     vw_qemu_domain_monitor_command_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr, "virDomainQemuMonitorCommand", FL_FROM_NONE);
+        reply_no_support(c, hdr);
         return;
     }
     fl_domain *d = get_dom(c, hdr, &a->dom);
@@ -1401,7 +1398,7 @@ static void h_qemu_event_register(fl_conn *c, const vw_packet_header *hdr, void 
 {
     vw_qemu_connect_domain_monitor_event_register_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr, "virConnectDomainQemuMonitorEventRegister", FL_FROM_NONE);
+        reply_no_support(c, hdr);
         return;
     }
     fl_error e;
@@ -1462,125 +1459,130 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
 #define Q VW_QEMU_PROGRAM
 
 static const handler handlers[] = {
-    {R, 66, h_auth_list, true},
-    {R, 60, h_supports_feature, true},
-    {R, 1, h_connect_open, true},
-    {R, 2, h_connect_close, true},
-    {R, 3, h_get_type, false},
-    {R, 4, h_get_version, false},
-    {R, 5, h_get_max_vcpus, false},
-    {R, 6, h_node_get_info, false},
-    {R, 7, h_get_capabilities, false},
-    {R, 59, h_get_hostname, false},
-    {R, 110, h_get_uri, false},
-    {R, 122, h_node_get_security_model, false},
-    {R, 149, h_is_secure, false},
-    {R, 157, h_get_lib_version, false},
-    {R, 203, h_get_sysinfo, false},
-    {R, 360, h_close_callback, false},
-    {R, 361, h_close_callback, false},
+    {R, VW_REMOTE_PROC_AUTH_LIST, h_auth_list, true},
+    {R, VW_REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, h_supports_feature, true},
+    {R, VW_REMOTE_PROC_CONNECT_OPEN, h_connect_open, true},
+    {R, VW_REMOTE_PROC_CONNECT_CLOSE, h_connect_close, true},
+    {R, VW_REMOTE_PROC_CONNECT_GET_TYPE, h_get_type, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_VERSION, h_get_version, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_MAX_VCPUS, h_get_max_vcpus, false},
+    {R, VW_REMOTE_PROC_NODE_GET_INFO, h_node_get_info, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_CAPABILITIES, h_get_capabilities, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_HOSTNAME, h_get_hostname, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_URI, h_get_uri, false},
+    {R, VW_REMOTE_PROC_NODE_GET_SECURITY_MODEL, h_node_get_security_model, false},
+    {R, VW_REMOTE_PROC_CONNECT_IS_SECURE, h_is_secure, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_LIB_VERSION, h_get_lib_version, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_SYSINFO, h_get_sysinfo, false},
+    {R, VW_REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, h_close_callback, false},
+    {R, VW_REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, h_close_callback, false},
 
-    {R, 9, h_create, false},
-    {R, 10, h_create_xml, false},
-    {R, 11, h_define_xml, false},
-    {R, 12, h_destroy, false},
-    {R, 14, h_get_xml_desc, false},
-    {R, 15, h_get_autostart, false},
-    {R, 16, h_get_info, false},
-    {R, 17, h_get_max_memory, false},
-    {R, 18, h_get_max_vcpus_dom, false},
-    {R, 19, h_get_os_type, false},
-    {R, 22, h_lookup_by_id, false},
-    {R, 23, h_lookup_by_name, false},
-    {R, 24, h_lookup_by_uuid, false},
-    {R, 27, h_reboot, false},
-    {R, 28, h_resume, false},
-    {R, 33, h_shutdown, false},
-    {R, 34, h_suspend, false},
-    {R, 35, h_undefine, false},
-    {R, 121, h_get_security_label, false},
-    {R, 150, h_is_active, false},
-    {R, 151, h_is_persistent, false},
-    {R, 183, h_dom_zero, false},
-    {R, 187, h_dom_zero, false},
-    {R, 190, h_dom_zero, false},
-    {R, 196, h_create_with_flags, false},
-    {R, 207, h_migrate_set_max_speed, false},
-    {R, 212, h_get_state, false},
-    {R, 231, h_undefine, false},
-    {R, 234, h_destroy, false},
-    {R, 242, h_migrate_get_max_speed, false},
-    {R, 258, h_shutdown, false},
-    {R, 273, h_list_all_domains, false},
-    {R, 278, h_get_security_label_list, false},
-    {R, 350, h_define_xml_flags, false},
-    {R, 426, h_dom_zero, false},
-    {R, 202, h_is_updated, false},
-    {R, 30, h_set_max_memory, false},
-    {R, 31, h_set_memory, false},
-    {R, 56, h_get_scheduler_type, false},
-    {R, 204, h_set_memory_flags, false},
-    {R, 303, h_migrate_prepare3_params, false},
-    {R, 305, h_migrate_perform3_params, false},
-    {R, 306, h_migrate_finish3_params, false},
-    {R, 21, h_list_defined_domains, false},
-    {R, 25, h_num_of_defined_domains, false},
-    {R, 29, h_set_autostart, false},
-    {R, 37, h_list_domains, false},
-    {R, 51, h_num_of_domains, false},
-    {R, 102, h_node_get_free_memory, false},
-    {R, 200, h_get_vcpus_flags, false},
-    {R, 229, h_domain_get_control_info, false},
-    {R, 277, h_domain_get_hostname, false},
+    {R, VW_REMOTE_PROC_DOMAIN_CREATE, h_create, false},
+    {R, VW_REMOTE_PROC_DOMAIN_CREATE_XML, h_create_xml, false},
+    {R, VW_REMOTE_PROC_DOMAIN_DEFINE_XML, h_define_xml, false},
+    {R, VW_REMOTE_PROC_DOMAIN_DESTROY, h_destroy, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_XML_DESC, h_get_xml_desc, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_AUTOSTART, h_get_autostart, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_INFO, h_get_info, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_MAX_MEMORY, h_get_max_memory, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_MAX_VCPUS, h_get_max_vcpus_dom, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_OS_TYPE, h_get_os_type, false},
+    {R, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, h_lookup_by_id, false},
+    {R, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME, h_lookup_by_name, false},
+    {R, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID, h_lookup_by_uuid, false},
+    {R, VW_REMOTE_PROC_DOMAIN_REBOOT, h_reboot, false},
+    {R, VW_REMOTE_PROC_DOMAIN_RESUME, h_resume, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SHUTDOWN, h_shutdown, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SUSPEND, h_suspend, false},
+    {R, VW_REMOTE_PROC_DOMAIN_UNDEFINE, h_undefine, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, h_get_security_label, false},
+    {R, VW_REMOTE_PROC_DOMAIN_IS_ACTIVE, h_is_active, false},
+    {R, VW_REMOTE_PROC_DOMAIN_IS_PERSISTENT, h_is_persistent, false},
+    {R, VW_REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, h_dom_zero, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, h_dom_zero, false},
+    {R, VW_REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, h_dom_zero, false},
+    {R, VW_REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, h_create_with_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, h_migrate_set_max_speed, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_STATE, h_get_state, false},
+    {R, VW_REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h_undefine, false},
+    {R, VW_REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h_destroy, false},
+    {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, h_migrate_get_max_speed, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h_shutdown, false},
+    {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, h_list_all_domains, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, h_get_security_label_list, false},
+    {R, VW_REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, h_define_xml_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_MESSAGES, h_dom_zero, false},
+    {R, VW_REMOTE_PROC_DOMAIN_IS_UPDATED, h_is_updated, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, h_set_max_memory, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_MEMORY, h_set_memory, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, h_get_scheduler_type, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS, h_set_memory_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, h_migrate_prepare3_params, false},
+    {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS, h_migrate_perform3_params, false},
+    {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS, h_migrate_finish3_params, false},
+    {R, VW_REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS, h_list_defined_domains, false},
+    {R, VW_REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, h_num_of_defined_domains, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_AUTOSTART, h_set_autostart, false},
+    {R, VW_REMOTE_PROC_CONNECT_LIST_DOMAINS, h_list_domains, false},
+    {R, VW_REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, h_num_of_domains, false},
+    {R, VW_REMOTE_PROC_NODE_GET_FREE_MEMORY, h_node_get_free_memory, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, h_get_vcpus_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, h_domain_get_control_info, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_HOSTNAME, h_domain_get_hostname, false},
 
-    {R, 167, h_event_register, false},
-    {R, 168, h_event_deregister, false},
-    {R, 316, h_event_callback_register, false},
-    {R, 317, h_event_callback_deregister, false},
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, h_event_register, false},
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, h_event_deregister, false},
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, h_event_callback_register,
+     false},
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, h_event_callback_deregister,
+     false},
 
-    {R, 43, h_object_get_xml_desc, false},      /* NETWORK_* */
-    {R, 44, h_object_get_autostart, false},
-    {R, 45, h_network_get_bridge_name, false},
-    {R, 46, h_object_lookup_by_name, false},
-    {R, 47, h_object_lookup_by_uuid, false},
-    {R, 152, h_object_is_active, false},
-    {R, 153, h_object_is_persistent, false},
-    {R, 283, h_object_list_all, false},
+    /* networks */
+    {R, VW_REMOTE_PROC_NETWORK_GET_XML_DESC, h_object_get_xml_desc, false},
+    {R, VW_REMOTE_PROC_NETWORK_GET_AUTOSTART, h_object_get_autostart, false},
+    {R, VW_REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, h_network_get_bridge_name, false},
+    {R, VW_REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, h_object_lookup_by_name, false},
+    {R, VW_REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, h_object_lookup_by_uuid, false},
+    {R, VW_REMOTE_PROC_NETWORK_IS_ACTIVE, h_object_is_active, false},
+    {R, VW_REMOTE_PROC_NETWORK_IS_PERSISTENT, h_object_is_persistent, false},
+    {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS, h_object_list_all, false},
 
-    {R, 84, h_object_lookup_by_name, false},    /* STORAGE_POOL_* */
-    {R, 85, h_object_lookup_by_uuid, false},
-    {R, 87, h_pool_get_info, false},
-    {R, 88, h_object_get_xml_desc, false},
-    {R, 89, h_object_get_autostart, false},
-    {R, 154, h_object_is_active, false},
-    {R, 155, h_object_is_persistent, false},
-    {R, 281, h_object_list_all, false},
-    {R, 91, h_pool_num_of_volumes, false},
-    {R, 282, h_pool_list_all_volumes, false},
+    /* storage pools */
+    {R, VW_REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, h_object_lookup_by_name, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, h_object_lookup_by_uuid, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_GET_INFO, h_pool_get_info, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, h_object_get_xml_desc, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, h_object_get_autostart, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, h_object_is_active, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, h_object_is_persistent, false},
+    {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, h_object_list_all, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, h_pool_num_of_volumes, false},
+    {R, VW_REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, h_pool_list_all_volumes, false},
 
-    {Q, 1, h_qemu_monitor_command, false},
-    {Q, 4, h_qemu_event_register, false},
-    {Q, 5, h_qemu_event_deregister, false},
+    {Q, VW_QEMU_PROC_DOMAIN_MONITOR_COMMAND, h_qemu_monitor_command, false},
+    {Q, VW_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER, h_qemu_event_register, false},
+    {Q, VW_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER, h_qemu_event_deregister, false},
 };
 
-/* Procedures libvirtd knows whose test driver has no implementation: libvirtd answers
- * VIR_ERR_NO_SUPPORT naming the public API, in the API family's error domain. */
-static const struct {
-    uint32_t prog;
-    int32_t proc;
-    const char *api;
-    int domain;
-} unsupported[] = {
-    {R, 103, "virDomainBlockPeek", FL_FROM_DOMAIN},
-    {R, 139, "virConnectNumOfSecrets", 30 /* VIR_FROM_SECRET */},
-    {R, 163, "virDomainGetJobInfo", FL_FROM_DOMAIN},
-    {R, 178, "virConnectNumOfNWFilters", 33 /* VIR_FROM_NWFILTER */},
-    {R, 228, "virNodeGetMemoryStats", FL_FROM_DOMAIN},
-    {R, 286, "virConnectListAllNWFilters", 33},
-    {R, 287, "virConnectListAllSecrets", 30},
-    {R, 342, "virConnectGetDomainCapabilities", FL_FROM_DOMAIN},
-    {Q, 3, "virDomainQemuAgentCommand", FL_FROM_NONE},
-};
+int fl_dispatch_check_handlers(char *err, size_t errlen)
+{
+    size_t n = sizeof(handlers) / sizeof(handlers[0]);
+    for (size_t i = 0; i < n; i++) {
+        const vw_proc_info *info = vw_procs_lookup(handlers[i].prog, handlers[i].proc);
+        if (!info || info->kind != VW_PROC_KIND_CALL || !info->described) {
+            snprintf(err, errlen, "procedure %d of program 0x%08x has a handler but no call "
+                     "marked xdr in proto/procedures.list", handlers[i].proc, handlers[i].prog);
+            return -1;
+        }
+        for (size_t j = i + 1; j < n; j++) {
+            if (handlers[j].prog == handlers[i].prog && handlers[j].proc == handlers[i].proc) {
+                snprintf(err, errlen, "procedure %s has two handlers", info->name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
 
 static const handler *find_handler(uint32_t prog, int32_t proc)
 {
@@ -1589,6 +1591,71 @@ static const handler *find_handler(uint32_t prog, int32_t proc)
             return &handlers[i];
     }
     return NULL;
+}
+
+/* libvirtd's order (virnetserverprogram.c, then the generated remoteDispatch* and the public
+ * API): program, status, a number with no dispatcher ("unknown procedure": never defined, or
+ * an event), argument decoding, "connection not open", read-only refusal, and only then the
+ * driver (a handler here, or VIR_ERR_NO_SUPPORT). Arguments of a procedure our .x files do not
+ * describe cannot be decoded: such a call goes straight on to the later checks. */
+static bool check_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info)
+{
+    if ((hdr->prog != VW_REMOTE_PROGRAM && hdr->prog != VW_QEMU_PROGRAM &&
+         hdr->prog != VW_LXC_PROGRAM) || hdr->vers != 1) {
+        reply_rpc_error(c, hdr, "Cannot find program %d version %d", (int)hdr->prog,
+                        (int)hdr->vers);
+        return false;
+    }
+    if (hdr->status != VW_NET_OK) {
+        reply_rpc_error(c, hdr, "Unexpected message status %u", hdr->status, 0);
+        return false;
+    }
+    if (!info || info->kind != VW_PROC_KIND_CALL) {
+        reply_rpc_error(c, hdr, "unknown procedure: %d", hdr->proc, 0);
+        return false;
+    }
+    return true;
+}
+
+static void *decode_args(fl_conn *c, const vw_packet *pkt, const vw_proc_info *info, bool *ok)
+{
+    *ok = false;
+    if (!info->described) {
+        *ok = true;
+        return NULL;
+    }
+    void *args = NULL;
+    if (info->args_size > 0 && !(args = calloc(1, info->args_size))) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        fl_conn_reply_error(c, &pkt->hdr, &e);
+        return NULL;
+    }
+    vw_proto_error perr;
+    if (vw_packet_decode_payload(pkt, info->args_proc, args, info->args_size, VW_DECODE_LENIENT,
+                                 &perr) < 0) {
+        free(args);
+        reply_rpc_error(c, &pkt->hdr, "Unable to decode message payload", 0, 0);
+        return NULL;
+    }
+    *ok = true;
+    return args;
+}
+
+static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info,
+                     void *args)
+{
+    const handler *h = find_handler(hdr->prog, hdr->proc);
+    if (info->auth_step && !h)
+        reply_auth_failed(c, hdr);
+    else if (!c->opened && !(h && h->before_open))
+        reply_not_open(c, hdr, info);
+    else if (c->readonly && info->refused_read_only)
+        reply_read_only(c, hdr, info);
+    else if (!h || !info->described)
+        reply_no_support(c, hdr);
+    else
+        h->fn(c, hdr, args);
 }
 
 void fl_dispatch_call(fl_conn *c, const vw_packet *pkt)
@@ -1600,76 +1667,16 @@ void fl_dispatch_call(fl_conn *c, const vw_packet *pkt)
                 (unsigned long long)c->id, vw_procs_name(hdr->prog, hdr->proc, buf, sizeof(buf)),
                 hdr->serial, pkt->payload_len);
     }
-    if ((hdr->prog != VW_REMOTE_PROGRAM && hdr->prog != VW_QEMU_PROGRAM) || hdr->vers != 1) {
-        reply_rpc_error(c, hdr, "Cannot find program %d version %d", (int)hdr->prog,
-                        (int)hdr->vers);
-        return;
-    }
-    if (hdr->status != VW_NET_OK) {
-        reply_rpc_error(c, hdr, "Unexpected message status %u", hdr->status, 0);
-        return;
-    }
-    const handler *h = find_handler(hdr->prog, hdr->proc);
     const vw_proc_info *info = vw_procs_lookup(hdr->prog, hdr->proc);
-    xdrproc_t args_proc = h && info ? info->args_proc : NULL;
-    size_t args_size = h && info ? info->args_size : 0;
-    if (!h || !args_proc) {
-        for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
-            if (unsupported[i].prog != hdr->prog || unsupported[i].proc != hdr->proc)
-                continue;
-            if (!c->opened) {
-                fl_error e;
-                fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                             "hypervisor connection not open");
-                fl_conn_reply_error(c, hdr, &e);
-            } else {
-                reply_no_support(c, hdr, unsupported[i].api, unsupported[i].domain);
-            }
-            return;
-        }
-        reply_rpc_error(c, hdr, "unknown procedure: %d", hdr->proc, 0);
+    if (!check_call(c, hdr, info))
         return;
-    }
-    void *args = NULL;
-    if (args_size > 0) {
-        args = calloc(1, args_size);
-        if (!args) {
-            fl_error e;
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
-            fl_conn_reply_error(c, hdr, &e);
-            return;
-        }
-    }
-    vw_proto_error perr;
-    if (vw_packet_decode_payload(pkt, args_proc, args, args_size, VW_DECODE_LENIENT, &perr) < 0) {
-        free(args);
-        reply_rpc_error(c, hdr, "Unable to decode message payload", 0, 0);
+    bool ok;
+    void *args = decode_args(c, pkt, info, &ok);
+    if (!ok)
         return;
-    }
-    if (!h->before_open && !c->opened) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "hypervisor connection not open");
-        fl_conn_reply_error(c, hdr, &e);
-    } else if (c->readonly && info && info->refused_read_only) {
-        char api[96];
-        const char *pname = info->name;
-        fl_dispatch_api_name(pname, api, sizeof(api));
-        if (hdr->prog == VW_QEMU_PROGRAM) {
-            /* libvirt-qemu.c names its functions virDomainQemu... / virConnectDomainQemu... */
-            if (hdr->proc == 1)
-                snprintf(api, sizeof(api), "virDomainQemuMonitorCommand");
-        }
-        fl_error e;
-        fl_error_set(&e, FL_ERR_OPERATION_DENIED,
-                     hdr->prog == VW_QEMU_PROGRAM ? FL_FROM_DOMAIN : api_error_domain(pname),
-                     "operation forbidden", "read only access prevents %s", api);
-        fl_conn_reply_error(c, hdr, &e);
-    } else {
-        h->fn(c, hdr, args);
-    }
+    run_call(c, hdr, info, args);
     if (args) {
-        vw_xdr_free(args_proc, args);
+        vw_xdr_free(info->args_proc, args);
         free(args);
     }
 }

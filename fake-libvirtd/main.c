@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "dispatch.h"
 #include "faults.h"
 #include "netaddr.h"
 #include "record.h"
@@ -390,6 +391,10 @@ int main(int argc, char **argv)
             return 2;
         }
         fl_replay_attach(replayer, &cfg);
+    }
+    if (fl_dispatch_check_handlers(err, sizeof(err)) < 0) {
+        fprintf(stderr, "fake-libvirtd: %s\n", err);
+        return 1;
     }
     fl_server *srv = fl_server_new(&cfg, err, sizeof(err));
     if (!srv) {
