@@ -7,6 +7,7 @@
  * prevents virXxx".
  */
 #include "dispatch.h"
+#include "handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,6 @@
 #include "procs.h"
 #include "qemu_link.h"
 
-typedef void handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);
-
-typedef struct {
-    uint32_t prog;
-    int32_t proc;          /* VW_REMOTE_PROC_... / VW_QEMU_PROC_... */
-    handler_fn *fn;
-    bool before_open;      /* allowed before CONNECT_OPEN */
-} handler;                 /* everything else about the procedure is its row in proto/procs.h */
 
 /* VIR_DOMAIN_EVENT_ID_LAST in libvirt 9.0.0 */
 #define FL_DOMAIN_EVENT_ID_LAST 27
@@ -44,7 +37,7 @@ static void reply_rpc_error(fl_conn *c, const vw_packet_header *hdr, const char 
 
 /* What libvirt's public API says when the connection's driver lacks the function
  * (virReportUnsupportedError): VIR_ERR_NO_SUPPORT naming the API, in its file's domain. */
-static void reply_no_support(fl_conn *c, const vw_packet_header *hdr)
+void fl_reply_no_support(fl_conn *c, const vw_packet_header *hdr)
 {
     const vw_proc_info *info = vw_procs_lookup(hdr->prog, hdr->proc);
     fl_error e;
@@ -92,14 +85,14 @@ static void reply_read_only(fl_conn *c, const vw_packet_header *hdr, const vw_pr
 }
 
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
-static void make_dom(vw_nonnull_domain *out, const fl_domain *d)
+void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d)
 {
     out->name = d->def->name;
     memcpy(out->uuid, d->def->uuid, 16);
     out->id = d->id;
 }
 
-static fl_domain *get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom)
+fl_domain *fl_get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom)
 {
     fl_error e;
     fl_domain *d = fl_domain_from_handle(c->model, dom->name, (const unsigned char *)dom->uuid, &e);
@@ -108,26 +101,26 @@ static fl_domain *get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonn
     return d;
 }
 
-static void reply_int(fl_conn *c, const vw_packet_header *hdr, int value)
+void fl_reply_int(fl_conn *c, const vw_packet_header *hdr, int value)
 {
     vw_int_ret r = {.value = value};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_int_ret, &r);
 }
 
-static void reply_string(fl_conn *c, const vw_packet_header *hdr, const char *s)
+void fl_reply_string(fl_conn *c, const vw_packet_header *hdr, const char *s)
 {
     vw_string_ret r = {.str = (char *)s};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_string_ret, &r);
 }
 
-static void reply_dom(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d)
+void fl_reply_dom(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d)
 {
     vw_domain_ret r;
-    make_dom(&r.dom, d);
+    fl_make_dom(&r.dom, d);
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_ret, &r);
 }
 
-static void reply_void(fl_conn *c, const vw_packet_header *hdr)
+void fl_reply_void(fl_conn *c, const vw_packet_header *hdr)
 {
     fl_conn_reply(c, hdr, VW_XDR_VOID, NULL);
 }
@@ -252,14 +245,14 @@ static void h_connect_open(fl_conn *c, const vw_packet_header *hdr, void *args)
     c->opened = true;
     if (a->flags & 1 /* VIR_CONNECT_RO */)
         c->readonly = true;
-    reply_void(c, hdr);
+    fl_reply_void(c, hdr);
 }
 
 static void h_connect_close(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
     fl_server_close_model(c->srv, c);
-    reply_void(c, hdr);
+    fl_reply_void(c, hdr);
     c->closing = true; /* libvirtd closes the connection after CONNECT_CLOSE */
 }
 
@@ -316,7 +309,7 @@ static void h_get_capabilities(fl_conn *c, const vw_packet_header *hdr, void *ar
 static void h_get_sysinfo(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
-    reply_string(c, hdr, c->model->sysinfo);
+    fl_reply_string(c, hdr, c->model->sysinfo);
 }
 
 static void h_is_secure(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -365,7 +358,7 @@ static void h_node_get_security_model(fl_conn *c, const vw_packet_header *hdr, v
 static void h_close_callback(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
-    reply_void(c, hdr);
+    fl_reply_void(c, hdr);
 }
 
 /* ---- domains -------------------------------------------------------------------------------- */
@@ -394,7 +387,7 @@ static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *ar
             return;
         }
         for (size_t i = 0; i < n; i++)
-            make_dom(&doms[i], list[i]);
+            fl_make_dom(&doms[i], list[i]);
         r.domains.domains_len = (u_int)n;
         r.domains.domains_val = doms;
     }
@@ -413,7 +406,7 @@ static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    reply_dom(c, hdr, d);
+    fl_reply_dom(c, hdr, d);
 }
 
 static void h_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -425,7 +418,7 @@ static void h_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    reply_dom(c, hdr, d);
+    fl_reply_dom(c, hdr, d);
 }
 
 static void h_lookup_by_id(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -437,13 +430,13 @@ static void h_lookup_by_id(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    reply_dom(c, hdr, d);
+    fl_reply_dom(c, hdr, d);
 }
 
 static void h_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     vw_domain_get_info_ret r;
@@ -458,7 +451,7 @@ static void h_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_state(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     vw_domain_get_state_ret r = {.state = d->state, .reason = d->reason};
@@ -480,7 +473,7 @@ static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     char *xml = fl_domain_xml(d, a->flags);
@@ -497,15 +490,15 @@ static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_os_type(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    if (!get_dom(c, hdr, &a->dom))
+    if (!fl_get_dom(c, hdr, &a->dom))
         return;
-    reply_string(c, hdr, "linux"); /* what the test driver answers for every domain */
+    fl_reply_string(c, hdr, "linux"); /* what the test driver answers for every domain */
 }
 
 static void h_get_max_memory(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     vw_uhyper_ret r = {.value = d->def->memory_kib};
@@ -515,54 +508,54 @@ static void h_get_max_memory(fl_conn *c, const vw_packet_header *hdr, void *args
 static void h_get_max_vcpus_dom(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
-        reply_int(c, hdr, (int)d->def->vcpus);
+        fl_reply_int(c, hdr, (int)d->def->vcpus);
 }
 
 static void h_get_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
-        reply_int(c, hdr, d->autostart);
+        fl_reply_int(c, hdr, d->autostart);
 }
 
 static void h_is_active(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
-        reply_int(c, hdr, fl_domain_is_active(d));
+        fl_reply_int(c, hdr, fl_domain_is_active(d));
 }
 
 static void h_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
-        reply_int(c, hdr, d->persistent);
+        fl_reply_int(c, hdr, d->persistent);
 }
 
 /* managed save, snapshot count, messages: none exist in the model */
 static void h_dom_zero(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (get_dom(c, hdr, &a->dom))
-        reply_int(c, hdr, 0); /* also the encoding of an empty list (DOMAIN_GET_MESSAGES) */
+    if (fl_get_dom(c, hdr, &a->dom))
+        fl_reply_int(c, hdr, 0); /* also the encoding of an empty list (DOMAIN_GET_MESSAGES) */
 }
 
 static void h_is_updated(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    if (get_dom(c, hdr, &a->dom))
-        reply_int(c, hdr, 0); /* the model has no pending config changes */
+    if (fl_get_dom(c, hdr, &a->dom))
+        fl_reply_int(c, hdr, 0); /* the model has no pending config changes */
 }
 
 static void h_get_security_label(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     /* the test driver labels running domains only; an inactive one gets an empty label */
@@ -578,7 +571,7 @@ static void h_get_security_label(fl_conn *c, const vw_packet_header *hdr, void *
 static void h_get_security_label_list(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
-    if (!get_dom(c, hdr, &a->dom))
+    if (!fl_get_dom(c, hdr, &a->dom))
         return;
     /* libvirtd with the test driver answers an empty list and ret -1 */
     vw_domain_get_security_label_list_ret r;
@@ -596,7 +589,7 @@ static void h_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    reply_dom(c, hdr, d);
+    fl_reply_dom(c, hdr, d);
 }
 
 static void h_define_xml_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -623,7 +616,7 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    reply_dom(c, hdr, d);
+    fl_reply_dom(c, hdr, d);
 }
 
 typedef int dom_op(fl_model *m, fl_domain *d, fl_error *err);
@@ -634,14 +627,14 @@ static void run_dom_op_qemu(fl_conn *c, const vw_packet_header *hdr,
                             const vw_nonnull_domain *dom, dom_op *op, qemu_op *qop)
 {
     fl_error e;
-    fl_domain *d = get_dom(c, hdr, dom);
+    fl_domain *d = fl_get_dom(c, hdr, dom);
     if (!d)
         return;
     fl_qemu *q = qop ? qemu_of(c) : NULL;
     if ((q ? qop(q, c->model, d, &e) : op(c->model, d, &e)) < 0)
         fl_conn_reply_error(c, hdr, &e);
     else
-        reply_void(c, hdr);
+        fl_reply_void(c, hdr);
 }
 
 static void run_dom_op(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
@@ -665,7 +658,7 @@ static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *a
 {
     vw_domain_flags_args *a = args;
     fl_error e;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     if (qemu_of(c))
@@ -679,7 +672,7 @@ static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *a
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    reply_dom(c, hdr, d);
+    fl_reply_dom(c, hdr, d);
 }
 
 static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -717,24 +710,24 @@ static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, voi
 {
     vw_domain_migrate_set_max_speed_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
         return;
     }
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     d->max_speed = a->bandwidth;
-    reply_void(c, hdr);
+    fl_reply_void(c, hdr);
 }
 
 static void h_migrate_get_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
         return;
     }
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     vw_domain_migrate_get_max_speed_ret r = {.bandwidth = d->max_speed};
@@ -755,10 +748,10 @@ static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, v
     vw_domain_migrate_perform3_params_args *a = args;
     fl_error e;
     if (c->test_driver) {
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
         return;
     }
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     if (!(a->flags & FL_MIGRATE_PEER2PEER) || !a->dconnuri || !*a->dconnuri) {
@@ -809,7 +802,7 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
     vw_domain_migrate_prepare3_params_args *a = args;
     fl_error e;
     if (c->test_driver) {
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
         return;
     }
     const vw_typed_param *p = a->params.params_val;
@@ -868,7 +861,7 @@ static void h_migrate_finish3_params(fl_conn *c, const vw_packet_header *hdr, vo
     vw_domain_migrate_finish3_params_args *a = args;
     fl_error e;
     if (c->test_driver) {
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
         return;
     }
     char *xml = c->migrate_xml;
@@ -897,7 +890,7 @@ static void h_migrate_finish3_params(fl_conn *c, const vw_packet_header *hdr, vo
     }
     vw_domain_migrate_finish3_params_ret r;
     memset(&r, 0, sizeof(r));
-    make_dom(&r.dom, d);
+    fl_make_dom(&r.dom, d);
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_migrate_finish3_params_ret, &r);
 }
 
@@ -905,26 +898,26 @@ static void h_set_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_autostart_args *a = args;
     fl_error e;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     if (fl_domain_set_autostart(c->model, d, a->autostart != 0, &e) < 0)
         fl_conn_reply_error(c, hdr, &e);
     else
-        reply_void(c, hdr);
+        fl_reply_void(c, hdr);
 }
 
 static void set_memory(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                        unsigned long long kib, unsigned flags)
 {
     fl_error e;
-    fl_domain *d = get_dom(c, hdr, dom);
+    fl_domain *d = fl_get_dom(c, hdr, dom);
     if (!d)
         return;
     if (fl_domain_set_memory(c->model, d, kib, flags, &e) < 0)
         fl_conn_reply_error(c, hdr, &e);
     else
-        reply_void(c, hdr);
+        fl_reply_void(c, hdr);
 }
 
 static void h_set_memory(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -957,12 +950,12 @@ static void h_get_scheduler_type(fl_conn *c, const vw_packet_header *hdr, void *
 static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     bool maximum = (a->flags & 4) != 0; /* VIR_DOMAIN_VCPU_MAXIMUM */
     unsigned n = d->def->vcpus_current && !maximum ? d->def->vcpus_current : d->def->vcpus;
-    reply_int(c, hdr, (int)n);
+    fl_reply_int(c, hdr, (int)n);
 }
 
 static void h_num_of_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -970,7 +963,7 @@ static void h_num_of_domains(fl_conn *c, const vw_packet_header *hdr, void *args
     (void)args;
     size_t n = 0;
     free(fl_domain_list(c->model, FL_LIST_ACTIVE, &n));
-    reply_int(c, hdr, (int)n);
+    fl_reply_int(c, hdr, (int)n);
 }
 
 static void h_num_of_defined_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -978,7 +971,7 @@ static void h_num_of_defined_domains(fl_conn *c, const vw_packet_header *hdr, vo
     (void)args;
     size_t n = 0;
     free(fl_domain_list(c->model, FL_LIST_INACTIVE, &n));
-    reply_int(c, hdr, (int)n);
+    fl_reply_int(c, hdr, (int)n);
 }
 
 static void h_list_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1032,7 +1025,7 @@ static void h_domain_get_hostname(fl_conn *c, const vw_packet_header *hdr, void 
 {
     vw_domain_flags_args *a = args;
     fl_error e;
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     if (!fl_domain_is_active(d)) {
@@ -1041,13 +1034,13 @@ static void h_domain_get_hostname(fl_conn *c, const vw_packet_header *hdr, void 
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    reply_string(c, hdr, "testhost"); /* the test driver's guest host name */
+    fl_reply_string(c, hdr, "testhost"); /* the test driver's guest host name */
 }
 
 static void h_domain_get_control_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (!get_dom(c, hdr, &a->dom))
+    if (!fl_get_dom(c, hdr, &a->dom))
         return;
     vw_domain_get_control_info_ret r = {0, 0, 0}; /* VIR_DOMAIN_CONTROL_OK */
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_control_info_ret, &r);
@@ -1138,7 +1131,7 @@ static void h_event_callback_deregister(fl_conn *c, const vw_packet_header *hdr,
         if (!c->callbacks[i].qemu_monitor && !c->callbacks[i].legacy &&
             c->callbacks[i].callback_id == a->callbackID) {
             remove_callback(c, i);
-            reply_void(c, hdr);
+            fl_reply_void(c, hdr);
             return;
         }
     }
@@ -1152,7 +1145,7 @@ static void h_event_register(fl_conn *c, const vw_packet_header *hdr, void *args
 {
     vw_connect_domain_event_register_any_args *a = args;
     if (add_callback(c, hdr, a->eventID, NULL, true))
-        reply_void(c, hdr);
+        fl_reply_void(c, hdr);
 }
 
 static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1162,7 +1155,7 @@ static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *ar
         if (!c->callbacks[i].qemu_monitor && c->callbacks[i].event_id == a->eventID &&
             !c->callbacks[i].has_dom) {
             remove_callback(c, i);
-            reply_void(c, hdr);
+            fl_reply_void(c, hdr);
             return;
         }
     }
@@ -1283,35 +1276,35 @@ static void h_object_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void 
 {
     fl_object *o = get_object(c, hdr, args);
     if (o)
-        reply_string(c, hdr, o->xml);
+        fl_reply_string(c, hdr, o->xml);
 }
 
 static void h_object_get_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_object *o = get_object(c, hdr, args);
     if (o)
-        reply_int(c, hdr, o->autostart);
+        fl_reply_int(c, hdr, o->autostart);
 }
 
 static void h_object_is_active(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_object *o = get_object(c, hdr, args);
     if (o)
-        reply_int(c, hdr, o->active);
+        fl_reply_int(c, hdr, o->active);
 }
 
 static void h_object_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_object *o = get_object(c, hdr, args);
     if (o)
-        reply_int(c, hdr, o->persistent);
+        fl_reply_int(c, hdr, o->persistent);
 }
 
 static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_object *n = get_object(c, hdr, args);
     if (n)
-        reply_string(c, hdr, n->bridge);
+        fl_reply_string(c, hdr, n->bridge);
 }
 
 static void h_pool_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1328,7 +1321,7 @@ static void h_pool_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_pool_num_of_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     if (get_object(c, hdr, args))
-        reply_int(c, hdr, 0); /* pools hold no volumes in the model */
+        fl_reply_int(c, hdr, 0); /* pools hold no volumes in the model */
 }
 
 static void h_pool_list_all_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1345,10 +1338,10 @@ static void h_qemu_monitor_command(fl_conn *c, const vw_packet_header *hdr, void
 {
     vw_qemu_domain_monitor_command_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
         return;
     }
-    fl_domain *d = get_dom(c, hdr, &a->dom);
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     fl_error e;
@@ -1398,7 +1391,7 @@ static void h_qemu_event_register(fl_conn *c, const vw_packet_header *hdr, void 
 {
     vw_qemu_connect_domain_monitor_event_register_args *a = args;
     if (c->test_driver) {
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
         return;
     }
     fl_error e;
@@ -1443,7 +1436,7 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
     for (int i = 0; i < c->ncallbacks; i++) {
         if (c->callbacks[i].qemu_monitor && c->callbacks[i].callback_id == a->callbackID) {
             remove_callback(c, i);
-            reply_void(c, hdr);
+            fl_reply_void(c, hdr);
             return;
         }
     }
@@ -1458,7 +1451,7 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
 #define R VW_REMOTE_PROGRAM
 #define Q VW_QEMU_PROGRAM
 
-static const handler handlers[] = {
+static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_AUTH_LIST, h_auth_list, true},
     {R, VW_REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, h_supports_feature, true},
     {R, VW_REMOTE_PROC_CONNECT_OPEN, h_connect_open, true},
@@ -1564,33 +1557,75 @@ static const handler handlers[] = {
     {Q, VW_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER, h_qemu_event_deregister, false},
 };
 
-int fl_dispatch_check_handlers(char *err, size_t errlen)
+const fl_handler_family fl_handlers_core = FL_HANDLER_FAMILY(core_rows);
+
+/* Every family of handlers (handlers.h): a new family file adds one line here. */
+static const fl_handler_family *const families[] = {
+    &fl_handlers_core,
+};
+
+#define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */
+
+/* Handlers by program and procedure number, built once from the families. */
+static const fl_handler *index_remote[INDEX_SLOTS], *index_qemu[INDEX_SLOTS],
+    *index_lxc[INDEX_SLOTS];
+static bool index_built;
+
+static const fl_handler **index_slot(uint32_t prog, int32_t proc)
 {
-    size_t n = sizeof(handlers) / sizeof(handlers[0]);
-    for (size_t i = 0; i < n; i++) {
-        const vw_proc_info *info = vw_procs_lookup(handlers[i].prog, handlers[i].proc);
-        if (!info || info->kind != VW_PROC_KIND_CALL || !info->described) {
-            snprintf(err, errlen, "procedure %d of program 0x%08x has a handler but no call "
-                     "marked xdr in proto/procedures.list", handlers[i].proc, handlers[i].prog);
-            return -1;
-        }
-        for (size_t j = i + 1; j < n; j++) {
-            if (handlers[j].prog == handlers[i].prog && handlers[j].proc == handlers[i].proc) {
+    if (proc < 0 || proc >= INDEX_SLOTS)
+        return NULL;
+    if (prog == VW_REMOTE_PROGRAM)
+        return &index_remote[proc];
+    if (prog == VW_QEMU_PROGRAM)
+        return &index_qemu[proc];
+    if (prog == VW_LXC_PROGRAM)
+        return &index_lxc[proc];
+    return NULL;
+}
+
+/* Fills the index, checking that every handler's procedure is a call our .x describes and has
+ * one handler. Returns 0, or -1 with the first problem in err. */
+static int build_index(char *err, size_t errlen)
+{
+    memset(index_remote, 0, sizeof(index_remote));
+    memset(index_qemu, 0, sizeof(index_qemu));
+    memset(index_lxc, 0, sizeof(index_lxc));
+    for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+        for (size_t i = 0; i < families[f]->count; i++) {
+            const fl_handler *h = &families[f]->rows[i];
+            const vw_proc_info *info = vw_procs_lookup(h->prog, h->proc);
+            const fl_handler **slot = index_slot(h->prog, h->proc);
+            if (!info || info->kind != VW_PROC_KIND_CALL || !info->described || !slot) {
+                snprintf(err, errlen, "procedure %d of program 0x%08x has a handler but no call "
+                         "marked xdr in proto/procedures.list", h->proc, h->prog);
+                return -1;
+            }
+            if (*slot) {
                 snprintf(err, errlen, "procedure %s has two handlers", info->name);
                 return -1;
             }
+            *slot = h;
         }
     }
+    index_built = true;
     return 0;
 }
 
-static const handler *find_handler(uint32_t prog, int32_t proc)
+int fl_dispatch_check_handlers(char *err, size_t errlen)
 {
-    for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-        if (handlers[i].prog == prog && handlers[i].proc == proc)
-            return &handlers[i];
+    return build_index(err, errlen);
+}
+
+static const fl_handler *find_handler(uint32_t prog, int32_t proc)
+{
+    if (!index_built) {
+        char err[256];
+        if (build_index(err, sizeof(err)) < 0)
+            return NULL;   /* fake-libvirtd refused to start on this; a test harness sees none */
     }
-    return NULL;
+    const fl_handler **slot = index_slot(prog, proc);
+    return slot ? *slot : NULL;
 }
 
 /* libvirtd's order (virnetserverprogram.c, then the generated remoteDispatch* and the public
@@ -1645,7 +1680,7 @@ static void *decode_args(fl_conn *c, const vw_packet *pkt, const vw_proc_info *i
 static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info,
                      void *args)
 {
-    const handler *h = find_handler(hdr->prog, hdr->proc);
+    const fl_handler *h = find_handler(hdr->prog, hdr->proc);
     if (info->auth_step && !h)
         reply_auth_failed(c, hdr);
     else if (!c->opened && !(h && h->before_open))
@@ -1653,7 +1688,7 @@ static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info
     else if (c->readonly && info->refused_read_only)
         reply_read_only(c, hdr, info);
     else if (!h || !info->described)
-        reply_no_support(c, hdr);
+        fl_reply_no_support(c, hdr);
     else
         h->fn(c, hdr, args);
 }
