@@ -492,13 +492,8 @@ def test_admin_answers_a_client_that_shut_down_its_side(tmp_path):
             s.connect(str(admin))
             s.sendall(b'{"op":"ping","id":7}\n{"op":"ping","id":8}\n')
             s.shutdown(socket.SHUT_WR)
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            s.close()
+            with s, s.makefile("rb") as f:
+                data = f.read()   # until the fake closes
             replies = [json.loads(line) for line in data.decode().splitlines()]
             assert [r.get("id") for r in replies] == [7, 8], data
             assert all(r["ok"] and r["pong"] for r in replies)
