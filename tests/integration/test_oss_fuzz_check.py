@@ -43,7 +43,7 @@ def seed_zip(out, name, inputs):
 
 def check(out):
     return subprocess.run([str(CHECK), "--no-build", "--out", str(out)], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, cwd=str(out.parent))
 
 
 @pytest.fixture
@@ -70,6 +70,8 @@ def test_crashing_seed_fails(out):
     r = check(out)
     assert r.returncode == 1, r.stdout
     assert "FAIL fuzz_bad:" in r.stdout and "seed inputs" in r.stdout, r.stdout
+    # libFuzzer's crash file goes to the check's scratch folder, not where it was started
+    assert not list(out.parent.glob("crash-*")) and not list(out.glob("crash-*"))
 
 
 def test_uninstrumented_target_fails(out):
