@@ -129,12 +129,16 @@ bash fuzz/scripts/coverage.sh "$FB" "$TARGET" "${queues[@]}"
 ci/progress 4 4 "fuzz-campaign $TARGET" "afl-plot graphs and the summary page"
 plots=()
 if command -v gnuplot >/dev/null; then
+    # afl-plot makes only the last folder of its output path: without its parent it falls back
+    # to writing into the root directory
+    mkdir -p "$FB/campaign/$TARGET-plot"
     for d in "$out"/*/; do   # one set of graphs per instance
         name=$(basename "$d")
         [ -f "$d/plot_data" ] || continue
-        afl-plot "$d" "$FB/campaign/$TARGET-plot/$name" >> "$logs/afl-plot.log" 2>&1 && plots+=("$name")
+        afl-plot "$d" "$FB/campaign/$TARGET-plot/$name" >> "$logs/afl-plot.log" 2>&1 &&
+            [ -f "$FB/campaign/$TARGET-plot/$name/index.html" ] && plots+=("$name")
     done
-    echo "campaign: graphs in $FB/campaign/$TARGET-plot/INSTANCE/index.html"
+    echo "campaign: graphs of ${#plots[@]} instances in $FB/campaign/$TARGET-plot/INSTANCE/index.html"
 else
     echo "campaign: gnuplot is not installed (apt-get install gnuplot-nox), no afl-plot graphs"
 fi
