@@ -5,7 +5,8 @@ mounted directory; the image's health check says whether the fake serves. docs/c
 Run by `make conformance` (conformance/Makefile, conformance-container): the first build of the
 image takes minutes (debootstrap + two apt-get steps), too slow for `make check`. The image and
 the debootstrap tree are cached; the test reuses them (podman's layer cache rebuilds only what the
-source changes touch). Skipped, with the reason, without root, podman, or virsh."""
+source changes touch). Skipped, with the reason, without root, podman, or virsh, or when the
+base root filesystem is missing and debootstrap is not there to make it."""
 
 import os
 import shutil
@@ -37,6 +38,11 @@ def _skip_reason():
         return "podman or runc not installed (apt-get install podman runc)"
     if not shutil.which("virsh"):
         return "virsh not installed (apt-get install libvirt-clients)"
+    base = subprocess.run([str(BUILD_IMAGE), "--print-base"], capture_output=True, text=True,
+                          timeout=30).stdout.strip()
+    if not os.path.exists(os.path.join(base, "bin", "sh")) and not shutil.which("debootstrap"):
+        return ("no base root filesystem at %s and no debootstrap to make it "
+                "(apt-get install debootstrap)" % base)
     return None
 
 
