@@ -175,21 +175,35 @@ static const char logical_sources[] =
     "    <format type='lvm2'/>\n  </source>\n"
     "</sources>\n";
 
-/* The netfs answer for the spec's first host, or NULL with e. */
-static char *netfs_sources(const char *spec, fl_error *e)
+/* The source specification parsed (virStoragePoolDefParseSourceString): 0 (*root NULL
+ * without a spec) or -1 with e. */
+static int parse_spec(const char *spec, bool known_type, xml_node **root, fl_error *e)
 {
-    char perr[256];
-    xml_node *root = spec ? xml_tree_parse(spec, strlen(spec), perr, sizeof(perr)) : NULL;
+    *root = NULL;
+    if (!spec)
+        return 0;
+    if (!(*root = fl_storage_xml_parse(spec, "storage_source_specification", e)))
+        return -1;
+    if (strcmp((*root)->name, "source") != 0)
+        fl_error_set(e, FL_ERR_XML_ERROR, 5 /* VIR_FROM_XML */, "XML error",
+                     "expecting root element of 'source', not '%s'", (*root)->name);
+    else if (!known_type)   /* virStoragePoolTypeFromString's -1 */
+        fl_error_set(e, FL_ERR_INTERNAL_ERROR, FL_FROM_STORAGE, "internal error",
+                     "missing backend for pool type -1");
+    else
+        return 0;
+    xml_tree_free(*root);
+    *root = NULL;
+    return -1;
+}
+
+/* The netfs answer for the spec's first host, or NULL with e. */
+static char *netfs_sources(const xml_node *root, fl_error *e)
+{
     const xml_node *host = root ? xml_tree_child(root, "host") : NULL;
     const char *name = host ? xml_tree_attr(host, "name") : NULL;
     char *out = NULL;
-    if (spec && !root) {
-        fl_error_set(e, FL_ERR_XML_DETAIL, FL_FROM_STORAGE, NULL,
-                     "(storage_source_specification):%s", perr);
-    } else if (root && strcmp(root->name, "source") != 0) {
-        fl_error_set(e, FL_ERR_XML_ERROR, 5, "XML error",
-                     "expecting root element of 'source', not '%s'", root->name);
-    } else if (!name) {
+    if (!name) {
         /* libvirt 9.0 crashes on a spec without a host: answered as for no spec */
         fl_error_set(e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
                      "hostname must be specified for netfs sources");
@@ -203,7 +217,6 @@ static char *netfs_sources(const char *spec, fl_error *e)
             fl_error_set(e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
                          "out of memory");
     }
-    xml_tree_free(root);
     return out;
 }
 
@@ -213,6 +226,7 @@ static void h_find_pool_sources(fl_conn *c, const vw_packet_header *hdr, void *a
     const char *spec = a->srcSpec ? *a->srcSpec : NULL;
     fl_error e;
     char *out = NULL;
+    xml_node *root = NULL;
     if (fl_check_flags(a->flags, 0, "testConnectFindStoragePoolSources", &e) < 0) {
         reply_err(c, hdr, &e);
     } else if (strcmp(a->type, "dir") == 0) {
@@ -220,10 +234,12 @@ static void h_find_pool_sources(fl_conn *c, const vw_packet_header *hdr, void *a
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
                      "unknown storage pool type %s", a->type);
         reply_err(c, hdr, &e);
+    } else if (parse_spec(spec, fl_pool_type_known(a->type), &root, &e) < 0) {
+        reply_err(c, hdr, &e);
     } else if (strcmp(a->type, "logical") == 0) {
         fl_reply_string(c, hdr, logical_sources);
     } else if (strcmp(a->type, "netfs") == 0) {
-        if ((out = netfs_sources(spec, &e)))
+        if ((out = netfs_sources(root, &e)))
             fl_reply_string(c, hdr, out);
         else
             reply_err(c, hdr, &e);
@@ -234,6 +250,7 @@ static void h_find_pool_sources(fl_conn *c, const vw_packet_header *hdr, void *a
                      "pool type '%s' does not support source discovery", a->type);
         reply_err(c, hdr, &e);
     }
+    xml_tree_free(root);
 }
 
 /* ---- pool life cycle ------------------------------------------------------------------------ */

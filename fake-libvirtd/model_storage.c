@@ -69,6 +69,11 @@ static const pool_type *find_pool_type(const char *name)
     return NULL;
 }
 
+bool fl_pool_type_known(const char *name)
+{
+    return find_pool_type(name) != NULL;
+}
+
 /* ---- the pool's extension and XML ----------------------------------------------------------- */
 
 static const char *child_text(const xml_node *n, const char *name)
@@ -165,6 +170,37 @@ static char *format_pool(const xml_node *root, const pool_type *t, const char *n
     return xml_buf_finish(&b);
 }
 
+/* ---- parsing -------------------------------------------------------------------------------- */
+
+xml_node *fl_storage_xml_parse(const char *text, const char *what, fl_error *err)
+{
+    char perr[256];
+    size_t skip = strspn(text, " \t\r\n");
+    if (text[skip] != '<') {
+        /* libxml2's words for the commonest mistake, text that is no XML at all, with the
+         * line in question and libvirt's "--^" under the column */
+        int line = 1;
+        const char *start = text;
+        for (const char *p = text; p < text + skip; p++) {
+            if (*p == '\n') {
+                line++;
+                start = p + 1;
+            }
+        }
+        int len = (int)strcspn(start, "\n"), col = (int)(text + skip - start);
+        char dashes[81];
+        memset(dashes, '-', sizeof(dashes) - 1);
+        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_STORAGE, "",
+                     "(%s):%d: Start tag expected, '<' not found\n%.*s\n%.*s^", what, line,
+                     len > 80 ? 80 : len, start, col > 80 ? 80 : col, dashes);
+        return NULL;
+    }
+    xml_node *root = xml_tree_parse(text, strlen(text), perr, sizeof(perr));
+    if (!root)
+        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_STORAGE, "", "(%s):%s", what, perr);
+    return root;
+}
+
 /* ---- pools ---------------------------------------------------------------------------------- */
 
 fl_object *fl_pool_find(fl_model *m, const char *name, int need_active, fl_error *err)
@@ -232,13 +268,9 @@ static int pool_duplicate(fl_model *m, const char *name, const unsigned char uui
 static xml_node *parse_pool(const char *xml, const pool_type **t, const char **name,
                             unsigned char uuid[16], const char **target, fl_error *err)
 {
-    char perr[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
-    if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_STORAGE, NULL, "(storage_pool_definition):%s",
-                     perr);
+    xml_node *root = fl_storage_xml_parse(xml, "storage_pool_definition", err);
+    if (!root)
         return NULL;
-    }
     const char *type = xml_tree_attr(root, "type");
     const char *u = child_text(root, "uuid");
     *name = child_text(root, "name");
@@ -401,8 +433,9 @@ static int parse_size(const xml_node *root, const char *tag, unsigned long long 
     const char *s = n->text ? n->text : "";
     *value = strtoull(s, &end, 10);
     if (!*s || *end || *s == '-') {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_STORAGE, "XML error", "malformed %s element",
-                     tag);
+        /* virStorageSize's words, for the allocation too */
+        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_STORAGE, "XML error",
+                     "malformed capacity element");
         return -1;
     }
     return scale(xml_tree_attr(n, "unit"), value, err) < 0 ? -1 : 1;
@@ -447,13 +480,9 @@ fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of,
     struct fl_pool_ext *ext = fl_pool_ext(pool, err);
     if (!ext)
         return NULL;
-    char perr[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
-    if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_STORAGE, NULL,
-                     "(storage_volume_definition):%s", perr);
+    xml_node *root = fl_storage_xml_parse(xml, "storage_volume_definition", err);
+    if (!root)
         return NULL;
-    }
     const char *name = child_text(root, "name");
     unsigned long long cap = 0, alloc = 0;
     int has_cap = 0, has_alloc = 0;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "xml_tree.h"
 
 /* virStoragePoolEventLifecycleType */
 enum {
@@ -37,6 +38,13 @@ struct fl_pool_ext {
 };
 
 void fl_pool_ext_free(struct fl_pool_ext *ext);
+
+/* A pool type libvirt knows ("dir", "logical", ...). */
+bool fl_pool_type_known(const char *name);
+
+/* Parses a storage XML document; NULL with libvirt's XML_DETAIL error naming what
+ * ("storage_pool_definition", ...) when it is not well-formed. */
+xml_node *fl_storage_xml_parse(const char *text, const char *what, fl_error *err);
 
 /* The pool's extension, made from its XML on first use; NULL with err on out of memory. */
 struct fl_pool_ext *fl_pool_ext(fl_object *pool, fl_error *err);
