@@ -576,6 +576,10 @@ int fl_pool_add_volume(fl_object *pool, const char *name, unsigned long long cap
     }
     v->capacity = capacity;
     v->allocation = allocation;
+    /* the state file's figures for the pool stand; its volumes add their allocation */
+    unsigned long long avail = pool->available;
     vol_append(pool, v);
+    pool->available = avail > allocation ? avail - allocation : 0;
+    set_xml_size(pool, "available", pool->available);
     return 0;
 }

@@ -319,3 +319,49 @@ def test_virsh_pool_and_volume_commands_match_test_driver(fake_libvirtd, tmp_pat
     assert (mine.stdout, mine.stderr) == (real.stdout, real.stderr)
     assert "unsupported flags (0x1) in function testStoragePoolGetXMLDesc" in real.stderr
     assert "/vs/v1.img" in real.stdout
+
+
+def test_state_file_volumes_match_test_driver_node_file(fake_libvirtd, tmp_path):
+    """Volumes from a --state file against the test driver's own custom node file holding the
+    same pool and volumes (test:///PATH)."""
+    import json
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"base": "empty", "pools": [{
+        "name": "images", "uuid": "35bb2ad9-388a-cdfe-461a-b8907f6e53fe",
+        "capacity": 107374182400, "allocation": 0,
+        "xml": "<pool type='dir'>\n  <name>images</name>\n"
+               "  <uuid>35bb2ad9-388a-cdfe-461a-b8907f6e53fe</uuid>\n"
+               "  <capacity unit='bytes'>107374182400</capacity>\n"
+               "  <allocation unit='bytes'>0</allocation>\n"
+               "  <available unit='bytes'>107374182400</available>\n"
+               "  <source>\n  </source>\n  <target>\n    <path>/images</path>\n  </target>\n"
+               "</pool>\n",
+        "volumes": [{"name": "disk1.img", "capacity": 10485760, "allocation": 4194304},
+                    {"name": "disk2.qcow2", "capacity": 1048576, "format": "qcow2"}]}]}))
+    node = tmp_path / "node.xml"
+    node.write_text(
+        "<node><pool type='dir'><name>images</name>"
+        "<uuid>35bb2ad9-388a-cdfe-461a-b8907f6e53fe</uuid><target><path>/images</path></target>"
+        "<volume><name>disk1.img</name><capacity>10485760</capacity>"
+        "<allocation>4194304</allocation></volume>"
+        "<volume><name>disk2.qcow2</name><capacity>1048576</capacity>"
+        "<target><format type='qcow2'/></target></volume></pool></node>")
+
+    def scenario(c):
+        p = c.storagePoolLookupByName("images")
+        vols = sorted(p.listVolumes())
+        return [p.info(), p.XMLDesc(), p.numOfVolumes(), vols,
+                [(v, p.storageVolLookupByName(v).info(), p.storageVolLookupByName(v).XMLDesc())
+                 for v in vols],
+                c.storageVolLookupByPath("/images/disk1.img").name(),
+                outcome(lambda: p.storageVolLookupByName("disk1.img").delete(0)), p.info()]
+    fake = fake_libvirtd(state=state)
+    results = []
+    for uri in (fake.uri, "test://%s" % node):
+        conn = libvirt.open(uri)
+        try:
+            results.append(scenario(conn))
+        finally:
+            conn.close()
+    assert results[0] == results[1]
+    assert results[1][0][2] == 4194304 + 1048576
