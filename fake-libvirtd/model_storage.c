@@ -27,15 +27,20 @@ static void vol_free(fl_volume *v)
     free(v);
 }
 
+static void vols_free(fl_volume *v)
+{
+    while (v) {
+        fl_volume *next = v->next;
+        vol_free(v);
+        v = next;
+    }
+}
+
 void fl_pool_ext_free(struct fl_pool_ext *ext)
 {
     if (!ext)
         return;
-    while (ext->vols) {
-        fl_volume *next = ext->vols->next;
-        vol_free(ext->vols);
-        ext->vols = next;
-    }
+    vols_free(ext->vols);
     free(ext->type);
     free(ext->target);
     free(ext);
@@ -298,6 +303,39 @@ static xml_node *parse_pool(const char *xml, const pool_type **t, const char **n
     return NULL;
 }
 
+/* A definition over a pool of the same name and uuid: an inactive one takes the new config
+ * (type and target too), an active one keeps its live one (the test driver never applies the
+ * pending one); either way the volumes stay and the test driver's defaults reset the sizes. */
+static fl_object *redefine(fl_object *old, char *text, bool create, fl_error *err)
+{
+    if (old->active) {
+        free(text);
+    } else {
+        struct fl_pool_ext *ext = fl_pool_ext(old, err);
+        if (!ext) {
+            free(text);
+            return NULL;
+        }
+        fl_volume *vols = ext->vols;
+        ext->vols = NULL;
+        fl_pool_ext_free(ext);
+        old->pool_ext = NULL;
+        free(old->xml);
+        old->xml = text;
+        if (!(ext = fl_pool_ext(old, err))) {
+            vols_free(vols);
+            return NULL;
+        }
+        ext->vols = vols;
+    }
+    old->capacity = POOL_DEFAULT_CAPACITY;
+    set_xml_size(old, "capacity", old->capacity);
+    pool_set_allocation(old, 0);
+    old->persistent = !create;
+    old->active = old->active || create;
+    return old;
+}
+
 fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *err)
 {
     const pool_type *t = NULL;
@@ -313,16 +351,7 @@ fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *e
     if (dup >= 0 && !(text = format_pool(root, t, name, uuid, target)))
         oom(err);
     if (text && old) {
-        /* a redefinition: the new config, the test driver's default sizes again */
-        free(old->xml);
-        old->xml = text;
-        fl_pool_ext_free(old->pool_ext);
-        old->pool_ext = NULL;
-        old->capacity = POOL_DEFAULT_CAPACITY;
-        pool_set_allocation(old, 0);
-        old->persistent = !create;
-        old->active = old->active || create;
-        p = old;
+        p = redefine(old, text, create, err);
     } else if (text) {
         char u[37];
         fl_uuid_format(uuid, u);

@@ -160,6 +160,21 @@ def pool_lifecycle_sequence(c):
                p2.destroy, lambda: c.storagePoolLookupByName("tr"),
                lambda: sorted(x.name() for x in c.listAllStoragePools()), counts):
         t(outcome(fn))
+    # redefinitions over a pool of the same name and uuid keep its volumes: an active one keeps
+    # its live config, an inactive one takes the new one; the sizes start again
+    d = c.storagePoolLookupByName("default-pool")
+    d.createXML("<volume><name>kept</name><capacity>100</capacity></volume>", 0)
+    redefine = ("<pool type='dir'><name>default-pool</name>"
+                "<uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>"
+                "<target><path>/other</path></target></pool>")
+    for fn in (lambda: c.storagePoolDefineXML(redefine).XMLDesc(), d.info, d.listVolumes,
+               d.destroy, lambda: c.storagePoolDefineXML(redefine).XMLDesc(), d.create,
+               d.listVolumes, lambda: d.storageVolLookupByName("kept").path(), d.info,
+               lambda: d.createXML("<volume><name>new</name><capacity>1</capacity></volume>",
+                                   0).path(),
+               d.destroy, lambda: c.storagePoolCreateXML(redefine).name(), d.isPersistent,
+               d.destroy, lambda: c.storagePoolLookupByName("default-pool")):
+        t(outcome(fn))
     return out
 
 
