@@ -306,41 +306,38 @@ static fl_object *pool_call(fl_conn *c, const vw_packet_header *hdr, void *args,
     return get_pool(c, hdr, a->pool.name, need);
 }
 
-static void h_pool_create(fl_conn *c, const vw_packet_header *hdr, void *args)
+/* The calls of a pool and flags that only check the pool's state and emit an event: the test
+ * driver's function, the activity needed, the event (-1 refresh), and for start the new state. */
+static void pool_event_call(fl_conn *c, const vw_packet_header *hdr, void *args,
+                            const char *func, int need, int event)
 {
-    fl_object *p = pool_call(c, hdr, args, "testStoragePoolCreate", -1);
+    fl_object *p = pool_call(c, hdr, args, func, need);
     if (!p)
         return;
-    p->active = true;
+    if (event == FL_POOL_EVENT_STARTED)
+        p->active = true;
     fl_reply_void(c, hdr);
-    pool_emit(c, p, FL_POOL_EVENT_STARTED);
+    pool_emit(c, p, event);
+}
+
+static void h_pool_create(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    pool_event_call(c, hdr, args, "testStoragePoolCreate", -1, FL_POOL_EVENT_STARTED);
 }
 
 static void h_pool_build(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_object *p = pool_call(c, hdr, args, "testStoragePoolBuild", -1);
-    if (!p)
-        return;
-    fl_reply_void(c, hdr);
-    pool_emit(c, p, FL_POOL_EVENT_CREATED);
+    pool_event_call(c, hdr, args, "testStoragePoolBuild", -1, FL_POOL_EVENT_CREATED);
 }
 
 static void h_pool_delete(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_object *p = pool_call(c, hdr, args, "testStoragePoolDelete", -1);
-    if (!p)
-        return;
-    fl_reply_void(c, hdr);
-    pool_emit(c, p, FL_POOL_EVENT_DELETED);
+    pool_event_call(c, hdr, args, "testStoragePoolDelete", -1, FL_POOL_EVENT_DELETED);
 }
 
 static void h_pool_refresh(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_object *p = pool_call(c, hdr, args, "testStoragePoolRefresh", 1);
-    if (!p)
-        return;
-    fl_reply_void(c, hdr);
-    pool_emit(c, p, -1);
+    pool_event_call(c, hdr, args, "testStoragePoolRefresh", 1, -1);
 }
 
 static void h_pool_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)

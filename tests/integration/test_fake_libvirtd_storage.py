@@ -39,6 +39,19 @@ def differences(a, b):
         ([("length", len(a), len(b))] if len(a) != len(b) else [])
 
 
+def fake_and_test_driver(fake_libvirtd, scenario):
+    """scenario(conn) on a fresh fake and on test:///default opened in-process."""
+    fake = fake_libvirtd()
+    results = {}
+    for label, uri in (("fake", fake.uri), ("real", IN_PROCESS)):
+        conn = libvirt.open(uri)
+        try:
+            results[label] = scenario(conn)
+        finally:
+            conn.close()
+    return results
+
+
 VOLUME_XMLS = [
     "notxml",
     "<volume><name>a</name></volume>",
@@ -116,14 +129,7 @@ def default_pool_sequence(c):
 
 
 def test_default_pool_and_volumes_match_test_driver(fake_libvirtd):
-    fake = fake_libvirtd()
-    results = {}
-    for label, uri in (("fake", fake.uri), ("real", IN_PROCESS)):
-        conn = libvirt.open(uri)
-        try:
-            results[label] = default_pool_sequence(conn)
-        finally:
-            conn.close()
+    results = fake_and_test_driver(fake_libvirtd, default_pool_sequence)
     assert differences(results["fake"], results["real"]) == []
     # the sequence reached volumes and the bookkeeping: not only errors
     assert ("ok", [0, 100, 100]) in results["real"]
@@ -179,14 +185,7 @@ def pool_lifecycle_sequence(c):
 
 
 def test_pool_lifecycle_matches_test_driver(fake_libvirtd):
-    fake = fake_libvirtd()
-    results = {}
-    for label, uri in (("fake", fake.uri), ("real", IN_PROCESS)):
-        conn = libvirt.open(uri)
-        try:
-            results[label] = pool_lifecycle_sequence(conn)
-        finally:
-            conn.close()
+    results = fake_and_test_driver(fake_libvirtd, pool_lifecycle_sequence)
     assert differences(results["fake"], results["real"]) == []
     assert sum(r[0] == "ok" for r in results["real"]) >= 15
 
