@@ -14,6 +14,7 @@ import time
 import pytest
 
 from conftest import REPO, run_virsh, unique_name
+from test_fake_libvirtd_python import both, outcome  # value or (code, domain, message, ...)
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
 sys.path.insert(0, str(REPO / "pytest-plugin"))
@@ -25,15 +26,6 @@ libvirt.registerErrorHandler(lambda *a: None, None)
 IN_PROCESS = "test:///default"
 
 
-def outcome(fn):
-    """The value, or the error as (code, domain, message, str1, str2)."""
-    try:
-        return ("ok", fn())
-    except libvirt.libvirtError as e:
-        return ("error", e.get_error_code(), e.get_error_domain(), e.get_error_message(),
-                e.get_str1(), e.get_str2())
-
-
 def differences(a, b):
     return [(i, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y] + \
         ([("length", len(a), len(b))] if len(a) != len(b) else [])
@@ -41,15 +33,7 @@ def differences(a, b):
 
 def fake_and_test_driver(fake_libvirtd, scenario):
     """scenario(conn) on a fresh fake and on test:///default opened in-process."""
-    fake = fake_libvirtd()
-    results = {}
-    for label, uri in (("fake", fake.uri), ("real", IN_PROCESS)):
-        conn = libvirt.open(uri)
-        try:
-            results[label] = scenario(conn)
-        finally:
-            conn.close()
-    return results
+    return both({"fake": fake_libvirtd().uri, "real": IN_PROCESS}, scenario)
 
 
 VOLUME_XMLS = [
@@ -223,16 +207,10 @@ def remote_volume_sequence(c, pool_name):
 
 
 def test_remote_volume_calls_match_libvirtd(fake_libvirtd, libvirtd_sock):
-    fake = fake_libvirtd()
     name = unique_name("fam-storage")
-    results = {}
-    for label, uri in (("fake", fake.uri),
-                       ("real", "test+unix:///default?socket=%s" % libvirtd_sock)):
-        conn = libvirt.open(uri)
-        try:
-            results[label] = remote_volume_sequence(conn, name)
-        finally:
-            conn.close()
+    results = both({"fake": fake_libvirtd().uri,
+                    "real": "test+unix:///default?socket=%s" % libvirtd_sock},
+                   lambda conn: remote_volume_sequence(conn, name))
     assert differences(results["fake"], results["real"]) == []
     assert results["real"][0] == (0, 1, True, False)
 
@@ -369,13 +347,7 @@ def test_state_file_volumes_match_test_driver_node_file(fake_libvirtd, tmp_path)
                  for v in vols],
                 c.storageVolLookupByPath("/images/disk1.img").name(),
                 outcome(lambda: p.storageVolLookupByName("disk1.img").delete(0)), p.info()]
-    fake = fake_libvirtd(state=state)
-    results = []
-    for uri in (fake.uri, "test://%s" % node):
-        conn = libvirt.open(uri)
-        try:
-            results.append(scenario(conn))
-        finally:
-            conn.close()
-    assert results[0] == results[1]
-    assert results[1][0][2] == 4194304 + 1048576
+    results = both({"fake": fake_libvirtd(state=state).uri, "real": "test://%s" % node},
+                   scenario)
+    assert results["fake"] == results["real"]
+    assert results["real"][0][2] == 4194304 + 1048576
