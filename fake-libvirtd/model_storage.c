@@ -48,22 +48,55 @@ void fl_pool_ext_free(struct fl_pool_ext *ext)
 
 /* ---- pool types ----------------------------------------------------------------------------- */
 
+/* The source elements a pool type keeps (libvirt's poolTypeInfo flags); the others are
+ * dropped as libvirt's parser ignores them. */
+enum {
+    SRC_HOST = 1,
+    SRC_DEVICE = 2,
+    SRC_DIR = 4,
+    SRC_ADAPTER = 8,
+    SRC_NAME = 16,       /* the pool's name by default, unless required */
+    SRC_INITIATOR = 32,
+    SRC_FORMAT = 64,
+};
+
 typedef struct {
     const char *name;
     int vol_type;        /* virStorageVolType of its volumes: file 0, block 1, network 3 */
     bool needs_target;   /* "missing storage pool target path" without one */
     const char *source_format; /* the format the parser fills in when the XML gives none */
+    unsigned keeps;      /* SRC_* the source may have */
+    unsigned requires;   /* SRC_* it must have */
+    const char *target_prefix; /* the target is this + the source name (logical, zfs) */
+    bool network;        /* no target at all (rbd, sheepdog, gluster) */
 } pool_type;
 
+#define H SRC_HOST
+#define DV SRC_DEVICE
+#define DR SRC_DIR
+#define N SRC_NAME
+#define F SRC_FORMAT
 static const pool_type pool_types[] = {
-    {"dir", 0, true, NULL},          {"fs", 0, true, "auto"},
-    {"netfs", 0, true, "auto"},      {"logical", 1, true, "lvm2"},
-    {"disk", 1, true, "unknown"},    {"iscsi", 1, true, NULL},
-    {"iscsi-direct", 3, false, NULL}, {"scsi", 1, true, NULL},
-    {"mpath", 1, true, NULL},        {"rbd", 3, false, NULL},
-    {"sheepdog", 3, false, NULL},    {"gluster", 3, false, NULL},
-    {"zfs", 1, true, NULL},          {"vstorage", 0, true, NULL},
+    {"dir", 0, true, NULL, 0, 0, NULL, false},
+    {"fs", 0, true, "auto", DV | F, DV, NULL, false},
+    {"netfs", 0, true, "auto", H | DR | F, H | DR, NULL, false},
+    {"logical", 1, false, "lvm2", N | DV | F, 0, "/dev/", false},
+    {"disk", 1, true, "unknown", DV | F, DV, NULL, false},
+    {"iscsi", 1, true, NULL, H | DV | SRC_INITIATOR, H, NULL, false},
+    {"iscsi-direct", 3, false, NULL, H | DV | SRC_INITIATOR, H | SRC_INITIATOR, NULL, false},
+    {"scsi", 1, true, NULL, SRC_ADAPTER, SRC_ADAPTER, NULL, false},
+    {"mpath", 1, true, NULL, 0, 0, NULL, false},
+    {"rbd", 3, false, NULL, H | N, H | N, NULL, true},
+    {"sheepdog", 3, false, NULL, H | N, H, NULL, true},
+    {"gluster", 3, false, NULL, H | DR | N, H, NULL, true},
+    {"zfs", 1, false, NULL, N | DV, 0, "/dev/zvol/", false},
+    {"vstorage", 0, true, NULL, N, 0, NULL, false},
 };
+#undef H
+#undef DV
+#undef DR
+#undef N
+#undef F
 
 static const pool_type *find_pool_type(const char *name)
 {
@@ -145,6 +178,35 @@ static void pool_set_allocation(fl_object *pool, unsigned long long allocation)
     set_xml_size(pool, "available", pool->available);
 }
 
+/* The source's children the type keeps, in virStoragePoolSourceFormat's order, with the
+ * parser's defaults for the name, gluster's directory and the format. */
+static void format_source(xml_buf *b, const xml_node *src, const pool_type *t, const char *name)
+{
+    static const struct { const char *element; unsigned flag; } order[] = {
+        {"host", SRC_HOST}, {"device", SRC_DEVICE}, {"dir", SRC_DIR}, {"adapter", SRC_ADAPTER},
+        {"name", SRC_NAME}, {"initiator", SRC_INITIATOR}, {"format", SRC_FORMAT},
+    };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(t->keeps & order[i].flag))
+            continue;
+        for (const xml_node *c = src ? src->children : NULL; c; c = c->next) {
+            if (strcmp(c->name, order[i].element) == 0)
+                xml_tree_write(b, c, 2);
+        }
+        if (src && xml_tree_child(src, order[i].element))
+            continue;
+        if (order[i].flag == SRC_NAME) {
+            xml_buf_append(b, "    <name>");
+            xml_buf_escape(b, name);
+            xml_buf_append(b, "</name>\n");
+        } else if (order[i].flag == SRC_DIR && t->network) {
+            xml_buf_append(b, "    <dir path='/'/>\n");
+        } else if (order[i].flag == SRC_FORMAT) {
+            xml_buf_appendf(b, "    <format type='%s'/>\n", t->source_format);
+        }
+    }
+}
+
 /* virStoragePoolDefFormat's layout for what the model keeps. */
 static char *format_pool(const xml_node *root, const pool_type *t, const char *name,
                          const unsigned char uuid[16], const char *target)
@@ -161,18 +223,78 @@ static char *format_pool(const xml_node *root, const pool_type *t, const char *n
                     "  <available unit='bytes'>%llu</available>\n  <source>\n",
                     u, POOL_DEFAULT_CAPACITY, POOL_DEFAULT_CAPACITY);
     const xml_node *src = xml_tree_child(root, "source");
-    for (const xml_node *c = src ? src->children : NULL; c; c = c->next)
-        xml_tree_write(&b, c, 2);
-    if (t->source_format && !(src && xml_tree_child(src, "format")))
-        xml_buf_appendf(&b, "    <format type='%s'/>\n", t->source_format);
+    format_source(&b, src, t, name);
     xml_buf_append(&b, "  </source>\n");
-    if (target) {
+    const char *src_name = src ? child_text(src, "name") : NULL;
+    if (t->target_prefix) {
+        xml_buf_appendf(&b, "  <target>\n    <path>%s", t->target_prefix);
+        xml_buf_escape(&b, src_name ? src_name : name);
+        xml_buf_append(&b, "</path>\n  </target>\n");
+    } else if (target && !t->network) {
         xml_buf_append(&b, "  <target>\n    <path>");
         xml_buf_escape(&b, target);
         xml_buf_append(&b, "</path>\n  </target>\n");
     }
     xml_buf_append(&b, "</pool>\n");
     return xml_buf_finish(&b);
+}
+
+/* The source formats a type knows (virStoragePoolFormat*), NULL for a type without any. */
+static const char *known_formats(const char *type)
+{
+    if (strcmp(type, "fs") == 0)
+        return " auto ext2 ext3 ext4 ufs iso9660 udf gfs gfs2 vfat hfs+ xfs ocfs2 vmfs ";
+    if (strcmp(type, "netfs") == 0)
+        return " auto nfs glusterfs cifs ";
+    if (strcmp(type, "disk") == 0)
+        return " unknown dos dvh gpt mac bsd pc98 sun lvm2 ";
+    if (strcmp(type, "logical") == 0)
+        return " unknown lvm2 ";
+    return NULL;
+}
+
+/* A source format the type does not know: 0, or -1 with the parser's error. */
+static int check_format(const pool_type *t, const xml_node *root, fl_error *err)
+{
+    const xml_node *src = xml_tree_child(root, "source");
+    const xml_node *f = src ? xml_tree_child(src, "format") : NULL;
+    const char *type = f ? xml_tree_attr(f, "type") : NULL;
+    const char *known = known_formats(t->name);
+    char word[64];
+    snprintf(word, sizeof(word), " %s ", type ? type : "");
+    if (!type || !known || strstr(known, word))
+        return 0;
+    fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_STORAGE, "unsupported configuration",
+                 "unknown pool format type %s", type);
+    return -1;
+}
+
+/* The source elements the type requires: 0, or -1 with the parser's error. */
+static int check_source(const pool_type *t, const xml_node *root, fl_error *err)
+{
+    static const struct { unsigned flag; const char *element, *missing; } rules[] = {
+        {SRC_HOST, "host", "missing storage pool source host name"},
+        {SRC_DIR, "dir", "missing storage pool source path"},
+        {SRC_ADAPTER, "adapter", "missing storage pool source adapter"},
+        {SRC_DEVICE, "device", "missing storage pool source device name"},
+        {SRC_NAME, "name", "element 'name' is mandatory for RBD pool"},
+    };
+    const xml_node *src = xml_tree_child(root, "source");
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        if ((t->requires & rules[i].flag) && !(src && xml_tree_child(src, rules[i].element))) {
+            fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_STORAGE, "XML error", "%s",
+                         rules[i].missing);
+            return -1;
+        }
+    }
+    const xml_node *ini = src ? xml_tree_child(src, "initiator") : NULL;
+    const xml_node *iqn = ini ? xml_tree_child(ini, "iqn") : NULL;
+    if ((t->requires & SRC_INITIATOR) && !(iqn && xml_tree_attr(iqn, "name"))) {
+        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_STORAGE, "unsupported configuration",
+                     "missing initiator IQN");
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- parsing -------------------------------------------------------------------------------- */
@@ -288,10 +410,14 @@ static xml_node *parse_pool(const char *xml, const pool_type **t, const char **n
     else if (!(*t = find_pool_type(type)))
         fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_XML, "XML error",
                      "Invalid value for attribute 'type' in element 'pool': '%s'.", type);
+    else if (check_format(*t, root, err) < 0)
+        ; /* err set */
     else if (!*name)
         xml_error(err, FL_FROM_STORAGE, "missing pool source name element%s%s", "", "");
     else if (u && fl_uuid_parse(u, uuid) < 0)
         xml_error(err, FL_FROM_STORAGE, "malformed uuid element%s%s", "", "");
+    else if (check_source(*t, root, err) < 0)
+        ; /* err set */
     else if ((*t)->needs_target && !*target)
         xml_error(err, FL_FROM_STORAGE, "missing storage pool target path%s%s", "", "");
     else {
@@ -336,6 +462,62 @@ static fl_object *redefine(fl_object *old, char *text, bool create, fl_error *er
     return old;
 }
 
+/* What two pools of a type must not share (virStoragePoolObjSourceFindDuplicate, for the types
+ * the model tells apart): "" when the type is not checked. Read from the formatted XML, so the
+ * parser's defaults count. */
+static void source_key(const char *xml, char *out, size_t n)
+{
+    char perr[64];
+    xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
+    const char *type = root ? xml_tree_attr(root, "type") : NULL;
+    const xml_node *src = root ? xml_tree_child(root, "source") : NULL;
+    const xml_node *host = src ? xml_tree_child(src, "host") : NULL;
+    const xml_node *dev = src ? xml_tree_child(src, "device") : NULL;
+    const xml_node *dir = src ? xml_tree_child(src, "dir") : NULL;
+    const char *h = host ? xml_tree_attr(host, "name") : NULL;
+    const char *d = dir ? xml_tree_attr(dir, "path") : NULL;
+    const char *v = dev ? xml_tree_attr(dev, "path") : NULL;
+    const char *nm = src ? child_text(src, "name") : NULL;
+    const char *tp = root ? child_text(xml_tree_child(root, "target"), "path") : NULL;
+    out[0] = '\0';
+    if (!type)
+        ;
+    else if (strcmp(type, "dir") == 0 && tp)
+        snprintf(out, n, "dir\n%s", tp);
+    else if (strcmp(type, "mpath") == 0)
+        snprintf(out, n, "mpath");
+    else if (strcmp(type, "netfs") == 0 && h && d)
+        snprintf(out, n, "netfs\n%s\n%s", h, d);
+    else if (v && (!strcmp(type, "fs") || !strcmp(type, "disk") || !strcmp(type, "logical") ||
+                   !strcmp(type, "zfs")))
+        snprintf(out, n, "device\n%s", v);
+    else if (strcmp(type, "sheepdog") == 0 && h)
+        snprintf(out, n, "sheepdog\n%s", h);
+    else if (strcmp(type, "gluster") == 0 && nm && h)
+        snprintf(out, n, "gluster\n%s\n%s\n%s", nm, h, d ? d : "");
+    else if (strcmp(type, "vstorage") == 0 && nm)
+        snprintf(out, n, "vstorage\n%s", nm);
+    xml_tree_free(root);
+}
+
+/* True, with "Storage source conflict with pool", when another pool has the same storage. */
+static bool source_conflict(fl_model *m, const char *name, const char *xml, fl_error *err)
+{
+    char mine[4200], theirs[4200];
+    source_key(xml, mine, sizeof(mine));
+    for (fl_object *p = mine[0] ? m->pools : NULL; p; p = p->next) {
+        if (strcmp(p->name, name) == 0 || !p->xml)
+            continue;
+        source_key(p->xml, theirs, sizeof(theirs));
+        if (strcmp(mine, theirs) == 0) {
+            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
+                         "Storage source conflict with pool: '%s'", p->name);
+            return true;
+        }
+    }
+    return false;
+}
+
 fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *err)
 {
     const pool_type *t = NULL;
@@ -350,6 +532,10 @@ fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *e
     int dup = pool_duplicate(m, name, uuid, create, &old, err);
     if (dup >= 0 && !(text = format_pool(root, t, name, uuid, target)))
         oom(err);
+    if (text && source_conflict(m, name, text, err)) {
+        free(text);
+        text = NULL;
+    }
     if (text && old) {
         p = redefine(old, text, create, err);
     } else if (text) {

@@ -351,3 +351,34 @@ def test_state_file_volumes_match_test_driver_node_file(fake_libvirtd, tmp_path)
                    scenario)
     assert results["fake"] == results["real"]
     assert results["real"][0][2] == 4194304 + 1048576
+
+
+POOL_TYPES = ["dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath",
+              "rbd", "sheepdog", "gluster", "zfs", "vstorage"]
+POOL_SOURCES = [
+    "",
+    "<source><format type='ext4'/><device path='/dev/sdb1'/><host name='h'/><dir path='/d'/>"
+    "<name>nm</name><adapter type='scsi_host' name='host0'/></source>",
+    "<source><name>nm</name><host name='h'/></source>",
+    "<source><dir path='/d'/><host name='h'/></source>",
+]
+
+
+def pool_types_sequence(c):
+    """Every pool type with sources of every shape: the required elements, the defaults the
+    parser fills in, the elements a type keeps, formats, and storage shared between pools."""
+    out = []
+    for k, src in enumerate(POOL_SOURCES):
+        for i, t in enumerate(POOL_TYPES):
+            xml = ("<pool type='%s'><name>p-%s-%d</name><uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f%02d%02d"
+                   "</uuid>%s<target><path>/t</path></target></pool>" % (t, t, k, k, i, src))
+            out.append(outcome(lambda: c.storagePoolDefineXML(xml).XMLDesc()))
+    return out
+
+
+def test_pool_types_match_test_driver(fake_libvirtd):
+    results = fake_and_test_driver(fake_libvirtd, pool_types_sequence)
+    assert differences(results["fake"], results["real"]) == []
+    real = [r[1] if r[0] == "ok" else r[3] for r in results["real"]]
+    assert sum("Storage source conflict" in r for r in real) >= 5
+    assert sum(r.startswith("<pool") for r in real) >= 20

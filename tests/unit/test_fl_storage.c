@@ -47,9 +47,10 @@ static void test_pool_define_errors_and_removal(void)
     CHECK(fl_pool_define(m, "  junk", false, &e) == NULL);
     CHECK_EQ_STR(e.message,
                  "(storage_pool_definition):1: Start tag expected, '<' not found\n  junk\n--^");
-    CHECK(fl_pool_define(m, "<pool type='zfs'><name>z</name></pool>", false, &e) == NULL);
+    CHECK(fl_pool_define(m, "<pool type='dir'><name>z</name></pool>", false, &e) == NULL);
     CHECK_EQ_STR(e.message, "XML error: missing storage pool target path");
-    fl_object *p = fl_pool_define(m, "<pool type='rbd'><name>r</name></pool>", true, &e);
+    fl_object *p = fl_pool_define(m, "<pool type='rbd'><name>r</name><source><host name='h'/>"
+                                  "<name>r</name></source></pool>", true, &e);
     CHECK(p && p->active && !p->persistent && p->capacity == 107374182400ULL);
     CHECK(strstr(p->xml, "<target>") == NULL);
     CHECK(fl_pool_find(m, "r", -1, &e) == NULL);
