@@ -139,6 +139,24 @@ def copy_rewritten(src_dir, dst_dir, uri, pattern="*"):
                 f.write_text(text.replace(TEST_URI, uri))
 
 
+def run_both_sides(f, work, fake_bin, timeout, cmd_for, pattern):
+    """Runs cmd_for(DIR) in two copies of f's folder: as it is (reference) and with test:///default
+    rewritten in the files matching pattern to a fake-libvirtd started for this run (fake).
+    Returns {"real"|"fake": (DIR, status, stdout, stderr)}."""
+    ran = {}
+    for side in ("real", "fake"):
+        d = work / side / f.stem
+        d.mkdir(parents=True)
+        if side == "fake":
+            with Fake(fake_bin, work) as fake:
+                copy_rewritten(f.parent, d, fake.uri, pattern)
+                ran[side] = (d,) + run(cmd_for(d), d, timeout)
+        else:
+            copy_rewritten(f.parent, d, None)
+            ran[side] = (d,) + run(cmd_for(d), d, timeout)
+    return ran
+
+
 # ---------------------------------------------------------------- TAP (Sys::Virt t/)
 
 TAP_LINE = re.compile(r"^(not ok|ok)\s+(\d+)\s*(?:-\s*)?(.*)$")
@@ -181,16 +199,8 @@ def run_tap_suite(name, files, work, fake_bin, timeout):
     tests = []
     for f in files:
         sides = {}
-        for side in ("real", "fake"):
-            d = work / side / f.stem
-            d.mkdir(parents=True)
-            if side == "fake":
-                with Fake(fake_bin, work) as fake:
-                    copy_rewritten(f.parent, d, fake.uri, f.name)
-                    status, out, err = run(["perl", f.name], d, timeout)
-            else:
-                copy_rewritten(f.parent, d, None)
-                status, out, err = run(["perl", f.name], d, timeout)
+        ran = run_both_sides(f, work, fake_bin, timeout, lambda d: ["perl", f.name], f.name)
+        for side, (d, status, out, err) in ran.items():
             sides[side] = parse_tap(out, err, status)
             sides[side + "_exit"] = (status, err.strip()[-1000:])
             if not sides[side]:
@@ -240,20 +250,13 @@ def run_pytest_suite(name, files, work, fake_bin, timeout):
     tests = []
     for f in files:
         sides = {}
-        for side in ("real", "fake"):
-            d = work / side / f.stem
-            d.mkdir(parents=True)
-            junit = d / "_junit.xml"
-            cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN",
-                   "--junitxml=%s" % junit, f.name]
-            if side == "fake":
-                with Fake(fake_bin, work) as fake:
-                    copy_rewritten(f.parent, d, fake.uri, "*.py")
-                    status, out, err = run(cmd, d, timeout)
-            else:
-                copy_rewritten(f.parent, d, None)
-                status, out, err = run(cmd, d, timeout)
-            sides[side] = parse_junit(junit)
+
+        def cmd(d):
+            return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN",
+                    "--junitxml=%s" % (d / "_junit.xml"), f.name]
+        ran = run_both_sides(f, work, fake_bin, timeout, cmd, "*.py")
+        for side, (d, status, out, err) in ran.items():
+            sides[side] = parse_junit(d / "_junit.xml")
             if not sides[side]:
                 sides[side] = {f.name + "::(collection)": (
                     "no results", ("exit %s\n%s\n%s" % (status, out, err))[-2000:])}
@@ -455,22 +458,19 @@ def counts_of(tests):
 
 def suite_files(name, src, real_sock=None):
     """(files, source description) or (None, skip message)."""
-    if name == "sys-virt-t":
-        d = src / "libvirt-perl" / "t" if src else None
+    if name in ("sys-virt-t", "libvirt-python"):
+        project, sub, package = {"sys-virt-t": ("libvirt-perl", "t", "libsys-virt-perl"),
+                                 "libvirt-python": ("libvirt-python", "tests",
+                                                    "python3-libvirt")}[name]
+        d = src / project / sub if src else None
         if d is None or not d.is_dir():
-            return None, ("sys-virt-t skipped: %s not found; extract libvirt-perl's release "
-                          "matching libsys-virt-perl there (make peer-suites PEER_SRC=DIR, DIR "
-                          "holding libvirt-perl/ and libvirt-python/; docs/conformance.md)"
-                          % (d or "PEER_SRC/libvirt-perl/t"))
-        files = [f for f in sorted(d.glob("*.t")) if TEST_URI in f.read_text(errors="replace")]
-        return files, str(d)
-    if name == "libvirt-python":
-        d = src / "libvirt-python" / "tests" if src else None
-        if d is None or not d.is_dir():
-            return None, ("libvirt-python skipped: %s not found; extract libvirt-python's "
-                          "release matching python3-libvirt there (make peer-suites "
-                          "PEER_SRC=DIR; docs/conformance.md)"
-                          % (d or "PEER_SRC/libvirt-python/tests"))
+            return None, ("%s skipped: %s not found; extract %s's release matching %s there "
+                          "(make peer-suites PEER_SRC=DIR, DIR holding libvirt-perl/ and "
+                          "libvirt-python/; docs/conformance.md)"
+                          % (name, d or "PEER_SRC/%s/%s" % (project, sub), project, package))
+        if name == "sys-virt-t":
+            return [f for f in sorted(d.glob("*.t"))
+                    if TEST_URI in f.read_text(errors="replace")], str(d)
         return sorted(d.glob("test_*.py")), str(d)
     if name == "sys-virt-examples":
         if not EXAMPLES.is_dir():
