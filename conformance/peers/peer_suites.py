@@ -523,7 +523,7 @@ def main(argv=None):
                     help="run only this suite (repeatable; default: all)")
     ap.add_argument("--out", default=str(BUILD / "conformance" / "peers"))
     ap.add_argument("--fake", default=str(BUILD / "bin" / "fake-libvirtd"))
-    ap.add_argument("--timeout", type=int, default=120, help="seconds per file and side")
+    ap.add_argument("--timeout", type=int, default=60, help="seconds per file and side (default 60)")
     ap.add_argument("--real-sock", default=os.environ.get("VW_LIBVIRTD_SOCK"),
                     help="a real libvirtd's socket (go-libvirt's reference side)")
     args = ap.parse_args(argv)
