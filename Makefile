@@ -67,7 +67,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
-        fuzz-campaign fuzz-corpus fuzz-oss-check bench conformance conformance-record conformance-replay help man
+        fuzz-campaign fuzz-corpus fuzz-oss-check bench conformance conformance-record conformance-replay peer-suites help man
 .SECONDARY:
 
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
@@ -229,6 +229,8 @@ conformance: deps
 	$(MAKE) -f conformance/Makefile BUILD=$(BUILD) conformance
 conformance-record conformance-replay: deps
 	$(MAKE) -f conformance/Makefile BUILD=$(BUILD) $@
+peer-suites: deps
+	$(MAKE) -f conformance/Makefile BUILD=$(BUILD) PEER_SRC=$(PEER_SRC) $@
 
 clean:
 	rm -rf $(BUILD) build/asan

@@ -16,6 +16,13 @@ $VW_BUILD/conformance/results) and writes to OUT (default $VW_BUILD/conformance)
   matrix.html  the same, coloured, for a browser
   junit.xml    one <testsuite> per target, one <testcase> per case, for CI systems
 
+Peer suites (suites we did not write, conformance/peers/run-peer-suites, make peer-suites): when
+PEERS (--peers, default OUT/peers) holds their SUITE.json files, both files get a "Peer suites"
+section: per suite the counts (tests, passed on the reference = libvirt's test driver, passed on
+the fake, same, differ) and a table of every test (reference result, fake result, same or not),
+differing tests linked to their detail. --peers-only writes matrix.md/.html from the peer suites
+alone (no matrix results yet; junit.xml is then not written).
+
 The reference for "differs" is, per family, the host's daemon (libvirt: host, QMP: qemu-host) when
 it was a target, otherwise the first real one in column order. Exit status: 0 when no case
 failed, 1 when some failed, 2 on bad input.
@@ -112,7 +119,113 @@ def diff_observed(a, b):
     return out
 
 
-def build(results, out):
+def load_peers(peers):
+    """The peer suites' SUITE.json records, in the runner's order; [] when there are none."""
+    order = ("sys-virt-t", "libvirt-python", "sys-virt-examples", "go-libvirt")
+    if peers is None or not peers.is_dir():
+        return []
+    recs = []
+    for f in sorted(peers.glob("*.json"), key=lambda p: (order.index(p.stem) if p.stem in order
+                                                          else len(order), p.stem)):
+        try:
+            recs.append(json.loads(f.read_text()))
+        except ValueError as exc:
+            raise SystemExit("report.py: %s is not JSON: %s" % (f, exc))
+    return recs
+
+
+def peer_details(recs, details):
+    """Appends a detail per differing peer test; returns {(suite, test): anchor}."""
+    anchors = {}
+    for r in recs:
+        for t in r.get("tests", []):
+            if t["same"]:
+                continue
+            anchor = "d%d" % (len(details) + 1)
+            anchors[(r["suite"], t["test"])] = anchor
+            body = ["reference (libvirt's test driver): %s" % t["real"]]
+            if t.get("real_detail"):
+                body.append("  " + t["real_detail"].strip().replace("\n", "\n  "))
+            body.append("fake-libvirtd: %s" % t["fake"])
+            if t.get("fake_detail"):
+                body.append("  " + t["fake_detail"].strip().replace("\n", "\n  "))
+            details.append((anchor, "peer suite %s / %s: differs" % (r["suite"], t["test"]),
+                            "\n".join(body)))
+    return anchors
+
+
+def peers_md(recs, anchors):
+    if not recs:
+        return []
+    sys.path.insert(0, str(REPO / "conformance" / "peers"))
+    import peer_suites
+    L = ["## Peer suites", "",
+         "Suites we did not write, each run against libvirt's own test driver (reference) and "
+         "against fake-libvirtd (conformance/peers/run-peer-suites; causes of the differences: "
+         "docs/compatibility.md).", ""] + peer_suites.summary_table(recs) + [""]
+    for r in recs:
+        if r["status"] != "ran":
+            continue
+        L += ["### %s" % r["suite"], "", "Source: `%s`." % r.get("source", "?"), "",
+              "| test | reference | fake | same |", "|---|---|---|---|"]
+        for t in r["tests"]:
+            a = anchors.get((r["suite"], t["test"]))
+            same = "same" if t["same"] else ("[differs](#%s)" % a)
+            L.append("| %s | %s | %s | %s |" % (t["test"].replace("|", "/"), t["real"],
+                                                t["fake"], same))
+        L.append("")
+    return L
+
+
+def peers_html(recs, anchors):
+    e = html.escape
+    if not recs:
+        return []
+    H = ["<h2>Peer suites</h2><p>Suites we did not write, each run against libvirt's own test "
+         "driver (reference) and against fake-libvirtd; causes of the differences: "
+         "docs/compatibility.md.</p>",
+         "<table><tr><th>suite</th><th>tests</th><th>pass (reference)</th><th>pass (fake)</th>"
+         "<th>same</th><th>differ</th><th>note</th></tr>"]
+    for r in recs:
+        c = r.get("counts", {})
+        if r["status"] != "ran":
+            H.append("<tr><td>%s</td><td colspan='5'>-</td><td>%s</td></tr>"
+                     % (e(r["suite"]), e(r.get("message", ""))))
+            continue
+        H.append("<tr><td>%s</td>%s<td>%s</td></tr>" % (e(r["suite"]), "".join(
+            "<td>%d</td>" % c.get(k, 0) for k in ("tests", "real_passed", "fake_passed", "same",
+                                                  "differ")), e(r.get("message", ""))))
+    H.append("</table>")
+    for r in recs:
+        if r["status"] != "ran":
+            continue
+        H.append("<h3>%s</h3><table><tr><th>test</th><th>reference</th><th>fake</th>"
+                 "<th>same</th></tr>" % e(r["suite"]))
+        for t in r["tests"]:
+            a = anchors.get((r["suite"], t["test"]))
+            same = ("<td class='pass'>same</td>" if t["same"] else
+                    "<td class='differs'><a href='#%s'>differs</a></td>" % a)
+            H.append("<tr><td>%s</td><td>%s</td><td>%s</td>%s</tr>"
+                     % (e(t["test"]), e(t["real"]), e(t["fake"]), same))
+        H.append("</table>")
+    return H
+
+
+def build_peers_only(peers, out):
+    recs = load_peers(peers)
+    if not recs:
+        raise SystemExit("report.py: no peer suite results in %s (make peer-suites)" % peers)
+    details = []
+    anchors = peer_details(recs, details)
+    out.mkdir(parents=True, exist_ok=True)
+    write_md(out / "matrix.md", {}, [], details, {}, peers_md(recs, anchors))
+    write_html(out / "matrix.html", {}, [], details, {}, peers_html(recs, anchors))
+    print("report: peer suites only (%s); wrote %s/matrix.md, matrix.html" % (
+        ", ".join(r["suite"] for r in recs), out))
+    return 0
+
+
+def build(results, out, peers=None):
     targets, all_cases = load(results)
     fam_rank = {f: i for i, (f, _) in enumerate(FAMILIES)}
     all_order = sorted(targets, key=lambda t: (fam_rank.get(family(targets[t]), 9),
@@ -130,9 +243,12 @@ def build(results, out):
         groups, table, anchors = fill_family(order, ref, cases, details, counts)
         sections.append((title, order, ref, groups, table, anchors))
 
+    recs = load_peers(peers)
+    peer_anchors = peer_details(recs, details)
     out.mkdir(parents=True, exist_ok=True)
-    write_md(out / "matrix.md", targets, sections, details, counts)
-    write_html(out / "matrix.html", targets, sections, details, counts)
+    write_md(out / "matrix.md", targets, sections, details, counts, peers_md(recs, peer_anchors))
+    write_html(out / "matrix.html", targets, sections, details, counts,
+               peers_html(recs, peer_anchors))
     write_junit(out / "junit.xml", all_order, all_cases)
     failed = sum(c["FAIL"] for c in counts.values())
     print("report: %d cases, %d targets (%s); %d FAIL, %d differs, %d known; wrote %s/matrix.md, "
@@ -253,7 +369,7 @@ def replay_lines(targets, order, md):
     return L
 
 
-def write_md(path, targets, sections, details, counts):
+def write_md(path, targets, sections, details, counts, peer_lines=()):
     L = ["# Conformance matrix", "",
          "Cells: **pass**; **differs** = passed, but returned something other than the reference "
          "target; **known** = fails as listed in conformance/libvirt/known.py or "
@@ -281,6 +397,7 @@ def write_md(path, targets, sections, details, counts):
                     cells.append("[%s](#%s)" % (st, a) if a else st)
                 L.append("| %s | %s |" % (case.replace("|", "/"), " | ".join(cells)))
         L.append("")
+    L += list(peer_lines)
     L += ["## Details", ""]
     for anchor, title, body in details:
         L += ['<a id="%s"></a>' % anchor, "### %s" % title, "", "```", body, "```", ""]
@@ -293,7 +410,7 @@ td,th{border:1px solid #ccc;padding:2px 6px}th{background:#eee}
 .group td{background:#e8e8ff;font-weight:bold}pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}"""
 
 
-def write_html(path, targets, sections, details, counts):
+def write_html(path, targets, sections, details, counts, peer_lines=()):
     e = html.escape
     H = ["<!doctype html><html><head><meta charset='utf-8'><title>conformance matrix"
          "</title><style>%s</style></head><body>" % CSS,
@@ -332,6 +449,7 @@ def write_html(path, targets, sections, details, counts):
                     cells.append("<td class='%s'>%s</td>" % (e(st), inner))
                 H.append("<tr><td>%s</td>%s</tr>" % (e(case), "".join(cells)))
         H.append("</table>")
+    H += list(peer_lines)
     H.append("<h2>Details</h2>")
     for anchor, title, body in details:
         H.append("<h3 id='%s'>%s</h3><pre>%s</pre>" % (anchor, e(title), e(body)))
@@ -370,9 +488,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", default=str(BUILD / "conformance" / "results"))
     ap.add_argument("--out", default=str(BUILD / "conformance"))
+    ap.add_argument("--peers", help="peer suite results (default OUT/peers)")
+    ap.add_argument("--peers-only", action="store_true",
+                    help="write the matrix from the peer suites alone")
     args = ap.parse_args()
+    out = pathlib.Path(args.out)
+    peers = pathlib.Path(args.peers) if args.peers else out / "peers"
     try:
-        return build(pathlib.Path(args.results), pathlib.Path(args.out))
+        if args.peers_only:
+            return build_peers_only(peers, out)
+        return build(pathlib.Path(args.results), out, peers)
     except SystemExit as exc:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)
