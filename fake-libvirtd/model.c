@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "default_state.h"
+#include "model_snap.h"
 
 /* dst = a + b, cut to size (no format-truncation games: plain copies). */
 static void join(char *dst, size_t size, const char *a, const char *b)
@@ -154,6 +155,7 @@ static void domain_free(fl_domain *d)
         return;
     domain_def_free(d->def);
     domain_def_free(d->next_def);
+    fl_snapshots_free(d->snapshots);
     free(d);
 }
 
@@ -752,9 +754,14 @@ int fl_domain_start(fl_model *m, fl_domain *d, fl_error *err)
                      "Domain '%s' is already running", d->def->name);
         return -1;
     }
-    if (set_running(m, d, 1 /* RUNNING_BOOTED */, err) < 0)
+    return fl_domain_start_reason(m, d, 1 /* RUNNING_BOOTED */, FL_DETAIL_STARTED_BOOTED, err);
+}
+
+int fl_domain_start_reason(fl_model *m, fl_domain *d, int reason, int detail, fl_error *err)
+{
+    if (set_running(m, d, reason, err) < 0)
         return -1;
-    emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_BOOTED);
+    emit(m, d, FL_EVENT_STARTED, detail);
     return 0;
 }
 
