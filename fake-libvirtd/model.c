@@ -1005,13 +1005,15 @@ static bool domain_matches(const fl_domain *d, unsigned f)
               (f & FL_LIST_SHUTOFF && shutoff) || (f & FL_LIST_OTHER && other)))
             return false;
     }
-    /* no managed save images, snapshots or checkpoints exist in the model */
+    /* no managed save images or checkpoints exist in the model */
     if ((f & (FL_LIST_MANAGEDSAVE | FL_LIST_NO_MANAGEDSAVE)) && !(f & FL_LIST_NO_MANAGEDSAVE))
         return false;
     if ((f & (FL_LIST_AUTOSTART | FL_LIST_NO_AUTOSTART)) &&
         !((f & FL_LIST_AUTOSTART && d->autostart) || (f & FL_LIST_NO_AUTOSTART && !d->autostart)))
         return false;
-    if ((f & (FL_LIST_HAS_SNAPSHOT | FL_LIST_NO_SNAPSHOT)) && !(f & FL_LIST_NO_SNAPSHOT))
+    bool snaps = fl_snapshot_count(d) > 0;
+    if ((f & (FL_LIST_HAS_SNAPSHOT | FL_LIST_NO_SNAPSHOT)) &&
+        !((f & FL_LIST_HAS_SNAPSHOT && snaps) || (f & FL_LIST_NO_SNAPSHOT && !snaps)))
         return false;
     if ((f & (FL_LIST_HAS_CHECKPOINT | FL_LIST_NO_CHECKPOINT)) && !(f & FL_LIST_NO_CHECKPOINT))
         return false;

@@ -1,0 +1,297 @@
+"""Domain snapshots: the same virsh sessions and python3-libvirt calls against fake-libvirtd and
+against libvirt 9.0's test driver (test:///default in-process for sessions that change the
+default domain, the shared libvirtd with uniquely named domains for revert and its events),
+compared after masking what differs by nature (creation times, the order of siblings, which
+the test driver takes from a hash table)."""
+import os
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from conftest import REPO, VIRSH, _clean_env, unique_name
+
+os.environ.setdefault("VW_BUILD", str(REPO / "build"))
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
+
+libvirt = pytest.importorskip("libvirt")
+
+DOMAIN_XML = """<domain type='test'>
+  <name>{name}</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><source file='/x.img'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>
+  </devices>
+</domain>"""
+
+
+@pytest.fixture
+def fake(fake_libvirtd):
+    return fake_libvirtd()
+
+
+_CREATION = re.compile(r"<creationTime>\d+</creationTime>")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}")
+_CREATED = re.compile(r"^(Domain snapshot )\d+( created)")
+
+
+def masked(text):
+    text = _CREATION.sub("<creationTime>T</creationTime>", text)
+    text = _DATE.sub("DATE", text)
+    return [_CREATED.sub(r"\1N\2", line) for line in text.splitlines()]
+
+
+def virsh_session(uri, commands):
+    """One virsh process running commands (its state lives as long as the connection)."""
+    r = subprocess.run([VIRSH, "-c", uri], input="\n".join(commands) + "\n",
+                       capture_output=True, text=True, timeout=60, env=_clean_env())
+    return masked(r.stdout), r.stderr.splitlines()
+
+
+SESSION = [
+    "snapshot-list test",
+    "snapshot-current test",
+    "snapshot-create-as test s1 --description 'first <one>'",
+    "snapshot-dumpxml test s1",
+    "suspend test",
+    "snapshot-create-as test s2",
+    "destroy test",
+    "snapshot-create-as test s3",
+    "snapshot-revert test s1",
+    "domstate test --reason",
+    "snapshot-create-as test s4",
+    "snapshot-list test --tree",
+    "snapshot-list test --parent",
+    "snapshot-list test --roots --name",
+    "snapshot-list test --leaves --name",
+    "snapshot-list test --no-leaves --name",
+    "snapshot-list test --inactive --name",
+    "snapshot-list test --active --name",
+    "snapshot-list test --internal --name",
+    "snapshot-list test --external --name",
+    "snapshot-list test --metadata --name",
+    "snapshot-list test --no-metadata --name",
+    "snapshot-list test --from s1 --name",
+    "snapshot-list test --from s1 --descendants --name",
+    "snapshot-list test --current --name",
+    "snapshot-current test --name",
+    "snapshot-info test s2",
+    "snapshot-info --current test",
+    "snapshot-parent test s3",
+    "snapshot-parent test s1",
+    "snapshot-dumpxml test s2",
+    "snapshot-dumpxml test nosuch",
+    "snapshot-create-as test s1",
+    "snapshot-revert test s2",
+    "domstate test --reason",
+    "snapshot-revert test s3 --running",
+    "domstate test --reason",
+    "snapshot-revert test s1 --paused",
+    "domstate test --reason",
+    "snapshot-revert test s1 --running --paused",
+    "snapshot-delete test s2",
+    "snapshot-list test --tree",
+    "snapshot-delete test s1 --children-only",
+    "snapshot-list test --tree",
+    "snapshot-current test --name",
+    "snapshot-create-as test s5",
+    "snapshot-create-as test s6",
+    "snapshot-revert test s5",
+    "snapshot-delete test s5 --children",
+    "snapshot-current test --name",
+    "snapshot-list test --tree",
+    "snapshot-delete test s1 --metadata",
+    "destroy test",
+    "undefine test",
+    "snapshot-create-as test s7 --halt",
+    "domstate test --reason",
+    "list --all --with-snapshot --name",
+    "list --all --without-snapshot --name",
+    "undefine test --snapshots-metadata",
+    "list --all --name",
+]
+
+
+def test_virsh_session_matches_test_driver(fake):
+    mine = virsh_session(fake.uri, SESSION)
+    theirs = virsh_session("test:///default", SESSION)
+    assert mine[0] == theirs[0]
+    assert mine[1] == theirs[1]
+    out = "\n".join(mine[0])
+    assert "<name>s1</name>" in out and "<description>first &lt;one&gt;</description>" in out
+    assert "cannot delete inactive domain with" in "\n".join(mine[1])
+
+
+def snapshot_tree(dom):
+    """{name: parent} of every snapshot, through the calls virsh's --tree does not use."""
+    tree = {}
+    for s in dom.listAllSnapshots():
+        try:
+            tree[s.getName()] = s.getParent().getName()
+        except libvirt.libvirtError:
+            tree[s.getName()] = None
+    return tree
+
+
+def outcome(fn):
+    try:
+        return ("ok", fn())
+    except libvirt.libvirtError as e:
+        return ("error", e.get_error_code(), e.get_error_domain(), e.get_error_message())
+
+
+def tree_calls(conn):
+    d = conn.lookupByName("test")
+    xml = "<domainsnapshot><name>%s</name></domainsnapshot>"
+    for name, state in (("a", None), ("b", "suspend"), ("c", None), ("d", None)):
+        if state:
+            getattr(d, state)()
+        d.snapshotCreateXML(xml % name)
+    d.revertToSnapshot(d.snapshotLookupByName("b"))
+    d.snapshotCreateXML(xml % "e")
+    a = d.snapshotLookupByName("a")
+    L = libvirt
+    names = lambda snaps: sorted(s.getName() for s in snaps)
+    out = [snapshot_tree(d), d.snapshotNum(), d.snapshotNum(L.VIR_DOMAIN_SNAPSHOT_LIST_ROOTS),
+           sorted(d.snapshotListNames()), sorted(d.snapshotListNames(L.VIR_DOMAIN_SNAPSHOT_LIST_LEAVES)),
+           a.numChildren(), a.numChildren(L.VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS),
+           sorted(a.listChildrenNames()), names(a.listAllChildren(L.VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS)),
+           names(d.listAllSnapshots(L.VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE)),
+           names(d.listAllSnapshots(L.VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA)),
+           d.hasCurrentSnapshot(), d.snapshotCurrent().getName(),
+           a.isCurrent(), d.snapshotCurrent().isCurrent(), a.hasMetadata()]
+    for flags in (0, L.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL):
+        order = [s.getName() for s in d.listAllSnapshots(flags)]
+        parents = snapshot_tree(d)
+        out.append(all(parents[n] is None or order.index(parents[n]) < order.index(n)
+                       for n in order) if flags else sorted(order))
+    out += [outcome(lambda: d.snapshotNum(1 << 11)),
+            outcome(lambda: a.numChildren(1 << 11)),
+            outcome(lambda: d.snapshotLookupByName("zz")),
+            outcome(lambda: d.snapshotLookupByName("a", 1)),
+            outcome(lambda: d.hasCurrentSnapshot(1)),
+            outcome(lambda: a.getXMLDesc(2)),
+            outcome(lambda: a.delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)),
+            outcome(lambda: d.revertToSnapshot(a, 8)),
+            outcome(lambda: d.snapshotCreateXML(xml % "x", libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)),
+            outcome(lambda: d.snapshotCreateXML(xml % "x", libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)),
+            outcome(lambda: d.snapshotCreateXML(xml % "a")),
+            outcome(lambda: d.snapshotCreateXML("<bad/>")),
+            outcome(lambda: d.snapshotCreateXML(xml % "r", libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)),
+            outcome(lambda: d.undefine())]
+    a.delete(L.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN)
+    out += [d.snapshotNum(), d.hasCurrentSnapshot(), outcome(d.snapshotCurrent)]
+    return out
+
+
+def test_tree_and_errors_match_test_driver(fake):
+    results = []
+    for uri in (fake.uri, "test:///default"):
+        conn = libvirt.open(uri)
+        try:
+            results.append(tree_calls(conn))
+        finally:
+            conn.close()
+    assert results[0] == results[1]
+    assert results[0][0] == {"a": None, "b": "a", "c": "b", "d": "c", "e": "b"}
+
+
+def _start_event_loop():
+    if getattr(libvirt, "_vw_event_loop_started", False):
+        return
+    libvirt.virEventRegisterDefaultImpl()
+
+    def run():
+        while True:
+            libvirt.virEventRunDefaultImpl()
+    threading.Thread(target=run, daemon=True).start()
+    libvirt._vw_event_loop_started = True
+
+
+def set_state(d, state):
+    if state == "shutoff":
+        if d.isActive():
+            d.destroy()
+        return
+    if not d.isActive():
+        d.create()
+    if state == "paused" and d.state()[0] == libvirt.VIR_DOMAIN_RUNNING:
+        d.suspend()
+    if state == "running" and d.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
+        d.resume()
+
+
+def revert_case(uri, start, snap_state, flags):
+    """Result, state and current snapshot after reverting a fresh domain in start to a
+    snapshot taken in snap_state, and every lifecycle event of the domain from its definition
+    to its removal (the Undefined event at the end says all before it have arrived)."""
+    name = unique_name("fam-snap-rv")
+    seen, done = [], threading.Event()
+
+    def cb(conn, dom, event, detail, opaque):
+        if dom.name() == name:
+            seen.append((event, detail))
+            if event == libvirt.VIR_DOMAIN_EVENT_UNDEFINED:
+                done.set()
+    conn = libvirt.open(uri)
+    cb_id = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+    d = conn.defineXML(DOMAIN_XML.format(name=name))
+    try:
+        set_state(d, snap_state)
+        snap = d.snapshotCreateXML("<domainsnapshot><name>s</name></domainsnapshot>")
+        set_state(d, start)
+        result = outcome(lambda: d.revertToSnapshot(snap, flags))
+        state = d.state()
+        current = d.snapshotCurrent().getName() if d.hasCurrentSnapshot() else None
+    finally:
+        if d.isActive():
+            d.destroy()
+        d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+        assert done.wait(20), "no Undefined event within 20 s: %r" % seen
+        conn.domainEventDeregisterAny(cb_id)
+        conn.close()
+    return result, state, current, seen
+
+
+@pytest.mark.parametrize("start", ["shutoff", "running", "paused"])
+def test_revert_states_and_events_match_libvirtd(libvirtd_sock, fake, start):
+    _start_event_loop()
+    real_uri = "test+unix:///default?socket=%s" % libvirtd_sock
+    for snap_state in ("shutoff", "running", "paused"):
+        for flags in (0, 1, 2, 4):
+            case = (start, snap_state, flags)
+            mine = revert_case(fake.uri, *case)
+            theirs = revert_case(real_uri, *case)
+            assert mine == theirs, case
+
+
+def test_snapshot_xml_matches_libvirtd(libvirtd_sock, fake):
+    """The whole <domainsnapshot> document of a running and a stopped domain."""
+    out = []
+    for uri in (fake.uri, "test+unix:///default?socket=%s" % libvirtd_sock):
+        conn = libvirt.open(uri)
+        name = unique_name("fam-snap-xml")
+        d = conn.defineXML(DOMAIN_XML.format(name=name))
+        try:
+            xml = [d.snapshotCreateXML("<domainsnapshot><name>off</name>"
+                                       "<description>x</description></domainsnapshot>").getXMLDesc()]
+            d.create()
+            xml.append(d.snapshotCreateXML("<domainsnapshot><name>on</name>"
+                                           "</domainsnapshot>").getXMLDesc())
+            d.destroy()
+            out.append([masked(x.replace(d.UUIDString(), "UUID").replace(name, "NAME"))
+                        for x in xml])
+        finally:
+            if d.isActive():
+                d.destroy()
+            d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+            conn.close()
+    assert out[0] == out[1]
+    assert "  <memory snapshot='no'/>" in out[0][0]
+    assert "    <disk name='hdc' snapshot='no'/>" in out[0][0]
