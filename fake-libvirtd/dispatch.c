@@ -1568,7 +1568,7 @@ const fl_handler_family fl_handlers_core = FL_HANDLER_FAMILY(core_rows);
 /* Every family of handlers (handlers.h): a new family file adds one line here. */
 static const fl_handler_family *const families[] = {
     &fl_handlers_core,
-    &fl_handlers_snapshots,
+    &fl_handlers_moments,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -155,7 +155,7 @@ static void domain_free(fl_domain *d)
         return;
     domain_def_free(d->def);
     domain_def_free(d->next_def);
-    fl_snapshots_free(d->snapshots);
+    fl_moments_free(d->moments);
     free(d);
 }
 
@@ -1005,7 +1005,7 @@ static bool domain_matches(const fl_domain *d, unsigned f)
               (f & FL_LIST_SHUTOFF && shutoff) || (f & FL_LIST_OTHER && other)))
             return false;
     }
-    /* no managed save images or checkpoints exist in the model */
+    /* no managed save images exist in the model */
     if ((f & (FL_LIST_MANAGEDSAVE | FL_LIST_NO_MANAGEDSAVE)) && !(f & FL_LIST_NO_MANAGEDSAVE))
         return false;
     if ((f & (FL_LIST_AUTOSTART | FL_LIST_NO_AUTOSTART)) &&
@@ -1015,7 +1015,9 @@ static bool domain_matches(const fl_domain *d, unsigned f)
     if ((f & (FL_LIST_HAS_SNAPSHOT | FL_LIST_NO_SNAPSHOT)) &&
         !((f & FL_LIST_HAS_SNAPSHOT && snaps) || (f & FL_LIST_NO_SNAPSHOT && !snaps)))
         return false;
-    if ((f & (FL_LIST_HAS_CHECKPOINT | FL_LIST_NO_CHECKPOINT)) && !(f & FL_LIST_NO_CHECKPOINT))
+    bool checkpoints = fl_checkpoint_count(d) > 0;
+    if ((f & (FL_LIST_HAS_CHECKPOINT | FL_LIST_NO_CHECKPOINT)) &&
+        !((f & FL_LIST_HAS_CHECKPOINT && checkpoints) || (f & FL_LIST_NO_CHECKPOINT && !checkpoints)))
         return false;
     return true;
 }

@@ -136,7 +136,7 @@ typedef struct fl_domain {
     bool persistent;
     bool autostart;
     unsigned long long max_speed; /* migrate max speed, MiB/s */
-    struct fl_snapshots *snapshots; /* model_snap.c; NULL = none yet */
+    struct fl_moments *moments; /* snapshots, checkpoints (model_snap.c); NULL = none yet */
     struct fl_domain *next, *prev; /* definition order; change only through model.c */
 } fl_domain;
 

@@ -1,5 +1,6 @@
-/* model_snap.c: domain snapshots (see model_snap.h). Behaviour and messages of libvirt 9.0's
- * test driver (testDomainSnapshot*, testDomainRevertToSnapshot), checked against it. */
+/* model_snap.c: domain snapshots and checkpoints (see model_snap.h). Behaviour and messages of
+ * libvirt 9.0's test driver (testDomainSnapshot*, testDomainRevertToSnapshot,
+ * testDomainCheckpoint*), checked against it. One tree implementation serves both kinds. */
 #include "model_snap.h"
 
 #include <stdio.h>
@@ -9,11 +10,15 @@
 
 #include "xml_tree.h"
 
-/* virErrorNumber / virErrorDomain values only snapshots use */
+/* virErrorNumber / virErrorDomain values only moments use */
 enum {
     FL_ERR_NO_DOMAIN_SNAPSHOT = 72,
+    FL_ERR_SNAPSHOT_REVERT_RISKY = 81,
+    FL_ERR_OPERATION_UNSUPPORTED = 84,
+    FL_ERR_NO_DOMAIN_CHECKPOINT = 103,
     FL_FROM_XML = 5,
     FL_FROM_DOMAIN_SNAPSHOT = 35,
+    FL_FROM_DOMAIN_CHECKPOINT = 69,
 };
 
 /* virDomainSnapshotState 8; the others are virDomainState values */
@@ -31,61 +36,30 @@ enum {
 
 enum { CREATE_REDEFINE = 1, CREATE_CURRENT = 2, CREATE_HALT = 8, CREATE_QUIESCE = 64,
        CREATE_ATOMIC = 128, CREATE_LIVE = 256, CREATE_VALIDATE = 512 };
+enum { CHECKPOINT_REDEFINE = 1, CHECKPOINT_QUIESCE = 2, CHECKPOINT_REDEFINE_VALIDATE = 4 };
 enum { REVERT_RUNNING = 1, REVERT_PAUSED = 2, REVERT_FORCE = 4 };
-enum { DELETE_CHILDREN = 1, DELETE_CHILDREN_ONLY = 4 };
+enum { DELETE_CHILDREN = 1, DELETE_METADATA_ONLY = 2, DELETE_CHILDREN_ONLY = 4 };
 
 static const char *const state_names[] = {"nostate", "running", "blocked", "paused", "shutdown",
                                           "shutoff", "crashed", "pmsuspended", "disk-snapshot"};
 #define N_STATES (sizeof(state_names) / sizeof(state_names[0]))
 
-static void snapshot_free(fl_snapshot *p)
-{
-    if (!p)
-        return;
-    free(p->name);
-    free(p->description);
-    free(p->parent);
-    free(p->dom_xml);
-    free(p->disks_xml);
-    free(p);
-}
+/* What differs between the two kinds of moment. */
+typedef struct {
+    bool checkpoint;
+    const char *what;        /* "snapshot", "checkpoint" */
+    const char *root;        /* the XML document's root element */
+    int not_found;           /* VIR_ERR_NO_DOMAIN_SNAPSHOT / _CHECKPOINT */
+    const char *not_found_text;
+    int xml_domain;          /* VIR_FROM_DOMAIN_SNAPSHOT / _CHECKPOINT */
+} moment_kind;
 
-void fl_snapshots_free(fl_snapshots *s)
-{
-    if (!s)
-        return;
-    while (s->head) {
-        fl_snapshot *next = s->head->next;
-        snapshot_free(s->head);
-        s->head = next;
-    }
-    free(s);
-}
-
-size_t fl_snapshot_count(const fl_domain *dom)
-{
-    return dom->snapshots ? dom->snapshots->count : 0;
-}
-
-static fl_snapshot *find(const fl_domain *dom, const char *name)
-{
-    if (!dom->snapshots || !name)
-        return NULL;
-    for (fl_snapshot *p = dom->snapshots->head; p; p = p->next) {
-        if (strcmp(p->name, name) == 0)
-            return p;
-    }
-    return NULL;
-}
-
-fl_snapshot *fl_snapshot_lookup(fl_domain *dom, const char *name, fl_error *err)
-{
-    fl_snapshot *p = find(dom, name);
-    if (!p)
-        fl_error_set(err, FL_ERR_NO_DOMAIN_SNAPSHOT, FL_FROM_TEST, "Domain snapshot not found",
-                     "no domain snapshot with matching name '%s'", name);
-    return p;
-}
+static const moment_kind SNAPSHOT = {false, "snapshot", "domainsnapshot",
+                                     FL_ERR_NO_DOMAIN_SNAPSHOT, "Domain snapshot not found",
+                                     FL_FROM_DOMAIN_SNAPSHOT};
+static const moment_kind CHECKPOINT = {true, "checkpoint", "domaincheckpoint",
+                                       FL_ERR_NO_DOMAIN_CHECKPOINT, "Domain checkpoint not found",
+                                       FL_FROM_DOMAIN_CHECKPOINT};
 
 static void oom(fl_error *err)
 {
@@ -97,33 +71,138 @@ static char *snap_strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* ---- the tree ------------------------------------------------------------------------------- */
+/* ---- lists -------------------------------------------------------------------------------------- */
 
-static bool is_child(const fl_snapshot *p, const fl_snapshot *parent)
+static void moment_free(fl_moment *p)
+{
+    if (!p)
+        return;
+    free(p->name);
+    free(p->description);
+    free(p->parent);
+    free(p->dom_xml);
+    free(p->disks_xml);
+    free(p);
+}
+
+static void list_clear(fl_moment_list *l)
+{
+    while (l->head) {
+        fl_moment *next = l->head->next;
+        moment_free(l->head);
+        l->head = next;
+    }
+}
+
+void fl_moments_free(fl_moments *m)
+{
+    if (!m)
+        return;
+    list_clear(&m->snapshots);
+    list_clear(&m->checkpoints);
+    free(m);
+}
+
+static fl_moment_list *list_of(const fl_domain *dom, const moment_kind *k)
+{
+    if (!dom->moments)
+        return NULL;
+    return k->checkpoint ? &dom->moments->checkpoints : &dom->moments->snapshots;
+}
+
+/* The list, made on first use. */
+static fl_moment_list *list_make(fl_domain *dom, const moment_kind *k, fl_error *err)
+{
+    if (!dom->moments && !(dom->moments = calloc(1, sizeof(*dom->moments)))) {
+        oom(err);
+        return NULL;
+    }
+    return list_of(dom, k);
+}
+
+size_t fl_snapshot_count(const fl_domain *dom)
+{
+    return dom->moments ? dom->moments->snapshots.count : 0;
+}
+
+size_t fl_checkpoint_count(const fl_domain *dom)
+{
+    return dom->moments ? dom->moments->checkpoints.count : 0;
+}
+
+fl_moment *fl_snapshot_current(const fl_domain *dom)
+{
+    return dom->moments ? dom->moments->snapshots.current : NULL;
+}
+
+static fl_moment *find(const fl_moment_list *l, const char *name)
+{
+    for (fl_moment *p = l && name ? l->head : NULL; p; p = p->next) {
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static fl_moment *lookup(fl_domain *dom, const moment_kind *k, const char *name, fl_error *err)
+{
+    fl_moment *p = find(list_of(dom, k), name);
+    if (!p)
+        fl_error_set(err, k->not_found, FL_FROM_TEST, k->not_found_text,
+                     "no domain %s with matching name '%s'", k->what, name);
+    return p;
+}
+
+fl_moment *fl_snapshot_lookup(fl_domain *dom, const char *name, fl_error *err)
+{
+    return lookup(dom, &SNAPSHOT, name, err);
+}
+
+fl_moment *fl_checkpoint_lookup(fl_domain *dom, const char *name, fl_error *err)
+{
+    return lookup(dom, &CHECKPOINT, name, err);
+}
+
+void fl_moment_no_parent(bool checkpoint, const fl_moment *m, fl_error *err)
+{
+    const moment_kind *k = checkpoint ? &CHECKPOINT : &SNAPSHOT;
+    fl_error_set(err, k->not_found, FL_FROM_TEST, k->not_found_text,
+                 "%s '%s' does not have a parent", k->what, m->name);
+}
+
+/* ---- the tree ----------------------------------------------------------------------------------- */
+
+static bool is_child(const fl_moment *p, const fl_moment *parent)
 {
     if (!parent)
         return !p->parent;
     return p->parent && strcmp(p->parent, parent->name) == 0;
 }
 
-static bool has_children(const fl_domain *dom, const fl_snapshot *snap)
+static bool has_children(const fl_moment_list *l, const fl_moment *m)
 {
-    for (const fl_snapshot *p = dom->snapshots->head; p; p = p->next) {
-        if (is_child(p, snap))
+    for (const fl_moment *p = l->head; p; p = p->next) {
+        if (is_child(p, m))
             return true;
     }
     return false;
 }
 
+static bool leaves_match(const fl_moment_list *l, const fl_moment *p, unsigned leaves,
+                         unsigned leaf_flag, unsigned no_leaf_flag)
+{
+    if (leaves == leaf_flag && has_children(l, p))
+        return false;
+    return !(leaves == no_leaf_flag && !has_children(l, p));
+}
+
 /* virDomainSnapshotFilter and the metadata / leaves filters of virDomainMomentObjListGetNames */
-static bool matches(const fl_domain *dom, const fl_snapshot *p, unsigned f)
+static bool snapshot_matches(const fl_moment_list *l, const fl_moment *p, unsigned f)
 {
     if ((f & FL_SNAP_LIST_NO_METADATA) && !(f & FL_SNAP_LIST_METADATA))
         return false;       /* every snapshot of the test driver has metadata */
-    unsigned leaves = f & (FL_SNAP_LIST_LEAVES | FL_SNAP_LIST_NO_LEAVES);
-    if (leaves == FL_SNAP_LIST_LEAVES && has_children(dom, p))
-        return false;
-    if (leaves == FL_SNAP_LIST_NO_LEAVES && !has_children(dom, p))
+    if (!leaves_match(l, p, f & (FL_SNAP_LIST_LEAVES | FL_SNAP_LIST_NO_LEAVES),
+                      FL_SNAP_LIST_LEAVES, FL_SNAP_LIST_NO_LEAVES))
         return false;
     if (f & (FL_SNAP_LIST_INACTIVE | FL_SNAP_LIST_ACTIVE | FL_SNAP_LIST_DISK_ONLY)) {
         bool inactive = p->state == FL_STATE_SHUTOFF;
@@ -136,19 +215,25 @@ static bool matches(const fl_domain *dom, const fl_snapshot *p, unsigned f)
     return loc != FL_SNAP_LIST_EXTERNAL; /* the test driver makes internal snapshots only */
 }
 
+static bool checkpoint_matches(const fl_moment_list *l, const fl_moment *p, unsigned f)
+{
+    return leaves_match(l, p, f & (FL_CHECKPOINT_LIST_LEAVES | FL_CHECKPOINT_LIST_NO_LEAVES),
+                        FL_CHECKPOINT_LIST_LEAVES, FL_CHECKPOINT_LIST_NO_LEAVES);
+}
+
 typedef struct {
-    fl_snapshot **items;
+    fl_moment **items;
     size_t n, cap;
     bool failed;
-} snap_vec;
+} moment_vec;
 
-static void vec_push(snap_vec *v, fl_snapshot *p)
+static void vec_push(moment_vec *v, fl_moment *p)
 {
     if (v->failed)
         return;
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 8;
-        fl_snapshot **items = realloc(v->items, cap * sizeof(*items));
+        fl_moment **items = realloc(v->items, cap * sizeof(*items));
         if (!items) {
             v->failed = true;
             return;
@@ -159,31 +244,31 @@ static void vec_push(snap_vec *v, fl_snapshot *p)
     v->items[v->n++] = p;
 }
 
-/* Pre-order walk below parent (NULL = the roots), depth-limited by the snapshot count so a
- * cycle made by a redefinition cannot recurse for ever. */
-static void collect(fl_domain *dom, const fl_snapshot *parent, bool recurse, size_t depth,
-                    snap_vec *all)
+/* Pre-order walk below parent (NULL = the roots), depth-limited by the count so a cycle made
+ * by a redefinition cannot recurse for ever. */
+static void collect(const fl_moment_list *l, const fl_moment *parent, bool recurse,
+                    size_t depth, moment_vec *all)
 {
-    if (depth > dom->snapshots->count)
+    if (depth > l->count)
         return;
-    for (fl_snapshot *p = dom->snapshots->head; p; p = p->next) {
+    for (fl_moment *p = l->head; p; p = p->next) {
         if (!is_child(p, parent))
             continue;
         vec_push(all, p);
         if (recurse)
-            collect(dom, p, true, depth + 1, all);
+            collect(l, p, true, depth + 1, all);
     }
 }
 
-fl_snapshot **fl_snapshot_list(fl_domain *dom, const fl_snapshot *from, unsigned flags,
-                               size_t *count)
+static fl_moment **list_moments(const fl_moment_list *l, const moment_kind *k,
+                                const fl_moment *from, unsigned flags, size_t *count)
 {
     *count = 0;
-    if (!dom->snapshots)
+    if (!l)
         return NULL;
-    snap_vec all = {0};
-    bool recurse = from ? (flags & FL_SNAP_LIST_ROOTS) != 0 : !(flags & FL_SNAP_LIST_ROOTS);
-    collect(dom, from, recurse, 0, &all);
+    moment_vec all = {0};
+    bool recurse = from ? (flags & 1) != 0 : !(flags & 1);   /* DESCENDANTS / ROOTS */
+    collect(l, from, recurse, 0, &all);
     if (all.failed) {
         free(all.items);
         *count = (size_t)-1;
@@ -191,7 +276,9 @@ fl_snapshot **fl_snapshot_list(fl_domain *dom, const fl_snapshot *from, unsigned
     }
     size_t kept = 0;
     for (size_t i = 0; i < all.n; i++) {
-        if (matches(dom, all.items[i], flags))
+        bool keep = k->checkpoint ? checkpoint_matches(l, all.items[i], flags)
+                                  : snapshot_matches(l, all.items[i], flags);
+        if (keep)
             all.items[kept++] = all.items[i];
     }
     *count = kept;
@@ -202,11 +289,23 @@ fl_snapshot **fl_snapshot_list(fl_domain *dom, const fl_snapshot *from, unsigned
     return all.items;
 }
 
-/* ---- creation --------------------------------------------------------------------------------- */
+fl_moment **fl_snapshot_list(fl_domain *dom, const fl_moment *from, unsigned flags,
+                             size_t *count)
+{
+    return list_moments(list_of(dom, &SNAPSHOT), &SNAPSHOT, from, flags, count);
+}
 
-/* virDomainSnapshotAlignDisks with nothing asked: every disk of the definition, internal unless
- * it is read-only or has no source. */
-static char *disks_xml(const domain_def *def)
+fl_moment **fl_checkpoint_list(fl_domain *dom, const fl_moment *from, unsigned flags,
+                               size_t *count)
+{
+    return list_moments(list_of(dom, &CHECKPOINT), &CHECKPOINT, from, flags, count);
+}
+
+/* ---- creation ----------------------------------------------------------------------------------- */
+
+/* virDomainSnapshotAlignDisks / virDomainCheckpointAlignDisks with nothing asked: every disk of
+ * the definition, skipped ("no") when it is read-only or has no source. */
+static char *disks_xml(const domain_def *def, const moment_kind *k, const char *name)
 {
     xml_buf b = {0};
     xml_buf_append(&b, "  <disks>\n");
@@ -218,7 +317,14 @@ static char *disks_xml(const domain_def *def)
         bool no = xml_tree_child(d, "readonly") || !xml_tree_child(d, "source");
         xml_buf_append(&b, "    <disk name='");
         xml_buf_escape(&b, dev);
-        xml_buf_appendf(&b, "' snapshot='%s'/>\n", no ? "no" : "internal");
+        xml_buf_appendf(&b, "' %s='%s'", k->what,
+                        no ? "no" : k->checkpoint ? "bitmap" : "internal");
+        if (k->checkpoint && !no) {
+            xml_buf_append(&b, " bitmap='");
+            xml_buf_escape(&b, name);
+            xml_buf_append(&b, "'");
+        }
+        xml_buf_append(&b, "/>\n");
     }
     xml_buf_append(&b, "  </disks>\n");
     return xml_buf_finish(&b);
@@ -239,69 +345,82 @@ static const char *child_text(const xml_node *n, const char *name)
     return c && c->text ? c->text : NULL;
 }
 
-/* The parts of <domainsnapshot> the test driver keeps: name, description, and with REDEFINE
- * creationTime, state, parent and the domain. */
-static fl_snapshot *parse_snapshot(const char *xml, bool redefine, fl_error *err)
+/* The redefinition checks of the parsers (libvirt's virDomain{Snapshot,Checkpoint}DefParse). */
+static int check_redefined(const xml_node *root, const moment_kind *k, fl_error *err)
+{
+    if (!child_text(root, "creationTime")) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, k->xml_domain, "internal error",
+                     "missing creationTime from existing %s", k->what);
+        return -1;
+    }
+    if (k->checkpoint)
+        return 0;
+    const char *state = child_text(root, "state");
+    if (!state) {
+        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
+                     "missing state from existing snapshot");
+        return -1;
+    }
+    if (state_from_name(state) < 0) {
+        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
+                     "Invalid state '%s' in domain snapshot XML", state);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fills p from the document: name, description, and with redefine creationTime, state, parent
+ * and the domain. Returns 0 or -1 (out of memory). */
+static int fill_from_xml(fl_moment *p, const xml_node *root, bool redefine)
+{
+    p->created = redefine ? strtoll(child_text(root, "creationTime"), NULL, 10)
+                          : (long long)time(NULL);
+    p->state = redefine ? state_from_name(child_text(root, "state")) : FL_STATE_NOSTATE;
+    char name[32];
+    snprintf(name, sizeof(name), "%lld", p->created);
+    const char *given = child_text(root, "name");
+    const char *description = child_text(root, "description");
+    p->name = strdup(given ? given : name);
+    p->description = snap_strdup(description);
+    if (!p->name || (description && !p->description))
+        return -1;
+    const xml_node *parent = xml_tree_child(root, "parent");
+    const xml_node *dom = xml_tree_child(root, "domain");
+    if (!redefine)
+        return 0;
+    const char *parent_name = parent ? child_text(parent, "name") : NULL;
+    if (parent_name && !(p->parent = strdup(parent_name)))
+        return -1;
+    if (dom) {
+        xml_buf b = {0};
+        xml_tree_write(&b, dom, 0);
+        if (!(p->dom_xml = xml_buf_finish(&b)))
+            return -1;
+    }
+    return 0;
+}
+
+static fl_moment *parse_moment(const char *xml, const moment_kind *k, bool redefine,
+                               fl_error *err)
 {
     char msg[256];
     xml_node *root = xml_tree_parse(xml, strlen(xml), msg, sizeof(msg));
     if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_DOMAIN_SNAPSHOT, "",
-                     "(domain_snapshot):%s", msg);
+        fl_error_set(err, FL_ERR_XML_DETAIL, k->xml_domain, "", "(domain_%s):%s", k->what, msg);
         return NULL;
     }
-    fl_snapshot *p = NULL;
-    if (strcmp(root->name, "domainsnapshot") != 0) {
+    fl_moment *p = NULL;
+    if (strcmp(root->name, k->root) != 0)
         fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_XML, "XML error",
-                     "expecting root element of 'domainsnapshot', not '%s'", root->name);
-        goto out;
-    }
-    const char *created = child_text(root, "creationTime");
-    const char *state = child_text(root, "state");
-    if (redefine && !created) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN_SNAPSHOT, "internal error",
-                     "missing creationTime from existing snapshot");
-        goto out;
-    }
-    if (redefine && !state) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN_SNAPSHOT, "XML error",
-                     "missing state from existing snapshot");
-        goto out;
-    }
-    if (redefine && state_from_name(state) < 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN_SNAPSHOT, "XML error",
-                     "Invalid state '%s' in domain snapshot XML", state);
-        goto out;
-    }
-    p = calloc(1, sizeof(*p));
-    if (!p) {
-        oom(err);
-        goto out;
-    }
-    p->created = redefine ? strtoll(created, NULL, 10) : (long long)time(NULL);
-    p->state = redefine ? state_from_name(state) : FL_STATE_NOSTATE;
-    const xml_node *parent = xml_tree_child(root, "parent");
-    const xml_node *dom = xml_tree_child(root, "domain");
-    char name[32];
-    snprintf(name, sizeof(name), "%lld", p->created);
-    const char *given = child_text(root, "name");
-    p->name = strdup(given ? given : name);
-    p->description = snap_strdup(child_text(root, "description"));
-    if (redefine) {
-        p->parent = snap_strdup(parent ? child_text(parent, "name") : NULL);
-        if (dom) {
-            xml_buf b = {0};
-            xml_tree_write(&b, dom, 0);
-            p->dom_xml = xml_buf_finish(&b);
+                     "expecting root element of '%s', not '%s'", k->root, root->name);
+    else if (!redefine || check_redefined(root, k, err) == 0) {
+        p = calloc(1, sizeof(*p));
+        if (!p || fill_from_xml(p, root, redefine) < 0) {
+            moment_free(p);
+            p = NULL;
+            oom(err);
         }
     }
-    if (!p->name || (p->description == NULL) != (child_text(root, "description") == NULL) ||
-        (redefine && dom && !p->dom_xml)) {
-        snapshot_free(p);
-        p = NULL;
-        oom(err);
-    }
-out:
     xml_tree_free(root);
     return p;
 }
@@ -319,96 +438,118 @@ int fl_snapshot_create_check_flags(unsigned flags, fl_error *err)
                           "testDomainSnapshotCreateXML", err);
 }
 
-/* The creation-time facts of a new snapshot: the domain's definition, state and disks. */
-static int fill_from_domain(const fl_domain *dom, fl_snapshot *p, fl_error *err)
+int fl_checkpoint_create_check_flags(unsigned flags, fl_error *err)
 {
-    p->state = dom->state;
-    p->dom_xml = domain_def_format(dom->def, -1, true, false);
-    if (!p->dom_xml) {
-        oom(err);
+    if ((flags & CHECKPOINT_REDEFINE_VALIDATE) && !(flags & CHECKPOINT_REDEFINE)) {
+        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN_CHECKPOINT, "virDomainCheckpointCreateXML",
+                                 "ctl", "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required "
+                                 "by flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE'");
         return -1;
     }
-    return 0;
+    return fl_check_flags(flags, CHECKPOINT_REDEFINE | CHECKPOINT_QUIESCE,
+                          "testDomainCheckpointCreateXML", err);
 }
 
-static fl_snapshots *snapshots_of(fl_domain *dom, fl_error *err)
+static void append(fl_moment_list *l, fl_moment *p)
 {
-    if (!dom->snapshots && !(dom->snapshots = calloc(1, sizeof(*dom->snapshots))))
-        oom(err);
-    return dom->snapshots;
-}
-
-static void append(fl_snapshots *s, fl_snapshot *p)
-{
-    fl_snapshot **tail = &s->head;
+    fl_moment **tail = &l->head;
     while (*tail)
         tail = &(*tail)->next;
     *tail = p;
-    s->count++;
+    l->count++;
 }
 
-/* A redefinition replaces the snapshot of the same name in place. */
-static fl_snapshot *redefine(fl_snapshots *s, fl_snapshot *old, fl_snapshot *p)
+/* A redefinition replaces the moment of the same name in place. */
+static fl_moment *replace(fl_moment_list *l, fl_moment *old, fl_moment *p)
 {
     p->next = old->next;
-    fl_snapshot **link = &s->head;
+    fl_moment **link = &l->head;
     while (*link != old)
         link = &(*link)->next;
     *link = p;
-    if (s->current == old)
-        s->current = p;
-    snapshot_free(old);
+    if (l->current == old)
+        l->current = p;
+    moment_free(old);
     return p;
 }
 
-fl_snapshot *fl_snapshot_create(fl_model *m, fl_domain *dom, const char *xml, unsigned flags,
-                                fl_error *err)
+/* The common part of both creations: parse, refuse a duplicate, take the domain's definition
+ * (a new moment) or the document's (a redefined one), link under the current moment, add. */
+static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char *xml,
+                                bool redefine, fl_error *err)
 {
-    bool redef = (flags & CREATE_REDEFINE) != 0;
+    fl_moment_list *l = list_make(dom, k, err);
+    fl_moment *p = l ? parse_moment(xml, k, redefine, err) : NULL;
+    if (!p)
+        return NULL;
+    fl_moment *old = find(l, p->name);
+    if (old && !redefine) {
+        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
+                     "domain moment %s already exists", p->name);
+        moment_free(p);
+        return NULL;
+    }
+    if (!redefine) {
+        p->state = dom->state;
+        p->dom_xml = domain_def_format(dom->def, -1, true, false);
+        if (!p->dom_xml || (l->current && !(p->parent = strdup(l->current->name)))) {
+            oom(err);
+            moment_free(p);
+            return NULL;
+        }
+    }
+    if (!(p->disks_xml = disks_xml(dom->def, k, p->name))) {
+        oom(err);
+        moment_free(p);
+        return NULL;
+    }
+    if (old)
+        return replace(l, old, p);
+    append(l, p);
+    return p;
+}
+
+fl_moment *fl_snapshot_create(fl_model *m, fl_domain *dom, const char *xml, unsigned flags,
+                              fl_error *err)
+{
+    bool redefine = (flags & CREATE_REDEFINE) != 0;
+    if (fl_checkpoint_count(dom) > 0) {
+        fl_error_set(err, FL_ERR_OPERATION_UNSUPPORTED, FL_FROM_TEST, "Operation not supported",
+                     "cannot create snapshot while checkpoint exists");
+        return NULL;
+    }
     if (!dom->persistent && (flags & CREATE_HALT)) {
         fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
                      "Requested operation is not valid",
                      "cannot halt after transient domain snapshot");
         return NULL;
     }
-    fl_snapshots *s = snapshots_of(dom, err);
-    if (!s)
-        return NULL;
-    fl_snapshot *p = parse_snapshot(xml, redef, err);
+    fl_moment *p = create_moment(dom, &SNAPSHOT, xml, redefine, err);
     if (!p)
         return NULL;
-    fl_snapshot *old = find(dom, p->name);
-    if (old && !redef) {
-        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
-                     "domain moment %s already exists", p->name);
-        snapshot_free(p);
-        return NULL;
-    }
-    if (!redef && (fill_from_domain(dom, p, err) < 0 ||
-                   (s->current && !(p->parent = strdup(s->current->name))))) {
-        if (p->dom_xml)
-            oom(err);
-        snapshot_free(p);
-        return NULL;
-    }
-    const domain_def *def = dom->def;
-    if (!(p->disks_xml = disks_xml(def))) {
-        oom(err);
-        snapshot_free(p);
-        return NULL;
-    }
-    if (old)
-        p = redefine(s, old, p);
-    else
-        append(s, p);
-    if (!redef && (flags & CREATE_HALT) && fl_domain_is_active(dom))
+    if (!redefine && (flags & CREATE_HALT) && fl_domain_is_active(dom))
         fl_domain_stopped(m, dom, SHUTOFF_FROM_SNAPSHOT, STOPPED_FROM_SNAPSHOT);
-    if (!redef || (flags & CREATE_CURRENT))
-        s->current = p;
+    if (!redefine || (flags & CREATE_CURRENT))
+        dom->moments->snapshots.current = p;
     return p;
 }
 
-/* ---- XML out ---------------------------------------------------------------------------------- */
+fl_moment *fl_checkpoint_create(fl_domain *dom, const char *xml, unsigned flags, fl_error *err)
+{
+    bool redefine = (flags & CHECKPOINT_REDEFINE) != 0;
+    if (fl_snapshot_count(dom) > 0 || !fl_domain_is_active(dom)) {
+        fl_error_set(err, FL_ERR_OPERATION_UNSUPPORTED, FL_FROM_TEST, "Operation not supported",
+                     "cannot create checkpoint %s", fl_snapshot_count(dom) > 0
+                         ? "while snapshot exists" : "for inactive domain");
+        return NULL;
+    }
+    fl_moment *p = create_moment(dom, &CHECKPOINT, xml, redefine, err);
+    if (p && !redefine)
+        dom->moments->checkpoints.current = p;
+    return p;
+}
+
+/* ---- XML out ------------------------------------------------------------------------------------ */
 
 /* Appends xml with every line indented by two more spaces. */
 static void append_indented(xml_buf *b, const char *xml)
@@ -429,83 +570,126 @@ static void append_text_element(xml_buf *b, const char *name, const char *text)
     xml_buf_appendf(b, "</%s>\n", name);
 }
 
-char *fl_snapshot_xml(const fl_domain *dom, const fl_snapshot *p)
+static char *moment_xml(const fl_moment *p, const moment_kind *k, bool with_domain)
 {
-    (void)dom;
     xml_buf b = {0};
-    xml_buf_append(&b, "<domainsnapshot>\n");
+    xml_buf_appendf(&b, "<%s>\n", k->root);
     append_text_element(&b, "name", p->name);
     if (p->description)
         append_text_element(&b, "description", p->description);
-    int st = p->state >= 0 && (size_t)p->state < N_STATES ? p->state : 0;
-    xml_buf_appendf(&b, "  <state>%s</state>\n", state_names[st]);
+    if (!k->checkpoint) {
+        int st = p->state >= 0 && (size_t)p->state < N_STATES ? p->state : 0;
+        xml_buf_appendf(&b, "  <state>%s</state>\n", state_names[st]);
+    }
     if (p->parent) {
         xml_buf_append(&b, "  <parent>\n  ");
         append_text_element(&b, "name", p->parent);
         xml_buf_append(&b, "  </parent>\n");
     }
     xml_buf_appendf(&b, "  <creationTime>%lld</creationTime>\n", p->created);
-    xml_buf_appendf(&b, "  <memory snapshot='%s'/>\n",
-                    p->state == FL_STATE_SHUTOFF || p->state == FL_SNAP_DISK_SNAPSHOT ? "no"
-                                                                                   : "internal");
+    if (!k->checkpoint) {
+        bool no = p->state == FL_STATE_SHUTOFF || p->state == FL_SNAP_DISK_SNAPSHOT;
+        xml_buf_appendf(&b, "  <memory snapshot='%s'/>\n", no ? "no" : "internal");
+    }
     xml_buf_append(&b, p->disks_xml);
-    if (p->dom_xml)
+    if (p->dom_xml && with_domain)
         append_indented(&b, p->dom_xml);
-    xml_buf_append(&b, "</domainsnapshot>\n");
+    xml_buf_appendf(&b, "</%s>\n", k->root);
     return xml_buf_finish(&b);
 }
 
-/* ---- delete ----------------------------------------------------------------------------------- */
-
-static void remove_one(fl_snapshots *s, fl_snapshot *snap)
+char *fl_snapshot_xml(const fl_moment *snap)
 {
-    fl_snapshot **link = &s->head;
-    while (*link && *link != snap)
-        link = &(*link)->next;
-    if (*link)
-        *link = snap->next;
-    s->count--;
-    snapshot_free(snap);
+    return moment_xml(snap, &SNAPSHOT, true);
 }
 
-void fl_snapshot_delete(fl_domain *dom, fl_snapshot *snap, unsigned flags)
+char *fl_checkpoint_xml(const fl_moment *chk, bool with_domain)
 {
-    fl_snapshots *s = dom->snapshots;
+    return moment_xml(chk, &CHECKPOINT, with_domain);
+}
+
+/* ---- delete ------------------------------------------------------------------------------------- */
+
+static int check_delete_flags(unsigned flags, unsigned supported, const char *api,
+                              const char *prefix, const char *func, int domain, fl_error *err)
+{
+    if ((flags & DELETE_CHILDREN) && (flags & DELETE_CHILDREN_ONLY)) {
+        fl_error_set_invalid_arg(err, domain, api, "flags",
+                                 "Flags 'VIR_DOMAIN_%s_DELETE_CHILDREN' and "
+                                 "'VIR_DOMAIN_%s_DELETE_CHILDREN_ONLY' are mutually exclusive",
+                                 prefix, prefix);
+        return -1;
+    }
+    return fl_check_flags(flags, supported, func, err);
+}
+
+int fl_snapshot_delete_check_flags(unsigned flags, fl_error *err)
+{
+    return check_delete_flags(flags, DELETE_CHILDREN | DELETE_CHILDREN_ONLY,
+                              "virDomainSnapshotDelete", "SNAPSHOT", "testDomainSnapshotDelete",
+                              FL_FROM_DOMAIN_SNAPSHOT, err);
+}
+
+int fl_checkpoint_delete_check_flags(unsigned flags, fl_error *err)
+{
+    return check_delete_flags(flags, DELETE_CHILDREN | DELETE_METADATA_ONLY | DELETE_CHILDREN_ONLY,
+                              "virDomainCheckpointDelete", "CHECKPOINT",
+                              "testDomainCheckpointDelete", FL_FROM_DOMAIN_CHECKPOINT, err);
+}
+
+static void remove_one(fl_moment_list *l, fl_moment *m)
+{
+    fl_moment **link = &l->head;
+    while (*link && *link != m)
+        link = &(*link)->next;
+    if (*link)
+        *link = m->next;
+    l->count--;
+    moment_free(m);
+}
+
+/* testDomainSnapshotDelete and testDomainCheckpointDelete alike: the descendants go with
+ * CHILDREN or CHILDREN_ONLY (the current moment among them hands "current" to m), or else the
+ * children move up to m's parent; then m goes, unless CHILDREN_ONLY (current passes to its
+ * parent). */
+static void delete_moment(fl_moment_list *l, const moment_kind *k, fl_moment *m,
+                          unsigned flags)
+{
     if (flags & (DELETE_CHILDREN | DELETE_CHILDREN_ONLY)) {
         size_t n = 0;
-        fl_snapshot **below = fl_snapshot_list(dom, snap, FL_SNAP_LIST_ROOTS, &n);
+        fl_moment **below = list_moments(l, k, m, 1 /* DESCENDANTS */, &n);
         for (size_t i = 0; below && i < n; i++) {
-            if (below[i] == s->current)
-                s->current = snap;
-            remove_one(s, below[i]);
+            if (below[i] == l->current)
+                l->current = m;
+            remove_one(l, below[i]);
         }
         free(below);
     } else {
-        /* the children move up to snap's parent */
-        for (fl_snapshot *p = s->head; p; p = p->next) {
-            if (!is_child(p, snap))
+        for (fl_moment *p = l->head; p; p = p->next) {
+            if (!is_child(p, m))
                 continue;
             free(p->parent);
-            p->parent = snap_strdup(snap->parent); /* NULL on failure: a root, as for none */
+            p->parent = snap_strdup(m->parent); /* NULL on failure: a root, as for none */
         }
     }
     if (flags & DELETE_CHILDREN_ONLY)
         return;
-    if (s->current == snap)
-        s->current = find(dom, snap->parent);
-    remove_one(s, snap);
+    if (l->current == m)
+        l->current = find(l, m->parent);
+    remove_one(l, m);
 }
 
-/* ---- revert ----------------------------------------------------------------------------------- */
-
-/* testDomainShutdownState: the domain stops but stays, transient or not. */
-static void stop_keep(fl_model *m, fl_domain *dom)
+void fl_snapshot_delete(fl_domain *dom, fl_moment *snap, unsigned flags)
 {
-    bool persistent = dom->persistent;
-    dom->persistent = true;
-    fl_domain_stopped(m, dom, SHUTOFF_FROM_SNAPSHOT, STOPPED_FROM_SNAPSHOT);
-    dom->persistent = persistent;
+    delete_moment(list_of(dom, &SNAPSHOT), &SNAPSHOT, snap, flags);
 }
+
+void fl_checkpoint_delete(fl_domain *dom, fl_moment *chk, unsigned flags)
+{
+    delete_moment(list_of(dom, &CHECKPOINT), &CHECKPOINT, chk, flags);
+}
+
+/* ---- revert ------------------------------------------------------------------------------------- */
 
 int fl_snapshot_revert_check_flags(unsigned flags, fl_error *err)
 {
@@ -519,20 +703,16 @@ int fl_snapshot_revert_check_flags(unsigned flags, fl_error *err)
                           "testDomainRevertToSnapshot", err);
 }
 
-int fl_snapshot_delete_check_flags(unsigned flags, fl_error *err)
+/* testDomainShutdownState: the domain stops but stays, transient or not. */
+static void stop_keep(fl_model *m, fl_domain *dom)
 {
-    if ((flags & DELETE_CHILDREN) && (flags & DELETE_CHILDREN_ONLY)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN_SNAPSHOT, "virDomainSnapshotDelete", "flags",
-                                 "Flags 'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN' and "
-                                 "'VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY' are mutually "
-                                 "exclusive");
-        return -1;
-    }
-    return fl_check_flags(flags, DELETE_CHILDREN | DELETE_CHILDREN_ONLY,
-                          "testDomainSnapshotDelete", err);
+    bool persistent = dom->persistent;
+    dom->persistent = true;
+    fl_domain_stopped(m, dom, SHUTOFF_FROM_SNAPSHOT, STOPPED_FROM_SNAPSHOT);
+    dom->persistent = persistent;
 }
 
-static int check_revert(const fl_domain *dom, const fl_snapshot *snap, unsigned flags,
+static int check_revert(const fl_domain *dom, const fl_moment *snap, unsigned flags,
                         fl_error *err)
 {
     bool live = snap->state == FL_STATE_RUNNING || snap->state == FL_STATE_PAUSED;
@@ -544,16 +724,16 @@ static int check_revert(const fl_domain *dom, const fl_snapshot *snap, unsigned 
         return -1;
     }
     if (!snap->dom_xml && !(flags & REVERT_FORCE)) {
-        fl_error_set(err, 81 /* VIR_ERR_SNAPSHOT_REVERT_RISKY */, FL_FROM_TEST,
-                     "revert requires force", "snapshot '%s' lacks domain '%s' rollback info",
-                     snap->name, dom->def->name);
+        fl_error_set(err, FL_ERR_SNAPSHOT_REVERT_RISKY, FL_FROM_TEST, "revert requires force",
+                     "snapshot '%s' lacks domain '%s' rollback info", snap->name,
+                     dom->def->name);
         return -1;
     }
     return 0;
 }
 
 /* The definition the snapshot holds replaces the domain's (config and live alike). */
-static int load_definition(fl_domain *dom, const fl_snapshot *snap, fl_error *err)
+static int load_definition(fl_domain *dom, const fl_moment *snap, fl_error *err)
 {
     if (!snap->dom_xml)
         return 0;
@@ -573,7 +753,7 @@ static int load_definition(fl_domain *dom, const fl_snapshot *snap, fl_error *er
 /* A snapshot of a running or paused domain: the domain (re)starts from it, as libvirt 9.0's test
  * driver does even when it was running already (Stopped, then Started, and Suspended when it is
  * to be paused). */
-static int revert_live(fl_model *m, fl_domain *dom, const fl_snapshot *snap, unsigned flags,
+static int revert_live(fl_model *m, fl_domain *dom, const fl_moment *snap, unsigned flags,
                        fl_error *err)
 {
     if (fl_domain_is_active(dom))
@@ -589,7 +769,7 @@ static int revert_live(fl_model *m, fl_domain *dom, const fl_snapshot *snap, uns
 
 /* A snapshot of a stopped domain: the domain stops. With RUNNING or PAUSED the test driver then
  * sends the Started (and Suspended) events but leaves the domain stopped. */
-static int revert_inactive(fl_model *m, fl_domain *dom, const fl_snapshot *snap,
+static int revert_inactive(fl_model *m, fl_domain *dom, const fl_moment *snap,
                            unsigned flags, fl_error *err)
 {
     if (load_definition(dom, snap, err) < 0)
@@ -605,17 +785,18 @@ static int revert_inactive(fl_model *m, fl_domain *dom, const fl_snapshot *snap,
     return 0;
 }
 
-int fl_snapshot_revert(fl_model *m, fl_domain *dom, fl_snapshot *snap, unsigned flags,
+int fl_snapshot_revert(fl_model *m, fl_domain *dom, fl_moment *snap, unsigned flags,
                        fl_error *err)
 {
     if (check_revert(dom, snap, flags, err) < 0)
         return -1;
-    dom->snapshots->current = NULL;
+    fl_moment_list *l = list_of(dom, &SNAPSHOT);
+    l->current = NULL;
     bool live = snap->state == FL_STATE_RUNNING || snap->state == FL_STATE_PAUSED;
     int rc = live ? revert_live(m, dom, snap, flags, err)
                   : revert_inactive(m, dom, snap, flags, err);
     if (rc == 0)
-        dom->snapshots->current = snap;
+        l->current = snap;
     return rc;
 }
 

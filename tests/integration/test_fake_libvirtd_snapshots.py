@@ -1,4 +1,4 @@
-"""Domain snapshots: the same virsh sessions and python3-libvirt calls against fake-libvirtd and
+"""Domain snapshots and checkpoints: the same virsh sessions and python3-libvirt calls against fake-libvirtd and
 against libvirt 9.0's test driver (test:///default in-process for sessions that change the
 default domain, the shared libvirtd with uniquely named domains for revert and its events),
 compared after masking what differs by nature (creation times, the order of siblings, which
@@ -38,7 +38,7 @@ def fake(fake_libvirtd):
 
 _CREATION = re.compile(r"<creationTime>\d+</creationTime>")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}")
-_CREATED = re.compile(r"^(Domain snapshot )\d+( created)")
+_CREATED = re.compile(r"^(Domain (?:snapshot|checkpoint) )\d+( created)")
 
 
 def masked(text):
@@ -295,3 +295,124 @@ def test_snapshot_xml_matches_libvirtd(libvirtd_sock, fake):
     assert out[0] == out[1]
     assert "  <memory snapshot='no'/>" in out[0][0]
     assert "    <disk name='hdc' snapshot='no'/>" in out[0][0]
+
+
+CHECKPOINT_SESSION = [
+    "checkpoint-list test",
+    "checkpoint-create-as test c1 --description 'first <one>'",
+    "checkpoint-create-as test c2",
+    "checkpoint-create test",
+    "checkpoint-create-as test c1",
+    "checkpoint-dumpxml test c2",
+    "checkpoint-dumpxml test c1 --no-domain",
+    "checkpoint-dumpxml test c1 --size",
+    "checkpoint-dumpxml test c1 --security-info",
+    "checkpoint-list test --tree",
+    "checkpoint-list test --parent",
+    "checkpoint-list test --roots --name",
+    "checkpoint-list test --leaves --name",
+    "checkpoint-list test --no-leaves --name",
+    "checkpoint-list test --from c1 --name",
+    "checkpoint-list test --from c1 --descendants --name",
+    "checkpoint-info test c2",
+    "checkpoint-parent test c2",
+    "checkpoint-parent test c1",
+    "checkpoint-dumpxml test nosuch",
+    "snapshot-create-as test s1",
+    "list --all --with-checkpoint --name",
+    "list --all --without-checkpoint --name",
+    "checkpoint-delete test c1",
+    "checkpoint-list test --parent",
+    "checkpoint-create-as test c3",
+    "checkpoint-delete test c2 --children-only",
+    "checkpoint-list test --tree",
+    "checkpoint-delete test c2 --children --metadata",
+    "checkpoint-list test --name",
+    "checkpoint-create-as test c4",
+    "destroy test",
+    "checkpoint-create-as test c5",
+    "checkpoint-dumpxml test c4 --size",
+    "snapshot-create-as test s2",
+    "checkpoint-delete test c4",
+    "snapshot-create-as test s3",
+    "checkpoint-create-as test c6",
+    "undefine test --snapshots-metadata",
+    "list --all --name",
+]
+
+
+def test_virsh_checkpoint_session_matches_test_driver(fake):
+    mine = virsh_session(fake.uri, CHECKPOINT_SESSION)
+    theirs = virsh_session("test:///default", CHECKPOINT_SESSION)
+    assert mine[0] == theirs[0]
+    assert mine[1] == theirs[1]
+    out = "\n".join(mine[0])
+    assert "<disk name='vda' checkpoint='bitmap' bitmap='c2'/>" in out
+    assert "cannot create checkpoint for inactive domain" in "\n".join(mine[1])
+
+
+def checkpoint_calls(conn):
+    d = conn.lookupByName("test")
+    xml = "<domaincheckpoint><name>%s</name></domaincheckpoint>"
+    for name in ("a", "b", "c"):
+        d.checkpointCreateXML(xml % name)
+    a = d.checkpointLookupByName("a")
+    L = libvirt
+    names = lambda items: sorted(k.getName() for k in items)
+    out = [names(d.listAllCheckpoints()), names(d.listAllCheckpoints(L.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)),
+           names(d.listAllCheckpoints(L.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES)),
+           names(a.listAllChildren()), names(a.listAllChildren(L.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS)),
+           d.checkpointLookupByName("c").getParent().getName(),
+           outcome(lambda: d.checkpointLookupByName("zz")),
+           outcome(a.getParent),
+           outcome(lambda: a.getXMLDesc(8)),
+           outcome(lambda: d.listAllCheckpoints(16)),
+           outcome(lambda: a.listAllChildren(16)),
+           outcome(lambda: a.delete(8)),
+           outcome(lambda: d.checkpointCreateXML(xml % "a")),
+           outcome(lambda: d.checkpointCreateXML(xml % "r", L.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)),
+           outcome(lambda: d.checkpointCreateXML(xml % "x", 8)),
+           outcome(lambda: d.checkpointCreateXML("<bad/>")),
+           outcome(lambda: d.snapshotCreateXML("<domainsnapshot/>"))]
+    order = [k.getName() for k in d.listAllCheckpoints(L.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL)]
+    out.append(order)
+    a.delete(L.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)
+    out.append(names(d.listAllCheckpoints()))
+    a.delete()
+    out.append(names(d.listAllCheckpoints()))
+    return out
+
+
+def test_checkpoint_calls_match_test_driver(fake):
+    results = []
+    for uri in (fake.uri, "test:///default"):
+        conn = libvirt.open(uri)
+        try:
+            results.append(checkpoint_calls(conn))
+        finally:
+            conn.close()
+    assert results[0] == results[1]
+    assert results[0][0] == ["a", "b", "c"] and results[0][-3] == ["a", "b", "c"]
+
+
+def test_checkpoint_xml_matches_libvirtd(libvirtd_sock, fake):
+    """A checkpoint of a domain with a read-only disk, whole and without the domain."""
+    out = []
+    for uri in (fake.uri, "test+unix:///default?socket=%s" % libvirtd_sock):
+        conn = libvirt.open(uri)
+        name = unique_name("fam-snap-chk")
+        d = conn.defineXML(DOMAIN_XML.format(name=name))
+        try:
+            d.create()
+            k = d.checkpointCreateXML("<domaincheckpoint><name>k</name></domaincheckpoint>")
+            xml = [k.getXMLDesc(), k.getXMLDesc(libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)]
+            out.append([masked(x.replace(d.UUIDString(), "UUID").replace(name, "NAME"))
+                        for x in xml])
+            k.delete()
+        finally:
+            if d.isActive():
+                d.destroy()
+            d.undefine()
+            conn.close()
+    assert out[0] == out[1]
+    assert "    <disk name='hdc' checkpoint='no'/>" in out[0][1]
