@@ -348,7 +348,14 @@ static const char *child_text(const xml_node *n, const char *name)
 /* The redefinition checks of the parsers (libvirt's virDomain{Snapshot,Checkpoint}DefParse). */
 static int check_redefined(const xml_node *root, const moment_kind *k, fl_error *err)
 {
-    if (!child_text(root, "creationTime")) {
+    const char *created = child_text(root, "creationTime");
+    char *end = NULL;
+    if (!child_text(root, "name")) {
+        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
+                     "a redefined %s must have a name", k->what);
+        return -1;
+    }
+    if (!created || (strtoll(created, &end, 10), *end != '\0')) {
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, k->xml_domain, "internal error",
                      "missing creationTime from existing %s", k->what);
         return -1;
@@ -362,16 +369,31 @@ static int check_redefined(const xml_node *root, const moment_kind *k, fl_error 
         return -1;
     }
     if (state_from_name(state) < 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
+        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, k->xml_domain, "unsupported configuration",
                      "Invalid state '%s' in domain snapshot XML", state);
         return -1;
     }
     return 0;
 }
 
-/* Fills p from the document: name, description, and with redefine creationTime, state, parent
- * and the domain. Returns 0 or -1 (out of memory). */
-static int fill_from_xml(fl_moment *p, const xml_node *root, bool redefine)
+/* Appends the subtree of root's child name to a new string (NULL: none, or out of memory:
+ * then *failed is set). */
+static char *subtree(const xml_node *root, const char *name, int level, bool *failed)
+{
+    const xml_node *n = xml_tree_child(root, name);
+    if (!n)
+        return NULL;
+    xml_buf b = {0};
+    xml_tree_write(&b, n, level);
+    char *out = xml_buf_finish(&b);
+    if (!out)
+        *failed = true;
+    return out;
+}
+
+/* Fills p from the document: name, description, and with redefine creationTime, state, parent,
+ * disks and the domain (whose uuid goes to uuid). Returns 0 or -1 (out of memory). */
+static int fill_from_xml(fl_moment *p, const xml_node *root, bool redefine, char uuid[64])
 {
     p->created = redefine ? strtoll(child_text(root, "creationTime"), NULL, 10)
                           : (long long)time(NULL);
@@ -384,24 +406,23 @@ static int fill_from_xml(fl_moment *p, const xml_node *root, bool redefine)
     p->description = snap_strdup(description);
     if (!p->name || (description && !p->description))
         return -1;
-    const xml_node *parent = xml_tree_child(root, "parent");
-    const xml_node *dom = xml_tree_child(root, "domain");
     if (!redefine)
         return 0;
+    const xml_node *parent = xml_tree_child(root, "parent");
     const char *parent_name = parent ? child_text(parent, "name") : NULL;
     if (parent_name && !(p->parent = strdup(parent_name)))
         return -1;
-    if (dom) {
-        xml_buf b = {0};
-        xml_tree_write(&b, dom, 0);
-        if (!(p->dom_xml = xml_buf_finish(&b)))
-            return -1;
-    }
-    return 0;
+    bool failed = false;
+    p->disks_xml = subtree(root, "disks", 1, &failed);
+    p->dom_xml = subtree(root, "domain", 0, &failed);
+    const xml_node *dom = xml_tree_child(root, "domain");
+    const char *u = dom ? child_text(dom, "uuid") : NULL;
+    snprintf(uuid, 64, "%s", u ? u : "");
+    return failed ? -1 : 0;
 }
 
 static fl_moment *parse_moment(const char *xml, const moment_kind *k, bool redefine,
-                               fl_error *err)
+                               char uuid[64], fl_error *err)
 {
     char msg[256];
     xml_node *root = xml_tree_parse(xml, strlen(xml), msg, sizeof(msg));
@@ -415,7 +436,7 @@ static fl_moment *parse_moment(const char *xml, const moment_kind *k, bool redef
                      "expecting root element of '%s', not '%s'", k->root, root->name);
     else if (!redefine || check_redefined(root, k, err) == 0) {
         p = calloc(1, sizeof(*p));
-        if (!p || fill_from_xml(p, root, redefine) < 0) {
+        if (!p || fill_from_xml(p, root, redefine, uuid) < 0) {
             moment_free(p);
             p = NULL;
             oom(err);
@@ -423,6 +444,42 @@ static fl_moment *parse_moment(const char *xml, const moment_kind *k, bool redef
     }
     xml_tree_free(root);
     return p;
+}
+
+/* virDomain{Snapshot,Checkpoint}RedefinePrep's checks of a redefined moment p (old: the one
+ * of the same name, if any). Returns 0 or -1. */
+static int check_redefinition(const fl_domain *dom, const fl_moment_list *l,
+                              const moment_kind *k, const fl_moment *p, const fl_moment *old,
+                              const char *uuid, fl_error *err)
+{
+    unsigned char want[16];
+    char text[37];
+    if (p->parent && !find(l, p->parent)) {
+        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
+                     "parent %s for moment %s not found", p->parent, p->name);
+        return -1;
+    }
+    if (p->dom_xml && (fl_uuid_parse(uuid, want) < 0 || memcmp(want, dom->def->uuid, 16))) {
+        fl_uuid_format(dom->def->uuid, text);
+        fl_error_set(err, FL_ERR_INVALID_ARG, k->xml_domain, "invalid argument",
+                     "definition for %s %s must use uuid %s", k->what, p->name, text);
+        return -1;
+    }
+    if (k->checkpoint)
+        return 0;
+    bool online = p->state == FL_STATE_RUNNING || p->state == FL_STATE_PAUSED;
+    if (old && online != (old->state == FL_STATE_RUNNING || old->state == FL_STATE_PAUSED)) {
+        fl_error_set(err, FL_ERR_INVALID_ARG, k->xml_domain, "invalid argument",
+                     "cannot change between online and offline snapshot state in snapshot %s",
+                     p->name);
+        return -1;
+    }
+    if (!p->dom_xml) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, k->xml_domain, "internal error",
+                     "missing domain in snapshot");
+        return -1;
+    }
+    return 0;
 }
 
 int fl_snapshot_create_check_flags(unsigned flags, fl_error *err)
@@ -478,8 +535,9 @@ static fl_moment *replace(fl_moment_list *l, fl_moment *old, fl_moment *p)
 static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char *xml,
                                 bool redefine, fl_error *err)
 {
+    char uuid[64] = "";
     fl_moment_list *l = list_make(dom, k, err);
-    fl_moment *p = l ? parse_moment(xml, k, redefine, err) : NULL;
+    fl_moment *p = l ? parse_moment(xml, k, redefine, uuid, err) : NULL;
     if (!p)
         return NULL;
     fl_moment *old = find(l, p->name);
@@ -489,19 +547,20 @@ static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char
         moment_free(p);
         return NULL;
     }
+    if (redefine && check_redefinition(dom, l, k, p, old, uuid, err) < 0) {
+        moment_free(p);
+        return NULL;
+    }
     if (!redefine) {
         p->state = dom->state;
         p->dom_xml = domain_def_format(dom->def, -1, true, false);
-        if (!p->dom_xml || (l->current && !(p->parent = strdup(l->current->name)))) {
+        p->disks_xml = disks_xml(dom->def, k, p->name);
+        if (!p->dom_xml || !p->disks_xml ||
+            (l->current && !(p->parent = strdup(l->current->name)))) {
             oom(err);
             moment_free(p);
             return NULL;
         }
-    }
-    if (!(p->disks_xml = disks_xml(dom->def, k, p->name))) {
-        oom(err);
-        moment_free(p);
-        return NULL;
     }
     if (old)
         return replace(l, old, p);
@@ -591,7 +650,8 @@ static char *moment_xml(const fl_moment *p, const moment_kind *k, bool with_doma
         bool no = p->state == FL_STATE_SHUTOFF || p->state == FL_SNAP_DISK_SNAPSHOT;
         xml_buf_appendf(&b, "  <memory snapshot='%s'/>\n", no ? "no" : "internal");
     }
-    xml_buf_append(&b, p->disks_xml);
+    if (p->disks_xml)
+        xml_buf_append(&b, p->disks_xml);
     if (p->dom_xml && with_domain)
         append_indented(&b, p->dom_xml);
     xml_buf_appendf(&b, "</%s>\n", k->root);

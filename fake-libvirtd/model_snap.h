@@ -17,7 +17,7 @@ typedef struct fl_moment {
     long long created;         /* creationTime, seconds */
     int state;                 /* snapshots: virDomainSnapshotState (8 = disk-snapshot) */
     char *dom_xml;             /* the domain definition at creation (inactive format) */
-    char *disks_xml;           /* the <disks> element, formatted at level 1 */
+    char *disks_xml;           /* the <disks> element, formatted at level 1 (NULL: none) */
     struct fl_moment *next;    /* creation order */
 } fl_moment;
 
