@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from conftest import REPO, VIRSH, _clean_env, unique_name
+from test_fake_libvirtd_python import _start_event_loop
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
 sys.path.insert(0, str(REPO / "pytest-plugin"))
@@ -121,11 +122,30 @@ SESSION = [
 ]
 
 
-def test_virsh_session_matches_test_driver(fake):
-    mine = virsh_session(fake.uri, SESSION)
-    theirs = virsh_session("test:///default", SESSION)
+def same_session(fake, commands):
+    """The session on the fake and on test:///default: the same stdout and stderr lines."""
+    mine = virsh_session(fake.uri, commands)
+    theirs = virsh_session("test:///default", commands)
     assert mine[0] == theirs[0]
     assert mine[1] == theirs[1]
+    return mine
+
+
+def same_calls(fake, calls):
+    """calls(conn) on the fake and on test:///default (a fresh default each time): equal."""
+    results = []
+    for uri in (fake.uri, "test:///default"):
+        conn = libvirt.open(uri)
+        try:
+            results.append(calls(conn))
+        finally:
+            conn.close()
+    assert results[0] == results[1]
+    return results[0]
+
+
+def test_virsh_session_matches_test_driver(fake):
+    mine = same_session(fake, SESSION)
     out = "\n".join(mine[0])
     assert "<name>s1</name>" in out and "<description>first &lt;one&gt;</description>" in out
     assert "cannot delete inactive domain with" in "\n".join(mine[1])
@@ -194,27 +214,7 @@ def tree_calls(conn):
 
 
 def test_tree_and_errors_match_test_driver(fake):
-    results = []
-    for uri in (fake.uri, "test:///default"):
-        conn = libvirt.open(uri)
-        try:
-            results.append(tree_calls(conn))
-        finally:
-            conn.close()
-    assert results[0] == results[1]
-    assert results[0][0] == {"a": None, "b": "a", "c": "b", "d": "c", "e": "b"}
-
-
-def _start_event_loop():
-    if getattr(libvirt, "_vw_event_loop_started", False):
-        return
-    libvirt.virEventRegisterDefaultImpl()
-
-    def run():
-        while True:
-            libvirt.virEventRunDefaultImpl()
-    threading.Thread(target=run, daemon=True).start()
-    libvirt._vw_event_loop_started = True
+    assert same_calls(fake, tree_calls)[0] == {"a": None, "b": "a", "c": "b", "d": "c", "e": "b"}
 
 
 def set_state(d, state):
@@ -274,30 +274,41 @@ def test_revert_states_and_events_match_libvirtd(libvirtd_sock, fake, start):
             assert mine == theirs, case
 
 
-def test_snapshot_xml_matches_libvirtd(libvirtd_sock, fake):
-    """The whole <domainsnapshot> document of a running and a stopped domain."""
+def documents_on_both(libvirtd_sock, fake, produce):
+    """produce(domain) -> [xml, ...] on a new uniquely named domain of the fake and of the real
+    daemon, with the domain's name and uuid masked; the domain is removed afterwards. The
+    fake's and the daemon's lists must be equal; returns the fake's."""
     out = []
     for uri in (fake.uri, "test+unix:///default?socket=%s" % libvirtd_sock):
         conn = libvirt.open(uri)
         name = unique_name("fam-snap-xml")
         d = conn.defineXML(DOMAIN_XML.format(name=name))
         try:
-            xml = [d.snapshotCreateXML("<domainsnapshot><name>off</name>"
-                                       "<description>x</description></domainsnapshot>").getXMLDesc()]
-            d.create()
-            xml.append(d.snapshotCreateXML("<domainsnapshot><name>on</name>"
-                                           "</domainsnapshot>").getXMLDesc())
-            d.destroy()
             out.append([masked(x.replace(d.UUIDString(), "UUID").replace(name, "NAME"))
-                        for x in xml])
+                        for x in produce(d)])
         finally:
             if d.isActive():
                 d.destroy()
             d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
             conn.close()
     assert out[0] == out[1]
-    assert "  <memory snapshot='no'/>" in out[0][0]
-    assert "    <disk name='hdc' snapshot='no'/>" in out[0][0]
+    return out[0]
+
+
+def snapshot_documents(d):
+    xml = [d.snapshotCreateXML("<domainsnapshot><name>off</name>"
+                               "<description>x</description></domainsnapshot>").getXMLDesc()]
+    d.create()
+    xml.append(d.snapshotCreateXML("<domainsnapshot><name>on</name></domainsnapshot>").getXMLDesc())
+    d.destroy()
+    return xml
+
+
+def test_snapshot_xml_matches_libvirtd(libvirtd_sock, fake):
+    """The whole <domainsnapshot> document of a running and a stopped domain."""
+    out = documents_on_both(libvirtd_sock, fake, snapshot_documents)
+    assert "  <memory snapshot='no'/>" in out[0]
+    assert "    <disk name='hdc' snapshot='no'/>" in out[0]
 
 
 CHECKPOINT_SESSION = [
@@ -345,10 +356,7 @@ CHECKPOINT_SESSION = [
 
 
 def test_virsh_checkpoint_session_matches_test_driver(fake):
-    mine = virsh_session(fake.uri, CHECKPOINT_SESSION)
-    theirs = virsh_session("test:///default", CHECKPOINT_SESSION)
-    assert mine[0] == theirs[0]
-    assert mine[1] == theirs[1]
+    mine = same_session(fake, CHECKPOINT_SESSION)
     out = "\n".join(mine[0])
     assert "<disk name='vda' checkpoint='bitmap' bitmap='c2'/>" in out
     assert "cannot create checkpoint for inactive domain" in "\n".join(mine[1])
@@ -387,38 +395,22 @@ def checkpoint_calls(conn):
 
 
 def test_checkpoint_calls_match_test_driver(fake):
-    results = []
-    for uri in (fake.uri, "test:///default"):
-        conn = libvirt.open(uri)
-        try:
-            results.append(checkpoint_calls(conn))
-        finally:
-            conn.close()
-    assert results[0] == results[1]
-    assert results[0][0] == ["a", "b", "c"] and results[0][-3] == ["a", "b", "c"]
+    result = same_calls(fake, checkpoint_calls)
+    assert result[0] == ["a", "b", "c"] and result[-3] == ["a", "b", "c"]
+
+
+def checkpoint_documents(d):
+    d.create()
+    k = d.checkpointCreateXML("<domaincheckpoint><name>k</name></domaincheckpoint>")
+    xml = [k.getXMLDesc(), k.getXMLDesc(libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)]
+    k.delete()
+    return xml
 
 
 def test_checkpoint_xml_matches_libvirtd(libvirtd_sock, fake):
     """A checkpoint of a domain with a read-only disk, whole and without the domain."""
-    out = []
-    for uri in (fake.uri, "test+unix:///default?socket=%s" % libvirtd_sock):
-        conn = libvirt.open(uri)
-        name = unique_name("fam-snap-chk")
-        d = conn.defineXML(DOMAIN_XML.format(name=name))
-        try:
-            d.create()
-            k = d.checkpointCreateXML("<domaincheckpoint><name>k</name></domaincheckpoint>")
-            xml = [k.getXMLDesc(), k.getXMLDesc(libvirt.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN)]
-            out.append([masked(x.replace(d.UUIDString(), "UUID").replace(name, "NAME"))
-                        for x in xml])
-            k.delete()
-        finally:
-            if d.isActive():
-                d.destroy()
-            d.undefine()
-            conn.close()
-    assert out[0] == out[1]
-    assert "    <disk name='hdc' checkpoint='no'/>" in out[0][1]
+    out = documents_on_both(libvirtd_sock, fake, checkpoint_documents)
+    assert "    <disk name='hdc' checkpoint='no'/>" in out[1]
 
 
 def redefine_calls(conn):
@@ -472,13 +464,5 @@ def redefine_calls(conn):
 
 
 def test_redefine_matches_test_driver(fake):
-    results = []
-    for uri in (fake.uri, "test:///default"):
-        conn = libvirt.open(uri)
-        try:
-            results.append(redefine_calls(conn))
-        finally:
-            conn.close()
-    assert results[0] == results[1]
-    assert results[0][:3] == [("error", 8, 20, "invalid argument: parent s1 for moment s2 not found"),
+    assert same_calls(fake, redefine_calls)[:3] == [("error", 8, 20, "invalid argument: parent s1 for moment s2 not found"),
                               ("ok", "s1"), False]
