@@ -466,3 +466,23 @@ def redefine_calls(conn):
 def test_redefine_matches_test_driver(fake):
     assert same_calls(fake, redefine_calls)[:3] == [("error", 8, 20, "invalid argument: parent s1 for moment s2 not found"),
                               ("ok", "s1"), False]
+
+
+def test_stubs_speak_the_snapshot_structs(fake_libvirtd):
+    """Scenario stubs match snapshot calls on their decoded arguments and answer through the
+    .x structs: a stubbed lookup and parent reach python3-libvirt; other calls reach the model."""
+    dom = {"name": "test", "uuid": "6695eb01-f6a4-8304-79aa-97f2502e193f", "id": 1}
+    stubs = [
+        {"match": {"procedure": "DOMAIN_SNAPSHOT_LOOKUP_BY_NAME", "args": {"name": "ghost"}},
+         "answer": {"reply": {"ret": {"snap": {"name": "ghost", "dom": dom}}}}},
+        {"match": {"procedure": "DOMAIN_SNAPSHOT_GET_PARENT", "args": {"snap": {"name": "ghost"}}},
+         "answer": {"reply": {"ret": {"snap": {"name": "phantom", "dom": dom}}}}},
+    ]
+    conn = libvirt.open(fake_libvirtd(scenario=stubs).uri)
+    try:
+        d = conn.lookupByName("test")
+        assert d.snapshotLookupByName("ghost").getParent().getName() == "phantom"
+        assert outcome(lambda: d.snapshotLookupByName("other"))[1] == libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT
+        assert d.listAllSnapshots() == []
+    finally:
+        conn.close()
