@@ -368,9 +368,18 @@ static int check_redefined(const xml_node *root, const moment_kind *k, fl_error 
                      "missing state from existing snapshot");
         return -1;
     }
-    if (state_from_name(state) < 0) {
+    int st = state_from_name(state);
+    if (st < 0) {
         fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, k->xml_domain, "unsupported configuration",
                      "Invalid state '%s' in domain snapshot XML", state);
+        return -1;
+    }
+    const xml_node *memory = xml_tree_child(root, "memory");
+    const char *saved = memory ? xml_tree_attr(memory, "snapshot") : NULL;
+    if (saved && (strcmp(saved, "internal") == 0 || strcmp(saved, "external") == 0) &&
+        (st == FL_STATE_SHUTOFF || st == FL_SNAP_DISK_SNAPSHOT)) {
+        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
+                     "memory state cannot be saved with offline or disk-only snapshot");
         return -1;
     }
     return 0;

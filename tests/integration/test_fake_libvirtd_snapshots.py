@@ -442,6 +442,8 @@ def redefine_calls(conn):
                 "<domainsnapshot><state>shutoff</state><creationTime>7</creationTime>"
                 "</domainsnapshot>", R)),
             outcome(lambda: d.snapshotCreateXML(x1.replace("6695eb01", "1195eb01"), R)),
+            outcome(lambda: d.snapshotCreateXML(x1.replace("<state>running", "<state>shutoff")
+                                                .replace("<name>s1<", "<name>off<", 1), R)),
             sorted(d.snapshotListNames())]
     d.snapshotLookupByName("s1").delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN)
     k = d.checkpointCreateXML("<domaincheckpoint><name>c1</name></domaincheckpoint>")
@@ -486,3 +488,30 @@ def test_stubs_speak_the_snapshot_structs(fake_libvirtd):
         assert d.listAllSnapshots() == []
     finally:
         conn.close()
+
+
+def transient_calls(conn):
+    """A transient domain: no HALT, and reverting it to a stopped snapshot needs RUNNING or
+    PAUSED, after which it stays (shut off) as the test driver leaves it."""
+    d = conn.createXML(DOMAIN_XML.format(name="fam-snap-transient"))
+    s = d.snapshotCreateXML("<domainsnapshot><name>s</name></domainsnapshot>")
+    off = s.getXMLDesc().replace("<state>running", "<state>shutoff") \
+        .replace("<name>s<", "<name>off<", 1).replace("snapshot='internal'/>\n  <disks>",
+                                                      "snapshot='no'/>\n  <disks>")
+    out = [outcome(lambda: d.snapshotCreateXML("<domainsnapshot/>",
+                                               libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_HALT)),
+           outcome(lambda: d.revertToSnapshot(s)), d.state(),
+           outcome(lambda: d.snapshotCreateXML(off, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
+                   .getName())]
+    stopped = d.snapshotLookupByName("off")
+    out += [outcome(lambda: d.revertToSnapshot(stopped)),
+            outcome(lambda: d.revertToSnapshot(stopped, libvirt.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING)),
+            d.state(), d.isPersistent(),
+            sorted(x.name() for x in conn.listAllDomains()),
+            outcome(lambda: d.revertToSnapshot(s)), d.state()]
+    return out
+
+
+def test_transient_domain_snapshots_match_test_driver(fake):
+    result = same_calls(fake, transient_calls)
+    assert result[3] == ("ok", "off")
