@@ -145,7 +145,18 @@ $(BIN)/vwtrace: $(patsubst %.c,$(OBJ)/%.o,$(TR_SRCS)) $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(TESTBIN)/%: $(OBJ)/tests/unit/%.o $(patsubst %.c,$(OBJ)/%.o,$(UNIT_HELP)) $(STATICLIB)
+# Unit tests link the fakes' internals from per-fake archives (everything but main.c), so a test
+# calls a module's functions as the fake does instead of including its .c files.
+FL_INTERNAL := $(LIBDIR)/libfake-libvirtd-internal.a
+FQ_INTERNAL := $(LIBDIR)/libfake-qemu-internal.a
+$(FL_INTERNAL): $(patsubst %.c,$(OBJ)/%.o,$(filter-out %/main.c,$(FL_SRCS)))
+$(FQ_INTERNAL): $(patsubst %.c,$(OBJ)/%.o,$(filter-out %/main.c,$(FQ_SRCS)))
+$(FL_INTERNAL) $(FQ_INTERNAL):
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(TESTBIN)/%: $(OBJ)/tests/unit/%.o $(patsubst %.c,$(OBJ)/%.o,$(UNIT_HELP)) $(FL_INTERNAL) \
+              $(FQ_INTERNAL) $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 

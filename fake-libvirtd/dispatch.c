@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "migration.h"
+#include "model_snap.h"
 #include "procs.h"
 #include "qemu_link.h"
 
@@ -537,7 +538,7 @@ static void h_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_reply_int(c, hdr, d->persistent);
 }
 
-/* managed save, snapshot count, messages: none exist in the model */
+/* managed save, messages: none exist in the model */
 static void h_dom_zero(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
@@ -703,7 +704,14 @@ static void h_resume(fl_conn *c, const vw_packet_header *hdr, void *args)
 
 static void h_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_undefine);
+    unsigned flags = hdr->proc == VW_REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS
+                         ? ((vw_domain_flags_args *)args)->flags : 0;
+    fl_domain *d = fl_get_dom(c, hdr, &((vw_domain_args *)args)->dom);
+    fl_error e;
+    if (d && fl_snapshot_check_undefine(d, flags, &e) < 0)
+        fl_conn_reply_error(c, hdr, &e);
+    else if (d)
+        run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_undefine);
 }
 
 static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1478,8 +1486,6 @@ static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_IS_ACTIVE, h_is_active, false},
     {R, VW_REMOTE_PROC_DOMAIN_IS_PERSISTENT, h_is_persistent, false},
     {R, VW_REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, h_dom_zero, false},
-    {R, VW_REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, h_dom_zero, false},
-    {R, VW_REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, h_dom_zero, false},
     {R, VW_REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, h_create_with_flags, false},
     {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, h_migrate_set_max_speed, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_STATE, h_get_state, false},
@@ -1546,6 +1552,7 @@ const fl_handler_family fl_handlers_core = FL_HANDLER_FAMILY(core_rows);
 static const fl_handler_family *const families[] = {
     &fl_handlers_core,
     &fl_handlers_storage,
+    &fl_handlers_moments,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -37,6 +37,7 @@ typedef struct {
 
 extern const fl_handler_family fl_handlers_core;
 extern const fl_handler_family fl_handlers_storage;
+extern const fl_handler_family fl_handlers_moments;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

@@ -12,6 +12,7 @@
 
 #include "default_state.h"
 #include "model_storage.h"
+#include "model_snap.h"
 
 /* dst = a + b, cut to size (no format-truncation games: plain copies). */
 static void join(char *dst, size_t size, const char *a, const char *b)
@@ -155,6 +156,7 @@ static void domain_free(fl_domain *d)
         return;
     domain_def_free(d->def);
     domain_def_free(d->next_def);
+    fl_moments_free(d->moments);
     free(d);
 }
 
@@ -754,9 +756,14 @@ int fl_domain_start(fl_model *m, fl_domain *d, fl_error *err)
                      "Domain '%s' is already running", d->def->name);
         return -1;
     }
-    if (set_running(m, d, 1 /* RUNNING_BOOTED */, err) < 0)
+    return fl_domain_start_reason(m, d, 1 /* RUNNING_BOOTED */, FL_DETAIL_STARTED_BOOTED, err);
+}
+
+int fl_domain_start_reason(fl_model *m, fl_domain *d, int reason, int detail, fl_error *err)
+{
+    if (set_running(m, d, reason, err) < 0)
         return -1;
-    emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_BOOTED);
+    emit(m, d, FL_EVENT_STARTED, detail);
     return 0;
 }
 
@@ -1000,15 +1007,19 @@ static bool domain_matches(const fl_domain *d, unsigned f)
               (f & FL_LIST_SHUTOFF && shutoff) || (f & FL_LIST_OTHER && other)))
             return false;
     }
-    /* no managed save images, snapshots or checkpoints exist in the model */
+    /* no managed save images exist in the model */
     if ((f & (FL_LIST_MANAGEDSAVE | FL_LIST_NO_MANAGEDSAVE)) && !(f & FL_LIST_NO_MANAGEDSAVE))
         return false;
     if ((f & (FL_LIST_AUTOSTART | FL_LIST_NO_AUTOSTART)) &&
         !((f & FL_LIST_AUTOSTART && d->autostart) || (f & FL_LIST_NO_AUTOSTART && !d->autostart)))
         return false;
-    if ((f & (FL_LIST_HAS_SNAPSHOT | FL_LIST_NO_SNAPSHOT)) && !(f & FL_LIST_NO_SNAPSHOT))
+    bool snaps = fl_snapshot_count(d) > 0;
+    if ((f & (FL_LIST_HAS_SNAPSHOT | FL_LIST_NO_SNAPSHOT)) &&
+        !((f & FL_LIST_HAS_SNAPSHOT && snaps) || (f & FL_LIST_NO_SNAPSHOT && !snaps)))
         return false;
-    if ((f & (FL_LIST_HAS_CHECKPOINT | FL_LIST_NO_CHECKPOINT)) && !(f & FL_LIST_NO_CHECKPOINT))
+    bool checkpoints = fl_checkpoint_count(d) > 0;
+    if ((f & (FL_LIST_HAS_CHECKPOINT | FL_LIST_NO_CHECKPOINT)) &&
+        !((f & FL_LIST_HAS_CHECKPOINT && checkpoints) || (f & FL_LIST_NO_CHECKPOINT && !checkpoints)))
         return false;
     return true;
 }

@@ -136,6 +136,7 @@ typedef struct fl_domain {
     bool persistent;
     bool autostart;
     unsigned long long max_speed; /* migrate max speed, MiB/s */
+    struct fl_moments *moments; /* snapshots, checkpoints (model_snap.c); NULL = none yet */
     struct fl_domain *next, *prev; /* definition order; change only through model.c */
 } fl_domain;
 
@@ -219,6 +220,8 @@ fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err);
 fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl_error *err);
 int fl_domain_undefine(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_start(fl_model *m, fl_domain *dom, fl_error *err);
+/* Starts an inactive domain with a virDomainRunningReason and a Started event detail. */
+int fl_domain_start_reason(fl_model *m, fl_domain *dom, int reason, int detail, fl_error *err);
 int fl_domain_destroy(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_shutdown(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_reboot(fl_model *m, fl_domain *dom, fl_error *err);

@@ -149,6 +149,7 @@ static json_t *rd_field(xdr_in *in, char type)
     static const char *const dom_f[] = {"name", "uuid", "id"};
     static const char *const net_f[] = {"name", "uuid"};
     static const char *const vol_f[] = {"pool", "name", "key"};
+    static const char *const moment_f[] = {"name", "dom"};   /* snapshot, checkpoint */
     uint32_t present;
     uint64_t v64;
     switch (type) {
@@ -177,6 +178,7 @@ static json_t *rd_field(xdr_in *in, char type)
     case 'N':
     case 'P': return rd_struct(in, net_f, "sU");
     case 'V': return rd_struct(in, vol_f, "sss");
+    case 'M': return rd_struct(in, moment_f, "sD");
     default: return NULL;
     }
 }
@@ -264,6 +266,7 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
     static const char *const dom_f[] = {"name", "uuid", "id"};
     static const char *const net_f[] = {"name", "uuid"};
     static const char *const vol_f[] = {"pool", "name", "key"};
+    static const char *const moment_f[] = {"name", "dom"};   /* snapshot, checkpoint */
     vw_proto_error e;
     switch (type) {
     case 's':
@@ -314,6 +317,7 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
     case 'N':
     case 'P': return wr_struct(b, v, net_f, "sU", path, err, errlen);
     case 'V': return wr_struct(b, v, vol_f, "sss", path, err, errlen);
+    case 'M': return wr_struct(b, v, moment_f, "sD", path, err, errlen);
     default:
         snprintf(err, errlen, "%s: cannot encode this field type", path);
         return -1;

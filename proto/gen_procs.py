@@ -119,7 +119,8 @@ def resolve(structs, aliases, name):
 FIELD_LETTERS = {"vw_nonnull_string": "s", "vw_string": "S", "vw_uuid": "U", "int": "i",
                  "unsigned int": "u", "hyper": "h", "unsigned hyper": "H",
                  "vw_nonnull_domain": "D", "vw_domain": "d", "vw_nonnull_network": "N",
-                 "vw_nonnull_storage_pool": "P", "vw_nonnull_storage_vol": "V"}
+                 "vw_nonnull_storage_pool": "P", "vw_nonnull_storage_vol": "V",
+                 "vw_nonnull_domain_snapshot": "M", "vw_nonnull_domain_checkpoint": "M"}
 
 
 def field_spec(fields):

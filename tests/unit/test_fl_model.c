@@ -1,15 +1,15 @@
 /* test_fl_model.c: unit tests of fake-libvirtd's XML reader/writer, domain XML, hypervisor model
- * and state file. fake-libvirtd's sources are not part of the library, so this test compiles
- * them in directly. */
-#include "../../fake-libvirtd/xml_tree.c"
-#include "../../fake-libvirtd/device_defaults.c"
-#include "../../fake-libvirtd/domain_xml.c"
-#include "../../fake-libvirtd/index.c"
-#include "../../fake-libvirtd/model.c"
-#include "../../fake-libvirtd/model_storage.c"
-#include "../../fake-libvirtd/default_state.c"
-#include "../../fake-libvirtd/state_file.c"
-#include "../../fake-libvirtd/typed_params.c"
+ * and state file. fake-libvirtd's internals come from its internal archive (see the Makefile). */
+#include "../../fake-libvirtd/xml_tree.h"
+#include "../../fake-libvirtd/device_defaults.h"
+#include "../../fake-libvirtd/domain_xml.h"
+#include "../../fake-libvirtd/index.h"
+#include "../../fake-libvirtd/model.h"
+#include "../../fake-libvirtd/model_storage.h"
+#include "../../fake-libvirtd/model_snap.h"
+#include "../../fake-libvirtd/default_state.h"
+#include "../../fake-libvirtd/state_file.h"
+#include "../../fake-libvirtd/typed_params.h"
 
 #include "vwtest.h"
 
