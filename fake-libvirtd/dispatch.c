@@ -1052,7 +1052,8 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
 {
     for (int i = 0; i < c->ncallbacks; i++) {
         const fl_callback *cb = &c->callbacks[i];
-        if (cb->qemu_monitor || cb->event_id != event_id || cb->has_dom != has_dom)
+        if (cb->qemu_monitor || cb->network || cb->event_id != event_id ||
+            cb->has_dom != has_dom)
             continue;
         if (!has_dom || memcmp(cb->dom_uuid, uuid, 16) == 0)
             return true;
@@ -1060,23 +1061,9 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
     return false;
 }
 
-/* Adds a registration; replies with the error itself and returns NULL on failure. */
-static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int event_id,
-                                 const vw_nonnull_domain *dom, bool legacy)
+fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr)
 {
     fl_error e;
-    if (event_id < 0 || event_id >= FL_DOMAIN_EVENT_ID_LAST) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported event ID %d", event_id);
-        fl_conn_reply_error(c, hdr, &e);
-        return NULL;
-    }
-    if (callback_tracked(c, event_id, dom != NULL, dom ? (const unsigned char *)dom->uuid : NULL)) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                     "event callback already tracked");
-        fl_conn_reply_error(c, hdr, &e);
-        return NULL;
-    }
     if (c->ncallbacks >= FL_MAX_CALLBACKS) {
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "too many event registrations on this connection (limit %d)",
@@ -1098,6 +1085,29 @@ static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int ev
     fl_callback *cb = &c->callbacks[c->ncallbacks++];
     memset(cb, 0, sizeof(*cb));
     cb->callback_id = fl_server_next_callback_id(c->srv);
+    return cb;
+}
+
+/* Adds a registration; replies with the error itself and returns NULL on failure. */
+static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int event_id,
+                                 const vw_nonnull_domain *dom, bool legacy)
+{
+    fl_error e;
+    if (event_id < 0 || event_id >= FL_DOMAIN_EVENT_ID_LAST) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "unsupported event ID %d", event_id);
+        fl_conn_reply_error(c, hdr, &e);
+        return NULL;
+    }
+    if (callback_tracked(c, event_id, dom != NULL, dom ? (const unsigned char *)dom->uuid : NULL)) {
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
+                     "event callback already tracked");
+        fl_conn_reply_error(c, hdr, &e);
+        return NULL;
+    }
+    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    if (!cb)
+        return NULL;
     cb->event_id = event_id;
     cb->legacy = legacy;
     if (dom) {
@@ -1107,7 +1117,7 @@ static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int ev
     return cb;
 }
 
-static void remove_callback(fl_conn *c, int index)
+void fl_conn_remove_callback(fl_conn *c, int index)
 {
     memmove(&c->callbacks[index], &c->callbacks[index + 1],
             (size_t)(c->ncallbacks - index - 1) * sizeof(c->callbacks[0]));
@@ -1128,9 +1138,10 @@ static void h_event_callback_deregister(fl_conn *c, const vw_packet_header *hdr,
 {
     vw_connect_domain_event_callback_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
-        if (!c->callbacks[i].qemu_monitor && !c->callbacks[i].legacy &&
+        if (!c->callbacks[i].qemu_monitor && !c->callbacks[i].network &&
+            !c->callbacks[i].legacy &&
             c->callbacks[i].callback_id == a->callbackID) {
-            remove_callback(c, i);
+            fl_conn_remove_callback(c, i);
             fl_reply_void(c, hdr);
             return;
         }
@@ -1152,9 +1163,10 @@ static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *ar
 {
     vw_connect_domain_event_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
-        if (!c->callbacks[i].qemu_monitor && c->callbacks[i].event_id == a->eventID &&
+        if (!c->callbacks[i].qemu_monitor && !c->callbacks[i].network &&
+            c->callbacks[i].event_id == a->eventID &&
             !c->callbacks[i].has_dom) {
-            remove_callback(c, i);
+            fl_conn_remove_callback(c, i);
             fl_reply_void(c, hdr);
             return;
         }
@@ -1300,13 +1312,6 @@ static void h_object_is_persistent(fl_conn *c, const vw_packet_header *hdr, void
         fl_reply_int(c, hdr, o->persistent);
 }
 
-static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_object *n = get_object(c, hdr, args);
-    if (n)
-        fl_reply_string(c, hdr, n->bridge);
-}
-
 static void h_pool_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_object *p = get_object(c, hdr, args);
@@ -1394,28 +1399,9 @@ static void h_qemu_event_register(fl_conn *c, const vw_packet_header *hdr, void 
         fl_reply_no_support(c, hdr);
         return;
     }
-    fl_error e;
-    if (c->ncallbacks >= FL_MAX_CALLBACKS) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "too many event registrations on this connection (limit %d)",
-                     FL_MAX_CALLBACKS);
-        fl_conn_reply_error(c, hdr, &e);
+    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    if (!cb)
         return;
-    }
-    if (c->ncallbacks == c->callbacks_cap) {
-        int cap = c->callbacks_cap ? c->callbacks_cap * 2 : 8;
-        fl_callback *grown = realloc(c->callbacks, (size_t)cap * sizeof(*grown));
-        if (!grown) {
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
-            fl_conn_reply_error(c, hdr, &e);
-            return;
-        }
-        c->callbacks = grown;
-        c->callbacks_cap = cap;
-    }
-    fl_callback *cb = &c->callbacks[c->ncallbacks++];
-    memset(cb, 0, sizeof(*cb));
-    cb->callback_id = fl_server_next_callback_id(c->srv);
     cb->qemu_monitor = true;
     if (a->dom) {
         cb->has_dom = true;
@@ -1435,7 +1421,7 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
     vw_qemu_connect_domain_monitor_event_deregister_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
         if (c->callbacks[i].qemu_monitor && c->callbacks[i].callback_id == a->callbackID) {
-            remove_callback(c, i);
+            fl_conn_remove_callback(c, i);
             fl_reply_void(c, hdr);
             return;
         }
@@ -1531,9 +1517,7 @@ static const fl_handler core_rows[] = {
      false},
 
     /* networks */
-    {R, VW_REMOTE_PROC_NETWORK_GET_XML_DESC, h_object_get_xml_desc, false},
     {R, VW_REMOTE_PROC_NETWORK_GET_AUTOSTART, h_object_get_autostart, false},
-    {R, VW_REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, h_network_get_bridge_name, false},
     {R, VW_REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, h_object_lookup_by_name, false},
     {R, VW_REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, h_object_lookup_by_uuid, false},
     {R, VW_REMOTE_PROC_NETWORK_IS_ACTIVE, h_object_is_active, false},
@@ -1562,6 +1546,7 @@ const fl_handler_family fl_handlers_core = FL_HANDLER_FAMILY(core_rows);
 /* Every family of handlers (handlers.h): a new family file adds one line here. */
 static const fl_handler_family *const families[] = {
     &fl_handlers_core,
+    &fl_handlers_net,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -36,6 +36,7 @@ typedef struct {
 #define FL_HANDLER_FAMILY(rows) { (rows), sizeof(rows) / sizeof((rows)[0]) }
 
 extern const fl_handler_family fl_handlers_core;
+extern const fl_handler_family fl_handlers_net;
 
 /* ---- reply helpers (dispatch.c) ---- */
 
@@ -52,5 +53,10 @@ void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);
 
 /* The model domain a call names, or NULL after replying libvirt's "Domain not found" error. */
 fl_domain *fl_get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom);
+
+/* A new, zeroed event registration of c with the next callback id, or NULL after replying the
+ * error (too many registrations, out of memory). */
+fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr);
+void fl_conn_remove_callback(fl_conn *c, int index);
 
 #endif

@@ -45,7 +45,8 @@ typedef struct fl_server fl_server;
 /* One event registration of a connection. */
 typedef struct {
     int callback_id;              /* server-wide id (callback API) */
-    int event_id;                 /* VIR_DOMAIN_EVENT_ID_* */
+    int event_id;                 /* VIR_DOMAIN_EVENT_ID_* (VIR_NETWORK_EVENT_ID_* if network) */
+    bool network;                 /* a network event registration (net_family.c) */
     bool legacy;                  /* registered with CONNECT_DOMAIN_EVENT_REGISTER_ANY */
     bool has_dom;
     unsigned char dom_uuid[16];

@@ -1,0 +1,152 @@
+"""Networks' life cycle and events, the old network count/list calls and the host's CPU model
+names of fake-libvirtd, compared call by call with libvirt 9.0's test driver: `test:///default`
+opened in-process by python3-libvirt (a fresh state at every open) for the stateful sequences,
+the shared real daemon (with names unique to this branch) for events over the wire."""
+import os
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import BUILD, REPO
+
+os.environ.setdefault("VW_BUILD", str(BUILD))
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
+
+libvirt = pytest.importorskip("libvirt")
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+NET_A = "<network><name>fam-net-a</name><bridge name='vbrfam0'/>" \
+        "<ip address='10.9.9.1' netmask='255.255.255.0'><dhcp>" \
+        "<range start='10.9.9.2' end='10.9.9.9'/></dhcp></ip></network>"
+NET_T = "<network><name>fam-net-t</name></network>"
+
+
+def outcome(fn, *args):
+    """The value, or the error as (code, domain, message)."""
+    try:
+        return fn(*args)
+    except libvirt.libvirtError as e:
+        return ("error", e.get_error_code(), e.get_error_domain(), e.get_error_message())
+
+
+def strip_uuid(xml):
+    return "\n".join(l for l in xml.splitlines() if "<uuid>" not in l)
+
+
+def lifecycle(conn):
+    """The same sequence of calls on conn; returns what every call gave."""
+    out = [conn.numOfNetworks(), conn.listNetworks(), conn.numOfDefinedNetworks(),
+           conn.listDefinedNetworks()]
+    n = conn.networkDefineXML(NET_A)
+    out += [strip_uuid(n.XMLDesc(0)), outcome(n.XMLDesc, 1), n.bridgeName(), n.isActive(),
+            n.isPersistent(), conn.numOfDefinedNetworks(), conn.listDefinedNetworks()]
+    out += [outcome(n.create), n.isActive(), outcome(n.create), conn.listNetworks()]
+    out += [outcome(n.setAutostart, 1), n.autostart(), outcome(n.undefine)]
+    out += [outcome(n.destroy), n.isActive(), outcome(n.destroy), outcome(n.undefine),
+            outcome(conn.networkLookupByName, "fam-net-a")]
+    t = conn.networkCreateXML(NET_T)
+    out += [strip_uuid(t.XMLDesc(0)), t.isActive(), t.isPersistent(), outcome(t.bridgeName),
+            outcome(t.undefine), outcome(t.destroy),
+            outcome(conn.networkLookupByName, "fam-net-t")]
+    d = conn.networkLookupByName("default")
+    out += [outcome(d.create), outcome(d.undefine), outcome(d.XMLDesc, 4)]
+    out += [outcome(conn.networkDefineXML, "<network><name>default</name></network>")[:3],
+            outcome(conn.networkDefineXML,
+                    "<network><name>x</name><uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>"
+                    "</network>"),
+            outcome(conn.networkCreateXML,
+                    "<network><name>default</name><uuid>dd8fe884-6c02-601e-7551-cca97df1c5df"
+                    "</uuid></network>"),
+            outcome(conn.networkDefineXML, "<nerk/>"),
+            outcome(conn.networkDefineXML, "<network/>")]
+    return out
+
+
+def test_network_lifecycle_as_test_driver(fake_libvirtd):
+    fake = fake_libvirtd()
+    real = libvirt.open("test:///default")
+    mine = libvirt.open(fake.uri)
+    try:
+        got, want = lifecycle(mine), lifecycle(real)
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g == w, "step %d" % i
+        assert len(got) == len(want)
+    finally:
+        mine.close()
+        real.close()
+
+
+CPU_CALLS = [("x86_64", 0), ("i686", 0), ("ppc64le", 0), ("aarch64", 0), ("s390x", 0),
+             ("sparc", 0), ("mips64el", 0), ("foo", 0), ("", 0), ("loongarch64", 0),
+             ("x86_64", 1)]
+
+
+def test_cpu_model_names_as_test_driver(fake_libvirtd):
+    fake = fake_libvirtd()
+    real = libvirt.open("test:///default")
+    mine = libvirt.open(fake.uri)
+    try:
+        for arch, flags in CPU_CALLS:
+            want = outcome(real.getCPUModelNames, arch, flags)
+            assert outcome(mine.getCPUModelNames, arch, flags) == want, arch
+    finally:
+        mine.close()
+        real.close()
+
+
+def events_of(uri, suffix):
+    """Network lifecycle events of one sequence on uri, by (event, detail), for names ending in
+    suffix; also the errors of a bad registration and a bad deregistration."""
+    seen, lock = [], threading.Lock()
+    conn = libvirt.open(uri)
+
+    def cb(_conn, net, event, detail, _opaque):
+        if net.name().endswith(suffix):
+            with lock:
+                seen.append((net.name()[:-len(suffix)], event, detail))
+
+    cid = conn.networkEventRegisterAny(None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, cb, None)
+    n = conn.networkDefineXML("<network><name>fam-net-ev%s</name></network>" % suffix)
+    n.create()
+    n.destroy()
+    n.destroy()
+    n.undefine()
+    t = conn.networkCreateXML("<network><name>fam-net-tr%s</name></network>" % suffix)
+    t.destroy()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with lock:
+            if len(seen) >= 7:
+                break
+        time.sleep(0.05)
+    conn.networkEventDeregisterAny(cid)
+    conn.close()
+    with lock:
+        return list(seen)
+
+
+@pytest.fixture(scope="module")
+def event_loop():
+    libvirt.virEventRegisterDefaultImpl()
+    stop = threading.Event()
+
+    def run():
+        while not stop.is_set():
+            libvirt.virEventRunDefaultImpl()
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    yield
+    stop.set()
+
+
+def test_network_events_as_test_driver(fake_libvirtd, libvirtd_sock, event_loop):
+    fake = fake_libvirtd()
+    real_uri = "test+unix:///default?socket=%s" % libvirtd_sock
+    suffix = "-%d" % os.getpid()
+    want = events_of(real_uri, suffix)
+    got = events_of(fake.uri, suffix)
+    assert got == want
+    assert want[0] == ("fam-net-ev", 0, 0) and len(want) == 7
