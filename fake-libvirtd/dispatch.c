@@ -1547,6 +1547,7 @@ const fl_handler_family fl_handlers_core = FL_HANDLER_FAMILY(core_rows);
 static const fl_handler_family *const families[] = {
     &fl_handlers_core,
     &fl_handlers_net,
+    &fl_handlers_iface,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -37,6 +37,7 @@ typedef struct {
 
 extern const fl_handler_family fl_handlers_core;
 extern const fl_handler_family fl_handlers_net;
+extern const fl_handler_family fl_handlers_iface;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

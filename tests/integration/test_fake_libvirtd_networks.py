@@ -150,3 +150,53 @@ def test_network_events_as_test_driver(fake_libvirtd, libvirtd_sock, event_loop)
     got = events_of(fake.uri, suffix)
     assert got == want
     assert want[0] == ("fam-net-ev", 0, 0) and len(want) == 7
+
+
+def interfaces(conn):
+    """The same interface calls on conn; returns what every call gave."""
+    def names(flags):
+        return sorted((i.name(), i.MACString()) for i in conn.listAllInterfaces(flags))
+    out = [conn.numOfInterfaces(), conn.listInterfaces(), conn.numOfDefinedInterfaces(),
+           conn.listDefinedInterfaces(), names(0), names(1), names(2), outcome(names, 4)]
+    eth1 = conn.interfaceLookupByName("eth1")
+    out += [eth1.XMLDesc(0), outcome(eth1.XMLDesc, 1), eth1.isActive(), eth1.MACString(),
+            conn.interfaceLookupByMACString("AA:BB:CC:DD:EE:FF").name(),
+            outcome(conn.interfaceLookupByMACString, "11:22:33:44:55:66"),
+            outcome(conn.interfaceLookupByName, "nope")]
+    out += [outcome(eth1.create, 0), outcome(eth1.create, 1), outcome(eth1.destroy, 1),
+            outcome(eth1.destroy, 0), eth1.isActive(), outcome(eth1.destroy, 0),
+            outcome(eth1.create, 0)]
+    out += [outcome(conn.changeBegin, 0), outcome(conn.changeBegin, 0),
+            outcome(conn.changeCommit, 0), outcome(conn.changeCommit, 0),
+            outcome(conn.changeRollback, 0), outcome(conn.changeBegin, 1),
+            outcome(conn.changeCommit, 1), outcome(conn.changeRollback, 1)]
+    x = conn.interfaceDefineXML("<interface type='ethernet' name='fam0'><mtu size='1400'/>"
+                                "<mac address='52:54:00:aa:bb:cc'/><start mode='none'/>"
+                                "</interface>")
+    out += [x.XMLDesc(0), x.isActive(), x.MACString(), names(1), outcome(x.create, 0),
+            x.isActive(), outcome(x.destroy, 0), outcome(x.undefine), names(0)]
+    conn.changeBegin(0)
+    conn.interfaceDefineXML("<interface type='ethernet' name='fam1'/>", 1)
+    out += [names(0), outcome(conn.changeRollback, 0), names(0)]
+    conn.changeBegin(0)
+    conn.interfaceDefineXML("<interface type='ethernet' name='fam2'/>")
+    out += [outcome(conn.changeCommit, 0), names(0), outcome(eth1.undefine), names(0)]
+    out += [outcome(conn.interfaceDefineXML, "<foo/>"),
+            outcome(conn.interfaceDefineXML, "<interface type='ethernet'/>"),
+            outcome(conn.interfaceDefineXML, "<interface name='q'/>"),
+            outcome(conn.interfaceDefineXML, "<interface type='ethernet' name='q'/>", 2)]
+    return out
+
+
+def test_interfaces_as_test_driver(fake_libvirtd):
+    fake = fake_libvirtd()
+    real = libvirt.open("test:///default")
+    mine = libvirt.open(fake.uri)
+    try:
+        got, want = interfaces(mine), interfaces(real)
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g == w, "step %d" % i
+        assert len(got) == len(want)
+    finally:
+        mine.close()
+        real.close()

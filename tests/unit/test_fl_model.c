@@ -9,6 +9,7 @@
 #include "../../fake-libvirtd/default_state.c"
 #include "../../fake-libvirtd/state_file.c"
 #include "../../fake-libvirtd/typed_params.c"
+#include "../../fake-libvirtd/model_iface.c"
 
 #include "vwtest.h"
 
