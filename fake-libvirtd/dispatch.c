@@ -1548,6 +1548,7 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_core,
     &fl_handlers_net,
     &fl_handlers_iface,
+    &fl_handlers_nodedev,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -38,6 +38,7 @@ typedef struct {
 extern const fl_handler_family fl_handlers_core;
 extern const fl_handler_family fl_handlers_net;
 extern const fl_handler_family fl_handlers_iface;
+extern const fl_handler_family fl_handlers_nodedev;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

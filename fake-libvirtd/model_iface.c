@@ -8,7 +8,7 @@
 #include "default_state.h"
 #include "xml_tree.h"
 
-enum { FROM_XML = 5, FROM_INTERFACE = 26, ERR_NO_INTERFACE = 57 };
+enum { IF_FROM_XML = 5, FROM_INTERFACE = 26, ERR_NO_INTERFACE = 57 };
 
 static void iface_free(fl_iface *i)
 {
@@ -79,7 +79,7 @@ static fl_iface *iface_from_tree(const xml_node *root, fl_error *err)
     const char *type = xml_tree_attr(root, "type");
     const char *name = xml_tree_attr(root, "name");
     if (!type) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_XML, "XML error",
+        fl_error_set(err, FL_ERR_XML_ERROR, IF_FROM_XML, "XML error",
                      "Missing required attribute 'type' in element 'interface'");
         return NULL;
     }
@@ -104,12 +104,12 @@ static fl_iface *iface_parse(const char *xml, fl_error *err)
     char why[256];
     xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
     if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, FROM_XML, "XML error", "%s", why);
+        fl_error_set(err, FL_ERR_XML_DETAIL, IF_FROM_XML, "XML error", "%s", why);
         return NULL;
     }
     fl_iface *i = NULL;
     if (strcmp(root->name, "interface") != 0)
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_XML, "XML error",
+        fl_error_set(err, FL_ERR_XML_ERROR, IF_FROM_XML, "XML error",
                      "expecting root element of 'interface', not '%s'", root->name);
     else
         i = iface_from_tree(root, err);

@@ -38,12 +38,12 @@ def strip_uuid(xml):
 
 def lifecycle(conn):
     """The same sequence of calls on conn; returns what every call gave."""
-    out = [conn.numOfNetworks(), conn.listNetworks(), conn.numOfDefinedNetworks(),
-           conn.listDefinedNetworks()]
+    out = [conn.numOfNetworks(), sorted(conn.listNetworks()), conn.numOfDefinedNetworks(),
+           sorted(conn.listDefinedNetworks())]
     n = conn.networkDefineXML(NET_A)
     out += [strip_uuid(n.XMLDesc(0)), outcome(n.XMLDesc, 1), n.bridgeName(), n.isActive(),
-            n.isPersistent(), conn.numOfDefinedNetworks(), conn.listDefinedNetworks()]
-    out += [outcome(n.create), n.isActive(), outcome(n.create), conn.listNetworks()]
+            n.isPersistent(), conn.numOfDefinedNetworks(), sorted(conn.listDefinedNetworks())]
+    out += [outcome(n.create), n.isActive(), outcome(n.create), sorted(conn.listNetworks())]
     out += [outcome(n.setAutostart, 1), n.autostart(), outcome(n.undefine)]
     out += [outcome(n.destroy), n.isActive(), outcome(n.destroy), outcome(n.undefine),
             outcome(conn.networkLookupByName, "fam-net-a")]
@@ -156,8 +156,8 @@ def interfaces(conn):
     """The same interface calls on conn; returns what every call gave."""
     def names(flags):
         return sorted((i.name(), i.MACString()) for i in conn.listAllInterfaces(flags))
-    out = [conn.numOfInterfaces(), conn.listInterfaces(), conn.numOfDefinedInterfaces(),
-           conn.listDefinedInterfaces(), names(0), names(1), names(2), outcome(names, 4)]
+    out = [conn.numOfInterfaces(), sorted(conn.listInterfaces()), conn.numOfDefinedInterfaces(),
+           sorted(conn.listDefinedInterfaces()), names(0), names(1), names(2), outcome(names, 4)]
     eth1 = conn.interfaceLookupByName("eth1")
     out += [eth1.XMLDesc(0), outcome(eth1.XMLDesc, 1), eth1.isActive(), eth1.MACString(),
             conn.interfaceLookupByMACString("AA:BB:CC:DD:EE:FF").name(),
@@ -194,6 +194,49 @@ def test_interfaces_as_test_driver(fake_libvirtd):
     mine = libvirt.open(fake.uri)
     try:
         got, want = interfaces(mine), interfaces(real)
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g == w, "step %d" % i
+        assert len(got) == len(want)
+    finally:
+        mine.close()
+        real.close()
+
+
+VHBA = "<device><parent>scsi_host2</parent><capability type='scsi_host'>" \
+       "<capability type='fc_host'><wwnn>2000000012341111</wwnn><wwpn>1000000012341111</wwpn>" \
+       "</capability></capability></device>"
+
+
+def node_devices(conn):
+    """The same node device calls on conn (lists sorted: the test driver's order is a hash's)."""
+    def all_names(flags):
+        r = outcome(conn.listAllDevices, flags)
+        return r if isinstance(r, tuple) else sorted(d.name() for d in r)
+    out = [conn.numOfDevices(None, 0), sorted(conn.listDevices(None, 0))]
+    for cap in ("system", "scsi_host", "fc_host", "vports", "vport_ops", "bogus"):
+        out += [conn.numOfDevices(cap, 0), sorted(conn.listDevices(cap, 0))]
+    out += [outcome(conn.numOfDevices, None, 1), outcome(conn.listDevices, None, 1)]
+    out += [all_names(1 << b) for b in range(0, 24)] + [all_names(0), all_names(1 << 30)]
+    for name in sorted(conn.listDevices(None, 0)):
+        d = conn.nodeDeviceLookupByName(name)
+        out += [d.name(), d.parent(), d.numOfCaps(), d.listCaps(), d.XMLDesc(0),
+                outcome(d.XMLDesc, 1)]
+    out += [outcome(conn.nodeDeviceLookupByName, "nope")]
+    v = conn.nodeDeviceCreateXML(VHBA)
+    out += [v.name(), v.parent(), v.listCaps(), v.XMLDesc(0), sorted(conn.listDevices(None, 0))]
+    out += [outcome(v.destroy), sorted(conn.listDevices(None, 0))]
+    out += [outcome(conn.nodeDeviceLookupByName("computer").destroy),
+            outcome(conn.nodeDeviceLookupByName("scsi_host11").destroy),
+            sorted(conn.listDevices(None, 0))]
+    return out
+
+
+def test_node_devices_as_test_driver(fake_libvirtd):
+    fake = fake_libvirtd()
+    real = libvirt.open("test:///default")
+    mine = libvirt.open(fake.uri)
+    try:
+        got, want = node_devices(mine), node_devices(real)
         for i, (g, w) in enumerate(zip(got, want)):
             assert g == w, "step %d" % i
         assert len(got) == len(want)

@@ -10,6 +10,7 @@
 #include "../../fake-libvirtd/state_file.c"
 #include "../../fake-libvirtd/typed_params.c"
 #include "../../fake-libvirtd/model_iface.c"
+#include "../../fake-libvirtd/model_nodedev.c"
 
 #include "vwtest.h"
 
