@@ -1549,6 +1549,7 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_net,
     &fl_handlers_iface,
     &fl_handlers_nodedev,
+    &fl_handlers_host,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

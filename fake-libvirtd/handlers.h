@@ -39,6 +39,7 @@ extern const fl_handler_family fl_handlers_core;
 extern const fl_handler_family fl_handlers_net;
 extern const fl_handler_family fl_handlers_iface;
 extern const fl_handler_family fl_handlers_nodedev;
+extern const fl_handler_family fl_handlers_host;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

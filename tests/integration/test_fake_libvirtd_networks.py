@@ -243,3 +243,41 @@ def test_node_devices_as_test_driver(fake_libvirtd):
     finally:
         mine.close()
         real.close()
+
+
+def raw_answers(path):
+    """Host calls with hand-encoded arguments on a raw socket: the reply bytes or the error."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    import struct
+    from fake_libvirtd_fixtures import RawClient, decode_error
+
+    def ints(*v):
+        return struct.pack(">" + "i" * len(v), *v)
+    calls = [
+        (101, ints(0, 2)), (101, ints(1, 5)), (101, ints(0, 1)), (101, ints(2, 1)),
+        (101, ints(0, 2000)), (293, ints(1, 1, 0)), (293, ints(0, 0, 0)), (293, ints(1, 1, 1)),
+        (227, ints(-1, 0, 0)), (227, ints(-1, 2, 0)), (227, ints(3, 4, 0)), (227, ints(0, 8, 0)),
+        (227, ints(-1, 17, 0)), (227, ints(-1, 0, 1)),
+        (340, ints(2, 4, 2048, 0, 2, 0)), (340, ints(1, 4, 0, 1, 1)),
+        (340, ints(1, 4, 0, 2000, 0)),
+    ]
+    out = []
+    conn = RawClient(path)
+    try:
+        conn.open()
+        for serial, (num, body) in enumerate(calls, 10):
+            hdr, reply = conn.call(num, serial, body)
+            if hdr[5] == 0:
+                out.append((num, reply))
+            else:
+                err = decode_error(reply)
+                out.append((num, err["code"], err["domain"], err["message"]))
+    finally:
+        conn.close()
+    return out
+
+
+def test_host_calls_as_libvirtd(fake_libvirtd, libvirtd_sock):
+    """Read-only host calls: the same bytes as the shared real daemon."""
+    fake = fake_libvirtd()
+    assert raw_answers(fake.socket) == raw_answers(libvirtd_sock)
