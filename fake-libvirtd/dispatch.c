@@ -1052,7 +1052,7 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
 {
     for (int i = 0; i < c->ncallbacks; i++) {
         const fl_callback *cb = &c->callbacks[i];
-        if (cb->qemu_monitor || cb->network || cb->event_id != event_id ||
+        if (cb->qemu_monitor || cb->object != FL_CB_DOMAIN || cb->event_id != event_id ||
             cb->has_dom != has_dom)
             continue;
         if (!has_dom || memcmp(cb->dom_uuid, uuid, 16) == 0)
@@ -1138,7 +1138,7 @@ static void h_event_callback_deregister(fl_conn *c, const vw_packet_header *hdr,
 {
     vw_connect_domain_event_callback_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
-        if (!c->callbacks[i].qemu_monitor && !c->callbacks[i].network &&
+        if (!c->callbacks[i].qemu_monitor && c->callbacks[i].object == FL_CB_DOMAIN &&
             !c->callbacks[i].legacy &&
             c->callbacks[i].callback_id == a->callbackID) {
             fl_conn_remove_callback(c, i);
@@ -1163,7 +1163,7 @@ static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *ar
 {
     vw_connect_domain_event_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
-        if (!c->callbacks[i].qemu_monitor && !c->callbacks[i].network &&
+        if (!c->callbacks[i].qemu_monitor && c->callbacks[i].object == FL_CB_DOMAIN &&
             c->callbacks[i].event_id == a->eventID &&
             !c->callbacks[i].has_dom) {
             fl_conn_remove_callback(c, i);

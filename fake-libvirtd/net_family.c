@@ -43,7 +43,7 @@ static void net_event(fl_conn *c, const char *name, const unsigned char uuid[16]
             continue;
         for (int i = 0; i < o->ncallbacks; i++) {
             const fl_callback *cb = &o->callbacks[i];
-            if (!cb->network || cb->event_id != 0 ||
+            if (cb->object != FL_CB_NETWORK || cb->event_id != 0 ||
                 (cb->has_dom && memcmp(cb->dom_uuid, uuid, 16) != 0))
                 continue;
             vw_network_event_lifecycle_msg msg = {.callbackID = cb->callback_id,
@@ -232,7 +232,7 @@ static void h_network_event_register(fl_conn *c, const vw_packet_header *hdr, vo
     fl_callback *cb = fl_conn_new_callback(c, hdr);
     if (!cb)
         return;
-    cb->network = true;
+    cb->object = FL_CB_NETWORK;
     cb->event_id = a->eventID;
     if (a->net) {
         cb->has_dom = true;
@@ -246,7 +246,8 @@ static void h_network_event_deregister(fl_conn *c, const vw_packet_header *hdr, 
 {
     vw_connect_network_event_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
-        if (c->callbacks[i].network && c->callbacks[i].callback_id == a->callbackID) {
+        if (c->callbacks[i].object == FL_CB_NETWORK &&
+            c->callbacks[i].callback_id == a->callbackID) {
             fl_conn_remove_callback(c, i);
             fl_reply_void(c, hdr);
             return;

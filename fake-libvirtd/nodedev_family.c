@@ -181,6 +181,79 @@ static void h_list_caps(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_node_device_list_caps_ret, &r);
 }
 
+/* ---- events ----------------------------------------------------------------------------------- */
+
+/* VIR_NODE_DEVICE_EVENT_ID_LAST in libvirt 9.0 (LIFECYCLE 0, UPDATE 1). */
+#define DEV_EVENT_ID_LAST 2
+enum { EVENT_CREATED = 0, EVENT_DELETED = 1 };
+
+/* Sends NODE_DEVICE_EVENT_LIFECYCLE to the registrations for it on c's model's connections. */
+static void dev_event(fl_conn *c, const char *name, int event)
+{
+    for (fl_conn *o = fl_server_conns(c->srv); o; o = o->next) {
+        if (o->model != c->model || o->closing)
+            continue;
+        for (int i = 0; i < o->ncallbacks; i++) {
+            const fl_callback *cb = &o->callbacks[i];
+            if (cb->object != FL_CB_NODE_DEVICE || cb->event_id != 0 ||
+                (cb->has_dom && strcmp(cb->dev_name, name) != 0))
+                continue;
+            vw_node_device_event_lifecycle_msg msg = {.callbackID = cb->callback_id,
+                                                      .dev = {(char *)name}, .event = event};
+            fl_conn_send_message(o, R, VW_REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE,
+                                 (xdrproc_t)xdr_vw_node_device_event_lifecycle_msg, &msg);
+        }
+    }
+}
+
+static void h_event_register(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_connect_node_device_event_register_any_args *a = args;
+    fl_error e;
+    if (a->eventID < 0 || a->eventID >= DEV_EVENT_ID_LAST) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "unsupported node device event ID %d", a->eventID);
+        reply_error(c, hdr, &e);
+        return;
+    }
+    if (a->dev && strlen(a->dev->name) >= sizeof(((fl_callback *)0)->dev_name)) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "node device name too long for fake-libvirtd's event filter");
+        reply_error(c, hdr, &e);
+        return;
+    }
+    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    if (!cb)
+        return;
+    cb->object = FL_CB_NODE_DEVICE;
+    cb->event_id = a->eventID;
+    if (a->dev) {
+        cb->has_dom = true;
+        strcpy(cb->dev_name, a->dev->name);
+    }
+    vw_connect_node_device_event_register_any_ret r = {.callbackID = cb->callback_id};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_node_device_event_register_any_ret, &r);
+}
+
+static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_connect_node_device_event_deregister_any_args *a = args;
+    for (int i = 0; i < c->ncallbacks; i++) {
+        if (c->callbacks[i].object == FL_CB_NODE_DEVICE &&
+            c->callbacks[i].callback_id == a->callbackID) {
+            fl_conn_remove_callback(c, i);
+            fl_reply_void(c, hdr);
+            return;
+        }
+    }
+    fl_error e;
+    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                 "node device event callback %d not registered", a->callbackID);
+    reply_error(c, hdr, &e);
+}
+
+/* ---- create and destroy ----------------------------------------------------------------------- */
+
 static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_device_create_xml_args *a = args;
@@ -193,19 +266,25 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!s)
         return;
     fl_nodedev *d = fl_nodedev_create_xml(s, a->xml_desc, &e);
-    if (d)
-        reply_dev(c, hdr, d);
-    else
+    if (!d) {
         reply_error(c, hdr, &e);
+        return;
+    }
+    reply_dev(c, hdr, d);
+    dev_event(c, d->name, EVENT_CREATED);
 }
 
 static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_nodedev *d = get_dev(c, hdr, ((vw_node_device_name_args *)args)->name);
-    if (d) {
-        fl_nodedev_destroy(fl_nodedevs(c->model), d);
-        fl_reply_void(c, hdr);
-    }
+    if (!d)
+        return;
+    char *name = strdup(d->name);
+    int removed = fl_nodedev_destroy(fl_nodedevs(c->model), d);
+    fl_reply_void(c, hdr);
+    if (removed && name)
+        dev_event(c, name, EVENT_DELETED);
+    free(name);
 }
 
 static const fl_handler rows[] = {
@@ -219,6 +298,8 @@ static const fl_handler rows[] = {
     {R, VW_REMOTE_PROC_NODE_DEVICE_LIST_CAPS, h_list_caps, false},
     {R, VW_REMOTE_PROC_NODE_DEVICE_CREATE_XML, h_create_xml, false},
     {R, VW_REMOTE_PROC_NODE_DEVICE_DESTROY, h_destroy, false},
+    {R, VW_REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY, h_event_register, false},
+    {R, VW_REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY, h_event_deregister, false},
 };
 
 const fl_handler_family fl_handlers_nodedev = FL_HANDLER_FAMILY(rows);

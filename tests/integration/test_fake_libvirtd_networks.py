@@ -281,3 +281,43 @@ def test_host_calls_as_libvirtd(fake_libvirtd, libvirtd_sock):
     """Read-only host calls: the same bytes as the shared real daemon."""
     fake = fake_libvirtd()
     assert raw_answers(fake.socket) == raw_answers(libvirtd_sock)
+
+
+def device_events(conn):
+    """Node device lifecycle events of a vHBA's create and destroy (and a no-op destroy), for
+    every device and for a registration filtered on `computer` (which sees none)."""
+    seen, lock = [], threading.Lock()
+
+    def cb(_conn, dev, event, detail, tag):
+        with lock:
+            seen.append((tag, dev.name(), event, detail))
+    ids = [conn.nodeDeviceEventRegisterAny(None, 0, cb, "all"),
+           conn.nodeDeviceEventRegisterAny(conn.nodeDeviceLookupByName("computer"), 0, cb,
+                                           "computer")]
+    v = conn.nodeDeviceCreateXML(VHBA)
+    v.destroy()
+    conn.nodeDeviceLookupByName("computer").destroy()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with lock:
+            if len(seen) >= 2:
+                break
+        time.sleep(0.05)
+    time.sleep(0.2)   # a wrong extra event would arrive in this time
+    for i in ids:
+        conn.nodeDeviceEventDeregisterAny(i)
+    with lock:
+        return list(seen)
+
+
+def test_node_device_events_as_test_driver(fake_libvirtd, event_loop):
+    fake = fake_libvirtd()
+    real = libvirt.open("test:///default")
+    mine = libvirt.open(fake.uri)
+    try:
+        want = device_events(real)
+        assert want == [("all", "scsi_host12", 0, 0), ("all", "scsi_host12", 1, 0)]
+        assert device_events(mine) == want
+    finally:
+        mine.close()
+        real.close()
