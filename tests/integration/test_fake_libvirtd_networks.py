@@ -321,3 +321,26 @@ def test_node_device_events_as_test_driver(fake_libvirtd, event_loop):
     finally:
         mine.close()
         real.close()
+
+
+VIRSH_READ_ONLY = [
+    ["net-dumpxml", "default"], ["net-dumpxml", "default", "--inactive"],
+    ["iface-dumpxml", "eth1"], ["iface-dumpxml", "eth1", "--inactive"], ["iface-mac", "eth1"],
+    ["iface-name", "aa:bb:cc:dd:ee:ff"], ["iface-list", "--all"],
+    ["nodedev-dumpxml", "computer"], ["nodedev-dumpxml", "scsi_host11"],
+    ["nodedev-list"], ["cpu-models", "x86_64"], ["cpu-models", "sparc"], ["cpu-models", "foo"],
+    ["freecell", "--all"], ["freecell", "1"], ["freecell", "7"], ["nodecpumap"],
+    ["nodecpustats"], ["nodecpustats", "--percent"], ["nodememstats"], ["freepages", "--all"],
+]
+
+
+def test_virsh_read_only_commands_as_libvirtd(fake_libvirtd, libvirtd_sock):
+    """virsh's output and errors for read-only commands: the fake and the shared real daemon
+    (whose default objects nobody changes)."""
+    from conftest import run_virsh
+    fake = fake_libvirtd()
+    real_uri = "test+unix:///default?socket=%s" % libvirtd_sock
+    for args in VIRSH_READ_ONLY:
+        want, got = run_virsh(args, real_uri), run_virsh(args, fake.uri)
+        assert (got.returncode, got.stdout, got.stderr) == \
+            (want.returncode, want.stdout, want.stderr), args
