@@ -1088,6 +1088,40 @@ fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr)
     return cb;
 }
 
+fl_callback *fl_conn_new_object_callback(fl_conn *c, const vw_packet_header *hdr, int object,
+                                         int event_id, int id_last, const char *noun)
+{
+    if (event_id < 0 || event_id >= id_last) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "unsupported %s event ID %d", noun, event_id);
+        fl_conn_reply_error(c, hdr, &e);
+        return NULL;
+    }
+    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    if (cb) {
+        cb->object = object;
+        cb->event_id = event_id;
+    }
+    return cb;
+}
+
+void fl_conn_deregister_object(fl_conn *c, const vw_packet_header *hdr, int object,
+                               int callback_id, const char *noun)
+{
+    for (int i = 0; i < c->ncallbacks; i++) {
+        if (c->callbacks[i].object == object && c->callbacks[i].callback_id == callback_id) {
+            fl_conn_remove_callback(c, i);
+            fl_reply_void(c, hdr);
+            return;
+        }
+    }
+    fl_error e;
+    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                 "%s event callback %d not registered", noun, callback_id);
+    fl_conn_reply_error(c, hdr, &e);
+}
+
 /* Adds a registration; replies with the error itself and returns NULL on failure. */
 static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int event_id,
                                  const vw_nonnull_domain *dom, bool legacy)

@@ -226,37 +226,31 @@ static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
 }
 
-static void h_change_begin(fl_conn *c, const vw_packet_header *hdr, void *args)
+/* A change transaction step after the test driver's flag check (func names it). */
+static void change_step(fl_conn *c, const vw_packet_header *hdr, void *args, const char *func,
+                        int (*step)(fl_iface_state *, fl_error *))
 {
     fl_error e;
     fl_iface_state *s = ifaces(c, hdr);
     if (!s)
         return;
-    int rc = fl_check_flags(((vw_interface_change_args *)args)->flags, 0,
-                            "testInterfaceChangeBegin", &e);
-    reply_rc(c, hdr, rc < 0 ? rc : fl_iface_change_begin(s, &e), &e);
+    int rc = fl_check_flags(((vw_interface_change_args *)args)->flags, 0, func, &e);
+    reply_rc(c, hdr, rc < 0 ? rc : step(s, &e), &e);
+}
+
+static void h_change_begin(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    change_step(c, hdr, args, "testInterfaceChangeBegin", fl_iface_change_begin);
 }
 
 static void h_change_commit(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_error e;
-    fl_iface_state *s = ifaces(c, hdr);
-    if (!s)
-        return;
-    int rc = fl_check_flags(((vw_interface_change_args *)args)->flags, 0,
-                            "testInterfaceChangeCommit", &e);
-    reply_rc(c, hdr, rc < 0 ? rc : fl_iface_change_commit(s, &e), &e);
+    change_step(c, hdr, args, "testInterfaceChangeCommit", fl_iface_change_commit);
 }
 
 static void h_change_rollback(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_error e;
-    fl_iface_state *s = ifaces(c, hdr);
-    if (!s)
-        return;
-    int rc = fl_check_flags(((vw_interface_change_args *)args)->flags, 0,
-                            "testInterfaceChangeRollback", &e);
-    reply_rc(c, hdr, rc < 0 ? rc : fl_iface_change_rollback(s, &e), &e);
+    change_step(c, hdr, args, "testInterfaceChangeRollback", fl_iface_change_rollback);
 }
 
 static const fl_handler rows[] = {

@@ -222,41 +222,22 @@ static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, v
 static void h_network_event_register(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_network_event_register_any_args *a = args;
-    if (a->eventID < 0 || a->eventID >= NET_EVENT_ID_LAST) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported network event ID %d", a->eventID);
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    fl_callback *cb = fl_conn_new_object_callback(c, hdr, FL_CB_NETWORK, a->eventID,
+                                                  NET_EVENT_ID_LAST, "network");
     if (!cb)
         return;
-    cb->object = FL_CB_NETWORK;
-    cb->event_id = a->eventID;
     if (a->net) {
         cb->has_dom = true;
         memcpy(cb->dom_uuid, a->net->uuid, 16);
     }
-    vw_connect_network_event_register_any_ret r = {.callbackID = cb->callback_id};
-    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_network_event_register_any_ret, &r);
+    fl_reply_int(c, hdr, cb->callback_id);   /* remote_connect_network_event_register_any_ret */
 }
 
 static void h_network_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_connect_network_event_deregister_any_args *a = args;
-    for (int i = 0; i < c->ncallbacks; i++) {
-        if (c->callbacks[i].object == FL_CB_NETWORK &&
-            c->callbacks[i].callback_id == a->callbackID) {
-            fl_conn_remove_callback(c, i);
-            fl_reply_void(c, hdr);
-            return;
-        }
-    }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "network event callback %d not registered", a->callbackID);
-    fl_conn_reply_error(c, hdr, &e);
+    fl_conn_deregister_object(c, hdr, FL_CB_NETWORK,
+                              ((vw_connect_network_event_deregister_any_args *)args)->callbackID,
+                              "network");
 }
 
 /* ---- host CPU --------------------------------------------------------------------------------- */

@@ -209,47 +209,29 @@ static void dev_event(fl_conn *c, const char *name, int event)
 static void h_event_register(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_node_device_event_register_any_args *a = args;
-    fl_error e;
-    if (a->eventID < 0 || a->eventID >= DEV_EVENT_ID_LAST) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported node device event ID %d", a->eventID);
-        reply_error(c, hdr, &e);
-        return;
-    }
     if (a->dev && strlen(a->dev->name) >= sizeof(((fl_callback *)0)->dev_name)) {
+        fl_error e;
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "node device name too long for fake-libvirtd's event filter");
         reply_error(c, hdr, &e);
         return;
     }
-    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    fl_callback *cb = fl_conn_new_object_callback(c, hdr, FL_CB_NODE_DEVICE, a->eventID,
+                                                  DEV_EVENT_ID_LAST, "node device");
     if (!cb)
         return;
-    cb->object = FL_CB_NODE_DEVICE;
-    cb->event_id = a->eventID;
     if (a->dev) {
         cb->has_dom = true;
         strcpy(cb->dev_name, a->dev->name);
     }
-    vw_connect_node_device_event_register_any_ret r = {.callbackID = cb->callback_id};
-    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_node_device_event_register_any_ret, &r);
+    fl_reply_int(c, hdr, cb->callback_id);
 }
 
 static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_connect_node_device_event_deregister_any_args *a = args;
-    for (int i = 0; i < c->ncallbacks; i++) {
-        if (c->callbacks[i].object == FL_CB_NODE_DEVICE &&
-            c->callbacks[i].callback_id == a->callbackID) {
-            fl_conn_remove_callback(c, i);
-            fl_reply_void(c, hdr);
-            return;
-        }
-    }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "node device event callback %d not registered", a->callbackID);
-    reply_error(c, hdr, &e);
+    fl_conn_deregister_object(
+        c, hdr, FL_CB_NODE_DEVICE,
+        ((vw_connect_node_device_event_deregister_any_args *)args)->callbackID, "node device");
 }
 
 /* ---- create and destroy ----------------------------------------------------------------------- */
