@@ -1061,6 +1061,16 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
     return false;
 }
 
+bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
+                 const char *func)
+{
+    fl_error e;
+    if (fl_check_flags(flags, supported, func, &e) == 0)
+        return true;
+    fl_conn_reply_error(c, hdr, &e);
+    return false;
+}
+
 fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr)
 {
     fl_error e;

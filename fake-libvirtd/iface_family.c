@@ -11,9 +11,13 @@
 
 #define R VW_REMOTE_PROGRAM
 
-/* m's interfaces, or NULL after replying out of memory. */
-static fl_iface_state *ifaces(fl_conn *c, const vw_packet_header *hdr)
+/* The model's interfaces once flags pass the test driver's check in func (func NULL: none),
+ * or NULL after replying the error. */
+static fl_iface_state *checked(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
+                               unsigned supported, const char *func)
 {
+    if (func && !fl_flags_ok(c, hdr, flags, supported, func))
+        return NULL;
     fl_iface_state *s = fl_ifaces(c->model);
     if (!s) {
         fl_error e;
@@ -27,7 +31,7 @@ static fl_iface_state *ifaces(fl_conn *c, const vw_packet_header *hdr)
 static fl_iface *get_iface(fl_conn *c, const vw_packet_header *hdr,
                            const vw_nonnull_interface *ref)
 {
-    fl_iface_state *s = ifaces(c, hdr);
+    fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
     fl_error e;
     fl_iface *i = s ? fl_iface_lookup_name(s, ref->name, &e) : NULL;
     if (s && !i)
@@ -59,7 +63,7 @@ static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_e
 
 static void num_of(fl_conn *c, const vw_packet_header *hdr, unsigned flags)
 {
-    fl_iface_state *s = ifaces(c, hdr);
+    fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
     size_t n = 0;
     if (s) {
         free(fl_iface_list(s, flags, &n));
@@ -87,7 +91,7 @@ static void list_names(fl_conn *c, const vw_packet_header *hdr, int maxnames, un
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    fl_iface_state *s = ifaces(c, hdr);
+    fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
     if (!s)
         return;
     size_t n = 0;
@@ -114,12 +118,7 @@ static void h_list_defined_interfaces(fl_conn *c, const vw_packet_header *hdr, v
 static void h_list_all_interfaces(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_list_all_interfaces_args *a = args;
-    fl_error e;
-    if (fl_check_flags(a->flags, 3, "testConnectListAllInterfaces", &e) < 0) {
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    fl_iface_state *s = ifaces(c, hdr);
+    fl_iface_state *s = checked(c, hdr, a->flags, 3, "testConnectListAllInterfaces");
     if (!s)
         return;
     size_t n = 0;
@@ -140,7 +139,7 @@ static void h_list_all_interfaces(fl_conn *c, const vw_packet_header *hdr, void 
 
 static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_iface_state *s = ifaces(c, hdr);
+    fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
     fl_error e;
     if (s)
         reply_iface(c, hdr,
@@ -150,7 +149,7 @@ static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args
 
 static void h_lookup_by_mac(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_iface_state *s = ifaces(c, hdr);
+    fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
     fl_error e;
     if (s)
         reply_iface(c, hdr,
@@ -186,11 +185,7 @@ static void h_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
     vw_interface_define_xml_args *a = args;
     fl_error e;
     /* VIR_INTERFACE_DEFINE_VALIDATE (1) is accepted */
-    if (fl_check_flags(a->flags, 1, "testInterfaceDefineXML", &e) < 0) {
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    fl_iface_state *s = ifaces(c, hdr);
+    fl_iface_state *s = checked(c, hdr, a->flags, 1, "testInterfaceDefineXML");
     if (s)
         reply_iface(c, hdr, fl_iface_define(s, a->xml, &e), &e);
 }
@@ -231,11 +226,9 @@ static void change_step(fl_conn *c, const vw_packet_header *hdr, void *args, con
                         int (*step)(fl_iface_state *, fl_error *))
 {
     fl_error e;
-    fl_iface_state *s = ifaces(c, hdr);
-    if (!s)
-        return;
-    int rc = fl_check_flags(((vw_interface_change_args *)args)->flags, 0, func, &e);
-    reply_rc(c, hdr, rc < 0 ? rc : step(s, &e), &e);
+    fl_iface_state *s = checked(c, hdr, ((vw_interface_change_args *)args)->flags, 0, func);
+    if (s)
+        reply_rc(c, hdr, step(s, &e), &e);
 }
 
 static void h_change_begin(fl_conn *c, const vw_packet_header *hdr, void *args)

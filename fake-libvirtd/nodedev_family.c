@@ -14,8 +14,13 @@
 /* Every VIR_CONNECT_LIST_NODE_DEVICES_CAP_* of libvirt 9.0 (SYSTEM .. VPD). */
 #define LIST_ALL_CAPS 0x3fffffu
 
-static fl_nodedev_state *devices(fl_conn *c, const vw_packet_header *hdr)
+/* The model's node devices once flags pass the test driver's check in func (func NULL: none),
+ * or NULL after replying the error. */
+static fl_nodedev_state *checked(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
+                                 unsigned supported, const char *func)
 {
+    if (func && !fl_flags_ok(c, hdr, flags, supported, func))
+        return NULL;
     fl_nodedev_state *s = fl_nodedevs(c->model);
     if (!s) {
         fl_error e;
@@ -27,7 +32,7 @@ static fl_nodedev_state *devices(fl_conn *c, const vw_packet_header *hdr)
 
 static fl_nodedev *get_dev(fl_conn *c, const vw_packet_header *hdr, const char *name)
 {
-    fl_nodedev_state *s = devices(c, hdr);
+    fl_nodedev_state *s = checked(c, hdr, 0, 0, NULL);
     fl_error e;
     fl_nodedev *d = s ? fl_nodedev_lookup(s, name, &e) : NULL;
     if (s && !d)
@@ -52,12 +57,7 @@ static unsigned cap_filter(char **cap)
 static void h_num_of_devices(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_num_of_devices_args *a = args;
-    fl_error e;
-    if (fl_check_flags(a->flags, 0, "testNodeNumOfDevices", &e) < 0) {
-        reply_error(c, hdr, &e);
-        return;
-    }
-    fl_nodedev_state *s = devices(c, hdr);
+    fl_nodedev_state *s = checked(c, hdr, a->flags, 0, "testNodeNumOfDevices");
     size_t n = 0;
     if (s) {
         free(fl_nodedev_list(s, cap_filter(a->cap), &n));
@@ -74,11 +74,7 @@ static void h_list_devices(fl_conn *c, const vw_packet_header *hdr, void *args)
         reply_error(c, hdr, &e);
         return;
     }
-    if (fl_check_flags(a->flags, 0, "testNodeListDevices", &e) < 0) {
-        reply_error(c, hdr, &e);
-        return;
-    }
-    fl_nodedev_state *s = devices(c, hdr);
+    fl_nodedev_state *s = checked(c, hdr, a->flags, 0, "testNodeListDevices");
     if (!s)
         return;
     size_t n = 0;
@@ -95,12 +91,7 @@ static void h_list_devices(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_list_all_devices(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_list_all_node_devices_args *a = args;
-    fl_error e;
-    if (fl_check_flags(a->flags, LIST_ALL_CAPS, "testConnectListAllNodeDevices", &e) < 0) {
-        reply_error(c, hdr, &e);
-        return;
-    }
-    fl_nodedev_state *s = devices(c, hdr);
+    fl_nodedev_state *s = checked(c, hdr, a->flags, LIST_ALL_CAPS, "testConnectListAllNodeDevices");
     if (!s)
         return;
     size_t n = 0;
@@ -240,11 +231,7 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_device_create_xml_args *a = args;
     fl_error e;
-    if (fl_check_flags(a->flags, 0, "testNodeDeviceCreateXML", &e) < 0) {
-        reply_error(c, hdr, &e);
-        return;
-    }
-    fl_nodedev_state *s = devices(c, hdr);
+    fl_nodedev_state *s = checked(c, hdr, a->flags, 0, "testNodeDeviceCreateXML");
     if (!s)
         return;
     fl_nodedev *d = fl_nodedev_create_xml(s, a->xml_desc, &e);

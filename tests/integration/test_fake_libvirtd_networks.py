@@ -65,18 +65,24 @@ def lifecycle(conn):
     return out
 
 
-def test_network_lifecycle_as_test_driver(fake_libvirtd):
+def same_sequence(fake_libvirtd, sequence):
+    """sequence(conn) on the fake and on a fresh in-process test:///default: equal, step by
+    step."""
     fake = fake_libvirtd()
     real = libvirt.open("test:///default")
     mine = libvirt.open(fake.uri)
     try:
-        got, want = lifecycle(mine), lifecycle(real)
+        got, want = sequence(mine), sequence(real)
         for i, (g, w) in enumerate(zip(got, want)):
             assert g == w, "step %d" % i
         assert len(got) == len(want)
     finally:
         mine.close()
         real.close()
+
+
+def test_network_lifecycle_as_test_driver(fake_libvirtd):
+    same_sequence(fake_libvirtd, lifecycle)
 
 
 CPU_CALLS = [("x86_64", 0), ("i686", 0), ("ppc64le", 0), ("aarch64", 0), ("s390x", 0),
@@ -189,17 +195,7 @@ def interfaces(conn):
 
 
 def test_interfaces_as_test_driver(fake_libvirtd):
-    fake = fake_libvirtd()
-    real = libvirt.open("test:///default")
-    mine = libvirt.open(fake.uri)
-    try:
-        got, want = interfaces(mine), interfaces(real)
-        for i, (g, w) in enumerate(zip(got, want)):
-            assert g == w, "step %d" % i
-        assert len(got) == len(want)
-    finally:
-        mine.close()
-        real.close()
+    same_sequence(fake_libvirtd, interfaces)
 
 
 VHBA = "<device><parent>scsi_host2</parent><capability type='scsi_host'>" \
@@ -232,17 +228,7 @@ def node_devices(conn):
 
 
 def test_node_devices_as_test_driver(fake_libvirtd):
-    fake = fake_libvirtd()
-    real = libvirt.open("test:///default")
-    mine = libvirt.open(fake.uri)
-    try:
-        got, want = node_devices(mine), node_devices(real)
-        for i, (g, w) in enumerate(zip(got, want)):
-            assert g == w, "step %d" % i
-        assert len(got) == len(want)
-    finally:
-        mine.close()
-        real.close()
+    same_sequence(fake_libvirtd, node_devices)
 
 
 def raw_answers(path):
