@@ -330,3 +330,23 @@ def test_virsh_read_only_commands_as_libvirtd(fake_libvirtd, libvirtd_sock):
         want, got = run_virsh(args, real_uri), run_virsh(args, fake.uri)
         assert (got.returncode, got.stdout, got.stderr) == \
             (want.returncode, want.stdout, want.stderr), args
+
+
+def test_interfaces_from_a_state_file(fake_libvirtd, tmp_path):
+    import json
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"base": "empty", "interfaces": [
+        {"xml": "<interface type='ethernet' name='fam3'><mac address='52:54:00:00:00:03'/>"
+                "</interface>"},
+        {"xml": "<interface type='ethernet' name='fam4'/>", "active": False}]}))
+    fake = fake_libvirtd(state=str(state))
+    conn = libvirt.open(fake.uri)
+    try:
+        assert conn.listInterfaces() == ["fam3"]
+        assert conn.listDefinedInterfaces() == ["fam4"]
+        assert conn.interfaceLookupByMACString("52:54:00:00:00:03").name() == "fam3"
+        assert conn.interfaceLookupByName("fam4").XMLDesc(0) == \
+            "<interface type='ethernet' name='fam4'>\n</interface>\n"
+        assert conn.listDevices(None, 0) == []     # an empty base has no node devices
+    finally:
+        conn.close()
