@@ -123,6 +123,14 @@ static void h_list_all_interfaces(fl_conn *c, const vw_packet_header *hdr, void 
         return;
     size_t n = 0;
     fl_iface **list = fl_iface_list(s, a->flags, &n);
+    if (n > VW_REMOTE_INTERFACE_LIST_MAX) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "Too many interfaces '%zu' for limit '%d'",
+                     n, VW_REMOTE_INTERFACE_LIST_MAX);
+        fl_conn_reply_error(c, hdr, &e);
+        free(list);
+        return;
+    }
     vw_nonnull_interface *refs = a->need_results && n ? calloc(n, sizeof(*refs)) : NULL;
     vw_connect_list_all_interfaces_ret r = {{0, refs}, (u_int)n};
     for (size_t i = 0; refs && i < n; i++) {

@@ -96,6 +96,15 @@ static void h_list_all_devices(fl_conn *c, const vw_packet_header *hdr, void *ar
         return;
     size_t n = 0;
     fl_nodedev **list = fl_nodedev_list(s, a->flags, &n);
+    if (n > VW_REMOTE_NODE_DEVICE_LIST_MAX) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "",
+                     "Too many node devices '%zu' for limit '%d'", n,
+                     VW_REMOTE_NODE_DEVICE_LIST_MAX);
+        reply_error(c, hdr, &e);
+        free(list);
+        return;
+    }
     vw_nonnull_node_device *refs = a->need_results && n ? calloc(n, sizeof(*refs)) : NULL;
     vw_connect_list_all_node_devices_ret r = {{0, refs}, (u_int)n};
     for (size_t i = 0; refs && i < n; i++)
