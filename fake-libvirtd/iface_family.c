@@ -59,7 +59,7 @@ static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_e
         fl_reply_void(c, hdr);
 }
 
-/* ---- counts and lists ------------------------------------------------------------------------- */
+/* ---- counts and lists ------------------------------------------------------------------------ */
 
 static void num_of(fl_conn *c, const vw_packet_header *hdr, unsigned flags)
 {
@@ -143,7 +143,7 @@ static void h_list_all_interfaces(fl_conn *c, const vw_packet_header *hdr, void 
     free(list);
 }
 
-/* ---- lookups and XML -------------------------------------------------------------------------- */
+/* ---- lookups and XML ------------------------------------------------------------------------- */
 
 static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
@@ -186,7 +186,7 @@ static void h_is_active(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_reply_int(c, hdr, i->active);
 }
 
-/* ---- changes ---------------------------------------------------------------------------------- */
+/* ---- changes --------------------------------------------------------------------------------- */
 
 static void h_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {

@@ -44,7 +44,7 @@ static int oom(fl_error *err)
     return -1;
 }
 
-/* ---- XML -------------------------------------------------------------------------------------- */
+/* ---- XML ------------------------------------------------------------------------------------- */
 
 /* Writes the children named name (or, name NULL, those not named start, mtu or mac). */
 static void write_children(xml_buf *b, const xml_node *root, const char *name)
@@ -117,7 +117,7 @@ static fl_iface *iface_parse(const char *xml, fl_error *err)
     return i;
 }
 
-/* ---- the set ---------------------------------------------------------------------------------- */
+/* ---- the set --------------------------------------------------------------------------------- */
 
 fl_iface_state *fl_iface_state_default(void)
 {

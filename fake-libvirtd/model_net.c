@@ -9,7 +9,7 @@
 
 enum { FROM_XML = 5, FROM_CPU = 31 };
 
-/* ---- network XML ------------------------------------------------------------------------------ */
+/* ---- network XML ----------------------------------------------------------------------------- */
 
 /* The <bridge> element as libvirt formats it: name when given, stp and delay defaulted. */
 static void write_bridge(xml_buf *b, const xml_node *br)
@@ -198,7 +198,7 @@ fl_object *fl_net_create_xml(fl_model *m, const char *xml, fl_error *err)
     return o;
 }
 
-/* ---- transitions ------------------------------------------------------------------------------ */
+/* ---- transitions ----------------------------------------------------------------------------- */
 
 int fl_net_start(fl_model *m, fl_object *net, fl_error *err)
 {
@@ -246,7 +246,7 @@ int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err)
     return 0;
 }
 
-/* ---- CPU models ------------------------------------------------------------------------------- */
+/* ---- CPU models ------------------------------------------------------------------------------ */
 
 /* libvirt 9.0's cpu_map: the x86 and ppc64 models in index.xml order; its ARM and s390 drivers
  * list none. */

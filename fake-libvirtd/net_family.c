@@ -14,7 +14,7 @@
 /* VIR_NETWORK_EVENT_ID_LAST in libvirt 9.0: LIFECYCLE is the only network event. */
 #define NET_EVENT_ID_LAST 1
 
-/* ---- helpers ---------------------------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------------------------- */
 
 static fl_object *get_net(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_network *net)
 {
@@ -56,7 +56,7 @@ static void net_event(fl_conn *c, const char *name, const unsigned char uuid[16]
     }
 }
 
-/* ---- old count and list calls ----------------------------------------------------------------- */
+/* ---- old count and list calls ---------------------------------------------------------------- */
 
 static void num_of(fl_conn *c, const vw_packet_header *hdr, unsigned flags)
 {
@@ -106,30 +106,46 @@ static void h_list_defined_networks(fl_conn *c, const vw_packet_header *hdr, voi
     list_names(c, hdr, ((vw_connect_list_networks_args *)args)->maxnames, 1 /* INACTIVE */);
 }
 
-/* ---- life cycle ------------------------------------------------------------------------------- */
+/* ---- life cycle ------------------------------------------------------------------------------ */
 
-static void h_network_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
+/* DEFINE_XML and CREATE_XML, and their _FLAGS forms (VIR_NETWORK_DEFINE/CREATE_VALIDATE 1
+ * accepted): the new network and its Defined / Started event. */
+static void define_or_create(fl_conn *c, const vw_packet_header *hdr, const char *xml,
+                             bool create)
 {
     fl_error e;
-    fl_object *o = fl_net_define(c->model, ((vw_network_define_xml_args *)args)->xml, &e);
+    fl_object *o = create ? fl_net_create_xml(c->model, xml, &e)
+                          : fl_net_define(c->model, xml, &e);
     if (!o) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     reply_net(c, hdr, o);
-    net_event(c, o->name, o->uuid, FL_NET_EVENT_DEFINED);
+    net_event(c, o->name, o->uuid, create ? FL_NET_EVENT_STARTED : FL_NET_EVENT_DEFINED);
+}
+
+static void h_network_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    define_or_create(c, hdr, ((vw_network_define_xml_args *)args)->xml, false);
 }
 
 static void h_network_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_error e;
-    fl_object *o = fl_net_create_xml(c->model, ((vw_network_create_xml_args *)args)->xml, &e);
-    if (!o) {
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    reply_net(c, hdr, o);
-    net_event(c, o->name, o->uuid, FL_NET_EVENT_STARTED);
+    define_or_create(c, hdr, ((vw_network_create_xml_args *)args)->xml, true);
+}
+
+static void h_network_define_xml_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_network_define_xml_flags_args *a = args;
+    if (fl_flags_ok(c, hdr, a->flags, 1, "testNetworkDefineXMLFlags"))
+        define_or_create(c, hdr, a->xml, false);
+}
+
+static void h_network_create_xml_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_network_create_xml_flags_args *a = args;
+    if (fl_flags_ok(c, hdr, a->flags, 1, "testNetworkCreateXMLFlags"))
+        define_or_create(c, hdr, a->xml, true);
 }
 
 static void h_network_create(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -217,7 +233,7 @@ static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, v
     fl_conn_reply_error(c, hdr, &e);
 }
 
-/* ---- events ----------------------------------------------------------------------------------- */
+/* ---- events ---------------------------------------------------------------------------------- */
 
 static void h_network_event_register(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
@@ -240,7 +256,7 @@ static void h_network_event_deregister(fl_conn *c, const vw_packet_header *hdr, 
                               "network");
 }
 
-/* ---- host CPU --------------------------------------------------------------------------------- */
+/* ---- host CPU -------------------------------------------------------------------------------- */
 
 static void h_get_cpu_model_names(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
@@ -268,6 +284,8 @@ static const fl_handler rows[] = {
     {R, VW_REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS, h_list_defined_networks, false},
     {R, VW_REMOTE_PROC_NETWORK_DEFINE_XML, h_network_define_xml, false},
     {R, VW_REMOTE_PROC_NETWORK_CREATE_XML, h_network_create_xml, false},
+    {R, VW_REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS, h_network_define_xml_flags, false},
+    {R, VW_REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, h_network_create_xml_flags, false},
     {R, VW_REMOTE_PROC_NETWORK_CREATE, h_network_create, false},
     {R, VW_REMOTE_PROC_NETWORK_DESTROY, h_network_destroy, false},
     {R, VW_REMOTE_PROC_NETWORK_UNDEFINE, h_network_undefine, false},

@@ -181,7 +181,7 @@ static void h_list_caps(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_node_device_list_caps_ret, &r);
 }
 
-/* ---- events ----------------------------------------------------------------------------------- */
+/* ---- events ---------------------------------------------------------------------------------- */
 
 /* VIR_NODE_DEVICE_EVENT_ID_LAST in libvirt 9.0 (LIFECYCLE 0, UPDATE 1). */
 #define DEV_EVENT_ID_LAST 2
@@ -234,7 +234,7 @@ static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *ar
         ((vw_connect_node_device_event_deregister_any_args *)args)->callbackID, "node device");
 }
 
-/* ---- create and destroy ----------------------------------------------------------------------- */
+/* ---- create and destroy ---------------------------------------------------------------------- */
 
 static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {

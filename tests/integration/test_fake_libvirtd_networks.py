@@ -60,6 +60,11 @@ def lifecycle(conn):
             outcome(conn.networkCreateXML,
                     "<network><name>default</name><uuid>dd8fe884-6c02-601e-7551-cca97df1c5df"
                     "</uuid></network>"),
+            outcome(conn.networkDefineXMLFlags, "<network><name>q2</name></network>", 2),
+            outcome(conn.networkCreateXMLFlags, "<network><name>q3</name></network>", 2),
+            strip_uuid(conn.networkDefineXMLFlags("<network><name>q4</name></network>",
+                                                  1).XMLDesc(0)),
+            conn.networkCreateXMLFlags("<network><name>q5</name></network>", 1).isActive(),
             outcome(conn.networkDefineXML, "<nerk/>"),
             outcome(conn.networkDefineXML, "<network/>")]
     return out
