@@ -207,26 +207,25 @@ static void h_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
 }
 
-static void h_create(fl_conn *c, const vw_packet_header *hdr, void *args)
+/* CREATE / DESTROY: the interface's transition after the test driver's flag check in func. */
+static void iface_step(fl_conn *c, const vw_packet_header *hdr, void *args, const char *func,
+                       int (*step)(fl_iface *, fl_error *))
 {
     vw_interface_flags_args *a = args;
     fl_error e;
     fl_iface *i = get_iface(c, hdr, &a->iface);
-    if (i) {
-        int rc = fl_check_flags(a->flags, 0, "testInterfaceCreate", &e);
-        reply_rc(c, hdr, rc < 0 ? rc : fl_iface_create(i, &e), &e);
-    }
+    if (i && fl_flags_ok(c, hdr, a->flags, 0, func))
+        reply_rc(c, hdr, step(i, &e), &e);
+}
+
+static void h_create(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    iface_step(c, hdr, args, "testInterfaceCreate", fl_iface_create);
 }
 
 static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_interface_flags_args *a = args;
-    fl_error e;
-    fl_iface *i = get_iface(c, hdr, &a->iface);
-    if (i) {
-        int rc = fl_check_flags(a->flags, 0, "testInterfaceDestroy", &e);
-        reply_rc(c, hdr, rc < 0 ? rc : fl_iface_destroy(i, &e), &e);
-    }
+    iface_step(c, hdr, args, "testInterfaceDestroy", fl_iface_destroy);
 }
 
 /* A change transaction step after the test driver's flag check (func names it). */
