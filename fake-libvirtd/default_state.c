@@ -159,3 +159,16 @@ const char fl_default_pool_xml[] =
     "    <path>/default-pool</path>\n"
     "  </target>\n"
     "</pool>\n";
+
+/* ---- interfaces (model_iface.c): the test driver's default `eth1`, as it formats it ---- */
+
+const char fl_default_interface_xml[] =
+    "<interface type='ethernet' name='eth1'>\n"
+    "  <start mode='onboot'/>\n"
+    "  <mtu size='1492'/>\n"
+    "  <protocol family='ipv4'>\n"
+    "    <ip address='192.168.0.5' prefix='24'/>\n"
+    "    <route gateway='192.168.0.1'/>\n"
+    "  </protocol>\n"
+    "  <mac address='aa:bb:cc:dd:ee:ff'/>\n"
+    "</interface>\n";

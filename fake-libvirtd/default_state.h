@@ -7,5 +7,6 @@ extern const char fl_default_sysinfo[];
 extern const char fl_default_domain_xml[];
 extern const char fl_default_network_xml[];
 extern const char fl_default_pool_xml[];
+extern const char fl_default_interface_xml[];
 
 #endif

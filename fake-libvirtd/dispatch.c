@@ -1060,7 +1060,8 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
 {
     for (int i = 0; i < c->ncallbacks; i++) {
         const fl_callback *cb = &c->callbacks[i];
-        if (cb->qemu_monitor || cb->event_id != event_id || cb->has_dom != has_dom)
+        if (cb->qemu_monitor || cb->object != FL_CB_DOMAIN || cb->event_id != event_id ||
+            cb->has_dom != has_dom)
             continue;
         if (!has_dom || memcmp(cb->dom_uuid, uuid, 16) == 0)
             return true;
@@ -1068,23 +1069,19 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
     return false;
 }
 
-/* Adds a registration; replies with the error itself and returns NULL on failure. */
-static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int event_id,
-                                 const vw_nonnull_domain *dom, bool legacy)
+bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
+                 const char *func)
 {
     fl_error e;
-    if (event_id < 0 || event_id >= FL_DOMAIN_EVENT_ID_LAST) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported event ID %d", event_id);
-        fl_conn_reply_error(c, hdr, &e);
-        return NULL;
-    }
-    if (callback_tracked(c, event_id, dom != NULL, dom ? (const unsigned char *)dom->uuid : NULL)) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                     "event callback already tracked");
-        fl_conn_reply_error(c, hdr, &e);
-        return NULL;
-    }
+    if (fl_check_flags(flags, supported, func, &e) == 0)
+        return true;
+    fl_conn_reply_error(c, hdr, &e);
+    return false;
+}
+
+fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr)
+{
+    fl_error e;
     if (c->ncallbacks >= FL_MAX_CALLBACKS) {
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "too many event registrations on this connection (limit %d)",
@@ -1106,6 +1103,63 @@ static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int ev
     fl_callback *cb = &c->callbacks[c->ncallbacks++];
     memset(cb, 0, sizeof(*cb));
     cb->callback_id = fl_server_next_callback_id(c->srv);
+    return cb;
+}
+
+fl_callback *fl_conn_new_object_callback(fl_conn *c, const vw_packet_header *hdr, int object,
+                                         int event_id, int id_last, const char *noun)
+{
+    if (event_id < 0 || event_id >= id_last) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "unsupported %s event ID %d", noun, event_id);
+        fl_conn_reply_error(c, hdr, &e);
+        return NULL;
+    }
+    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    if (cb) {
+        cb->object = object;
+        cb->event_id = event_id;
+    }
+    return cb;
+}
+
+void fl_conn_deregister_object(fl_conn *c, const vw_packet_header *hdr, int object,
+                               int callback_id, const char *noun)
+{
+    for (int i = 0; i < c->ncallbacks; i++) {
+        if (c->callbacks[i].object == object && c->callbacks[i].callback_id == callback_id) {
+            fl_conn_remove_callback(c, i);
+            fl_reply_void(c, hdr);
+            return;
+        }
+    }
+    fl_error e;
+    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                 "%s event callback %d not registered", noun, callback_id);
+    fl_conn_reply_error(c, hdr, &e);
+}
+
+/* Adds a registration; replies with the error itself and returns NULL on failure. */
+static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int event_id,
+                                 const vw_nonnull_domain *dom, bool legacy)
+{
+    fl_error e;
+    if (event_id < 0 || event_id >= FL_DOMAIN_EVENT_ID_LAST) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "unsupported event ID %d", event_id);
+        fl_conn_reply_error(c, hdr, &e);
+        return NULL;
+    }
+    if (callback_tracked(c, event_id, dom != NULL, dom ? (const unsigned char *)dom->uuid : NULL)) {
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
+                     "event callback already tracked");
+        fl_conn_reply_error(c, hdr, &e);
+        return NULL;
+    }
+    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    if (!cb)
+        return NULL;
     cb->event_id = event_id;
     cb->legacy = legacy;
     if (dom) {
@@ -1115,7 +1169,7 @@ static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int ev
     return cb;
 }
 
-static void remove_callback(fl_conn *c, int index)
+void fl_conn_remove_callback(fl_conn *c, int index)
 {
     memmove(&c->callbacks[index], &c->callbacks[index + 1],
             (size_t)(c->ncallbacks - index - 1) * sizeof(c->callbacks[0]));
@@ -1136,9 +1190,10 @@ static void h_event_callback_deregister(fl_conn *c, const vw_packet_header *hdr,
 {
     vw_connect_domain_event_callback_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
-        if (!c->callbacks[i].qemu_monitor && !c->callbacks[i].legacy &&
+        if (!c->callbacks[i].qemu_monitor && c->callbacks[i].object == FL_CB_DOMAIN &&
+            !c->callbacks[i].legacy &&
             c->callbacks[i].callback_id == a->callbackID) {
-            remove_callback(c, i);
+            fl_conn_remove_callback(c, i);
             fl_reply_void(c, hdr);
             return;
         }
@@ -1160,9 +1215,10 @@ static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *ar
 {
     vw_connect_domain_event_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
-        if (!c->callbacks[i].qemu_monitor && c->callbacks[i].event_id == a->eventID &&
+        if (!c->callbacks[i].qemu_monitor && c->callbacks[i].object == FL_CB_DOMAIN &&
+            c->callbacks[i].event_id == a->eventID &&
             !c->callbacks[i].has_dom) {
-            remove_callback(c, i);
+            fl_conn_remove_callback(c, i);
             fl_reply_void(c, hdr);
             return;
         }
@@ -1280,13 +1336,6 @@ static void h_object_list_all(fl_conn *c, const vw_packet_header *hdr, void *arg
     free(list);
 }
 
-static void h_object_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_object *o = get_object(c, hdr, args);
-    if (o)
-        fl_reply_string(c, hdr, o->xml);
-}
-
 static void h_object_get_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_object *o = get_object(c, hdr, args);
@@ -1306,13 +1355,6 @@ static void h_object_is_persistent(fl_conn *c, const vw_packet_header *hdr, void
     fl_object *o = get_object(c, hdr, args);
     if (o)
         fl_reply_int(c, hdr, o->persistent);
-}
-
-static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    fl_object *n = get_object(c, hdr, args);
-    if (n)
-        fl_reply_string(c, hdr, n->bridge);
 }
 
 static void h_pool_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1388,28 +1430,9 @@ static void h_qemu_event_register(fl_conn *c, const vw_packet_header *hdr, void 
         fl_reply_no_support(c, hdr);
         return;
     }
-    fl_error e;
-    if (c->ncallbacks >= FL_MAX_CALLBACKS) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "too many event registrations on this connection (limit %d)",
-                     FL_MAX_CALLBACKS);
-        fl_conn_reply_error(c, hdr, &e);
+    fl_callback *cb = fl_conn_new_callback(c, hdr);
+    if (!cb)
         return;
-    }
-    if (c->ncallbacks == c->callbacks_cap) {
-        int cap = c->callbacks_cap ? c->callbacks_cap * 2 : 8;
-        fl_callback *grown = realloc(c->callbacks, (size_t)cap * sizeof(*grown));
-        if (!grown) {
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
-            fl_conn_reply_error(c, hdr, &e);
-            return;
-        }
-        c->callbacks = grown;
-        c->callbacks_cap = cap;
-    }
-    fl_callback *cb = &c->callbacks[c->ncallbacks++];
-    memset(cb, 0, sizeof(*cb));
-    cb->callback_id = fl_server_next_callback_id(c->srv);
     cb->qemu_monitor = true;
     if (a->dom) {
         cb->has_dom = true;
@@ -1429,7 +1452,7 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
     vw_qemu_connect_domain_monitor_event_deregister_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
         if (c->callbacks[i].qemu_monitor && c->callbacks[i].callback_id == a->callbackID) {
-            remove_callback(c, i);
+            fl_conn_remove_callback(c, i);
             fl_reply_void(c, hdr);
             return;
         }
@@ -1523,9 +1546,7 @@ static const fl_handler core_rows[] = {
      false},
 
     /* networks */
-    {R, VW_REMOTE_PROC_NETWORK_GET_XML_DESC, h_object_get_xml_desc, false},
     {R, VW_REMOTE_PROC_NETWORK_GET_AUTOSTART, h_object_get_autostart, false},
-    {R, VW_REMOTE_PROC_NETWORK_GET_BRIDGE_NAME, h_network_get_bridge_name, false},
     {R, VW_REMOTE_PROC_NETWORK_LOOKUP_BY_NAME, h_object_lookup_by_name, false},
     {R, VW_REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, h_object_lookup_by_uuid, false},
     {R, VW_REMOTE_PROC_NETWORK_IS_ACTIVE, h_object_is_active, false},
@@ -1553,6 +1574,10 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_core,
     &fl_handlers_storage,
     &fl_handlers_moments,
+    &fl_handlers_net,
+    &fl_handlers_iface,
+    &fl_handlers_nodedev,
+    &fl_handlers_host,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

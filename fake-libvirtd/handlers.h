@@ -38,6 +38,10 @@ typedef struct {
 extern const fl_handler_family fl_handlers_core;
 extern const fl_handler_family fl_handlers_storage;
 extern const fl_handler_family fl_handlers_moments;
+extern const fl_handler_family fl_handlers_net;
+extern const fl_handler_family fl_handlers_iface;
+extern const fl_handler_family fl_handlers_nodedev;
+extern const fl_handler_family fl_handlers_host;
 
 /* ---- reply helpers (dispatch.c) ---- */
 
@@ -49,10 +53,27 @@ void fl_reply_string(fl_conn *c, const vw_packet_header *hdr, const char *s);
 void fl_reply_dom(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d);
 void fl_reply_void(fl_conn *c, const vw_packet_header *hdr);
 
+/* fl_check_flags (model.h) for a call: false after replying its "unsupported flags" error. */
+bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
+                 const char *func);
+
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
 void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);
 
 /* The model domain a call names, or NULL after replying libvirt's "Domain not found" error. */
 fl_domain *fl_get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom);
+
+/* A new, zeroed event registration of c with the next callback id, or NULL after replying the
+ * error (too many registrations, out of memory). */
+fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr);
+void fl_conn_remove_callback(fl_conn *c, int index);
+/* A registration for object's (FL_CB_NETWORK, ...) events: refuses event_id outside
+ * 0..id_last-1 ("unsupported network event ID 5", noun "network"). NULL after replying. */
+fl_callback *fl_conn_new_object_callback(fl_conn *c, const vw_packet_header *hdr, int object,
+                                         int event_id, int id_last, const char *noun);
+/* Removes the registration callback_id of object and replies OK, or libvirtd's "network event
+ * callback 3 not registered". */
+void fl_conn_deregister_object(fl_conn *c, const vw_packet_header *hdr, int object,
+                               int callback_id, const char *noun);
 
 #endif

@@ -13,6 +13,8 @@
 #include "default_state.h"
 #include "model_storage.h"
 #include "model_snap.h"
+#include "model_iface.h"
+#include "model_nodedev.h"
 
 /* dst = a + b, cut to size (no format-truncation games: plain copies). */
 static void join(char *dst, size_t size, const char *a, const char *b)
@@ -197,7 +199,9 @@ fl_model *fl_model_new_default(void)
     fl_error err;
     if (!m)
         return NULL;
-    if (!fl_model_add_domain(m, fl_default_domain_xml, true, FL_STATE_RUNNING, &err) ||
+    if (!(m->ifaces = fl_iface_state_default()) ||
+        !(m->nodedevs = fl_nodedev_state_default()) ||
+        !fl_model_add_domain(m, fl_default_domain_xml, true, FL_STATE_RUNNING, &err) ||
         fl_model_add_network(m, "default", "dd8fe884-6c02-601e-7551-cca97df1c5df", true, true,
                              false, "virbr0", fl_default_network_xml, &err) < 0 ||
         fl_model_add_pool(m, "default-pool", "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", true, true,
@@ -259,6 +263,8 @@ void fl_model_free(fl_model *m)
     fl_index_clear(&m->by_id);
     objects_free(m->networks);
     objects_free(m->pools);
+    fl_iface_state_free(m->ifaces);
+    fl_nodedev_state_free(m->nodedevs);
     free(m->hostname);
     free(m->capabilities);
     free(m->sysinfo);

@@ -173,6 +173,8 @@ struct fl_model {
     fl_index by_name, by_uuid, by_id;
     fl_object *networks;
     fl_object *pools;
+    struct fl_iface_state *ifaces; /* host interfaces (model_iface.c); NULL = none yet */
+    struct fl_nodedev_state *nodedevs; /* node devices (model_nodedev.c); NULL = none yet */
     fl_node_info node;
     char *hostname;         /* NULL = gethostname() */
     char *capabilities;

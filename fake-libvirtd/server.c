@@ -195,7 +195,8 @@ static void deliver_event(fl_server *srv, const fl_pending_event *e)
             continue;
         for (int i = 0; i < c->ncallbacks; i++) {
             const fl_callback *cb = &c->callbacks[i];
-            if (cb->qemu_monitor || cb->event_id != 0 /* LIFECYCLE */)
+            if (cb->qemu_monitor || cb->object != FL_CB_DOMAIN ||
+                cb->event_id != 0 /* LIFECYCLE */)
                 continue;
             if (cb->has_dom && memcmp(cb->dom_uuid, e->uuid, 16) != 0)
                 continue;

@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "model_storage.h"
+#include "model_iface.h"
 
 static const char *const top_keys[] = {"base", "hostname", "lib_version", "hv_version",
                                        "node", "capabilities", "domains", "networks", "pools",
-                                       NULL};
+                                       "interfaces", NULL};
 static const char *const node_keys[] = {"model", "memory_kib", "cpus", "mhz", "nodes",
                                         "sockets", "cores", "threads", NULL};
 static const char *const domain_keys[] = {"xml", "xml_file", "state", "persistent",
@@ -334,6 +335,56 @@ static int load_pool_volumes(fl_model *m, const char *pool, json_t *arr, const c
     return 0;
 }
 
+/* ---- interfaces (model_iface.c) ---- */
+
+static const char *const interface_keys[] = {"xml", "active", NULL};
+
+static int load_interface(fl_iface_state *s, json_t *o, const char *origin, const char *where,
+                          char *err, size_t errlen)
+{
+    const char *xml;
+    bool active;
+    if (!json_is_object(o)) {
+        snprintf(err, errlen, "%s: %s must be an object", origin, where);
+        return -1;
+    }
+    if (check_keys(o, interface_keys, origin, where, err, errlen) < 0 ||
+        get_string(o, "xml", &xml, true, origin, where, err, errlen) < 0 ||
+        get_bool(o, "active", true, &active, origin, where, err, errlen) < 0)
+        return -1;
+    fl_error e;
+    fl_iface *i = fl_iface_define(s, xml, &e);
+    if (!i) {
+        snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
+        return -1;
+    }
+    i->active = active;
+    return 0;
+}
+
+static int load_interfaces(fl_model *m, json_t *arr, const char *origin, char *err,
+                           size_t errlen)
+{
+    fl_iface_state *s = fl_ifaces(m);
+    if (!s) {
+        snprintf(err, errlen, "%s: out of memory", origin);
+        return -1;
+    }
+    if (!json_is_array(arr)) {
+        snprintf(err, errlen, "%s: interfaces must be an array", origin);
+        return -1;
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        char where[64];
+        snprintf(where, sizeof(where), "interfaces[%zu]", i);
+        if (load_interface(s, o, origin, where, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_pools(fl_model *m, json_t *arr, const char *origin, char *err, size_t errlen)
 {
     if (!json_is_array(arr)) {
@@ -437,6 +488,9 @@ fl_model *fl_state_parse(const char *json_text, const char *origin, char *err, s
     if ((v = json_object_get(root, "networks")) && load_networks(m, v, origin, err, errlen) < 0)
         goto fail;
     if ((v = json_object_get(root, "pools")) && load_pools(m, v, origin, err, errlen) < 0)
+        goto fail;
+    if ((v = json_object_get(root, "interfaces")) &&
+        load_interfaces(m, v, origin, err, errlen) < 0)
         goto fail;
     json_decref(root);
     return m;

@@ -10,6 +10,8 @@
 #include "../../fake-libvirtd/default_state.h"
 #include "../../fake-libvirtd/state_file.h"
 #include "../../fake-libvirtd/typed_params.h"
+#include "../../fake-libvirtd/model_iface.h"
+#include "../../fake-libvirtd/model_nodedev.h"
 
 #include "vwtest.h"
 

@@ -1,0 +1,117 @@
+/* host_family.c: the host calls of libvirt 9.0's test driver: free memory per NUMA cell, the
+ * CPU map, CPU statistics and free pages (testNodeGetCellsFreeMemory, testNodeGetCPUMap,
+ * testNodeGetCPUStats, testNodeGetFreePages). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "vw_remote_protocol.h"
+#include "vw_procedures.h"
+
+#define R VW_REMOTE_PROGRAM
+
+static void reply_rpc(fl_conn *c, const vw_packet_header *hdr, const char *msg)
+{
+    fl_error e;
+    fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", msg);
+    fl_conn_reply_error(c, hdr, &e);
+}
+
+/* The test driver's cells: cell i has (i + 1) * 2 GiB free, reported in KiB as it stores it. */
+static void h_cells_free_memory(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_node_get_cells_free_memory_args *a = args;
+    if (a->maxcells > VW_REMOTE_NODE_MAX_CELLS) {
+        reply_rpc(c, hdr, "maxcells > REMOTE_NODE_MAX_CELLS");
+        return;
+    }
+    int cells = (int)c->model->node.nodes;
+    if (a->startCell < 0 || a->startCell >= cells) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "Range exceeds available cells");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    int n = cells - a->startCell;
+    if (a->maxcells >= 0 && n > a->maxcells)
+        n = a->maxcells;
+    unsigned long long mem[VW_REMOTE_NODE_MAX_CELLS];
+    for (int i = 0; i < n && i < VW_REMOTE_NODE_MAX_CELLS; i++)
+        mem[i] = (unsigned long long)(a->startCell + i + 1) * 2048 * 1024;
+    vw_node_get_cells_free_memory_ret r = {{n > 0 ? (u_int)n : 0, (u_quad_t *)mem}};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_node_get_cells_free_memory_ret, &r);
+}
+
+/* 8 CPUs, 0, 2 and 4 online (the test driver's fixed "0,2,4"). */
+static void h_cpu_map(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_node_get_cpu_map_args *a = args;
+    fl_error e;
+    if (fl_check_flags(a->flags, 0, "testNodeGetCPUMap", &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    char map = 0x15;
+    vw_node_get_cpu_map_ret r = {{a->need_map ? 1 : 0, &map}, a->need_online ? 3 : 0, 8};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_node_get_cpu_map_ret, &r);
+}
+
+static void h_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    static const struct { const char *field; unsigned long long value; } stats[] = {
+        {"user", 9797400000ULL}, {"kernel", 34678723400000ULL},
+        {"idle", 87264900000ULL}, {"iowait", 763600000ULL},
+    };
+    vw_node_get_cpu_stats_args *a = args;
+    fl_error e;
+    if (a->nparams > VW_REMOTE_NODE_CPU_STATS_MAX) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "nparams too large");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (fl_check_flags(a->flags, 0, "testNodeGetCPUStats", &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_node_cpu_stat out[4];
+    int n = a->nparams < 4 ? (a->nparams > 0 ? a->nparams : 0) : 4;
+    for (int i = 0; i < n; i++) {
+        out[i].field = (char *)stats[i].field;
+        out[i].value = stats[i].value;
+    }
+    /* nparams 0 asks for the count; libvirtd sends it only then */
+    vw_node_get_cpu_stats_ret r = {{(u_int)n, out}, a->nparams == 0 ? 4 : 0};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_node_get_cpu_stats_ret, &r);
+}
+
+/* The test driver fills the counts but returns 0 counts, which libvirtd answers with its
+ * "returned error but did not set virError". */
+static void h_free_pages(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_node_get_free_pages_args *a = args;
+    fl_error e;
+    if ((unsigned long long)a->pages.pages_len * a->cellCount > VW_REMOTE_NODE_MAX_PAGES) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "the result won't fit into REMOTE_NODE_MAX_CELLS");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (fl_check_flags(a->flags, 0, "testNodeGetFreePages", &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, NULL,
+                 "Library function returned error but did not set virError");
+    fl_conn_reply_error(c, hdr, &e);
+}
+
+static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, h_cells_free_memory, false},
+    {R, VW_REMOTE_PROC_NODE_GET_CPU_MAP, h_cpu_map, false},
+    {R, VW_REMOTE_PROC_NODE_GET_CPU_STATS, h_cpu_stats, false},
+    {R, VW_REMOTE_PROC_NODE_GET_FREE_PAGES, h_free_pages, false},
+};
+
+const fl_handler_family fl_handlers_host = FL_HANDLER_FAMILY(rows);

@@ -1,0 +1,315 @@
+/* model_net.c: networks' life cycle and the host's CPU models (see model_net.h). */
+#include "model_net.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xml_tree.h"
+
+enum { FROM_XML = 5, FROM_CPU = 31 };
+
+/* ---- network XML ----------------------------------------------------------------------------- */
+
+/* The <bridge> element as libvirt formats it: name when given, stp and delay defaulted. */
+static void write_bridge(xml_buf *b, const xml_node *br)
+{
+    const char *name = br ? xml_tree_attr(br, "name") : NULL;
+    const char *stp = br ? xml_tree_attr(br, "stp") : NULL;
+    const char *delay = br ? xml_tree_attr(br, "delay") : NULL;
+    xml_buf_append(b, "  <bridge");
+    if (name) {
+        xml_buf_append(b, " name='");
+        xml_buf_escape(b, name);
+        xml_buf_append(b, "'");
+    }
+    xml_buf_append(b, " stp='");
+    xml_buf_escape(b, stp ? stp : "on");
+    xml_buf_append(b, "' delay='");
+    xml_buf_escape(b, delay ? delay : "0");
+    xml_buf_append(b, "'/>\n");
+}
+
+static bool is_named(const xml_node *n, const char *a, const char *b, const char *c)
+{
+    return strcmp(n->name, a) == 0 || strcmp(n->name, b) == 0 || strcmp(n->name, c) == 0;
+}
+
+/* The definition libvirt would format back: name, uuid, forward, bridge, then the rest. */
+static char *format_network(const xml_node *root, const char *name, const unsigned char uuid[16])
+{
+    char u[37];
+    xml_buf b = {0};
+    fl_uuid_format(uuid, u);
+    xml_buf_append(&b, "<network>\n  <name>");
+    xml_buf_escape(&b, name);
+    xml_buf_appendf(&b, "</name>\n  <uuid>%s</uuid>\n", u);
+    const xml_node *fwd = xml_tree_child(root, "forward");
+    if (fwd)
+        xml_tree_write(&b, fwd, 1);
+    write_bridge(&b, xml_tree_child(root, "bridge"));
+    for (const xml_node *n = root->children; n; n = n->next) {
+        if (!is_named(n, "name", "uuid", "forward") && strcmp(n->name, "bridge") != 0)
+            xml_tree_write(&b, n, 1);
+    }
+    xml_buf_append(&b, "</network>\n");
+    return xml_buf_finish(&b);
+}
+
+/* A parsed definition: its name, uuid, bridge name and formatted XML. */
+typedef struct {
+    char *name, *bridge, *xml;
+    unsigned char uuid[16];
+} net_def;
+
+static void net_def_clear(net_def *d)
+{
+    free(d->name);
+    free(d->bridge);
+    free(d->xml);
+}
+
+static int oom(fl_error *err)
+{
+    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "out of memory");
+    return -1;
+}
+
+static int parse_fields(const xml_node *root, net_def *d, fl_error *err)
+{
+    const xml_node *name = xml_tree_child(root, "name");
+    if (!name || !name->text || !*name->text) {
+        fl_error_set(err, FL_ERR_NO_NAME, FL_FROM_NETWORK, NULL, "missing name information");
+        return -1;
+    }
+    const xml_node *uuid = xml_tree_child(root, "uuid");
+    if (!uuid || !uuid->text) {
+        fl_uuid_generate(d->uuid);
+    } else if (fl_uuid_parse(uuid->text, d->uuid) < 0) {
+        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
+                     "malformed uuid element");
+        return -1;
+    }
+    const xml_node *br = xml_tree_child(root, "bridge");
+    const char *brname = br ? xml_tree_attr(br, "name") : NULL;
+    if (!(d->name = strdup(name->text)) || !(d->bridge = strdup(brname ? brname : "")) ||
+        !(d->xml = format_network(root, d->name, d->uuid)))
+        return oom(err);
+    return 0;
+}
+
+static int parse_network(const char *xml, net_def *d, fl_error *err)
+{
+    char why[256];
+    memset(d, 0, sizeof(*d));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
+    if (!root) {
+        fl_error_set(err, FL_ERR_XML_DETAIL, FROM_XML, "XML error", "%s", why);
+        return -1;
+    }
+    int rc = 0;
+    if (strcmp(root->name, "network") != 0) {
+        fl_error_set(err, FL_ERR_XML_ERROR, FROM_XML, "XML error",
+                     "expecting root element of 'network', not '%s'", root->name);
+        rc = -1;
+    } else {
+        rc = parse_fields(root, d, err);
+    }
+    xml_tree_free(root);
+    if (rc < 0)
+        net_def_clear(d);
+    return rc;
+}
+
+/* virNetworkObjListAddLocked's checks: the network of the same name or uuid, NULL when none,
+ * or (void *)-1 after filling err. live: a create-XML (refuses a running namesake). */
+static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *err)
+{
+    char u[37];
+    for (fl_object *o = m->networks; o; o = o->next) {
+        bool same_uuid = memcmp(o->uuid, d->uuid, 16) == 0;
+        bool same_name = strcmp(o->name, d->name) == 0;
+        fl_uuid_format(o->uuid, u);
+        if (same_uuid && !same_name) {
+            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
+                         "network '%s' is already defined with uuid %s", o->name, u);
+            return (fl_object *)-1;
+        }
+        if (same_name && !same_uuid) {
+            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
+                         "network '%s' already exists with uuid %s", o->name, u);
+            return (fl_object *)-1;
+        }
+        if (same_name && live && o->active) {
+            fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_NETWORK,
+                         "Requested operation is not valid", "network is already active as '%s'",
+                         o->name);
+            return (fl_object *)-1;
+        }
+        if (same_name)
+            return o;
+    }
+    return NULL;
+}
+
+/* Adds d (or replaces the definition of its namesake); d's strings are taken. */
+static fl_object *add_or_replace(fl_model *m, net_def *d, bool live, fl_error *err)
+{
+    fl_object *o = find_same(m, d, live, err);
+    if (o == (fl_object *)-1)
+        return NULL;
+    if (o) {
+        free(o->xml);
+        free(o->bridge);
+        o->xml = d->xml;
+        o->bridge = d->bridge;
+        d->xml = d->bridge = NULL;
+    } else {
+        char u[37];
+        fl_uuid_format(d->uuid, u);
+        if (fl_model_add_network(m, d->name, u, false, false, false, d->bridge, d->xml, err) < 0)
+            return NULL;
+        o = fl_object_lookup_name(m, FL_OBJ_NETWORK, d->name, err);
+    }
+    if (o && live)
+        o->active = true;
+    else if (o)
+        o->persistent = true;
+    return o;
+}
+
+fl_object *fl_net_define(fl_model *m, const char *xml, fl_error *err)
+{
+    net_def d;
+    if (parse_network(xml, &d, err) < 0)
+        return NULL;
+    fl_object *o = add_or_replace(m, &d, false, err);
+    net_def_clear(&d);
+    return o;
+}
+
+fl_object *fl_net_create_xml(fl_model *m, const char *xml, fl_error *err)
+{
+    net_def d;
+    if (parse_network(xml, &d, err) < 0)
+        return NULL;
+    fl_object *o = add_or_replace(m, &d, true, err);
+    net_def_clear(&d);
+    return o;
+}
+
+/* ---- transitions ----------------------------------------------------------------------------- */
+
+int fl_net_start(fl_model *m, fl_object *net, fl_error *err)
+{
+    (void)m;
+    if (net->active) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
+                     "Requested operation is not valid", "Network '%s' is already running",
+                     net->name);
+        return -1;
+    }
+    net->active = true;
+    return 0;
+}
+
+static void remove_network(fl_model *m, fl_object *net)
+{
+    for (fl_object **pp = &m->networks; *pp; pp = &(*pp)->next) {
+        if (*pp == net) {
+            *pp = net->next;
+            break;
+        }
+    }
+    free(net->name);
+    free(net->bridge);
+    free(net->xml);
+    free(net);
+}
+
+void fl_net_destroy(fl_model *m, fl_object *net)
+{
+    net->active = false;
+    if (!net->persistent)
+        remove_network(m, net);
+}
+
+int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err)
+{
+    if (net->active) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
+                     "Requested operation is not valid", "Network '%s' is still running",
+                     net->name);
+        return -1;
+    }
+    remove_network(m, net);
+    return 0;
+}
+
+/* ---- CPU models ------------------------------------------------------------------------------ */
+
+/* libvirt 9.0's cpu_map: the x86 and ppc64 models in index.xml order; its ARM and s390 drivers
+ * list none. */
+static const char *const x86_models[] = {
+    "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
+    "qemu32", "kvm32", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "kvm64", "Conroe", "Penryn",
+    "Nehalem", "Nehalem-IBRS", "Westmere", "Westmere-IBRS", "SandyBridge", "SandyBridge-IBRS",
+    "IvyBridge", "IvyBridge-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "Haswell",
+    "Haswell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS",
+    "Skylake-Client", "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Server",
+    "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS", "Cascadelake-Server",
+    "Cascadelake-Server-noTSX", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
+    "Icelake-Server-noTSX", "Cooperlake", "Snowridge", "athlon", "phenom", "Opteron_G1",
+    "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-IBPB", "EPYC-Rome",
+    "EPYC-Milan", "Dhyana",
+};
+
+static const char *const ppc64_models[] = {
+    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
+};
+
+/* virArch's names in libvirt 9.0 (virArchFromString). */
+static const char *const arch_names[] = {
+    "i686", "x86_64", "armv6l", "armv7l", "armv7b", "aarch64", "alpha", "cris", "ia64", "lm32",
+    "m68k", "microblaze", "microblazeel", "mips", "mipsel", "mips64", "mips64el", "openrisc",
+    "parisc", "parisc64", "ppc", "ppcle", "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64",
+    "s390", "s390x", "sh4", "sh4eb", "sparc", "sparc64", "unicore32", "xtensa", "xtensaeb",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Index into arch_names, or -1. The first six have the x86 (0, 1) and ARM (2..5) drivers. */
+static int arch_index(const char *arch)
+{
+    for (size_t i = 0; i < COUNT(arch_names); i++) {
+        if (strcmp(arch_names[i], arch) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+int fl_cpu_model_names(const char *arch, const char *const **models, size_t *count,
+                       fl_error *err)
+{
+    int i = arch_index(arch);
+    *models = NULL;
+    *count = 0;
+    if (i < 0) {
+        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "cannot find architecture %s", arch);
+        return -1;
+    }
+    if (i <= 1) {
+        *models = x86_models;
+        *count = COUNT(x86_models);
+    } else if (strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0) {
+        *models = ppc64_models;
+        *count = COUNT(ppc64_models);
+    } else if (i > 5 && strcmp(arch, "s390") != 0 && strcmp(arch, "s390x") != 0) {
+        fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
+                     "this function is not supported by the connection driver",
+                     "'%s' architecture is not supported by CPU driver", arch);
+        return -1;
+    }
+    return 0;
+}
