@@ -363,6 +363,19 @@ static void h_close_callback(fl_conn *c, const vw_packet_header *hdr, void *args
 
 /* ---- domains -------------------------------------------------------------------------------- */
 
+/* The test driver's virCheckFlags, which comes before the domain lookup: false after replying
+ * "unsupported flags (0x..) in function func" when flags has a bit outside supported. Only on
+ * test:// connections (the QEMU driver a qemu:/// connection reaches accepts more). */
+static bool test_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
+                          unsigned supported, const char *func)
+{
+    fl_error e;
+    if (!c->test_driver || fl_check_flags(flags, supported, func, &e) == 0)
+        return true;
+    fl_conn_reply_error(c, hdr, &e);
+    return false;
+}
+
 static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_list_all_domains_args *a = args;
@@ -451,6 +464,8 @@ static void h_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_state(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainGetState"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -595,6 +610,8 @@ static void h_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_define_xml_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_define_xml_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 1 /* VALIDATE */, "testDomainDefineXMLFlags"))
+        return;
     vw_domain_define_xml_args plain = {.xml = a->xml};
     h_define_xml(c, hdr, &plain);
 }
@@ -609,6 +626,8 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_create_xml_args *a = args;
     fl_error e;
+    if (!test_flags_ok(c, hdr, a->flags, 16 /* VALIDATE */, "testDomainCreateXML"))
+        return;
     if (qemu_of(c))
         fl_qemu_hold_events(qemu_of(c), c->model);
     fl_domain *d = fl_domain_create_xml(c->model, a->xml_desc, a->flags, &e);
@@ -658,6 +677,8 @@ static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *a
 {
     vw_domain_flags_args *a = args;
     fl_error e;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainCreateWithFlags"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -680,14 +701,31 @@ static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_destroy, fl_qemu_destroy);
 }
 
+static void h_destroy_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    if (test_flags_ok(c, hdr, a->flags, 1 /* GRACEFUL */, "testDomainDestroyFlags"))
+        h_destroy(c, hdr, args);
+}
+
 static void h_shutdown(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_shutdown,
                     fl_qemu_shutdown);
 }
 
+static void h_shutdown_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    if (test_flags_ok(c, hdr, a->flags, 0, "testDomainShutdownFlags"))
+        h_shutdown(c, hdr, args);
+}
+
 static void h_reboot(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
+    /* virDomainRebootFlagValues: DEFAULT 0 .. PARAVIRT 16 */
+    if (!test_flags_ok(c, hdr, ((vw_domain_flags_args *)args)->flags, 0x1f, "testDomainReboot"))
+        return;
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_reboot, fl_qemu_reboot);
 }
 
@@ -704,6 +742,14 @@ static void h_resume(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_undefine);
+}
+
+static void h_undefine_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    /* MANAGED_SAVE 1, SNAPSHOTS_METADATA 2: no NVRAM, no CHECKPOINTS_METADATA */
+    if (test_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainUndefineFlags"))
+        h_undefine(c, hdr, args);
 }
 
 static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -935,6 +981,8 @@ static void h_set_max_memory(fl_conn *c, const vw_packet_header *hdr, void *args
 static void h_set_memory_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_memory_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainSetMemoryFlags"))
+        return;
     set_memory(c, hdr, &a->dom, a->memory, a->flags);
 }
 
@@ -950,6 +998,8 @@ static void h_get_scheduler_type(fl_conn *c, const vw_packet_header *hdr, void *
 static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainGetVcpusFlags"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -1025,6 +1075,8 @@ static void h_domain_get_hostname(fl_conn *c, const vw_packet_header *hdr, void 
 {
     vw_domain_flags_args *a = args;
     fl_error e;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainGetHostname"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -1040,6 +1092,8 @@ static void h_domain_get_hostname(fl_conn *c, const vw_packet_header *hdr, void 
 static void h_domain_get_control_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainGetControlInfo"))
+        return;
     if (!fl_get_dom(c, hdr, &a->dom))
         return;
     vw_domain_get_control_info_ret r = {0, 0, 0}; /* VIR_DOMAIN_CONTROL_OK */
@@ -1497,10 +1551,10 @@ static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, h_create_with_flags, false},
     {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, h_migrate_set_max_speed, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_STATE, h_get_state, false},
-    {R, VW_REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h_undefine, false},
-    {R, VW_REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h_destroy, false},
+    {R, VW_REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h_undefine_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h_destroy_flags, false},
     {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, h_migrate_get_max_speed, false},
-    {R, VW_REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h_shutdown, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h_shutdown_flags, false},
     {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, h_list_all_domains, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, h_get_security_label_list, false},
     {R, VW_REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, h_define_xml_flags, false},
