@@ -552,12 +552,12 @@ static void h_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_reply_int(c, hdr, d->persistent);
 }
 
-/* managed save, snapshot count, messages: none exist in the model */
+/* snapshot count: none exist in the model */
 static void h_dom_zero(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
     if (fl_get_dom(c, hdr, &a->dom))
-        fl_reply_int(c, hdr, 0); /* also the encoding of an empty list (DOMAIN_GET_MESSAGES) */
+        fl_reply_int(c, hdr, 0);
 }
 
 static void h_is_updated(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -748,8 +748,14 @@ static void h_undefine_flags(fl_conn *c, const vw_packet_header *hdr, void *args
 {
     vw_domain_flags_args *a = args;
     /* MANAGED_SAVE 1, SNAPSHOTS_METADATA 2: no NVRAM, no CHECKPOINTS_METADATA */
-    if (test_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainUndefineFlags"))
-        h_undefine(c, hdr, args);
+    if (!test_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainUndefineFlags"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    if (a->flags & 1 /* VIR_DOMAIN_UNDEFINE_MANAGED_SAVE */)
+        d->managed_save = false;
+    run_dom_op(c, hdr, &a->dom, fl_domain_undefine);
 }
 
 static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1545,7 +1551,6 @@ static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, h_get_security_label, false},
     {R, VW_REMOTE_PROC_DOMAIN_IS_ACTIVE, h_is_active, false},
     {R, VW_REMOTE_PROC_DOMAIN_IS_PERSISTENT, h_is_persistent, false},
-    {R, VW_REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, h_dom_zero, false},
     {R, VW_REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, h_dom_zero, false},
     {R, VW_REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, h_dom_zero, false},
     {R, VW_REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, h_create_with_flags, false},
@@ -1558,7 +1563,6 @@ static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, h_list_all_domains, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, h_get_security_label_list, false},
     {R, VW_REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, h_define_xml_flags, false},
-    {R, VW_REMOTE_PROC_DOMAIN_GET_MESSAGES, h_dom_zero, false},
     {R, VW_REMOTE_PROC_DOMAIN_IS_UPDATED, h_is_updated, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, h_set_max_memory, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_MEMORY, h_set_memory, false},
@@ -1616,6 +1620,7 @@ const fl_handler_family fl_handlers_core = FL_HANDLER_FAMILY(core_rows);
 /* Every family of handlers (handlers.h): a new family file adds one line here. */
 static const fl_handler_family *const families[] = {
     &fl_handlers_core,
+    &fl_handlers_guest,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -3,6 +3,7 @@ against libvirt 9.0's test driver: the same python3-libvirt calls on a fresh fak
 test:///default opened in-process (a fresh test driver each open, so the shared daemon's
 default objects are never changed) return the same values and raise the same errors.
 """
+import gc
 import json
 import os
 import sys
@@ -33,6 +34,9 @@ def compare(fake_libvirtd, scenario):
     fl = fake_libvirtd()
     results = []
     for uri in (fl.uri, "test:///default"):
+        # the in-process test driver keeps its state while any object of an earlier open
+        # lives (a domain handle in a closure cycle): collect them for a fresh default
+        gc.collect()
         conn = libvirt.open(uri)
         try:
             results.append(scenario(conn))
@@ -96,3 +100,163 @@ def test_start_paused_and_undefine_nvram_refused_in_virsh(fake_libvirtd):
     assert (fake.stdout, fake.stderr) == (real.stdout, real.stderr)
     assert "unsupported flags (0x1) in function testDomainCreateWithFlags" in fake.stderr
     assert "unsupported flags (0x14) in function testDomainUndefineFlags" in fake.stderr
+
+
+# ---- metadata ------------------------------------------------------------------------------------
+
+def test_metadata_matches(fake_libvirtd):
+    def scenario(c):
+        d = c.lookupByName("test")
+        out = [outcome(lambda: d.metadata(t, "http://x/" if t == 2 else None, 0))
+               for t in range(3)]
+        out.append(outcome(lambda: d.metadata(7, None, 0)))
+        out.append(outcome(lambda: d.setMetadata(1, "My title", None, None, 0)))
+        out.append(outcome(lambda: d.setMetadata(0, "My <desc> & 'more'", None, None, 0)))
+        out.append(outcome(lambda: d.setMetadata(
+            2, '<foo a="1" b=\'"q"\'><bar>t &amp; u</bar><baz/></foo>', "k", "http://x/", 0)))
+        out.append(outcome(lambda: d.setMetadata(2, "<other/>", "o", "http://o/", 0)))
+        out.append(outcome(lambda: d.setMetadata(2, "<foo2/>", "k2", "http://x/", 0)))
+        out.append([outcome(lambda: d.metadata(t, "http://x/" if t == 2 else None, 0))
+                    for t in range(3)])
+        out.append(d.XMLDesc(0))
+        out.append(outcome(lambda: d.metadata(1, None, 3)))
+        # live only: the config keeps the old title
+        out.append(outcome(lambda: d.setMetadata(1, "live", None, None, 1)))
+        out.append([outcome(lambda: d.metadata(1, None, f)) for f in (0, 1, 2)])
+        out.append(outcome(lambda: d.setMetadata(1, "cfg", None, None, 2)))
+        out.append([outcome(lambda: d.metadata(1, None, f)) for f in (0, 1, 2)])
+        out.append(d.XMLDesc(2))
+        out.append(outcome(lambda: d.setMetadata(2, None, None, "http://x/", 3)))
+        out.append(outcome(lambda: d.setMetadata(0, "", None, None, 0)))
+        out.append(d.XMLDesc(0))
+        d.destroy()
+        out.append(d.XMLDesc(0))
+        out.append(outcome(lambda: d.metadata(1, None, 1)))
+        out.append(outcome(lambda: d.setMetadata(1, "x", None, None, 1)))
+        return out
+    compare(fake_libvirtd, scenario)
+
+
+def test_metadata_in_defined_xml_round_trips(fake_libvirtd):
+    def scenario(c):
+        xml = c.lookupByName("test").XMLDesc(0).replace("<name>test<", "<name>fam-guest-md<")
+        xml = xml.replace("6695eb01", "6695eb42").replace(
+            "</uuid>", "</uuid><metadata><app:x xmlns:app='http://app/'><y>1</y></app:x>"
+            "</metadata>")
+        d = c.defineXML(xml)
+        return [d.XMLDesc(0), outcome(lambda: d.metadata(2, "http://app/", 0))]
+    compare(fake_libvirtd, scenario)
+
+
+def test_metadata_change_event(fake_libvirtd):
+    fl = fake_libvirtd()
+
+    def run(uri):
+        libvirt.virEventRegisterDefaultImpl()
+        conn = libvirt.open(uri)
+        seen = []
+        cb = conn.domainEventRegisterAny(
+            None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+            lambda c, d, t, ns, o: seen.append((d.name(), t, ns)), None)
+        tick = libvirt.virEventAddTimeout(100, lambda *a: None, None)  # bounds each wait
+        d = conn.lookupByName("test")
+        d.setMetadata(1, "t", None, None, 0)
+        d.setMetadata(2, "<a/>", "k", "http://x/", 0)
+        for _ in range(50):
+            if len(seen) >= 2:
+                break
+            libvirt.virEventRunDefaultImpl()
+        libvirt.virEventRemoveTimeout(tick)
+        conn.domainEventDeregisterAny(cb)  # else the callback keeps the test driver alive
+        conn.close()
+        return seen
+    got = run(fl.uri)
+    assert got == run("test:///default") == [("test", 1, None), ("test", 2, "http://x/")]
+
+
+# ---- rename --------------------------------------------------------------------------------------
+
+def test_rename_matches(fake_libvirtd):
+    def scenario(c):
+        d = c.lookupByName("test")
+        out = [outcome(lambda: d.rename("x"))]
+        d.destroy()
+        c.defineXML(d.XMLDesc(0).replace("<name>test<", "<name>fam-guest-other<")
+                    .replace("6695eb01", "6695eb02"))
+        for name in ("test", "a/b", "fam-guest-other", "fam-guest-new"):
+            out.append(outcome(lambda: d.rename(name)))
+        out.append(outcome(lambda: c.lookupByName("test")))
+        out.append(c.lookupByName("fam-guest-new").XMLDesc(0))
+        out.append(sorted(x.name() for x in c.listAllDomains(0)))
+        # the renamed domain is found by its new name only, and the old name is free again
+        out.append(outcome(lambda: c.defineXML(
+            d.XMLDesc(0).replace("<name>fam-guest-new<", "<name>test<")
+            .replace("6695eb01", "6695eb03")).name()))
+        out.append(sorted(x.name() for x in c.listAllDomains(0)))
+        return out
+    compare(fake_libvirtd, scenario)
+
+
+# ---- save, restore, managed save, core dump ------------------------------------------------------
+
+def test_save_restore_matches(fake_libvirtd, tmp_path):
+    def scenario(c):
+        img, core = str(tmp_path / "save.img"), str(tmp_path / "core")
+        d = c.lookupByName("test")
+        out = [outcome(lambda: d.save(img)), d.state(), outcome(lambda: d.save(img))]
+        with open(img, "rb") as f:
+            out.append(f.read())
+        out.append(outcome(lambda: c.saveImageGetXMLDesc(img, 0)))
+        out.append(outcome(lambda: c.restore(img)))
+        out.append(d.state())
+        out.append(outcome(lambda: c.restore(img)))
+        out.append(outcome(lambda: c.restore(str(tmp_path / "missing"))))
+        (tmp_path / "bad").write_bytes(b"garbage")
+        out.append(outcome(lambda: c.restore(str(tmp_path / "bad")).replace(str(tmp_path), "")))
+        out.append(outcome(lambda: d.save(str(tmp_path / "no" / "dir"))))
+        out.append(outcome(lambda: d.saveFlags(img, "<domain/>", 0)))
+        out.append(outcome(lambda: d.coreDump(core, 0)))
+        with open(core, "rb") as f:
+            out.append(f.read())
+        out.append(outcome(lambda: d.coreDumpWithFormat(core, 1, 0)))
+        out.append(outcome(lambda: d.coreDump(core, 1)))
+        out.append(d.state())
+        out.append(outcome(lambda: d.coreDump(core, 0)))
+        out.append(outcome(lambda: c.saveImageDefineXML(
+            img, c.saveImageGetXMLDesc(img, 0).replace("<memory unit='KiB'>8388608",
+                                                       "<memory unit='KiB'>4194304"), 0)))
+        out.append(outcome(lambda: c.saveImageGetXMLDesc(img, 0)))
+        out.append(outcome(lambda: c.restoreFlags(img, None, 0)))
+        out.append((d.state(), d.info()[:3], d.XMLDesc(2)))
+        return [o.replace(str(tmp_path), "TMP") if isinstance(o, str) else o for o in
+                [x if not isinstance(x, tuple) else tuple(
+                    y.replace(str(tmp_path), "TMP") if isinstance(y, str) else y for y in x)
+                 for x in out]]
+    compare(fake_libvirtd, scenario)
+
+
+def test_managed_save_matches(fake_libvirtd):
+    def scenario(c):
+        d = c.lookupByName("test")
+        out = [outcome(lambda: d.managedSave(0)), d.state(), d.hasManagedSaveImage(0)]
+        out.append([x.name() for x in c.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE)])
+        out.append([x.name() for x in c.listAllDomains(
+            libvirt.VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE)])
+        out.append(outcome(lambda: d.undefine()))
+        out.append(outcome(lambda: d.create()))
+        out.append((d.state(), d.hasManagedSaveImage(0)))
+        out.append(outcome(lambda: d.managedSave(1)))
+        out.append(outcome(lambda: d.managedSaveRemove(0)))
+        out.append(d.hasManagedSaveImage(0))
+        out.append(outcome(lambda: d.managedSave(0)))
+        d.create()
+        out.append(outcome(lambda: d.managedSave(0)))
+        out.append(outcome(lambda: d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)))
+        out.append(outcome(lambda: c.lookupByName("test")))
+        t = c.createXML(c.getCapabilities() and
+                        "<domain type='test'><name>fam-guest-tr</name><memory>1024</memory>"
+                        "<os><type>hvm</type></os></domain>", 0)
+        out.append(outcome(lambda: t.managedSave(0)))
+        out.append(outcome(lambda: t.messages(0)))
+        return out
+    compare(fake_libvirtd, scenario)

@@ -1,0 +1,302 @@
+/* guest.c: the guest-operations family of handlers (handlers.h): metadata, rename, save and
+ * restore, managed save, core dumps and messages, as libvirt 9.0's test driver answers them.
+ * The state changes are model_guest.c's; here are the flag checks (the test driver's
+ * virCheckFlags, before the domain lookup) and the replies.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "model_guest.h"
+
+#define R VW_REMOTE_PROGRAM
+#define EVENT_ID_METADATA_CHANGE 23 /* VIR_DOMAIN_EVENT_ID_METADATA_CHANGE */
+
+/* virCheckFlags of the test driver's func: false after replying the error. */
+static bool flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
+                     const char *func)
+{
+    fl_error e;
+    if (fl_check_flags(flags, supported, func, &e) == 0)
+        return true;
+    fl_conn_reply_error(c, hdr, &e);
+    return false;
+}
+
+/* Replies void for rc 0, else the error. */
+static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_error *e)
+{
+    if (rc < 0)
+        fl_conn_reply_error(c, hdr, e);
+    else
+        fl_reply_void(c, hdr);
+}
+
+/* ---- metadata ------------------------------------------------------------------------------ */
+
+/* The METADATA_CHANGE event to every connection of the model registered for it. */
+static void send_metadata_change(fl_conn *from, const fl_domain *d, int type, const char *uri)
+{
+    vw_domain_event_callback_metadata_change_msg msg;
+    memset(&msg, 0, sizeof(msg));
+    fl_make_dom(&msg.dom, d);
+    msg.type = type;
+    msg.nsuri = type == FL_METADATA_ELEMENT && uri ? (char **)&uri : NULL;
+    for (fl_conn *c = fl_server_conns(from->srv); c; c = c->next) {
+        if (c->model != from->model || c->closing)
+            continue;
+        for (int i = 0; i < c->ncallbacks; i++) {
+            const fl_callback *cb = &c->callbacks[i];
+            if (cb->qemu_monitor || cb->legacy || cb->event_id != EVENT_ID_METADATA_CHANGE ||
+                (cb->has_dom && memcmp(cb->dom_uuid, d->def->uuid, 16) != 0))
+                continue;
+            msg.callbackID = cb->callback_id;
+            fl_conn_send_message(c, VW_REMOTE_PROGRAM,
+                                 VW_REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE,
+                                 (xdrproc_t)xdr_vw_domain_event_callback_metadata_change_msg,
+                                 &msg);
+        }
+    }
+}
+
+static void h_set_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_metadata_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainSetMetadata"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    const char *uri = a->uri ? *a->uri : NULL;
+    if (fl_guest_set_metadata(d, a->type, a->metadata ? *a->metadata : NULL,
+                              a->key ? *a->key : NULL, uri, a->flags, &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    fl_reply_void(c, hdr);
+    send_metadata_change(c, d, a->type, uri);
+}
+
+static void h_get_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_metadata_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainGetMetadata"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    char *md = fl_guest_get_metadata(d, a->type, a->uri ? *a->uri : NULL, a->flags, &e);
+    if (!md) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_domain_get_metadata_ret r = {.metadata = md};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_metadata_ret, &r);
+    free(md);
+}
+
+/* ---- rename -------------------------------------------------------------------------------- */
+
+static void h_rename(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_rename_args *a = args;
+    fl_error e;
+    if (!a->new_name || !**a->new_name) {
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainRename", "new_name",
+                                 a->new_name ? "string new_name in virDomainRename must not be "
+                                 "empty" : "new_name in virDomainRename must not be NULL");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainRename"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    if (fl_guest_rename(c->model, d, *a->new_name, &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_domain_rename_ret r = {.retcode = 0};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_rename_ret, &r);
+}
+
+/* ---- save, restore, managed save, core dump ------------------------------------------------ */
+
+/* The test driver edits no XML on save or restore. */
+static bool no_dxml(fl_conn *c, const vw_packet_header *hdr, const vw_string dxml)
+{
+    fl_error e;
+    if (!dxml)
+        return true;
+    fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST, "argument unsupported",
+                 "xml modification unsupported");
+    fl_conn_reply_error(c, hdr, &e);
+    return false;
+}
+
+static void save(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                 const char *to)
+{
+    fl_error e;
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_save(c->model, d, to, &e), &e);
+}
+
+static void h_save(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_save_args *a = args;
+    save(c, hdr, &a->dom, a->to);
+}
+
+static void h_save_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_save_flags_args *a = args;
+    if (flags_ok(c, hdr, a->flags, 0, "testDomainSaveFlags") && no_dxml(c, hdr, a->dxml))
+        save(c, hdr, &a->dom, a->to);
+}
+
+static void restore(fl_conn *c, const vw_packet_header *hdr, const char *from)
+{
+    fl_error e;
+    reply_rc(c, hdr, fl_guest_restore(c->model, from, &e) ? 0 : -1, &e);
+}
+
+static void h_restore(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    restore(c, hdr, ((vw_domain_restore_args *)args)->from);
+}
+
+static void h_restore_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_restore_flags_args *a = args;
+    if (flags_ok(c, hdr, a->flags, 0, "testDomainRestoreFlags") && no_dxml(c, hdr, a->dxml))
+        restore(c, hdr, a->from);
+}
+
+static void h_save_image_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_save_image_get_xml_desc_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 1 /* SECURE */, "testDomainSaveImageGetXMLDesc"))
+        return;
+    char *xml = fl_guest_save_image_xml(a->file, &e);
+    if (!xml) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    fl_reply_string(c, hdr, xml);
+    free(xml);
+}
+
+static void h_save_image_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_save_image_define_xml_args *a = args;
+    fl_error e;
+    /* VIR_DOMAIN_SAVE_RUNNING 2, VIR_DOMAIN_SAVE_PAUSED 4 */
+    if (flags_ok(c, hdr, a->flags, 2 | 4, "testDomainSaveImageDefineXML"))
+        reply_rc(c, hdr, fl_guest_save_image_define(a->file, a->dxml, &e), &e);
+}
+
+static void h_managed_save(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    fl_error e;
+    /* BYPASS_CACHE 1, RUNNING 2, PAUSED 4 */
+    if (!flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainManagedSave"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_managed_save(c->model, d, &e), &e);
+}
+
+static void h_has_managed_save(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainHasManagedSaveImage"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (d)
+        fl_reply_int(c, hdr, d->managed_save);
+}
+
+static void h_managed_save_remove(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainManagedSaveRemove"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    d->managed_save = false;
+    fl_reply_void(c, hdr);
+}
+
+static void core_dump(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                      const char *to, unsigned format, unsigned flags)
+{
+    fl_error e;
+    if (!flags_ok(c, hdr, flags, 1 /* VIR_DUMP_CRASH */, "testDomainCoreDumpWithFormat"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_core_dump(c->model, d, to, format, flags, &e), &e);
+}
+
+static void h_core_dump(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_core_dump_args *a = args;
+    core_dump(c, hdr, &a->dom, a->to, 0, a->flags);
+}
+
+static void h_core_dump_with_format(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_core_dump_with_format_args *a = args;
+    fl_error e;
+    if (a->dumpformat >= 5 /* VIR_DOMAIN_CORE_DUMP_FORMAT_LAST */) {
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainCoreDumpWithFormat",
+                                 "dumpformat", "dumpformat '%u' is not supported",
+                                 a->dumpformat);
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    core_dump(c, hdr, &a->dom, a->to, a->dumpformat, a->flags);
+}
+
+/* ---- messages ------------------------------------------------------------------------------ */
+
+static void h_get_messages(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    /* VIR_DOMAIN_MESSAGE_DEPRECATION 1, TAINTING 2: the test driver has neither */
+    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainGetMessages"))
+        return;
+    if (!fl_get_dom(c, hdr, &a->dom))
+        return;
+    vw_domain_get_messages_ret r;
+    memset(&r, 0, sizeof(r));
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_messages_ret, &r);
+}
+
+static const fl_handler guest_rows[] = {
+    {R, VW_REMOTE_PROC_DOMAIN_SET_METADATA, h_set_metadata, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_METADATA, h_get_metadata, false},
+    {R, VW_REMOTE_PROC_DOMAIN_RENAME, h_rename, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SAVE, h_save, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SAVE_FLAGS, h_save_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_RESTORE, h_restore, false},
+    {R, VW_REMOTE_PROC_DOMAIN_RESTORE_FLAGS, h_restore_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC, h_save_image_get_xml_desc, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML, h_save_image_define_xml, false},
+    {R, VW_REMOTE_PROC_DOMAIN_MANAGED_SAVE, h_managed_save, false},
+    {R, VW_REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, h_has_managed_save, false},
+    {R, VW_REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, h_managed_save_remove, false},
+    {R, VW_REMOTE_PROC_DOMAIN_CORE_DUMP, h_core_dump, false},
+    {R, VW_REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, h_core_dump_with_format, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_MESSAGES, h_get_messages, false},
+};
+
+const fl_handler_family fl_handlers_guest = FL_HANDLER_FAMILY(guest_rows);
