@@ -379,6 +379,9 @@ static bool test_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flag
 static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_list_all_domains_args *a = args;
+    /* VIR_CONNECT_LIST_DOMAINS_FILTERS_ALL */
+    if (!test_flags_ok(c, hdr, a->flags, 0xffff, "testConnectListAllDomains"))
+        return;
     size_t n = 0;
     fl_domain **list = fl_domain_list(c->model, a->flags, &n);
     vw_connect_list_all_domains_ret r;
@@ -387,6 +390,15 @@ static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *ar
     if (n > 0 && !list) {
         fl_error e;
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (n > VW_REMOTE_DOMAIN_LIST_MAX) {
+        /* libvirtd's generated remoteDispatchConnectListAllDomains, after the driver's list */
+        free(list);
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "Too many domains '%zu' for limit '%d'", n, VW_REMOTE_DOMAIN_LIST_MAX);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -1035,7 +1047,8 @@ static void h_list_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
     vw_connect_list_domains_args *a = args;
     fl_error e;
     if (a->maxids < 0 || a->maxids > VW_REMOTE_DOMAIN_LIST_MAX) {
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxids > REMOTE_DOMAIN_LIST_MAX");
+        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", a->maxids < 0 ? "maxids must be "
+                     "non-negative" : "maxids > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -1055,7 +1068,8 @@ static void h_list_defined_domains(fl_conn *c, const vw_packet_header *hdr, void
     vw_connect_list_defined_domains_args *a = args;
     fl_error e;
     if (a->maxnames < 0 || a->maxnames > VW_REMOTE_DOMAIN_LIST_MAX) {
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_DOMAIN_LIST_MAX");
+        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", a->maxnames < 0 ? "maxnames must be "
+                     "non-negative" : "maxnames > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
