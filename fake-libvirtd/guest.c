@@ -3,6 +3,7 @@
  * The state changes are model_guest.c's; here are the flag checks (the test driver's
  * virCheckFlags, before the domain lookup) and the replies.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,6 +282,161 @@ static void h_get_messages(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_messages_ret, &r);
 }
 
+/* ---- guest agent: file systems, time, NMI, signals --------------------------------------- */
+
+static void fs_freeze(fl_conn *c, const vw_packet_header *hdr, void *args, bool freeze)
+{
+    vw_domain_fsfreeze_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 0, freeze ? "testDomainFSFreeze" : "testDomainFSThaw"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    int n = fl_guest_fs_freeze(d, a->mountpoints.mountpoints_val, a->mountpoints.mountpoints_len,
+                               freeze, &e);
+    if (n < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_domain_fsfreeze_ret r = {.filesystems = n};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_fsfreeze_ret, &r);
+}
+
+static void h_fs_freeze(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    fs_freeze(c, hdr, args, true);
+}
+
+static void h_fs_thaw(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    fs_freeze(c, hdr, args, false);
+}
+
+static void h_fs_trim(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_fstrim_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainFSTrim"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_fs_trim(d, a->mountPoint ? *a->mountPoint : NULL, &e), &e);
+}
+
+static void h_get_fsinfo(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainGetFSInfo"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    const char *dev = NULL;
+    int n = fl_guest_fs_info(d, &dev, &e);
+    if (n < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    /* "/" on DEV1 and "/boot" on DEV2, both ext4 on the disk DEV */
+    char names[2][80];
+    char *alias = (char *)dev;
+    vw_domain_fsinfo info[2];
+    for (int i = 0; i < n; i++) {
+        snprintf(names[i], sizeof(names[i]), "%s%d", dev, i + 1);
+        info[i].mountpoint = (char *)(i == 0 ? "/" : "/boot");
+        info[i].name = names[i];
+        info[i].fstype = (char *)"ext4";
+        info[i].dev_aliases.dev_aliases_len = 1;
+        info[i].dev_aliases.dev_aliases_val = &alias;
+    }
+    vw_domain_get_fsinfo_ret r = {.info = {(u_int)n, info}, .ret = (u_int)n};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_fsinfo_ret, &r);
+}
+
+static void h_get_time(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainGetTime"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    long long seconds;
+    unsigned nseconds;
+    if (fl_guest_get_time(d, &seconds, &nseconds, &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_domain_get_time_ret r = {.seconds = seconds, .nseconds = nseconds};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_time_ret, &r);
+}
+
+static void h_set_time(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_time_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 1 /* VIR_DOMAIN_TIME_SYNC */, "testDomainSetTime"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_set_time(d, a->seconds, a->nseconds, &e), &e);
+}
+
+static void h_inject_nmi(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    fl_error e;
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainInjectNMI"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_check_active(d, &e), &e); /* nothing else happens */
+}
+
+static void h_send_process_signal(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_send_process_signal_args *a = args;
+    fl_error e;
+    if (a->pid_value == 0) { /* the public API's check comes first */
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSendProcessSignal", "pid_value",
+                                 "pid_value in virDomainSendProcessSignal must not be zero");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSendProcessSignal"))
+        return;
+    if (a->pid_value != 1)
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "only sending a signal to pid 1 is supported");
+    else if (a->signum >= 65) /* VIR_DOMAIN_PROCESS_SIGNAL_LAST */
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "signum value %u is out of range", a->signum);
+    else {
+        if (fl_get_dom(c, hdr, &a->dom))
+            fl_reply_void(c, hdr); /* the test driver sends nothing anywhere */
+        return;
+    }
+    fl_conn_reply_error(c, hdr, &e);
+}
+
+static void h_set_lifecycle_action(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_lifecycle_action_args *a = args;
+    fl_error e;
+    if (fl_guest_check_lifecycle(a->type, a->action, &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainSetLifecycleAction"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_set_lifecycle_action(d, a->type, a->action, a->flags, &e), &e);
+}
+
 static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_SET_METADATA, h_set_metadata, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_METADATA, h_get_metadata, false},
@@ -297,6 +453,15 @@ static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_CORE_DUMP, h_core_dump, false},
     {R, VW_REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT, h_core_dump_with_format, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_MESSAGES, h_get_messages, false},
+    {R, VW_REMOTE_PROC_DOMAIN_FSFREEZE, h_fs_freeze, false},
+    {R, VW_REMOTE_PROC_DOMAIN_FSTHAW, h_fs_thaw, false},
+    {R, VW_REMOTE_PROC_DOMAIN_FSTRIM, h_fs_trim, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_FSINFO, h_get_fsinfo, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_TIME, h_get_time, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_TIME, h_set_time, false},
+    {R, VW_REMOTE_PROC_DOMAIN_INJECT_NMI, h_inject_nmi, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, h_send_process_signal, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, h_set_lifecycle_action, false},
 };
 
 const fl_handler_family fl_handlers_guest = FL_HANDLER_FAMILY(guest_rows);

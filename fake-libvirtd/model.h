@@ -137,6 +137,12 @@ typedef struct fl_domain {
     bool autostart;
     unsigned long long max_speed; /* migrate max speed, MiB/s */
     bool managed_save;   /* a managed save image exists (model_guest.h) */
+    struct {             /* the test driver's per-domain guest-agent state (model_guest.h) */
+        bool frozen[2];  /* "/" and "/boot" */
+        bool time_set;   /* false: the test driver's initial time */
+        long long seconds;
+        unsigned nseconds;
+    } agent;
     struct fl_domain *next, *prev; /* definition order; change only through model.c */
 } fl_domain;
 

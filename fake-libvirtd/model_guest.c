@@ -418,3 +418,136 @@ int fl_guest_core_dump(fl_model *m, fl_domain *d, const char *path, unsigned for
         fl_domain_stopped(m, d, SHUTOFF_CRASHED, STOPPED_CRASHED);
     return 0;
 }
+
+/* ---- guest agent ------------------------------------------------------------------------- */
+
+#define TEST_INITIAL_TIME 627319920LL /* the test driver's guest clock before any set */
+
+int fl_guest_check_active(const fl_domain *d, fl_error *err)
+{
+    if (fl_domain_is_active(d))
+        return 0;
+    not_running(err);
+    return -1;
+}
+
+/* 0 for "/", 1 for "/boot", else -1 with the test driver's error. */
+static int mount_index(const char *mp, fl_error *err)
+{
+    if (strcmp(mp, "/") == 0)
+        return 0;
+    if (strcmp(mp, "/boot") == 0)
+        return 1;
+    fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
+                 "mount point not found: %s", mp);
+    return -1;
+}
+
+int fl_guest_fs_freeze(fl_domain *d, char **mountpoints, unsigned count, bool freeze,
+                       fl_error *err)
+{
+    if (fl_guest_check_active(d, err) < 0)
+        return -1;
+    bool next[2] = {count ? d->agent.frozen[0] : freeze, count ? d->agent.frozen[1] : freeze};
+    for (unsigned i = 0; i < count; i++) {
+        int at = mount_index(mountpoints[i], err);
+        if (at < 0)
+            return -1;
+        next[at] = freeze;
+    }
+    int changed = (next[0] != d->agent.frozen[0]) + (next[1] != d->agent.frozen[1]);
+    d->agent.frozen[0] = next[0];
+    d->agent.frozen[1] = next[1];
+    return changed;
+}
+
+int fl_guest_fs_trim(fl_domain *d, const char *mountpoint, fl_error *err)
+{
+    if (fl_guest_check_active(d, err) < 0)
+        return -1;
+    return mountpoint && mount_index(mountpoint, err) < 0 ? -1 : 0;
+}
+
+int fl_guest_fs_info(fl_domain *d, const char **dev, fl_error *err)
+{
+    if (fl_guest_check_active(d, err) < 0)
+        return -1;
+    for (const xml_node *n = d->def->devices ? d->def->devices->children : NULL; n; n = n->next) {
+        const char *device = xml_tree_attr(n, "device");
+        const xml_node *target = xml_tree_child(n, "target");
+        if (strcmp(n->name, "disk") != 0 || (device && strcmp(device, "disk") != 0) ||
+            !target || !xml_tree_attr(target, "dev"))
+            continue;
+        *dev = xml_tree_attr(target, "dev");
+        return 2;
+    }
+    return 0;
+}
+
+int fl_guest_get_time(fl_domain *d, long long *seconds, unsigned *nseconds, fl_error *err)
+{
+    if (!fl_domain_is_active(d)) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
+                     "Requested operation is not valid", "domain is not running");
+        return -1;
+    }
+    *seconds = d->agent.time_set ? d->agent.seconds : TEST_INITIAL_TIME;
+    *nseconds = d->agent.time_set ? d->agent.nseconds : 0;
+    return 0;
+}
+
+int fl_guest_set_time(fl_domain *d, long long seconds, unsigned nseconds, fl_error *err)
+{
+    if (fl_guest_check_active(d, err) < 0)
+        return -1;
+    d->agent.time_set = true;
+    d->agent.seconds = seconds;
+    d->agent.nseconds = nseconds;
+    return 0;
+}
+
+static const char *const lifecycle_types[] = {"poweroff", "reboot", "crash"};
+static const char *const lifecycle_actions[] = {"destroy", "restart", "rename-restart",
+                                                "preserve", "coredump-destroy",
+                                                "coredump-restart"};
+
+static int set_action(domain_def *def, unsigned type, unsigned action, fl_error *err)
+{
+    char **slot = type == 0 ? &def->on_poweroff : type == 1 ? &def->on_reboot : &def->on_crash;
+    char *copy = strdup(lifecycle_actions[action]);
+    if (!copy) {
+        oom(err);
+        return -1;
+    }
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+int fl_guest_check_lifecycle(unsigned type, unsigned action, fl_error *err)
+{
+    if (type <= 2 && action <= 5)
+        return 0;
+    fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
+                 "invalid lifecycle %s '%u'", type > 2 ? "type" : "action",
+                 type > 2 ? type : action);
+    return -1;
+}
+
+int fl_guest_set_lifecycle_action(fl_domain *d, unsigned type, unsigned action,
+                                  unsigned flags, fl_error *err)
+{
+    domain_def *live, *config;
+    if (fl_guest_check_lifecycle(type, action, err) < 0 ||
+        pick_defs(d, flags, true, &live, &config, err) < 0)
+        return -1;
+    if (type != 2 && action >= 4) {
+        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN, "unsupported configuration",
+                     "Lifecycle event '%s' doesn't support '%s' action", lifecycle_types[type],
+                     lifecycle_actions[action]);
+        return -1;
+    }
+    if (live && set_action(live, type, action, err) < 0)
+        return -1;
+    return config ? set_action(config, type, action, err) : 0;
+}

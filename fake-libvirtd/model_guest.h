@@ -38,4 +38,24 @@ int fl_guest_managed_save(fl_model *m, fl_domain *d, fl_error *err);
 int fl_guest_core_dump(fl_model *m, fl_domain *d, const char *path, unsigned format,
                        unsigned flags, fl_error *err);
 
+/* testDomainFSFreeze / testDomainFSThaw: the mount points "/" and "/boot" (all of them when
+ * count is 0); returns how many changed state, or -1 with err. */
+int fl_guest_fs_freeze(fl_domain *d, char **mountpoints, unsigned count, bool freeze,
+                       fl_error *err);
+/* testDomainFSTrim: only checks the mount point (NULL = all). */
+int fl_guest_fs_trim(fl_domain *d, const char *mountpoint, fl_error *err);
+/* testDomainGetFSInfo: "/" and "/boot" on the first disk device (its target name in *dev,
+ * not to be freed), or 0 file systems without one. Returns the count or -1. */
+int fl_guest_fs_info(fl_domain *d, const char **dev, fl_error *err);
+/* testDomainGetTime / testDomainSetTime. */
+int fl_guest_get_time(fl_domain *d, long long *seconds, unsigned *nseconds, fl_error *err);
+int fl_guest_set_time(fl_domain *d, long long seconds, unsigned nseconds, fl_error *err);
+/* Fails with "domain is not running" (VIR_FROM_DOMAIN) for an inactive domain. */
+int fl_guest_check_active(const fl_domain *d, fl_error *err);
+/* virDomainSetLifecycleAction's argument checks, then testDomainSetLifecycleAction: type 0 poweroff, 1 reboot, 2 crash; action 0 destroy,
+ * 1 restart, 2 rename-restart, 3 preserve, 4 coredump-destroy, 5 coredump-restart. */
+int fl_guest_check_lifecycle(unsigned type, unsigned action, fl_error *err);
+int fl_guest_set_lifecycle_action(fl_domain *d, unsigned type, unsigned action,
+                                  unsigned flags, fl_error *err);
+
 #endif

@@ -92,6 +92,14 @@ FLAG_CALLS = {
     "coreDump": lambda c, d, f: d.coreDump("/nonexistent/x", f),
     "coreDumpWithFormat": lambda c, d, f: d.coreDumpWithFormat("/nonexistent/x", 0, f),
     "messages": lambda c, d, f: d.messages(f),
+    "fsFreeze": lambda c, d, f: d.fsFreeze(None, f),
+    "fsThaw": lambda c, d, f: d.fsThaw(None, f),
+    "fsInfo": lambda c, d, f: d.fsInfo(f),
+    "getTime": lambda c, d, f: d.getTime(f),
+    "setTime": lambda c, d, f: d.setTime({"seconds": 1, "nseconds": 0}, f),
+    "injectNMI": lambda c, d, f: d.injectNMI(f),
+    "sendProcessSignal": lambda c, d, f: d.sendProcessSignal(1, 9, f),
+    "setLifecycleAction": lambda c, d, f: d.setLifecycleAction(0, 1, f),
 }
 
 
@@ -330,3 +338,45 @@ def test_list_limit_errors_match_real_libvirtd(fake_libvirtd, libvirtd_sock):
             c.close()
         return out
     assert answers(fake_libvirtd().socket) == answers(libvirtd_sock)
+
+
+# ---- guest agent: file systems, time, NMI, signals, lifecycle actions ----------------------------
+
+def test_guest_agent_calls_match(fake_libvirtd):
+    def scenario(c):
+        d = c.lookupByName("test")
+        calls = [
+            lambda: d.fsFreeze(None, 0), lambda: d.fsFreeze(["/"], 0),
+            lambda: d.fsFreeze(["/x"], 0), lambda: d.fsThaw(None, 0),
+            lambda: d.fsThaw(["/"], 0), lambda: d.fsFreeze(["/", "/boot", "/"], 0),
+            lambda: d.fsThaw(["/boot"], 0), lambda: d.fsThaw(["/boot", "/nope"], 0),
+            lambda: d.fsThaw(None, 0), lambda: d.fsInfo(0),
+            lambda: d.getTime(0), lambda: d.setTime({"seconds": 1234, "nseconds": 5}, 0),
+            lambda: d.getTime(0), lambda: d.setTime({"seconds": 5}, 1), lambda: d.getTime(0),
+            lambda: d.injectNMI(0), lambda: d.sendProcessSignal(1, 9, 0),
+            lambda: d.sendProcessSignal(2, 9, 0), lambda: d.sendProcessSignal(1, 99, 0),
+            lambda: d.sendProcessSignal(1, 64, 0),
+        ]
+        calls += [(lambda t=t, a=a: d.setLifecycleAction(t, a, 0))
+                  for t in range(4) for a in range(7)]
+        calls += [lambda: d.XMLDesc(0), lambda: d.XMLDesc(2),
+                  lambda: d.setLifecycleAction(2, 4, 2), lambda: d.XMLDesc(2),
+                  lambda: d.setLifecycleAction(0, 1, 3)]
+        calls += [lambda: d.destroy(), lambda: d.getTime(0), lambda: d.fsInfo(0),
+                  lambda: d.fsFreeze(None, 0), lambda: d.fsThaw(None, 0),
+                  lambda: d.setTime({"seconds": 1}, 0), lambda: d.injectNMI(0),
+                  lambda: d.sendProcessSignal(1, 9, 0), lambda: d.setLifecycleAction(1, 0, 0),
+                  lambda: d.setLifecycleAction(1, 0, 1), lambda: d.XMLDesc(0),
+                  lambda: d.create(), lambda: d.getTime(0), lambda: d.fsFreeze(None, 0)]
+        return [outcome(f) for f in calls]
+    compare(fake_libvirtd, scenario)
+
+
+def test_fsinfo_without_disks_matches(fake_libvirtd):
+    def scenario(c):
+        d = c.createXML("<domain type='test'><name>fam-guest-nodisk</name><memory>1024</memory>"
+                        "<os><type>hvm</type></os><devices><disk type='file' device='cdrom'>"
+                        "<source file='/x.iso'/><target dev='hdc' bus='ide'/></disk></devices>"
+                        "</domain>", 0)
+        return [outcome(lambda: d.fsInfo(0))]
+    compare(fake_libvirtd, scenario)
