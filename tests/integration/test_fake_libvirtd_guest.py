@@ -380,3 +380,52 @@ def test_fsinfo_without_disks_matches(fake_libvirtd):
                         "</domain>", 0)
         return [outcome(lambda: d.fsInfo(0))]
     compare(fake_libvirtd, scenario)
+
+
+def test_lifecycle_events_match(fake_libvirtd, tmp_path):
+    """Save, restore, managed save, crash dump and rename emit the test driver's lifecycle
+    events (an in-process test:///default delivers them through the same event loop)."""
+    libvirt.virEventRegisterDefaultImpl()
+    fl = fake_libvirtd()
+
+    def run(uri):
+        gc.collect()
+        conn = libvirt.open(uri)
+        seen = []
+        cb = conn.domainEventRegisterAny(
+            None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+            lambda c, d, e, det, o: seen.append((d.name(), e, det)), None)
+        tick = libvirt.virEventAddTimeout(100, lambda *a: None, None)  # bounds each wait
+        img = str(tmp_path / ("%d.img" % len(str(uri))))
+        try:
+            d = conn.lookupByName("test")
+            d.save(img)
+            conn.restore(img)
+            d.managedSave(0)
+            d.create()
+            d.coreDump(str(tmp_path / "core"), libvirt.VIR_DUMP_CRASH)
+            d.rename("fam-guest-renamed")
+            conn.lookupByName("fam-guest-renamed").undefine()
+            for _ in range(100):
+                if seen and seen[-1][1] == libvirt.VIR_DOMAIN_EVENT_UNDEFINED \
+                        and seen[-1][0] == "fam-guest-renamed":
+                    break
+                libvirt.virEventRunDefaultImpl()
+        finally:
+            libvirt.virEventRemoveTimeout(tick)
+            conn.domainEventDeregisterAny(cb)
+            conn.close()
+        return seen
+    got = run(fl.uri)
+    assert got == run("test:///default")
+    E = libvirt
+    assert got == [
+        ("test", E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_SAVED),
+        ("test", E.VIR_DOMAIN_EVENT_STARTED, E.VIR_DOMAIN_EVENT_STARTED_RESTORED),
+        ("test", E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_SAVED),
+        ("test", E.VIR_DOMAIN_EVENT_STARTED, E.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+        ("test", E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_CRASHED),
+        ("test", E.VIR_DOMAIN_EVENT_UNDEFINED, E.VIR_DOMAIN_EVENT_UNDEFINED_RENAMED),
+        ("fam-guest-renamed", E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_DEFINED_RENAMED),
+        ("fam-guest-renamed", E.VIR_DOMAIN_EVENT_UNDEFINED, E.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED),
+    ]
