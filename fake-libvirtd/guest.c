@@ -437,6 +437,59 @@ static void h_set_lifecycle_action(fl_conn *c, const vw_packet_header *hdr, void
         reply_rc(c, hdr, fl_guest_set_lifecycle_action(d, a->type, a->action, a->flags, &e), &e);
 }
 
+static void h_interface_addresses(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_interface_addresses_args *a = args;
+    fl_error e;
+    if (c->readonly && a->source == 1 /* VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT */) {
+        fl_error_set(&e, FL_ERR_OPERATION_DENIED, FL_FROM_DOMAIN, "operation forbidden",
+                     "read only access prevents virDomainInterfaceAddresses");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainInterfaceAddresses"))
+        return;
+    if (a->source >= 3) { /* VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST */
+        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST,
+                     "argument unsupported", "Unknown IP address data source %u", a->source);
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    int n;
+    fl_guest_iface *ifs = d ? fl_guest_interface_addresses(c->model, d,
+                                                           VW_REMOTE_DOMAIN_INTERFACE_MAX, &n, &e)
+                            : NULL;
+    if (!d)
+        return;
+    if (n < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_domain_interface *out = n ? calloc((size_t)n, sizeof(*out)) : NULL;
+    vw_domain_ip_addr *addrs = n ? calloc((size_t)n, sizeof(*addrs)) : NULL;
+    char **hw = n ? calloc((size_t)n, sizeof(*hw)) : NULL;
+    if (n && (!out || !addrs || !hw)) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        fl_conn_reply_error(c, hdr, &e);
+    } else {
+        for (int i = 0; i < n; i++) {
+            hw[i] = (char *)ifs[i].hwaddr;
+            out[i].name = (char *)ifs[i].name;
+            out[i].hwaddr = ifs[i].hwaddr ? &hw[i] : NULL;
+            addrs[i] = (vw_domain_ip_addr){ifs[i].type, ifs[i].addr, ifs[i].prefix};
+            out[i].addrs.addrs_len = 1;
+            out[i].addrs.addrs_val = &addrs[i];
+        }
+        vw_domain_interface_addresses_ret r = {.ifaces = {(u_int)n, out}};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_interface_addresses_ret, &r);
+    }
+    free(hw);
+    free(addrs);
+    free(out);
+    free(ifs);
+}
+
 static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_SET_METADATA, h_set_metadata, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_METADATA, h_get_metadata, false},
@@ -462,6 +515,7 @@ static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_INJECT_NMI, h_inject_nmi, false},
     {R, VW_REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, h_send_process_signal, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, h_set_lifecycle_action, false},
+    {R, VW_REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, h_interface_addresses, false},
 };
 
 const fl_handler_family fl_handlers_guest = FL_HANDLER_FAMILY(guest_rows);

@@ -1,6 +1,7 @@
 /* model_guest.c: metadata, rename, save/restore, managed save, core dumps (model_guest.h). */
 #include "model_guest.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -550,4 +551,106 @@ int fl_guest_set_lifecycle_action(fl_domain *d, unsigned type, unsigned action,
     if (live && set_action(live, type, action, err) < 0)
         return -1;
     return config ? set_action(config, type, action, err) : 0;
+}
+
+/* ---- interface addresses ---------------------------------------------------------------- */
+
+/* virSocketAddrGetIPPrefix: the prefix, else the netmask's bits, else the class default. */
+static unsigned ip_prefix(const xml_node *ip, bool v6, const struct in_addr *addr)
+{
+    const char *prefix = xml_tree_attr(ip, "prefix"), *mask = xml_tree_attr(ip, "netmask");
+    struct in_addr m;
+    if (prefix && atoi(prefix) > 0)
+        return (unsigned)atoi(prefix);
+    if (mask && inet_pton(AF_INET, mask, &m) == 1)
+        return (unsigned)__builtin_popcount(m.s_addr);
+    if (v6)
+        return 64;
+    uint32_t a = ntohl(addr->s_addr);
+    return (a >> 31) == 0 ? 8 : (a >> 30) == 2 ? 16 : (a >> 29) == 6 ? 24 : 0;
+}
+
+/* The address on network net_name for the interface at offset. */
+static int network_address(fl_model *m, const char *net_name, unsigned offset,
+                           fl_guest_iface *out, fl_error *err)
+{
+    fl_object *net = fl_object_lookup_name(m, FL_OBJ_NETWORK, net_name, err);
+    if (!net)
+        return -1;
+    char why[128];
+    xml_node *root = net->xml ? xml_tree_parse(net->xml, strlen(net->xml), why, sizeof(why))
+                              : NULL;
+    const xml_node *ip = root ? xml_tree_child(root, "ip") : NULL;
+    const xml_node *dhcp = ip ? xml_tree_child(ip, "dhcp") : NULL;
+    const xml_node *range = dhcp ? xml_tree_child(dhcp, "range") : NULL;
+    const char *base = range && xml_tree_attr(range, "start") ? xml_tree_attr(range, "start")
+                       : ip ? xml_tree_attr(ip, "address") : NULL;
+    const char *family = ip ? xml_tree_attr(ip, "family") : NULL;
+    bool v6 = family && strcmp(family, "ipv6") == 0;
+    unsigned char bytes[16];
+    int rc = -1;
+    if (base && inet_pton(v6 ? AF_INET6 : AF_INET, base, bytes) == 1) {
+        struct in_addr a4;
+        memcpy(&a4, bytes, 4);
+        out->prefix = ip_prefix(ip, v6, &a4);
+        out->type = v6 ? 1 : 0;
+        if (v6)
+            bytes[15] = (unsigned char)(bytes[15] + offset);
+        else
+            a4.s_addr = htonl(ntohl(a4.s_addr) + offset);
+        rc = inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (void *)bytes : (void *)&a4, out->addr,
+                       sizeof(out->addr)) ? 0 : -1;
+    }
+    if (rc < 0)
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                     "network '%s' has no IP address", net_name);
+    xml_tree_free(root);
+    return rc;
+}
+
+fl_guest_iface *fl_guest_interface_addresses(fl_model *m, fl_domain *d, int max, int *count,
+                                             fl_error *err)
+{
+    *count = -1;
+    if (fl_guest_check_active(d, err) < 0)
+        return NULL;
+    const xml_node *devs = d->def->devices ? d->def->devices->children : NULL;
+    int n = 0;
+    for (const xml_node *x = devs; x; x = x->next)
+        n += strcmp(x->name, "interface") == 0;
+    if (n > max) { /* libvirtd's remoteSerializeDomainInterface */
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "Number of interfaces, %d exceeds the max limit: %d", n, max);
+        return NULL;
+    }
+    fl_guest_iface *out = n ? calloc((size_t)n, sizeof(*out)) : NULL;
+    if (n && !out) {
+        oom(err);
+        return NULL;
+    }
+    int i = 0;
+    for (const xml_node *x = devs; x; x = x->next) {
+        if (strcmp(x->name, "interface") != 0)
+            continue;
+        const xml_node *target = xml_tree_child(x, "target"), *mac = xml_tree_child(x, "mac");
+        const xml_node *src = xml_tree_child(x, "source");
+        const char *type = xml_tree_attr(x, "type");
+        fl_guest_iface *f = &out[i];
+        f->name = target && xml_tree_attr(target, "dev") ? xml_tree_attr(target, "dev") : "";
+        f->hwaddr = mac ? xml_tree_attr(mac, "address") : NULL;
+        if (type && strcmp(type, "network") == 0) {
+            unsigned offset = 20u * (unsigned)(d->id - 1) + (unsigned)i + 1;
+            if (network_address(m, src && xml_tree_attr(src, "network") ?
+                                xml_tree_attr(src, "network") : "", offset, f, err) < 0) {
+                free(out);
+                return NULL;
+            }
+        } else {
+            f->prefix = 24;
+            snprintf(f->addr, sizeof(f->addr), "192.168.0.%d", i + 1);
+        }
+        i++;
+    }
+    *count = n;
+    return out;
 }

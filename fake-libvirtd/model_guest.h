@@ -58,4 +58,19 @@ int fl_guest_check_lifecycle(unsigned type, unsigned action, fl_error *err);
 int fl_guest_set_lifecycle_action(fl_domain *d, unsigned type, unsigned action,
                                   unsigned flags, fl_error *err);
 
+/* One interface's address as testDomainInterfaceAddresses makes it up. */
+typedef struct {
+    const char *name, *hwaddr;   /* into the domain's definition */
+    int type;                    /* VIR_IP_ADDR_TYPE_IPV4 0 / IPV6 1 */
+    char addr[64];
+    unsigned prefix;
+} fl_guest_iface;
+
+/* The addresses of an active domain's interfaces: on a libvirt network the first address of
+ * its DHCP range (or its own address) plus 20 * (id - 1) + index + 1, else 192.168.0.(index+1)
+ * /24. More than max interfaces is libvirtd's error. Returns a malloc'd array (*count set;
+ * NULL when none) or NULL with err (*count -1). */
+fl_guest_iface *fl_guest_interface_addresses(fl_model *m, fl_domain *d, int max, int *count,
+                                             fl_error *err);
+
 #endif

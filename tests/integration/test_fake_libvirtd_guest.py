@@ -100,6 +100,7 @@ FLAG_CALLS = {
     "injectNMI": lambda c, d, f: d.injectNMI(f),
     "sendProcessSignal": lambda c, d, f: d.sendProcessSignal(1, 9, f),
     "setLifecycleAction": lambda c, d, f: d.setLifecycleAction(0, 1, f),
+    "interfaceAddresses": lambda c, d, f: d.interfaceAddresses(0, f),
 }
 
 
@@ -429,3 +430,31 @@ def test_lifecycle_events_match(fake_libvirtd, tmp_path):
         ("fam-guest-renamed", E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_DEFINED_RENAMED),
         ("fam-guest-renamed", E.VIR_DOMAIN_EVENT_UNDEFINED, E.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED),
     ]
+
+
+def test_interface_addresses_match(fake_libvirtd):
+    def scenario(c):
+        d = c.lookupByName("test")
+        out = [outcome(lambda: d.interfaceAddresses(src, 0)) for src in range(4)]
+        two = c.createXML(
+            "<domain type='test'><name>fam-guest-nets</name><memory>1024</memory>"
+            "<os><type>hvm</type></os><devices>"
+            "<interface type='network'><mac address='52:54:00:00:00:01'/>"
+            "<source network='default'/></interface>"
+            "<interface type='bridge'><mac address='52:54:00:00:00:02'/>"
+            "<source bridge='br0'/></interface>"
+            "<interface type='network'><mac address='52:54:00:00:00:03'/>"
+            "<source network='default'/></interface>"
+            "<interface type='user'><mac address='52:54:00:00:00:04'/></interface>"
+            "</devices></domain>", 0)
+        out.append(outcome(lambda: two.interfaceAddresses(0, 0)))
+        bad = c.createXML(
+            "<domain type='test'><name>fam-guest-nonet</name><memory>1024</memory>"
+            "<os><type>hvm</type></os><devices><interface type='network'>"
+            "<mac address='52:54:00:00:00:05'/><source network='nowhere'/></interface>"
+            "</devices></domain>", 0)
+        out.append(outcome(lambda: bad.interfaceAddresses(0, 0)))
+        d.destroy()
+        out.append(outcome(lambda: d.interfaceAddresses(0, 0)))
+        return out
+    compare(fake_libvirtd, scenario)
