@@ -171,28 +171,40 @@ def test_metadata_in_defined_xml_round_trips(fake_libvirtd):
     compare(fake_libvirtd, scenario)
 
 
-def test_metadata_change_event(fake_libvirtd):
-    fl = fake_libvirtd()
-
-    def run(uri):
-        libvirt.virEventRegisterDefaultImpl()
-        conn = libvirt.open(uri)
-        seen = []
-        cb = conn.domainEventRegisterAny(
-            None, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-            lambda c, d, t, ns, o: seen.append((d.name(), t, ns)), None)
-        tick = libvirt.virEventAddTimeout(100, lambda *a: None, None)  # bounds each wait
-        d = conn.lookupByName("test")
-        d.setMetadata(1, "t", None, None, 0)
-        d.setMetadata(2, "<a/>", "k", "http://x/", 0)
-        for _ in range(50):
-            if len(seen) >= 2:
+def events_of(uri, event_id, to_tuple, actions, is_last):
+    """Registers for event_id on uri, runs actions(conn) and returns the events (to_tuple of the
+    callback's arguments) until one satisfies is_last or 100 rounds of at most 0.1 s passed."""
+    gc.collect()
+    libvirt.virEventRegisterDefaultImpl()
+    conn = libvirt.open(uri)
+    seen = []
+    cb = conn.domainEventRegisterAny(None, event_id, lambda c, *a: seen.append(to_tuple(*a)),
+                                     None)
+    tick = libvirt.virEventAddTimeout(100, lambda *a: None, None)  # bounds each wait
+    try:
+        actions(conn)
+        for _ in range(100):
+            if seen and is_last(seen[-1]):
                 break
             libvirt.virEventRunDefaultImpl()
+    finally:
         libvirt.virEventRemoveTimeout(tick)
         conn.domainEventDeregisterAny(cb)  # else the callback keeps the test driver alive
         conn.close()
-        return seen
+    return seen
+
+
+def test_metadata_change_event(fake_libvirtd):
+    fl = fake_libvirtd()
+
+    def actions(conn):
+        d = conn.lookupByName("test")
+        d.setMetadata(1, "t", None, None, 0)
+        d.setMetadata(2, "<a/>", "k", "http://x/", 0)
+
+    def run(uri):
+        return events_of(uri, libvirt.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                         lambda d, t, ns, o: (d.name(), t, ns), actions, lambda e: e[1] == 2)
     got = run(fl.uri)
     assert got == run("test:///default") == [("test", 1, None), ("test", 2, "http://x/")]
 
@@ -386,37 +398,24 @@ def test_fsinfo_without_disks_matches(fake_libvirtd):
 def test_lifecycle_events_match(fake_libvirtd, tmp_path):
     """Save, restore, managed save, crash dump and rename emit the test driver's lifecycle
     events (an in-process test:///default delivers them through the same event loop)."""
-    libvirt.virEventRegisterDefaultImpl()
     fl = fake_libvirtd()
 
+    def actions(conn):
+        img = str(tmp_path / "save.img")
+        d = conn.lookupByName("test")
+        d.save(img)
+        conn.restore(img)
+        d.managedSave(0)
+        d.create()
+        d.coreDump(str(tmp_path / "core"), libvirt.VIR_DUMP_CRASH)
+        d.rename("fam-guest-renamed")
+        conn.lookupByName("fam-guest-renamed").undefine()
+
     def run(uri):
-        gc.collect()
-        conn = libvirt.open(uri)
-        seen = []
-        cb = conn.domainEventRegisterAny(
-            None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-            lambda c, d, e, det, o: seen.append((d.name(), e, det)), None)
-        tick = libvirt.virEventAddTimeout(100, lambda *a: None, None)  # bounds each wait
-        img = str(tmp_path / ("%d.img" % len(str(uri))))
-        try:
-            d = conn.lookupByName("test")
-            d.save(img)
-            conn.restore(img)
-            d.managedSave(0)
-            d.create()
-            d.coreDump(str(tmp_path / "core"), libvirt.VIR_DUMP_CRASH)
-            d.rename("fam-guest-renamed")
-            conn.lookupByName("fam-guest-renamed").undefine()
-            for _ in range(100):
-                if seen and seen[-1][1] == libvirt.VIR_DOMAIN_EVENT_UNDEFINED \
-                        and seen[-1][0] == "fam-guest-renamed":
-                    break
-                libvirt.virEventRunDefaultImpl()
-        finally:
-            libvirt.virEventRemoveTimeout(tick)
-            conn.domainEventDeregisterAny(cb)
-            conn.close()
-        return seen
+        return events_of(uri, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                         lambda d, e, det, o: (d.name(), e, det), actions,
+                         lambda e: e == ("fam-guest-renamed", libvirt.VIR_DOMAIN_EVENT_UNDEFINED,
+                                         libvirt.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED))
     got = run(fl.uri)
     assert got == run("test:///default")
     E = libvirt

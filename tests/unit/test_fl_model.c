@@ -548,8 +548,6 @@ static void test_state_file(void)
     CHECK_EQ_STR(err, "x.json: domains[0]: give exactly one of \"xml\" and \"xml_file\"");
 }
 
-/* The indexes stay in step with the list through define, start, stop, undefine and a transient
- * domain's disappearance, with enough domains that every bucket array grows several times. */
 /* fl_domain_rekey_name: the name index follows a rename, the old name is free again */
 static void test_rename_rekeys_the_name_index(void)
 {
@@ -592,6 +590,8 @@ static void test_metadata_elements(void)
     xml_tree_free(md);
 }
 
+/* The indexes stay in step with the list through define, start, stop, undefine and a transient
+ * domain's disappearance, with enough domains that every bucket array grows several times. */
 static void test_indexes_follow_every_change(void)
 {
     enum { N = 5000 };
