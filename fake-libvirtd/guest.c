@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "keycodes.h"
 #include "model_guest.h"
 
 #define R VW_REMOTE_PROGRAM
@@ -490,6 +491,42 @@ static void h_interface_addresses(fl_conn *c, const vw_packet_header *hdr, void 
     free(ifs);
 }
 
+static void h_send_key(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_send_key_args *a = args;
+    fl_error e;
+    /* virDomainSendKey's checks come first */
+    if (a->codeset >= FL_KEYCODE_SETS)
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSendKey", "codeset",
+                                 "Unsupported codeset '%u'", a->codeset);
+    else if (a->keycodes.keycodes_len == 0)
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSendKey", "nkeycodes",
+                                 "nkeycodes in virDomainSendKey must be greater than zero");
+    if (a->codeset >= FL_KEYCODE_SETS || a->keycodes.keycodes_len == 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSendKey"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d || fl_guest_check_active(d, &e) < 0) {
+        if (d)
+            fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    for (u_int i = 0; i < a->keycodes.keycodes_len; i++) {
+        unsigned code = a->keycodes.keycodes_val[i];
+        if (!fl_keycode_valid(a->codeset, code)) {
+            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                         "invalid keycode %u of %s codeset", code,
+                         fl_keycode_set_name(a->codeset));
+            fl_conn_reply_error(c, hdr, &e);
+            return;
+        }
+    }
+    fl_reply_void(c, hdr); /* no guest reads them */
+}
+
 static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_SET_METADATA, h_set_metadata, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_METADATA, h_get_metadata, false},
@@ -516,6 +553,7 @@ static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, h_send_process_signal, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, h_set_lifecycle_action, false},
     {R, VW_REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, h_interface_addresses, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SEND_KEY, h_send_key, false},
 };
 
 const fl_handler_family fl_handlers_guest = FL_HANDLER_FAMILY(guest_rows);

@@ -101,6 +101,7 @@ FLAG_CALLS = {
     "sendProcessSignal": lambda c, d, f: d.sendProcessSignal(1, 9, f),
     "setLifecycleAction": lambda c, d, f: d.setLifecycleAction(0, 1, f),
     "interfaceAddresses": lambda c, d, f: d.interfaceAddresses(0, f),
+    "sendKey": lambda c, d, f: d.sendKey(0, 0, [1], 1, f),
 }
 
 
@@ -455,5 +456,25 @@ def test_interface_addresses_match(fake_libvirtd):
         out.append(outcome(lambda: bad.interfaceAddresses(0, 0)))
         d.destroy()
         out.append(outcome(lambda: d.interfaceAddresses(0, 0)))
+        return out
+    compare(fake_libvirtd, scenario)
+
+
+def test_send_key_matches(fake_libvirtd):
+    """The keycodes of every codeset the test driver accepts (libvirt's keycode tables hold
+    values below 1024 and, for the XT-like sets, 0xe000 escapes: all of those are asked, one
+    call each, with a few beyond); then the argument and state errors."""
+    codes = list(range(1024)) + list(range(57344, 57600)) + [65535, 65536, 70000]
+
+    def scenario(c):
+        d = c.lookupByName("test")
+        ok = {cs: [k for k in codes if outcome(lambda: d.sendKey(cs, 0, [k], 1, 0))[0] == "ok"]
+              for cs in range(10)}
+        out = [ok, outcome(lambda: d.sendKey(0, 0, [1, 2, 9999], 3, 0)),
+               outcome(lambda: d.sendKey(3, 0, [1 << 31], 1, 0)),
+               outcome(lambda: d.sendKey(10, 0, [1], 1, 0)),
+               outcome(lambda: d.sendKey(0, 100, [1] * 16, 16, 0))]
+        d.destroy()
+        out.append(outcome(lambda: d.sendKey(0, 0, [1], 1, 0)))
         return out
     compare(fake_libvirtd, scenario)
