@@ -438,6 +438,34 @@ static void h_set_lifecycle_action(fl_conn *c, const vw_packet_header *hdr, void
         reply_rc(c, hdr, fl_guest_set_lifecycle_action(d, a->type, a->action, a->flags, &e), &e);
 }
 
+/* Encodes the made-up addresses (one per interface) and replies. */
+static void reply_interfaces(fl_conn *c, const vw_packet_header *hdr, const fl_guest_iface *ifs,
+                             int n)
+{
+    vw_domain_interface *out = n ? calloc((size_t)n, sizeof(*out)) : NULL;
+    vw_domain_ip_addr *addrs = n ? calloc((size_t)n, sizeof(*addrs)) : NULL;
+    char **hw = n ? calloc((size_t)n, sizeof(*hw)) : NULL;
+    if (n && (!out || !addrs || !hw)) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        fl_conn_reply_error(c, hdr, &e);
+    } else {
+        for (int i = 0; i < n; i++) {
+            hw[i] = (char *)ifs[i].hwaddr;
+            out[i].name = (char *)ifs[i].name;
+            out[i].hwaddr = ifs[i].hwaddr ? &hw[i] : NULL;
+            addrs[i] = (vw_domain_ip_addr){ifs[i].type, (char *)ifs[i].addr, ifs[i].prefix};
+            out[i].addrs.addrs_len = 1;
+            out[i].addrs.addrs_val = &addrs[i];
+        }
+        vw_domain_interface_addresses_ret r = {.ifaces = {(u_int)n, out}};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_interface_addresses_ret, &r);
+    }
+    free(hw);
+    free(addrs);
+    free(out);
+}
+
 static void h_interface_addresses(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_interface_addresses_args *a = args;
@@ -457,37 +485,15 @@ static void h_interface_addresses(fl_conn *c, const vw_packet_header *hdr, void 
         return;
     }
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
-    int n;
-    fl_guest_iface *ifs = d ? fl_guest_interface_addresses(c->model, d,
-                                                           VW_REMOTE_DOMAIN_INTERFACE_MAX, &n, &e)
-                            : NULL;
     if (!d)
         return;
-    if (n < 0) {
+    int n;
+    fl_guest_iface *ifs = fl_guest_interface_addresses(c->model, d,
+                                                       VW_REMOTE_DOMAIN_INTERFACE_MAX, &n, &e);
+    if (n < 0)
         fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    vw_domain_interface *out = n ? calloc((size_t)n, sizeof(*out)) : NULL;
-    vw_domain_ip_addr *addrs = n ? calloc((size_t)n, sizeof(*addrs)) : NULL;
-    char **hw = n ? calloc((size_t)n, sizeof(*hw)) : NULL;
-    if (n && (!out || !addrs || !hw)) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
-        fl_conn_reply_error(c, hdr, &e);
-    } else {
-        for (int i = 0; i < n; i++) {
-            hw[i] = (char *)ifs[i].hwaddr;
-            out[i].name = (char *)ifs[i].name;
-            out[i].hwaddr = ifs[i].hwaddr ? &hw[i] : NULL;
-            addrs[i] = (vw_domain_ip_addr){ifs[i].type, ifs[i].addr, ifs[i].prefix};
-            out[i].addrs.addrs_len = 1;
-            out[i].addrs.addrs_val = &addrs[i];
-        }
-        vw_domain_interface_addresses_ret r = {.ifaces = {(u_int)n, out}};
-        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_interface_addresses_ret, &r);
-    }
-    free(hw);
-    free(addrs);
-    free(out);
+    else
+        reply_interfaces(c, hdr, ifs, n);
     free(ifs);
 }
 

@@ -792,20 +792,18 @@ void fl_domain_emit(fl_model *m, const fl_domain *d, int event, int detail)
 fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err)
 {
     int failed;
-    fl_domain *d = check_duplicates(m, def, true, err, &failed);
-    if (failed) {
+    fl_domain *same = check_duplicates(m, def, true, err, &failed);
+    fl_domain *d = failed ? NULL : same ? same : insert_domain(m, def);
+    if (!failed && !d)
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    if (!d) {
         domain_def_free(def);
         return NULL;
     }
-    if (d) {
-        domain_def_free(d->next_def);
-        d->next_def = d->def; /* the persistent config comes back at the next stop */
-        d->def = def;
-        return d;
-    }
-    if (!(d = insert_domain(m, def))) {
-        domain_def_free(def);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    if (same) {
+        domain_def_free(same->next_def);
+        same->next_def = same->def; /* the persistent config comes back at the next stop */
+        same->def = def;
     }
     return d;
 }
