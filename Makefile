@@ -67,7 +67,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
-        fuzz-campaign fuzz-corpus bench conformance conformance-record conformance-replay help man
+        fuzz-campaign fuzz-corpus fuzz-oss-check bench conformance conformance-record conformance-replay help man
 .SECONDARY:
 
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
@@ -214,7 +214,7 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5)))
 
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
-fuzz fuzz-smoke fuzz-campaign fuzz-corpus: deps
+fuzz fuzz-smoke fuzz-campaign fuzz-corpus fuzz-oss-check: deps
 	$(MAKE) -f fuzz/Makefile $@
 bench: all $(BIN)/rpc_bench $(BIN)/replay_bench
 	VW_BUILD=$(BUILD) bash bench/run

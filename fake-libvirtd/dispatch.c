@@ -1392,20 +1392,6 @@ static void h_pool_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_storage_pool_get_info_ret, &r);
 }
 
-static void h_pool_num_of_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    if (get_object(c, hdr, args))
-        fl_reply_int(c, hdr, 0); /* pools hold no volumes in the model */
-}
-
-static void h_pool_list_all_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    if (!get_object(c, hdr, args))
-        return;
-    vw_storage_pool_list_all_volumes_ret r = {{0, NULL}, 0}; /* pools hold no volumes */
-    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_storage_pool_list_all_volumes_ret, &r);
-}
-
 /* ---- QEMU program --------------------------------------------------------------------------- */
 
 static void h_qemu_monitor_command(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1616,13 +1602,10 @@ static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME, h_object_lookup_by_name, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, h_object_lookup_by_uuid, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_GET_INFO, h_pool_get_info, false},
-    {R, VW_REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, h_object_get_xml_desc, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, h_object_get_autostart, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, h_object_is_active, false},
     {R, VW_REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, h_object_is_persistent, false},
     {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS, h_object_list_all, false},
-    {R, VW_REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES, h_pool_num_of_volumes, false},
-    {R, VW_REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES, h_pool_list_all_volumes, false},
 
     {Q, VW_QEMU_PROC_DOMAIN_MONITOR_COMMAND, h_qemu_monitor_command, false},
     {Q, VW_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER, h_qemu_event_register, false},
@@ -1634,6 +1617,7 @@ const fl_handler_family fl_handlers_core = FL_HANDLER_FAMILY(core_rows);
 /* Every family of handlers (handlers.h): a new family file adds one line here. */
 static const fl_handler_family *const families[] = {
     &fl_handlers_core,
+    &fl_handlers_storage,
     &fl_handlers_guest,
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "default_state.h"
+#include "model_storage.h"
 
 /* dst = a + b, cut to size (no format-truncation games: plain copies). */
 static void join(char *dst, size_t size, const char *a, const char *b)
@@ -229,6 +230,7 @@ static void object_free(fl_object *o)
     free(o->name);
     free(o->bridge);
     free(o->xml);
+    fl_pool_ext_free(o->pool_ext);
     free(o);
 }
 

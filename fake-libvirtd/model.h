@@ -157,6 +157,7 @@ typedef struct fl_object {
     char *xml;
     char *bridge;                       /* networks: the bridge's name ("" = none) */
     unsigned long long capacity, allocation, available; /* pools: bytes */
+    struct fl_pool_ext *pool_ext;       /* pools: type, target, volumes (model_storage.h) */
     struct fl_object *next;
 } fl_object;
 

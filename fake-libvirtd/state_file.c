@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_storage.h"
+
 static const char *const top_keys[] = {"base", "hostname", "lib_version", "hv_version",
                                        "node", "capabilities", "domains", "networks", "pools",
                                        NULL};
@@ -18,7 +20,8 @@ static const char *const domain_keys[] = {"xml", "xml_file", "state", "persisten
 static const char *const network_keys[] = {"name", "uuid", "active", "persistent", "autostart",
                                            "bridge", "xml", NULL};
 static const char *const pool_keys[] = {"name", "uuid", "active", "persistent", "autostart",
-                                        "capacity", "allocation", "available", "xml", NULL};
+                                        "capacity", "allocation", "available", "xml", "volumes",
+                                        NULL};
 
 /* Refuses keys that are not in allowed (a typo should not pass silently). */
 static int check_keys(json_t *obj, const char *const *allowed, const char *origin,
@@ -291,6 +294,46 @@ static int load_networks(fl_model *m, json_t *arr, const char *origin, char *err
     return 0;
 }
 
+/* ---- a pool's volumes (model_storage.h) ---------------------------------------------------- */
+
+static const char *const volume_keys[] = {"name", "capacity", "allocation", "format", NULL};
+
+static int load_pool_volumes(fl_model *m, const char *pool, json_t *arr, const char *origin,
+                             const char *pool_where, char *err, size_t errlen)
+{
+    if (!arr)
+        return 0;
+    if (!json_is_array(arr)) {
+        snprintf(err, errlen, "%s: %s: volumes must be an array", origin, pool_where);
+        return -1;
+    }
+    fl_error e;
+    fl_object *p = fl_object_lookup_name(m, FL_OBJ_POOL, pool, &e);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        char where[96];
+        snprintf(where, sizeof(where), "%s.volumes[%zu]", pool_where, i);
+        if (!json_is_object(v)) {
+            snprintf(err, errlen, "%s: %s must be an object", origin, where);
+            return -1;
+        }
+        const char *name, *format;
+        unsigned long long cap, alloc;
+        if (check_keys(v, volume_keys, origin, where, err, errlen) < 0 ||
+            get_string(v, "name", &name, true, origin, where, err, errlen) < 0 ||
+            get_string(v, "format", &format, false, origin, where, err, errlen) < 0 ||
+            get_uint(v, "capacity", 0, &cap, origin, where, err, errlen) < 0 ||
+            get_uint(v, "allocation", cap, &alloc, origin, where, err, errlen) < 0)
+            return -1;
+        if (!p || fl_pool_add_volume(p, name, cap, alloc, format, &e) < 0) {
+            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int load_pools(fl_model *m, json_t *arr, const char *origin, char *err, size_t errlen)
 {
     if (!json_is_array(arr)) {
@@ -330,6 +373,9 @@ static int load_pools(fl_model *m, json_t *arr, const char *origin, char *err, s
             snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
             return -1;
         }
+        if (load_pool_volumes(m, name, json_object_get(p, "volumes"), origin, where, err,
+                              errlen) < 0)
+            return -1;
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "../../fake-libvirtd/domain_xml.c"
 #include "../../fake-libvirtd/index.c"
 #include "../../fake-libvirtd/model.c"
+#include "../../fake-libvirtd/model_storage.c"
 #include "../../fake-libvirtd/default_state.c"
 #include "../../fake-libvirtd/state_file.c"
 #include "../../fake-libvirtd/typed_params.c"
