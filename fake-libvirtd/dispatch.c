@@ -364,9 +364,25 @@ static void h_close_callback(fl_conn *c, const vw_packet_header *hdr, void *args
 
 /* ---- domains -------------------------------------------------------------------------------- */
 
+/* The test driver's virCheckFlags, which comes before the domain lookup: false after replying
+ * "unsupported flags (0x..) in function func" when flags has a bit outside supported. Only on
+ * test:// connections (the QEMU driver a qemu:/// connection reaches accepts more). */
+static bool test_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
+                          unsigned supported, const char *func)
+{
+    fl_error e;
+    if (!c->test_driver || fl_check_flags(flags, supported, func, &e) == 0)
+        return true;
+    fl_conn_reply_error(c, hdr, &e);
+    return false;
+}
+
 static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_list_all_domains_args *a = args;
+    /* VIR_CONNECT_LIST_DOMAINS_FILTERS_ALL */
+    if (!test_flags_ok(c, hdr, a->flags, 0xffff, "testConnectListAllDomains"))
+        return;
     size_t n = 0;
     fl_domain **list = fl_domain_list(c->model, a->flags, &n);
     vw_connect_list_all_domains_ret r;
@@ -375,6 +391,15 @@ static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *ar
     if (n > 0 && !list) {
         fl_error e;
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (n > VW_REMOTE_DOMAIN_LIST_MAX) {
+        /* libvirtd's generated remoteDispatchConnectListAllDomains, after the driver's list */
+        free(list);
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
+                     "Too many domains '%zu' for limit '%d'", n, VW_REMOTE_DOMAIN_LIST_MAX);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -452,6 +477,8 @@ static void h_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_state(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainGetState"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -538,14 +565,6 @@ static void h_is_persistent(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_reply_int(c, hdr, d->persistent);
 }
 
-/* managed save, messages: none exist in the model */
-static void h_dom_zero(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    vw_domain_flags_args *a = args;
-    if (fl_get_dom(c, hdr, &a->dom))
-        fl_reply_int(c, hdr, 0); /* also the encoding of an empty list (DOMAIN_GET_MESSAGES) */
-}
-
 static void h_is_updated(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_args *a = args;
@@ -596,6 +615,8 @@ static void h_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_define_xml_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_define_xml_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 1 /* VALIDATE */, "testDomainDefineXMLFlags"))
+        return;
     vw_domain_define_xml_args plain = {.xml = a->xml};
     h_define_xml(c, hdr, &plain);
 }
@@ -610,6 +631,8 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_create_xml_args *a = args;
     fl_error e;
+    if (!test_flags_ok(c, hdr, a->flags, 16 /* VALIDATE */, "testDomainCreateXML"))
+        return;
     if (qemu_of(c))
         fl_qemu_hold_events(qemu_of(c), c->model);
     fl_domain *d = fl_domain_create_xml(c->model, a->xml_desc, a->flags, &e);
@@ -659,6 +682,8 @@ static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *a
 {
     vw_domain_flags_args *a = args;
     fl_error e;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainCreateWithFlags"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -681,14 +706,31 @@ static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_destroy, fl_qemu_destroy);
 }
 
+static void h_destroy_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    if (test_flags_ok(c, hdr, a->flags, 1 /* GRACEFUL */, "testDomainDestroyFlags"))
+        h_destroy(c, hdr, args);
+}
+
 static void h_shutdown(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_shutdown,
                     fl_qemu_shutdown);
 }
 
+static void h_shutdown_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    if (test_flags_ok(c, hdr, a->flags, 0, "testDomainShutdownFlags"))
+        h_shutdown(c, hdr, args);
+}
+
 static void h_reboot(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
+    /* virDomainRebootFlagValues: DEFAULT 0 .. PARAVIRT 16 */
+    if (!test_flags_ok(c, hdr, ((vw_domain_flags_args *)args)->flags, 0x1f, "testDomainReboot"))
+        return;
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_reboot, fl_qemu_reboot);
 }
 
@@ -712,6 +754,20 @@ static void h_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
     else if (d)
         run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_undefine);
+}
+
+static void h_undefine_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_flags_args *a = args;
+    /* MANAGED_SAVE 1, SNAPSHOTS_METADATA 2: no NVRAM, no CHECKPOINTS_METADATA */
+    if (!test_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainUndefineFlags"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    if (a->flags & 1 /* VIR_DOMAIN_UNDEFINE_MANAGED_SAVE */)
+        d->managed_save = false;
+    run_dom_op(c, hdr, &a->dom, fl_domain_undefine);
 }
 
 static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -943,6 +999,8 @@ static void h_set_max_memory(fl_conn *c, const vw_packet_header *hdr, void *args
 static void h_set_memory_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_memory_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainSetMemoryFlags"))
+        return;
     set_memory(c, hdr, &a->dom, a->memory, a->flags);
 }
 
@@ -958,6 +1016,8 @@ static void h_get_scheduler_type(fl_conn *c, const vw_packet_header *hdr, void *
 static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainGetVcpusFlags"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -987,7 +1047,8 @@ static void h_list_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
     vw_connect_list_domains_args *a = args;
     fl_error e;
     if (a->maxids < 0 || a->maxids > VW_REMOTE_DOMAIN_LIST_MAX) {
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxids > REMOTE_DOMAIN_LIST_MAX");
+        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", a->maxids < 0 ? "maxids must be "
+                     "non-negative" : "maxids > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -1007,7 +1068,8 @@ static void h_list_defined_domains(fl_conn *c, const vw_packet_header *hdr, void
     vw_connect_list_defined_domains_args *a = args;
     fl_error e;
     if (a->maxnames < 0 || a->maxnames > VW_REMOTE_DOMAIN_LIST_MAX) {
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_DOMAIN_LIST_MAX");
+        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", a->maxnames < 0 ? "maxnames must be "
+                     "non-negative" : "maxnames > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -1033,6 +1095,8 @@ static void h_domain_get_hostname(fl_conn *c, const vw_packet_header *hdr, void 
 {
     vw_domain_flags_args *a = args;
     fl_error e;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainGetHostname"))
+        return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -1048,6 +1112,8 @@ static void h_domain_get_hostname(fl_conn *c, const vw_packet_header *hdr, void 
 static void h_domain_get_control_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
+    if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainGetControlInfo"))
+        return;
     if (!fl_get_dom(c, hdr, &a->dom))
         return;
     vw_domain_get_control_info_ret r = {0, 0, 0}; /* VIR_DOMAIN_CONTROL_OK */
@@ -1508,18 +1574,16 @@ static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, h_get_security_label, false},
     {R, VW_REMOTE_PROC_DOMAIN_IS_ACTIVE, h_is_active, false},
     {R, VW_REMOTE_PROC_DOMAIN_IS_PERSISTENT, h_is_persistent, false},
-    {R, VW_REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, h_dom_zero, false},
     {R, VW_REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, h_create_with_flags, false},
     {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, h_migrate_set_max_speed, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_STATE, h_get_state, false},
-    {R, VW_REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h_undefine, false},
-    {R, VW_REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h_destroy, false},
+    {R, VW_REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, h_undefine_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_DESTROY_FLAGS, h_destroy_flags, false},
     {R, VW_REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, h_migrate_get_max_speed, false},
-    {R, VW_REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h_shutdown, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS, h_shutdown_flags, false},
     {R, VW_REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS, h_list_all_domains, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST, h_get_security_label_list, false},
     {R, VW_REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, h_define_xml_flags, false},
-    {R, VW_REMOTE_PROC_DOMAIN_GET_MESSAGES, h_dom_zero, false},
     {R, VW_REMOTE_PROC_DOMAIN_IS_UPDATED, h_is_updated, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_MAX_MEMORY, h_set_max_memory, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_MEMORY, h_set_memory, false},
@@ -1578,6 +1642,7 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_iface,
     &fl_handlers_nodedev,
     &fl_handlers_host,
+    &fl_handlers_guest,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

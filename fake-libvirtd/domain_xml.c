@@ -1,5 +1,6 @@
 /* domain_xml.c: libvirt domain XML <-> domain_def (see domain_xml.h). */
 #include "domain_xml.h"
+#include "domain_metadata.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ void domain_def_free(domain_def *def)
     free(def->name);
     free(def->title);
     free(def->description);
+    xml_tree_free(def->metadata);
     free(def->os_type);
     free(def->arch);
     free(def->machine);
@@ -346,6 +348,8 @@ domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
         def->title = strdup(n->text);
     if ((n = xml_tree_child(root, "description")) && n->text)
         def->description = strdup(n->text);
+    if ((n = xml_tree_child(root, "metadata")) && n->children)
+        def->metadata = xml_tree_copy(n);
 
     n = xml_tree_child(root, "memory");
     if (!n) {
@@ -581,6 +585,7 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
         xml_buf_escape(&b, def->description);
         xml_buf_append(&b, "</description>\n");
     }
+    domain_metadata_write(&b, def->metadata);
     xml_buf_appendf(&b, "  <memory unit='KiB'>%llu</memory>\n", def->memory_kib);
     xml_buf_appendf(&b, "  <currentMemory unit='KiB'>%llu</currentMemory>\n", def->current_kib);
     if (def->vcpus_current)

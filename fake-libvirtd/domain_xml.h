@@ -19,6 +19,7 @@ typedef struct {
     unsigned char uuid[16];
     bool has_uuid;                /* false: the model generates one */
     char *title, *description;
+    xml_node *metadata;           /* <metadata> (domain_metadata.h); NULL = none */
     unsigned long long memory_kib, current_kib;
     unsigned vcpus, vcpus_current; /* current 0 = same as vcpus */
     char *os_type, *arch, *machine;

@@ -42,6 +42,7 @@ extern const fl_handler_family fl_handlers_net;
 extern const fl_handler_family fl_handlers_iface;
 extern const fl_handler_family fl_handlers_nodedev;
 extern const fl_handler_family fl_handlers_host;
+extern const fl_handler_family fl_handlers_guest;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

@@ -319,6 +319,7 @@ static int set_running(fl_model *m, fl_domain *d, int reason, fl_error *err)
         return -1;
     }
     m->next_id++;
+    d->managed_save = false; /* starting consumes (or discards) the managed save image */
     d->state = FL_STATE_RUNNING;
     d->reason = reason;
     return 0;
@@ -392,6 +393,19 @@ static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool chec
         *failed = 1;
     }
     return NULL;
+}
+
+int fl_domain_rekey_name(fl_model *m, fl_domain *d, const char *new_name)
+{
+    char *name = strdup(new_name);
+    if (!name || fl_index_put(&m->by_name, name, strlen(name), d) < 0) {
+        free(name);
+        return -1;
+    }
+    fl_index_del(&m->by_name, d->def->name, strlen(d->def->name), d);
+    free(d->def->name);
+    d->def->name = name;
+    return 0;
 }
 
 /* Appends a new domain (definition order) and indexes its name and UUID. */
@@ -742,7 +756,14 @@ fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl
 
 int fl_domain_undefine(fl_model *m, fl_domain *d, fl_error *err)
 {
-    (void)err; /* the test driver undefines transient (running) domains without complaint */
+    /* the test driver undefines transient (running) domains without complaint, but keeps a
+     * domain with a managed save image (VIR_DOMAIN_UNDEFINE_MANAGED_SAVE removes it first) */
+    if (d->managed_save) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
+                     "Requested operation is not valid",
+                     "Refusing to undefine while domain managed save image exists");
+        return -1;
+    }
     emit(m, d, FL_EVENT_UNDEFINED, FL_DETAIL_UNDEFINED_REMOVED);
     if (fl_domain_is_active(d)) {
         d->persistent = false;
@@ -757,20 +778,44 @@ int fl_domain_undefine(fl_model *m, fl_domain *d, fl_error *err)
 
 int fl_domain_start(fl_model *m, fl_domain *d, fl_error *err)
 {
+    return fl_domain_start_as(m, d, 1 /* RUNNING_BOOTED */, FL_DETAIL_STARTED_BOOTED, err);
+}
+
+int fl_domain_start_as(fl_model *m, fl_domain *d, int reason, int detail, fl_error *err)
+{
     if (fl_domain_is_active(d)) {
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
                      "Domain '%s' is already running", d->def->name);
         return -1;
     }
-    return fl_domain_start_reason(m, d, 1 /* RUNNING_BOOTED */, FL_DETAIL_STARTED_BOOTED, err);
-}
-
-int fl_domain_start_reason(fl_model *m, fl_domain *d, int reason, int detail, fl_error *err)
-{
     if (set_running(m, d, reason, err) < 0)
         return -1;
     emit(m, d, FL_EVENT_STARTED, detail);
     return 0;
+}
+
+void fl_domain_emit(fl_model *m, const fl_domain *d, int event, int detail)
+{
+    emit(m, d, event, detail);
+}
+
+fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err)
+{
+    int failed;
+    fl_domain *same = check_duplicates(m, def, true, err, &failed);
+    fl_domain *d = failed ? NULL : same ? same : insert_domain(m, def);
+    if (!failed && !d)
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    if (!d) {
+        domain_def_free(def);
+        return NULL;
+    }
+    if (same) {
+        domain_def_free(same->next_def);
+        same->next_def = same->def; /* the persistent config comes back at the next stop */
+        same->def = def;
+    }
+    return d;
 }
 
 int fl_domain_destroy(fl_model *m, fl_domain *d, fl_error *err)
@@ -1013,8 +1058,10 @@ static bool domain_matches(const fl_domain *d, unsigned f)
               (f & FL_LIST_SHUTOFF && shutoff) || (f & FL_LIST_OTHER && other)))
             return false;
     }
-    /* no managed save images exist in the model */
-    if ((f & (FL_LIST_MANAGEDSAVE | FL_LIST_NO_MANAGEDSAVE)) && !(f & FL_LIST_NO_MANAGEDSAVE))
+    /* no managed save images, snapshots or checkpoints exist in the model */
+    if ((f & (FL_LIST_MANAGEDSAVE | FL_LIST_NO_MANAGEDSAVE)) &&
+        !((f & FL_LIST_MANAGEDSAVE && d->managed_save) ||
+          (f & FL_LIST_NO_MANAGEDSAVE && !d->managed_save)))
         return false;
     if ((f & (FL_LIST_AUTOSTART | FL_LIST_NO_AUTOSTART)) &&
         !((f & FL_LIST_AUTOSTART && d->autostart) || (f & FL_LIST_NO_AUTOSTART && !d->autostart)))

@@ -137,6 +137,13 @@ typedef struct fl_domain {
     bool autostart;
     unsigned long long max_speed; /* migrate max speed, MiB/s */
     struct fl_moments *moments; /* snapshots, checkpoints (model_snap.c); NULL = none yet */
+    bool managed_save;   /* a managed save image exists (model_guest.h) */
+    struct {             /* the test driver's per-domain guest-agent state (model_guest.h) */
+        bool frozen[2];  /* "/" and "/boot" */
+        bool time_set;   /* false: the test driver's initial time */
+        long long seconds;
+        unsigned nseconds;
+    } agent;
     struct fl_domain *next, *prev; /* definition order; change only through model.c */
 } fl_domain;
 
@@ -222,8 +229,6 @@ fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err);
 fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl_error *err);
 int fl_domain_undefine(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_start(fl_model *m, fl_domain *dom, fl_error *err);
-/* Starts an inactive domain with a virDomainRunningReason and a Started event detail. */
-int fl_domain_start_reason(fl_model *m, fl_domain *dom, int reason, int detail, fl_error *err);
 int fl_domain_destroy(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_shutdown(fl_model *m, fl_domain *dom, fl_error *err);
 int fl_domain_reboot(fl_model *m, fl_domain *dom, fl_error *err);
@@ -252,6 +257,19 @@ void fl_domain_set_state(fl_model *m, fl_domain *dom, int state, int reason, int
 /* Stops an active domain with a virDomainShutoffReason and a Stopped event detail. Returns 1
  * when the domain was transient and is gone (dom freed), else 0. */
 int fl_domain_stopped(fl_model *m, fl_domain *dom, int reason, int detail);
+
+/* Emits a lifecycle event for dom (model_guest.c: save, restore, rename). */
+void fl_domain_emit(fl_model *m, const fl_domain *dom, int event, int detail);
+/* Starts an inactive domain with a virDomainRunningReason and a Started event detail
+ * (fl_domain_start is reason BOOTED, detail BOOTED). Returns 0 or -1 with err. */
+int fl_domain_start_as(fl_model *m, fl_domain *dom, int reason, int detail, fl_error *err);
+/* Gives dom the name new_name, re-keying the name index. Returns 0, or -1 when memory runs
+ * out (dom unchanged). The caller checks that the name is free. */
+int fl_domain_rekey_name(fl_model *m, fl_domain *dom, const char *new_name);
+/* Makes def the live definition of a domain about to be started (restore): a new transient
+ * domain, or the inactive one of its uuid, whose config stays its next_def. Refuses a running
+ * domain of that uuid and a name clash as create-XML does. Takes def (freed on error). */
+fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err);
 
 bool fl_domain_is_active(const fl_domain *dom);
 /* CPU time in ns, as the test driver reports it (the wall clock). */

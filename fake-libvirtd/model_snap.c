@@ -828,7 +828,7 @@ static int revert_live(fl_model *m, fl_domain *dom, const fl_moment *snap, unsig
     if (fl_domain_is_active(dom))
         stop_keep(m, dom);
     if (load_definition(dom, snap, err) < 0 ||
-        fl_domain_start_reason(m, dom, RUNNING_FROM_SNAPSHOT, STARTED_FROM_SNAPSHOT, err) < 0)
+        fl_domain_start_as(m, dom, RUNNING_FROM_SNAPSHOT, STARTED_FROM_SNAPSHOT, err) < 0)
         return -1;
     if (!(flags & REVERT_RUNNING) && (snap->state == FL_STATE_PAUSED || (flags & REVERT_PAUSED)))
         fl_domain_set_state(m, dom, FL_STATE_PAUSED, PAUSED_FROM_SNAPSHOT, FL_EVENT_SUSPENDED,

@@ -2,6 +2,7 @@
  * and state file. fake-libvirtd's internals come from its internal archive (see the Makefile). */
 #include "../../fake-libvirtd/xml_tree.h"
 #include "../../fake-libvirtd/device_defaults.h"
+#include "../../fake-libvirtd/domain_metadata.h"
 #include "../../fake-libvirtd/domain_xml.h"
 #include "../../fake-libvirtd/index.h"
 #include "../../fake-libvirtd/model.h"
@@ -550,6 +551,48 @@ static void test_state_file(void)
     CHECK_EQ_STR(err, "x.json: domains[0]: give exactly one of \"xml\" and \"xml_file\"");
 }
 
+/* fl_domain_rekey_name: the name index follows a rename, the old name is free again */
+static void test_rename_rekeys_the_name_index(void)
+{
+    fl_model *m = fl_model_new_default();
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    fl_error e;
+    fl_domain *d = fl_domain_lookup_name(m, "test", &e);
+    CHECK(d && fl_domain_rekey_name(m, d, "renamed") == 0);
+    CHECK(fl_domain_lookup_name(m, "test", &e) == NULL);
+    CHECK(fl_domain_lookup_name(m, "renamed", &e) == d);
+    CHECK_EQ_INT(m->by_name.count, 1);
+    CHECK_EQ_STR(d->def->name, "renamed");
+    fl_model_free(m);
+}
+
+/* domain_metadata: an element goes into its namespace and comes back without it */
+static void test_metadata_elements(void)
+{
+    xml_node *md = NULL;
+    char err[128];
+    CHECK(domain_metadata_set(&md, "<a x='&quot;'><b>t</b></a>", "k", "http://k/", err,
+                              sizeof(err)) == 0);
+    CHECK(domain_metadata_set(&md, "<c/>", "o", "http://o/", err, sizeof(err)) == 0);
+    CHECK(domain_metadata_set(&md, "<a", "k", "http://k/", err, sizeof(err)) == -1);
+    int oom;
+    char *s = domain_metadata_get(md, "http://k/", &oom);
+    CHECK_EQ_STR(s, "<a x=\"&quot;\">\n  <b>t</b>\n</a>");
+    free(s);
+    xml_buf b = {0};
+    domain_metadata_write(&b, md);
+    s = xml_buf_finish(&b);
+    CHECK_EQ_STR(s, "  <metadata>\n    <k:a xmlns:k=\"http://k/\" x=\"&quot;\">\n"
+                 "      <k:b>t</k:b>\n    </k:a>\n    <o:c xmlns:o=\"http://o/\"/>\n"
+                 "  </metadata>\n");
+    free(s);
+    CHECK(domain_metadata_set(&md, NULL, NULL, "http://k/", err, sizeof(err)) == 0);
+    CHECK(domain_metadata_get(md, "http://k/", &oom) == NULL && !oom);
+    xml_tree_free(md);
+}
+
 /* The indexes stay in step with the list through define, start, stop, undefine and a transient
  * domain's disappearance, with enough domains that every bucket array grows several times. */
 static void test_indexes_follow_every_change(void)
@@ -655,6 +698,8 @@ int main(void)
     RUN(test_list_flags);
     RUN(test_uuid_helpers);
     RUN(test_indexes_follow_every_change);
+    RUN(test_rename_rekeys_the_name_index);
+    RUN(test_metadata_elements);
     RUN(test_typed_params_build_and_find);
     RUN(test_state_file);
     return vwtest_summary("fl_model");
