@@ -744,16 +744,28 @@ static void h_resume(fl_conn *c, const vw_packet_header *hdr, void *args)
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_resume, fl_qemu_resume);
 }
 
+/* Undefine, after the test driver's refusal of an inactive domain with snapshots (unless
+ * VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) and the dropping of a managed save image (with
+ * VIR_DOMAIN_UNDEFINE_MANAGED_SAVE; without it fl_domain_undefine refuses). */
+static void undefine(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                     unsigned flags)
+{
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (!d)
+        return;
+    fl_error e;
+    if (fl_snapshot_check_undefine(d, flags, &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (flags & 1 /* VIR_DOMAIN_UNDEFINE_MANAGED_SAVE */)
+        d->managed_save = false;
+    run_dom_op(c, hdr, dom, fl_domain_undefine);
+}
+
 static void h_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    unsigned flags = hdr->proc == VW_REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS
-                         ? ((vw_domain_flags_args *)args)->flags : 0;
-    fl_domain *d = fl_get_dom(c, hdr, &((vw_domain_args *)args)->dom);
-    fl_error e;
-    if (d && fl_snapshot_check_undefine(d, flags, &e) < 0)
-        fl_conn_reply_error(c, hdr, &e);
-    else if (d)
-        run_dom_op(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_undefine);
+    undefine(c, hdr, &((vw_domain_args *)args)->dom, 0);
 }
 
 static void h_undefine_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -762,12 +774,7 @@ static void h_undefine_flags(fl_conn *c, const vw_packet_header *hdr, void *args
     /* MANAGED_SAVE 1, SNAPSHOTS_METADATA 2: no NVRAM, no CHECKPOINTS_METADATA */
     if (!test_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainUndefineFlags"))
         return;
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
-    if (!d)
-        return;
-    if (a->flags & 1 /* VIR_DOMAIN_UNDEFINE_MANAGED_SAVE */)
-        d->managed_save = false;
-    run_dom_op(c, hdr, &a->dom, fl_domain_undefine);
+    undefine(c, hdr, &a->dom, a->flags);
 }
 
 static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
