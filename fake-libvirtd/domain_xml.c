@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cputune.h"
 #include "device_defaults.h"
 #include "model.h"
 
@@ -39,6 +40,7 @@ void domain_def_free(domain_def *def)
     free(def->on_reboot);
     free(def->on_crash);
     xml_tree_free(def->devices);
+    fl_cputune_free(def->cputune);
     free(def);
 }
 
@@ -394,6 +396,8 @@ domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
         }
     }
 
+    def->cputune = fl_cputune_parse(xml_tree_child(root, "cputune"), def->vcpus);
+
     xml_node *os = xml_tree_child(root, "os");
     xml_node *ostype = xml_tree_child(os, "type");
     if (!ostype || !ostype->text) {
@@ -588,6 +592,7 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
                         def->vcpus_current, def->vcpus);
     else
         xml_buf_appendf(&b, "  <vcpu placement='static'>%u</vcpu>\n", def->vcpus);
+    fl_cputune_format(&b, def->cputune);
     xml_buf_append(&b, "  <os>\n    <type arch='");
     xml_buf_escape(&b, def->arch);
     xml_buf_append(&b, "'");

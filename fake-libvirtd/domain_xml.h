@@ -21,6 +21,7 @@ typedef struct {
     char *title, *description;
     unsigned long long memory_kib, current_kib;
     unsigned vcpus, vcpus_current; /* current 0 = same as vcpus */
+    struct fl_cputune *cputune;   /* <cputune> pins (cputune.h), NULL = none */
     char *os_type, *arch, *machine;
     xml_node *os_extra;           /* other <os> children (kernel, loader, ...) as given */
     char *boot[4];

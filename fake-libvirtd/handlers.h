@@ -36,6 +36,7 @@ typedef struct {
 #define FL_HANDLER_FAMILY(rows) { (rows), sizeof(rows) / sizeof((rows)[0]) }
 
 extern const fl_handler_family fl_handlers_core;
+extern const fl_handler_family fl_handlers_stats;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

@@ -925,6 +925,15 @@ static domain_def *copy_def(const domain_def *def, fl_error *err)
     return copy;
 }
 
+domain_def *fl_domain_persistent_def(fl_domain *d, fl_error *err)
+{
+    if (!fl_domain_is_active(d))
+        return d->def;
+    if (!d->next_def && !(d->next_def = copy_def(d->def, err)))
+        return NULL;
+    return d->next_def;
+}
+
 int fl_domain_set_memory(fl_model *m, fl_domain *d, unsigned long long kib, unsigned flags,
                          fl_error *err)
 {

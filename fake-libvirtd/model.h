@@ -247,6 +247,11 @@ void fl_domain_set_state(fl_model *m, fl_domain *dom, int state, int reason, int
  * when the domain was transient and is gone (dom freed), else 0. */
 int fl_domain_stopped(fl_model *m, fl_domain *dom, int reason, int detail);
 
+/* The persistent definition of a persistent domain (virDomainObjGetPersistentDef): its
+ * definition while inactive, else its pending config, made from the live one on first use.
+ * NULL with err filled when the copy fails. */
+domain_def *fl_domain_persistent_def(fl_domain *dom, fl_error *err);
+
 bool fl_domain_is_active(const fl_domain *dom);
 /* CPU time in ns, as the test driver reports it (the wall clock). */
 unsigned long long fl_domain_cpu_time(const fl_domain *dom);

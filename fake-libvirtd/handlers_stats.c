@@ -1,0 +1,557 @@
+/* handlers_stats.c: the domain statistics and tuning family — scheduler parameters, vCPU
+ * information, pinning and counts — as libvirt 9.0's test driver answers them (behind
+ * libvirtd's own argument checks and the public API's checks libvirtd runs before the driver).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "cputune.h"
+#include "handlers.h"
+#include "model.h"
+#include "typed_params.h"
+
+/* VIR_DOMAIN_AFFECT_* and VIR_DOMAIN_VCPU_MAXIMUM */
+enum { LIVE = 1, CONFIG = 2, VCPU_MAXIMUM = 4 };
+
+static void reply_err(fl_conn *c, const vw_packet_header *hdr, const fl_error *e)
+{
+    fl_conn_reply_error(c, hdr, e);
+}
+
+/* libvirtd's own limit checks (daemon/remote.c): VIR_ERR_RPC with the check as its text. */
+static bool rpc_limit(fl_conn *c, const vw_packet_header *hdr, bool over, const char *what)
+{
+    if (!over)
+        return false;
+    fl_error e;
+    fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", what);
+    reply_err(c, hdr, &e);
+    return true;
+}
+
+/* virCheckPositiveArgGoto in the public API function api. */
+static bool not_positive(fl_conn *c, const vw_packet_header *hdr, int v, const char *arg,
+                         const char *api)
+{
+    if (v > 0)
+        return false;
+    fl_error e;
+    fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, arg, "%s in %s must be greater than zero",
+                             arg, api);
+    reply_err(c, hdr, &e);
+    return true;
+}
+
+/* VIR_EXCLUSIVE_FLAGS_GOTO(VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG) of the API. */
+static bool live_and_config(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
+                            const char *api)
+{
+    if ((flags & (LIVE | CONFIG)) != (LIVE | CONFIG))
+        return false;
+    fl_error e;
+    fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "flags",
+                             "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                             "are mutually exclusive");
+    reply_err(c, hdr, &e);
+    return true;
+}
+
+static unsigned host_cpus(const fl_model *m)
+{
+    /* VIR_NODEINFO_MAXCPUS */
+    return m->node.nodes * m->node.sockets * m->node.cores * m->node.threads;
+}
+
+/* virDomainObjUpdateModificationImpact: which definitions flags name (*live, *config), with
+ * libvirt's errors for a live change of an inactive domain or a config change of a transient
+ * one. 0 or -1. */
+static int modification_impact(const fl_domain *d, unsigned flags, bool *live, bool *config,
+                               fl_error *err)
+{
+    bool active = fl_domain_is_active(d);
+    if (!(flags & (LIVE | CONFIG)))
+        flags |= active ? LIVE : CONFIG;
+    if ((flags & LIVE) && !active) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid", "domain is not running");
+        return -1;
+    }
+    if ((flags & CONFIG) && !d->persistent) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
+                     "Requested operation is not valid",
+                     "transient domains do not have any persistent config");
+        return -1;
+    }
+    *live = (flags & LIVE) != 0;
+    *config = (flags & CONFIG) != 0;
+    return 0;
+}
+
+/* The live definition, about to change: a persistent domain's config is split off first so
+ * that the change stays out of it. NULL with err filled when that copy fails. */
+static domain_def *live_def_for_change(fl_domain *d, fl_error *err)
+{
+    if (d->persistent && !fl_domain_persistent_def(d, err))
+        return NULL;
+    return d->def;
+}
+
+/* virDomainObjGetOneDef for reading: the definition flags name. */
+static const domain_def *one_def(fl_domain *d, unsigned flags, fl_error *err)
+{
+    bool live, config;
+    if (modification_impact(d, flags, &live, &config, err) < 0)
+        return NULL;
+    if (live || !fl_domain_is_active(d))
+        return d->def;
+    return d->next_def ? d->next_def : d->def;
+}
+
+/* virDomainObjGetOneDef for a change. */
+static domain_def *one_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
+{
+    bool live, config;
+    if (modification_impact(d, flags, &live, &config, err) < 0)
+        return NULL;
+    return live ? live_def_for_change(d, err) : fl_domain_persistent_def(d, err);
+}
+
+static unsigned current_vcpus(const domain_def *def)
+{
+    return def->vcpus_current ? def->vcpus_current : def->vcpus;
+}
+
+/* ---- scheduler parameters ----------------------------------------------------------------- */
+
+/* testDomainGetSchedulerParametersFlags: one parameter, weight 50, whatever the domain. */
+static void get_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                      int nparams, unsigned flags, const char *api)
+{
+    fl_error e;
+    if (rpc_limit(c, hdr, nparams > VW_REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX,
+                  "nparams too large") ||
+        not_positive(c, hdr, nparams, "*nparams", api) ||
+        live_and_config(c, hdr, flags, api))
+        return;
+    if (fl_check_flags(flags, 0, "testDomainGetSchedulerParametersFlags", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    if (!fl_get_dom(c, hdr, dom))
+        return;
+    fl_tparams p = {0};
+    fl_tparams_uint(&p, "weight", 50);
+    if (p.failed) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+    } else {
+        vw_domain_get_scheduler_parameters_ret r = {{p.count, p.items}};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_scheduler_parameters_ret, &r);
+    }
+    fl_tparams_free(&p);
+}
+
+static void h_get_sched(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_scheduler_parameters_args *a = args;
+    get_sched(c, hdr, &a->dom, a->nparams, 0, "virDomainGetSchedulerParameters");
+}
+
+static void h_get_sched_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_scheduler_parameters_flags_args *a = args;
+    get_sched(c, hdr, &a->dom, a->nparams, a->flags, "virDomainGetSchedulerParametersFlags");
+}
+
+static const char *const type_names[] = {"", "int", "uint", "llong", "ullong", "double",
+                                         "boolean", "string"};
+
+/* virTypedParamsValidate for a list that may hold only field, of type. 0 or -1. */
+static int validate_one(const vw_typed_param *p, unsigned n, const char *field, int type,
+                        fl_error *err)
+{
+    unsigned seen = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (strcmp(p[i].field, field) != 0) {
+            fl_error_set(err, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_NONE,
+                         "argument unsupported", "parameter '%s' not supported", p[i].field);
+            return -1;
+        }
+        int t = p[i].value.type;
+        if (t != type) {
+            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
+                         "invalid type '%s' for parameter '%s', expected '%s'",
+                         t >= 1 && t <= 7 ? type_names[t] : "", field, type_names[type]);
+            return -1;
+        }
+        if (seen++) {
+            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
+                         "parameter '%s' occurs multiple times", field);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* testDomainSetSchedulerParametersFlags: checks the list and the domain, changes nothing. */
+static void set_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                      const vw_typed_param *p, unsigned n, unsigned flags)
+{
+    fl_error e;
+    if (fl_check_flags(flags, 0, "testDomainSetSchedulerParametersFlags", &e) < 0 ||
+        validate_one(p, n, "weight", VW_TYPED_PARAM_UINT, &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    if (fl_get_dom(c, hdr, dom))
+        fl_reply_void(c, hdr);
+}
+
+static void h_set_sched(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_scheduler_parameters_args *a = args;
+    set_sched(c, hdr, &a->dom, a->params.params_val, a->params.params_len, 0);
+}
+
+static void h_set_sched_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_scheduler_parameters_flags_args *a = args;
+    if (!live_and_config(c, hdr, a->flags, "virDomainSetSchedulerParametersFlags"))
+        set_sched(c, hdr, &a->dom, a->params.params_val, a->params.params_len, a->flags);
+}
+
+/* ---- vCPUs and pinning -------------------------------------------------------------------- */
+
+/* testDomainGetVcpus: the online vCPUs (at most maxinfo), running on the last CPU of their
+ * pin, with a CPU time made of the wall clock (g_get_real_time() / 10). */
+static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_vcpus_args *a = args;
+    fl_error e;
+    if (rpc_limit(c, hdr, a->maxinfo > VW_REMOTE_VCPUINFO_MAX, "maxinfo > REMOTE_VCPUINFO_MAX") ||
+        rpc_limit(c, hdr, a->maplen < 0 || (a->maplen > 0 && a->maxinfo > 0 &&
+                  (long long)a->maxinfo * a->maplen > VW_REMOTE_CPUMAPS_MAX),
+                  "maxinfo * maplen > REMOTE_CPUMAPS_MAX") ||
+        not_positive(c, hdr, a->maxinfo, "maxinfo", "virDomainGetVcpus"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    if (!fl_domain_is_active(d)) {
+        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
+                     "cannot list vcpus for an inactive domain");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    unsigned n = current_vcpus(d->def);
+    if ((unsigned)a->maxinfo < n)
+        n = (unsigned)a->maxinfo;
+    size_t maplen = (size_t)a->maplen;
+    vw_vcpu_info *info = calloc(n ? n : 1, sizeof(*info));
+    unsigned char *maps = calloc((size_t)a->maxinfo * maplen + 1, 1);
+    if (!info || !maps) {
+        free(info);
+        free(maps);
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    unsigned long long now_us = (unsigned long long)tv.tv_sec * 1000000ULL + (unsigned)tv.tv_usec;
+    unsigned hostcpus = host_cpus(c->model);
+    for (unsigned i = 0; i < n; i++) {
+        const fl_cpumask *pin = fl_cputune_vcpu(d->def->cputune, i);
+        fl_cpumask_to_buf(pin, hostcpus, maps + i * maplen, (unsigned)maplen);
+        info[i].number = i;
+        info[i].state = 1; /* VIR_VCPU_RUNNING */
+        info[i].cpu = fl_cpumask_last(pin, hostcpus);
+        info[i].cpu_time = now_us / 10;
+    }
+    vw_domain_get_vcpus_ret r = {{n, info}, {(u_int)((size_t)a->maxinfo * maplen), (char *)maps}};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_vcpus_ret, &r);
+    free(info);
+    free(maps);
+}
+
+/* testDomainPinVcpuFlags: an online vCPU of a running domain, flags 0 only. */
+static void pin_vcpu(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                     unsigned vcpu, const unsigned char *map, unsigned maplen, unsigned flags,
+                     const char *api)
+{
+    fl_error e;
+    if (not_positive(c, hdr, (int)maplen, "maplen", api))
+        return;
+    if (fl_check_flags(flags, 0, "testDomainPinVcpuFlags", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (!d)
+        return;
+    domain_def *def = NULL;
+    if (!fl_domain_is_active(d))
+        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
+                     "cannot pin vcpus on an inactive domain");
+    else if (vcpu >= current_vcpus(d->def))
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "requested vcpu '%d' is not present in the domain", (int)vcpu);
+    else if ((def = live_def_for_change(d, &e)) &&
+             fl_cputune_pin_vcpu(&def->cputune, vcpu, map, maplen) < 0) {
+        def = NULL;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    }
+    if (def)
+        fl_reply_void(c, hdr);
+    else
+        reply_err(c, hdr, &e);
+}
+
+static void h_pin_vcpu(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_pin_vcpu_args *a = args;
+    pin_vcpu(c, hdr, &a->dom, a->vcpu, (const unsigned char *)a->cpumap.cpumap_val,
+             a->cpumap.cpumap_len, 0, "virDomainPinVcpu");
+}
+
+static void h_pin_vcpu_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_pin_vcpu_flags_args *a = args;
+    if (!live_and_config(c, hdr, a->flags, "virDomainPinVcpuFlags"))
+        pin_vcpu(c, hdr, &a->dom, a->vcpu, (const unsigned char *)a->cpumap.cpumap_val,
+                 a->cpumap.cpumap_len, a->flags, "virDomainPinVcpuFlags");
+}
+
+/* testDomainGetVcpuPinInfo (no flag check of its own): one map per vCPU up to the maximum. */
+static void h_get_vcpu_pin_info(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_vcpu_pin_info_args *a = args;
+    const char *api = "virDomainGetVcpuPinInfo";
+    fl_error e;
+    if (rpc_limit(c, hdr, a->ncpumaps > VW_REMOTE_VCPUINFO_MAX, "ncpumaps > REMOTE_VCPUINFO_MAX") ||
+        rpc_limit(c, hdr, a->ncpumaps > 0 && a->maplen > 0 &&
+                  (long long)a->ncpumaps * a->maplen > VW_REMOTE_CPUMAPS_MAX,
+                  "maxinfo * maplen > REMOTE_CPUMAPS_MAX") ||
+        not_positive(c, hdr, a->ncpumaps, "ncpumaps", api) ||
+        not_positive(c, hdr, a->maplen, "maplen", api) || live_and_config(c, hdr, a->flags, api))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    const domain_def *def = one_def(d, a->flags, &e);
+    size_t size = (size_t)a->ncpumaps * (size_t)a->maplen;
+    unsigned char *maps = def ? calloc(size, 1) : NULL;
+    if (!maps) {
+        if (def)
+            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    unsigned n = def->vcpus < (unsigned)a->ncpumaps ? def->vcpus : (unsigned)a->ncpumaps;
+    for (unsigned i = 0; i < n; i++)
+        fl_cpumask_to_buf(fl_cputune_vcpu(def->cputune, i), host_cpus(c->model),
+                          maps + i * (size_t)a->maplen, (unsigned)a->maplen);
+    vw_domain_get_vcpu_pin_info_ret r = {{(u_int)size, (char *)maps}, (int)n};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_vcpu_pin_info_ret, &r);
+    free(maps);
+}
+
+/* testDomainPinEmulator */
+static void h_pin_emulator(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_pin_emulator_args *a = args;
+    const char *api = "virDomainPinEmulator";
+    const unsigned char *map = (const unsigned char *)a->cpumap.cpumap_val;
+    unsigned len = a->cpumap.cpumap_len;
+    fl_error e;
+    if (not_positive(c, hdr, (int)len, "maplen", api) || live_and_config(c, hdr, a->flags, api))
+        return;
+    if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainPinEmulator", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    domain_def *def = one_def_for_change(d, a->flags, &e);
+    if (def && fl_cpumask_is_clear(map, len)) {
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "Empty cpu list for pinning");
+        def = NULL;
+    }
+    if (def && ((!def->cputune && !(def->cputune = calloc(1, sizeof(*def->cputune)))) ||
+                fl_cpumask_set(&def->cputune->emulatorpin, map, len) < 0)) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        def = NULL;
+    }
+    if (def)
+        fl_reply_void(c, hdr);
+    else
+        reply_err(c, hdr, &e);
+}
+
+/* testDomainGetEmulatorPinInfo: the emulator pin, else all host CPUs. */
+static void h_get_emulator_pin_info(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_emulator_pin_info_args *a = args;
+    const char *api = "virDomainGetEmulatorPinInfo";
+    fl_error e;
+    if (rpc_limit(c, hdr, a->maplen > VW_REMOTE_CPUMAPS_MAX, "maplen > REMOTE_CPUMAPS_MAX") ||
+        not_positive(c, hdr, a->maplen, "maplen", api) || live_and_config(c, hdr, a->flags, api))
+        return;
+    if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainGetEmulatorPinInfo", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    const domain_def *def = one_def(d, a->flags, &e);
+    unsigned char *map = def ? calloc((size_t)a->maplen, 1) : NULL;
+    if (!map) {
+        if (def)
+            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_cpumask_to_buf(def->cputune ? &def->cputune->emulatorpin : NULL, host_cpus(c->model), map,
+                      (unsigned)a->maplen);
+    vw_domain_get_emulator_pin_info_ret r = {{(u_int)a->maplen, (char *)map}, 1};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_emulator_pin_info_ret, &r);
+    free(map);
+}
+
+/* testDomainGetVcpusFlags: the current or maximum count of the definition flags name. */
+static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_vcpus_flags_args *a = args;
+    fl_error e;
+    if (live_and_config(c, hdr, a->flags, "virDomainGetVcpusFlags"))
+        return;
+    if (fl_check_flags(a->flags, LIVE | CONFIG | VCPU_MAXIMUM, "testDomainGetVcpusFlags", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    const domain_def *def = one_def(d, a->flags, &e);
+    if (!def)
+        reply_err(c, hdr, &e);
+    else
+        fl_reply_int(c, hdr, (int)(a->flags & VCPU_MAXIMUM ? def->vcpus : current_vcpus(def)));
+}
+
+/* virDomainDefSetVcpus: n online vCPUs (n within the maximum). */
+static void set_current(domain_def *def, unsigned n)
+{
+    def->vcpus_current = n == def->vcpus ? 0 : n;
+}
+
+/* virDomainDefSetVcpusMax: new vCPUs come offline, removed ones take their pins along. */
+static void set_maximum(domain_def *def, unsigned n)
+{
+    unsigned cur = current_vcpus(def);
+    def->vcpus = n;
+    set_current(def, cur < n ? cur : n);
+    fl_cputune_truncate(def->cputune, n);
+}
+
+/* The checks of testDomainSetVcpusFlags once the definitions are known. 0 or -1. */
+static int check_vcpus(const domain_def *live, const domain_def *config, unsigned n,
+                       unsigned flags, fl_error *err)
+{
+    const domain_def *over = live && live->vcpus < n ? live
+                           : config && !(flags & VCPU_MAXIMUM) && config->vcpus < n ? config
+                           : NULL;
+    if (!over)
+        return 0;
+    fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                 "requested cpu amount exceeds maximum (%d > %d)", (int)n, (int)over->vcpus);
+    return -1;
+}
+
+/* testDomainSetVcpusFlags */
+static int set_vcpus(fl_domain *d, unsigned n, unsigned flags, fl_error *err)
+{
+    bool live, config;
+    if (modification_impact(d, flags, &live, &config, err) < 0)
+        return -1;
+    domain_def *pdef = config ? fl_domain_persistent_def(d, err) : NULL;
+    if (config && !pdef)
+        return -1;
+    domain_def *ldef = live ? live_def_for_change(d, err) : NULL;
+    if (live && !ldef)
+        return -1;
+    if (check_vcpus(ldef, pdef, n, flags, err) < 0)
+        return -1;
+    if (ldef)
+        set_current(ldef, n);
+    if (pdef && (flags & VCPU_MAXIMUM))
+        set_maximum(pdef, n);
+    else if (pdef)
+        set_current(pdef, n);
+    return 0;
+}
+
+static void set_vcpus_call(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                           unsigned n, unsigned flags, const char *api)
+{
+    fl_error e;
+    if ((flags & VCPU_MAXIMUM) && !(flags & CONFIG))
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "flags",
+                                 "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag "
+                                 "'VIR_DOMAIN_VCPU_MAXIMUM'");
+    else if (n == 0)
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "nvcpus",
+                                 "nvcpus in %s must not be zero", api);
+    else if (fl_check_flags(flags, LIVE | CONFIG | VCPU_MAXIMUM, "testDomainSetVcpusFlags", &e) == 0) {
+        if (n > 32) /* testConnectGetMaxVcpus */
+            fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                         "requested cpu amount exceeds maximum supported amount (%d > %d)",
+                         (int)n, 32);
+        else {
+            fl_domain *d = fl_get_dom(c, hdr, dom);
+            if (!d)
+                return;
+            if (set_vcpus(d, n, flags, &e) == 0) {
+                fl_reply_void(c, hdr);
+                return;
+            }
+        }
+    }
+    reply_err(c, hdr, &e);
+}
+
+static void h_set_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_vcpus_args *a = args;
+    set_vcpus_call(c, hdr, &a->dom, a->nvcpus, LIVE, "virDomainSetVcpus");
+}
+
+static void h_set_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_vcpus_flags_args *a = args;
+    set_vcpus_call(c, hdr, &a->dom, a->nvcpus, a->flags, "virDomainSetVcpusFlags");
+}
+
+#define R VW_REMOTE_PROGRAM
+static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, h_get_sched, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, h_get_sched_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, h_set_sched, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS, h_set_sched_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_VCPUS, h_get_vcpus, false},
+    {R, VW_REMOTE_PROC_DOMAIN_PIN_VCPU, h_pin_vcpu, false},
+    {R, VW_REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS, h_pin_vcpu_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO, h_get_vcpu_pin_info, false},
+    {R, VW_REMOTE_PROC_DOMAIN_PIN_EMULATOR, h_pin_emulator, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO, h_get_emulator_pin_info, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, h_get_vcpus_flags, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_VCPUS, h_set_vcpus, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS, h_set_vcpus_flags, false},
+};
+#undef R
+
+const fl_handler_family fl_handlers_stats = FL_HANDLER_FAMILY(rows);

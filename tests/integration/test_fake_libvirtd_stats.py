@@ -1,0 +1,201 @@
+"""The statistics and tuning family of fake-libvirtd (scheduler parameters, vCPU information,
+pinning and counts) against libvirt's own test driver: the same python3-libvirt calls and the
+same virsh command sequences give the same values and the same errors on fake-libvirtd and on
+test:///default (opened in-process, fresh on every open, so state-changing sequences never touch
+the shared daemon).
+
+The test driver makes a vCPU's CPU time of the wall clock; it is left out of the comparisons.
+"""
+import os
+import re
+import sys
+
+import pytest
+
+from conftest import BUILD, REPO, run_virsh
+
+os.environ.setdefault("VW_BUILD", str(BUILD))
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
+
+libvirt = pytest.importorskip("libvirt")
+
+REAL = "test:///default"
+NAME = "fam-stats-dom"
+DOMAIN_XML = """<domain type='test'>
+  <name>%s</name>
+  <uuid>5a5e1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b</uuid>
+  <memory unit='MiB'>256</memory>
+  <vcpu current='2'>4</vcpu>
+  <cputune><vcpupin vcpu='1' cpuset='2-3,5'/><emulatorpin cpuset='0,7'/></cputune>
+  <os><type>hvm</type></os>
+</domain>""" % NAME
+
+
+# NODE_GET_CPU_MAP belongs to the host CPU family: python3-libvirt and virsh size their CPU maps
+# with it, so the fakes here answer it as libvirtd answers the test driver's (8 CPUs, no map).
+CPU_MAP = [{"match": {"procedure": "NODE_GET_CPU_MAP"},
+            "answer": {"reply": {"payload_hex": "00000000 00000000 00000008"}}}]
+
+
+def start(fake_libvirtd):
+    return fake_libvirtd(scenario=CPU_MAP)
+
+
+def outcome(fn):
+    """The value, or the error as (code, domain, message)."""
+    try:
+        return ("ok", fn())
+    except libvirt.libvirtError as e:
+        return ("error", e.get_error_code(), e.get_error_domain(), e.get_error_message())
+
+
+def no_time(vcpus):
+    """virDomainGetVcpus' answer without the wall-clock CPU times."""
+    if vcpus[0] != "ok":
+        return vcpus
+    info, maps = vcpus[1]
+    return ("ok", ([(n, s, cpu) for n, s, _t, cpu in info], maps))
+
+
+def both(fake_uri, scenario):
+    out = {}
+    for label, uri in (("real", REAL), ("fake", fake_uri)):
+        conn = libvirt.open(uri)
+        try:
+            out[label] = scenario(conn)
+        finally:
+            conn.close()
+    assert out["fake"] == out["real"]
+    return out["real"]
+
+
+def test_scheduler_parameters(fake_libvirtd):
+    fl = start(fake_libvirtd)
+
+    def scenario(c):
+        d = c.lookupByName("test")
+        return [
+            outcome(d.schedulerType),
+            outcome(d.schedulerParameters),
+            outcome(lambda: d.schedulerParametersFlags(0)),
+            outcome(lambda: d.schedulerParametersFlags(libvirt.VIR_DOMAIN_AFFECT_LIVE)),
+            outcome(lambda: d.setSchedulerParameters({"weight": 10})),
+            outcome(lambda: d.setSchedulerParametersFlags({"weight": 10}, 0)),
+            outcome(lambda: d.setSchedulerParametersFlags({"weight": 10},
+                                                          libvirt.VIR_DOMAIN_AFFECT_CONFIG)),
+            outcome(d.schedulerParameters),
+        ]
+    got = both(fl.uri, scenario)
+    assert got[1] == ("ok", {"weight": 50})
+    assert got[3][0] == "error" and "unsupported flags" in got[3][3]
+
+
+def test_vcpus_pinning_and_counts(fake_libvirtd):
+    fl = start(fake_libvirtd)
+
+    def scenario(c):
+        d = c.lookupByName("test")
+        r = [no_time(outcome(d.vcpus)),
+             outcome(lambda: d.vcpuPinInfo(0)),
+             outcome(lambda: d.emulatorPinInfo(0)),
+             outcome(lambda: d.pinVcpu(0, (False, True))),
+             outcome(lambda: d.pinVcpu(5, (False, True))),
+             outcome(lambda: d.pinVcpuFlags(0, (True,), libvirt.VIR_DOMAIN_AFFECT_LIVE)),
+             outcome(lambda: d.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_LIVE)),
+             outcome(lambda: d.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG)),
+             no_time(outcome(d.vcpus)),
+             outcome(lambda: d.pinEmulator((False, False, True), 0)),
+             outcome(lambda: d.pinEmulator((False, False), 0)),
+             outcome(lambda: d.pinEmulator((True,), 4)),
+             outcome(lambda: d.pinEmulator((True, True), libvirt.VIR_DOMAIN_AFFECT_CONFIG)),
+             outcome(lambda: d.emulatorPinInfo(0)),
+             outcome(lambda: d.emulatorPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG)),
+             outcome(lambda: d.setVcpus(1)),
+             no_time(outcome(d.vcpus)),
+             outcome(lambda: d.vcpuPinInfo(0)),
+             outcome(lambda: d.setVcpus(3)),
+             outcome(lambda: d.setVcpus(40)),
+             outcome(lambda: d.setVcpusFlags(4, 8)),
+             outcome(lambda: d.setVcpusFlags(4, libvirt.VIR_DOMAIN_AFFECT_CONFIG |
+                                             libvirt.VIR_DOMAIN_VCPU_MAXIMUM)),
+             outcome(lambda: d.setVcpusFlags(3, libvirt.VIR_DOMAIN_AFFECT_CONFIG)),
+             outcome(lambda: d.vcpusFlags(libvirt.VIR_DOMAIN_AFFECT_CONFIG |
+                                          libvirt.VIR_DOMAIN_VCPU_MAXIMUM)),
+             outcome(lambda: d.vcpusFlags(libvirt.VIR_DOMAIN_AFFECT_CONFIG)),
+             outcome(lambda: d.vcpusFlags(0)),
+             outcome(lambda: d.XMLDesc(0)),
+             outcome(lambda: d.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))]
+        d.destroy()
+        r += [outcome(d.vcpus),
+              outcome(lambda: d.pinVcpu(0, (True,))),
+              outcome(lambda: d.vcpuPinInfo(0)),
+              outcome(lambda: d.emulatorPinInfo(0)),
+              outcome(lambda: d.emulatorPinInfo(libvirt.VIR_DOMAIN_AFFECT_LIVE)),
+              outcome(lambda: d.setVcpus(1)),
+              outcome(lambda: d.setVcpusFlags(2, libvirt.VIR_DOMAIN_AFFECT_CONFIG |
+                                              libvirt.VIR_DOMAIN_VCPU_MAXIMUM)),
+              outcome(lambda: d.XMLDesc(0))]
+        return r
+    got = both(fl.uri, scenario)
+    assert got[0] == ("ok", ([(0, 1, 15), (1, 1, 15)], [(True,) * 8] * 2)) or got[0][0] == "ok"
+    assert got[4][0] == "error"
+
+
+def test_cputune_xml_and_offline_vcpus(fake_libvirtd):
+    fl = start(fake_libvirtd)
+
+    def scenario(c):
+        d = c.defineXML(DOMAIN_XML)
+        try:
+            r = [outcome(lambda: d.vcpuPinInfo(0)),
+                 outcome(lambda: d.emulatorPinInfo(0)),
+                 outcome(lambda: d.XMLDesc(0))]
+            d.create()
+            r += [no_time(outcome(d.vcpus)),
+                  outcome(lambda: d.pinVcpu(2, (True,))),
+                  outcome(lambda: d.setVcpus(4)),
+                  outcome(lambda: d.pinVcpu(3, (False, False, False, True))),
+                  no_time(outcome(d.vcpus)),
+                  outcome(lambda: d.vcpuPinInfo(libvirt.VIR_DOMAIN_AFFECT_CONFIG)),
+                  outcome(lambda: d.XMLDesc(0))]
+            d.destroy()
+            r.append(outcome(lambda: d.XMLDesc(0)))
+            return r
+        finally:
+            d.undefine()
+    both(fl.uri, scenario)
+
+
+def virsh_lines(uri, commands):
+    """One virsh process running a sequence (so state carries over on test:///default)."""
+    r = run_virsh([commands], uri)
+    return r.returncode, r.stdout, [l for l in r.stderr.splitlines() if l.strip()]
+
+
+CPU_TIME = re.compile(r"^(CPU time:\s+)\S+", re.M)
+
+
+@pytest.mark.parametrize("commands", [
+    "vcpupin test",
+    "vcpupin test --config",
+    "vcpuinfo test",
+    "emulatorpin test",
+    "schedinfo test",
+    "schedinfo test --set weight=20",
+    "vcpucount test",
+    "vcpupin test 1 3-5; vcpupin test; vcpuinfo test; dumpxml test",
+    "emulatorpin test 1,3; emulatorpin test --config 2; emulatorpin test; "
+    "emulatorpin test --config; dumpxml test --inactive",
+    "setvcpus test 1; vcpucount test; vcpuinfo test; setvcpus test 4",
+    "setvcpus test 4 --config --maximum; setvcpus test 3 --config; vcpucount test; "
+    "destroy test; vcpupin test; start test; vcpuinfo test; dumpxml test",
+    "vcpupin test 7 1",
+    "destroy test; vcpuinfo test",
+])
+def test_virsh_sequences(fake_libvirtd, commands):
+    fl = start(fake_libvirtd)
+    real = virsh_lines(REAL, commands)
+    fake = virsh_lines(fl.uri, commands)
+    norm = lambda t: (t[0], CPU_TIME.sub(r"\1-", t[1]), t[2])  # noqa: E731
+    assert norm(fake) == norm(real)
