@@ -7,7 +7,7 @@
 /* VIR_DOMAIN_CPUMASK_LEN: the bits a cpuset in the XML may name. */
 #define CPUMASK_BITS 16384
 
-static bool bit(const fl_cpumask *m, unsigned i)
+static bool mask_bit(const fl_cpumask *m, unsigned i)
 {
     return i < m->nbytes * 8 && (m->bits[i / 8] >> (i % 8)) & 1;
 }
@@ -37,7 +37,7 @@ int fl_cpumask_set(fl_cpumask *mask, const unsigned char *data, unsigned len)
 }
 
 /* Makes room for nvcpus vcpu pins. */
-static int grow(fl_cputune *t, unsigned nvcpus)
+static int pins_grow(fl_cputune *t, unsigned nvcpus)
 {
     if (nvcpus <= t->nvcpupin)
         return 0;
@@ -54,7 +54,7 @@ int fl_cputune_pin_vcpu(fl_cputune **t, unsigned vcpu, const unsigned char *data
 {
     if (!*t && !(*t = calloc(1, sizeof(**t))))
         return -1;
-    if (grow(*t, vcpu + 1) < 0)
+    if (pins_grow(*t, vcpu + 1) < 0)
         return -1;
     return fl_cpumask_set(&(*t)->vcpupin[vcpu], data, len);
 }
@@ -82,7 +82,7 @@ void fl_cpumask_to_buf(const fl_cpumask *mask, unsigned hostcpus, unsigned char 
 {
     memset(buf, 0, maplen);
     for (unsigned i = 0; i < maplen * 8; i++) {
-        bool on = mask && mask->bits ? bit(mask, i) : i < hostcpus;
+        bool on = mask && mask->bits ? mask_bit(mask, i) : i < hostcpus;
         if (on)
             buf[i / 8] |= (unsigned char)(1u << (i % 8));
     }
@@ -93,7 +93,7 @@ int fl_cpumask_last(const fl_cpumask *mask, unsigned hostcpus)
     if (!mask || !mask->bits)
         return (int)hostcpus - 1;
     for (unsigned i = mask->nbytes * 8; i-- > 0;)
-        if (bit(mask, i))
+        if (mask_bit(mask, i))
             return (int)i;
     return -1;
 }
@@ -109,7 +109,7 @@ bool fl_cpumask_is_clear(const unsigned char *data, unsigned len)
 /* ---- XML ---------------------------------------------------------------------------------- */
 
 /* Reads a number at *s (advancing it); -1 when there is none or it is too large. */
-static long number(const char **s)
+static long cpuset_number(const char **s)
 {
     if (**s < '0' || **s > '9')
         return -1;
@@ -129,10 +129,10 @@ static int cpuset_item(const char **s, unsigned char *bits)
     bool negate = **s == '^';
     if (negate)
         (*s)++;
-    long a = number(s), b = a;
+    long a = cpuset_number(s), b = a;
     if (!negate && **s == '-') {
         (*s)++;
-        b = number(s);
+        b = cpuset_number(s);
     }
     if (a < 0 || b < a)
         return -1;
@@ -184,7 +184,7 @@ fl_cputune *fl_cputune_parse(const xml_node *cputune, unsigned vcpus)
             const char *v = xml_tree_attr(n, "vcpu");
             char *end;
             unsigned long i = v ? strtoul(v, &end, 10) : vcpus;
-            if (!v || *end || i >= vcpus || grow(t, (unsigned)i + 1) < 0)
+            if (!v || *end || i >= vcpus || pins_grow(t, (unsigned)i + 1) < 0)
                 continue;
             any |= cpuset_parse(set, &t->vcpupin[i]) == 0;
         }
@@ -202,10 +202,10 @@ static void cpuset_format(xml_buf *b, const fl_cpumask *m)
     bool first = true;
     unsigned n = m->nbytes * 8;
     for (unsigned i = 0; i < n; i++) {
-        if (!bit(m, i))
+        if (!mask_bit(m, i))
             continue;
         unsigned j = i;
-        while (j + 1 < n && bit(m, j + 1))
+        while (j + 1 < n && mask_bit(m, j + 1))
             j++;
         xml_buf_appendf(b, j > i ? "%s%u-%u" : "%s%u", first ? "" : ",", i, j);
         first = false;

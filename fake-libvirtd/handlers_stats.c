@@ -19,13 +19,14 @@ static void reply_err(fl_conn *c, const vw_packet_header *hdr, const fl_error *e
     fl_conn_reply_error(c, hdr, e);
 }
 
-/* libvirtd's own limit checks (daemon/remote.c): VIR_ERR_RPC with the check as its text. */
+/* libvirtd's own limit checks (daemon/remote.c): an internal error from the RPC layer with the
+ * check as its text. */
 static bool rpc_limit(fl_conn *c, const vw_packet_header *hdr, bool over, const char *what)
 {
     if (!over)
         return false;
     fl_error e;
-    fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", what);
+    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "%s", what);
     reply_err(c, hdr, &e);
     return true;
 }
@@ -39,6 +40,19 @@ static bool not_positive(fl_conn *c, const vw_packet_header *hdr, int v, const c
     fl_error e;
     fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, arg, "%s in %s must be greater than zero",
                              arg, api);
+    reply_err(c, hdr, &e);
+    return true;
+}
+
+/* virCheckNonNullArgGoto in the public API function api: libvirtd hands it no buffer (NULL)
+ * when the call asks for none (a zero count or length). */
+static bool null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const char *arg,
+                     const char *api)
+{
+    if (!null)
+        return false;
+    fl_error e;
+    fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, arg, "%s in %s must not be NULL", arg, api);
     reply_err(c, hdr, &e);
     return true;
 }
@@ -131,6 +145,7 @@ static void get_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
     fl_error e;
     if (rpc_limit(c, hdr, nparams > VW_REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX,
                   "nparams too large") ||
+        null_arg(c, hdr, nparams == 0, "params", api) ||
         not_positive(c, hdr, nparams, "*nparams", api) ||
         live_and_config(c, hdr, flags, api))
         return;
@@ -161,7 +176,8 @@ static void h_get_sched(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_sched_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_scheduler_parameters_flags_args *a = args;
-    get_sched(c, hdr, &a->dom, a->nparams, a->flags, "virDomainGetSchedulerParametersFlags");
+    /* the public API adds VIR_TYPED_PARAM_STRING_OKAY (4), which the test driver refuses */
+    get_sched(c, hdr, &a->dom, a->nparams, a->flags | 4, "virDomainGetSchedulerParametersFlags");
 }
 
 static const char *const type_names[] = {"", "int", "uint", "llong", "ullong", "double",
@@ -196,9 +212,11 @@ static int validate_one(const vw_typed_param *p, unsigned n, const char *field, 
 
 /* testDomainSetSchedulerParametersFlags: checks the list and the domain, changes nothing. */
 static void set_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
-                      const vw_typed_param *p, unsigned n, unsigned flags)
+                      const vw_typed_param *p, unsigned n, unsigned flags, const char *api)
 {
     fl_error e;
+    if (null_arg(c, hdr, n == 0, "params", api))
+        return;
     if (fl_check_flags(flags, 0, "testDomainSetSchedulerParametersFlags", &e) < 0 ||
         validate_one(p, n, "weight", VW_TYPED_PARAM_UINT, &e) < 0) {
         reply_err(c, hdr, &e);
@@ -211,14 +229,15 @@ static void set_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
 static void h_set_sched(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_scheduler_parameters_args *a = args;
-    set_sched(c, hdr, &a->dom, a->params.params_val, a->params.params_len, 0);
+    set_sched(c, hdr, &a->dom, a->params.params_val, a->params.params_len, 0,
+              "virDomainSetSchedulerParameters");
 }
 
 static void h_set_sched_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_scheduler_parameters_flags_args *a = args;
-    if (!live_and_config(c, hdr, a->flags, "virDomainSetSchedulerParametersFlags"))
-        set_sched(c, hdr, &a->dom, a->params.params_val, a->params.params_len, a->flags);
+    set_sched(c, hdr, &a->dom, a->params.params_val, a->params.params_len, a->flags,
+              "virDomainSetSchedulerParametersFlags");
 }
 
 /* ---- vCPUs and pinning -------------------------------------------------------------------- */
@@ -233,6 +252,7 @@ static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
         rpc_limit(c, hdr, a->maplen < 0 || (a->maplen > 0 && a->maxinfo > 0 &&
                   (long long)a->maxinfo * a->maplen > VW_REMOTE_CPUMAPS_MAX),
                   "maxinfo * maplen > REMOTE_CPUMAPS_MAX") ||
+        null_arg(c, hdr, a->maxinfo == 0, "info", "virDomainGetVcpus") ||
         not_positive(c, hdr, a->maxinfo, "maxinfo", "virDomainGetVcpus"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -281,7 +301,7 @@ static void pin_vcpu(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
                      const char *api)
 {
     fl_error e;
-    if (not_positive(c, hdr, (int)maplen, "maplen", api))
+    if (null_arg(c, hdr, maplen == 0, "cpumap", api))
         return;
     if (fl_check_flags(flags, 0, "testDomainPinVcpuFlags", &e) < 0) {
         reply_err(c, hdr, &e);
@@ -334,6 +354,7 @@ static void h_get_vcpu_pin_info(fl_conn *c, const vw_packet_header *hdr, void *a
                   (long long)a->ncpumaps * a->maplen > VW_REMOTE_CPUMAPS_MAX,
                   "maxinfo * maplen > REMOTE_CPUMAPS_MAX") ||
         not_positive(c, hdr, a->ncpumaps, "ncpumaps", api) ||
+        null_arg(c, hdr, a->maplen == 0, "cpumaps", api) ||
         not_positive(c, hdr, a->maplen, "maplen", api) || live_and_config(c, hdr, a->flags, api))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -365,7 +386,7 @@ static void h_pin_emulator(fl_conn *c, const vw_packet_header *hdr, void *args)
     const unsigned char *map = (const unsigned char *)a->cpumap.cpumap_val;
     unsigned len = a->cpumap.cpumap_len;
     fl_error e;
-    if (not_positive(c, hdr, (int)len, "maplen", api) || live_and_config(c, hdr, a->flags, api))
+    if (null_arg(c, hdr, len == 0, "cpumap", api) || live_and_config(c, hdr, a->flags, api))
         return;
     if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainPinEmulator", &e) < 0) {
         reply_err(c, hdr, &e);
@@ -398,6 +419,7 @@ static void h_get_emulator_pin_info(fl_conn *c, const vw_packet_header *hdr, voi
     const char *api = "virDomainGetEmulatorPinInfo";
     fl_error e;
     if (rpc_limit(c, hdr, a->maplen > VW_REMOTE_CPUMAPS_MAX, "maplen > REMOTE_CPUMAPS_MAX") ||
+        null_arg(c, hdr, a->maplen == 0, "cpumap", api) ||
         not_positive(c, hdr, a->maplen, "maplen", api) || live_and_config(c, hdr, a->flags, api))
         return;
     if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainGetEmulatorPinInfo", &e) < 0) {

@@ -3,6 +3,7 @@
  * them in directly. */
 #include "../../fake-libvirtd/xml_tree.c"
 #include "../../fake-libvirtd/device_defaults.c"
+#include "../../fake-libvirtd/cputune.c"
 #include "../../fake-libvirtd/domain_xml.c"
 #include "../../fake-libvirtd/index.c"
 #include "../../fake-libvirtd/model.c"
