@@ -558,8 +558,99 @@ static void h_set_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
     set_vcpus_call(c, hdr, &a->dom, a->nvcpus, a->flags, "virDomainSetVcpusFlags");
 }
 
+/* ---- all-domain statistics ---------------------------------------------------------------- */
+
+/* virDomainStatsTypes the test driver fills: the state group, and the iothread group, empty for
+ * domains without IOThreads (the model has none). */
+enum { STATS_STATE = 1, STATS_IOTHREAD = 128 };
+/* VIR_CONNECT_LIST_DOMAINS_* filters and VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT / BACKING /
+ * ENFORCE_STATS */
+enum { STATS_FILTERS = 0xff, STATS_NOWAIT = 1u << 29, STATS_BACKING = 1u << 30,
+       STATS_ENFORCE = 1u << 31 };
+
+/* The domains a call names (those of doms that exist, in their order, or all), filtered. A
+ * malloc'd array, *n set; NULL with *n 0 when there is none or memory runs out. */
+static fl_domain **stats_domains(fl_model *m, const vw_nonnull_domain *doms, unsigned ndoms,
+                                 unsigned filters, size_t *n)
+{
+    if (!ndoms)
+        return fl_domain_list(m, filters, n);
+    fl_domain **out = calloc(ndoms, sizeof(*out));
+    *n = 0;
+    for (unsigned i = 0; out && i < ndoms; i++) {
+        fl_error e;
+        fl_domain *d = fl_domain_lookup_uuid(m, (const unsigned char *)doms[i].uuid, &e);
+        if (d && fl_domain_matches(d, filters))
+            out[(*n)++] = d;
+    }
+    return out;
+}
+
+/* The parameters of one domain's record. */
+static void stats_record(const fl_domain *d, unsigned stats, fl_tparams *p)
+{
+    if (!stats || (stats & STATS_STATE)) {
+        fl_tparams_int(p, "state.state", d->state);
+        fl_tparams_int(p, "state.reason", d->reason);
+    }
+}
+
+static void reply_stats(fl_conn *c, const vw_packet_header *hdr, fl_domain **doms, size_t n,
+                        unsigned stats)
+{
+    vw_domain_stats_record *recs = calloc(n ? n : 1, sizeof(*recs));
+    fl_tparams *p = calloc(n ? n : 1, sizeof(*p));
+    bool failed = !recs || !p;
+    for (size_t i = 0; !failed && i < n; i++) {
+        stats_record(doms[i], stats, &p[i]);
+        fl_make_dom(&recs[i].dom, doms[i]);
+        recs[i].params.params_val = p[i].items;
+        recs[i].params.params_len = p[i].count;
+        failed = p[i].failed;
+    }
+    if (failed) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+    } else {
+        vw_connect_get_all_domain_stats_ret r = {{(u_int)n, recs}};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_get_all_domain_stats_ret, &r);
+    }
+    for (size_t i = 0; p && i < n; i++)
+        fl_tparams_free(&p[i]);
+    free(p);
+    free(recs);
+}
+
+/* testConnectGetAllDomainStats, for virConnectGetAllDomainStats (no domains) and
+ * virDomainListGetStats (domains that no longer exist are left out). */
+static void h_get_all_domain_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_connect_get_all_domain_stats_args *a = args;
+    unsigned unsupported = a->stats & ~(unsigned)(STATS_STATE | STATS_IOTHREAD);
+    fl_error e;
+    if (fl_check_flags(a->flags, STATS_FILTERS | STATS_NOWAIT | STATS_BACKING | STATS_ENFORCE,
+                       "testConnectGetAllDomainStats", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    if ((a->flags & STATS_ENFORCE) && unsupported) {
+        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST,
+                     "argument unsupported",
+                     "Stats types bits 0x%x are not supported by this daemon", unsupported);
+        reply_err(c, hdr, &e);
+        return;
+    }
+    size_t n = 0;
+    fl_domain **doms = stats_domains(c->model, a->doms.doms_val, a->doms.doms_len,
+                                     a->flags & STATS_FILTERS, &n);
+    reply_stats(c, hdr, doms, n, a->stats);
+    free(doms);
+}
+
 #define R VW_REMOTE_PROGRAM
 static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, h_get_all_domain_stats, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, h_get_sched, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, h_get_sched_flags, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS, h_set_sched, false},

@@ -1020,6 +1020,11 @@ static bool domain_matches(const fl_domain *d, unsigned f)
     return true;
 }
 
+bool fl_domain_matches(const fl_domain *d, unsigned flags)
+{
+    return domain_matches(d, flags);
+}
+
 fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count)
 {
     size_t n = 0;

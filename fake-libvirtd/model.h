@@ -262,6 +262,9 @@ char *fl_domain_xml(const fl_domain *dom, unsigned flags);
  * Returns a malloc'd array of pointers (may be NULL when count is 0). */
 fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count);
 
+/* Whether dom passes the VIR_CONNECT_LIST_DOMAINS_* filters of flags. */
+bool fl_domain_matches(const fl_domain *dom, unsigned flags);
+
 /* Networks (FL_OBJ_NETWORK) and pools (FL_OBJ_POOL), by name or uuid: NULL with libvirt's
  * "Network not found" / "Storage pool not found" error when there is none. */
 fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *name,

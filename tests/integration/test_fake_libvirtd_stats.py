@@ -294,3 +294,69 @@ def test_raw_arguments_match_real_libvirtd(libvirtd_sock, fake_libvirtd):
     diffs = ["procedure %d args %s:\n  real %r\n  fake %r" % (call[0], call[1].hex(), r, f)
              for call, r, f in zip(RAW_CALLS, real, fake) if f != r]
     assert not diffs, "\n".join(diffs)
+
+
+# ---- all-domain statistics -------------------------------------------------------------------
+
+def stats_of(records):
+    """(name, params) pairs, sorted: the test driver lists domains in its hash table's order."""
+    return sorted((d.name(), p) for d, p in records)
+
+
+def test_all_domain_stats(fake_libvirtd):
+    fl = start(fake_libvirtd)
+    enforce = libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS
+
+    def scenario(c):
+        d = c.lookupByName("test")
+        calls = [lambda: c.getAllDomainStats(0, 0),
+                 lambda: c.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE, enforce),
+                 lambda: c.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_IOTHREAD, enforce),
+                 lambda: c.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_CPU_TOTAL, 0),
+                 lambda: c.getAllDomainStats(0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE),
+                 lambda: c.getAllDomainStats(0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING),
+                 lambda: c.getAllDomainStats(0, 1 << 29 | 1 << 30),
+                 lambda: c.domainListGetStats([d], 0, 0),
+                 lambda: c.domainListGetStats([d], 0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF)]
+        r = [outcome(lambda f=f: stats_of(f())) for f in calls]
+        r += [outcome(lambda b=b: stats_of(c.getAllDomainStats(1 << b, enforce)))
+              for b in range(1, 12)]
+        r.append(outcome(lambda: c.getAllDomainStats(0, 0x100)))
+        d2 = c.defineXML(DOMAIN_XML)
+        r.append(outcome(lambda: stats_of(c.getAllDomainStats(0, 0))))
+        r.append(outcome(lambda: [(x.name(), p) for x, p in c.domainListGetStats([d2, d], 0, 0)]))
+        r.append(outcome(lambda: [(x.name(), p) for x, p in c.domainListGetStats([d, d2], 0, 0)]))
+        d2.undefine()
+        r.append(outcome(lambda: [(x.name(), p) for x, p in c.domainListGetStats([d2, d], 0, 0)]))
+        d.destroy()
+        r.append(outcome(lambda: stats_of(c.getAllDomainStats(0, 0))))
+        return r
+    got = both(fl.uri, scenario)
+    assert got[0] == ("ok", [("test", {"state.state": 1, "state.reason": 0})])
+
+
+@pytest.mark.parametrize("commands", [
+    "domstats",
+    "domstats test",
+    "domstats --raw --state --cpu-total --balloon --vcpu --interface --block test",
+    "domstats --enforce --cpu-total",
+    "domstats --list-inactive; domstats --list-active --list-persistent",
+    "destroy test; domstats; domstats --state --list-shutoff; domstats --list-running",
+    "suspend test; domstats --list-paused; domstats test",
+])
+def test_virsh_domstats(fake_libvirtd, commands):
+    fl = start(fake_libvirtd)
+    assert virsh_lines(fl.uri, commands) == virsh_lines(REAL, commands)
+
+
+def test_virsh_domstats_defined_and_started(fake_libvirtd):
+    fl = start(fake_libvirtd)
+    path = "/tmp/%s-%d.xml" % (NAME, os.getpid())
+    with open(path, "w") as f:
+        f.write(DOMAIN_XML)
+    try:
+        commands = ("define %s; domstats %s; start %s; domstats %s; domstats --list-active %s test"
+                    % (path, NAME, NAME, NAME, NAME))
+        assert virsh_lines(fl.uri, commands) == virsh_lines(REAL, commands)
+    finally:
+        os.unlink(path)
