@@ -2,8 +2,10 @@
  * information, pinning and counts — as libvirt 9.0's test driver answers them (behind
  * libvirtd's own argument checks and the public API's checks libvirtd runs before the driver).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include "cputune.h"
@@ -648,8 +650,242 @@ static void h_get_all_domain_stats(fl_conn *c, const vw_packet_header *hdr, void
     free(doms);
 }
 
+/* ---- device statistics --------------------------------------------------------------------- */
+
+/* virDomainObjCheckActive's refusal. */
+static bool not_running(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d)
+{
+    if (fl_domain_is_active(d))
+        return false;
+    fl_error e;
+    fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN, "Requested operation is not valid",
+                 "domain is not running");
+    reply_err(c, hdr, &e);
+    return true;
+}
+
+/* The n-th <kind> device's child element's attribute (e.g. disk, target, dev), or NULL. */
+static const char *device_attr(const domain_def *def, const char *kind, unsigned n,
+                               const char *child, const char *attr)
+{
+    for (const xml_node *x = def->devices ? def->devices->children : NULL; x; x = x->next) {
+        if (strcmp(x->name, kind) != 0)
+            continue;
+        if (n-- == 0) {
+            const char *v = xml_tree_attr(xml_tree_child(x, child), attr);
+            return v ? v : "";
+        }
+    }
+    return NULL;
+}
+
+static unsigned device_count(const domain_def *def, const char *kind)
+{
+    unsigned n = 0;
+    while (device_attr(def, kind, n, "target", "dev"))
+        n++;
+    return n;
+}
+
+/* virDomainDiskIndexByName: a disk by target name, or by source file for a path. */
+static bool has_disk(const domain_def *def, const char *path)
+{
+    bool by_source = path[0] == '/';
+    const char *v;
+    for (unsigned i = 0; (v = device_attr(def, "disk", i, by_source ? "source" : "target",
+                                          by_source ? "file" : "dev")); i++)
+        if (!strcmp(v, path))
+            return true;
+    return false;
+}
+
+static unsigned long long real_time_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (unsigned long long)tv.tv_sec * 1000000ULL + (unsigned long long)tv.tv_usec;
+}
+
+/* testDomainBlockStats: numbers made of the wall clock, for a disk of a running domain. */
+static void h_block_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_block_stats_args *a = args;
+    fl_error e;
+    if (!a->path[0]) {
+        fl_error_set(&e, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, FL_FROM_TEST,
+                     "Operation not supported", "summary statistics are not supported yet");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d || not_running(c, hdr, d))
+        return;
+    if (!has_disk(d->def, a->path)) {
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument", "invalid path: %s",
+                     a->path);
+        reply_err(c, hdr, &e);
+        return;
+    }
+    long long t = (long long)real_time_us();
+    vw_domain_block_stats_ret r = {t / 10, t / 20, t / 30, t / 40, t / (1000LL * 1000LL * 2)};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_block_stats_ret, &r);
+}
+
+/* virDomainNetFind: an interface by MAC address, else by its target name. */
+static bool has_interface(const domain_def *def, const char *device, fl_error *err)
+{
+    unsigned m[6];
+    char tail;
+    bool by_mac = sscanf(device, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
+                         &m[5], &tail) == 6;
+    const char *v;
+    for (unsigned i = 0; (v = device_attr(def, "interface", i, by_mac ? "mac" : "target",
+                                          by_mac ? "address" : "dev")); i++)
+        if (by_mac ? !strcasecmp(v, device) : !strcmp(v, device))
+            return true;
+    fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
+                 "'%s' is not a known interface", device);
+    return false;
+}
+
+/* testDomainInterfaceStats */
+static void h_interface_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_interface_stats_args *a = args;
+    fl_error e;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d || not_running(c, hdr, d))
+        return;
+    if (!has_interface(d->def, a->device, &e)) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    long long t = (long long)real_time_us(), M = 1000LL * 1000LL;
+    vw_domain_interface_stats_ret r = {t / 10, t / 100, t / M, t / (M * 2),
+                                       t / 20, t / 110, t / (M * 3), t / (M * 4)};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_interface_stats_ret, &r);
+}
+
+/* testDomainGetDiskErrors: each disk with an error, alternating unspecified / no space. */
+static void h_get_disk_errors(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_disk_errors_args *a = args;
+    fl_error e;
+    if (rpc_limit(c, hdr, a->maxerrors > VW_REMOTE_DOMAIN_DISK_ERRORS_MAX, "maxerrors too large"))
+        return;
+    if (fl_check_flags(a->flags, 0, "testDomainGetDiskErrors", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d || not_running(c, hdr, d))
+        return;
+    unsigned ndisks = device_count(d->def, "disk");
+    unsigned n = a->maxerrors ? (ndisks < a->maxerrors ? ndisks : a->maxerrors) : 0;
+    vw_domain_disk_error *errs = calloc(n ? n : 1, sizeof(*errs));
+    if (!errs) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        errs[i].disk = (char *)device_attr(d->def, "disk", i, "target", "dev");
+        errs[i].error = (int)(i % 2) + 1;
+    }
+    vw_domain_get_disk_errors_ret r = {{n, errs}, a->maxerrors ? (int)n : (int)ndisks};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_disk_errors_ret, &r);
+    free(errs);
+}
+
+/* testDomainGetDomainTotalCpuStats / testDomainGetPercpuStats: fixed totals, and per CPU (one
+ * per host core) a share of the total plus the CPU's number. Returns the count libvirt returns,
+ * or -1 with err filled. */
+#define TOTAL_CPUTIME 48772617035ULL
+static int cpu_stats(const fl_model *m, unsigned nparams, int start, unsigned ncpus,
+                     fl_tparams *p, fl_error *err)
+{
+    if (start == -1) {
+        static const char *const names[] = {"cpu_time", "user_time", "system_time"};
+        static const unsigned long long values[] = {TOTAL_CPUTIME, 5540000000ULL, 6460000000ULL};
+        if (!nparams)
+            return 3;
+        for (unsigned i = 0; i < nparams && i < 3; i++)
+            fl_tparams_ullong(p, names[i], values[i]);
+        return nparams < 3 ? (int)nparams : 3;
+    }
+    int total = (int)m->node.cores;
+    if (!nparams && ncpus)
+        return 2;
+    if (!ncpus)
+        return total;
+    if (start >= total) {
+        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "start_cpu %d larger than maximum of %d", start, total - 1);
+        return -1;
+    }
+    unsigned long long share = TOTAL_CPUTIME / (unsigned)total;
+    int end = start + (int)ncpus < total ? start + (int)ncpus : total;
+    for (int i = start; i < end; i++) {
+        fl_tparams_ullong(p, "cpu_time", share + (unsigned)i);
+        if (nparams > 1)
+            fl_tparams_ullong(p, "vcpu_time", share + (unsigned)i - 1234567890ULL);
+    }
+    return nparams > 1 ? 2 : 1;
+}
+
+/* testDomainGetCPUStats, behind libvirtd's limits (the unset entries of the sparse array it
+ * gets back are left out of the reply). */
+static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_cpu_stats_args *a = args;
+    fl_error e;
+    if (rpc_limit(c, hdr, a->nparams > VW_REMOTE_DOMAIN_GET_CPU_STATS_MAX,
+                  "nparams too large") ||
+        rpc_limit(c, hdr, a->ncpus > VW_REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX,
+                  "ncpus too large"))
+        return;
+    const char *api = "virDomainGetCPUStats";
+    if (a->start_cpu == -1 && a->ncpus != 1) {
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "start_cpu",
+                                 "ncpus must be 1 when start_cpu is -1");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    if (a->start_cpu < -1) {
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "start_cpu",
+                                 "start_cpu in %s must be zero or greater", api);
+        reply_err(c, hdr, &e);
+        return;
+    }
+    /* the public API adds VIR_TYPED_PARAM_STRING_OKAY (4) */
+    if (fl_check_flags(a->flags | 4, 4, "testDomainGetCPUStats", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d || not_running(c, hdr, d))
+        return;
+    fl_tparams p = {0};
+    int n = cpu_stats(c->model, a->nparams, a->start_cpu, a->ncpus, &p, &e);
+    if (n >= 0 && p.failed) {
+        n = -1;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+    }
+    if (n < 0) {
+        reply_err(c, hdr, &e);
+    } else {
+        vw_domain_get_cpu_stats_ret r = {{p.count, p.items}, n};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_cpu_stats_ret, &r);
+    }
+    fl_tparams_free(&p);
+}
+
 #define R VW_REMOTE_PROGRAM
 static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_DOMAIN_BLOCK_STATS, h_block_stats, false},
+    {R, VW_REMOTE_PROC_DOMAIN_INTERFACE_STATS, h_interface_stats, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, h_get_disk_errors, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_CPU_STATS, h_get_cpu_stats, false},
     {R, VW_REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, h_get_all_domain_stats, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS, h_get_sched, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, h_get_sched_flags, false},
