@@ -797,6 +797,86 @@ static void h_get_disk_errors(fl_conn *c, const vw_packet_header *hdr, void *arg
     free(errs);
 }
 
+/* The n-th <kind> device element, or NULL. */
+static const xml_node *device_node(const domain_def *def, const char *kind, unsigned n)
+{
+    for (const xml_node *x = def->devices ? def->devices->children : NULL; x; x = x->next)
+        if (!strcmp(x->name, kind) && n-- == 0)
+            return x;
+    return NULL;
+}
+
+/* testDomainMemoryStats: made of the balloon size, for a domain with a balloon device. */
+static void h_memory_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_memory_stats_args *a = args;
+    fl_error e;
+    if (rpc_limit(c, hdr, a->maxStats > VW_REMOTE_DOMAIN_MEMORY_STATS_MAX,
+                  "maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX"))
+        return;
+    if (fl_check_flags(a->flags, 0, "testDomainMemoryStats", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d || not_running(c, hdr, d))
+        return;
+    const char *model = xml_tree_attr(device_node(d->def, "memballoon", 0), "model");
+    unsigned long long cur = d->def->current_kib;
+    /* virDomainMemoryStatTags in the test driver's order */
+    vw_domain_memory_stat all[] = {
+        {6, cur}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, cur / 2}, {5, cur}, {8, cur / 2},
+        {9, 627319920}, {10, cur / 8}, {11, 0}, {12, 0}, {7, cur / 2},
+    };
+    unsigned n = model && strcmp(model, "none") != 0 ? sizeof(all) / sizeof(all[0]) : 0;
+    if (n > a->maxStats)
+        n = a->maxStats;
+    vw_domain_memory_stats_ret r = {{n, all}};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_memory_stats_ret, &r);
+}
+
+/* testDomainGetBlockInfo: a 1 TiB disk, for any disk with a source, running or not. */
+static void h_get_block_info(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_block_info_args *a = args;
+    fl_error e;
+    if (!a->path[0]) {
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainGetBlockInfo", "disk",
+                                 "string disk in virDomainGetBlockInfo must not be empty");
+        reply_err(c, hdr, &e);
+        return;
+    }
+    if (fl_check_flags(a->flags, 0, "testDomainGetBlockInfo", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    bool by_source = a->path[0] == '/';
+    const xml_node *disk = NULL;
+    for (unsigned i = 0; !disk && device_node(d->def, "disk", i); i++) {
+        const char *v = device_attr(d->def, "disk", i, by_source ? "source" : "target",
+                                    by_source ? "file" : "dev");
+        if (!strcmp(v, a->path))
+            disk = device_node(d->def, "disk", i);
+    }
+    const xml_node *src = disk ? xml_tree_child(disk, "source") : NULL;
+    if (!disk)
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "invalid path %s not assigned to domain", a->path);
+    else if (!src || !(xml_tree_attr(src, "file") || xml_tree_attr(src, "dev") ||
+                       xml_tree_attr(src, "dir") || xml_tree_attr(src, "name")))
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "disk '%s' does not currently have a source assigned", a->path);
+    else {
+        vw_domain_get_block_info_ret r = {1099511627776ULL, 1099506450432ULL, 1099511627776ULL};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_block_info_ret, &r);
+        return;
+    }
+    reply_err(c, hdr, &e);
+}
+
 /* testDomainGetDomainTotalCpuStats / testDomainGetPercpuStats: fixed totals, and per CPU (one
  * per host core) a share of the total plus the CPU's number. Returns the count libvirt returns,
  * or -1 with err filled. */
@@ -882,6 +962,8 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 
 #define R VW_REMOTE_PROGRAM
 static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_DOMAIN_MEMORY_STATS, h_memory_stats, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, h_get_block_info, false},
     {R, VW_REMOTE_PROC_DOMAIN_BLOCK_STATS, h_block_stats, false},
     {R, VW_REMOTE_PROC_DOMAIN_INTERFACE_STATS, h_interface_stats, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_DISK_ERRORS, h_get_disk_errors, false},

@@ -274,6 +274,10 @@ RAW_CALLS = [
     (262, dom() + ints(2, 0, 2, 1)), (262, dom() + ints(2049, 0, 1, 0)), (262, dom() + ints(1, 0, 129, 0)),
     (263, dom() + ints(0, 0)), (263, dom() + ints(1, 0)), (263, dom() + ints(5, 0)),
     (263, dom() + ints(1, 1)), (263, dom() + ints(257, 0)),
+    (159, dom() + ints(0, 0)), (159, dom() + ints(3, 0)), (159, dom() + ints(13, 0)),
+    (159, dom() + ints(20, 0)), (159, dom() + ints(5, 1)), (159, dom() + ints(1025, 0)),
+    (194, dom() + xdr_string("vda") + ints(0)), (194, dom() + xdr_string("vdq") + ints(0)),
+    (194, dom() + xdr_string("vda") + ints(2)), (194, dom() + xdr_string("") + ints(0)),
 ]
 
 
@@ -393,10 +397,18 @@ def test_device_and_cpu_stats(fake_libvirtd):
              outcome(lambda: d.diskErrors(1)),
              outcome(lambda: d.getCPUStats(True)),
              outcome(lambda: d.getCPUStats(False)),
-             outcome(lambda: d.getCPUStats(True, 1))]
+             outcome(lambda: d.getCPUStats(True, 1)),
+             outcome(d.memoryStats),
+             outcome(lambda: d.blockInfo("vda")),
+             outcome(lambda: d.blockInfo("/guest/diskimage1")),
+             outcome(lambda: d.blockInfo("vdq")),
+             outcome(lambda: d.blockInfo("vda", 1)),
+             outcome(lambda: d.setMemory(1000000)),
+             outcome(d.memoryStats)]
         d.destroy()
         r += [outcome(lambda: d.blockStats("vda")), outcome(lambda: d.interfaceStats("testnet0")),
-              outcome(d.diskErrors), outcome(lambda: d.getCPUStats(True))]
+              outcome(d.diskErrors), outcome(lambda: d.getCPUStats(True)),
+              outcome(d.memoryStats), outcome(lambda: d.blockInfo("vda"))]
         return r
     got = both(fl.uri, scenario)
     assert got[10] == ("ok", [{"cpu_time": 48772617035, "user_time": 5540000000,
@@ -426,6 +438,9 @@ def test_block_stats_follow_the_clock(fake_libvirtd):
     "cpu-stats test --start 1 --count 5",
     "cpu-stats test --start 7",
     "domblkstat test vdq; domifstat test nope",
+    "dommemstat test",
+    "domblkinfo test vda; domblkinfo test --all; domblkinfo test vdx",
+    "setmem test 1000000; dommemstat test; destroy test; dommemstat test; domblkinfo test vda",
 ])
 def test_virsh_stats_commands(fake_libvirtd, commands):
     fl = start(fake_libvirtd)
