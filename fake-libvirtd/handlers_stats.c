@@ -519,33 +519,47 @@ static int set_vcpus(fl_domain *d, unsigned n, unsigned flags, fl_error *err)
     return 0;
 }
 
+/* The public API's checks, then testDomainSetVcpusFlags' own before it looks the domain up.
+ * 0, or -1 with err filled. */
+static int set_vcpus_checks(unsigned n, unsigned flags, const char *api, fl_error *err)
+{
+    if ((flags & VCPU_MAXIMUM) && !(flags & CONFIG)) {
+        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, api, "flags",
+                                 "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag "
+                                 "'VIR_DOMAIN_VCPU_MAXIMUM'");
+        return -1;
+    }
+    if (n == 0) {
+        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, api, "nvcpus",
+                                 "nvcpus in %s must not be zero", api);
+        return -1;
+    }
+    if (fl_check_flags(flags, LIVE | CONFIG | VCPU_MAXIMUM, "testDomainSetVcpusFlags", err) < 0)
+        return -1;
+    if (n > 32) { /* testConnectGetMaxVcpus */
+        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "requested cpu amount exceeds maximum supported amount (%d > %d)", (int)n,
+                     32);
+        return -1;
+    }
+    return 0;
+}
+
 static void set_vcpus_call(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                            unsigned n, unsigned flags, const char *api)
 {
     fl_error e;
-    if ((flags & VCPU_MAXIMUM) && !(flags & CONFIG))
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "flags",
-                                 "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag "
-                                 "'VIR_DOMAIN_VCPU_MAXIMUM'");
-    else if (n == 0)
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "nvcpus",
-                                 "nvcpus in %s must not be zero", api);
-    else if (fl_check_flags(flags, LIVE | CONFIG | VCPU_MAXIMUM, "testDomainSetVcpusFlags", &e) == 0) {
-        if (n > 32) /* testConnectGetMaxVcpus */
-            fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                         "requested cpu amount exceeds maximum supported amount (%d > %d)",
-                         (int)n, 32);
-        else {
-            fl_domain *d = fl_get_dom(c, hdr, dom);
-            if (!d)
-                return;
-            if (set_vcpus(d, n, flags, &e) == 0) {
-                fl_reply_void(c, hdr);
-                return;
-            }
-        }
+    if (set_vcpus_checks(n, flags, api, &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
     }
-    reply_err(c, hdr, &e);
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (!d)
+        return;
+    if (set_vcpus(d, n, flags, &e) < 0)
+        reply_err(c, hdr, &e);
+    else
+        fl_reply_void(c, hdr);
 }
 
 static void h_set_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -960,8 +974,252 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_tparams_free(&p);
 }
 
+/* ---- tuning parameters (read side) -------------------------------------------------------- */
+
+/* The model keeps no <memtune>, <numatune>, <blkiotune>, <bandwidth>, <iotune> or <perf>: every
+ * definition has libvirt's defaults, which is what these answer. */
+
+#define UNLIMITED 9007199254740991ULL /* VIR_DOMAIN_MEMORY_PARAM_UNLIMITED */
+
+static void fill_memory(fl_tparams *p)
+{
+    fl_tparams_ullong(p, "hard_limit", UNLIMITED);
+    fl_tparams_ullong(p, "soft_limit", UNLIMITED);
+    fl_tparams_ullong(p, "swap_hard_limit", UNLIMITED);
+}
+
+static void fill_numa(fl_tparams *p)
+{
+    fl_tparams_int(p, "numa_mode", 0); /* strict */
+    fl_tparams_string(p, "numa_nodeset", "");
+}
+
+static void fill_blkio(fl_tparams *p)
+{
+    static const char *const devs[] = {"device_weight", "device_read_iops_sec",
+                                       "device_write_iops_sec", "device_read_bytes_sec",
+                                       "device_write_bytes_sec"};
+    fl_tparams_uint(p, "weight", 0);
+    for (unsigned i = 0; i < 5; i++)
+        fl_tparams_string(p, devs[i], "");
+}
+
+static void fill_interface(fl_tparams *p)
+{
+    static const char *const names[] = {"inbound.average", "inbound.peak", "inbound.burst",
+                                        "inbound.floor", "outbound.average", "outbound.peak",
+                                        "outbound.burst"};
+    for (unsigned i = 0; i < 7; i++)
+        fl_tparams_uint(p, names[i], 0);
+}
+
+static void fill_iotune(fl_tparams *p)
+{
+    static const char *const names[] = {
+        "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec",
+        "read_iops_sec", "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max",
+        "write_bytes_sec_max", "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max",
+        "size_iops_sec", "group_name", "total_bytes_sec_max_length", "read_bytes_sec_max_length",
+        "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length",
+        "write_iops_sec_max_length"};
+    for (unsigned i = 0; i < 20; i++) {
+        if (i == 13)
+            fl_tparams_string(p, names[i], "");
+        else
+            fl_tparams_ullong(p, names[i], 0);
+    }
+}
+
+typedef struct {
+    const char *api, *driver_fn;
+    int count;                  /* what a query (nparams 0) answers */
+    int max;                    /* libvirtd's REMOTE_..._MAX */
+    void (*fill)(fl_tparams *p);
+    xdrproc_t xdr_ret;          /* the procedure's _ret (all alike: params, nparams) */
+} tuning_kind;
+
+/* The replies of the tuning getters differ only in their list's limit: one C layout serves. */
+_Static_assert(sizeof(vw_domain_get_memory_parameters_ret) ==
+               sizeof(vw_domain_get_block_io_tune_ret), "tuning replies share a layout");
+
+/* The first n of a full list, less the strings unless the caller takes them
+ * (VIR_TYPED_PARAM_STRING_OKAY in its own flags, as libvirtd serializes). */
+static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_kind *k, int n,
+                         unsigned flags)
+{
+    fl_tparams all = {0};
+    k->fill(&all);
+    unsigned kept = 0;
+    for (unsigned i = 0; i < all.count && i < (unsigned)n; i++) {
+        if (all.items[i].value.type == VW_TYPED_PARAM_STRING && !(flags & 4)) {
+            xdr_free((xdrproc_t)xdr_vw_typed_param, (char *)&all.items[i]);
+            continue;
+        }
+        all.items[kept++] = all.items[i];
+    }
+    for (unsigned i = (unsigned)n < all.count ? (unsigned)n : all.count; i < all.count; i++)
+        xdr_free((xdrproc_t)xdr_vw_typed_param, (char *)&all.items[i]);
+    all.count = kept;
+    if (all.failed) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+    } else {
+        /* libvirtd fills nparams only for a query of the count */
+        vw_domain_get_memory_parameters_ret r = {{all.count, all.items}, 0};
+        fl_conn_reply(c, hdr, k->xdr_ret, &r);
+    }
+    fl_tparams_free(&all);
+}
+
+/* The checks common to the tuning getters; the domain, or NULL after an answer (a query for
+ * the count is answered here). */
+static fl_domain *tuning_start(fl_conn *c, const vw_packet_header *hdr, const tuning_kind *k,
+                               const vw_nonnull_domain *dom, int nparams, unsigned flags)
+{
+    fl_error e;
+    if (rpc_limit(c, hdr, nparams > k->max, "nparams too large") ||
+        rpc_limit(c, hdr, nparams < 0, "nparams must be non-negative") ||
+        live_and_config(c, hdr, flags, k->api))
+        return NULL;
+    /* the public API adds VIR_TYPED_PARAM_STRING_OKAY (4) for the driver */
+    if (fl_check_flags(flags | 4, LIVE | CONFIG | 4, k->driver_fn, &e) < 0) {
+        reply_err(c, hdr, &e);
+        return NULL;
+    }
+    if (nparams == 0) {
+        vw_domain_get_memory_parameters_ret r = {{0, NULL}, k->count};
+        fl_conn_reply(c, hdr, k->xdr_ret, &r);
+        return NULL;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (d && !one_def(d, flags, &e)) {
+        reply_err(c, hdr, &e);
+        return NULL;
+    }
+    return d;
+}
+
+static const tuning_kind MEMORY = {"virDomainGetMemoryParameters",
+                                   "testDomainGetMemoryParameters", 3,
+                                   VW_REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX, fill_memory,
+                                   (xdrproc_t)xdr_vw_domain_get_memory_parameters_ret};
+static const tuning_kind NUMA = {"virDomainGetNumaParameters", "testDomainGetNumaParameters", 2,
+                                 VW_REMOTE_DOMAIN_NUMA_PARAMETERS_MAX, fill_numa,
+                                 (xdrproc_t)xdr_vw_domain_get_numa_parameters_ret};
+static const tuning_kind BLKIO = {"virDomainGetBlkioParameters", "testDomainGetBlkioParameters",
+                                  6, VW_REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX, fill_blkio,
+                                  (xdrproc_t)xdr_vw_domain_get_blkio_parameters_ret};
+static const tuning_kind IFACE = {"virDomainGetInterfaceParameters",
+                                  "testDomainGetInterfaceParameters", 7,
+                                  VW_REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, fill_interface,
+                                  (xdrproc_t)xdr_vw_domain_get_interface_parameters_ret};
+static const tuning_kind IOTUNE = {"virDomainGetBlockIoTune", "testDomainGetBlockIoTune", 20,
+                                   VW_REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, fill_iotune,
+                                   (xdrproc_t)xdr_vw_domain_get_block_io_tune_ret};
+
+static void get_tuning(fl_conn *c, const vw_packet_header *hdr, void *args, const tuning_kind *k)
+{
+    vw_domain_get_tuning_args *a = args;
+    if (tuning_start(c, hdr, k, &a->dom, a->nparams, a->flags))
+        tuning_reply(c, hdr, k, a->nparams, a->flags);
+}
+
+static void h_get_memory_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    get_tuning(c, hdr, args, &MEMORY);
+}
+
+static void h_get_numa_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    get_tuning(c, hdr, args, &NUMA);
+}
+
+static void h_get_blkio_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    get_tuning(c, hdr, args, &BLKIO);
+}
+
+/* testDomainGetInterfaceParameters: an interface's bandwidth, none set. */
+static void h_get_interface_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_interface_parameters_args *a = args;
+    fl_error e;
+    fl_domain *d = tuning_start(c, hdr, &IFACE, &a->dom, a->nparams, a->flags);
+    if (!d)
+        return;
+    if (!has_interface(one_def(d, a->flags, &e), a->device, &e))
+        reply_err(c, hdr, &e);
+    else
+        tuning_reply(c, hdr, &IFACE, a->nparams, a->flags);
+}
+
+/* testDomainGetBlockIoTune: a disk's limits, none set. */
+static void h_get_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_block_io_tune_args *a = args;
+    fl_error e;
+    /* the public API wants a disk unless the call only asks for the count */
+    bool wants_disk = a->nparams > 0 && a->nparams <= IOTUNE.max;
+    if (wants_disk && null_arg(c, hdr, !a->disk, "disk", IOTUNE.api))
+        return;
+    fl_domain *d = tuning_start(c, hdr, &IOTUNE, &a->dom, a->nparams, a->flags);
+    if (!d)
+        return;
+    if (!has_disk(one_def(d, a->flags, &e), *a->disk)) {
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "disk '%s' was not found in the domain config", *a->disk);
+        reply_err(c, hdr, &e);
+    } else {
+        tuning_reply(c, hdr, &IOTUNE, a->nparams, a->flags);
+    }
+}
+
+/* testDomainGetPerfEvents: every event, none enabled. */
+static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    static const char *const events[] = {
+        "cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references", "cache_misses",
+        "branch_instructions", "branch_misses", "bus_cycles", "stalled_cycles_frontend",
+        "stalled_cycles_backend", "ref_cpu_cycles", "cpu_clock", "task_clock", "page_faults",
+        "context_switches", "cpu_migrations", "page_faults_min", "page_faults_maj",
+        "alignment_faults", "emulation_faults"};
+    vw_domain_get_perf_events_args *a = args;
+    fl_error e;
+    if (live_and_config(c, hdr, a->flags, "virDomainGetPerfEvents"))
+        return;
+    if (fl_check_flags(a->flags | 4, LIVE | CONFIG | 4, "testDomainGetPerfEvents", &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    if (!one_def(d, a->flags, &e)) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_tparams p = {0};
+    for (unsigned i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+        fl_tparams_boolean(&p, events[i], false);
+    if (p.failed) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        reply_err(c, hdr, &e);
+    } else {
+        vw_domain_get_perf_events_ret r = {{p.count, p.items}};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_perf_events_ret, &r);
+    }
+    fl_tparams_free(&p);
+}
+
 #define R VW_REMOTE_PROGRAM
 static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, h_get_memory_parameters, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, h_get_numa_parameters, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, h_get_blkio_parameters, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS, h_get_interface_parameters, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE, h_get_block_io_tune, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_PERF_EVENTS, h_get_perf_events, false},
     {R, VW_REMOTE_PROC_DOMAIN_MEMORY_STATS, h_memory_stats, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_BLOCK_INFO, h_get_block_info, false},
     {R, VW_REMOTE_PROC_DOMAIN_BLOCK_STATS, h_block_stats, false},

@@ -267,17 +267,35 @@ RAW_CALLS = [
     (199, dom() + ints(2, 4)), (199, dom() + ints(2, 8)), (199, dom() + ints(70000, 0)),
     (199, dom() + ints(3, 2)),
     (200, dom() + ints(0)), (200, dom() + ints(3)), (200, dom() + ints(8)), (200, dom() + ints(6)),
-    (262, dom() + ints(0, -1, 1, 0)), (262, dom() + ints(3, -1, 1, 0)), (262, dom() + ints(5, -1, 1, 0)),
-    (262, dom() + ints(2, -1, 1, 0)), (262, dom() + ints(3, -1, 2, 0)), (262, dom() + ints(0, 0, 0, 0)),
-    (262, dom() + ints(0, 0, 1, 0)), (262, dom() + ints(2, 0, 2, 0)), (262, dom() + ints(2, 1, 3, 0)),
-    (262, dom() + ints(1, 0, 2, 0)), (262, dom() + ints(2, 5, 1, 0)), (262, dom() + ints(2, -2, 1, 0)),
-    (262, dom() + ints(2, 0, 2, 1)), (262, dom() + ints(2049, 0, 1, 0)), (262, dom() + ints(1, 0, 129, 0)),
+    (262, dom() + ints(0, -1, 1, 0)), (262, dom() + ints(3, -1, 1, 0)),
+    (262, dom() + ints(5, -1, 1, 0)),
+    (262, dom() + ints(2, -1, 1, 0)), (262, dom() + ints(3, -1, 2, 0)),
+    (262, dom() + ints(0, 0, 0, 0)),
+    (262, dom() + ints(0, 0, 1, 0)), (262, dom() + ints(2, 0, 2, 0)),
+    (262, dom() + ints(2, 1, 3, 0)),
+    (262, dom() + ints(1, 0, 2, 0)), (262, dom() + ints(2, 5, 1, 0)),
+    (262, dom() + ints(2, -2, 1, 0)),
+    (262, dom() + ints(2, 0, 2, 1)), (262, dom() + ints(2049, 0, 1, 0)),
+    (262, dom() + ints(1, 0, 129, 0)),
     (263, dom() + ints(0, 0)), (263, dom() + ints(1, 0)), (263, dom() + ints(5, 0)),
     (263, dom() + ints(1, 1)), (263, dom() + ints(257, 0)),
     (159, dom() + ints(0, 0)), (159, dom() + ints(3, 0)), (159, dom() + ints(13, 0)),
     (159, dom() + ints(20, 0)), (159, dom() + ints(5, 1)), (159, dom() + ints(1025, 0)),
     (194, dom() + xdr_string("vda") + ints(0)), (194, dom() + xdr_string("vdq") + ints(0)),
     (194, dom() + xdr_string("vda") + ints(2)), (194, dom() + xdr_string("") + ints(0)),
+    (198, dom() + ints(0, 0)), (198, dom() + ints(2, 0)), (198, dom() + ints(5, 4)),
+    (198, dom() + ints(17, 0)), (198, dom() + ints(-1, 0)), (198, dom() + ints(3, 3)),
+    (198, dom() + ints(3, 8)), (255, dom() + ints(2, 0)), (255, dom() + ints(2, 4)),
+    (255, dom() + ints(0, 0)), (206, dom() + ints(6, 0)), (206, dom() + ints(6, 4)),
+    (206, dom() + ints(3, 4)), (206, dom() + ints(0, 1)),
+    (257, dom() + xdr_string("testnet0") + ints(7, 0)), (257, dom() + xdr_string("x") + ints(7, 0)),
+    (257, dom() + xdr_string("x") + ints(0, 0)), (257, dom() + xdr_string("testnet0") + ints(3, 0)),
+    (253, dom() + ints(1) + xdr_string("vda") + ints(20, 4)),
+    (253, dom() + ints(1) + xdr_string("vda") + ints(20, 0)),
+    (253, dom() + ints(1) + xdr_string("vda") + ints(0, 0)),
+    (253, dom() + ints(0) + ints(20, 4)), (253, dom() + ints(1) + xdr_string("vdq") + ints(20, 4)),
+    (253, dom() + ints(1) + xdr_string("vda") + ints(33, 4)),
+    (365, dom() + ints(0)), (365, dom() + ints(4)), (365, dom() + ints(3)), (365, dom() + ints(8)),
 ]
 
 
@@ -328,7 +346,8 @@ def test_all_domain_stats(fake_libvirtd):
                  lambda: c.getAllDomainStats(0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING),
                  lambda: c.getAllDomainStats(0, 1 << 29 | 1 << 30),
                  lambda: c.domainListGetStats([d], 0, 0),
-                 lambda: c.domainListGetStats([d], 0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF)]
+                 lambda: c.domainListGetStats(
+                     [d], 0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF)]
         r = [outcome(lambda f=f: stats_of(f())) for f in calls]
         r += [outcome(lambda b=b: stats_of(c.getAllDomainStats(1 << b, enforce)))
               for b in range(1, 12)]
@@ -447,3 +466,41 @@ def test_virsh_stats_commands(fake_libvirtd, commands):
     digits = re.compile(r"\d{6,}")
     norm = lambda t: (t[0], digits.sub("N", t[1]), t[2])  # noqa: E731
     assert norm(virsh_lines(fl.uri, commands)) == norm(virsh_lines(REAL, commands))
+
+
+# ---- tuning parameters (read side) -------------------------------------------------------------
+
+def test_tuning_parameters(fake_libvirtd):
+    fl = start(fake_libvirtd)
+    live, config = libvirt.VIR_DOMAIN_AFFECT_LIVE, libvirt.VIR_DOMAIN_AFFECT_CONFIG
+
+    def scenario(c):
+        d = c.lookupByName("test")
+        r = []
+        for flags in (0, live, config, 8):
+            r += [outcome(lambda: d.memoryParameters(flags)),
+                  outcome(lambda: d.numaParameters(flags)),
+                  outcome(lambda: d.blkioParameters(flags)),
+                  outcome(lambda: d.interfaceParameters("testnet0", flags)),
+                  outcome(lambda: d.interfaceParameters("aa:bb:cc:dd:ee:ff", flags)),
+                  outcome(lambda: d.interfaceParameters("nope", flags)),
+                  outcome(lambda: d.blockIoTune("vda", flags)),
+                  outcome(lambda: d.blockIoTune("/guest/diskimage1", flags)),
+                  outcome(lambda: d.blockIoTune("vdq", flags)),
+                  outcome(lambda: d.perfEvents(flags))]
+        d.destroy()
+        r += [outcome(lambda: d.memoryParameters(live)), outcome(lambda: d.perfEvents(live)),
+              outcome(lambda: d.numaParameters(0)), outcome(lambda: d.blockIoTune("vda", 0))]
+        return r
+    got = both(fl.uri, scenario)
+    assert got[0] == ("ok", {"hard_limit": 9007199254740991, "soft_limit": 9007199254740991,
+                             "swap_hard_limit": 9007199254740991})
+
+
+@pytest.mark.parametrize("commands", [
+    "memtune test", "numatune test", "blkiotune test", "domiftune test testnet0",
+    "blkdeviotune test vda", "perf test", "memtune test --config; blkdeviotune test vdq",
+])
+def test_virsh_tuning_commands(fake_libvirtd, commands):
+    fl = start(fake_libvirtd)
+    assert virsh_lines(fl.uri, commands) == virsh_lines(REAL, commands)
