@@ -8,11 +8,13 @@ The test driver makes a vCPU's CPU time of the wall clock; it is left out of the
 """
 import os
 import re
+import struct
 import sys
 
 import pytest
 
 from conftest import BUILD, REPO, run_virsh
+from fake_libvirtd_fixtures import RawClient, decode_error, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
 sys.path.insert(0, str(REPO / "pytest-plugin"))
@@ -202,10 +204,6 @@ def test_virsh_sequences(fake_libvirtd, commands):
 
 
 # ---- raw calls: libvirtd's and the public API's argument checks, compared on the wire ---------
-
-import struct  # noqa: E402
-
-from fake_libvirtd_fixtures import RawClient, decode_error, xdr_string  # noqa: E402
 
 TEST_UUID = bytes.fromhex("6695eb01f6a4830479aa97f2502e193f")
 
