@@ -73,6 +73,53 @@ static bool live_and_config(fl_conn *c, const vw_packet_header *hdr, unsigned fl
     return true;
 }
 
+/* Out of memory while building a reply. */
+static void set_oom(fl_error *e)
+{
+    fl_error_set(e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+}
+
+/* An empty reply when ok, else the error in e. */
+static void reply_done(fl_conn *c, const vw_packet_header *hdr, bool ok, const fl_error *e)
+{
+    if (ok)
+        fl_reply_void(c, hdr);
+    else
+        reply_err(c, hdr, e);
+}
+
+/* The replies that are a typed-parameter list alone share one C layout. */
+_Static_assert(sizeof(vw_domain_get_scheduler_parameters_ret) ==
+               sizeof(vw_domain_get_perf_events_ret), "parameter-list replies share a layout");
+
+/* Replies p as such a list (proc: the procedure's _ret), or out of memory; frees p. */
+static void reply_tparams(fl_conn *c, const vw_packet_header *hdr, fl_tparams *p, xdrproc_t proc)
+{
+    fl_error e;
+    if (p->failed) {
+        set_oom(&e);
+        reply_err(c, hdr, &e);
+    } else {
+        vw_domain_get_perf_events_ret r = {{p->count, p->items}};
+        fl_conn_reply(c, hdr, proc, &r);
+    }
+    fl_tparams_free(p);
+}
+
+/* The domain of a call whose flags pass the driver function's virCheckFlags, or NULL after
+ * replying the refusal or libvirt's "Domain not found". */
+static fl_domain *flagged_dom(fl_conn *c, const vw_packet_header *hdr,
+                              const vw_nonnull_domain *dom, unsigned flags, unsigned supported,
+                              const char *func)
+{
+    fl_error e;
+    if (fl_check_flags(flags, supported, func, &e) < 0) {
+        reply_err(c, hdr, &e);
+        return NULL;
+    }
+    return fl_get_dom(c, hdr, dom);
+}
+
 static unsigned host_cpus(const fl_model *m)
 {
     /* VIR_NODEINFO_MAXCPUS */
@@ -159,14 +206,7 @@ static void get_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
         return;
     fl_tparams p = {0};
     fl_tparams_uint(&p, "weight", 50);
-    if (p.failed) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
-        reply_err(c, hdr, &e);
-    } else {
-        vw_domain_get_scheduler_parameters_ret r = {{p.count, p.items}};
-        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_scheduler_parameters_ret, &r);
-    }
-    fl_tparams_free(&p);
+    reply_tparams(c, hdr, &p, (xdrproc_t)xdr_vw_domain_get_scheduler_parameters_ret);
 }
 
 static void h_get_sched(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -275,7 +315,7 @@ static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!info || !maps) {
         free(info);
         free(maps);
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        set_oom(&e);
         reply_err(c, hdr, &e);
         return;
     }
@@ -305,11 +345,7 @@ static void pin_vcpu(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
     fl_error e;
     if (null_arg(c, hdr, maplen == 0, "cpumap", api))
         return;
-    if (fl_check_flags(flags, 0, "testDomainPinVcpuFlags", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, dom);
+    fl_domain *d = flagged_dom(c, hdr, dom, flags, 0, "testDomainPinVcpuFlags");
     if (!d)
         return;
     domain_def *def = NULL;
@@ -322,12 +358,9 @@ static void pin_vcpu(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
     else if ((def = live_def_for_change(d, &e)) &&
              fl_cputune_pin_vcpu(&def->cputune, vcpu, map, maplen) < 0) {
         def = NULL;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        set_oom(&e);
     }
-    if (def)
-        fl_reply_void(c, hdr);
-    else
-        reply_err(c, hdr, &e);
+    reply_done(c, hdr, def != NULL, &e);
 }
 
 static void h_pin_vcpu(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -367,7 +400,7 @@ static void h_get_vcpu_pin_info(fl_conn *c, const vw_packet_header *hdr, void *a
     unsigned char *maps = def ? calloc(size, 1) : NULL;
     if (!maps) {
         if (def)
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+            set_oom(&e);
         reply_err(c, hdr, &e);
         return;
     }
@@ -390,11 +423,7 @@ static void h_pin_emulator(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_error e;
     if (null_arg(c, hdr, len == 0, "cpumap", api) || live_and_config(c, hdr, a->flags, api))
         return;
-    if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainPinEmulator", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, LIVE | CONFIG, "testDomainPinEmulator");
     if (!d)
         return;
     domain_def *def = one_def_for_change(d, a->flags, &e);
@@ -405,13 +434,10 @@ static void h_pin_emulator(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
     if (def && ((!def->cputune && !(def->cputune = calloc(1, sizeof(*def->cputune)))) ||
                 fl_cpumask_set(&def->cputune->emulatorpin, map, len) < 0)) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        set_oom(&e);
         def = NULL;
     }
-    if (def)
-        fl_reply_void(c, hdr);
-    else
-        reply_err(c, hdr, &e);
+    reply_done(c, hdr, def != NULL, &e);
 }
 
 /* testDomainGetEmulatorPinInfo: the emulator pin, else all host CPUs. */
@@ -424,18 +450,15 @@ static void h_get_emulator_pin_info(fl_conn *c, const vw_packet_header *hdr, voi
         null_arg(c, hdr, a->maplen == 0, "cpumap", api) ||
         not_positive(c, hdr, a->maplen, "maplen", api) || live_and_config(c, hdr, a->flags, api))
         return;
-    if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainGetEmulatorPinInfo", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, LIVE | CONFIG,
+                               "testDomainGetEmulatorPinInfo");
     if (!d)
         return;
     const domain_def *def = one_def(d, a->flags, &e);
     unsigned char *map = def ? calloc((size_t)a->maplen, 1) : NULL;
     if (!map) {
         if (def)
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+            set_oom(&e);
         reply_err(c, hdr, &e);
         return;
     }
@@ -453,11 +476,8 @@ static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
     fl_error e;
     if (live_and_config(c, hdr, a->flags, "virDomainGetVcpusFlags"))
         return;
-    if (fl_check_flags(a->flags, LIVE | CONFIG | VCPU_MAXIMUM, "testDomainGetVcpusFlags", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, LIVE | CONFIG | VCPU_MAXIMUM,
+                               "testDomainGetVcpusFlags");
     if (!d)
         return;
     const domain_def *def = one_def(d, a->flags, &e);
@@ -556,10 +576,7 @@ static void set_vcpus_call(fl_conn *c, const vw_packet_header *hdr, const vw_non
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (!d)
         return;
-    if (set_vcpus(d, n, flags, &e) < 0)
-        reply_err(c, hdr, &e);
-    else
-        fl_reply_void(c, hdr);
+    reply_done(c, hdr, set_vcpus(d, n, flags, &e) == 0, &e);
 }
 
 static void h_set_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -626,7 +643,7 @@ static void reply_stats(fl_conn *c, const vw_packet_header *hdr, fl_domain **dom
     }
     if (failed) {
         fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        set_oom(&e);
         reply_err(c, hdr, &e);
     } else {
         vw_connect_get_all_domain_stats_ret r = {{(u_int)n, recs}};
@@ -787,18 +804,14 @@ static void h_get_disk_errors(fl_conn *c, const vw_packet_header *hdr, void *arg
     fl_error e;
     if (rpc_limit(c, hdr, a->maxerrors > VW_REMOTE_DOMAIN_DISK_ERRORS_MAX, "maxerrors too large"))
         return;
-    if (fl_check_flags(a->flags, 0, "testDomainGetDiskErrors", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, 0, "testDomainGetDiskErrors");
     if (!d || not_running(c, hdr, d))
         return;
     unsigned ndisks = device_count(d->def, "disk");
     unsigned n = a->maxerrors ? (ndisks < a->maxerrors ? ndisks : a->maxerrors) : 0;
     vw_domain_disk_error *errs = calloc(n ? n : 1, sizeof(*errs));
     if (!errs) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        set_oom(&e);
         reply_err(c, hdr, &e);
         return;
     }
@@ -824,15 +837,10 @@ static const xml_node *device_node(const domain_def *def, const char *kind, unsi
 static void h_memory_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_memory_stats_args *a = args;
-    fl_error e;
     if (rpc_limit(c, hdr, a->maxStats > VW_REMOTE_DOMAIN_MEMORY_STATS_MAX,
                   "maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX"))
         return;
-    if (fl_check_flags(a->flags, 0, "testDomainMemoryStats", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, 0, "testDomainMemoryStats");
     if (!d || not_running(c, hdr, d))
         return;
     const char *model = xml_tree_attr(device_node(d->def, "memballoon", 0), "model");
@@ -860,11 +868,7 @@ static void h_get_block_info(fl_conn *c, const vw_packet_header *hdr, void *args
         reply_err(c, hdr, &e);
         return;
     }
-    if (fl_check_flags(a->flags, 0, "testDomainGetBlockInfo", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, 0, "testDomainGetBlockInfo");
     if (!d)
         return;
     bool by_source = a->path[0] == '/';
@@ -952,18 +956,14 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
         return;
     }
     /* the public API adds VIR_TYPED_PARAM_STRING_OKAY (4) */
-    if (fl_check_flags(a->flags | 4, 4, "testDomainGetCPUStats", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags | 4, 4, "testDomainGetCPUStats");
     if (!d || not_running(c, hdr, d))
         return;
     fl_tparams p = {0};
     int n = cpu_stats(c->model, a->nparams, a->start_cpu, a->ncpus, &p, &e);
     if (n >= 0 && p.failed) {
         n = -1;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        set_oom(&e);
     }
     if (n < 0) {
         reply_err(c, hdr, &e);
@@ -1062,7 +1062,7 @@ static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_k
     all.count = kept;
     if (all.failed) {
         fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        set_oom(&e);
         reply_err(c, hdr, &e);
     } else {
         /* libvirtd fills nparams only for a query of the count */
@@ -1188,11 +1188,8 @@ static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *arg
     fl_error e;
     if (live_and_config(c, hdr, a->flags, "virDomainGetPerfEvents"))
         return;
-    if (fl_check_flags(a->flags | 4, LIVE | CONFIG | 4, "testDomainGetPerfEvents", &e) < 0) {
-        reply_err(c, hdr, &e);
-        return;
-    }
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags | 4, LIVE | CONFIG | 4,
+                               "testDomainGetPerfEvents");
     if (!d)
         return;
     if (!one_def(d, a->flags, &e)) {
@@ -1202,14 +1199,7 @@ static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *arg
     fl_tparams p = {0};
     for (unsigned i = 0; i < sizeof(events) / sizeof(events[0]); i++)
         fl_tparams_boolean(&p, events[i], false);
-    if (p.failed) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
-        reply_err(c, hdr, &e);
-    } else {
-        vw_domain_get_perf_events_ret r = {{p.count, p.items}};
-        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_perf_events_ret, &r);
-    }
-    fl_tparams_free(&p);
+    reply_tparams(c, hdr, &p, (xdrproc_t)xdr_vw_domain_get_perf_events_ret);
 }
 
 #define R VW_REMOTE_PROGRAM
