@@ -502,3 +502,26 @@ def test_tuning_parameters(fake_libvirtd):
 def test_virsh_tuning_commands(fake_libvirtd, commands):
     fl = start(fake_libvirtd)
     assert virsh_lines(fl.uri, commands) == virsh_lines(REAL, commands)
+
+
+def test_stubs_match_the_family_arguments(fake_libvirtd):
+    """Scenario stubs decode this family's arguments with the table made of its .x structs
+    (CONNECT_GET_ALL_DOMAIN_STATS' start with an array, which the stubs' walker does not
+    describe: those match on the procedure and the raw bytes)."""
+    fl = fake_libvirtd(scenario=CPU_MAP + [
+        {"match": {"procedure": "DOMAIN_GET_SCHEDULER_PARAMETERS", "args": {"nparams": 1}},
+         "answer": {"error": {"code": 1, "domain": 12, "message": "internal error: stubbed"}}},
+        {"match": {"procedure": "CONNECT_GET_ALL_DOMAIN_STATS",
+                   "args_hex_prefix": "00000000 00000001"},
+         "answer": {"error": {"code": 1, "domain": 12, "message": "internal error: no stats"}}},
+    ])
+    conn = libvirt.open(fl.uri)
+    try:
+        d = conn.lookupByName("test")
+        assert outcome(d.schedulerParameters) == ("error", 1, 12, "internal error: stubbed")
+        assert outcome(lambda: conn.getAllDomainStats(1, 0)) == (
+            "error", 1, 12, "internal error: no stats")
+        assert stats_of(conn.getAllDomainStats(0, 0)) == [
+            ("test", {"state.state": 1, "state.reason": 0})]
+    finally:
+        conn.close()
