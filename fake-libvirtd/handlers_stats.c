@@ -225,13 +225,16 @@ static void h_get_sched_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
 static const char *const type_names[] = {"", "int", "uint", "llong", "ullong", "double",
                                          "boolean", "string"};
 
-/* virTypedParamsValidate for a list that may hold only field, of type. 0 or -1. */
-static int validate_one(const vw_typed_param *p, unsigned n, const char *field, int type,
-                        fl_error *err)
+/* virTypedParamsValidate for a list that may hold only the nfields fields, all of type, each
+ * once. 0 or -1. */
+static int validate_params(const vw_typed_param *p, unsigned n, const char *const *fields,
+                           unsigned nfields, int type, fl_error *err)
 {
-    unsigned seen = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (strcmp(p[i].field, field) != 0) {
+        unsigned f = 0;
+        while (f < nfields && strcmp(p[i].field, fields[f]) != 0)
+            f++;
+        if (f == nfields) {
             fl_error_set(err, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_NONE,
                          "argument unsupported", "parameter '%s' not supported", p[i].field);
             return -1;
@@ -240,13 +243,15 @@ static int validate_one(const vw_typed_param *p, unsigned n, const char *field, 
         if (t != type) {
             fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
                          "invalid type '%s' for parameter '%s', expected '%s'",
-                         t >= 1 && t <= 7 ? type_names[t] : "", field, type_names[type]);
+                         t >= 1 && t <= 7 ? type_names[t] : "", p[i].field, type_names[type]);
             return -1;
         }
-        if (seen++) {
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                         "parameter '%s' occurs multiple times", field);
-            return -1;
+        for (unsigned j = 0; j < i; j++) {
+            if (!strcmp(p[j].field, p[i].field)) {
+                fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
+                             "parameter '%s' occurs multiple times", p[i].field);
+                return -1;
+            }
         }
     }
     return 0;
@@ -260,7 +265,7 @@ static void set_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
     if (null_arg(c, hdr, n == 0, "params", api))
         return;
     if (fl_check_flags(flags, 0, "testDomainSetSchedulerParametersFlags", &e) < 0 ||
-        validate_one(p, n, "weight", VW_TYPED_PARAM_UINT, &e) < 0) {
+        validate_params(p, n, (const char *const[]){"weight"}, 1, VW_TYPED_PARAM_UINT, &e) < 0) {
         reply_err(c, hdr, &e);
         return;
     }
@@ -979,23 +984,24 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 /* The model keeps no <memtune>, <numatune>, <blkiotune>, <bandwidth>, <iotune> or <perf>: every
  * definition has libvirt's defaults, which is what these answer. */
 
-#define UNLIMITED 9007199254740991ULL /* VIR_DOMAIN_MEMORY_PARAM_UNLIMITED */
+static const char *const memtune_fields[3] = {"hard_limit", "soft_limit", "swap_hard_limit"};
 
-static void fill_memory(fl_tparams *p)
+static void fill_memory(fl_tparams *p, const domain_def *def)
 {
-    fl_tparams_ullong(p, "hard_limit", UNLIMITED);
-    fl_tparams_ullong(p, "soft_limit", UNLIMITED);
-    fl_tparams_ullong(p, "swap_hard_limit", UNLIMITED);
+    for (unsigned i = 0; i < 3; i++)
+        fl_tparams_ullong(p, memtune_fields[i], def->memtune[i]);
 }
 
-static void fill_numa(fl_tparams *p)
+static void fill_numa(fl_tparams *p, const domain_def *def)
 {
+    (void)def;
     fl_tparams_int(p, "numa_mode", 0); /* strict */
     fl_tparams_string(p, "numa_nodeset", "");
 }
 
-static void fill_blkio(fl_tparams *p)
+static void fill_blkio(fl_tparams *p, const domain_def *def)
 {
+    (void)def;
     static const char *const devs[] = {"device_weight", "device_read_iops_sec",
                                        "device_write_iops_sec", "device_read_bytes_sec",
                                        "device_write_bytes_sec"};
@@ -1004,8 +1010,9 @@ static void fill_blkio(fl_tparams *p)
         fl_tparams_string(p, devs[i], "");
 }
 
-static void fill_interface(fl_tparams *p)
+static void fill_interface(fl_tparams *p, const domain_def *def)
 {
+    (void)def;
     static const char *const names[] = {"inbound.average", "inbound.peak", "inbound.burst",
                                         "inbound.floor", "outbound.average", "outbound.peak",
                                         "outbound.burst"};
@@ -1013,8 +1020,9 @@ static void fill_interface(fl_tparams *p)
         fl_tparams_uint(p, names[i], 0);
 }
 
-static void fill_iotune(fl_tparams *p)
+static void fill_iotune(fl_tparams *p, const domain_def *def)
 {
+    (void)def;
     static const char *const names[] = {
         "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec",
         "read_iops_sec", "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max",
@@ -1034,7 +1042,7 @@ typedef struct {
     const char *api, *driver_fn;
     int count;                  /* what a query (nparams 0) answers */
     int max;                    /* libvirtd's REMOTE_..._MAX */
-    void (*fill)(fl_tparams *p);
+    void (*fill)(fl_tparams *p, const domain_def *def);
     xdrproc_t xdr_ret;          /* the procedure's _ret (all alike: params, nparams) */
 } tuning_kind;
 
@@ -1044,11 +1052,11 @@ _Static_assert(sizeof(vw_domain_get_memory_parameters_ret) ==
 
 /* The first n of a full list, less the strings unless the caller takes them
  * (VIR_TYPED_PARAM_STRING_OKAY in its own flags, as libvirtd serializes). */
-static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_kind *k, int n,
-                         unsigned flags)
+static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_kind *k,
+                         const domain_def *def, int n, unsigned flags)
 {
     fl_tparams all = {0};
-    k->fill(&all);
+    k->fill(&all, def);
     unsigned kept = 0;
     for (unsigned i = 0; i < all.count && i < (unsigned)n; i++) {
         if (all.items[i].value.type == VW_TYPED_PARAM_STRING && !(flags & 4)) {
@@ -1121,8 +1129,10 @@ static const tuning_kind IOTUNE = {"virDomainGetBlockIoTune", "testDomainGetBloc
 static void get_tuning(fl_conn *c, const vw_packet_header *hdr, void *args, const tuning_kind *k)
 {
     vw_domain_get_tuning_args *a = args;
-    if (tuning_start(c, hdr, k, &a->dom, a->nparams, a->flags))
-        tuning_reply(c, hdr, k, a->nparams, a->flags);
+    fl_error e;
+    fl_domain *d = tuning_start(c, hdr, k, &a->dom, a->nparams, a->flags);
+    if (d)
+        tuning_reply(c, hdr, k, one_def(d, a->flags, &e), a->nparams, a->flags);
 }
 
 static void h_get_memory_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1148,10 +1158,11 @@ static void h_get_interface_parameters(fl_conn *c, const vw_packet_header *hdr, 
     fl_domain *d = tuning_start(c, hdr, &IFACE, &a->dom, a->nparams, a->flags);
     if (!d)
         return;
-    if (!has_interface(one_def(d, a->flags, &e), a->device, &e))
+    const domain_def *def = one_def(d, a->flags, &e);
+    if (!has_interface(def, a->device, &e))
         reply_err(c, hdr, &e);
     else
-        tuning_reply(c, hdr, &IFACE, a->nparams, a->flags);
+        tuning_reply(c, hdr, &IFACE, def, a->nparams, a->flags);
 }
 
 /* testDomainGetBlockIoTune: a disk's limits, none set. */
@@ -1166,13 +1177,52 @@ static void h_get_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *a
     fl_domain *d = tuning_start(c, hdr, &IOTUNE, &a->dom, a->nparams, a->flags);
     if (!d)
         return;
-    if (!has_disk(one_def(d, a->flags, &e), *a->disk)) {
+    const domain_def *def = one_def(d, a->flags, &e);
+    if (!has_disk(def, *a->disk)) {
         fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
                      "disk '%s' was not found in the domain config", *a->disk);
         reply_err(c, hdr, &e);
     } else {
-        tuning_reply(c, hdr, &IOTUNE, a->nparams, a->flags);
+        tuning_reply(c, hdr, &IOTUNE, def, a->nparams, a->flags);
     }
+}
+
+/* testDomainSetMemoryParameters: the limits given, on the definition flags name; the hard
+ * limit may not exceed the swap hard limit (the live definition's, for those not given). */
+static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_memory_parameters_args *a = args;
+    const vw_typed_param *p = a->params.params_val;
+    unsigned n = a->params.params_len;
+    fl_error e;
+    if (null_arg(c, hdr, n == 0, "params", "virDomainSetMemoryParameters"))
+        return;
+    if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainSetMemoryParameters", &e) < 0 ||
+        validate_params(p, n, memtune_fields, 3, VW_TYPED_PARAM_ULLONG, &e) < 0) {
+        reply_err(c, hdr, &e);
+        return;
+    }
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    const vw_typed_param *given[3];
+    for (unsigned i = 0; i < 3; i++)
+        given[i] = fl_tparams_find(p, n, memtune_fields[i]);
+    unsigned long long hard = given[0] ? given[0]->value.vw_typed_param_value_u.ul
+                                       : d->def->memtune[0];
+    unsigned long long swap = given[2] ? given[2]->value.vw_typed_param_value_u.ul
+                                       : d->def->memtune[2];
+    domain_def *def = one_def_for_change(d, a->flags, &e);
+    if (def && (given[0] || given[2]) && hard > swap) {
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
+                     "memory hard_limit tunable value must be lower than or equal to "
+                     "swap_hard_limit");
+        def = NULL;
+    }
+    for (unsigned i = 0; def && i < 3; i++)
+        if (given[i])
+            def->memtune[i] = given[i]->value.vw_typed_param_value_u.ul;
+    reply_done(c, hdr, def != NULL, &e);
 }
 
 /* testDomainGetPerfEvents: every event, none enabled. */
@@ -1204,6 +1254,7 @@ static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *arg
 
 #define R VW_REMOTE_PROGRAM
 static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS, h_set_memory_parameters, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS, h_get_memory_parameters, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS, h_get_numa_parameters, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS, h_get_blkio_parameters, false},

@@ -294,6 +294,10 @@ RAW_CALLS = [
     (253, dom() + ints(0) + ints(20, 4)), (253, dom() + ints(1) + xdr_string("vdq") + ints(20, 4)),
     (253, dom() + ints(1) + xdr_string("vda") + ints(33, 4)),
     (365, dom() + ints(0)), (365, dom() + ints(4)), (365, dom() + ints(3)), (365, dom() + ints(8)),
+    (197, dom() + tparams() + ints(0)),
+    (197, dom() + tparams(tparam("hard_limit", 2, 5)) + ints(0)),
+    (197, dom() + tparams(tparam("cap", 2, 5)) + ints(0)),
+    (197, dom() + tparams(tparam("weight", 2, 5)) + ints(4)),
 ]
 
 
@@ -495,8 +499,30 @@ def test_tuning_parameters(fake_libvirtd):
                              "swap_hard_limit": 9007199254740991})
 
 
+def test_memtune_in_the_domain_xml(fake_libvirtd):
+    fl = start(fake_libvirtd)
+    xml = DOMAIN_XML.replace("<vcpu", "<memtune><hard_limit unit='MiB'>2</hard_limit>"
+                             "<swap_hard_limit>4096</swap_hard_limit></memtune><vcpu")
+
+    def scenario(c):
+        d = c.defineXML(xml)
+        try:
+            return [outcome(lambda: d.memoryParameters(0)), outcome(lambda: d.XMLDesc(0)),
+                    outcome(lambda: d.setMemoryParameters({"soft_limit": 3}, 0)),
+                    outcome(lambda: d.setMemoryParameters({"hard_limit": 5000}, 0)),
+                    outcome(lambda: d.memoryParameters(0))]
+        finally:
+            d.undefine()
+    both(fl.uri, scenario)
+
+
 @pytest.mark.parametrize("commands", [
     "memtune test", "numatune test", "blkiotune test", "domiftune test testnet0",
+    "memtune test --hard-limit 1000 --soft-limit 500 --swap-hard-limit 2000; dumpxml test; "
+    "memtune test --config --hard-limit 5000; memtune test --config; memtune test --hard-limit -1; "
+    "memtune test; memtune test --config --soft-limit 7; dumpxml test --inactive; destroy test; "
+    "memtune test; memtune test --live --hard-limit 1",
+    "memtune test --soft-limit 0; memtune test; dumpxml test",
     "blkdeviotune test vda", "perf test", "memtune test --config; blkdeviotune test vdq",
 ])
 def test_virsh_tuning_commands(fake_libvirtd, commands):
