@@ -1020,19 +1020,6 @@ static void h_get_scheduler_type(fl_conn *c, const vw_packet_header *hdr, void *
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_scheduler_type_ret, &r);
 }
 
-static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    vw_domain_flags_args *a = args;
-    if (!test_flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainGetVcpusFlags"))
-        return;
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
-    if (!d)
-        return;
-    bool maximum = (a->flags & 4) != 0; /* VIR_DOMAIN_VCPU_MAXIMUM */
-    unsigned n = d->def->vcpus_current && !maximum ? d->def->vcpus_current : d->def->vcpus;
-    fl_reply_int(c, hdr, (int)n);
-}
-
 static void h_num_of_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
@@ -1605,7 +1592,6 @@ static const fl_handler core_rows[] = {
     {R, VW_REMOTE_PROC_CONNECT_LIST_DOMAINS, h_list_domains, false},
     {R, VW_REMOTE_PROC_CONNECT_NUM_OF_DOMAINS, h_num_of_domains, false},
     {R, VW_REMOTE_PROC_NODE_GET_FREE_MEMORY, h_node_get_free_memory, false},
-    {R, VW_REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS, h_get_vcpus_flags, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_CONTROL_INFO, h_domain_get_control_info, false},
     {R, VW_REMOTE_PROC_DOMAIN_GET_HOSTNAME, h_domain_get_hostname, false},
 
@@ -1650,6 +1636,7 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_nodedev,
     &fl_handlers_host,
     &fl_handlers_guest,
+    &fl_handlers_stats,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

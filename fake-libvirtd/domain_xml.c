@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cputune.h"
 #include "device_defaults.h"
 #include "model.h"
 
@@ -41,6 +42,7 @@ void domain_def_free(domain_def *def)
     free(def->on_reboot);
     free(def->on_crash);
     xml_tree_free(def->devices);
+    fl_cputune_free(def->cputune);
     free(def);
 }
 
@@ -286,6 +288,32 @@ static void canonicalize_devices(xml_node *devices)
     }
 }
 
+static const char *const memtune_names[3] = {"hard_limit", "soft_limit", "swap_hard_limit"};
+
+/* <memtune>'s limits (those that do not parse stay unset). */
+static void parse_memtune(const xml_node *memtune, unsigned long long limits[3])
+{
+    for (int i = 0; i < 3; i++) {
+        const xml_node *n = xml_tree_child(memtune, memtune_names[i]);
+        if (!n || !n->text || parse_scaled_kib(n->text, xml_tree_attr(n, "unit"), &limits[i]) < 0 ||
+            limits[i] > DOMAIN_MEMTUNE_UNLIMITED)
+            limits[i] = DOMAIN_MEMTUNE_UNLIMITED;
+    }
+}
+
+static void format_memtune(xml_buf *b, const unsigned long long limits[3])
+{
+    if (limits[0] >= DOMAIN_MEMTUNE_UNLIMITED && limits[1] >= DOMAIN_MEMTUNE_UNLIMITED &&
+        limits[2] >= DOMAIN_MEMTUNE_UNLIMITED)
+        return;
+    xml_buf_append(b, "  <memtune>\n");
+    for (int i = 0; i < 3; i++)
+        if (limits[i] < DOMAIN_MEMTUNE_UNLIMITED)
+            xml_buf_appendf(b, "    <%s unit='KiB'>%llu</%s>\n", memtune_names[i], limits[i],
+                            memtune_names[i]);
+    xml_buf_append(b, "  </memtune>\n");
+}
+
 domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
 {
     char perr[256];
@@ -397,6 +425,9 @@ domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
                 def->vcpus_current = (unsigned)c;
         }
     }
+
+    def->cputune = fl_cputune_parse(xml_tree_child(root, "cputune"), def->vcpus);
+    parse_memtune(xml_tree_child(root, "memtune"), def->memtune);
 
     xml_node *os = xml_tree_child(root, "os");
     xml_node *ostype = xml_tree_child(os, "type");
@@ -588,11 +619,13 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
     domain_metadata_write(&b, def->metadata);
     xml_buf_appendf(&b, "  <memory unit='KiB'>%llu</memory>\n", def->memory_kib);
     xml_buf_appendf(&b, "  <currentMemory unit='KiB'>%llu</currentMemory>\n", def->current_kib);
+    format_memtune(&b, def->memtune);
     if (def->vcpus_current)
         xml_buf_appendf(&b, "  <vcpu placement='static' current='%u'>%u</vcpu>\n",
                         def->vcpus_current, def->vcpus);
     else
         xml_buf_appendf(&b, "  <vcpu placement='static'>%u</vcpu>\n", def->vcpus);
+    fl_cputune_format(&b, def->cputune);
     xml_buf_append(&b, "  <os>\n    <type arch='");
     xml_buf_escape(&b, def->arch);
     xml_buf_append(&b, "'");

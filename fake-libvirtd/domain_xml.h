@@ -22,6 +22,9 @@ typedef struct {
     xml_node *metadata;           /* <metadata> (domain_metadata.h); NULL = none */
     unsigned long long memory_kib, current_kib;
     unsigned vcpus, vcpus_current; /* current 0 = same as vcpus */
+    struct fl_cputune *cputune;   /* <cputune> pins (cputune.h), NULL = none */
+    unsigned long long memtune[3];/* <memtune> hard, soft, swap hard limit in KiB; unset:
+                                   * DOMAIN_MEMTUNE_UNLIMITED */
     char *os_type, *arch, *machine;
     xml_node *os_extra;           /* other <os> children (kernel, loader, ...) as given */
     char *boot[4];
@@ -31,6 +34,8 @@ typedef struct {
     char *on_poweroff, *on_reboot, *on_crash;
     xml_node *devices;            /* <devices> as given (after canonical ordering) */
 } domain_def;
+
+#define DOMAIN_MEMTUNE_UNLIMITED 9007199254740991ULL /* VIR_DOMAIN_MEMORY_PARAM_UNLIMITED */
 
 /* Parse error, in libvirt's terms. */
 typedef struct {

@@ -43,6 +43,7 @@ extern const fl_handler_family fl_handlers_iface;
 extern const fl_handler_family fl_handlers_nodedev;
 extern const fl_handler_family fl_handlers_host;
 extern const fl_handler_family fl_handlers_guest;
+extern const fl_handler_family fl_handlers_stats;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

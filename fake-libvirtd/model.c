@@ -985,6 +985,15 @@ static domain_def *copy_def(const domain_def *def, fl_error *err)
     return copy;
 }
 
+domain_def *fl_domain_persistent_def(fl_domain *d, fl_error *err)
+{
+    if (!fl_domain_is_active(d))
+        return d->def;
+    if (!d->next_def && !(d->next_def = copy_def(d->def, err)))
+        return NULL;
+    return d->next_def;
+}
+
 int fl_domain_set_memory(fl_model *m, fl_domain *d, unsigned long long kib, unsigned flags,
                          fl_error *err)
 {
@@ -1075,6 +1084,11 @@ static bool domain_matches(const fl_domain *d, unsigned f)
         !((f & FL_LIST_HAS_CHECKPOINT && checkpoints) || (f & FL_LIST_NO_CHECKPOINT && !checkpoints)))
         return false;
     return true;
+}
+
+bool fl_domain_matches(const fl_domain *d, unsigned flags)
+{
+    return domain_matches(d, flags);
 }
 
 fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count)

@@ -270,6 +270,10 @@ int fl_domain_rekey_name(fl_model *m, fl_domain *dom, const char *new_name);
  * domain, or the inactive one of its uuid, whose config stays its next_def. Refuses a running
  * domain of that uuid and a name clash as create-XML does. Takes def (freed on error). */
 fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err);
+/* The persistent definition of a persistent domain (virDomainObjGetPersistentDef): its
+ * definition while inactive, else its pending config, made from the live one on first use.
+ * NULL with err filled when the copy fails. */
+domain_def *fl_domain_persistent_def(fl_domain *dom, fl_error *err);
 
 bool fl_domain_is_active(const fl_domain *dom);
 /* CPU time in ns, as the test driver reports it (the wall clock). */
@@ -280,6 +284,9 @@ char *fl_domain_xml(const fl_domain *dom, unsigned flags);
 /* The domains matching VIR_CONNECT_LIST_DOMAINS_* flags, in definition order; *count set.
  * Returns a malloc'd array of pointers (may be NULL when count is 0). */
 fl_domain **fl_domain_list(fl_model *m, unsigned flags, size_t *count);
+
+/* Whether dom passes the VIR_CONNECT_LIST_DOMAINS_* filters of flags. */
+bool fl_domain_matches(const fl_domain *dom, unsigned flags);
 
 /* Networks (FL_OBJ_NETWORK) and pools (FL_OBJ_POOL), by name or uuid: NULL with libvirt's
  * "Network not found" / "Storage pool not found" error when there is none. */

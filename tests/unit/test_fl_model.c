@@ -3,6 +3,7 @@
 #include "../../fake-libvirtd/xml_tree.h"
 #include "../../fake-libvirtd/device_defaults.h"
 #include "../../fake-libvirtd/domain_metadata.h"
+#include "../../fake-libvirtd/cputune.h"
 #include "../../fake-libvirtd/domain_xml.h"
 #include "../../fake-libvirtd/index.h"
 #include "../../fake-libvirtd/model.h"
