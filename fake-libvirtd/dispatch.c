@@ -325,7 +325,7 @@ static void h_get_sysinfo(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_is_secure(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
-    vw_connect_is_secure_ret r = {.secure = c->tcp ? 0 : 1};
+    vw_connect_is_secure_ret r = {.secure = c->tcp && !c->tls ? 0 : 1};   /* TLS is secure */
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_is_secure_ret, &r);
 }
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "evloop.h"
+#include "fl_tls.h"
 #include "model.h"
 #include "packet.h"
 
@@ -60,6 +61,9 @@ typedef struct fl_conn {
     uint64_t id;
     bool readonly;                /* accepted on a --listen-ro socket, or opened read-only */
     bool tcp;                     /* accepted on a TCP socket (not secure) */
+    struct fl_tls_session *tls;   /* accepted on a --listen-tls socket (fl_tls.h); NULL: plain */
+    bool tls_handshaking;         /* TLS handshake or certificate check not done yet */
+    long long tls_timer;          /* reads bytes the TLS session holds decrypted; -1: none */
     bool closing;                 /* close once the output queue is written */
     bool reads_paused;
     bool mode_holds_reads;        /* the mode asked for no reads (record: upstream is slow) */
@@ -115,6 +119,9 @@ typedef struct {
     int nlisten;
     const char *listen_ro[FL_MAX_LISTENERS];
     int nlisten_ro;
+    const char *listen_tls[FL_MAX_LISTENERS];   /* tcp:HOST:PORT served with TLS */
+    int nlisten_tls;
+    const fl_tls_config *tls;                /* credentials and checks for listen_tls */
     const char *state_file;                  /* NULL = built-in default */
     const char *qemu_dir;                    /* --qemu-dir: QEMU per running domain (qemu_link.h) */
     const char *fake_qemu;                   /* --fake-qemu PATH, NULL = next to our executable */
