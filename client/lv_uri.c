@@ -73,6 +73,7 @@ void vw_uri_clear(vw_uri *uri)
     free(uri->path);
     free(uri->socket_path);
     free(uri->open_name);
+    free(uri->pkipath);
     memset(uri, 0, sizeof(*uri));
 }
 
@@ -219,16 +220,11 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
         out->port = (int)port;
     }
 
-    /* transport */
+    /* transport: none with a host means TLS, as in libvirt */
     if (!transport) {
-        if (out->host) {
-            vw_client_error_set(err, VW_ERR_NO_SUPPORT, VW_FROM_REMOTE,
-                                "URI '%s' names a host without a transport, which means TLS; this "
-                                "client supports only DRIVER+tcp://HOST:PORT/ and unix sockets", text);
-            vw_uri_clear(out);
-            return -1;
-        }
-        out->transport = VW_TRANSPORT_UNIX;
+        out->transport = out->host ? VW_TRANSPORT_TLS : VW_TRANSPORT_UNIX;
+    } else if (transport_len == 3 && strncasecmp(transport, "tls", 3) == 0) {
+        out->transport = VW_TRANSPORT_TLS;
     } else if (transport_len == 4 && strncasecmp(transport, "unix", 4) == 0) {
         out->transport = VW_TRANSPORT_UNIX;
     } else if (transport_len == 3 && strncasecmp(transport, "tcp", 3) == 0) {
@@ -236,7 +232,7 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
     } else {
         vw_client_error_set(err, VW_ERR_NO_SUPPORT, VW_FROM_REMOTE,
                             "URI '%s': transport '%.*s' is not supported by this client (use "
-                            "'unix' or 'tcp')", text, (int)transport_len, transport);
+                            "'unix', 'tcp' or 'tls')", text, (int)transport_len, transport);
         vw_uri_clear(out);
         return -1;
     }
@@ -247,8 +243,10 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
         vw_uri_clear(out);
         return -1;
     }
-    if (out->transport == VW_TRANSPORT_TCP && !out->host && !(out->host = strdup("localhost")))
+    if (out->transport != VW_TRANSPORT_UNIX && !out->host && !(out->host = strdup("localhost")))
         return fail_nomem(out, err);
+    if (out->transport == VW_TRANSPORT_TLS && !port_text)
+        out->port = VW_DEFAULT_TLS_PORT;
 
     /* path, query, fragment */
     size_t path_len = strcspn(rest, "?#");
@@ -316,6 +314,12 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
         } else if (key_len == 4 && strncasecmp(item, "name", 4) == 0) {
             free(name_param);
             name_param = decoded;
+        } else if (key_len == 7 && strncasecmp(item, "pkipath", 7) == 0) {
+            free(out->pkipath);
+            out->pkipath = decoded;
+        } else if (key_len == 9 && strncasecmp(item, "no_verify", 9) == 0) {
+            out->no_verify = atoi(decoded) != 0;   /* libvirt: an integer, non-zero = on */
+            free(decoded);
         } else {
             free(decoded);
         }
