@@ -5,6 +5,7 @@
 #include "libvirt_client.h"
 #include "lv_error.h"
 #include "lv_procs.h"
+#include "lv_sasl.h"
 #include "lv_tls.h"
 #include "lv_transport.h"
 #include "lv_uri.h"
@@ -1258,8 +1259,9 @@ static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_cl
     return conn;
 }
 
-/* AUTH_LIST, then polkit if that is what the server wants; SASL is refused clearly. */
-static int handshake_auth(vw_conn *conn, vw_client_error *err)
+/* AUTH_LIST, then SASL or polkit if that is what the server wants. host: the URI's host
+ * (NULL: a unix socket); secure: TLS or a unix socket. */
+static int handshake_auth(vw_conn *conn, const char *host, bool secure, vw_client_error *err)
 {
     int types[32];
     size_t ntypes = 0;
@@ -1283,6 +1285,9 @@ static int handshake_auth(vw_conn *conn, vw_client_error *err)
         polkit |= types[i] == AUTH_POLKIT;
         sasl |= types[i] == AUTH_SASL;
     }
+    if (sasl)
+        return lv_sasl_authenticate(conn, &conn->opts, host ? host : "localhost", secure,
+                                    conn->opts.connect_timeout_ms, err);
     if (polkit) {
         if (lv_procs_auth_polkit(conn, conn->opts.call_timeout_ms, &e) < 0) {
             vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
@@ -1293,14 +1298,15 @@ static int handshake_auth(vw_conn *conn, vw_client_error *err)
         return 0;
     }
     vw_client_error_set(err, VW_ERR_AUTH_UNAVAILABLE, VW_FROM_RPC,
-                        "the server requires %s authentication, which this client does not "
-                        "implement; configure the daemon with auth_unix_rw=\"none\" (unix) or "
-                        "auth_tcp=\"none\" (tcp)", sasl ? "SASL" : "an unknown type of");
+                        "the server requires an unknown type of authentication, which this "
+                        "client does not implement; configure the daemon with "
+                        "auth_unix_rw=\"none\" (unix) or auth_tcp=\"none\" (tcp)");
     return -1;
 }
 
-static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *open_name,
-                                 const vw_conn_options *opts, vw_client_error *err);
+static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool secure,
+                                 const char *open_name, const vw_conn_options *opts,
+                                 vw_client_error *err);
 
 vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_client_error *err)
 {
@@ -1328,7 +1334,10 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
             fd = -1;
         }
     }
-    vw_conn *conn = fd < 0 ? NULL : conn_open_stream(fd, tls, uri.open_name, opts, err);
+    const char *host = uri.transport == VW_TRANSPORT_UNIX ? NULL : uri.host;
+    bool secure = uri.transport != VW_TRANSPORT_TCP;
+    vw_conn *conn = fd < 0 ? NULL : conn_open_stream(fd, tls, host, secure, uri.open_name, opts,
+                                                     err);
     vw_uri_clear(&uri);
     return conn;
 }
@@ -1336,11 +1345,12 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
 vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *opts,
                          vw_client_error *err)
 {
-    return conn_open_stream(fd, NULL, open_name, opts, err);
+    return conn_open_stream(fd, NULL, NULL, true, open_name, opts, err);
 }
 
-static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *open_name,
-                                 const vw_conn_options *opts, vw_client_error *err)
+static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool secure,
+                                 const char *open_name, const vw_conn_options *opts,
+                                 vw_client_error *err)
 {
     vw_conn_options defaults;
     if (!opts) {
@@ -1363,7 +1373,7 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *open_name,
         goto fail;
     }
 
-    if (handshake_auth(conn, err) < 0)
+    if (handshake_auth(conn, host, secure, err) < 0)
         goto fail;
 
     int supported = 0;

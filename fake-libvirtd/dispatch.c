@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fl_auth.h"
 #include "migration.h"
 #include "procs.h"
 #include "qemu_link.h"
@@ -136,14 +137,6 @@ static void reply_void(fl_conn *c, const vw_packet_header *hdr)
 }
 
 /* ---- connection ----------------------------------------------------------------------------- */
-
-static void h_auth_list(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    (void)args;
-    vw_auth_type types[1] = {VW_REMOTE_AUTH_NONE};
-    vw_auth_list_ret r = {.types = {.types_len = 1, .types_val = types}};
-    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_auth_list_ret, &r);
-}
 
 static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
@@ -1462,7 +1455,10 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
 #define Q VW_QEMU_PROGRAM
 
 static const handler handlers[] = {
-    {R, 66, h_auth_list, true},
+    {R, 66, fl_auth_list, true},
+    {R, 67, fl_auth_sasl_init, true},
+    {R, 68, fl_auth_sasl_start, true},
+    {R, 69, fl_auth_sasl_step, true},
     {R, 60, h_supports_feature, true},
     {R, 1, h_connect_open, true},
     {R, 2, h_connect_close, true},
@@ -1628,6 +1624,10 @@ void fl_dispatch_call(fl_conn *c, const vw_packet *pkt)
             return;
         }
         reply_rpc_error(c, hdr, "unknown procedure: %d", hdr->proc, 0);
+        return;
+    }
+    if (fl_auth_call_refused(c, hdr->prog, hdr->proc)) {
+        reply_rpc_error(c, hdr, "authentication required", 0, 0);
         return;
     }
     void *args = NULL;

@@ -7,6 +7,7 @@
 
 #include "admin.h"
 #include "faults.h"
+#include "fl_sasl.h"
 #include "netaddr.h"
 #include "record.h"
 #include "replay.h"
@@ -19,7 +20,7 @@
  * left for the server to report. Returns 0, or -1 after printing why. */
 static int refuse_exposed_listeners(const fl_server_config *cfg)
 {
-    for (int i = 0; i < cfg->nlisten; i++) {
+    for (int i = 0; cfg->auth_tcp == VW_REMOTE_AUTH_NONE && i < cfg->nlisten; i++) {
         vw_netaddr addr;
         char err[256];
         if (vw_netaddr_parse(cfg->listen[i], &addr, err, sizeof(err)) < 0 ||
@@ -75,6 +76,55 @@ static int parse_tls_option(const char *opt, const char *val, fl_server_config *
         return 0;
     }
     return 1;
+}
+
+/* The authentication options (libvirtd.conf's auth_unix_rw, auth_tcp, auth_tls and SASL's).
+ * Returns 1 when opt was one, 0 when not, -1 after printing why it is wrong. */
+static int parse_auth_option(const char *opt, const char *val, fl_server_config *cfg,
+                             fl_sasl_config *sasl)
+{
+    int *slot = strcmp(opt, "--auth-unix-rw") == 0 ? &cfg->auth_unix_rw
+                : strcmp(opt, "--auth-tcp") == 0 ? &cfg->auth_tcp
+                : strcmp(opt, "--auth-tls") == 0 ? &cfg->auth_tls : NULL;
+    if (slot) {
+        if (strcmp(val, "none") != 0 && strcmp(val, "sasl") != 0) {
+            fprintf(stderr, "fake-libvirtd: %s %s: expected none or sasl\n", opt, val);
+            return -1;
+        }
+        *slot = strcmp(val, "sasl") == 0 ? VW_REMOTE_AUTH_SASL : VW_REMOTE_AUTH_NONE;
+    } else if (strcmp(opt, "--sasl-db") == 0) {
+        sasl->db = val;
+    } else if (strcmp(opt, "--sasl-mech-list") == 0) {
+        sasl->mech_list = val;
+    } else if (strcmp(opt, "--sasl-allowed-username") == 0) {
+        if (sasl->nallowed_user >= FL_SASL_MAX_USERS) {
+            fprintf(stderr, "fake-libvirtd: at most %d --sasl-allowed-username options\n",
+                    FL_SASL_MAX_USERS);
+            return -1;
+        }
+        sasl->allowed_user[sasl->nallowed_user++] = val;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* SASL starts when a listener kind uses it; its options alone are a mistake. */
+static int sasl_finish(const fl_server_config *cfg, const fl_sasl_config *sasl)
+{
+    bool used = cfg->auth_unix_rw == VW_REMOTE_AUTH_SASL || cfg->auth_tcp == VW_REMOTE_AUTH_SASL ||
+                cfg->auth_tls == VW_REMOTE_AUTH_SASL;
+    char err[512];
+    if (!used && (sasl->db || sasl->mech_list || sasl->nallowed_user)) {
+        fprintf(stderr, "fake-libvirtd: the --sasl-* options need --auth-unix-rw sasl, "
+                        "--auth-tcp sasl or --auth-tls sasl\n");
+        return -1;
+    }
+    if (used && fl_sasl_global_init(sasl, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fake-libvirtd: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 /* Fills in the files of --tls-dir; TLS options need a --listen-tls. Returns 0 or -1. */
@@ -142,6 +192,18 @@ static void usage(FILE *out)
             "                    only clients whose certificate DN matches one PATTERN ('*', '?'\n"
             "                    wildcards); repeatable [tls_allowed_dn_list]\n"
             "  --tls-priority S  GnuTLS priority string (default NORMAL) [tls_priority]\n"
+            "  --auth-unix-rw none|sasl, --auth-tcp none|sasl, --auth-tls none|sasl\n"
+            "                    what the unix read-write, TCP and TLS listeners demand\n"
+            "                    (default none) [auth_unix_rw, auth_tcp, auth_tls]\n"
+            "  --sasl-db FILE    the sasldb with the users and passwords (saslpasswd2 -f FILE\n"
+            "                    -a libvirt USER) [sasldb_path]\n"
+            "  --sasl-mech-list LIST\n"
+            "                    SASL mechanisms offered (default SCRAM-SHA-256) [mech_list];\n"
+            "                    over plain TCP only those with a security layer of 56 bits,\n"
+            "                    which the fake does not speak: use SASL over TLS or unix\n"
+            "  --sasl-allowed-username PATTERN\n"
+            "                    only these SASL user names ('*', '?' wildcards); repeatable\n"
+            "                    [sasl_allowed_username_list]\n"
             "  --state FILE      start from the JSON state in FILE (docs/state-format.md) instead\n"
             "                    of the built-in copy of the test driver's default\n"
             "  --scenario FILE   answer calls from the stubs in FILE first, in every mode\n"
@@ -289,6 +351,8 @@ int main(int argc, char **argv)
     bool listen_insecure = false;
     fl_tls_files tls;
     memset(&tls, 0, sizeof(tls));
+    fl_sasl_config sasl;
+    memset(&sasl, 0, sizeof(sasl));
     cfg.tls = &tls.cfg;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
@@ -313,7 +377,8 @@ int main(int argc, char **argv)
                            strcmp(opt, "--memory-budget-mib") == 0 ||
                            (strncmp(opt, "--tls-", 6) == 0 &&
                             strcmp(opt, "--tls-no-verify-certificate") != 0) ||
-                           strcmp(opt, "--listen-tls") == 0;
+                           strcmp(opt, "--listen-tls") == 0 || strncmp(opt, "--auth-", 7) == 0 ||
+                           strncmp(opt, "--sasl-", 7) == 0;
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "fake-libvirtd: %s needs a value (see --help)\n", opt);
@@ -327,6 +392,8 @@ int main(int argc, char **argv)
         int lim = takes_value ? parse_limit(opt, val, &cfg.limits) : 0;
         if (lim == 0)
             lim = parse_tls_option(opt, val, &cfg, &tls);
+        if (lim == 0 && takes_value)
+            lim = parse_auth_option(opt, val, &cfg, &sasl);
         if (lim < 0)
             return 2;
         if (lim > 0) {
@@ -429,7 +496,7 @@ int main(int argc, char **argv)
         return 2;
     }
     tls.cfg.verbose = cfg.verbose;
-    if (tls_finish(&cfg, &tls) < 0)
+    if (tls_finish(&cfg, &tls) < 0 || sasl_finish(&cfg, &sasl) < 0)
         return 2;
     if (cfg.nlisten + cfg.nlisten_ro + cfg.nlisten_tls == 0) {
         fprintf(stderr, "fake-libvirtd: give at least one --listen unix:PATH or tcp:HOST:PORT "

@@ -16,6 +16,7 @@
 #include "acceptor.h"
 #include "dispatch.h"
 #include "fl_faults.h"
+#include "fl_sasl.h"
 #include "stubs.h"
 #include "netaddr.h"
 #include "qemu_link.h"
@@ -26,6 +27,7 @@ typedef struct {
     int fd;
     bool readonly;
     bool tls;                     /* --listen-tls: clients start with the TLS handshake */
+    int auth;                     /* VW_REMOTE_AUTH_*: what AUTH_LIST answers its clients */
     vw_netaddr addr;
     vw_acceptor acc;              /* rests when out of descriptors, held at the client limits */
 } fl_listener;
@@ -69,6 +71,7 @@ struct fl_server {
     vw_faults *faults;            /* --faults / set_faults (fl_faults.c); NULL = none */
     vw_buf fault_scratch;         /* a packet encoded for the fault hook */
     fl_tls_ctx *tls;              /* --listen-tls credentials; NULL = no TLS listener */
+    int auth[3];                  /* auth type of unix rw, tcp and tls listeners */
 };
 
 static void conn_readable(vw_evloop *loop, int fd, void *data, int mask);
@@ -336,9 +339,19 @@ static void note_open(fl_conn *c, const vw_packet *pkt, bool model)
 {
     if (c->past_open || pkt->hdr.prog != VW_REMOTE_PROGRAM)
         return;
-    bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST;
+    bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST && c->auth == VW_REMOTE_AUTH_NONE;
     bool open = model ? c->opened : pkt->hdr.proc == VW_REMOTE_PROC_CONNECT_OPEN;
     if (!auth && !open)
+        return;
+    c->past_open = true;
+    c->srv->nanon--;
+    check_client_limits(c->srv);
+}
+
+void fl_conn_authenticated(fl_conn *c)
+{
+    c->authenticated = true;
+    if (c->past_open)
         return;
     c->past_open = true;
     c->srv->nanon--;
@@ -588,6 +601,7 @@ static void conn_close(fl_conn *c)
     if (c->tls_timer >= 0)
         vw_evloop_del_timer(srv->loop, c->tls_timer);
     fl_tls_session_free(c->tls);
+    fl_sasl_session_free(c->sasl);
     close(c->fd);
     c->fd = -1;
     for (fl_conn **pp = &srv->conns; *pp; pp = &(*pp)->next) {
@@ -923,6 +937,7 @@ static void accept_clients(fl_server *srv, fl_listener *l)
             continue;
         }
         c->tls_handshaking = c->tls != NULL;
+        c->auth = l->auth;
         c->last_rx_ms = vw_evloop_now_ms();
         vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
         if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
@@ -985,6 +1000,8 @@ static int add_listener(fl_server *srv, const char *spec, bool readonly, bool tl
         return -1;
     }
     l->tls = tls;
+    l->auth = readonly ? VW_REMOTE_AUTH_NONE
+                       : srv->auth[tls ? 2 : l->addr.kind == VW_NETADDR_TCP ? 1 : 0];
     l->fd = vw_netaddr_listen(&l->addr, 1024, why, sizeof(why));
     if (l->fd < 0) {
         snprintf(err, errlen, "%s", why);
@@ -1085,6 +1102,9 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
             goto fail;
         fl_model_free(m);
     }
+    srv->auth[0] = cfg->auth_unix_rw;
+    srv->auth[1] = cfg->auth_tcp;
+    srv->auth[2] = cfg->auth_tls;
     if (cfg->nlisten_tls && !(srv->tls = fl_tls_ctx_new(cfg->tls ? cfg->tls : &(fl_tls_config){0},
                                                          err, errlen)))
         goto fail;

@@ -64,6 +64,9 @@ typedef struct fl_conn {
     struct fl_tls_session *tls;   /* accepted on a --listen-tls socket (fl_tls.h); NULL: plain */
     bool tls_handshaking;         /* TLS handshake or certificate check not done yet */
     long long tls_timer;          /* reads bytes the TLS session holds decrypted; -1: none */
+    int auth;                     /* VW_REMOTE_AUTH_NONE / _SASL: the listener's auth type */
+    bool authenticated;           /* SASL completed (fl_auth.c) */
+    struct fl_sasl_session *sasl; /* the SASL exchange going on; NULL: none */
     bool closing;                 /* close once the output queue is written */
     bool reads_paused;
     bool mode_holds_reads;        /* the mode asked for no reads (record: upstream is slow) */
@@ -122,6 +125,7 @@ typedef struct {
     const char *listen_tls[FL_MAX_LISTENERS];   /* tcp:HOST:PORT served with TLS */
     int nlisten_tls;
     const fl_tls_config *tls;                /* credentials and checks for listen_tls */
+    int auth_unix_rw, auth_tcp, auth_tls;    /* VW_REMOTE_AUTH_NONE or _SASL per kind */
     const char *state_file;                  /* NULL = built-in default */
     const char *qemu_dir;                    /* --qemu-dir: QEMU per running domain (qemu_link.h) */
     const char *fake_qemu;                   /* --fake-qemu PATH, NULL = next to our executable */
@@ -198,6 +202,9 @@ int fl_conn_flush(fl_conn *c);
 int fl_server_reset_models(fl_server *srv, char *err, size_t errlen);
 
 /* ---- for dispatch.c ---- */
+
+/* c has authenticated (fl_auth.c): no longer anonymous, every call is served. */
+void fl_conn_authenticated(fl_conn *c);
 
 /* Queues a REPLY for the call hdr with ret encoded by proc (xdr_void / NULL = empty). */
 void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, const void *ret);
