@@ -14,6 +14,7 @@ import pytest
 
 from conftest import BUILD, REPO, run_virsh, run_virtc
 from fake_libvirtd_fixtures import tcp_port, wait_for
+import podman_libvirtd
 import tls_certs
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
@@ -250,82 +251,34 @@ def test_large_messages_both_ways_over_tls(fake_libvirtd, pki):
     assert ours.returncode == 0 and text in ours.stdout, ours.stderr[-500:]
 
 
-# ---- a real libvirtd with TLS, in a podman container ------------------------------------------
-# The host runs one libvirtd for everyone (no TLS listener) and must not get a second one, so the
-# real daemon runs in a container as the conformance suite's do (conformance/images/run-libvirtd,
-# root filesystems cached by conformance/images/build-rootfs), on the host network, listening
-# TLS on a loopback port only. Env VW_TLS_ROOTFS_SUITE picks the release (default bookworm);
-# the tests skip when podman or that root filesystem is missing.
-
-ROOTFS = os.path.join(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/rootfs"),
-                      os.environ.get("VW_TLS_ROOTFS_SUITE", "bookworm"))
-PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
+# ---- a real libvirtd with TLS, in a podman container (podman_libvirtd.py) -----------------------
 
 REAL_CONF = """listen_tls = 1
 listen_tcp = 0
 listen_addr = "127.0.0.1"
 tls_port = "{port}"
 auth_tls = "none"
-key_file = "/vw/pki/serverkey.pem"
-cert_file = "/vw/pki/servercert.pem"
-ca_file = "/vw/pki/cacert.pem"
-unix_sock_dir = "/run/libvirt"
+key_file = "/vw/files/serverkey.pem"
+cert_file = "/vw/files/servercert.pem"
+ca_file = "/vw/files/cacert.pem"
 auth_unix_rw = "none"
 log_outputs = "3:stderr"
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def port_accepts(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def real_tls_libvirtd(pki, tmp_path_factory):
-    if not os.path.exists(os.path.join(ROOTFS, ".vw-rootfs")) or not shutil.which("podman"):
-        pytest.skip("no podman or no root filesystem %s (conformance/images/build-rootfs)" % ROOTFS)
-    port = free_port()
+    if not podman_libvirtd.available():
+        pytest.skip("no podman or no root filesystem %s" % podman_libvirtd.ROOTFS)
+    port = podman_libvirtd.free_port()
     d = tmp_path_factory.mktemp("real-tls")
-    shutil.copytree(pki["server"], str(d / "pki"))
-    with open(str(d / "pki" / "libvirtd.conf"), "w") as f:
-        f.write(REAL_CONF.format(port=port))
-    name = "vw-tls-test-%d" % os.getpid()
-    log = open(str(d / "libvirtd.log"), "w")
-    cmd = PODMAN + ["run", "--rm", "--name", name, "--network", "host",
-                    "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
-                    "-e", "VW_LIBVIRTD_CONF=/vw/pki/libvirtd.conf", "-e", "VW_LIBVIRTD_LISTEN=1",
-                    "-v", "%s:/vw/pki:ro" % (d / "pki"),
-                    "-v", "%s:/vw/images:ro" % (REPO / "conformance" / "images"),
-                    "--tmpfs", "/run", "--tmpfs", "/tmp", "--rootfs", "%s:O" % ROOTFS,
-                    "/vw/images/run-libvirtd", "libvirtd"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    shutil.copytree(pki["server"], str(d / "files"))
     try:
-        if not wait_for(lambda: port_accepts(port) or proc.poll() is not None, timeout=120) \
-                or proc.poll() is not None:
-            log.flush()
-            pytest.fail("libvirtd in podman did not listen on %d:\n%s" % (
-                port, open(str(d / "libvirtd.log")).read()[-3000:]))
-        yield port
-    finally:
-        subprocess.run(PODMAN + ["stop", "-t", "10", name], capture_output=True, timeout=60)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            subprocess.run(PODMAN + ["rm", "-f", name], capture_output=True, timeout=60)
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        daemon = podman_libvirtd.Daemon(str(d), REAL_CONF.format(port=port), port=port)
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    yield port
+    daemon.stop()
 
 
 def test_virtc_against_real_libvirtd_over_tls(real_tls_libvirtd, pki):
