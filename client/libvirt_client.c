@@ -85,6 +85,7 @@ struct registration {
 struct vw_conn {
     int fd;
     vw_tls *tls;                   /* qemu+tls://: every byte goes through it (lv_tls.h) */
+    int helper_pid;                /* qemu+ssh://: the ssh process (ended and reaped at free) */
     int wake[2];                   /* wakes the I/O thread: output queued, keepalive on, closing */
     vw_conn_options opts;
     char *open_name;
@@ -1197,6 +1198,7 @@ static void conn_free(vw_conn *conn)
     vw_tls_free(conn->tls);
     if (conn->fd >= 0)
         close(conn->fd);
+    vw_transport_reap(conn->helper_pid);
     if (conn->wake[0] >= 0)
         close(conn->wake[0]);
     if (conn->wake[1] >= 0)
@@ -1320,7 +1322,9 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
         return NULL;
     int connect_timeout = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
     long long deadline = vw_transport_now_ms() + connect_timeout;
-    int fd = uri.transport != VW_TRANSPORT_UNIX
+    int pid = 0;
+    int fd = uri.transport == VW_TRANSPORT_SSH ? vw_transport_connect_ssh(&uri, &pid, err)
+             : uri.transport != VW_TRANSPORT_UNIX
                  ? vw_transport_connect_tcp(uri.host, uri.port, connect_timeout, err)
                  : vw_transport_connect_unix(uri.socket_path, connect_timeout, err);
     vw_tls *tls = NULL;
@@ -1338,6 +1342,10 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
     bool secure = uri.transport != VW_TRANSPORT_TCP;
     vw_conn *conn = fd < 0 ? NULL : conn_open_stream(fd, tls, host, secure, uri.open_name, opts,
                                                      err);
+    if (conn)
+        conn->helper_pid = pid;   /* set after the handshake: vw_conn_close reaps it */
+    else
+        vw_transport_reap(pid);
     vw_uri_clear(&uri);
     return conn;
 }

@@ -6,6 +6,7 @@
  *   qemu+tcp://10.0.0.1:16510/system     -> tcp 10.0.0.1:16510,        "qemu:///system"
  *   qemu+tls://host/system?pkipath=/pki  -> TLS host:16514,            "qemu:///system"
  *   qemu://host/system                   -> TLS (a host without a transport), as in libvirt
+ *   qemu+ssh://u@host/system?socket=/s   -> ssh -l u host, netcat to /s there, "qemu:///system"
  *
  * The open name follows libvirt's remote driver (src/remote/remote_driver.c, doRemoteOpen): the URI
  * without the "+transport" part, without host/port/user, and without the query parameters the remote
@@ -16,7 +17,7 @@
 
 #include "libvirt_client.h"
 
-enum { VW_TRANSPORT_UNIX = 0, VW_TRANSPORT_TCP = 1, VW_TRANSPORT_TLS = 2 };
+enum { VW_TRANSPORT_UNIX = 0, VW_TRANSPORT_TCP = 1, VW_TRANSPORT_TLS = 2, VW_TRANSPORT_SSH = 3 };
 
 #define VW_DEFAULT_TCP_PORT 16509
 #define VW_DEFAULT_TLS_PORT 16514
@@ -33,6 +34,13 @@ typedef struct vw_uri {
     char *open_name;     /* the name for CONNECT_OPEN */
     char *pkipath;       /* TLS: pkipath= (cacert.pem, clientcert.pem, clientkey.pem); NULL */
     bool no_verify;      /* TLS: no_verify=1, the server certificate is not checked */
+    /* SSH (qemu+ssh://[user@]host[:port]/system): ssh runs netcat or virt-ssh-helper there */
+    char *user;          /* user@ of the URI; NULL = ssh's default */
+    bool port_given;     /* a :PORT was written (ssh gets -p PORT) */
+    char *netcat;        /* netcat= (default "nc") */
+    char *proxy;         /* proxy=auto|netcat|native (default auto) */
+    char *keyfile;       /* keyfile= (ssh -i) */
+    bool no_tty;         /* no_tty=1 (ssh -o BatchMode=yes) */
 } vw_uri;
 
 /* Parses URI; conn_flags VW_CONN_READ_ONLY picks the read-only default socket. Fills *out (free with

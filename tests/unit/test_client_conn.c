@@ -259,7 +259,7 @@ static void test_connect_refused(void)
     CHECK_EQ_INT(err.code, VW_ERR_NO_CONNECT);
     CHECK(err.message && strstr(err.message, "/nonexistent/vw/sock"));
     vw_client_error_clear(&err);
-    conn = vw_conn_open("qemu+ssh://h/system", NULL, &err);
+    conn = vw_conn_open("qemu+ext:///system", NULL, &err);
     CHECK(conn == NULL);
     CHECK_EQ_INT(err.code, VW_ERR_NO_SUPPORT);
     vw_client_error_clear(&err);
