@@ -19,7 +19,7 @@ typedef struct {
     sasl_secret_t *secret;       /* the password, in SASL's shape */
 } credentials;
 
-/* ---- libvirt's auth file ------------------------------------------------------------------------ */
+/* ---- libvirt's auth file --------------------------------------------------------------------- */
 
 /* The value of key in [section] of path, or false. A small INI reader: "key=value" lines,
  * '#' and ';' comments, blanks around names ignored. */
@@ -128,7 +128,7 @@ static int find_credentials(const vw_conn_options *opts, const char *host, crede
     return 0;
 }
 
-/* ---- Cyrus SASL callbacks ----------------------------------------------------------------------- */
+/* ---- Cyrus SASL callbacks -------------------------------------------------------------------- */
 
 static int cb_simple(void *context, int id, const char **result, unsigned *len)
 {
@@ -151,7 +151,7 @@ static int cb_secret(sasl_conn_t *conn, void *context, int id, sasl_secret_t **p
     return SASL_OK;
 }
 
-/* ---- the exchange ------------------------------------------------------------------------------- */
+/* ---- the exchange ---------------------------------------------------------------------------- */
 
 typedef struct {
     vw_conn *conn;

@@ -3,6 +3,7 @@
 #include "lv_tls.h"
 #include "lv_error.h"
 #include "lv_transport.h"
+#include "tls_common.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -116,20 +117,6 @@ static int handshake(vw_tls *t, int fd, long long deadline, vw_client_error *err
     }
 }
 
-static const char *status_reason(unsigned status)
-{
-    const char *reason = "Invalid certificate";
-    if (status & GNUTLS_CERT_INVALID)
-        reason = "The certificate is not trusted.";
-    if (status & GNUTLS_CERT_SIGNER_NOT_FOUND)
-        reason = "The certificate hasn't got a known issuer.";
-    if (status & GNUTLS_CERT_REVOKED)
-        reason = "The certificate has been revoked.";
-    if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
-        reason = "The certificate uses an insecure algorithm";
-    return reason;
-}
-
 /* The server's certificate: trusted by our CA, in its validity period, issued to host. */
 static int check_server(vw_tls *t, const char *host, vw_client_error *err)
 {
@@ -141,7 +128,9 @@ static int check_server(vw_tls *t, const char *host, vw_client_error *err)
                             rc < 0 ? "Unable to verify TLS peer: %s"
                                    : certs ? "Certificate failed validation: %s"
                                            : "The certificate has no peers%s",
-                            rc < 0 ? gnutls_strerror(rc) : certs ? status_reason(status) : "");
+                            rc < 0   ? gnutls_strerror(rc)
+                            : certs ? vw_tls_status_reason(status)
+                                    : "");
         return -1;
     }
     gnutls_x509_crt_t cert;
@@ -266,11 +255,7 @@ static ssize_t as_errno(ssize_t rc)
 
 ssize_t vw_tls_send(vw_tls *t, const void *buf, size_t len)
 {
-    /* after GNUTLS_E_AGAIN the record is encrypted already: a NULL send finishes it and
-     * returns that call's byte count, which the caller's offset still points at */
-    ssize_t n = t->send_again ? gnutls_record_send(t->session, NULL, 0)
-                              : gnutls_record_send(t->session, buf, len);
-    t->send_again = n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED;
+    ssize_t n = vw_tls_record_send(t->session, &t->send_again, buf, len);
     return n >= 0 ? n : as_errno(n);
 }
 

@@ -1,6 +1,7 @@
 /* fl_tls.c: x509 TLS for fake-libvirtd's listeners (see fl_tls.h). The texts of the checks are
  * libvirtd's (src/rpc/virnettlscontext.c, virnettlscert.c); the code is our own. */
 #include "fl_tls.h"
+#include "tls_common.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -30,21 +31,6 @@ struct fl_tls_session {
     gnutls_session_t session;
     bool send_again;          /* the last send returned GNUTLS_E_AGAIN: finish it first */
 };
-
-/* The reason libvirt gives for a verification status. */
-static const char *status_reason(unsigned status)
-{
-    const char *reason = "Invalid certificate";
-    if (status & GNUTLS_CERT_INVALID)
-        reason = "The certificate is not trusted.";
-    if (status & GNUTLS_CERT_SIGNER_NOT_FOUND)
-        reason = "The certificate hasn't got a known issuer.";
-    if (status & GNUTLS_CERT_REVOKED)
-        reason = "The certificate has been revoked.";
-    if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
-        reason = "The certificate uses an insecure algorithm";
-    return reason;
-}
 
 static int check_readable(const char *what, const char *path, char *err, size_t errlen)
 {
@@ -96,7 +82,7 @@ static int check_own_cert(const char *cert_file, const char *ca_file, char *err,
                  cert_file, ca_file);
     } else if (status != 0) {
         snprintf(err, errlen, "Our own certificate %s failed validation against %s: %s",
-                 cert_file, ca_file, status_reason(status));
+                 cert_file, ca_file, vw_tls_status_reason(status));
     } else {
         ret = 0;
     }
@@ -290,7 +276,8 @@ int fl_tls_check_peer(fl_tls_session *s, char *err, size_t errlen)
         return -1;
     }
     if (status != 0) {
-        snprintf(err, errlen, "Certificate failed validation: %s", status_reason(status));
+        snprintf(err, errlen, "Certificate failed validation: %s",
+                 vw_tls_status_reason(status));
         return -1;
     }
     if (gnutls_certificate_type_get(s->session) != GNUTLS_CRT_X509) {
@@ -328,15 +315,9 @@ long fl_tls_recv(fl_tls_session *s, void *buf, size_t len)
 
 long fl_tls_send(fl_tls_session *s, const void *buf, size_t len)
 {
-    /* after GNUTLS_E_AGAIN the record is already encrypted: a NULL send finishes it and returns
-     * the byte count of that call, which the caller's offset still points at */
-    ssize_t n = s->send_again ? gnutls_record_send(s->session, NULL, 0)
-                              : gnutls_record_send(s->session, buf, len);
-    if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-        s->send_again = true;
+    ssize_t n = vw_tls_record_send(s->session, &s->send_again, buf, len);
+    if (s->send_again)
         return 0;
-    }
-    s->send_again = false;
     return n > 0 ? (long)n : -1;
 }
 

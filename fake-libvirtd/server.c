@@ -778,7 +778,7 @@ static long long resume_stash(vw_evloop *loop, long long id, void *data)
     return VW_EV_NOMORE;
 }
 
-/* ---- TLS (fl_tls.h) --------------------------------------------------------------------------- */
+/* ---- TLS (fl_tls.h) -------------------------------------------------------------------------- */
 
 /* The handshake is done: libvirtd checks the client certificate, then sends one byte 1 in the
  * session to say the client may go on; a refused client is closed without it. */

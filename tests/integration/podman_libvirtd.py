@@ -93,3 +93,16 @@ class Daemon:
             self.proc.kill()
             self.proc.wait(timeout=10)
         self.log.close()
+
+
+def start_or_skip(workdir, conf, **kwargs):
+    """A Daemon for a pytest fixture: skips without podman or the root filesystem, fails the
+    test with the daemon's log when it does not come up."""
+    import pytest
+    if not available():
+        pytest.skip("no podman or no root filesystem %s (conformance/images/build-rootfs)"
+                    % ROOTFS)
+    try:
+        return Daemon(workdir, conf, **kwargs)
+    except RuntimeError as e:
+        pytest.fail(str(e))

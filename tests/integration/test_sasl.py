@@ -13,8 +13,9 @@ import sys
 
 import pytest
 
-from conftest import BUILD, REPO, run_virsh, run_virtc
+from conftest import BUILD, REPO
 from fake_libvirtd_fixtures import clean_env, tcp_port, wait_for
+import podman_libvirtd
 import tls_certs
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
@@ -284,9 +285,6 @@ log_outputs = "3:stderr"
 
 @pytest.fixture(scope="module")
 def real_sasl_libvirtd(sasl, tmp_path_factory):
-    import podman_libvirtd
-    if not podman_libvirtd.available():
-        pytest.skip("no podman or no root filesystem %s" % podman_libvirtd.ROOTFS)
     d = tmp_path_factory.mktemp("real-sasl")
     ca = tls_certs.make_ca(str(d / "ca"))
     files = tls_certs.make_server_dir(str(d / "files"), ca)
@@ -297,13 +295,10 @@ def real_sasl_libvirtd(sasl, tmp_path_factory):
     (etc / "libvirt.conf").write_text("mech_list: scram-sha-256\n"
                                       "sasldb_path: /vw/files/passwd.db\n")
     port = podman_libvirtd.free_port()
-    try:
-        daemon = podman_libvirtd.Daemon(str(d), REAL_CONF.format(port=port), port=port,
-                                        mounts=[(SASL_PLUGINS, SASL_PLUGINS),
-                                                (str(etc), "/etc/sasl2")],
-                                        wait_sock="libvirt-sock")
-    except RuntimeError as e:
-        pytest.fail(str(e))
+    daemon = podman_libvirtd.start_or_skip(str(d), REAL_CONF.format(port=port), port=port,
+                                           mounts=[(SASL_PLUGINS, SASL_PLUGINS),
+                                                   (str(etc), "/etc/sasl2")],
+                                           wait_sock="libvirt-sock")
     yield {"sock": os.path.join(daemon.sockdir, "libvirt-sock"), "port": port, "client": client,
            "ca": ca, "daemon": daemon}
     daemon.stop()

@@ -268,15 +268,10 @@ log_outputs = "3:stderr"
 
 @pytest.fixture(scope="module")
 def real_tls_libvirtd(pki, tmp_path_factory):
-    if not podman_libvirtd.available():
-        pytest.skip("no podman or no root filesystem %s" % podman_libvirtd.ROOTFS)
     port = podman_libvirtd.free_port()
     d = tmp_path_factory.mktemp("real-tls")
     shutil.copytree(pki["server"], str(d / "files"))
-    try:
-        daemon = podman_libvirtd.Daemon(str(d), REAL_CONF.format(port=port), port=port)
-    except RuntimeError as e:
-        pytest.fail(str(e))
+    daemon = podman_libvirtd.start_or_skip(str(d), REAL_CONF.format(port=port), port=port)
     yield port
     daemon.stop()
 
