@@ -20,6 +20,17 @@ ROOTFS = os.path.join(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/ro
 PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
 
 
+def config(port, auth):
+    """libvirtd.conf: TLS on 127.0.0.1:port with the certificates of /vw/files (libvirt's
+    names), the unix sockets in /vw/sock (rw for everyone), auth_tls and auth_unix_rw = auth."""
+    return ('listen_tls = 1\nlisten_tcp = 0\nlisten_addr = "127.0.0.1"\ntls_port = "%d"\n'
+            'key_file = "/vw/files/serverkey.pem"\ncert_file = "/vw/files/servercert.pem"\n'
+            'ca_file = "/vw/files/cacert.pem"\nunix_sock_dir = "/vw/sock"\n'
+            'unix_sock_group = "root"\nunix_sock_rw_perms = "0777"\nauth_unix_ro = "none"\n'
+            'auth_tls = "%s"\nauth_unix_rw = "%s"\nlog_outputs = "3:stderr"\n'
+            % (port, auth, auth))
+
+
 def available():
     return os.path.exists(os.path.join(ROOTFS, ".vw-rootfs")) and shutil.which("podman")
 

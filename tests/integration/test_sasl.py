@@ -266,21 +266,6 @@ def test_virtc_credentials(fake_libvirtd, sasl):
 # so the host's plugin directory (the same Debian release's libsasl2) is mounted over it, and
 # /etc/sasl2/libvirt.conf comes from the test.
 
-REAL_CONF = """listen_tls = 1
-listen_tcp = 0
-listen_addr = "127.0.0.1"
-tls_port = "{port}"
-auth_tls = "sasl"
-key_file = "/vw/files/serverkey.pem"
-cert_file = "/vw/files/servercert.pem"
-ca_file = "/vw/files/cacert.pem"
-unix_sock_dir = "/vw/sock"
-unix_sock_group = "root"
-unix_sock_rw_perms = "0777"
-auth_unix_rw = "sasl"
-auth_unix_ro = "none"
-log_outputs = "3:stderr"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -295,10 +280,9 @@ def real_sasl_libvirtd(sasl, tmp_path_factory):
     (etc / "libvirt.conf").write_text("mech_list: scram-sha-256\n"
                                       "sasldb_path: /vw/files/passwd.db\n")
     port = podman_libvirtd.free_port()
-    daemon = podman_libvirtd.start_or_skip(str(d), REAL_CONF.format(port=port), port=port,
-                                           mounts=[(SASL_PLUGINS, SASL_PLUGINS),
-                                                   (str(etc), "/etc/sasl2")],
-                                           wait_sock="libvirt-sock")
+    mounts = [(SASL_PLUGINS, SASL_PLUGINS), (str(etc), "/etc/sasl2")]
+    daemon = podman_libvirtd.start_or_skip(str(d), podman_libvirtd.config(port, "sasl"),
+                                           port=port, mounts=mounts, wait_sock="libvirt-sock")
     yield {"sock": os.path.join(daemon.sockdir, "libvirt-sock"), "port": port, "client": client,
            "ca": ca, "daemon": daemon}
     daemon.stop()

@@ -253,17 +253,6 @@ def test_large_messages_both_ways_over_tls(fake_libvirtd, pki):
 
 # ---- a real libvirtd with TLS, in a podman container (podman_libvirtd.py) -----------------------
 
-REAL_CONF = """listen_tls = 1
-listen_tcp = 0
-listen_addr = "127.0.0.1"
-tls_port = "{port}"
-auth_tls = "none"
-key_file = "/vw/files/serverkey.pem"
-cert_file = "/vw/files/servercert.pem"
-ca_file = "/vw/files/cacert.pem"
-auth_unix_rw = "none"
-log_outputs = "3:stderr"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +260,8 @@ def real_tls_libvirtd(pki, tmp_path_factory):
     port = podman_libvirtd.free_port()
     d = tmp_path_factory.mktemp("real-tls")
     shutil.copytree(pki["server"], str(d / "files"))
-    daemon = podman_libvirtd.start_or_skip(str(d), REAL_CONF.format(port=port), port=port)
+    conf = podman_libvirtd.config(port, "none")
+    daemon = podman_libvirtd.start_or_skip(str(d), conf, port=port)
     yield port
     daemon.stop()
 
