@@ -44,8 +44,11 @@ def free_port():
 
 
 def _ready(port, sock):
-    if sock:
-        return os.path.exists(sock)
+    return os.path.exists(sock) if sock else port_open(port)
+
+
+def port_open(port):
+    """True when something accepts TCP connections on 127.0.0.1:port."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
         return True

@@ -1,8 +1,9 @@
 """libvirt's SSH transport (qemu+ssh://) in our client, next to virsh: both run `ssh ... --
-HOST sh -c CMD` whose CMD reaches the daemon's socket with netcat (proxy=netcat) or
-virt-ssh-helper. No sshd is needed: a stand-in `ssh` first on PATH runs CMD on this host (and
-records its arguments), a stand-in `nc` speaks to the unix socket through socat. So the test
-checks what the clients ask ssh to do and that the RPC then flows, not OpenSSH itself."""
+HOST CMD` whose CMD reaches the daemon's socket with netcat (proxy=netcat) or virt-ssh-helper.
+First with a stand-in `ssh` first on PATH that runs CMD on this host and records its arguments
+(what the clients ask ssh to do), then through a real sshd the test starts on a loopback port.
+A stand-in `nc` speaks to the unix socket through socat (no netcat is installed)."""
+import getpass
 import os
 import shutil
 import subprocess
@@ -11,7 +12,8 @@ import sys
 import pytest
 
 from conftest import BUILD, REPO
-from fake_libvirtd_fixtures import clean_env
+from fake_libvirtd_fixtures import clean_env, wait_for
+import podman_libvirtd
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
 sys.path.insert(0, str(REPO / "pytest-plugin"))
@@ -89,3 +91,86 @@ def test_ssh_netcat_parameter_and_errors(fake_libvirtd, shims, tmp_path):
     r = run([str(BUILD / "bin" / "virtc"), "-c", uri, "list"], env2)
     assert r.returncode == 1
     assert "Cannot run '/nonexistent/ssh' for the ssh transport" in r.stderr, r.stderr
+
+
+# ---- a real sshd on a loopback port ------------------------------------------------------------
+# OpenSSH's sshd (openssh-server) started by the test on 127.0.0.1 with its own host key, config
+# and authorized key; the clients' ssh is the real one, given the test's key and known_hosts by
+# a wrapper (virsh finds it first on PATH, virtc through VW_SSH). The remote command reaches the
+# fake's socket through the nc stand-in (socat), named by netcat=.
+
+SSHD = "/usr/sbin/sshd"
+
+SSHD_CONFIG = """Port {port}
+ListenAddress 127.0.0.1
+HostKey {d}/hostkey
+PidFile {d}/sshd.pid
+AuthorizedKeysFile {d}/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+"""
+
+SSH_WRAPPER = """#!/bin/sh
+exec /usr/bin/ssh -o UserKnownHostsFile={d}/known_hosts -o StrictHostKeyChecking=yes \\
+    -o IdentitiesOnly=yes -i {key} "$@"
+"""
+
+
+def keygen(path):
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path], check=True,
+                   timeout=30)
+
+
+@pytest.fixture
+def sshd(tmp_path):
+    if not os.path.exists(SSHD) or not shutil.which("ssh-keygen") or os.geteuid() != 0:
+        pytest.skip("needs openssh-server, ssh-keygen and root (sshd changes user)")
+    d = tmp_path / "sshd"
+    d.mkdir()
+    keygen(str(d / "hostkey"))
+    keygen(str(d / "userkey"))
+    keygen(str(d / "otherkey"))
+    shutil.copy(str(d / "userkey.pub"), str(d / "authorized_keys"))
+    port = podman_libvirtd.free_port()
+    (d / "known_hosts").write_text("[127.0.0.1]:%d %s" % (port, (d / "hostkey.pub").read_text()))
+    (d / "sshd_config").write_text(SSHD_CONFIG.format(port=port, d=d))
+    os.makedirs("/run/sshd", exist_ok=True)    # OpenSSH's privilege separation directory
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")],
+                            stdout=subprocess.DEVNULL, stderr=open(str(d / "sshd.log"), "w"))
+    try:
+        if not wait_for(lambda: podman_libvirtd.port_open(port), timeout=20):
+            pytest.fail("sshd did not listen: " + (d / "sshd.log").read_text())
+        bindir = tmp_path / "sshbin"
+        bindir.mkdir()
+        for name, key in (("ssh", "userkey"), ("ssh-otherkey", "otherkey")):
+            (bindir / name).write_text(SSH_WRAPPER.format(d=d, key=d / key))
+            (bindir / name).chmod(0o755)
+        (bindir / "nc").write_text(NC_SHIM)
+        (bindir / "nc").chmod(0o755)
+        yield {"port": port, "bin": bindir, "log": d / "sshd.log"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_virtc_and_virsh_through_a_real_sshd(fake_libvirtd, sshd):
+    fl = fake_libvirtd()
+    env = clean_env()
+    env["PATH"] = "%s:%s" % (sshd["bin"], env.get("PATH", "/usr/bin:/bin"))
+    uri = "test+ssh://%s@127.0.0.1:%d/default?socket=%s&proxy=netcat&netcat=%s&no_tty=1" % (
+        getpass.getuser(), sshd["port"], fl.socket, sshd["bin"] / "nc")
+    theirs = run(["virsh", "-c", uri, "list", "--all"], env)
+    assert theirs.returncode == 0, theirs.stderr + sshd["log"].read_text()
+    ours = run([str(BUILD / "bin" / "virtc"), "-c", uri, "list", "--all"],
+               dict(env, VW_SSH=str(sshd["bin"] / "ssh")))
+    assert ours.returncode == 0, ours.stderr + sshd["log"].read_text()
+    assert ours.stdout.strip() == theirs.stdout.strip()
+    # a key the server does not know: ssh's own words, then ours
+    bad = run([str(BUILD / "bin" / "virtc"), "-c", uri, "list"],
+              dict(env, VW_SSH=str(sshd["bin"] / "ssh-otherkey")))
+    assert bad.returncode == 1
+    assert "Permission denied (publickey)" in bad.stderr, bad.stderr
+    assert "error: failed to connect to the hypervisor" in bad.stderr
