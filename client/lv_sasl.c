@@ -156,6 +156,7 @@ static int cb_secret(sasl_conn_t *conn, void *context, int id, sasl_secret_t **p
 typedef struct {
     vw_conn *conn;
     int timeout_ms;
+    bool secure;                  /* TLS or a unix socket */
     int complete;                 /* the server said complete */
     char *in;                     /* the server's last data (NULL = nil) */
     unsigned inlen;
@@ -209,10 +210,21 @@ static char *mechanisms(exchange *x, vw_client_error *err)
 {
     vw_auth_sasl_init_ret r;
     memset(&r, 0, sizeof(r));
+    vw_client_error e = { 0 };
     if (lv_conn_call_timeout(x->conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_AUTH_SASL_INIT, NULL,
                              NULL, (xdrproc_t)xdr_vw_auth_sasl_init_ret, &r, x->timeout_ms,
-                             err) < 0)
+                             &e) < 0) {
+        /* the daemon's words, and on plain TCP the likely reason (libvirtd lists nothing) */
+        if (e.remote && e.code == VW_ERR_AUTH_FAILED && !x->secure)
+            vw_client_error_set(err, e.code, e.domain, "%s (on plain TCP libvirtd offers only "
+                                "SASL mechanisms with a security layer, which this client does "
+                                "not speak: use qemu+tls:// or a unix socket)",
+                                vw_client_error_message(&e));
+        else if (err)
+            vw_client_error_move(err, &e);
+        vw_client_error_clear(&e);
         return NULL;
+    }
     const char *want = getenv("VIRTC_SASL_MECH");
     char *list = strdup(r.mechlist ? r.mechlist : "");
     xdr_free((xdrproc_t)xdr_vw_auth_sasl_init_ret, (char *)&r);
@@ -314,7 +326,7 @@ int lv_sasl_authenticate(vw_conn *conn, const vw_conn_options *opts, const char 
 {
     credentials cred;
     memset(&cred, 0, sizeof(cred));
-    exchange x = {.conn = conn, .timeout_ms = timeout_ms};
+    exchange x = {.conn = conn, .timeout_ms = timeout_ms, .secure = secure};
     char *list = mechanisms(&x, err);
     if (!list || find_credentials(opts, host, &cred, err) < 0) {
         free(list);

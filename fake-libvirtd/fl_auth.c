@@ -58,6 +58,10 @@ void fl_auth_sasl_init(fl_conn *c, const vw_packet_header *hdr, void *args)
         auth_failed(c, hdr, why);
         return;
     }
+    if (!list[0]) {   /* libvirtd: listing no mechanism is a failure */
+        auth_failed(c, hdr, "cannot list SASL mechanisms -4 (SASL(-4): no mechanism available)");
+        return;
+    }
     vw_auth_sasl_init_ret r = {.mechlist = (char *)list};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_auth_sasl_init_ret, &r);
 }

@@ -20,10 +20,13 @@ ROOTFS = os.path.join(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/ro
 PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
 
 
-def config(port, auth):
+def config(port, auth, tcp_port=None):
     """libvirtd.conf: TLS on 127.0.0.1:port with the certificates of /vw/files (libvirt's
-    names), the unix sockets in /vw/sock (rw for everyone), auth_tls and auth_unix_rw = auth."""
-    return ('listen_tls = 1\nlisten_tcp = 0\nlisten_addr = "127.0.0.1"\ntls_port = "%d"\n'
+    names), the unix sockets in /vw/sock (rw for everyone), auth_tls and auth_unix_rw = auth;
+    with tcp_port also plain TCP there with auth_tcp = auth."""
+    tcp = ('listen_tcp = 1\ntcp_port = "%d"\nauth_tcp = "%s"\n' % (tcp_port, auth)
+           if tcp_port else 'listen_tcp = 0\n')
+    return tcp + ('listen_tls = 1\nlisten_addr = "127.0.0.1"\ntls_port = "%d"\n'
             'key_file = "/vw/files/serverkey.pem"\ncert_file = "/vw/files/servercert.pem"\n'
             'ca_file = "/vw/files/cacert.pem"\nunix_sock_dir = "/vw/sock"\n'
             'unix_sock_group = "root"\nunix_sock_rw_perms = "0777"\nauth_unix_ro = "none"\n'

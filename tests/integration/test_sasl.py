@@ -279,11 +279,12 @@ def real_sasl_libvirtd(sasl, tmp_path_factory):
     etc.mkdir()
     (etc / "libvirt.conf").write_text("mech_list: scram-sha-256\n"
                                       "sasldb_path: /vw/files/passwd.db\n")
-    port = podman_libvirtd.free_port()
+    port, tcp = podman_libvirtd.free_port(), podman_libvirtd.free_port()
     mounts = [(SASL_PLUGINS, SASL_PLUGINS), (str(etc), "/etc/sasl2")]
-    daemon = podman_libvirtd.start_or_skip(str(d), podman_libvirtd.config(port, "sasl"),
+    daemon = podman_libvirtd.start_or_skip(str(d), podman_libvirtd.config(port, "sasl", tcp),
                                            port=port, mounts=mounts, wait_sock="libvirt-sock")
-    yield {"sock": os.path.join(daemon.sockdir, "libvirt-sock"), "port": port, "client": client,
+    yield {"sock": os.path.join(daemon.sockdir, "libvirt-sock"), "port": port, "tcp": tcp,
+           "client": client,
            "ca": ca, "daemon": daemon}
     daemon.stop()
 
@@ -342,3 +343,17 @@ def test_calls_before_authentication_same_for_real_and_fake(real_sasl_libvirtd, 
             s.close()
         answers.append([(st, error_of(body) if st == 1 else body) for st, body in got])
     assert answers[0] == answers[1]
+
+
+def test_plain_tcp_same_for_real_and_fake(real_sasl_libvirtd, fake_libvirtd, sasl):
+    """auth_tcp = sasl with SCRAM only: neither daemon offers a mechanism on plain TCP."""
+    fl = fake_libvirtd(extra_args=["--listen", "tcp:127.0.0.1:0", "--auth-tcp", "sasl",
+                                   "--sasl-db", sasl["db"]])
+    real_uri = "test+tcp://127.0.0.1:%d/default" % real_sasl_libvirtd["tcp"]
+    fake_uri = "test+tcp://127.0.0.1:%d/default" % tcp_port(fl.proc.pid)
+    real, fake = virsh(["list"], real_uri, sasl["good"]), virsh(["list"], fake_uri, sasl["good"])
+    assert real.returncode == fake.returncode == 1
+    assert real.stderr == fake.stderr, (real.stderr, fake.stderr)
+    real, fake = virtc(["list"], real_uri), virtc(["list"], fake_uri)
+    assert real.returncode == fake.returncode == 1
+    assert real.stderr == fake.stderr, (real.stderr, fake.stderr)
