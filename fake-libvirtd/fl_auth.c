@@ -49,11 +49,11 @@ void fl_auth_sasl_init(fl_conn *c, const vw_packet_header *hdr, void *args)
     (void)args;
     char why[512];
     const char *list = NULL;
-    if (c->auth != VW_REMOTE_AUTH_SASL || c->sasl) {
+    if (c->auth != VW_REMOTE_AUTH_SASL || c->sasl || c->authenticated) {
         auth_failed(c, hdr, "client tried invalid SASL init request");
         return;
     }
-    if (!(c->sasl = fl_sasl_session_new(!c->tcp || c->tls, why, sizeof(why))) ||
+    if (!(c->sasl = fl_sasl_session_new(!c->tcp || c->tls, c->fd, why, sizeof(why))) ||
         fl_sasl_mechlist(c->sasl, &list, why, sizeof(why)) < 0) {
         auth_failed(c, hdr, why);
         return;
@@ -71,7 +71,7 @@ static void sasl_exchange(fl_conn *c, const vw_packet_header *hdr, const char *m
                           const char *data, unsigned len, xdrproc_t ret_proc)
 {
     char why[512];
-    if (c->auth != VW_REMOTE_AUTH_SASL || !c->sasl) {
+    if (c->auth != VW_REMOTE_AUTH_SASL || !c->sasl || c->authenticated) {
         auth_failed(c, hdr, "client tried invalid SASL start request");
         return;
     }
@@ -90,11 +90,15 @@ static void sasl_exchange(fl_conn *c, const vw_packet_header *hdr, const char *m
     vw_auth_sasl_step_ret ret = {.complete = r == 1, .nil = out ? 0 : 1,
                                  .data = {.data_len = outlen, .data_val = (char *)out}};
     fl_conn_reply(c, hdr, ret_proc, &ret);
-    if (r == 1) {
+    if (r == 1 && fl_sasl_has_layer(c->sasl)) {
+        /* libvirtd starts the layer once this (clear) reply is out: server.c does */
+        c->sasl_layer = FL_SASL_LAYER_AFTER_REPLY;
+    } else if (r == 1) {
         fl_sasl_session_free(c->sasl);
         c->sasl = NULL;
-        fl_conn_authenticated(c);
     }
+    if (r == 1)
+        fl_conn_authenticated(c);
 }
 
 void fl_auth_sasl_start(fl_conn *c, const vw_packet_header *hdr, void *args)

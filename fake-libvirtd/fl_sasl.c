@@ -4,22 +4,34 @@
 #include "fl_sasl.h"
 
 #include <fnmatch.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include <sasl/sasl.h>
 
+#include "netaddr.h"
+
 #define TCP_MIN_SSF 56   /* libvirtd: "good enough to require kerberos" */
+#define LAYER_IN_MAX (1u << 20)   /* decoded bytes kept for the next read, at most */
 
 struct fl_sasl_session {
     sasl_conn_t *conn;
     bool secure;
+    bool layer;                   /* an SSF > 0 was negotiated */
+    char *in;                     /* decoded bytes not taken yet */
+    size_t in_len, in_off;
+    char *out;                    /* one encoded chunk being sent */
+    size_t out_len, out_off, out_plain;
 };
 
 /* the options of the process-wide configuration (Cyrus asks for them by name) */
 static fl_sasl_config g_cfg;
 static char *g_users[FL_SASL_MAX_USERS];
+static bool g_initialized;
 
 static int get_option(void *context, const char *plugin, const char *option,
                       const char **result, unsigned *len)
@@ -61,10 +73,39 @@ int fl_sasl_global_init(const fl_sasl_config *cfg, char *err, size_t errlen)
                  sasl_errstring(rc, NULL, NULL));
         return -1;
     }
+    g_initialized = true;
     return 0;
 }
 
-fl_sasl_session *fl_sasl_session_new(bool secure, char *err, size_t errlen)
+/* "IP;PORT" of a socket's local or remote end (SASL's form); NULL when it has none. */
+static const char *addr_string(int fd, bool local, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+    int rc = local ? getsockname(fd, (struct sockaddr *)&ss, &sl)
+                   : getpeername(fd, (struct sockaddr *)&ss, &sl);
+    if (rc < 0 || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
+        getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+        return NULL;
+    snprintf(buf, len, "%s;%s", host, port);
+    return buf;
+}
+
+void fl_sasl_global_done(void)
+{
+    if (!g_initialized)
+        return;
+    sasl_server_done();
+    for (int i = 0; i < FL_SASL_MAX_USERS; i++) {
+        free(g_users[i]);
+        g_users[i] = NULL;
+    }
+    g_initialized = false;
+}
+
+fl_sasl_session *fl_sasl_session_new(bool secure, int fd, char *err, size_t errlen)
 {
     fl_sasl_session *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -72,7 +113,9 @@ fl_sasl_session *fl_sasl_session_new(bool secure, char *err, size_t errlen)
         return NULL;
     }
     s->secure = secure;
-    int rc = sasl_server_new("libvirt", NULL, NULL, NULL, NULL, NULL, SASL_SUCCESS_DATA,
+    char la[NI_MAXHOST + NI_MAXSERV + 2], ra[NI_MAXHOST + NI_MAXSERV + 2];
+    int rc = sasl_server_new("libvirt", NULL, NULL, addr_string(fd, true, la, sizeof(la)),
+                             addr_string(fd, false, ra, sizeof(ra)), NULL, SASL_SUCCESS_DATA,
                              &s->conn);
     if (rc != SASL_OK) {
         snprintf(err, errlen, "Failed to create SASL server context: %d (%s)", rc,
@@ -102,6 +145,8 @@ void fl_sasl_session_free(fl_sasl_session *s)
     if (!s)
         return;
     sasl_dispose(&s->conn);
+    free(s->in);
+    free(s->out);
     free(s);
 }
 
@@ -130,10 +175,7 @@ static int finish(fl_sasl_session *s, char *err, size_t errlen)
             snprintf(err, errlen, "negotiated SSF %d was not strong enough", ssf);
             return -1;
         }
-        /* a layer was negotiated: the fake cannot speak it */
-        snprintf(err, errlen, "the mechanism negotiated a SASL security layer (SSF %d), which "
-                 "this fake does not implement; use SASL over TLS or a unix socket", ssf);
-        return -1;
+        s->layer = true;
     }
     if (sasl_getprop(s->conn, SASL_USERNAME, &val) != SASL_OK || !val) {
         snprintf(err, errlen, "no client username was found");
@@ -165,4 +207,77 @@ int fl_sasl_step(fl_sasl_session *s, const char *mech, const char *in, unsigned 
     if (rc == SASL_CONTINUE)
         return 0;
     return finish(s, err, errlen) == 0 ? 1 : -1;
+}
+
+/* ---- the security layer ---------------------------------------------------------------------- */
+
+bool fl_sasl_has_layer(fl_sasl_session *s)
+{
+    return s->layer;
+}
+
+bool fl_sasl_pending(fl_sasl_session *s)
+{
+    return s->in_off < s->in_len;
+}
+
+static long take_decoded(fl_sasl_session *s, void *buf, size_t len)
+{
+    size_t n = s->in_len - s->in_off < len ? s->in_len - s->in_off : len;
+    memcpy(buf, s->in + s->in_off, n);
+    s->in_off += n;
+    return (long)n;
+}
+
+long fl_sasl_recv(fl_sasl_session *s, int fd, void *buf, size_t len)
+{
+    if (fl_sasl_pending(s))
+        return take_decoded(s, buf, len);
+    char raw[16384];
+    long n = vw_netaddr_recv(fd, raw, sizeof(raw));
+    if (n <= 0)
+        return n;
+    const char *out = NULL;
+    unsigned outlen = 0;
+    if (sasl_decode(s->conn, raw, (unsigned)n, &out, &outlen) != SASL_OK || outlen > LAYER_IN_MAX)
+        return -1;
+    if (outlen == 0)
+        return 0;   /* a chunk is not complete yet: the rest comes with the next read */
+    char *copy = realloc(s->in, outlen);
+    if (!copy)
+        return -1;
+    memcpy(copy, out, outlen);
+    s->in = copy;
+    s->in_len = outlen;
+    s->in_off = 0;
+    return take_decoded(s, buf, len);
+}
+
+long fl_sasl_send(fl_sasl_session *s, int fd, const void *buf, size_t len)
+{
+    if (s->out_off == s->out_len) {   /* encode the next chunk */
+        const void *val = NULL;
+        unsigned maxout = sasl_getprop(s->conn, SASL_MAXOUTBUF, &val) == SASL_OK && val
+                              ? *(const unsigned *)val : 4096;
+        size_t take = len < maxout ? len : maxout;
+        const char *out = NULL;
+        unsigned outlen = 0;
+        if (sasl_encode(s->conn, buf, (unsigned)take, &out, &outlen) != SASL_OK)
+            return -1;
+        char *copy = realloc(s->out, outlen ? outlen : 1);
+        if (!copy)
+            return -1;
+        memcpy(copy, out, outlen);
+        s->out = copy;
+        s->out_len = outlen;
+        s->out_off = 0;
+        s->out_plain = take;
+    }
+    while (s->out_off < s->out_len) {
+        long n = vw_netaddr_send(fd, s->out + s->out_off, s->out_len - s->out_off);
+        if (n <= 0)
+            return n;
+        s->out_off += (size_t)n;
+    }
+    return (long)s->out_plain;
 }

@@ -199,8 +199,8 @@ static void usage(FILE *out)
             "                    -a libvirt USER) [sasldb_path]\n"
             "  --sasl-mech-list LIST\n"
             "                    SASL mechanisms offered (default SCRAM-SHA-256) [mech_list];\n"
-            "                    over plain TCP only those with a security layer of 56 bits,\n"
-            "                    which the fake does not speak: use SASL over TLS or unix\n"
+            "                    over plain TCP only those with a security layer of 56 bits\n"
+            "                    (DIGEST-MD5), which then wraps every byte, as in libvirtd\n"
             "  --sasl-allowed-username PATTERN\n"
             "                    only these SASL user names ('*', '?' wildcards); repeatable\n"
             "                    [sasl_allowed_username_list]\n"
@@ -593,6 +593,7 @@ int main(int argc, char **argv)
     fl_record_shutdown(recorder);
     fl_server_free(srv);
     fl_stubs_free(stubs);
+    fl_sasl_global_done();
     if (fl_record_free(recorder) < 0 || fl_replay_free(replayer) < 0)
         rc = -1;
     return rc == 0 ? 0 : 1;

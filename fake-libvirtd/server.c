@@ -83,12 +83,24 @@ static long long tls_drain(vw_evloop *loop, long long id, void *data);
  * vw_netaddr_recv / vw_netaddr_send: bytes, 0 nothing now, -1 the connection is over. */
 static long conn_recv(fl_conn *c, void *buf, size_t len)
 {
+    if (c->sasl_layer == FL_SASL_LAYER_ON)
+        return fl_sasl_recv(c->sasl, c->fd, buf, len);
     return c->tls ? fl_tls_recv(c->tls, buf, len) : vw_netaddr_recv(c->fd, buf, len);
 }
 
 static long conn_send(fl_conn *c, const void *buf, size_t len)
 {
+    if (c->sasl_layer == FL_SASL_LAYER_ON)
+        return fl_sasl_send(c->sasl, c->fd, buf, len);
     return c->tls ? fl_tls_send(c->tls, buf, len) : vw_netaddr_send(c->fd, buf, len);
+}
+
+/* Bytes a TLS session or SASL layer holds decoded: the socket will not say they are there. */
+static bool conn_holds_input(fl_conn *c)
+{
+    if (c->sasl_layer == FL_SASL_LAYER_ON)
+        return fl_sasl_pending(c->sasl);
+    return c->tls && fl_tls_pending(c->tls);
 }
 
 /* ---- models --------------------------------------------------------------------------------- */
@@ -393,8 +405,7 @@ static void update_interest(fl_conn *c)
         vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE);
         c->reads_paused = true;
     }
-    /* bytes the TLS session decrypted already: the socket will not say they are there */
-    if (want_read && c->tls && c->tls_timer < 0 && fl_tls_pending(c->tls))
+    if (want_read && c->tls_timer < 0 && conn_holds_input(c))
         c->tls_timer = vw_evloop_add_timer(srv->loop, 0, tls_drain, c, NULL);
 }
 
@@ -414,6 +425,8 @@ static int flush_output(fl_conn *c)
     if (c->out_off == c->out.len) {
         vw_buf_reset(&c->out);
         c->out_off = 0;
+        if (c->sasl_layer == FL_SASL_LAYER_AFTER_REPLY)
+            c->sasl_layer = FL_SASL_LAYER_ON;   /* the clear reply that ended SASL is out */
         if (c->closing && !fl_faults_pending(c)) {   /* delayed output goes first */
             conn_close(c);
             return -1;

@@ -55,6 +55,8 @@ typedef struct {
     unsigned qemu_flags;          /* VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX/NOCASE */
 } fl_callback;
 
+enum { FL_SASL_LAYER_NONE, FL_SASL_LAYER_AFTER_REPLY, FL_SASL_LAYER_ON };
+
 typedef struct fl_conn {
     fl_server *srv;
     int fd;
@@ -63,10 +65,11 @@ typedef struct fl_conn {
     bool tcp;                     /* accepted on a TCP socket (not secure) */
     struct fl_tls_session *tls;   /* accepted on a --listen-tls socket (fl_tls.h); NULL: plain */
     bool tls_handshaking;         /* TLS handshake or certificate check not done yet */
-    long long tls_timer;          /* reads bytes the TLS session holds decrypted; -1: none */
+    long long tls_timer;          /* reads bytes TLS or the SASL layer holds decoded; -1: none */
     int auth;                     /* VW_REMOTE_AUTH_NONE / _SASL: the listener's auth type */
     bool authenticated;           /* SASL completed (fl_auth.c) */
-    struct fl_sasl_session *sasl; /* the SASL exchange going on; NULL: none */
+    struct fl_sasl_session *sasl; /* the SASL exchange going on, or its security layer */
+    int sasl_layer;               /* FL_SASL_LAYER_*: whether sasl wraps the bytes */
     bool closing;                 /* close once the output queue is written */
     bool reads_paused;
     bool mode_holds_reads;        /* the mode asked for no reads (record: upstream is slow) */
