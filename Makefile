@@ -8,6 +8,7 @@
 #
 # Sources are picked up by folder, so a new module is a new .c file in the right folder:
 #   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
+#   proto/procedures.list  every libvirt procedure -> proto/gen_procs.py -> table in $(BUILD)/gen
 #   proto/ common/ client/   -> libvirtwire (static and shared); client/virtc*.c -> virtc
 #   fake-qemu/*.c        -> fake-qemu         fake-libvirtd/*.c -> fake-libvirtd
 #   trace/*.c            -> vwtrace (show, diff, pcap export of trace files)
@@ -48,8 +49,8 @@ LIBS     := $(TIRPC_LIBS) $(JANSSON_LIBS) $(GNUTLS_LIBS) $(SASL_LIBS) -pthread -
 
 # ---- sources -------------------------------------------------------------------------------
 XDEFS     := $(wildcard proto/*.x)
-XHDRS     := $(patsubst proto/%.x,$(GEN)/%.h,$(XDEFS))
-XSRCS     := $(patsubst proto/%.x,$(GEN)/%_xdr.c,$(XDEFS))
+XHDRS     := $(patsubst proto/%.x,$(GEN)/%.h,$(XDEFS)) $(GEN)/vw_procedures.h
+XSRCS     := $(patsubst proto/%.x,$(GEN)/%_xdr.c,$(XDEFS)) $(GEN)/vw_procedures_table.c
 LIB_SRCS  := $(wildcard proto/*.c common/*.c) $(filter-out client/virtc%.c,$(wildcard client/*.c))
 VIRTC_SRCS:= $(wildcard client/virtc*.c)
 FQ_SRCS   := $(wildcard fake-qemu/*.c)
@@ -69,7 +70,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
-        fuzz-campaign fuzz-corpus bench conformance conformance-record conformance-replay help man
+        fuzz-campaign fuzz-corpus fuzz-oss-check bench conformance conformance-record conformance-replay help man
 .SECONDARY:
 
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
@@ -86,6 +87,13 @@ $(GEN)/%.h: $(GEN)/%.x
 	cd $(GEN) && rm -f $*.h && rpcgen -h -o $*.h $*.x
 $(GEN)/%_xdr.c: $(GEN)/%.x $(GEN)/%.h
 	cd $(GEN) && rm -f $*_xdr.c && rpcgen -c -o $*_xdr.c $*.x
+
+# The procedure table: numbers, names, API names and flags from proto/procedures.list, codecs
+# from the .x files (proto/gen_procs.py). Both outputs come from one run.
+$(GEN)/vw_procedures.h: proto/procedures.list proto/gen_procs.py $(XDEFS)
+	@mkdir -p $(GEN)
+	$(PYTHON) proto/gen_procs.py proto/procedures.list $@ $(GEN)/vw_procedures_table.c $(XDEFS)
+$(GEN)/vw_procedures_table.c: $(GEN)/vw_procedures.h
 
 # rpcgen's output declares unused locals; it is not ours to fix, so only it gets these flags.
 $(OBJ)/gen/%.o: $(GEN)/%.c $(XHDRS)
@@ -209,7 +217,7 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5)))
 
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
-fuzz fuzz-smoke fuzz-campaign fuzz-corpus: deps
+fuzz fuzz-smoke fuzz-campaign fuzz-corpus fuzz-oss-check: deps
 	$(MAKE) -f fuzz/Makefile $@
 bench: all $(BIN)/rpc_bench $(BIN)/replay_bench
 	VW_BUILD=$(BUILD) bash bench/run

@@ -171,8 +171,12 @@ static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
         }
         long n = vw_netaddr_recv(fd, c->in + c->in_len, c->in_cap - c->in_len);
         if (n < 0) {
-            conn_free(c);
-            return;
+            /* EOF or an error: the replies to the lines already read still go out (a client may
+             * send its request and shut down its side, as `socat` does), then the connection
+             * closes; a peer that is gone makes the flush fail and free it. */
+            c->closing = 1;
+            vw_evloop_del_file(c->admin->loop, c->fd, VW_EV_READABLE);
+            break;
         }
         if (n == 0)
             break;

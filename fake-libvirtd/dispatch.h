@@ -1,6 +1,7 @@
 /* dispatch.h: fake-libvirtd's call handling: the RPC-level checks libvirtd makes (program,
- * status, unknown procedure, connection not open, read-only access) and one handler per
- * procedure that decodes the arguments, asks the model and queues the reply.
+ * status, unknown procedure, connection not open, read-only access), one handler per
+ * implemented procedure (keyed by the generated VW_*_PROC_* constants) that asks the model and
+ * queues the reply, and VIR_ERR_NO_SUPPORT for every other procedure libvirt defines.
  */
 #ifndef FL_DISPATCH_H
 #define FL_DISPATCH_H
@@ -10,8 +11,8 @@
 /* Handles one CALL packet of connection c; the reply (or error) is queued on c. */
 void fl_dispatch_call(fl_conn *c, const vw_packet *pkt);
 
-/* The public API name libvirt reports for a procedure name: "DOMAIN_DEFINE_XML" ->
- * "virDomainDefineXML". Writes into buf and returns it. */
-const char *fl_dispatch_api_name(const char *proc_name, char *buf, size_t buflen);
+/* Checks the handler table against the procedure table: every handler's procedure is a call
+ * whose payloads our .x describes, and has one handler. -1 with a message in err otherwise. */
+int fl_dispatch_check_handlers(char *err, size_t errlen);
 
 #endif

@@ -9,8 +9,6 @@
 
 #include "fl_sasl.h"
 
-#define FL_ERR_AUTH_FAILED 45
-
 bool fl_auth_call_refused(const fl_conn *c, unsigned prog, int proc)
 {
     if (c->auth == VW_REMOTE_AUTH_NONE || c->authenticated)

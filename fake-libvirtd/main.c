@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "dispatch.h"
 #include "faults.h"
 #include "fl_sasl.h"
 #include "netaddr.h"
@@ -165,7 +166,8 @@ static void usage(FILE *out)
             "                     [--listen-tls tcp:HOST:PORT [--tls-dir DIR] [TLS options]]\n"
             "                     [--max-clients N] [--max-anonymous-clients N]\n"
             "                     [--max-client-requests N] [--memory-budget-mib N]\n"
-            "                     [--record TRACE --upstream ADDR | --replay TRACE [--replay-...]]\n"
+            "                     [--record TRACE --upstream ADDR [--record-sync]\n"
+            "                      | --replay TRACE [--allow-truncated] [--replay-...]]\n"
             "\n"
             "A stateful fake libvirt daemon: it speaks libvirt's RPC protocol and models the\n"
             "domains, networks and storage pools of libvirt's test driver.\n"
@@ -240,9 +242,15 @@ static void usage(FILE *out)
             "Record and replay (docs/replay.md):\n"
             "  --record TRACE --upstream unix:PATH|tcp:HOST:PORT\n"
             "                    a transparent proxy: every client gets its own connection to the\n"
-            "                    real libvirtd at --upstream; all traffic is written to TRACE\n"
+            "                    real libvirtd at --upstream; all traffic is written to TRACE,\n"
+            "                    each message's record before the message is forwarded (a\n"
+            "                    killed recorder's trace has all that either side received)\n"
+            "  --record-sync     also fdatasync the trace before forwarding (survives a power\n"
+            "                    loss; costs one disk flush per forwarded batch)\n"
             "  --replay TRACE    answer clients from TRACE: each client is served from the next\n"
             "                    recorded connection; serials are renumbered to the client's\n"
+            "  --allow-truncated drop a cut last line of TRACE (a recorder killed while writing\n"
+            "                    it) with a warning instead of refusing the trace\n"
             "  --replay-match strict|unordered\n"
             "                    strict (default): only the next recorded call may match;\n"
             "                    unordered: the first unused call with equal program, procedure\n"
@@ -345,6 +353,7 @@ int main(int argc, char **argv)
     const char *scenario_file = NULL, *admin_spec = NULL, *faults_file = NULL;
     unsigned long long seed = 0;
     const char *record_path = NULL, *upstream = NULL, *replay_tuned = NULL;
+    bool record_sync = false;
     fl_replay_options ropt;
     memset(&ropt, 0, sizeof(ropt));
     ropt.delay_max_ms = FL_REPLAY_DELAY_MAX_MS;
@@ -445,6 +454,11 @@ int main(int argc, char **argv)
             faults_file = val;
         } else if (strcmp(opt, "--record") == 0) {
             record_path = val;
+        } else if (strcmp(opt, "--record-sync") == 0) {
+            record_sync = true;
+        } else if (strcmp(opt, "--allow-truncated") == 0) {
+            ropt.allow_truncated = true;
+            replay_tuned = "--allow-truncated";
         } else if (strcmp(opt, "--upstream") == 0) {
             upstream = val;
         } else if (strcmp(opt, "--replay") == 0) {
@@ -510,6 +524,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fake-libvirtd: --record and --replay exclude each other\n");
         return 2;
     }
+    if (record_sync && !record_path) {
+        fprintf(stderr, "fake-libvirtd: --record-sync needs --record TRACE\n");
+        return 2;
+    }
     if (!record_path != !upstream) {
         fprintf(stderr, "fake-libvirtd: --record TRACE and --upstream unix:PATH|tcp:HOST:PORT go "
                         "together (see --help)\n");
@@ -523,7 +541,8 @@ int main(int argc, char **argv)
     fl_record *recorder = NULL;
     fl_replay *replayer = NULL;
     if (record_path) {
-        recorder = fl_record_new(record_path, upstream, cfg.verbose, err, sizeof(err));
+        recorder = fl_record_new(record_path, upstream, cfg.verbose, record_sync, err,
+                                 sizeof(err));
         if (!recorder) {
             fprintf(stderr, "fake-libvirtd: %s\n", err);
             return 1;
@@ -537,6 +556,10 @@ int main(int argc, char **argv)
             return 2;
         }
         fl_replay_attach(replayer, &cfg);
+    }
+    if (fl_dispatch_check_handlers(err, sizeof(err)) < 0) {
+        fprintf(stderr, "fake-libvirtd: %s\n", err);
+        return 1;
     }
     fl_server *srv = fl_server_new(&cfg, err, sizeof(err));
     if (!srv) {

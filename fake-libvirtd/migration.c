@@ -1,5 +1,6 @@
 /* migration.c: the source side of a peer-to-peer migration (see migration.h). */
 #include "migration.h"
+#include "typed_params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,8 @@
 const char *fl_migrate_param_string(const vw_typed_param *params, unsigned nparams,
                                     const char *field)
 {
-    for (unsigned i = 0; i < nparams; i++) {
-        if (params[i].field && strcmp(params[i].field, field) == 0 &&
-            params[i].value.type == VW_TYPED_PARAM_STRING)
-            return params[i].value.vw_typed_param_value_u.s;
-    }
-    return NULL;
+    const vw_typed_param *p = fl_tparams_find(params, nparams, field);
+    return p && p->value.type == VW_TYPED_PARAM_STRING ? p->value.vw_typed_param_value_u.s : NULL;
 }
 
 /* The destination's error, passed on as libvirt passes a remote error on. */

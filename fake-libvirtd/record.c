@@ -1,11 +1,14 @@
 /* record.c: fake-libvirtd --record: the recording proxy mode (see record.h).
  *
- * Per client: one upstream socket on the server's event loop. Client -> upstream: each whole
- * packet server.c's reader hands over is written to the trace, then to the upstream (queued
- * when the socket is full). Upstream -> client: bytes are cut into whole packets by a packet
- * reader, each written to the trace and queued on the client connection; after a length word
- * outside the protocol's limits the rest of that direction is carried and recorded as
- * unframed "data". Backpressure both ways, so a slow peer never makes the proxy buffer without
+ * Per client: one upstream socket on the server's event loop. Every message's record is
+ * committed to the file before the message is forwarded (common/trace_file.h), so whatever a
+ * peer received is in the trace even after a SIGKILL. Client -> upstream: each whole packet
+ * server.c's reader hands over is recorded and queued for the upstream; a zero-delay timer
+ * forwards all the packets of this loop round at once, after one commit. Upstream -> client:
+ * bytes are cut into whole packets by a packet reader, each recorded and queued on the client
+ * connection, then one commit, then the client is written to; after a length word outside the
+ * protocol's limits the rest of that direction is carried and recorded as unframed "data".
+ * Backpressure both ways, so a slow peer never makes the proxy buffer without
  * bound: upstream reads pause while the client has more than FL_CONN_OUT_HIGH bytes waiting, and
  * client reads pause (fl_conn_hold_reads) while more than REC_UP_HIGH bytes wait for the
  * upstream, until they are below REC_UP_LOW. */
@@ -50,11 +53,12 @@ typedef struct rec_conn {
     size_t to_up_off;
     vw_packet_reader s2c;         /* frames upstream bytes into packets */
     vw_buf s2c_pending;           /* bytes of the upstream packet being collected */
-    vw_buf s2c_later;             /* client-bound packets sent, not yet recorded (note_later) */
+    bool s2c_queued;              /* client-bound bytes were queued in this upstream read */
     bool s2c_unframed;            /* a bad length word came from upstream: raw from now on */
     bool up_reading;              /* the upstream fd is registered readable */
     bool client_held;             /* client reads paused: to_up is above REC_UP_HIGH */
     long long resume_timer;       /* -1 when none */
+    long long forward_timer;      /* sends to_up after this loop round (forward_tick); -1 */
     const char *by;               /* who ended the connection, when this module knows */
 } rec_conn;
 
@@ -70,59 +74,16 @@ static void trace_failed(fl_record *rec, const vw_trace_error *e)
     }
 }
 
-static void trace_bytes_at(rec_conn *rc, uint64_t t, vw_trace_dir dir, bool message,
-                           const void *data, size_t n)
+/* Records one message (or unframed bytes); it reaches the file at the next commit. */
+static void trace_bytes(rec_conn *rc, vw_trace_dir dir, bool message, const void *data, size_t n)
 {
     fl_record *rec = rc->rec;
     vw_trace_error e;
+    uint64_t t = vw_trace_writer_elapsed_us(rec->w);
     int r = message ? vw_trace_write_message(rec->w, rc->id, dir, t, data, n, &e)
                     : vw_trace_write_data(rec->w, rc->id, dir, t, data, n, &e);
     if (r < 0)
         trace_failed(rec, &e);
-}
-
-static void trace_bytes(rec_conn *rc, vw_trace_dir dir, bool message, const void *data, size_t n)
-{
-    trace_bytes_at(rc, vw_trace_writer_elapsed_us(rc->rec->w), dir, message, data, n);
-}
-
-/* Client-bound packets are recorded after they were written to the client (trace_later), so
- * building their trace lines overlaps with the client's work instead of delaying it. Each
- * entry: time (8 bytes), message flag (1), length (4), the bytes. */
-static void note_later(rec_conn *rc, bool message, const uint8_t *data, size_t n)
-{
-    uint8_t head[13];
-    uint64_t t = vw_trace_writer_elapsed_us(rc->rec->w);
-    uint32_t len = (uint32_t)n;
-    memcpy(head, &t, 8);
-    head[8] = message;
-    memcpy(head + 9, &len, 4);
-    vw_proto_error pe;
-    if (vw_buf_append(&rc->s2c_later, head, sizeof(head), &pe) < 0 ||
-        vw_buf_append(&rc->s2c_later, data, n, &pe) < 0) {
-        vw_trace_error e;
-        snprintf(e.text, sizeof(e.text), "out of memory holding a record");
-        trace_failed(rc->rec, &e);
-    }
-}
-
-static void trace_later(rec_conn *rc)
-{
-    size_t off = 0;
-    while (off + 13 <= rc->s2c_later.len) {
-        uint64_t t;
-        uint32_t len;
-        memcpy(&t, rc->s2c_later.data + off, 8);
-        memcpy(&len, rc->s2c_later.data + off + 9, 4);
-        if (off + 13 + len > rc->s2c_later.len)
-            break;              /* a half entry (out of memory while adding it) */
-        trace_bytes_at(rc, t, VW_TRACE_S2C, rc->s2c_later.data[off + 8] != 0,
-                       rc->s2c_later.data + off + 13, len);
-        off += 13 + (size_t)len;
-    }
-    vw_buf_reset(&rc->s2c_later);
-    if (rc->s2c_later.cap > (4u << 20))
-        vw_buf_free(&rc->s2c_later);
 }
 
 /* Ends the connection from this side: the client gets what is queued, then is closed. */
@@ -137,9 +98,11 @@ static void end_conn(rec_conn *rc, const char *by)
     fl_conn_finish(rc->c);
 }
 
+/* Records one client-bound message and queues it; up_readable commits, then sends. */
 static void to_client(rec_conn *rc, bool message, const uint8_t *data, size_t n)
 {
-    note_later(rc, message, data, n);
+    trace_bytes(rc, VW_TRACE_S2C, message, data, n);
+    rc->s2c_queued = true;
     if (fl_conn_queue_bytes(rc->c, data, n) < 0)
         end_conn(rc, "error");
 }
@@ -234,26 +197,30 @@ static void up_readable(vw_evloop *loop, int fd, void *data, int mask)
             to_client(rc, false, rc->s2c_pending.data, rc->s2c_pending.len);
             vw_buf_reset(&rc->s2c_pending);
         }
-        trace_later(rc);
+        vw_trace_file_commit(rc->rec->file);    /* before the server writes to the client */
         end_conn(rc, "server");
         return;
     }
+    rc->s2c_queued = false;
     feed_s2c(rc, buf, (size_t)n);
-    /* write to the client first, record after: the client gets its reply without waiting for
-     * the trace (the server would flush after this callback anyway) */
-    if (!c->closing && rc->s2c_later.len && fl_conn_flush(c) < 0)
-        return;                 /* c and rc are gone; rec_conn_close recorded what was sent */
-    trace_later(rc);
+    /* every packet of this read is recorded: one write for all, then the client gets them */
+    if (rc->s2c_queued) {
+        vw_trace_file_commit(rc->rec->file);
+        if (!c->closing && fl_conn_flush(c) < 0)
+            return;             /* c and rc are gone */
+    }
     if (!c->closing && c->out.len - c->out_off >= FL_CONN_OUT_HIGH && rc->resume_timer < 0) {
         watch_upstream(rc, false);
         rc->resume_timer = vw_evloop_add_timer(loop, REC_RESUME_MS, resume_tick, rc, NULL);
     }
 }
 
-/* Writes what the upstream takes. */
+/* Writes what the upstream takes, after the records of those packets. */
 static void flush_up(rec_conn *rc)
 {
     vw_evloop *loop = fl_server_loop(rc->srv);
+    if (rc->to_up_off < rc->to_up.len)
+        vw_trace_file_commit(rc->rec->file);
     while (rc->to_up_off < rc->to_up.len) {
         long n = vw_netaddr_send(rc->ufd, rc->to_up.data + rc->to_up_off,
                                  rc->to_up.len - rc->to_up_off);
@@ -309,6 +276,30 @@ static void up_writable(vw_evloop *loop, int fd, void *data, int mask)
     up_progress(data);
 }
 
+/* Zero-delay timer: runs after the file events of this loop round, so the client packets of
+ * every read in the round go upstream behind one commit. */
+static long long forward_tick(vw_evloop *loop, long long id, void *data)
+{
+    (void)loop;
+    (void)id;
+    rec_conn *rc = data;
+    rc->forward_timer = -1;
+    flush_up(rc);
+    up_progress(rc);
+    return VW_EV_NOMORE;
+}
+
+/* Makes sure to_up goes out soon: up_writable does it while the upstream is full. */
+static void schedule_forward(rec_conn *rc)
+{
+    vw_evloop *loop = fl_server_loop(rc->srv);
+    if (rc->forward_timer >= 0 || (vw_evloop_get_file_mask(loop, rc->ufd) & VW_EV_WRITABLE))
+        return;
+    rc->forward_timer = vw_evloop_add_timer(loop, 0, forward_tick, rc, NULL);
+    if (rc->forward_timer < 0)
+        flush_up(rc);           /* no memory for a timer: forward this packet alone */
+}
+
 /* ---- server hooks --------------------------------------------------------------------------- */
 
 static int rec_conn_open(void *opaque, fl_conn *c)
@@ -341,13 +332,13 @@ static int rec_conn_open(void *opaque, fl_conn *c)
     rc->id = (uint32_t)c->id;
     rc->ufd = ufd;
     rc->resume_timer = -1;
-    if (!rec->stopping)
-        vw_trace_file_set_loop(rec->file, fl_server_loop(c->srv));   /* no-op after the first */
+    rc->forward_timer = -1;
     vw_packet_reader_init(&rc->s2c, VW_DECODE_LENIENT);
     c->mode_data = rc;
     vw_trace_error e;
     if (vw_trace_write_open(rec->w, rc->id, vw_trace_writer_elapsed_us(rec->w), "client", &e) < 0)
         trace_failed(rec, &e);
+    vw_trace_file_commit(rec->file);
     watch_upstream(rc, true);
     if (!rc->up_reading) {
         fprintf(stderr, "fake-libvirtd: --record: cannot watch the upstream socket: %s; closing "
@@ -365,7 +356,6 @@ static void rec_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, cons
     rec_conn *rc = c->mode_data;
     if (!rc || rc->by)
         return;
-    uint64_t t = vw_trace_writer_elapsed_us(rc->rec->w);
     vw_proto_error pe;
     if (rc->to_up.len - rc->to_up_off + raw_len > FL_CONN_OUT_MAX) {
         /* cannot happen: client reads pause above REC_UP_HIGH (one read's packets overshoot) */
@@ -374,14 +364,12 @@ static void rec_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, cons
         end_conn(rc, "error");
         return;
     }
+    trace_bytes(rc, VW_TRACE_C2S, true, raw, raw_len);
     if (vw_buf_append(&rc->to_up, raw, raw_len, &pe) < 0) {
         end_conn(rc, "error");
         return;
     }
-    if (rc->to_up.len - rc->to_up_off == raw_len)
-        flush_up(rc);       /* else the upstream is full: up_writable goes on */
-    /* recorded after it was sent, so the trace line is built while the upstream works */
-    trace_bytes_at(rc, t, VW_TRACE_C2S, true, raw, raw_len);
+    schedule_forward(rc);
     up_progress(rc);
 }
 
@@ -392,20 +380,23 @@ static void rec_conn_close(void *opaque, fl_conn *c)
     if (!rc)
         return;
     vw_evloop *loop = fl_server_loop(rc->srv);
-    trace_later(rc);
+    if (rc->forward_timer >= 0)
+        vw_evloop_del_timer(loop, rc->forward_timer);
+    if (!rc->by)
+        flush_up(rc);           /* what the client sent just before it left, as far as it goes */
     if (rc->s2c_pending.len)
         trace_bytes(rc, VW_TRACE_S2C, false, rc->s2c_pending.data, rc->s2c_pending.len);
     const char *by = rc->by ? rc->by : rec->stopping ? "end" : "client";
     vw_trace_error e;
     if (vw_trace_write_close(rec->w, rc->id, vw_trace_writer_elapsed_us(rec->w), by, &e) < 0)
         trace_failed(rec, &e);
+    vw_trace_file_commit(rec->file);
     vw_evloop_del_file(loop, rc->ufd, VW_EV_READABLE | VW_EV_WRITABLE);
     if (rc->resume_timer >= 0)
         vw_evloop_del_timer(loop, rc->resume_timer);
     close(rc->ufd);
     vw_packet_reader_free(&rc->s2c);
     vw_buf_free(&rc->s2c_pending);
-    vw_buf_free(&rc->s2c_later);
     vw_buf_free(&rc->to_up);
     free(rc);
     c->mode_data = NULL;
@@ -419,8 +410,8 @@ static const fl_mode_ops record_ops = {
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbose, char *err,
-                         size_t errlen)
+fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbose, bool sync,
+                         char *err, size_t errlen)
 {
     fl_record *rec = calloc(1, sizeof(*rec));
     if (!rec) {
@@ -443,21 +434,11 @@ fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbo
         return NULL;
     }
     close(fd);
-    vw_trace_error te;
-    rec->file = vw_trace_file_open(trace_path, "fake-libvirtd: --record", why, sizeof(why));
+    rec->file = vw_trace_file_start(trace_path, "fake-libvirtd: --record", sync,
+                                    VW_TRACE_LIBVIRT, "fake-libvirtd --record " VW_VERSION, upstream,
+                                    &rec->w, why, sizeof(why));
     if (!rec->file) {
         snprintf(err, errlen, "--record %s: %s", trace_path, why);
-        free(rec);
-        return NULL;
-    }
-    /* the header goes out at once; records are batched once the loop runs (first client) */
-    rec->w = vw_trace_writer_open_stream(vw_trace_file_stream(rec->file), VW_TRACE_LIBVIRT,
-                                         "fake-libvirtd --record " VW_VERSION, upstream, &te);
-    if (!rec->w || vw_trace_writer_flush(rec->w, &te) < 0) {
-        snprintf(err, errlen, "--record %s: %s", trace_path, te.text);
-        vw_trace_error ignored;
-        vw_trace_writer_close(rec->w, &ignored);
-        vw_trace_file_close(rec->file, why, sizeof(why));
         free(rec);
         return NULL;
     }
@@ -472,28 +453,18 @@ void fl_record_attach(fl_record *rec, fl_server_config *cfg)
 
 void fl_record_shutdown(fl_record *rec)
 {
-    if (rec) {
+    if (rec)
         rec->stopping = true;
-        vw_trace_file_set_loop(rec->file, NULL);   /* before the loop goes: writes go out at once */
-    }
 }
 
 int fl_record_free(fl_record *rec)
 {
     if (!rec)
         return 0;
-    vw_trace_error te;
-    int rc = 0;
-    if (vw_trace_writer_close(rec->w, &te) < 0) {
-        fprintf(stderr, "fake-libvirtd: --record: %s\n", te.text);
-        rc = -1;
-    }
     char why[512];
-    if (vw_trace_file_close(rec->file, why, sizeof(why)) < 0) {
-        if (rc == 0)
-            fprintf(stderr, "fake-libvirtd: --record: %s\n", why);
-        rc = -1;
-    }
+    int rc = vw_trace_file_finish(rec->file, rec->w, why, sizeof(why));
+    if (rc < 0)
+        fprintf(stderr, "fake-libvirtd: --record: %s\n", why);
     if (rec->trace_failed)
         rc = -1;
     free(rec);

@@ -8,12 +8,13 @@
  * fl_conn_queue_bytes, so whatever acts on a connection's read/write path applies here too:
  * a call a scenario stub answers or a c2s fault takes never gets here (not forwarded, not
  * recorded). Nothing else is answered locally: keepalive PINGs go to the real daemon like
- * everything else. Records are batched by common/trace_file (on disk within 100 ms; complete
- * after fl_record_free).
+ * everything else. A message's record is in the file before the message is forwarded
+ * (common/trace_file.h); with sync (--record-sync) it is also fdatasynced first.
  */
 #ifndef FL_RECORD_H
 #define FL_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "server.h"
@@ -21,10 +22,11 @@
 typedef struct fl_record fl_record;
 
 /* Opens the trace for writing (header written at once, so a run killed before its first client
- * is still a valid trace) and checks that the upstream accepts a connection now.
+ * is still a valid trace) and checks that the upstream accepts a connection now. sync:
+ * fdatasync every batch of records before forwarding it (--record-sync).
  * Returns NULL with a message in err. */
-fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbose, char *err,
-                         size_t errlen);
+fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbose, bool sync,
+                         char *err, size_t errlen);
 /* Points cfg's mode hooks at rec. */
 void fl_record_attach(fl_record *rec, fl_server_config *cfg);
 /* The server is stopping: connections closed from now on are recorded as closed by "end". */

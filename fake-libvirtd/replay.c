@@ -417,6 +417,7 @@ static int load(fl_replay *rp, char *err, size_t errlen)
             snprintf(err, errlen, "--replay %s: %s", path, te.text);
         return -1;
     }
+    vw_trace_reader_allow_truncated(r, rp->opt.allow_truncated);
     if (vw_trace_reader_protocol(r) != VW_TRACE_LIBVIRT) {
         snprintf(err, errlen, "--replay %s: this is a %s trace; fake-libvirtd replays libvirt "
                  "RPC traces only (replay QMP traces with fake-qemu --replay)", path,
@@ -490,6 +491,10 @@ static int load(fl_replay *rp, char *err, size_t errlen)
         vw_trace_reader_free(r);
         return -1;
     }
+    const vw_trace_error *dropped = vw_trace_reader_dropped(r);
+    if (dropped)
+        fprintf(stderr, "fake-libvirtd: --replay %s:%lu: warning: %s\n", path, dropped->line,
+                dropped->text);
     vw_trace_reader_free(r);
     for (size_t i = 0; i < rp->nrconns; i++) {
         rp_rconn *c = &rp->rconns[i];

@@ -34,6 +34,7 @@ typedef enum { FL_REPLAY_PICK_NEXT = 0, FL_REPLAY_PICK_MATCH = 1 } fl_replay_pic
 
 typedef struct {
     const char *trace_path;
+    bool allow_truncated;         /* --allow-truncated: drop a cut last line with a warning */
     fl_replay_match match;
     fl_replay_unmatched unmatched;
     fl_replay_pick pick;

@@ -11,170 +11,29 @@
 #include "procs.h"
 #include "trace.h"
 
-/* ---- the argument table -----------------------------------------------------------------------
- * One row per procedure direction: the fields of its XDR struct in order, each a type letter and
- * the field name as in proto/vw_remote_protocol.x / vw_qemu_protocol.x:
- *   s string   S optional string (null)   U uuid   i int   u unsigned int   h hyper
- *   H unsigned hyper   D domain {name, uuid, id}   d optional domain   N network {name, uuid}
- *   P storage pool {name, uuid}   V storage volume {pool, name, key}
- * "partial" rows stop before the first field the letters cannot describe (arrays, typed
- * parameters): those fields are not decoded. The rows were derived from the .x files and
- * proto/procs.c (every procedure whose argument or return struct starts with such fields). */
+/* ---- argument and return descriptions --------------------------------------------------------
+ * Every procedure direction's fields come from the procedure table (proto/procs.h: args_spec,
+ * ret_spec), which proto/gen_procs.py derives from the .x structs: a type letter and the field
+ * name per field, read and written below by one walker. A "partial" argument description stops
+ * before the first field the letters cannot describe (arrays, typed parameters): those fields
+ * are not decoded. */
 typedef struct {
-    uint32_t prog;
-    int32_t proc;
-    bool ret;              /* false: the CALL's arguments; true: the REPLY's return value */
     const char *spec;
     bool partial;
 } arg_spec;
 
-#define R VW_REMOTE_PROGRAM
-#define Q VW_QEMU_PROGRAM
-static const arg_spec arg_table[] = {
-    {R, 1, false, "Sname uflags", false}, /* CONNECT_OPEN */
-    {R, 3, true, "stype", false}, /* CONNECT_GET_TYPE */
-    {R, 4, true, "Hhv_ver", false}, /* CONNECT_GET_VERSION */
-    {R, 5, false, "Stype", false}, /* CONNECT_GET_MAX_VCPUS */
-    {R, 5, true, "imax_vcpus", false}, /* CONNECT_GET_MAX_VCPUS */
-    {R, 7, true, "scapabilities", false}, /* CONNECT_GET_CAPABILITIES */
-    {R, 59, true, "shostname", false}, /* CONNECT_GET_HOSTNAME */
-    {R, 60, false, "ifeature", false}, /* CONNECT_SUPPORTS_FEATURE */
-    {R, 60, true, "isupported", false}, /* CONNECT_SUPPORTS_FEATURE */
-    {R, 110, true, "suri", false}, /* CONNECT_GET_URI */
-    {R, 149, true, "isecure", false}, /* CONNECT_IS_SECURE */
-    {R, 157, true, "Hlib_ver", false}, /* CONNECT_GET_LIB_VERSION */
-    {R, 102, true, "Hvalue", false}, /* NODE_GET_FREE_MEMORY */
-    {R, 203, false, "uflags", false}, /* CONNECT_GET_SYSINFO */
-    {R, 203, true, "sstr", false}, /* CONNECT_GET_SYSINFO */
-    {R, 21, false, "imaxnames", false}, /* CONNECT_LIST_DEFINED_DOMAINS */
-    {R, 25, true, "ivalue", false}, /* CONNECT_NUM_OF_DEFINED_DOMAINS */
-    {R, 37, false, "imaxids", false}, /* CONNECT_LIST_DOMAINS */
-    {R, 51, true, "ivalue", false}, /* CONNECT_NUM_OF_DOMAINS */
-    {R, 9, false, "Ddom", false}, /* DOMAIN_CREATE */
-    {R, 10, false, "sxml_desc uflags", false}, /* DOMAIN_CREATE_XML */
-    {R, 10, true, "Ddom", false}, /* DOMAIN_CREATE_XML */
-    {R, 11, false, "sxml", false}, /* DOMAIN_DEFINE_XML */
-    {R, 11, true, "Ddom", false}, /* DOMAIN_DEFINE_XML */
-    {R, 12, false, "Ddom", false}, /* DOMAIN_DESTROY */
-    {R, 14, false, "Ddom uflags", false}, /* DOMAIN_GET_XML_DESC */
-    {R, 14, true, "sxml", false}, /* DOMAIN_GET_XML_DESC */
-    {R, 15, false, "Ddom", false}, /* DOMAIN_GET_AUTOSTART */
-    {R, 15, true, "ivalue", false}, /* DOMAIN_GET_AUTOSTART */
-    {R, 16, false, "Ddom", false}, /* DOMAIN_GET_INFO */
-    {R, 17, false, "Ddom", false}, /* DOMAIN_GET_MAX_MEMORY */
-    {R, 17, true, "Hvalue", false}, /* DOMAIN_GET_MAX_MEMORY */
-    {R, 18, false, "Ddom", false}, /* DOMAIN_GET_MAX_VCPUS */
-    {R, 18, true, "ivalue", false}, /* DOMAIN_GET_MAX_VCPUS */
-    {R, 19, false, "Ddom", false}, /* DOMAIN_GET_OS_TYPE */
-    {R, 19, true, "sstr", false}, /* DOMAIN_GET_OS_TYPE */
-    {R, 22, false, "iid", false}, /* DOMAIN_LOOKUP_BY_ID */
-    {R, 22, true, "Ddom", false}, /* DOMAIN_LOOKUP_BY_ID */
-    {R, 23, false, "sname", false}, /* DOMAIN_LOOKUP_BY_NAME */
-    {R, 23, true, "Ddom", false}, /* DOMAIN_LOOKUP_BY_NAME */
-    {R, 24, false, "Uuuid", false}, /* DOMAIN_LOOKUP_BY_UUID */
-    {R, 24, true, "Ddom", false}, /* DOMAIN_LOOKUP_BY_UUID */
-    {R, 27, false, "Ddom uflags", false}, /* DOMAIN_REBOOT */
-    {R, 28, false, "Ddom", false}, /* DOMAIN_RESUME */
-    {R, 29, false, "Ddom iautostart", false}, /* DOMAIN_SET_AUTOSTART */
-    {R, 30, false, "Ddom Hmemory", false}, /* DOMAIN_SET_MAX_MEMORY */
-    {R, 31, false, "Ddom Hmemory", false}, /* DOMAIN_SET_MEMORY */
-    {R, 33, false, "Ddom", false}, /* DOMAIN_SHUTDOWN */
-    {R, 34, false, "Ddom", false}, /* DOMAIN_SUSPEND */
-    {R, 35, false, "Ddom", false}, /* DOMAIN_UNDEFINE */
-    {R, 56, false, "Ddom", false}, /* DOMAIN_GET_SCHEDULER_TYPE */
-    {R, 56, true, "stype inparams", false}, /* DOMAIN_GET_SCHEDULER_TYPE */
-    {R, 121, false, "Ddom", false}, /* DOMAIN_GET_SECURITY_LABEL */
-    {R, 150, false, "Ddom", false}, /* DOMAIN_IS_ACTIVE */
-    {R, 150, true, "ivalue", false}, /* DOMAIN_IS_ACTIVE */
-    {R, 151, false, "Ddom", false}, /* DOMAIN_IS_PERSISTENT */
-    {R, 151, true, "ivalue", false}, /* DOMAIN_IS_PERSISTENT */
-    {R, 183, false, "Ddom uflags", false}, /* DOMAIN_HAS_MANAGED_SAVE_IMAGE */
-    {R, 183, true, "ivalue", false}, /* DOMAIN_HAS_MANAGED_SAVE_IMAGE */
-    {R, 187, false, "Ddom uflags", false}, /* DOMAIN_SNAPSHOT_NUM */
-    {R, 187, true, "ivalue", false}, /* DOMAIN_SNAPSHOT_NUM */
-    {R, 190, false, "Ddom uflags", false}, /* DOMAIN_HAS_CURRENT_SNAPSHOT */
-    {R, 190, true, "ivalue", false}, /* DOMAIN_HAS_CURRENT_SNAPSHOT */
-    {R, 196, false, "Ddom uflags", false}, /* DOMAIN_CREATE_WITH_FLAGS */
-    {R, 196, true, "Ddom", false}, /* DOMAIN_CREATE_WITH_FLAGS */
-    {R, 200, false, "Ddom uflags", false}, /* DOMAIN_GET_VCPUS_FLAGS */
-    {R, 200, true, "ivalue", false}, /* DOMAIN_GET_VCPUS_FLAGS */
-    {R, 202, false, "Ddom", false}, /* DOMAIN_IS_UPDATED */
-    {R, 202, true, "ivalue", false}, /* DOMAIN_IS_UPDATED */
-    {R, 204, false, "Ddom Hmemory uflags", false}, /* DOMAIN_SET_MEMORY_FLAGS */
-    {R, 207, false, "Ddom Hbandwidth uflags", false}, /* DOMAIN_MIGRATE_SET_MAX_SPEED */
-    {R, 212, false, "Ddom uflags", false}, /* DOMAIN_GET_STATE */
-    {R, 212, true, "istate ireason", false}, /* DOMAIN_GET_STATE */
-    {R, 229, false, "Ddom uflags", false}, /* DOMAIN_GET_CONTROL_INFO */
-    {R, 229, true, "ustate udetails HstateTime", false}, /* DOMAIN_GET_CONTROL_INFO */
-    {R, 231, false, "Ddom uflags", false}, /* DOMAIN_UNDEFINE_FLAGS */
-    {R, 234, false, "Ddom uflags", false}, /* DOMAIN_DESTROY_FLAGS */
-    {R, 242, false, "Ddom uflags", false}, /* DOMAIN_MIGRATE_GET_MAX_SPEED */
-    {R, 242, true, "Hbandwidth", false}, /* DOMAIN_MIGRATE_GET_MAX_SPEED */
-    {R, 258, false, "Ddom uflags", false}, /* DOMAIN_SHUTDOWN_FLAGS */
-    {R, 273, false, "ineed_results uflags", false}, /* CONNECT_LIST_ALL_DOMAINS */
-    {R, 277, false, "Ddom uflags", false}, /* DOMAIN_GET_HOSTNAME */
-    {R, 277, true, "sstr", false}, /* DOMAIN_GET_HOSTNAME */
-    {R, 278, false, "Ddom", false}, /* DOMAIN_GET_SECURITY_LABEL_LIST */
-    {R, 302, false, "Ddom", true}, /* DOMAIN_MIGRATE_BEGIN3_PARAMS */
-    {R, 305, false, "Ddom Sdconnuri", true}, /* DOMAIN_MIGRATE_PERFORM3_PARAMS */
-    {R, 307, false, "Ddom", true}, /* DOMAIN_MIGRATE_CONFIRM3_PARAMS */
-    {R, 350, false, "sxml uflags", false}, /* DOMAIN_DEFINE_XML_FLAGS */
-    {R, 350, true, "Ddom", false}, /* DOMAIN_DEFINE_XML_FLAGS */
-    {R, 426, false, "Ddom uflags", false}, /* DOMAIN_GET_MESSAGES */
-    {R, 43, false, "Nnet uflags", false}, /* NETWORK_GET_XML_DESC */
-    {R, 43, true, "sstr", false}, /* NETWORK_GET_XML_DESC */
-    {R, 44, false, "Nnet", false}, /* NETWORK_GET_AUTOSTART */
-    {R, 44, true, "ivalue", false}, /* NETWORK_GET_AUTOSTART */
-    {R, 45, false, "Nnet", false}, /* NETWORK_GET_BRIDGE_NAME */
-    {R, 45, true, "sstr", false}, /* NETWORK_GET_BRIDGE_NAME */
-    {R, 46, false, "sname", false}, /* NETWORK_LOOKUP_BY_NAME */
-    {R, 46, true, "Nnet", false}, /* NETWORK_LOOKUP_BY_NAME */
-    {R, 47, false, "Uuuid", false}, /* NETWORK_LOOKUP_BY_UUID */
-    {R, 47, true, "Nnet", false}, /* NETWORK_LOOKUP_BY_UUID */
-    {R, 152, false, "Nnet", false}, /* NETWORK_IS_ACTIVE */
-    {R, 152, true, "ivalue", false}, /* NETWORK_IS_ACTIVE */
-    {R, 153, false, "Nnet", false}, /* NETWORK_IS_PERSISTENT */
-    {R, 153, true, "ivalue", false}, /* NETWORK_IS_PERSISTENT */
-    {R, 283, false, "ineed_results uflags", false}, /* CONNECT_LIST_ALL_NETWORKS */
-    {R, 84, false, "sname", false}, /* STORAGE_POOL_LOOKUP_BY_NAME */
-    {R, 84, true, "Ppool", false}, /* STORAGE_POOL_LOOKUP_BY_NAME */
-    {R, 85, false, "Uuuid", false}, /* STORAGE_POOL_LOOKUP_BY_UUID */
-    {R, 85, true, "Ppool", false}, /* STORAGE_POOL_LOOKUP_BY_UUID */
-    {R, 87, false, "Ppool", false}, /* STORAGE_POOL_GET_INFO */
-    {R, 88, false, "Ppool uflags", false}, /* STORAGE_POOL_GET_XML_DESC */
-    {R, 88, true, "sstr", false}, /* STORAGE_POOL_GET_XML_DESC */
-    {R, 89, false, "Ppool", false}, /* STORAGE_POOL_GET_AUTOSTART */
-    {R, 89, true, "ivalue", false}, /* STORAGE_POOL_GET_AUTOSTART */
-    {R, 91, false, "Ppool", false}, /* STORAGE_POOL_NUM_OF_VOLUMES */
-    {R, 91, true, "ivalue", false}, /* STORAGE_POOL_NUM_OF_VOLUMES */
-    {R, 154, false, "Ppool", false}, /* STORAGE_POOL_IS_ACTIVE */
-    {R, 154, true, "ivalue", false}, /* STORAGE_POOL_IS_ACTIVE */
-    {R, 155, false, "Ppool", false}, /* STORAGE_POOL_IS_PERSISTENT */
-    {R, 155, true, "ivalue", false}, /* STORAGE_POOL_IS_PERSISTENT */
-    {R, 281, false, "ineed_results uflags", false}, /* CONNECT_LIST_ALL_STORAGE_POOLS */
-    {R, 282, false, "Ppool ineed_results uflags", false}, /* STORAGE_POOL_LIST_ALL_VOLUMES */
-    {R, 167, false, "ieventID", false}, /* CONNECT_DOMAIN_EVENT_REGISTER_ANY */
-    {R, 168, false, "ieventID", false}, /* CONNECT_DOMAIN_EVENT_DEREGISTER_ANY */
-    {R, 316, false, "ieventID ddom", false}, /* CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY */
-    {R, 316, true, "icallbackID", false}, /* CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY */
-    {R, 317, false, "icallbackID", false}, /* CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY */
-    {Q, 1, false, "Ddom scmd uflags", false}, /* DOMAIN_MONITOR_COMMAND */
-    {Q, 1, true, "sresult", false}, /* DOMAIN_MONITOR_COMMAND */
-    {Q, 4, false, "ddom Sevent uflags", false}, /* CONNECT_DOMAIN_MONITOR_EVENT_REGISTER */
-    {Q, 4, true, "icallbackID", false}, /* CONNECT_DOMAIN_MONITOR_EVENT_REGISTER */
-    {Q, 5, false, "icallbackID", false}, /* CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER */
-};
-#undef R
-#undef Q
-
 static const char *spec_names(const char *spec, char *buf, size_t buflen);
 
-static const arg_spec *find_spec(uint32_t prog, int32_t proc, bool ret)
+/* The description of (prog, proc)'s arguments or return value in *out; NULL if it has none. */
+static const arg_spec *find_spec(uint32_t prog, int32_t proc, bool ret, arg_spec *out)
 {
-    for (size_t i = 0; i < sizeof(arg_table) / sizeof(arg_table[0]); i++)
-        if (arg_table[i].prog == prog && arg_table[i].proc == proc && arg_table[i].ret == ret)
-            return &arg_table[i];
-    return NULL;
+    const vw_proc_info *info = vw_procs_lookup(prog, proc);
+    const char *spec = !info ? NULL : ret ? info->ret_spec : info->args_spec;
+    if (!spec)
+        return NULL;
+    out->spec = spec;
+    out->partial = !ret && info->args_spec_partial;
+    return out;
 }
 
 /* One field of a spec (fields are a type letter and a name, separated by spaces): the type in
@@ -193,28 +52,24 @@ static const char *spec_field(const char *p, char *type, char name[64])
 
 /* ---- XDR -> JSON ----------------------------------------------------------------------------- */
 
+/* The walker reads with libtirpc's primitives from a memory stream over the payload. */
 typedef struct {
-    const uint8_t *p;
-    size_t len, off;
+    XDR xdrs;
+    size_t len;
 } xdr_in;
 
 static int rd_u32(xdr_in *in, uint32_t *v)
 {
-    if (in->len - in->off < 4)
+    u_int x;
+    if (!xdr_u_int(&in->xdrs, &x))
         return -1;
-    const uint8_t *b = in->p + in->off;
-    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    in->off += 4;
+    *v = x;
     return 0;
 }
 
 static int rd_u64(xdr_in *in, uint64_t *v)
 {
-    uint32_t hi, lo;
-    if (rd_u32(in, &hi) < 0 || rd_u32(in, &lo) < 0)
-        return -1;
-    *v = (uint64_t)hi << 32 | lo;
-    return 0;
+    return xdr_uint64_t(&in->xdrs, v) ? 0 : -1;
 }
 
 /* A JSON string of bytes that may not be UTF-8: invalid bytes become '?'. */
@@ -234,28 +89,33 @@ static json_t *json_bytes_string(const uint8_t *s, size_t n)
     return j;
 }
 
+/* The length word is checked against the limit and the bytes left before xdr_bytes (a string
+ * and an opaque<> have the same wire form, and this keeps embedded NULs) allocates. */
 static json_t *rd_string(xdr_in *in)
 {
+    u_int start = xdr_getpos(&in->xdrs);
     uint32_t n;
-    if (rd_u32(in, &n) < 0 || n > VW_REMOTE_STRING_MAX || in->len - in->off < n)
+    if (rd_u32(in, &n) < 0 || n > VW_REMOTE_STRING_MAX || in->len - xdr_getpos(&in->xdrs) < n)
         return NULL;
-    json_t *j = json_bytes_string(in->p + in->off, n);
-    size_t padded = ((size_t)n + 3) & ~(size_t)3;
-    if (in->len - in->off < padded) {
-        json_decref(j);
+    if (!xdr_setpos(&in->xdrs, start))
+        return NULL;
+    char *bytes = NULL;
+    u_int got = 0;
+    if (!xdr_bytes(&in->xdrs, &bytes, &got, VW_REMOTE_STRING_MAX)) {
+        free(bytes);
         return NULL;
     }
-    in->off += padded;
+    json_t *j = got ? json_bytes_string((const uint8_t *)bytes, got) : json_string("");
+    free(bytes);
     return j;
 }
 
 static json_t *rd_uuid(xdr_in *in)
 {
-    if (in->len - in->off < 16)
+    char uuid[VW_UUID_BUFLEN], text[37];
+    if (!xdr_vw_uuid(&in->xdrs, uuid))
         return NULL;
-    char text[37];
-    fl_uuid_format(in->p + in->off, text);
-    in->off += 16;
+    fl_uuid_format((const unsigned char *)uuid, text);
     return json_string(text);
 }
 
@@ -323,10 +183,12 @@ static json_t *rd_field(xdr_in *in, char type)
 
 json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, size_t len)
 {
-    const arg_spec *sp = find_spec(prog, proc, false);
+    arg_spec found;
+    const arg_spec *sp = find_spec(prog, proc, false, &found);
     if (!sp)
         return NULL;
-    xdr_in in = {data, len, 0};
+    xdr_in in = {.len = len};
+    xdrmem_create(&in.xdrs, (char *)data, (u_int)len, XDR_DECODE);
     json_t *o = json_object();
     const char *p = sp->spec;
     while (*p) {
@@ -334,11 +196,13 @@ json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, s
         p = spec_field(p, &type, name);
         json_t *v = rd_field(&in, type);
         if (!v) {
+            xdr_destroy(&in.xdrs);
             json_decref(o);
             return NULL;
         }
         json_object_set_new(o, name, v);
     }
+    xdr_destroy(&in.xdrs);
     if (sp->partial)
         json_object_set_new(o, "...", json_true());
     return o;
@@ -346,21 +210,25 @@ json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, s
 
 /* ---- JSON -> XDR (a stub's "ret") ------------------------------------------------------------ */
 
+/* Writing goes through libtirpc as well (vw_xdr_encode appends to the buffer). */
 static int wr_u32(vw_buf *b, uint32_t v)
 {
-    uint8_t w[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
     vw_proto_error e;
-    return vw_buf_append(b, w, 4, &e);
+    u_int x = v;
+    return vw_xdr_encode(b, (xdrproc_t)xdr_u_int, &x, &e);
+}
+
+static int wr_u64(vw_buf *b, uint64_t v)
+{
+    vw_proto_error e;
+    return vw_xdr_encode(b, (xdrproc_t)xdr_uint64_t, &v, &e);
 }
 
 static int wr_string(vw_buf *b, const char *s)
 {
-    static const uint8_t zeros[4] = {0, 0, 0, 0};
     vw_proto_error e;
-    size_t n = strlen(s);
-    if (wr_u32(b, (uint32_t)n) < 0 || vw_buf_append(b, s, n, &e) < 0)
-        return -1;
-    return vw_buf_append(b, zeros, (4 - n % 4) % 4, &e);
+    char *str = (char *)s;
+    return vw_xdr_encode(b, (xdrproc_t)xdr_vw_nonnull_string, &str, &e);
 }
 
 static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, char *err,
@@ -410,14 +278,19 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
             snprintf(err, errlen, "%s: expected a string", path);
             return -1;
         }
-        return wr_string(b, v ? json_string_value(v) : "");
+        if (wr_string(b, v ? json_string_value(v) : "") < 0) {
+            snprintf(err, errlen, "%s: a string of at most %u bytes", path,
+                     (unsigned)VW_REMOTE_STRING_MAX);
+            return -1;
+        }
+        return 0;
     case 'U': {
         unsigned char uuid[16] = {0};
         if (v && (!json_is_string(v) || fl_uuid_parse(json_string_value(v), uuid) < 0)) {
             snprintf(err, errlen, "%s: expected a UUID string", path);
             return -1;
         }
-        return vw_buf_append(b, uuid, 16, &e);
+        return vw_xdr_encode(b, (xdrproc_t)xdr_vw_uuid, uuid, &e);
     }
     case 'i':
     case 'u':
@@ -430,7 +303,7 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
         uint64_t x = !v ? 0 : json_is_integer(v) ? (uint64_t)json_integer_value(v)
                                                  : json_is_true(v) ? 1 : 0;
         if (type == 'h' || type == 'H')
-            return wr_u32(b, (uint32_t)(x >> 32)) < 0 ? -1 : wr_u32(b, (uint32_t)x);
+            return wr_u64(b, x);
         return wr_u32(b, (uint32_t)x);
     }
     case 'D': return wr_struct(b, v, dom_f, "sUi", path, err, errlen);
@@ -451,7 +324,8 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
 static int encode_ret(uint32_t prog, int32_t proc, const json_t *ret, const char *path,
                       vw_buf *out, char *err, size_t errlen)
 {
-    const arg_spec *sp = find_spec(prog, proc, true);
+    arg_spec found;
+    const arg_spec *sp = find_spec(prog, proc, true, &found);
     if (!sp) {
         snprintf(err, errlen, "%s: no JSON form for the return value of this procedure; give "
                  "\"payload_b64\" or \"payload_hex\" instead", path);
@@ -865,7 +739,8 @@ static int resolve(void *opaque, const json_t *program_in, const json_t *name_in
             }
         }
         if (!pi && !*name_out) {
-            snprintf(err, errlen, "procedure: unknown procedure '%s' (names as in proto/procs.c, "
+            snprintf(err, errlen, "procedure: unknown procedure '%s' (names as in "
+                     "proto/procedures.list, "
                      "e.g. DOMAIN_LOOKUP_BY_NAME; or give its number)", s);
             return -1;
         }
@@ -1130,7 +1005,8 @@ json_t *fl_stubs_admin(void *opaque, const char *op, const json_t *req)
         json_t *args = fl_stubs_decode_args(pi->prog, pi->proc, bytes, len);
         free(bytes);
         char names[512];
-        const arg_spec *sp = find_spec(pi->prog, pi->proc, false);
+        arg_spec found;
+        const arg_spec *sp = find_spec(pi->prog, pi->proc, false, &found);
         return json_pack("{s:b,s:o,s:s}", "ok", 1, "args", args ? args : json_null(), "fields",
                          sp ? spec_names(sp->spec, names, sizeof(names)) : "");
     }

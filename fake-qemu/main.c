@@ -58,7 +58,11 @@ static void usage(FILE *out)
         "  --faults FILE         inject faults from the JSON rules in FILE (docs/faults.md)\n"
         "  --record TRACE --upstream ADDR\n"
         "                        record: a transparent proxy in front of a real QEMU's QMP\n"
-        "                        socket ADDR, every connection written to TRACE\n"
+        "                        socket ADDR, every connection written to TRACE, each value's\n"
+        "                        record before the value is forwarded (a killed recorder's\n"
+        "                        trace has all that either side received)\n"
+        "  --record-sync         also fdatasync the trace before forwarding (survives a power\n"
+        "                        loss; costs one disk flush per forwarded batch)\n"
         "  --replay TRACE        replay: answer from a recorded QMP trace (docs/replay-qmp.md)\n"
         "  --replay-match strict|unordered\n"
         "                        commands in recorded order (default), or in any order\n"
@@ -66,6 +70,8 @@ static void usage(FILE *out)
         "                        a command that matches nothing: an error reply (default) or\n"
         "                        close the connection\n"
         "  --replay-report FILE  write the replay report (matched, unmatched, never used) as JSON\n"
+        "  --allow-truncated     drop a cut last line of the replayed TRACE (a recorder killed\n"
+        "                        while writing it) with a warning instead of refusing it\n"
         "  --scenario FILE       answer commands from the stubs in FILE first, in every mode\n"
         "                        (model, replay, record) (docs/scenario-format.md)\n"
         "  --admin unix:PATH     control socket: add/remove stubs, journal, reset\n"
@@ -202,7 +208,8 @@ int main(int argc, char **argv)
     enum { OPT_QMP = 1000, OPT_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
            OPT_UUID, OPT_SCHEMA, OPT_SELF_CHECK, OPT_SEED, OPT_SCENARIO, OPT_REPLAY, OPT_RECORD, OPT_UPSTREAM,
            OPT_REPLAY_MATCH, OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_ADMIN, OPT_HELP,
-           OPT_FAULTS, OPT_SHOW_VERSION, OPT_MEMORY_BUDGET };
+           OPT_FAULTS, OPT_SHOW_VERSION, OPT_MEMORY_BUDGET, OPT_ALLOW_TRUNCATED,
+           OPT_RECORD_SYNC };
     static const struct option opts[] = {
         { "qmp", required_argument, NULL, OPT_QMP },
         { "qemu-version", required_argument, NULL, OPT_VERSION },
@@ -224,6 +231,8 @@ int main(int argc, char **argv)
         { "replay-match", required_argument, NULL, OPT_REPLAY_MATCH },
         { "replay-unmatched", required_argument, NULL, OPT_REPLAY_UNMATCHED },
         { "replay-report", required_argument, NULL, OPT_REPLAY_REPORT },
+        { "allow-truncated", no_argument, NULL, OPT_ALLOW_TRUNCATED },
+        { "record-sync", no_argument, NULL, OPT_RECORD_SYNC },
         { "help", no_argument, NULL, OPT_HELP },
         { "version", no_argument, NULL, OPT_SHOW_VERSION },
         { NULL, 0, NULL, 0 },
@@ -235,6 +244,7 @@ int main(int argc, char **argv)
     unsigned long long seed = 0;
     size_t memory_budget = FQ_MEMORY_BUDGET;
     const char *record_path = NULL, *upstream = NULL;
+    bool record_sync = false;
     fq_replay_options ropt = { 0 };
     const char *replay_match = NULL, *replay_unmatched = NULL;
     fq_vm_config cfg = { 0 };
@@ -268,6 +278,8 @@ int main(int argc, char **argv)
         case OPT_REPLAY_MATCH: replay_match = optarg; break;
         case OPT_REPLAY_UNMATCHED: replay_unmatched = optarg; break;
         case OPT_REPLAY_REPORT: ropt.report = optarg; break;
+        case OPT_ALLOW_TRUNCATED: ropt.allow_truncated = 1; break;
+        case OPT_RECORD_SYNC: record_sync = true; break;
         case OPT_SCENARIO: scenario_file = optarg; break;
         case OPT_ADMIN: admin_spec = optarg; break;
         case OPT_FAULTS: faults_file = optarg; break;
@@ -329,9 +341,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "fake-qemu: --record TRACE and --upstream ADDR go together (see --help)\n");
         return 2;
     }
-    if ((replay_match || replay_unmatched || ropt.report) && !ropt.trace) {
-        fprintf(stderr, "fake-qemu: --replay-match, --replay-unmatched and --replay-report need "
-                "--replay TRACE\n");
+    if (record_sync && !record_path) {
+        fprintf(stderr, "fake-qemu: --record-sync needs --record TRACE\n");
+        return 2;
+    }
+    if ((replay_match || replay_unmatched || ropt.report || ropt.allow_truncated) && !ropt.trace) {
+        fprintf(stderr, "fake-qemu: --replay-match, --replay-unmatched, --replay-report and "
+                "--allow-truncated need --replay TRACE\n");
         return 2;
     }
     if (replay_match && strcmp(replay_match, "strict") != 0 &&
@@ -413,7 +429,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (record_path && !(rec = fq_record_new(loop, record_path, upstream,
-                                             "fake-qemu --record " VW_VERSION, err, sizeof(err)))) {
+                                             "fake-qemu --record " VW_VERSION, record_sync, err,
+                                             sizeof(err)))) {
         fprintf(stderr, "fake-qemu: %s\n", err);
         goto out;
     }

@@ -1,4 +1,7 @@
-/* record.c: fake-qemu --record, see record.h. */
+/* record.c: fake-qemu --record, see record.h. Every value's record is committed to the file
+ * (common/trace_file.h) before the value is forwarded: up_write commits before it writes
+ * upstream, on_up_readable before it passes a read on to the client, so the values of one read
+ * cost one write and a killed recorder's trace holds everything either side received. */
 #include "record.h"
 #include "netaddr.h"
 #include "qmp_json.h"
@@ -184,6 +187,7 @@ static void conn_end(rconn *rc, const char *by)
     if (vw_trace_write_close(rc->rec->w, rc->id, vw_trace_writer_elapsed_us(rc->rec->w), by,
                              &e) < 0)
         trace_failed(rc->rec, &e);
+    vw_trace_file_commit(rc->rec->file);
 }
 
 static void upstream_close(rconn *rc)
@@ -239,6 +243,8 @@ static int up_write(rconn *rc)
         rc->to_up.len -= rc->to_up_off;
         rc->to_up_off = 0;
     }
+    if (rc->to_up_off < rc->to_up.len)
+        vw_trace_file_commit(rc->rec->file);    /* the records before the bytes */
     while (rc->to_up_off < rc->to_up.len) {
         long n = vw_netaddr_send(rc->ufd, rc->to_up.data + rc->to_up_off,
                                  rc->to_up.len - rc->to_up_off);
@@ -308,6 +314,7 @@ static void on_up_readable(vw_evloop *loop, int fd, void *cd, int mask)
         return;
     }
     framer_feed(rc, &rc->s2c, buf, (size_t)n);
+    vw_trace_file_commit(rc->rec->file);        /* the records before the bytes */
     if (!rc->client)
         return;
     long queued = qmp_conn_send(rc->client, buf, (size_t)n);
@@ -354,6 +361,7 @@ static int rec_open(void *opaque, qmp_conn *c)
     vw_trace_error e;
     if (vw_trace_write_open(r->w, rc->id, vw_trace_writer_elapsed_us(r->w), "client", &e) < 0)
         trace_failed(r, &e);
+    vw_trace_file_commit(r->file);
     set_up_reading(rc, 1);      /* the greeting comes from the upstream */
     return 0;
 }
@@ -526,7 +534,7 @@ static void rec_closed(void *opaque, qmp_conn *c)
 /* ---- life cycle ------------------------------------------------------------------------------- */
 
 fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *upstream,
-                         const char *tool, char *err, size_t errlen)
+                         const char *tool, bool sync, char *err, size_t errlen)
 {
     fq_record *r = calloc(1, sizeof(*r));
     if (!r) {
@@ -548,23 +556,13 @@ fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *up
         return NULL;
     }
     close(probe);
-    vw_trace_error e;
-    r->file = vw_trace_file_open(trace_path, "fake-qemu: --record", why, sizeof(why));
+    r->file = vw_trace_file_start(trace_path, "fake-qemu: --record", sync, VW_TRACE_QMP, tool,
+                                  r->upstream_text, &r->w, why, sizeof(why));
     if (!r->file) {
         snprintf(err, errlen, "--record %s: %s", trace_path, why);
         free(r);
         return NULL;
     }
-    r->w = vw_trace_writer_open_stream(vw_trace_file_stream(r->file), VW_TRACE_QMP, tool,
-                                       r->upstream_text, &e);
-    if (!r->w || vw_trace_writer_flush(r->w, &e) < 0) {
-        snprintf(err, errlen, "--record %s: %s", trace_path, e.text);
-        vw_trace_writer_close(r->w, &e);
-        vw_trace_file_close(r->file, why, sizeof(why));
-        free(r);
-        return NULL;
-    }
-    vw_trace_file_set_loop(r->file, loop);   /* the header is on disk; records go in batches */
     r->hooks.open = rec_open;
     r->hooks.input = rec_input;
     r->hooks.message = rec_message;
@@ -581,10 +579,8 @@ const qmp_backend *fq_record_backend(fq_record *r)
 
 void fq_record_stopping(fq_record *r)
 {
-    if (r) {
+    if (r)
         r->stopping = 1;
-        vw_trace_file_set_loop(r->file, NULL);   /* the close records go out at once */
-    }
 }
 
 int fq_record_free(fq_record *r)
@@ -595,20 +591,10 @@ int fq_record_free(fq_record *r)
         conn_end(r->conns, "end");
         rconn_free(r->conns);
     }
-    vw_trace_error e;
-    int rc = 0;
-    if (vw_trace_writer_close(r->w, &e) < 0) {
-        if (!r->trace_failed)
-            fprintf(stderr, "fake-qemu: --record: %s\n", e.text);
-        r->trace_failed = 1;
-        rc = -1;
-    }
     char why[512];
-    if (vw_trace_file_close(r->file, why, sizeof(why)) < 0) {
-        if (!r->trace_failed)
-            fprintf(stderr, "fake-qemu: --record: %s\n", why);
-        rc = -1;
-    }
+    int rc = vw_trace_file_finish(r->file, r->w, why, sizeof(why));
+    if (rc < 0 && !r->trace_failed)
+        fprintf(stderr, "fake-qemu: --record: %s\n", why);
     if (r->trace_failed)
         rc = -1;
     free(r);

@@ -11,12 +11,14 @@
  * c2s faults and the scenario stubs (qmp_server_intercept) and forwarded byte for byte unless
  * one of them took it (then it is neither forwarded nor recorded; a stub's "fallthrough" sends
  * the original bytes). Upstream bytes go out through qmp_server's output path (s2c faults).
- * Neither side is read while more than 4 MiB wait for the other. Records are batched by
- * common/trace_file (on disk within 100 ms; complete after fq_record_free).
+ * Neither side is read while more than 4 MiB wait for the other. A value's record is in the
+ * file before the value is forwarded (common/trace_file.h); with sync (--record-sync) it is
+ * also fdatasynced first.
  */
 #ifndef FQ_RECORD_H
 #define FQ_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "evloop.h"
@@ -28,7 +30,7 @@ typedef struct fq_record fq_record;
  * the probe connection is closed at once) and creates the trace file. Returns NULL with a
  * sentence in err when the address is bad, the upstream unreachable or the file not writable. */
 fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *upstream,
-                         const char *tool, char *err, size_t errlen);
+                         const char *tool, bool sync, char *err, size_t errlen);
 
 /* The hooks to give to qmp_server_set_backend (valid while r lives). */
 const qmp_backend *fq_record_backend(fq_record *r);

@@ -237,6 +237,7 @@ fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
             snprintf(err, errlen, "%s: %s", o->trace, e.text);
         return NULL;
     }
+    vw_trace_reader_allow_truncated(r, o->allow_truncated);
     if (vw_trace_reader_protocol(r) != VW_TRACE_QMP) {
         snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
                  "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", o->trace,
@@ -285,6 +286,10 @@ fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
             oom = 1;
         }
     }
+    const vw_trace_error *dropped = rc == 0 ? vw_trace_reader_dropped(r) : NULL;
+    if (dropped)
+        fprintf(stderr, "fake-qemu: --replay %s:%lu: warning: %s\n", o->trace, dropped->line,
+                dropped->text);
     vw_trace_reader_free(r);
     if (oom) {
         snprintf(err, errlen, "%s: out of memory loading the trace", o->trace);

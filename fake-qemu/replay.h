@@ -24,6 +24,7 @@ typedef struct fq_replay_options {
     int unordered;              /* --replay-match unordered (default strict) */
     int unmatched_close;        /* --replay-unmatched close (default error) */
     const char *report;         /* --replay-report FILE, may be NULL */
+    int allow_truncated;        /* --allow-truncated: drop a cut last line with a warning */
 } fq_replay_options;
 
 /* Reads the whole trace. Returns NULL with "FILE:LINE: reason" (or "FILE: reason") in err. */

@@ -1,10 +1,13 @@
-/* procs.h: the procedure table: program + number <-> name <-> payload codecs <-> whether
- * libvirt refuses the call on a read-only connection.
+/* procs.h: the procedure table: program + number <-> name <-> public API name <-> payload
+ * codecs <-> whether libvirt refuses the call on a read-only connection.
  *
- * Names are the ones libvirt's Wireshark dissector and tshark print (the .x enum name
- * without REMOTE_PROC_ / QEMU_PROC_ / KEEPALIVE_PROC_), e.g. "CONNECT_OPEN", "PING",
- * "DOMAIN_MONITOR_COMMAND". Procedures not in the table are still carried: their payloads
- * stay raw bytes (vw_procs_lookup returns NULL, vw_procs_name gives "PROC_<n>").
+ * One row per procedure libvirt defines (REMOTE, QEMU, LXC, KEEPALIVE), generated at build
+ * time by proto/gen_procs.py from proto/procedures.list and our .x files; the C names of the
+ * numbers (VW_REMOTE_PROC_DOMAIN_GET_INFO, ...) come from the same list (vw_procedures.h).
+ * Names are the ones libvirt's Wireshark dissector and tshark print, e.g. "CONNECT_OPEN",
+ * "PING", "DOMAIN_MONITOR_COMMAND". Numbers libvirt never defined are still carried: their
+ * payloads stay raw bytes (vw_procs_lookup returns NULL, vw_procs_name gives "PROC_<n>").
+ * A known procedure whose structs our .x files do not describe has no codecs (NULL) either.
  *
  * Codec convention per direction:
  *   xdrproc NULL           : this direction does not exist (no ret for an event message,
@@ -20,6 +23,7 @@
 #include <stdint.h>
 
 #include "packet.h"
+#include "vw_procedures.h"
 
 typedef enum vw_proc_kind {
     VW_PROC_KIND_CALL = 0,      /* CALL -> REPLY */
@@ -31,21 +35,41 @@ typedef struct vw_proc_info {
     int32_t proc;               /* procedure number within prog */
     const char *name;           /* "CONNECT_OPEN" */
     vw_proc_kind kind;
+    const char *api;            /* libvirt's public API, "virDomainGetInfo"; NULL for events
+                                 * and AUTH_* steps */
+    int api_error_domain;       /* the virErrorDomain that API's file reports errors in */
     bool refused_read_only;     /* libvirt's public API refuses it on a read-only connection
                                  * (virCheckReadOnlyGoto): the state-changing calls, plus
                                  * MIGRATE_GET_MAX_SPEED and the QEMU monitor calls */
+    bool high_priority;         /* libvirtd runs it in its high-priority worker pool */
+    bool described;             /* our .x files describe its payloads: the codecs below are set */
+    bool auth_step;             /* AUTH_SASL_* / AUTH_POLKIT */
     xdrproc_t args_proc;        /* CALL payload */
     size_t args_size;
     xdrproc_t ret_proc;         /* REPLY payload (status OK) */
     size_t ret_size;
     xdrproc_t msg_proc;         /* MESSAGE payload */
     size_t msg_size;
+    /* Field descriptions from the .x structs, for one generic XDR <-> JSON walker (the
+     * scenario stubs): "Ddom uflags" = type letter + field name, space-separated:
+     *   s string  S optional string  U uuid  i int  u unsigned int  h hyper  H unsigned hyper
+     *   D domain {name, uuid, id}  d optional domain  N network {name, uuid}
+     *   P storage pool {name, uuid}  V storage volume {pool, name, key}
+     * NULL when there is nothing to describe. */
+    const char *args_spec;      /* the leading argument fields the letters can describe */
+    bool args_spec_partial;     /* ... and more fields follow that they cannot (arrays, ...) */
+    const char *ret_spec;       /* the whole return struct; NULL unless every field fits */
 } vw_proc_info;
+
+/* The generated rows, sorted by program number then procedure number. */
+extern const vw_proc_info vw_proc_table[];
+extern const size_t vw_proc_table_len;
 
 /* NULL when (prog, proc) is not in the table. */
 const vw_proc_info *vw_procs_lookup(uint32_t prog, int32_t proc);
 
-/* By name; prog 0 searches REMOTE, then QEMU, then KEEPALIVE. Case-sensitive. NULL if absent. */
+/* By name; prog 0 searches REMOTE, then QEMU, then LXC, then KEEPALIVE. Case-sensitive. NULL
+ * if absent. */
 const vw_proc_info *vw_procs_lookup_name(uint32_t prog, const char *name);
 
 /* The whole table, for iteration. */

@@ -580,6 +580,9 @@ struct vw_trace_reader {
     bool owns_in;
     bool failed;
     bool eof;
+    bool allow_truncated;       /* a cut last line ends the file (vw_trace_reader_dropped) */
+    bool terminated;            /* the line read last ended with '\n' */
+    vw_trace_error dropped;     /* the cut last line that was dropped; line 0: none */
     vw_trace_error fail_error;
     vw_trace_protocol protocol;
     json_t *header;
@@ -616,6 +619,7 @@ static int read_line(vw_trace_reader *r, size_t *len, vw_trace_error *err)
         }
         r->linebuf[n++] = (char)c;
     }
+    r->terminated = c == '\n';
     if (ferror(r->in))
         return trace_error(err, r->line + 1, "read error: %s", strerror(errno));
     if (!any)
@@ -632,12 +636,14 @@ static int read_line(vw_trace_reader *r, size_t *len, vw_trace_error *err)
     return 1;
 }
 
-static json_t *parse_object(vw_trace_reader *r, size_t len, vw_trace_error *err)
+/* je: the JSON error when the line is not JSON at all (je->text empty otherwise). */
+static json_t *parse_object(vw_trace_reader *r, size_t len, json_error_t *je,
+                            vw_trace_error *err)
 {
-    json_error_t je;
-    json_t *v = json_loadb(r->linebuf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    je->text[0] = '\0';
+    json_t *v = json_loadb(r->linebuf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, je);
     if (!v) {
-        trace_error(err, r->line, "bad JSON at column %d: %s", je.column, je.text);
+        trace_error(err, r->line, "bad JSON at column %d: %s", je->column, je->text);
         return NULL;
     }
     if (!json_is_object(v)) {
@@ -698,7 +704,8 @@ static int read_header(vw_trace_reader *r, vw_trace_error *err)
     if (rc == 0)
         return trace_error(err, 1, "empty file: expected the header line "
                            "{\"format\":\"" VW_TRACE_FORMAT "\",\"version\":1,...}");
-    json_t *h = parse_object(r, len, err);
+    json_error_t je;
+    json_t *h = parse_object(r, len, &je, err);
     if (!h)
         return -1;
     bool bad = false;
@@ -895,6 +902,28 @@ static int check_record(vw_trace_reader *r, json_t *o, vw_trace_record *rec, vw_
     return 0;
 }
 
+/* A line a writer was cut off in: its JSON ends early (any JSON error when the line has no
+ * '\n' at all), and nothing but blank lines follows it. Reads the rest of the file. */
+static bool cut_last_line(vw_trace_reader *r, const json_error_t *je)
+{
+    if (r->terminated && json_error_code(je) != json_error_premature_end_of_input)
+        return false;
+    int c;
+    while ((c = getc_unlocked(r->in)) != EOF)
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            return false;
+    return !ferror(r->in);
+}
+
+/* --allow-truncated: the cut last line ends the file; err (its JSON error) becomes the note. */
+static int drop_cut_line(vw_trace_reader *r, const vw_trace_error *err)
+{
+    trace_error(&r->dropped, r->line, "the last line is cut (%s); dropped it "
+                "(--allow-truncated)", err->text);
+    r->eof = true;
+    return 0;
+}
+
 int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_trace_error *err)
 {
     if (r->failed) {
@@ -907,6 +936,8 @@ int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_trace_error *err)
     free(r->raw);
     r->raw = NULL;
     memset(rec, 0, sizeof(*rec));
+    if (r->eof)
+        return 0;
     for (;;) {
         size_t len;
         int rc = read_line(r, &len, err);
@@ -921,7 +952,15 @@ int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_trace_error *err)
                 blank = false;
         if (blank)
             continue;
-        json_t *o = parse_object(r, len, err);
+        json_error_t je;
+        json_t *o = parse_object(r, len, &je, err);
+        if (!o && je.text[0] && cut_last_line(r, &je)) {
+            if (r->allow_truncated)
+                return drop_cut_line(r, err);
+            size_t used = strlen(err->text);
+            snprintf(err->text + used, sizeof(err->text) - used, "; the last line is cut (a "
+                     "writer stopped in the middle of it): --allow-truncated drops it");
+        }
         if (!o)
             return reader_fail(r, err);
         r->current = o;
@@ -936,6 +975,16 @@ int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_trace_error *err)
         }
         return 1;
     }
+}
+
+void vw_trace_reader_allow_truncated(vw_trace_reader *r, bool on)
+{
+    r->allow_truncated = on;
+}
+
+const vw_trace_error *vw_trace_reader_dropped(const vw_trace_reader *r)
+{
+    return r->dropped.line ? &r->dropped : NULL;
 }
 
 void vw_trace_reader_free(vw_trace_reader *r)

@@ -1,8 +1,9 @@
 /* trace.h: the virt-wire trace file (docs/trace-format.md): JSON Lines, one header line, then
  * one record a line: connection open, one whole message (raw bytes, base64), unframed data,
- * connection close. Same format for libvirt RPC and QMP. Owns writing (flushed line by line,
- * so a killed recorder loses at most the line it was writing) and reading (every record
- * checked; a bad file is refused with its line number and the reason).
+ * connection close. Same format for libvirt RPC and QMP. Owns writing (one line per record,
+ * flushed to the stream; recorders put common/trace_file.h under it, which writes the records
+ * to the file before their messages are forwarded) and reading (every record checked; a bad
+ * file is refused with its line number and the reason; a cut last line can be dropped).
  *
  * Recording (a proxy, fake-libvirtd --record, fake-qemu --record):
  *
@@ -151,8 +152,18 @@ vw_trace_protocol vw_trace_reader_protocol(const vw_trace_reader *r);
 const json_t *vw_trace_reader_header(const vw_trace_reader *r);
 
 /* Reads the next record: 1 with *rec filled, 0 at the end of the file, -1 on a bad line
- * (err->line is its number; the reader stays failed afterwards). */
+ * (err->line is its number; the reader stays failed afterwards). A cut last line (a writer
+ * killed or out of disk in the middle of it: no final '\n' and bad JSON, or JSON that ends
+ * early, with only blank lines after it) is an error whose text says --allow-truncated drops
+ * it. */
 int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_trace_error *err);
+
+/* --allow-truncated: from now on a cut last line ends the file (vw_trace_read returns 0)
+ * instead of failing it. Every other bad line stays an error. */
+void vw_trace_reader_allow_truncated(vw_trace_reader *r, bool on);
+/* After vw_trace_read returned 0: the cut last line that was dropped (its line number and a
+ * sentence for a warning), or NULL when the file ended whole. */
+const vw_trace_error *vw_trace_reader_dropped(const vw_trace_reader *r);
 
 void vw_trace_reader_free(vw_trace_reader *r);
 

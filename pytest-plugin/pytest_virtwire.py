@@ -225,6 +225,7 @@ class _FakeProcess:
     program = None
 
     def __init__(self, args, workdir, name):
+        self.killed_by = None   # the signal kill() sent: the stop at teardown accepts it
         self.workdir = workdir
         self.name = name
         self.args = args
@@ -277,6 +278,15 @@ class _FakeProcess:
     def alive(self):
         return self.proc.poll() is None
 
+    def kill(self, sig=signal.SIGKILL):
+        """Kills the fake on purpose (e.g. a recorder killed mid-flow) and waits for it; the
+        check after the test then accepts its death by sig (any other end still fails)."""
+        if self.admin:
+            self.admin.close()
+        self.killed_by = sig
+        self.proc.send_signal(sig)
+        self.proc.wait()
+
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM, wait; raises AssertionError if the exit was not a clean 0."""
         if self.admin:
@@ -293,6 +303,8 @@ class _FakeProcess:
         self.proc.stdout.close()
         self._stderr.close()
         self.returncode = rc = self.proc.returncode
+        if self.killed_by is not None and rc == -self.killed_by:
+            return
         if rc < 0:
             raise AssertionError("%s died from signal %d (%s)\n%s"
                                  % (self.name, -rc, signal.Signals(-rc).name, self.stderr_tail()))

@@ -4,6 +4,9 @@
  * what it copied into a trace: libvirt bytes framed into whole packets by the packet reader,
  * QMP bytes split into JSON values by the QMP streamer. Framing only decides how the bytes are
  * cut into records; forwarding never waits for a whole message and never changes a byte.
+ * What is read is recorded before it is written on (common/trace_file.h: one commit, one
+ * write, for all the records of a read, before pump_write), so a killed proxy's trace holds
+ * everything either side received.
  *
  * One thread, poll(2), non-blocking sockets, bounded buffers (a side is not read while the
  * bytes for its peer exceed BUF_HIGH). A half-close is passed on (EOF from the client becomes
@@ -27,6 +30,7 @@
 #include "netaddr.h"
 #include "packet.h"
 #include "qmp_json.h"
+#include "trace_file.h"
 
 #define READ_CHUNK      65536
 #define BUF_HIGH        (4u << 20)      /* stop reading a side while its peer has this queued */
@@ -70,6 +74,7 @@ struct proxy_conn {
 
 struct proxy {
     vw_trace_protocol protocol;
+    vw_trace_file *file;        /* under w: records reach it at each commit */
     vw_trace_writer *w;
     int lfd;
     uint32_t next_id;
@@ -238,6 +243,7 @@ static void conn_end(struct proxy *p, struct proxy_conn *c, const char *by)
     framer_finish(p, c, &c->s2c);
     if (vw_trace_write_close(p->w, c->id, vw_trace_writer_elapsed_us(p->w), by, &e) < 0)
         trace_failed(p, &e);
+    vw_trace_file_commit(p->file);
     c->dead = true;
 }
 
@@ -297,6 +303,7 @@ static void accept_clients(struct proxy *p, const vw_netaddr *upstream)
         vw_trace_error e;
         if (vw_trace_write_open(p->w, c->id, vw_trace_writer_elapsed_us(p->w), "client", &e) < 0)
             trace_failed(p, &e);
+        vw_trace_file_commit(p->file);
     }
 }
 
@@ -337,6 +344,7 @@ static void pump_write(struct proxy *p, struct proxy_conn *c, bool to_client)
 {
     int fd = to_client ? c->cfd : c->sfd;
     struct pending_out *out = to_client ? &c->to_client : &c->to_server;
+    vw_trace_file_commit(p->file);      /* the records of these bytes first */
     while (out->sent < out->buf.len) {
         ssize_t n = send(fd, out->buf.data + out->sent, out->buf.len - out->sent, MSG_NOSIGNAL);
         if (n < 0) {
@@ -456,17 +464,21 @@ static int run_loop(struct proxy *p, const vw_netaddr *upstream)
 static void record_usage(FILE *out, const char *cmd)
 {
     fprintf(out,
-            "usage: vwtrace %s --listen ADDR --upstream ADDR -o TRACE [--quiet]\n"
+            "usage: vwtrace %s --listen ADDR --upstream ADDR -o TRACE [--sync] [--quiet]\n"
             "\n"
             "A transparent recording proxy: clients connect to --listen, every connection is\n"
             "forwarded byte for byte to --upstream (a %s), and everything both\n"
-            "ways is written to TRACE (docs/trace-format.md), one line per message.\n"
+            "ways is written to TRACE (docs/trace-format.md), one line per message, each\n"
+            "record before the bytes are passed on: a killed proxy's trace holds all that\n"
+            "either side received (at most its last line cut: read it with --allow-truncated).\n"
             "ADDR is unix:PATH or tcp:HOST:PORT. Prints \"ready\" on stdout once it accepts;\n"
             "SIGTERM or SIGINT closes the trace and exits 0.\n"
             "\n"
             "  -l, --listen ADDR     where clients connect\n"
             "  -u, --upstream ADDR   the real server\n"
             "  -o, --output TRACE    the trace file to write (truncated)\n"
+            "  -s, --sync            also fdatasync the trace before passing bytes on (survives\n"
+            "                        a power loss; costs one disk flush per forwarded read)\n"
             "  -q, --quiet           no message when a peer resets a connection\n"
             "  -h, --help            this text\n",
             cmd, strcmp(cmd, "record-qmp") == 0 ? "QEMU QMP socket" : "libvirtd socket");
@@ -479,20 +491,22 @@ int vwtrace_record_main(int argc, char **argv, vw_trace_protocol protocol)
         { "upstream", required_argument, NULL, 'u' },
         { "output", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },
+        { "sync", no_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     const char *cmd = argv[0];
     const char *listen_spec = NULL, *upstream_spec = NULL, *output = NULL;
-    bool quiet = false;
+    bool quiet = false, sync = false;
     int o;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "+l:u:o:qh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "+l:u:o:qsh", opts, NULL)) != -1) {
         switch (o) {
         case 'l': listen_spec = optarg; break;
         case 'u': upstream_spec = optarg; break;
         case 'o': output = optarg; break;
         case 'q': quiet = true; break;
+        case 's': sync = true; break;
         case 'h': record_usage(stdout, cmd); return VWTRACE_EXIT_OK;
         default: record_usage(stderr, cmd); return VWTRACE_EXIT_ERROR;
         }
@@ -523,23 +537,19 @@ int vwtrace_record_main(int argc, char **argv, vw_trace_protocol protocol)
     memset(&p, 0, sizeof(p));
     p.protocol = protocol;
     p.quiet = quiet;
-    vw_trace_error te;
-    char tool[64];
+    char tool[64], who[64];
     snprintf(tool, sizeof(tool), "vwtrace %s %s", cmd, VW_VERSION);
-    p.w = vw_trace_writer_open(output, protocol, tool, upstream_spec, &te);
-    if (!p.w) {
-        fprintf(stderr, "vwtrace %s: %s\n", cmd, te.text);
-        return VWTRACE_EXIT_ERROR;
-    }
-    if (vw_trace_writer_flush(p.w, &te) < 0) {
-        fprintf(stderr, "vwtrace %s: %s\n", cmd, te.text);
-        vw_trace_writer_close(p.w, NULL);
+    snprintf(who, sizeof(who), "vwtrace %s", cmd);
+    p.file = vw_trace_file_start(output, who, sync, protocol, tool, upstream_spec, &p.w, err,
+                                 sizeof(err));
+    if (!p.file) {
+        fprintf(stderr, "vwtrace %s: %s\n", cmd, err);
         return VWTRACE_EXIT_ERROR;
     }
     p.lfd = vw_netaddr_listen(&laddr, 64, err, sizeof(err));
     if (p.lfd < 0) {
         fprintf(stderr, "vwtrace %s: %s\n", cmd, err);
-        vw_trace_writer_close(p.w, NULL);
+        vw_trace_file_finish(p.file, p.w, err, sizeof(err));
         return VWTRACE_EXIT_ERROR;
     }
     printf("ready\n");
@@ -557,8 +567,8 @@ int vwtrace_record_main(int argc, char **argv, vw_trace_protocol protocol)
     close(p.lfd);
     if (laddr.kind == VW_NETADDR_UNIX)
         unlink(laddr.path);
-    if (vw_trace_writer_close(p.w, &te) < 0) {
-        fprintf(stderr, "vwtrace %s: %s\n", cmd, te.text);
+    if (vw_trace_file_finish(p.file, p.w, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vwtrace %s: %s\n", cmd, err);
         return VWTRACE_EXIT_ERROR;
     }
     if (rc < 0 || p.trace_failed)

@@ -27,6 +27,8 @@ static void main_usage(FILE *out)
             "\n"
             "Trace files (docs/trace-format.md) of libvirt RPC and QMP conversations:\n"
             "  show TRACE                    print every record, decoded, one per line\n"
+            "                                (show, pcap, diff: --allow-truncated drops a cut\n"
+            "                                last line with a warning)\n"
             "  pcap TRACE OUT.pcap           export a libvirt trace for Wireshark/tshark\n"
             "  diff A B                      compare two traces structurally (exit 0 same, 1 different)\n"
             "  import-replies FILE OUT       convert libvirt's QMP .replies file into a qmp trace\n"
@@ -41,16 +43,23 @@ static void main_usage(FILE *out)
             "Exit status: 0 success (diff: same), 1 diff: the traces differ, 2 error.\n");
 }
 
-/* Parses just --help for the simple subcommands; returns -1 to exit with *rc. */
-static int simple_options(int argc, char **argv, void (*usage)(FILE *), int *rc)
+/* Parses --help (and --allow-truncated when allow_truncated is not NULL) for the simple
+ * subcommands; returns -1 to exit with *rc. */
+static int simple_options(int argc, char **argv, void (*usage)(FILE *), bool *allow_truncated,
+                          int *rc)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
+        { "allow-truncated", no_argument, NULL, 't' },
         { NULL, 0, NULL, 0 }
     };
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        if (o == 't' && allow_truncated) {
+            *allow_truncated = true;
+            continue;
+        }
         if (o == 'h') {
             usage(stdout);
             *rc = VWTRACE_EXIT_OK;
@@ -71,12 +80,32 @@ static void report_trace_error(const char *path, const vw_trace_error *e)
         fprintf(stderr, "vwtrace: %s\n", e->text);
 }
 
+/* Opens a trace for show, pcap and diff; NULL after printing why. */
+static vw_trace_reader *open_trace(const char *path, bool allow_truncated)
+{
+    vw_trace_error e;
+    vw_trace_reader *r = vw_trace_reader_open(path, &e);
+    if (!r)
+        report_trace_error(path, &e);
+    else
+        vw_trace_reader_allow_truncated(r, allow_truncated);
+    return r;
+}
+
+/* At the end of a trace read with --allow-truncated: the warning for a dropped cut line. */
+static void warn_dropped(const char *path, const vw_trace_reader *r)
+{
+    const vw_trace_error *d = vw_trace_reader_dropped(r);
+    if (d)
+        fprintf(stderr, "vwtrace: %s:%lu: warning: %s\n", path, d->line, d->text);
+}
+
 /* ---- show ---------------------------------------------------------------------------------- */
 
 static void show_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vwtrace show TRACE\n"
+            "usage: vwtrace show [--allow-truncated] TRACE\n"
             "\n"
             "Prints the header, then one line per record:\n"
             "  SECONDS conn=N open|close [by=...]\n"
@@ -84,7 +113,10 @@ static void show_usage(FILE *out)
             "      followed by an indented error line for error replies\n"
             "  SECONDS conn=N c2s|s2c JSON                                           (qmp)\n"
             "  SECONDS conn=N c2s|s2c data N bytes                          (unframed bytes)\n"
-            "Everything shown is decoded from the raw bytes, not from the informational fields.\n");
+            "Everything shown is decoded from the raw bytes, not from the informational fields.\n"
+            "\n"
+            "  --allow-truncated  drop a cut last line (a recorder killed while writing it)\n"
+            "                     with a warning instead of failing; other damage still fails\n");
 }
 
 /* Prints bytes as text, escaping what is not printable ASCII, without trailing CR/LF. */
@@ -139,7 +171,8 @@ static void show_libvirt(const uint8_t *raw, size_t n)
 static int cmd_show(int argc, char **argv)
 {
     int rc;
-    if (simple_options(argc, argv, show_usage, &rc) < 0)
+    bool allow_truncated = false;
+    if (simple_options(argc, argv, show_usage, &allow_truncated, &rc) < 0)
         return rc;
     if (argc - optind != 1) {
         show_usage(stderr);
@@ -147,11 +180,9 @@ static int cmd_show(int argc, char **argv)
     }
     const char *path = argv[optind];
     vw_trace_error e;
-    vw_trace_reader *r = vw_trace_reader_open(path, &e);
-    if (!r) {
-        report_trace_error(path, &e);
+    vw_trace_reader *r = open_trace(path, allow_truncated);
+    if (!r)
         return VWTRACE_EXIT_ERROR;
-    }
     const json_t *h = vw_trace_reader_header(r);
     const char *tool = json_string_value(json_object_get(h, "tool"));
     const char *created = json_string_value(json_object_get(h, "created"));
@@ -189,6 +220,8 @@ static int cmd_show(int argc, char **argv)
             break;
         }
     }
+    if (rc == 0)
+        warn_dropped(path, r);
     vw_trace_reader_free(r);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "vwtrace: cannot write the output: %s\n", strerror(errno));
@@ -206,20 +239,24 @@ static int cmd_show(int argc, char **argv)
 static void pcap_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vwtrace pcap TRACE OUT.pcap\n"
+            "usage: vwtrace pcap [--allow-truncated] TRACE OUT.pcap\n"
             "\n"
             "Writes a libvirt trace as a pcap file Wireshark/tshark decodes with libvirt's\n"
             "dissector: every connection becomes a TCP connection 127.0.0.1:(40000 + id %% 20000)\n"
             "-> 127.0.0.1:16509 with handshake, one segment per message (split above %u bytes),\n"
             "growing seq/ack numbers and a FIN at close. Frame times are the trace's offsets.\n"
-            "Then: tshark -r OUT.pcap -Y libvirt\n",
+            "Then: tshark -r OUT.pcap -Y libvirt\n"
+            "\n"
+            "  --allow-truncated  drop a cut last line (a recorder killed while writing it)\n"
+            "                     with a warning instead of failing; other damage still fails\n",
             VW_PCAP_SEGMENT_MAX);
 }
 
 static int cmd_pcap(int argc, char **argv)
 {
     int rc;
-    if (simple_options(argc, argv, pcap_usage, &rc) < 0)
+    bool allow_truncated = false;
+    if (simple_options(argc, argv, pcap_usage, &allow_truncated, &rc) < 0)
         return rc;
     if (argc - optind != 2) {
         pcap_usage(stderr);
@@ -227,11 +264,9 @@ static int cmd_pcap(int argc, char **argv)
     }
     const char *path = argv[optind], *out = argv[optind + 1];
     vw_trace_error e;
-    vw_trace_reader *r = vw_trace_reader_open(path, &e);
-    if (!r) {
-        report_trace_error(path, &e);
+    vw_trace_reader *r = open_trace(path, allow_truncated);
+    if (!r)
         return VWTRACE_EXIT_ERROR;
-    }
     if (vw_trace_reader_protocol(r) != VW_TRACE_LIBVIRT) {
         fprintf(stderr, "vwtrace: %s is a %s trace; pcap export is for libvirt traces (the "
                 "dissector only knows libvirt RPC)\n", path,
@@ -272,6 +307,8 @@ static int cmd_pcap(int argc, char **argv)
     if (rc < 0) {
         report_trace_error(path, &e);
         status = VWTRACE_EXIT_ERROR;
+    } else if (rc == 0) {
+        warn_dropped(path, r);
     }
     vw_trace_reader_free(r);
     if (vw_pcap_close(p, err, sizeof(err)) < 0) {
@@ -299,6 +336,7 @@ struct diff_trace {
 struct diff_options {
     bool payload;               /* also compare payload bytes / the whole JSON */
     bool keepalive;             /* also compare keepalive PING/PONG */
+    bool allow_truncated;       /* drop a cut last line with a warning */
     long max;                   /* differences to print */
 };
 
@@ -436,11 +474,9 @@ static int diff_load(const char *path, const struct diff_options *opt, struct di
 {
     memset(t, 0, sizeof(*t));
     vw_trace_error e;
-    vw_trace_reader *r = vw_trace_reader_open(path, &e);
-    if (!r) {
-        report_trace_error(path, &e);
+    vw_trace_reader *r = open_trace(path, opt->allow_truncated);
+    if (!r)
         return -1;
-    }
     t->protocol = vw_trace_reader_protocol(r);
     vw_trace_record rec;
     int rc;
@@ -491,6 +527,8 @@ static int diff_load(const char *path, const struct diff_options *opt, struct di
         c->keys[c->n] = key;
         c->lines[c->n++] = rec.line;
     }
+    if (rc == 0)
+        warn_dropped(path, r);
     vw_trace_reader_free(r);
     if (rc < 0) {
         report_trace_error(path, &e);
@@ -508,7 +546,7 @@ oom:
 static void diff_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vwtrace diff [--payload] [--keepalive] [--max N] A B\n"
+            "usage: vwtrace diff [--payload] [--keepalive] [--max N] [--allow-truncated] A B\n"
             "\n"
             "Compares two traces structurally: the N-th connection of A with the N-th of B (in\n"
             "the order they opened), message by message. Serials, QMP ids and times are ignored.\n"
@@ -521,6 +559,9 @@ static void diff_usage(FILE *out)
             "                \"id\" and \"timestamp\" (QMP)\n"
             "  --keepalive   also compare keepalive messages\n"
             "  --max N       report at most N differing connections (default 10)\n"
+            "  --allow-truncated\n"
+            "                drop a cut last line of A or B (a recorder killed while writing\n"
+            "                it) with a warning instead of failing; other damage still fails\n"
             "\n"
             "Exit status: 0 same, 1 different (the first differences are printed), 2 error.\n");
 }
@@ -531,6 +572,7 @@ static int cmd_diff(int argc, char **argv)
         { "payload", no_argument, NULL, 'p' },
         { "keepalive", no_argument, NULL, 'k' },
         { "max", required_argument, NULL, 'm' },
+        { "allow-truncated", no_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -541,6 +583,7 @@ static int cmd_diff(int argc, char **argv)
         switch (o) {
         case 'p': opt.payload = true; break;
         case 'k': opt.keepalive = true; break;
+        case 't': opt.allow_truncated = true; break;
         case 'm': {
             char *end;
             errno = 0;
@@ -726,7 +769,7 @@ static int write_qmp_value(vw_trace_writer *w, vw_trace_dir dir, uint64_t t, con
 static int cmd_import_replies(int argc, char **argv)
 {
     int rc;
-    if (simple_options(argc, argv, import_usage, &rc) < 0)
+    if (simple_options(argc, argv, import_usage, NULL, &rc) < 0)
         return rc;
     if (argc - optind != 2) {
         import_usage(stderr);

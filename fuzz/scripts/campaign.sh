@@ -72,7 +72,10 @@ else
     done
 fi
 
-# progress: afl-whatsup every minute while any instance runs
+# progress: afl-whatsup every minute while any instance runs, after one plain line
+# [MIN/TOTAL-MIN] fuzz-campaign TARGET: ... (elapsed s), the same on a terminal and in a CI log
+export VW_PROGRESS_START=$(date +%s)
+total_min=$(( (secs + 59) / 60 ))
 while :; do
     alive=0
     for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
@@ -82,6 +85,11 @@ while :; do
     note_fork_servers
     sleep 50 &
     wait $! 2>/dev/null
+    min=$(( ($(date +%s) - VW_PROGRESS_START) / 60 ))
+    [ "$min" -le "$total_min" ] || min=$total_min
+    ci/progress "$min" "$total_min" "fuzz-campaign $TARGET" "minutes fuzzed on $JOBS cores;" \
+        "execs $(cat "$out"/*/fuzzer_stats 2>/dev/null | awk '/^execs_done/ { n += $3 } END { print n + 0 }')," \
+        "crashes $(cat "$out"/*/fuzzer_stats 2>/dev/null | awk '/^saved_crashes/ { n += $3 } END { print n + 0 }')"
     echo "---- $(date -u +%H:%M:%S) afl-whatsup"
     afl-whatsup -s "$out" 2>/dev/null | sed -n '/Summary stats/,$p' | grep -v '^$'
 done
@@ -100,6 +108,7 @@ for d in "$out"/*/; do
         "$(sed -n 's/^saved_crashes *: *//p' "$st")" "$(sed -n 's/^saved_hangs *: *//p' "$st")"
 done
 
+ci/progress 1 4 "fuzz-campaign $TARGET" "saving crashes and hangs"
 failed=0
 for d in "$out"/*/; do
     for kind in crashes hangs; do
@@ -112,15 +121,31 @@ for d in "$out"/*/; do
 done
 queues=()
 for d in "$out"/*/queue; do queues+=("$d"); done
+ci/progress 2 4 "fuzz-campaign $TARGET" "replaying ${#queues[@]} queues under ASan+UBSan+LSan"
 replay_all "$FB" "$TARGET" "${queues[@]}" || failed=1
 
+ci/progress 3 4 "fuzz-campaign $TARGET" "coverage of proto/ (llvm-cov)"
 bash fuzz/scripts/coverage.sh "$FB" "$TARGET" "${queues[@]}"
+ci/progress 4 4 "fuzz-campaign $TARGET" "afl-plot graphs and the summary page"
+plots=()
 if command -v gnuplot >/dev/null; then
-    afl-plot "$out/main-$host" "$FB/campaign/$TARGET-plot" > "$logs/afl-plot.log" 2>&1 &&
-        echo "campaign: graphs in $FB/campaign/$TARGET-plot/index.html"
+    # afl-plot makes only the last folder of its output path: without its parent it falls back
+    # to writing into the root directory
+    mkdir -p "$FB/campaign/$TARGET-plot"
+    for d in "$out"/*/; do   # one set of graphs per instance
+        name=$(basename "$d")
+        [ -f "$d/plot_data" ] || continue
+        afl-plot "$d" "$FB/campaign/$TARGET-plot/$name" >> "$logs/afl-plot.log" 2>&1 &&
+            [ -f "$FB/campaign/$TARGET-plot/$name/index.html" ] && plots+=("$name")
+    done
+    echo "campaign: graphs of ${#plots[@]} instances in $FB/campaign/$TARGET-plot/INSTANCE/index.html"
 else
     echo "campaign: gnuplot is not installed (apt-get install gnuplot-nox), no afl-plot graphs"
 fi
+summary="$FB/campaign/$TARGET-summary.html"
+bash fuzz/scripts/campaign_summary.sh "$FB" "$TARGET" "$HOURS" "$failed" "${plots[@]}" > "$summary" &&
+    echo "campaign: summary page $summary"
+ci/progress --done "fuzz-campaign $TARGET" "finished"
 [ $failed -eq 0 ] && echo "campaign: no crashes, hangs or sanitizer reports" ||
     echo "campaign: FAILURES - see $FB/crashes/$TARGET/REPRODUCE.txt"
 exit $failed

@@ -73,6 +73,17 @@ static void check_encode_oom(const vw_packet *pkt, xdrproc_t proc, void *obj, bo
     vw_buf_free(&out);
 }
 
+/* A procedure whose payloads the table describes, chosen by the header's number: inputs with a
+ * number libvirt never defined, or one our .x files do not describe (no codecs), still reach
+ * a codec. */
+static const vw_proc_info *described_proc(const vw_proc_info *info, int32_t proc)
+{
+    size_t n = vw_procs_count();
+    for (size_t k = 0; (!info || !info->described) && k < n; k++)
+        info = vw_procs_at((uint32_t)(((uint64_t)(uint32_t)proc + k) % n));
+    return info;
+}
+
 static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const char *what)
 {
     FUZZ_CHECK(size <= OBJ_MAX, "%s: struct of %zu bytes, raise OBJ_MAX", what, size);
@@ -305,8 +316,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(strncmp(tiny, line, sizeof(tiny) - 1) == 0 && strlen(tiny) == sizeof(tiny) - 1,
                "truncated description is not a prefix");
 
-    if (!info && vw_procs_count() > 0)
-        info = vw_procs_at((uint32_t)pkt.hdr.proc % vw_procs_count());
+    info = described_proc(info, pkt.hdr.proc);
     char what[96];
     snprintf(what, sizeof(what), "%s type %d status %d", info ? info->name : "?", pkt.hdr.type,
              pkt.hdr.status);

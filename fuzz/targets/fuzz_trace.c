@@ -21,6 +21,10 @@
  *      on a connection never opened): every refusal has a reason, nothing crashes or leaks.
  *   6. The trace read and written again with one allocation failing (alloc_fail.h): a failure with
  *      a reason, or the same records (see check_oom).
+ *   7. Read again with vw_trace_reader_allow_truncated: exactly one thing changes, a failure the
+ *      reader calls a cut last line becomes the end of the file with that line reported as
+ *      dropped; the records before it and every other outcome stay the same
+ *      (check_allow_truncated).
  * Once per process (LLVMFuzzerInitialize): the by-path opens, on /dev/null, /dev/full and on a
  * path in a directory that does not exist. */
 #include <errno.h>
@@ -470,6 +474,45 @@ static void check_oom(const uint8_t *data, size_t size)
     free(res.text);
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* The main read's outcome (vw_trace_read's last result, records read, its error) against a
+ * read of the same input with vw_trace_reader_allow_truncated. */
+static void check_allow_truncated(const uint8_t *data, size_t size, int plain, int n_plain,
+                                  const vw_trace_error *e_plain)
+{
+    FILE *in = fmemopen((void *)data, size, "r");
+    FUZZ_CHECK(in, "fmemopen failed");
+    vw_trace_error e;
+    memset(&e, 0, sizeof(e));
+    vw_trace_reader *r = vw_trace_reader_open_stream(in, &e);
+    FUZZ_CHECK(r, "the header was read once, not twice: %s", e.text);
+    vw_trace_reader_allow_truncated(r, true);
+    vw_trace_record rec;
+    int n = 0, rc = 1;
+    while (n < MAX_RECORDS && (rc = vw_trace_read(r, &rec, &e)) == 1)
+        n++;
+    const vw_trace_error *d = vw_trace_reader_dropped(r);
+    unsigned long dropped = d ? d->line : 0;
+    FUZZ_CHECK(!d || (rc == 0 && d->line > 0 && d->text[0]), "bad dropped report");
+    FUZZ_CHECK(n == n_plain, "%d records without the option, %d with it", n_plain, n);
+    if (plain == -1 && ends_with(e_plain->text, ": --allow-truncated drops it")) {
+        FUZZ_CHECK(rc == 0 && dropped == e_plain->line, "the cut line %lu was not dropped "
+                   "(%d, dropped %lu)", e_plain->line, rc, dropped);
+    } else {
+        FUZZ_CHECK(rc == plain && dropped == 0, "the option changed the outcome: %d -> %d "
+                   "(dropped %lu)", plain, rc, dropped);
+        FUZZ_CHECK(plain != -1 || (e.line == e_plain->line && strcmp(e.text, e_plain->text) == 0),
+                   "the option changed the error: %s / %s", e_plain->text, e.text);
+    }
+    vw_trace_reader_free(r);
+    fclose(in);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_base64(data, size);
@@ -500,7 +543,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char perr[256];
     vw_pcap *p = pout ? vw_pcap_open_stream(pout, VW_PCAP_LIBVIRT_PORT, perr, sizeof(perr)) : NULL;
     FUZZ_CHECK(p || !pout, "pcap: %s", perr);
-    int written = 0;
+    int written = 0, rc = 1, records = 0;
     bool writing = true;
 
     /* the full disk */
@@ -515,9 +558,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vw_pcap *sp = vw_pcap_open_stream(spout, 5900, perr, sizeof(perr));
     FUZZ_CHECK(sp || perr[0], "pcap open failed without a reason");
 
-    for (int i = 0; i < MAX_RECORDS; i++) {
+    for (; records < MAX_RECORDS; records++) {
         vw_trace_record rec;
-        int rc = vw_trace_read(r, &rec, &err);
+        rc = vw_trace_read(r, &rec, &err);
         FUZZ_CHECK(rc >= -1 && rc <= 1, "vw_trace_read returned %d", rc);
         if (rc == 0)
             break;
@@ -552,6 +595,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (sp)
             write_to_full_disk(sw, sp, &rec);
     }
+    vw_trace_error read_err = err;      /* the main read's end, for check_allow_truncated */
     vw_trace_error serr;
     memset(&serr, 0, sizeof(serr));
     if (vw_trace_writer_flush(sw, &serr) < 0)
@@ -577,5 +621,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(text);
     free(pcap_bytes);
     check_oom(data, size);
+    check_allow_truncated(data, size, rc, records, &read_err);
     return 0;
 }

@@ -52,6 +52,11 @@ def test_qemu(fake_qemu):
     assert reply["return"]["status"] == "inmigrate"
     s.close()
     fq.admin.assert_called("query-status", times=1)
+
+def test_killed_on_purpose(fake_qemu):
+    fq = fake_qemu()
+    fq.kill()                         # SIGKILL, waited for: accepted at teardown
+    assert not fq.alive()
 '''
 
 INNER_FAILS = '''
@@ -68,6 +73,11 @@ def test_wrong_count(fake_libvirtd):
 def test_crash_is_reported(fake_libvirtd):
     fl = fake_libvirtd()
     os.kill(fl.pid, signal.SIGKILL)   # not catchable, also under ASan
+
+def test_kill_accepts_only_its_signal(fake_qemu):
+    fq = fake_qemu()
+    fq.killed_by = signal.SIGTERM     # as if kill(SIGTERM) was asked, but it dies by SIGKILL
+    os.kill(fq.pid, signal.SIGKILL)
 '''
 
 
@@ -90,7 +100,7 @@ def run_inner(tmp_path, source, env_extra=None, drop_build=False):
 def test_another_project_uses_the_plugin(tmp_path):
     r = run_inner(tmp_path, INNER_OK)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "3 passed" in r.stdout
+    assert "4 passed" in r.stdout
 
 
 def test_vw_bin_names_the_directory(tmp_path):
@@ -105,7 +115,8 @@ def test_failures_and_crashes_fail_the_inner_test(tmp_path):
     assert "DOMAIN_LOOKUP_BY_NAME with arguments {\"name\": \"test\"}: expected exactly 2 " \
            "call(s), got 1" in out
     assert "died from signal 9 (SIGKILL)" in out
-    assert "1 failed" in out and "1 error" in out
+    assert "1 failed" in out and "2 error" in out
+    assert "fake-qemu-1 died from signal 9 (SIGKILL)" in out
 
 
 def test_missing_binary_is_explained(tmp_path):

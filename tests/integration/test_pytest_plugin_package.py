@@ -16,7 +16,8 @@ from test_pytest_plugin import INNER_FAILS, INNER_OK
 PLUGIN_DIR = REPO / "pytest-plugin"
 SYSTEM_PYTHON = "/usr/bin/python3"
 
-# the samples of test_pytest_plugin.py (3 passing tests; a wrong count and a killed fake), plus
+# the samples of test_pytest_plugin.py (4 passing tests; a wrong count, a crashed fake and a fake
+# killed with another signal than kill() was given), plus
 # a check that the plugin pytest loaded is the venv's copy
 SAMPLE_OK = INNER_OK + '''
 import os
@@ -69,7 +70,7 @@ def run_sample(venv, directory, source, args=(), **env_extra):
 def test_installed_plugin_needs_no_p(venv, tmp_path):
     r = run_sample(venv, tmp_path / "ok", SAMPLE_OK, VW_BIN=str(BUILD / "bin"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "4 passed" in r.stdout, r.stdout
+    assert "5 passed" in r.stdout, r.stdout
 
 
 def test_a_failing_assertion_fails(venv, tmp_path):
@@ -78,7 +79,7 @@ def test_a_failing_assertion_fails(venv, tmp_path):
     assert "DOMAIN_LOOKUP_BY_NAME with arguments {\"name\": \"test\"}: expected exactly 2 " \
            "call(s), got 1" in r.stdout, r.stdout
     assert "died from signal 9 (SIGKILL)" in r.stdout, r.stdout
-    assert "1 failed" in r.stdout and "1 error" in r.stdout, r.stdout
+    assert "1 failed" in r.stdout and "2 errors" in r.stdout, r.stdout
 
 
 def test_programs_found_on_path(venv, tmp_path):
@@ -112,7 +113,7 @@ def test_p_on_top_of_the_entry_point(venv, tmp_path):
     r = run_sample(venv, tmp_path / "twice", SAMPLE_OK, args=["-p", "pytest_virtwire"],
                    VW_BIN=str(BUILD / "bin"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "4 passed" in r.stdout, r.stdout
+    assert "5 passed" in r.stdout, r.stdout
 
 
 def test_version_and_entry_point_metadata(venv):

@@ -475,3 +475,28 @@ def test_raw_reply_payload_to_virtc(fake_libvirtd):
     assert r.stdout.strip() == "rawhost"
     assert fl.admin.list_stubs()[0]["match"] == {"procedure": 59}
     fl.admin.assert_called("CONNECT_GET_HOSTNAME", times=1)
+
+
+def test_admin_answers_a_client_that_shut_down_its_side(tmp_path):
+    """A request followed at once by the client's EOF (socat, `nc -N`) still gets its reply:
+    the image's health check (container/vw-healthcheck) depends on it."""
+    admin = tmp_path / "admin.sock"
+    proc = subprocess.Popen([str(BUILD / "bin" / "fake-libvirtd"), "--listen",
+                             "unix:%s" % (tmp_path / "sock"), "--admin", "unix:%s" % admin],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        for _ in range(20):   # every time, not by luck: the reply must never be dropped
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(str(admin))
+            s.sendall(b'{"op":"ping","id":7}\n{"op":"ping","id":8}\n')
+            s.shutdown(socket.SHUT_WR)
+            with s, s.makefile("rb") as f:
+                data = f.read()   # until the fake closes
+            replies = [json.loads(line) for line in data.decode().splitlines()]
+            assert [r.get("id") for r in replies] == [7, 8], data
+            assert all(r["ok"] and r["pong"] for r in replies)
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0

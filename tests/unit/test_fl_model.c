@@ -8,6 +8,7 @@
 #include "../../fake-libvirtd/model.c"
 #include "../../fake-libvirtd/default_state.c"
 #include "../../fake-libvirtd/state_file.c"
+#include "../../fake-libvirtd/typed_params.c"
 
 #include "vwtest.h"
 
@@ -614,6 +615,26 @@ static void test_indexes_follow_every_change(void)
     fl_model_free(m);
 }
 
+static void test_typed_params_build_and_find(void)
+{
+    fl_tparams p = {0};
+    for (int i = 0; i < 40; i++)   /* past the first growth */
+        fl_tparams_uint(&p, "vcpu.n", (unsigned)i);
+    fl_tparams_string(&p, "name", "web");
+    fl_tparams_ullong(&p, "cpu_shares", 1024);
+    fl_tparams_boolean(&p, "on", true);
+    CHECK(!p.failed);
+    CHECK_EQ_INT(p.count, 43);
+    const vw_typed_param *t = fl_tparams_find(p.items, p.count, "name");
+    CHECK(t && t->value.type == VW_TYPED_PARAM_STRING &&
+          strcmp(t->value.vw_typed_param_value_u.s, "web") == 0);
+    t = fl_tparams_find(p.items, p.count, "cpu_shares");
+    CHECK(t && t->value.vw_typed_param_value_u.ul == 1024);
+    CHECK(fl_tparams_find(p.items, p.count, "absent") == NULL);
+    fl_tparams_free(&p);
+    CHECK(p.items == NULL && p.count == 0);
+}
+
 int main(void)
 {
     RUN(test_xml_roundtrip);
@@ -631,6 +652,7 @@ int main(void)
     RUN(test_list_flags);
     RUN(test_uuid_helpers);
     RUN(test_indexes_follow_every_change);
+    RUN(test_typed_params_build_and_find);
     RUN(test_state_file);
     return vwtest_summary("fl_model");
 }

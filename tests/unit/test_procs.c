@@ -1,6 +1,7 @@
-/* test_procs.c: the procedure table (proto/procs.c): consistency, lookups both ways,
- * agreement with the .x enums, and (when tshark is installed) with the names libvirt's
- * Wireshark dissector prints. */
+/* test_procs.c: the procedure table (generated from proto/procedures.list): consistency,
+ * every number libvirt defines, public API names and error domains, lookups both ways,
+ * and (when tshark is installed) agreement with the names libvirt's Wireshark dissector
+ * prints. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,17 +23,29 @@ static void test_table_consistency(void)
         CHECK(a->name && a->name[0]);
         CHECK(vw_program_name(a->prog) != NULL);
         CHECK(a->proc > 0);
-        if (a->kind == VW_PROC_KIND_CALL) {
+        if (!a->described) {
+            /* known number, payloads not in our .x: no codec at all */
+            CHECK(a->args_proc == NULL && a->ret_proc == NULL && a->msg_proc == NULL);
+        } else if (a->kind == VW_PROC_KIND_CALL) {
             CHECK(a->args_proc != NULL);
             CHECK(a->ret_proc != NULL);
             CHECK(a->msg_proc == NULL);
             CHECK((a->args_proc == VW_XDR_VOID) == (a->args_size == 0));
             CHECK((a->ret_proc == VW_XDR_VOID) == (a->ret_size == 0));
         } else {
-            CHECK_EQ_INT(a->kind, VW_PROC_KIND_EVENT);
             CHECK(a->args_proc == NULL && a->ret_proc == NULL);
             CHECK(a->msg_proc != NULL);
+        }
+        if (a->kind == VW_PROC_KIND_EVENT || a->auth_step) {
+            CHECK(a->api == NULL);
             CHECK(!a->refused_read_only);
+        } else {
+            CHECK(a->api && strncmp(a->api, "vir", 3) == 0 && a->api[3] >= 'A' && a->api[3] <= 'Z');
+        }
+        /* bsearch in vw_procs_lookup needs (prog, proc) strictly increasing */
+        if (i > 0) {
+            const vw_proc_info *prev = vw_procs_at(i - 1);
+            CHECK(prev->prog < a->prog || (prev->prog == a->prog && prev->proc < a->proc));
         }
         for (size_t j = i + 1; j < n; j++) {
             const vw_proc_info *b = vw_procs_at(j);
@@ -163,7 +176,8 @@ static void test_lookup_misc(void)
     CHECK(vw_procs_lookup(VW_REMOTE_PROGRAM, 9999) == NULL);
     CHECK(vw_procs_lookup(0x12345678u, 1) == NULL);
     char buf[24];
-    CHECK_EQ_STR(vw_procs_name(VW_REMOTE_PROGRAM, 344, buf, sizeof(buf)), "PROC_344");
+    CHECK_EQ_STR(vw_procs_name(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_MAX + 1, buf, sizeof(buf)),
+                 "PROC_457");
     CHECK_EQ_STR(vw_procs_name(VW_REMOTE_PROGRAM, -3, buf, sizeof(buf)), "PROC_-3");
 
     CHECK_EQ_STR(vw_program_name(VW_REMOTE_PROGRAM), "REMOTE");
@@ -397,8 +411,13 @@ static void test_tshark_names(void)
         return;
     }
     CHECK(count > 400);
+    int newest = 0;     /* the installed dissector's libvirt knows fewer procedures than we do */
+    for (size_t j = 0; j < count; j++)
+        newest = pairs[j].num > newest ? pairs[j].num : newest;
     for (size_t i = 0; i < vw_procs_count(); i++) {
         const vw_proc_info *p = vw_procs_at(i);
+        if (p->proc > newest)
+            continue;
         bool found = false;
         for (size_t j = 0; j < count && !found; j++)
             found = pairs[j].num == p->proc && strcmp(pairs[j].name, p->name) == 0;
@@ -409,9 +428,109 @@ static void test_tshark_names(void)
     free(pairs);
 }
 
+/* Every program's numbers run from 1 to its maximum without a gap: libvirt never removes one. */
+static void test_every_number_known(void)
+{
+    static const struct { uint32_t prog; int max; } progs[] = {
+        { VW_REMOTE_PROGRAM, 456 }, { VW_QEMU_PROGRAM, 7 }, { VW_LXC_PROGRAM, 1 },
+        { VW_KEEPALIVE_PROGRAM, 2 },
+    };
+    CHECK_EQ_INT(VW_REMOTE_PROC_MAX, 456);
+    CHECK_EQ_INT(VW_QEMU_PROC_MAX, 7);
+    CHECK_EQ_INT(VW_LXC_PROC_MAX, 1);
+    for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+        for (int n = 1; n <= progs[i].max; n++) {
+            if (!vw_procs_lookup(progs[i].prog, n))
+                fprintf(stderr, "program %s has no procedure %d\n", vw_program_name(progs[i].prog), n);
+            CHECK(vw_procs_lookup(progs[i].prog, n) != NULL);
+        }
+        CHECK(vw_procs_lookup(progs[i].prog, 0) == NULL);
+        CHECK(vw_procs_lookup(progs[i].prog, progs[i].max + 1) == NULL);
+    }
+    CHECK_EQ_INT(vw_procs_count(), 456 + 7 + 1 + 2);
+}
+
+/* Public API names and error domains as libvirt reports them (libvirt 9.0's exported symbols
+ * and errors recorded from libvirtd), the rule's exceptions included. */
+static void test_api_names(void)
+{
+    static const struct { uint32_t prog; int proc; const char *api; int domain; } apis[] = {
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_XML_DESC, "virDomainGetXMLDesc", 20 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_NUM_OF_SECRETS, "virConnectNumOfSecrets", 30 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS, "virConnectNumOfNWFilters", 33 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_NODE_GET_MEMORY_STATS, "virNodeGetMemoryStats", 20 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_FSTRIM, "virDomainFSTrim", 20 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO, "virDomainGetIOThreadInfo", 20 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, "virDomainSetBlockIoTune", 20 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN,
+          "virNodeDeviceLookupSCSIHostByWWN", 22 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+          "virConnectDomainEventRegisterAny", 20 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, "virDomainSnapshotNum", 35 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES,
+          "virConnectListAllInterfaces", 26 },
+        { VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_INTERFACE_STATS, "virDomainInterfaceStats", 20 },
+        { VW_QEMU_PROGRAM, VW_QEMU_PROC_DOMAIN_AGENT_COMMAND, "virDomainQemuAgentCommand", 0 },
+        { VW_QEMU_PROGRAM, VW_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER,
+          "virConnectDomainQemuMonitorEventRegister", 0 },
+        { VW_LXC_PROGRAM, VW_LXC_PROC_DOMAIN_OPEN_NAMESPACE, "virDomainLxcOpenNamespace", 0 },
+    };
+    for (size_t i = 0; i < sizeof(apis) / sizeof(apis[0]); i++) {
+        const vw_proc_info *p = vw_procs_lookup(apis[i].prog, apis[i].proc);
+        CHECK(p != NULL);
+        if (!p)
+            continue;
+        CHECK_EQ_STR(p->api ? p->api : "(null)", apis[i].api);
+        CHECK_EQ_INT(p->api_error_domain, apis[i].domain);
+    }
+    const vw_proc_info *ev = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_EVENT_REBOOT);
+    CHECK(ev && ev->kind == VW_PROC_KIND_EVENT && ev->api == NULL);
+    /* high priority as libvirtd 9.0's dispatch table says */
+    CHECK(vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_OPEN)->high_priority);
+    CHECK(vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME)->high_priority);
+    CHECK(!vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_BLOCK_PEEK)->high_priority);
+    CHECK(!vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_FD_ASSOCIATE)->high_priority);
+    CHECK(!ev->high_priority);
+    const vw_proc_info *sasl = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_AUTH_SASL_INIT);
+    CHECK(sasl && sasl->auth_step && sasl->api == NULL);
+}
+
+/* The stubs' field descriptions come from the .x structs (proto/gen_procs.py). */
+static void test_field_specs(void)
+{
+    const vw_proc_info *p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_XML_DESC);
+    CHECK(p && p->args_spec && p->ret_spec);
+    if (p && p->args_spec && p->ret_spec) {
+        CHECK_EQ_STR(p->args_spec, "Ddom uflags");
+        CHECK_EQ_STR(p->ret_spec, "sxml");
+        CHECK(!p->args_spec_partial);
+    }
+    /* unsigned char / short fields: no JSON form for the whole return value */
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_INFO);
+    CHECK(p && p->ret_spec == NULL && p->args_spec && strcmp(p->args_spec, "Ddom") == 0);
+    /* typed parameters after the handle: the description stops there */
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS);
+    CHECK(p && p->args_spec_partial && p->args_spec && strcmp(p->args_spec, "Ddom Sdconnuri") == 0);
+    /* void payloads and undescribed procedures have none */
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_GET_TYPE);
+    CHECK(p && p->args_spec == NULL && p->ret_spec && strcmp(p->ret_spec, "stype") == 0);
+    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_BLOCK_PEEK);
+    CHECK(p && !p->described && p->args_spec == NULL && p->ret_spec == NULL);
+    size_t described = 0;
+    for (size_t i = 0; i < vw_procs_count(); i++) {
+        const vw_proc_info *q = vw_procs_at(i);
+        CHECK(q->described || (q->args_spec == NULL && q->ret_spec == NULL));
+        described += q->args_spec != NULL;
+    }
+    CHECK(described >= 70);
+}
+
 int main(void)
 {
     RUN(test_table_consistency);
+    RUN(test_every_number_known);
+    RUN(test_api_names);
+    RUN(test_field_specs);
     RUN(test_required_present);
     RUN(test_known_numbers);
     RUN(test_lookup_misc);

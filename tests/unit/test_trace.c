@@ -1,5 +1,7 @@
 /* test_trace.c: the trace file format (proto/trace.c): base64, writer -> reader round trips for
- * both protocols, line-by-line flushing, and every reader error with its line number. */
+ * both protocols, line-by-line flushing, every reader error with its line number, and a cut
+ * last line (refused, or dropped with --allow-truncated). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,6 +419,144 @@ static void test_reader_accepts(void)
     fclose(f);
 }
 
+/* ---- a cut last line (--allow-truncated) ---- */
+
+/* Reads n bytes of text to the end. Returns the last vw_trace_read result; *records counts
+ * the records read, *dropped the line dropped by allow_truncated (0: none). */
+static int read_all(const char *text, size_t n, bool allow, int *records, vw_trace_error *err,
+                    unsigned long *dropped)
+{
+    FILE *f = fmemopen((void *)text, n, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return -2;
+    memset(err, 0, sizeof(*err));
+    *records = 0;
+    *dropped = 0;
+    int rc = -2;
+    vw_trace_reader *r = vw_trace_reader_open_stream(f, err);
+    if (r) {
+        vw_trace_reader_allow_truncated(r, allow);
+        vw_trace_record rec;
+        while ((rc = vw_trace_read(r, &rec, err)) == 1)
+            (*records)++;
+        const vw_trace_error *d = vw_trace_reader_dropped(r);
+        if (d) {
+            *dropped = d->line;
+            CHECK(strstr(d->text, "cut") != NULL);
+            CHECK(strstr(d->text, "--allow-truncated") != NULL);
+        }
+        vw_trace_reader_free(r);
+    }
+    fclose(f);
+    return rc;
+}
+
+#define MSG_PING "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"" PING_B64 "\"}"
+
+/* One reading of a text: with or without the option, the outcome, the records read, the line
+ * of the error (and a piece of its text, and whether it suggests the option) or of the line
+ * dropped. */
+struct cut_case {
+    const char *text;
+    bool allow;
+    int rc;
+    int records;
+    unsigned long error_line;
+    const char *what;
+    bool hint;
+    unsigned long dropped;
+};
+
+#define CUT_UNTERMINATED HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"di"
+#define CUT_TERMINATED HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1,\"raw\":\"AAAA\n\n \n"
+#define CUT_IN_MIDDLE HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1,\"t_us\":1,\"di\n" MSG_PING "\n"
+
+static const struct cut_case cut_cases[] = {
+    /* refused without the option, with the option named in the error; dropped with it */
+    { CUT_UNTERMINATED, false, -1, 1, 3, "bad JSON at column", true, 0 },
+    { CUT_UNTERMINATED, true, 0, 1, 0, NULL, false, 3 },
+    /* JSON that ends early, then only blank lines */
+    { CUT_TERMINATED, false, -1, 1, 3, "premature end of input", true, 0 },
+    { CUT_TERMINATED, true, 0, 1, 0, NULL, false, 3 },
+    /* a whole record without its newline is kept */
+    { HDR_LV OPEN1 MSG_PING, true, 0, 2, 0, NULL, false, 0 },
+    /* damage anywhere else stays an error, and does not suggest the option */
+    { CUT_IN_MIDDLE, true, -1, 1, 3, "bad JSON at column", false, 0 },
+    { HDR_LV OPEN1 "{\"rec\":}\n", true, -1, 1, 3, "bad JSON at column", false, 0 },
+    { HDR_LV OPEN1 "{\"rec\":\"msg\",\"conn\":1}", true, -1, 1, 3, "missing key", false, 0 },
+};
+
+static void test_reader_cut_last_line(void)
+{
+    for (size_t i = 0; i < sizeof(cut_cases) / sizeof(cut_cases[0]); i++) {
+        const struct cut_case *c = &cut_cases[i];
+        int records;
+        unsigned long dropped;
+        vw_trace_error err;
+        int rc = read_all(c->text, strlen(c->text), c->allow, &records, &err, &dropped);
+        if (rc != c->rc || dropped != c->dropped)
+            fprintf(stderr, "cut case %zu: rc %d, dropped %lu, %s\n", i, rc, dropped, err.text);
+        CHECK_EQ_INT(rc, c->rc);
+        CHECK_EQ_INT(records, c->records);
+        CHECK_EQ_INT(dropped, c->dropped);
+        if (c->rc < 0) {
+            CHECK_EQ_INT(err.line, c->error_line);
+            CHECK(strstr(err.text, c->what) != NULL);
+            CHECK_EQ_INT(strstr(err.text, "--allow-truncated") != NULL, c->hint);
+        }
+    }
+}
+
+/* A real trace cut at every byte of its last line: with the option every earlier record is
+ * read and the rest dropped; without, the error names the option. A cut right before the
+ * final newline leaves a whole record, read as such. */
+static void test_reader_cut_everywhere(void)
+{
+    static const char cmd[] = "{\"execute\":\"query-status\"}\r\n";
+    char *text = NULL;
+    size_t n = 0;
+    FILE *out = open_memstream(&text, &n);
+    vw_trace_error err;
+    vw_trace_writer *w = out ? vw_trace_writer_open_stream(out, VW_TRACE_QMP, "test", NULL, &err)
+                             : NULL;
+    CHECK(w != NULL);
+    if (!w) {
+        if (out)
+            fclose(out);
+        free(text);
+        return;
+    }
+    CHECK_EQ_INT(vw_trace_write_open(w, 1, 0, "client", &err), 0);
+    for (uint64_t t = 1; t <= 2; t++)
+        CHECK_EQ_INT(vw_trace_write_message(w, 1, VW_TRACE_C2S, t, cmd, sizeof(cmd) - 1, &err), 0);
+    CHECK_EQ_INT(vw_trace_writer_close(w, &err), 0);
+    fclose(out);
+    CHECK(n > 0 && text && text[n - 1] == '\n');
+    if (!text || n == 0) {
+        free(text);
+        return;
+    }
+    size_t last = n - 1;
+    while (last > 0 && text[last - 1] != '\n')
+        last--;                 /* the start of the last line */
+    for (size_t cut = last + 1; cut < n; cut++) {
+        int records;
+        unsigned long dropped;
+        bool whole = cut == n - 1;
+        CHECK_EQ_INT(read_all(text, cut, true, &records, &err, &dropped), 0);
+        CHECK_EQ_INT(records, whole ? 3 : 2);
+        CHECK_EQ_INT(dropped, whole ? 0 : 4);
+        int rc = read_all(text, cut, false, &records, &err, &dropped);
+        CHECK_EQ_INT(rc, whole ? 0 : -1);
+        if (!whole) {
+            CHECK_EQ_INT(err.line, 4);
+            CHECK(strstr(err.text, "--allow-truncated") != NULL);
+        }
+    }
+    free(text);
+}
+
 static void test_open_errors(void)
 {
     vw_trace_error err;
@@ -513,6 +653,8 @@ int main(void)
     RUN(test_reader_header_errors);
     RUN(test_reader_record_errors);
     RUN(test_reader_accepts);
+    RUN(test_reader_cut_last_line);
+    RUN(test_reader_cut_everywhere);
     RUN(test_open_errors);
     RUN(test_reader_survives_corruption);
     return vwtest_summary("trace");

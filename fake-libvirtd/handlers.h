@@ -1,0 +1,56 @@
+/* handlers.h: what a procedure handler is and what it may use. dispatch.c makes the RPC-level
+ * checks (program, status, unknown procedure, argument decoding, connection not open, read-only
+ * refusal) and then calls the one handler registered for the procedure, with the decoded
+ * arguments; everything else about a procedure is its row in proto/procedures.list.
+ *
+ * Handlers come in families, one file each (dispatch.c holds the core: connection, domains'
+ * life cycle, events, the first network and pool calls). A new family is a file
+ *     static const fl_handler rows[] = { {VW_REMOTE_PROGRAM, VW_REMOTE_PROC_X, h_x, false}, };
+ *     const fl_handler_family fl_handlers_NAME = FL_HANDLER_FAMILY(rows);
+ * plus one extern line below and one line in dispatch.c's families[]. fake-libvirtd refuses to
+ * start when a handler's procedure is not a call marked xdr, or has two handlers.
+ */
+#ifndef FL_HANDLERS_H
+#define FL_HANDLERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server.h"
+
+typedef void fl_handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);
+
+typedef struct {
+    uint32_t prog;         /* VW_REMOTE_PROGRAM, VW_QEMU_PROGRAM, VW_LXC_PROGRAM */
+    int32_t proc;          /* VW_REMOTE_PROC_... / VW_QEMU_PROC_... */
+    fl_handler_fn *fn;     /* queues exactly one reply or error on c */
+    bool before_open;      /* allowed before CONNECT_OPEN */
+} fl_handler;
+
+typedef struct {
+    const fl_handler *rows;
+    size_t count;
+} fl_handler_family;
+
+#define FL_HANDLER_FAMILY(rows) { (rows), sizeof(rows) / sizeof((rows)[0]) }
+
+extern const fl_handler_family fl_handlers_core;
+
+/* ---- reply helpers (dispatch.c) ---- */
+
+/* VIR_ERR_NO_SUPPORT naming the procedure's public API, as libvirt's virReportUnsupportedError:
+ * for a procedure the modelled release's test driver does not implement. */
+void fl_reply_no_support(fl_conn *c, const vw_packet_header *hdr);
+void fl_reply_int(fl_conn *c, const vw_packet_header *hdr, int value);
+void fl_reply_string(fl_conn *c, const vw_packet_header *hdr, const char *s);
+void fl_reply_dom(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d);
+void fl_reply_void(fl_conn *c, const vw_packet_header *hdr);
+
+/* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
+void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);
+
+/* The model domain a call names, or NULL after replying libvirt's "Domain not found" error. */
+fl_domain *fl_get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom);
+
+#endif
