@@ -24,11 +24,20 @@ from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 SASL_PLUGINS = "/usr/lib/x86_64-linux-gnu/sasl2"
 
-# Under ASan: OpenSSL state the DIGEST-MD5 plugin never frees (data/lsan-sasl-openssl.supp).
-# The fakes and virtc inherit this environment.
-os.environ["LSAN_OPTIONS"] = ":".join(filter(None, [
-    os.environ.get("LSAN_OPTIONS"),
-    "suppressions=%s" % (REPO / "tests" / "integration" / "data" / "lsan-sasl-openssl.supp")]))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def lsan_suppressions():
+    """Under ASan: OpenSSL state the DIGEST-MD5 plugin never frees
+    (data/lsan-sasl-openssl.supp), for the fakes and virtc of this module only."""
+    old = os.environ.get("LSAN_OPTIONS")
+    supp = REPO / "tests" / "integration" / "data" / "lsan-sasl-openssl.supp"
+    os.environ["LSAN_OPTIONS"] = ":".join(filter(None, [old, "suppressions=%s" % supp]))
+    yield
+    if old is None:
+        del os.environ["LSAN_OPTIONS"]
+    else:
+        os.environ["LSAN_OPTIONS"] = old
 pytestmark = pytest.mark.skipif(
     not shutil.which("saslpasswd2") or not glob.glob(SASL_PLUGINS + "/libscram.so*"),
     reason="saslpasswd2 (sasl2-bin) or the SCRAM plugin (libsasl2-modules) is missing")
