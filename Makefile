@@ -33,6 +33,9 @@ TESTBIN  := $(BUILD)/tests
 TIRPC_CFLAGS := $(shell pkg-config --cflags libtirpc 2>/dev/null || echo -I/usr/include/tirpc)
 TIRPC_LIBS   := $(shell pkg-config --libs libtirpc 2>/dev/null || echo -ltirpc)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+GNUTLS_CFLAGS := $(shell pkg-config --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS  := $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+SASL_LIBS    := $(shell pkg-config --libs libsasl2 2>/dev/null || echo -lsasl2)
 
 WARN     := -Wall -Wextra -Werror -Wno-error=deprecated-declarations
 CFLAGS   ?= -O2 -g
@@ -40,9 +43,9 @@ ifeq ($(SAN),1)
 CFLAGS   += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 endif
-CPPFLAGS += -D_GNU_SOURCE -Iproto -Icommon -Iclient -I$(GEN) $(TIRPC_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -Iproto -Icommon -Iclient -I$(GEN) $(TIRPC_CFLAGS) $(GNUTLS_CFLAGS)
 ALL_CFLAGS := -std=c11 -fPIC -pthread $(WARN) $(CFLAGS)
-LIBS     := $(TIRPC_LIBS) $(JANSSON_LIBS) -pthread -lm
+LIBS     := $(TIRPC_LIBS) $(JANSSON_LIBS) $(GNUTLS_LIBS) $(SASL_LIBS) -pthread -lm
 
 # ---- sources -------------------------------------------------------------------------------
 XDEFS     := $(wildcard proto/*.x)

@@ -5,6 +5,8 @@
 #include "libvirt_client.h"
 #include "lv_error.h"
 #include "lv_procs.h"
+#include "lv_sasl.h"
+#include "lv_tls.h"
 #include "lv_transport.h"
 #include "lv_uri.h"
 #include "packet.h"
@@ -82,6 +84,8 @@ struct registration {
 
 struct vw_conn {
     int fd;
+    vw_tls *tls;                   /* qemu+tls://: every byte goes through it (lv_tls.h) */
+    int helper_pid;                /* qemu+ssh://: the ssh process (ended and reaped at free) */
     int wake[2];                   /* wakes the I/O thread: output queued, keepalive on, closing */
     vw_conn_options opts;
     char *open_name;
@@ -268,13 +272,25 @@ static void free_out_packet(struct out_packet *p)
     free(p);
 }
 
+/* One send or recv on the connection's socket, through TLS when it has a session. */
+static ssize_t conn_send(vw_conn *conn, const void *buf, size_t len)
+{
+    if (conn->tls)
+        return vw_tls_send(conn->tls, buf, len);
+    return send(conn->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static ssize_t conn_recv(vw_conn *conn, void *buf, size_t len)
+{
+    return conn->tls ? vw_tls_recv(conn->tls, buf, len) : recv(conn->fd, buf, len, 0);
+}
+
 /* Writes queued packets until the socket would block. Caller holds conn->lock. */
 static void flush_locked(vw_conn *conn)
 {
     while (conn->out_head && !conn->dead) {
         struct out_packet *p = conn->out_head;
-        ssize_t n = send(conn->fd, p->data + p->off, p->len - p->off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = conn_send(conn, p->data + p->off, p->len - p->off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -802,7 +818,7 @@ static int read_packets(vw_conn *conn, vw_packet_reader *reader, unsigned char *
                         size_t chunk_size)
 {
     for (;;) {
-        ssize_t got = recv(conn->fd, chunk, chunk_size, 0);
+        ssize_t got = conn_recv(conn, chunk, chunk_size);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -1179,8 +1195,10 @@ static void conn_free(vw_conn *conn)
         conn->regs = r->next;
         free(r);
     }
+    vw_tls_free(conn->tls);
     if (conn->fd >= 0)
         close(conn->fd);
+    vw_transport_reap(conn->helper_pid);
     if (conn->wake[0] >= 0)
         close(conn->wake[0]);
     if (conn->wake[1] >= 0)
@@ -1192,16 +1210,19 @@ static void conn_free(vw_conn *conn)
     free(conn);
 }
 
-/* Builds a connection object around a connected fd and starts its threads. Takes fd. */
-static vw_conn *conn_new(int fd, const vw_conn_options *opts, vw_client_error *err)
+/* Builds a connection object around a connected fd (and its TLS session, or NULL) and starts
+ * its threads. Takes fd and tls. */
+static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_client_error *err)
 {
     vw_conn *conn = calloc(1, sizeof(*conn));
     if (!conn) {
+        vw_tls_free(tls);
         close(fd);
         vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         return NULL;
     }
     conn->fd = fd;
+    conn->tls = tls;
     conn->wake[0] = conn->wake[1] = -1;
     if (opts)
         conn->opts = *opts;
@@ -1240,8 +1261,9 @@ static vw_conn *conn_new(int fd, const vw_conn_options *opts, vw_client_error *e
     return conn;
 }
 
-/* AUTH_LIST, then polkit if that is what the server wants; SASL is refused clearly. */
-static int handshake_auth(vw_conn *conn, vw_client_error *err)
+/* AUTH_LIST, then SASL or polkit if that is what the server wants. host: the URI's host
+ * (NULL: a unix socket); secure: TLS or a unix socket. */
+static int handshake_auth(vw_conn *conn, const char *host, bool secure, vw_client_error *err)
 {
     int types[32];
     size_t ntypes = 0;
@@ -1265,6 +1287,9 @@ static int handshake_auth(vw_conn *conn, vw_client_error *err)
         polkit |= types[i] == AUTH_POLKIT;
         sasl |= types[i] == AUTH_SASL;
     }
+    if (sasl)
+        return lv_sasl_authenticate(conn, &conn->opts, host ? host : "localhost", secure,
+                                    conn->opts.connect_timeout_ms, err);
     if (polkit) {
         if (lv_procs_auth_polkit(conn, conn->opts.call_timeout_ms, &e) < 0) {
             vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
@@ -1275,11 +1300,15 @@ static int handshake_auth(vw_conn *conn, vw_client_error *err)
         return 0;
     }
     vw_client_error_set(err, VW_ERR_AUTH_UNAVAILABLE, VW_FROM_RPC,
-                        "the server requires %s authentication, which this client does not "
-                        "implement; configure the daemon with auth_unix_rw=\"none\" (unix) or "
-                        "auth_tcp=\"none\" (tcp)", sasl ? "SASL" : "an unknown type of");
+                        "the server requires an unknown type of authentication, which this "
+                        "client does not implement; configure the daemon with "
+                        "auth_unix_rw=\"none\" (unix) or auth_tcp=\"none\" (tcp)");
     return -1;
 }
+
+static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool secure,
+                                 const char *open_name, const vw_conn_options *opts,
+                                 vw_client_error *err);
 
 vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_client_error *err)
 {
@@ -1292,20 +1321,44 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
     if (vw_uri_parse(uri_text, opts->flags, &uri, err) < 0)
         return NULL;
     int connect_timeout = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
-    int fd = uri.transport == VW_TRANSPORT_TCP
+    long long deadline = vw_transport_now_ms() + connect_timeout;
+    int pid = 0;
+    int fd = uri.transport == VW_TRANSPORT_SSH ? vw_transport_connect_ssh(&uri, &pid, err)
+             : uri.transport != VW_TRANSPORT_UNIX
                  ? vw_transport_connect_tcp(uri.host, uri.port, connect_timeout, err)
                  : vw_transport_connect_unix(uri.socket_path, connect_timeout, err);
-    if (fd < 0) {
-        vw_uri_clear(&uri);
-        return NULL;
+    vw_tls *tls = NULL;
+    if (fd >= 0 && uri.transport == VW_TRANSPORT_TLS) {
+        /* the handshake shares the connect timeout */
+        long long left = deadline - vw_transport_now_ms();
+        tls = vw_tls_client_open(fd, uri.host, uri.pkipath, uri.no_verify,
+                                 left > 0 ? (int)left : 1, err);
+        if (!tls) {
+            close(fd);
+            fd = -1;
+        }
     }
-    vw_conn *conn = vw_conn_open_fd(fd, uri.open_name, opts, err);
+    const char *host = uri.transport == VW_TRANSPORT_UNIX ? NULL : uri.host;
+    bool secure = uri.transport != VW_TRANSPORT_TCP;
+    vw_conn *conn = fd < 0 ? NULL : conn_open_stream(fd, tls, host, secure, uri.open_name, opts,
+                                                     err);
+    if (conn)
+        conn->helper_pid = pid;   /* set after the handshake: vw_conn_close reaps it */
+    else
+        vw_transport_reap(pid);
     vw_uri_clear(&uri);
     return conn;
 }
 
 vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *opts,
                          vw_client_error *err)
+{
+    return conn_open_stream(fd, NULL, NULL, true, open_name, opts, err);
+}
+
+static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool secure,
+                                 const char *open_name, const vw_conn_options *opts,
+                                 vw_client_error *err)
 {
     vw_conn_options defaults;
     if (!opts) {
@@ -1315,10 +1368,11 @@ vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *o
     int fl = fcntl(fd, F_GETFL);   /* the I/O thread expects a non-blocking socket */
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
         vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "fcntl: %s", strerror(errno));
+        vw_tls_free(tls);
         close(fd);
         return NULL;
     }
-    vw_conn *conn = conn_new(fd, opts, err);
+    vw_conn *conn = conn_new(fd, tls, opts, err);
     if (!conn)
         return NULL;
     conn->open_name = strdup(open_name);
@@ -1327,7 +1381,7 @@ vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *o
         goto fail;
     }
 
-    if (handshake_auth(conn, err) < 0)
+    if (handshake_auth(conn, host, secure, err) < 0)
         goto fail;
 
     int supported = 0;

@@ -98,6 +98,13 @@ typedef struct vw_conn_options {
      * env VW_CLIENT_DEBUG is set (then stderr). */
     void (*log)(void *opaque, const char *line);
     void *log_opaque;
+    /* SASL credentials for a daemon with auth "sasl" (client/lv_sasl.h): fills user and password
+     * (NUL-terminated, at most the given sizes) for host ("localhost" for unix sockets) and
+     * returns 0, or -1 to fall back to env VIRTC_SASL_USER / VIRTC_SASL_PASS and libvirt's auth
+     * file. NULL: those only. */
+    int (*sasl_credentials)(void *opaque, const char *host, char *user, size_t user_size,
+                            char *password, size_t password_size);
+    void *sasl_opaque;
 } vw_conn_options;
 
 /* Fills *opts with the defaults above. */

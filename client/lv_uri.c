@@ -73,6 +73,11 @@ void vw_uri_clear(vw_uri *uri)
     free(uri->path);
     free(uri->socket_path);
     free(uri->open_name);
+    free(uri->pkipath);
+    free(uri->user);
+    free(uri->netcat);
+    free(uri->proxy);
+    free(uri->keyfile);
     memset(uri, 0, sizeof(*uri));
 }
 
@@ -100,6 +105,27 @@ static char *default_socket(const char *path, unsigned int conn_flags)
     }
     return strdup((conn_flags & VW_CONN_READ_ONLY) ? VW_DEFAULT_SYSTEM_SOCKET_RO
                                                    : VW_DEFAULT_SYSTEM_SOCKET);
+}
+
+/* The SSH transport's parameters: takes *decoded (set to NULL) and returns true for one. */
+static bool take_ssh_param(vw_uri *out, const char *key, size_t len, char **decoded)
+{
+    char **slot = len == 6 && strncasecmp(key, "netcat", 6) == 0    ? &out->netcat
+                  : len == 5 && strncasecmp(key, "proxy", 5) == 0   ? &out->proxy
+                  : len == 7 && strncasecmp(key, "keyfile", 7) == 0 ? &out->keyfile
+                                                                     : NULL;
+    if (len == 6 && strncasecmp(key, "no_tty", 6) == 0) {
+        out->no_tty = atoi(*decoded) != 0;
+        free(*decoded);
+        *decoded = NULL;
+        return true;
+    }
+    if (!slot)
+        return false;
+    free(*slot);
+    *slot = *decoded;
+    *decoded = NULL;
+    return true;
 }
 
 int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_client_error *err)
@@ -161,8 +187,11 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
     for (size_t i = 0; i < auth_len; i++)
         if (auth[i] == '@')
             at = auth + i;
-    if (at)
+    if (at) {
         host = at + 1;
+        if (at > auth && !(out->user = strndup(auth, (size_t)(at - auth))))
+            return fail_nomem(out, err);
+    }
     size_t host_len = (size_t)(auth + auth_len - host);
     const char *port_text = NULL;
     size_t port_len = 0;
@@ -217,18 +246,16 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
             return -1;
         }
         out->port = (int)port;
+        out->port_given = true;
     }
 
-    /* transport */
+    /* transport: none with a host means TLS, as in libvirt */
     if (!transport) {
-        if (out->host) {
-            vw_client_error_set(err, VW_ERR_NO_SUPPORT, VW_FROM_REMOTE,
-                                "URI '%s' names a host without a transport, which means TLS; this "
-                                "client supports only DRIVER+tcp://HOST:PORT/ and unix sockets", text);
-            vw_uri_clear(out);
-            return -1;
-        }
-        out->transport = VW_TRANSPORT_UNIX;
+        out->transport = out->host ? VW_TRANSPORT_TLS : VW_TRANSPORT_UNIX;
+    } else if (transport_len == 3 && strncasecmp(transport, "tls", 3) == 0) {
+        out->transport = VW_TRANSPORT_TLS;
+    } else if (transport_len == 3 && strncasecmp(transport, "ssh", 3) == 0) {
+        out->transport = VW_TRANSPORT_SSH;
     } else if (transport_len == 4 && strncasecmp(transport, "unix", 4) == 0) {
         out->transport = VW_TRANSPORT_UNIX;
     } else if (transport_len == 3 && strncasecmp(transport, "tcp", 3) == 0) {
@@ -236,7 +263,7 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
     } else {
         vw_client_error_set(err, VW_ERR_NO_SUPPORT, VW_FROM_REMOTE,
                             "URI '%s': transport '%.*s' is not supported by this client (use "
-                            "'unix' or 'tcp')", text, (int)transport_len, transport);
+                            "'unix', 'tcp', 'tls' or 'ssh')", text, (int)transport_len, transport);
         vw_uri_clear(out);
         return -1;
     }
@@ -247,8 +274,10 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
         vw_uri_clear(out);
         return -1;
     }
-    if (out->transport == VW_TRANSPORT_TCP && !out->host && !(out->host = strdup("localhost")))
+    if (out->transport != VW_TRANSPORT_UNIX && !out->host && !(out->host = strdup("localhost")))
         return fail_nomem(out, err);
+    if (out->transport == VW_TRANSPORT_TLS && !port_text)
+        out->port = VW_DEFAULT_TLS_PORT;
 
     /* path, query, fragment */
     size_t path_len = strcspn(rest, "?#");
@@ -316,6 +345,14 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
         } else if (key_len == 4 && strncasecmp(item, "name", 4) == 0) {
             free(name_param);
             name_param = decoded;
+        } else if (key_len == 7 && strncasecmp(item, "pkipath", 7) == 0) {
+            free(out->pkipath);
+            out->pkipath = decoded;
+        } else if (take_ssh_param(out, item, key_len, &decoded)) {
+            continue;
+        } else if (key_len == 9 && strncasecmp(item, "no_verify", 9) == 0) {
+            out->no_verify = atoi(decoded) != 0;   /* libvirt: an integer, non-zero = on */
+            free(decoded);
         } else {
             free(decoded);
         }
@@ -334,8 +371,8 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
     if (!out->open_name)
         return fail_nomem(out, err);
 
-    if (out->transport == VW_TRANSPORT_UNIX && !out->socket_path &&
-        !(out->socket_path = default_socket(out->path, conn_flags)))
+    if ((out->transport == VW_TRANSPORT_UNIX || out->transport == VW_TRANSPORT_SSH) &&
+        !out->socket_path && !(out->socket_path = default_socket(out->path, conn_flags)))
         return fail_nomem(out, err);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fl_auth.h"
 #include "migration.h"
 #include "model_snap.h"
 #include "procs.h"
@@ -127,14 +128,6 @@ void fl_reply_void(fl_conn *c, const vw_packet_header *hdr)
 }
 
 /* ---- connection ----------------------------------------------------------------------------- */
-
-static void h_auth_list(fl_conn *c, const vw_packet_header *hdr, void *args)
-{
-    (void)args;
-    vw_auth_type types[1] = {VW_REMOTE_AUTH_NONE};
-    vw_auth_list_ret r = {.types = {.types_len = 1, .types_val = types}};
-    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_auth_list_ret, &r);
-}
 
 static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
@@ -316,7 +309,7 @@ static void h_get_sysinfo(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_is_secure(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
-    vw_connect_is_secure_ret r = {.secure = c->tcp ? 0 : 1};
+    vw_connect_is_secure_ret r = {.secure = c->tcp && !c->tls ? 0 : 1};   /* TLS is secure */
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_is_secure_ret, &r);
 }
 
@@ -1529,7 +1522,10 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
 #define Q VW_QEMU_PROGRAM
 
 static const fl_handler core_rows[] = {
-    {R, VW_REMOTE_PROC_AUTH_LIST, h_auth_list, true},
+    {R, VW_REMOTE_PROC_AUTH_LIST, fl_auth_list, true},
+    {R, VW_REMOTE_PROC_AUTH_SASL_INIT, fl_auth_sasl_init, true},
+    {R, VW_REMOTE_PROC_AUTH_SASL_START, fl_auth_sasl_start, true},
+    {R, VW_REMOTE_PROC_AUTH_SASL_STEP, fl_auth_sasl_step, true},
     {R, VW_REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, h_supports_feature, true},
     {R, VW_REMOTE_PROC_CONNECT_OPEN, h_connect_open, true},
     {R, VW_REMOTE_PROC_CONNECT_CLOSE, h_connect_close, true},
@@ -1780,6 +1776,10 @@ void fl_dispatch_call(fl_conn *c, const vw_packet *pkt)
     const vw_proc_info *info = vw_procs_lookup(hdr->prog, hdr->proc);
     if (!check_call(c, hdr, info))
         return;
+    if (fl_auth_call_refused(c, hdr->prog, hdr->proc)) {   /* libvirtd: before decoding */
+        reply_rpc_error(c, hdr, "authentication required", 0, 0);
+        return;
+    }
     bool ok;
     void *args = decode_args(c, pkt, info, &ok);
     if (!ok)

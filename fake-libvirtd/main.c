@@ -8,6 +8,7 @@
 #include "admin.h"
 #include "dispatch.h"
 #include "faults.h"
+#include "fl_sasl.h"
 #include "netaddr.h"
 #include "record.h"
 #include "replay.h"
@@ -20,7 +21,7 @@
  * left for the server to report. Returns 0, or -1 after printing why. */
 static int refuse_exposed_listeners(const fl_server_config *cfg)
 {
-    for (int i = 0; i < cfg->nlisten; i++) {
+    for (int i = 0; cfg->auth_tcp == VW_REMOTE_AUTH_NONE && i < cfg->nlisten; i++) {
         vw_netaddr addr;
         char err[256];
         if (vw_netaddr_parse(cfg->listen[i], &addr, err, sizeof(err)) < 0 ||
@@ -28,11 +29,130 @@ static int refuse_exposed_listeners(const fl_server_config *cfg)
             continue;
         fprintf(stderr,
                 "fake-libvirtd: --listen %s: refusing to serve a network address without "
-                "authentication (the fake has no TLS or SASL; every client gets full write "
+                "authentication (plain TCP has no SASL in the fake; every client gets full write "
                 "access); listen on a loopback address such as tcp:127.0.0.1:%d, or add "
                 "--listen-insecure to allow it\n", cfg->listen[i], addr.port);
         return -1;
     }
+    return 0;
+}
+
+/* The TLS options and the files --tls-dir names. */
+typedef struct {
+    fl_tls_config cfg;
+    const char *dir;
+    char ca[4096], cert[4096], key[4096];
+} fl_tls_files;
+
+/* One TLS option. Returns 1 when opt was one, 0 when not, -1 after printing why it is wrong. */
+static int parse_tls_option(const char *opt, const char *val, fl_server_config *cfg,
+                            fl_tls_files *tls)
+{
+    if (strcmp(opt, "--listen-tls") == 0) {
+        if (cfg->nlisten_tls >= FL_MAX_LISTENERS) {
+            fprintf(stderr, "fake-libvirtd: at most %d --listen-tls options\n", FL_MAX_LISTENERS);
+            return -1;
+        }
+        cfg->listen_tls[cfg->nlisten_tls++] = val;
+    } else if (strcmp(opt, "--tls-dir") == 0) {
+        tls->dir = val;
+    } else if (strcmp(opt, "--tls-ca-file") == 0) {
+        tls->cfg.ca_file = val;
+    } else if (strcmp(opt, "--tls-cert-file") == 0) {
+        tls->cfg.cert_file = val;
+    } else if (strcmp(opt, "--tls-key-file") == 0) {
+        tls->cfg.key_file = val;
+    } else if (strcmp(opt, "--tls-priority") == 0) {
+        tls->cfg.priority = val;
+    } else if (strcmp(opt, "--tls-no-verify-certificate") == 0) {
+        tls->cfg.no_verify = true;
+    } else if (strcmp(opt, "--tls-allowed-dn") == 0) {
+        if (tls->cfg.nallowed_dn >= FL_TLS_MAX_DN) {
+            fprintf(stderr, "fake-libvirtd: at most %d --tls-allowed-dn options\n",
+                    FL_TLS_MAX_DN);
+            return -1;
+        }
+        tls->cfg.allowed_dn[tls->cfg.nallowed_dn++] = val;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* The authentication options (libvirtd.conf's auth_unix_rw, auth_tcp, auth_tls and SASL's).
+ * Returns 1 when opt was one, 0 when not, -1 after printing why it is wrong. */
+static int parse_auth_option(const char *opt, const char *val, fl_server_config *cfg,
+                             fl_sasl_config *sasl)
+{
+    int *slot = strcmp(opt, "--auth-unix-rw") == 0 ? &cfg->auth_unix_rw
+                : strcmp(opt, "--auth-tcp") == 0 ? &cfg->auth_tcp
+                : strcmp(opt, "--auth-tls") == 0 ? &cfg->auth_tls : NULL;
+    if (slot) {
+        if (strcmp(val, "none") != 0 && strcmp(val, "sasl") != 0) {
+            fprintf(stderr, "fake-libvirtd: %s %s: expected none or sasl\n", opt, val);
+            return -1;
+        }
+        *slot = strcmp(val, "sasl") == 0 ? VW_REMOTE_AUTH_SASL : VW_REMOTE_AUTH_NONE;
+    } else if (strcmp(opt, "--sasl-db") == 0) {
+        sasl->db = val;
+    } else if (strcmp(opt, "--sasl-mech-list") == 0) {
+        sasl->mech_list = val;
+    } else if (strcmp(opt, "--sasl-allowed-username") == 0) {
+        if (sasl->nallowed_user >= FL_SASL_MAX_USERS) {
+            fprintf(stderr, "fake-libvirtd: at most %d --sasl-allowed-username options\n",
+                    FL_SASL_MAX_USERS);
+            return -1;
+        }
+        sasl->allowed_user[sasl->nallowed_user++] = val;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* SASL starts when a listener kind uses it; its options alone are a mistake. */
+static int sasl_finish(const fl_server_config *cfg, const fl_sasl_config *sasl)
+{
+    bool used = cfg->auth_unix_rw == VW_REMOTE_AUTH_SASL || cfg->auth_tcp == VW_REMOTE_AUTH_SASL ||
+                cfg->auth_tls == VW_REMOTE_AUTH_SASL;
+    char err[512];
+    if (!used && (sasl->db || sasl->mech_list || sasl->nallowed_user)) {
+        fprintf(stderr, "fake-libvirtd: the --sasl-* options need --auth-unix-rw sasl, "
+                        "--auth-tcp sasl or --auth-tls sasl\n");
+        return -1;
+    }
+    if (used && fl_sasl_global_init(sasl, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fake-libvirtd: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fills in the files of --tls-dir; TLS options need a --listen-tls. Returns 0 or -1. */
+static int tls_finish(const fl_server_config *cfg, fl_tls_files *tls)
+{
+    fl_tls_config *t = &tls->cfg;
+    bool any = tls->dir || t->ca_file || t->cert_file || t->key_file || t->no_verify ||
+               t->nallowed_dn || t->priority;
+    if (any && cfg->nlisten_tls == 0) {
+        fprintf(stderr, "fake-libvirtd: the --tls-* options need --listen-tls tcp:HOST:PORT\n");
+        return -1;
+    }
+    if (!tls->dir)
+        return 0;
+    if (strlen(tls->dir) > sizeof(tls->ca) - 32) {
+        fprintf(stderr, "fake-libvirtd: --tls-dir %s: path too long\n", tls->dir);
+        return -1;
+    }
+    snprintf(tls->ca, sizeof(tls->ca), "%s/cacert.pem", tls->dir);
+    snprintf(tls->cert, sizeof(tls->cert), "%s/servercert.pem", tls->dir);
+    snprintf(tls->key, sizeof(tls->key), "%s/serverkey.pem", tls->dir);
+    if (!t->ca_file)
+        t->ca_file = tls->ca;
+    if (!t->cert_file)
+        t->cert_file = tls->cert;
+    if (!t->key_file)
+        t->key_file = tls->key;
     return 0;
 }
 
@@ -43,6 +163,7 @@ static void usage(FILE *out)
             "                     [--state FILE] [--scenario FILE] [--admin unix:PATH]\n"
             "                     [--seed N] [--qemu-dir DIR [--fake-qemu PATH] [--qemu-version V]]\n"
             "                     [--faults FILE] [--verbose]\n"
+            "                     [--listen-tls tcp:HOST:PORT [--tls-dir DIR] [TLS options]]\n"
             "                     [--max-clients N] [--max-anonymous-clients N]\n"
             "                     [--max-client-requests N] [--memory-budget-mib N]\n"
             "                     [--record TRACE --upstream ADDR [--record-sync]\n"
@@ -53,10 +174,38 @@ static void usage(FILE *out)
             "\n"
             "  --listen ADDR     accept read-write clients (unix socket mode 0600); repeatable\n"
             "  --listen-insecure allow --listen tcp: on an address other hosts can reach; without\n"
-            "                    it only loopback addresses are served over TCP, since the fake\n"
-            "                    has no TLS or SASL and gives every client full write access\n"
+            "                    it only loopback addresses are served over plain TCP, since the\n"
+            "                    fake has no SASL and gives every such client full write access\n"
             "  --listen-ro PATH  accept read-only clients on unix:PATH (mode 0666); state-changing\n"
             "                    calls are refused as libvirtd refuses them; repeatable\n"
+            "  --listen-tls tcp:HOST:PORT\n"
+            "                    accept clients with x509 TLS, as libvirtd's listen_tls (port\n"
+            "                    16514): the client must present a certificate signed by the CA;\n"
+            "                    repeatable. Credentials (libvirtd.conf's names in brackets):\n"
+            "  --tls-dir DIR     DIR/cacert.pem, DIR/servercert.pem, DIR/serverkey.pem (default:\n"
+            "                    /etc/pki/CA/cacert.pem, /etc/pki/libvirt/servercert.pem,\n"
+            "                    /etc/pki/libvirt/private/serverkey.pem)\n"
+            "  --tls-ca-file F, --tls-cert-file F, --tls-key-file F\n"
+            "                    one file each, over --tls-dir [ca_file, cert_file, key_file]\n"
+            "  --tls-no-verify-certificate\n"
+            "                    accept any client certificate, or none\n"
+            "                    [tls_no_verify_certificate]\n"
+            "  --tls-allowed-dn PATTERN\n"
+            "                    only clients whose certificate DN matches one PATTERN ('*', '?'\n"
+            "                    wildcards); repeatable [tls_allowed_dn_list]\n"
+            "  --tls-priority S  GnuTLS priority string (default NORMAL) [tls_priority]\n"
+            "  --auth-unix-rw none|sasl, --auth-tcp none|sasl, --auth-tls none|sasl\n"
+            "                    what the unix read-write, TCP and TLS listeners demand\n"
+            "                    (default none) [auth_unix_rw, auth_tcp, auth_tls]\n"
+            "  --sasl-db FILE    the sasldb with the users and passwords (saslpasswd2 -f FILE\n"
+            "                    -a libvirt USER) [sasldb_path]\n"
+            "  --sasl-mech-list LIST\n"
+            "                    SASL mechanisms offered (default SCRAM-SHA-256) [mech_list];\n"
+            "                    over plain TCP only those with a security layer of 56 bits\n"
+            "                    (DIGEST-MD5), which then wraps every byte, as in libvirtd\n"
+            "  --sasl-allowed-username PATTERN\n"
+            "                    only these SASL user names ('*', '?' wildcards); repeatable\n"
+            "                    [sasl_allowed_username_list]\n"
             "  --state FILE      start from the JSON state in FILE (docs/state-format.md) instead\n"
             "                    of the built-in copy of the test driver's default\n"
             "  --scenario FILE   answer calls from the stubs in FILE first, in every mode\n"
@@ -209,6 +358,11 @@ int main(int argc, char **argv)
     memset(&ropt, 0, sizeof(ropt));
     ropt.delay_max_ms = FL_REPLAY_DELAY_MAX_MS;
     bool listen_insecure = false;
+    fl_tls_files tls;
+    memset(&tls, 0, sizeof(tls));
+    fl_sasl_config sasl;
+    memset(&sasl, 0, sizeof(sasl));
+    cfg.tls = &tls.cfg;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         const char *val = NULL;
@@ -229,7 +383,11 @@ int main(int argc, char **argv)
                            strcmp(opt, "--fake-qemu") == 0 || strcmp(opt, "--qemu-version") == 0 ||
                            strcmp(opt, "--faults") == 0 || strncmp(opt, "--replay-", 9) == 0 ||
                            strncmp(opt, "--max-", 6) == 0 ||
-                           strcmp(opt, "--memory-budget-mib") == 0;
+                           strcmp(opt, "--memory-budget-mib") == 0 ||
+                           (strncmp(opt, "--tls-", 6) == 0 &&
+                            strcmp(opt, "--tls-no-verify-certificate") != 0) ||
+                           strcmp(opt, "--listen-tls") == 0 || strncmp(opt, "--auth-", 7) == 0 ||
+                           strncmp(opt, "--sasl-", 7) == 0;
         if (takes_value && !val) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "fake-libvirtd: %s needs a value (see --help)\n", opt);
@@ -241,6 +399,10 @@ int main(int argc, char **argv)
             return 2;
         }
         int lim = takes_value ? parse_limit(opt, val, &cfg.limits) : 0;
+        if (lim == 0)
+            lim = parse_tls_option(opt, val, &cfg, &tls);
+        if (lim == 0 && takes_value)
+            lim = parse_auth_option(opt, val, &cfg, &sasl);
         if (lim < 0)
             return 2;
         if (lim > 0) {
@@ -347,7 +509,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fake-libvirtd: --fake-qemu and --qemu-version need --qemu-dir DIR\n");
         return 2;
     }
-    if (cfg.nlisten + cfg.nlisten_ro == 0) {
+    tls.cfg.verbose = cfg.verbose;
+    if (tls_finish(&cfg, &tls) < 0 || sasl_finish(&cfg, &sasl) < 0)
+        return 2;
+    if (cfg.nlisten + cfg.nlisten_ro + cfg.nlisten_tls == 0) {
         fprintf(stderr, "fake-libvirtd: give at least one --listen unix:PATH or tcp:HOST:PORT "
                         "(see --help)\n");
         return 2;
@@ -451,6 +616,7 @@ int main(int argc, char **argv)
     fl_record_shutdown(recorder);
     fl_server_free(srv);
     fl_stubs_free(stubs);
+    fl_sasl_global_done();
     if (fl_record_free(recorder) < 0 || fl_replay_free(replayer) < 0)
         rc = -1;
     return rc == 0 ? 0 : 1;

@@ -16,6 +16,7 @@
 #include "acceptor.h"
 #include "dispatch.h"
 #include "fl_faults.h"
+#include "fl_sasl.h"
 #include "stubs.h"
 #include "netaddr.h"
 #include "qemu_link.h"
@@ -25,6 +26,8 @@ typedef struct {
     struct fl_server *srv;
     int fd;
     bool readonly;
+    bool tls;                     /* --listen-tls: clients start with the TLS handshake */
+    int auth;                     /* VW_REMOTE_AUTH_*: what AUTH_LIST answers its clients */
     vw_netaddr addr;
     vw_acceptor acc;              /* rests when out of descriptors, held at the client limits */
 } fl_listener;
@@ -41,7 +44,7 @@ typedef struct fl_pending_event {
 
 struct fl_server {
     vw_evloop *loop;
-    fl_listener listeners[2 * FL_MAX_LISTENERS];
+    fl_listener listeners[3 * FL_MAX_LISTENERS];
     int nlisteners;
     int signal_fd;
     fl_conn *conns;
@@ -67,11 +70,38 @@ struct fl_server {
     struct fl_stubs *stubs;       /* scenario stubs (stubs.c); NULL = none */
     vw_faults *faults;            /* --faults / set_faults (fl_faults.c); NULL = none */
     vw_buf fault_scratch;         /* a packet encoded for the fault hook */
+    fl_tls_ctx *tls;              /* --listen-tls credentials; NULL = no TLS listener */
+    int auth[3];                  /* auth type of unix rw, tcp and tls listeners */
 };
 
 static void conn_readable(vw_evloop *loop, int fd, void *data, int mask);
 static void conn_writable(vw_evloop *loop, int fd, void *data, int mask);
 static void conn_close(fl_conn *c);
+static long long tls_drain(vw_evloop *loop, long long id, void *data);
+
+/* One read or write of c's socket, through its TLS session when it has one; as
+ * vw_netaddr_recv / vw_netaddr_send: bytes, 0 nothing now, -1 the connection is over. */
+static long conn_recv(fl_conn *c, void *buf, size_t len)
+{
+    if (c->sasl_layer == FL_SASL_LAYER_ON)
+        return fl_sasl_recv(c->sasl, c->fd, buf, len);
+    return c->tls ? fl_tls_recv(c->tls, buf, len) : vw_netaddr_recv(c->fd, buf, len);
+}
+
+static long conn_send(fl_conn *c, const void *buf, size_t len)
+{
+    if (c->sasl_layer == FL_SASL_LAYER_ON)
+        return fl_sasl_send(c->sasl, c->fd, buf, len);
+    return c->tls ? fl_tls_send(c->tls, buf, len) : vw_netaddr_send(c->fd, buf, len);
+}
+
+/* Bytes a TLS session or SASL layer holds decoded: the socket will not say they are there. */
+static bool conn_holds_input(fl_conn *c)
+{
+    if (c->sasl_layer == FL_SASL_LAYER_ON)
+        return fl_sasl_pending(c->sasl);
+    return c->tls && fl_tls_pending(c->tls);
+}
 
 /* ---- models --------------------------------------------------------------------------------- */
 
@@ -322,9 +352,19 @@ static void note_open(fl_conn *c, const vw_packet *pkt, bool model)
 {
     if (c->past_open || pkt->hdr.prog != VW_REMOTE_PROGRAM)
         return;
-    bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST;
+    bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST && c->auth == VW_REMOTE_AUTH_NONE;
     bool open = model ? c->opened : pkt->hdr.proc == VW_REMOTE_PROC_CONNECT_OPEN;
     if (!auth && !open)
+        return;
+    c->past_open = true;
+    c->srv->nanon--;
+    check_client_limits(c->srv);
+}
+
+void fl_conn_authenticated(fl_conn *c)
+{
+    c->authenticated = true;
+    if (c->past_open)
         return;
     c->past_open = true;
     c->srv->nanon--;
@@ -348,6 +388,8 @@ static void update_interest(fl_conn *c)
 {
     fl_server *srv = c->srv;
     size_t pending = c->out.len - c->out_off;
+    if (c->tls_handshaking)
+        return;   /* tls_step sets the interest while the handshake goes on */
     account(c);
     if (pending > 0)
         vw_evloop_add_file(srv->loop, c->fd, VW_EV_WRITABLE, conn_writable, c);
@@ -364,13 +406,15 @@ static void update_interest(fl_conn *c)
         vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE);
         c->reads_paused = true;
     }
+    if (want_read && c->tls_timer < 0 && conn_holds_input(c))
+        c->tls_timer = vw_evloop_add_timer(srv->loop, 0, tls_drain, c, NULL);
 }
 
 /* Writes what the socket takes. Returns -1 if the connection was closed. */
 static int flush_output(fl_conn *c)
 {
     while (c->out_off < c->out.len) {
-        long n = vw_netaddr_send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+        long n = conn_send(c, c->out.data + c->out_off, c->out.len - c->out_off);
         if (n < 0) {
             conn_close(c);
             return -1;
@@ -382,6 +426,8 @@ static int flush_output(fl_conn *c)
     if (c->out_off == c->out.len) {
         vw_buf_reset(&c->out);
         c->out_off = 0;
+        if (c->sasl_layer == FL_SASL_LAYER_AFTER_REPLY)
+            c->sasl_layer = FL_SASL_LAYER_ON;   /* the clear reply that ended SASL is out */
         if (c->closing && !fl_faults_pending(c)) {   /* delayed output goes first */
             conn_close(c);
             return -1;
@@ -566,6 +612,10 @@ static void conn_close(fl_conn *c)
     }
     if (c->resume_timer >= 0)
         vw_evloop_del_timer(srv->loop, c->resume_timer);
+    if (c->tls_timer >= 0)
+        vw_evloop_del_timer(srv->loop, c->tls_timer);
+    fl_tls_session_free(c->tls);
+    fl_sasl_session_free(c->sasl);
     close(c->fd);
     c->fd = -1;
     for (fl_conn **pp = &srv->conns; *pp; pp = &(*pp)->next) {
@@ -742,16 +792,76 @@ static long long resume_stash(vw_evloop *loop, long long id, void *data)
     return VW_EV_NOMORE;
 }
 
+/* ---- TLS (fl_tls.h) -------------------------------------------------------------------------- */
+
+/* The handshake is done: libvirtd checks the client certificate, then sends one byte 1 in the
+ * session to say the client may go on; a refused client is closed without it. */
+static void tls_confirm(fl_conn *c)
+{
+    char why[1024];
+    vw_proto_error perr;
+    c->tls_handshaking = false;
+    if (fl_tls_check_peer(c->tls, why, sizeof(why)) < 0) {
+        fprintf(stderr, "fake-libvirtd: connection %llu: %s\n", (unsigned long long)c->id, why);
+        conn_close(c);
+        return;
+    }
+    if (vw_buf_append(&c->out, "\1", 1, &perr) < 0) {
+        conn_close(c);
+        return;
+    }
+    flush_output(c);
+}
+
+/* One step of the handshake, from the loop: it waits for the direction GnuTLS asks for. */
+static void tls_step(fl_conn *c)
+{
+    char why[512];
+    bool want_write = false;
+    int r = fl_tls_handshake(c->tls, &want_write, why, sizeof(why));
+    if (r < 0) {
+        if (c->srv->verbose)
+            fprintf(stderr, "fake-libvirtd: connection %llu: %s\n", (unsigned long long)c->id,
+                    why);
+        conn_close(c);
+        return;
+    }
+    if (r == 1) {
+        vw_evloop_del_file(c->srv->loop, c->fd, VW_EV_WRITABLE);
+        tls_confirm(c);
+        return;
+    }
+    if (want_write)
+        vw_evloop_add_file(c->srv->loop, c->fd, VW_EV_WRITABLE, conn_writable, c);
+    else
+        vw_evloop_del_file(c->srv->loop, c->fd, VW_EV_WRITABLE);
+}
+
+static long long tls_drain(vw_evloop *loop, long long id, void *data)
+{
+    (void)id;
+    fl_conn *c = data;
+    c->tls_timer = -1;
+    if (!c->reads_paused)
+        conn_readable(loop, c->fd, c, VW_EV_READABLE);
+    return VW_EV_NOMORE;
+}
+
 static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
 {
     (void)loop;
     (void)mask;
+    (void)fd;
     fl_conn *c = data;
     uint8_t buf[65536];
+    if (c->tls_handshaking) {
+        tls_step(c);
+        return;
+    }
     int rounds = 0;
     /* read a bounded amount per wake-up so that one busy client cannot starve the others */
     while (rounds++ < 16 && c->stash_len == 0 && may_take_input(c)) {
-        long n = vw_netaddr_recv(fd, buf, sizeof(buf));
+        long n = conn_recv(c, buf, sizeof(buf));
         if (n < 0) {
             conn_close(c);
             return;
@@ -781,7 +891,11 @@ static void conn_writable(vw_evloop *loop, int fd, void *data, int mask)
     (void)loop;
     (void)fd;
     (void)mask;
-    flush_output(data);
+    fl_conn *c = data;
+    if (c->tls_handshaking)
+        tls_step(c);
+    else
+        flush_output(c);
 }
 
 /* Flushes every connection that has queued output (events go to other connections). */
@@ -830,10 +944,19 @@ static void accept_clients(fl_server *srv, fl_listener *l)
         c->tcp = l->addr.kind == VW_NETADDR_TCP;
         c->ka_timer = -1;
         c->resume_timer = -1;
+        c->tls_timer = -1;
+        if (l->tls && !(c->tls = fl_tls_session_new(srv->tls, fd))) {
+            close(fd);
+            free(c);
+            continue;
+        }
+        c->tls_handshaking = c->tls != NULL;
+        c->auth = l->auth;
         c->last_rx_ms = vw_evloop_now_ms();
         vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
         if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
             vw_packet_reader_free(&c->reader);
+            fl_tls_session_free(c->tls);
             close(fd);
             free(c);
             continue;
@@ -872,18 +995,27 @@ static void on_signal(vw_evloop *loop, int fd, void *data, int mask)
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static int add_listener(fl_server *srv, const char *spec, bool readonly, char *err, size_t errlen)
+static int add_listener(fl_server *srv, const char *spec, bool readonly, bool tls, char *err,
+                        size_t errlen)
 {
     fl_listener *l = &srv->listeners[srv->nlisteners];
     char why[512];
+    const char *opt = tls ? "--listen-tls" : readonly ? "--listen-ro" : "--listen";
     if (vw_netaddr_parse(spec, &l->addr, why, sizeof(why)) < 0) {
-        snprintf(err, errlen, "%s %s: %s", readonly ? "--listen-ro" : "--listen", spec, why);
+        snprintf(err, errlen, "%s %s: %s", opt, spec, why);
         return -1;
     }
     if (readonly && l->addr.kind != VW_NETADDR_UNIX) {
         snprintf(err, errlen, "--listen-ro %s: the read-only socket must be unix:PATH", spec);
         return -1;
     }
+    if (tls && l->addr.kind != VW_NETADDR_TCP) {
+        snprintf(err, errlen, "--listen-tls %s: TLS is served on tcp:HOST:PORT", spec);
+        return -1;
+    }
+    l->tls = tls;
+    l->auth = readonly ? VW_REMOTE_AUTH_NONE
+                       : srv->auth[tls ? 2 : l->addr.kind == VW_NETADDR_TCP ? 1 : 0];
     l->fd = vw_netaddr_listen(&l->addr, 1024, why, sizeof(why));
     if (l->fd < 0) {
         snprintf(err, errlen, "%s", why);
@@ -984,7 +1116,13 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
             goto fail;
         fl_model_free(m);
     }
-    if (cfg->nlisten + cfg->nlisten_ro == 0) {
+    srv->auth[0] = cfg->auth_unix_rw;
+    srv->auth[1] = cfg->auth_tcp;
+    srv->auth[2] = cfg->auth_tls;
+    if (cfg->nlisten_tls && !(srv->tls = fl_tls_ctx_new(cfg->tls ? cfg->tls : &(fl_tls_config){0},
+                                                         err, errlen)))
+        goto fail;
+    if (cfg->nlisten + cfg->nlisten_ro + cfg->nlisten_tls == 0) {
         snprintf(err, errlen, "no socket to listen on: give --listen unix:PATH or tcp:HOST:PORT");
         goto fail;
     }
@@ -998,11 +1136,15 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     if (!srv->loop)
         goto fail;
     for (int i = 0; i < cfg->nlisten; i++) {
-        if (add_listener(srv, cfg->listen[i], false, err, errlen) < 0)
+        if (add_listener(srv, cfg->listen[i], false, false, err, errlen) < 0)
             goto fail;
     }
     for (int i = 0; i < cfg->nlisten_ro; i++) {
-        if (add_listener(srv, cfg->listen_ro[i], true, err, errlen) < 0)
+        if (add_listener(srv, cfg->listen_ro[i], true, false, err, errlen) < 0)
+            goto fail;
+    }
+    for (int i = 0; i < cfg->nlisten_tls; i++) {
+        if (add_listener(srv, cfg->listen_tls[i], false, true, err, errlen) < 0)
             goto fail;
     }
     sigset_t mask;
@@ -1079,6 +1221,7 @@ void fl_server_free(fl_server *srv)
     free(srv->state_origin);
     vw_faults_unref(srv->faults);
     vw_buf_free(&srv->fault_scratch);
+    fl_tls_ctx_free(srv->tls);
     free(srv);
 }
 
@@ -1126,6 +1269,7 @@ int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
     c->readonly = readonly;
     c->ka_timer = -1;
     c->resume_timer = -1;
+    c->tls_timer = -1;
     c->last_rx_ms = vw_evloop_now_ms();
     vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
     if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "evloop.h"
+#include "fl_tls.h"
 #include "model.h"
 #include "packet.h"
 
@@ -59,12 +60,21 @@ typedef struct {
     unsigned qemu_flags;          /* VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX/NOCASE */
 } fl_callback;
 
+enum { FL_SASL_LAYER_NONE, FL_SASL_LAYER_AFTER_REPLY, FL_SASL_LAYER_ON };
+
 typedef struct fl_conn {
     fl_server *srv;
     int fd;
     uint64_t id;
     bool readonly;                /* accepted on a --listen-ro socket, or opened read-only */
     bool tcp;                     /* accepted on a TCP socket (not secure) */
+    struct fl_tls_session *tls;   /* accepted on a --listen-tls socket (fl_tls.h); NULL: plain */
+    bool tls_handshaking;         /* TLS handshake or certificate check not done yet */
+    long long tls_timer;          /* reads bytes TLS or the SASL layer holds decoded; -1: none */
+    int auth;                     /* VW_REMOTE_AUTH_NONE / _SASL: the listener's auth type */
+    bool authenticated;           /* SASL completed (fl_auth.c) */
+    struct fl_sasl_session *sasl; /* the SASL exchange going on, or its security layer */
+    int sasl_layer;               /* FL_SASL_LAYER_*: whether sasl wraps the bytes */
     bool closing;                 /* close once the output queue is written */
     bool reads_paused;
     bool mode_holds_reads;        /* the mode asked for no reads (record: upstream is slow) */
@@ -120,6 +130,10 @@ typedef struct {
     int nlisten;
     const char *listen_ro[FL_MAX_LISTENERS];
     int nlisten_ro;
+    const char *listen_tls[FL_MAX_LISTENERS];   /* tcp:HOST:PORT served with TLS */
+    int nlisten_tls;
+    const fl_tls_config *tls;                /* credentials and checks for listen_tls */
+    int auth_unix_rw, auth_tcp, auth_tls;    /* VW_REMOTE_AUTH_NONE or _SASL per kind */
     const char *state_file;                  /* NULL = built-in default */
     const char *qemu_dir;                    /* --qemu-dir: QEMU per running domain (qemu_link.h) */
     const char *fake_qemu;                   /* --fake-qemu PATH, NULL = next to our executable */
@@ -196,6 +210,9 @@ int fl_conn_flush(fl_conn *c);
 int fl_server_reset_models(fl_server *srv, char *err, size_t errlen);
 
 /* ---- for dispatch.c ---- */
+
+/* c has authenticated (fl_auth.c): no longer anonymous, every call is served. */
+void fl_conn_authenticated(fl_conn *c);
 
 /* Queues a REPLY for the call hdr with ret encoded by proc (xdr_void / NULL = empty). */
 void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, const void *ret);

@@ -30,7 +30,7 @@ static_or_dynamic() {   # static_or_dynamic NAME: prefer libNAME.a
     a=$($CC -print-file-name="lib$1.a")
     if [ -f "$a" ] && [ "$a" != "lib$1.a" ]; then echo "$a"; else echo "-l$1"; fi
 }
-LIBS="-ltirpc $(static_or_dynamic jansson) -pthread -lm -Wl,-rpath,\$ORIGIN/lib"
+LIBS="-ltirpc $(static_or_dynamic jansson) $(pkg-config --libs gnutls 2>/dev/null || echo -lgnutls) $(pkg-config --libs libsasl2 2>/dev/null || echo -lsasl2) -pthread -lm -Wl,-rpath,\$ORIGIN/lib"
 
 # 1. rpcgen output (rpcgen names the header it includes after its input, so run it in $GEN)
 for x in proto/*.x; do

@@ -27,6 +27,7 @@ import time
 import pytest
 
 from fake_libvirtd_fixtures import FakeLibvirtd, RawClient, clean_env, VIRSH, BUILD
+from fake_libvirtd_fixtures import tcp_port as _tcp_port
 
 VIRTC = BUILD / "bin" / "virtc"
 FAKE_QEMU = BUILD / "bin" / "fake-qemu"
@@ -267,24 +268,6 @@ def test_same_seed_same_faults():
     assert first == second
     assert 0 < first.count("x") < 20, first
     assert other != first, "seeds 42 and 43 gave the same 20 draws: %s" % first
-
-
-def _tcp_port(pid):
-    """The TCP port a process listens on (port 0 was given): from /proc, no tools."""
-    inodes = set()
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A" and fields[9] in inodes:
-                return int(fields[1].split(":")[1], 16)
-    raise AssertionError("process %d listens on no TCP port" % pid)
 
 
 def test_tcp_reset_is_a_real_rst():

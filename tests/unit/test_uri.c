@@ -111,6 +111,51 @@ static void expect_error(const char *uri, int code, const char *fragment)
     vw_client_error_clear(&err);
 }
 
+static void test_tls(void)
+{
+    vw_uri u;
+    vw_client_error err = { 0 };
+    CHECK_EQ_INT(vw_uri_parse("qemu+tls://h.example/system?pkipath=/p%20k&no_verify=1&x=1", 0, &u,
+                              &err), 0);
+    CHECK_EQ_INT(u.transport, VW_TRANSPORT_TLS);
+    CHECK_EQ_STR(u.host, "h.example");
+    CHECK_EQ_INT(u.port, 16514);
+    CHECK_EQ_STR(u.pkipath, "/p k");
+    CHECK(u.no_verify);
+    CHECK_EQ_STR(u.open_name, "qemu:///system?x=1");
+    vw_uri_clear(&u);
+    /* a host without a transport is TLS, as in libvirt; the port stays when given */
+    CHECK_EQ_INT(vw_uri_parse("qemu://10.0.0.1:1234/system?no_verify=0", 0, &u, &err), 0);
+    CHECK_EQ_INT(u.transport, VW_TRANSPORT_TLS);
+    CHECK_EQ_INT(u.port, 1234);
+    CHECK(!u.no_verify && u.pkipath == NULL);
+    vw_uri_clear(&u);
+    vw_client_error_clear(&err);
+}
+
+static void test_ssh(void)
+{
+    vw_uri u;
+    vw_client_error err = { 0 };
+    CHECK_EQ_INT(vw_uri_parse("qemu+ssh://fred@h:2222/system?netcat=ncat&proxy=netcat&no_tty=1&"
+                              "keyfile=/k&x=y", 0, &u, &err), 0);
+    CHECK_EQ_INT(u.transport, VW_TRANSPORT_SSH);
+    CHECK_EQ_STR(u.host, "h");
+    CHECK_EQ_STR(u.user, "fred");
+    CHECK(u.port_given && u.port == 2222 && u.no_tty);
+    CHECK_EQ_STR(u.netcat, "ncat");
+    CHECK_EQ_STR(u.proxy, "netcat");
+    CHECK_EQ_STR(u.keyfile, "/k");
+    CHECK_EQ_STR(u.socket_path, "/run/libvirt/libvirt-sock");   /* the remote daemon's */
+    CHECK_EQ_STR(u.open_name, "qemu:///system?x=y");
+    vw_uri_clear(&u);
+    CHECK_EQ_INT(vw_uri_parse("qemu+ssh://h/system?socket=/s", 0, &u, &err), 0);
+    CHECK(!u.port_given && u.user == NULL);
+    CHECK_EQ_STR(u.socket_path, "/s");
+    vw_uri_clear(&u);
+    vw_client_error_clear(&err);
+}
+
 static void test_bad_uris(void)
 {
     expect_error("", VW_ERR_INVALID_ARG, "empty");
@@ -118,9 +163,7 @@ static void test_bad_uris(void)
     expect_error("qemu", VW_ERR_INVALID_ARG, "scheme://");
     expect_error("+unix:///x", VW_ERR_INVALID_ARG, "scheme");
     expect_error("qemu+:///x", VW_ERR_INVALID_ARG, "DRIVER+TRANSPORT");
-    expect_error("qemu+ssh://host/system", VW_ERR_NO_SUPPORT, "'ssh'");
-    expect_error("qemu+tls://host/system", VW_ERR_NO_SUPPORT, "'tls'");
-    expect_error("qemu://host/system", VW_ERR_NO_SUPPORT, "TLS");
+    expect_error("qemu+ext:///system", VW_ERR_NO_SUPPORT, "'ext'");
     expect_error("qemu+tcp://h:99999/system", VW_ERR_INVALID_ARG, "99999");
     expect_error("qemu+tcp://h:abc/system", VW_ERR_INVALID_ARG, "abc");
     expect_error("qemu+tcp://h:/system", VW_ERR_INVALID_ARG, "port");
@@ -136,6 +179,8 @@ int main(void)
 {
     RUN(test_unix_with_socket);
     RUN(test_tcp);
+    RUN(test_tls);
+    RUN(test_ssh);
     RUN(test_defaults_and_names);
     RUN(test_bad_uris);
     return vwtest_summary("uri");
