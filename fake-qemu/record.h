@@ -1,9 +1,11 @@
 /* record.h: `fake-qemu --record TRACE --upstream unix:PATH`: a transparent recording proxy in
- * front of a real QEMU's QMP socket, built on qmp_server's backend hooks (docs/replay-qmp.md).
+ * front of a real QEMU's QMP socket (docs/replay-qmp.md): qmp_server's backend hooks adapted to
+ * the one recording proxy engine, common/record_proxy.h.
  *
- * Owns: one upstream connection per client connection (opened when qmp_server accepts the
- * client, so the upstream sees clients one at a time, as QEMU itself serves them), copying bytes
- * both ways unchanged, and the trace: an `open` per connection, one `msg` per JSON value in each
+ * Owns: the link between each qmp_server client and its engine connection. The engine opens
+ * one upstream connection per client connection (when qmp_server accepts the client, so the
+ * upstream sees clients one at a time, as QEMU itself serves them), copies bytes both ways
+ * unchanged and writes the trace: an `open` per connection, one `msg` per JSON value in each
  * direction (cut by QEMU's JSON streamer, the whitespace after a value kept with it), a `close`
  * (by client, server, error, or "end" when fake-qemu stops).
  *
