@@ -36,8 +36,8 @@
 #include "packet.h"
 #include "procs.h"
 #include "trace.h"
+#include "replay_report.h"
 
-#define RP_LIST_MAX 100           /* names listed per connection in the report */
 #define RP_REPLY_SEARCH 4096      /* how far back a reply looks for its call */
 
 /* One recorded client call. */
@@ -122,15 +122,6 @@ typedef struct rp_rconn {
     bool closed;                  /* a close record was read (load time) */
 } rp_rconn;
 
-/* What one live connection did, kept for the final report. */
-typedef struct {
-    uint64_t client;
-    uint32_t rconn;               /* 0: none was left */
-    bool has_rconn;
-    unsigned long matched, unmatched, unused;
-    json_t *unmatched_list, *unused_list;
-} rp_report;
-
 typedef struct rp_live {
     fl_replay *rp;
     fl_conn *c;
@@ -139,7 +130,7 @@ typedef struct rp_live {
                                    * unused calls in order */
     size_t next_anchor;           /* the next recorded client stream packet */
     bool in_order;                /* every match so far was the next call in order */
-    size_t report;                /* index into rp->reports */
+    size_t report;                /* its connection in rp->report */
     vw_buf scratch;
     long long timer;              /* -1 when none: sends the queue's head when it is due */
 } rp_live;
@@ -149,9 +140,8 @@ struct fl_replay {
     rp_rconn *rconns;
     size_t nrconns, caprconns;
     size_t next_rconn;
-    rp_report *reports;
-    size_t nreports, capreports;
-    unsigned long matched, unmatched;
+    vw_replay_report *report;     /* common/replay_report.h */
+    size_t nlive;                 /* live connections served so far */
 };
 
 /* ---- names ---------------------------------------------------------------------------------- */
@@ -750,7 +740,7 @@ static bool switch_rconn(rp_live *lv, const vw_packet *pkt)
         }
         cand->bound = true;
         lv->rc = cand;
-        rp->reports[lv->report].rconn = cand->id;
+        vw_replay_report_set_recorded(rp->report, lv->report, cand->id);
         if (rp->opt.verbose)
             fprintf(stderr, "fake-libvirtd: --replay: connection %llu now served from recorded "
                     "connection %u (its opening calls match)\n",
@@ -815,15 +805,11 @@ static long nearest_call(rp_live *lv, const vw_packet *pkt)
 static void unmatched(rp_live *lv, const vw_packet *pkt)
 {
     fl_replay *rp = lv->rp;
-    rp_report *rep = &rp->reports[lv->report];
     char name[96], why[512];
     proc_name(pkt->hdr.prog, pkt->hdr.proc, name, sizeof(name));
-    rp->unmatched++;
-    rep->unmatched++;
-    if (json_array_size(rep->unmatched_list) < RP_LIST_MAX)
-        json_array_append_new(rep->unmatched_list,
-                              json_pack("{s:s,s:I}", "proc", name, "serial",
-                                        (json_int_t)pkt->hdr.serial));
+    vw_replay_report_unmatched(rp->report, lv->report,
+                               json_pack("{s:s,s:I}", "proc", name, "serial",
+                                         (json_int_t)pkt->hdr.serial));
     long near = nearest_call(lv, pkt);
     if (!lv->rc)
         snprintf(why, sizeof(why), "no recorded connection was left for this client (the trace "
@@ -878,11 +864,24 @@ static void handle_call(rp_live *lv, const vw_packet *pkt)
     }
     if ((size_t)i != lv->next)
         lv->in_order = false;
-    rp->matched++;
-    rp->reports[lv->report].matched++;
+    vw_replay_report_matched(rp->report, lv->report);
     answer(lv, (size_t)i, pkt->hdr.serial);
     while (lv->next < lv->rc->ncalls && lv->rc->calls[lv->next].used)
         lv->next++;
+}
+
+/* Tells the report which recorded connections no client was served from; returns how many. */
+static size_t note_never_served(fl_replay *rp)
+{
+    size_t never = 0;
+    vw_replay_report_clear_never_served(rp->report);
+    for (size_t i = 0; i < rp->nrconns; i++) {
+        if (!rp->rconns[i].bound) {
+            never++;
+            vw_replay_report_never_served(rp->report, rp->rconns[i].id, rp->rconns[i].ncalls);
+        }
+    }
+    return never;
 }
 
 /* ---- server hooks --------------------------------------------------------------------------- */
@@ -890,23 +889,9 @@ static void handle_call(rp_live *lv, const vw_packet *pkt)
 static int rp_conn_open(void *opaque, fl_conn *c)
 {
     fl_replay *rp = opaque;
-    if (grow((void **)&rp->reports, &rp->capreports, rp->nreports, sizeof(rp_report)) < 0)
-        return -1;
     rp_live *lv = calloc(1, sizeof(*lv));
     if (!lv)
         return -1;
-    rp_report *rep = &rp->reports[rp->nreports];
-    memset(rep, 0, sizeof(*rep));
-    rep->client = c->id;
-    rep->unmatched_list = json_array();
-    rep->unused_list = json_array();
-    if (!rep->unmatched_list || !rep->unused_list) {
-        json_decref(rep->unmatched_list);
-        json_decref(rep->unused_list);
-        free(lv);
-        return -1;
-    }
-    lv->report = rp->nreports++;
     lv->rp = rp;
     lv->c = c;
     lv->in_order = true;
@@ -914,11 +899,12 @@ static int rp_conn_open(void *opaque, fl_conn *c)
     vw_buf_init(&lv->scratch);
     while (rp->next_rconn < rp->nrconns && rp->rconns[rp->next_rconn].bound)
         rp->next_rconn++;
-    if (rp->next_rconn < rp->nrconns) {
+    if (rp->next_rconn < rp->nrconns)
         lv->rc = &rp->rconns[rp->next_rconn++];
+    lv->report = vw_replay_report_conn(rp->report, c->id, lv->rc ? (long long)lv->rc->id : -1);
+    rp->nlive++;
+    if (lv->rc) {
         lv->rc->bound = true;
-        rep->rconn = lv->rc->id;
-        rep->has_rconn = true;
         if (rp->opt.verbose)
             fprintf(stderr, "fake-libvirtd: --replay: connection %llu served from recorded "
                     "connection %u\n", (unsigned long long)c->id, lv->rc->id);
@@ -973,23 +959,18 @@ static void rp_conn_close(void *opaque, fl_conn *c)
     rp_live *lv = c->mode_data;
     if (!lv)
         return;
-    rp_report *rep = &rp->reports[lv->report];
-    if (lv->rc) {
-        for (size_t i = 0; i < lv->rc->ncalls; i++) {
-            const rp_call *k = &lv->rc->calls[i];
-            if (k->used)
-                continue;
-            rep->unused++;
-            if (json_array_size(rep->unused_list) < RP_LIST_MAX) {
-                char name[96];
-                json_array_append_new(rep->unused_list,
-                                      json_pack("{s:s,s:I,s:I}", "proc",
-                                                proc_name(k->prog, k->proc, name, sizeof(name)),
-                                                "serial", (json_int_t)k->serial,
-                                                "line", (json_int_t)k->line));
-            }
-        }
+    for (size_t i = 0; lv->rc && i < lv->rc->ncalls; i++) {
+        const rp_call *k = &lv->rc->calls[i];
+        if (k->used)
+            continue;
+        char name[96];
+        vw_replay_report_never_used(rp->report, lv->report,
+                                    json_pack("{s:s,s:I,s:I}", "proc",
+                                              proc_name(k->prog, k->proc, name, sizeof(name)),
+                                              "serial", (json_int_t)k->serial,
+                                              "line", (json_int_t)k->line));
     }
+    vw_replay_counts n = vw_replay_report_counts(rp->report, lv->report);
     char rc_text[48];
     if (lv->rc)
         snprintf(rc_text, sizeof(rc_text), "recorded connection %u", lv->rc->id);
@@ -997,7 +978,9 @@ static void rp_conn_close(void *opaque, fl_conn *c)
         snprintf(rc_text, sizeof(rc_text), "no recorded connection");
     fprintf(stderr, "fake-libvirtd: --replay: connection %llu (%s) closed: %lu calls matched, "
                     "%lu unmatched, %lu recorded calls never used\n",
-            (unsigned long long)c->id, rc_text, rep->matched, rep->unmatched, rep->unused);
+            (unsigned long long)c->id, rc_text, n.matched, n.unmatched, n.never_used);
+    note_never_served(rp);
+    (void)vw_replay_report_write(rp->report, "fake-libvirtd: --replay-report");
     if (lv->timer >= 0)
         vw_evloop_del_timer(fl_server_loop(c->srv), lv->timer);
     vw_buf_free(&lv->scratch);
@@ -1013,6 +996,13 @@ static const fl_mode_ops replay_ops = {
 
 /* ---- setup and report ----------------------------------------------------------------------- */
 
+static void free_rconns(fl_replay *rp)
+{
+    for (size_t i = 0; i < rp->nrconns; i++)
+        free_rconn(&rp->rconns[i]);
+    free(rp->rconns);
+}
+
 fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
 {
     fl_replay *rp = calloc(1, sizeof(*rp));
@@ -1022,26 +1012,25 @@ fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
     }
     rp->opt = *opt;
     if (load(rp, err, errlen) < 0) {
-        for (size_t i = 0; i < rp->nrconns; i++)
-            free_rconn(&rp->rconns[i]);
-        free(rp->rconns);
+        free_rconns(rp);
         free(rp);
         return NULL;
     }
-    if (opt->report_path) {
-        /* fail now, not at exit, when the report cannot be written */
-        FILE *f = fopen(opt->report_path, "w");
-        if (!f) {
-            snprintf(err, errlen, "--replay-report %s: cannot create: %s", opt->report_path,
-                     strerror(errno));
-            for (size_t i = 0; i < rp->nrconns; i++)
-                free_rconn(&rp->rconns[i]);
-            free(rp->rconns);
-            free(rp);
-            return NULL;
-        }
-        fclose(f);
+    /* the report file is written now: a path that cannot be written fails now, not at exit */
+    vw_replay_report_setup setup = {
+        .path = opt->report_path, .trace = opt->trace_path, .protocol = "libvirt",
+        .match = opt->match == FL_REPLAY_STRICT ? "strict" : "unordered",
+        .on_unmatched = opt->unmatched == FL_REPLAY_UNMATCHED_CLOSE ? "close" : "error",
+        .pick = opt->pick == FL_REPLAY_PICK_MATCH ? "match" : "next",
+        .recorded_connections = rp->nrconns,
+    };
+    rp->report = vw_replay_report_new(&setup, err, errlen);
+    if (!rp->report) {
+        free_rconns(rp);
+        free(rp);
+        return NULL;
     }
+    note_never_served(rp);
     return rp;
 }
 
@@ -1055,69 +1044,18 @@ int fl_replay_free(fl_replay *rp)
 {
     if (!rp)
         return 0;
-    unsigned long unused = 0, unused_elsewhere = 0;
-    json_t *conns = json_array(), *never = json_array();
-    for (size_t i = 0; i < rp->nreports; i++) {
-        rp_report *rep = &rp->reports[i];
-        unused += rep->unused;
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I}", "client", (json_int_t)rep->client,
-                              "calls_matched", (json_int_t)rep->matched,
-                              "calls_unmatched", (json_int_t)rep->unmatched,
-                              "recorded_calls_unused", (json_int_t)rep->unused);
-        if (o) {
-            json_object_set_new(o, "recorded_conn",
-                                rep->has_rconn ? json_integer(rep->rconn) : json_null());
-            json_object_set_new(o, "unmatched", rep->unmatched_list);
-            json_object_set_new(o, "unused", rep->unused_list);
-            json_array_append_new(conns, o);
-        } else {
-            json_decref(rep->unmatched_list);
-            json_decref(rep->unused_list);
-        }
-    }
-    for (size_t i = 0; i < rp->nrconns; i++) {
-        if (!rp->rconns[i].bound) {
-            unused_elsewhere += rp->rconns[i].ncalls;
-            json_array_append_new(never, json_pack("{s:I,s:I}", "conn",
-                                                   (json_int_t)rp->rconns[i].id, "calls",
-                                                   (json_int_t)rp->rconns[i].ncalls));
-        }
-    }
+    size_t never = note_never_served(rp);
+    unsigned long never_calls = 0;
+    for (size_t i = 0; i < rp->nrconns; i++)
+        never_calls += rp->rconns[i].bound ? 0 : rp->rconns[i].ncalls;
+    vw_replay_counts t = vw_replay_report_counts(rp->report, (size_t)-1);
     fprintf(stderr, "fake-libvirtd: --replay report: %lu calls matched, %lu unmatched, %lu "
                     "recorded calls never used (in %zu served connections); %zu of %zu recorded "
                     "connections never served (%lu calls)\n",
-            rp->matched, rp->unmatched, unused, rp->nreports, json_array_size(never),
-            rp->nrconns, unused_elsewhere);
-    int rc = 0;
-    if (rp->opt.report_path) {
-        json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
-                                "trace", rp->opt.trace_path,
-                                "match", rp->opt.match == FL_REPLAY_STRICT ? "strict" : "unordered",
-                                "unmatched_policy",
-                                rp->opt.unmatched == FL_REPLAY_UNMATCHED_CLOSE ? "close" : "error",
-                                "pick", rp->opt.pick == FL_REPLAY_PICK_MATCH ? "match" : "next",
-                                "calls_matched", (json_int_t)rp->matched,
-                                "calls_unmatched", (json_int_t)rp->unmatched,
-                                "recorded_calls_unused", (json_int_t)unused,
-                                "recorded_connections", (json_int_t)rp->nrconns,
-                                "recorded_calls_in_unserved_connections",
-                                (json_int_t)unused_elsewhere,
-                                "connections", conns,
-                                "recorded_connections_never_served", never);
-        conns = never = NULL;
-        if (!doc || json_dump_file(doc, rp->opt.report_path, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
-            fprintf(stderr, "fake-libvirtd: --replay-report %s: cannot write the report: %s\n",
-                    rp->opt.report_path, strerror(errno));
-            rc = -1;
-        }
-        json_decref(doc);
-    }
-    json_decref(conns);
-    json_decref(never);
-    for (size_t i = 0; i < rp->nrconns; i++)
-        free_rconn(&rp->rconns[i]);
-    free(rp->rconns);
-    free(rp->reports);
+            t.matched, t.unmatched, t.never_used, rp->nlive, never, rp->nrconns, never_calls);
+    int rc = vw_replay_report_write(rp->report, "fake-libvirtd: --replay-report");
+    vw_replay_report_free(rp->report);
+    free_rconns(rp);
     free(rp);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* replay.c: fake-qemu --replay, see replay.h. */
 #include "replay.h"
 #include "qmp_json.h"
+#include "replay_report.h"
 #include "trace.h"
 #include "xdr_codec.h"
 
@@ -48,8 +49,7 @@ typedef struct rconn {
     /* serving */
     int served;
     size_t cursor;               /* strict: the next exchange */
-    unsigned matched, unmatched;
-    json_t *unmatched_list;
+    size_t report;               /* its live connection in the report */
 } rconn;
 
 struct fq_replay {
@@ -61,6 +61,7 @@ struct fq_replay {
     qmp_conn *live;              /* the client being served */
     rconn *live_rc;
     unsigned live_no;            /* 1, 2, ... in accept order */
+    vw_replay_report *report;    /* common/replay_report.h */
     qmp_backend hooks;
 };
 
@@ -223,8 +224,9 @@ static void rconn_clear(rconn *rc)
         chunks_free(&rc->ex[i].out);
     }
     free(rc->ex);
-    json_decref(rc->unmatched_list);
 }
+
+static unsigned long note_never_served(fq_replay *p);
 
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
 {
@@ -301,6 +303,18 @@ fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
         fq_replay_free(p);
         return NULL;
     }
+    vw_replay_report_setup setup = {
+        .path = o->report, .trace = o->trace, .protocol = "qmp",
+        .match = o->unordered ? "unordered" : "strict",
+        .on_unmatched = o->unmatched_close ? "close" : "error", .pick = "next",
+        .recorded_connections = p->nconns,
+    };
+    p->report = vw_replay_report_new(&setup, err, errlen);
+    if (!p->report) {
+        fq_replay_free(p);
+        return NULL;
+    }
+    note_never_served(p);
     return p;
 }
 
@@ -568,7 +582,6 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
                       const json_t *live_id)
 {
     rconn *rc = p->live_rc;
-    rc->unmatched++;
     char shown[SHOW_MAX + 200];
     show_key(key, error, shown, sizeof(shown));
     /* The nearest recorded command: strict, the next one; unordered, the first unused one with
@@ -613,8 +626,6 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
                 "command matches %s; every recorded command of this connection is used\n",
                 p->live_no, rc->id, shown);
     }
-    if (!rc->unmatched_list)
-        rc->unmatched_list = json_array();
     json_t *ent = json_object();
     if (key)
         json_object_set(ent, "command", (json_t *)key);
@@ -622,7 +633,7 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         json_object_set_new(ent, "parse_error", json_string_nocheck(error));
     if (near)
         json_object_set_new(ent, "nearest_line", json_integer((json_int_t)near->line));
-    json_array_append_new(rc->unmatched_list, ent);
+    vw_replay_report_unmatched(p->report, rc->report, ent);
 
     if (p->opt.unmatched_close) {
         fprintf(stderr, "fake-qemu: replay: closing connection %u (--replay-unmatched close)\n",
@@ -678,7 +689,7 @@ static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char 
     }
     json_decref(key);
     hit->used = 1;
-    rc->matched++;
+    vw_replay_report_matched(p->report, rc->report);
     vw_buf ob;                  /* one send: c may be gone after it (outside a feed) */
     vw_buf_init(&ob);
     for (size_t i = 0; i < hit->out.n; i++) {
@@ -700,6 +711,7 @@ static int rp_open(void *opaque, qmp_conn *c)
     fq_replay *p = opaque;
     if (p->next_conn >= p->nconns) {
         p->refused++;
+        (void)vw_replay_report_conn(p->report, 0, -1);
         fprintf(stderr, "fake-qemu: replay: a client connected but all %zu recorded connections "
                 "of %s are used; closing it\n", p->nconns, p->opt.trace);
         return -1;
@@ -709,6 +721,7 @@ static int rp_open(void *opaque, qmp_conn *c)
     p->live = c;
     p->live_rc = rc;
     p->live_no++;
+    rc->report = vw_replay_report_conn(p->report, p->live_no, rc->id);
     for (size_t i = 0; i < rc->greeting.n; i++)   /* only queued: written after open() */
         qmp_conn_send(c, rc->greeting.v[i].raw, rc->greeting.v[i].len);
     if (rc->closed_by_server && rc->nex == 0)
@@ -716,15 +729,30 @@ static int rp_open(void *opaque, qmp_conn *c)
     return 0;
 }
 
-static unsigned unused_count(const rconn *rc)
+/* One recorded command for the report: its line and the command (or QEMU's parse error). */
+static json_t *command_json(const exchange *e)
 {
-    unsigned n = 0;
-    for (size_t i = 0; i < rc->nex; i++)
-        n += !rc->ex[i].used;
-    return n;
+    json_t *ent = json_pack("{s:I}", "line", (json_int_t)e->line);
+    if (e->key)
+        json_object_set(ent, "command", e->key);
+    else
+        json_object_set_new(ent, "parse_error", json_string_nocheck(e->parse_error));
+    return ent;
 }
 
-static int write_report(fq_replay *p);
+/* The report's never-served list and count: the recorded connections no client got yet. */
+static unsigned long note_never_served(fq_replay *p)
+{
+    unsigned long calls = 0;
+    vw_replay_report_clear_never_served(p->report);
+    for (size_t i = 0; i < p->nconns; i++) {
+        if (!p->conns[i].served) {
+            calls += p->conns[i].nex;
+            vw_replay_report_never_served(p->report, p->conns[i].id, p->conns[i].nex);
+        }
+    }
+    return calls;
+}
 
 static void rp_closed(void *opaque, qmp_conn *c)
 {
@@ -732,12 +760,17 @@ static void rp_closed(void *opaque, qmp_conn *c)
     if (c != p->live || !p->live_rc)
         return;
     rconn *rc = p->live_rc;
-    fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %u matched, "
-            "%u unmatched, %u recorded commands never used\n", p->live_no, rc->id, rc->matched,
-            rc->unmatched, unused_count(rc));
+    for (size_t i = 0; i < rc->nex; i++)
+        if (!rc->ex[i].used)
+            vw_replay_report_never_used(p->report, rc->report, command_json(&rc->ex[i]));
+    vw_replay_counts n = vw_replay_report_counts(p->report, rc->report);
+    fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %lu matched, "
+            "%lu unmatched, %lu recorded commands never used\n", p->live_no, rc->id, n.matched,
+            n.unmatched, n.never_used);
     p->live = NULL;
     p->live_rc = NULL;
-    (void)write_report(p);
+    note_never_served(p);
+    (void)vw_replay_report_write(p->report, "fake-qemu: replay");
 }
 
 const qmp_backend *fq_replay_backend(fq_replay *p)
@@ -753,77 +786,17 @@ const qmp_backend *fq_replay_backend(fq_replay *p)
 
 /* ---- report ----------------------------------------------------------------------------------- */
 
-static json_t *report_json(fq_replay *p, unsigned *tm, unsigned *tu, unsigned *tn)
-{
-    json_t *conns = json_array();
-    *tm = *tu = *tn = 0;
-    for (size_t i = 0; i < p->nconns; i++) {
-        rconn *rc = &p->conns[i];
-        json_t *never = json_array();
-        for (size_t j = 0; j < rc->nex; j++) {
-            const exchange *e = &rc->ex[j];
-            if (e->used)
-                continue;
-            json_t *ent = json_pack("{s:I}", "line", (json_int_t)e->line);
-            if (e->key)
-                json_object_set(ent, "command", e->key);
-            else
-                json_object_set_new(ent, "parse_error", json_string_nocheck(e->parse_error));
-            json_array_append_new(never, ent);
-        }
-        *tm += rc->matched;
-        *tu += rc->unmatched;
-        *tn += unused_count(rc);
-        json_array_append_new(conns, json_pack(
-            "{s:I,s:b,s:I,s:I,s:I,s:o,s:o}", "recorded_conn", (json_int_t)rc->id,
-            "served", rc->served, "matched", (json_int_t)rc->matched,
-            "unmatched", (json_int_t)rc->unmatched, "never_used", (json_int_t)unused_count(rc),
-            "unmatched_commands", rc->unmatched_list ? json_incref(rc->unmatched_list)
-                                                      : json_array(),
-            "never_used_commands", never));
-    }
-    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
-                     "trace", p->opt.trace, "match", p->opt.unordered ? "unordered" : "strict",
-                     "unmatched_mode", p->opt.unmatched_close ? "close" : "error",
-                     "recorded_connections", (json_int_t)p->nconns,
-                     "connections_served", (json_int_t)p->next_conn,
-                     "connections_refused", (json_int_t)p->refused,
-                     "matched", (json_int_t)*tm, "unmatched", (json_int_t)*tu,
-                     "never_used", (json_int_t)*tn, "connections", conns);
-}
-
-static int write_report(fq_replay *p)
-{
-    if (!p->opt.report)
-        return 0;
-    unsigned m, u, n;
-    json_t *rep = report_json(p, &m, &u, &n);
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", p->opt.report);
-    int rc = rep ? json_dump_file(rep, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) : -1;
-    json_decref(rep);
-    if (rc == 0 && rename(tmp, p->opt.report) != 0)
-        rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "fake-qemu: replay: cannot write the report %s: %s\n", p->opt.report,
-                strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 int fq_replay_finish(fq_replay *p)
 {
     if (!p)
         return 0;
-    unsigned m, u, n;
-    json_t *rep = report_json(p, &m, &u, &n);
-    json_decref(rep);
+    unsigned long never_served = note_never_served(p);
+    vw_replay_counts t = vw_replay_report_counts(p->report, (size_t)-1);
+    unsigned long n = t.never_used + never_served;
     fprintf(stderr, "fake-qemu: replay: %zu of %zu recorded connections served (%u clients "
-            "refused): %u matched, %u unmatched, %u recorded commands never used\n",
-            p->next_conn, p->nconns, p->refused, m, u, n);
-    unsigned listed = 0;
+            "refused): %lu matched, %lu unmatched, %lu recorded commands never used\n",
+            p->next_conn, p->nconns, p->refused, t.matched, t.unmatched, n);
+    unsigned long listed = 0;
     for (size_t i = 0; i < p->nconns; i++) {
         rconn *rc = &p->conns[i];
         for (size_t j = 0; j < rc->nex && listed < UNUSED_LIST_MAX; j++) {
@@ -838,8 +811,8 @@ int fq_replay_finish(fq_replay *p)
         }
     }
     if (listed < n)
-        fprintf(stderr, "fake-qemu: replay:   ... and %u more never used\n", n - listed);
-    return write_report(p);
+        fprintf(stderr, "fake-qemu: replay:   ... and %lu more never used\n", n - listed);
+    return vw_replay_report_write(p->report, "fake-qemu: replay");
 }
 
 void fq_replay_free(fq_replay *p)
@@ -849,5 +822,6 @@ void fq_replay_free(fq_replay *p)
     for (size_t i = 0; i < p->nconns; i++)
         rconn_clear(&p->conns[i]);
     free(p->conns);
+    vw_replay_report_free(p->report);
     free(p);
 }

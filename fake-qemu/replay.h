@@ -8,7 +8,7 @@
  * against the recorded ones (strict order, or unordered; by command name + arguments as parsed
  * JSON, the id ignored), sending the recorded reply with the live id put in place of the recorded
  * one, and the report: matched, unmatched, recorded commands never used (stderr, and JSON with
- * --replay-report).
+ * --replay-report, through common/replay_report.h).
  */
 #ifndef FQ_REPLAY_H
 #define FQ_REPLAY_H
