@@ -3,6 +3,7 @@
 #include "replay_report.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +104,18 @@ void vw_replay_report_matched(vw_replay_report *r, size_t conn)
         c->n.matched++;
 }
 
-static void add_call(json_t *list, json_t *call)
+/* Counts call for conn (unmatched, or never used) and names it while the list has room. */
+static void add_call(vw_replay_report *r, size_t conn, json_t *call, bool unmatched)
 {
+    report_conn *c = conn_at(r, conn);
+    json_t *list = NULL;
+    if (c) {
+        list = unmatched ? c->unmatched_calls : c->never_used_calls;
+        if (unmatched)
+            c->n.unmatched++;
+        else
+            c->n.never_used++;
+    }
     if (list && call && json_array_size(list) < VW_REPLAY_REPORT_LIST_MAX)
         json_array_append(list, call);
     json_decref(call);
@@ -112,24 +123,12 @@ static void add_call(json_t *list, json_t *call)
 
 void vw_replay_report_unmatched(vw_replay_report *r, size_t conn, json_t *call)
 {
-    report_conn *c = conn_at(r, conn);
-    if (!c) {
-        json_decref(call);
-        return;
-    }
-    c->n.unmatched++;
-    add_call(c->unmatched_calls, call);
+    add_call(r, conn, call, true);
 }
 
 void vw_replay_report_never_used(vw_replay_report *r, size_t conn, json_t *call)
 {
-    report_conn *c = conn_at(r, conn);
-    if (!c) {
-        json_decref(call);
-        return;
-    }
-    c->n.never_used++;
-    add_call(c->never_used_calls, call);
+    add_call(r, conn, call, false);
 }
 
 void vw_replay_report_clear_never_served(vw_replay_report *r)

@@ -22,9 +22,9 @@
  * point at the first segment of each kind; the segments of one call or one reply are
  * contiguous), so serving stays O(1) amortised per message.
  *
- * Unordered matching finds "the first unused recorded call with this key" in O(1) amortised:
- * calls with the same key (program, version, procedure, argument bytes) are chained in
- * recorded order, and each chain has a cursor past its used calls. */
+ * Which recorded call answers a live one is common/replay_match.h's (shared with fake-qemu):
+ * the key is program, version, procedure and argument bytes; unordered matching finds "the
+ * first unused recorded call with this key" in O(1) amortised. */
 #include "replay.h"
 
 #include <errno.h>
@@ -36,6 +36,7 @@
 #include "packet.h"
 #include "procs.h"
 #include "trace.h"
+#include "replay_match.h"
 #include "replay_report.h"
 
 #define RP_REPLY_SEARCH 4096      /* how far back a reply looks for its call */
@@ -49,14 +50,10 @@ typedef struct {
     size_t args_len;
     uint8_t *raw;
     unsigned long line;
-    uint64_t hash;
     long reply;                   /* index into outs, -1 when no reply was recorded */
-    long next_same;               /* next call with the same key, -1 */
-    long group;                   /* index into groups */
     long seg_anchored;            /* first segment anchored to this call, -1 */
     long seg_after_reply;         /* first segment whose reply before it is this call's, -1 */
     uint64_t t_us;                /* when it was recorded */
-    bool used;
     uint32_t live_serial;         /* the live call it answered */
 } rp_call;
 
@@ -87,10 +84,6 @@ typedef struct {
     long long start_ms;           /* when it was released */
 } rp_seg;
 
-typedef struct {
-    long first, cursor;           /* call indices; cursor = first call not known to be used */
-} rp_group;
-
 /* A client stream packet (STREAM, STREAM_HOLE): what the server sent after it (e.g. the STREAM
  * OK confirming a finish) waits for the live client's stream packet. */
 typedef struct {
@@ -104,8 +97,7 @@ typedef struct rp_rconn {
     size_t ncalls, capcalls;
     rp_out *outs;
     size_t nouts, capouts;
-    rp_group *groups;
-    size_t ngroups;
+    vw_replay_match *match;       /* the calls' keys and which are used (common/) */
     rp_anchor *anchors;
     size_t nanchors, capanchors;
     rp_seg *segs;
@@ -116,8 +108,6 @@ typedef struct rp_rconn {
     long load_call, load_reply;
     enum { RP_CUT_NONE, RP_CUT_START, RP_CUT_CALL, RP_CUT_REPLY, RP_CUT_STREAM } load_cut;
     uint64_t load_cut_us;
-    long *table;                  /* open addressing: group index or -1 */
-    size_t table_size;
     bool bound;                   /* serving a live connection (or served one) */
     bool closed;                  /* a close record was read (load time) */
 } rp_rconn;
@@ -132,6 +122,7 @@ typedef struct rp_live {
     bool in_order;                /* every match so far was the next call in order */
     size_t report;                /* its connection in rp->report */
     vw_buf scratch;
+    vw_buf key;                   /* the live call's matching key */
     long long timer;              /* -1 when none: sends the queue's head when it is due */
 } rp_live;
 
@@ -192,29 +183,24 @@ static const char *proc_name(uint32_t prog, int32_t proc, char *buf, size_t bufl
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-static uint64_t key_hash(uint32_t prog, uint32_t vers, int32_t proc, const uint8_t *args,
-                         size_t n)
+/* A call's matching key (common/replay_match.h): program, version, procedure, then the
+ * argument bytes; never the serial. */
+static int call_key(vw_buf *key, uint32_t prog, uint32_t vers, int32_t proc, const uint8_t *args,
+                    size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
+    vw_proto_error pe;
     uint32_t head[3] = { prog, vers, (uint32_t)proc };
-    const uint8_t *p = (const uint8_t *)head;
-    for (size_t i = 0; i < sizeof(head); i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ args[i]) * 1099511628211ull;
-    return h;
+    vw_buf_reset(key);
+    if (vw_buf_append(key, head, sizeof(head), &pe) < 0 ||
+        (n && vw_buf_append(key, args, n, &pe) < 0))
+        return -1;
+    return 0;
 }
 
-static bool call_is(const rp_call *k, uint32_t prog, uint32_t vers, int32_t proc,
-                    const uint8_t *args, size_t n)
+static int packet_key(rp_live *lv, const vw_packet *pkt)
 {
-    return k->prog == prog && k->vers == vers && k->proc == proc && k->args_len == n &&
-           (n == 0 || memcmp(k->args, args, n) == 0);
-}
-
-static bool calls_equal(const rp_call *a, const rp_call *b)
-{
-    return a->hash == b->hash && call_is(a, b->prog, b->vers, b->proc, b->args, b->args_len);
+    return call_key(&lv->key, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
+                    pkt->payload_len);
 }
 
 static rp_rconn *find_rconn(fl_replay *rp, uint32_t id, size_t *hint)
@@ -259,16 +245,20 @@ static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned l
     k->args_len = pkt->payload_len;
     k->line = line;
     k->reply = -1;
-    k->next_same = -1;
-    k->group = -1;
     k->seg_anchored = -1;
     k->seg_after_reply = -1;
     k->t_us = t_us;
     rc->load_call = (long)(rc->ncalls - 1);
     rc->load_cut = RP_CUT_CALL;
     rc->load_cut_us = t_us;
-    k->hash = key_hash(k->prog, k->vers, k->proc, k->args, k->args_len);
-    return 0;
+    vw_buf key;
+    vw_buf_init(&key);
+    int rc_ = -1;
+    if ((rc->match || (rc->match = vw_replay_match_new())) &&
+        call_key(&key, k->prog, k->vers, k->proc, k->args, k->args_len) == 0)
+        rc_ = vw_replay_match_add(rc->match, key.data, key.len);
+    vw_buf_free(&key);
+    return rc_;
 }
 
 static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t t_us)
@@ -339,47 +329,6 @@ static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t
 }
 
 /* Groups calls with equal keys for unordered matching. */
-static int index_calls(rp_rconn *rc)
-{
-    size_t size = 16;
-    while (size < rc->ncalls * 2)
-        size *= 2;
-    rc->table = malloc(size * sizeof(long));
-    rc->groups = malloc((rc->ncalls ? rc->ncalls : 1) * sizeof(rp_group));
-    if (!rc->table || !rc->groups)
-        return -1;
-    rc->table_size = size;
-    for (size_t i = 0; i < size; i++)
-        rc->table[i] = -1;
-    long *last = malloc((rc->ncalls ? rc->ncalls : 1) * sizeof(long));   /* per group */
-    if (!last)
-        return -1;
-    for (size_t i = 0; i < rc->ncalls; i++) {
-        rp_call *k = &rc->calls[i];
-        size_t slot = (size_t)k->hash & (size - 1);
-        for (;;) {
-            long g = rc->table[slot];
-            if (g < 0) {
-                g = (long)rc->ngroups++;
-                rc->table[slot] = g;
-                rc->groups[g].first = rc->groups[g].cursor = (long)i;
-                last[g] = (long)i;
-                k->group = g;
-                break;
-            }
-            if (calls_equal(&rc->calls[rc->groups[g].first], k)) {
-                rc->calls[last[g]].next_same = (long)i;
-                last[g] = (long)i;
-                k->group = g;
-                break;
-            }
-            slot = (slot + 1) & (size - 1);
-        }
-    }
-    free(last);
-    return 0;
-}
-
 static void free_rconn(rp_rconn *rc)
 {
     for (size_t i = 0; i < rc->ncalls; i++)
@@ -388,8 +337,7 @@ static void free_rconn(rp_rconn *rc)
         free(rc->outs[i].raw);
     free(rc->calls);
     free(rc->outs);
-    free(rc->groups);
-    free(rc->table);
+    vw_replay_match_free(rc->match);
     free(rc->anchors);
     free(rc->segs);
     free(rc->queue);
@@ -489,7 +437,9 @@ static int load(fl_replay *rp, char *err, size_t errlen)
     for (size_t i = 0; i < rp->nrconns; i++) {
         rp_rconn *c = &rp->rconns[i];
         c->queue = malloc((c->nsegs ? c->nsegs : 1) * sizeof(size_t));
-        if (!c->queue || index_calls(c) < 0) {
+        if (!c->match)
+            c->match = vw_replay_match_new();
+        if (!c->queue || !c->match || vw_replay_match_seal(c->match) < 0) {
             snprintf(err, errlen, "--replay %s: out of memory", path);
             return -1;
         }
@@ -532,7 +482,7 @@ static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_ser
         size_t steps = 0;
         for (long i = from; i >= 0 && steps++ < RP_REPLY_SEARCH; i--) {
             const rp_call *k = &lv->rc->calls[i];
-            if (k->serial == o->serial && k->used) {
+            if (k->serial == o->serial && vw_replay_match_used(lv->rc->match, (size_t)i)) {
                 live_serial = k->live_serial;
                 break;
             }
@@ -608,9 +558,10 @@ static void try_release(rp_live *lv, size_t si)
     rp_seg *sg = &rc->segs[si];
     if (sg->released)
         return;
-    if (sg->anchor >= 0 && !rc->calls[sg->anchor].used)
+    if (sg->anchor >= 0 && !vw_replay_match_used(rc->match, (size_t)sg->anchor))
         return;
-    if (sg->prev_reply >= 0 && !rc->calls[rc->outs[sg->prev_reply].call].used)
+    if (sg->prev_reply >= 0 &&
+        !vw_replay_match_used(rc->match, (size_t)rc->outs[sg->prev_reply].call))
         return;
     if (sg->needs_stream && !sg->stream_seen)
         return;
@@ -624,7 +575,7 @@ static void answer(rp_live *lv, size_t i, uint32_t live_serial)
 {
     rp_rconn *rc = lv->rc;
     rp_call *k = &rc->calls[i];
-    k->used = true;
+    vw_replay_match_use(rc->match, i);
     k->live_serial = live_serial;
     /* what the server sent after this call and before its reply (an event the call caused,
      * sent before the reply), once the reply before each is sent */
@@ -667,45 +618,20 @@ static void stream_packet(rp_live *lv)
 static long find_call(rp_live *lv, const vw_packet *pkt)
 {
     rp_rconn *rc = lv->rc;
-    if (!rc)
+    if (!rc || packet_key(lv, pkt) < 0)
         return -1;
-    if (lv->rp->opt.match == FL_REPLAY_STRICT) {
-        if (lv->next < rc->ncalls &&
-            call_is(&rc->calls[lv->next], pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
-                    pkt->payload, pkt->payload_len))
-            return (long)lv->next;
-        return -1;
-    }
-    uint64_t h = key_hash(pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
-                          pkt->payload_len);
-    size_t mask = rc->table_size - 1;
-    for (size_t slot = (size_t)h & mask;; slot = (slot + 1) & mask) {
-        long g = rc->table[slot];
-        if (g < 0)
-            return -1;
-        rp_call *first = &rc->calls[rc->groups[g].first];
-        if (first->hash != h || !call_is(first, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
-                                         pkt->payload, pkt->payload_len))
-            continue;
-        long cur = rc->groups[g].cursor;
-        while (cur >= 0 && rc->calls[cur].used)
-            cur = rc->calls[cur].next_same;
-        rc->groups[g].cursor = cur;
-        return cur;
-    }
+    return vw_replay_match_find(rc->match, lv->rp->opt.match != FL_REPLAY_STRICT, lv->key.data,
+                                lv->key.len);
 }
 
 static void release_rconn(rp_rconn *rc)
 {
-    for (size_t i = 0; i < rc->ncalls; i++)
-        rc->calls[i].used = false;
+    vw_replay_match_reset(rc->match);
     for (size_t i = 0; i < rc->nsegs; i++) {
         rc->segs[i].released = false;
         rc->segs[i].stream_seen = false;
     }
     rc->qhead = rc->qtail = 0;
-    for (size_t g = 0; g < rc->ngroups; g++)
-        rc->groups[g].cursor = rc->groups[g].first;
     rc->bound = false;
 }
 
@@ -723,12 +649,12 @@ static bool switch_rconn(rp_live *lv, const vw_packet *pkt)
             continue;
         bool same = true;
         for (size_t j = 0; j < k && same; j++)
-            same = calls_equal(&cand->calls[j], &cur->calls[j]);
-        if (!same || !call_is(&cand->calls[k], pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
-                              pkt->payload, pkt->payload_len))
+            same = vw_replay_match_same(cand->match, j, cur->match, j);
+        if (!same || packet_key(lv, pkt) < 0 ||
+            !vw_replay_match_is(cand->match, k, lv->key.data, lv->key.len))
             continue;
         for (size_t j = 0; j < k; j++) {
-            cand->calls[j].used = true;
+            vw_replay_match_use(cand->match, j);
             cand->calls[j].live_serial = cur->calls[j].live_serial;
         }
         pump_all(lv);
@@ -792,7 +718,7 @@ static long nearest_call(rp_live *lv, const vw_packet *pkt)
     long first_unused = -1;
     for (size_t i = lv->next; i < rc->ncalls; i++) {
         const rp_call *k = &rc->calls[i];
-        if (k->used)
+        if (vw_replay_match_used(rc->match, i))
             continue;
         if (first_unused < 0)
             first_unused = (long)i;
@@ -866,8 +792,7 @@ static void handle_call(rp_live *lv, const vw_packet *pkt)
         lv->in_order = false;
     vw_replay_report_matched(rp->report, lv->report);
     answer(lv, (size_t)i, pkt->hdr.serial);
-    while (lv->next < lv->rc->ncalls && lv->rc->calls[lv->next].used)
-        lv->next++;
+    lv->next = vw_replay_match_next(lv->rc->match);
 }
 
 /* Tells the report which recorded connections no client was served from; returns how many. */
@@ -897,6 +822,7 @@ static int rp_conn_open(void *opaque, fl_conn *c)
     lv->in_order = true;
     lv->timer = -1;
     vw_buf_init(&lv->scratch);
+    vw_buf_init(&lv->key);
     while (rp->next_rconn < rp->nrconns && rp->rconns[rp->next_rconn].bound)
         rp->next_rconn++;
     if (rp->next_rconn < rp->nrconns)
@@ -961,7 +887,7 @@ static void rp_conn_close(void *opaque, fl_conn *c)
         return;
     for (size_t i = 0; lv->rc && i < lv->rc->ncalls; i++) {
         const rp_call *k = &lv->rc->calls[i];
-        if (k->used)
+        if (vw_replay_match_used(lv->rc->match, i))
             continue;
         char name[96];
         vw_replay_report_never_used(rp->report, lv->report,
@@ -984,6 +910,7 @@ static void rp_conn_close(void *opaque, fl_conn *c)
     if (lv->timer >= 0)
         vw_evloop_del_timer(fl_server_loop(c->srv), lv->timer);
     vw_buf_free(&lv->scratch);
+    vw_buf_free(&lv->key);
     free(lv);
     c->mode_data = NULL;
 }

@@ -1,6 +1,7 @@
 /* replay.c: fake-qemu --replay, see replay.h. */
 #include "replay.h"
 #include "qmp_json.h"
+#include "replay_match.h"
 #include "replay_report.h"
 #include "trace.h"
 #include "xdr_codec.h"
@@ -35,7 +36,6 @@ typedef struct exchange {
     json_t *id;                  /* the recorded id, NULL when none */
     chunks out;                  /* in recorded order */
     long reply;                  /* index in out of the reply, -1 while none */
-    int used;
 } exchange;
 
 typedef struct rconn {
@@ -48,7 +48,7 @@ typedef struct rconn {
     int seen_s2c;                /* loading: a server message was seen */
     /* serving */
     int served;
-    size_t cursor;               /* strict: the next exchange */
+    vw_replay_match *match;      /* the commands' keys and which are used (common/) */
     size_t report;               /* its live connection in the report */
 } rconn;
 
@@ -110,6 +110,22 @@ static json_t *match_key(const json_t *msg)
     return k;
 }
 
+/* The matching key (common/replay_match.h): "J" and the command without id written
+ * canonically (members sorted), or "E" and QEMU's parse error for input that did not parse. */
+static int qmp_key(const json_t *key, const char *error, vw_buf *out)
+{
+    vw_proto_error pe;
+    vw_buf_reset(out);
+    if (!key)
+        return vw_buf_append(out, "E", 1, &pe) < 0 ||
+               vw_buf_append(out, error, strlen(error), &pe) < 0 ? -1 : 0;
+    char *text = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    int rc = text && vw_buf_append(out, "J", 1, &pe) == 0 &&
+             vw_buf_append(out, text, strlen(text), &pe) == 0 ? 0 : -1;
+    free(text);
+    return rc;
+}
+
 static const char *key_name(const json_t *key)
 {
     const char *n = json_string_value(json_object_get(key, "execute"));
@@ -157,8 +173,16 @@ static int add_command(rconn *rc, const vw_trace_record *rec)
         if (!e->parse_error)
             return -1;
     }
-    rc->nex++;
-    return 0;
+    vw_buf k;
+    vw_buf_init(&k);
+    int r = -1;
+    if ((rc->match || (rc->match = vw_replay_match_new())) &&
+        qmp_key(e->key, e->parse_error, &k) == 0)
+        r = vw_replay_match_add(rc->match, k.data, k.len);
+    vw_buf_free(&k);
+    if (r == 0)
+        rc->nex++;
+    return r;
 }
 
 static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
@@ -217,6 +241,7 @@ static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
 static void rconn_clear(rconn *rc)
 {
     chunks_free(&rc->greeting);
+    vw_replay_match_free(rc->match);
     for (size_t i = 0; i < rc->nex; i++) {
         json_decref(rc->ex[i].key);
         json_decref(rc->ex[i].id);
@@ -303,6 +328,15 @@ fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
         fq_replay_free(p);
         return NULL;
     }
+    for (size_t i = 0; i < p->nconns; i++) {
+        rconn *c = &p->conns[i];
+        if ((!c->match && !(c->match = vw_replay_match_new())) ||
+            vw_replay_match_seal(c->match) < 0) {
+            snprintf(err, errlen, "%s: out of memory loading the trace", o->trace);
+            fq_replay_free(p);
+            return NULL;
+        }
+    }
     vw_replay_report_setup setup = {
         .path = o->report, .trace = o->trace, .protocol = "qmp",
         .match = o->unordered ? "unordered" : "strict",
@@ -349,9 +383,14 @@ static void show_key(const json_t *key, const char *parse_error, char *buf, size
     free(text);
 }
 
-static int ex_matches(const exchange *e, const json_t *key, const char *error)
+static bool used(const rconn *rc, const exchange *e)
 {
-    if (e->used)
+    return vw_replay_match_used(rc->match, (size_t)(e - rc->ex));
+}
+
+static int ex_matches(const rconn *rc, const exchange *e, const json_t *key, const char *error)
+{
+    if (used(rc, e))
         return 0;
     if (!key)
         return e->parse_error && error && strcmp(e->parse_error, error) == 0;
@@ -570,12 +609,9 @@ static void send_reply(vw_buf *ob, const chunk *ch, const json_t *rec_id, const 
     free(idtext);
 }
 
-static int all_used(const rconn *rc)
+static int all_used(rconn *rc)
 {
-    for (size_t i = 0; i < rc->nex; i++)
-        if (!rc->ex[i].used)
-            return 0;
-    return 1;
+    return vw_replay_match_next(rc->match) >= rc->nex;
 }
 
 static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *error,
@@ -588,20 +624,21 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
      * the same name, else the first unused one. */
     const exchange *near = NULL;
     if (!p->opt.unordered) {
-        if (rc->cursor < rc->nex)
-            near = &rc->ex[rc->cursor];
+        size_t next = vw_replay_match_next(rc->match);
+        if (next < rc->nex)
+            near = &rc->ex[next];
     } else {
         const char *ln = key && vw_qmp_is_object(key) ? key_name(key) : NULL;
         for (int pass = 0; pass < 2 && !near; pass++) {   /* unused first, then used ones */
             for (size_t i = 0; i < rc->nex && ln && !near; i++) {
                 const exchange *e = &rc->ex[i];
                 const char *rn = e->key && vw_qmp_is_object(e->key) ? key_name(e->key) : NULL;
-                if (e->used == pass && rn && strcmp(rn, ln) == 0)
+                if ((int)used(rc, e) == pass && rn && strcmp(rn, ln) == 0)
                     near = e;
             }
         }
         for (size_t i = 0; i < rc->nex && !near; i++)
-            if (!rc->ex[i].used)
+            if (!used(rc, &rc->ex[i]))
                 near = &rc->ex[i];
     }
     char nshown[SHOW_MAX + 200], diff[400];
@@ -610,8 +647,8 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         describe_diff(near, key, error, diff, sizeof(diff));
         const char *later = "";
         if (!p->opt.unordered) {
-            for (size_t i = rc->cursor + 1; i < rc->nex; i++) {
-                if (ex_matches(&rc->ex[i], key, error)) {
+            for (size_t i = vw_replay_match_next(rc->match) + 1; i < rc->nex; i++) {
+                if (ex_matches(rc, &rc->ex[i], key, error)) {
                     later = " (a later recorded command matches: try --replay-match unordered)";
                     break;
                 }
@@ -619,7 +656,7 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         }
         fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
                 "command matches %s; nearest recorded command: line %lu %s%s: %s%s\n", p->live_no,
-                rc->id, shown, near->line, nshown, near->used ? " (already used)" : "", diff,
+                rc->id, shown, near->line, nshown, used(rc, near) ? " (already used)" : "", diff,
                 later);
     } else {
         fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
@@ -672,23 +709,20 @@ static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char 
     json_t *key = msg ? match_key(msg) : NULL;
     const json_t *live_id = vw_qmp_is_object(msg) ? json_object_get(msg, "id") : NULL;
     exchange *hit = NULL;
-    if (!p->opt.unordered) {
-        while (rc->cursor < rc->nex && rc->ex[rc->cursor].used)
-            rc->cursor++;
-        if (rc->cursor < rc->nex && ex_matches(&rc->ex[rc->cursor], key, error))
-            hit = &rc->ex[rc->cursor];
-    } else {
-        for (size_t i = 0; i < rc->nex && !hit; i++)
-            if (ex_matches(&rc->ex[i], key, error))
-                hit = &rc->ex[i];
+    vw_buf k;
+    vw_buf_init(&k);
+    if ((key || error) && qmp_key(key, error, &k) == 0) {
+        long i = vw_replay_match_find(rc->match, p->opt.unordered, k.data, k.len);
+        hit = i >= 0 ? &rc->ex[i] : NULL;
     }
+    vw_buf_free(&k);
     if (!hit) {
         unmatched(p, c, key, error, live_id);
         json_decref(key);
         return;
     }
     json_decref(key);
-    hit->used = 1;
+    vw_replay_match_use(rc->match, (size_t)(hit - rc->ex));
     vw_replay_report_matched(p->report, rc->report);
     vw_buf ob;                  /* one send: c may be gone after it (outside a feed) */
     vw_buf_init(&ob);
@@ -761,7 +795,7 @@ static void rp_closed(void *opaque, qmp_conn *c)
         return;
     rconn *rc = p->live_rc;
     for (size_t i = 0; i < rc->nex; i++)
-        if (!rc->ex[i].used)
+        if (!used(rc, &rc->ex[i]))
             vw_replay_report_never_used(p->report, rc->report, command_json(&rc->ex[i]));
     vw_replay_counts n = vw_replay_report_counts(p->report, rc->report);
     fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %lu matched, "
@@ -801,7 +835,7 @@ int fq_replay_finish(fq_replay *p)
         rconn *rc = &p->conns[i];
         for (size_t j = 0; j < rc->nex && listed < UNUSED_LIST_MAX; j++) {
             const exchange *e = &rc->ex[j];
-            if (e->used)
+            if (used(rc, e))
                 continue;
             char shown[SHOW_MAX + 200];
             show_key(e->key, e->parse_error, shown, sizeof(shown));
