@@ -141,20 +141,52 @@ static void packet(uint8_t *p, uint8_t serial)
     p[23] = serial;
 }
 
+/* One proxied connection: the upstream's listening and accepted sockets, the loop, the
+ * recorder and the engine's connection for fc. */
+typedef struct fixture {
+    int lfd, ufd;
+    vw_evloop *loop;
+    vw_recorder *r;
+    vw_rec_conn *rc;
+} fixture;
+
+static bool setup(fixture *fx, vw_trace_protocol protocol, const vw_rec_client_ops *ops,
+                  fake_client *fc)
+{
+    char err[256];
+    fx->lfd = listen_upstream();
+    fx->loop = vw_evloop_create(64, err, sizeof(err));
+    fx->r = new_recorder(protocol);
+    fc->trace = trace_path;
+    fx->rc = fx->r ? vw_rec_conn_open(fx->r, fx->loop, 1, ops, fc, err, sizeof(err)) : NULL;
+    CHECK(fx->lfd >= 0 && fx->loop && fx->r && fx->rc);
+    if (!fx->rc)
+        return false;
+    fx->ufd = accept(fx->lfd, NULL, NULL);
+    vw_netaddr_set_nonblock(fx->ufd, 1, err, sizeof(err));
+    return true;
+}
+
+static void teardown(fixture *fx)
+{
+    CHECK_EQ_INT(vw_recorder_free(fx->r), 0);
+    vw_evloop_free(fx->loop);
+    if (fx->ufd >= 0)
+        close(fx->ufd);
+    close(fx->lfd);
+    unlink(sock_path);
+    unlink(trace_path);
+}
+
 static void test_libvirt_record_before_forward(void)
 {
-    int lfd = listen_upstream();
-    char err[256];
-    vw_evloop *loop = vw_evloop_create(64, err, sizeof(err));
-    vw_recorder *r = new_recorder(VW_TRACE_LIBVIRT);
-    CHECK(lfd >= 0 && loop && r);
-    if (!r)
+    fake_client fc = { 0 };
+    fixture fx;
+    if (!setup(&fx, VW_TRACE_LIBVIRT, &raw_ops, &fc))
         return;
-    fake_client fc = { .trace = trace_path };
-    vw_rec_conn *rc = vw_rec_conn_open(r, loop, 7, &raw_ops, &fc, err, sizeof(err));
-    CHECK(rc != NULL);
-    int ufd = accept(lfd, NULL, NULL);
-    vw_netaddr_set_nonblock(ufd, 1, err, sizeof(err));
+    vw_evloop *loop = fx.loop;
+    vw_rec_conn *rc = fx.rc;
+    int ufd = fx.ufd;
     uint8_t two[56], got[56];
     packet(two, 1);
     packet(two + 28, 2);
@@ -173,6 +205,7 @@ static void test_libvirt_record_before_forward(void)
     CHECK_EQ_MEM(fc.got, two, 28);
     /* the upstream closes: the client is finished with, the close says "server" */
     close(ufd);
+    fx.ufd = -1;
     for (int i = 0; i < 200 && !fc.finished; i++)
         vw_evloop_process(loop, 10);
     CHECK(fc.finished);
@@ -180,26 +213,19 @@ static void test_libvirt_record_before_forward(void)
     const char *by = NULL;
     CHECK_EQ_INT(count_records(trace_path, NULL, VW_TRACE_CLOSE, &by), 1);
     CHECK_EQ_STR(by, "server");
-    CHECK_EQ_INT(vw_recorder_free(r), 0);
-    vw_evloop_free(loop);
-    close(lfd);
-    unlink(sock_path);
-    unlink(trace_path);
+    teardown(&fx);
 }
 
 static void test_qmp_intercept_and_pass_on(void)
 {
-    int lfd = listen_upstream();
-    char err[256];
-    vw_evloop *loop = vw_evloop_create(64, err, sizeof(err));
-    vw_recorder *r = new_recorder(VW_TRACE_QMP);
-    CHECK(lfd >= 0 && loop && r);
-    if (!r)
+    fake_client fc = { 0 };
+    fixture fx;
+    if (!setup(&fx, VW_TRACE_QMP, &qmp_ops, &fc))
         return;
-    fake_client fc = { .trace = trace_path };
-    vw_rec_conn *rc = vw_rec_conn_open(r, loop, 1, &qmp_ops, &fc, err, sizeof(err));
-    int ufd = accept(lfd, NULL, NULL);
-    vw_netaddr_set_nonblock(ufd, 1, err, sizeof(err));
+    vw_evloop *loop = fx.loop;
+    vw_recorder *r = fx.r;
+    vw_rec_conn *rc = fx.rc;
+    int ufd = fx.ufd;
     static const char in[] = "{\"execute\":\"stubbed\"}\r\n{\"execute\":\"real\"}\r\n";
     size_t n = strlen(in);
     CHECK_EQ_INT(vw_rec_conn_client_bytes(rc, (const uint8_t *)in, n), n);
@@ -233,12 +259,7 @@ static void test_qmp_intercept_and_pass_on(void)
     const char *by = NULL;
     CHECK_EQ_INT(count_records(trace_path, NULL, VW_TRACE_CLOSE, &by), 1);
     CHECK_EQ_STR(by, "end");
-    CHECK_EQ_INT(vw_recorder_free(r), 0);
-    vw_evloop_free(loop);
-    close(ufd);
-    close(lfd);
-    unlink(sock_path);
-    unlink(trace_path);
+    teardown(&fx);
 }
 
 static void test_unreachable(void)
