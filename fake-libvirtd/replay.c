@@ -36,6 +36,7 @@
 #include "packet.h"
 #include "procs.h"
 #include "trace.h"
+#include "replay_load.h"
 #include "replay_match.h"
 #include "replay_report.h"
 
@@ -203,19 +204,6 @@ static int packet_key(rp_live *lv, const vw_packet *pkt)
                     pkt->payload_len);
 }
 
-static rp_rconn *find_rconn(fl_replay *rp, uint32_t id, size_t *hint)
-{
-    if (*hint < rp->nrconns && rp->rconns[*hint].id == id)
-        return &rp->rconns[*hint];
-    for (size_t i = rp->nrconns; i-- > 0;) {
-        if (rp->rconns[i].id == id) {
-            *hint = i;
-            return &rp->rconns[i];
-        }
-    }
-    return NULL;
-}
-
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
     if (n < *cap)
@@ -343,97 +331,93 @@ static void free_rconn(rp_rconn *rc)
     free(rc->queue);
 }
 
+/* vw_replay_loader: a recorded connection opened. */
+static int load_open(void *opaque, uint32_t conn)
+{
+    fl_replay *rp = opaque;
+    if (grow((void **)&rp->rconns, &rp->caprconns, rp->nrconns, sizeof(rp_rconn)) < 0)
+        return -1;
+    rp_rconn *c = &rp->rconns[rp->nrconns++];
+    memset(c, 0, sizeof(*c));
+    c->id = conn;
+    c->load_call = c->load_reply = -1;
+    c->load_cut = RP_CUT_START;
+    return 0;
+}
+
+/* A client message: calls are matched; client stream packets release what followed them;
+ * client data, PINGs and PONGs are neither. */
+static int load_c2s(rp_rconn *c, const vw_trace_record *rec)
+{
+    vw_packet pkt;
+    vw_proto_error pe;
+    if (rec->kind != VW_TRACE_MESSAGE ||
+        vw_packet_parse(rec->raw, rec->raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
+        return 0;
+    if (pkt.hdr.type == VW_NET_STREAM || pkt.hdr.type == VW_NET_STREAM_HOLE) {
+        if (grow((void **)&c->anchors, &c->capanchors, c->nanchors, sizeof(rp_anchor)) < 0)
+            return -1;
+        c->anchors[c->nanchors++].seg = -1;
+        c->load_cut = RP_CUT_STREAM;
+        c->load_cut_us = rec->t_us;
+        return 0;
+    }
+    if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
+        return 0;
+    uint8_t *raw = malloc(rec->raw_len);
+    if (!raw)
+        return -1;
+    memcpy(raw, rec->raw, rec->raw_len);
+    vw_packet copy;
+    vw_packet_parse(raw, rec->raw_len, VW_DECODE_LENIENT, &copy, &pe);
+    if (add_call(c, &copy, raw, rec->line, rec->t_us) < 0) {
+        free(raw);
+        return -1;
+    }
+    return 0;
+}
+
+/* vw_replay_loader: one record of the index-th recorded connection. */
+static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
+{
+    fl_replay *rp = opaque;
+    rp_rconn *c = &rp->rconns[index];
+    if (rec->kind == VW_TRACE_CLOSE) {
+        c->closed = true;
+        return 0;
+    }
+    if (rec->dir == VW_TRACE_C2S)
+        return load_c2s(c, rec);
+    uint8_t *raw = malloc(rec->raw_len ? rec->raw_len : 1);
+    if (!raw)
+        return -1;
+    memcpy(raw, rec->raw, rec->raw_len);
+    if (add_out(c, raw, rec->raw_len, rec->kind == VW_TRACE_MESSAGE, rec->t_us) < 0) {
+        free(raw);
+        return -1;
+    }
+    return 0;
+}
+
 static int load(fl_replay *rp, char *err, size_t errlen)
 {
     const char *path = rp->opt.trace_path;
-    vw_trace_error te;
-    vw_trace_reader *r = vw_trace_reader_open(path, &te);
-    if (!r) {
-        if (te.line)
-            snprintf(err, errlen, "--replay %s:%lu: %s", path, te.line, te.text);
-        else
-            snprintf(err, errlen, "--replay %s: %s", path, te.text);
-        return -1;
-    }
-    vw_trace_reader_allow_truncated(r, rp->opt.allow_truncated);
-    if (vw_trace_reader_protocol(r) != VW_TRACE_LIBVIRT) {
+    vw_replay_loader loader = { load_open, load_record, rp };
+    vw_trace_protocol found;
+    char why[1024];
+    vw_replay_load_result r = vw_replay_load(path, VW_TRACE_LIBVIRT, rp->opt.allow_truncated,
+                                             "fake-libvirtd: --replay", &loader, &found, why,
+                                             sizeof(why));
+    if (r == VW_REPLAY_WRONG_PROTOCOL) {
         snprintf(err, errlen, "--replay %s: this is a %s trace; fake-libvirtd replays libvirt "
                  "RPC traces only (replay QMP traces with fake-qemu --replay)", path,
-                 vw_trace_protocol_name(vw_trace_reader_protocol(r)));
-        vw_trace_reader_free(r);
+                 vw_trace_protocol_name(found));
         return -1;
     }
-    vw_trace_record rec;
-    int rc;
-    size_t hint = 0;
-    while ((rc = vw_trace_read(r, &rec, &te)) == 1) {
-        if (rec.kind == VW_TRACE_OPEN) {
-            if (grow((void **)&rp->rconns, &rp->caprconns, rp->nrconns, sizeof(rp_rconn)) < 0)
-                goto oom;
-            rp_rconn *c = &rp->rconns[rp->nrconns++];
-            memset(c, 0, sizeof(*c));
-            c->id = rec.conn;
-            c->load_call = c->load_reply = -1;
-            c->load_cut = RP_CUT_START;
-            hint = rp->nrconns - 1;
-            continue;
-        }
-        rp_rconn *c = find_rconn(rp, rec.conn, &hint);
-        if (!c)
-            continue;   /* the reader refuses this; never reached */
-        if (rec.kind == VW_TRACE_CLOSE) {
-            c->closed = true;
-            continue;
-        }
-        if (rec.dir == VW_TRACE_C2S) {
-            /* only calls are matched; client stream data, PINGs and PONGs are not */
-            vw_packet pkt;
-            vw_proto_error pe;
-            if (rec.kind != VW_TRACE_MESSAGE ||
-                vw_packet_parse(rec.raw, rec.raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
-                continue;
-            if (pkt.hdr.type == VW_NET_STREAM || pkt.hdr.type == VW_NET_STREAM_HOLE) {
-                if (grow((void **)&c->anchors, &c->capanchors, c->nanchors,
-                         sizeof(rp_anchor)) < 0)
-                    goto oom;
-                c->anchors[c->nanchors++].seg = -1;
-                c->load_cut = RP_CUT_STREAM;
-                c->load_cut_us = rec.t_us;
-                continue;
-            }
-            if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
-                continue;
-            uint8_t *raw = malloc(rec.raw_len);
-            if (!raw)
-                goto oom;
-            memcpy(raw, rec.raw, rec.raw_len);
-            vw_packet copy;
-            vw_packet_parse(raw, rec.raw_len, VW_DECODE_LENIENT, &copy, &pe);
-            if (add_call(c, &copy, raw, rec.line, rec.t_us) < 0) {
-                free(raw);
-                goto oom;
-            }
-        } else {
-            uint8_t *raw = malloc(rec.raw_len ? rec.raw_len : 1);
-            if (!raw)
-                goto oom;
-            memcpy(raw, rec.raw, rec.raw_len);
-            if (add_out(c, raw, rec.raw_len, rec.kind == VW_TRACE_MESSAGE, rec.t_us) < 0) {
-                free(raw);
-                goto oom;
-            }
-        }
-    }
-    if (rc < 0) {
-        snprintf(err, errlen, "--replay %s:%lu: %s", path, te.line, te.text);
-        vw_trace_reader_free(r);
+    if (r != VW_REPLAY_LOADED) {
+        snprintf(err, errlen, "--replay %s", why);
         return -1;
     }
-    const vw_trace_error *dropped = vw_trace_reader_dropped(r);
-    if (dropped)
-        fprintf(stderr, "fake-libvirtd: --replay %s:%lu: warning: %s\n", path, dropped->line,
-                dropped->text);
-    vw_trace_reader_free(r);
     for (size_t i = 0; i < rp->nrconns; i++) {
         rp_rconn *c = &rp->rconns[i];
         c->queue = malloc((c->nsegs ? c->nsegs : 1) * sizeof(size_t));
@@ -445,10 +429,6 @@ static int load(fl_replay *rp, char *err, size_t errlen)
         }
     }
     return 0;
-oom:
-    snprintf(err, errlen, "--replay %s: out of memory while loading the trace", path);
-    vw_trace_reader_free(r);
-    return -1;
 }
 
 /* ---- serving -------------------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* replay.c: fake-qemu --replay, see replay.h. */
 #include "replay.h"
 #include "qmp_json.h"
+#include "replay_load.h"
 #include "replay_match.h"
 #include "replay_report.h"
 #include "trace.h"
@@ -132,14 +133,6 @@ static const char *key_name(const json_t *key)
     return n ? n : json_string_value(json_object_get(key, "exec-oob"));
 }
 
-static rconn *find_conn(fq_replay *p, uint32_t id)
-{
-    for (size_t i = p->nconns; i-- > 0;)
-        if (p->conns[i].id == id)
-            return &p->conns[i];
-    return NULL;
-}
-
 static json_t *parse_raw(const uint8_t *raw, size_t len, char *perr, size_t perrlen)
 {
     return vw_qmp_loads((const char *)raw, len, perr, perrlen);
@@ -253,78 +246,58 @@ static void rconn_clear(rconn *rc)
 
 static unsigned long note_never_served(fq_replay *p);
 
+/* vw_replay_loader: a recorded connection opened. */
+static int load_open(void *opaque, uint32_t conn)
+{
+    fq_replay *p = opaque;
+    if (p->nconns == p->capconns) {
+        size_t cap = p->capconns ? p->capconns * 2 : 4;
+        rconn *nv = realloc(p->conns, cap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        p->conns = nv;
+        p->capconns = cap;
+    }
+    rconn *c = &p->conns[p->nconns++];
+    memset(c, 0, sizeof(*c));
+    c->id = conn;
+    return 0;
+}
+
+/* vw_replay_loader: one record of the index-th recorded connection. */
+static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
+{
+    fq_replay *p = opaque;
+    rconn *c = &p->conns[index];
+    if (rec->kind == VW_TRACE_CLOSE) {
+        /* "error": e.g. QEMU exiting after quit resets the socket */
+        c->closed_by_server = rec->by && (strcmp(rec->by, "server") == 0 ||
+                                          strcmp(rec->by, "error") == 0);
+        return 0;
+    }
+    if (rec->dir == VW_TRACE_C2S)       /* unframed client bytes (a tail) are not commands */
+        return rec->kind == VW_TRACE_MESSAGE ? add_command(c, rec) : 0;
+    return add_server_message(c, rec, rec->kind == VW_TRACE_MESSAGE);
+}
+
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
 {
-    vw_trace_error e;
-    vw_trace_reader *r = vw_trace_reader_open(o->trace, &e);
-    if (!r) {
-        if (e.line)
-            snprintf(err, errlen, "%s:%lu: %s", o->trace, e.line, e.text);
-        else
-            snprintf(err, errlen, "%s: %s", o->trace, e.text);
-        return NULL;
-    }
-    vw_trace_reader_allow_truncated(r, o->allow_truncated);
-    if (vw_trace_reader_protocol(r) != VW_TRACE_QMP) {
-        snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
-                 "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", o->trace,
-                 vw_trace_protocol_name(vw_trace_reader_protocol(r)));
-        vw_trace_reader_free(r);
-        return NULL;
-    }
     fq_replay *p = calloc(1, sizeof(*p));
     if (!p) {
         snprintf(err, errlen, "out of memory");
-        vw_trace_reader_free(r);
         return NULL;
     }
     p->opt = *o;
-    vw_trace_record rec;
-    int rc;
-    int oom = 0;
-    while (!oom && (rc = vw_trace_read(r, &rec, &e)) == 1) {
-        if (rec.kind == VW_TRACE_OPEN) {
-            if (p->nconns == p->capconns) {
-                size_t cap = p->capconns ? p->capconns * 2 : 4;
-                rconn *nv = realloc(p->conns, cap * sizeof(*nv));
-                if (!nv) {
-                    oom = 1;
-                    break;
-                }
-                p->conns = nv;
-                p->capconns = cap;
-            }
-            rconn *c = &p->conns[p->nconns++];
-            memset(c, 0, sizeof(*c));
-            c->id = rec.conn;
-            continue;
-        }
-        rconn *c = find_conn(p, rec.conn);
-        if (!c)
-            continue;           /* cannot happen: the reader checks open before use */
-        if (rec.kind == VW_TRACE_CLOSE) {
-            /* "error": e.g. QEMU exiting after quit resets the socket */
-            c->closed_by_server = rec.by && (strcmp(rec.by, "server") == 0 ||
-                                             strcmp(rec.by, "error") == 0);
-        } else if (rec.dir == VW_TRACE_C2S) {
-            if (rec.kind == VW_TRACE_MESSAGE && add_command(c, &rec) < 0)
-                oom = 1;        /* unframed client bytes (a tail) are not commands */
-        } else if (add_server_message(c, &rec, rec.kind == VW_TRACE_MESSAGE) < 0) {
-            oom = 1;
-        }
-    }
-    const vw_trace_error *dropped = rc == 0 ? vw_trace_reader_dropped(r) : NULL;
-    if (dropped)
-        fprintf(stderr, "fake-qemu: --replay %s:%lu: warning: %s\n", o->trace, dropped->line,
-                dropped->text);
-    vw_trace_reader_free(r);
-    if (oom) {
-        snprintf(err, errlen, "%s: out of memory loading the trace", o->trace);
-        fq_replay_free(p);
-        return NULL;
-    }
-    if (rc < 0) {
-        snprintf(err, errlen, "%s:%lu: %s", o->trace, e.line, e.text);
+    vw_replay_loader loader = { load_open, load_record, p };
+    vw_trace_protocol found;
+    vw_replay_load_result r = vw_replay_load(o->trace, VW_TRACE_QMP, o->allow_truncated,
+                                             "fake-qemu: --replay", &loader, &found, err,
+                                             errlen);
+    if (r == VW_REPLAY_WRONG_PROTOCOL)
+        snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
+                 "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", o->trace,
+                 vw_trace_protocol_name(found));
+    if (r != VW_REPLAY_LOADED) {
         fq_replay_free(p);
         return NULL;
     }
