@@ -18,6 +18,7 @@
 
 struct fl_record {
     vw_recorder *engine;
+    vw_mode_hooks hooks;        /* the server's mode hooks, opaque = this */
 };
 
 /* ---- the way back to the client (vw_rec_client_ops) ----------------------------------------- */
@@ -65,9 +66,10 @@ static const vw_rec_client_ops client_ops = {
 
 /* ---- server hooks --------------------------------------------------------------------------- */
 
-static int rec_conn_open(void *opaque, fl_conn *c)
+static int rec_conn_open(void *opaque, void *conn)
 {
     fl_record *rec = opaque;
+    fl_conn *c = conn;
     char err[512];
     vw_rec_conn *rc = vw_rec_conn_open(rec->engine, fl_server_loop(c->srv), (uint32_t)c->id,
                                        &client_ops, c, err, sizeof(err));
@@ -81,29 +83,23 @@ static int rec_conn_open(void *opaque, fl_conn *c)
     return 0;
 }
 
-static void rec_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
-                            size_t raw_len)
+static void rec_conn_packet(void *opaque, void *conn, const vw_mode_msg *msg)
 {
     (void)opaque;
-    (void)pkt;          /* carried as is, even with a header our decoder refuses */
+    fl_conn *c = conn;  /* carried as is, even with a header our decoder refuses */
     if (c->mode_data)
-        vw_rec_conn_client_message(c->mode_data, raw, raw_len);
+        vw_rec_conn_client_message(c->mode_data, msg->raw, msg->len);
 }
 
-static void rec_conn_close(void *opaque, fl_conn *c)
+static void rec_conn_close(void *opaque, void *conn)
 {
     (void)opaque;
+    fl_conn *c = conn;
     if (!c->mode_data)
         return;
     vw_rec_conn_client_closed(c->mode_data, NULL);
     c->mode_data = NULL;
 }
-
-static const fl_mode_ops record_ops = {
-    .conn_open = rec_conn_open,
-    .conn_packet = rec_conn_packet,
-    .conn_close = rec_conn_close,
-};
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
@@ -139,8 +135,9 @@ fl_record *fl_record_new(const char *trace_path, const char *upstream, int verbo
 
 void fl_record_attach(fl_record *rec, fl_server_config *cfg)
 {
-    cfg->mode_ops = &record_ops;
-    cfg->mode_opaque = rec;
+    rec->hooks = (vw_mode_hooks){ .open = rec_conn_open, .message = rec_conn_packet,
+                                  .closed = rec_conn_close, .opaque = rec };
+    cfg->mode = &rec->hooks;
 }
 
 void fl_record_shutdown(fl_record *rec)

@@ -133,6 +133,7 @@ struct fl_replay {
     size_t nrconns, caprconns;
     size_t next_rconn;
     vw_replay_report *report;     /* common/replay_report.h */
+    vw_mode_hooks hooks;          /* the server's mode hooks, opaque = this */
     size_t nlive;                 /* live connections served so far */
 };
 
@@ -791,9 +792,10 @@ static size_t note_never_served(fl_replay *rp)
 
 /* ---- server hooks --------------------------------------------------------------------------- */
 
-static int rp_conn_open(void *opaque, fl_conn *c)
+static int rp_conn_open(void *opaque, void *conn)
 {
     fl_replay *rp = opaque;
+    fl_conn *c = conn;
     rp_live *lv = calloc(1, sizeof(*lv));
     if (!lv)
         return -1;
@@ -827,12 +829,13 @@ static int rp_conn_open(void *opaque, fl_conn *c)
     return 0;
 }
 
-static void rp_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
-                           size_t raw_len)
+static void rp_conn_packet(void *opaque, void *conn, const vw_mode_msg *msg)
 {
     fl_replay *rp = opaque;
+    fl_conn *c = conn;
     rp_live *lv = c->mode_data;
-    (void)raw;
+    const vw_packet *pkt = msg->decoded;
+    size_t raw_len = msg->len;
     if (!lv || c->closing)
         return;
     if (!pkt) {
@@ -859,9 +862,10 @@ static void rp_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, const
     handle_call(lv, pkt);
 }
 
-static void rp_conn_close(void *opaque, fl_conn *c)
+static void rp_conn_close(void *opaque, void *conn)
 {
     fl_replay *rp = opaque;
+    fl_conn *c = conn;
     rp_live *lv = c->mode_data;
     if (!lv)
         return;
@@ -894,12 +898,6 @@ static void rp_conn_close(void *opaque, fl_conn *c)
     free(lv);
     c->mode_data = NULL;
 }
-
-static const fl_mode_ops replay_ops = {
-    .conn_open = rp_conn_open,
-    .conn_packet = rp_conn_packet,
-    .conn_close = rp_conn_close,
-};
 
 /* ---- setup and report ----------------------------------------------------------------------- */
 
@@ -943,8 +941,9 @@ fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
 
 void fl_replay_attach(fl_replay *rp, fl_server_config *cfg)
 {
-    cfg->mode_ops = &replay_ops;
-    cfg->mode_opaque = rp;
+    rp->hooks = (vw_mode_hooks){ .open = rp_conn_open, .message = rp_conn_packet,
+                                 .closed = rp_conn_close, .opaque = rp };
+    cfg->mode = &rp->hooks;
 }
 
 int fl_replay_free(fl_replay *rp)

@@ -27,7 +27,7 @@ struct fq_record {
     vw_recorder *engine;
     uint32_t next_id;
     link *links;                /* the engine's connection of each client */
-    qmp_backend hooks;
+    vw_mode_hooks hooks;
 };
 
 static link **find(fq_record *r, qmp_conn *c)
@@ -83,8 +83,9 @@ static const vw_rec_client_ops client_ops = {
 
 /* ---- qmp_server hooks ----------------------------------------------------------------------- */
 
-static int rec_open(void *opaque, qmp_conn *c)
+static int rec_open(void *opaque, void *conn)
 {
+    qmp_conn *c = conn;
     fq_record *r = opaque;
     char err[512];
     link *l = calloc(1, sizeof(*l));
@@ -107,34 +108,33 @@ static int rec_open(void *opaque, qmp_conn *c)
     return 0;
 }
 
-static size_t rec_input(void *opaque, qmp_conn *c, const char *buf, size_t len)
+static size_t rec_input(void *opaque, void *conn, const uint8_t *buf, size_t len)
 {
-    vw_rec_conn *rc = conn_of(opaque, c);
+    vw_rec_conn *rc = conn_of(opaque, conn);
     if (!rc)
         return len;
-    return vw_rec_conn_client_bytes(rc, (const uint8_t *)buf, len);
+    return vw_rec_conn_client_bytes(rc, buf, len);
 }
 
 /* A stub's "fallthrough": the command goes upstream after all, as the client sent it. */
-static void rec_message(void *opaque, qmp_conn *c, const json_t *msg, const char *error)
+static void rec_message(void *opaque, void *conn, const vw_mode_msg *msg)
 {
     (void)msg;
-    (void)error;
-    vw_rec_conn *rc = conn_of(opaque, c);
+    vw_rec_conn *rc = conn_of(opaque, conn);
     if (rc)
         vw_rec_conn_pass_on(rc);
 }
 
-static void rec_drained(void *opaque, qmp_conn *c)
+static void rec_drained(void *opaque, void *conn)
 {
-    vw_rec_conn *rc = conn_of(opaque, c);
+    vw_rec_conn *rc = conn_of(opaque, conn);
     if (rc)
         vw_rec_conn_client_drained(rc);
 }
 
-static void rec_closed(void *opaque, qmp_conn *c)
+static void rec_closed(void *opaque, void *conn)
 {
-    link **pp = find(opaque, c);
+    link **pp = find(opaque, conn);
     link *l = *pp;
     if (!l)
         return;
@@ -181,7 +181,7 @@ fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *up
     return r;
 }
 
-const qmp_backend *fq_record_backend(fq_record *r)
+const vw_mode_hooks *fq_record_backend(fq_record *r)
 {
     return &r->hooks;
 }

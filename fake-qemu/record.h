@@ -35,7 +35,7 @@ fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *up
                          const char *tool, bool sync, char *err, size_t errlen);
 
 /* The hooks to give to qmp_server_set_backend (valid while r lives). */
-const qmp_backend *fq_record_backend(fq_record *r);
+const vw_mode_hooks *fq_record_backend(fq_record *r);
 
 /* Call when fake-qemu is stopping (before qmp_server_free): the connections it then closes are
  * recorded as closed by "end", not by the client. */

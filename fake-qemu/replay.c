@@ -63,7 +63,7 @@ struct fq_replay {
     rconn *live_rc;
     unsigned live_no;            /* 1, 2, ... in accept order */
     vw_replay_report *report;    /* common/replay_report.h */
-    qmp_backend hooks;
+    vw_mode_hooks hooks;
 };
 
 /* ---- loading ---------------------------------------------------------------------------------- */
@@ -673,8 +673,11 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
     }
 }
 
-static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char *error)
+static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
 {
+    qmp_conn *c = conn;
+    const json_t *msg = m->decoded;
+    const char *error = m->error;
     fq_replay *p = opaque;
     rconn *rc = p->live_rc;
     if (c != p->live || !rc)
@@ -713,8 +716,9 @@ static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char 
         qmp_conn_close(c);      /* e.g. after quit: the recorded QEMU closed here */
 }
 
-static int rp_open(void *opaque, qmp_conn *c)
+static int rp_open(void *opaque, void *conn)
 {
+    qmp_conn *c = conn;
     fq_replay *p = opaque;
     if (p->next_conn >= p->nconns) {
         p->refused++;
@@ -761,8 +765,9 @@ static unsigned long note_never_served(fq_replay *p)
     return calls;
 }
 
-static void rp_closed(void *opaque, qmp_conn *c)
+static void rp_closed(void *opaque, void *conn)
 {
+    qmp_conn *c = conn;
     fq_replay *p = opaque;
     if (c != p->live || !p->live_rc)
         return;
@@ -780,7 +785,7 @@ static void rp_closed(void *opaque, qmp_conn *c)
     (void)vw_replay_report_write(p->report, "fake-qemu: replay");
 }
 
-const qmp_backend *fq_replay_backend(fq_replay *p)
+const vw_mode_hooks *fq_replay_backend(fq_replay *p)
 {
     p->hooks.open = rp_open;
     p->hooks.input = NULL;

@@ -31,7 +31,7 @@ typedef struct fq_replay_options {
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen);
 
 /* The hooks to give to qmp_server_set_backend (valid while p lives). */
-const qmp_backend *fq_replay_backend(fq_replay *p);
+const vw_mode_hooks *fq_replay_backend(fq_replay *p);
 
 /* The final report: a summary on stderr (and the JSON file when asked). Call after
  * qmp_server_free. Returns 0, or -1 when the report file cannot be written. */
