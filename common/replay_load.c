@@ -4,19 +4,33 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "xdr_codec.h"
 
 typedef struct {
-    uint32_t *ids;
-    size_t n, cap;
+    vw_buf ids;                 /* uint32_t connection ids, in the order they were opened */
     size_t hint;
 } conn_ids;
 
+static size_t count(const conn_ids *c)
+{
+    return c->ids.len / sizeof(uint32_t);
+}
+
+static uint32_t id_at(const conn_ids *c, size_t i)
+{
+    uint32_t id;
+    memcpy(&id, c->ids.data + i * sizeof(id), sizeof(id));
+    return id;
+}
+
 static long find(conn_ids *c, uint32_t id)
 {
-    if (c->hint < c->n && c->ids[c->hint] == id)
+    if (c->hint < count(c) && id_at(c, c->hint) == id)
         return (long)c->hint;
-    for (size_t i = c->n; i-- > 0;) {
-        if (c->ids[i] == id) {
+    for (size_t i = count(c); i-- > 0;) {
+        if (id_at(c, i) == id) {
             c->hint = i;
             return (long)i;
         }
@@ -26,23 +40,17 @@ static long find(conn_ids *c, uint32_t id)
 
 static int add(conn_ids *c, uint32_t id)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        uint32_t *n = realloc(c->ids, cap * sizeof(*n));
-        if (!n)
-            return -1;
-        c->ids = n;
-        c->cap = cap;
-    }
-    c->hint = c->n;
-    c->ids[c->n++] = id;
-    return 0;
+    vw_proto_error pe;
+    c->hint = count(c);
+    return vw_buf_append(&c->ids, &id, sizeof(id), &pe);
 }
 
 /* Hands every record to the loader. 1 at the end, -1 on a bad line (e), -2 out of memory. */
 static int read_all(vw_trace_reader *r, const vw_replay_loader *l, vw_trace_error *e)
 {
-    conn_ids ids = { 0 };
+    conn_ids ids;
+    vw_buf_init(&ids.ids);
+    ids.hint = 0;
     vw_trace_record rec;
     int rc;
     while ((rc = vw_trace_read(r, &rec, e)) == 1) {
@@ -55,7 +63,7 @@ static int read_all(vw_trace_reader *r, const vw_replay_loader *l, vw_trace_erro
         if (i >= 0 && l->record(l->opaque, (size_t)i, &rec) < 0)
             break;  /* i < 0 cannot be: the reader refuses a connection used before its open */
     }
-    free(ids.ids);
+    vw_buf_free(&ids.ids);
     return rc == 1 ? -2 : rc == 0 ? 1 : -1;
 }
 
