@@ -172,12 +172,8 @@ fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *up
         free(r);
         return NULL;
     }
-    r->hooks.open = rec_open;
-    r->hooks.input = rec_input;
-    r->hooks.message = rec_message;
-    r->hooks.drained = rec_drained;
-    r->hooks.closed = rec_closed;
-    r->hooks.opaque = r;
+    r->hooks = (vw_mode_hooks){ .open = rec_open, .input = rec_input, .message = rec_message,
+                                .drained = rec_drained, .closed = rec_closed, .opaque = r };
     return r;
 }
 

@@ -787,12 +787,8 @@ static void rp_closed(void *opaque, void *conn)
 
 const vw_mode_hooks *fq_replay_backend(fq_replay *p)
 {
-    p->hooks.open = rp_open;
-    p->hooks.input = NULL;
-    p->hooks.message = rp_message;
-    p->hooks.drained = NULL;
-    p->hooks.closed = rp_closed;
-    p->hooks.opaque = p;
+    p->hooks = (vw_mode_hooks){ .open = rp_open, .message = rp_message, .closed = rp_closed,
+                                .opaque = p };
     return &p->hooks;
 }
 
