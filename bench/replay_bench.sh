@@ -56,7 +56,7 @@ start replay --listen "unix:$tmp/replay.sock" --replay "$tmp/run.trace" \
 t1=$(date +%s.%N)
 rp1=$("$BENCH" client "$tmp/replay.sock" "$CALLS")
 stop "$rp_pid"
-grep -q '"calls_unmatched": 0' "$tmp/report.json" || {
+grep -q '"unmatched": 0' "$tmp/report.json" || {
   echo "replay_bench: the replay had unmatched calls:" >&2; cat "$tmp/replay.err" >&2; exit 1; }
 
 start replayu --listen "unix:$tmp/replayu.sock" --replay "$tmp/run.trace" \

@@ -332,6 +332,15 @@ def fill_family(order, ref, cases, details, counts):
     return groups, table, anchors
 
 
+def _summary_get(summary, key, old_key):
+    """A replay summary's value; results saved before the one report format used old_key
+    (and "unmatched" was then the list of unmatched calls, not their count)."""
+    value = summary.get(key)
+    if value is None or isinstance(value, list):
+        value = summary.get(old_key)
+    return value
+
+
 def replay_lines(targets, order, md):
     """One line per replay target: what its replay reports said (matched / unmatched / unused
     calls of the read-write and the read-only trace) and where the reports are."""
@@ -348,9 +357,10 @@ def replay_lines(targets, order, md):
                 continue
             parts.append("%s.trace %s matched, %s unmatched, %s unused, %s of %s recorded "
                          "connections never served" % (
-                             which, r.get("calls_matched"), r.get("calls_unmatched"),
-                             r.get("recorded_calls_unused"),
-                             r.get("recorded_connections_never_served"),
+                             which, _summary_get(r, "matched", "calls_matched"),
+                             _summary_get(r, "unmatched", "calls_unmatched"),
+                             _summary_get(r, "never_used", "recorded_calls_unused"),
+                             _summary_get(r, "never_served", "recorded_connections_never_served"),
                              r.get("recorded_connections")))
         rec = targets[t].get("recording_outcomes")
         if rec:

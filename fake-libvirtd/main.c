@@ -266,7 +266,7 @@ static void usage(FILE *out)
             "                    after the call or reply they follow, up to MS milliseconds\n"
             "                    (default 100; 0: none); a reply never overtakes them\n"
             "  --replay-report FILE\n"
-            "                    write the replay report (matched, unmatched, unused) as JSON\n");
+            "                    write the replay report (matched, unmatched, never used) as JSON\n");
 }
 
 /* One integer option in [min, max]. Returns 0, or -1 after saying what was expected. */

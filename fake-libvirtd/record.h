@@ -1,5 +1,6 @@
 /* record.h: fake-libvirtd --record TRACE --upstream ADDR: a transparent recording proxy in front
- * of a real libvirtd, run on fake-libvirtd's own server (server.c). Every accepted client gets
+ * of a real libvirtd, run on fake-libvirtd's own server (server.c): the server's mode hooks
+ * adapted to the one recording proxy engine (common/record_proxy.h). Every accepted client gets
  * its own upstream connection; every packet is carried unchanged both ways (all programs and
  * procedures, events, keepalive, streams, procedures our tables do not know) and written to the
  * trace (docs/trace-format.md) as one line per whole packet, tagged with the connection id.

@@ -22,9 +22,9 @@
  * point at the first segment of each kind; the segments of one call or one reply are
  * contiguous), so serving stays O(1) amortised per message.
  *
- * Unordered matching finds "the first unused recorded call with this key" in O(1) amortised:
- * calls with the same key (program, version, procedure, argument bytes) are chained in
- * recorded order, and each chain has a cursor past its used calls. */
+ * Which recorded call answers a live one is common/replay_match.h's (shared with fake-qemu):
+ * the key is program, version, procedure and argument bytes; unordered matching finds "the
+ * first unused recorded call with this key" in O(1) amortised. */
 #include "replay.h"
 
 #include <errno.h>
@@ -36,8 +36,10 @@
 #include "packet.h"
 #include "procs.h"
 #include "trace.h"
+#include "replay_load.h"
+#include "replay_match.h"
+#include "replay_report.h"
 
-#define RP_LIST_MAX 100           /* names listed per connection in the report */
 #define RP_REPLY_SEARCH 4096      /* how far back a reply looks for its call */
 
 /* One recorded client call. */
@@ -49,14 +51,10 @@ typedef struct {
     size_t args_len;
     uint8_t *raw;
     unsigned long line;
-    uint64_t hash;
     long reply;                   /* index into outs, -1 when no reply was recorded */
-    long next_same;               /* next call with the same key, -1 */
-    long group;                   /* index into groups */
     long seg_anchored;            /* first segment anchored to this call, -1 */
     long seg_after_reply;         /* first segment whose reply before it is this call's, -1 */
     uint64_t t_us;                /* when it was recorded */
-    bool used;
     uint32_t live_serial;         /* the live call it answered */
 } rp_call;
 
@@ -87,10 +85,6 @@ typedef struct {
     long long start_ms;           /* when it was released */
 } rp_seg;
 
-typedef struct {
-    long first, cursor;           /* call indices; cursor = first call not known to be used */
-} rp_group;
-
 /* A client stream packet (STREAM, STREAM_HOLE): what the server sent after it (e.g. the STREAM
  * OK confirming a finish) waits for the live client's stream packet. */
 typedef struct {
@@ -104,8 +98,7 @@ typedef struct rp_rconn {
     size_t ncalls, capcalls;
     rp_out *outs;
     size_t nouts, capouts;
-    rp_group *groups;
-    size_t ngroups;
+    vw_replay_match *match;       /* the calls' keys and which are used (common/) */
     rp_anchor *anchors;
     size_t nanchors, capanchors;
     rp_seg *segs;
@@ -116,20 +109,9 @@ typedef struct rp_rconn {
     long load_call, load_reply;
     enum { RP_CUT_NONE, RP_CUT_START, RP_CUT_CALL, RP_CUT_REPLY, RP_CUT_STREAM } load_cut;
     uint64_t load_cut_us;
-    long *table;                  /* open addressing: group index or -1 */
-    size_t table_size;
     bool bound;                   /* serving a live connection (or served one) */
     bool closed;                  /* a close record was read (load time) */
 } rp_rconn;
-
-/* What one live connection did, kept for the final report. */
-typedef struct {
-    uint64_t client;
-    uint32_t rconn;               /* 0: none was left */
-    bool has_rconn;
-    unsigned long matched, unmatched, unused;
-    json_t *unmatched_list, *unused_list;
-} rp_report;
 
 typedef struct rp_live {
     fl_replay *rp;
@@ -139,8 +121,9 @@ typedef struct rp_live {
                                    * unused calls in order */
     size_t next_anchor;           /* the next recorded client stream packet */
     bool in_order;                /* every match so far was the next call in order */
-    size_t report;                /* index into rp->reports */
+    size_t report;                /* its connection in rp->report */
     vw_buf scratch;
+    vw_buf key;                   /* the live call's matching key */
     long long timer;              /* -1 when none: sends the queue's head when it is due */
 } rp_live;
 
@@ -149,9 +132,9 @@ struct fl_replay {
     rp_rconn *rconns;
     size_t nrconns, caprconns;
     size_t next_rconn;
-    rp_report *reports;
-    size_t nreports, capreports;
-    unsigned long matched, unmatched;
+    vw_replay_report *report;     /* common/replay_report.h */
+    vw_mode_hooks hooks;          /* the server's mode hooks, opaque = this */
+    size_t nlive;                 /* live connections served so far */
 };
 
 /* ---- names ---------------------------------------------------------------------------------- */
@@ -202,42 +185,24 @@ static const char *proc_name(uint32_t prog, int32_t proc, char *buf, size_t bufl
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
-static uint64_t key_hash(uint32_t prog, uint32_t vers, int32_t proc, const uint8_t *args,
-                         size_t n)
+/* A call's matching key (common/replay_match.h): program, version, procedure, then the
+ * argument bytes; never the serial. */
+static int call_key(vw_buf *key, uint32_t prog, uint32_t vers, int32_t proc, const uint8_t *args,
+                    size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
+    vw_proto_error pe;
     uint32_t head[3] = { prog, vers, (uint32_t)proc };
-    const uint8_t *p = (const uint8_t *)head;
-    for (size_t i = 0; i < sizeof(head); i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ args[i]) * 1099511628211ull;
-    return h;
+    vw_buf_reset(key);
+    if (vw_buf_append(key, head, sizeof(head), &pe) < 0 ||
+        (n && vw_buf_append(key, args, n, &pe) < 0))
+        return -1;
+    return 0;
 }
 
-static bool call_is(const rp_call *k, uint32_t prog, uint32_t vers, int32_t proc,
-                    const uint8_t *args, size_t n)
+static int packet_key(rp_live *lv, const vw_packet *pkt)
 {
-    return k->prog == prog && k->vers == vers && k->proc == proc && k->args_len == n &&
-           (n == 0 || memcmp(k->args, args, n) == 0);
-}
-
-static bool calls_equal(const rp_call *a, const rp_call *b)
-{
-    return a->hash == b->hash && call_is(a, b->prog, b->vers, b->proc, b->args, b->args_len);
-}
-
-static rp_rconn *find_rconn(fl_replay *rp, uint32_t id, size_t *hint)
-{
-    if (*hint < rp->nrconns && rp->rconns[*hint].id == id)
-        return &rp->rconns[*hint];
-    for (size_t i = rp->nrconns; i-- > 0;) {
-        if (rp->rconns[i].id == id) {
-            *hint = i;
-            return &rp->rconns[i];
-        }
-    }
-    return NULL;
+    return call_key(&lv->key, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
+                    pkt->payload_len);
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -269,16 +234,20 @@ static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned l
     k->args_len = pkt->payload_len;
     k->line = line;
     k->reply = -1;
-    k->next_same = -1;
-    k->group = -1;
     k->seg_anchored = -1;
     k->seg_after_reply = -1;
     k->t_us = t_us;
     rc->load_call = (long)(rc->ncalls - 1);
     rc->load_cut = RP_CUT_CALL;
     rc->load_cut_us = t_us;
-    k->hash = key_hash(k->prog, k->vers, k->proc, k->args, k->args_len);
-    return 0;
+    vw_buf key;
+    vw_buf_init(&key);
+    int rc_ = -1;
+    if ((rc->match || (rc->match = vw_replay_match_new())) &&
+        call_key(&key, k->prog, k->vers, k->proc, k->args, k->args_len) == 0)
+        rc_ = vw_replay_match_add(rc->match, key.data, key.len);
+    vw_buf_free(&key);
+    return rc_;
 }
 
 static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t t_us)
@@ -349,47 +318,6 @@ static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t
 }
 
 /* Groups calls with equal keys for unordered matching. */
-static int index_calls(rp_rconn *rc)
-{
-    size_t size = 16;
-    while (size < rc->ncalls * 2)
-        size *= 2;
-    rc->table = malloc(size * sizeof(long));
-    rc->groups = malloc((rc->ncalls ? rc->ncalls : 1) * sizeof(rp_group));
-    if (!rc->table || !rc->groups)
-        return -1;
-    rc->table_size = size;
-    for (size_t i = 0; i < size; i++)
-        rc->table[i] = -1;
-    long *last = malloc((rc->ncalls ? rc->ncalls : 1) * sizeof(long));   /* per group */
-    if (!last)
-        return -1;
-    for (size_t i = 0; i < rc->ncalls; i++) {
-        rp_call *k = &rc->calls[i];
-        size_t slot = (size_t)k->hash & (size - 1);
-        for (;;) {
-            long g = rc->table[slot];
-            if (g < 0) {
-                g = (long)rc->ngroups++;
-                rc->table[slot] = g;
-                rc->groups[g].first = rc->groups[g].cursor = (long)i;
-                last[g] = (long)i;
-                k->group = g;
-                break;
-            }
-            if (calls_equal(&rc->calls[rc->groups[g].first], k)) {
-                rc->calls[last[g]].next_same = (long)i;
-                last[g] = (long)i;
-                k->group = g;
-                break;
-            }
-            slot = (slot + 1) & (size - 1);
-        }
-    }
-    free(last);
-    return 0;
-}
-
 static void free_rconn(rp_rconn *rc)
 {
     for (size_t i = 0; i < rc->ncalls; i++)
@@ -398,117 +326,110 @@ static void free_rconn(rp_rconn *rc)
         free(rc->outs[i].raw);
     free(rc->calls);
     free(rc->outs);
-    free(rc->groups);
-    free(rc->table);
+    vw_replay_match_free(rc->match);
     free(rc->anchors);
     free(rc->segs);
     free(rc->queue);
 }
 
+/* vw_replay_loader: a recorded connection opened. */
+static int load_open(void *opaque, uint32_t conn)
+{
+    fl_replay *rp = opaque;
+    if (grow((void **)&rp->rconns, &rp->caprconns, rp->nrconns, sizeof(rp_rconn)) < 0)
+        return -1;
+    rp_rconn *c = &rp->rconns[rp->nrconns++];
+    memset(c, 0, sizeof(*c));
+    c->id = conn;
+    c->load_call = c->load_reply = -1;
+    c->load_cut = RP_CUT_START;
+    return 0;
+}
+
+/* A client message: calls are matched; client stream packets release what followed them;
+ * client data, PINGs and PONGs are neither. */
+static int load_c2s(rp_rconn *c, const vw_trace_record *rec)
+{
+    vw_packet pkt;
+    vw_proto_error pe;
+    if (rec->kind != VW_TRACE_MESSAGE ||
+        vw_packet_parse(rec->raw, rec->raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
+        return 0;
+    if (pkt.hdr.type == VW_NET_STREAM || pkt.hdr.type == VW_NET_STREAM_HOLE) {
+        if (grow((void **)&c->anchors, &c->capanchors, c->nanchors, sizeof(rp_anchor)) < 0)
+            return -1;
+        c->anchors[c->nanchors++].seg = -1;
+        c->load_cut = RP_CUT_STREAM;
+        c->load_cut_us = rec->t_us;
+        return 0;
+    }
+    if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
+        return 0;
+    uint8_t *raw = malloc(rec->raw_len);
+    if (!raw)
+        return -1;
+    memcpy(raw, rec->raw, rec->raw_len);
+    vw_packet copy;
+    vw_packet_parse(raw, rec->raw_len, VW_DECODE_LENIENT, &copy, &pe);
+    if (add_call(c, &copy, raw, rec->line, rec->t_us) < 0) {
+        free(raw);
+        return -1;
+    }
+    return 0;
+}
+
+/* vw_replay_loader: one record of the index-th recorded connection. */
+static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
+{
+    fl_replay *rp = opaque;
+    rp_rconn *c = &rp->rconns[index];
+    if (rec->kind == VW_TRACE_CLOSE) {
+        c->closed = true;
+        return 0;
+    }
+    if (rec->dir == VW_TRACE_C2S)
+        return load_c2s(c, rec);
+    uint8_t *raw = malloc(rec->raw_len ? rec->raw_len : 1);
+    if (!raw)
+        return -1;
+    memcpy(raw, rec->raw, rec->raw_len);
+    if (add_out(c, raw, rec->raw_len, rec->kind == VW_TRACE_MESSAGE, rec->t_us) < 0) {
+        free(raw);
+        return -1;
+    }
+    return 0;
+}
+
 static int load(fl_replay *rp, char *err, size_t errlen)
 {
     const char *path = rp->opt.trace_path;
-    vw_trace_error te;
-    vw_trace_reader *r = vw_trace_reader_open(path, &te);
-    if (!r) {
-        if (te.line)
-            snprintf(err, errlen, "--replay %s:%lu: %s", path, te.line, te.text);
-        else
-            snprintf(err, errlen, "--replay %s: %s", path, te.text);
-        return -1;
-    }
-    vw_trace_reader_allow_truncated(r, rp->opt.allow_truncated);
-    if (vw_trace_reader_protocol(r) != VW_TRACE_LIBVIRT) {
+    vw_replay_loader loader = { load_open, load_record, rp };
+    vw_trace_protocol found;
+    char why[1024];
+    vw_replay_load_result r = vw_replay_load(path, VW_TRACE_LIBVIRT, rp->opt.allow_truncated,
+                                             "fake-libvirtd: --replay", &loader, &found, why,
+                                             sizeof(why));
+    if (r == VW_REPLAY_WRONG_PROTOCOL) {
         snprintf(err, errlen, "--replay %s: this is a %s trace; fake-libvirtd replays libvirt "
                  "RPC traces only (replay QMP traces with fake-qemu --replay)", path,
-                 vw_trace_protocol_name(vw_trace_reader_protocol(r)));
-        vw_trace_reader_free(r);
+                 vw_trace_protocol_name(found));
         return -1;
     }
-    vw_trace_record rec;
-    int rc;
-    size_t hint = 0;
-    while ((rc = vw_trace_read(r, &rec, &te)) == 1) {
-        if (rec.kind == VW_TRACE_OPEN) {
-            if (grow((void **)&rp->rconns, &rp->caprconns, rp->nrconns, sizeof(rp_rconn)) < 0)
-                goto oom;
-            rp_rconn *c = &rp->rconns[rp->nrconns++];
-            memset(c, 0, sizeof(*c));
-            c->id = rec.conn;
-            c->load_call = c->load_reply = -1;
-            c->load_cut = RP_CUT_START;
-            hint = rp->nrconns - 1;
-            continue;
-        }
-        rp_rconn *c = find_rconn(rp, rec.conn, &hint);
-        if (!c)
-            continue;   /* the reader refuses this; never reached */
-        if (rec.kind == VW_TRACE_CLOSE) {
-            c->closed = true;
-            continue;
-        }
-        if (rec.dir == VW_TRACE_C2S) {
-            /* only calls are matched; client stream data, PINGs and PONGs are not */
-            vw_packet pkt;
-            vw_proto_error pe;
-            if (rec.kind != VW_TRACE_MESSAGE ||
-                vw_packet_parse(rec.raw, rec.raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
-                continue;
-            if (pkt.hdr.type == VW_NET_STREAM || pkt.hdr.type == VW_NET_STREAM_HOLE) {
-                if (grow((void **)&c->anchors, &c->capanchors, c->nanchors,
-                         sizeof(rp_anchor)) < 0)
-                    goto oom;
-                c->anchors[c->nanchors++].seg = -1;
-                c->load_cut = RP_CUT_STREAM;
-                c->load_cut_us = rec.t_us;
-                continue;
-            }
-            if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
-                continue;
-            uint8_t *raw = malloc(rec.raw_len);
-            if (!raw)
-                goto oom;
-            memcpy(raw, rec.raw, rec.raw_len);
-            vw_packet copy;
-            vw_packet_parse(raw, rec.raw_len, VW_DECODE_LENIENT, &copy, &pe);
-            if (add_call(c, &copy, raw, rec.line, rec.t_us) < 0) {
-                free(raw);
-                goto oom;
-            }
-        } else {
-            uint8_t *raw = malloc(rec.raw_len ? rec.raw_len : 1);
-            if (!raw)
-                goto oom;
-            memcpy(raw, rec.raw, rec.raw_len);
-            if (add_out(c, raw, rec.raw_len, rec.kind == VW_TRACE_MESSAGE, rec.t_us) < 0) {
-                free(raw);
-                goto oom;
-            }
-        }
-    }
-    if (rc < 0) {
-        snprintf(err, errlen, "--replay %s:%lu: %s", path, te.line, te.text);
-        vw_trace_reader_free(r);
+    if (r != VW_REPLAY_LOADED) {
+        snprintf(err, errlen, "--replay %s", why);
         return -1;
     }
-    const vw_trace_error *dropped = vw_trace_reader_dropped(r);
-    if (dropped)
-        fprintf(stderr, "fake-libvirtd: --replay %s:%lu: warning: %s\n", path, dropped->line,
-                dropped->text);
-    vw_trace_reader_free(r);
     for (size_t i = 0; i < rp->nrconns; i++) {
         rp_rconn *c = &rp->rconns[i];
         c->queue = malloc((c->nsegs ? c->nsegs : 1) * sizeof(size_t));
-        if (!c->queue || index_calls(c) < 0) {
+        if (!c->match)
+            c->match = vw_replay_match_new();
+        if (!c->queue || !c->match || vw_replay_match_seal(c->match) < 0) {
             snprintf(err, errlen, "--replay %s: out of memory", path);
             return -1;
         }
     }
     return 0;
-oom:
-    snprintf(err, errlen, "--replay %s: out of memory while loading the trace", path);
-    vw_trace_reader_free(r);
-    return -1;
 }
 
 /* ---- serving -------------------------------------------------------------------------------- */
@@ -542,7 +463,7 @@ static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_ser
         size_t steps = 0;
         for (long i = from; i >= 0 && steps++ < RP_REPLY_SEARCH; i--) {
             const rp_call *k = &lv->rc->calls[i];
-            if (k->serial == o->serial && k->used) {
+            if (k->serial == o->serial && vw_replay_match_used(lv->rc->match, (size_t)i)) {
                 live_serial = k->live_serial;
                 break;
             }
@@ -618,9 +539,10 @@ static void try_release(rp_live *lv, size_t si)
     rp_seg *sg = &rc->segs[si];
     if (sg->released)
         return;
-    if (sg->anchor >= 0 && !rc->calls[sg->anchor].used)
+    if (sg->anchor >= 0 && !vw_replay_match_used(rc->match, (size_t)sg->anchor))
         return;
-    if (sg->prev_reply >= 0 && !rc->calls[rc->outs[sg->prev_reply].call].used)
+    if (sg->prev_reply >= 0 &&
+        !vw_replay_match_used(rc->match, (size_t)rc->outs[sg->prev_reply].call))
         return;
     if (sg->needs_stream && !sg->stream_seen)
         return;
@@ -634,7 +556,7 @@ static void answer(rp_live *lv, size_t i, uint32_t live_serial)
 {
     rp_rconn *rc = lv->rc;
     rp_call *k = &rc->calls[i];
-    k->used = true;
+    vw_replay_match_use(rc->match, i);
     k->live_serial = live_serial;
     /* what the server sent after this call and before its reply (an event the call caused,
      * sent before the reply), once the reply before each is sent */
@@ -677,45 +599,20 @@ static void stream_packet(rp_live *lv)
 static long find_call(rp_live *lv, const vw_packet *pkt)
 {
     rp_rconn *rc = lv->rc;
-    if (!rc)
+    if (!rc || packet_key(lv, pkt) < 0)
         return -1;
-    if (lv->rp->opt.match == FL_REPLAY_STRICT) {
-        if (lv->next < rc->ncalls &&
-            call_is(&rc->calls[lv->next], pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
-                    pkt->payload, pkt->payload_len))
-            return (long)lv->next;
-        return -1;
-    }
-    uint64_t h = key_hash(pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
-                          pkt->payload_len);
-    size_t mask = rc->table_size - 1;
-    for (size_t slot = (size_t)h & mask;; slot = (slot + 1) & mask) {
-        long g = rc->table[slot];
-        if (g < 0)
-            return -1;
-        rp_call *first = &rc->calls[rc->groups[g].first];
-        if (first->hash != h || !call_is(first, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
-                                         pkt->payload, pkt->payload_len))
-            continue;
-        long cur = rc->groups[g].cursor;
-        while (cur >= 0 && rc->calls[cur].used)
-            cur = rc->calls[cur].next_same;
-        rc->groups[g].cursor = cur;
-        return cur;
-    }
+    return vw_replay_match_find(rc->match, lv->rp->opt.match != FL_REPLAY_STRICT, lv->key.data,
+                                lv->key.len);
 }
 
 static void release_rconn(rp_rconn *rc)
 {
-    for (size_t i = 0; i < rc->ncalls; i++)
-        rc->calls[i].used = false;
+    vw_replay_match_reset(rc->match);
     for (size_t i = 0; i < rc->nsegs; i++) {
         rc->segs[i].released = false;
         rc->segs[i].stream_seen = false;
     }
     rc->qhead = rc->qtail = 0;
-    for (size_t g = 0; g < rc->ngroups; g++)
-        rc->groups[g].cursor = rc->groups[g].first;
     rc->bound = false;
 }
 
@@ -733,12 +630,12 @@ static bool switch_rconn(rp_live *lv, const vw_packet *pkt)
             continue;
         bool same = true;
         for (size_t j = 0; j < k && same; j++)
-            same = calls_equal(&cand->calls[j], &cur->calls[j]);
-        if (!same || !call_is(&cand->calls[k], pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc,
-                              pkt->payload, pkt->payload_len))
+            same = vw_replay_match_same(cand->match, j, cur->match, j);
+        if (!same || packet_key(lv, pkt) < 0 ||
+            !vw_replay_match_is(cand->match, k, lv->key.data, lv->key.len))
             continue;
         for (size_t j = 0; j < k; j++) {
-            cand->calls[j].used = true;
+            vw_replay_match_use(cand->match, j);
             cand->calls[j].live_serial = cur->calls[j].live_serial;
         }
         pump_all(lv);
@@ -750,7 +647,7 @@ static bool switch_rconn(rp_live *lv, const vw_packet *pkt)
         }
         cand->bound = true;
         lv->rc = cand;
-        rp->reports[lv->report].rconn = cand->id;
+        vw_replay_report_set_recorded(rp->report, lv->report, cand->id);
         if (rp->opt.verbose)
             fprintf(stderr, "fake-libvirtd: --replay: connection %llu now served from recorded "
                     "connection %u (its opening calls match)\n",
@@ -802,7 +699,7 @@ static long nearest_call(rp_live *lv, const vw_packet *pkt)
     long first_unused = -1;
     for (size_t i = lv->next; i < rc->ncalls; i++) {
         const rp_call *k = &rc->calls[i];
-        if (k->used)
+        if (vw_replay_match_used(rc->match, i))
             continue;
         if (first_unused < 0)
             first_unused = (long)i;
@@ -815,15 +712,11 @@ static long nearest_call(rp_live *lv, const vw_packet *pkt)
 static void unmatched(rp_live *lv, const vw_packet *pkt)
 {
     fl_replay *rp = lv->rp;
-    rp_report *rep = &rp->reports[lv->report];
     char name[96], why[512];
     proc_name(pkt->hdr.prog, pkt->hdr.proc, name, sizeof(name));
-    rp->unmatched++;
-    rep->unmatched++;
-    if (json_array_size(rep->unmatched_list) < RP_LIST_MAX)
-        json_array_append_new(rep->unmatched_list,
-                              json_pack("{s:s,s:I}", "proc", name, "serial",
-                                        (json_int_t)pkt->hdr.serial));
+    vw_replay_report_unmatched(rp->report, lv->report,
+                               json_pack("{s:s,s:I}", "proc", name, "serial",
+                                         (json_int_t)pkt->hdr.serial));
     long near = nearest_call(lv, pkt);
     if (!lv->rc)
         snprintf(why, sizeof(why), "no recorded connection was left for this client (the trace "
@@ -878,47 +771,48 @@ static void handle_call(rp_live *lv, const vw_packet *pkt)
     }
     if ((size_t)i != lv->next)
         lv->in_order = false;
-    rp->matched++;
-    rp->reports[lv->report].matched++;
+    vw_replay_report_matched(rp->report, lv->report);
     answer(lv, (size_t)i, pkt->hdr.serial);
-    while (lv->next < lv->rc->ncalls && lv->rc->calls[lv->next].used)
-        lv->next++;
+    lv->next = vw_replay_match_next(lv->rc->match);
+}
+
+/* Tells the report which recorded connections no client was served from; returns how many. */
+static size_t note_never_served(fl_replay *rp)
+{
+    size_t never = 0;
+    vw_replay_report_clear_never_served(rp->report);
+    for (size_t i = 0; i < rp->nrconns; i++) {
+        if (!rp->rconns[i].bound) {
+            never++;
+            vw_replay_report_never_served(rp->report, rp->rconns[i].id, rp->rconns[i].ncalls);
+        }
+    }
+    return never;
 }
 
 /* ---- server hooks --------------------------------------------------------------------------- */
 
-static int rp_conn_open(void *opaque, fl_conn *c)
+static int rp_conn_open(void *opaque, void *conn)
 {
     fl_replay *rp = opaque;
-    if (grow((void **)&rp->reports, &rp->capreports, rp->nreports, sizeof(rp_report)) < 0)
-        return -1;
+    fl_conn *c = conn;
     rp_live *lv = calloc(1, sizeof(*lv));
     if (!lv)
         return -1;
-    rp_report *rep = &rp->reports[rp->nreports];
-    memset(rep, 0, sizeof(*rep));
-    rep->client = c->id;
-    rep->unmatched_list = json_array();
-    rep->unused_list = json_array();
-    if (!rep->unmatched_list || !rep->unused_list) {
-        json_decref(rep->unmatched_list);
-        json_decref(rep->unused_list);
-        free(lv);
-        return -1;
-    }
-    lv->report = rp->nreports++;
     lv->rp = rp;
     lv->c = c;
     lv->in_order = true;
     lv->timer = -1;
     vw_buf_init(&lv->scratch);
+    vw_buf_init(&lv->key);
     while (rp->next_rconn < rp->nrconns && rp->rconns[rp->next_rconn].bound)
         rp->next_rconn++;
-    if (rp->next_rconn < rp->nrconns) {
+    if (rp->next_rconn < rp->nrconns)
         lv->rc = &rp->rconns[rp->next_rconn++];
+    lv->report = vw_replay_report_conn(rp->report, c->id, lv->rc ? (long long)lv->rc->id : -1);
+    rp->nlive++;
+    if (lv->rc) {
         lv->rc->bound = true;
-        rep->rconn = lv->rc->id;
-        rep->has_rconn = true;
         if (rp->opt.verbose)
             fprintf(stderr, "fake-libvirtd: --replay: connection %llu served from recorded "
                     "connection %u\n", (unsigned long long)c->id, lv->rc->id);
@@ -935,12 +829,13 @@ static int rp_conn_open(void *opaque, fl_conn *c)
     return 0;
 }
 
-static void rp_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
-                           size_t raw_len)
+static void rp_conn_packet(void *opaque, void *conn, const vw_mode_msg *msg)
 {
     fl_replay *rp = opaque;
+    fl_conn *c = conn;
     rp_live *lv = c->mode_data;
-    (void)raw;
+    const vw_packet *pkt = msg->decoded;
+    size_t raw_len = msg->len;
     if (!lv || c->closing)
         return;
     if (!pkt) {
@@ -967,29 +862,25 @@ static void rp_conn_packet(void *opaque, fl_conn *c, const vw_packet *pkt, const
     handle_call(lv, pkt);
 }
 
-static void rp_conn_close(void *opaque, fl_conn *c)
+static void rp_conn_close(void *opaque, void *conn)
 {
     fl_replay *rp = opaque;
+    fl_conn *c = conn;
     rp_live *lv = c->mode_data;
     if (!lv)
         return;
-    rp_report *rep = &rp->reports[lv->report];
-    if (lv->rc) {
-        for (size_t i = 0; i < lv->rc->ncalls; i++) {
-            const rp_call *k = &lv->rc->calls[i];
-            if (k->used)
-                continue;
-            rep->unused++;
-            if (json_array_size(rep->unused_list) < RP_LIST_MAX) {
-                char name[96];
-                json_array_append_new(rep->unused_list,
-                                      json_pack("{s:s,s:I,s:I}", "proc",
-                                                proc_name(k->prog, k->proc, name, sizeof(name)),
-                                                "serial", (json_int_t)k->serial,
-                                                "line", (json_int_t)k->line));
-            }
-        }
+    for (size_t i = 0; lv->rc && i < lv->rc->ncalls; i++) {
+        const rp_call *k = &lv->rc->calls[i];
+        if (vw_replay_match_used(lv->rc->match, i))
+            continue;
+        char name[96];
+        vw_replay_report_never_used(rp->report, lv->report,
+                                    json_pack("{s:s,s:I,s:I}", "proc",
+                                              proc_name(k->prog, k->proc, name, sizeof(name)),
+                                              "serial", (json_int_t)k->serial,
+                                              "line", (json_int_t)k->line));
     }
+    vw_replay_counts n = vw_replay_report_counts(rp->report, lv->report);
     char rc_text[48];
     if (lv->rc)
         snprintf(rc_text, sizeof(rc_text), "recorded connection %u", lv->rc->id);
@@ -997,21 +888,25 @@ static void rp_conn_close(void *opaque, fl_conn *c)
         snprintf(rc_text, sizeof(rc_text), "no recorded connection");
     fprintf(stderr, "fake-libvirtd: --replay: connection %llu (%s) closed: %lu calls matched, "
                     "%lu unmatched, %lu recorded calls never used\n",
-            (unsigned long long)c->id, rc_text, rep->matched, rep->unmatched, rep->unused);
+            (unsigned long long)c->id, rc_text, n.matched, n.unmatched, n.never_used);
+    note_never_served(rp);
+    (void)vw_replay_report_write(rp->report, "fake-libvirtd: --replay-report");
     if (lv->timer >= 0)
         vw_evloop_del_timer(fl_server_loop(c->srv), lv->timer);
     vw_buf_free(&lv->scratch);
+    vw_buf_free(&lv->key);
     free(lv);
     c->mode_data = NULL;
 }
 
-static const fl_mode_ops replay_ops = {
-    .conn_open = rp_conn_open,
-    .conn_packet = rp_conn_packet,
-    .conn_close = rp_conn_close,
-};
-
 /* ---- setup and report ----------------------------------------------------------------------- */
+
+static void free_rconns(fl_replay *rp)
+{
+    for (size_t i = 0; i < rp->nrconns; i++)
+        free_rconn(&rp->rconns[i]);
+    free(rp->rconns);
+}
 
 fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
 {
@@ -1022,102 +917,51 @@ fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
     }
     rp->opt = *opt;
     if (load(rp, err, errlen) < 0) {
-        for (size_t i = 0; i < rp->nrconns; i++)
-            free_rconn(&rp->rconns[i]);
-        free(rp->rconns);
+        free_rconns(rp);
         free(rp);
         return NULL;
     }
-    if (opt->report_path) {
-        /* fail now, not at exit, when the report cannot be written */
-        FILE *f = fopen(opt->report_path, "w");
-        if (!f) {
-            snprintf(err, errlen, "--replay-report %s: cannot create: %s", opt->report_path,
-                     strerror(errno));
-            for (size_t i = 0; i < rp->nrconns; i++)
-                free_rconn(&rp->rconns[i]);
-            free(rp->rconns);
-            free(rp);
-            return NULL;
-        }
-        fclose(f);
+    /* the report file is written now: a path that cannot be written fails now, not at exit */
+    vw_replay_report_setup setup = {
+        .path = opt->report_path, .trace = opt->trace_path, .protocol = "libvirt",
+        .match = opt->match == FL_REPLAY_STRICT ? "strict" : "unordered",
+        .on_unmatched = opt->unmatched == FL_REPLAY_UNMATCHED_CLOSE ? "close" : "error",
+        .pick = opt->pick == FL_REPLAY_PICK_MATCH ? "match" : "next",
+        .recorded_connections = rp->nrconns,
+    };
+    rp->report = vw_replay_report_new(&setup, err, errlen);
+    if (!rp->report) {
+        free_rconns(rp);
+        free(rp);
+        return NULL;
     }
+    note_never_served(rp);
     return rp;
 }
 
 void fl_replay_attach(fl_replay *rp, fl_server_config *cfg)
 {
-    cfg->mode_ops = &replay_ops;
-    cfg->mode_opaque = rp;
+    rp->hooks = (vw_mode_hooks){ .open = rp_conn_open, .message = rp_conn_packet,
+                                 .closed = rp_conn_close, .opaque = rp };
+    cfg->mode = &rp->hooks;
 }
 
 int fl_replay_free(fl_replay *rp)
 {
     if (!rp)
         return 0;
-    unsigned long unused = 0, unused_elsewhere = 0;
-    json_t *conns = json_array(), *never = json_array();
-    for (size_t i = 0; i < rp->nreports; i++) {
-        rp_report *rep = &rp->reports[i];
-        unused += rep->unused;
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I}", "client", (json_int_t)rep->client,
-                              "calls_matched", (json_int_t)rep->matched,
-                              "calls_unmatched", (json_int_t)rep->unmatched,
-                              "recorded_calls_unused", (json_int_t)rep->unused);
-        if (o) {
-            json_object_set_new(o, "recorded_conn",
-                                rep->has_rconn ? json_integer(rep->rconn) : json_null());
-            json_object_set_new(o, "unmatched", rep->unmatched_list);
-            json_object_set_new(o, "unused", rep->unused_list);
-            json_array_append_new(conns, o);
-        } else {
-            json_decref(rep->unmatched_list);
-            json_decref(rep->unused_list);
-        }
-    }
-    for (size_t i = 0; i < rp->nrconns; i++) {
-        if (!rp->rconns[i].bound) {
-            unused_elsewhere += rp->rconns[i].ncalls;
-            json_array_append_new(never, json_pack("{s:I,s:I}", "conn",
-                                                   (json_int_t)rp->rconns[i].id, "calls",
-                                                   (json_int_t)rp->rconns[i].ncalls));
-        }
-    }
+    size_t never = note_never_served(rp);
+    unsigned long never_calls = 0;
+    for (size_t i = 0; i < rp->nrconns; i++)
+        never_calls += rp->rconns[i].bound ? 0 : rp->rconns[i].ncalls;
+    vw_replay_counts t = vw_replay_report_counts(rp->report, (size_t)-1);
     fprintf(stderr, "fake-libvirtd: --replay report: %lu calls matched, %lu unmatched, %lu "
                     "recorded calls never used (in %zu served connections); %zu of %zu recorded "
                     "connections never served (%lu calls)\n",
-            rp->matched, rp->unmatched, unused, rp->nreports, json_array_size(never),
-            rp->nrconns, unused_elsewhere);
-    int rc = 0;
-    if (rp->opt.report_path) {
-        json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o}",
-                                "trace", rp->opt.trace_path,
-                                "match", rp->opt.match == FL_REPLAY_STRICT ? "strict" : "unordered",
-                                "unmatched_policy",
-                                rp->opt.unmatched == FL_REPLAY_UNMATCHED_CLOSE ? "close" : "error",
-                                "pick", rp->opt.pick == FL_REPLAY_PICK_MATCH ? "match" : "next",
-                                "calls_matched", (json_int_t)rp->matched,
-                                "calls_unmatched", (json_int_t)rp->unmatched,
-                                "recorded_calls_unused", (json_int_t)unused,
-                                "recorded_connections", (json_int_t)rp->nrconns,
-                                "recorded_calls_in_unserved_connections",
-                                (json_int_t)unused_elsewhere,
-                                "connections", conns,
-                                "recorded_connections_never_served", never);
-        conns = never = NULL;
-        if (!doc || json_dump_file(doc, rp->opt.report_path, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
-            fprintf(stderr, "fake-libvirtd: --replay-report %s: cannot write the report: %s\n",
-                    rp->opt.report_path, strerror(errno));
-            rc = -1;
-        }
-        json_decref(doc);
-    }
-    json_decref(conns);
-    json_decref(never);
-    for (size_t i = 0; i < rp->nrconns; i++)
-        free_rconn(&rp->rconns[i]);
-    free(rp->rconns);
-    free(rp->reports);
+            t.matched, t.unmatched, t.never_used, rp->nlive, never, rp->nrconns, never_calls);
+    int rc = vw_replay_report_write(rp->report, "fake-libvirtd: --replay-report");
+    vw_replay_report_free(rp->report);
+    free_rconns(rp);
     free(rp);
     return rc;
 }

@@ -18,7 +18,8 @@
  * PONG whether recorded or not.
  *
  * A report (calls matched, unmatched, recorded calls never used) goes to stderr when each
- * connection closes and for the whole run at exit; optionally as JSON into a file.
+ * connection closes and for the whole run at exit; optionally as JSON into a file, the one
+ * replay report of both fakes (common/replay_report.h), rewritten after each connection.
  */
 #ifndef FL_REPLAY_H
 #define FL_REPLAY_H

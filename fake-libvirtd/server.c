@@ -65,8 +65,7 @@ struct fl_server {
     int verbose;
     bool stop_requested;
     struct fl_qemu *qemu;         /* --qemu-dir (qemu_link.c); NULL = built-in monitor */
-    const fl_mode_ops *mode_ops;  /* record / replay; NULL = model */
-    void *mode_opaque;
+    const vw_mode_hooks *mode;    /* record / replay; NULL = model */
     struct fl_stubs *stubs;       /* scenario stubs (stubs.c); NULL = none */
     vw_faults *faults;            /* --faults / set_faults (fl_faults.c); NULL = none */
     vw_buf fault_scratch;         /* a packet encoded for the fault hook */
@@ -601,8 +600,8 @@ static void conn_close(fl_conn *c)
     fl_server *srv = c->srv;
     if (c->fd < 0)
         return;
-    if (srv->mode_ops)
-        srv->mode_ops->conn_close(srv->mode_opaque, c);
+    if (srv->mode)
+        srv->mode->closed(srv->mode->opaque, c);
     fl_faults_conn_close(c);
     fl_server_close_model(srv, c);
     vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
@@ -679,6 +678,14 @@ static void handle_packet(fl_conn *c, const vw_packet *pkt)
 
 /* Takes the packet the reader has ready and hands it on: faults, stubs, the mode, or the
  * model (dispatch.c). */
+/* One client packet to the mode (record, replay): raw as received, pkt NULL when malformed. */
+static void mode_message(fl_server *srv, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
+                         size_t raw_len)
+{
+    vw_mode_msg m = { raw, raw_len, pkt, NULL };
+    srv->mode->message(srv->mode->opaque, c, &m);
+}
+
 static void conn_take_packet(fl_conn *c)
 {
     fl_server *srv = c->srv;
@@ -697,9 +704,9 @@ static void conn_take_packet(fl_conn *c)
         flush_events(srv);
         return;
     }
-    if (t != 0 && srv->mode_ops) {
+    if (t != 0 && srv->mode) {
         /* record / replay: every packet, even one with a malformed header */
-        srv->mode_ops->conn_packet(srv->mode_opaque, c, t == 1 ? &pkt : NULL, raw, raw_len);
+        mode_message(srv, c, t == 1 ? &pkt : NULL, raw, raw_len);
         if (t == 1)
             note_open(c, &pkt, false);
         return;
@@ -967,7 +974,7 @@ static void accept_clients(fl_server *srv, fl_listener *l)
         srv->nanon++;
         if (srv->faults)
             fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
-        if (srv->mode_ops && srv->mode_ops->conn_open(srv->mode_opaque, c) < 0)
+        if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
             conn_close(c);
         check_client_limits(srv);   /* may hold this listener: the loop then ends */
     }
@@ -1102,8 +1109,7 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     srv->pending_tail = &srv->pending;
     srv->verbose = cfg->verbose;
     srv->next_callback_id = 1;
-    srv->mode_ops = cfg->mode_ops;
-    srv->mode_opaque = cfg->mode_opaque;
+    srv->mode = cfg->mode;
     limits_fill_defaults(&srv->limits, &cfg->limits);
     if (cfg->state_file) {
         srv->state_text = read_file(cfg->state_file, err, errlen);
@@ -1284,7 +1290,7 @@ int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
     srv->nanon++;
     if (srv->faults)
         fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
-    if (srv->mode_ops && srv->mode_ops->conn_open(srv->mode_opaque, c) < 0)
+    if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
         conn_close(c);   /* as accept_clients: adopted, and closed as the mode wanted */
     return 0;
 }
@@ -1310,8 +1316,8 @@ void fl_server_set_stubs(fl_server *srv, struct fl_stubs *stubs)
 void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, size_t raw_len)
 {
     fl_server *srv = c->srv;
-    if (srv->mode_ops)
-        srv->mode_ops->conn_packet(srv->mode_opaque, c, pkt, raw, raw_len);
+    if (srv->mode)
+        mode_message(srv, c, pkt, raw, raw_len);
     else
         handle_packet(c, pkt);
 }

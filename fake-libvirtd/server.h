@@ -16,6 +16,7 @@
 
 #include "evloop.h"
 #include "fl_tls.h"
+#include "mode_hooks.h"
 #include "model.h"
 #include "packet.h"
 
@@ -112,18 +113,12 @@ typedef struct fl_conn {
     struct fl_conn *next;
 } fl_conn;
 
-/* A mode other than the model (record.c, replay.c): it gets every client packet instead of
- * dispatch.c and answers through fl_conn_queue_bytes, so the connection's read and write path
- * (framing, faults) stays the one every mode shares. */
-typedef struct fl_mode_ops {
-    /* a client was accepted; -1 closes it at once */
-    int (*conn_open)(void *opaque, fl_conn *c);
-    /* one whole packet from the client, raw as received; pkt NULL when its header is malformed */
-    void (*conn_packet)(void *opaque, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
-                        size_t raw_len);
-    /* the connection is being freed (client gone, error, fl_conn_finish, server shutdown) */
-    void (*conn_close)(void *opaque, fl_conn *c);
-} fl_mode_ops;
+/* A mode other than the model (record.c, replay.c), through the hooks both fakes share
+ * (common/mode_hooks.h; conn is the fl_conn): it gets every client packet instead of dispatch.c
+ * (message: raw as received, decoded the vw_packet or NULL when its header is malformed) and
+ * answers through fl_conn_queue_bytes, so the connection's read and write path (framing,
+ * faults) stays the one every mode shares. closed() runs when the connection is being freed
+ * (client gone, error, fl_conn_finish, server shutdown); input and drained are not used. */
 
 typedef struct {
     const char *listen[FL_MAX_LISTENERS];    /* unix:PATH / tcp:HOST:PORT */
@@ -140,8 +135,7 @@ typedef struct {
     const char *qemu_version;                /* --qemu-version, passed to fake-qemu */
     int verbose;
     fl_limits limits;                        /* zero = libvirtd's defaults */
-    const fl_mode_ops *mode_ops;             /* NULL = model mode (dispatch.c) */
-    void *mode_opaque;
+    const vw_mode_hooks *mode;               /* NULL = model mode (dispatch.c) */
 } fl_server_config;
 
 /* Creates the server: loads the state (to check it), creates the loop and binds every socket.

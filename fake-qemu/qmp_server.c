@@ -50,7 +50,7 @@ struct qmp_server {
     int listening;
     int self_check;          /* validate our own replies and events against the schema */
     unsigned self_check_failures;
-    const qmp_backend *backend;   /* --record / --replay: answers come from it (may be NULL) */
+    const vw_mode_hooks *backend;   /* --record / --replay: answers come from it (may be NULL) */
     qmp_stub_fn *stub_fn;         /* scenario stubs (stubs.c), offered every request first */
     void *stub_opaque;
     unsigned long long next_conn_id;
@@ -394,6 +394,13 @@ static void handle_request(qmp_server *srv, conn *c, const json_t *req)
     json_decref(empty);
 }
 
+/* One framed request to the backend (--record, --replay): the value, or QEMU's parse error. */
+static void backend_message(qmp_server *srv, conn *c, const json_t *msg, const char *error)
+{
+    vw_mode_msg m = { NULL, 0, msg, error };
+    srv->backend->message(srv->backend->opaque, c, &m);
+}
+
 static void on_message(void *opaque, json_t *msg, const char *error)
 {
     conn *c = opaque;
@@ -408,7 +415,7 @@ static void on_message(void *opaque, json_t *msg, const char *error)
     else if (!error && srv->stub_fn && srv->stub_fn(srv->stub_opaque, c, msg))
         ;   /* a scenario stub answered (or holds the input for a delayed answer) */
     else if (srv->backend && srv->backend->message)
-        srv->backend->message(srv->backend->opaque, c, msg, error);
+        backend_message(srv, c, error ? NULL : msg, error);
     else if (error)
         send_error(c, NULL, "GenericError", error);
     else
@@ -516,7 +523,7 @@ static void conn_resume_input(qmp_server *srv, conn *c)
         if (c->in_len > 0 && !c->closing && !c->held) {
             c->feeding = 1;
             size_t used = srv->backend && srv->backend->input
-                ? srv->backend->input(srv->backend->opaque, c, c->in, c->in_len)
+                ? srv->backend->input(srv->backend->opaque, c, (const uint8_t *)c->in, c->in_len)
                 : vw_qmp_streamer_feed(c->streamer, c->in, c->in_len);
             held = srv->backend && srv->backend->input && used < c->in_len;
             c->feeding = 0;
@@ -693,7 +700,7 @@ void qmp_server_set_faults(qmp_server *srv, vw_faults *faults)
     srv->faults = faults;
 }
 
-void qmp_server_set_backend(qmp_server *srv, const qmp_backend *b)
+void qmp_server_set_backend(qmp_server *srv, const vw_mode_hooks *b)
 {
     srv->backend = b;
 }
@@ -853,7 +860,7 @@ void qmp_server_pass_request(qmp_conn *c, const json_t *msg)
 {
     qmp_server *srv = c->srv;
     if (srv->backend && srv->backend->message)
-        srv->backend->message(srv->backend->opaque, c, msg, NULL);
+        backend_message(srv, c, msg, NULL);
     else
         handle_request(srv, c, msg);
 }

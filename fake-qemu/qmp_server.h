@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "evloop.h"
+#include "mode_hooks.h"
 #include "qapi_schema.h"
 #include "vm_model.h"
 
@@ -55,22 +56,16 @@ qmp_server *qmp_server_new_detached(vw_evloop *loop);
 int qmp_server_adopt_fd(qmp_server *srv, int fd);
 
 /* ---- backends: answers that do not come from the VM model (fake-qemu --record, --replay) ----
- * With a backend set, the server still accepts (one client at a time), reads the client's bytes
- * and writes to it through its own input and output paths, but the greeting and every answer
- * come from the backend: open() sends the greeting, input() (when set) gets the client's raw
- * bytes as read, otherwise message() gets each framed JSON value or parse error (msg borrowed).
- * input() returns how many bytes it took; fewer stops reading until qmp_conn_resume().
- * drained() runs when the output queue has been written out; closed() when the connection is
- * gone (client EOF or error, qmp_conn_close done, server freed): c is invalid after it. */
+ * A backend is a mode through the hooks both fakes share (common/mode_hooks.h; conn is the
+ * qmp_conn). With one set, the server still accepts (one client at a time), reads the client's
+ * bytes and writes to it through its own input and output paths, but the greeting and every
+ * answer come from the backend: open() sends the greeting, input() (when set) gets the client's
+ * raw bytes as read, otherwise message() gets each framed JSON value (decoded, borrowed) or
+ * parse error (error). input() returns how many bytes it took; fewer stops reading until
+ * qmp_conn_resume(). drained() runs when the output queue has been written out; closed() when
+ * the connection is gone (client EOF or error, qmp_conn_close done, server freed): c is invalid
+ * after it. */
 typedef struct conn qmp_conn;
-typedef struct qmp_backend {
-    int (*open)(void *opaque, qmp_conn *c);           /* -1: close the client at once */
-    size_t (*input)(void *opaque, qmp_conn *c, const char *buf, size_t len);
-    void (*message)(void *opaque, qmp_conn *c, const json_t *msg, const char *error);
-    void (*drained)(void *opaque, qmp_conn *c);
-    void (*closed)(void *opaque, qmp_conn *c);
-    void *opaque;
-} qmp_backend;
 
 /* Fault rules (common/faults.h, docs/faults.md; takes the reference, NULL = none). A connected
  * client keeps the rules it started with; the next client gets these. For --faults, the
@@ -79,7 +74,7 @@ struct vw_faults;
 void qmp_server_set_faults(qmp_server *srv, struct vw_faults *faults);
 
 /* b is borrowed and must outlive the server; set before the loop runs. */
-void qmp_server_set_backend(qmp_server *srv, const qmp_backend *b);
+void qmp_server_set_backend(qmp_server *srv, const vw_mode_hooks *b);
 /* Queues bytes for the client and writes what the socket takes. Returns the bytes still
  * queued, or -1 when the connection was closed meanwhile (closed() has run). Inside open(),
  * message() or input() the bytes are only queued (written when the callback returns) and 0 is

@@ -1,9 +1,11 @@
 /* record.h: `fake-qemu --record TRACE --upstream unix:PATH`: a transparent recording proxy in
- * front of a real QEMU's QMP socket, built on qmp_server's backend hooks (docs/replay-qmp.md).
+ * front of a real QEMU's QMP socket (docs/replay-qmp.md): qmp_server's backend hooks adapted to
+ * the one recording proxy engine, common/record_proxy.h.
  *
- * Owns: one upstream connection per client connection (opened when qmp_server accepts the
- * client, so the upstream sees clients one at a time, as QEMU itself serves them), copying bytes
- * both ways unchanged, and the trace: an `open` per connection, one `msg` per JSON value in each
+ * Owns: the link between each qmp_server client and its engine connection. The engine opens
+ * one upstream connection per client connection (when qmp_server accepts the client, so the
+ * upstream sees clients one at a time, as QEMU itself serves them), copies bytes both ways
+ * unchanged and writes the trace: an `open` per connection, one `msg` per JSON value in each
  * direction (cut by QEMU's JSON streamer, the whitespace after a value kept with it), a `close`
  * (by client, server, error, or "end" when fake-qemu stops).
  *
@@ -33,7 +35,7 @@ fq_record *fq_record_new(vw_evloop *loop, const char *trace_path, const char *up
                          const char *tool, bool sync, char *err, size_t errlen);
 
 /* The hooks to give to qmp_server_set_backend (valid while r lives). */
-const qmp_backend *fq_record_backend(fq_record *r);
+const vw_mode_hooks *fq_record_backend(fq_record *r);
 
 /* Call when fake-qemu is stopping (before qmp_server_free): the connections it then closes are
  * recorded as closed by "end", not by the client. */

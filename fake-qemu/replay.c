@@ -1,6 +1,9 @@
 /* replay.c: fake-qemu --replay, see replay.h. */
 #include "replay.h"
 #include "qmp_json.h"
+#include "replay_load.h"
+#include "replay_match.h"
+#include "replay_report.h"
 #include "trace.h"
 #include "xdr_codec.h"
 
@@ -34,7 +37,6 @@ typedef struct exchange {
     json_t *id;                  /* the recorded id, NULL when none */
     chunks out;                  /* in recorded order */
     long reply;                  /* index in out of the reply, -1 while none */
-    int used;
 } exchange;
 
 typedef struct rconn {
@@ -47,9 +49,8 @@ typedef struct rconn {
     int seen_s2c;                /* loading: a server message was seen */
     /* serving */
     int served;
-    size_t cursor;               /* strict: the next exchange */
-    unsigned matched, unmatched;
-    json_t *unmatched_list;
+    vw_replay_match *match;      /* the commands' keys and which are used (common/) */
+    size_t report;               /* its live connection in the report */
 } rconn;
 
 struct fq_replay {
@@ -61,7 +62,8 @@ struct fq_replay {
     qmp_conn *live;              /* the client being served */
     rconn *live_rc;
     unsigned live_no;            /* 1, 2, ... in accept order */
-    qmp_backend hooks;
+    vw_replay_report *report;    /* common/replay_report.h */
+    vw_mode_hooks hooks;
 };
 
 /* ---- loading ---------------------------------------------------------------------------------- */
@@ -109,18 +111,26 @@ static json_t *match_key(const json_t *msg)
     return k;
 }
 
+/* The matching key (common/replay_match.h): "J" and the command without id written
+ * canonically (members sorted), or "E" and QEMU's parse error for input that did not parse. */
+static int qmp_key(const json_t *key, const char *error, vw_buf *out)
+{
+    vw_proto_error pe;
+    vw_buf_reset(out);
+    if (!key)
+        return vw_buf_append(out, "E", 1, &pe) < 0 ||
+               vw_buf_append(out, error, strlen(error), &pe) < 0 ? -1 : 0;
+    char *text = json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    int rc = text && vw_buf_append(out, "J", 1, &pe) == 0 &&
+             vw_buf_append(out, text, strlen(text), &pe) == 0 ? 0 : -1;
+    free(text);
+    return rc;
+}
+
 static const char *key_name(const json_t *key)
 {
     const char *n = json_string_value(json_object_get(key, "execute"));
     return n ? n : json_string_value(json_object_get(key, "exec-oob"));
-}
-
-static rconn *find_conn(fq_replay *p, uint32_t id)
-{
-    for (size_t i = p->nconns; i-- > 0;)
-        if (p->conns[i].id == id)
-            return &p->conns[i];
-    return NULL;
 }
 
 static json_t *parse_raw(const uint8_t *raw, size_t len, char *perr, size_t perrlen)
@@ -156,8 +166,16 @@ static int add_command(rconn *rc, const vw_trace_record *rec)
         if (!e->parse_error)
             return -1;
     }
-    rc->nex++;
-    return 0;
+    vw_buf k;
+    vw_buf_init(&k);
+    int r = -1;
+    if ((rc->match || (rc->match = vw_replay_match_new())) &&
+        qmp_key(e->key, e->parse_error, &k) == 0)
+        r = vw_replay_match_add(rc->match, k.data, k.len);
+    vw_buf_free(&k);
+    if (r == 0)
+        rc->nex++;
+    return r;
 }
 
 static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
@@ -216,6 +234,7 @@ static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
 static void rconn_clear(rconn *rc)
 {
     chunks_free(&rc->greeting);
+    vw_replay_match_free(rc->match);
     for (size_t i = 0; i < rc->nex; i++) {
         json_decref(rc->ex[i].key);
         json_decref(rc->ex[i].id);
@@ -223,84 +242,86 @@ static void rconn_clear(rconn *rc)
         chunks_free(&rc->ex[i].out);
     }
     free(rc->ex);
-    json_decref(rc->unmatched_list);
+}
+
+static unsigned long note_never_served(fq_replay *p);
+
+/* vw_replay_loader: a recorded connection opened. */
+static int load_open(void *opaque, uint32_t conn)
+{
+    fq_replay *p = opaque;
+    if (p->nconns == p->capconns) {
+        size_t cap = p->capconns ? p->capconns * 2 : 4;
+        rconn *nv = realloc(p->conns, cap * sizeof(*nv));
+        if (!nv)
+            return -1;
+        p->conns = nv;
+        p->capconns = cap;
+    }
+    rconn *c = &p->conns[p->nconns++];
+    memset(c, 0, sizeof(*c));
+    c->id = conn;
+    return 0;
+}
+
+/* vw_replay_loader: one record of the index-th recorded connection. */
+static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
+{
+    fq_replay *p = opaque;
+    rconn *c = &p->conns[index];
+    if (rec->kind == VW_TRACE_CLOSE) {
+        /* "error": e.g. QEMU exiting after quit resets the socket */
+        c->closed_by_server = rec->by && (strcmp(rec->by, "server") == 0 ||
+                                          strcmp(rec->by, "error") == 0);
+        return 0;
+    }
+    if (rec->dir == VW_TRACE_C2S)       /* unframed client bytes (a tail) are not commands */
+        return rec->kind == VW_TRACE_MESSAGE ? add_command(c, rec) : 0;
+    return add_server_message(c, rec, rec->kind == VW_TRACE_MESSAGE);
 }
 
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
 {
-    vw_trace_error e;
-    vw_trace_reader *r = vw_trace_reader_open(o->trace, &e);
-    if (!r) {
-        if (e.line)
-            snprintf(err, errlen, "%s:%lu: %s", o->trace, e.line, e.text);
-        else
-            snprintf(err, errlen, "%s: %s", o->trace, e.text);
-        return NULL;
-    }
-    vw_trace_reader_allow_truncated(r, o->allow_truncated);
-    if (vw_trace_reader_protocol(r) != VW_TRACE_QMP) {
-        snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
-                 "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", o->trace,
-                 vw_trace_protocol_name(vw_trace_reader_protocol(r)));
-        vw_trace_reader_free(r);
-        return NULL;
-    }
     fq_replay *p = calloc(1, sizeof(*p));
     if (!p) {
         snprintf(err, errlen, "out of memory");
-        vw_trace_reader_free(r);
         return NULL;
     }
     p->opt = *o;
-    vw_trace_record rec;
-    int rc;
-    int oom = 0;
-    while (!oom && (rc = vw_trace_read(r, &rec, &e)) == 1) {
-        if (rec.kind == VW_TRACE_OPEN) {
-            if (p->nconns == p->capconns) {
-                size_t cap = p->capconns ? p->capconns * 2 : 4;
-                rconn *nv = realloc(p->conns, cap * sizeof(*nv));
-                if (!nv) {
-                    oom = 1;
-                    break;
-                }
-                p->conns = nv;
-                p->capconns = cap;
-            }
-            rconn *c = &p->conns[p->nconns++];
-            memset(c, 0, sizeof(*c));
-            c->id = rec.conn;
-            continue;
-        }
-        rconn *c = find_conn(p, rec.conn);
-        if (!c)
-            continue;           /* cannot happen: the reader checks open before use */
-        if (rec.kind == VW_TRACE_CLOSE) {
-            /* "error": e.g. QEMU exiting after quit resets the socket */
-            c->closed_by_server = rec.by && (strcmp(rec.by, "server") == 0 ||
-                                             strcmp(rec.by, "error") == 0);
-        } else if (rec.dir == VW_TRACE_C2S) {
-            if (rec.kind == VW_TRACE_MESSAGE && add_command(c, &rec) < 0)
-                oom = 1;        /* unframed client bytes (a tail) are not commands */
-        } else if (add_server_message(c, &rec, rec.kind == VW_TRACE_MESSAGE) < 0) {
-            oom = 1;
-        }
-    }
-    const vw_trace_error *dropped = rc == 0 ? vw_trace_reader_dropped(r) : NULL;
-    if (dropped)
-        fprintf(stderr, "fake-qemu: --replay %s:%lu: warning: %s\n", o->trace, dropped->line,
-                dropped->text);
-    vw_trace_reader_free(r);
-    if (oom) {
-        snprintf(err, errlen, "%s: out of memory loading the trace", o->trace);
+    vw_replay_loader loader = { load_open, load_record, p };
+    vw_trace_protocol found;
+    vw_replay_load_result r = vw_replay_load(o->trace, VW_TRACE_QMP, o->allow_truncated,
+                                             "fake-qemu: --replay", &loader, &found, err,
+                                             errlen);
+    if (r == VW_REPLAY_WRONG_PROTOCOL)
+        snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
+                 "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", o->trace,
+                 vw_trace_protocol_name(found));
+    if (r != VW_REPLAY_LOADED) {
         fq_replay_free(p);
         return NULL;
     }
-    if (rc < 0) {
-        snprintf(err, errlen, "%s:%lu: %s", o->trace, e.line, e.text);
+    for (size_t i = 0; i < p->nconns; i++) {
+        rconn *c = &p->conns[i];
+        if ((!c->match && !(c->match = vw_replay_match_new())) ||
+            vw_replay_match_seal(c->match) < 0) {
+            snprintf(err, errlen, "%s: out of memory loading the trace", o->trace);
+            fq_replay_free(p);
+            return NULL;
+        }
+    }
+    vw_replay_report_setup setup = {
+        .path = o->report, .trace = o->trace, .protocol = "qmp",
+        .match = o->unordered ? "unordered" : "strict",
+        .on_unmatched = o->unmatched_close ? "close" : "error", .pick = "next",
+        .recorded_connections = p->nconns,
+    };
+    p->report = vw_replay_report_new(&setup, err, errlen);
+    if (!p->report) {
         fq_replay_free(p);
         return NULL;
     }
+    note_never_served(p);
     return p;
 }
 
@@ -335,9 +356,14 @@ static void show_key(const json_t *key, const char *parse_error, char *buf, size
     free(text);
 }
 
-static int ex_matches(const exchange *e, const json_t *key, const char *error)
+static bool used(const rconn *rc, const exchange *e)
 {
-    if (e->used)
+    return vw_replay_match_used(rc->match, (size_t)(e - rc->ex));
+}
+
+static int ex_matches(const rconn *rc, const exchange *e, const json_t *key, const char *error)
+{
+    if (used(rc, e))
         return 0;
     if (!key)
         return e->parse_error && error && strcmp(e->parse_error, error) == 0;
@@ -556,39 +582,36 @@ static void send_reply(vw_buf *ob, const chunk *ch, const json_t *rec_id, const 
     free(idtext);
 }
 
-static int all_used(const rconn *rc)
+static int all_used(rconn *rc)
 {
-    for (size_t i = 0; i < rc->nex; i++)
-        if (!rc->ex[i].used)
-            return 0;
-    return 1;
+    return vw_replay_match_next(rc->match) >= rc->nex;
 }
 
 static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *error,
                       const json_t *live_id)
 {
     rconn *rc = p->live_rc;
-    rc->unmatched++;
     char shown[SHOW_MAX + 200];
     show_key(key, error, shown, sizeof(shown));
     /* The nearest recorded command: strict, the next one; unordered, the first unused one with
      * the same name, else the first unused one. */
     const exchange *near = NULL;
     if (!p->opt.unordered) {
-        if (rc->cursor < rc->nex)
-            near = &rc->ex[rc->cursor];
+        size_t next = vw_replay_match_next(rc->match);
+        if (next < rc->nex)
+            near = &rc->ex[next];
     } else {
         const char *ln = key && vw_qmp_is_object(key) ? key_name(key) : NULL;
         for (int pass = 0; pass < 2 && !near; pass++) {   /* unused first, then used ones */
             for (size_t i = 0; i < rc->nex && ln && !near; i++) {
                 const exchange *e = &rc->ex[i];
                 const char *rn = e->key && vw_qmp_is_object(e->key) ? key_name(e->key) : NULL;
-                if (e->used == pass && rn && strcmp(rn, ln) == 0)
+                if ((int)used(rc, e) == pass && rn && strcmp(rn, ln) == 0)
                     near = e;
             }
         }
         for (size_t i = 0; i < rc->nex && !near; i++)
-            if (!rc->ex[i].used)
+            if (!used(rc, &rc->ex[i]))
                 near = &rc->ex[i];
     }
     char nshown[SHOW_MAX + 200], diff[400];
@@ -597,8 +620,8 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         describe_diff(near, key, error, diff, sizeof(diff));
         const char *later = "";
         if (!p->opt.unordered) {
-            for (size_t i = rc->cursor + 1; i < rc->nex; i++) {
-                if (ex_matches(&rc->ex[i], key, error)) {
+            for (size_t i = vw_replay_match_next(rc->match) + 1; i < rc->nex; i++) {
+                if (ex_matches(rc, &rc->ex[i], key, error)) {
                     later = " (a later recorded command matches: try --replay-match unordered)";
                     break;
                 }
@@ -606,15 +629,13 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         }
         fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
                 "command matches %s; nearest recorded command: line %lu %s%s: %s%s\n", p->live_no,
-                rc->id, shown, near->line, nshown, near->used ? " (already used)" : "", diff,
+                rc->id, shown, near->line, nshown, used(rc, near) ? " (already used)" : "", diff,
                 later);
     } else {
         fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
                 "command matches %s; every recorded command of this connection is used\n",
                 p->live_no, rc->id, shown);
     }
-    if (!rc->unmatched_list)
-        rc->unmatched_list = json_array();
     json_t *ent = json_object();
     if (key)
         json_object_set(ent, "command", (json_t *)key);
@@ -622,7 +643,7 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         json_object_set_new(ent, "parse_error", json_string_nocheck(error));
     if (near)
         json_object_set_new(ent, "nearest_line", json_integer((json_int_t)near->line));
-    json_array_append_new(rc->unmatched_list, ent);
+    vw_replay_report_unmatched(p->report, rc->report, ent);
 
     if (p->opt.unmatched_close) {
         fprintf(stderr, "fake-qemu: replay: closing connection %u (--replay-unmatched close)\n",
@@ -652,8 +673,11 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
     }
 }
 
-static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char *error)
+static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
 {
+    qmp_conn *c = conn;
+    const json_t *msg = m->decoded;
+    const char *error = m->error;
     fq_replay *p = opaque;
     rconn *rc = p->live_rc;
     if (c != p->live || !rc)
@@ -661,24 +685,21 @@ static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char 
     json_t *key = msg ? match_key(msg) : NULL;
     const json_t *live_id = vw_qmp_is_object(msg) ? json_object_get(msg, "id") : NULL;
     exchange *hit = NULL;
-    if (!p->opt.unordered) {
-        while (rc->cursor < rc->nex && rc->ex[rc->cursor].used)
-            rc->cursor++;
-        if (rc->cursor < rc->nex && ex_matches(&rc->ex[rc->cursor], key, error))
-            hit = &rc->ex[rc->cursor];
-    } else {
-        for (size_t i = 0; i < rc->nex && !hit; i++)
-            if (ex_matches(&rc->ex[i], key, error))
-                hit = &rc->ex[i];
+    vw_buf k;
+    vw_buf_init(&k);
+    if ((key || error) && qmp_key(key, error, &k) == 0) {
+        long i = vw_replay_match_find(rc->match, p->opt.unordered, k.data, k.len);
+        hit = i >= 0 ? &rc->ex[i] : NULL;
     }
+    vw_buf_free(&k);
     if (!hit) {
         unmatched(p, c, key, error, live_id);
         json_decref(key);
         return;
     }
     json_decref(key);
-    hit->used = 1;
-    rc->matched++;
+    vw_replay_match_use(rc->match, (size_t)(hit - rc->ex));
+    vw_replay_report_matched(p->report, rc->report);
     vw_buf ob;                  /* one send: c may be gone after it (outside a feed) */
     vw_buf_init(&ob);
     for (size_t i = 0; i < hit->out.n; i++) {
@@ -695,11 +716,13 @@ static void rp_message(void *opaque, qmp_conn *c, const json_t *msg, const char 
         qmp_conn_close(c);      /* e.g. after quit: the recorded QEMU closed here */
 }
 
-static int rp_open(void *opaque, qmp_conn *c)
+static int rp_open(void *opaque, void *conn)
 {
+    qmp_conn *c = conn;
     fq_replay *p = opaque;
     if (p->next_conn >= p->nconns) {
         p->refused++;
+        (void)vw_replay_report_conn(p->report, 0, -1);
         fprintf(stderr, "fake-qemu: replay: a client connected but all %zu recorded connections "
                 "of %s are used; closing it\n", p->nconns, p->opt.trace);
         return -1;
@@ -709,6 +732,7 @@ static int rp_open(void *opaque, qmp_conn *c)
     p->live = c;
     p->live_rc = rc;
     p->live_no++;
+    rc->report = vw_replay_report_conn(p->report, p->live_no, rc->id);
     for (size_t i = 0; i < rc->greeting.n; i++)   /* only queued: written after open() */
         qmp_conn_send(c, rc->greeting.v[i].raw, rc->greeting.v[i].len);
     if (rc->closed_by_server && rc->nex == 0)
@@ -716,119 +740,76 @@ static int rp_open(void *opaque, qmp_conn *c)
     return 0;
 }
 
-static unsigned unused_count(const rconn *rc)
+/* One recorded command for the report: its line and the command (or QEMU's parse error). */
+static json_t *command_json(const exchange *e)
 {
-    unsigned n = 0;
-    for (size_t i = 0; i < rc->nex; i++)
-        n += !rc->ex[i].used;
-    return n;
+    json_t *ent = json_pack("{s:I}", "line", (json_int_t)e->line);
+    if (e->key)
+        json_object_set(ent, "command", e->key);
+    else
+        json_object_set_new(ent, "parse_error", json_string_nocheck(e->parse_error));
+    return ent;
 }
 
-static int write_report(fq_replay *p);
-
-static void rp_closed(void *opaque, qmp_conn *c)
+/* The report's never-served list and count: the recorded connections no client got yet. */
+static unsigned long note_never_served(fq_replay *p)
 {
+    unsigned long calls = 0;
+    vw_replay_report_clear_never_served(p->report);
+    for (size_t i = 0; i < p->nconns; i++) {
+        if (!p->conns[i].served) {
+            calls += p->conns[i].nex;
+            vw_replay_report_never_served(p->report, p->conns[i].id, p->conns[i].nex);
+        }
+    }
+    return calls;
+}
+
+static void rp_closed(void *opaque, void *conn)
+{
+    qmp_conn *c = conn;
     fq_replay *p = opaque;
     if (c != p->live || !p->live_rc)
         return;
     rconn *rc = p->live_rc;
-    fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %u matched, "
-            "%u unmatched, %u recorded commands never used\n", p->live_no, rc->id, rc->matched,
-            rc->unmatched, unused_count(rc));
+    for (size_t i = 0; i < rc->nex; i++)
+        if (!used(rc, &rc->ex[i]))
+            vw_replay_report_never_used(p->report, rc->report, command_json(&rc->ex[i]));
+    vw_replay_counts n = vw_replay_report_counts(p->report, rc->report);
+    fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %lu matched, "
+            "%lu unmatched, %lu recorded commands never used\n", p->live_no, rc->id, n.matched,
+            n.unmatched, n.never_used);
     p->live = NULL;
     p->live_rc = NULL;
-    (void)write_report(p);
+    note_never_served(p);
+    (void)vw_replay_report_write(p->report, "fake-qemu: replay");
 }
 
-const qmp_backend *fq_replay_backend(fq_replay *p)
+const vw_mode_hooks *fq_replay_backend(fq_replay *p)
 {
-    p->hooks.open = rp_open;
-    p->hooks.input = NULL;
-    p->hooks.message = rp_message;
-    p->hooks.drained = NULL;
-    p->hooks.closed = rp_closed;
-    p->hooks.opaque = p;
+    p->hooks = (vw_mode_hooks){ .open = rp_open, .message = rp_message, .closed = rp_closed,
+                                .opaque = p };
     return &p->hooks;
 }
 
 /* ---- report ----------------------------------------------------------------------------------- */
 
-static json_t *report_json(fq_replay *p, unsigned *tm, unsigned *tu, unsigned *tn)
-{
-    json_t *conns = json_array();
-    *tm = *tu = *tn = 0;
-    for (size_t i = 0; i < p->nconns; i++) {
-        rconn *rc = &p->conns[i];
-        json_t *never = json_array();
-        for (size_t j = 0; j < rc->nex; j++) {
-            const exchange *e = &rc->ex[j];
-            if (e->used)
-                continue;
-            json_t *ent = json_pack("{s:I}", "line", (json_int_t)e->line);
-            if (e->key)
-                json_object_set(ent, "command", e->key);
-            else
-                json_object_set_new(ent, "parse_error", json_string_nocheck(e->parse_error));
-            json_array_append_new(never, ent);
-        }
-        *tm += rc->matched;
-        *tu += rc->unmatched;
-        *tn += unused_count(rc);
-        json_array_append_new(conns, json_pack(
-            "{s:I,s:b,s:I,s:I,s:I,s:o,s:o}", "recorded_conn", (json_int_t)rc->id,
-            "served", rc->served, "matched", (json_int_t)rc->matched,
-            "unmatched", (json_int_t)rc->unmatched, "never_used", (json_int_t)unused_count(rc),
-            "unmatched_commands", rc->unmatched_list ? json_incref(rc->unmatched_list)
-                                                      : json_array(),
-            "never_used_commands", never));
-    }
-    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
-                     "trace", p->opt.trace, "match", p->opt.unordered ? "unordered" : "strict",
-                     "unmatched_mode", p->opt.unmatched_close ? "close" : "error",
-                     "recorded_connections", (json_int_t)p->nconns,
-                     "connections_served", (json_int_t)p->next_conn,
-                     "connections_refused", (json_int_t)p->refused,
-                     "matched", (json_int_t)*tm, "unmatched", (json_int_t)*tu,
-                     "never_used", (json_int_t)*tn, "connections", conns);
-}
-
-static int write_report(fq_replay *p)
-{
-    if (!p->opt.report)
-        return 0;
-    unsigned m, u, n;
-    json_t *rep = report_json(p, &m, &u, &n);
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", p->opt.report);
-    int rc = rep ? json_dump_file(rep, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) : -1;
-    json_decref(rep);
-    if (rc == 0 && rename(tmp, p->opt.report) != 0)
-        rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "fake-qemu: replay: cannot write the report %s: %s\n", p->opt.report,
-                strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 int fq_replay_finish(fq_replay *p)
 {
     if (!p)
         return 0;
-    unsigned m, u, n;
-    json_t *rep = report_json(p, &m, &u, &n);
-    json_decref(rep);
+    unsigned long never_served = note_never_served(p);
+    vw_replay_counts t = vw_replay_report_counts(p->report, (size_t)-1);
+    unsigned long n = t.never_used + never_served;
     fprintf(stderr, "fake-qemu: replay: %zu of %zu recorded connections served (%u clients "
-            "refused): %u matched, %u unmatched, %u recorded commands never used\n",
-            p->next_conn, p->nconns, p->refused, m, u, n);
-    unsigned listed = 0;
+            "refused): %lu matched, %lu unmatched, %lu recorded commands never used\n",
+            p->next_conn, p->nconns, p->refused, t.matched, t.unmatched, n);
+    unsigned long listed = 0;
     for (size_t i = 0; i < p->nconns; i++) {
         rconn *rc = &p->conns[i];
         for (size_t j = 0; j < rc->nex && listed < UNUSED_LIST_MAX; j++) {
             const exchange *e = &rc->ex[j];
-            if (e->used)
+            if (used(rc, e))
                 continue;
             char shown[SHOW_MAX + 200];
             show_key(e->key, e->parse_error, shown, sizeof(shown));
@@ -838,8 +819,8 @@ int fq_replay_finish(fq_replay *p)
         }
     }
     if (listed < n)
-        fprintf(stderr, "fake-qemu: replay:   ... and %u more never used\n", n - listed);
-    return write_report(p);
+        fprintf(stderr, "fake-qemu: replay:   ... and %lu more never used\n", n - listed);
+    return vw_replay_report_write(p->report, "fake-qemu: replay");
 }
 
 void fq_replay_free(fq_replay *p)
@@ -849,5 +830,6 @@ void fq_replay_free(fq_replay *p)
     for (size_t i = 0; i < p->nconns; i++)
         rconn_clear(&p->conns[i]);
     free(p->conns);
+    vw_replay_report_free(p->report);
     free(p);
 }

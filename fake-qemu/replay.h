@@ -8,7 +8,7 @@
  * against the recorded ones (strict order, or unordered; by command name + arguments as parsed
  * JSON, the id ignored), sending the recorded reply with the live id put in place of the recorded
  * one, and the report: matched, unmatched, recorded commands never used (stderr, and JSON with
- * --replay-report).
+ * --replay-report, through common/replay_report.h).
  */
 #ifndef FQ_REPLAY_H
 #define FQ_REPLAY_H
@@ -31,7 +31,7 @@ typedef struct fq_replay_options {
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen);
 
 /* The hooks to give to qmp_server_set_backend (valid while p lives). */
-const qmp_backend *fq_replay_backend(fq_replay *p);
+const vw_mode_hooks *fq_replay_backend(fq_replay *p);
 
 /* The final report: a summary on stderr (and the JSON file when asked). Call after
  * qmp_server_free. Returns 0, or -1 when the report file cannot be written. */

@@ -1,7 +1,7 @@
 /* vwtrace.h: what the parts of the vwtrace program share: the subcommand entry points (each
  * takes the arguments after the subcommand name, argv[0] being the subcommand) and the exit
  * codes. vwtrace.c holds main, show, pcap, diff and import-replies; record.c the recording
- * proxy. */
+ * proxy's client side on the event loop (the proxy itself is common/record_proxy.h). */
 #ifndef VWTRACE_H
 #define VWTRACE_H
 

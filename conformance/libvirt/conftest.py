@@ -474,15 +474,30 @@ def _start_recording(request, name, release):
     return t, stop
 
 
+# A --replay-report's keys (docs/replay.md#the-report), and what reports written before
+# virt-wire had one report format for both fakes called them.
+_REPORT_OLD_NAMES = {"matched": "calls_matched", "unmatched": "calls_unmatched",
+                     "never_used": "recorded_calls_unused",
+                     "never_served_calls": "recorded_calls_in_unserved_connections",
+                     "never_served": "recorded_connections_never_served",
+                     "unmatched_calls": "unmatched", "never_used_calls": "unused"}
+
+
+def report_get(report, key, default=None):
+    """report[key], or the same value under its old name in a report from an older fake."""
+    if key in report and not (key == "unmatched" and isinstance(report[key], list)):
+        return report[key]
+    return report.get(_REPORT_OLD_NAMES.get(key, key), default)
+
+
 def _replay_summary(report):
     """The few numbers of a --replay-report JSON that the matrix shows."""
-    keys = ("calls_matched", "calls_unmatched", "recorded_calls_unused",
-            "recorded_connections", "recorded_calls_in_unserved_connections")
-    out = {k: report.get(k) for k in keys}
-    out["recorded_connections_never_served"] = len(report.get("recorded_connections_never_served",
-                                                              []))
-    out["unmatched"] = [dict(u, client=c.get("client"), recorded_conn=c.get("recorded_conn"))
-                        for c in report.get("connections", []) for u in c.get("unmatched", [])][:50]
+    keys = ("matched", "unmatched", "never_used", "recorded_connections", "never_served_calls")
+    out = {k: report_get(report, k) for k in keys}
+    out["never_served"] = len(report_get(report, "never_served", []))
+    out["unmatched_calls"] = [dict(u, client=c.get("client"), recorded_conn=c.get("recorded_conn"))
+                              for c in report.get("connections", [])
+                              for u in report_get(c, "unmatched_calls", [])][:50]
     return out
 
 

@@ -207,8 +207,8 @@ def test_replay_virsh_prints_what_it_printed_recorded(virsh_recording, tmp_path,
     calls = sum(1 for x in read_trace(r["trace"])[1:]
                 if x.get("dir") == "c2s" and x["hdr"]["type"] == "CALL")
     assert rep["match"] == match
-    assert rep["calls_matched"] == calls, err
-    assert rep["calls_unmatched"] == 0 and rep["recorded_calls_unused"] == 0, err
+    assert rep["matched"] == calls, err
+    assert rep["unmatched"] == 0 and rep["never_used"] == 0, err
     assert [c["recorded_conn"] for c in rep["connections"]] == [1, 2, 3]
     assert "3 served connections" in err and "0 unmatched" in err
 
@@ -283,7 +283,7 @@ def test_replay_virtc_prints_what_it_printed_recorded(virtc_recording, tmp_path,
     assert (ev_rc, events) == (r["ev_rc"], r["events"])
     with open(report) as f:
         rep = json.load(f)
-    assert rep["calls_unmatched"] == 0 and rep["recorded_calls_unused"] == 0, err
+    assert rep["unmatched"] == 0 and rep["never_used"] == 0, err
     assert len(rep["connections"]) == 1 + len(results)
 
 
@@ -377,12 +377,12 @@ def test_replay_strict_refuses_out_of_order_and_reports(raw_trace, tmp_path):
     assert "the procedure differs" in err
     with open(report) as f:
         rep = json.load(f)
-    assert (rep["calls_matched"], rep["calls_unmatched"], rep["recorded_calls_unused"]) == (3, 1, 2)
+    assert (rep["matched"], rep["unmatched"], rep["never_used"]) == (3, 1, 2)
     conn = rep["connections"][0]
-    assert conn["unmatched"] == [{"proc": "REMOTE_PROC_CONNECT_GET_HOSTNAME", "serial": 33}]
-    assert [u["proc"] for u in conn["unused"]] == ["REMOTE_PROC_CONNECT_GET_HOSTNAME",
-                                                   "REMOTE_PROC_CONNECT_GET_LIB_VERSION"]
-    assert rep["recorded_connections_never_served"] == []
+    assert conn["unmatched_calls"] == [{"proc": "REMOTE_PROC_CONNECT_GET_HOSTNAME", "serial": 33}]
+    assert [u["proc"] for u in conn["never_used_calls"]] == [
+        "REMOTE_PROC_CONNECT_GET_HOSTNAME", "REMOTE_PROC_CONNECT_GET_LIB_VERSION"]
+    assert rep["never_served"] == []
 
 
 def test_replay_unmatched_arguments_are_named(raw_trace):
@@ -545,9 +545,9 @@ def test_replay_unmatched_call_is_a_libvirt_error_in_python(virsh_recording, tmp
         err = stop_ok(fake)
     with open(report) as f:
         rep = json.load(f)
-    assert rep["calls_unmatched"] >= 1
+    assert rep["unmatched"] >= 1
     assert {"proc": "REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME"}.items() <= \
-        rep["connections"][0]["unmatched"][0].items()
+        rep["connections"][0]["unmatched_calls"][0].items()
     assert "no recorded call matches REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME" in err
     assert "nearest recorded call: " in err
 

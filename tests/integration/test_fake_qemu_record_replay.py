@@ -269,8 +269,10 @@ def test_replay_strict_identical_output(rec, tmp_path):
     assert "connection 3 (recorded connection 3) ended: 2 matched, 0 unmatched" in err
     rep = json.loads(report.read_text())
     assert (rep["matched"], rep["unmatched"], rep["never_used"]) == (n, 0, 0)
-    assert rep["match"] == "strict" and rep["connections_refused"] == 1
-    assert all(c["served"] and c["matched"] == 2 for c in rep["connections"])
+    assert rep["match"] == "strict" and rep["connections_beyond_trace"] == 1
+    assert rep["connections_served"] == len(SEQ) + 1 and rep["never_served"] == []
+    served = [c for c in rep["connections"] if c["recorded_conn"] is not None]
+    assert len(served) == len(SEQ) + 1 and all(c["matched"] == 2 for c in served)
 
 
 def test_replay_renumbers_ids_unordered(rec, tmp_path):
@@ -321,9 +323,9 @@ def test_replay_renumbers_ids_unordered(rec, tmp_path):
     rep = json.loads(report.read_text())
     assert (rep["matched"], rep["unmatched"], rep["never_used"]) == (6, 1, 1)
     conn = rep["connections"][0]
-    assert conn["unmatched_commands"][0]["command"] == {"execute": "query-status",
-                                                       "arguments": {"x": 1}}
-    assert [c["command"]["execute"] for c in conn["never_used_commands"]] == ["cont"]
+    assert conn["unmatched_calls"][0]["command"] == {"execute": "query-status",
+                                                    "arguments": {"x": 1}}
+    assert [c["command"]["execute"] for c in conn["never_used_calls"]] == ["cont"]
     assert "never used: %s:" % (rec["dir"] / "raw.trace") in err
 
 
@@ -369,7 +371,8 @@ def test_replay_unmatched_close(rec, tmp_path):
     rep = json.loads(report.read_text())
     assert (rep["matched"], rep["unmatched"]) == (3, 1)
     assert rep["connections"][0]["never_used"] == 1
-    assert rep["never_used"] == 1 + 2 * (len(SEQ) + 1 - 2)
+    assert rep["never_used"] == 1
+    assert rep["never_served_calls"] == 2 * (len(SEQ) + 1 - 2)
 
 
 # ---- libvirt's .replies ------------------------------------------------------------------------

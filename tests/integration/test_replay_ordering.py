@@ -163,7 +163,7 @@ def test_replay_python_gets_the_recorded_events(python_recording, tmp_path, matc
     finally:
         err = stop_ok(fake)
     assert got == events, err
-    assert json.load(open(str(trace) + ".report"))["calls_unmatched"] == 0
+    assert json.load(open(str(trace) + ".report"))["unmatched"] == 0
 
 
 def events_before_their_replies(recs, name):
