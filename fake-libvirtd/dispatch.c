@@ -363,11 +363,7 @@ static void h_close_callback(fl_conn *c, const vw_packet_header *hdr, void *args
 static bool test_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
                           unsigned supported, const char *func)
 {
-    fl_error e;
-    if (!c->test_driver || fl_check_flags(flags, supported, func, &e) == 0)
-        return true;
-    fl_conn_reply_error(c, hdr, &e);
-    return false;
+    return !c->test_driver || fl_flags_ok(c, hdr, flags, supported, func);
 }
 
 static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *args)

@@ -14,17 +14,6 @@
 #define R VW_REMOTE_PROGRAM
 #define EVENT_ID_METADATA_CHANGE 23 /* VIR_DOMAIN_EVENT_ID_METADATA_CHANGE */
 
-/* virCheckFlags of the test driver's func: false after replying the error. */
-static bool flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
-                     const char *func)
-{
-    fl_error e;
-    if (fl_check_flags(flags, supported, func, &e) == 0)
-        return true;
-    fl_conn_reply_error(c, hdr, &e);
-    return false;
-}
-
 /* Replies void for rc 0, else the error. */
 static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_error *e)
 {
@@ -65,7 +54,7 @@ static void h_set_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_metadata_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainSetMetadata"))
+    if (!fl_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainSetMetadata"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -84,7 +73,7 @@ static void h_get_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_metadata_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainGetMetadata"))
+    if (!fl_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainGetMetadata"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -112,7 +101,7 @@ static void h_rename(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainRename"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainRename"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -157,7 +146,7 @@ static void h_save(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_save_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_save_flags_args *a = args;
-    if (flags_ok(c, hdr, a->flags, 0, "testDomainSaveFlags") && no_dxml(c, hdr, a->dxml))
+    if (fl_flags_ok(c, hdr, a->flags, 0, "testDomainSaveFlags") && no_dxml(c, hdr, a->dxml))
         save(c, hdr, &a->dom, a->to);
 }
 
@@ -175,7 +164,7 @@ static void h_restore(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_restore_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_restore_flags_args *a = args;
-    if (flags_ok(c, hdr, a->flags, 0, "testDomainRestoreFlags") && no_dxml(c, hdr, a->dxml))
+    if (fl_flags_ok(c, hdr, a->flags, 0, "testDomainRestoreFlags") && no_dxml(c, hdr, a->dxml))
         restore(c, hdr, a->from);
 }
 
@@ -183,7 +172,7 @@ static void h_save_image_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, v
 {
     vw_domain_save_image_get_xml_desc_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 1 /* SECURE */, "testDomainSaveImageGetXMLDesc"))
+    if (!fl_flags_ok(c, hdr, a->flags, 1 /* SECURE */, "testDomainSaveImageGetXMLDesc"))
         return;
     char *xml = fl_guest_save_image_xml(a->file, &e);
     if (!xml) {
@@ -199,7 +188,7 @@ static void h_save_image_define_xml(fl_conn *c, const vw_packet_header *hdr, voi
     vw_domain_save_image_define_xml_args *a = args;
     fl_error e;
     /* VIR_DOMAIN_SAVE_RUNNING 2, VIR_DOMAIN_SAVE_PAUSED 4 */
-    if (flags_ok(c, hdr, a->flags, 2 | 4, "testDomainSaveImageDefineXML"))
+    if (fl_flags_ok(c, hdr, a->flags, 2 | 4, "testDomainSaveImageDefineXML"))
         reply_rc(c, hdr, fl_guest_save_image_define(a->file, a->dxml, &e), &e);
 }
 
@@ -208,7 +197,7 @@ static void h_managed_save(fl_conn *c, const vw_packet_header *hdr, void *args)
     vw_domain_flags_args *a = args;
     fl_error e;
     /* BYPASS_CACHE 1, RUNNING 2, PAUSED 4 */
-    if (!flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainManagedSave"))
+    if (!fl_flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainManagedSave"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -218,7 +207,7 @@ static void h_managed_save(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_has_managed_save(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainHasManagedSaveImage"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainHasManagedSaveImage"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -228,7 +217,7 @@ static void h_has_managed_save(fl_conn *c, const vw_packet_header *hdr, void *ar
 static void h_managed_save_remove(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainManagedSaveRemove"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainManagedSaveRemove"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -241,7 +230,7 @@ static void core_dump(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
                       const char *to, unsigned format, unsigned flags)
 {
     fl_error e;
-    if (!flags_ok(c, hdr, flags, 1 /* VIR_DUMP_CRASH */, "testDomainCoreDumpWithFormat"))
+    if (!fl_flags_ok(c, hdr, flags, 1 /* VIR_DUMP_CRASH */, "testDomainCoreDumpWithFormat"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (d)
@@ -274,7 +263,7 @@ static void h_get_messages(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
     /* VIR_DOMAIN_MESSAGE_DEPRECATION 1, TAINTING 2: the test driver has neither */
-    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainGetMessages"))
+    if (!fl_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainGetMessages"))
         return;
     if (!fl_get_dom(c, hdr, &a->dom))
         return;
@@ -289,7 +278,7 @@ static void fs_freeze(fl_conn *c, const vw_packet_header *hdr, void *args, bool 
 {
     vw_domain_fsfreeze_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 0, freeze ? "testDomainFSFreeze" : "testDomainFSThaw"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, freeze ? "testDomainFSFreeze" : "testDomainFSThaw"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -318,7 +307,7 @@ static void h_fs_trim(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_fstrim_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainFSTrim"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainFSTrim"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -329,7 +318,7 @@ static void h_get_fsinfo(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainGetFSInfo"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainGetFSInfo"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -360,7 +349,7 @@ static void h_get_time(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainGetTime"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainGetTime"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -379,7 +368,7 @@ static void h_set_time(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_time_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 1 /* VIR_DOMAIN_TIME_SYNC */, "testDomainSetTime"))
+    if (!fl_flags_ok(c, hdr, a->flags, 1 /* VIR_DOMAIN_TIME_SYNC */, "testDomainSetTime"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -390,7 +379,7 @@ static void h_inject_nmi(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
     fl_error e;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainInjectNMI"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainInjectNMI"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -407,7 +396,7 @@ static void h_send_process_signal(fl_conn *c, const vw_packet_header *hdr, void 
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSendProcessSignal"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSendProcessSignal"))
         return;
     if (a->pid_value != 1)
         fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
@@ -431,7 +420,7 @@ static void h_set_lifecycle_action(fl_conn *c, const vw_packet_header *hdr, void
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    if (!flags_ok(c, hdr, a->flags, 1 | 2, "testDomainSetLifecycleAction"))
+    if (!fl_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainSetLifecycleAction"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -476,7 +465,7 @@ static void h_interface_addresses(fl_conn *c, const vw_packet_header *hdr, void 
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainInterfaceAddresses"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainInterfaceAddresses"))
         return;
     if (a->source >= 3) { /* VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST */
         fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST,
@@ -512,7 +501,7 @@ static void h_send_key(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSendKey"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSendKey"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d || fl_guest_check_active(d, &e) < 0) {

@@ -24,14 +24,6 @@ static bool checked(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_er
     return false;
 }
 
-/* virCheckFlags of the test driver's function; replies and returns false when refused. */
-static bool flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
-                     const char *func)
-{
-    fl_error e;
-    return checked(c, hdr, fl_check_flags(flags, supported, func, &e), &e);
-}
-
 /* virDomain{Snapshot,Checkpoint}GetXMLDesc refuse VIR_..._XML_SECURE (1) on a read-only
  * connection before anything else. */
 static bool secure_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, const char *api,
@@ -92,7 +84,7 @@ static void reply_count(fl_conn *c, const vw_packet_header *hdr, fl_domain *d,
 static void h_snapshot_num(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotNum"))
+    if (!fl_flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotNum"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -102,7 +94,7 @@ static void h_snapshot_num(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_snapshot_num_children(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotNumChildren"))
+    if (!fl_flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotNumChildren"))
         return;
     fl_domain *d;
     fl_moment *p = get_snap(c, hdr, &a->snap, &d);
@@ -150,7 +142,7 @@ static void h_snapshot_list_names(fl_conn *c, const vw_packet_header *hdr, void 
 {
     vw_domain_snapshot_list_names_args *a = args;
     if (!maxnames_ok(c, hdr, a->maxnames) ||
-        !flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotListNames"))
+        !fl_flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotListNames"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -161,7 +153,7 @@ static void h_snapshot_list_children_names(fl_conn *c, const vw_packet_header *h
 {
     vw_domain_snapshot_list_children_names_args *a = args;
     if (!maxnames_ok(c, hdr, a->maxnames) ||
-        !flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotListChildrenNames"))
+        !fl_flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotListChildrenNames"))
         return;
     fl_domain *d;
     fl_moment *p = get_snap(c, hdr, &a->snap, &d);
@@ -203,7 +195,7 @@ static void reply_all(fl_conn *c, const vw_packet_header *hdr, fl_domain *d,
 static void h_list_all_snapshots(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_list_all_snapshots_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainListAllSnapshots"))
+    if (!fl_flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainListAllSnapshots"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -213,7 +205,7 @@ static void h_list_all_snapshots(fl_conn *c, const vw_packet_header *hdr, void *
 static void h_snapshot_list_all_children(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_list_all_children_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotListAllChildren"))
+    if (!fl_flags_ok(c, hdr, a->flags, LIST_FLAGS, "testDomainSnapshotListAllChildren"))
         return;
     fl_domain *d;
     fl_moment *p = get_snap(c, hdr, &a->snapshot, &d);
@@ -243,7 +235,7 @@ static void h_snapshot_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, voi
 {
     vw_domain_snapshot_flags_args *a = args;
     if (!secure_ok(c, hdr, a->flags, "virDomainSnapshotGetXMLDesc", 35 /* DOMAIN_SNAPSHOT */) ||
-        !flags_ok(c, hdr, a->flags, 1 /* XML_SECURE */, "testDomainSnapshotGetXMLDesc"))
+        !fl_flags_ok(c, hdr, a->flags, 1 /* XML_SECURE */, "testDomainSnapshotGetXMLDesc"))
         return;
     fl_domain *d;
     fl_moment *p = get_snap(c, hdr, &a->snap, &d);
@@ -261,7 +253,7 @@ static void h_snapshot_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_snapshot_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_lookup_by_name_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotLookupByName"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotLookupByName"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -277,7 +269,7 @@ static void h_snapshot_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, v
 static void h_has_current_snapshot(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainHasCurrentSnapshot"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainHasCurrentSnapshot"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -287,7 +279,7 @@ static void h_has_current_snapshot(fl_conn *c, const vw_packet_header *hdr, void
 static void h_snapshot_current(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotCurrent"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotCurrent"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -304,7 +296,7 @@ static void h_snapshot_current(fl_conn *c, const vw_packet_header *hdr, void *ar
 static void h_snapshot_get_parent(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotGetParent"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotGetParent"))
         return;
     fl_domain *d;
     fl_moment *p = get_snap(c, hdr, &a->snap, &d);
@@ -322,7 +314,7 @@ static void h_snapshot_get_parent(fl_conn *c, const vw_packet_header *hdr, void 
 static void h_snapshot_is_current(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotIsCurrent"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotIsCurrent"))
         return;
     fl_domain *d;
     fl_moment *p = get_snap(c, hdr, &a->snap, &d);
@@ -333,7 +325,7 @@ static void h_snapshot_is_current(fl_conn *c, const vw_packet_header *hdr, void 
 static void h_snapshot_has_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotHasMetadata"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSnapshotHasMetadata"))
         return;
     if (get_snap(c, hdr, &a->snap, NULL))
         fl_reply_int(c, hdr, 1);
@@ -454,7 +446,7 @@ static void h_checkpoint_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, v
     vw_domain_checkpoint_flags_args *a = args;
     enum { SECURE = 1, NO_DOMAIN = 2, SIZE = 4 };
     if (!secure_ok(c, hdr, a->flags, "virDomainCheckpointGetXMLDesc", 69 /* CHECKPOINT */) ||
-        !flags_ok(c, hdr, a->flags, SECURE | NO_DOMAIN | SIZE, "testDomainCheckpointGetXMLDesc"))
+        !fl_flags_ok(c, hdr, a->flags, SECURE | NO_DOMAIN | SIZE, "testDomainCheckpointGetXMLDesc"))
         return;
     fl_domain *d;
     fl_moment *p = get_checkpoint(c, hdr, &a->checkpoint, &d);
@@ -479,7 +471,7 @@ static void h_checkpoint_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, v
 static void h_list_all_checkpoints(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_list_all_checkpoints_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, CHECKPOINT_LIST_FLAGS, "testDomainListAllCheckpoints"))
+    if (!fl_flags_ok(c, hdr, a->flags, CHECKPOINT_LIST_FLAGS, "testDomainListAllCheckpoints"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (d)
@@ -489,7 +481,7 @@ static void h_list_all_checkpoints(fl_conn *c, const vw_packet_header *hdr, void
 static void h_checkpoint_list_all_children(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_checkpoint_list_all_children_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, CHECKPOINT_LIST_FLAGS, "testDomainCheckpointListAllChildren"))
+    if (!fl_flags_ok(c, hdr, a->flags, CHECKPOINT_LIST_FLAGS, "testDomainCheckpointListAllChildren"))
         return;
     fl_domain *d;
     fl_moment *p = get_checkpoint(c, hdr, &a->checkpoint, &d);
@@ -500,7 +492,7 @@ static void h_checkpoint_list_all_children(fl_conn *c, const vw_packet_header *h
 static void h_checkpoint_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_lookup_by_name_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainCheckpointLookupByName"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainCheckpointLookupByName"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
@@ -516,7 +508,7 @@ static void h_checkpoint_lookup_by_name(fl_conn *c, const vw_packet_header *hdr,
 static void h_checkpoint_get_parent(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_checkpoint_flags_args *a = args;
-    if (!flags_ok(c, hdr, a->flags, 0, "testDomainCheckpointGetParent"))
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainCheckpointGetParent"))
         return;
     fl_domain *d;
     fl_moment *p = get_checkpoint(c, hdr, &a->checkpoint, &d);

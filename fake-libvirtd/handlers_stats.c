@@ -112,12 +112,7 @@ static fl_domain *flagged_dom(fl_conn *c, const vw_packet_header *hdr,
                               const vw_nonnull_domain *dom, unsigned flags, unsigned supported,
                               const char *func)
 {
-    fl_error e;
-    if (fl_check_flags(flags, supported, func, &e) < 0) {
-        reply_err(c, hdr, &e);
-        return NULL;
-    }
-    return fl_get_dom(c, hdr, dom);
+    return fl_flags_ok(c, hdr, flags, supported, func) ? fl_get_dom(c, hdr, dom) : NULL;
 }
 
 static unsigned host_cpus(const fl_model *m)

@@ -62,50 +62,30 @@ static void send_pool_event(fl_conn *to, int callback_id, void *opaque)
 static void pool_emit(fl_conn *c, const fl_object *pool, int event)
 {
     pool_event ev = {pool, event};
-    fl_objev_emit(c, FL_OBJEV_STORAGE_POOL, event < 0 ? POOL_EVENT_ID_REFRESH
-                                                      : POOL_EVENT_ID_LIFECYCLE,
-                  pool->uuid, send_pool_event, &ev);
+    fl_objev_emit(c, FL_CB_STORAGE_POOL, event < 0 ? POOL_EVENT_ID_REFRESH : POOL_EVENT_ID_LIFECYCLE,
+                  pool->uuid, NULL, send_pool_event, &ev);
 }
 
 static void h_pool_event_register(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_storage_pool_event_register_any_args *a = args;
-    fl_error e;
-    bool limit = false;
-    int id = -1;
-    if (a->eventID < 0 || a->eventID >= POOL_EVENT_ID_LAST) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported storage pool event ID %d", a->eventID);
-    } else if ((id = fl_objev_register(c, FL_OBJEV_STORAGE_POOL, a->eventID,
-                                       a->pool ? (unsigned char *)a->pool->uuid : NULL,
-                                       &limit)) < 0) {
-        if (limit)
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                         "too many event registrations on this connection (limit %d)",
-                         FL_MAX_CALLBACKS);
-        else
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                         "out of memory");
-    }
-    if (id < 0) {
-        reply_err(c, hdr, &e);
+    fl_callback *cb = fl_conn_new_object_callback(c, hdr, FL_CB_STORAGE_POOL, a->eventID,
+                                                  POOL_EVENT_ID_LAST, "storage pool");
+    if (!cb)
         return;
+    if (a->pool) {
+        cb->has_dom = true;
+        memcpy(cb->dom_uuid, a->pool->uuid, 16);
     }
-    vw_connect_storage_pool_event_register_any_ret r = {id};
+    vw_connect_storage_pool_event_register_any_ret r = {cb->callback_id};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_storage_pool_event_register_any_ret, &r);
 }
 
 static void h_pool_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    vw_connect_storage_pool_event_deregister_any_args *a = args;
-    if (fl_objev_deregister(c, FL_OBJEV_STORAGE_POOL, a->callbackID) == 0) {
-        fl_reply_void(c, hdr);
-        return;
-    }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "storage pool event callback %d not registered", a->callbackID);
-    reply_err(c, hdr, &e);
+    fl_conn_deregister_object(
+        c, hdr, FL_CB_STORAGE_POOL,
+        ((vw_connect_storage_pool_event_deregister_any_args *)args)->callbackID, "storage pool");
 }
 
 /* ---- counts and names ----------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "object_events.h"
 #include "model_net.h"
 #include "vw_remote_protocol.h"
 #include "vw_procedures.h"
@@ -34,26 +35,29 @@ static void reply_net(fl_conn *c, const vw_packet_header *hdr, const fl_object *
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_network_ret, &r);
 }
 
+typedef struct {
+    const char *name;
+    const unsigned char *uuid;
+    int event;
+} net_event_args;
+
+static void send_net_event(fl_conn *to, int callback_id, void *opaque)
+{
+    const net_event_args *ev = opaque;
+    vw_network_event_lifecycle_msg msg = {.callbackID = callback_id, .event = ev->event,
+                                          .detail = 0};
+    msg.net.name = (char *)ev->name;
+    memcpy(msg.net.uuid, ev->uuid, 16);
+    fl_conn_send_message(to, R, VW_REMOTE_PROC_NETWORK_EVENT_LIFECYCLE,
+                         (xdrproc_t)xdr_vw_network_event_lifecycle_msg, &msg);
+}
+
 /* Sends NETWORK_EVENT_LIFECYCLE to every registration for it on the connections of c's model
  * (after the call's reply, which the handler queued first). */
 static void net_event(fl_conn *c, const char *name, const unsigned char uuid[16], int event)
 {
-    for (fl_conn *o = fl_server_conns(c->srv); o; o = o->next) {
-        if (o->model != c->model || o->closing)
-            continue;
-        for (int i = 0; i < o->ncallbacks; i++) {
-            const fl_callback *cb = &o->callbacks[i];
-            if (cb->object != FL_CB_NETWORK || cb->event_id != 0 ||
-                (cb->has_dom && memcmp(cb->dom_uuid, uuid, 16) != 0))
-                continue;
-            vw_network_event_lifecycle_msg msg = {.callbackID = cb->callback_id,
-                                                  .event = event, .detail = 0};
-            msg.net.name = (char *)name;
-            memcpy(msg.net.uuid, uuid, 16);
-            fl_conn_send_message(o, R, VW_REMOTE_PROC_NETWORK_EVENT_LIFECYCLE,
-                                 (xdrproc_t)xdr_vw_network_event_lifecycle_msg, &msg);
-        }
-    }
+    net_event_args ev = {name, uuid, event};
+    fl_objev_emit(c, FL_CB_NETWORK, 0, uuid, NULL, send_net_event, &ev);
 }
 
 /* ---- old count and list calls ---------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "object_events.h"
 #include "model_nodedev.h"
 #include "vw_remote_protocol.h"
 #include "vw_procedures.h"
@@ -187,23 +188,25 @@ static void h_list_caps(fl_conn *c, const vw_packet_header *hdr, void *args)
 #define DEV_EVENT_ID_LAST 2
 enum { EVENT_CREATED = 0, EVENT_DELETED = 1 };
 
+typedef struct {
+    const char *name;
+    int event;
+} dev_event_args;
+
+static void send_dev_event(fl_conn *to, int callback_id, void *opaque)
+{
+    const dev_event_args *ev = opaque;
+    vw_node_device_event_lifecycle_msg msg = {.callbackID = callback_id,
+                                              .dev = {(char *)ev->name}, .event = ev->event};
+    fl_conn_send_message(to, R, VW_REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE,
+                         (xdrproc_t)xdr_vw_node_device_event_lifecycle_msg, &msg);
+}
+
 /* Sends NODE_DEVICE_EVENT_LIFECYCLE to the registrations for it on c's model's connections. */
 static void dev_event(fl_conn *c, const char *name, int event)
 {
-    for (fl_conn *o = fl_server_conns(c->srv); o; o = o->next) {
-        if (o->model != c->model || o->closing)
-            continue;
-        for (int i = 0; i < o->ncallbacks; i++) {
-            const fl_callback *cb = &o->callbacks[i];
-            if (cb->object != FL_CB_NODE_DEVICE || cb->event_id != 0 ||
-                (cb->has_dom && strcmp(cb->dev_name, name) != 0))
-                continue;
-            vw_node_device_event_lifecycle_msg msg = {.callbackID = cb->callback_id,
-                                                      .dev = {(char *)name}, .event = event};
-            fl_conn_send_message(o, R, VW_REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE,
-                                 (xdrproc_t)xdr_vw_node_device_event_lifecycle_msg, &msg);
-        }
-    }
+    dev_event_args ev = {name, event};
+    fl_objev_emit(c, FL_CB_NODE_DEVICE, 0, NULL, name, send_dev_event, &ev);
 }
 
 static void h_event_register(fl_conn *c, const vw_packet_header *hdr, void *args)

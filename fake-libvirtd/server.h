@@ -44,14 +44,14 @@ typedef struct {
 
 typedef struct fl_server fl_server;
 
-enum { FL_CB_DOMAIN = 0, FL_CB_NETWORK = 1, FL_CB_NODE_DEVICE = 2 };
+enum { FL_CB_DOMAIN = 0, FL_CB_NETWORK = 1, FL_CB_NODE_DEVICE = 2, FL_CB_STORAGE_POOL = 3 };
 
 /* One event registration of a connection. */
 typedef struct {
     int callback_id;              /* server-wide id (callback API) */
     int event_id;                 /* VIR_DOMAIN_EVENT_ID_*, or the object's VIR_*_EVENT_ID_* */
-    int object;                   /* FL_CB_DOMAIN, or FL_CB_NETWORK / FL_CB_NODE_DEVICE (the
-                                   * families' event registrations: net_family.c, ...) */
+    int object;                   /* FL_CB_DOMAIN, or FL_CB_NETWORK / FL_CB_NODE_DEVICE /
+                                   * FL_CB_STORAGE_POOL (sent by object_events.c) */
     char dev_name[256];           /* FL_CB_NODE_DEVICE with has_dom: the device's name */
     bool legacy;                  /* registered with CONNECT_DOMAIN_EVENT_REGISTER_ANY */
     bool has_dom;
