@@ -16,11 +16,6 @@
 /* VIR_DOMAIN_AFFECT_* and VIR_DOMAIN_VCPU_MAXIMUM */
 enum { LIVE = 1, CONFIG = 2, VCPU_MAXIMUM = 4 };
 
-static void reply_err(fl_conn *c, const vw_packet_header *hdr, const fl_error *e)
-{
-    fl_conn_reply_error(c, hdr, e);
-}
-
 /* libvirtd's own limit checks (daemon/remote.c): an internal error from the RPC layer with the
  * check as its text. */
 static bool rpc_limit(fl_conn *c, const vw_packet_header *hdr, bool over, const char *what)
@@ -29,7 +24,7 @@ static bool rpc_limit(fl_conn *c, const vw_packet_header *hdr, bool over, const 
         return false;
     fl_error e;
     fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "%s", what);
-    reply_err(c, hdr, &e);
+    fl_conn_reply_error(c, hdr, &e);
     return true;
 }
 
@@ -42,7 +37,7 @@ static bool not_positive(fl_conn *c, const vw_packet_header *hdr, int v, const c
     fl_error e;
     fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, arg, "%s in %s must be greater than zero",
                              arg, api);
-    reply_err(c, hdr, &e);
+    fl_conn_reply_error(c, hdr, &e);
     return true;
 }
 
@@ -55,7 +50,7 @@ static bool null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const c
         return false;
     fl_error e;
     fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, arg, "%s in %s must not be NULL", arg, api);
-    reply_err(c, hdr, &e);
+    fl_conn_reply_error(c, hdr, &e);
     return true;
 }
 
@@ -69,7 +64,7 @@ static bool live_and_config(fl_conn *c, const vw_packet_header *hdr, unsigned fl
     fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "flags",
                              "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
                              "are mutually exclusive");
-    reply_err(c, hdr, &e);
+    fl_conn_reply_error(c, hdr, &e);
     return true;
 }
 
@@ -85,7 +80,7 @@ static void reply_done(fl_conn *c, const vw_packet_header *hdr, bool ok, const f
     if (ok)
         fl_reply_void(c, hdr);
     else
-        reply_err(c, hdr, e);
+        fl_conn_reply_error(c, hdr, e);
 }
 
 /* The replies that are a typed-parameter list alone share one C layout. */
@@ -98,7 +93,7 @@ static void reply_tparams(fl_conn *c, const vw_packet_header *hdr, fl_tparams *p
     fl_error e;
     if (p->failed) {
         set_oom(&e);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else {
         vw_domain_get_perf_events_ret r = {{p->count, p->items}};
         fl_conn_reply(c, hdr, proc, &r);
@@ -194,7 +189,7 @@ static void get_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
         live_and_config(c, hdr, flags, api))
         return;
     if (fl_check_flags(flags, 0, "testDomainGetSchedulerParametersFlags", &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (!fl_get_dom(c, hdr, dom))
@@ -261,7 +256,7 @@ static void set_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
         return;
     if (fl_check_flags(flags, 0, "testDomainSetSchedulerParametersFlags", &e) < 0 ||
         validate_params(p, n, (const char *const[]){"weight"}, 1, VW_TYPED_PARAM_UINT, &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (fl_get_dom(c, hdr, dom))
@@ -303,7 +298,7 @@ static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!fl_domain_is_active(d)) {
         fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
                      "cannot list vcpus for an inactive domain");
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     unsigned n = current_vcpus(d->def);
@@ -316,7 +311,7 @@ static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
         free(info);
         free(maps);
         set_oom(&e);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     struct timeval tv;
@@ -401,7 +396,7 @@ static void h_get_vcpu_pin_info(fl_conn *c, const vw_packet_header *hdr, void *a
     if (!maps) {
         if (def)
             set_oom(&e);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     unsigned n = def->vcpus < (unsigned)a->ncpumaps ? def->vcpus : (unsigned)a->ncpumaps;
@@ -459,7 +454,7 @@ static void h_get_emulator_pin_info(fl_conn *c, const vw_packet_header *hdr, voi
     if (!map) {
         if (def)
             set_oom(&e);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_cpumask_to_buf(def->cputune ? &def->cputune->emulatorpin : NULL, host_cpus(c->model), map,
@@ -482,7 +477,7 @@ static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
         return;
     const domain_def *def = one_def(d, a->flags, &e);
     if (!def)
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     else
         fl_reply_int(c, hdr, (int)(a->flags & VCPU_MAXIMUM ? def->vcpus : current_vcpus(def)));
 }
@@ -570,7 +565,7 @@ static void set_vcpus_call(fl_conn *c, const vw_packet_header *hdr, const vw_non
 {
     fl_error e;
     if (set_vcpus_checks(n, flags, api, &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_domain *d = fl_get_dom(c, hdr, dom);
@@ -644,7 +639,7 @@ static void reply_stats(fl_conn *c, const vw_packet_header *hdr, fl_domain **dom
     if (failed) {
         fl_error e;
         set_oom(&e);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else {
         vw_connect_get_all_domain_stats_ret r = {{(u_int)n, recs}};
         fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_get_all_domain_stats_ret, &r);
@@ -664,14 +659,14 @@ static void h_get_all_domain_stats(fl_conn *c, const vw_packet_header *hdr, void
     fl_error e;
     if (fl_check_flags(a->flags, STATS_FILTERS | STATS_NOWAIT | STATS_BACKING | STATS_ENFORCE,
                        "testConnectGetAllDomainStats", &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if ((a->flags & STATS_ENFORCE) && unsupported) {
         fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST,
                      "argument unsupported",
                      "Stats types bits 0x%x are not supported by this daemon", unsupported);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     size_t n = 0;
@@ -691,7 +686,7 @@ static bool not_running(fl_conn *c, const vw_packet_header *hdr, const fl_domain
     fl_error e;
     fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN, "Requested operation is not valid",
                  "domain is not running");
-    reply_err(c, hdr, &e);
+    fl_conn_reply_error(c, hdr, &e);
     return true;
 }
 
@@ -745,7 +740,7 @@ static void h_block_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!a->path[0]) {
         fl_error_set(&e, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, FL_FROM_TEST,
                      "Operation not supported", "summary statistics are not supported yet");
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -754,7 +749,7 @@ static void h_block_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!has_disk(d->def, a->path)) {
         fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument", "invalid path: %s",
                      a->path);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     long long t = (long long)real_time_us();
@@ -788,7 +783,7 @@ static void h_interface_stats(fl_conn *c, const vw_packet_header *hdr, void *arg
     if (!d || not_running(c, hdr, d))
         return;
     if (!has_interface(d->def, a->device, &e)) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     long long t = (long long)real_time_us(), M = 1000LL * 1000LL;
@@ -812,7 +807,7 @@ static void h_get_disk_errors(fl_conn *c, const vw_packet_header *hdr, void *arg
     vw_domain_disk_error *errs = calloc(n ? n : 1, sizeof(*errs));
     if (!errs) {
         set_oom(&e);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -865,7 +860,7 @@ static void h_get_block_info(fl_conn *c, const vw_packet_header *hdr, void *args
     if (!a->path[0]) {
         fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainGetBlockInfo", "disk",
                                  "string disk in virDomainGetBlockInfo must not be empty");
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, 0, "testDomainGetBlockInfo");
@@ -892,7 +887,7 @@ static void h_get_block_info(fl_conn *c, const vw_packet_header *hdr, void *args
         fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_block_info_ret, &r);
         return;
     }
-    reply_err(c, hdr, &e);
+    fl_conn_reply_error(c, hdr, &e);
 }
 
 /* testDomainGetDomainTotalCpuStats / testDomainGetPercpuStats: fixed totals, and per CPU (one
@@ -946,13 +941,13 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (a->start_cpu == -1 && a->ncpus != 1) {
         fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "start_cpu",
                                  "ncpus must be 1 when start_cpu is -1");
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (a->start_cpu < -1) {
         fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "start_cpu",
                                  "start_cpu in %s must be zero or greater", api);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     /* the public API adds VIR_TYPED_PARAM_STRING_OKAY (4) */
@@ -966,7 +961,7 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
         set_oom(&e);
     }
     if (n < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else {
         vw_domain_get_cpu_stats_ret r = {{p.count, p.items}, n};
         fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_cpu_stats_ret, &r);
@@ -1066,7 +1061,7 @@ static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_k
     if (all.failed) {
         fl_error e;
         set_oom(&e);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else {
         /* libvirtd fills nparams only for a query of the count */
         vw_domain_get_memory_parameters_ret r = {{all.count, all.items}, 0};
@@ -1087,7 +1082,7 @@ static fl_domain *tuning_start(fl_conn *c, const vw_packet_header *hdr, const tu
         return NULL;
     /* the public API adds VIR_TYPED_PARAM_STRING_OKAY (4) for the driver */
     if (fl_check_flags(flags | 4, LIVE | CONFIG | 4, k->driver_fn, &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return NULL;
     }
     if (nparams == 0) {
@@ -1097,7 +1092,7 @@ static fl_domain *tuning_start(fl_conn *c, const vw_packet_header *hdr, const tu
     }
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (d && !one_def(d, flags, &e)) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return NULL;
     }
     return d;
@@ -1155,7 +1150,7 @@ static void h_get_interface_parameters(fl_conn *c, const vw_packet_header *hdr, 
         return;
     const domain_def *def = one_def(d, a->flags, &e);
     if (!has_interface(def, a->device, &e))
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     else
         tuning_reply(c, hdr, &IFACE, def, a->nparams, a->flags);
 }
@@ -1176,7 +1171,7 @@ static void h_get_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *a
     if (!has_disk(def, *a->disk)) {
         fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
                      "disk '%s' was not found in the domain config", *a->disk);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else {
         tuning_reply(c, hdr, &IOTUNE, def, a->nparams, a->flags);
     }
@@ -1194,7 +1189,7 @@ static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, voi
         return;
     if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainSetMemoryParameters", &e) < 0 ||
         validate_params(p, n, memtune_fields, 3, VW_TYPED_PARAM_ULLONG, &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -1238,7 +1233,7 @@ static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *arg
     if (!d)
         return;
     if (!one_def(d, a->flags, &e)) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_tparams p = {0};

@@ -15,11 +15,6 @@
 #define POOL_EVENT_ID_REFRESH 1
 #define POOL_EVENT_ID_LAST 2
 
-static void reply_err(fl_conn *c, const vw_packet_header *hdr, const fl_error *e)
-{
-    fl_conn_reply_error(c, hdr, e);
-}
-
 static void reply_pool(fl_conn *c, const vw_packet_header *hdr, const fl_object *p)
 {
     vw_storage_pool_ret r;
@@ -116,7 +111,7 @@ static bool maxnames_ok(fl_conn *c, const vw_packet_header *hdr, int maxnames, c
         return true;
     fl_error e;
     fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > %s", what);
-    reply_err(c, hdr, &e);
+    fl_conn_reply_error(c, hdr, &e);
     return false;
 }
 
@@ -208,27 +203,27 @@ static void h_find_pool_sources(fl_conn *c, const vw_packet_header *hdr, void *a
     char *out = NULL;
     xml_node *root = NULL;
     if (fl_check_flags(a->flags, 0, "testConnectFindStoragePoolSources", &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else if (strcmp(a->type, "dir") == 0) {
         /* virStoragePoolTypeFromString gives 0 for dir, which the test driver takes for "unknown" */
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
                      "unknown storage pool type %s", a->type);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else if (parse_spec(spec, fl_pool_type_known(a->type), &root, &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     } else if (strcmp(a->type, "logical") == 0) {
         fl_reply_string(c, hdr, logical_sources);
     } else if (strcmp(a->type, "netfs") == 0) {
         if ((out = netfs_sources(root, &e)))
             fl_reply_string(c, hdr, out);
         else
-            reply_err(c, hdr, &e);
+            fl_conn_reply_error(c, hdr, &e);
         free(out);
     } else {
         fl_error_set(&e, FL_ERR_NO_SUPPORT, FL_FROM_TEST,
                      "this function is not supported by the connection driver",
                      "pool type '%s' does not support source discovery", a->type);
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     }
     xml_tree_free(root);
 }
@@ -242,7 +237,7 @@ static fl_object *get_pool(fl_conn *c, const vw_packet_header *hdr, const char *
     fl_error e;
     fl_object *p = fl_pool_find(c->model, name, need, &e);
     if (!p)
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     return p;
 }
 
@@ -256,7 +251,7 @@ static void define_or_create(fl_conn *c, const vw_packet_header *hdr, void *args
                        create ? "testStoragePoolCreateXML" : "testStoragePoolDefineXML", &e) == 0)
         p = fl_pool_define(c->model, a->xml, create, &e);
     if (!p) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     reply_pool(c, hdr, p);
@@ -280,7 +275,7 @@ static fl_object *pool_call(fl_conn *c, const vw_packet_header *hdr, void *args,
     vw_storage_pool_flags_args *a = args;
     fl_error e;
     if (fl_check_flags(a->flags, 0, func, &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return NULL;
     }
     return get_pool(c, hdr, a->pool.name, need);
@@ -352,7 +347,7 @@ static void h_pool_set_autostart(fl_conn *c, const vw_packet_header *hdr, void *
         fl_error e;
         fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
                      "pool has no config file");
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     p->autostart = a->autostart != 0;
@@ -415,7 +410,7 @@ static void h_pool_list_all_volumes(fl_conn *c, const vw_packet_header *hdr, voi
         p = NULL;
     }
     if (!p) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     size_t n = fl_vol_count(p);
@@ -440,7 +435,7 @@ static fl_volume *get_vol(fl_conn *c, const vw_packet_header *hdr, const vw_nonn
     if ((*pool = fl_pool_find(c->model, ref->pool, 1, &e)))
         v = fl_vol_find(*pool, ref->name, &e);
     if (!v)
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     return v;
 }
 
@@ -455,7 +450,7 @@ static void vol_create(fl_conn *c, const vw_packet_header *hdr, const char *pool
     if (v)
         reply_vol(c, hdr, p, v);
     else
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
 }
 
 static void h_vol_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -480,7 +475,7 @@ static void h_vol_delete(fl_conn *c, const vw_packet_header *hdr, void *args)
         (p = fl_pool_find(c->model, a->vol.pool, 1, &e)) && fl_vol_delete(p, a->vol.name, &e) == 0)
         fl_reply_void(c, hdr);
     else
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
 }
 
 static void h_vol_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -492,7 +487,7 @@ static void h_vol_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *
     if (v)
         reply_vol(c, hdr, p, v);
     else if (p)
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
 }
 
 static void lookup_key(fl_conn *c, const vw_packet_header *hdr, const char *key, bool by_path)
@@ -503,7 +498,7 @@ static void lookup_key(fl_conn *c, const vw_packet_header *hdr, const char *key,
     if (v)
         reply_vol(c, hdr, p, v);
     else
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
 }
 
 static void h_vol_lookup_by_key(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -532,7 +527,7 @@ static void h_vol_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *ar
     fl_error e;
     fl_object *p;
     if (fl_check_flags(a->flags, 0, "testStorageVolGetXMLDesc", &e) < 0) {
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_volume *v = get_vol(c, hdr, &a->vol, &p);
@@ -543,7 +538,7 @@ static void h_vol_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *ar
         fl_reply_string(c, hdr, xml);
     } else {
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
-        reply_err(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
     }
     free(xml);
 }

@@ -41,11 +41,6 @@ static fl_nodedev *get_dev(fl_conn *c, const vw_packet_header *hdr, const char *
     return d;
 }
 
-static void reply_error(fl_conn *c, const vw_packet_header *hdr, const fl_error *e)
-{
-    fl_conn_reply_error(c, hdr, e);
-}
-
 /* The cap bits of an optional capability name: 0 = every device, ~0 none known. */
 static unsigned cap_filter(char **cap)
 {
@@ -72,7 +67,7 @@ static void h_list_devices(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_error e;
     if (a->maxnames < 0 || a->maxnames > VW_REMOTE_NODE_DEVICE_LIST_MAX) {
         fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_NODE_DEVICE_LIST_MAX");
-        reply_error(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_nodedev_state *s = checked(c, hdr, a->flags, 0, "testNodeListDevices");
@@ -102,7 +97,7 @@ static void h_list_all_devices(fl_conn *c, const vw_packet_header *hdr, void *ar
         fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "",
                      "Too many node devices '%zu' for limit '%d'", n,
                      VW_REMOTE_NODE_DEVICE_LIST_MAX);
-        reply_error(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         free(list);
         return;
     }
@@ -136,13 +131,13 @@ static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!d)
         return;
     if (fl_check_flags(a->flags, 0, "testNodeDeviceGetXMLDesc", &e) < 0) {
-        reply_error(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     char *xml = fl_nodedev_xml(d);
     if (!xml) {
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
-        reply_error(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_reply_string(c, hdr, xml);
@@ -171,7 +166,7 @@ static void h_list_caps(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_error e;
         fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "",
                      "maxnames > REMOTE_NODE_DEVICE_CAPS_LIST_MAX");
-        reply_error(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_nodedev *d = get_dev(c, hdr, a->name);
@@ -216,7 +211,7 @@ static void h_event_register(fl_conn *c, const vw_packet_header *hdr, void *args
         fl_error e;
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "node device name too long for fake-libvirtd's event filter");
-        reply_error(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_callback *cb = fl_conn_new_object_callback(c, hdr, FL_CB_NODE_DEVICE, a->eventID,
@@ -248,7 +243,7 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
         return;
     fl_nodedev *d = fl_nodedev_create_xml(s, a->xml_desc, &e);
     if (!d) {
-        reply_error(c, hdr, &e);
+        fl_conn_reply_error(c, hdr, &e);
         return;
     }
     reply_dev(c, hdr, d);
