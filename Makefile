@@ -9,6 +9,7 @@
 # Sources are picked up by folder, so a new module is a new .c file in the right folder:
 #   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
 #   proto/procedures.list  every libvirt procedure -> proto/gen_procs.py -> table in $(BUILD)/gen
+#                          and -> proto/gen_client.py -> the client's typed functions (vw_client_procs)
 #   proto/ common/ client/   -> libvirtwire (static and shared); client/virtc*.c -> virtc
 #   fake-qemu/*.c        -> fake-qemu         fake-libvirtd/*.c -> fake-libvirtd
 #   trace/*.c            -> vwtrace (show, diff, pcap export of trace files)
@@ -49,8 +50,9 @@ LIBS     := $(TIRPC_LIBS) $(JANSSON_LIBS) $(GNUTLS_LIBS) $(SASL_LIBS) -pthread -
 
 # ---- sources -------------------------------------------------------------------------------
 XDEFS     := $(wildcard proto/*.x)
-XHDRS     := $(patsubst proto/%.x,$(GEN)/%.h,$(XDEFS)) $(GEN)/vw_procedures.h
-XSRCS     := $(patsubst proto/%.x,$(GEN)/%_xdr.c,$(XDEFS)) $(GEN)/vw_procedures_table.c
+XHDRS     := $(patsubst proto/%.x,$(GEN)/%.h,$(XDEFS)) $(GEN)/vw_procedures.h $(GEN)/vw_client_procs.h
+XSRCS     := $(patsubst proto/%.x,$(GEN)/%_xdr.c,$(XDEFS)) $(GEN)/vw_procedures_table.c \
+             $(GEN)/vw_client_procs.c
 LIB_SRCS  := $(wildcard proto/*.c common/*.c) $(filter-out client/virtc%.c,$(wildcard client/*.c))
 VIRTC_SRCS:= $(wildcard client/virtc*.c)
 FQ_SRCS   := $(wildcard fake-qemu/*.c)
@@ -95,10 +97,20 @@ $(GEN)/vw_procedures.h: proto/procedures.list proto/gen_procs.py $(XDEFS)
 	$(PYTHON) proto/gen_procs.py proto/procedures.list $@ $(GEN)/vw_procedures_table.c $(XDEFS)
 $(GEN)/vw_procedures_table.c: $(GEN)/vw_procedures.h
 
+# The client's typed functions, one per CALL row, from the same list and .x files (and parser).
+$(GEN)/vw_client_procs.h: proto/procedures.list proto/gen_client.py proto/gen_procs.py $(XDEFS)
+	@mkdir -p $(GEN)
+	$(PYTHON) proto/gen_client.py proto/procedures.list $@ $(GEN)/vw_client_procs.c $(XDEFS)
+$(GEN)/vw_client_procs.c: $(GEN)/vw_client_procs.h
+
 # rpcgen's output declares unused locals; it is not ours to fix, so only it gets these flags.
 $(OBJ)/gen/%.o: $(GEN)/%.c $(XHDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-unused-variable -Wno-unused-parameter -MMD -MP -c $< -o $@
+# ... but our own generator's output gets the full warnings, as hand-written code does.
+$(OBJ)/gen/vw_client_procs.o: $(GEN)/vw_client_procs.c $(XHDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # ---- the version ---------------------------------------------------------------------------------
 # VERSION above is the only place it is written: $(GEN)/vw_version.h carries it to the programs'

@@ -17,7 +17,7 @@ PROGRAMS = {"REMOTE": "VW_REMOTE_PROGRAM", "QEMU": "VW_QEMU_PROGRAM",
 PROGRAM_ORDER = ["LXC", "REMOTE", "QEMU", "KEEPALIVE"]    # by program number, for bsearch
 STRUCT_PREFIX = {"REMOTE": "vw_", "QEMU": "vw_qemu_", "LXC": "vw_lxc_",
                  "KEEPALIVE": "vw_keepalive_"}
-FLAGS = {"event", "xdr", "ro", "auth", "prio"}
+FLAGS = {"event", "xdr", "ro", "auth", "prio", "stream"}
 
 # Words libvirt's public API names spell other than Capitalised.
 WORDS = {"XML": "XML", "UUID": "UUID", "ID": "ID", "URI": "URI", "OS": "OS", "CPU": "CPU",
