@@ -20,6 +20,18 @@ def example_source():
     return m.group(1)
 
 
+def typed_example_source():
+    """The typed-function snippet of docs/client-library.md, in a main() that opens argv[1]."""
+    text = (REPO / "docs" / "client-library.md").read_text()
+    m = re.search(r"```c\n(vw_domain_lookup_by_name_args .*?)```", text, re.S)
+    assert m, "docs/client-library.md has no typed-function example"
+    return ("#include <stdio.h>\n#include \"vw_client_procs.h\"\n"
+            "int main(int argc, char **argv)\n{\n    vw_client_error err = { 0 };\n"
+            "    vw_conn *conn = argc > 1 ? vw_conn_open(argv[1], NULL, &err) : NULL;\n"
+            "    if (!conn)\n        return 1;\n" + m.group(1) +
+            "    vw_conn_close(conn, NULL);\n    return err.code != 0;\n}\n")
+
+
 @pytest.fixture(scope="module")
 def prefix(tmp_path_factory):
     prefix = tmp_path_factory.mktemp("prefix")
@@ -41,7 +53,8 @@ def pkg_config(prefix, *args):
 def test_installed_files(prefix):
     for rel in ("bin/virtc", "bin/fake-libvirtd", "bin/fake-qemu", "lib/libvirtwire.a",
                 "lib/libvirtwire.so", "lib/pkgconfig/virtwire.pc",
-                "include/virtwire/libvirt_client.h", "include/virtwire/vw_remote_protocol.h"):
+                "include/virtwire/libvirt_client.h", "include/virtwire/vw_remote_protocol.h",
+                "include/virtwire/vw_client_procs.h", "include/virtwire/vw_procedures.h"):
         assert (prefix / rel).exists(), rel
     assert not list((prefix / "include" / "virtwire").glob("virtc*.h"))
     assert "-I%s/include/virtwire" % prefix in pkg_config(prefix, "--cflags")
@@ -62,8 +75,20 @@ def test_installed_man_pages(prefix, section, page):
 
 @pytest.mark.parametrize("linking", ["shared", "static"])
 def test_example_builds_and_runs(prefix, tmp_path, libvirtd_sock, linking):
+    run = build_and_run(prefix, tmp_path, libvirtd_sock, linking, example_source())
+    assert re.search(r"^libvirt \d+\.\d+\.\d+$", run.stdout, re.M), run.stdout
+    assert re.search(r"^test\s+state 1,", run.stdout, re.M), run.stdout
+
+
+def test_typed_example_builds_and_runs(prefix, tmp_path, libvirtd_sock):
+    """The generated typed functions, used through the installed vw_client_procs.h."""
+    run = build_and_run(prefix, tmp_path, libvirtd_sock, "shared", typed_example_source())
+    assert run.stdout == "2 vCPUs\n", run.stdout
+
+
+def build_and_run(prefix, tmp_path, libvirtd_sock, linking, source):
     src = tmp_path / "example.c"
-    src.write_text(example_source())
+    src.write_text(source)
     exe = tmp_path / "example"
     cmd = ["cc", "-Wall", "-Wextra", "-Werror", "-o", str(exe), str(src)] + pkg_config(prefix, "--cflags")
     if linking == "shared":
@@ -78,5 +103,4 @@ def test_example_builds_and_runs(prefix, tmp_path, libvirtd_sock, linking):
     run = subprocess.run([str(exe), "test+unix:///default?socket=%s" % libvirtd_sock],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert re.search(r"^libvirt \d+\.\d+\.\d+$", run.stdout, re.M), run.stdout
-    assert re.search(r"^test\s+state 1,", run.stdout, re.M), run.stdout
+    return run
