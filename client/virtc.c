@@ -7,6 +7,7 @@
  * extra argument), found before any connection is made. */
 #include "libvirt_client.h"
 #include "virtc.h"
+#include "virtc_cmd.h"
 #include "virtc_table.h"
 #include "vw_remote_protocol.h"
 
@@ -26,9 +27,6 @@
 
 #include "vw_version.h"   /* VW_VERSION, generated from the Makefile's VERSION */
 
-#define EXIT_OK 0
-#define EXIT_LIBVIRT 1
-#define EXIT_USAGE 2
 
 /* Largest XML file define/create reads (virsh uses the same 10 MiB). */
 #define XML_FILE_MAX (10 * 1024 * 1024)
@@ -41,8 +39,7 @@
 
 /* ---- messages -------------------------------------------------------------------------------- */
 
-static void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void error_line(const char *fmt, ...)
+void virtc_error(const char *fmt, ...)
 {
     va_list ap;
     fputs("error: ", stderr);
@@ -52,45 +49,14 @@ static void error_line(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* Prints the library error as virsh prints the last libvirt error, and clears it. */
-static int report(vw_client_error *err)
+int virtc_report(vw_client_error *err)
 {
-    error_line("%s", vw_client_error_message(err));
+    virtc_error("%s", vw_client_error_message(err));
     vw_client_error_clear(err);
     return EXIT_LIBVIRT;
 }
 
 /* ---- per-command argument parsing (virsh style: positionals or --name value, --flag) --------- */
-
-enum arg_kind { ARG_BOOL, ARG_VALUE, ARG_POSITIONAL, ARG_REST };
-
-typedef struct arg_spec {
-    const char *name;
-    enum arg_kind kind;
-    bool required;
-    const char *help;
-} arg_spec;
-
-#define MAX_ARGS 8
-
-typedef struct parsed_args {
-    const char *value[MAX_ARGS];   /* ARG_VALUE / ARG_POSITIONAL: the text; ARG_REST: joined */
-    bool set[MAX_ARGS];
-    char *rest;                    /* owned buffer for ARG_REST */
-} parsed_args;
-
-struct ctx;
-typedef struct command {
-    const char *name;
-    const arg_spec *args;
-    int (*run)(struct ctx *ctx, const parsed_args *args);
-    const char *help;
-} command;
-
-typedef struct ctx {
-    vw_conn *conn;
-    const command *cmd;
-} ctx;
 
 static int spec_count(const arg_spec *specs)
 {
@@ -108,13 +74,13 @@ static int spec_index(const command *cmd, const char *name)
     return -1;
 }
 
-static bool arg_set(const command *cmd, const parsed_args *a, const char *name)
+bool virtc_arg_set(const command *cmd, const parsed_args *a, const char *name)
 {
     int i = spec_index(cmd, name);
     return i >= 0 && a->set[i];
 }
 
-static const char *arg_value(const command *cmd, const parsed_args *a, const char *name)
+const char *virtc_arg_value(const command *cmd, const parsed_args *a, const char *name)
 {
     int i = spec_index(cmd, name);
     return i >= 0 && a->set[i] ? a->value[i] : NULL;
@@ -160,13 +126,13 @@ static int parse_args(const command *cmd, int argc, char **argv, parsed_args *a)
                 idx = spec_index(cmd, name);
             }
             if (idx < 0) {
-                error_line("command '%s' doesn't support option %s", cmd->name, tok);
+                virtc_error("command '%s' doesn't support option %s", cmd->name, tok);
                 return EXIT_USAGE;
             }
             const arg_spec *s = &cmd->args[idx];
             if (s->kind == ARG_BOOL) {
                 if (eq) {
-                    error_line("option --%s takes no value", s->name);
+                    virtc_error("option --%s takes no value", s->name);
                     return EXIT_USAGE;
                 }
                 a->set[idx] = true;
@@ -174,12 +140,12 @@ static int parse_args(const command *cmd, int argc, char **argv, parsed_args *a)
             }
             const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!val) {
-                error_line("expected syntax: --%s <%s>", s->name, s->name);
+                virtc_error("expected syntax: --%s <%s>", s->name, s->name);
                 return EXIT_USAGE;
             }
             if (s->kind == ARG_REST) {
                 if (rest_append(a, idx, val) < 0) {
-                    error_line("out of memory");
+                    virtc_error("out of memory");
                     return EXIT_LIBVIRT;
                 }
             } else {
@@ -198,12 +164,12 @@ static int parse_args(const command *cmd, int argc, char **argv, parsed_args *a)
             }
         }
         if (idx < 0) {
-            error_line("unexpected data '%s'", tok);
+            virtc_error("unexpected data '%s'", tok);
             return EXIT_USAGE;
         }
         if (cmd->args[idx].kind == ARG_REST) {
             if (rest_append(a, idx, tok) < 0) {
-                error_line("out of memory");
+                virtc_error("out of memory");
                 return EXIT_LIBVIRT;
             }
         } else {
@@ -213,7 +179,7 @@ static int parse_args(const command *cmd, int argc, char **argv, parsed_args *a)
     }
     for (int j = 0; j < n; j++)
         if (cmd->args[j].required && !a->set[j]) {
-            error_line("command '%s' requires <%s> option", cmd->name, cmd->args[j].name);
+            virtc_error("command '%s' requires <%s> option", cmd->name, cmd->args[j].name);
             return EXIT_USAGE;
         }
     return 0;
@@ -231,16 +197,17 @@ static int parse_seconds(const char *text, int *out)
     return 0;
 }
 
-/* ---- domains: lookup and names --------------------------------------------------------------- */
+void virtc_print_xml(const char *xml)
+{
+    fputs(xml, stdout);
+}
 
-#define BY_ID 1u
-#define BY_UUID 2u
-#define BY_NAME 4u
+/* ---- domains: lookup and names --------------------------------------------------------------- */
 
 /* Finds DOM the way virsh does: an id (a number >= 0), then a UUID (36 characters), then a name.
  * On failure prints "failed to get domain 'X'" (plus the reason when it is not simply "no such
  * domain") and returns EXIT_LIBVIRT. */
-static int lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_domain *dom)
+int virtc_lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_domain *dom)
 {
     vw_client_error err = {0};
     bool found = false;
@@ -269,12 +236,22 @@ static int lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_dom
         vw_client_error_clear(&err);
         return 0;
     }
-    error_line("failed to get domain '%s'", key);
+    virtc_error("failed to get domain '%s'", key);
     /* virsh drops the lookup error; a dead connection or a timeout is worth saying, though */
     if (err.code != 0 && err.code != VW_ERR_NO_DOMAIN)
-        error_line("%s", vw_client_error_message(&err));
+        virtc_error("%s", vw_client_error_message(&err));
     vw_client_error_clear(&err);
     return EXIT_LIBVIRT;
+}
+
+int virtc_lookup_wire_domain(ctx *c, const char *key, vw_nonnull_domain *dom)
+{
+    vw_client_domain found;
+    int rc = virtc_lookup_domain(c, key, BY_ID | BY_UUID | BY_NAME, &found);
+    if (rc)
+        return rc;
+    virtc_fill_nonnull_domain(dom, &found);   /* takes over the malloc'd name */
+    return EXIT_OK;
 }
 
 static const char *state_text(int state)
@@ -317,11 +294,11 @@ static const char *reason_text(int state, int reason)
 }
 
 /* Reads a file of at most XML_FILE_MAX bytes; prints virsh's message on failure. */
-static char *read_xml_file(const char *path)
+char *virtc_read_xml_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        error_line("Failed to open file '%s': %s", path, strerror(errno));
+        virtc_error("Failed to open file '%s': %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 4096, len = 0;
@@ -329,7 +306,7 @@ static char *read_xml_file(const char *path)
     while (buf) {
         if (len + 1 >= cap) {
             if (cap > XML_FILE_MAX) {
-                error_line("Failed to read file '%s': larger than %d bytes", path, XML_FILE_MAX);
+                virtc_error("Failed to read file '%s': larger than %d bytes", path, XML_FILE_MAX);
                 free(buf);
                 buf = NULL;
                 break;
@@ -347,7 +324,7 @@ static char *read_xml_file(const char *path)
         len += got;
         if (got == 0) {
             if (ferror(f)) {
-                error_line("Failed to read file '%s': %s", path, strerror(errno));
+                virtc_error("Failed to read file '%s': %s", path, strerror(errno));
                 free(buf);
                 buf = NULL;
             } else {
@@ -373,10 +350,10 @@ static int cmd_version(ctx *c, const parsed_args *a)
     char *type = NULL;
     uint64_t lib = 0, hv = 0;
     if (vw_connect_get_type(c->conn, &type, &err) < 0)
-        return report(&err);
+        return virtc_report(&err);
     if (vw_connect_get_lib_version(c->conn, &lib, &err) < 0) {
         free(type);
-        return report(&err);
+        return virtc_report(&err);
     }
     printf("Compiled against library: virt-wire %s\n", VW_VERSION);
     printf("Using library: virt-wire %s\n", VW_VERSION);
@@ -386,8 +363,8 @@ static int cmd_version(ctx *c, const parsed_args *a)
     putchar('\n');
     if (vw_connect_get_version(c->conn, &hv, &err) < 0) {
         free(type);
-        error_line("failed to get the hypervisor version");
-        return report(&err);
+        virtc_error("failed to get the hypervisor version");
+        return virtc_report(&err);
     }
     if (hv == 0) {
         printf("Cannot extract running %s hypervisor version\n", type);
@@ -397,7 +374,7 @@ static int cmd_version(ctx *c, const parsed_args *a)
         putchar('\n');
     }
     free(type);
-    if (arg_set(c->cmd, a, "daemon")) {
+    if (virtc_arg_set(c->cmd, a, "daemon")) {
         printf("Running against daemon: ");
         print_version_triple(lib);
         putchar('\n');
@@ -411,8 +388,8 @@ static int cmd_hostname(ctx *c, const parsed_args *a)
     vw_client_error err = {0};
     char *host = NULL;
     if (vw_connect_get_hostname(c->conn, &host, &err) < 0) {
-        error_line("failed to get hostname");
-        return report(&err);
+        virtc_error("failed to get hostname");
+        return virtc_report(&err);
     }
     printf("%s\n", host);
     free(host);
@@ -426,8 +403,8 @@ static int cmd_nodeinfo(ctx *c, const parsed_args *a)
     vw_client_node_info info;
     memset(&info, 0, sizeof(info));
     if (vw_node_get_info(c->conn, &info, &err) < 0) {
-        error_line("failed to get node information");
-        return report(&err);
+        virtc_error("failed to get node information");
+        return virtc_report(&err);
     }
     char model[sizeof(info.model) + 1];
     memcpy(model, info.model, sizeof(info.model));
@@ -445,12 +422,12 @@ static int cmd_nodeinfo(ctx *c, const parsed_args *a)
 }
 
 /* Prints and frees a table built by a listing command; rc is EXIT_OK unless building it failed. */
-static int table_finish(virtc_table *t, int rc)
+int virtc_table_finish(virtc_table *t, int rc)
 {
     if (t && rc == EXIT_OK)
         virtc_table_print(t, stdout);
     else
-        error_line("out of memory");
+        virtc_error("out of memory");
     virtc_table_free(t);
     return t ? rc : EXIT_LIBVIRT;
 }
@@ -476,15 +453,15 @@ static int cmd_list(ctx *c, const parsed_args *a)
 {
     vw_client_error err = {0};
     unsigned int flags = LIST_ACTIVE_DOMAINS;
-    if (arg_set(c->cmd, a, "inactive"))
+    if (virtc_arg_set(c->cmd, a, "inactive"))
         flags = LIST_INACTIVE_DOMAINS;
-    if (arg_set(c->cmd, a, "all"))
+    if (virtc_arg_set(c->cmd, a, "all"))
         flags = LIST_ACTIVE_DOMAINS | LIST_INACTIVE_DOMAINS;
     vw_client_domain *doms = NULL;
     size_t n = 0;
     if (vw_connect_list_all_domains(c->conn, flags, &doms, &n, &err) < 0) {
-        error_line("Failed to list domains");
-        return report(&err);
+        virtc_error("Failed to list domains");
+        return virtc_report(&err);
     }
     qsort(doms, n, sizeof(*doms), domain_order);
     virtc_table *t = virtc_table_new("Id", "Name", "State", NULL);
@@ -504,7 +481,7 @@ static int cmd_list(ctx *c, const parsed_args *a)
         if (virtc_table_add_row(t, id, doms[i].name, state_text(state), NULL) < 0)
             rc = EXIT_LIBVIRT;
     }
-    rc = table_finish(t, rc);
+    rc = virtc_table_finish(t, rc);
     vw_client_domain_list_free(doms, n);
     return rc;
 }
@@ -522,9 +499,9 @@ static int name_order_pool(const void *pa, const void *pb)
 
 static unsigned int object_list_flags(ctx *c, const parsed_args *a)
 {
-    if (arg_set(c->cmd, a, "all"))
+    if (virtc_arg_set(c->cmd, a, "all"))
         return LIST_ACTIVE_OBJECTS | LIST_INACTIVE_OBJECTS;
-    if (arg_set(c->cmd, a, "inactive"))
+    if (virtc_arg_set(c->cmd, a, "inactive"))
         return LIST_INACTIVE_OBJECTS;
     return LIST_ACTIVE_OBJECTS;
 }
@@ -535,8 +512,8 @@ static int cmd_net_list(ctx *c, const parsed_args *a)
     vw_client_network *nets = NULL;
     size_t n = 0;
     if (vw_connect_list_all_networks(c->conn, object_list_flags(c, a), &nets, &n, &err) < 0) {
-        error_line("Failed to list networks");
-        return report(&err);
+        virtc_error("Failed to list networks");
+        return virtc_report(&err);
     }
     qsort(nets, n, sizeof(*nets), name_order_net);
     virtc_table *t = virtc_table_new("Name", "State", "Autostart", "Persistent", NULL);
@@ -564,7 +541,7 @@ static int cmd_net_list(ctx *c, const parsed_args *a)
                                 persistent ? "yes" : "no", NULL) < 0)
             rc = EXIT_LIBVIRT;
     }
-    rc = table_finish(t, rc);
+    rc = virtc_table_finish(t, rc);
     vw_client_network_list_free(nets, n);
     return rc;
 }
@@ -575,8 +552,8 @@ static int cmd_pool_list(ctx *c, const parsed_args *a)
     vw_client_storage_pool *pools = NULL;
     size_t n = 0;
     if (vw_connect_list_all_storage_pools(c->conn, object_list_flags(c, a), &pools, &n, &err) < 0) {
-        error_line("Failed to list pools");
-        return report(&err);
+        virtc_error("Failed to list pools");
+        return virtc_report(&err);
     }
     qsort(pools, n, sizeof(*pools), name_order_pool);
     virtc_table *t = virtc_table_new("Name", "State", "Autostart", NULL);
@@ -604,14 +581,14 @@ static int cmd_pool_list(ctx *c, const parsed_args *a)
         if (virtc_table_add_row(t, pools[i].name, state, auto_text, NULL) < 0)
             rc = EXIT_LIBVIRT;
     }
-    rc = table_finish(t, rc);
+    rc = virtc_table_finish(t, rc);
     vw_client_storage_pool_list_free(pools, n);
     return rc;
 }
 
 /* ---- domain information ---------------------------------------------------------------------- */
 
-static void fill_nonnull_domain(vw_nonnull_domain *out, const vw_client_domain *dom)
+void virtc_fill_nonnull_domain(vw_nonnull_domain *out, const vw_client_domain *dom)
 {
     out->name = dom->name;
     memcpy(out->uuid, dom->uuid, VW_UUID_BUFLEN);
@@ -653,7 +630,7 @@ static int print_security(ctx *c, const vw_client_domain *dom, vw_client_error *
     printf("%-15s %s\n", "Security DOI:", doi);
 
     vw_domain_args args;
-    fill_nonnull_domain(&args.dom, dom);
+    virtc_fill_nonnull_domain(&args.dom, dom);
     vw_domain_get_security_label_ret label;
     memset(&label, 0, sizeof(label));
     if (vw_call(c->conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL,
@@ -673,7 +650,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
     vw_client_error err = {0};
-    int rc = lookup_domain(c, arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
+    int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
     char uuid[VW_UUID_STRING_BUFLEN];
@@ -703,7 +680,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
             printf("%-15s %s\n", "Max memory:", "no limit");
         printf("%-15s %llu KiB\n", "Used memory:", (unsigned long long)info.memory);
     } else {
-        rc = report(&err);
+        rc = virtc_report(&err);
     }
     int persistent = 0, autostart = 0;
     if (vw_domain_is_persistent(c->conn, &dom, &persistent, &err) < 0) {
@@ -718,7 +695,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
         vw_client_error_clear(&err);
 
     vw_domain_flags_args margs;
-    fill_nonnull_domain(&margs.dom, &dom);
+    virtc_fill_nonnull_domain(&margs.dom, &dom);
     margs.flags = 0;
     vw_int_ret managed;
     memset(&managed, 0, sizeof(managed));
@@ -731,7 +708,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
         printf("%-15s %s\n", "Managed save:", managed.value ? "yes" : "no");
     }
     if (print_security(c, &dom, &err) < 0)
-        rc = report(&err);
+        rc = virtc_report(&err);
     /* virsh prints the messages last, the label only on the first line; daemons that do not know
      * the call (libvirt < 7.1) just get no such lines. */
     char **messages = NULL;
@@ -751,13 +728,13 @@ static int cmd_domstate(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
     vw_client_error err = {0};
-    int rc = lookup_domain(c, arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
+    int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
     int state = 0, reason = 0;
     if (vw_domain_get_state(c->conn, &dom, 0, &state, &reason, &err) < 0) {
-        rc = report(&err);
-    } else if (arg_set(c->cmd, a, "reason")) {
+        rc = virtc_report(&err);
+    } else if (virtc_arg_set(c->cmd, a, "reason")) {
         printf("%s (%s)\n", state_text(state), reason_text(state, reason));
     } else {
         printf("%s\n", state_text(state));
@@ -775,19 +752,19 @@ static int cmd_dumpxml(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
     vw_client_error err = {0};
-    int rc = lookup_domain(c, arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
+    int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
     unsigned int flags = 0;
-    if (arg_set(c->cmd, a, "inactive"))
+    if (virtc_arg_set(c->cmd, a, "inactive"))
         flags |= XML_INACTIVE;
-    if (arg_set(c->cmd, a, "security-info"))
+    if (virtc_arg_set(c->cmd, a, "security-info"))
         flags |= XML_SECURE;
-    if (arg_set(c->cmd, a, "migratable"))
+    if (virtc_arg_set(c->cmd, a, "migratable"))
         flags |= XML_MIGRATABLE;
     char *xml = NULL;
     if (vw_domain_get_xml_desc(c->conn, &dom, flags, &xml, &err) < 0) {
-        rc = report(&err);
+        rc = virtc_report(&err);
     } else {
         fputs(xml, stdout);
         free(xml);
@@ -800,8 +777,8 @@ static int cmd_dumpxml(ctx *c, const parsed_args *a)
 
 static int cmd_define_or_create(ctx *c, const parsed_args *a, bool create)
 {
-    const char *file = arg_value(c->cmd, a, "file");
-    char *xml = read_xml_file(file);
+    const char *file = virtc_arg_value(c->cmd, a, "file");
+    char *xml = virtc_read_xml_file(file);
     if (!xml)
         return EXIT_LIBVIRT;
     vw_client_error err = {0};
@@ -811,8 +788,8 @@ static int cmd_define_or_create(ctx *c, const parsed_args *a, bool create)
                     : vw_domain_define_xml(c->conn, xml, 0, &dom, &err);
     free(xml);
     if (rc < 0) {
-        error_line("Failed to %s domain from %s", create ? "create" : "define", file);
-        return report(&err);
+        virtc_error("Failed to %s domain from %s", create ? "create" : "define", file);
+        return virtc_report(&err);
     }
     printf("Domain '%s' %s from %s\n", dom.name, create ? "created" : "defined", file);
     vw_client_domain_clear(&dom);
@@ -827,17 +804,17 @@ static int cmd_start(ctx *c, const parsed_args *a)
     vw_client_domain dom;
     vw_client_error err = {0};
     /* like virsh: an inactive domain has no id, so start looks up by UUID or name only */
-    int rc = lookup_domain(c, arg_value(c->cmd, a, "domain"), BY_UUID | BY_NAME, &dom);
+    int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
     if (dom.id >= 0) {
-        error_line("Domain is already active");
+        virtc_error("Domain is already active");
         vw_client_domain_clear(&dom);
         return EXIT_LIBVIRT;
     }
     if (vw_domain_create(c->conn, &dom, 0, &err) < 0) {
-        error_line("Failed to start domain '%s'", dom.name);
-        rc = report(&err);
+        virtc_error("Failed to start domain '%s'", dom.name);
+        rc = virtc_report(&err);
     } else {
         printf("Domain '%s' started\n", dom.name);
     }
@@ -861,10 +838,10 @@ static int run_simple(ctx *c, const parsed_args *a, enum simple_op op)
         [OP_RESUME] = {"resume", "resumed"},
         [OP_UNDEFINE] = {"undefine", "has been undefined"},
     };
-    const char *key = arg_value(c->cmd, a, "domain");
+    const char *key = virtc_arg_value(c->cmd, a, "domain");
     vw_client_domain dom;
     vw_client_error err = {0};
-    int rc = lookup_domain(c, key, BY_ID | BY_UUID | BY_NAME, &dom);
+    int rc = virtc_lookup_domain(c, key, BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
     int r = -1;
@@ -877,8 +854,8 @@ static int run_simple(ctx *c, const parsed_args *a, enum simple_op op)
     case OP_UNDEFINE: r = vw_domain_undefine(c->conn, &dom, 0, &err); break;
     }
     if (r < 0) {
-        error_line("Failed to %s domain '%s'", text[op].verb, key);
-        rc = report(&err);
+        virtc_error("Failed to %s domain '%s'", text[op].verb, key);
+        rc = virtc_report(&err);
     } else {
         printf("Domain '%s' %s\n", key, text[op].done);
     }
@@ -901,15 +878,15 @@ static int cmd_qemu_monitor_command(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
     vw_client_error err = {0};
-    int rc = lookup_domain(c, arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
+    int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
-    bool hmp = arg_set(c->cmd, a, "hmp");
+    bool hmp = virtc_arg_set(c->cmd, a, "hmp");
     char *result = NULL;
-    if (vw_domain_qemu_monitor_command(c->conn, &dom, arg_value(c->cmd, a, "cmd"),
+    if (vw_domain_qemu_monitor_command(c->conn, &dom, virtc_arg_value(c->cmd, a, "cmd"),
                                        hmp ? QEMU_MONITOR_COMMAND_HMP : 0, &result, &err) < 0) {
-        rc = report(&err);
-    } else if (arg_set(c->cmd, a, "pretty") && !hmp) {
+        rc = virtc_report(&err);
+    } else if (virtc_arg_set(c->cmd, a, "pretty") && !hmp) {
         json_error_t jerr;
         json_t *reply = json_loads(result, 0, &jerr);
         char *pretty = reply ? json_dumps(reply, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -932,12 +909,12 @@ static int cmd_qemu_monitor_command(ctx *c, const parsed_args *a)
 static int cmd_domains(ctx *c, const parsed_args *a)
 {
     vw_client_error err = {0};
-    bool with_version = arg_set(c->cmd, a, "qemu-version");
+    bool with_version = virtc_arg_set(c->cmd, a, "qemu-version");
     vw_client_domain *doms = NULL;
     size_t n = 0;
     if (vw_connect_list_all_domains(c->conn, LIST_ACTIVE_DOMAINS, &doms, &n, &err) < 0) {
-        error_line("Failed to list domains");
-        return report(&err);
+        virtc_error("Failed to list domains");
+        return virtc_report(&err);
     }
     qsort(doms, n, sizeof(*doms), domain_order);
     virtc_table *t = with_version ? virtc_table_new("Name", "QEMU version", NULL)
@@ -968,7 +945,7 @@ static int cmd_domains(ctx *c, const parsed_args *a)
             rc = EXIT_LIBVIRT;
         }
     }
-    rc = table_finish(t, rc);
+    rc = virtc_table_finish(t, rc);
     vw_client_domain_list_free(doms, n);
     return rc;
 }
@@ -1074,28 +1051,28 @@ static void on_close(vw_conn *conn, const vw_client_error *reason, void *opaque)
 
 static int cmd_event(ctx *c, const parsed_args *a)
 {
-    bool loop = arg_set(c->cmd, a, "loop");
+    bool loop = virtc_arg_set(c->cmd, a, "loop");
     int timeout_s = 0;
-    const char *timeout = arg_value(c->cmd, a, "timeout");
-    const char *which = arg_value(c->cmd, a, "event");
+    const char *timeout = virtc_arg_value(c->cmd, a, "timeout");
+    const char *which = virtc_arg_value(c->cmd, a, "event");
     if (timeout && parse_seconds(timeout, &timeout_s) < 0) {
-        error_line("event: invalid timeout '%s': give whole seconds from 1 to %d", timeout,
+        virtc_error("event: invalid timeout '%s': give whole seconds from 1 to %d", timeout,
                    TIMEOUT_MAX_S);
         return EXIT_USAGE;
     }
     if (which && strcmp(which, "lifecycle") != 0) {
-        error_line("event: unsupported event type '%s' (virtc waits for 'lifecycle' events)", which);
+        virtc_error("event: unsupported event type '%s' (virtc waits for 'lifecycle' events)", which);
         return EXIT_USAGE;
     }
-    if (arg_set(c->cmd, a, "list")) {
+    if (virtc_arg_set(c->cmd, a, "list")) {
         printf("lifecycle\n");
         return EXIT_OK;
     }
     vw_client_domain dom, *filter = NULL;
     int rc;
-    const char *key = arg_value(c->cmd, a, "domain");
+    const char *key = virtc_arg_value(c->cmd, a, "domain");
     if (key) {
-        if ((rc = lookup_domain(c, key, BY_ID | BY_UUID | BY_NAME, &dom)) != 0)
+        if ((rc = virtc_lookup_domain(c, key, BY_ID | BY_UUID | BY_NAME, &dom)) != 0)
             return rc;
         filter = &dom;
     }
@@ -1118,7 +1095,7 @@ static int cmd_event(ctx *c, const parsed_args *a)
     rc = EXIT_OK;
     if (vw_domain_event_lifecycle_register(c->conn, filter, on_lifecycle, w, &callback_id,
                                            &err) < 0) {
-        rc = report(&err);
+        rc = virtc_report(&err);
         goto out;
     }
 
@@ -1160,7 +1137,7 @@ static int cmd_event(ctx *c, const parsed_args *a)
     }
     w->stopped = true;   /* from here on callbacks print nothing */
     if (why == DIED) {
-        error_line("%s", w->death.message ? w->death.message : "connection to the daemon lost");
+        virtc_error("%s", w->death.message ? w->death.message : "connection to the daemon lost");
         rc = EXIT_LIBVIRT;
     } else {
         if (why == INTERRUPTED)
@@ -1173,7 +1150,7 @@ static int cmd_event(ctx *c, const parsed_args *a)
     vw_client_error_clear(&w->death);
     pthread_mutex_unlock(&w->lock);
     if (why != DIED && vw_domain_event_lifecycle_deregister(c->conn, callback_id, &err) < 0)
-        rc = report(&err);
+        rc = virtc_report(&err);
 out:
     vw_conn_set_close_callback(c->conn, NULL, NULL);
     if (filter)
@@ -1242,11 +1219,17 @@ static const command commands[] = {
     {"domains", args_domains, cmd_domains, "--qemu-version: running domains and their QEMU"},
     {NULL, NULL, NULL, NULL}};
 
+/* The domain and host commands above, then each family file's table. */
+static const command *const command_groups[] = {
+    commands, virtc_stats_commands, virtc_snapshot_commands, virtc_net_commands,
+    virtc_storage_commands, virtc_device_commands, NULL};
+
 static const command *find_command(const char *name)
 {
-    for (const command *c = commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
+    for (size_t g = 0; command_groups[g]; g++)
+        for (const command *c = command_groups[g]; c->name; c++)
+            if (strcmp(c->name, name) == 0)
+                return c;
     return NULL;
 }
 
@@ -1273,8 +1256,9 @@ static void usage(FILE *out)
             "  -V, --version       virtc's version\n"
             "\n"
             "commands:\n");
-    for (const command *c = commands; c->name; c++)
-        fprintf(out, "  %-22s %s\n", c->name, c->help);
+    for (size_t g = 0; command_groups[g]; g++)
+        for (const command *c = command_groups[g]; c->name; c++)
+            fprintf(out, "  %-22s %s\n", c->name, c->help);
     fprintf(out, "  %-22s %s\n", "qmp", "TARGET COMMAND [JSON]: talk QMP to a QEMU directly");
     fprintf(out,
             "\n"
@@ -1307,7 +1291,7 @@ int main(int argc, char **argv)
         case 'c': uri = optarg; break;
         case 't':
             if (parse_seconds(optarg, &timeout_s) < 0) {
-                error_line("invalid timeout '%s': give whole seconds from 1 to %d", optarg,
+                virtc_error("invalid timeout '%s': give whole seconds from 1 to %d", optarg,
                            TIMEOUT_MAX_S);
                 return EXIT_USAGE;
             }
@@ -1316,13 +1300,13 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("virtc (virt-wire) %s\n", VW_VERSION); return EXIT_OK;
         case ':':
-            error_line("option %s needs a value", argv[optind - 1]);
+            virtc_error("option %s needs a value", argv[optind - 1]);
             return EXIT_USAGE;
         default:
             if (optopt)
-                error_line("unknown option -%c (see virtc --help)", optopt);
+                virtc_error("unknown option -%c (see virtc --help)", optopt);
             else
-                error_line("unknown option %s (see virtc --help)", argv[optind - 1]);
+                virtc_error("unknown option %s (see virtc --help)", argv[optind - 1]);
             return EXIT_USAGE;
         }
     }
@@ -1333,14 +1317,14 @@ int main(int argc, char **argv)
     const char *name = argv[optind];
     if (strcmp(name, "qmp") == 0) {
         if (!virtc_qmp_main) {
-            error_line("this virtc was built without the qmp commands");
+            virtc_error("this virtc was built without the qmp commands");
             return EXIT_USAGE;
         }
         return virtc_qmp_main(argc - optind, argv + optind);
     }
     const command *cmd = find_command(name);
     if (!cmd) {
-        error_line("unknown command: '%s'", name);
+        virtc_error("unknown command: '%s'", name);
         return EXIT_USAGE;
     }
     parsed_args args;
@@ -1352,7 +1336,7 @@ int main(int argc, char **argv)
     if (!uri || !*uri)
         uri = getenv("LIBVIRT_DEFAULT_URI");
     if (!uri || !*uri) {
-        error_line("no URI: give -c URI (e.g. -c 'test+unix:///default?socket=PATH') or set "
+        virtc_error("no URI: give -c URI (e.g. -c 'test+unix:///default?socket=PATH') or set "
                    "LIBVIRT_DEFAULT_URI");
         free(args.rest);
         return EXIT_USAGE;
@@ -1370,27 +1354,27 @@ int main(int argc, char **argv)
     ctx c = {.conn = NULL, .cmd = cmd};
     c.conn = vw_conn_open(uri, &opts, &err);
     if (!c.conn) {
-        error_line("failed to connect to the hypervisor");
-        report(&err);
+        virtc_error("failed to connect to the hypervisor");
+        virtc_report(&err);
         free(args.rest);
         return EXIT_LIBVIRT;
     }
     rc = cmd->run(&c, &args);
     free(args.rest);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        error_line("could not write the output: %s", strerror(errno));
+        virtc_error("could not write the output: %s", strerror(errno));
         rc = EXIT_LIBVIRT;
     }
     if (rc == EXIT_OK && !vw_conn_is_alive(c.conn) &&
         vw_conn_get_death_reason(c.conn, &err) == 0) {
         /* the output may lack what a failed call would have added: say so, do not exit 0 */
-        error_line("the connection broke while the command ran; its output may be incomplete");
-        rc = report(&err);
+        virtc_error("the connection broke while the command ran; its output may be incomplete");
+        rc = virtc_report(&err);
     }
     if (vw_conn_close(c.conn, &err) < 0) {
         /* the command's own result stands; a failed CONNECT_CLOSE only matters if all else went well */
         if (rc == EXIT_OK)
-            rc = report(&err);
+            rc = virtc_report(&err);
         else
             vw_client_error_clear(&err);
     }
