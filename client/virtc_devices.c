@@ -3,6 +3,7 @@
  * functions (vw_client_procs.h). */
 #include "virtc_cmd.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,20 +56,40 @@ static int cmd_iface_list(ctx *c, const parsed_args *a)
     return rc;
 }
 
+/* Six groups of one or two hex digits separated by ':' (virMacAddrParse's form). */
+static bool looks_like_mac(const char *text)
+{
+    for (int group = 0; group < 6; group++) {
+        int digits = 0;
+        while (digits < 2 && isxdigit((unsigned char)*text)) {
+            text++;
+            digits++;
+        }
+        if (digits == 0 || *text != (group == 5 ? '\0' : ':'))
+            return false;
+        if (group < 5)
+            text++;
+    }
+    return true;
+}
+
 static int cmd_iface_dumpxml(ctx *c, const parsed_args *a)
 {
     const char *key = virtc_arg_value(c->cmd, a, "interface");
     vw_client_error err = {0};
-    vw_interface_lookup_by_name_args na = {.name = (char *)key};
     vw_interface_lookup_by_name_ret nr;
-    if (vw_remote_interface_lookup_by_name(c->conn, &na, &nr, &err) < 0) {
-        /* virsh tries the MAC address next */
-        vw_client_error_clear(&err);
+    int found;
+    /* as virsh: a MAC address is looked up as one, anything else as a name */
+    if (looks_like_mac(key)) {
         vw_interface_lookup_by_mac_string_args ma = {.mac = (char *)key};
-        if (vw_remote_interface_lookup_by_mac_string(c->conn, &ma, &nr, &err) < 0) {
-            virtc_error("failed to get interface '%s'", key);
-            return virtc_report(&err);
-        }
+        found = vw_remote_interface_lookup_by_mac_string(c->conn, &ma, &nr, &err);
+    } else {
+        vw_interface_lookup_by_name_args na = {.name = (char *)key};
+        found = vw_remote_interface_lookup_by_name(c->conn, &na, &nr, &err);
+    }
+    if (found < 0) {
+        virtc_error("failed to get interface '%s'", key);
+        return virtc_report(&err);
     }
     int rc = EXIT_OK;
     vw_interface_get_xml_desc_args xa = {
