@@ -106,7 +106,8 @@ def test_package_contents(debs, multiarch):
     assert lib + "libvirtwire.so.%s" % makefile_version() in files["libvirtwire0"]
     for rel in ("libvirtwire.so", "libvirtwire.a", "pkgconfig/virtwire.pc"):
         assert lib + rel in files["libvirtwire-dev"], rel
-    assert "/usr/include/virtwire/libvirt_client.h" in files["libvirtwire-dev"]
+    for header in ("libvirt_client.h", "vw_client_procs.h", "vw_procedures.h"):
+        assert "/usr/include/virtwire/" + header in files["libvirtwire-dev"], header
     assert "/usr/lib/python3/dist-packages/pytest_virtwire.py" in files["python3-pytest-virtwire"]
     # nothing of the library in virt-wire, nothing of the programs in the others
     assert not [f for f in files["virt-wire"] if "libvirtwire" in f]
