@@ -36,7 +36,8 @@ static int cmd_iface_list(ctx *c, const parsed_args *a)
         return virtc_report(&err);
     }
     vw_nonnull_interface *ifaces = lr.ifaces.ifaces_val;
-    qsort(ifaces, lr.ifaces.ifaces_len, sizeof(*ifaces), iface_order);
+    if (lr.ifaces.ifaces_len)   /* qsort wants a non-NULL array even when empty */
+        qsort(ifaces, lr.ifaces.ifaces_len, sizeof(*ifaces), iface_order);
     virtc_table *t = virtc_table_new("Name", "State", "MAC Address", NULL);
     int rc = t ? EXIT_OK : EXIT_LIBVIRT;
     for (unsigned int i = 0; t && i < lr.ifaces.ifaces_len; i++) {
@@ -126,7 +127,8 @@ static int cmd_nodedev_list(ctx *c, const parsed_args *a)
         return virtc_report(&err);
     }
     vw_nonnull_node_device *devs = lr.devices.devices_val;
-    qsort(devs, lr.devices.devices_len, sizeof(*devs), nodedev_order);
+    if (lr.devices.devices_len)   /* qsort wants a non-NULL array even when empty */
+        qsort(devs, lr.devices.devices_len, sizeof(*devs), nodedev_order);
     for (unsigned int i = 0; i < lr.devices.devices_len; i++)
         printf("%s\n", devs[i].name);
     vw_remote_connect_list_all_node_devices_free(&lr);

@@ -153,7 +153,8 @@ static int cmd_snapshot_list(ctx *c, const parsed_args *a)
         rc = virtc_report(&err);
     } else {
         vw_nonnull_domain_snapshot *snaps = lr.snapshots.snapshots_val;
-        qsort(snaps, lr.snapshots.snapshots_len, sizeof(*snaps), snapshot_order);
+        if (lr.snapshots.snapshots_len)   /* qsort wants a non-NULL array even when empty */
+            qsort(snaps, lr.snapshots.snapshots_len, sizeof(*snaps), snapshot_order);
         virtc_table *t = virtc_table_new("Name", "Creation Time", "State", NULL);
         rc = t ? EXIT_OK : EXIT_LIBVIRT;
         for (unsigned int i = 0; t && rc == EXIT_OK && i < lr.snapshots.snapshots_len; i++)

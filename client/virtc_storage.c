@@ -164,7 +164,8 @@ static int cmd_vol_list(ctx *c, const parsed_args *a)
         virtc_error("Failed to list volumes");
         rc = virtc_report(&err);
     } else {
-        qsort(lr.vols.vols_val, lr.vols.vols_len, sizeof(*lr.vols.vols_val), vol_order);
+        if (lr.vols.vols_len)   /* qsort wants a non-NULL array even when empty */
+            qsort(lr.vols.vols_val, lr.vols.vols_len, sizeof(*lr.vols.vols_val), vol_order);
         virtc_table *t = virtc_table_new("Name", "Path", NULL);
         rc = t ? EXIT_OK : EXIT_LIBVIRT;
         for (unsigned int i = 0; t && i < lr.vols.vols_len; i++) {
