@@ -1,6 +1,6 @@
 """virtc's commands for the families it drives through the generated typed functions (stats
 and tuning, snapshots, networks, pools and volumes, interfaces, node devices), compared with
-virsh against a real libvirtd's test driver.
+virsh against a real libvirtd's test driver, and again against fake-libvirtd.
 
 Read-only commands run both tools on the same objects. Commands that change state run virsh on
 one object and virtc on a twin (same XML but for the name), then compare the outputs with the
@@ -9,9 +9,17 @@ twin's names mapped back. Errors count too: the same exit status and "error:" li
 import re
 import uuid
 
+import os
+import sys
+
+import libvirt
 import pytest
 
-from conftest import domain_xml, error_lines, normalise, run_virsh, unique_name
+from conftest import BUILD, REPO, Peers, domain_xml, error_lines, normalise, run_virsh, unique_name
+
+os.environ.setdefault("VW_BUILD", str(BUILD))
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 # snapshot-list's creation time: the twins' snapshots are taken a moment apart
 _TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}|<creationTime>\d+<")
@@ -37,6 +45,20 @@ def both(peers, *args, tries=3):
     return mine
 
 
+@pytest.fixture(params=["real", "fake"])
+def peers(request, virtc_bin):
+    """The real libvirtd's test driver, then fake-libvirtd. The test driver's state lives while
+    a connection is open (the fake models that), so one is held open for the fake's test; the
+    shared real daemon always has clients."""
+    if request.param == "real":
+        yield request.getfixturevalue("test_peers")
+        return
+    uri = request.getfixturevalue("fake_libvirtd")().uri
+    keep = libvirt.open(uri)
+    yield Peers(uri)
+    keep.close()
+
+
 class Twins:
     """virsh drives object A, virtc its twin B; B's names map back to A's in the output."""
 
@@ -58,7 +80,7 @@ class Twins:
 
 # ---- read-only, on the test driver's default objects ----------------------------------------
 
-@pytest.mark.parametrize("args", [
+READ_ONLY = [
     ("domstats",), ("domstats", "test"), ("schedinfo", "test"), ("memtune", "test"),
     ("blkiotune", "test"), ("domstats", "vw-no-such-domain"), ("schedinfo", "vw-no-such-domain"),
     ("iface-list",), ("iface-list", "--all"), ("iface-list", "--inactive"),
@@ -70,9 +92,18 @@ class Twins:
     ("net-dumpxml", "vw-no-such-net"),
     ("vol-list", "default-pool"), ("vol-list", "vw-no-such-pool"),
     ("vol-info", "vw-no-such-vol", "--pool", "default-pool"),
-    ("snapshot-dumpxml", "test", "vw-no-such-snap"), ("snapshot-list", "vw-no-such-domain")])
+    ("snapshot-dumpxml", "test", "vw-no-such-snap"), ("snapshot-list", "vw-no-such-domain")]
+
+
+@pytest.mark.parametrize("args", READ_ONLY)
 def test_read_only(test_peers, args):
     both(test_peers, *args)
+
+
+@pytest.mark.parametrize("args", READ_ONLY)
+def test_read_only_on_fake(fake_libvirtd, virtc_bin, args):
+    """The same commands on fake-libvirtd: virtc and virsh read it alike."""
+    both(Peers(fake_libvirtd().uri), *args)
 
 
 def test_domstats_shows_state(test_peers):
@@ -91,8 +122,8 @@ NET_XML = """<network>
 """
 
 
-def test_network_lifecycle(test_peers, tmp_path):
-    tw = Twins(test_peers, "net")
+def test_network_lifecycle(peers, tmp_path):
+    tw = Twins(peers, "net")
     ids = {tw.a: str(uuid.uuid4()), tw.b: str(uuid.uuid4())}
     tw.mapping += [(ids[tw.b], ids[tw.a]), ("vb" + tw.b[-8:], "vb" + tw.a[-8:])]
     for name in (tw.a, tw.b):
@@ -109,8 +140,8 @@ def test_network_lifecycle(test_peers, tmp_path):
         tw.step("net-dumpxml", "{}", expect_rc=1)
     finally:
         for name in (tw.a, tw.b):
-            run_virsh(["net-destroy", name], test_peers.uri)
-            run_virsh(["net-undefine", name], test_peers.uri)
+            run_virsh(["net-destroy", name], peers.uri)
+            run_virsh(["net-undefine", name], peers.uri)
 
 
 # ---- pools and volumes ---------------------------------------------------------------------------
@@ -120,8 +151,8 @@ VOL_XML = ("<volume><name>disk1.img</name><capacity unit='M'>10</capacity>"
            "<allocation unit='K'>1536</allocation></volume>\n")
 
 
-def test_pool_and_volume_lifecycle(test_peers, tmp_path):
-    tw = Twins(test_peers, "pool")
+def test_pool_and_volume_lifecycle(peers, tmp_path):
+    tw = Twins(peers, "pool")
     for name in (tw.a, tw.b):
         (tmp_path / (name + ".xml")).write_text(POOL_XML.format(name=name))
     (tmp_path / "vol.xml").write_text(VOL_XML)
@@ -142,21 +173,21 @@ def test_pool_and_volume_lifecycle(test_peers, tmp_path):
         tw.step("pool-undefine", "{}")
     finally:
         for name in (tw.a, tw.b):
-            run_virsh(["pool-destroy", name], test_peers.uri)
-            run_virsh(["pool-undefine", name], test_peers.uri)
+            run_virsh(["pool-destroy", name], peers.uri)
+            run_virsh(["pool-undefine", name], peers.uri)
 
 
 # ---- snapshots -----------------------------------------------------------------------------------
 
-def test_snapshot_lifecycle(test_peers, tmp_path, cleanup_domains):
-    tw = Twins(test_peers, "snap")
+def test_snapshot_lifecycle(peers, tmp_path, cleanup_domains):
+    tw = Twins(peers, "snap")
     ids = {}
     for name in (tw.a, tw.b):
-        cleanup_domains.append((test_peers.uri, name))
+        cleanup_domains.append((peers.uri, name))
         path = domain_xml("test-domain.xml", name, tmp_path)
-        assert run_virsh(["define", path], test_peers.uri).returncode == 0
-        assert run_virsh(["start", name], test_peers.uri).returncode == 0
-        ids[name] = run_virsh(["domuuid", name], test_peers.uri).stdout.strip()
+        assert run_virsh(["define", path], peers.uri).returncode == 0
+        assert run_virsh(["start", name], peers.uri).returncode == 0
+        ids[name] = run_virsh(["domuuid", name], peers.uri).stdout.strip()
     tw.mapping.append((ids[tw.b], ids[tw.a]))
     (tmp_path / "snap.xml").write_text("<domainsnapshot><name>fromfile</name>"
                                        "<description>by file</description></domainsnapshot>\n")
