@@ -1,5 +1,5 @@
 /* virtc_stats.c: virtc's statistics and tuning getters: domstats, schedinfo, memtune,
- * blkiotune, with virsh's output, built on the generated typed functions (vw_client_procs.h). */
+ * blkiotune, numatune, domblkinfo, with virsh's output, built on the generated typed functions (vw_client_procs.h). */
 #include "virtc_cmd.h"
 
 #include <stdio.h>
@@ -29,14 +29,21 @@ static void print_param_value(const vw_typed_param_value *v)
     }
 }
 
-/* "name           : value" lines, as schedinfo, memtune and blkiotune print them. */
+/* virDomainNumatuneMemMode, as numatune prints numa_mode */
+static const char *const numa_modes[] = {"strict", "preferred", "interleave", "restrictive"};
+
+/* "name           : value" lines, as schedinfo, memtune, blkiotune and numatune print them. */
 static void print_tuning(const vw_typed_param *params, unsigned int n, bool unlimited)
 {
     for (unsigned int i = 0; i < n; i++) {
         printf("%-15s: ", params[i].field);
-        if (unlimited && params[i].value.type == VW_TYPED_PARAM_ULLONG &&
-            params[i].value.vw_typed_param_value_u.ul >= MEMORY_PARAM_UNLIMITED)
+        const vw_typed_param_value *v = &params[i].value;
+        if (unlimited && v->type == VW_TYPED_PARAM_ULLONG &&
+            v->vw_typed_param_value_u.ul >= MEMORY_PARAM_UNLIMITED)
             fputs("unlimited", stdout);
+        else if (strcmp(params[i].field, "numa_mode") == 0 && v->type == VW_TYPED_PARAM_INT &&
+                 v->vw_typed_param_value_u.i >= 0 && v->vw_typed_param_value_u.i < 4)
+            fputs(numa_modes[v->vw_typed_param_value_u.i], stdout);   /* as virsh names it */
         else
             print_param_value(&params[i].value);
         putchar('\n');
@@ -119,38 +126,53 @@ static int cmd_schedinfo(ctx *c, const parsed_args *a)
     return rc;
 }
 
-/* One memtune or blkiotune call; the reply's parameters, their count and nparams. */
+enum tuning { TUNE_MEMORY, TUNE_BLKIO, TUNE_NUMA };
+
+/* One memtune, blkiotune or numatune call; the reply's parameters, their count and nparams. */
 typedef struct tuning_reply {
     vw_domain_get_memory_parameters_ret memory;
     vw_domain_get_blkio_parameters_ret blkio;
+    vw_domain_get_numa_parameters_ret numa;
     vw_typed_param *params;
     unsigned int len;
     int nparams;
 } tuning_reply;
 
-static int tuning_call(ctx *c, bool memory, const vw_domain_get_tuning_args *ta, tuning_reply *r,
-                       vw_client_error *err)
+static void tuning_free(tuning_reply *r)
 {
     vw_remote_domain_get_memory_parameters_free(&r->memory);
     vw_remote_domain_get_blkio_parameters_free(&r->blkio);
-    if (memory) {
+    vw_remote_domain_get_numa_parameters_free(&r->numa);
+}
+
+static int tuning_call(ctx *c, enum tuning which, const vw_domain_get_tuning_args *ta,
+                       tuning_reply *r, vw_client_error *err)
+{
+    tuning_free(r);
+    if (which == TUNE_MEMORY) {
         if (vw_remote_domain_get_memory_parameters(c->conn, ta, &r->memory, err) < 0)
             return -1;
         r->params = r->memory.params.params_val;
         r->len = r->memory.params.params_len;
         r->nparams = r->memory.nparams;
-    } else {
+    } else if (which == TUNE_BLKIO) {
         if (vw_remote_domain_get_blkio_parameters(c->conn, ta, &r->blkio, err) < 0)
             return -1;
         r->params = r->blkio.params.params_val;
         r->len = r->blkio.params.params_len;
         r->nparams = r->blkio.nparams;
+    } else {
+        if (vw_remote_domain_get_numa_parameters(c->conn, ta, &r->numa, err) < 0)
+            return -1;
+        r->params = r->numa.params.params_val;
+        r->len = r->numa.params.params_len;
+        r->nparams = r->numa.nparams;
     }
     return 0;
 }
 
-/* memtune and blkiotune: ask for the count (nparams 0), then for the parameters. */
-static int run_tuning(ctx *c, const parsed_args *a, bool memory)
+/* memtune, blkiotune, numatune: ask for the count (nparams 0), then for the parameters. */
+static int run_tuning(ctx *c, const parsed_args *a, enum tuning which)
 {
     vw_nonnull_domain dom;
     int rc = virtc_lookup_wire_domain(c, virtc_arg_value(c->cmd, a, "domain"), &dom);
@@ -160,32 +182,58 @@ static int run_tuning(ctx *c, const parsed_args *a, bool memory)
     vw_domain_get_tuning_args ta = {.dom = dom, .flags = TYPED_PARAM_STRING_OKAY};
     tuning_reply r;
     memset(&r, 0, sizeof(r));
-    if (tuning_call(c, memory, &ta, &r, &err) < 0) {
+    if (tuning_call(c, which, &ta, &r, &err) < 0) {
         rc = virtc_report(&err);
     } else if (r.nparams > 0) {
         ta.nparams = r.nparams;
-        if (tuning_call(c, memory, &ta, &r, &err) < 0)
+        if (tuning_call(c, which, &ta, &r, &err) < 0)
             rc = virtc_report(&err);
         else
-            print_tuning(r.params, r.len, memory);
+            print_tuning(r.params, r.len, which == TUNE_MEMORY);
     }
-    vw_remote_domain_get_memory_parameters_free(&r.memory);
-    vw_remote_domain_get_blkio_parameters_free(&r.blkio);
+    tuning_free(&r);
     free(dom.name);
     return rc;
 }
 
-static int cmd_memtune(ctx *c, const parsed_args *a) { return run_tuning(c, a, true); }
-static int cmd_blkiotune(ctx *c, const parsed_args *a) { return run_tuning(c, a, false); }
+static int cmd_memtune(ctx *c, const parsed_args *a) { return run_tuning(c, a, TUNE_MEMORY); }
+static int cmd_blkiotune(ctx *c, const parsed_args *a) { return run_tuning(c, a, TUNE_BLKIO); }
+static int cmd_numatune(ctx *c, const parsed_args *a) { return run_tuning(c, a, TUNE_NUMA); }
+
+static int cmd_domblkinfo(ctx *c, const parsed_args *a)
+{
+    vw_nonnull_domain dom;
+    int rc = virtc_lookup_wire_domain(c, virtc_arg_value(c->cmd, a, "domain"), &dom);
+    if (rc)
+        return rc;
+    vw_client_error err = {0};
+    vw_domain_get_block_info_args ba = {.dom = dom,
+                                        .path = (char *)virtc_arg_value(c->cmd, a, "device")};
+    vw_domain_get_block_info_ret br;
+    if (vw_remote_domain_get_block_info(c->conn, &ba, &br, &err) < 0) {
+        rc = virtc_report(&err);
+    } else {
+        printf("%-15s %llu\n", "Capacity:", (unsigned long long)br.capacity);
+        printf("%-15s %llu\n", "Allocation:", (unsigned long long)br.allocation);
+        printf("%-15s %llu\n", "Physical:", (unsigned long long)br.physical);
+    }
+    free(dom.name);
+    return rc;
+}
 
 static const arg_spec args_domstats[] = {
     {"domain", ARG_REST, false, "domains (default: all)"}, {0}};
 static const arg_spec args_stats_domain[] = {
     {"domain", ARG_POSITIONAL, true, "name, id or uuid"}, {0}};
+static const arg_spec args_domblkinfo[] = {
+    {"domain", ARG_POSITIONAL, true, "name, id or uuid"},
+    {"device", ARG_POSITIONAL, true, "the disk's target or source path"}, {0}};
 
 const command virtc_stats_commands[] = {
     {"domstats", args_domstats, cmd_domstats, "[DOMAIN...]: every statistic of the domains"},
     {"schedinfo", args_stats_domain, cmd_schedinfo, "DOMAIN: scheduler and its parameters"},
     {"memtune", args_stats_domain, cmd_memtune, "DOMAIN: memory tuning parameters"},
     {"blkiotune", args_stats_domain, cmd_blkiotune, "DOMAIN: block I/O tuning parameters"},
+    {"numatune", args_stats_domain, cmd_numatune, "DOMAIN: NUMA tuning parameters"},
+    {"domblkinfo", args_domblkinfo, cmd_domblkinfo, "DOMAIN DEVICE: a disk's sizes in bytes"},
     {NULL, NULL, NULL, NULL}};

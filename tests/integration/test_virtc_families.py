@@ -82,7 +82,9 @@ class Twins:
 
 READ_ONLY = [
     ("domstats",), ("domstats", "test"), ("schedinfo", "test"), ("memtune", "test"),
-    ("blkiotune", "test"), ("domstats", "vw-no-such-domain"), ("schedinfo", "vw-no-such-domain"),
+    ("blkiotune", "test"), ("numatune", "test"), ("domblkinfo", "test", "vda"),
+    ("domblkinfo", "test", "vw-no-such-disk"),
+    ("domstats", "vw-no-such-domain"), ("schedinfo", "vw-no-such-domain"),
     ("iface-list",), ("iface-list", "--all"), ("iface-list", "--inactive"),
     ("iface-dumpxml", "eth1"), ("iface-dumpxml", "aa:bb:cc:dd:ee:ff"),
     ("iface-dumpxml", "vw-no-such-iface"),
