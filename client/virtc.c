@@ -221,12 +221,10 @@ int virtc_lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_doma
             found = vw_domain_lookup_by_id(c->conn, (int)id, dom, &err) == 0;
         }
     }
-    if (!found && (by & BY_UUID) && strlen(key) == VW_UUID_STRING_BUFLEN - 1) {
-        unsigned char uuid[VW_UUID_BUFLEN];
-        if (vw_uuid_parse(key, uuid) == 0) {
-            vw_client_error_clear(&err);
-            found = vw_domain_lookup_by_uuid(c->conn, uuid, dom, &err) == 0;
-        }
+    unsigned char uuid[VW_UUID_BUFLEN];
+    if (!found && (by & BY_UUID) && virtc_key_is_uuid(key, uuid)) {
+        vw_client_error_clear(&err);
+        found = vw_domain_lookup_by_uuid(c->conn, uuid, dom, &err) == 0;
     }
     if (!found && (by & BY_NAME)) {
         vw_client_error_clear(&err);
@@ -242,6 +240,11 @@ int virtc_lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_doma
         virtc_error("%s", vw_client_error_message(&err));
     vw_client_error_clear(&err);
     return EXIT_LIBVIRT;
+}
+
+bool virtc_key_is_uuid(const char *key, unsigned char uuid[VW_UUID_BUFLEN])
+{
+    return strlen(key) == VW_UUID_STRING_BUFLEN - 1 && vw_uuid_parse(key, uuid) == 0;
 }
 
 int virtc_lookup_wire_domain(ctx *c, const char *key, vw_nonnull_domain *dom)

@@ -68,6 +68,9 @@ const char *virtc_arg_value(const command *cmd, const parsed_args *a, const char
 int virtc_lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_domain *dom);
 /* The same, as the wire's domain reference; free dom->name afterwards. */
 int virtc_lookup_wire_domain(ctx *c, const char *key, vw_nonnull_domain *dom);
+/* True when KEY is a UUID in its 36-character form (then *uuid holds it): virsh tries such a key
+ * as a UUID before it tries it as a name. */
+bool virtc_key_is_uuid(const char *key, unsigned char uuid[VW_UUID_BUFLEN]);
 void virtc_fill_nonnull_domain(vw_nonnull_domain *out, const vw_client_domain *dom);
 /* A file of at most 10 MiB (virsh's limit), NUL-terminated; prints virsh's message, NULL. */
 char *virtc_read_xml_file(const char *path);

@@ -13,10 +13,8 @@
 static int lookup_network(ctx *c, const char *key, vw_network_lookup_by_name_ret *net)
 {
     vw_client_error err = {0};
-    unsigned char uuid[VW_UUID_BUFLEN];
-    if (strlen(key) == VW_UUID_STRING_BUFLEN - 1 && vw_uuid_parse(key, uuid) == 0) {
-        vw_network_lookup_by_uuid_args ua;
-        memcpy(ua.uuid, uuid, VW_UUID_BUFLEN);
+    vw_network_lookup_by_uuid_args ua;
+    if (virtc_key_is_uuid(key, (unsigned char *)ua.uuid)) {
         if (vw_remote_network_lookup_by_uuid(c->conn, &ua, net, &err) == 0)
             return EXIT_OK;
         vw_client_error_clear(&err);

@@ -13,10 +13,8 @@
 static int lookup_pool(ctx *c, const char *key, vw_storage_pool_lookup_by_name_ret *pool)
 {
     vw_client_error err = {0};
-    unsigned char uuid[VW_UUID_BUFLEN];
-    if (strlen(key) == VW_UUID_STRING_BUFLEN - 1 && vw_uuid_parse(key, uuid) == 0) {
-        vw_storage_pool_lookup_by_uuid_args ua;
-        memcpy(ua.uuid, uuid, VW_UUID_BUFLEN);
+    vw_storage_pool_lookup_by_uuid_args ua;
+    if (virtc_key_is_uuid(key, (unsigned char *)ua.uuid)) {
         if (vw_remote_storage_pool_lookup_by_uuid(c->conn, &ua, pool, &err) == 0)
             return EXIT_OK;
         vw_client_error_clear(&err);

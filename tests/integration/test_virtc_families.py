@@ -91,7 +91,7 @@ READ_ONLY = [
     ("nodedev-list",), ("nodedev-list", "--all"), ("nodedev-dumpxml", "computer"),
     ("nodedev-dumpxml", "scsi_host1"), ("nodedev-dumpxml", "vw-no-such-dev"),
     ("net-dumpxml", "default"), ("net-dumpxml", "--inactive", "default"),
-    ("net-dumpxml", "vw-no-such-net"),
+    ("net-dumpxml", "vw-no-such-net"), ("net-dumpxml", "dd8fe884-6c02-601e-7551-cca97df1c5df"),
     ("vol-list", "default-pool"), ("vol-list", "vw-no-such-pool"),
     ("vol-info", "vw-no-such-vol", "--pool", "default-pool"),
     ("snapshot-dumpxml", "test", "vw-no-such-snap"), ("snapshot-list", "vw-no-such-domain")]
