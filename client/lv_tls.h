@@ -1,8 +1,8 @@
 /* lv_tls.h: the client side of libvirt's TLS transport (qemu+tls://): x509 credentials in
  * libvirt's client file layout, the handshake within a timeout, the server certificate check
- * (unless no_verify=1), and libvirtd's confirmation byte. Afterwards the connection's I/O thread
- * reads and writes through the session; sends may come from any thread holding the
- * connection's lock while the I/O thread reads (GnuTLS allows one sender and one receiver).
+ * (unless no_verify=1), and libvirtd's confirmation byte. Afterwards the connection reads and
+ * writes through the session; sends may come from any thread holding the connection's lock while
+ * the thread holding the read role reads (GnuTLS allows one sender and one receiver).
  */
 #ifndef VW_LV_TLS_H
 #define VW_LV_TLS_H
@@ -33,5 +33,8 @@ void vw_tls_free(vw_tls *tls);
  * EPIPE / ECONNRESET / EIO: over); recv returns 0 when the server closed. */
 ssize_t vw_tls_send(vw_tls *tls, const void *buf, size_t len);
 ssize_t vw_tls_recv(vw_tls *tls, void *buf, size_t len);
+/* Bytes of application data already received and decrypted, waiting for vw_tls_recv: a reader
+ * must take them before it polls the socket, which may have nothing more. */
+size_t vw_tls_pending(vw_tls *tls);
 
 #endif
