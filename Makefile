@@ -3,6 +3,7 @@
 #   make            build the library, virtc and the fakes
 #   make demo       install missing packages, build, run the main job
 #   make check      install missing packages, build, unit + integration tests, then again under ASan+UBSan
+#   make BUILD=build/tsan TSAN=1 unit   the unit tests under ThreadSanitizer (ci/tsan.supp)
 #   make install    PREFIX=/usr/local DESTDIR= [LIBINSTDIR=$(PREFIX)/lib]
 #   make man        the man pages, into $(BUILD)/man (make install installs them)
 #
@@ -19,6 +20,7 @@ PREFIX   ?= /usr/local
 LIBINSTDIR ?= $(PREFIX)/lib
 DESTDIR  ?=
 SAN      ?=
+TSAN     ?=
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 VERSION  := 0.1.0
@@ -42,6 +44,10 @@ CFLAGS   ?= -O2 -g
 ifeq ($(SAN),1)
 CFLAGS   += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(TSAN),1)
+CFLAGS   += -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
 endif
 CPPFLAGS += -D_GNU_SOURCE -Iproto -Icommon -Iclient -I$(GEN) $(TIRPC_CFLAGS) $(GNUTLS_CFLAGS)
 ALL_CFLAGS := -std=c11 -fPIC -pthread $(WARN) $(CFLAGS)
@@ -76,7 +82,7 @@ PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard cli
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- generated XDR code ----------------------------------------------------------------------
 # rpcgen names the header it includes after its input, so it runs inside $(GEN) on a copy.
