@@ -191,8 +191,10 @@ $(MANDIR_B)/virt-wire-%.5: docs/%-format.md man/mkman.py $(VERSION_HDR)
 deps:
 	@bash ci/install-deps
 
+# Under TSAN=1 the known races of libraries we use are suppressed (ci/tsan.supp says which, why).
+TSAN_ENV := $(if $(filter 1,$(TSAN)),TSAN_OPTIONS="suppressions=$(abspath ci/tsan.supp) $$TSAN_OPTIONS")
 unit: $(UNIT_BINS)
-	@bash ci/run-unit $(UNIT_BINS)
+	@$(TSAN_ENV) bash ci/run-unit $(UNIT_BINS)
 
 # One pytest run per suite: each folder has its own conftest.py, and tests import helpers from it.
 PYTEST_DIRS := $(wildcard tests/integration conformance/qmp)
