@@ -314,7 +314,7 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool sec
             goto fail;
         }
         lv_conn_log(conn, "server does not answer PROGRAM_KEEPALIVE (%s); keepalive off",
-                 vw_client_error_message(&e));
+                    vw_client_error_message(&e));
         vw_client_error_clear(&e);
         supported = 0;
     }

@@ -43,7 +43,7 @@ void lv_events_queue_locked(vw_conn *conn, struct event_item *item)
 
 
 void lv_events_received(vw_conn *conn, const vw_packet_header *h, unsigned char *payload,
-                         size_t len)
+                        size_t len)
 {
     char nb[32];
     bool wanted = lv_procs_is_delivered_event(h->prog, h->proc);
@@ -54,7 +54,7 @@ void lv_events_received(vw_conn *conn, const vw_packet_header *h, unsigned char 
         conn->stats.events_dropped++;
         pthread_mutex_unlock(&conn->lock);
         lv_conn_log(conn, "dropping event %s: %s", lv_conn_proc_name(h->prog, h->proc, nb),
-                 wanted ? "event queue full (a callback is slow)" : "no handler for this event");
+                    wanted ? "event queue full (a callback is slow)" : "no handler for this event");
         free(payload);
         return;
     }
@@ -94,7 +94,7 @@ static void dispatch_event(vw_conn *conn, struct event_item *item)
         conn->stats.events_dropped++;
         pthread_mutex_unlock(&conn->lock);
         lv_conn_log(conn, "dropping event %s: payload (%zu bytes) does not decode",
-                 lv_conn_proc_name(item->prog, item->proc, nb), item->payload_len);
+                    lv_conn_proc_name(item->prog, item->proc, nb), item->payload_len);
         return;
     }
     int kind = ev.kind == LV_PROCS_EVENT_LIFECYCLE ? REG_LIFECYCLE : REG_QEMU_MONITOR;
@@ -113,7 +113,7 @@ static void dispatch_event(vw_conn *conn, struct event_item *item)
         conn->stats.events_dropped++;
         pthread_mutex_unlock(&conn->lock);
         lv_conn_log(conn, "dropping event %s for callback id %d: not registered",
-                 lv_conn_proc_name(item->prog, item->proc, nb), ev.callback_id);
+                    lv_conn_proc_name(item->prog, item->proc, nb), ev.callback_id);
         lv_procs_event_clear(&ev);
         return;
     }

@@ -21,12 +21,6 @@ static ssize_t conn_recv(vw_conn *conn, void *buf, size_t len)
     return conn->tls ? vw_tls_recv(conn->tls, buf, len) : recv(conn->fd, buf, len, 0);
 }
 
-/* Bytes GnuTLS already decrypted and holds: the socket may look empty while they wait. */
-static size_t tls_pending(vw_conn *conn)
-{
-    return conn->tls ? vw_tls_pending(conn->tls) : 0;
-}
-
 /* ---- dispatching what was read --------------------------------------------------------------- */
 
 static void count(vw_conn *conn, uint64_t *counter)
@@ -52,7 +46,7 @@ static void handle_reply(vw_conn *conn, const vw_packet_header *h, unsigned char
         if (late) {
             pthread_mutex_unlock(&conn->lock);
             lv_conn_log(conn, "dropping the late reply with serial %u (%s): its call timed out",
-                     h->serial, lv_conn_proc_name(h->prog, h->proc, nb));
+                        h->serial, lv_conn_proc_name(h->prog, h->proc, nb));
             free(payload);
             return;
         }
@@ -122,13 +116,13 @@ static void handle_packet(vw_conn *conn, const vw_packet *pkt)
     if (h->prog != VW_REMOTE_PROGRAM && h->prog != VW_QEMU_PROGRAM) {
         count(conn, &conn->stats.packets_unknown_program);
         lv_conn_log(conn, "dropping a packet of unknown program 0x%08x (procedure %d, serial %u)",
-                 h->prog, h->proc, h->serial);
+                    h->prog, h->proc, h->serial);
         return;
     }
     if (h->type != VW_NET_REPLY && h->type != VW_NET_MESSAGE) {
         count(conn, &conn->stats.packets_dropped_other);
         lv_conn_log(conn, "dropping a packet of type %d (%s, serial %u): not supported by this "
-                 "client", h->type, lv_conn_proc_name(h->prog, h->proc, nb), h->serial);
+                    "client", h->type, lv_conn_proc_name(h->prog, h->proc, nb), h->serial);
         return;
     }
     unsigned char *payload = NULL;
@@ -187,11 +181,20 @@ static int keepalive_tick(vw_conn *conn)
     return interval > 60000 ? 60000 : (int)interval;
 }
 
-/* ---- reading ------------------------------------------------------------------------------------ */
+/* ---- reading ---------------------------------------------------------------------------------- */
+
+static bool is_done(vw_conn *conn, const struct waiter *mine)
+{
+    pthread_mutex_lock(&conn->lock);
+    bool done = mine && mine->done;
+    pthread_mutex_unlock(&conn->lock);
+    return done;
+}
 
 /* Reads what the socket has and dispatches every whole packet, until recv would block or, for a
- * leader (mine != NULL), until its own reply is in: the rest of that chunk (and what GnuTLS holds
- * decrypted) is dispatched too, so nothing read waits for the next poll. Called with the read
+ * leader (mine != NULL) on a plain socket, until its own reply is in: the rest of that chunk is
+ * dispatched too, so no byte read waits for the next poll. Over TLS a leader reads on until recv
+ * would block, as GnuTLS may hold bytes the socket's poll no longer shows. Called with the read
  * role held and conn->lock not held. Returns 1 when mine is done, 0 when the socket would block,
  * -1 when the connection died (peer closed, bad length word, read error). */
 static int read_packets(vw_conn *conn, struct waiter *mine)
@@ -202,7 +205,7 @@ static int read_packets(vw_conn *conn, struct waiter *mine)
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 0;
+            return is_done(conn, mine) ? 1 : 0;
         if (got <= 0) {
             vw_client_error err = { 0 };
             if (got < 0)
@@ -251,17 +254,12 @@ static int read_packets(vw_conn *conn, struct waiter *mine)
             if (dead)
                 return -1;
         }
-        if (!mine || tls_pending(conn) > 0)
-            continue;
-        pthread_mutex_lock(&conn->lock);
-        bool done = mine->done;
-        pthread_mutex_unlock(&conn->lock);
-        if (done)
+        if (mine && !conn->tls && is_done(conn, mine))
             return 1;
     }
 }
 
-/* ---- the read role -------------------------------------------------------------------------------- */
+/* ---- the read role ----------------------------------------------------------------------------- */
 
 static bool calls_waiting_locked(const vw_conn *conn)
 {
@@ -279,7 +277,7 @@ void lv_read_pass_role_locked(vw_conn *conn)
             return;
         }
     }
-    if (conn->io_wants_wake) {                 /* the last call ended: the socket is the I/O thread's */
+    if (conn->io_wants_wake) {       /* the last call ended: the socket is the I/O thread's */
         conn->io_wants_wake = false;
         lv_conn_wake_io_thread(conn);
     }
@@ -293,21 +291,19 @@ void lv_read_lead_locked(vw_conn *conn, struct waiter *w, long long deadline)
         long long left = deadline - vw_transport_now_ms();
         if (left <= 0)
             break;
-        if (tls_pending(conn) == 0) {
-            struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
-            int n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                vw_client_error err = { 0 };
-                vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s",
-                                    strerror(errno));
-                lv_conn_die(conn, &err);
-                break;
-            }
-            if (n == 0)
-                continue;
+        struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
+        int n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            vw_client_error err = { 0 };
+            vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s",
+                                strerror(errno));
+            lv_conn_die(conn, &err);
+            break;
         }
+        if (n == 0)
+            continue;
         if (read_packets(conn, w) != 0)
             break;                             /* its reply is in, or the connection died */
     }

@@ -259,11 +259,6 @@ ssize_t vw_tls_send(vw_tls *t, const void *buf, size_t len)
     return n >= 0 ? n : as_errno(n);
 }
 
-size_t vw_tls_pending(vw_tls *t)
-{
-    return gnutls_record_check_pending(t->session);
-}
-
 ssize_t vw_tls_recv(vw_tls *t, void *buf, size_t len)
 {
     ssize_t n = gnutls_record_recv(t->session, buf, len);

@@ -33,8 +33,5 @@ void vw_tls_free(vw_tls *tls);
  * EPIPE / ECONNRESET / EIO: over); recv returns 0 when the server closed. */
 ssize_t vw_tls_send(vw_tls *tls, const void *buf, size_t len);
 ssize_t vw_tls_recv(vw_tls *tls, void *buf, size_t len);
-/* Bytes of application data already received and decrypted, waiting for vw_tls_recv: a reader
- * must take them before it polls the socket, which may have nothing more. */
-size_t vw_tls_pending(vw_tls *tls);
 
 #endif
