@@ -259,6 +259,23 @@ static int read_packets(vw_conn *conn, struct waiter *mine)
     }
 }
 
+/* poll(2), again after a signal; a failure kills the connection (-1). */
+static int poll_or_die(vw_conn *conn, struct pollfd *fds, nfds_t nfds, int timeout)
+{
+    for (;;) {
+        int n = poll(fds, nfds, timeout);
+        if (n >= 0 || errno != EINTR) {
+            if (n < 0) {
+                vw_client_error err = { 0 };
+                vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s",
+                                    strerror(errno));
+                lv_conn_die(conn, &err);
+            }
+            return n;
+        }
+    }
+}
+
 /* ---- the read role ----------------------------------------------------------------------------- */
 
 static bool calls_waiting_locked(const vw_conn *conn)
@@ -292,16 +309,9 @@ void lv_read_lead_locked(vw_conn *conn, struct waiter *w, long long deadline)
         if (left <= 0)
             break;
         struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
-        int n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            vw_client_error err = { 0 };
-            vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s",
-                                strerror(errno));
-            lv_conn_die(conn, &err);
+        int n = poll_or_die(conn, &pfd, 1, left > 60000 ? 60000 : (int)left);
+        if (n < 0)
             break;
-        }
         if (n == 0)
             continue;
         if (read_packets(conn, w) != 0)
@@ -362,16 +372,9 @@ void *lv_read_io_thread_main(void *opaque)
               .events = (idle ? POLLIN : 0) | (want_write ? POLLOUT : 0) },
             { .fd = conn->wake[0], .events = POLLIN },
         };
-        int n = poll(fds, 2, timeout);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            vw_client_error err = { 0 };
-            vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s",
-                                strerror(errno));
-            lv_conn_die(conn, &err);
+        int n = poll_or_die(conn, fds, 2, timeout);
+        if (n < 0)
             break;
-        }
         if (fds[1].revents) {
             char drain[16];
             while (read(conn->wake[0], drain, sizeof(drain)) > 0)

@@ -15,10 +15,18 @@
 #include "client_peer.h"
 #include "vwtest.h"
 
-static void sleep_ms(int ms)
+/* Starts the peer with SCRIPT and connects to it (keepalive every 5 s); NULL (a failed check)
+ * when either fails, with *peer_out set to the peer to finish, or NULL. */
+static vw_conn *open_peer(client_peer_script script, int call_timeout_ms, client_peer **peer_out)
 {
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
+    client_peer *peer = client_peer_start(script, NULL);
+    *peer_out = peer;
+    CHECK(peer != NULL);
+    if (!peer)
+        return NULL;
+    vw_conn *conn = client_peer_connect(peer, call_timeout_ms, 5, 5, 0);
+    CHECK(conn != NULL);
+    return conn;
 }
 
 /* ---- many threads, replies shuffled --------------------------------------------------------- */
@@ -107,12 +115,10 @@ static void *shuffle_thread(void *opaque)
 
 static void test_many_threads_shuffled(void)
 {
-    client_peer *peer = client_peer_start(script_shuffle, NULL);
-    CHECK(peer != NULL);
+    client_peer *peer = NULL;
+    vw_conn *conn = open_peer(script_shuffle, 30000, &peer);
     if (!peer)
         return;
-    vw_conn *conn = client_peer_connect(peer, 30000, 5, 5, 0);
-    CHECK(conn != NULL);
     if (conn) {
         pthread_t threads[SHUFFLE_THREADS];
         struct shuffle_job jobs[SHUFFLE_THREADS];
@@ -150,7 +156,7 @@ static void script_leader_timeout(client_peer *peer, void *opaque)
         client_peer_expect_call(peer, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_GET_HOSTNAME, &b,
                                 NULL, NULL) < 0)
         return;
-    sleep_ms(900);                                 /* A's 300 ms pass */
+    client_peer_sleep_ms(900);                                 /* A's 300 ms pass */
     vw_connect_get_hostname_ret host = { .hostname = "follower-host" };
     client_peer_reply(peer, &b, (xdrproc_t)xdr_vw_connect_get_hostname_ret, &host);
     vw_connect_get_lib_version_ret late = { .lib_ver = 1 };
@@ -197,17 +203,15 @@ static void *hostname_thread(void *opaque)
 
 static void test_leader_timeout_follower_takes_over(void)
 {
-    client_peer *peer = client_peer_start(script_leader_timeout, NULL);
-    CHECK(peer != NULL);
+    client_peer *peer = NULL;
+    vw_conn *conn = open_peer(script_leader_timeout, 10000, &peer);
     if (!peer)
         return;
-    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
-    CHECK(conn != NULL);
     if (conn) {
         struct one_call a = { .conn = conn }, b = { .conn = conn };
         vw_conn_set_call_timeout(conn, 300);       /* read by A when it starts */
         pthread_create(&a.thread, NULL, version_thread, &a);
-        sleep_ms(100);                             /* A's CALL goes first and A reads */
+        client_peer_sleep_ms(100);                             /* A's CALL goes first and A reads */
         vw_conn_set_call_timeout(conn, 10000);
         pthread_create(&b.thread, NULL, hostname_thread, &b);
         pthread_join(a.thread, NULL);
@@ -282,12 +286,10 @@ static void on_close(vw_conn *conn, const vw_client_error *reason, void *opaque)
 
 static void test_death_mid_handoff(void)
 {
-    client_peer *peer = client_peer_start(script_die_mid_handoff, NULL);
-    CHECK(peer != NULL);
+    client_peer *peer = NULL;
+    vw_conn *conn = open_peer(script_die_mid_handoff, 20000, &peer);
     if (!peer)
         return;
-    vw_conn *conn = client_peer_connect(peer, 20000, 5, 5, 0);
-    CHECK(conn != NULL);
     if (conn) {
         struct close_seen seen = { PTHREAD_MUTEX_INITIALIZER, 0 };
         vw_conn_set_close_callback(conn, on_close, &seen);
@@ -321,7 +323,7 @@ static void test_death_mid_handoff(void)
             pthread_mutex_unlock(&seen.lock);
             if (n)
                 break;
-            sleep_ms(50);
+            client_peer_sleep_ms(50);
         }
         CHECK_EQ_INT(vw_conn_close(conn, NULL), 0);
         CHECK_EQ_INT(seen.calls, 1);
@@ -365,7 +367,7 @@ static void script_event_while_leading(client_peer *peer, void *opaque)
                              VW_REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, VW_NET_MESSAGE, 0,
                              VW_NET_OK, (xdrproc_t)xdr_vw_domain_event_callback_lifecycle_msg,
                              &ev);
-            sleep_ms(50);                          /* the event and the reply in two reads */
+            client_peer_sleep_ms(50);                          /* the event and the reply in two reads */
         }
         vw_connect_get_lib_version_ret ret = { .lib_ver = 100 + (uint64_t)i };
         client_peer_reply(peer, &hdr, (xdrproc_t)xdr_vw_connect_get_lib_version_ret, &ret);
@@ -402,12 +404,10 @@ static void on_lifecycle_block(vw_conn *conn, const vw_client_domain *dom, int e
 
 static void test_event_while_call_leads(void)
 {
-    client_peer *peer = client_peer_start(script_event_while_leading, NULL);
-    CHECK(peer != NULL);
+    client_peer *peer = NULL;
+    vw_conn *conn = open_peer(script_event_while_leading, 10000, &peer);
     if (!peer)
         return;
-    vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
-    CHECK(conn != NULL);
     if (conn) {
         struct blocked_cb cb;
         memset(&cb, 0, sizeof(cb));
