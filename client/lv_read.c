@@ -259,21 +259,22 @@ static int read_packets(vw_conn *conn, struct waiter *mine)
     }
 }
 
-/* poll(2), again after a signal; a failure kills the connection (-1). */
+/* poll(2); a signal counts as a timeout (0, no revents: the caller looks at its clock again), a
+ * failure kills the connection (-1). */
 static int poll_or_die(vw_conn *conn, struct pollfd *fds, nfds_t nfds, int timeout)
 {
-    for (;;) {
-        int n = poll(fds, nfds, timeout);
-        if (n >= 0 || errno != EINTR) {
-            if (n < 0) {
-                vw_client_error err = { 0 };
-                vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s",
-                                    strerror(errno));
-                lv_conn_die(conn, &err);
-            }
-            return n;
-        }
+    int n = poll(fds, nfds, timeout);
+    if (n < 0 && errno == EINTR) {
+        for (nfds_t i = 0; i < nfds; i++)
+            fds[i].revents = 0;
+        return 0;
     }
+    if (n < 0) {
+        vw_client_error err = { 0 };
+        vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s", strerror(errno));
+        lv_conn_die(conn, &err);
+    }
+    return n;
 }
 
 /* ---- the read role ----------------------------------------------------------------------------- */
