@@ -3,6 +3,7 @@
 #   make            build the library, virtc and the fakes
 #   make demo       install missing packages, build, run the main job
 #   make check      install missing packages, build, unit + integration tests, then again under ASan+UBSan
+#   make BUILD=build/tsan TSAN=1 unit   the unit tests under ThreadSanitizer (ci/tsan.supp)
 #   make install    PREFIX=/usr/local DESTDIR= [LIBINSTDIR=$(PREFIX)/lib]
 #   make man        the man pages, into $(BUILD)/man (make install installs them)
 #
@@ -20,6 +21,7 @@ PREFIX   ?= /usr/local
 LIBINSTDIR ?= $(PREFIX)/lib
 DESTDIR  ?=
 SAN      ?=
+TSAN     ?=
 CC       ?= cc
 PYTHON   ?= /usr/bin/python3
 VERSION  := 0.1.0
@@ -43,6 +45,10 @@ CFLAGS   ?= -O2 -g
 ifeq ($(SAN),1)
 CFLAGS   += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(TSAN),1)
+CFLAGS   += -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
 endif
 CPPFLAGS += -D_GNU_SOURCE -Iproto -Icommon -Iclient -I$(GEN) $(TIRPC_CFLAGS) $(GNUTLS_CFLAGS)
 ALL_CFLAGS := -std=c11 -fPIC -pthread $(WARN) $(CFLAGS)
@@ -78,7 +84,7 @@ PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard cli
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- generated XDR code ----------------------------------------------------------------------
 # rpcgen names the header it includes after its input, so it runs inside $(GEN) on a copy.
@@ -197,8 +203,10 @@ $(MANDIR_B)/virt-wire-%.5: docs/%-format.md man/mkman.py $(VERSION_HDR)
 deps:
 	@bash ci/install-deps
 
+# Under TSAN=1 the known races of libraries we use are suppressed (ci/tsan.supp says which, why).
+TSAN_ENV := $(if $(filter 1,$(TSAN)),TSAN_OPTIONS="suppressions=$(abspath ci/tsan.supp) $$TSAN_OPTIONS")
 unit: $(UNIT_BINS)
-	@bash ci/run-unit $(UNIT_BINS)
+	@$(TSAN_ENV) bash ci/run-unit $(UNIT_BINS)
 
 # One pytest run per suite: each folder has its own conftest.py, and tests import helpers from it.
 PYTEST_DIRS := $(wildcard tests/integration conformance/qmp)

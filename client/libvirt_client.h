@@ -13,8 +13,9 @@
  *  - Every call waits at most the connection's call timeout (default 30 s).
  *  - A vw_conn may be used from several threads at once; vw_conn_close must be called exactly once,
  *    after the other threads stopped using the connection, and never from an event callback.
- *  - Event callbacks run on the connection's own event thread, one at a time, never on the I/O thread;
- *    they may call any function of this API on the same connection except vw_conn_close.
+ *  - Event callbacks run on the connection's own event thread, one at a time, never on a thread that
+ *    reads the socket (a calling thread reads its own reply: docs/client-library.md, "Threading
+ *    rules"); they may call any function of this API on the same connection except vw_conn_close.
  * See docs/client-library.md for an example program. */
 #ifndef VW_LIBVIRT_CLIENT_H
 #define VW_LIBVIRT_CLIENT_H

@@ -1,8 +1,8 @@
 /* lv_tls.h: the client side of libvirt's TLS transport (qemu+tls://): x509 credentials in
  * libvirt's client file layout, the handshake within a timeout, the server certificate check
- * (unless no_verify=1), and libvirtd's confirmation byte. Afterwards the connection's I/O thread
- * reads and writes through the session; sends may come from any thread holding the
- * connection's lock while the I/O thread reads (GnuTLS allows one sender and one receiver).
+ * (unless no_verify=1), and libvirtd's confirmation byte. Afterwards the connection reads and
+ * writes through the session; sends may come from any thread holding the connection's lock while
+ * the thread holding the read role reads (GnuTLS allows one sender and one receiver).
  */
 #ifndef VW_LV_TLS_H
 #define VW_LV_TLS_H

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <time.h>
@@ -386,4 +387,10 @@ void client_peer_close_client(client_peer *peer)
         close(peer->fd);
         peer->fd = -1;
     }
+}
+
+void client_peer_sleep_ms(int ms)
+{
+    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
 }

@@ -66,5 +66,7 @@ void client_peer_serve_close(client_peer *peer);
 void client_peer_drain_until_eof(client_peer *peer);
 /* Closes the client connection now. */
 void client_peer_close_client(client_peer *peer);
+/* Sleeps ms milliseconds (a script that lets the client reach a state first). */
+void client_peer_sleep_ms(int ms);
 
 #endif
