@@ -14,6 +14,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
@@ -32,23 +33,32 @@ def pin(pid, cpus):
                    stdout=subprocess.DEVNULL)
 
 
+class NotReady(Exception):
+    pass
+
+
 def wait_ready(proc, what, timeout=300):
+    """Waits for the `ready` line; NotReady (the process killed) when it does not come."""
     ready, _, _ = select.select([proc.stdout], [], [], timeout)
     line = proc.stdout.readline().strip() if ready else ""
     if line != "ready":
         proc.kill()
-        sys.exit("bench: %s did not start (said %r)" % (what, line))
+        proc.wait()
+        raise NotReady("%s did not start within %d s (said %r)" % (what, timeout, line))
 
 
 @contextlib.contextmanager
-def fake_libvirtd(binary, sock, state=None, cpus=None):
-    """A fake-libvirtd on unix socket sock (optionally from a state file, pinned to cpus)."""
+def fake_libvirtd(binary, sock, state=None, cpus=None, timeout=300):
+    """A fake-libvirtd on unix socket sock (optionally from a state file, pinned to cpus);
+    its start-up time to `ready` in proc.load_seconds."""
     cmd = ([binary] if not cpus else ["taskset", "-c", cpus, binary]) + ["--listen", "unix:" + sock]
     if state:
         cmd += ["--state", state]
+    t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    wait_ready(proc, "fake-libvirtd", timeout)
+    proc.load_seconds = time.perf_counter() - t0
     try:
-        wait_ready(proc, "fake-libvirtd")
         yield proc
     finally:
         proc.terminate()

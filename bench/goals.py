@@ -24,9 +24,9 @@ def div(a, b):
 
 def goal(text, value, ok, unit="%.2f"):
     if value is None:
-        print("  %-68s %10s  not measured" % (text, "-"))
+        print("  %-72s %8s  not measured" % (text, "-"))
         return
-    print("  %-68s %10s  %s" % (text, unit % value, "met" if ok(value) else "NOT MET"))
+    print("  %-72s %8s  %s" % (text, unit % value, "met" if ok(value) else "NOT MET"))
 
 
 def main():

@@ -9,7 +9,8 @@ fake-libvirtd starts from a state file holding that many objects, and a real lib
 driver opens a node file holding the same (test+unix:///vw/scale/FILE.xml, a private libvirtd
 in podman; bench/benchlib.py). python3-libvirt (libvirt.so's own client, a peer we did not
 write) times, on one connection, a lookup by name of the last object, an info call on it
-(dominfo, network isActive, pool info, volume info) and the list-all call. Client and daemon
+(dominfo, network isActive, pool info, volume info) and the list-all call, after timing the
+load (fake: start to `ready`, at most --load-timeout; real: the first open of the node file). Client and daemon
 are pinned to CPU 0. list-all is measured up to libvirt's 16,384 limit (REMOTE_*_LIST_MAX); the
 real daemon up to --real-max objects (default 16,384). Prints microseconds per call with the ratio to the smallest
 count (lookups: flat is the goal; list-all: per-object cost, linear is the goal), and writes
@@ -106,8 +107,15 @@ def measure_fake(args, kind, n, tmp):
     with open(state, "w") as f:
         json.dump(objects_state(kind, n), f)
     sock = os.path.join(tmp, "fl-%s-%d.sock" % (kind, n))
-    with benchlib.fake_libvirtd(args.build + "/bin/fake-libvirtd", sock, state=state, cpus="0"):
-        return time_ops("test+unix:///default?socket=" + sock, kind, n, args.seconds)
+    try:
+        with benchlib.fake_libvirtd(args.build + "/bin/fake-libvirtd", sock, state=state,
+                                    cpus="0", timeout=args.load_timeout) as fake:
+            r = time_ops("test+unix:///default?socket=" + sock, kind, n, args.seconds)
+            r["load"] = fake.load_seconds
+            return r
+    except benchlib.NotReady as e:
+        print("  fake, %d %s: %s" % (n, kind, e), file=sys.stderr)
+        return None
 
 
 def measure_real(args, real, kind, n, scale_dir):
@@ -116,8 +124,11 @@ def measure_real(args, real, kind, n, scale_dir):
         f.write(objects_xml(kind, n))
     real.pin("0")
     try:
-        return time_ops("test+unix:///vw/scale/%s?socket=%s" % (name, real.sock), kind, n,
-                        args.seconds)
+        t0 = time.perf_counter()
+        libvirt.open("test+unix:///vw/scale/%s?socket=%s" % (name, real.sock)).close()
+        load = time.perf_counter() - t0
+        return dict(load=load, **time_ops("test+unix:///vw/scale/%s?socket=%s"
+                                          % (name, real.sock), kind, n, args.seconds))
     except libvirt.libvirtError as e:
         print("  real libvirtd, %d %s: %s" % (n, kind, e), file=sys.stderr)
         return None
@@ -137,7 +148,7 @@ def fmt_row(side, kind, n, r, base):
         growth = r[op] / base[op] / (n / base["n"] if op == "list" else 1)
         cells.append("%s %9.1f us (x%5.2f%s)" % (label, r[op], growth,
                                                  "/obj" if op == "list" else ""))
-    return "%-5s %-8s %7d  %s" % (side, kind, n, "  ".join(cells))
+    return "%-5s %-8s %7d  load %6.2f s  %s" % (side, kind, n, r["load"], "  ".join(cells))
 
 
 def main():
@@ -149,6 +160,8 @@ def main():
     ap.add_argument("--real-max", type=int, default=16384,
                     help="largest count for the real libvirtd (100,000 domains take it a minute to load and 750 MB)")
     ap.add_argument("--no-real", dest="real", action="store_false")
+    ap.add_argument("--load-timeout", type=int, default=60,
+                    help="seconds a fake-libvirtd may take to load its state (default 60)")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     counts = [int(c) for c in args.counts.split(",")]
