@@ -245,7 +245,7 @@ $(BIN)/qmp_bench: $(OBJ)/bench/qmp_bench.o $(OBJ)/bench/bench_clients.o $(STATIC
 $(BIN)/libvirt_bench: $(OBJ)/bench/libvirt_bench.o $(OBJ)/bench/bench_clients.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs libvirt)
-$(BIN)/replay_bench: $(OBJ)/bench/replay_bench.o
+$(BIN)/replay_bench: $(OBJ)/bench/replay_bench.o $(OBJ)/bench/bench_clients.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 conformance: deps

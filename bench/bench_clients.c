@@ -46,7 +46,21 @@ struct result {
     int ok;
 };
 
-static int read_all(int fd, void *buf, size_t len)
+int bench_write_full(int fd, const void *buf, size_t len)
+{
+    size_t put = 0;
+    while (put < len) {
+        ssize_t n = write(fd, (const char *)buf + put, len - put);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        put += (size_t)n;
+    }
+    return 0;
+}
+
+int bench_read_full(int fd, void *buf, size_t len)
 {
     size_t got = 0;
     while (got < len) {
@@ -119,7 +133,7 @@ int bench_clients_run(const bench_peer *peer, const char *target, double seconds
     close(out[1]);
     for (int i = 0; i < started && !failed; i++) {
         char c;
-        if (read_all(ready[0], &c, 1) < 0 || c != 'r')
+        if (bench_read_full(ready[0], &c, 1) < 0 || c != 'r')
             failed = 1;
     }
     close(go[1]);                 /* the start signal: every client reads EOF */
@@ -127,7 +141,7 @@ int bench_clients_run(const bench_peer *peer, const char *target, double seconds
     double rate = 0, longest = 0;
     for (int i = 0; i < started && !failed; i++) {
         struct result r;
-        if (read_all(out[0], &r, sizeof r) < 0 || !r.ok) {
+        if (bench_read_full(out[0], &r, sizeof r) < 0 || !r.ok) {
             failed = 1;
             break;
         }

@@ -7,6 +7,8 @@
 #ifndef BENCH_CLIENTS_H
 #define BENCH_CLIENTS_H
 
+#include <stddef.h>
+
 typedef struct bench_peer {
     const char *name;                      /* first word of the result line */
     void *(*open)(const char *target);     /* NULL after printing why to stderr */
@@ -18,6 +20,10 @@ typedef struct bench_peer {
  * "<name> <clients> clients: <calls> in <seconds> s = <rate> rt/s".
  * Returns the exit status for main (0, or 1 when any client failed). */
 int bench_clients_run(const bench_peer *peer, const char *target, double seconds, int clients);
+
+/* read/write exactly len bytes (EINTR retried): 0, or -1 on error or end of file. */
+int bench_read_full(int fd, void *buf, size_t len);
+int bench_write_full(int fd, const void *buf, size_t len);
 
 /* Monotonic seconds. */
 double bench_now(void);

@@ -86,16 +86,7 @@ static int raw_line(struct raw *r)
 
 static int raw_send(struct raw *r, const char *cmd)
 {
-    size_t len = strlen(cmd), put = 0;
-    while (put < len) {
-        ssize_t n = write(r->fd, cmd + put, len - put);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        put += (size_t)n;
-    }
-    return 0;
+    return bench_write_full(r->fd, cmd, strlen(cmd));
 }
 
 static void raw_close(void *h)

@@ -21,34 +21,6 @@
 #include "bench_clients.h"
 #include "libvirt_client.h"
 
-static int read_full(int fd, unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const unsigned char *buf, size_t len)
-{
-    size_t put = 0;
-    while (put < len) {
-        ssize_t n = write(fd, buf + put, len - put);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        put += (size_t)n;
-    }
-    return 0;
-}
-
 static int bench_pingpong(double seconds)
 {
     int sv[2];
@@ -64,7 +36,7 @@ static int bench_pingpong(double seconds)
     unsigned char pkt[28] = { 0, 0, 0, 28, 0x20, 0x00, 0x80, 0x86, 0, 0, 0, 1, 0, 0, 0, 157 };
     if (pid == 0) {
         close(sv[0]);
-        while (read_full(sv[1], pkt, sizeof pkt) == 0 && write_full(sv[1], pkt, sizeof pkt) == 0)
+        while (bench_read_full(sv[1], pkt, sizeof pkt) == 0 && bench_write_full(sv[1], pkt, sizeof pkt) == 0)
             ;
         _exit(0);
     }
@@ -73,7 +45,7 @@ static int bench_pingpong(double seconds)
     double start = bench_now(), end = start + seconds, t = start;
     while (t < end) {
         for (int i = 0; i < 1000; i++) {
-            if (write_full(sv[0], pkt, sizeof pkt) < 0 || read_full(sv[0], pkt, sizeof pkt) < 0) {
+            if (bench_write_full(sv[0], pkt, sizeof pkt) < 0 || bench_read_full(sv[0], pkt, sizeof pkt) < 0) {
                 fprintf(stderr, "rpc_bench: ping-pong peer went away\n");
                 return 1;
             }
