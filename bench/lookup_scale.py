@@ -10,7 +10,9 @@ driver opens a node file holding the same (test+unix:///vw/scale/FILE.xml, a pri
 in podman; bench/benchlib.py). python3-libvirt (libvirt.so's own client, a peer we did not
 write) times, on one connection, a lookup by name of the last object, an info call on it
 (dominfo, network isActive, pool info, volume info) and the list-all call, after timing the
-load (fake: start to `ready`, at most --load-timeout; real: the first open of the node file). Client and daemon
+load (fake: start to `ready`, at most --load-timeout; real: the first open of the node file).
+A count whose load would take longer than --load-timeout, extrapolated from the smaller counts
+(load = c * n^e), is skipped and says so. Client and daemon
 are pinned to CPU 0. list-all is measured up to libvirt's 16,384 limit (REMOTE_*_LIST_MAX); the
 real daemon up to --real-max objects (default 16,384). Prints microseconds per call with the ratio to the smallest
 count (lookups: flat is the goal; list-all: per-object cost, linear is the goal), and writes
@@ -18,6 +20,7 @@ BENCH_OUT/scale.json.
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -137,6 +140,22 @@ def measure_real(args, real, kind, n, scale_dir):
         os.unlink(os.path.join(scale_dir, name))
 
 
+def growth_exponent(loads):
+    """e in load = c * n^e from the last two (count, seconds) loads (1 with fewer)."""
+    if len(loads) < 2 or loads[-2][1] <= 0.05:
+        return 1.0
+    (n1, t1), (n2, t2) = loads[-2], loads[-1]
+    return max(1.0, math.log(t2 / t1) / math.log(n2 / n1)) if t2 > t1 else 1.0
+
+
+def predicted_load(loads, n):
+    """Seconds loading n objects should take, extrapolated from the loads so far."""
+    if not loads:
+        return 0.0
+    n2, t2 = loads[-1]
+    return t2 * (n / n2) ** growth_exponent(loads)
+
+
 def fmt_row(side, kind, n, r, base):
     """One line: each operation's cost and its growth over the smallest count (list-all: the
     growth of its cost per object, 1.00 or less when it grows linearly or slower)."""
@@ -161,7 +180,9 @@ def main():
                     help="largest count for the real libvirtd (100,000 domains take it a minute to load and 750 MB)")
     ap.add_argument("--no-real", dest="real", action="store_false")
     ap.add_argument("--load-timeout", type=int, default=60,
-                    help="seconds a fake-libvirtd may take to load its state (default 60)")
+                    help="seconds a daemon may take to load the objects (default 60); a count "
+                         "whose load, extrapolated from the smaller counts, would take longer "
+                         "is skipped")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     counts = [int(c) for c in args.counts.split(",")]
@@ -188,15 +209,24 @@ def main():
                 for side in ("fake", "real"):
                     if side == "real" and not real:
                         continue
-                    base = None
+                    base, loads = None, []
                     for n in counts:
                         if side == "real" and n > args.real_max:
+                            continue
+                        guess = predicted_load(loads, n)
+                        if guess > args.load_timeout:
+                            print("%-5s %-8s %7d  skipped: loading would take about %.0f s "
+                                  "(over --load-timeout; the load grew as n^%.1f)"
+                                  % (side, kind, n, guess, growth_exponent(loads)), flush=True)
+                            results[side].setdefault(kind, {})[str(n)] = None
                             continue
                         r = (measure_fake(args, kind, n, tmp) if side == "fake"
                              else measure_real(args, real, kind, n, scale_dir))
                         results[side].setdefault(kind, {})[str(n)] = r
                         if r and not base:
                             base = dict(r, n=n)
+                        if r:
+                            loads.append((n, r["load"]))
                         if r:
                             print(fmt_row(side, kind, n, r, base), flush=True)
         finally:
