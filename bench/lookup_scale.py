@@ -175,7 +175,7 @@ def main():
     ap.add_argument("--build", default=os.environ.get("VW_BUILD", "build"))
     ap.add_argument("--counts", default="10,1000,10000,16384,100000")
     ap.add_argument("--kinds", default="domains,networks,pools,volumes")
-    ap.add_argument("--seconds", type=float, default=0.5, help="minimum time per operation")
+    ap.add_argument("--seconds", type=float, default=0.3, help="minimum time per operation (list-all: twice)")
     ap.add_argument("--real-max", type=int, default=16384,
                     help="largest count for the real libvirtd (100,000 domains take it a minute to load and 750 MB)")
     ap.add_argument("--no-real", dest="real", action="store_false")
