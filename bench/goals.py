@@ -24,9 +24,9 @@ def div(a, b):
 
 def goal(text, value, ok, unit="%.2f"):
     if value is None:
-        print("  %-72s %8s  not measured" % (text, "-"))
+        print("  %-78s %8s  not measured" % (text, "-"))
         return
-    print("  %-72s %8s  %s" % (text, unit % value, "met" if ok(value) else "NOT MET"))
+    print("  %-78s %8s  %s" % (text, unit % value, "met" if ok(value) else "NOT MET"))
 
 
 def main():
@@ -50,10 +50,15 @@ def main():
     for kind in ("domains", "networks", "pools", "volumes"):
         r = fake.get(kind, {})
         counts = sorted(int(n) for n in r if r[n])
-        if len(counts) < 2 or counts[0] > 10 or counts[-1] < 100000:
+        if len(counts) < 2 or counts[0] > 10 or (counts[-1] < 100000 and "100000" not in r):
             goal("fake %s: lookup at 100,000 / at 10 <= 1.2" % kind, None, None)
             continue
         lo, hi = r[str(counts[0])], r[str(counts[-1])]
+        if counts[-1] < 100000:
+            # 100,000 was asked for and not loaded in time: the load itself does not scale
+            goal("fake %s: lookup at %d / at %d <= 1.2 (100,000 not loaded in time)"
+                 % (kind, counts[-1], counts[0]), div(hi["lookup"], lo["lookup"]), lambda v: False)
+            continue
         goal("fake %s: lookup at %d / at %d <= 1.2" % (kind, counts[-1], counts[0]),
              div(hi["lookup"], lo["lookup"]), lambda v: v <= 1.2)
         listed = [n for n in counts if r[str(n)].get("list") and n >= 1000]
