@@ -78,7 +78,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
-        fuzz-campaign fuzz-corpus fuzz-oss-check bench conformance conformance-record conformance-replay peer-suites help man
+        fuzz-campaign fuzz-corpus fuzz-oss-check bench bench-bins conformance conformance-record conformance-replay peer-suites help man
 .SECONDARY:
 
 all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
@@ -250,13 +250,22 @@ uninstall:
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
 fuzz fuzz-smoke fuzz-campaign fuzz-corpus fuzz-oss-check: deps
 	$(MAKE) -f fuzz/Makefile $@
-bench: all $(BIN)/rpc_bench $(BIN)/replay_bench
+BENCH_BINS := $(BIN)/rpc_bench $(BIN)/replay_bench $(BIN)/qmp_bench $(BIN)/libvirt_bench
+bench: all $(BENCH_BINS)
 	VW_BUILD=$(BUILD) bash bench/run
+bench-bins: $(BENCH_BINS)
 
-$(BIN)/rpc_bench: $(OBJ)/bench/rpc_bench.o $(STATICLIB)
+$(BIN)/rpc_bench: $(OBJ)/bench/rpc_bench.o $(OBJ)/bench/bench_clients.o $(STATICLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BIN)/replay_bench: $(OBJ)/bench/replay_bench.o
+$(BIN)/qmp_bench: $(OBJ)/bench/qmp_bench.o $(OBJ)/bench/bench_clients.o $(STATICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+# libvirt.so's own client, the reference (libvirt-dev: headers and the libvirt.so link)
+$(BIN)/libvirt_bench: $(OBJ)/bench/libvirt_bench.o $(OBJ)/bench/bench_clients.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs libvirt)
+$(BIN)/replay_bench: $(OBJ)/bench/replay_bench.o $(OBJ)/bench/bench_clients.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 conformance: deps

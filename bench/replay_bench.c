@@ -24,46 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clients.h"
+
 #define REMOTE_PROGRAM 0x20008086u
 #define PROC_CONNECT_OPEN 1
 #define PROC_AUTH_LIST 66
 #define PROC_GET_LIB_VERSION 157
 #define MAX_REPLY (1u << 20)
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int read_full(int fd, uint8_t *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const uint8_t *buf, size_t len)
-{
-    size_t put = 0;
-    while (put < len) {
-        ssize_t n = write(fd, buf + put, len - put);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        put += (size_t)n;
-    }
-    return 0;
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -97,7 +64,7 @@ static size_t build_call(uint8_t *buf, int32_t proc, uint32_t serial, const uint
 /* Reads one packet; checks it is an OK REPLY. Returns its serial via *serial, 0 or -1. */
 static int read_reply(int fd, uint8_t *buf, uint32_t *serial, const char *what)
 {
-    if (read_full(fd, buf, 4) < 0) {
+    if (bench_read_full(fd, buf, 4) < 0) {
         fprintf(stderr, "replay_bench: %s: the server closed the connection\n", what);
         return -1;
     }
@@ -106,7 +73,7 @@ static int read_reply(int fd, uint8_t *buf, uint32_t *serial, const char *what)
         fprintf(stderr, "replay_bench: %s: bad packet length %u\n", what, len);
         return -1;
     }
-    if (read_full(fd, buf + 4, len - 4) < 0) {
+    if (bench_read_full(fd, buf + 4, len - 4) < 0) {
         fprintf(stderr, "replay_bench: %s: the server closed the connection\n", what);
         return -1;
     }
@@ -140,24 +107,24 @@ static int bench_pingpong(unsigned long calls)
         put32(reply, 36);
         put32(reply + 16, 1);
         memset(reply + 28, 0, 8);
-        while (read_full(sv[1], call, sizeof(call)) == 0) {
+        while (bench_read_full(sv[1], call, sizeof(call)) == 0) {
             memcpy(reply + 20, call + 20, 4);
-            if (write_full(sv[1], reply, sizeof(reply)) < 0)
+            if (bench_write_full(sv[1], reply, sizeof(reply)) < 0)
                 break;
         }
         _exit(0);
     }
     close(sv[1]);
-    double start = now_seconds();
+    double start = bench_now();
     for (unsigned long i = 0; i < calls; i++) {
         put32(call + 20, (uint32_t)i);
-        if (write_full(sv[0], call, sizeof(call)) < 0 || read_full(sv[0], reply, 4) < 0 ||
-            read_full(sv[0], reply + 4, 32) < 0) {
+        if (bench_write_full(sv[0], call, sizeof(call)) < 0 || bench_read_full(sv[0], reply, 4) < 0 ||
+            bench_read_full(sv[0], reply + 4, 32) < 0) {
             fprintf(stderr, "replay_bench: ping-pong peer went away\n");
             return 1;
         }
     }
-    double t = now_seconds() - start;
+    double t = bench_now() - start;
     close(sv[0]);
     waitpid(pid, NULL, 0);
     printf("pingpong %lu messages in %.3f s = %.0f msg/s\n", 2 * calls, t, 2 * calls / t);
@@ -191,14 +158,14 @@ static int bench_client(const char *path, unsigned long calls, unsigned window)
                                          '/', '/', 'd', 'e', 'f', 'a', 'u', 'l', 't', 0, 0, 0,
                                          0, 0 };
     size_t n = build_call(out, PROC_AUTH_LIST, serial++, NULL, 0);
-    if (write_full(fd, out, n) < 0 || read_reply(fd, buf, &got, "AUTH_LIST") < 0)
+    if (bench_write_full(fd, out, n) < 0 || read_reply(fd, buf, &got, "AUTH_LIST") < 0)
         return 1;
     n = build_call(out, PROC_CONNECT_OPEN, serial++, open_args, sizeof(open_args));
-    if (write_full(fd, out, n) < 0 || read_reply(fd, buf, &got, "CONNECT_OPEN") < 0)
+    if (bench_write_full(fd, out, n) < 0 || read_reply(fd, buf, &got, "CONNECT_OPEN") < 0)
         return 1;
     unsigned long sent = 0, received = 0;
     uint32_t first = serial;
-    double start = now_seconds();
+    double start = bench_now();
     while (received < calls) {
         /* top the window up, in one write */
         size_t len = 0;
@@ -206,7 +173,7 @@ static int bench_client(const char *path, unsigned long calls, unsigned window)
             len += build_call(out + len, PROC_GET_LIB_VERSION, first + (uint32_t)sent, NULL, 0);
             sent++;
         }
-        if (len && write_full(fd, out, len) < 0) {
+        if (len && bench_write_full(fd, out, len) < 0) {
             fprintf(stderr, "replay_bench: the server closed the connection\n");
             return 1;
         }
@@ -219,7 +186,7 @@ static int bench_client(const char *path, unsigned long calls, unsigned window)
         }
         received++;
     }
-    double t = now_seconds() - start;
+    double t = bench_now() - start;
     close(fd);
     free(buf);
     free(out);

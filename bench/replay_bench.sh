@@ -9,9 +9,14 @@
 #   VW_BUILD       build directory (default build)
 #   REPLAY_CALLS   calls per run (default 50000: 100,000 messages)
 #   REPLAY_WINDOW  calls in flight for the pipelined column (default 16)
+# bench/replay_bench.sh scale: how replay grows: for each count in REPLAY_SCALE (calls, default
+# 50000,500000: 100,000- and 1,000,000-message traces) a trace recorded in the run is replayed;
+# prints load time (start to ready), resident memory once loaded, replay rate and its ratio to the
+# raw socket, and the growth of each over the first count. Recorded and replayed with
+# REPLAY_WINDOW calls in flight (one in flight, the recorder would take minutes for 1,000,000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = "--help" ]; then sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = "--help" ]; then sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0; fi
 B=${VW_BUILD:-build}; CALLS=${REPLAY_CALLS:-50000}; WIN=${REPLAY_WINDOW:-16}
 FAKE="$B/bin/fake-libvirtd"; BENCH="$B/bin/replay_bench"
 tmp=$(mktemp -d /tmp/vw-replay-bench.XXXXXX)
@@ -38,6 +43,37 @@ start() {
 }
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
 rate() { awk '{print $(NF-1)}'; }
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+if [ "${1:-}" = "scale" ]; then
+  start model --listen "unix:$tmp/model.sock"; model_pid=$pid
+  echo "replay growth, $WIN calls in flight (the raw socket: one)"
+  printf "%-9s %9s %11s %14s %14s %10s\n" messages "load s" "memory MiB" "replay msg/s" "raw msg/s" "raw/replay"
+  first=""; out=${BENCH_OUT:-$B/bench}; mkdir -p "$out"; : > "$out/replay_scale.tsv"
+  for calls in $(echo "${REPLAY_SCALE:-50000,500000}" | tr , ' '); do
+    start rec --listen "unix:$tmp/rec.sock" --record "$tmp/s.trace" --upstream "unix:$tmp/model.sock"
+    "$BENCH" client "$tmp/rec.sock" "$calls" "$WIN" > /dev/null
+    stop "$pid"
+    msgs=$(grep -c '"rec":"msg"' "$tmp/s.trace")
+    t0=$(date +%s.%N)
+    start replay --listen "unix:$tmp/rp.sock" --replay "$tmp/s.trace" --replay-report "$tmp/s.json"
+    t1=$(date +%s.%N); rss=$(rss_kib "$pid")
+    rp=$("$BENCH" client "$tmp/rp.sock" "$calls" "$WIN" | rate)
+    stop "$pid"
+    grep -q '"unmatched": 0' "$tmp/s.json" || { echo "replay_bench: unmatched calls in the $msgs-message replay" >&2; exit 1; }
+    pp=$("$BENCH" pingpong "$calls" | rate)
+    line=$(awk -v m="$msgs" -v a="$t0" -v b="$t1" -v r="$rss" -v rp="$rp" -v pp="$pp" \
+      'BEGIN { printf "%d %.3f %.1f %d %d %.2f", m, b - a, r / 1024, rp, pp, pp / rp }')
+    [ -z "$first" ] && first=$line
+    echo "$line" >> "$out/replay_scale.tsv"
+    echo "$line" "$first" | awk '{ printf "%-9d %9.3f %11.1f %14d %14d %10.2f   over %d messages: load x%.2f, memory x%.2f, raw/replay x%.2f\n",
+      $1, $2, $3, $4, $5, $6, $7, $2 / $8, $3 / $9, $6 / $12 }'
+    rm -f "$tmp/s.trace" "$tmp/s.json"
+  done
+  stop "$model_pid"
+  exit 0
+fi
 
 pp=$("$BENCH" pingpong "$CALLS")
 start model --listen "unix:$tmp/model.sock"; model_pid=$pid

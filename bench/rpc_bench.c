@@ -2,10 +2,12 @@
  *
  *   rpc_bench pingpong SECONDS      raw unix-socket ping-pong of 28-byte packets between two processes:
  *                                   the ceiling any server on this machine can reach
- *   rpc_bench client URI SECONDS    CONNECT_GET_LIB_VERSION through our client library, one call at a
- *                                   time, against whatever daemon URI names (real or fake)
+ *   rpc_bench client URI SECONDS [CLIENTS]
+ *                                   CONNECT_GET_LIB_VERSION through our client library, one call at a
+ *                                   time per connection, against whatever daemon URI names (real or
+ *                                   fake), from CLIENTS processes at once (default 1; bench_clients.c)
  *
- * Prints one line: "<mode> <round trips> in <seconds> s = <rate> rt/s". */
+ * Prints one line: "<mode> ... = <rate> rt/s". */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,42 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clients.h"
 #include "libvirt_client.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int read_full(int fd, unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const unsigned char *buf, size_t len)
-{
-    size_t put = 0;
-    while (put < len) {
-        ssize_t n = write(fd, buf + put, len - put);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        put += (size_t)n;
-    }
-    return 0;
-}
 
 static int bench_pingpong(double seconds)
 {
@@ -68,22 +36,22 @@ static int bench_pingpong(double seconds)
     unsigned char pkt[28] = { 0, 0, 0, 28, 0x20, 0x00, 0x80, 0x86, 0, 0, 0, 1, 0, 0, 0, 157 };
     if (pid == 0) {
         close(sv[0]);
-        while (read_full(sv[1], pkt, sizeof pkt) == 0 && write_full(sv[1], pkt, sizeof pkt) == 0)
+        while (bench_read_full(sv[1], pkt, sizeof pkt) == 0 && bench_write_full(sv[1], pkt, sizeof pkt) == 0)
             ;
         _exit(0);
     }
     close(sv[1]);
     unsigned long long count = 0;
-    double start = now_seconds(), end = start + seconds, t = start;
+    double start = bench_now(), end = start + seconds, t = start;
     while (t < end) {
         for (int i = 0; i < 1000; i++) {
-            if (write_full(sv[0], pkt, sizeof pkt) < 0 || read_full(sv[0], pkt, sizeof pkt) < 0) {
+            if (bench_write_full(sv[0], pkt, sizeof pkt) < 0 || bench_read_full(sv[0], pkt, sizeof pkt) < 0) {
                 fprintf(stderr, "rpc_bench: ping-pong peer went away\n");
                 return 1;
             }
         }
         count += 1000;
-        t = now_seconds();
+        t = bench_now();
     }
     close(sv[0]);
     waitpid(pid, NULL, 0);
@@ -91,39 +59,40 @@ static int bench_pingpong(double seconds)
     return 0;
 }
 
-static int bench_client(const char *uri, double seconds)
+static void *ours_open(const char *uri)
 {
     vw_client_error err = { 0 };
     vw_conn *conn = vw_conn_open(uri, NULL, &err);
     if (!conn) {
         fprintf(stderr, "rpc_bench: cannot open %s: %s\n", uri, vw_client_error_message(&err));
         vw_client_error_clear(&err);
-        return 1;
     }
-    unsigned long long count = 0;
-    double start = now_seconds(), end = start + seconds, t = start;
-    while (t < end) {
-        for (int i = 0; i < 100; i++) {
-            uint64_t version;
-            if (vw_connect_get_lib_version(conn, &version, &err) < 0) {
-                fprintf(stderr, "rpc_bench: call failed: %s\n", vw_client_error_message(&err));
-                vw_client_error_clear(&err);
-                vw_conn_close(conn, NULL);
-                return 1;
-            }
-        }
-        count += 100;
-        t = now_seconds();
+    return conn;
+}
+
+static int ours_call(void *h)
+{
+    vw_client_error err = { 0 };
+    uint64_t version;
+    if (vw_connect_get_lib_version(h, &version, &err) < 0) {
+        fprintf(stderr, "rpc_bench: call failed: %s\n", vw_client_error_message(&err));
+        vw_client_error_clear(&err);
+        return -1;
     }
-    vw_conn_close(conn, NULL);
-    printf("client %llu in %.2f s = %.0f rt/s\n", count, t - start, count / (t - start));
     return 0;
 }
+
+static void ours_close(void *h)
+{
+    vw_conn_close(h, NULL);
+}
+
+static const bench_peer our_client = { "client", ours_open, ours_call, ours_close };
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: rpc_bench pingpong SECONDS\n"
-                 "       rpc_bench client URI SECONDS\n");
+                 "       rpc_bench client URI SECONDS [CLIENTS]\n");
 }
 
 int main(int argc, char **argv)
@@ -135,8 +104,13 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && !strcmp(argv[1], "pingpong"))
         return bench_pingpong(atof(argv[2]));
-    if (argc == 4 && !strcmp(argv[1], "client"))
-        return bench_client(argv[2], atof(argv[3]));
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "client")) {
+        double seconds;
+        int clients;
+        if (bench_parse_args("rpc_bench", argv[3], argc == 5 ? argv[4] : NULL, &seconds, &clients) < 0)
+            return 2;
+        return bench_clients_run(&our_client, argv[2], seconds, clients);
+    }
     usage(stderr);
     return 2;
 }

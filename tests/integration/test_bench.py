@@ -1,0 +1,107 @@
+"""make bench's programs (bench/): each client peer counts real round trips against a
+fake-libvirtd from the plugin's fixture, the QMP bench against fake-qemu and a real QEMU, the
+growth part runs on a small state, and every program fails with a message, not a hang, on bad
+input. Rates are only required to be positive: timing belongs in make bench, not in tests."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUILD, REPO
+from real_qemu import Qemu
+
+os.environ.setdefault("VW_BUILD", str(BUILD))
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+sys.path.insert(0, str(REPO / "bench"))
+from pytest_virtwire import fake_libvirtd, fake_qemu  # noqa: E402,F401  (fixtures)
+
+import peers  # noqa: E402
+
+BIN = BUILD / "bin"
+PY = "/usr/bin/python3"
+LINE = re.compile(r"^(\S+) (\d+) clients: (\d+) in ([\d.]+) s = (\d+) rt/s$")
+
+
+def run(cmd, timeout=120):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
+
+
+def parse(p, name, clients):
+    assert p.returncode == 0, p.stderr
+    m = LINE.match(p.stdout.strip())
+    assert m, p.stdout
+    assert m.group(1) == name and int(m.group(2)) == clients
+    assert int(m.group(3)) > 0 and int(m.group(5)) > 0
+
+
+@pytest.fixture(scope="module")
+def go_bench():
+    if not peers.build_go(str(BUILD)):
+        pytest.skip("go-libvirt peer cannot be built here")
+    return BIN / "go_bench"
+
+
+@pytest.mark.parametrize("clients", [1, 3])
+def test_every_client_peer_against_the_fake(fake_libvirtd, go_bench, clients):
+    fake = fake_libvirtd()
+    n = str(clients)
+    parse(run([BIN / "rpc_bench", "client", fake.uri, "0.2", n]), "client", clients)
+    parse(run([BIN / "libvirt_bench", fake.uri, "0.2", n]), "libvirt.so", clients)
+    parse(run([PY, REPO / "bench" / "py_bench.py", fake.uri, "0.2", n]), "python3-libvirt",
+          clients)
+    parse(run([go_bench, fake.socket, "test:///default", "0.2", n]), "go-libvirt", clients)
+
+
+def test_qmp_bench_against_fake_qemu_and_real_qemu(fake_qemu, tmp_path):
+    fq = fake_qemu()
+    qemu = Qemu(tmp_path / "qmp.sock")
+    try:
+        for address in (fq.address, "unix:%s" % qemu.sock):
+            parse(run([BIN / "qmp_bench", "client", address, "0.2"]), "qmp-client", 1)
+            parse(run([BIN / "qmp_bench", "raw", address, "0.2"]), "qmp-raw", 1)
+    finally:
+        qemu.stop()
+
+
+def test_clear_errors(tmp_path):
+    gone = tmp_path / "nothing.sock"
+    p = run([BIN / "rpc_bench", "client", "test+unix:///default?socket=%s" % gone, "0.2", "2"])
+    assert p.returncode == 1 and "cannot open" in p.stderr and str(gone) in p.stderr
+    p = run([BIN / "libvirt_bench", "test+unix:///default?socket=%s" % gone, "0.2"])
+    assert p.returncode == 1 and "cannot open" in p.stderr
+    p = run([BIN / "qmp_bench", "raw", "unix:%s" % gone, "0.2"])
+    assert p.returncode == 1 and str(gone) in p.stderr
+    p = run([BIN / "rpc_bench", "client", "test:///default", "soon"])
+    assert p.returncode == 2 and "SECONDS" in p.stderr
+    p = run([BIN / "libvirt_bench", "test:///default", "1", "0"])
+    assert p.returncode == 2 and "CLIENTS" in p.stderr
+    p = run(["bash", REPO / "bench" / "run", "quick"])
+    assert p.returncode == 2 and "--help" in p.stderr
+
+
+def test_help_of_every_bench_program():
+    for cmd in ([BIN / "rpc_bench"], [BIN / "libvirt_bench"], [BIN / "qmp_bench"],
+                ["bash", REPO / "bench" / "run"], ["bash", REPO / "bench" / "replay_bench.sh"],
+                [PY, REPO / "bench" / "peers.py"], [PY, REPO / "bench" / "lookup_scale.py"],
+                [PY, REPO / "bench" / "goals.py"], [PY, REPO / "bench" / "py_bench.py"]):
+        p = run(cmd + ["--help"])
+        assert p.returncode == 0 and p.stdout.strip(), (cmd, p.stdout, p.stderr)
+
+
+def test_growth_part_on_a_small_state(tmp_path):
+    env = dict(os.environ, BENCH_OUT=str(tmp_path))
+    p = subprocess.run([PY, str(REPO / "bench" / "lookup_scale.py"), "--build", str(BUILD),
+                        "--no-real", "--counts", "10,50", "--kinds",
+                        "domains,networks,pools,volumes", "--seconds", "0.02"],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    rows = [line for line in p.stdout.splitlines() if line.startswith("fake ")]
+    assert len(rows) == 8
+    data = json.load(open(tmp_path / "scale.json"))
+    for kind in ("domains", "networks", "pools", "volumes"):
+        assert all(data["fake"][kind][n]["lookup"] > 0 for n in ("10", "50"))
+    p = run([PY, REPO / "bench" / "goals.py", tmp_path])
+    assert p.returncode == 0 and "not measured" in p.stdout
