@@ -107,7 +107,9 @@ def test_package_contents(debs, multiarch):
     for rel in ("libvirtwire.so", "libvirtwire.a", "pkgconfig/virtwire.pc"):
         assert lib + rel in files["libvirtwire-dev"], rel
     assert "/usr/include/virtwire/libvirt_client.h" in files["libvirtwire-dev"]
-    assert "/usr/lib/python3/dist-packages/pytest_virtwire.py" in files["python3-pytest-virtwire"]
+    for module in ("__init__", "process", "admin", "qmp", "wire", "events", "libvirtd"):
+        assert "/usr/lib/python3/dist-packages/pytest_virtwire/%s.py" % module in \
+            files["python3-pytest-virtwire"]
     # nothing of the library in virt-wire, nothing of the programs in the others
     assert not [f for f in files["virt-wire"] if "libvirtwire" in f]
 
