@@ -11,13 +11,15 @@ Prints one line per count with microseconds per call and the ratio to the smalle
 """
 import json
 import os
-import select
-import subprocess
 import sys
 import tempfile
 import time
 
 import libvirt
+
+# the pytest plugin's package starts the programs (bench/ runs from a source tree)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytest-plugin"))
+from pytest_virtwire.process import ReadyProcess  # noqa: E402
 
 XML = ("<domain type='test'><name>b{i}</name><uuid>{u}</uuid><memory>65536</memory>"
        "<vcpu>1</vcpu><os><type>hvm</type></os></domain>")
@@ -40,12 +42,12 @@ def measure(fake, count, tmp):
         json.dump({"domains": [{"xml": XML.format(i=i, u="5e1ec7ed-0000-4000-8000-%012d" % i)}
                                for i in range(count)]}, f)
     sock = os.path.join(tmp, "fl-%d.sock" % count)
-    proc = subprocess.Popen(["taskset", "-c", "0", fake, "--listen", "unix:" + sock,
-                             "--state", state], stdout=subprocess.PIPE, text=True)
     try:
-        ready, _, _ = select.select([proc.stdout], [], [], 300)
-        if not ready or proc.stdout.readline().strip() != "ready":
-            sys.exit("lookup_scale: fake-libvirtd did not start with %d domains" % count)
+        proc = ReadyProcess(tmp, ["taskset", "-c", "0", fake, "--listen", "unix:" + sock,
+                                  "--state", state], name="fl-%d" % count, ready_timeout=300)
+    except RuntimeError as e:
+        sys.exit("lookup_scale: fake-libvirtd did not start with %d domains: %s" % (count, e))
+    try:
         conn = libvirt.open("test+unix:///default?socket=" + sock)
         name = "b%d" % (count - 1)
         dom = conn.lookupByName(name)
@@ -58,8 +60,7 @@ def measure(fake, count, tmp):
         conn.close()
         return lookup, info, lists
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        proc.terminate(timeout=60)
 
 
 def main():

@@ -12,9 +12,7 @@ import json
 import os
 import pathlib
 import re
-import select
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -22,6 +20,7 @@ import tempfile
 
 import pytest
 
+from pytest_virtwire.process import ReadyProcess, start_private
 from real_qemu import Qemu
 
 
@@ -68,38 +67,33 @@ def sockdir():
 
 
 class Recorder:
-    """Runs `vwtrace record-KIND` in front of upstream; stop() sends SIGTERM and checks exit 0."""
+    """Runs `vwtrace record-KIND` in front of upstream (the plugin's ReadyProcess waits for its
+    `ready` line); stop() sends SIGTERM and checks exit 0."""
 
     def __init__(self, kind, listen, upstream, trace):
         self.listen = str(listen)
         self.trace = str(trace)
-        self.proc = subprocess.Popen(
-            [str(VWTRACE), "record-" + kind, "--listen", "unix:" + self.listen,
-             "--upstream", "unix:" + str(upstream), "-o", self.trace],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
-        line = self.proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            self.proc.kill()
-            out, err = self.proc.communicate(timeout=PROC_TIMEOUT)
-            pytest.fail("vwtrace record-%s did not become ready: %r %s" % (kind, line, err))
+        try:
+            self.rec = start_private(ReadyProcess, [
+                str(VWTRACE), "record-" + kind, "--listen", "unix:" + self.listen,
+                "--upstream", "unix:" + str(upstream), "-o", self.trace], ready_timeout=20)
+        except RuntimeError as e:
+            pytest.fail("vwtrace record-%s did not become ready: %s" % (kind, e))
+        self.proc = self.rec.proc
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
         try:
-            out, err = self.proc.communicate(timeout=PROC_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
+            rc, err = self.rec.terminate(PROC_TIMEOUT)
+        except AssertionError:
             pytest.fail("vwtrace record did not exit after SIGTERM")
-        assert self.proc.returncode == 0, "recorder exit %d: %s" % (self.proc.returncode, err)
+        assert rc == 0, "recorder exit %d: %s" % (rc, err)
         assert not os.path.exists(self.listen), "the recorder left its socket behind"
         return err
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
+        if self.rec.alive():
+            self.rec.kill()
+        self.rec.terminate()
 
 
 def read_trace(path):
