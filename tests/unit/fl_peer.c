@@ -8,6 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+void fl_peer_step(fl_peer *p, int timeout_ms)
+{
+    fl_server_run_until_idle(p->srv, timeout_ms);
+    if (p->also)
+        p->also(p->also_arg);
+}
+
 int fl_peer_connect(fl_peer *p, fl_server *srv, bool readonly)
 {
     memset(p, 0, sizeof(*p));
@@ -30,8 +37,8 @@ void fl_peer_close(fl_peer *p)
         close(p->fd);
         p->fd = -1;
         /* let the server see the hang-up and free the connection */
-        for (int i = 0; i < 10 && fl_server_run_until_idle(p->srv, 0) > 0; i++)
-            ;
+        for (int i = 0; i < 10; i++)
+            fl_peer_step(p, 0);
     }
     free(p->buf);
     p->buf = NULL;
@@ -49,7 +56,7 @@ static int send_all(fl_peer *p, const uint8_t *data, size_t n)
         }
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return -1;
-        fl_server_run_until_idle(p->srv, 0);
+        fl_peer_step(p, 0);
     }
     return off == n ? 0 : -1;
 }
@@ -120,7 +127,7 @@ int fl_peer_recv(fl_peer *p, fl_peer_packet *out)
         if (got < 0)
             p->eof = true;
         else if (got == 0)
-            fl_server_run_until_idle(p->srv, 10);
+            fl_peer_step(p, 10);
     }
     return 0;
 }

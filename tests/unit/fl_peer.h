@@ -22,6 +22,10 @@ typedef struct {
     uint8_t *buf;             /* bytes read and not yet taken */
     size_t len, cap;
     bool eof;
+    /* Run once per waiting round besides the server's loop (e.g. an upstream server's loop),
+     * when set. */
+    void (*also)(void *arg);
+    void *also_arg;
 } fl_peer;
 
 /* One packet read from the server (payload malloc'd). */
@@ -34,6 +38,8 @@ typedef struct {
 /* Adopts one end of a new socketpair into srv (read-only when readonly). 0, or -1. */
 int fl_peer_connect(fl_peer *p, fl_server *srv, bool readonly);
 void fl_peer_close(fl_peer *p);
+/* One waiting round: the server's loop (at most timeout_ms) and also(). */
+void fl_peer_step(fl_peer *p, int timeout_ms);
 
 /* Sends a packet (payload encoded with codec from args; VW_XDR_VOID: none). 0, or -1. */
 int fl_peer_send(fl_peer *p, uint32_t prog, int32_t proc, int32_t type, uint32_t serial,
