@@ -157,6 +157,21 @@ class ReadyProcess:
             self.proc.stdout.close()
         self._stderr.close()
 
+    def _shared_args(self, workdir, name, mode, trace, upstream, scenario, admin, seed,
+                     extra_args):
+        """The options both fakes take the same way (mode, scenario, admin socket, seed), then
+        extra_args; sets .admin_socket."""
+        self.admin_socket = os.path.join(workdir, "%s-admin.sock" % name) if admin else None
+        args = _mode_args(mode, trace, upstream)
+        path = _scenario_file(scenario, workdir, name)
+        if path:
+            args += ["--scenario", path]
+        if self.admin_socket:
+            args += ["--admin", "unix:" + self.admin_socket]
+        if seed is not None:
+            args += ["--seed", str(seed)]
+        return args + list(extra_args)
+
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM, wait; raises AssertionError if the exit was not a clean 0."""
         rc, text = self.terminate(timeout)
@@ -207,22 +222,14 @@ class FakeLibvirtd(ReadyProcess):
                  seed=None, socket=None, **process_options):
         self.socket = os.fspath(socket) if socket else os.path.join(workdir, "%s.sock" % name)
         self.ro_socket = os.path.join(workdir, "%s-ro.sock" % name) if readonly_socket else None
-        self.admin_socket = os.path.join(workdir, "%s-admin.sock" % name) if admin else None
         args = [find_binary(self.program), "--listen", "unix:" + self.socket]
         if self.ro_socket:
             args += ["--listen-ro", "unix:" + self.ro_socket]
         path = _state_file(state, workdir, name)
         if path:
             args += ["--state", path]
-        args += _mode_args(mode, trace, upstream)
-        path = _scenario_file(scenario, workdir, name)
-        if path:
-            args += ["--scenario", path]
-        if self.admin_socket:
-            args += ["--admin", "unix:" + self.admin_socket]
-        if seed is not None:
-            args += ["--seed", str(seed)]
-        args += list(extra_args)
+        args += self._shared_args(workdir, name, mode, trace, upstream, scenario, admin, seed,
+                                  extra_args)
         super().__init__(workdir, args, name, **process_options)
 
     @property
@@ -246,17 +253,9 @@ class FakeQemu(ReadyProcess):
                  upstream=None, extra_args=(), admin=True, seed=None, socket=None,
                  **process_options):
         self.socket = os.fspath(socket) if socket else os.path.join(workdir, "%s.sock" % name)
-        self.admin_socket = os.path.join(workdir, "%s-admin.sock" % name) if admin else None
         args = [find_binary(self.program), "--qmp", "unix:" + self.socket]
-        args += _mode_args(mode, trace, upstream)
-        path = _scenario_file(scenario, workdir, name)
-        if path:
-            args += ["--scenario", path]
-        if self.admin_socket:
-            args += ["--admin", "unix:" + self.admin_socket]
-        if seed is not None:
-            args += ["--seed", str(seed)]
-        args += list(extra_args)
+        args += self._shared_args(workdir, name, mode, trace, upstream, scenario, admin, seed,
+                                  extra_args)
         super().__init__(workdir, args, name, **process_options)
 
     @property

@@ -28,6 +28,21 @@ static fl_server *new_server(void)
     return srv;
 }
 
+/* A new server and a client connection that opened test:///default; NULL (a failed check)
+ * when that cannot be set up. */
+static fl_server *open_session(fl_peer *p)
+{
+    fl_server *srv = new_server();
+    if (!srv || fl_peer_connect(p, srv, false) < 0) {
+        CHECK(!"set-up");
+        if (srv)
+            fl_server_free(srv);
+        return NULL;
+    }
+    CHECK_EQ_INT(fl_peer_open(p, "test:///default"), 0);
+    return srv;
+}
+
 static char *get_string(fl_peer *p, int32_t proc, uint32_t serial, xdrproc_t codec,
                         const void *args, xdrproc_t ret_codec)
 {
@@ -46,12 +61,10 @@ static char *get_string(fl_peer *p, int32_t proc, uint32_t serial, xdrproc_t cod
 
 static void test_handshake_and_model_calls(void)
 {
-    fl_server *srv = new_server();
     fl_peer p;
-    CHECK(srv && fl_peer_connect(&p, srv, false) == 0);
+    fl_server *srv = open_session(&p);
     if (!srv)
         return;
-    CHECK_EQ_INT(fl_peer_open(&p, "test:///default"), 0);
     char *type = get_string(&p, VW_REMOTE_PROC_CONNECT_GET_TYPE, 2, VW_XDR_VOID, NULL,
                             (xdrproc_t)xdr_vw_connect_get_type_ret);
     CHECK_EQ_STR(type, "TEST");
@@ -139,12 +152,10 @@ static void test_calls_before_open_and_read_only(void)
 
 static void test_keepalive_ping_gets_pong(void)
 {
-    fl_server *srv = new_server();
     fl_peer p;
-    CHECK(srv && fl_peer_connect(&p, srv, false) == 0);
+    fl_server *srv = open_session(&p);
     if (!srv)
         return;
-    CHECK_EQ_INT(fl_peer_open(&p, "test:///default"), 0);
     CHECK_EQ_INT(fl_peer_send(&p, VW_KEEPALIVE_PROGRAM, 1 /* PING */, VW_NET_MESSAGE, 0,
                               VW_XDR_VOID, NULL), 0);
     fl_peer_packet r;

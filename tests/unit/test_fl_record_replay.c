@@ -97,6 +97,17 @@ static int session(fl_peer *p, uint32_t base, answer out[NCALLS + 1])
     return 0;
 }
 
+/* Every answer of got is the one of want: same status, same payload bytes. */
+static void same_answers(const answer got[NCALLS + 1], const answer want[NCALLS + 1])
+{
+    for (int i = 0; i <= NCALLS; i++) {
+        CHECK_EQ_INT(got[i].status, want[i].status);
+        CHECK_EQ_INT(got[i].payload_len, want[i].payload_len);
+        if (got[i].payload_len == want[i].payload_len)
+            CHECK_EQ_MEM(got[i].payload, want[i].payload, want[i].payload_len);
+    }
+}
+
 static void free_answers(answer a[NCALLS + 1])
 {
     for (int i = 0; i <= NCALLS; i++)
@@ -144,12 +155,7 @@ static void test_record_then_replay(void)
         p.also = upstream_step;
         p.also_arg = &up;
         CHECK_EQ_INT(session(&p, 0, recorded), 0);
-        for (int i = 0; i <= NCALLS; i++) {
-            CHECK_EQ_INT(recorded[i].status, direct[i].status);
-            CHECK_EQ_INT(recorded[i].payload_len, direct[i].payload_len);
-            if (recorded[i].payload_len == direct[i].payload_len)
-                CHECK_EQ_MEM(recorded[i].payload, direct[i].payload, direct[i].payload_len);
-        }
+        same_answers(recorded, direct);
         fl_peer_close(&p);
         fl_record_shutdown(rec);
         fl_server_free(rsrv);
@@ -211,12 +217,7 @@ static void test_record_then_replay(void)
     if (psrv) {
         CHECK_EQ_INT(fl_peer_connect(&p, psrv, false), 0);
         CHECK_EQ_INT(session(&p, SERIAL_SHIFT, replayed), 0);
-        for (int i = 0; i <= NCALLS; i++) {
-            CHECK_EQ_INT(replayed[i].status, direct[i].status);
-            CHECK_EQ_INT(replayed[i].payload_len, direct[i].payload_len);
-            if (replayed[i].payload_len == direct[i].payload_len)
-                CHECK_EQ_MEM(replayed[i].payload, direct[i].payload, direct[i].payload_len);
-        }
+        same_answers(replayed, direct);
         free_answers(replayed);
         /* never recorded: VIR_ERR_RPC (39) from VIR_FROM_RPC (7), the connection goes on */
         fl_peer_packet r;

@@ -97,6 +97,38 @@ typedef struct {
     int invalid;
 } event_log;
 
+typedef struct {
+    event_log log;
+    vw_evloop *loop;
+    fq_vm *vm;
+} model;
+
+static void on_event(void *opaque, const char *name, json_t *data);
+
+/* A 7.2 "pc" VM whose events are checked against the recorded schema; m->vm NULL on failure. */
+static void model_start(model *m, int prelaunch)
+{
+    static fq_vm_config cfg = { .major = 7, .minor = 2, .micro = 0, .package = "v7.2.0",
+                                .machine = "pc" };
+    char err[512] = "";
+    memset(m, 0, sizeof(*m));
+    cfg.prelaunch = prelaunch;
+    m->log.schema = load(7, 2);
+    m->loop = vw_evloop_create(16, err, sizeof(err));
+    fq_vm_hooks hooks = { on_event };
+    m->vm = m->log.schema && m->loop ? fq_vm_new(&cfg, m->loop, &hooks, &m->log) : NULL;
+    CHECK(m->vm != NULL);
+}
+
+/* Frees everything; checks every event matched the schema. */
+static void model_finish(model *m)
+{
+    fq_vm_free(m->vm);
+    vw_evloop_free(m->loop);
+    qapi_schema_free(m->log.schema);
+    CHECK_EQ_INT(m->log.invalid, 0);
+}
+
 static void on_event(void *opaque, const char *name, json_t *data)
 {
     event_log *log = opaque;
@@ -128,19 +160,14 @@ static int run(fq_vm *vm, const char *command, const char *args_json, json_t **r
 static void test_model_answers_match_the_schema(void)
 {
     char err[512] = "";
-    event_log log = { .schema = load(7, 2) };
-    vw_evloop *loop = vw_evloop_create(16, err, sizeof(err));
-    fq_vm_config cfg = { .major = 7, .minor = 2, .micro = 0, .package = "v7.2.0",
-                         .machine = "pc" };
-    fq_vm_hooks hooks = { on_event };
-    fq_vm *vm = log.schema && loop ? fq_vm_new(&cfg, loop, &hooks, &log) : NULL;
-    CHECK(vm != NULL);
-    if (!vm) {
-        qapi_schema_free(log.schema);
-        vw_evloop_free(loop);
+    model m;
+    model_start(&m, 0);
+    if (!m.vm) {
+        model_finish(&m);
         return;
     }
-    json_t *list = qapi_schema_list(log.schema);
+    fq_vm *vm = m.vm;
+    json_t *list = qapi_schema_list(m.log.schema);
     size_t i;
     const json_t *info;
     int answered = 0;
@@ -158,7 +185,7 @@ static void test_model_answers_match_the_schema(void)
         answered++;
         if (getenv("VW_TEST_VERBOSE"))
             fprintf(stderr, "answered %s\n", name);
-        if (qapi_schema_check_return(log.schema, name, ret, err, sizeof(err)) != 0) {
+        if (qapi_schema_check_return(m.log.schema, name, ret, err, sizeof(err)) != 0) {
             fprintf(stderr, "%s: the model's answer does not match the schema: %s\n", name, err);
             CHECK(!"answer matches the schema");
         }
@@ -171,10 +198,7 @@ static void test_model_answers_match_the_schema(void)
     json_t *ret;
     char desc[512];
     CHECK_EQ_INT(run(vm, "no-such-command", NULL, &ret, desc, sizeof(desc)), FQ_VM_UNKNOWN);
-    fq_vm_free(vm);
-    vw_evloop_free(loop);
-    qapi_schema_free(log.schema);
-    CHECK_EQ_INT(log.invalid, 0);
+    model_finish(&m);
 }
 
 static const char *status(fq_vm *vm)
@@ -191,31 +215,26 @@ static const char *status(fq_vm *vm)
 
 static void test_model_state_machine_and_events(void)
 {
-    char err[512] = "";
-    event_log log = { .schema = load(7, 2) };
-    vw_evloop *loop = vw_evloop_create(16, err, sizeof(err));
-    fq_vm_config cfg = { .major = 7, .minor = 2, .micro = 0, .package = "v7.2.0",
-                         .machine = "pc", .prelaunch = 1 };
-    fq_vm_hooks hooks = { on_event };
-    fq_vm *vm = log.schema && loop ? fq_vm_new(&cfg, loop, &hooks, &log) : NULL;
-    CHECK(vm != NULL);
-    if (!vm) {
-        qapi_schema_free(log.schema);
-        vw_evloop_free(loop);
+    model m;
+    model_start(&m, 1);
+    if (!m.vm) {
+        model_finish(&m);
         return;
     }
+    fq_vm *vm = m.vm;
+    event_log *log = &m.log;
     json_t *ret;
     char desc[512];
     CHECK_EQ_STR(status(vm), "prelaunch");
     CHECK_EQ_INT(run(vm, "cont", NULL, &ret, desc, sizeof(desc)), FQ_VM_OK);
     json_decref(ret);
     CHECK_EQ_STR(status(vm), "running");
-    CHECK_EQ_STR(log.names, "RESUME");
-    log.names[0] = '\0';
+    CHECK_EQ_STR(log->names, "RESUME");
+    log->names[0] = '\0';
     CHECK_EQ_INT(run(vm, "stop", NULL, &ret, desc, sizeof(desc)), FQ_VM_OK);
     json_decref(ret);
     CHECK_EQ_STR(status(vm), "paused");
-    CHECK_EQ_STR(log.names, "STOP");
+    CHECK_EQ_STR(log->names, "STOP");
 
     /* devices: an unknown model is refused with QEMU's wording, a known one is added once */
     CHECK_EQ_INT(run(vm, "device_add", "{\"driver\": \"no-such-device\", \"id\": \"x\"}", &ret,
@@ -228,17 +247,14 @@ static void test_model_state_machine_and_events(void)
                      sizeof(desc)), FQ_VM_ERROR);
     CHECK(strstr(desc, "k1") != NULL);
 
-    log.names[0] = '\0';
+    log->names[0] = '\0';
     fq_vm_host_signal(vm);
-    CHECK_EQ_STR(log.names, "SHUTDOWN");
+    CHECK_EQ_STR(log->names, "SHUTDOWN");
     CHECK(!fq_vm_quit_requested(vm));
     CHECK_EQ_INT(run(vm, "quit", NULL, &ret, desc, sizeof(desc)), FQ_VM_OK);
     json_decref(ret);
     CHECK(fq_vm_quit_requested(vm));
-    fq_vm_free(vm);
-    vw_evloop_free(loop);
-    qapi_schema_free(log.schema);
-    CHECK_EQ_INT(log.invalid, 0);
+    model_finish(&m);
 }
 
 int main(void)

@@ -157,9 +157,19 @@ static json_t *peer_call(fq_peer *p, const char *text, char *events, size_t even
     }
 }
 
+/* Starts the server and connects (the set-up failing is a failed check, everything freed). */
+static int start(fq_peer *p, int prelaunch)
+{
+    if (peer_start(p, prelaunch) == 0)
+        return 0;
+    CHECK(!"set-up");
+    peer_finish(p);
+    return -1;
+}
+
 static int connect_and_negotiate(fq_peer *p, int prelaunch)
 {
-    if (peer_start(p, prelaunch) < 0)
+    if (start(p, prelaunch) < 0)
         return -1;
     json_t *greeting = peer_recv(p);
     CHECK(greeting && json_object_get(json_object_get(greeting, "QMP"), "version"));
@@ -173,11 +183,8 @@ static int connect_and_negotiate(fq_peer *p, int prelaunch)
 static void test_greeting_and_negotiation(void)
 {
     fq_peer p;
-    if (peer_start(&p, 0) < 0) {
-        CHECK(!"set-up");
-        peer_finish(&p);
+    if (start(&p, 0) < 0)
         return;
-    }
     json_t *g = peer_recv(&p);
     const json_t *qmp = json_object_get(g, "QMP");
     CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(json_object_get(qmp,
@@ -210,11 +217,8 @@ static void test_greeting_and_negotiation(void)
 static void test_commands_checked_against_the_schema(void)
 {
     fq_peer p;
-    if (connect_and_negotiate(&p, 0) < 0) {
-        CHECK(!"set-up");
-        peer_finish(&p);
+    if (connect_and_negotiate(&p, 0) < 0)
         return;
-    }
     json_t *r = peer_call(&p, "{\"execute\": \"no-such-command\"}\r\n", NULL, 0);
     CHECK_EQ_STR(str_at(r, "error", "class"), "CommandNotFound");
     CHECK_EQ_STR(str_at(r, "error", "desc"), "The command no-such-command has not been found");
@@ -268,11 +272,8 @@ static const char *status_of(fq_peer *p)
 static void test_model_run_state_and_events(void)
 {
     fq_peer p;
-    if (connect_and_negotiate(&p, 0) < 0) {
-        CHECK(!"set-up");
-        peer_finish(&p);
+    if (connect_and_negotiate(&p, 0) < 0)
         return;
-    }
     CHECK_EQ_STR(status_of(&p), "running");
     char events[256] = "";
     json_t *r = peer_call(&p, "{\"execute\": \"stop\", \"id\": \"s\"}\r\n", events, sizeof(events));
@@ -293,11 +294,8 @@ static void test_model_run_state_and_events(void)
 static void test_prelaunch_and_quit(void)
 {
     fq_peer p;
-    if (connect_and_negotiate(&p, 1) < 0) {
-        CHECK(!"set-up");
-        peer_finish(&p);
+    if (connect_and_negotiate(&p, 1) < 0)
         return;
-    }
     CHECK_EQ_STR(status_of(&p), "prelaunch");
     json_t *r = peer_call(&p, "{\"execute\": \"quit\"}\r\n", NULL, 0);
     CHECK(json_object_get(r, "return") != NULL);
@@ -313,11 +311,8 @@ static void test_prelaunch_and_quit(void)
 static void test_broken_json_is_an_error_not_a_close(void)
 {
     fq_peer p;
-    if (connect_and_negotiate(&p, 0) < 0) {
-        CHECK(!"set-up");
-        peer_finish(&p);
+    if (connect_and_negotiate(&p, 0) < 0)
         return;
-    }
     json_t *r = peer_call(&p, "{\"execute\": }\r\n", NULL, 0);
     CHECK_EQ_STR(str_at(r, "error", "class"), "GenericError");
     json_decref(r);
