@@ -569,7 +569,7 @@ def test_replay_id_edge_cases_and_pipelining(tmp_path):
         assert raw.call(b'{"execute":"no-such","id":"z"}') == [
             b'{"id": "z", "error": {"class": "CommandNotFound", "desc": "The command no-such has '
             b'not been found"}}']
-        raw.s.sendall(b'{"execute":"cont","id":1}{"execute":"query-status","id":2}')
+        raw.send(b'{"execute":"cont","id":1}{"execute":"query-status","id":2}')
         got = [raw.line() for _ in range(3)]
         assert got == [ev.rstrip(b"\r\n"), b'{"return": {}, "id": 1}',
                        b'{"return": {"status": "running", "singlestep": false, "running": true}, '
@@ -580,7 +580,7 @@ def test_replay_id_edge_cases_and_pipelining(tmp_path):
         raw = Raw(sock)
         assert raw.greeting_bytes + b"\r\n" == GREETING
         # garbage: QEMU's parse errors match nothing here; error replies without id
-        raw.s.sendall(b'{]\r\n\xff')
+        raw.send(b'{]\r\n\xff')
         for _ in range(2):
             msg = json.loads(raw.line())
             assert "id" not in msg and msg["error"]["class"] == "GenericError"

@@ -72,9 +72,9 @@ class Proc:
 
 
 def QmpRaw(path):
-    """A raw QMP connection (the plugin's QmpLine): reply(bytes) returns the reply, events
-    skipped."""
-    return QmpLine(path, read_timeout=20)
+    """A raw QMP connection (the plugin's QmpLine), its greeting line read (.greeting_bytes):
+    reply(bytes) returns the reply, events skipped."""
+    return QmpLine(path, read_timeout=20, read_greeting=True)
 
 
 def read_trace(path):
@@ -123,7 +123,7 @@ def test_qmp_stub_answers_locally_in_record_mode(tmp, qemu):
                  "--upstream", "unix:" + qemu.sock, "--scenario", scenario])
     try:
         c = QmpRaw(tmp / "rec.sock")
-        assert "QMP" in c.greeting()                     # QEMU's own greeting, relayed
+        assert "QMP" in json.loads(c.greeting_bytes)    # QEMU's own greeting, relayed
         assert c.reply(CAPS) == {"return": {}, "id": 1}
         assert c.reply(NAME) == {"return": {"name": "from-stub"}, "id": "n"}
         v = c.reply(VERSION)                              # delayed fallthrough: QEMU answers
@@ -160,7 +160,7 @@ def test_qmp_c2s_fault_before_forwarding(tmp, qemu):
     try:
         c = QmpRaw(tmp / "rec.sock")
         assert c.reply(CAPS) == {"return": {}, "id": 1}
-        c.s.sendall(STATUS)
+        c.send(STATUS)
         assert c.closed_by_peer(), "the disconnect fault did not close the connection"
         c.close()
         r = subprocess.run([str(VIRTC), "qmp", "--timeout", "5", "unix:%s" % (tmp / "rec.sock"),
