@@ -20,26 +20,9 @@ import tempfile
 
 import pytest
 
+from conftest import BUILD, DATA, PROC_TIMEOUT, domain_xml, normalise, run_virsh, unique_name
 from pytest_virtwire.process import ReadyProcess, start_private
 from real_qemu import Qemu
-
-
-def _load_integration_conftest():
-    """This folder's conftest.py as a module of its own name: a plain `from conftest import`
-    picks up whichever conftest.py was imported first when pytest collects several folders
-    (e.g. tests/integration together with conformance/qmp)."""
-    import importlib.util
-    path = pathlib.Path(__file__).resolve().parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("vw_integration_conftest", str(path))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_conf = _load_integration_conftest()
-BUILD, DATA, PROC_TIMEOUT = _conf.BUILD, _conf.DATA, _conf.PROC_TIMEOUT
-normalise, run_virsh, unique_name, domain_xml = (_conf.normalise, _conf.run_virsh,
-                                                 _conf.unique_name, _conf.domain_xml)
 
 VWTRACE = BUILD / "bin" / "vwtrace"
 TRACES = DATA / "traces"
