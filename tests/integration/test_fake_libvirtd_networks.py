@@ -9,10 +9,9 @@ import time
 
 import pytest
 
-from conftest import BUILD, REPO
+from conftest import BUILD
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 from pytest_virtwire.events import start_event_loop  # noqa: E402
 

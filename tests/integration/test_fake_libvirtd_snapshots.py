@@ -6,7 +6,6 @@ the test driver takes from a hash table)."""
 import os
 import re
 import subprocess
-import sys
 import threading
 
 import pytest
@@ -15,7 +14,6 @@ from conftest import REPO, VIRSH, _clean_env, unique_name
 from pytest_virtwire.events import start_event_loop
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 libvirt = pytest.importorskip("libvirt")

@@ -7,7 +7,6 @@ volume create/lookup/delete, events) also with the shared libvirtd, on uniquely 
 that the tests remove again.
 """
 import os
-import sys
 import threading
 import time
 
@@ -17,7 +16,6 @@ from conftest import REPO, run_virsh, unique_name
 from test_fake_libvirtd_python import both, outcome  # value or (code, domain, message, ...)
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 from pytest_virtwire.events import start_event_loop  # noqa: E402
 

@@ -12,17 +12,15 @@ import resource
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-from conftest import BUILD, REPO
+from conftest import BUILD
 from fake_libvirtd_fixtures import RawClient, decode_error, wait_for, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd, fake_qemu, find_binary  # noqa: E402,F401
 from pytest_virtwire.process import rss_kib  # noqa: E402  (VmRSS of a pid, in KiB)
 

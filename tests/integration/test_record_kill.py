@@ -18,7 +18,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 
@@ -28,7 +27,6 @@ from conftest import BUILD, REPO
 from fake_libvirtd_fixtures import RawClient
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd, fake_qemu  # noqa: E402,F401  (fixtures)
 from pytest_virtwire.process import ReadyProcess  # noqa: E402
 from pytest_virtwire.qmp import QmpLine  # noqa: E402

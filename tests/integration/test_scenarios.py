@@ -16,10 +16,9 @@ import time
 
 import pytest
 
-from conftest import BUILD, REPO, VIRTC, run_virsh, run_virtc
+from conftest import BUILD, VIRTC, run_virsh, run_virtc
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import AdminError, fake_libvirtd, fake_qemu  # noqa: E402,F401  (fixtures)
 from pytest_virtwire.qmp import QmpLine  # noqa: E402
 
