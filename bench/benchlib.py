@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import pathlib
-import select
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 import podman_libvirtd  # noqa: E402  (the project's one way to run libvirtd in podman)
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+from pytest_virtwire.process import ReadyProcess  # noqa: E402  (the one way to start a fake)
 
 CONF = ('listen_tls = 0\nlisten_tcp = 0\nunix_sock_dir = "/vw/sock"\nunix_sock_group = "root"\n'
         'unix_sock_rw_perms = "0777"\nauth_unix_ro = "none"\nauth_unix_rw = "none"\n'
@@ -37,32 +38,30 @@ class NotReady(Exception):
     pass
 
 
-def wait_ready(proc, what, timeout=300):
-    """Waits for the `ready` line; NotReady (the process killed) when it does not come."""
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    line = proc.stdout.readline().strip() if ready else ""
-    if line != "ready":
-        proc.kill()
-        proc.wait()
-        raise NotReady("%s did not start within %d s (said %r)" % (what, timeout, line))
-
-
 @contextlib.contextmanager
-def fake_libvirtd(binary, sock, state=None, cpus=None, timeout=300):
-    """A fake-libvirtd on unix socket sock (optionally from a state file, pinned to cpus);
-    its start-up time to `ready` in proc.load_seconds."""
-    cmd = ([binary] if not cpus else ["taskset", "-c", cpus, binary]) + ["--listen", "unix:" + sock]
-    if state:
-        cmd += ["--state", state]
+def fake(binary, args, cpus=None, timeout=300):
+    """A fake daemon (binary with args) started and stopped by the pytest plugin's ReadyProcess
+    (the project's one way to start a fake), optionally pinned to cpus; its start-up time to
+    `ready` in proc.load_seconds. NotReady when it does not get ready within timeout s."""
+    cmd = ([binary] if not cpus else ["taskset", "-c", cpus, binary]) + list(args)
+    workdir = tempfile.mkdtemp(prefix="vw-bench-fake.")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    wait_ready(proc, "fake-libvirtd", timeout)
+    try:
+        proc = ReadyProcess(workdir, cmd, name=os.path.basename(binary), ready_timeout=timeout)
+    except RuntimeError as e:
+        raise NotReady(str(e)) from None
     proc.load_seconds = time.perf_counter() - t0
+    proc.pid = proc.proc.pid
     try:
         yield proc
     finally:
         proc.terminate()
-        proc.wait(timeout=60)
+
+
+def fake_libvirtd(binary, sock, state=None, cpus=None, timeout=300):
+    """A fake-libvirtd on unix socket sock (optionally from a state file, pinned to cpus)."""
+    return fake(binary, ["--listen", "unix:" + sock] + (["--state", state] if state else []),
+                cpus, timeout)
 
 
 class RealLibvirtd:

@@ -4,10 +4,13 @@
     bench/startup.py N PROGRAM ARGS...     ({sock} in ARGS is replaced by a fresh socket path)
 """
 import os
-import subprocess
 import sys
 import tempfile
 import time
+
+# the pytest plugin's package starts the programs (bench/ runs from a source tree)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytest-plugin"))
+from pytest_virtwire.process import ReadyProcess  # noqa: E402
 
 
 def main():
@@ -21,15 +24,13 @@ def main():
             sock = os.path.join(tmp, "s%d.sock" % i)
             args = [a.replace("{sock}", sock) for a in argv]
             t0 = time.perf_counter()
-            p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            line = p.stdout.readline()
-            t1 = time.perf_counter()
-            p.terminate()
-            p.wait(timeout=10)
-            if line.strip() != b"ready":
-                print("startup: %s printed %r, not ready: %s" % (args[0], line, p.stderr.read()),
-                      file=sys.stderr)
+            try:
+                p = ReadyProcess(tmp, args, name="s%d" % i, ready_timeout=10)
+            except RuntimeError as e:
+                print("startup: %s" % e, file=sys.stderr)
                 return 1
+            t1 = time.perf_counter()
+            p.terminate(timeout=10)
             times.append((t1 - t0) * 1000)
     times.sort()
     print("%s start-up to ready: median %.1f ms, max %.1f ms over %d starts (goal < 10 ms)"

@@ -5,7 +5,7 @@ Every case in this folder is written once and runs against each target:
 
   fake                 build/bin/fake-libvirtd (when built)
   host                 the host's libvirtd (Debian 12): the session fixture `libvirtd_sock` of
-                       tests/integration/conftest.py is reused (VW_LIBVIRTD_SOCK, or one private
+                       pytest_virtwire.libvirtd is reused (VW_LIBVIRTD_SOCK, or one private
                        daemon started with ci/libvirtd-private); no second host daemon is started
   SUITE-libvirtd       the monolithic libvirtd of a Debian release, in a podman container whose
                        root filesystem conformance/images/build-rootfs built (only suites whose
@@ -33,27 +33,33 @@ legitimately changes between runs, e.g. generated UUIDs); a hook writes it with 
 $VW_BUILD/conformance/results/TARGET/CASE.json, which conformance/report.py turns into the matrix.
 """
 import gc
-import importlib.util
 import json
 import os
 import pathlib
 import re
-import select
 import shutil
-import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
 
-from harness import clean_env, libvirt_module
-from known import known_reason
+# the shipped pytest plugin's package: process start-up, the raw wire client, the event loop and
+# the host daemon fixture shared with the integration tests
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "pytest-plugin"))
+from pytest_virtwire.libvirtd import libvirtd_sock  # noqa: E402,F401  (session fixture)
+
+from pytest_virtwire.process import FakeLibvirtd, start_private  # noqa: E402
+
+from harness import clean_env, libvirt_module  # noqa: E402
+from known import known_reason  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
 VIRTC = BUILD / "bin" / "virtc"
 FAKE = BUILD / "bin" / "fake-libvirtd"
+os.environ.setdefault("VW_BUILD", str(BUILD))   # where the plugin's FakeLibvirtd finds it
 RESULTS = BUILD / "conformance" / "results"
 LOGS = BUILD / "conformance" / "logs"
 IMAGES = REPO / "conformance" / "images"
@@ -67,20 +73,6 @@ PODMAN = shutil.which("podman") or "/usr/bin/podman"
 # Every process a case runs is bounded: a hang is a failure, never a stuck matrix.
 PROC_TIMEOUT = 120
 START_TIMEOUT = 90
-
-# ---- the host daemon fixture of the integration tests, reused ---------------------------------
-
-def _load_integration_conftest():
-    path = REPO / "tests" / "integration" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("vw_integration_conftest", str(path))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_integration = _load_integration_conftest()
-libvirtd_sock = _integration.libvirtd_sock  # the session fixture, visible to this folder
-
 
 # ---- which targets exist -------------------------------------------------------------------------
 
@@ -225,39 +217,26 @@ def _wait_socket(uri, sock, proc, log, timeout=START_TIMEOUT):
 
 class FakeDaemon:
     """build/bin/fake-libvirtd in model mode, or with `extra` options (--record, --replay) and then
-    without a read-only listener (ro=False: ro_sock is None)."""
+    without a read-only listener (ro=False: ro_sock is None). Started by the plugin's
+    FakeLibvirtd (pytest_virtwire.process), its standard error in LOGS/log_name."""
 
     def __init__(self, extra=(), log_name="fake.log", ro=True):
-        self.dir = tempfile.mkdtemp(prefix="vw-conf-fake-")
-        self.sock = os.path.join(self.dir, "sock")
-        self.ro_sock = os.path.join(self.dir, "sock-ro") if ro else None
         LOGS.mkdir(parents=True, exist_ok=True)
         self.log = str(LOGS / log_name)
-        self.logf = open(self.log, "w")
-        cmd = [str(FAKE), "--listen", "unix:" + self.sock]
-        if ro:
-            cmd += ["--listen-ro", "unix:" + self.ro_sock]
-        cmd += list(extra)
-        self.logf.write("$ %s\n" % " ".join(cmd))
-        self.logf.flush()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.logf, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 15)
-        line = self.proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            self.stop()
-            pytest.fail("fake-libvirtd did not print ready within 15 s (got %r); log %s"
-                        % (line, self.log))
+        try:
+            self.fake = start_private(FakeLibvirtd, name="fake", admin=False, readonly_socket=ro,
+                                      extra_args=list(extra), log=self.log, ready_timeout=15)
+        except RuntimeError as e:
+            pytest.fail("fake-libvirtd did not start: %s\nlog %s" % (e, self.log))
+        self.sock = self.fake.socket
+        self.ro_sock = self.fake.ro_socket
+        self.proc = self.fake.proc
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.logf.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.fake.terminate(timeout=10)
+        except AssertionError:
+            pass    # killed after 10 s; the case that needs a clean exit checks proc itself
 
 
 class ContainerDaemon:

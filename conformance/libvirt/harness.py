@@ -1,12 +1,13 @@
 """Helpers of the libvirt conformance suite: running virtc and virsh against a target, and a raw
-RPC client (vw_wire.py) for what the clients cannot send (bogus procedures, keepalive packets)."""
+RPC client (pytest_virtwire.wire, shipped with the pytest plugin) for what the clients cannot send (bogus procedures, keepalive packets)."""
 import os
 import pathlib
 import shutil
 import subprocess
-import threading
 
 import pytest
+
+from pytest_virtwire.events import start_event_loop
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
@@ -16,24 +17,11 @@ PROC_TIMEOUT = 120
 
 # ---- python3-libvirt with an event loop (keepalive and events need one) --------------------------
 
-_loop_lock = threading.Lock()
-_loop_started = False
-
-
 def libvirt_module():
     """python3-libvirt, with the default event loop registered and running in a daemon thread."""
-    global _loop_started
     import libvirt
-    with _loop_lock:
-        if not _loop_started:
-            libvirt.registerErrorHandler(lambda ctx, err: None, None)
-            libvirt.virEventRegisterDefaultImpl()
-
-            def run():
-                while True:
-                    libvirt.virEventRunDefaultImpl()
-            threading.Thread(target=run, name="libvirt-events", daemon=True).start()
-            _loop_started = True
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+    start_event_loop()
     return libvirt
 
 
@@ -77,13 +65,13 @@ def err_lines(text):
     return [line for line in text.splitlines() if line.strip()]
 
 
-# ---- a raw wire client (for what the clients cannot send): vw_wire.py, shared with the tests ----
+# ---- a raw wire client (for what the clients cannot send): pytest_virtwire.wire ----
 
-from vw_wire import (CALL, ERROR, KEEPALIVE_PROGRAM, MESSAGE, OK, REMOTE_PROGRAM,  # noqa: E402,F401
-                     REPLY, RawConn, xdr_string)
-import vw_wire  # noqa: E402
+from pytest_virtwire import wire  # noqa: E402
+from pytest_virtwire.wire import (CALL, ERROR, KEEPALIVE_PROGRAM, MESSAGE, OK,  # noqa: E402,F401
+                                  REMOTE_PROGRAM, REPLY, RawConn, xdr_string)
 
 
 def decode_error(b):
     """The remote_error of an ERROR reply as the cases record it: code, domain, message, level."""
-    return vw_wire.decode_error(b, full=False)
+    return wire.decode_error(b, full=False)

@@ -43,7 +43,6 @@ import os
 import pathlib
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,8 @@ import time
 import xml.etree.ElementTree as ET
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "pytest-plugin"))   # the pytest plugin's package starts the fakes
+from pytest_virtwire.process import ReadyProcess  # noqa: E402
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
 TEST_URI = "test:///default"
 EXAMPLES = pathlib.Path("/usr/share/doc/libsys-virt-perl/examples")
@@ -63,38 +64,29 @@ def log(msg):
 
 
 class Fake:
-    """One fake-libvirtd on a private unix socket, for one file of a suite."""
+    """One fake-libvirtd on a private unix socket, for one file of a suite (started by the pytest
+    plugin's ReadyProcess; its standard error in DIR/stderr)."""
 
     def __init__(self, binary, workdir):
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="fake-", dir=workdir))
         self.sock = self.dir / "sock"
-        self.logf = open(self.dir / "stderr", "w")
-        self.proc = subprocess.Popen([str(binary), "--listen", "unix:%s" % self.sock],
-                                     stdout=subprocess.PIPE, stderr=self.logf, text=True)
-        deadline = time.time() + 20
-        line = ""
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if line.strip() == "ready" or not line:
-                break
-        if line.strip() != "ready":
-            self.stop()
+        try:
+            self.fake = ReadyProcess(str(self.dir), [str(binary), "--listen", "unix:%s" % self.sock],
+                                     log=self.dir / "stderr", ready_timeout=20)
+        except RuntimeError as e:
             raise SystemExit("peer-suites: %s did not print ready (stderr in %s): %s"
-                             % (binary, self.dir / "stderr", (self.dir / "stderr").read_text()))
+                             % (binary, self.dir / "stderr", e))
+        self.proc = self.fake.proc
 
     @property
     def uri(self):
         return "test+unix:///default?socket=%s" % self.sock
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.logf.close()
+        try:
+            self.fake.terminate(timeout=10)
+        except AssertionError:
+            pass    # killed after 10 s, as before
 
     def __enter__(self):
         return self

@@ -9,9 +9,14 @@ first failure is printed in the terminal summary ("rerun") and recorded with the
 fake-qemu never rerun: a fake that is flaky is a bug. VW_QMP_REAL_RERUNS=0 turns this off.
 """
 import os
+import pathlib
+import sys
 
 import pytest
 from _pytest.runner import runtestprotocol
+
+# the shipped pytest plugin's package (fake-qemu start-up, the QMP line client) for qmp_harness
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "pytest-plugin"))
 
 RERUNS = int(os.environ.get("VW_QMP_REAL_RERUNS", "1"))
 _reruns = []

@@ -27,10 +27,8 @@ the same pytest session would shadow.
 import json
 import os
 import pathlib
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -40,6 +38,7 @@ import pytest
 QEMU = shutil.which("qemu-system-x86_64")
 BUILD = os.environ.get("VW_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 FAKE = os.path.join(os.path.abspath(BUILD), "bin", "fake-qemu")
+os.environ.setdefault("VW_BUILD", os.path.abspath(BUILD))   # where FakeQemu finds fake-qemu
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fake-qemu",
                           "schemas")
 START_TIMEOUT = 15.0
@@ -55,133 +54,9 @@ PODMAN = [shutil.which("podman") or "/usr/bin/podman", "--runtime", "runc",
 NSENTER = shutil.which("nsenter") or "/usr/bin/nsenter"
 
 
-class QmpConn:
-    """A raw QMP connection: send bytes, read CRLF-terminated JSON messages."""
-
-    def __init__(self, path, timeout=START_TIMEOUT, double_greeting_ok=False):
-        # Real QEMU 7.2 sometimes greets twice a client that connected while it was starting
-        # (its chardev replays the "opened" event); tolerated for real QEMU only.
-        self.double_greeting_ok = double_greeting_ok
-        deadline = time.monotonic() + timeout
-        while True:
-            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-        self.buf = bytearray()
-        self.scanned = 0          # bytes of buf known to hold no newline
-        self.messages_seen = 0
-        self.raw_lines = []
-        self.eof = False
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def _fill(self, timeout):
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        if not r:
-            return False
-        try:
-            chunk = self.sock.recv(1 << 20)
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf.extend(chunk)
-        return True
-
-    def recv_line(self, timeout=READ_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            pos = self.buf.find(b"\n", self.scanned)
-            if pos >= 0:
-                break
-            self.scanned = len(self.buf)
-            left = deadline - time.monotonic()
-            if left <= 0 or self.eof:
-                raise TimeoutError(f"no complete message (eof={self.eof}, "
-                                   f"buffered={bytes(self.buf[:200])!r})")
-            self._fill(left)
-        line = bytes(self.buf[:pos + 1])
-        del self.buf[:pos + 1]
-        self.scanned = 0
-        self.raw_lines.append(line)
-        return line
-
-    def recv(self, timeout=READ_TIMEOUT):
-        while True:
-            line = self.recv_line(timeout)
-            assert line.endswith(b"\r\n"), f"message does not end in CRLF: {line!r}"
-            msg = json.loads(line)
-            self.messages_seen += 1
-            # the replayed greeting can land after the next reply when the machine is busy
-            if self.double_greeting_ok and self.messages_seen > 1 and "QMP" in msg:
-                continue
-            return msg
-
-    def recv_n(self, n, timeout=READ_TIMEOUT):
-        return [self.recv(timeout) for _ in range(n)]
-
-    def recv_reply(self, timeout=READ_TIMEOUT):
-        """Messages up to and including the next non-event; returns (events, reply)."""
-        events = []
-        while True:
-            msg = self.recv(timeout)
-            if "event" in msg:
-                events.append(msg)
-            else:
-                return events, msg
-
-    def quiet(self, wait=0.3):
-        """True when nothing arrives within `wait` seconds (for 'no reply' checks)."""
-        if self.buf:
-            return False
-        return not self._fill(wait) and not self.eof
-
-    def wait_eof(self, timeout=READ_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while not self.eof:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self._fill(left)
-        return True
-
-    def greeting(self):
-        msg = self.recv()
-        # real QEMU only: an event meant for a previous client may come before the greeting
-        while self.double_greeting_ok and "event" in msg and "QMP" not in msg:
-            msg = self.recv()
-        assert "QMP" in msg, f"expected the greeting, got {msg!r}"
-        return msg
-
-    def negotiate(self, oob=False):
-        self.greeting()
-        args = {"enable": ["oob"]} if oob else {}
-        self.send(json.dumps({"execute": "qmp_capabilities", "arguments": args}))
-        assert self.recv() == {"return": {}}
-
-    def cmd(self, name, arguments=None, **extra):
-        msg = {"execute": name}
-        if arguments is not None:
-            msg["arguments"] = arguments
-        msg.update(extra)
-        self.send(json.dumps(msg))
-        return self.recv_reply()
+# the one QMP line client and the one way to start a fake: the pytest plugin's package
+from pytest_virtwire.process import FakeQemu  # noqa: E402
+from pytest_virtwire.qmp import QmpLine as QmpConn  # noqa: E402
 
 
 def mask(msg):
@@ -376,11 +251,9 @@ class Target:
                     "--qemu-package", self.version["package"]]
             if prelaunch:
                 argv.append("--prelaunch")
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-            r, _, _ = select.select([self.proc.stdout], [], [], START_TIMEOUT)
-            line = self.proc.stdout.readline() if r else b""
-            if line != b"ready\n":
-                raise RuntimeError(f"fake-qemu did not print 'ready' (got {line!r})")
+            self.fake = FakeQemu(self.tmpdir, name=self.kind, socket=self.path, admin=False,
+                                 extra_args=argv[3:], ready_timeout=START_TIMEOUT)
+            self.proc = self.fake.proc
         return self
 
     def _probe_greeting(self, deadline):
@@ -435,17 +308,16 @@ class Target:
             c.close()
         if self.proc is None:
             return None
+        if self.kind == "fake":
+            alive = self.proc.poll() is None
+            try:
+                rc, _ = self.fake.terminate(timeout=20)
+                if alive and rc != 0:
+                    problem = f"fake-qemu exited with {rc} on SIGTERM"
+            except AssertionError:
+                problem = "fake-qemu did not exit within 20 s of SIGTERM"
         if self.proc.poll() is None:
-            if self.kind == "fake":
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    rc = self.proc.wait(timeout=20)
-                    if rc != 0:
-                        problem = f"fake-qemu exited with {rc} on SIGTERM"
-                except subprocess.TimeoutExpired:
-                    problem = "fake-qemu did not exit within 20 s of SIGTERM"
-            if self.proc.poll() is None:
-                self.proc.kill()
+            self.proc.kill()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -1,8 +1,7 @@
 """Fixtures for the virtc integration tests: a private real libvirtd, virtc and virsh runners.
 
-The daemon: if env VW_LIBVIRTD_SOCK names a socket, the tests use that daemon; otherwise one
-private libvirtd is started for the session with ci/libvirtd-private and stopped at the end.
-If it cannot start, the session fails with the daemon's log (nothing is skipped silently).
+The daemon: the `libvirtd_sock` fixture of pytest_virtwire.libvirtd (env VW_LIBVIRTD_SOCK names a
+socket, otherwise one private libvirtd is started for the session with ci/libvirtd-private).
 
 Both the test driver (test+unix:///default?socket=...) and the QEMU driver
 (qemu+unix:///system?socket=...) are reached through that one socket. The test driver's state
@@ -14,11 +13,15 @@ import pathlib
 import re
 import shutil
 import subprocess
-import tempfile
+import sys
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+# the shipped pytest plugin's package (fixtures, process start-up, QMP and libvirt wire clients)
+sys.path.insert(0, str(REPO / "pytest-plugin"))
+from pytest_virtwire.libvirtd import libvirtd_sock  # noqa: E402,F401  (session fixture)
+
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
 VIRTC = BUILD / "bin" / "virtc"
@@ -33,46 +36,6 @@ _names = itertools.count(1)
 def unique_name(tag):
     """A domain name no other test (or other run on this host) uses: vwt-TAG-PID-N."""
     return "vwt-%s-%d-%d" % (tag, os.getpid(), next(_names))
-
-
-def _log_tail(directory, lines=40):
-    out = []
-    for rel in ("log/stderr", "log/libvirtd.log"):
-        path = pathlib.Path(directory) / rel
-        if path.exists():
-            text = path.read_text(errors="replace").splitlines()[-lines:]
-            out.append("--- %s ---\n%s" % (path, "\n".join(text)))
-    return "\n".join(out)
-
-
-@pytest.fixture(scope="session")
-def libvirtd_sock():
-    """Path of the rw unix socket of a real libvirtd for this session."""
-    sock = os.environ.get("VW_LIBVIRTD_SOCK")
-    if sock:
-        if not os.path.exists(sock):
-            pytest.fail("VW_LIBVIRTD_SOCK=%s does not exist" % sock)
-        yield sock
-        return
-    helper = REPO / "ci" / "libvirtd-private"
-    tmp = tempfile.mkdtemp(prefix="vw-libvirtd-")
-    try:
-        proc = subprocess.run([str(helper), "start", tmp], capture_output=True, text=True,
-                              timeout=PROC_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        subprocess.run([str(helper), "stop", tmp], timeout=PROC_TIMEOUT)
-        pytest.fail("ci/libvirtd-private start %s did not finish in %d s\n%s"
-                    % (tmp, PROC_TIMEOUT, _log_tail(tmp)))
-    if proc.returncode != 0:
-        subprocess.run([str(helper), "stop", tmp], timeout=PROC_TIMEOUT)
-        pytest.fail("could not start a private libvirtd (set VW_LIBVIRTD_SOCK to use a running "
-                    "one):\n%s%s\n%s" % (proc.stdout, proc.stderr, _log_tail(tmp)))
-    sock = proc.stdout.strip().splitlines()[-1]
-    try:
-        yield sock
-    finally:
-        subprocess.run([str(helper), "stop", tmp], timeout=PROC_TIMEOUT)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

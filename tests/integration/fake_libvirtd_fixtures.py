@@ -1,28 +1,29 @@
 """Fixtures and helpers for the fake-libvirtd integration tests.
 
-- FakeLibvirtd starts build/bin/fake-libvirtd on private sockets in a temporary directory, waits
-  for its `ready` line (bounded), and on stop sends SIGTERM and checks it exits 0.
+- FakeLibvirtd: the plugin's FakeLibvirtd on private sockets in a temporary directory of its own;
+  stop() sends SIGTERM and returns the exit code and standard error for the test to check.
 - virsh_session() runs one virsh process with several commands separated by ';' (one connection,
   so the test driver's state lives for the whole sequence on both daemons).
 - normalise_ids() removes what legitimately differs between two daemons: UUIDs that were
   generated, domain ids of other domains (the real daemon's test driver is shared with other
   tests, so its id counter moves), CPU time (wall clock).
 - RawClient speaks the wire protocol directly for the protocol-level tests (the raw client of
-  conformance/libvirt/vw_wire.py, shared with the conformance suite).
+  pytest_virtwire.wire, shared with the conformance suite).
 """
 import os
 import pathlib
 import re
-import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
+from pytest_virtwire import process, wire
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
 FAKE = BUILD / "bin" / "fake-libvirtd"
+os.environ.setdefault("VW_BUILD", str(BUILD))   # where the plugin finds fake-libvirtd
 VIRSH = shutil.which("virsh") or "/usr/bin/virsh"
 TIMEOUT = 60
 
@@ -39,44 +40,25 @@ def clean_env():
     return env
 
 
-class FakeLibvirtd:
+class FakeLibvirtd(process.FakeLibvirtd):
+    """The plugin's FakeLibvirtd (pytest_virtwire.process) in a private directory of its own, with
+    a read-only socket (.sock, .ro_sock, .uri, .ro_uri) and no admin socket; state is the text of
+    a --state file. stop() sends SIGTERM and returns (exit code, stderr) for the test to check."""
+
     def __init__(self, extra_args=(), state=None):
-        if not os.access(str(FAKE), os.X_OK):
-            raise RuntimeError("%s not built (run make, or set VW_BUILD)" % FAKE)
-        self.dir = tempfile.mkdtemp(prefix="vw-fl-")
-        self.sock = os.path.join(self.dir, "sock")
-        self.ro_sock = os.path.join(self.dir, "sock-ro")
-        args = [str(FAKE), "--listen", "unix:" + self.sock, "--listen-ro", "unix:" + self.ro_sock]
-        if state is not None:
-            path = os.path.join(self.dir, "state.json")
-            with open(path, "w") as f:
-                f.write(state)
-            args += ["--state", path]
-        args += list(extra_args)
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 10)
-        line = self.proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            self.proc.kill()
-            out, err = self.proc.communicate(timeout=10)
-            raise RuntimeError("fake-libvirtd did not print ready (got %r): %s" % (line, err))
-        self.uri = "test+unix:///default?socket=%s" % self.sock
-        self.ro_uri = "test+unix:///default?socket=%s" % self.ro_sock
+        workdir = tempfile.mkdtemp(prefix="vw-fl-")
+        self.owns_workdir = True
+        try:
+            super().__init__(workdir, name="fl", state=state, extra_args=extra_args, admin=False,
+                             readonly_socket=True)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        self.sock, self.ro_sock = self.socket, self.ro_socket
 
     def stop(self):
         """SIGTERM; returns (exit code, stderr)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate(timeout=10)
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise AssertionError("fake-libvirtd did not exit within 10 s of SIGTERM")
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return self.proc.returncode, err
+        return self.terminate()
 
 
 def run_virsh(uri, command, readonly=False, timeout=TIMEOUT):
@@ -117,31 +99,15 @@ def list_rows(text, names):
     return keep
 
 
-# ---- raw wire client ------------------------------------------------------------------------
+# ---- raw wire client: the plugin's pytest_virtwire.wire, shared with the conformance suite ----
 
-# The raw wire client is shared with the conformance suite: conformance/libvirt/vw_wire.py,
-# loaded by path (the conformance folder's other modules stay off sys.path).
-def _load_vw_wire():
-    import importlib.util
-    import sys
-    mod = sys.modules.get("vw_wire")
-    if mod is None:
-        spec = importlib.util.spec_from_file_location(
-            "vw_wire", str(REPO / "conformance" / "libvirt" / "vw_wire.py"))
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["vw_wire"] = mod
-    return mod
+xdr_string = wire.xdr_string
+_opt_string = wire._opt_string
+decode_error = wire.decode_error  # the whole remote_error (code ... int2, net, trailing)
 
 
-_wire = _load_vw_wire()
-xdr_string = _wire.xdr_string
-_opt_string = _wire._opt_string
-decode_error = _wire.decode_error  # the whole remote_error (code ... int2, net, trailing)
-
-
-class RawClient(_wire.RawConn):
-    """vw_wire.RawConn with this file's shorter default timeout."""
+class RawClient(wire.RawConn):
+    """wire.RawConn with this file's shorter default timeout."""
 
     def __init__(self, path, timeout=10):
         super().__init__(path, timeout)

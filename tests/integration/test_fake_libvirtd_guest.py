@@ -6,14 +6,12 @@ default objects are never changed) return the same values and raise the same err
 import gc
 import json
 import os
-import sys
 
 import pytest
 
-from conftest import BUILD, REPO, run_virsh
+from conftest import BUILD, run_virsh
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 libvirt = pytest.importorskip("libvirt")

@@ -14,19 +14,7 @@ libvirt = pytest.importorskip("libvirt")
 
 from conftest import unique_name
 from fake_libvirtd_fixtures import FakeLibvirtd, run_virsh
-
-
-def _start_event_loop():
-    """libvirt's default event loop, once per process (shared flag on the libvirt module)."""
-    if getattr(libvirt, "_vw_event_loop_started", False):
-        return
-    libvirt.virEventRegisterDefaultImpl()
-
-    def run():
-        while True:
-            libvirt.virEventRunDefaultImpl()
-    threading.Thread(target=run, daemon=True).start()
-    libvirt._vw_event_loop_started = True
+from pytest_virtwire.events import start_event_loop  # noqa: E402
 
 
 @pytest.fixture
@@ -64,7 +52,7 @@ class Watcher:
 
 
 def test_virsh_p2p_migration_moves_the_domain_and_emits_events(pair, tmp_path):
-    _start_event_loop()
+    start_event_loop()
     src, dst = pair
     name = unique_name("flmig")
     xml = tmp_path / "dom.xml"

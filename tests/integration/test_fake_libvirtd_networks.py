@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from conftest import BUILD, REPO
+from conftest import BUILD
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
+from pytest_virtwire.events import start_event_loop  # noqa: E402
 
 libvirt = pytest.importorskip("libvirt")
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
@@ -141,16 +141,7 @@ def events_of(uri, suffix):
 
 @pytest.fixture(scope="module")
 def event_loop():
-    libvirt.virEventRegisterDefaultImpl()
-    stop = threading.Event()
-
-    def run():
-        while not stop.is_set():
-            libvirt.virEventRunDefaultImpl()
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-    yield
-    stop.set()
+    start_event_loop()
 
 
 def test_network_events_as_test_driver(fake_libvirtd, libvirtd_sock, event_loop):

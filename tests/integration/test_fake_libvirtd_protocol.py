@@ -8,14 +8,12 @@ import socket
 import stat
 import struct
 import subprocess
-import sys
 
 import pytest
 
-from conftest import BUILD, REPO
+from conftest import BUILD
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 from fake_libvirtd_fixtures import (FAKE, KEEPALIVE, QEMU, REMOTE, FakeLibvirtd, RawClient,
                                     decode_error, run_virsh, xdr_string)

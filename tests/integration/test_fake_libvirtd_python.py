@@ -11,6 +11,7 @@ libvirt = pytest.importorskip("libvirt")
 
 from conftest import unique_name
 from fake_libvirtd_fixtures import FakeLibvirtd
+from pytest_virtwire.events import start_event_loop  # noqa: E402
 
 DOMAIN_XML = """<domain type='test'>
   <name>{name}</name>
@@ -156,22 +157,8 @@ def test_networks_and_pools_match(uris):
     assert r["fake"][0] and r["fake"][1]
 
 
-def _start_event_loop():
-    """Registers libvirt's default event loop once per process (the flag lives on the libvirt
-    module, so a second import of this file does not start a second loop)."""
-    if getattr(libvirt, "_vw_event_loop_started", False):
-        return
-    libvirt.virEventRegisterDefaultImpl()
-
-    def run():
-        while True:
-            libvirt.virEventRunDefaultImpl()
-    threading.Thread(target=run, daemon=True).start()
-    libvirt._vw_event_loop_started = True
-
-
 def test_event_callbacks_match(uris):
-    _start_event_loop()
+    start_event_loop()
     results = {}
     for label, uri in uris.items():
         name = unique_name("flpy-ev")
@@ -243,7 +230,7 @@ def test_read_only_refusals_match(libvirtd_sock, fake):
 
 
 def test_event_registration_for_one_domain(fake):
-    _start_event_loop()
+    start_event_loop()
     seen = []
     done = threading.Event()
     names = [unique_name("flpy-one"), unique_name("flpy-other")]

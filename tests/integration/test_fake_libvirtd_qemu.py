@@ -30,22 +30,11 @@ import libvirt_qemu  # noqa: E402  (python3-libvirt ships it next to libvirt)
 
 from conftest import BUILD, DATA, normalise, run_virsh, run_virtc, unique_name  # noqa: E402
 from fake_libvirtd_fixtures import FakeLibvirtd  # noqa: E402
+from pytest_virtwire.events import start_event_loop  # noqa: E402
+from pytest_virtwire.process import FakeQemu  # noqa: E402
 
 FAKE_QEMU = BUILD / "bin" / "fake-qemu"
 WAIT = 15  # seconds any expected event may take (bounded waits, never sleeps)
-
-
-def _start_event_loop():
-    """libvirt's default event loop, once per process (flag shared with the other modules)."""
-    if getattr(libvirt, "_vw_event_loop_started", False):
-        return
-    libvirt.virEventRegisterDefaultImpl()
-
-    def run():
-        while True:
-            libvirt.virEventRunDefaultImpl()
-    threading.Thread(target=run, daemon=True).start()
-    libvirt._vw_event_loop_started = True
 
 
 class FakePair:
@@ -120,7 +109,7 @@ class Watcher:
     domain, in arrival order, from one python3-libvirt connection."""
 
     def __init__(self, uri, name):
-        _start_event_loop()
+        start_event_loop()
         self.name = name
         self.seen = []
         self.lock = threading.Lock()
@@ -451,11 +440,10 @@ def test_connects_to_a_listening_qemu(fake, tmp_path):
     it to quit (it was not started by the daemon)."""
     name = unique_name("flq")
     sock = fake.socket_path(name)
-    ext = subprocess.Popen([str(FAKE_QEMU), "--qmp", "unix:" + sock, "--qemu-version", "7.2.9",
-                            "--name", "external"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # started (and its `ready` line awaited) by the plugin's FakeQemu; stderr in tmp_path
+    ext = FakeQemu(str(tmp_path), name="external", socket=sock, admin=False,
+                   extra_args=["--qemu-version", "7.2.9", "--name", "external"])
     try:
-        assert ext.stdout.readline().strip() == "ready"
         path = tmp_path / (name + ".xml")
         path.write_text((DATA / "qemu-domain.xml").read_text().replace("@NAME@", name))
         out = run_virsh(["create", str(path)], fake.uri)
@@ -469,11 +457,11 @@ def test_connects_to_a_listening_qemu(fake, tmp_path):
         assert domstate(fake.uri, name) == "running (booted)"
         out = run_virsh(["destroy", name], fake.uri)
         assert out.returncode == 0, out.stderr
-        assert ext.wait(timeout=WAIT) == 0
+        assert ext.proc.wait(timeout=WAIT) == 0
     finally:
-        if ext.poll() is None:
+        if ext.alive():
             ext.kill()
-            ext.wait()
+        ext.terminate()
 
 
 def test_qemu_that_cannot_start_fails_the_start(tmp_path):

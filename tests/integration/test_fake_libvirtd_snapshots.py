@@ -6,16 +6,14 @@ the test driver takes from a hash table)."""
 import os
 import re
 import subprocess
-import sys
 import threading
 
 import pytest
 
 from conftest import REPO, VIRSH, _clean_env, unique_name
-from test_fake_libvirtd_python import _start_event_loop
+from pytest_virtwire.events import start_event_loop
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 libvirt = pytest.importorskip("libvirt")
@@ -264,7 +262,7 @@ def revert_case(uri, start, snap_state, flags):
 
 @pytest.mark.parametrize("start", ["shutoff", "running", "paused"])
 def test_revert_states_and_events_match_libvirtd(libvirtd_sock, fake, start):
-    _start_event_loop()
+    start_event_loop()
     real_uri = "test+unix:///default?socket=%s" % libvirtd_sock
     for snap_state in ("shutoff", "running", "paused"):
         for flags in (0, 1, 2, 4):

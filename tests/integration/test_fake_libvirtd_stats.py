@@ -9,15 +9,13 @@ The test driver makes a vCPU's CPU time of the wall clock; it is left out of the
 import os
 import re
 import struct
-import sys
 
 import pytest
 
-from conftest import BUILD, REPO, run_virsh
+from conftest import BUILD, run_virsh
 from fake_libvirtd_fixtures import RawClient, decode_error, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 libvirt = pytest.importorskip("libvirt")

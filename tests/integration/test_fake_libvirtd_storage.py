@@ -7,7 +7,6 @@ volume create/lookup/delete, events) also with the shared libvirtd, on uniquely 
 that the tests remove again.
 """
 import os
-import sys
 import threading
 import time
 
@@ -17,8 +16,8 @@ from conftest import REPO, run_virsh, unique_name
 from test_fake_libvirtd_python import both, outcome  # value or (code, domain, message, ...)
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
+from pytest_virtwire.events import start_event_loop  # noqa: E402
 
 libvirt = pytest.importorskip("libvirt")
 libvirt.registerErrorHandler(lambda *a: None, None)
@@ -246,16 +245,7 @@ def event_sequence(uri, name):
 
 @pytest.fixture(scope="module")
 def event_loop():
-    libvirt.virEventRegisterDefaultImpl()
-    stop = []
-
-    def run():
-        while not stop:
-            libvirt.virEventRunDefaultImpl()
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield
-    stop.append(True)
+    start_event_loop()
 
 
 def test_pool_events_match_libvirtd(fake_libvirtd, libvirtd_sock, event_loop):

@@ -315,8 +315,8 @@ def test_parallel_clients_with_event_watchers(fake, tmp_path):
     domain's 6 events in order."""
     import threading
     libvirt = pytest.importorskip("libvirt")
-    from test_fake_libvirtd_python import _start_event_loop
-    _start_event_loop()
+    from pytest_virtwire.events import start_event_loop
+    start_event_loop()
     names = [unique_name("fl-par") for _ in range(10)]
     want = [libvirt.VIR_DOMAIN_EVENT_DEFINED, libvirt.VIR_DOMAIN_EVENT_STARTED,
             libvirt.VIR_DOMAIN_EVENT_SUSPENDED, libvirt.VIR_DOMAIN_EVENT_RESUMED,

@@ -9,13 +9,11 @@ is driven by `virtc qmp`, one connection per command, as a user's shell script w
 import json
 import os
 import subprocess
-import sys
 import time
 
-from conftest import BUILD, REPO, VIRTC
+from conftest import BUILD, VIRTC
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_qemu  # noqa: E402,F401  (fixture)
 
 

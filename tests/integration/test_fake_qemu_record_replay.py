@@ -13,30 +13,22 @@ import json
 import os
 import pathlib
 import re
-import select
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 
 import pytest
 
+from pytest_virtwire.process import FakeQemu, start_private
+from pytest_virtwire.qmp import QmpLine
 from real_qemu import Qemu
 
-
-def _load_integration_conftest():
-    """This folder's conftest.py under its own module name (see test_vwtrace.py)."""
-    import importlib.util
-    path = pathlib.Path(__file__).resolve().parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("vw_integration_conftest_rr", str(path))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_conf = _load_integration_conftest()
-BUILD, DATA, PROC_TIMEOUT = _conf.BUILD, _conf.DATA, _conf.PROC_TIMEOUT
+HERE = pathlib.Path(__file__).resolve().parent
+BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(HERE.parents[1] / "build")))
+DATA = HERE / "data"
+PROC_TIMEOUT = 60
+os.environ.setdefault("VW_BUILD", str(BUILD))   # where the plugin's FakeQemu finds fake-qemu
 FAKE = BUILD / "bin" / "fake-qemu"
 VIRTC = BUILD / "bin" / "virtc"
 VWTRACE = BUILD / "bin" / "vwtrace"
@@ -46,39 +38,27 @@ READ_TIMEOUT = 20
 # ---- processes ---------------------------------------------------------------------------------
 
 class Fake:
-    """fake-qemu with the given mode options; stop() sends SIGTERM and returns (rc, stderr)."""
+    """fake-qemu with the given mode options, started by the plugin's FakeQemu on socket sock;
+    stop() sends SIGTERM and returns (rc, stderr)."""
 
     def __init__(self, sock, *args):
         self.sock = str(sock)
-        self.err = tempfile.TemporaryFile(mode="w+", errors="replace")
-        self.proc = subprocess.Popen([str(FAKE), "--qmp", "unix:" + self.sock] +
-                                     [str(a) for a in args],
-                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            self.proc.kill()
-            self.proc.wait()
-            pytest.fail("fake-qemu %s did not become ready: %r\n%s" % (args, line, self.stderr()))
+        try:
+            self.fake = start_private(FakeQemu, socket=self.sock, admin=False,
+                                      extra_args=[str(a) for a in args])
+        except RuntimeError as e:
+            pytest.fail("fake-qemu %s did not become ready: %s" % (args, e))
+        self.proc = self.fake.proc
         self.target = "unix:" + self.sock
 
     def stderr(self):
-        self.err.seek(0)
-        return self.err.read()
+        return self.fake.stderr_text()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout=PROC_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            pytest.fail("fake-qemu did not exit after SIGTERM\n" + self.stderr())
-        self.proc.stdout.close()
-        text = self.stderr()
-        self.err.close()
-        return self.proc.returncode, text
+            return self.fake.terminate(PROC_TIMEOUT)
+        except AssertionError as e:
+            pytest.fail(str(e))
 
 
 def virtc(target, *args):
@@ -96,44 +76,10 @@ def mask(result):
     return (rc, TS.sub('"seconds": S, "microseconds": U', out), err)
 
 
-class Raw:
-    """A raw QMP connection: send bytes, read CRLF-terminated messages (bytes), with timeouts."""
-
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(READ_TIMEOUT)
-        self.s.connect(str(path))
-        self.buf = b""
-        self.greeting = self.line()
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError("closed; pending %r" % self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def call(self, cmd_bytes):
-        """Sends one command; returns every line up to and including its reply (or error)."""
-        self.s.sendall(cmd_bytes + b"\r\n")
-        lines = []
-        while True:
-            line = self.line()
-            lines.append(line)
-            msg = json.loads(line)
-            if "return" in msg or "error" in msg:
-                return lines
-
-    def closed_by_peer(self):
-        try:
-            return self.s.recv(1) == b""
-        except ConnectionResetError:
-            return True
-
-    def close(self):
-        self.s.close()
+def Raw(path):
+    """A raw QMP connection (the plugin's QmpLine) whose greeting line is read at once:
+    .greeting_bytes; call() returns the lines (bytes) up to a reply."""
+    return QmpLine(path, read_timeout=READ_TIMEOUT, read_greeting=True)
 
 
 def read_trace(path):
@@ -185,7 +131,7 @@ def rec():
         fake = Fake(d / "rec1.sock", "--record", d / "raw.trace", "--upstream", qt)
         try:
             raw = Raw(d / "rec1.sock")
-            out["raw_greeting"] = raw.greeting
+            out["raw_greeting"] = raw.greeting_bytes
             out["raw_replies"] = [raw.call(c) for c in RAW_CMDS]
             raw.close()
         finally:
@@ -282,7 +228,7 @@ def test_replay_renumbers_ids_unordered(rec, tmp_path):
                 "--replay-report", report)
     try:
         raw = Raw(sock)
-        greeting = raw.greeting
+        greeting = raw.greeting_bytes
         caps = raw.call(b'{"execute": "qmp_capabilities", "id": {"x": [1, null]}}')
         # out of recorded order, other ids, arguments written differently (member order, spaces)
         hmp = raw.call(b'{"id": 18446744073709551615, "arguments": {"command-line": '
@@ -618,12 +564,12 @@ def test_replay_id_edge_cases_and_pipelining(tmp_path):
     fake = Fake(sock, "--replay", trace)
     try:
         raw = Raw(sock)
-        assert raw.greeting + b"\r\n" == GREETING
+        assert raw.greeting_bytes + b"\r\n" == GREETING
         assert raw.call(b'{"execute":"qmp_capabilities","id":[1]}') == [b'{"return": {}, "id": [1]}']
         assert raw.call(b'{"execute":"no-such","id":"z"}') == [
             b'{"id": "z", "error": {"class": "CommandNotFound", "desc": "The command no-such has '
             b'not been found"}}']
-        raw.s.sendall(b'{"execute":"cont","id":1}{"execute":"query-status","id":2}')
+        raw.send(b'{"execute":"cont","id":1}{"execute":"query-status","id":2}')
         got = [raw.line() for _ in range(3)]
         assert got == [ev.rstrip(b"\r\n"), b'{"return": {}, "id": 1}',
                        b'{"return": {"status": "running", "singlestep": false, "running": true}, '
@@ -632,9 +578,9 @@ def test_replay_id_edge_cases_and_pipelining(tmp_path):
         raw.close()
 
         raw = Raw(sock)
-        assert raw.greeting + b"\r\n" == GREETING
+        assert raw.greeting_bytes + b"\r\n" == GREETING
         # garbage: QEMU's parse errors match nothing here; error replies without id
-        raw.s.sendall(b'{]\r\n\xff')
+        raw.send(b'{]\r\n\xff')
         for _ in range(2):
             msg = json.loads(raw.line())
             assert "id" not in msg and msg["error"]["class"] == "GenericError"

@@ -17,9 +17,7 @@ import json
 import os
 import pathlib
 import re
-import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -28,6 +26,7 @@ import pytest
 
 from fake_libvirtd_fixtures import FakeLibvirtd, RawClient, clean_env, VIRSH, BUILD
 from fake_libvirtd_fixtures import tcp_port as _tcp_port
+from pytest_virtwire.process import FakeQemu
 
 VIRTC = BUILD / "bin" / "virtc"
 FAKE_QEMU = BUILD / "bin" / "fake-qemu"
@@ -73,39 +72,31 @@ class Faulty:
 
 
 class FaultyQemu:
-    """A fake-qemu with fault rules."""
+    """A fake-qemu with fault rules, started by the plugin's FakeQemu."""
 
     def __init__(self, rules, seed=7, extra=()):
-        if not os.access(str(FAKE_QEMU), os.X_OK):
-            raise RuntimeError("%s not built (run make, or set VW_BUILD)" % FAKE_QEMU)
         self.dir = tempfile.mkdtemp(prefix="vw-fq-")
         self.rules_path = os.path.join(self.dir, "faults.json")
         with open(self.rules_path, "w") as f:
             json.dump(rules, f)
-        self.target = "unix:" + os.path.join(self.dir, "qmp.sock")
-        self.proc = subprocess.Popen([str(FAKE_QEMU), "--qmp", self.target, "--faults",
-                                      self.rules_path, "--seed", str(seed)] + list(extra),
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 10)
-        line = self.proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            self.proc.kill()
-            _, err = self.proc.communicate(timeout=10)
-            raise RuntimeError("fake-qemu did not print ready (got %r): %s" % (line, err))
+        sock = os.path.join(self.dir, "qmp.sock")
+        self.target = "unix:" + sock
+        try:
+            self.fake = FakeQemu(self.dir, name="fq", socket=sock, admin=False,
+                                 extra_args=["--faults", self.rules_path, "--seed", str(seed)] +
+                                 list(extra))
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        self.proc = self.fake.proc
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
         try:
-            _, err = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate(timeout=10)
-            raise AssertionError("fake-qemu did not exit within 10 s of SIGTERM")
+            rc, err = self.fake.terminate(timeout=10)
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
         no_sanitizer_report(err, "fake-qemu")
-        assert self.proc.returncode == 0, "fake-qemu exited %d: %s" % (self.proc.returncode, err)
+        assert rc == 0, "fake-qemu exited %d: %s" % (rc, err)
 
     def __enter__(self):
         return self

@@ -1,7 +1,7 @@
 """Hostile peers, bounded memory (issue 13): the fakes' limits against peers that flood, hold
 half-sent packets, run them out of descriptors or pile up calls. The fakes are started through
-the project's pytest plugin (pytest-plugin/pytest_virtwire.py); raw libvirt RPC comes from the
-shared wire client (conformance/libvirt/vw_wire.py, via fake_libvirtd_fixtures).
+the project's pytest plugin (pytest-plugin/pytest_virtwire/); raw libvirt RPC comes from the
+shared wire client (pytest_virtwire.wire, via fake_libvirtd_fixtures).
 
 Memory and CPU are read from /proc/PID/status (VmRSS) and /proc/PID/stat (utime + stime) of the
 fake the fixture started; the bounds are generous so that they hold on a loaded machine and
@@ -12,20 +12,17 @@ import resource
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-from conftest import BUILD, REPO
+from conftest import BUILD
 from fake_libvirtd_fixtures import RawClient, decode_error, wait_for, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd, fake_qemu, find_binary  # noqa: E402,F401
-sys.path.insert(0, str(REPO / "bench"))
-from idle_conns import rss_kib  # noqa: E402  (VmRSS of a pid, in KiB)
+from pytest_virtwire.process import rss_kib  # noqa: E402  (VmRSS of a pid, in KiB)
 
 DEFINE_XML = 11
 CONNECT_GET_HOSTNAME = 59

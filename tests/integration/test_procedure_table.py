@@ -17,7 +17,6 @@ on a raw socket to fake-libvirtd after CONNECT_OPEN, and the same calls to the r
 import ctypes
 import os
 import struct
-import sys
 
 import pytest
 
@@ -25,7 +24,6 @@ from conftest import REPO
 from fake_libvirtd_fixtures import RawClient, decode_error
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 PROGRAMS = {"REMOTE": 0x20008086, "QEMU": 0x20008087, "LXC": 0x00068000}

@@ -1,4 +1,4 @@
-"""The pytest plugin (pytest-plugin/pytest_virtwire.py) used the way another project uses it:
+"""The pytest plugin (pytest-plugin/pytest_virtwire/) used the way another project uses it:
 an inner pytest session in a scratch directory outside this tree, with only
 PYTHONPATH=pytest-plugin and `-p pytest_virtwire` (docs/pytest-plugin.md).
 """

@@ -125,3 +125,17 @@ def test_version_and_entry_point_metadata(venv):
     assert r.returncode == 0, r.stderr
     version = re.search(r"^VERSION\s*:?=\s*(\S+)", (REPO / "Makefile").read_text(), re.M).group(1)
     assert r.stdout.splitlines() == [version, "['pytest_virtwire']"]
+
+
+def test_submodules_are_installed(venv):
+    # the helpers the project's own suites use come with the package: a user's tests import them
+    code = ("import os, pytest_virtwire.process as p, pytest_virtwire.qmp as q, "
+            "pytest_virtwire.wire as w, pytest_virtwire.events as e, "
+            "pytest_virtwire.libvirtd as l, pytest_virtwire.admin as a; "
+            "print(all(m.__file__.startswith(os.environ['SAMPLE_VENV']) "
+            "for m in (p, q, w, e, l, a)), q.QmpLine.__name__, w.RawConn.__name__, "
+            "p.ReadyProcess.__name__)")
+    r = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True,
+                       text=True, env=clean_env(venv), timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "QmpLine", "RawConn", "ReadyProcess"]

@@ -17,12 +17,15 @@ import time
 
 import pytest
 
+from pytest_virtwire.process import FakeQemu as FakeQemu_  # the plugin's; FakeQemu below wraps it
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
 VIRTC = BUILD / "bin" / "virtc"
 QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
 SCHEMA = pathlib.Path("/work/shared/reference/qemu-7.2.22-query-qmp-schema.json")
 PROC_TIMEOUT = 60
+os.environ.setdefault("VW_BUILD", str(BUILD))   # where the plugin's FakeQemu finds fake-qemu
 
 
 class Qemu:
@@ -64,22 +67,19 @@ class FakeQemu(Qemu):
         self.dir = directory
         self.sock = os.path.join(directory, "qmp.sock")
         self.target = "unix:" + self.sock
-        self.log = open(os.path.join(directory, "qemu.log"), "w")
-        self.proc = subprocess.Popen(
-            [str(BUILD / "bin" / "fake-qemu"), "--qmp", self.target, "--prelaunch",
-             "--qemu-version", self.VERSION],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.proc.stdout.readline()
-        if line.strip() != "ready":
-            self.stop()
-            pytest.fail("fake-qemu did not start (%r); log:\n%s" % (line, self.log_text()))
+        try:    # the plugin's FakeQemu waits for `ready`; stderr in DIRECTORY/qemu.log
+            self.fake = FakeQemu_(directory, socket=self.sock, admin=False,
+                                  log=os.path.join(directory, "qemu.log"),
+                                  extra_args=["--prelaunch", "--qemu-version", self.VERSION])
+        except RuntimeError as e:
+            pytest.fail("fake-qemu did not start: %s" % e)
+        self.proc = self.fake.proc
+
+    def log_text(self):
+        return self.fake.stderr_text()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        self.proc.wait(timeout=PROC_TIMEOUT)
-        self.proc.stdout.close()
-        self.log.close()
+        self.fake.terminate(PROC_TIMEOUT)
 
 
 @pytest.fixture(params=["qemu", "fake"])

@@ -18,7 +18,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 
@@ -28,8 +27,9 @@ from conftest import BUILD, REPO
 from fake_libvirtd_fixtures import RawClient
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd, fake_qemu  # noqa: E402,F401  (fixtures)
+from pytest_virtwire.process import ReadyProcess  # noqa: E402
+from pytest_virtwire.qmp import QmpLine  # noqa: E402
 
 VWTRACE = os.path.join(os.environ["VW_BUILD"], "bin", "vwtrace")
 TRACES = REPO / "tests" / "integration" / "data" / "traces"
@@ -181,24 +181,16 @@ def test_vwtrace_record_killed_keeps_every_received_reply(fake_libvirtd, tmp_pat
     sock = tmp_path / "rec.sock"
     if len(str(sock)) > 100:
         sock = "/tmp/vw-kill-%d.sock" % os.getpid()
-    proxy = subprocess.Popen([VWTRACE, "record-libvirt", "--listen", "unix:%s" % sock,
-                              "--upstream", "unix:" + upstream.socket, "-o", str(trace)]
-                             + (["--sync"] if sync else []),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proxy = ReadyProcess(str(tmp_path), [VWTRACE, "record-libvirt", "--listen", "unix:%s" % sock,
+                                         "--upstream", "unix:" + upstream.socket, "-o", str(trace)]
+                         + (["--sync"] if sync else []), name="vwtrace")
     try:
-        assert proxy.stdout.readline() == b"ready\n", proxy.stderr.read()
-
-        def kill():
-            proxy.kill()
-            proxy.wait()
-        hammers = hammer_and_kill(str(sock), kill, LibvirtHammer, CLIENTS,
+        hammers = hammer_and_kill(str(sock), proxy.kill, LibvirtHammer, CLIENTS,
                                   SYNC_MIN_REPLIES if sync else MIN_REPLIES)
     finally:
-        if proxy.poll() is None:
+        if proxy.alive():
             proxy.kill()
-        proxy.wait()
-        proxy.stdout.close()
-        proxy.stderr.close()
+        proxy.terminate()
         if os.path.exists(sock):
             os.unlink(sock)
     check_libvirt_trace(trace, hammers)
@@ -212,36 +204,24 @@ class QmpHammer(threading.Thread):
 
     def __init__(self, path, index):
         super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(30)
-        self.sock.connect(path)
-        self.buf = b""
-        assert b"QMP" in self._line()
-        self.sock.sendall(b'{"execute":"qmp_capabilities"}\r\n')
-        assert b"return" in self._line()
+        self.qmp = QmpLine(path, read_timeout=30)
+        assert b"QMP" in self.qmp.recv_line()
+        self.qmp.send(b'{"execute":"qmp_capabilities"}\r\n')
+        assert b"return" in self.qmp.recv_line()
         self.base = (index + 1) * 10_000_000
         self.replies = {}
         self.error = None
-
-    def _line(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("fake-qemu closed the connection")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line + b"\n"
 
     def run(self):
         n = self.base
         try:
             while True:
-                self.sock.sendall(b"".join(b'{"execute":"query-status","id":%d}\r\n' % (n + i)
-                                           for i in range(IN_FLIGHT)))
+                self.qmp.send(b"".join(b'{"execute":"query-status","id":%d}\r\n' % (n + i)
+                                       for i in range(IN_FLIGHT)))
                 n += IN_FLIGHT
                 got = 0
                 while got < IN_FLIGHT:
-                    line = self._line()
+                    line = self.qmp.recv_line()
                     reply = json.loads(line)
                     if "id" in reply:
                         self.replies[reply["id"]] = line

@@ -14,9 +14,7 @@ import base64
 import json
 import os
 import pathlib
-import select
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -26,6 +24,8 @@ import time
 
 import pytest
 
+from pytest_virtwire.process import ReadyProcess, start_private
+from pytest_virtwire.qmp import QmpLine
 from real_qemu import Qemu
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -40,25 +40,21 @@ MiB = 1 << 20
 # ---- processes -----------------------------------------------------------------------------------
 
 class Proc:
-    """A fake started with args; waits for `ready`; stop() = SIGTERM, returns (rc, stderr)."""
+    """A fake started with args by the plugin's ReadyProcess (waits for `ready`); stop() =
+    SIGTERM, returns (rc, stderr)."""
 
     def __init__(self, args, env=None):
         for p in (FAKE_QEMU, FAKE_LIBVIRTD, VIRTC):
             if not os.access(str(p), os.X_OK):
                 pytest.fail("%s not built (run make, or set VW_BUILD)" % p)
-        self.err = tempfile.TemporaryFile(mode="w+", errors="replace")
-        self.proc = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE,
-                                     stderr=self.err, text=True, env=env)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            self.proc.kill()
-            self.proc.wait()
-            pytest.fail("%s did not become ready: %r\n%s" % (args[0], line, self.stderr()))
+        try:
+            self.fake = start_private(ReadyProcess, args, env=env)
+        except RuntimeError as e:
+            pytest.fail("%s did not become ready: %s" % (args[0], e))
+        self.proc = self.fake.proc
 
     def stderr(self):
-        self.err.seek(0)
-        return self.err.read()
+        return self.fake.stderr_text()
 
     def status(self, key):
         """A /proc/PID/status value in bytes (VmRSS, VmHWM)."""
@@ -69,55 +65,16 @@ class Proc:
         return 0
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            pytest.fail("%s did not exit after SIGTERM\n%s" % (self.proc.args[0], self.stderr()))
-        self.proc.stdout.close()
-        text = self.stderr()
-        self.err.close()
-        return self.proc.returncode, text
+            return self.fake.terminate(TIMEOUT)
+        except AssertionError as e:
+            pytest.fail(str(e))
 
 
-class QmpRaw:
-    """A raw QMP connection: bytes out, CRLF-terminated lines in."""
-
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(20)
-        self.s.connect(str(path))
-        self.buf = b""
-        self.greeting = json.loads(self.line())
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError("closed; pending %r" % self.buf)
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def call(self, raw):
-        """Sends raw (one command, as is); returns its reply (events skipped)."""
-        self.s.sendall(raw)
-        while True:
-            msg = json.loads(self.line())
-            if "return" in msg or "error" in msg:
-                return msg
-
-    def closed_by_peer(self):
-        try:
-            return self.s.recv(1) == b""
-        except (ConnectionResetError, socket.timeout):
-            return False
-
-    def close(self):
-        self.s.close()
+def QmpRaw(path):
+    """A raw QMP connection (the plugin's QmpLine), its greeting line read (.greeting_bytes):
+    reply(bytes) returns the reply, events skipped."""
+    return QmpLine(path, read_timeout=20, read_greeting=True)
 
 
 def read_trace(path):
@@ -166,12 +123,12 @@ def test_qmp_stub_answers_locally_in_record_mode(tmp, qemu):
                  "--upstream", "unix:" + qemu.sock, "--scenario", scenario])
     try:
         c = QmpRaw(tmp / "rec.sock")
-        assert "QMP" in c.greeting                       # QEMU's own greeting, relayed
-        assert c.call(CAPS) == {"return": {}, "id": 1}
-        assert c.call(NAME) == {"return": {"name": "from-stub"}, "id": "n"}
-        v = c.call(VERSION)                              # delayed fallthrough: QEMU answers
+        assert "QMP" in json.loads(c.greeting_bytes)    # QEMU's own greeting, relayed
+        assert c.reply(CAPS) == {"return": {}, "id": 1}
+        assert c.reply(NAME) == {"return": {"name": "from-stub"}, "id": "n"}
+        v = c.reply(VERSION)                              # delayed fallthrough: QEMU answers
         assert v["id"] == "v" and v["return"]["qemu"]["major"] >= 5
-        s = c.call(STATUS)
+        s = c.reply(STATUS)
         assert s["id"] == {"deep": [1, 2]} and "status" in s["return"]
         c.close()
         # virtc qmp sees the stub's answer too (its own connection through the recorder)
@@ -202,8 +159,8 @@ def test_qmp_c2s_fault_before_forwarding(tmp, qemu):
                  "--upstream", "unix:" + qemu.sock, "--faults", faults])
     try:
         c = QmpRaw(tmp / "rec.sock")
-        assert c.call(CAPS) == {"return": {}, "id": 1}
-        c.s.sendall(STATUS)
+        assert c.reply(CAPS) == {"return": {}, "id": 1}
+        c.send(STATUS)
         assert c.closed_by_peer(), "the disconnect fault did not close the connection"
         c.close()
         r = subprocess.run([str(VIRTC), "qmp", "--timeout", "5", "unix:%s" % (tmp / "rec.sock"),

@@ -9,7 +9,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 
 import pytest
 
@@ -19,7 +18,6 @@ import podman_libvirtd
 import tls_certs
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 SASL_PLUGINS = "/usr/lib/x86_64-linux-gnu/sasl2"

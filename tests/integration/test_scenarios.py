@@ -2,7 +2,7 @@
 virsh, python3-libvirt and our virtc for libvirt; virtc qmp and a raw socket for QMP.
 (docs/scenario-format.md, docs/admin-protocol.md)
 
-The fakes are started with the project's pytest plugin (pytest-plugin/pytest_virtwire.py), which
+The fakes are started with the project's pytest plugin (pytest-plugin/pytest_virtwire/), which
 stops them with SIGTERM after each test and fails the test unless they exit 0.
 """
 import base64
@@ -16,11 +16,11 @@ import time
 
 import pytest
 
-from conftest import BUILD, REPO, VIRTC, run_virsh, run_virtc
+from conftest import BUILD, VIRTC, run_virsh, run_virtc
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import AdminError, fake_libvirtd, fake_qemu  # noqa: E402,F401  (fixtures)
+from pytest_virtwire.qmp import QmpLine  # noqa: E402
 
 libvirt = pytest.importorskip("libvirt")
 
@@ -325,29 +325,9 @@ def test_bad_qmp_scenario_file(tmp_path):
 
 # ---- QMP ----------------------------------------------------------------------------------------------
 
-class Qmp:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.f = self.s.makefile("rwb")
-        self.greeting = self.read()
-
-    def read(self):
-        line = self.f.readline()
-        assert line, "fake-qemu closed the connection"
-        return json.loads(line)
-
-    def send(self, obj):
-        self.f.write(json.dumps(obj).encode() + b"\n")
-        self.f.flush()
-
-    def cmd(self, obj):
-        self.send(obj)
-        return self.read()
-
-    def close(self):
-        self.s.close()
+def Qmp(path):
+    """A raw QMP connection (the plugin's QmpLine), its greeting read."""
+    return QmpLine(path, read_greeting=True)
 
 
 def test_qmp_stubs_on_raw_socket(fake_qemu):
@@ -359,24 +339,24 @@ def test_qmp_stubs_on_raw_socket(fake_qemu):
         stub({"command": "query-kvm"}, {"close": True}),
     ]})
     q = Qmp(fq.socket)
-    assert q.cmd({"execute": "qmp_capabilities"}) == {"return": {}}
+    assert q.request({"execute": "qmp_capabilities"}) == {"return": {}}
     q.send({"execute": "device_add", "arguments": {"driver": "e1000", "id": "n1"}, "id": "a"})
-    ev = q.read()
+    ev = q.recv()
     assert ev["event"] == "VW_TEST" and ev["data"] == {"n": 1} and "timestamp" in ev
-    assert q.read() == {"id": "a", "error": {"class": "DeviceNotFound",
+    assert q.recv() == {"id": "a", "error": {"class": "DeviceNotFound",
                                              "desc": "stubbed: no e1000"}}
     # other arguments: no match, the model answers
-    r = q.cmd({"execute": "device_add", "arguments": {"driver": "usb-kbd", "id": "k1"}, "id": 2})
+    r = q.request({"execute": "device_add", "arguments": {"driver": "usb-kbd", "id": "k1"}, "id": 2})
     assert r == {"return": {}, "id": 2}
     # a delayed answer holds the next command back, as QEMU runs one command at a time
     t = time.monotonic()
     q.send({"execute": "query-name", "id": 3})
     q.send({"execute": "query-status", "id": 4})
-    first, second = q.read(), q.read()
+    first, second = q.recv(), q.recv()
     assert time.monotonic() - t >= 0.7
     assert first["id"] == 3 and second["id"] == 4
     q.send({"execute": "query-kvm"})
-    assert q.f.readline() == b""
+    assert q.wait_eof() and not q.buf
     q.close()
     fq.admin.assert_called("device_add", times=2)
     fq.admin.assert_called("device_add", times=1, args={"driver": "e1000"})
@@ -400,16 +380,16 @@ def test_qmp_stub_to_virtc(fake_qemu):
 def test_qmp_admin_while_running_and_reset(fake_qemu):
     fq = fake_qemu()
     q = Qmp(fq.socket)
-    q.cmd({"execute": "qmp_capabilities"})
+    q.request({"execute": "qmp_capabilities"})
     ids = fq.admin.add_stubs(stub({"command": "query-version"}, {"return": {"fake": True}}))
-    assert q.cmd({"execute": "query-version"}) == {"return": {"fake": True}}
+    assert q.request({"execute": "query-version"}) == {"return": {"fake": True}}
     fq.admin.remove_stubs(ids)
-    assert "qemu" in q.cmd({"execute": "query-version"})["return"]
-    q.cmd({"execute": "stop"})
-    q.read()                                   # the STOP event follows the return
-    assert q.cmd({"execute": "query-status"})["return"]["status"] == "paused"
+    assert "qemu" in q.request({"execute": "query-version"})["return"]
+    q.request({"execute": "stop"})
+    q.recv()                                   # the STOP event follows the return
+    assert q.request({"execute": "query-status"})["return"]["status"] == "paused"
     fq.admin.reset()                           # the VM back to its start state
-    assert q.cmd({"execute": "query-status"})["return"]["status"] == "running"
+    assert q.request({"execute": "query-status"})["return"]["status"] == "running"
     assert fq.admin.journal()["counts"] == {"query-status": 1}
     q.close()
 
@@ -437,19 +417,19 @@ def test_qmp_stubs_apply_in_replay_mode(fake_qemu, tmp_path):
     rec = fake_qemu(mode="record", trace=trace, upstream=upstream.address, admin=False)
     q = Qmp(rec.socket)
     for cmd in ("qmp_capabilities", "query-status", "query-name"):
-        assert "return" in q.cmd({"execute": cmd})
+        assert "return" in q.request({"execute": cmd})
     q.close()
     rec.stop()
     upstream.stop()
     fq = fake_qemu(mode="replay", trace=trace, scenario=[
         stub({"command": "query-kvm"}, {"return": {"enabled": True, "present": True}})])
     q = Qmp(fq.socket)
-    assert q.cmd({"execute": "qmp_capabilities"}) == {"return": {}}
+    assert q.request({"execute": "qmp_capabilities"}) == {"return": {}}
     # not in the recording: the stub answers it before the replay matcher sees it
-    assert q.cmd({"execute": "query-kvm", "id": 9}) == {"return": {"enabled": True,
+    assert q.request({"execute": "query-kvm", "id": 9}) == {"return": {"enabled": True,
                                                                    "present": True}, "id": 9}
-    assert q.cmd({"execute": "query-status"})["return"]["status"] == "running"
-    assert q.cmd({"execute": "query-name"}) == {"return": {}}
+    assert q.request({"execute": "query-status"})["return"]["status"] == "running"
+    assert q.request({"execute": "query-name"}) == {"return": {}}
     q.close()
     assert [e["stub"] is not None for e in fq.admin.calls()] == [False, True, False, False]
 
@@ -477,26 +457,18 @@ def test_raw_reply_payload_to_virtc(fake_libvirtd):
     fl.admin.assert_called("CONNECT_GET_HOSTNAME", times=1)
 
 
-def test_admin_answers_a_client_that_shut_down_its_side(tmp_path):
+def test_admin_answers_a_client_that_shut_down_its_side(fake_libvirtd):
     """A request followed at once by the client's EOF (socat, `nc -N`) still gets its reply:
     the image's health check (container/vw-healthcheck) depends on it."""
-    admin = tmp_path / "admin.sock"
-    proc = subprocess.Popen([str(BUILD / "bin" / "fake-libvirtd"), "--listen",
-                             "unix:%s" % (tmp_path / "sock"), "--admin", "unix:%s" % admin],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "ready"
-        for _ in range(20):   # every time, not by luck: the reply must never be dropped
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(10)
-            s.connect(str(admin))
-            s.sendall(b'{"op":"ping","id":7}\n{"op":"ping","id":8}\n')
-            s.shutdown(socket.SHUT_WR)
-            with s, s.makefile("rb") as f:
-                data = f.read()   # until the fake closes
-            replies = [json.loads(line) for line in data.decode().splitlines()]
-            assert [r.get("id") for r in replies] == [7, 8], data
-            assert all(r["ok"] and r["pong"] for r in replies)
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=10) == 0
+    admin = fake_libvirtd().admin_socket     # the fixture checks the clean exit 0
+    for _ in range(20):   # every time, not by luck: the reply must never be dropped
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(str(admin))
+        s.sendall(b'{"op":"ping","id":7}\n{"op":"ping","id":8}\n')
+        s.shutdown(socket.SHUT_WR)
+        with s, s.makefile("rb") as f:
+            data = f.read()   # until the fake closes
+        replies = [json.loads(line) for line in data.decode().splitlines()]
+        assert [r.get("id") for r in replies] == [7, 8], data
+        assert all(r["ok"] and r["pong"] for r in replies)

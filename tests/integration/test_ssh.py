@@ -7,16 +7,14 @@ import getpass
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from conftest import BUILD, REPO
+from conftest import BUILD
 from fake_libvirtd_fixtures import clean_env, wait_for
 import podman_libvirtd
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not shutil.which("socat"), reason="socat is not installed")

@@ -8,17 +8,15 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 
 import pytest
 
-from conftest import BUILD, REPO, run_virsh, run_virtc
+from conftest import BUILD, run_virsh, run_virtc
 from fake_libvirtd_fixtures import tcp_port, wait_for
 import podman_libvirtd
 import tls_certs
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
-sys.path.insert(0, str(REPO / "pytest-plugin"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
 pytestmark = pytest.mark.skipif(tls_certs.CERTTOOL is None,

@@ -12,9 +12,7 @@ import json
 import os
 import pathlib
 import re
-import select
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -22,25 +20,9 @@ import tempfile
 
 import pytest
 
+from conftest import BUILD, DATA, PROC_TIMEOUT, domain_xml, normalise, run_virsh, unique_name
+from pytest_virtwire.process import ReadyProcess, start_private
 from real_qemu import Qemu
-
-
-def _load_integration_conftest():
-    """This folder's conftest.py as a module of its own name: a plain `from conftest import`
-    picks up whichever conftest.py was imported first when pytest collects several folders
-    (e.g. tests/integration together with conformance/qmp)."""
-    import importlib.util
-    path = pathlib.Path(__file__).resolve().parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("vw_integration_conftest", str(path))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_conf = _load_integration_conftest()
-BUILD, DATA, PROC_TIMEOUT = _conf.BUILD, _conf.DATA, _conf.PROC_TIMEOUT
-normalise, run_virsh, unique_name, domain_xml = (_conf.normalise, _conf.run_virsh,
-                                                 _conf.unique_name, _conf.domain_xml)
 
 VWTRACE = BUILD / "bin" / "vwtrace"
 TRACES = DATA / "traces"
@@ -68,38 +50,33 @@ def sockdir():
 
 
 class Recorder:
-    """Runs `vwtrace record-KIND` in front of upstream; stop() sends SIGTERM and checks exit 0."""
+    """Runs `vwtrace record-KIND` in front of upstream (the plugin's ReadyProcess waits for its
+    `ready` line); stop() sends SIGTERM and checks exit 0."""
 
     def __init__(self, kind, listen, upstream, trace):
         self.listen = str(listen)
         self.trace = str(trace)
-        self.proc = subprocess.Popen(
-            [str(VWTRACE), "record-" + kind, "--listen", "unix:" + self.listen,
-             "--upstream", "unix:" + str(upstream), "-o", self.trace],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
-        line = self.proc.stdout.readline() if ready else ""
-        if line.strip() != "ready":
-            self.proc.kill()
-            out, err = self.proc.communicate(timeout=PROC_TIMEOUT)
-            pytest.fail("vwtrace record-%s did not become ready: %r %s" % (kind, line, err))
+        try:
+            self.rec = start_private(ReadyProcess, [
+                str(VWTRACE), "record-" + kind, "--listen", "unix:" + self.listen,
+                "--upstream", "unix:" + str(upstream), "-o", self.trace], ready_timeout=20)
+        except RuntimeError as e:
+            pytest.fail("vwtrace record-%s did not become ready: %s" % (kind, e))
+        self.proc = self.rec.proc
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
         try:
-            out, err = self.proc.communicate(timeout=PROC_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
+            rc, err = self.rec.terminate(PROC_TIMEOUT)
+        except AssertionError:
             pytest.fail("vwtrace record did not exit after SIGTERM")
-        assert self.proc.returncode == 0, "recorder exit %d: %s" % (self.proc.returncode, err)
+        assert rc == 0, "recorder exit %d: %s" % (rc, err)
         assert not os.path.exists(self.listen), "the recorder left its socket behind"
         return err
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
+        if self.rec.alive():
+            self.rec.kill()
+        self.rec.terminate()
 
 
 def read_trace(path):

@@ -1,7 +1,8 @@
 """A raw client of libvirt's RPC wire protocol, for tests that must send what no real client sends
 (bogus procedures, keepalive packets, stray replies, broken framing) and read the packets as they
-are. Shared by the conformance suite (conformance/libvirt/harness.py) and the fake-libvirtd
-integration tests (tests/integration/fake_libvirtd_fixtures.py loads this file by path).
+are. Shipped with the pytest plugin (pytest_virtwire.wire); the conformance suite
+(conformance/libvirt/harness.py), the fake-libvirtd integration tests
+(tests/integration/fake_libvirtd_fixtures.py) and the benchmarks import it.
 
 Every read has the socket's timeout: a daemon that does not answer fails the test, never hangs it.
 """
