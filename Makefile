@@ -210,7 +210,7 @@ unit: $(UNIT_BINS)
 
 # One pytest run per suite: each folder has its own conftest.py, and tests import helpers from it.
 PYTEST_DIRS := $(wildcard tests/integration conformance/qmp)
-integration: all
+integration: all bench-bins
 	@status=0; for d in $(PYTEST_DIRS); do \
 	  echo "== pytest $$d"; \
 	  VW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider $$d $(PYTEST_ARGS) || status=1; \

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,13 +50,14 @@ def fake(binary, args, cpus=None, timeout=300):
     try:
         proc = ReadyProcess(workdir, cmd, name=os.path.basename(binary), ready_timeout=timeout)
     except RuntimeError as e:
+        shutil.rmtree(workdir, ignore_errors=True)
         raise NotReady(str(e)) from None
     proc.load_seconds = time.perf_counter() - t0
-    proc.pid = proc.proc.pid
     try:
         yield proc
     finally:
         proc.terminate()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def fake_libvirtd(binary, sock, state=None, cpus=None, timeout=300):

@@ -1,4 +1,3 @@
-import contextlib
 #!/usr/bin/python3
 """Every peer side by side in one run (make bench, issue #15).
 
@@ -14,6 +13,7 @@ ready of each daemon. Prints tables of rates and ratios, writes BENCH_OUT/peers.
 BENCH_OUT/peers.png (gnuplot).
 """
 import argparse
+import contextlib
 import os
 import shutil
 import socket
