@@ -3,8 +3,10 @@
  * refusal) and then calls the one handler registered for the procedure, with the decoded
  * arguments; everything else about a procedure is its row in proto/procedures.list.
  *
- * Handlers come in families, one file each (dispatch.c holds the core: connection, domains'
- * life cycle, events, the first network and pool calls). A new family is a file
+ * Handlers come in families, one file each (connect_family.c: connection and authentication;
+ * domain_family.c: domains' life cycle; migrate_family.c, events_family.c, objects_family.c:
+ * the first network and pool calls, qemu_family.c; dispatch.c only checks and routes). A new
+ * family is a file
  *     static const fl_handler rows[] = { {VW_REMOTE_PROGRAM, VW_REMOTE_PROC_X, h_x, false}, };
  *     const fl_handler_family fl_handlers_NAME = FL_HANDLER_FAMILY(rows);
  * plus one extern line below and one line in dispatch.c's families[]. fake-libvirtd refuses to
@@ -35,7 +37,12 @@ typedef struct {
 
 #define FL_HANDLER_FAMILY(rows) { (rows), sizeof(rows) / sizeof((rows)[0]) }
 
-extern const fl_handler_family fl_handlers_core;
+extern const fl_handler_family fl_handlers_core;      /* connect_family.c */
+extern const fl_handler_family fl_handlers_domain;    /* domain_family.c */
+extern const fl_handler_family fl_handlers_migrate;   /* migrate_family.c */
+extern const fl_handler_family fl_handlers_events;    /* events_family.c */
+extern const fl_handler_family fl_handlers_objects;   /* objects_family.c */
+extern const fl_handler_family fl_handlers_qemu;      /* qemu_family.c */
 extern const fl_handler_family fl_handlers_storage;
 extern const fl_handler_family fl_handlers_moments;
 extern const fl_handler_family fl_handlers_net;
@@ -58,6 +65,9 @@ void fl_reply_void(fl_conn *c, const vw_packet_header *hdr);
 /* fl_check_flags (model.h) for a call: false after replying its "unsupported flags" error. */
 bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
                  const char *func);
+
+/* The QEMU processes of --qemu-dir for a QEMU-driver connection, else NULL (qemu_link.h). */
+struct fl_qemu *fl_conn_qemu(const fl_conn *c);
 
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
 void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);
