@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "session.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,7 +22,7 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
     if (a->feature == 10 /* PROGRAM_KEEPALIVE */) {
         fl_server_start_keepalive(c->srv, c);
         supported = 1;
-    } else if (!c->opened) {
+    } else if (!fl_session_is_open(c)) {
         fl_error e;
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "hypervisor connection not open");
@@ -32,7 +34,7 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
         supported = a->feature == 8 || a->feature == 9 || a->feature == 14 ||
                     a->feature == 15 || a->feature == 16;
         /* other URIs migrate: MIGRATION_P2P 4, MIGRATION_V3 6, MIGRATION_PARAMS 13 */
-        if (!c->test_driver && (a->feature == 4 || a->feature == 6 || a->feature == 13))
+        if (!fl_session_is_test(c) && (a->feature == 4 || a->feature == 6 || a->feature == 13))
             supported = 1;
     }
     vw_connect_supports_feature_ret r = {.supported = supported};
@@ -90,13 +92,13 @@ static void h_connect_open(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_open_args *a = args;
     fl_error e;
-    if (c->opened) {
+    if (fl_session_is_open(c)) {
         fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
                      "connection already open");
         fl_conn_reply_error(c, hdr, &e);
         /* libvirtd's remoteDispatchConnectOpen drops the hypervisor connection on any failure,
          * this one included: later calls are "not open" until the next CONNECT_OPEN */
-        fl_server_close_model(c->srv, c);
+        fl_session_close(c);
         return;
     }
     const char *name = (a->name && *a->name && **a->name) ? *a->name : "test:///default";
@@ -110,26 +112,18 @@ static void h_connect_open(fl_conn *c, const vw_packet_header *hdr, void *args)
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    char *uri = strdup(name);
-    if (!uri || fl_server_open_model(c->srv, c, name, &e) < 0) {
-        if (!uri)
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
-        free(uri);
+    if (fl_session_open(c, name, a->flags & 1 /* VIR_CONNECT_RO */, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    free(c->uri);
-    c->uri = uri;
-    c->opened = true;
-    if (a->flags & 1 /* VIR_CONNECT_RO */)
-        c->readonly = true;
+    fl_conn_not_anonymous(c);   /* max_anonymous_clients counts it no more */
     fl_reply_void(c, hdr);
 }
 
 static void h_connect_close(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
-    fl_server_close_model(c->srv, c);
+    fl_session_close(c);
     fl_reply_void(c, hdr);
     c->closing = true; /* libvirtd closes the connection after CONNECT_CLOSE */
 }
@@ -137,7 +131,7 @@ static void h_connect_close(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_type(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
-    vw_connect_get_type_ret r = {.type = c->hv_type};
+    vw_connect_get_type_ret r = {.type = (char *)fl_session_hv_type(c)};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_get_type_ret, &r);
 }
 
@@ -173,7 +167,7 @@ static void h_get_hostname(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_uri(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     (void)args;
-    vw_connect_get_uri_ret r = {.uri = c->uri};
+    vw_connect_get_uri_ret r = {.uri = (char *)fl_session_uri(c)};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_get_uri_ret, &r);
 }
 

@@ -19,6 +19,7 @@
 #include "migration.h"
 #include "model_snap.h"
 #include "procs.h"
+#include "session.h"
 #include "qemu_link.h"
 
 
@@ -83,6 +84,16 @@ static void reply_read_only(fl_conn *c, const vw_packet_header *hdr, const vw_pr
     fl_conn_reply_error(c, hdr, &e);
 }
 
+bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
+                 const char *func)
+{
+    fl_error e;
+    if (fl_check_flags(flags, supported, func, &e) == 0)
+        return true;
+    fl_conn_reply_error(c, hdr, &e);
+    return false;
+}
+
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
 void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d)
 {
@@ -126,7 +137,7 @@ void fl_reply_void(fl_conn *c, const vw_packet_header *hdr)
 
 struct fl_qemu *fl_conn_qemu(const fl_conn *c)
 {
-    return c->test_driver ? NULL : fl_server_qemu(c->srv);
+    return fl_session_is_test(c) ? NULL : fl_server_qemu(c->srv);
 }
 
 /* ---- table and entry point ------------------------------------------------------------------ */
@@ -268,7 +279,7 @@ static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info
     const fl_handler *h = find_handler(hdr->prog, hdr->proc);
     if (info->auth_step && !h)
         reply_auth_failed(c, hdr);
-    else if (!c->opened && !(h && h->before_open))
+    else if (!fl_session_is_open(c) && !(h && h->before_open))
         reply_not_open(c, hdr, info);
     else if (c->readonly && info->refused_read_only)
         reply_read_only(c, hdr, info);

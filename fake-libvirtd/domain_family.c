@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session.h"
+
 #include "model_snap.h"
 #include "qemu_link.h"
 
@@ -17,7 +19,7 @@
 static bool test_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
                           unsigned supported, const char *func)
 {
-    return !c->test_driver || fl_flags_ok(c, hdr, flags, supported, func);
+    return !fl_session_is_test(c) || fl_flags_ok(c, hdr, flags, supported, func);
 }
 
 static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -417,7 +419,7 @@ static void h_undefine_flags(fl_conn *c, const vw_packet_header *hdr, void *args
 static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_migrate_set_max_speed_args *a = args;
-    if (c->test_driver) {
+    if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }
@@ -431,7 +433,7 @@ static void h_migrate_set_max_speed(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_migrate_get_max_speed(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    if (c->test_driver) {
+    if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }

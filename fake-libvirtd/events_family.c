@@ -24,77 +24,6 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
     return false;
 }
 
-bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
-                 const char *func)
-{
-    fl_error e;
-    if (fl_check_flags(flags, supported, func, &e) == 0)
-        return true;
-    fl_conn_reply_error(c, hdr, &e);
-    return false;
-}
-
-fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr)
-{
-    fl_error e;
-    if (c->ncallbacks >= FL_MAX_CALLBACKS) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "too many event registrations on this connection (limit %d)",
-                     FL_MAX_CALLBACKS);
-        fl_conn_reply_error(c, hdr, &e);
-        return NULL;
-    }
-    if (c->ncallbacks == c->callbacks_cap) {
-        int cap = c->callbacks_cap ? c->callbacks_cap * 2 : 8;
-        fl_callback *grown = realloc(c->callbacks, (size_t)cap * sizeof(*grown));
-        if (!grown) {
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
-            fl_conn_reply_error(c, hdr, &e);
-            return NULL;
-        }
-        c->callbacks = grown;
-        c->callbacks_cap = cap;
-    }
-    fl_callback *cb = &c->callbacks[c->ncallbacks++];
-    memset(cb, 0, sizeof(*cb));
-    cb->callback_id = fl_server_next_callback_id(c->srv);
-    return cb;
-}
-
-fl_callback *fl_conn_new_object_callback(fl_conn *c, const vw_packet_header *hdr, int object,
-                                         int event_id, int id_last, const char *noun)
-{
-    if (event_id < 0 || event_id >= id_last) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported %s event ID %d", noun, event_id);
-        fl_conn_reply_error(c, hdr, &e);
-        return NULL;
-    }
-    fl_callback *cb = fl_conn_new_callback(c, hdr);
-    if (cb) {
-        cb->object = object;
-        cb->event_id = event_id;
-    }
-    return cb;
-}
-
-void fl_conn_deregister_object(fl_conn *c, const vw_packet_header *hdr, int object,
-                               int callback_id, const char *noun)
-{
-    for (int i = 0; i < c->ncallbacks; i++) {
-        if (c->callbacks[i].object == object && c->callbacks[i].callback_id == callback_id) {
-            fl_conn_remove_callback(c, i);
-            fl_reply_void(c, hdr);
-            return;
-        }
-    }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "%s event callback %d not registered", noun, callback_id);
-    fl_conn_reply_error(c, hdr, &e);
-}
-
 /* Adds a registration; replies with the error itself and returns NULL on failure. */
 static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int event_id,
                                  const vw_nonnull_domain *dom, bool legacy)
@@ -122,13 +51,6 @@ static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int ev
         memcpy(cb->dom_uuid, dom->uuid, 16);
     }
     return cb;
-}
-
-void fl_conn_remove_callback(fl_conn *c, int index)
-{
-    memmove(&c->callbacks[index], &c->callbacks[index + 1],
-            (size_t)(c->ncallbacks - index - 1) * sizeof(c->callbacks[0]));
-    c->ncallbacks--;
 }
 
 static void h_event_callback_register(fl_conn *c, const vw_packet_header *hdr, void *args)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
 #include "server.h"
 
 typedef void fl_handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);
@@ -74,18 +75,5 @@ void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);
 
 /* The model domain a call names, or NULL after replying libvirt's "Domain not found" error. */
 fl_domain *fl_get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom);
-
-/* A new, zeroed event registration of c with the next callback id, or NULL after replying the
- * error (too many registrations, out of memory). */
-fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr);
-void fl_conn_remove_callback(fl_conn *c, int index);
-/* A registration for object's (FL_CB_NETWORK, ...) events: refuses event_id outside
- * 0..id_last-1 ("unsupported network event ID 5", noun "network"). NULL after replying. */
-fl_callback *fl_conn_new_object_callback(fl_conn *c, const vw_packet_header *hdr, int object,
-                                         int event_id, int id_last, const char *noun);
-/* Removes the registration callback_id of object and replies OK, or libvirtd's "network event
- * callback 3 not registered". */
-void fl_conn_deregister_object(fl_conn *c, const vw_packet_header *hdr, int object,
-                               int callback_id, const char *noun);
 
 #endif

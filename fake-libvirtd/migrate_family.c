@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session.h"
+
 #include "migration.h"
 #include "qemu_link.h"
 
@@ -22,7 +24,7 @@ static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, v
 {
     vw_domain_migrate_perform3_params_args *a = args;
     fl_error e;
-    if (c->test_driver) {
+    if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }
@@ -76,7 +78,7 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
 {
     vw_domain_migrate_prepare3_params_args *a = args;
     fl_error e;
-    if (c->test_driver) {
+    if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }
@@ -125,8 +127,7 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    free(c->migrate_xml);
-    c->migrate_xml = copy;
+    fl_session_set_migration(c, copy);
     vw_domain_migrate_prepare3_params_ret r = {.cookie_out = {0, NULL}, .uri_out = NULL};
     fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_migrate_prepare3_params_ret, &r);
 }
@@ -135,12 +136,11 @@ static void h_migrate_finish3_params(fl_conn *c, const vw_packet_header *hdr, vo
 {
     vw_domain_migrate_finish3_params_args *a = args;
     fl_error e;
-    if (c->test_driver) {
+    if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }
-    char *xml = c->migrate_xml;
-    c->migrate_xml = NULL;
+    char *xml = fl_session_take_migration(c);
     if (!xml) {
         fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
                      "Requested operation is not valid",

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session.h"
+
 #include "qemu_link.h"
 
 /* ---- QEMU program --------------------------------------------------------------------------- */
@@ -13,7 +15,7 @@
 static void h_qemu_monitor_command(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_qemu_domain_monitor_command_args *a = args;
-    if (c->test_driver) {
+    if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }
@@ -66,7 +68,7 @@ static void h_qemu_monitor_command(fl_conn *c, const vw_packet_header *hdr, void
 static void h_qemu_event_register(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_qemu_connect_domain_monitor_event_register_args *a = args;
-    if (c->test_driver) {
+    if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }

@@ -1,4 +1,5 @@
-/* server.c: sockets, connections, framing, keepalive and event delivery (see server.h). */
+/* server.c: the transport: sockets, connections, framing, output queue, keepalive, client
+ * limits, TLS and the fault hooks (see server.h). */
 #include "server.h"
 
 #include <errno.h>
@@ -14,13 +15,9 @@
 #include <unistd.h>
 
 #include "acceptor.h"
-#include "dispatch.h"
 #include "fl_faults.h"
 #include "fl_sasl.h"
-#include "stubs.h"
 #include "netaddr.h"
-#include "qemu_link.h"
-#include "state_file.h"
 
 typedef struct {
     struct fl_server *srv;
@@ -31,16 +28,6 @@ typedef struct {
     vw_netaddr addr;
     vw_acceptor acc;              /* rests when out of descriptors, held at the client limits */
 } fl_listener;
-
-/* A lifecycle event waiting to be delivered after the current call's reply. */
-typedef struct fl_pending_event {
-    fl_model *model;
-    char *name;
-    unsigned char uuid[16];
-    int id;
-    int event, detail;
-    struct fl_pending_event *next;
-} fl_pending_event;
 
 struct fl_server {
     vw_evloop *loop;
@@ -55,18 +42,12 @@ struct fl_server {
     bool accept_held;             /* the listeners are held at max_clients / max_anonymous */
     size_t held_bytes;            /* queued input and output of all connections (account) */
     bool budget_logged;           /* one stderr line per episode over the memory budget */
-    char *state_text;             /* the --state file's content, NULL = built-in default */
-    char *state_origin;
-    fl_model *test_model;         /* shared by test:// connections */
-    int test_refs;
-    fl_model *other_model;        /* every other URI; lives as long as the daemon */
-    int next_callback_id;
-    fl_pending_event *pending, **pending_tail;
     int verbose;
     bool stop_requested;
-    struct fl_qemu *qemu;         /* --qemu-dir (qemu_link.c); NULL = built-in monitor */
+    fl_server_parts parts;        /* the model mode, sessions, events (daemon.c sets them) */
     const vw_mode_hooks *mode;    /* record / replay; NULL = model */
-    struct fl_stubs *stubs;       /* scenario stubs (stubs.c); NULL = none */
+    fl_call_filter_fn *filter;    /* scenario stubs (stubs.c); NULL = none */
+    void *filter_opaque;
     vw_faults *faults;            /* --faults / set_faults (fl_faults.c); NULL = none */
     vw_buf fault_scratch;         /* a packet encoded for the fault hook */
     fl_tls_ctx *tls;              /* --listen-tls credentials; NULL = no TLS listener */
@@ -102,107 +83,24 @@ static bool conn_holds_input(fl_conn *c)
     return c->tls && fl_tls_pending(c->tls);
 }
 
-/* ---- models --------------------------------------------------------------------------------- */
-
-static void event_hook(fl_model *model, const fl_domain *dom, int event, int detail, void *opaque)
-{
-    fl_server *srv = opaque;
-    fl_pending_event *e = calloc(1, sizeof(*e));
-    if (!e)
-        return;
-    e->name = strdup(dom->def->name);
-    if (!e->name) {
-        free(e);
-        return;
-    }
-    e->model = model;
-    memcpy(e->uuid, dom->def->uuid, 16);
-    e->id = dom->id;
-    e->event = event;
-    e->detail = detail;
-    *srv->pending_tail = e;
-    srv->pending_tail = &e->next;
-}
-
-static fl_model *build_model(fl_server *srv, char *err, size_t errlen)
-{
-    fl_model *m;
-    if (srv->state_text)
-        m = fl_state_parse(srv->state_text, srv->state_origin, err, errlen);
-    else if (!(m = fl_model_new_default()))
-        snprintf(err, errlen, "out of memory while building the default state");
-    if (m) {
-        m->event_hook = event_hook;
-        m->event_opaque = srv;
-    }
-    return m;
-}
-
-int fl_server_open_model(fl_server *srv, fl_conn *c, const char *uri, fl_error *err)
-{
-    char why[512];
-    bool test = strncmp(uri, "test:", 5) == 0;
-    fl_model **slot = test ? &srv->test_model : &srv->other_model;
-    if (!*slot) {
-        *slot = build_model(srv, why, sizeof(why));
-        if (!*slot) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "%s", why);
-            return -1;
-        }
-    }
-    c->model = *slot;
-    c->test_driver = test;
-    if (test)
-        srv->test_refs++;
-    /* the hypervisor type is the URI scheme in capitals (test -> TEST, qemu -> QEMU) */
-    size_t i = 0;
-    for (; uri[i] && uri[i] != ':' && uri[i] != '+' && i + 1 < sizeof(c->hv_type); i++)
-        c->hv_type[i] = (char)((uri[i] >= 'a' && uri[i] <= 'z') ? uri[i] - 32 : uri[i]);
-    c->hv_type[i] = '\0';
-    return 0;
-}
-
-void fl_server_close_model(fl_server *srv, fl_conn *c)
-{
-    if (!c->model)
-        return;
-    if (c->test_driver && --srv->test_refs == 0) {
-        /* test:///default: the state goes away with the last connection */
-        fl_pending_event **pp = &srv->pending;
-        while (*pp) {
-            if ((*pp)->model == srv->test_model) {
-                fl_pending_event *e = *pp;
-                *pp = e->next;
-                free(e->name);
-                free(e);
-            } else {
-                pp = &(*pp)->next;
-            }
-        }
-        srv->pending_tail = &srv->pending;
-        while (*srv->pending_tail)
-            srv->pending_tail = &(*srv->pending_tail)->next;
-        fl_model_free(srv->test_model);
-        srv->test_model = NULL;
-    }
-    c->model = NULL;
-    c->opened = false;
-    c->ncallbacks = 0;
-}
-
 int fl_server_verbose(const fl_server *srv)
 {
     return srv->verbose;
 }
 
-int fl_server_next_callback_id(fl_server *srv)
-{
-    return srv->next_callback_id++;
-}
-
 struct fl_qemu *fl_server_qemu(fl_server *srv)
 {
-    return srv->qemu;
+    return srv->parts.qemu;
+}
+
+struct fl_models *fl_server_models(fl_server *srv)
+{
+    return srv->parts.models;
+}
+
+struct fl_events *fl_server_events(fl_server *srv)
+{
+    return srv->parts.events;
 }
 
 fl_conn *fl_server_conns(fl_server *srv)
@@ -210,58 +108,15 @@ fl_conn *fl_server_conns(fl_server *srv)
     return srv->conns;
 }
 
-static void flush_events(fl_server *srv);
-
-void fl_server_flush_events(fl_server *srv)
+void fl_server_set_parts(fl_server *srv, const fl_server_parts *parts)
 {
-    flush_events(srv);
+    srv->parts = *parts;
 }
 
-static void deliver_event(fl_server *srv, const fl_pending_event *e)
+void fl_server_set_call_filter(fl_server *srv, fl_call_filter_fn *fn, void *opaque)
 {
-    for (fl_conn *c = srv->conns; c; c = c->next) {
-        if (c->model != e->model || c->closing)
-            continue;
-        for (int i = 0; i < c->ncallbacks; i++) {
-            const fl_callback *cb = &c->callbacks[i];
-            if (cb->qemu_monitor || cb->object != FL_CB_DOMAIN ||
-                cb->event_id != 0 /* LIFECYCLE */)
-                continue;
-            if (cb->has_dom && memcmp(cb->dom_uuid, e->uuid, 16) != 0)
-                continue;
-            vw_domain_event_lifecycle_msg msg;
-            memset(&msg, 0, sizeof(msg));
-            msg.dom.name = e->name;
-            memcpy(msg.dom.uuid, e->uuid, 16);
-            msg.dom.id = e->id;
-            msg.event = e->event;
-            msg.detail = e->detail;
-            if (cb->legacy) {
-                fl_conn_send_message(c, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE,
-                                     (xdrproc_t)xdr_vw_domain_event_lifecycle_msg, &msg);
-            } else {
-                vw_domain_event_callback_lifecycle_msg cmsg;
-                cmsg.callbackID = cb->callback_id;
-                cmsg.msg = msg;
-                fl_conn_send_message(c, VW_REMOTE_PROGRAM,
-                                     VW_REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                                     (xdrproc_t)xdr_vw_domain_event_callback_lifecycle_msg, &cmsg);
-            }
-        }
-    }
-}
-
-static void flush_events(fl_server *srv)
-{
-    while (srv->pending) {
-        fl_pending_event *e = srv->pending;
-        srv->pending = e->next;
-        if (!srv->pending)
-            srv->pending_tail = &srv->pending;
-        deliver_event(srv, e);
-        free(e->name);
-        free(e);
-    }
+    srv->filter = fn;
+    srv->filter_opaque = opaque;
 }
 
 /* ---- limits (docs/fake-libvirtd.md, "Limits") ------------------------------------------------ */
@@ -342,32 +197,35 @@ static void check_client_limits(fl_server *srv)
                 "goes\n", srv->nanon, lim->max_anonymous_clients);
 }
 
-/* libvirtd counts a client as anonymous until it has authenticated; with auth "none" (the only
- * one here) it never does. We count a client until its authentication step or its open: an
- * answered AUTH_LIST (whose answer is "none"), or a CONNECT_OPEN (model: one that succeeded; a
- * stub or a mode that answers the open itself is taken at its word). So max_anonymous_clients
- * bounds the clients that connect and say nothing, as it does in a daemon with authentication. */
-static void note_open(fl_conn *c, const vw_packet *pkt, bool model)
+void fl_conn_not_anonymous(fl_conn *c)
 {
-    if (c->past_open || pkt->hdr.prog != VW_REMOTE_PROGRAM)
-        return;
-    bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST && c->auth == VW_REMOTE_AUTH_NONE;
-    bool open = model ? c->opened : pkt->hdr.proc == VW_REMOTE_PROC_CONNECT_OPEN;
-    if (!auth && !open)
+    if (c->past_open)
         return;
     c->past_open = true;
     c->srv->nanon--;
     check_client_limits(c->srv);
 }
 
+/* libvirtd counts a client as anonymous until it has authenticated; with auth "none" (the only
+ * one here) it never does. We count a client until its authentication step or its open: an
+ * answered AUTH_LIST (whose answer is "none"), or a CONNECT_OPEN (model: one that succeeded,
+ * which the session says itself through fl_conn_not_anonymous; a stub or a mode that answers
+ * the open itself is taken at its word). So max_anonymous_clients bounds the clients that
+ * connect and say nothing, as it does in a daemon with authentication. */
+static void note_open(fl_conn *c, const vw_packet *pkt, bool model)
+{
+    if (c->past_open || pkt->hdr.prog != VW_REMOTE_PROGRAM)
+        return;
+    bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST && c->auth == VW_REMOTE_AUTH_NONE;
+    bool open = !model && pkt->hdr.proc == VW_REMOTE_PROC_CONNECT_OPEN;
+    if (auth || open)
+        fl_conn_not_anonymous(c);
+}
+
 void fl_conn_authenticated(fl_conn *c)
 {
     c->authenticated = true;
-    if (c->past_open)
-        return;
-    c->past_open = true;
-    c->srv->nanon--;
-    check_client_limits(c->srv);
+    fl_conn_not_anonymous(c);
 }
 
 /* ---- output --------------------------------------------------------------------------------- */
@@ -427,7 +285,7 @@ static int flush_output(fl_conn *c)
         c->out_off = 0;
         if (c->sasl_layer == FL_SASL_LAYER_AFTER_REPLY)
             c->sasl_layer = FL_SASL_LAYER_ON;   /* the clear reply that ended SASL is out */
-        if (c->closing && !fl_faults_pending(c)) {   /* delayed output goes first */
+        if (c->closing && !fl_faults_pending(c->fault)) {   /* delayed output goes first */
             conn_close(c);
             return -1;
         }
@@ -517,7 +375,7 @@ void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xpr
 int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n)
 {
     vw_proto_error perr;
-    if (c->fault && fl_faults_output(c, data, n))
+    if (c->fault && fl_faults_output(c->fault, data, n))
         return 0;   /* held, rewritten or dropped by a fault; released through fault_deliver */
     if (vw_buf_append(&c->out, data, n, &perr) < 0) {
         c->closing = true;
@@ -576,7 +434,7 @@ static long long keepalive_tick(vw_evloop *loop, long long id, void *data)
         conn_close(c);
         return VW_EV_NOMORE;
     }
-    if (fl_faults_keepalive_silent(c))
+    if (fl_faults_keepalive_silent(c->fault))
         return FL_KEEPALIVE_INTERVAL_MS;   /* fault: this server has stopped pinging */
     queue_keepalive(c, VW_KEEPALIVE_PROC_PING);
     c->pings_unanswered++;
@@ -602,8 +460,10 @@ static void conn_close(fl_conn *c)
         return;
     if (srv->mode)
         srv->mode->closed(srv->mode->opaque, c);
-    fl_faults_conn_close(c);
-    fl_server_close_model(srv, c);
+    fl_faults_conn_close(c->fault);
+    c->fault = NULL;
+    if (srv->parts.conn_gone)
+        srv->parts.conn_gone(c);
     vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
     if (c->ka_timer >= 0) {
         vw_evloop_del_timer(srv->loop, c->ka_timer);
@@ -631,9 +491,6 @@ static void conn_close(fl_conn *c)
     check_client_limits(srv);
     vw_packet_reader_free(&c->reader);
     vw_buf_free(&c->out);
-    free(c->callbacks);
-    free(c->uri);
-    free(c->migrate_xml);
     free(c);
 }
 
@@ -673,7 +530,15 @@ static void handle_packet(fl_conn *c, const vw_packet *pkt)
         /* libvirtd ignores stray MESSAGE / STREAM packets that belong to no stream */
         return;
     }
-    fl_dispatch_call(c, pkt);
+    if (c->srv->parts.call)
+        c->srv->parts.call(c, pkt);
+}
+
+/* After a packet was handed on: what the call raised (events) goes out. */
+static void settle(fl_server *srv)
+{
+    if (srv->parts.settle)
+        srv->parts.settle(srv);
 }
 
 /* Takes the packet the reader has ready and hands it on: faults, stubs, the mode, or the
@@ -694,14 +559,14 @@ static void conn_take_packet(fl_conn *c)
     const uint8_t *raw = NULL;
     size_t raw_len = 0;
     int t = vw_packet_reader_take(&c->reader, &pkt, &raw, &raw_len, &perr);
-    if (t == 1 && c->fault && fl_faults_input(c, &pkt, &raw, &raw_len))
+    if (t == 1 && c->fault && fl_faults_input(c->fault, &pkt, &raw, &raw_len))
         return;   /* taken by a fault (docs/faults.md) */
-    if (t == 1 && srv->stubs && pkt.hdr.prog != VW_KEEPALIVE_PROGRAM &&
+    if (t == 1 && srv->filter && pkt.hdr.prog != VW_KEEPALIVE_PROGRAM &&
         (pkt.hdr.type == VW_NET_CALL || pkt.hdr.type == VW_NET_CALL_WITH_FDS) &&
-        fl_stubs_handle(srv->stubs, c, &pkt, raw, raw_len)) {
+        srv->filter(srv->filter_opaque, c, &pkt, raw, raw_len)) {
         /* scenario stubs come first, in every mode (fake-libvirtd/stubs.c) */
         note_open(c, &pkt, false);
-        flush_events(srv);
+        settle(srv);
         return;
     }
     if (t != 0 && srv->mode) {
@@ -720,7 +585,7 @@ static void conn_take_packet(fl_conn *c)
     if (t == 1) {
         handle_packet(c, &pkt);
         note_open(c, &pkt, true);
-        flush_events(srv);
+        settle(srv);
     }
 }
 
@@ -973,7 +838,7 @@ static void accept_clients(fl_server *srv, fl_listener *l)
         srv->nconns++;
         srv->nanon++;
         if (srv->faults)
-            fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
+            c->fault = fl_faults_conn_open(srv->faults, srv->loop, fault_deliver, c);
         if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
             conn_close(c);
         check_client_limits(srv);   /* may hold this listener: the loop then ends */
@@ -1051,54 +916,7 @@ static int add_listener(fl_server *srv, const char *spec, bool readonly, bool tl
     return 0;
 }
 
-static char *read_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "--state %s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= 64u * 1024 * 1024) {
-                snprintf(err, errlen, "--state %s: file is larger than 64 MiB", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (!buf) {
-        snprintf(err, errlen, "--state %s: out of memory", path);
-        fclose(f);
-        return NULL;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "--state %s: read error: %s", path, strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
-
-fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
+fl_server *fl_server_transport_new(const fl_server_config *cfg, char *err, size_t errlen)
 {
     fl_server *srv = calloc(1, sizeof(*srv));
     if (!srv) {
@@ -1106,22 +924,9 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     srv->signal_fd = -1;
-    srv->pending_tail = &srv->pending;
     srv->verbose = cfg->verbose;
-    srv->next_callback_id = 1;
     srv->mode = cfg->mode;
     limits_fill_defaults(&srv->limits, &cfg->limits);
-    if (cfg->state_file) {
-        srv->state_text = read_file(cfg->state_file, err, errlen);
-        srv->state_origin = strdup(cfg->state_file);
-        if (!srv->state_text || !srv->state_origin)
-            goto fail;
-        /* check it now so that a bad file is reported at start-up */
-        fl_model *m = fl_state_parse(srv->state_text, srv->state_origin, err, errlen);
-        if (!m)
-            goto fail;
-        fl_model_free(m);
-    }
     srv->auth[0] = cfg->auth_unix_rw;
     srv->auth[1] = cfg->auth_tcp;
     srv->auth[2] = cfg->auth_tls;
@@ -1165,14 +970,9 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     }
     signal(SIGPIPE, SIG_IGN);
     vw_evloop_add_file(srv->loop, srv->signal_fd, VW_EV_READABLE, on_signal, srv);
-    if (cfg->qemu_dir) {
-        fl_qemu_config qc = {cfg->qemu_dir, cfg->fake_qemu, cfg->qemu_version, cfg->verbose};
-        if (!(srv->qemu = fl_qemu_new(&qc, srv->loop, srv, err, errlen)))
-            goto fail;
-    }
     return srv;
 fail:
-    fl_server_free(srv);
+    fl_server_transport_free(srv);
     return NULL;
 }
 
@@ -1193,12 +993,10 @@ void fl_server_stop(fl_server *srv)
     srv->stop_requested = true;
 }
 
-void fl_server_free(fl_server *srv)
+void fl_server_transport_free(fl_server *srv)
 {
     if (!srv)
         return;
-    fl_qemu_free(srv->qemu); /* SIGTERM to the fake-qemu processes we started, and reap them */
-    srv->qemu = NULL;
     while (srv->conns)
         conn_close(srv->conns);
     for (int i = 0; i < srv->nlisteners; i++) {
@@ -1213,18 +1011,8 @@ void fl_server_free(fl_server *srv)
             vw_evloop_del_file(srv->loop, srv->signal_fd, VW_EV_READABLE);
         close(srv->signal_fd);
     }
-    while (srv->pending) {
-        fl_pending_event *e = srv->pending;
-        srv->pending = e->next;
-        free(e->name);
-        free(e);
-    }
-    fl_model_free(srv->test_model);
-    fl_model_free(srv->other_model);
     if (srv->loop)
         vw_evloop_free(srv->loop);
-    free(srv->state_text);
-    free(srv->state_origin);
     vw_faults_unref(srv->faults);
     vw_buf_free(&srv->fault_scratch);
     fl_tls_ctx_free(srv->tls);
@@ -1233,7 +1021,7 @@ void fl_server_free(fl_server *srv)
 
 /* ---- in-process drivers (fuzz targets) ------------------------------------------------------ */
 
-fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err, size_t errlen)
+fl_server *fl_server_transport_new_detached(int verbose, char *err, size_t errlen)
 {
     fl_server *srv = calloc(1, sizeof(*srv));
     if (!srv) {
@@ -1241,24 +1029,15 @@ fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err
         return NULL;
     }
     srv->signal_fd = -1;
-    srv->pending_tail = &srv->pending;
     srv->verbose = verbose;
-    srv->next_callback_id = 1;
     limits_fill_defaults(&srv->limits, &(fl_limits){.max_anonymous_clients = -1});
-    if (state_file) {
-        srv->state_text = read_file(state_file, err, errlen);
-        srv->state_origin = strdup(state_file);
-        if (!srv->state_text || !srv->state_origin)
-            goto fail;
-    }
     srv->loop = vw_evloop_create(1024, err, errlen);
-    if (!srv->loop)
-        goto fail;
+    if (!srv->loop) {
+        free(srv);
+        return NULL;
+    }
     signal(SIGPIPE, SIG_IGN);
     return srv;
-fail:
-    fl_server_free(srv);
-    return NULL;
 }
 
 int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
@@ -1289,7 +1068,7 @@ int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
     srv->nconns++;
     srv->nanon++;
     if (srv->faults)
-        fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
+        c->fault = fl_faults_conn_open(srv->faults, srv->loop, fault_deliver, c);
     if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
         conn_close(c);   /* as accept_clients: adopted, and closed as the mode wanted */
     return 0;
@@ -1307,11 +1086,6 @@ int fl_server_run_until_idle(fl_server *srv, int timeout_ms)
 }
 
 /* ---- for scenario stubs (stubs.c) ------------------------------------------------------------ */
-
-void fl_server_set_stubs(fl_server *srv, struct fl_stubs *stubs)
-{
-    srv->stubs = stubs;
-}
 
 void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, size_t raw_len)
 {
@@ -1344,59 +1118,7 @@ fl_conn *fl_server_find_conn(fl_server *srv, uint64_t id)
     return NULL;
 }
 
-void fl_server_queue_lifecycle(fl_server *srv, fl_model *model, const char *name,
-                               const unsigned char uuid[16], int id, int event, int detail)
-{
-    fl_pending_event *e = calloc(1, sizeof(*e));
-    if (!e)
-        return;
-    e->name = strdup(name);
-    if (!e->name) {
-        free(e);
-        return;
-    }
-    e->model = model;
-    memcpy(e->uuid, uuid, 16);
-    e->id = id;
-    e->event = event;
-    e->detail = detail;
-    *srv->pending_tail = e;
-    srv->pending_tail = &e->next;
-}
-
 int fl_conn_flush(fl_conn *c)
 {
     return flush_output(c);
-}
-
-/* Rebuilds a model in place of old: every connection that used old uses the new one. */
-static int replace_model(fl_server *srv, fl_model **slot, char *err, size_t errlen)
-{
-    if (!*slot)
-        return 0;
-    fl_model *fresh = build_model(srv, err, errlen);
-    if (!fresh)
-        return -1;
-    fl_model *old = *slot;
-    for (fl_conn *c = srv->conns; c; c = c->next)
-        if (c->model == old)
-            c->model = fresh;
-    for (fl_pending_event *e = srv->pending; e; e = e->next)
-        if (e->model == old)
-            e->model = fresh;
-    fl_model_free(old);
-    *slot = fresh;
-    return 0;
-}
-
-int fl_server_reset_models(fl_server *srv, char *err, size_t errlen)
-{
-    if (replace_model(srv, &srv->test_model, err, errlen) < 0)
-        return -1;
-    /* --qemu-dir links QEMU processes to the domains of the qemu:// model: that one stays */
-    if (fl_server_qemu(srv))
-        return 1;
-    if (replace_model(srv, &srv->other_model, err, errlen) < 0)
-        return -1;
-    return 0;
 }
