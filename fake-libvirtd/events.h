@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "model.h"
+#include "replies.h"
 #include "server.h"
 
 #define FL_MAX_CALLBACKS 256      /* event registrations per connection */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "events.h"
+#include "replies.h"
 #include "server.h"
 
 typedef void fl_handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);

@@ -25,6 +25,7 @@
 #include "qmp_client.h"
 #include "qmp_json.h"
 #include "events.h"
+#include "replies.h"
 
 /* libvirt's reasons and event details used here (libvirt-domain.h) */
 enum {

@@ -14,34 +14,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "acceptor.h"
 #include "fl_faults.h"
 #include "fl_sasl.h"
+#include "listeners.h"
 #include "netaddr.h"
-
-typedef struct {
-    struct fl_server *srv;
-    int fd;
-    bool readonly;
-    bool tls;                     /* --listen-tls: clients start with the TLS handshake */
-    int auth;                     /* VW_REMOTE_AUTH_*: what AUTH_LIST answers its clients */
-    vw_netaddr addr;
-    vw_acceptor acc;              /* rests when out of descriptors, held at the client limits */
-} fl_listener;
 
 struct fl_server {
     vw_evloop *loop;
-    fl_listener listeners[3 * FL_MAX_LISTENERS];
-    int nlisteners;
+    fl_listeners listeners;
     int signal_fd;
     fl_conn *conns;
     uint64_t next_conn_id;
-    int nconns;
-    int nanon;                    /* connections not yet past AUTH_LIST / CONNECT_OPEN */
-    fl_limits limits;             /* with the defaults filled in */
-    bool accept_held;             /* the listeners are held at max_clients / max_anonymous */
-    size_t held_bytes;            /* queued input and output of all connections (account) */
-    bool budget_logged;           /* one stderr line per episode over the memory budget */
+    fl_budget budget;             /* client limits and the memory budget (client_limits.h) */
     int verbose;
     bool stop_requested;
     fl_server_parts parts;        /* the model mode, sessions, events (daemon.c sets them) */
@@ -121,19 +105,6 @@ void fl_server_set_call_filter(fl_server *srv, fl_call_filter_fn *fn, void *opaq
 
 /* ---- limits (docs/fake-libvirtd.md, "Limits") ------------------------------------------------ */
 
-static void limits_fill_defaults(fl_limits *l, const fl_limits *given)
-{
-    *l = *given;
-    if (l->max_clients <= 0)
-        l->max_clients = FL_MAX_CLIENTS;
-    if (l->max_anonymous_clients < 0)
-        l->max_anonymous_clients = FL_MAX_ANONYMOUS_CLIENTS;
-    if (l->max_client_requests <= 0)
-        l->max_client_requests = FL_MAX_CLIENT_REQUESTS;
-    if (l->memory_budget == 0)
-        l->memory_budget = FL_MEMORY_BUDGET;
-}
-
 /* What c holds in memory: its reader's buffer, bytes read and not fed yet, its output queue. */
 static size_t conn_held(const fl_conn *c)
 {
@@ -143,58 +114,30 @@ static size_t conn_held(const fl_conn *c)
 /* Brings the server's total up to date with c (after anything that changed c's buffers). */
 static void account(fl_conn *c)
 {
-    size_t now = conn_held(c);
-    c->srv->held_bytes = c->srv->held_bytes - c->accounted + now;
-    c->accounted = now;
+    fl_budget_account(&c->srv->budget, &c->accounted, conn_held(c));
 }
 
-/* The largest packet c may start now: what the budget leaves after every other connection and
- * c's own output, but never less than FL_SMALL_PACKET, so that a well-behaved client is served
- * even while others hold the whole budget with half-sent packets. */
 static uint32_t admit_limit(const fl_conn *c)
 {
-    const fl_server *srv = c->srv;
-    size_t used = srv->held_bytes - c->accounted + c->out.cap + c->stash_len;
-    size_t room = srv->limits.memory_budget > used ? srv->limits.memory_budget - used : 0;
-    if (room < FL_SMALL_PACKET)
-        room = FL_SMALL_PACKET;
-    return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+    return fl_budget_admit(&c->srv->budget, c->accounted, c->out.cap + c->stash_len);
 }
 
 static bool over_budget(const fl_server *srv)
 {
-    return srv->held_bytes > srv->limits.memory_budget;
+    return fl_budget_over(&srv->budget);
 }
 
 /* libvirtd stops reading a client with max_client_requests calls unanswered. */
 static bool calls_full(const fl_conn *c)
 {
-    return c->calls_pending >= c->srv->limits.max_client_requests;
+    return c->calls_pending >= c->srv->budget.lim.max_client_requests;
 }
 
-/* libvirtd suspends its listening services while max_clients are connected or
- * max_anonymous_clients wait for authentication, and resumes them when one goes
- * (virnetserver.c); so do we, with one stderr line each time it starts. */
 static void check_client_limits(fl_server *srv)
 {
-    const fl_limits *lim = &srv->limits;
-    bool full = srv->nconns >= lim->max_clients;
-    bool anon_full = lim->max_anonymous_clients > 0 && srv->nanon >= lim->max_anonymous_clients;
-    bool hold = full || anon_full;
-    if (hold == srv->accept_held)
-        return;
-    srv->accept_held = hold;
-    for (int i = 0; i < srv->nlisteners; i++)
-        vw_acceptor_hold(&srv->listeners[i].acc, hold);
-    if (!hold)
-        return;
-    if (full)
-        fprintf(stderr, "fake-libvirtd: %d clients connected (--max-clients %ld): not accepting "
-                "new clients until one goes\n", srv->nconns, lim->max_clients);
-    else
-        fprintf(stderr, "fake-libvirtd: %d clients have not opened a connection yet "
-                "(--max-anonymous-clients %ld): not accepting new clients until one opens or "
-                "goes\n", srv->nanon, lim->max_anonymous_clients);
+    int hold = fl_budget_check_clients(&srv->budget);
+    if (hold >= 0)
+        fl_listeners_hold(&srv->listeners, hold == 1);
 }
 
 void fl_conn_not_anonymous(fl_conn *c)
@@ -202,7 +145,7 @@ void fl_conn_not_anonymous(fl_conn *c)
     if (c->past_open)
         return;
     c->past_open = true;
-    c->srv->nanon--;
+    c->srv->budget.nanon--;
     check_client_limits(c->srv);
 }
 
@@ -302,74 +245,27 @@ static int flush_output(fl_conn *c)
     return 0;
 }
 
-static void queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj)
+int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
+                         vw_proto_error *perr)
 {
-    vw_proto_error perr;
     size_t queued = c->out.len - c->out_off;
     if (hdr->type == VW_NET_MESSAGE &&
         (queued > FL_CONN_OUT_MAX || (queued > FL_CONN_OUT_HIGH && over_budget(c->srv)))) {
         /* events pile up for a client that does not read: it is dropped (flush_all), at its
          * own limit, or sooner when all clients together are over the memory budget */
         c->overflowed = true;
-        return;
+        return 0;
     }
     /* with faults, every packet goes through fl_conn_queue_bytes (the fault hook); without,
      * it is encoded in place, which is the same bytes without a copy */
     vw_buf *dst = c->fault ? &c->srv->fault_scratch : &c->out;
     if (c->fault)
         vw_buf_reset(dst);
-    if (vw_packet_encode(dst, hdr, 0, proc, obj, &perr) == 0) {
-        if (c->fault)
-            fl_conn_queue_bytes(c, dst->data, dst->len);
-    } else {
-        /* the reply could not be encoded (too large): tell the caller instead */
-        if (hdr->type == VW_NET_REPLY && hdr->status == VW_NET_OK) {
-            fl_error e;
-            fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", perr.text);
-            fl_conn_reply_error(c, hdr, &e);
-        } else if (c->srv->verbose) {
-            fprintf(stderr, "fake-libvirtd: connection %llu: cannot encode a message: %s\n",
-                    (unsigned long long)c->id, perr.text);
-        }
-    }
-}
-
-void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, const void *ret)
-{
-    vw_packet_header hdr = *call;
-    hdr.type = VW_NET_REPLY;
-    hdr.status = VW_NET_OK;
-    queue_packet(c, &hdr, proc ? proc : VW_XDR_VOID, ret);
-}
-
-void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_error *err)
-{
-    vw_packet_header hdr = *call;
-    hdr.type = VW_NET_REPLY;
-    hdr.status = VW_NET_ERROR;
-    vw_remote_error re;
-    memset(&re, 0, sizeof(re));
-    char *message = (char *)err->message;
-    char *str1 = (char *)err->str1;
-    char *str2 = (char *)err->str2;
-    re.code = err->code;
-    re.domain = err->domain;
-    re.message = &message;
-    re.level = 2; /* VIR_ERR_ERROR */
-    re.str1 = err->str1[0] ? &str1 : NULL;
-    re.str2 = err->str2[0] ? &str2 : NULL;
-    re.int1 = err->int1;
-    re.int2 = err->int2;
-    queue_packet(c, &hdr, (xdrproc_t)xdr_vw_remote_error, &re);
-}
-
-void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xproc,
-                          const void *msg)
-{
-    /* libvirtd 9.0.0 sends its event messages with serial 1 (virnetprotocol.x says 0) */
-    vw_packet_header hdr = {.prog = prog, .vers = 1, .proc = proc, .type = VW_NET_MESSAGE,
-                            .serial = 1, .status = VW_NET_OK};
-    queue_packet(c, &hdr, xproc, msg);
+    if (vw_packet_encode(dst, hdr, 0, proc, obj, perr) < 0)
+        return -1;
+    if (c->fault)
+        fl_conn_queue_bytes(c, dst->data, dst->len);
+    return 0;
 }
 
 int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n)
@@ -483,10 +379,10 @@ static void conn_close(fl_conn *c)
             break;
         }
     }
-    srv->nconns--;
+    srv->budget.nconns--;
     if (!c->past_open)
-        srv->nanon--;
-    srv->held_bytes -= c->accounted;
+        srv->budget.nanon--;
+    srv->budget.held_bytes -= c->accounted;
     free(c->stash);
     check_client_limits(srv);
     vw_packet_reader_free(&c->reader);
@@ -594,11 +490,11 @@ static void conn_take_packet(fl_conn *c)
 static void report_feed_error(fl_conn *c, const vw_proto_error *perr)
 {
     fl_server *srv = c->srv;
-    if (c->reader.over_max_len && !srv->budget_logged) {
-        srv->budget_logged = true;
+    if (c->reader.over_max_len && !srv->budget.budget_logged) {
+        srv->budget.budget_logged = true;
         fprintf(stderr, "fake-libvirtd: connection %llu: %s: the queued input and output of all "
                 "clients would exceed the memory budget (%zu bytes); closing such clients\n",
-                (unsigned long long)c->id, perr->text, srv->limits.memory_budget);
+                (unsigned long long)c->id, perr->text, srv->budget.lim.memory_budget);
     } else if (srv->verbose) {
         fprintf(stderr, "fake-libvirtd: connection %llu: %s; closing it\n",
                 (unsigned long long)c->id, perr->text);
@@ -788,70 +684,60 @@ static void flush_all(fl_server *srv)
         }
         c = next;
     }
-    if (srv->held_bytes < srv->limits.memory_budget / 2)
-        srv->budget_logged = false;   /* the episode is over: the next one is logged */
+    if (srv->budget.held_bytes < srv->budget.lim.memory_budget / 2)
+        srv->budget.budget_logged = false;   /* the episode is over: the next one is logged */
 }
 
-static void accept_clients(fl_server *srv, fl_listener *l)
+/* A new client connection on fd (non-blocking), served from now on. Returns 0 (also when the
+ * mode refused it: closed at once), or -1 when it could not be set up (fd closed). */
+static int conn_new(fl_server *srv, int fd, bool readonly, bool tcp, bool tls, int auth)
 {
-    for (int i = 0; i < 64; i++) {
-        char err[256];
-        int fd = vw_acceptor_accept(&l->acc, err, sizeof(err));
-        if (fd == -2)
-            return;
-        if (fd < 0) {
-            if (srv->verbose)
-                fprintf(stderr, "fake-libvirtd: %s\n", err);
-            return;
-        }
-        fl_conn *c = calloc(1, sizeof(*c));
-        if (!c) {
-            close(fd);
-            return;
-        }
-        c->srv = srv;
-        c->fd = fd;
-        c->id = ++srv->next_conn_id;
-        c->readonly = l->readonly;
-        c->tcp = l->addr.kind == VW_NETADDR_TCP;
-        c->ka_timer = -1;
-        c->resume_timer = -1;
-        c->tls_timer = -1;
-        if (l->tls && !(c->tls = fl_tls_session_new(srv->tls, fd))) {
-            close(fd);
-            free(c);
-            continue;
-        }
-        c->tls_handshaking = c->tls != NULL;
-        c->auth = l->auth;
-        c->last_rx_ms = vw_evloop_now_ms();
-        vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
-        if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
-            vw_packet_reader_free(&c->reader);
-            fl_tls_session_free(c->tls);
-            close(fd);
-            free(c);
-            continue;
-        }
-        c->next = srv->conns;
-        srv->conns = c;
-        srv->nconns++;
-        srv->nanon++;
-        if (srv->faults)
-            c->fault = fl_faults_conn_open(srv->faults, srv->loop, fault_deliver, c);
-        if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
-            conn_close(c);
-        check_client_limits(srv);   /* may hold this listener: the loop then ends */
+    fl_conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return -1;
     }
+    c->srv = srv;
+    c->fd = fd;
+    c->id = ++srv->next_conn_id;
+    c->readonly = readonly;
+    c->tcp = tcp;
+    c->ka_timer = -1;
+    c->resume_timer = -1;
+    c->tls_timer = -1;
+    c->auth = auth;
+    c->last_rx_ms = vw_evloop_now_ms();
+    if (tls && !(c->tls = fl_tls_session_new(srv->tls, fd))) {
+        close(fd);
+        free(c);
+        return -1;
+    }
+    c->tls_handshaking = c->tls != NULL;
+    vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
+    if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
+        vw_packet_reader_free(&c->reader);
+        fl_tls_session_free(c->tls);
+        close(fd);
+        free(c);
+        return -1;
+    }
+    c->next = srv->conns;
+    srv->conns = c;
+    srv->budget.nconns++;
+    srv->budget.nanon++;
+    if (srv->faults)
+        c->fault = fl_faults_conn_open(srv->faults, srv->loop, fault_deliver, c);
+    if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
+        conn_close(c);
+    return 0;
 }
 
-static void on_accept(vw_evloop *loop, int fd, void *data, int mask)
+/* fl_listener_accept_fn */
+static void on_client(void *opaque, const fl_listener *l, int fd)
 {
-    (void)loop;
-    (void)fd;
-    (void)mask;
-    fl_listener *l = data;
-    accept_clients(l->srv, l);
+    fl_server *srv = opaque;
+    conn_new(srv, fd, l->readonly, l->addr.kind == VW_NETADDR_TCP, l->tls, l->auth);
+    check_client_limits(srv);   /* may hold the listeners: their accept loop then ends */
 }
 
 static void on_signal(vw_evloop *loop, int fd, void *data, int mask)
@@ -867,52 +753,28 @@ static void on_signal(vw_evloop *loop, int fd, void *data, int mask)
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static int add_listener(fl_server *srv, const char *spec, bool readonly, bool tls, char *err,
-                        size_t errlen)
+/* Binds --listen, --listen-ro and --listen-tls; a read-only socket never asks to authenticate. */
+static int add_listeners(fl_server *srv, const fl_server_config *cfg, char *err, size_t errlen)
 {
-    fl_listener *l = &srv->listeners[srv->nlisteners];
-    char why[512];
-    const char *opt = tls ? "--listen-tls" : readonly ? "--listen-ro" : "--listen";
-    if (vw_netaddr_parse(spec, &l->addr, why, sizeof(why)) < 0) {
-        snprintf(err, errlen, "%s %s: %s", opt, spec, why);
-        return -1;
+    for (int i = 0; i < cfg->nlisten; i++) {
+        vw_netaddr a;
+        char why[256];
+        bool tcp = vw_netaddr_parse(cfg->listen[i], &a, why, sizeof(why)) == 0 &&
+                   a.kind == VW_NETADDR_TCP;
+        if (fl_listeners_add(&srv->listeners, cfg->listen[i], false, false,
+                             srv->auth[tcp ? 1 : 0], err, errlen) < 0)
+            return -1;
     }
-    if (readonly && l->addr.kind != VW_NETADDR_UNIX) {
-        snprintf(err, errlen, "--listen-ro %s: the read-only socket must be unix:PATH", spec);
-        return -1;
+    for (int i = 0; i < cfg->nlisten_ro; i++) {
+        if (fl_listeners_add(&srv->listeners, cfg->listen_ro[i], true, false,
+                             VW_REMOTE_AUTH_NONE, err, errlen) < 0)
+            return -1;
     }
-    if (tls && l->addr.kind != VW_NETADDR_TCP) {
-        snprintf(err, errlen, "--listen-tls %s: TLS is served on tcp:HOST:PORT", spec);
-        return -1;
+    for (int i = 0; i < cfg->nlisten_tls; i++) {
+        if (fl_listeners_add(&srv->listeners, cfg->listen_tls[i], false, true, srv->auth[2], err,
+                             errlen) < 0)
+            return -1;
     }
-    l->tls = tls;
-    l->auth = readonly ? VW_REMOTE_AUTH_NONE
-                       : srv->auth[tls ? 2 : l->addr.kind == VW_NETADDR_TCP ? 1 : 0];
-    l->fd = vw_netaddr_listen(&l->addr, 1024, why, sizeof(why));
-    if (l->fd < 0) {
-        snprintf(err, errlen, "%s", why);
-        return -1;
-    }
-    if (l->addr.kind == VW_NETADDR_UNIX &&
-        chmod(l->addr.path, readonly ? 0666 : 0600) < 0) {
-        snprintf(err, errlen, "cannot set the mode of socket %s: %s", l->addr.path,
-                 strerror(errno));
-        close(l->fd);
-        unlink(l->addr.path);
-        return -1;
-    }
-    l->readonly = readonly;
-    l->srv = srv;
-    char name[160];
-    snprintf(name, sizeof(name), "fake-libvirtd: %s", spec);
-    if (vw_acceptor_init(&l->acc, srv->loop, l->fd, on_accept, l, name) < 0) {
-        snprintf(err, errlen, "cannot watch the socket %s: %s", spec, strerror(errno));
-        close(l->fd);
-        if (l->addr.kind == VW_NETADDR_UNIX)
-            unlink(l->addr.path);
-        return -1;
-    }
-    srv->nlisteners++;
     return 0;
 }
 
@@ -926,7 +788,7 @@ fl_server *fl_server_transport_new(const fl_server_config *cfg, char *err, size_
     srv->signal_fd = -1;
     srv->verbose = cfg->verbose;
     srv->mode = cfg->mode;
-    limits_fill_defaults(&srv->limits, &cfg->limits);
+    fl_budget_init(&srv->budget, &cfg->limits);
     srv->auth[0] = cfg->auth_unix_rw;
     srv->auth[1] = cfg->auth_tcp;
     srv->auth[2] = cfg->auth_tls;
@@ -946,18 +808,9 @@ fl_server *fl_server_transport_new(const fl_server_config *cfg, char *err, size_
     srv->loop = vw_evloop_create(1024, err, errlen);
     if (!srv->loop)
         goto fail;
-    for (int i = 0; i < cfg->nlisten; i++) {
-        if (add_listener(srv, cfg->listen[i], false, false, err, errlen) < 0)
-            goto fail;
-    }
-    for (int i = 0; i < cfg->nlisten_ro; i++) {
-        if (add_listener(srv, cfg->listen_ro[i], true, false, err, errlen) < 0)
-            goto fail;
-    }
-    for (int i = 0; i < cfg->nlisten_tls; i++) {
-        if (add_listener(srv, cfg->listen_tls[i], false, true, err, errlen) < 0)
-            goto fail;
-    }
+    fl_listeners_init(&srv->listeners, srv->loop, srv->verbose, on_client, srv);
+    if (add_listeners(srv, cfg, err, errlen) < 0)
+        goto fail;
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -999,13 +852,7 @@ void fl_server_transport_free(fl_server *srv)
         return;
     while (srv->conns)
         conn_close(srv->conns);
-    for (int i = 0; i < srv->nlisteners; i++) {
-        fl_listener *l = &srv->listeners[i];
-        vw_acceptor_fini(&l->acc);
-        close(l->fd);
-        if (l->addr.kind == VW_NETADDR_UNIX)
-            unlink(l->addr.path);
-    }
+    fl_listeners_close(&srv->listeners);
     if (srv->signal_fd >= 0) {
         if (srv->loop)
             vw_evloop_del_file(srv->loop, srv->signal_fd, VW_EV_READABLE);
@@ -1030,7 +877,7 @@ fl_server *fl_server_transport_new_detached(int verbose, char *err, size_t errle
     }
     srv->signal_fd = -1;
     srv->verbose = verbose;
-    limits_fill_defaults(&srv->limits, &(fl_limits){.max_anonymous_clients = -1});
+    fl_budget_init(&srv->budget, &(fl_limits){.max_anonymous_clients = -1});
     srv->loop = vw_evloop_create(1024, err, errlen);
     if (!srv->loop) {
         free(srv);
@@ -1043,35 +890,11 @@ fl_server *fl_server_transport_new_detached(int verbose, char *err, size_t errle
 int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
 {
     int fl = fcntl(fd, F_GETFL);
-    fl_conn *c = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 ? calloc(1, sizeof(*c)) : NULL;
-    if (!c) {
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
         close(fd);
         return -1;
     }
-    c->srv = srv;
-    c->fd = fd;
-    c->id = ++srv->next_conn_id;
-    c->readonly = readonly;
-    c->ka_timer = -1;
-    c->resume_timer = -1;
-    c->tls_timer = -1;
-    c->last_rx_ms = vw_evloop_now_ms();
-    vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
-    if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
-        vw_packet_reader_free(&c->reader);
-        close(fd);
-        free(c);
-        return -1;
-    }
-    c->next = srv->conns;
-    srv->conns = c;
-    srv->nconns++;
-    srv->nanon++;
-    if (srv->faults)
-        c->fault = fl_faults_conn_open(srv->faults, srv->loop, fault_deliver, c);
-    if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
-        conn_close(c);   /* as accept_clients: adopted, and closed as the mode wanted */
-    return 0;
+    return conn_new(srv, fd, readonly, false, false, VW_REMOTE_AUTH_NONE);
 }
 
 int fl_server_run_until_idle(fl_server *srv, int timeout_ms)
@@ -1082,7 +905,7 @@ int fl_server_run_until_idle(fl_server *srv, int timeout_ms)
         if (n <= 0)
             break;
     }
-    return srv->nconns;
+    return srv->budget.nconns;
 }
 
 /* ---- for scenario stubs (stubs.c) ------------------------------------------------------------ */

@@ -17,30 +17,17 @@
 
 #include "evloop.h"
 #include "fl_tls.h"
+#include "client_limits.h"
+#include "listeners.h"
 #include "mode_hooks.h"
 #include "model.h"
 #include "packet.h"
 
-#define FL_MAX_LISTENERS 16
 #define FL_CONN_OUT_HIGH (8u * 1024 * 1024)   /* stop reading from a client above this */
 #define FL_CONN_OUT_MAX (64u * 1024 * 1024)   /* drop a client whose events exceed this */
 #define FL_KEEPALIVE_INTERVAL_MS 5000
 #define FL_KEEPALIVE_COUNT 5
 
-/* Client limits, with libvirtd's names and defaults (libvirtd.conf), and one memory budget of
- * our own (docs/fake-libvirtd.md, "Limits"). */
-#define FL_MAX_CLIENTS 5000               /* max_clients: connections at once */
-#define FL_MAX_ANONYMOUS_CLIENTS 20       /* max_anonymous_clients: not past AUTH_LIST / OPEN */
-#define FL_MAX_CLIENT_REQUESTS 5          /* max_client_requests: calls of one client unanswered */
-#define FL_MEMORY_BUDGET (64u << 20)      /* queued input and output of all clients */
-#define FL_SMALL_PACKET (64u << 10)       /* packets up to this size are always admitted */
-
-typedef struct {
-    long max_clients;             /* 0 = FL_MAX_CLIENTS */
-    long max_anonymous_clients;   /* -1 = FL_MAX_ANONYMOUS_CLIENTS; 0 = no limit (as libvirtd) */
-    long max_client_requests;     /* 0 = FL_MAX_CLIENT_REQUESTS */
-    size_t memory_budget;         /* 0 = FL_MEMORY_BUDGET */
-} fl_limits;
 
 typedef struct fl_server fl_server;
 
@@ -205,13 +192,11 @@ void fl_conn_authenticated(fl_conn *c);
 /* c is past its open (session.c): max_anonymous_clients counts it no more. */
 void fl_conn_not_anonymous(fl_conn *c);
 
-/* Queues a REPLY for the call hdr with ret encoded by proc (xdr_void / NULL = empty). */
-void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, const void *ret);
-/* Queues an ERROR reply for the call hdr. */
-void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_error *err);
-/* Queues a MESSAGE (event) for prog/proc with msg encoded by proc. */
-void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xproc,
-                          const void *msg);
+/* Encodes one packet onto c's output (replies.h builds them): 0 when queued (or dropped: an
+ * event for a client whose output is over its limit, which is then closed), -1 with perr when
+ * it cannot be encoded (too large). */
+int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
+                         vw_proto_error *perr);
 
 /* Starts server-side keepalive for c. */
 void fl_server_start_keepalive(fl_server *srv, fl_conn *c);
