@@ -9,17 +9,18 @@
 #include "qemu_link.h"
 #include "session.h"
 
+/* The layers above the transport, without the QEMU link. */
+static fl_server_parts base_parts(fl_models *models, fl_events *events)
+{
+    return (fl_server_parts){.call = fl_dispatch_call, .settle = fl_events_flush,
+                             .conn_gone = fl_session_end, .models = models, .events = events};
+}
+
 /* Takes what it needs from cfg beyond the transport: the models and the QEMU link. */
 static fl_server *assemble(fl_server *srv, fl_models *models, const fl_server_config *cfg,
                            char *err, size_t errlen)
 {
-    fl_server_parts parts = {
-        .call = fl_dispatch_call,
-        .settle = fl_events_flush,
-        .conn_gone = fl_session_end,
-        .models = models,
-        .events = fl_events_new(),
-    };
+    fl_server_parts parts = base_parts(models, fl_events_new());
     if (!parts.events) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -41,12 +42,16 @@ fail:
     return NULL;
 }
 
-fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
+/* The models first (a bad --state file is reported before any socket is bound), then the
+ * transport: listening per cfg, or detached (cfg NULL) for in-process drivers. */
+static fl_server *build(const char *state_file, const fl_server_config *cfg, int verbose,
+                        char *err, size_t errlen)
 {
-    fl_models *models = fl_models_new(cfg->state_file, err, errlen);   /* a bad file: now */
+    fl_models *models = fl_models_new(state_file, err, errlen);
     if (!models)
         return NULL;
-    fl_server *srv = fl_server_transport_new(cfg, err, errlen);
+    fl_server *srv = cfg ? fl_server_transport_new(cfg, err, errlen)
+                         : fl_server_transport_new_detached(verbose, err, errlen);
     if (!srv) {
         fl_models_free(models);
         return NULL;
@@ -54,17 +59,14 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     return assemble(srv, models, cfg, err, errlen);
 }
 
+fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
+{
+    return build(cfg->state_file, cfg, cfg->verbose, err, errlen);
+}
+
 fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err, size_t errlen)
 {
-    fl_models *models = fl_models_new(state_file, err, errlen);
-    if (!models)
-        return NULL;
-    fl_server *srv = fl_server_transport_new_detached(verbose, err, errlen);
-    if (!srv) {
-        fl_models_free(models);
-        return NULL;
-    }
-    return assemble(srv, models, NULL, err, errlen);
+    return build(state_file, NULL, verbose, err, errlen);
 }
 
 void fl_server_free(fl_server *srv)
@@ -74,8 +76,7 @@ void fl_server_free(fl_server *srv)
     fl_models *models = fl_server_models(srv);
     fl_events *events = fl_server_events(srv);
     fl_qemu_free(fl_server_qemu(srv));   /* SIGTERM to the fake-qemu processes, and reap them */
-    fl_server_parts parts = {.call = fl_dispatch_call, .settle = fl_events_flush,
-                             .conn_gone = fl_session_end, .models = models, .events = events};
+    fl_server_parts parts = base_parts(models, events);
     fl_server_set_parts(srv, &parts);    /* the QEMU link is gone */
     fl_server_transport_free(srv);       /* sessions end: models are released */
     fl_events_free(events);
