@@ -64,7 +64,7 @@ void fl_reply_string(fl_conn *c, const vw_packet_header *hdr, const char *s);
 void fl_reply_dom(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d);
 void fl_reply_void(fl_conn *c, const vw_packet_header *hdr);
 
-/* fl_check_flags (model.h) for a call: false after replying its "unsupported flags" error. */
+/* fl_check_flags (fl_error.h) for a call: false after replying its "unsupported flags" error. */
 bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
                  const char *func);
 

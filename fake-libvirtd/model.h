@@ -3,8 +3,8 @@
  * libvirt 9.0.0), and the lifecycle events each transition emits.
  *
  * The model knows nothing about sockets or XDR. Operations that fail fill an fl_error with the
- * virErrorNumber, virErrorDomain and message libvirtd would send. Events go to one hook the
- * server installs (model->event_hook).
+ * virErrorNumber, virErrorDomain and message libvirtd would send. Events go to one hook
+ * (model->event_hook), which models.c installs: events.c queues them for delivery.
  */
 #ifndef FL_MODEL_H
 #define FL_MODEL_H
