@@ -1,11 +1,12 @@
 /* device_defaults.c: the device defaults libvirt's parser adds (see device_defaults.h). */
 #include "device_defaults.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "fl_uuid.h"
 
 /* ---- small tree helpers ---- */
 

@@ -9,7 +9,8 @@
 
 #include "cputune.h"
 #include "device_defaults.h"
-#include "model.h"
+#include "fl_error.h"
+#include "fl_uuid.h"
 
 static void set_err(domain_xml_error *err, int code, int domain, const char *prefix,
                     const char *detail)

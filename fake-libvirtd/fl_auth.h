@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "server.h"
+#include "replies.h"
 
 /* True when c must authenticate before prog/proc may run. */
 bool fl_auth_call_refused(const fl_conn *c, unsigned prog, int proc);

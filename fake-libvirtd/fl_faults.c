@@ -24,39 +24,37 @@ static void put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-int fl_faults_conn_open(fl_conn *c, vw_faults *f, vw_evloop *loop, vw_fault_deliver_fn *deliver)
+fl_fault_conn *fl_faults_conn_open(vw_faults *f, vw_evloop *loop, vw_fault_deliver_fn *deliver,
+                                   void *opaque)
 {
     struct fl_fault_conn *ff = calloc(1, sizeof(*ff));
     if (!ff)
-        return -1;
-    ff->fc = vw_fault_conn_new(f, loop, deliver, c);
+        return NULL;
+    ff->fc = vw_fault_conn_new(f, loop, deliver, opaque);
     if (!ff->fc) {
         free(ff);
-        return -1;
+        return NULL;
     }
-    c->fault = ff;
-    return 0;
+    return ff;
 }
 
-void fl_faults_conn_close(fl_conn *c)
+void fl_faults_conn_close(fl_fault_conn *ff)
 {
-    struct fl_fault_conn *ff = c->fault;
     if (!ff)
         return;
-    c->fault = NULL;
     vw_fault_conn_free(ff->fc);
     free(ff->in_copy);
     free(ff);
 }
 
-bool fl_faults_keepalive_silent(const fl_conn *c)
+bool fl_faults_keepalive_silent(const fl_fault_conn *ff)
 {
-    return c->fault && vw_fault_conn_silent(c->fault->fc);
+    return ff && vw_fault_conn_silent(ff->fc);
 }
 
-bool fl_faults_pending(const fl_conn *c)
+bool fl_faults_pending(const fl_fault_conn *ff)
 {
-    return c->fault && vw_fault_conn_queued(c->fault->fc);
+    return ff && vw_fault_conn_queued(ff->fc);
 }
 
 /* The kind and procedure name of a packet (raw bytes; anything may come from a replay). */
@@ -87,9 +85,8 @@ static vw_fault_msg_kind classify(const uint8_t *p, size_t len, char *name, size
     }
 }
 
-int fl_faults_output(fl_conn *c, const void *data, size_t len)
+int fl_faults_output(fl_fault_conn *ff, const void *data, size_t len)
 {
-    struct fl_fault_conn *ff = c->fault;
     if (!ff)
         return 0;
     vw_fault_conn *fc = ff->fc;
@@ -136,9 +133,8 @@ int fl_faults_output(fl_conn *c, const void *data, size_t len)
     return 1;
 }
 
-int fl_faults_input(fl_conn *c, vw_packet *pkt, const uint8_t **raw, size_t *raw_len)
+int fl_faults_input(fl_fault_conn *ff, vw_packet *pkt, const uint8_t **raw, size_t *raw_len)
 {
-    struct fl_fault_conn *ff = c->fault;
     if (!ff)
         return 0;
     vw_fault_conn *fc = ff->fc;

@@ -3,8 +3,10 @@
  * refusal) and then calls the one handler registered for the procedure, with the decoded
  * arguments; everything else about a procedure is its row in proto/procedures.list.
  *
- * Handlers come in families, one file each (dispatch.c holds the core: connection, domains'
- * life cycle, events, the first network and pool calls). A new family is a file
+ * Handlers come in families, one file each (connect_family.c: connection and authentication;
+ * domain_family.c: domains' life cycle; migrate_family.c, events_family.c, objects_family.c:
+ * the first network and pool calls, qemu_family.c; dispatch.c only checks and routes). A new
+ * family is a file
  *     static const fl_handler rows[] = { {VW_REMOTE_PROGRAM, VW_REMOTE_PROC_X, h_x, false}, };
  *     const fl_handler_family fl_handlers_NAME = FL_HANDLER_FAMILY(rows);
  * plus one extern line below and one line in dispatch.c's families[]. fake-libvirtd refuses to
@@ -17,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
+#include "replies.h"
 #include "server.h"
 
 typedef void fl_handler_fn(fl_conn *c, const vw_packet_header *hdr, void *args);
@@ -35,7 +39,12 @@ typedef struct {
 
 #define FL_HANDLER_FAMILY(rows) { (rows), sizeof(rows) / sizeof((rows)[0]) }
 
-extern const fl_handler_family fl_handlers_core;
+extern const fl_handler_family fl_handlers_core;      /* connect_family.c */
+extern const fl_handler_family fl_handlers_domain;    /* domain_family.c */
+extern const fl_handler_family fl_handlers_migrate;   /* migrate_family.c */
+extern const fl_handler_family fl_handlers_events;    /* events_family.c */
+extern const fl_handler_family fl_handlers_objects;   /* objects_family.c */
+extern const fl_handler_family fl_handlers_qemu;      /* qemu_family.c */
 extern const fl_handler_family fl_handlers_storage;
 extern const fl_handler_family fl_handlers_moments;
 extern const fl_handler_family fl_handlers_net;
@@ -55,27 +64,17 @@ void fl_reply_string(fl_conn *c, const vw_packet_header *hdr, const char *s);
 void fl_reply_dom(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d);
 void fl_reply_void(fl_conn *c, const vw_packet_header *hdr);
 
-/* fl_check_flags (model.h) for a call: false after replying its "unsupported flags" error. */
+/* fl_check_flags (fl_error.h) for a call: false after replying its "unsupported flags" error. */
 bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
                  const char *func);
+
+/* The QEMU processes of --qemu-dir for a QEMU-driver connection, else NULL (qemu_link.h). */
+struct fl_qemu *fl_conn_qemu(const fl_conn *c);
 
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
 void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);
 
 /* The model domain a call names, or NULL after replying libvirt's "Domain not found" error. */
 fl_domain *fl_get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom);
-
-/* A new, zeroed event registration of c with the next callback id, or NULL after replying the
- * error (too many registrations, out of memory). */
-fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr);
-void fl_conn_remove_callback(fl_conn *c, int index);
-/* A registration for object's (FL_CB_NETWORK, ...) events: refuses event_id outside
- * 0..id_last-1 ("unsupported network event ID 5", noun "network"). NULL after replying. */
-fl_callback *fl_conn_new_object_callback(fl_conn *c, const vw_packet_header *hdr, int object,
-                                         int event_id, int id_last, const char *noun);
-/* Removes the registration callback_id of object and replies OK, or libvirtd's "network event
- * callback 3 not registered". */
-void fl_conn_deregister_object(fl_conn *c, const vw_packet_header *hdr, int object,
-                               int callback_id, const char *noun);
 
 #endif

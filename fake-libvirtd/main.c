@@ -12,7 +12,7 @@
 #include "netaddr.h"
 #include "record.h"
 #include "replay.h"
-#include "server.h"
+#include "daemon.h"
 #include "stubs.h"
 #include "vw_version.h"
 

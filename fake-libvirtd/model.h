@@ -3,8 +3,8 @@
  * libvirt 9.0.0), and the lifecycle events each transition emits.
  *
  * The model knows nothing about sockets or XDR. Operations that fail fill an fl_error with the
- * virErrorNumber, virErrorDomain and message libvirtd would send. Events go to one hook the
- * server installs (model->event_hook).
+ * virErrorNumber, virErrorDomain and message libvirtd would send. Events go to one hook
+ * (model->event_hook), which models.c installs: events.c queues them for delivery.
  */
 #ifndef FL_MODEL_H
 #define FL_MODEL_H
@@ -14,38 +14,8 @@
 #include <stddef.h>
 
 #include "domain_xml.h"
-
-/* virErrorNumber values we use (libvirt/virterror.h). */
-enum {
-    FL_ERR_INTERNAL_ERROR = 1,
-    FL_ERR_NO_SUPPORT = 3,
-    FL_ERR_NO_CONNECT = 5,
-    FL_ERR_INVALID_ARG = 8,
-    FL_ERR_OPERATION_FAILED = 9,
-    FL_ERR_NO_NAME = 21,
-    FL_ERR_XML_ERROR = 27,
-    FL_ERR_OPERATION_DENIED = 29,
-    FL_ERR_XML_DETAIL = 35,
-    FL_ERR_RPC = 39,
-    FL_ERR_NO_DOMAIN = 42,
-    FL_ERR_NO_NETWORK = 43,
-    FL_ERR_AUTH_FAILED = 45,
-    FL_ERR_NO_STORAGE_POOL = 49,
-    FL_ERR_OPERATION_INVALID = 55,
-    FL_ERR_CONFIG_UNSUPPORTED = 67,
-};
-
-/* virErrorDomain values we use. */
-enum {
-    FL_FROM_NONE = 0,
-    FL_FROM_RPC = 7,
-    FL_FROM_QEMU = 10,
-    FL_FROM_TEST = 12,
-    FL_FROM_REMOTE = 13,
-    FL_FROM_STORAGE = 18,
-    FL_FROM_NETWORK = 19,
-    FL_FROM_DOMAIN = 20,
-};
+#include "fl_error.h"
+#include "fl_uuid.h"
 
 /* virDomainState */
 enum {
@@ -102,30 +72,6 @@ enum {
     FL_LIST_HAS_CHECKPOINT = 1 << 14,
     FL_LIST_NO_CHECKPOINT = 1 << 15,
 };
-
-typedef struct {
-    int code;          /* virErrorNumber */
-    int domain;        /* virErrorDomain */
-    char message[1024];/* the full message, as virsh prints it */
-    char str1[128];    /* the format's prefix with "%s", as libvirt fills str1 */
-    char str2[1024];   /* the detail, as libvirt fills str2 ("" = none) */
-    int int1, int2;    /* -1 for most errors; 0 for virReportInvalidArg's */
-} fl_error;
-
-/* Fills err. prefix is the code's standard text ("internal error", "operation failed", ...)
- * or NULL when the message is the detail alone (str1 = message, no str2), or "" for the
- * RPC layer's errors (message = detail, str1 = "%s", str2 = detail). */
-void fl_error_set(fl_error *err, int code, int domain, const char *prefix, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* virReportInvalidArg's shape (virCheckFlags and friends): code VIR_ERR_INVALID_ARG, the
- * message alone (no "invalid argument: " prefix), str1 the C function, str2 the argument. */
-void fl_error_set_invalid_arg(fl_error *err, int domain, const char *func, const char *arg,
-                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* Refuses flags outside supported as libvirt's virCheckFlags does in the test driver's func
- * ("unsupported flags (0x10) in function testDomainGetXMLDesc"). Returns 0 or -1. */
-int fl_check_flags(unsigned flags, unsigned supported, const char *func, fl_error *err);
 
 typedef struct fl_domain {
     domain_def *def;     /* the live definition (the only one while inactive) */
@@ -299,9 +245,5 @@ fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigne
  * ignored). In definition order, *count set; a malloc'd array (NULL when count is 0). */
 fl_object **fl_object_list(fl_model *m, fl_object_kind kind, unsigned flags, size_t *count);
 
-/* "6695eb01-f6a4-..." <-> 16 bytes. Parsing accepts the 32 hex digits with or without dashes. */
-int fl_uuid_parse(const char *s, unsigned char uuid[16]);
-void fl_uuid_format(const unsigned char uuid[16], char out[37]);
-void fl_uuid_generate(unsigned char uuid[16]);
 
 #endif

@@ -1,6 +1,8 @@
 /* object_events.c: sending non-domain object events (see object_events.h). */
 #include "object_events.h"
 
+#include "events.h"
+
 #include <string.h>
 
 static bool filter_matches(const fl_callback *cb, const unsigned char *uuid, const char *name)

@@ -8,6 +8,7 @@
 #define FL_OBJECT_EVENTS_H
 
 #include "server.h"
+#include "replies.h"
 
 /* Builds and queues the message for one registration. */
 typedef void fl_objev_send_fn(fl_conn *conn, int callback_id, void *opaque);

@@ -24,7 +24,8 @@
 
 #include "qmp_client.h"
 #include "qmp_json.h"
-#include "server.h"
+#include "events.h"
+#include "replies.h"
 
 /* libvirt's reasons and event details used here (libvirt-domain.h) */
 enum {
@@ -330,7 +331,7 @@ static long long end_link(vw_evloop *loop, long long id, void *data)
         else
             fl_domain_stopped(m, d, SHUTOFF_CRASHED, STOPPED_FAILED);
     }
-    fl_server_flush_events(q->srv);
+    fl_events_flush(q->srv);
     return VW_EV_NOMORE;
 }
 
@@ -355,7 +356,7 @@ static void on_qmp_readable(vw_evloop *loop, int fd, void *data, int mask)
     after_call(l, rc < 0 ? &err : NULL);
     if (rc < 0)
         schedule_end(l);
-    fl_server_flush_events(l->q->srv);
+    fl_events_flush(l->q->srv);
 }
 
 /* Runs one command (NULL args allowed); *ret gets the return value when ret is not NULL.

@@ -1,4 +1,5 @@
-/* server.c: sockets, connections, framing, keepalive and event delivery (see server.h). */
+/* server.c: the transport: sockets, connections, framing, output queue, keepalive, client
+ * limits, TLS and the fault hooks (see server.h). */
 #include "server.h"
 
 #include <errno.h>
@@ -13,60 +14,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "acceptor.h"
-#include "dispatch.h"
 #include "fl_faults.h"
 #include "fl_sasl.h"
-#include "stubs.h"
+#include "listeners.h"
 #include "netaddr.h"
-#include "qemu_link.h"
-#include "state_file.h"
-
-typedef struct {
-    struct fl_server *srv;
-    int fd;
-    bool readonly;
-    bool tls;                     /* --listen-tls: clients start with the TLS handshake */
-    int auth;                     /* VW_REMOTE_AUTH_*: what AUTH_LIST answers its clients */
-    vw_netaddr addr;
-    vw_acceptor acc;              /* rests when out of descriptors, held at the client limits */
-} fl_listener;
-
-/* A lifecycle event waiting to be delivered after the current call's reply. */
-typedef struct fl_pending_event {
-    fl_model *model;
-    char *name;
-    unsigned char uuid[16];
-    int id;
-    int event, detail;
-    struct fl_pending_event *next;
-} fl_pending_event;
 
 struct fl_server {
     vw_evloop *loop;
-    fl_listener listeners[3 * FL_MAX_LISTENERS];
-    int nlisteners;
+    fl_listeners listeners;
     int signal_fd;
     fl_conn *conns;
     uint64_t next_conn_id;
-    int nconns;
-    int nanon;                    /* connections not yet past AUTH_LIST / CONNECT_OPEN */
-    fl_limits limits;             /* with the defaults filled in */
-    bool accept_held;             /* the listeners are held at max_clients / max_anonymous */
-    size_t held_bytes;            /* queued input and output of all connections (account) */
-    bool budget_logged;           /* one stderr line per episode over the memory budget */
-    char *state_text;             /* the --state file's content, NULL = built-in default */
-    char *state_origin;
-    fl_model *test_model;         /* shared by test:// connections */
-    int test_refs;
-    fl_model *other_model;        /* every other URI; lives as long as the daemon */
-    int next_callback_id;
-    fl_pending_event *pending, **pending_tail;
+    fl_budget budget;             /* client limits and the memory budget (client_limits.h) */
     int verbose;
     bool stop_requested;
-    struct fl_qemu *qemu;         /* --qemu-dir (qemu_link.c); NULL = built-in monitor */
+    fl_server_parts parts;        /* the model mode, sessions, events (daemon.c sets them) */
     const vw_mode_hooks *mode;    /* record / replay; NULL = model */
-    struct fl_stubs *stubs;       /* scenario stubs (stubs.c); NULL = none */
+    fl_call_filter_fn *filter;    /* scenario stubs (stubs.c); NULL = none */
+    void *filter_opaque;
     vw_faults *faults;            /* --faults / set_faults (fl_faults.c); NULL = none */
     vw_buf fault_scratch;         /* a packet encoded for the fault hook */
     fl_tls_ctx *tls;              /* --listen-tls credentials; NULL = no TLS listener */
@@ -102,107 +67,24 @@ static bool conn_holds_input(fl_conn *c)
     return c->tls && fl_tls_pending(c->tls);
 }
 
-/* ---- models --------------------------------------------------------------------------------- */
-
-static void event_hook(fl_model *model, const fl_domain *dom, int event, int detail, void *opaque)
-{
-    fl_server *srv = opaque;
-    fl_pending_event *e = calloc(1, sizeof(*e));
-    if (!e)
-        return;
-    e->name = strdup(dom->def->name);
-    if (!e->name) {
-        free(e);
-        return;
-    }
-    e->model = model;
-    memcpy(e->uuid, dom->def->uuid, 16);
-    e->id = dom->id;
-    e->event = event;
-    e->detail = detail;
-    *srv->pending_tail = e;
-    srv->pending_tail = &e->next;
-}
-
-static fl_model *build_model(fl_server *srv, char *err, size_t errlen)
-{
-    fl_model *m;
-    if (srv->state_text)
-        m = fl_state_parse(srv->state_text, srv->state_origin, err, errlen);
-    else if (!(m = fl_model_new_default()))
-        snprintf(err, errlen, "out of memory while building the default state");
-    if (m) {
-        m->event_hook = event_hook;
-        m->event_opaque = srv;
-    }
-    return m;
-}
-
-int fl_server_open_model(fl_server *srv, fl_conn *c, const char *uri, fl_error *err)
-{
-    char why[512];
-    bool test = strncmp(uri, "test:", 5) == 0;
-    fl_model **slot = test ? &srv->test_model : &srv->other_model;
-    if (!*slot) {
-        *slot = build_model(srv, why, sizeof(why));
-        if (!*slot) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "%s", why);
-            return -1;
-        }
-    }
-    c->model = *slot;
-    c->test_driver = test;
-    if (test)
-        srv->test_refs++;
-    /* the hypervisor type is the URI scheme in capitals (test -> TEST, qemu -> QEMU) */
-    size_t i = 0;
-    for (; uri[i] && uri[i] != ':' && uri[i] != '+' && i + 1 < sizeof(c->hv_type); i++)
-        c->hv_type[i] = (char)((uri[i] >= 'a' && uri[i] <= 'z') ? uri[i] - 32 : uri[i]);
-    c->hv_type[i] = '\0';
-    return 0;
-}
-
-void fl_server_close_model(fl_server *srv, fl_conn *c)
-{
-    if (!c->model)
-        return;
-    if (c->test_driver && --srv->test_refs == 0) {
-        /* test:///default: the state goes away with the last connection */
-        fl_pending_event **pp = &srv->pending;
-        while (*pp) {
-            if ((*pp)->model == srv->test_model) {
-                fl_pending_event *e = *pp;
-                *pp = e->next;
-                free(e->name);
-                free(e);
-            } else {
-                pp = &(*pp)->next;
-            }
-        }
-        srv->pending_tail = &srv->pending;
-        while (*srv->pending_tail)
-            srv->pending_tail = &(*srv->pending_tail)->next;
-        fl_model_free(srv->test_model);
-        srv->test_model = NULL;
-    }
-    c->model = NULL;
-    c->opened = false;
-    c->ncallbacks = 0;
-}
-
 int fl_server_verbose(const fl_server *srv)
 {
     return srv->verbose;
 }
 
-int fl_server_next_callback_id(fl_server *srv)
-{
-    return srv->next_callback_id++;
-}
-
 struct fl_qemu *fl_server_qemu(fl_server *srv)
 {
-    return srv->qemu;
+    return srv->parts.qemu;
+}
+
+struct fl_models *fl_server_models(fl_server *srv)
+{
+    return srv->parts.models;
+}
+
+struct fl_events *fl_server_events(fl_server *srv)
+{
+    return srv->parts.events;
 }
 
 fl_conn *fl_server_conns(fl_server *srv)
@@ -210,74 +92,18 @@ fl_conn *fl_server_conns(fl_server *srv)
     return srv->conns;
 }
 
-static void flush_events(fl_server *srv);
-
-void fl_server_flush_events(fl_server *srv)
+void fl_server_set_parts(fl_server *srv, const fl_server_parts *parts)
 {
-    flush_events(srv);
+    srv->parts = *parts;
 }
 
-static void deliver_event(fl_server *srv, const fl_pending_event *e)
+void fl_server_set_call_filter(fl_server *srv, fl_call_filter_fn *fn, void *opaque)
 {
-    for (fl_conn *c = srv->conns; c; c = c->next) {
-        if (c->model != e->model || c->closing)
-            continue;
-        for (int i = 0; i < c->ncallbacks; i++) {
-            const fl_callback *cb = &c->callbacks[i];
-            if (cb->qemu_monitor || cb->object != FL_CB_DOMAIN ||
-                cb->event_id != 0 /* LIFECYCLE */)
-                continue;
-            if (cb->has_dom && memcmp(cb->dom_uuid, e->uuid, 16) != 0)
-                continue;
-            vw_domain_event_lifecycle_msg msg;
-            memset(&msg, 0, sizeof(msg));
-            msg.dom.name = e->name;
-            memcpy(msg.dom.uuid, e->uuid, 16);
-            msg.dom.id = e->id;
-            msg.event = e->event;
-            msg.detail = e->detail;
-            if (cb->legacy) {
-                fl_conn_send_message(c, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE,
-                                     (xdrproc_t)xdr_vw_domain_event_lifecycle_msg, &msg);
-            } else {
-                vw_domain_event_callback_lifecycle_msg cmsg;
-                cmsg.callbackID = cb->callback_id;
-                cmsg.msg = msg;
-                fl_conn_send_message(c, VW_REMOTE_PROGRAM,
-                                     VW_REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                                     (xdrproc_t)xdr_vw_domain_event_callback_lifecycle_msg, &cmsg);
-            }
-        }
-    }
-}
-
-static void flush_events(fl_server *srv)
-{
-    while (srv->pending) {
-        fl_pending_event *e = srv->pending;
-        srv->pending = e->next;
-        if (!srv->pending)
-            srv->pending_tail = &srv->pending;
-        deliver_event(srv, e);
-        free(e->name);
-        free(e);
-    }
+    srv->filter = fn;
+    srv->filter_opaque = opaque;
 }
 
 /* ---- limits (docs/fake-libvirtd.md, "Limits") ------------------------------------------------ */
-
-static void limits_fill_defaults(fl_limits *l, const fl_limits *given)
-{
-    *l = *given;
-    if (l->max_clients <= 0)
-        l->max_clients = FL_MAX_CLIENTS;
-    if (l->max_anonymous_clients < 0)
-        l->max_anonymous_clients = FL_MAX_ANONYMOUS_CLIENTS;
-    if (l->max_client_requests <= 0)
-        l->max_client_requests = FL_MAX_CLIENT_REQUESTS;
-    if (l->memory_budget == 0)
-        l->memory_budget = FL_MEMORY_BUDGET;
-}
 
 /* What c holds in memory: its reader's buffer, bytes read and not fed yet, its output queue. */
 static size_t conn_held(const fl_conn *c)
@@ -288,86 +114,61 @@ static size_t conn_held(const fl_conn *c)
 /* Brings the server's total up to date with c (after anything that changed c's buffers). */
 static void account(fl_conn *c)
 {
-    size_t now = conn_held(c);
-    c->srv->held_bytes = c->srv->held_bytes - c->accounted + now;
-    c->accounted = now;
+    fl_budget_account(&c->srv->budget, &c->accounted, conn_held(c));
 }
 
-/* The largest packet c may start now: what the budget leaves after every other connection and
- * c's own output, but never less than FL_SMALL_PACKET, so that a well-behaved client is served
- * even while others hold the whole budget with half-sent packets. */
 static uint32_t admit_limit(const fl_conn *c)
 {
-    const fl_server *srv = c->srv;
-    size_t used = srv->held_bytes - c->accounted + c->out.cap + c->stash_len;
-    size_t room = srv->limits.memory_budget > used ? srv->limits.memory_budget - used : 0;
-    if (room < FL_SMALL_PACKET)
-        room = FL_SMALL_PACKET;
-    return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+    return fl_budget_admit(&c->srv->budget, c->accounted, c->out.cap + c->stash_len);
 }
 
 static bool over_budget(const fl_server *srv)
 {
-    return srv->held_bytes > srv->limits.memory_budget;
+    return fl_budget_over(&srv->budget);
 }
 
 /* libvirtd stops reading a client with max_client_requests calls unanswered. */
 static bool calls_full(const fl_conn *c)
 {
-    return c->calls_pending >= c->srv->limits.max_client_requests;
+    return c->calls_pending >= c->srv->budget.lim.max_client_requests;
 }
 
-/* libvirtd suspends its listening services while max_clients are connected or
- * max_anonymous_clients wait for authentication, and resumes them when one goes
- * (virnetserver.c); so do we, with one stderr line each time it starts. */
 static void check_client_limits(fl_server *srv)
 {
-    const fl_limits *lim = &srv->limits;
-    bool full = srv->nconns >= lim->max_clients;
-    bool anon_full = lim->max_anonymous_clients > 0 && srv->nanon >= lim->max_anonymous_clients;
-    bool hold = full || anon_full;
-    if (hold == srv->accept_held)
+    int hold = fl_budget_check_clients(&srv->budget);
+    if (hold >= 0)
+        fl_listeners_hold(&srv->listeners, hold == 1);
+}
+
+void fl_conn_not_anonymous(fl_conn *c)
+{
+    if (c->past_open)
         return;
-    srv->accept_held = hold;
-    for (int i = 0; i < srv->nlisteners; i++)
-        vw_acceptor_hold(&srv->listeners[i].acc, hold);
-    if (!hold)
-        return;
-    if (full)
-        fprintf(stderr, "fake-libvirtd: %d clients connected (--max-clients %ld): not accepting "
-                "new clients until one goes\n", srv->nconns, lim->max_clients);
-    else
-        fprintf(stderr, "fake-libvirtd: %d clients have not opened a connection yet "
-                "(--max-anonymous-clients %ld): not accepting new clients until one opens or "
-                "goes\n", srv->nanon, lim->max_anonymous_clients);
+    c->past_open = true;
+    c->srv->budget.nanon--;
+    check_client_limits(c->srv);
 }
 
 /* libvirtd counts a client as anonymous until it has authenticated; with auth "none" (the only
  * one here) it never does. We count a client until its authentication step or its open: an
- * answered AUTH_LIST (whose answer is "none"), or a CONNECT_OPEN (model: one that succeeded; a
- * stub or a mode that answers the open itself is taken at its word). So max_anonymous_clients
- * bounds the clients that connect and say nothing, as it does in a daemon with authentication. */
+ * answered AUTH_LIST (whose answer is "none"), or a CONNECT_OPEN (model: one that succeeded,
+ * which the session says itself through fl_conn_not_anonymous; a stub or a mode that answers
+ * the open itself is taken at its word). So max_anonymous_clients bounds the clients that
+ * connect and say nothing, as it does in a daemon with authentication. */
 static void note_open(fl_conn *c, const vw_packet *pkt, bool model)
 {
     if (c->past_open || pkt->hdr.prog != VW_REMOTE_PROGRAM)
         return;
     bool auth = pkt->hdr.proc == VW_REMOTE_PROC_AUTH_LIST && c->auth == VW_REMOTE_AUTH_NONE;
-    bool open = model ? c->opened : pkt->hdr.proc == VW_REMOTE_PROC_CONNECT_OPEN;
-    if (!auth && !open)
-        return;
-    c->past_open = true;
-    c->srv->nanon--;
-    check_client_limits(c->srv);
+    bool open = !model && pkt->hdr.proc == VW_REMOTE_PROC_CONNECT_OPEN;
+    if (auth || open)
+        fl_conn_not_anonymous(c);
 }
 
 void fl_conn_authenticated(fl_conn *c)
 {
     c->authenticated = true;
-    if (c->past_open)
-        return;
-    c->past_open = true;
-    c->srv->nanon--;
-    check_client_limits(c->srv);
+    fl_conn_not_anonymous(c);
 }
 
 /* ---- output --------------------------------------------------------------------------------- */
@@ -427,7 +228,7 @@ static int flush_output(fl_conn *c)
         c->out_off = 0;
         if (c->sasl_layer == FL_SASL_LAYER_AFTER_REPLY)
             c->sasl_layer = FL_SASL_LAYER_ON;   /* the clear reply that ended SASL is out */
-        if (c->closing && !fl_faults_pending(c)) {   /* delayed output goes first */
+        if (c->closing && !fl_faults_pending(c->fault)) {   /* delayed output goes first */
             conn_close(c);
             return -1;
         }
@@ -444,80 +245,33 @@ static int flush_output(fl_conn *c)
     return 0;
 }
 
-static void queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj)
+int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
+                         vw_proto_error *perr)
 {
-    vw_proto_error perr;
     size_t queued = c->out.len - c->out_off;
     if (hdr->type == VW_NET_MESSAGE &&
         (queued > FL_CONN_OUT_MAX || (queued > FL_CONN_OUT_HIGH && over_budget(c->srv)))) {
         /* events pile up for a client that does not read: it is dropped (flush_all), at its
          * own limit, or sooner when all clients together are over the memory budget */
         c->overflowed = true;
-        return;
+        return 0;
     }
     /* with faults, every packet goes through fl_conn_queue_bytes (the fault hook); without,
      * it is encoded in place, which is the same bytes without a copy */
     vw_buf *dst = c->fault ? &c->srv->fault_scratch : &c->out;
     if (c->fault)
         vw_buf_reset(dst);
-    if (vw_packet_encode(dst, hdr, 0, proc, obj, &perr) == 0) {
-        if (c->fault)
-            fl_conn_queue_bytes(c, dst->data, dst->len);
-    } else {
-        /* the reply could not be encoded (too large): tell the caller instead */
-        if (hdr->type == VW_NET_REPLY && hdr->status == VW_NET_OK) {
-            fl_error e;
-            fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", perr.text);
-            fl_conn_reply_error(c, hdr, &e);
-        } else if (c->srv->verbose) {
-            fprintf(stderr, "fake-libvirtd: connection %llu: cannot encode a message: %s\n",
-                    (unsigned long long)c->id, perr.text);
-        }
-    }
-}
-
-void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, const void *ret)
-{
-    vw_packet_header hdr = *call;
-    hdr.type = VW_NET_REPLY;
-    hdr.status = VW_NET_OK;
-    queue_packet(c, &hdr, proc ? proc : VW_XDR_VOID, ret);
-}
-
-void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_error *err)
-{
-    vw_packet_header hdr = *call;
-    hdr.type = VW_NET_REPLY;
-    hdr.status = VW_NET_ERROR;
-    vw_remote_error re;
-    memset(&re, 0, sizeof(re));
-    char *message = (char *)err->message;
-    char *str1 = (char *)err->str1;
-    char *str2 = (char *)err->str2;
-    re.code = err->code;
-    re.domain = err->domain;
-    re.message = &message;
-    re.level = 2; /* VIR_ERR_ERROR */
-    re.str1 = err->str1[0] ? &str1 : NULL;
-    re.str2 = err->str2[0] ? &str2 : NULL;
-    re.int1 = err->int1;
-    re.int2 = err->int2;
-    queue_packet(c, &hdr, (xdrproc_t)xdr_vw_remote_error, &re);
-}
-
-void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xproc,
-                          const void *msg)
-{
-    /* libvirtd 9.0.0 sends its event messages with serial 1 (virnetprotocol.x says 0) */
-    vw_packet_header hdr = {.prog = prog, .vers = 1, .proc = proc, .type = VW_NET_MESSAGE,
-                            .serial = 1, .status = VW_NET_OK};
-    queue_packet(c, &hdr, xproc, msg);
+    if (vw_packet_encode(dst, hdr, 0, proc, obj, perr) < 0)
+        return -1;
+    if (c->fault)
+        fl_conn_queue_bytes(c, dst->data, dst->len);
+    return 0;
 }
 
 int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n)
 {
     vw_proto_error perr;
-    if (c->fault && fl_faults_output(c, data, n))
+    if (c->fault && fl_faults_output(c->fault, data, n))
         return 0;   /* held, rewritten or dropped by a fault; released through fault_deliver */
     if (vw_buf_append(&c->out, data, n, &perr) < 0) {
         c->closing = true;
@@ -576,7 +330,7 @@ static long long keepalive_tick(vw_evloop *loop, long long id, void *data)
         conn_close(c);
         return VW_EV_NOMORE;
     }
-    if (fl_faults_keepalive_silent(c))
+    if (fl_faults_keepalive_silent(c->fault))
         return FL_KEEPALIVE_INTERVAL_MS;   /* fault: this server has stopped pinging */
     queue_keepalive(c, VW_KEEPALIVE_PROC_PING);
     c->pings_unanswered++;
@@ -602,8 +356,10 @@ static void conn_close(fl_conn *c)
         return;
     if (srv->mode)
         srv->mode->closed(srv->mode->opaque, c);
-    fl_faults_conn_close(c);
-    fl_server_close_model(srv, c);
+    fl_faults_conn_close(c->fault);
+    c->fault = NULL;
+    if (srv->parts.conn_gone)
+        srv->parts.conn_gone(c);
     vw_evloop_del_file(srv->loop, c->fd, VW_EV_READABLE | VW_EV_WRITABLE);
     if (c->ka_timer >= 0) {
         vw_evloop_del_timer(srv->loop, c->ka_timer);
@@ -623,17 +379,14 @@ static void conn_close(fl_conn *c)
             break;
         }
     }
-    srv->nconns--;
+    srv->budget.nconns--;
     if (!c->past_open)
-        srv->nanon--;
-    srv->held_bytes -= c->accounted;
+        srv->budget.nanon--;
+    srv->budget.held_bytes -= c->accounted;
     free(c->stash);
     check_client_limits(srv);
     vw_packet_reader_free(&c->reader);
     vw_buf_free(&c->out);
-    free(c->callbacks);
-    free(c->uri);
-    free(c->migrate_xml);
     free(c);
 }
 
@@ -673,7 +426,15 @@ static void handle_packet(fl_conn *c, const vw_packet *pkt)
         /* libvirtd ignores stray MESSAGE / STREAM packets that belong to no stream */
         return;
     }
-    fl_dispatch_call(c, pkt);
+    if (c->srv->parts.call)
+        c->srv->parts.call(c, pkt);
+}
+
+/* After a packet was handed on: what the call raised (events) goes out. */
+static void settle(fl_server *srv)
+{
+    if (srv->parts.settle)
+        srv->parts.settle(srv);
 }
 
 /* Takes the packet the reader has ready and hands it on: faults, stubs, the mode, or the
@@ -694,14 +455,14 @@ static void conn_take_packet(fl_conn *c)
     const uint8_t *raw = NULL;
     size_t raw_len = 0;
     int t = vw_packet_reader_take(&c->reader, &pkt, &raw, &raw_len, &perr);
-    if (t == 1 && c->fault && fl_faults_input(c, &pkt, &raw, &raw_len))
+    if (t == 1 && c->fault && fl_faults_input(c->fault, &pkt, &raw, &raw_len))
         return;   /* taken by a fault (docs/faults.md) */
-    if (t == 1 && srv->stubs && pkt.hdr.prog != VW_KEEPALIVE_PROGRAM &&
+    if (t == 1 && srv->filter && pkt.hdr.prog != VW_KEEPALIVE_PROGRAM &&
         (pkt.hdr.type == VW_NET_CALL || pkt.hdr.type == VW_NET_CALL_WITH_FDS) &&
-        fl_stubs_handle(srv->stubs, c, &pkt, raw, raw_len)) {
+        srv->filter(srv->filter_opaque, c, &pkt, raw, raw_len)) {
         /* scenario stubs come first, in every mode (fake-libvirtd/stubs.c) */
         note_open(c, &pkt, false);
-        flush_events(srv);
+        settle(srv);
         return;
     }
     if (t != 0 && srv->mode) {
@@ -720,7 +481,7 @@ static void conn_take_packet(fl_conn *c)
     if (t == 1) {
         handle_packet(c, &pkt);
         note_open(c, &pkt, true);
-        flush_events(srv);
+        settle(srv);
     }
 }
 
@@ -729,11 +490,11 @@ static void conn_take_packet(fl_conn *c)
 static void report_feed_error(fl_conn *c, const vw_proto_error *perr)
 {
     fl_server *srv = c->srv;
-    if (c->reader.over_max_len && !srv->budget_logged) {
-        srv->budget_logged = true;
+    if (c->reader.over_max_len && !srv->budget.budget_logged) {
+        srv->budget.budget_logged = true;
         fprintf(stderr, "fake-libvirtd: connection %llu: %s: the queued input and output of all "
                 "clients would exceed the memory budget (%zu bytes); closing such clients\n",
-                (unsigned long long)c->id, perr->text, srv->limits.memory_budget);
+                (unsigned long long)c->id, perr->text, srv->budget.lim.memory_budget);
     } else if (srv->verbose) {
         fprintf(stderr, "fake-libvirtd: connection %llu: %s; closing it\n",
                 (unsigned long long)c->id, perr->text);
@@ -923,70 +684,60 @@ static void flush_all(fl_server *srv)
         }
         c = next;
     }
-    if (srv->held_bytes < srv->limits.memory_budget / 2)
-        srv->budget_logged = false;   /* the episode is over: the next one is logged */
+    if (srv->budget.held_bytes < srv->budget.lim.memory_budget / 2)
+        srv->budget.budget_logged = false;   /* the episode is over: the next one is logged */
 }
 
-static void accept_clients(fl_server *srv, fl_listener *l)
+/* A new client connection on fd (non-blocking), served from now on. Returns 0 (also when the
+ * mode refused it: closed at once), or -1 when it could not be set up (fd closed). */
+static int conn_new(fl_server *srv, int fd, bool readonly, bool tcp, bool tls, int auth)
 {
-    for (int i = 0; i < 64; i++) {
-        char err[256];
-        int fd = vw_acceptor_accept(&l->acc, err, sizeof(err));
-        if (fd == -2)
-            return;
-        if (fd < 0) {
-            if (srv->verbose)
-                fprintf(stderr, "fake-libvirtd: %s\n", err);
-            return;
-        }
-        fl_conn *c = calloc(1, sizeof(*c));
-        if (!c) {
-            close(fd);
-            return;
-        }
-        c->srv = srv;
-        c->fd = fd;
-        c->id = ++srv->next_conn_id;
-        c->readonly = l->readonly;
-        c->tcp = l->addr.kind == VW_NETADDR_TCP;
-        c->ka_timer = -1;
-        c->resume_timer = -1;
-        c->tls_timer = -1;
-        if (l->tls && !(c->tls = fl_tls_session_new(srv->tls, fd))) {
-            close(fd);
-            free(c);
-            continue;
-        }
-        c->tls_handshaking = c->tls != NULL;
-        c->auth = l->auth;
-        c->last_rx_ms = vw_evloop_now_ms();
-        vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
-        if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
-            vw_packet_reader_free(&c->reader);
-            fl_tls_session_free(c->tls);
-            close(fd);
-            free(c);
-            continue;
-        }
-        c->next = srv->conns;
-        srv->conns = c;
-        srv->nconns++;
-        srv->nanon++;
-        if (srv->faults)
-            fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
-        if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
-            conn_close(c);
-        check_client_limits(srv);   /* may hold this listener: the loop then ends */
+    fl_conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return -1;
     }
+    c->srv = srv;
+    c->fd = fd;
+    c->id = ++srv->next_conn_id;
+    c->readonly = readonly;
+    c->tcp = tcp;
+    c->ka_timer = -1;
+    c->resume_timer = -1;
+    c->tls_timer = -1;
+    c->auth = auth;
+    c->last_rx_ms = vw_evloop_now_ms();
+    if (tls && !(c->tls = fl_tls_session_new(srv->tls, fd))) {
+        close(fd);
+        free(c);
+        return -1;
+    }
+    c->tls_handshaking = c->tls != NULL;
+    vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
+    if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
+        vw_packet_reader_free(&c->reader);
+        fl_tls_session_free(c->tls);
+        close(fd);
+        free(c);
+        return -1;
+    }
+    c->next = srv->conns;
+    srv->conns = c;
+    srv->budget.nconns++;
+    srv->budget.nanon++;
+    if (srv->faults)
+        c->fault = fl_faults_conn_open(srv->faults, srv->loop, fault_deliver, c);
+    if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
+        conn_close(c);
+    return 0;
 }
 
-static void on_accept(vw_evloop *loop, int fd, void *data, int mask)
+/* fl_listener_accept_fn */
+static void on_client(void *opaque, const fl_listener *l, int fd)
 {
-    (void)loop;
-    (void)fd;
-    (void)mask;
-    fl_listener *l = data;
-    accept_clients(l->srv, l);
+    fl_server *srv = opaque;
+    conn_new(srv, fd, l->readonly, l->addr.kind == VW_NETADDR_TCP, l->tls, l->auth);
+    check_client_limits(srv);   /* may hold the listeners: their accept loop then ends */
 }
 
 static void on_signal(vw_evloop *loop, int fd, void *data, int mask)
@@ -1002,103 +753,32 @@ static void on_signal(vw_evloop *loop, int fd, void *data, int mask)
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static int add_listener(fl_server *srv, const char *spec, bool readonly, bool tls, char *err,
-                        size_t errlen)
+/* Binds --listen, --listen-ro and --listen-tls; a read-only socket never asks to authenticate. */
+static int add_listeners(fl_server *srv, const fl_server_config *cfg, char *err, size_t errlen)
 {
-    fl_listener *l = &srv->listeners[srv->nlisteners];
-    char why[512];
-    const char *opt = tls ? "--listen-tls" : readonly ? "--listen-ro" : "--listen";
-    if (vw_netaddr_parse(spec, &l->addr, why, sizeof(why)) < 0) {
-        snprintf(err, errlen, "%s %s: %s", opt, spec, why);
-        return -1;
+    for (int i = 0; i < cfg->nlisten; i++) {
+        vw_netaddr a;
+        char why[256];
+        bool tcp = vw_netaddr_parse(cfg->listen[i], &a, why, sizeof(why)) == 0 &&
+                   a.kind == VW_NETADDR_TCP;
+        if (fl_listeners_add(&srv->listeners, cfg->listen[i], false, false,
+                             srv->auth[tcp ? 1 : 0], err, errlen) < 0)
+            return -1;
     }
-    if (readonly && l->addr.kind != VW_NETADDR_UNIX) {
-        snprintf(err, errlen, "--listen-ro %s: the read-only socket must be unix:PATH", spec);
-        return -1;
+    for (int i = 0; i < cfg->nlisten_ro; i++) {
+        if (fl_listeners_add(&srv->listeners, cfg->listen_ro[i], true, false,
+                             VW_REMOTE_AUTH_NONE, err, errlen) < 0)
+            return -1;
     }
-    if (tls && l->addr.kind != VW_NETADDR_TCP) {
-        snprintf(err, errlen, "--listen-tls %s: TLS is served on tcp:HOST:PORT", spec);
-        return -1;
+    for (int i = 0; i < cfg->nlisten_tls; i++) {
+        if (fl_listeners_add(&srv->listeners, cfg->listen_tls[i], false, true, srv->auth[2], err,
+                             errlen) < 0)
+            return -1;
     }
-    l->tls = tls;
-    l->auth = readonly ? VW_REMOTE_AUTH_NONE
-                       : srv->auth[tls ? 2 : l->addr.kind == VW_NETADDR_TCP ? 1 : 0];
-    l->fd = vw_netaddr_listen(&l->addr, 1024, why, sizeof(why));
-    if (l->fd < 0) {
-        snprintf(err, errlen, "%s", why);
-        return -1;
-    }
-    if (l->addr.kind == VW_NETADDR_UNIX &&
-        chmod(l->addr.path, readonly ? 0666 : 0600) < 0) {
-        snprintf(err, errlen, "cannot set the mode of socket %s: %s", l->addr.path,
-                 strerror(errno));
-        close(l->fd);
-        unlink(l->addr.path);
-        return -1;
-    }
-    l->readonly = readonly;
-    l->srv = srv;
-    char name[160];
-    snprintf(name, sizeof(name), "fake-libvirtd: %s", spec);
-    if (vw_acceptor_init(&l->acc, srv->loop, l->fd, on_accept, l, name) < 0) {
-        snprintf(err, errlen, "cannot watch the socket %s: %s", spec, strerror(errno));
-        close(l->fd);
-        if (l->addr.kind == VW_NETADDR_UNIX)
-            unlink(l->addr.path);
-        return -1;
-    }
-    srv->nlisteners++;
     return 0;
 }
 
-static char *read_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "--state %s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= 64u * 1024 * 1024) {
-                snprintf(err, errlen, "--state %s: file is larger than 64 MiB", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (!buf) {
-        snprintf(err, errlen, "--state %s: out of memory", path);
-        fclose(f);
-        return NULL;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "--state %s: read error: %s", path, strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
-
-fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
+fl_server *fl_server_transport_new(const fl_server_config *cfg, char *err, size_t errlen)
 {
     fl_server *srv = calloc(1, sizeof(*srv));
     if (!srv) {
@@ -1106,22 +786,9 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     srv->signal_fd = -1;
-    srv->pending_tail = &srv->pending;
     srv->verbose = cfg->verbose;
-    srv->next_callback_id = 1;
     srv->mode = cfg->mode;
-    limits_fill_defaults(&srv->limits, &cfg->limits);
-    if (cfg->state_file) {
-        srv->state_text = read_file(cfg->state_file, err, errlen);
-        srv->state_origin = strdup(cfg->state_file);
-        if (!srv->state_text || !srv->state_origin)
-            goto fail;
-        /* check it now so that a bad file is reported at start-up */
-        fl_model *m = fl_state_parse(srv->state_text, srv->state_origin, err, errlen);
-        if (!m)
-            goto fail;
-        fl_model_free(m);
-    }
+    fl_budget_init(&srv->budget, &cfg->limits);
     srv->auth[0] = cfg->auth_unix_rw;
     srv->auth[1] = cfg->auth_tcp;
     srv->auth[2] = cfg->auth_tls;
@@ -1141,18 +808,9 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     srv->loop = vw_evloop_create(1024, err, errlen);
     if (!srv->loop)
         goto fail;
-    for (int i = 0; i < cfg->nlisten; i++) {
-        if (add_listener(srv, cfg->listen[i], false, false, err, errlen) < 0)
-            goto fail;
-    }
-    for (int i = 0; i < cfg->nlisten_ro; i++) {
-        if (add_listener(srv, cfg->listen_ro[i], true, false, err, errlen) < 0)
-            goto fail;
-    }
-    for (int i = 0; i < cfg->nlisten_tls; i++) {
-        if (add_listener(srv, cfg->listen_tls[i], false, true, err, errlen) < 0)
-            goto fail;
-    }
+    fl_listeners_init(&srv->listeners, srv->loop, srv->verbose, on_client, srv);
+    if (add_listeners(srv, cfg, err, errlen) < 0)
+        goto fail;
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -1165,14 +823,9 @@ fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
     }
     signal(SIGPIPE, SIG_IGN);
     vw_evloop_add_file(srv->loop, srv->signal_fd, VW_EV_READABLE, on_signal, srv);
-    if (cfg->qemu_dir) {
-        fl_qemu_config qc = {cfg->qemu_dir, cfg->fake_qemu, cfg->qemu_version, cfg->verbose};
-        if (!(srv->qemu = fl_qemu_new(&qc, srv->loop, srv, err, errlen)))
-            goto fail;
-    }
     return srv;
 fail:
-    fl_server_free(srv);
+    fl_server_transport_free(srv);
     return NULL;
 }
 
@@ -1193,38 +846,20 @@ void fl_server_stop(fl_server *srv)
     srv->stop_requested = true;
 }
 
-void fl_server_free(fl_server *srv)
+void fl_server_transport_free(fl_server *srv)
 {
     if (!srv)
         return;
-    fl_qemu_free(srv->qemu); /* SIGTERM to the fake-qemu processes we started, and reap them */
-    srv->qemu = NULL;
     while (srv->conns)
         conn_close(srv->conns);
-    for (int i = 0; i < srv->nlisteners; i++) {
-        fl_listener *l = &srv->listeners[i];
-        vw_acceptor_fini(&l->acc);
-        close(l->fd);
-        if (l->addr.kind == VW_NETADDR_UNIX)
-            unlink(l->addr.path);
-    }
+    fl_listeners_close(&srv->listeners);
     if (srv->signal_fd >= 0) {
         if (srv->loop)
             vw_evloop_del_file(srv->loop, srv->signal_fd, VW_EV_READABLE);
         close(srv->signal_fd);
     }
-    while (srv->pending) {
-        fl_pending_event *e = srv->pending;
-        srv->pending = e->next;
-        free(e->name);
-        free(e);
-    }
-    fl_model_free(srv->test_model);
-    fl_model_free(srv->other_model);
     if (srv->loop)
         vw_evloop_free(srv->loop);
-    free(srv->state_text);
-    free(srv->state_origin);
     vw_faults_unref(srv->faults);
     vw_buf_free(&srv->fault_scratch);
     fl_tls_ctx_free(srv->tls);
@@ -1233,7 +868,7 @@ void fl_server_free(fl_server *srv)
 
 /* ---- in-process drivers (fuzz targets) ------------------------------------------------------ */
 
-fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err, size_t errlen)
+fl_server *fl_server_transport_new_detached(int verbose, char *err, size_t errlen)
 {
     fl_server *srv = calloc(1, sizeof(*srv));
     if (!srv) {
@@ -1241,58 +876,25 @@ fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err
         return NULL;
     }
     srv->signal_fd = -1;
-    srv->pending_tail = &srv->pending;
     srv->verbose = verbose;
-    srv->next_callback_id = 1;
-    limits_fill_defaults(&srv->limits, &(fl_limits){.max_anonymous_clients = -1});
-    if (state_file) {
-        srv->state_text = read_file(state_file, err, errlen);
-        srv->state_origin = strdup(state_file);
-        if (!srv->state_text || !srv->state_origin)
-            goto fail;
-    }
+    fl_budget_init(&srv->budget, &(fl_limits){.max_anonymous_clients = -1});
     srv->loop = vw_evloop_create(1024, err, errlen);
-    if (!srv->loop)
-        goto fail;
+    if (!srv->loop) {
+        free(srv);
+        return NULL;
+    }
     signal(SIGPIPE, SIG_IGN);
     return srv;
-fail:
-    fl_server_free(srv);
-    return NULL;
 }
 
 int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly)
 {
     int fl = fcntl(fd, F_GETFL);
-    fl_conn *c = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 ? calloc(1, sizeof(*c)) : NULL;
-    if (!c) {
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
         close(fd);
         return -1;
     }
-    c->srv = srv;
-    c->fd = fd;
-    c->id = ++srv->next_conn_id;
-    c->readonly = readonly;
-    c->ka_timer = -1;
-    c->resume_timer = -1;
-    c->tls_timer = -1;
-    c->last_rx_ms = vw_evloop_now_ms();
-    vw_packet_reader_init(&c->reader, VW_DECODE_LENIENT);
-    if (vw_evloop_add_file(srv->loop, fd, VW_EV_READABLE, conn_readable, c) < 0) {
-        vw_packet_reader_free(&c->reader);
-        close(fd);
-        free(c);
-        return -1;
-    }
-    c->next = srv->conns;
-    srv->conns = c;
-    srv->nconns++;
-    srv->nanon++;
-    if (srv->faults)
-        fl_faults_conn_open(c, srv->faults, srv->loop, fault_deliver);
-    if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
-        conn_close(c);   /* as accept_clients: adopted, and closed as the mode wanted */
-    return 0;
+    return conn_new(srv, fd, readonly, false, false, VW_REMOTE_AUTH_NONE);
 }
 
 int fl_server_run_until_idle(fl_server *srv, int timeout_ms)
@@ -1303,15 +905,10 @@ int fl_server_run_until_idle(fl_server *srv, int timeout_ms)
         if (n <= 0)
             break;
     }
-    return srv->nconns;
+    return srv->budget.nconns;
 }
 
 /* ---- for scenario stubs (stubs.c) ------------------------------------------------------------ */
-
-void fl_server_set_stubs(fl_server *srv, struct fl_stubs *stubs)
-{
-    srv->stubs = stubs;
-}
 
 void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, size_t raw_len)
 {
@@ -1344,59 +941,7 @@ fl_conn *fl_server_find_conn(fl_server *srv, uint64_t id)
     return NULL;
 }
 
-void fl_server_queue_lifecycle(fl_server *srv, fl_model *model, const char *name,
-                               const unsigned char uuid[16], int id, int event, int detail)
-{
-    fl_pending_event *e = calloc(1, sizeof(*e));
-    if (!e)
-        return;
-    e->name = strdup(name);
-    if (!e->name) {
-        free(e);
-        return;
-    }
-    e->model = model;
-    memcpy(e->uuid, uuid, 16);
-    e->id = id;
-    e->event = event;
-    e->detail = detail;
-    *srv->pending_tail = e;
-    srv->pending_tail = &e->next;
-}
-
 int fl_conn_flush(fl_conn *c)
 {
     return flush_output(c);
-}
-
-/* Rebuilds a model in place of old: every connection that used old uses the new one. */
-static int replace_model(fl_server *srv, fl_model **slot, char *err, size_t errlen)
-{
-    if (!*slot)
-        return 0;
-    fl_model *fresh = build_model(srv, err, errlen);
-    if (!fresh)
-        return -1;
-    fl_model *old = *slot;
-    for (fl_conn *c = srv->conns; c; c = c->next)
-        if (c->model == old)
-            c->model = fresh;
-    for (fl_pending_event *e = srv->pending; e; e = e->next)
-        if (e->model == old)
-            e->model = fresh;
-    fl_model_free(old);
-    *slot = fresh;
-    return 0;
-}
-
-int fl_server_reset_models(fl_server *srv, char *err, size_t errlen)
-{
-    if (replace_model(srv, &srv->test_model, err, errlen) < 0)
-        return -1;
-    /* --qemu-dir links QEMU processes to the domains of the qemu:// model: that one stays */
-    if (fl_server_qemu(srv))
-        return 1;
-    if (replace_model(srv, &srv->other_model, err, errlen) < 0)
-        return -1;
-    return 0;
 }

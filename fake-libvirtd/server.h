@@ -1,7 +1,8 @@
-/* server.h: fake-libvirtd's server: listening sockets, client connections on the shared event
- * loop (common/evloop), framing in and out (proto/packet.h), keepalive, event delivery, and the
- * hypervisor models connections open (one shared test:///default model that resets when its last
- * connection closes, one model for every other URI that lives as long as the daemon).
+/* server.h: fake-libvirtd's transport: listening sockets, client connections on the shared
+ * event loop (common/evloop), framing in and out (proto/packet.h), the output queue, keepalive,
+ * the client limits, TLS / SASL layers and the fault hooks. It hands each packet on (scenario
+ * stubs, then record / replay, or the model: dispatch.c) through hooks daemon.c installs, and
+ * knows nothing of sessions, models or events beyond the pointers it carries for them.
  *
  * One thread. A connection reads until it has whole packets, hands each to dispatch.c, queues the
  * reply and writes what the socket takes; a slow reader never blocks anyone else (its reads pause
@@ -16,50 +17,24 @@
 
 #include "evloop.h"
 #include "fl_tls.h"
+#include "client_limits.h"
+#include "listeners.h"
 #include "mode_hooks.h"
 #include "model.h"
 #include "packet.h"
 
-#define FL_MAX_LISTENERS 16
 #define FL_CONN_OUT_HIGH (8u * 1024 * 1024)   /* stop reading from a client above this */
 #define FL_CONN_OUT_MAX (64u * 1024 * 1024)   /* drop a client whose events exceed this */
 #define FL_KEEPALIVE_INTERVAL_MS 5000
 #define FL_KEEPALIVE_COUNT 5
-#define FL_MAX_CALLBACKS 256      /* event registrations per connection */
 
-/* Client limits, with libvirtd's names and defaults (libvirtd.conf), and one memory budget of
- * our own (docs/fake-libvirtd.md, "Limits"). */
-#define FL_MAX_CLIENTS 5000               /* max_clients: connections at once */
-#define FL_MAX_ANONYMOUS_CLIENTS 20       /* max_anonymous_clients: not past AUTH_LIST / OPEN */
-#define FL_MAX_CLIENT_REQUESTS 5          /* max_client_requests: calls of one client unanswered */
-#define FL_MEMORY_BUDGET (64u << 20)      /* queued input and output of all clients */
-#define FL_SMALL_PACKET (64u << 10)       /* packets up to this size are always admitted */
-
-typedef struct {
-    long max_clients;             /* 0 = FL_MAX_CLIENTS */
-    long max_anonymous_clients;   /* -1 = FL_MAX_ANONYMOUS_CLIENTS; 0 = no limit (as libvirtd) */
-    long max_client_requests;     /* 0 = FL_MAX_CLIENT_REQUESTS */
-    size_t memory_budget;         /* 0 = FL_MEMORY_BUDGET */
-} fl_limits;
 
 typedef struct fl_server fl_server;
 
-enum { FL_CB_DOMAIN = 0, FL_CB_NETWORK = 1, FL_CB_NODE_DEVICE = 2, FL_CB_STORAGE_POOL = 3 };
-
-/* One event registration of a connection. */
-typedef struct {
-    int callback_id;              /* server-wide id (callback API) */
-    int event_id;                 /* VIR_DOMAIN_EVENT_ID_*, or the object's VIR_*_EVENT_ID_* */
-    int object;                   /* FL_CB_DOMAIN, or FL_CB_NETWORK / FL_CB_NODE_DEVICE /
-                                   * FL_CB_STORAGE_POOL (sent by object_events.c) */
-    char dev_name[256];           /* FL_CB_NODE_DEVICE with has_dom: the device's name */
-    bool legacy;                  /* registered with CONNECT_DOMAIN_EVENT_REGISTER_ANY */
-    bool has_dom;
-    unsigned char dom_uuid[16];
-    bool qemu_monitor;            /* QEMU monitor event registration */
-    char qemu_event[128];         /* its event name filter ("" = every event) */
-    unsigned qemu_flags;          /* VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX/NOCASE */
-} fl_callback;
+struct fl_callback;        /* events.h */
+struct fl_session;         /* session.h */
+struct fl_fault_conn;      /* fl_faults.h */
+typedef struct fl_session fl_session;
 
 enum { FL_SASL_LAYER_NONE, FL_SASL_LAYER_AFTER_REPLY, FL_SASL_LAYER_ON };
 
@@ -90,21 +65,17 @@ typedef struct fl_conn {
     vw_buf out;                   /* queued bytes */
     size_t out_off;               /* bytes of out already written */
 
-    bool opened;                  /* CONNECT_OPEN succeeded */
-    bool test_driver;             /* opened a test:// URI: uses the shared test model */
-    char *uri;                    /* the name given to CONNECT_OPEN (canonical) */
-    char hv_type[16];             /* "TEST", "QEMU", ... */
-    fl_model *model;
+    /* the RPC session (session.h, owned by dispatch): handlers read model and readonly (above)
+     * directly, the rest through session.h; registrations are events.h's */
+    fl_session *session;
+    fl_model *model;              /* the model CONNECT_OPEN opened, NULL before */
 
     bool keepalive;               /* client asked for PROGRAM_KEEPALIVE */
     long long last_rx_ms;
     int pings_unanswered;
     long long ka_timer;           /* -1 when none */
 
-    char *migrate_xml;            /* destination side: the domain a MIGRATE_PREPARE3_PARAMS
-                                   * announced, started by MIGRATE_FINISH3_PARAMS */
-
-    fl_callback *callbacks;       /* grows on demand, at most FL_MAX_CALLBACKS */
+    struct fl_callback *callbacks;   /* events.h: grows on demand, at most FL_MAX_CALLBACKS */
     int ncallbacks, callbacks_cap;
 
     void *mode_data;              /* record / replay mode: that module's per-connection state */
@@ -138,20 +109,41 @@ typedef struct {
     const vw_mode_hooks *mode;               /* NULL = model mode (dispatch.c) */
 } fl_server_config;
 
-/* Creates the server: loads the state (to check it), creates the loop and binds every socket.
- * Returns NULL with a message in err. */
-fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen);
+/* What the transport hands packets and connections to (daemon.c fills it). */
+typedef struct {
+    void (*call)(fl_conn *c, const vw_packet *pkt);   /* model mode: one CALL (dispatch.c) */
+    void (*settle)(fl_server *srv);                    /* after each packet: deliver events */
+    void (*conn_gone)(fl_conn *c);                     /* c is being freed: end its session */
+    struct fl_models *models;                          /* carried for the upper layers */
+    struct fl_events *events;
+    struct fl_qemu *qemu;                              /* --qemu-dir (qemu_link.h); NULL */
+} fl_server_parts;
+
+/* Offered every CALL before the mode (model dispatch, record, replay) sees it (stubs.c):
+ * returns 1 when it took the call. */
+typedef int fl_call_filter_fn(void *opaque, fl_conn *c, const vw_packet *pkt,
+                              const uint8_t *raw, size_t raw_len);
+
+/* The transport alone: creates the loop and binds every socket (daemon.h's fl_server_new puts
+ * the rest on top). Returns NULL with a message in err. */
+fl_server *fl_server_transport_new(const fl_server_config *cfg, char *err, size_t errlen);
+/* No listening socket and no signal handling: connections come from fl_server_adopt_fd. */
+fl_server *fl_server_transport_new_detached(int verbose, char *err, size_t errlen);
+/* Closes every connection (conn_gone runs for each) and socket (removes unix socket files). */
+void fl_server_transport_free(fl_server *srv);
+void fl_server_set_parts(fl_server *srv, const fl_server_parts *parts);
+void fl_server_set_call_filter(fl_server *srv, fl_call_filter_fn *fn, void *opaque);
+struct fl_models *fl_server_models(fl_server *srv);
+struct fl_events *fl_server_events(fl_server *srv);
+/* The QEMU processes of --qemu-dir (qemu_link.h), NULL without it. */
+struct fl_qemu *fl_server_qemu(fl_server *srv);
+
 /* Runs until SIGTERM/SIGINT (or fl_server_stop). Returns 0. */
 int fl_server_run(fl_server *srv);
 void fl_server_stop(fl_server *srv);
-/* Closes every connection and socket (removes unix socket files), frees everything. */
-void fl_server_free(fl_server *srv);
 
 /* ---- for in-process drivers (fuzz/targets/fuzz_fake_libvirtd.c) ---- */
 
-/* A server with no listening socket and no signal handling: connections come from
- * fl_server_adopt_fd. state_file NULL = built-in default. Returns NULL with a message in err. */
-fl_server *fl_server_new_detached(const char *state_file, int verbose, char *err, size_t errlen);
 /* Serves fd (a connected stream socket; made non-blocking; the server closes it) as a client
  * connection, read-only as if accepted on --listen-ro when readonly. Returns 0, or -1 (fd closed). */
 int fl_server_adopt_fd(fl_server *srv, int fd, bool readonly);
@@ -182,9 +174,6 @@ void fl_server_set_faults(fl_server *srv, struct vw_faults *faults);
 
 /* ---- for scenario stubs (stubs.c) ---- */
 
-struct fl_stubs;
-/* Stubs are offered every CALL before the mode (model dispatch, record, replay) sees it. */
-void fl_server_set_stubs(fl_server *srv, struct fl_stubs *stubs);
 /* A call of c is answered later (a stub's delay): it counts against max_client_requests until
  * fl_server_call_answered says it was answered or dropped. */
 void fl_conn_call_deferred(fl_conn *c);
@@ -193,44 +182,27 @@ void fl_server_call_answered(fl_server *srv, uint64_t conn_id);
 void fl_server_pass_call(fl_conn *c, const vw_packet *pkt, const uint8_t *raw, size_t raw_len);
 /* The live connection with that id, or NULL (it closed). */
 fl_conn *fl_server_find_conn(fl_server *srv, uint64_t id);
-/* Queues a lifecycle event for every connection of model registered for it; delivered by
- * fl_server_flush_events (done after each call the server reads). */
-void fl_server_queue_lifecycle(fl_server *srv, fl_model *model, const char *name,
-                               const unsigned char uuid[16], int id, int event, int detail);
 /* Writes c's queued output now. Returns -1 when c was closed (and freed). */
 int fl_conn_flush(fl_conn *c);
-/* Rebuilds every model from the start state (admin "reset"); connections keep going. Returns 0,
- * 1 when the qemu:// model was kept (--qemu-dir runs QEMUs for its domains), -1 with err. */
-int fl_server_reset_models(fl_server *srv, char *err, size_t errlen);
 
 /* ---- for dispatch.c ---- */
 
 /* c has authenticated (fl_auth.c): no longer anonymous, every call is served. */
 void fl_conn_authenticated(fl_conn *c);
+/* c is past its open (session.c): max_anonymous_clients counts it no more. */
+void fl_conn_not_anonymous(fl_conn *c);
 
-/* Queues a REPLY for the call hdr with ret encoded by proc (xdr_void / NULL = empty). */
-void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, const void *ret);
-/* Queues an ERROR reply for the call hdr. */
-void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_error *err);
-/* Queues a MESSAGE (event) for prog/proc with msg encoded by proc. */
-void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xproc,
-                          const void *msg);
+/* Encodes one packet onto c's output (replies.h builds them): 0 when queued (or dropped: an
+ * event for a client whose output is over its limit, which is then closed), -1 with perr when
+ * it cannot be encoded (too large). */
+int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
+                         vw_proto_error *perr);
 
-/* Opens the model for uri (test:// -> shared test model). Returns 0 or -1 with err. */
-int fl_server_open_model(fl_server *srv, fl_conn *c, const char *uri, fl_error *err);
-/* Releases the connection's model (CONNECT_CLOSE or disconnect). */
-void fl_server_close_model(fl_server *srv, fl_conn *c);
 /* Starts server-side keepalive for c. */
 void fl_server_start_keepalive(fl_server *srv, fl_conn *c);
 /* True when --verbose was given (dispatch.c logs every call then). */
 int fl_server_verbose(const fl_server *srv);
-/* Next server-wide event callback id. */
-int fl_server_next_callback_id(fl_server *srv);
-/* The QEMU processes of --qemu-dir (qemu_link.h), NULL without it. */
-struct fl_qemu *fl_server_qemu(fl_server *srv);
 /* The first open connection (then ->next), for qemu_link.c's monitor events. */
 fl_conn *fl_server_conns(fl_server *srv);
-/* Delivers the lifecycle events queued by the models (after work done outside a call). */
-void fl_server_flush_events(fl_server *srv);
 
 #endif

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dispatch.h"
+#include "events.h"
+#include "session.h"
 #include "procs.h"
 #include "trace.h"
 
@@ -800,7 +801,7 @@ static void queue_events(fl_server *srv, fl_conn *c, const lv_answer *a)
             memcpy(uuid, ev->uuid, 16);
         if (ev->has_id)
             id = ev->id;
-        fl_server_queue_lifecycle(srv, c->model, ev->dom_name, uuid, id, ev->event, ev->detail);
+        fl_events_queue_lifecycle(fl_server_events(srv), c->model, ev->dom_name, uuid, id, ev->event, ev->detail);
     }
 }
 
@@ -826,7 +827,7 @@ static int carry_out(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8
     if (a->close)
         c->closing = true;
     if (flush) {
-        fl_server_flush_events(st->srv);
+        fl_events_flush(st->srv);
         return fl_conn_flush(c);
     }
     return 0;
@@ -977,7 +978,7 @@ json_t *fl_stubs_admin(void *opaque, const char *op, const json_t *req)
         /* stubs back to the scenario file's, states to Started, journal empty, model rebuilt */
         if (vw_scenario_reset(st->scn, err, sizeof(err)) < 0)
             return vw_admin_error("reset: reloading the scenario: %s", err);
-        int rc = fl_server_reset_models(st->srv, err, sizeof(err));
+        int rc = fl_session_reset_models(st->srv, err, sizeof(err));
         if (rc < 0)
             return vw_admin_error("reset: %s", err);
         if (rc == 1)

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "fuzz_stream.h"
-#include "server.h"
+#include "daemon.h"
 
 static int step(void *arg)
 {

@@ -25,7 +25,7 @@
 #include "fuzz_stream.h"
 #include "packet.h"
 #include "scenario.h"
-#include "server.h"
+#include "daemon.h"
 #include "stubs.h"
 
 static vw_buf builtin;   /* the built-in conversation */

@@ -1,0 +1,172 @@
+/* models.c: the models connections open, and the --state file (see models.h). */
+#include "models.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state_file.h"
+
+struct fl_models {
+    char *state_text;             /* the --state file's content, NULL = built-in default */
+    char *state_origin;
+    fl_model *test_model;         /* shared by test:// connections */
+    int test_refs;
+    fl_model *other_model;        /* every other URI; lives as long as the daemon */
+    fl_event_hook *event_hook;
+    void *event_opaque;
+};
+
+#define FL_STATE_MAX (64u * 1024 * 1024)
+
+static char *read_state(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "--state %s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            if (cap >= FL_STATE_MAX) {
+                snprintf(err, errlen, "--state %s: file is larger than 64 MiB", path);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (!buf) {
+        snprintf(err, errlen, "--state %s: out of memory", path);
+        fclose(f);
+        return NULL;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "--state %s: read error: %s", path, strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+static fl_model *build_model(fl_models *ms, char *err, size_t errlen)
+{
+    fl_model *m;
+    if (ms->state_text)
+        m = fl_state_parse(ms->state_text, ms->state_origin, err, errlen);
+    else if (!(m = fl_model_new_default()))
+        snprintf(err, errlen, "out of memory while building the default state");
+    if (m) {
+        m->event_hook = ms->event_hook;
+        m->event_opaque = ms->event_opaque;
+    }
+    return m;
+}
+
+fl_models *fl_models_new(const char *state_file, char *err, size_t errlen)
+{
+    fl_models *ms = calloc(1, sizeof(*ms));
+    if (!ms) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!state_file)
+        return ms;
+    ms->state_text = read_state(state_file, err, errlen);
+    ms->state_origin = strdup(state_file);
+    if (!ms->state_text || !ms->state_origin) {
+        if (ms->state_text)
+            snprintf(err, errlen, "out of memory");
+        fl_models_free(ms);
+        return NULL;
+    }
+    /* check it now so that a bad file is reported at start-up */
+    fl_model *m = fl_state_parse(ms->state_text, ms->state_origin, err, errlen);
+    if (!m) {
+        fl_models_free(ms);
+        return NULL;
+    }
+    fl_model_free(m);
+    return ms;
+}
+
+void fl_models_free(fl_models *ms)
+{
+    if (!ms)
+        return;
+    fl_model_free(ms->test_model);
+    fl_model_free(ms->other_model);
+    free(ms->state_text);
+    free(ms->state_origin);
+    free(ms);
+}
+
+void fl_models_set_event_hook(fl_models *ms, fl_event_hook *hook, void *opaque)
+{
+    ms->event_hook = hook;
+    ms->event_opaque = opaque;
+}
+
+fl_model *fl_models_open(fl_models *ms, bool test, char *err, size_t errlen)
+{
+    fl_model **slot = test ? &ms->test_model : &ms->other_model;
+    if (!*slot && !(*slot = build_model(ms, err, errlen)))
+        return NULL;
+    if (test)
+        ms->test_refs++;
+    return *slot;
+}
+
+bool fl_models_release(fl_models *ms, bool test)
+{
+    if (!test || --ms->test_refs > 0)
+        return false;
+    /* test:///default: the state goes away with the last connection */
+    fl_model_free(ms->test_model);
+    ms->test_model = NULL;
+    return true;
+}
+
+/* Rebuilds a model in place of *slot; the holders of the old one are told. */
+static int replace_model(fl_models *ms, fl_model **slot, fl_models_replace_fn *replace,
+                         void *opaque, char *err, size_t errlen)
+{
+    if (!*slot)
+        return 0;
+    fl_model *fresh = build_model(ms, err, errlen);
+    if (!fresh)
+        return -1;
+    fl_model *old = *slot;
+    replace(opaque, old, fresh);
+    fl_model_free(old);
+    *slot = fresh;
+    return 0;
+}
+
+int fl_models_reset(fl_models *ms, bool keep_other, fl_models_replace_fn *replace, void *opaque,
+                    char *err, size_t errlen)
+{
+    if (replace_model(ms, &ms->test_model, replace, opaque, err, errlen) < 0)
+        return -1;
+    if (keep_other)
+        return 1;
+    return replace_model(ms, &ms->other_model, replace, opaque, err, errlen);
+}
