@@ -1634,6 +1634,7 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_host,
     &fl_handlers_guest,
     &fl_handlers_stats,
+    &fl_handlers_tuning,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -43,6 +43,9 @@ void domain_def_free(domain_def *def)
     free(def->on_crash);
     xml_tree_free(def->devices);
     fl_cputune_free(def->cputune);
+    xml_tree_free(def->blkiotune);
+    xml_tree_free(def->numatune);
+    xml_tree_free(def->perf);
     free(def);
 }
 
@@ -428,6 +431,12 @@ domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
 
     def->cputune = fl_cputune_parse(xml_tree_child(root, "cputune"), def->vcpus);
     parse_memtune(xml_tree_child(root, "memtune"), def->memtune);
+    if ((n = xml_tree_child(root, "blkiotune")))
+        def->blkiotune = xml_tree_copy(n);
+    if ((n = xml_tree_child(root, "numatune")))
+        def->numatune = xml_tree_copy(n);
+    if ((n = xml_tree_child(root, "perf")))
+        def->perf = xml_tree_copy(n);
 
     xml_node *os = xml_tree_child(root, "os");
     xml_node *ostype = xml_tree_child(os, "type");
@@ -619,6 +628,8 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
     domain_metadata_write(&b, def->metadata);
     xml_buf_appendf(&b, "  <memory unit='KiB'>%llu</memory>\n", def->memory_kib);
     xml_buf_appendf(&b, "  <currentMemory unit='KiB'>%llu</currentMemory>\n", def->current_kib);
+    if (def->blkiotune)
+        xml_tree_write(&b, def->blkiotune, 1);
     format_memtune(&b, def->memtune);
     if (def->vcpus_current)
         xml_buf_appendf(&b, "  <vcpu placement='static' current='%u'>%u</vcpu>\n",
@@ -626,6 +637,8 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
     else
         xml_buf_appendf(&b, "  <vcpu placement='static'>%u</vcpu>\n", def->vcpus);
     fl_cputune_format(&b, def->cputune);
+    if (def->numatune)
+        xml_tree_write(&b, def->numatune, 1);
     xml_buf_append(&b, "  <os>\n    <type arch='");
     xml_buf_escape(&b, def->arch);
     xml_buf_append(&b, "'");
@@ -658,6 +671,8 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
     xml_buf_append(&b, "</on_reboot>\n  <on_crash>");
     xml_buf_escape(&b, def->on_crash);
     xml_buf_append(&b, "</on_crash>\n");
+    if (def->perf)
+        xml_tree_write(&b, def->perf, 1);
     write_devices(&b, def->devices, drop_ifnames);
     xml_buf_append(&b, "</domain>\n");
     return xml_buf_finish(&b);

@@ -25,6 +25,7 @@ typedef struct {
     struct fl_cputune *cputune;   /* <cputune> pins (cputune.h), NULL = none */
     unsigned long long memtune[3];/* <memtune> hard, soft, swap hard limit in KiB; unset:
                                    * DOMAIN_MEMTUNE_UNLIMITED */
+    xml_node *blkiotune, *numatune, *perf; /* as given or set (tuning.h); NULL = none */
     char *os_type, *arch, *machine;
     xml_node *os_extra;           /* other <os> children (kernel, loader, ...) as given */
     char *boot[4];
