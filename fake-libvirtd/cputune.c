@@ -145,8 +145,7 @@ static int cpuset_item(const char **s, unsigned char *bits)
     return 0;
 }
 
-/* Parses a libvirt cpuset ("0-3,^2,5") into mask. -1 when malformed or empty. */
-static int cpuset_parse(const char *s, fl_cpumask *mask)
+int fl_cpuset_parse(const char *s, fl_cpumask *mask)
 {
     unsigned char bits[CPUMASK_BITS / 8] = {0};
     while (*s) {
@@ -179,14 +178,14 @@ fl_cputune *fl_cputune_parse(const xml_node *cputune, unsigned vcpus)
         if (!set)
             continue;
         if (!strcmp(n->name, "emulatorpin")) {
-            any |= cpuset_parse(set, &t->emulatorpin) == 0;
+            any |= fl_cpuset_parse(set, &t->emulatorpin) == 0;
         } else if (!strcmp(n->name, "vcpupin")) {
             const char *v = xml_tree_attr(n, "vcpu");
             char *end;
             unsigned long i = v ? strtoul(v, &end, 10) : vcpus;
             if (!v || *end || i >= vcpus || pins_grow(t, (unsigned)i + 1) < 0)
                 continue;
-            any |= cpuset_parse(set, &t->vcpupin[i]) == 0;
+            any |= fl_cpuset_parse(set, &t->vcpupin[i]) == 0;
         }
     }
     if (!any) {
@@ -196,8 +195,7 @@ fl_cputune *fl_cputune_parse(const xml_node *cputune, unsigned vcpus)
     return t;
 }
 
-/* virBitmapFormat: ranges "0-3,5". */
-static void cpuset_format(xml_buf *b, const fl_cpumask *m)
+void fl_cpuset_format(xml_buf *b, const fl_cpumask *m)
 {
     bool first = true;
     unsigned n = m->nbytes * 8;
@@ -225,12 +223,12 @@ void fl_cputune_format(xml_buf *b, const fl_cputune *t)
         if (!t->vcpupin[i].bits)
             continue;
         xml_buf_appendf(b, "    <vcpupin vcpu='%u' cpuset='", i);
-        cpuset_format(b, &t->vcpupin[i]);
+        fl_cpuset_format(b, &t->vcpupin[i]);
         xml_buf_append(b, "'/>\n");
     }
     if (t->emulatorpin.bits) {
         xml_buf_append(b, "    <emulatorpin cpuset='");
-        cpuset_format(b, &t->emulatorpin);
+        fl_cpuset_format(b, &t->emulatorpin);
         xml_buf_append(b, "'/>\n");
     }
     xml_buf_append(b, "  </cputune>\n");

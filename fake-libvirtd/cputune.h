@@ -46,4 +46,10 @@ void fl_cpumask_to_buf(const fl_cpumask *mask, unsigned hostcpus, unsigned char 
 int fl_cpumask_last(const fl_cpumask *mask, unsigned hostcpus);
 bool fl_cpumask_is_clear(const unsigned char *data, unsigned len);
 
+/* virBitmapParse of a libvirt cpuset or nodeset ("0-3,^2,5") into mask: 0, or -1 when
+ * malformed or empty (or out of memory). */
+int fl_cpuset_parse(const char *s, fl_cpumask *mask);
+/* virBitmapFormat: ranges "0-3,5". */
+void fl_cpuset_format(xml_buf *b, const fl_cpumask *m);
+
 #endif

@@ -2,6 +2,8 @@
  * tuning.h. Each element is rebuilt as text from its values and parsed back into a node. */
 #include "tuning.h"
 
+#include "cputune.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,59 +137,6 @@ static bool parse_ull(const char *s, unsigned long long *v)
         return false;
     *v = strtoull(s, &end, 10);
     return *end == '\0';
-}
-
-/* ---- node bitmaps (virBitmapParse / virBitmapFormat) ---------------------------------------- */
-
-enum { NODESET_BITS = 1024 };
-
-static bool nodeset_parse(const char *s, unsigned char bits[NODESET_BITS])
-{
-    memset(bits, 0, NODESET_BITS);
-    bool any = false;
-    const char *p = s;
-    while (*p) {
-        bool neg = *p == '^';
-        if (neg)
-            p++;
-        char *end;
-        if (*p < '0' || *p > '9')
-            return false;
-        unsigned long a = strtoul(p, &end, 10), b = a;
-        p = end;
-        if (*p == '-' && !neg) {
-            p++;
-            if (*p < '0' || *p > '9')
-                return false;
-            b = strtoul(p, &end, 10);
-            p = end;
-        }
-        if (a > b || b >= NODESET_BITS)
-            return false;
-        for (unsigned long i = a; i <= b; i++)
-            bits[i] = !neg;
-        any = true;
-        if (*p == ',')
-            p++;
-        else if (*p)
-            return false;
-    }
-    return any;
-}
-
-static void nodeset_format(xml_buf *b, const unsigned char bits[NODESET_BITS])
-{
-    bool first = true;
-    for (unsigned i = 0; i < NODESET_BITS; i++) {
-        if (!bits[i])
-            continue;
-        unsigned j = i;
-        while (j + 1 < NODESET_BITS && bits[j + 1])
-            j++;
-        xml_buf_appendf(b, j == i ? "%s%u" : "%s%u-%u", first ? "" : ",", i, j);
-        first = false;
-        i = j;
-    }
 }
 
 /* ---- <blkiotune> ---------------------------------------------------------------------------- */
@@ -396,50 +345,52 @@ int fl_tuning_set_numa(domain_def *def, bool live, const char *dev, const vw_typ
     (void)dev;
     const xml_node *mem = numa_memory(def);
     int mode = -1;
-    static unsigned char bits[NODESET_BITS];
-    bool have_bits = false;
+    fl_cpumask bits = {0};
+    int rc = -1;
     for (unsigned i = 0; i < n; i++) {
         if (!strcmp(p[i].field, "numa_mode")) {
             mode = p[i].value.vw_typed_param_value_u.i;
             if (mode < 0 || mode >= 4) {
                 fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
                              "unsupported numatune mode: '%d'", mode);
-                return -1;
+                goto out;
             }
         } else {
             const char *s = p[i].value.vw_typed_param_value_u.s;
-            if (!nodeset_parse(s, bits)) {
+            if (fl_cpuset_parse(s, &bits) < 0) {
                 fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
                              "Failed to parse bitmap '%s'", s);
-                return -1;
+                goto out;
             }
-            have_bits = true;
         }
     }
     if (live && mem && mode >= 0 && mode != numa_mode_of(mem)) {
         fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
                      "Requested operation is not valid",
                      "can't change numatune mode for running domain");
-        return -1;
+        goto out;
     }
     const char *old_set = xml_tree_attr(mem, "nodeset");
-    if (!have_bits && !(old_set && nodeset_parse(old_set, bits))) {
+    if (!bits.bits && !(old_set && fl_cpuset_parse(old_set, &bits) == 0)) {
         fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN, "unsupported configuration",
                      "nodeset for NUMA memory tuning must be set if 'placement' is 'static'");
-        return -1;
+        goto out;
     }
     if (mode < 0)
         mode = numa_mode_of(mem);
     xml_buf x = {0};
     xml_buf_appendf(&x, "<numatune><memory mode='%s' nodeset='", numa_modes[mode]);
-    nodeset_format(&x, bits);
+    fl_cpuset_format(&x, &bits);
     xml_buf_append(&x, "'/></numatune>");
     xml_node *node = to_node(&x, err);
-    if (!node)
-        return -1;
-    xml_tree_free(def->numatune);
-    def->numatune = node;
-    return 0;
+    if (node) {
+        xml_tree_free(def->numatune);
+        def->numatune = node;
+        rc = 0;
+    }
+out:
+    free(bits.bits);
+    return rc;
 }
 
 /* ---- <perf> --------------------------------------------------------------------------------- */
