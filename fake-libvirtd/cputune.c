@@ -20,6 +20,9 @@ void fl_cputune_free(fl_cputune *t)
         free(t->vcpupin[i].bits);
     free(t->vcpupin);
     free(t->emulatorpin.bits);
+    for (unsigned i = 0; i < t->niothreadpin; i++)
+        free(t->iothreadpin[i].mask.bits);
+    free(t->iothreadpin);
     free(t);
 }
 
@@ -57,6 +60,48 @@ int fl_cputune_pin_vcpu(fl_cputune **t, unsigned vcpu, const unsigned char *data
     if (pins_grow(*t, vcpu + 1) < 0)
         return -1;
     return fl_cpumask_set(&(*t)->vcpupin[vcpu], data, len);
+}
+
+static fl_iothread_pin *iothread_pin(const fl_cputune *t, unsigned id)
+{
+    for (unsigned i = 0; t && i < t->niothreadpin; i++)
+        if (t->iothreadpin[i].id == id)
+            return &t->iothreadpin[i];
+    return NULL;
+}
+
+int fl_cputune_pin_iothread(fl_cputune **t, unsigned id, const unsigned char *data, unsigned len)
+{
+    if (!*t && !(*t = calloc(1, sizeof(**t))))
+        return -1;
+    fl_iothread_pin *pin = iothread_pin(*t, id);
+    if (!pin) {
+        fl_iothread_pin *v = realloc((*t)->iothreadpin, ((*t)->niothreadpin + 1) * sizeof(*v));
+        if (!v)
+            return -1;
+        (*t)->iothreadpin = v;
+        pin = &v[(*t)->niothreadpin++];
+        memset(pin, 0, sizeof(*pin));
+        pin->id = id;
+    }
+    return fl_cpumask_set(&pin->mask, data, len);
+}
+
+void fl_cputune_unpin_iothread(fl_cputune *t, unsigned id)
+{
+    fl_iothread_pin *pin = iothread_pin(t, id);
+    if (!pin)
+        return;
+    free(pin->mask.bits);
+    unsigned i = (unsigned)(pin - t->iothreadpin);
+    memmove(pin, pin + 1, (t->niothreadpin - i - 1) * sizeof(*pin));
+    t->niothreadpin--;
+}
+
+const fl_cpumask *fl_cputune_iothread(const fl_cputune *t, unsigned id)
+{
+    const fl_iothread_pin *pin = iothread_pin(t, id);
+    return pin && pin->mask.bits ? &pin->mask : NULL;
 }
 
 void fl_cputune_truncate(fl_cputune *t, unsigned vcpus)
@@ -179,6 +224,15 @@ fl_cputune *fl_cputune_parse(const xml_node *cputune, unsigned vcpus)
             continue;
         if (!strcmp(n->name, "emulatorpin")) {
             any |= fl_cpuset_parse(set, &t->emulatorpin) == 0;
+        } else if (!strcmp(n->name, "iothreadpin")) {
+            const char *v = xml_tree_attr(n, "iothread");
+            char *end;
+            unsigned long id = v ? strtoul(v, &end, 10) : 0;
+            fl_cpumask m = {0};
+            if (!v || *end || id == 0 || id > 0xffffffffUL || fl_cpuset_parse(set, &m) < 0)
+                continue;
+            any |= fl_cputune_pin_iothread(&t, (unsigned)id, m.bits, m.nbytes) == 0;
+            free(m.bits);
         } else if (!strcmp(n->name, "vcpupin")) {
             const char *v = xml_tree_attr(n, "vcpu");
             char *end;
@@ -213,7 +267,7 @@ void fl_cpuset_format(xml_buf *b, const fl_cpumask *m)
 
 void fl_cputune_format(xml_buf *b, const fl_cputune *t)
 {
-    bool any = t && t->emulatorpin.bits;
+    bool any = t && (t->emulatorpin.bits || t->niothreadpin);
     for (unsigned i = 0; t && i < t->nvcpupin; i++)
         any |= t->vcpupin[i].bits != NULL;
     if (!any)
@@ -229,6 +283,11 @@ void fl_cputune_format(xml_buf *b, const fl_cputune *t)
     if (t->emulatorpin.bits) {
         xml_buf_append(b, "    <emulatorpin cpuset='");
         fl_cpuset_format(b, &t->emulatorpin);
+        xml_buf_append(b, "'/>\n");
+    }
+    for (unsigned i = 0; i < t->niothreadpin; i++) {
+        xml_buf_appendf(b, "    <iothreadpin iothread='%u' cpuset='", t->iothreadpin[i].id);
+        fl_cpuset_format(b, &t->iothreadpin[i].mask);
         xml_buf_append(b, "'/>\n");
     }
     xml_buf_append(b, "  </cputune>\n");

@@ -45,6 +45,7 @@ extern const fl_handler_family fl_handlers_host;
 extern const fl_handler_family fl_handlers_guest;
 extern const fl_handler_family fl_handlers_stats;
 extern const fl_handler_family fl_handlers_tuning;
+extern const fl_handler_family fl_handlers_iothread;
 
 /* ---- reply helpers (dispatch.c) ---- */
 

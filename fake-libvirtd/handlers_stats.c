@@ -555,8 +555,7 @@ static void h_set_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
 
 /* ---- all-domain statistics ---------------------------------------------------------------- */
 
-/* virDomainStatsTypes the test driver fills: the state group, and the iothread group, empty for
- * domains without IOThreads (the model has none). */
+/* virDomainStatsTypes the test driver fills: the state group, and the iothread group. */
 enum { STATS_STATE = 1, STATS_IOTHREAD = 128 };
 /* VIR_CONNECT_LIST_DOMAINS_* filters and VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT / BACKING /
  * ENFORCE_STATS */
@@ -587,6 +586,20 @@ static void stats_record(const fl_domain *d, unsigned stats, fl_tparams *p)
     if (!stats || (stats & STATS_STATE)) {
         fl_tparams_int(p, "state.state", d->state);
         fl_tparams_int(p, "state.reason", d->reason);
+    }
+    /* the test driver's own list of IOThreads (model.h), for running domains */
+    if ((!stats || (stats & STATS_IOTHREAD)) && d->niothreads && fl_domain_is_active(d)) {
+        fl_tparams_uint(p, "iothread.count", d->niothreads);
+        for (unsigned i = 0; i < d->niothreads; i++) {
+            const struct fl_iothread_poll *t = &d->iothreads[i];
+            char name[64];
+            snprintf(name, sizeof(name), "iothread.%u.poll-max-ns", t->id);
+            fl_tparams_ullong(p, name, t->poll_max_ns);
+            snprintf(name, sizeof(name), "iothread.%u.poll-grow", t->id);
+            fl_tparams_uint(p, name, t->poll_grow);
+            snprintf(name, sizeof(name), "iothread.%u.poll-shrink", t->id);
+            fl_tparams_uint(p, name, t->poll_shrink);
+        }
     }
 }
 
