@@ -26,6 +26,7 @@
 #define FL_KEEPALIVE_INTERVAL_MS 5000
 #define FL_KEEPALIVE_COUNT 5
 #define FL_MAX_CALLBACKS 256      /* event registrations per connection */
+#define FL_CONN_STREAMS 16        /* open download streams per connection (streams.h) */
 
 /* Client limits, with libvirtd's names and defaults (libvirtd.conf), and one memory budget of
  * our own (docs/fake-libvirtd.md, "Limits"). */
@@ -106,6 +107,12 @@ typedef struct fl_conn {
 
     fl_callback *callbacks;       /* grows on demand, at most FL_MAX_CALLBACKS */
     int ncallbacks, callbacks_cap;
+
+    struct {                      /* download streams waiting for the client's finish */
+        int32_t proc;
+        uint32_t serial;
+    } streams[FL_CONN_STREAMS];
+    int nstreams;
 
     void *mode_data;              /* record / replay mode: that module's per-connection state */
     struct fl_fault_conn *fault;  /* fault injection state (fl_faults.c); NULL = no faults */
