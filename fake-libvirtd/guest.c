@@ -376,15 +376,51 @@ static void h_set_time(fl_conn *c, const vw_packet_header *hdr, void *args)
         reply_rc(c, hdr, fl_guest_set_time(d, a->seconds, a->nseconds, &e), &e);
 }
 
+/* A call that only wants a running domain (and flags within supported): nothing happens. */
+static void active_op(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                      unsigned flags, unsigned supported, const char *func)
+{
+    fl_error e;
+    if (!fl_flags_ok(c, hdr, flags, supported, func))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_check_active(d, &e), &e);
+}
+
 static void h_inject_nmi(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_error e;
-    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainInjectNMI"))
+    active_op(c, hdr, &a->dom, a->flags, 0, "testDomainInjectNMI");
+}
+
+static void h_reset(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_reset_args *a = args;
+    active_op(c, hdr, &a->dom, a->flags, 0, "testDomainReset");
+}
+
+/* virDomainSetUserPassword's arguments, then testDomainSetUserPassword (flags: ENCRYPTED). */
+static void h_set_user_password(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_user_password_args *a = args;
+    const char *api = "virDomainSetUserPassword";
+    if (fl_null_arg(c, hdr, !a->user, "user", api) ||
+        fl_null_arg(c, hdr, !a->password, "password", api))
         return;
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
-    if (d)
-        reply_rc(c, hdr, fl_guest_check_active(d, &e), &e); /* nothing else happens */
+    active_op(c, hdr, &a->dom, a->flags, 1, "testDomainSetUserPassword");
+}
+
+/* testDomainGetLaunchSecurityInfo accepts no flag, and the public API always adds
+ * VIR_TYPED_PARAM_STRING_OKAY: libvirt 9.0 refuses every call. */
+static void h_get_launch_security_info(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_launch_security_info_args *a = args;
+    if (fl_flags_ok(c, hdr, a->flags | 4, 0, "testDomainGetLaunchSecurityInfo") &&
+        fl_get_dom(c, hdr, &a->dom)) {
+        vw_domain_get_launch_security_info_ret r = {{0, NULL}};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_launch_security_info_ret, &r);
+    }
 }
 
 static void h_send_process_signal(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -578,6 +614,9 @@ static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_GET_TIME, h_get_time, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_TIME, h_set_time, false},
     {R, VW_REMOTE_PROC_DOMAIN_INJECT_NMI, h_inject_nmi, false},
+    {R, VW_REMOTE_PROC_DOMAIN_RESET, h_reset, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, h_set_user_password, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, h_get_launch_security_info, false},
     {R, VW_REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, h_send_process_signal, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, h_set_lifecycle_action, false},
     {R, VW_REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, h_interface_addresses, false},

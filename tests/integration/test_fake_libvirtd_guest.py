@@ -530,3 +530,19 @@ def test_screenshot_through_python(fake_libvirtd):
         return got
     got = compare(fake_libvirtd, scenario)
     assert got[0] == "image/png" and got[1] > 0
+
+
+def test_reset_password_launch_security(fake_libvirtd):
+    def scenario(c):
+        d = c.lookupByName("test")
+        got = [outcome(lambda: d.reset(0)), outcome(lambda: d.reset(1)),
+               outcome(lambda: d.setUserPassword("root", "x", 0)),
+               outcome(lambda: d.setUserPassword("root", "x", 1)),
+               outcome(lambda: d.setUserPassword("root", "x", 2)),
+               outcome(lambda: d.launchSecurityInfo(0)), outcome(lambda: d.launchSecurityInfo(1))]
+        d.destroy()
+        return got + [outcome(lambda: d.reset(0)),
+                      outcome(lambda: d.setUserPassword("root", "x", 0)),
+                      outcome(lambda: d.launchSecurityInfo(0))]
+    got = compare(fake_libvirtd, scenario)
+    assert got[0] == ("ok", 0) and got[7][1] == libvirt.VIR_ERR_OPERATION_INVALID
