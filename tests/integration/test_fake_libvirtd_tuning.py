@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import BUILD, REPO
-from fake_libvirtd_fixtures import RawClient, decode_error, xdr_string
+from fake_libvirtd_fixtures import assert_same_refusals, xdr_string
 from test_fake_libvirtd_stats import (REAL, both, dom, ints, outcome, start, tparam, tparams,
                                       virsh_lines)
 
@@ -207,24 +207,5 @@ RAW_REFUSED = [
 ]
 
 
-def refusals(path):
-    conn = RawClient(path)
-    out = []
-    try:
-        conn.open()
-        for serial, (proc, payload) in enumerate(RAW_REFUSED, 10):
-            hdr, body = conn.call(proc, serial, payload)
-            e = decode_error(body) if hdr[5] else {"code": "OK", "domain": 0, "message": ""}
-            out.append((proc, e["code"], e["domain"], e["message"]))
-    finally:
-        conn.close()
-    return out
-
-
 def test_refusals_match_real_libvirtd(libvirtd_sock, fake_libvirtd):
-    fl = start(fake_libvirtd)
-    real, fake = refusals(libvirtd_sock), refusals(fl.socket)
-    assert all(r[1] != "OK" for r in real), real
-    diffs = ["%r:\n  real %r\n  fake %r" % (c[1].hex(), r, f)
-             for c, r, f in zip(RAW_REFUSED, real, fake) if r != f]
-    assert not diffs, "\n".join(diffs)
+    assert_same_refusals(libvirtd_sock, start(fake_libvirtd).socket, RAW_REFUSED)
