@@ -71,6 +71,9 @@ bool fl_null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const char 
  * a running domain first), with libvirt's errors for a live change of an inactive domain or a
  * config change of a transient one; NULL with err filled. */
 domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, fl_error *err);
+/* The same, refusing LIVE and CONFIG together first, as virDomainObjGetOneDef does
+ * ("Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"). */
+domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, fl_error *err);
 
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
 void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);

@@ -170,6 +170,17 @@ domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
     return live ? live_def_for_change(d, err) : fl_domain_persistent_def(d, err);
 }
 
+domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
+{
+    if ((flags & (LIVE | CONFIG)) == (LIVE | CONFIG)) {
+        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
+                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                                 "are mutually exclusive");
+        return NULL;
+    }
+    return fl_one_def_for_change(d, flags, err);
+}
+
 static unsigned current_vcpus(const domain_def *def)
 {
     return def->vcpus_current ? def->vcpus_current : def->vcpus;

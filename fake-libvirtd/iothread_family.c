@@ -26,13 +26,7 @@ static domain_def *call_def(fl_conn *c, const vw_packet_header *hdr,
     fl_error e;
     if (!fl_flags_ok(c, hdr, flags, supported, func) || !(*d = fl_get_dom(c, hdr, dom)))
         return NULL;
-    domain_def *def = NULL;
-    if ((flags & (LIVE | CONFIG)) == (LIVE | CONFIG))
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
-                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                                 "are mutually exclusive");
-    else
-        def = fl_one_def_for_change(*d, flags, &e);
+    domain_def *def = fl_exclusive_def_for_change(*d, flags, &e);
     if (!def)
         fl_conn_reply_error(c, hdr, &e);
     return def;

@@ -626,3 +626,25 @@ int fl_tuning_set_iotune(domain_def *def, bool live, const char *dev, const vw_t
     put_child(d, "iotune", node, (const char *const[]){"target", "source", NULL});
     return 0;
 }
+
+/* ---- <memballoon><stats> -------------------------------------------------------------------- */
+
+int fl_tuning_set_stats_period(domain_def *def, int period, fl_error *err)
+{
+    xml_node *balloon = xml_tree_child(def->devices, "memballoon");
+    const char *model = xml_tree_attr(balloon, "model");
+    if (!balloon || (model && !strcmp(model, "none"))) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
+                     "No memory balloon device configured, can not set the collection period");
+        return -1;
+    }
+    xml_node *node = NULL;
+    if (period > 0) {
+        xml_buf x = {0};
+        xml_buf_appendf(&x, "<stats period='%d'/>", period);
+        if (!(node = to_node(&x, err)))
+            return -1;
+    }
+    put_child(balloon, "stats", node, (const char *const[]){NULL});
+    return 0;
+}

@@ -41,4 +41,8 @@ typedef int fl_tuning_setter(domain_def *def, bool live, const char *dev, const 
 fl_tuning_setter fl_tuning_set_blkio, fl_tuning_set_numa, fl_tuning_set_perf, fl_tuning_set_iface,
     fl_tuning_set_iotune;
 
+/* <memballoon>'s <stats period='N'/> (removed for 0); "No memory balloon device configured"
+ * without a balloon (or with model 'none'). */
+int fl_tuning_set_stats_period(domain_def *def, int period, fl_error *err);
+
 #endif

@@ -1,5 +1,6 @@
 /* tuning_family.c: the tuning setters other than scheduler and memory — blkio, NUMA,
- * interface bandwidth, block I/O tune and perf events — as libvirt 9.0's test driver does them:
+ * interface bandwidth, block I/O tune and perf events, and the balloon's statistics period — as
+ * libvirt 9.0's test driver does them:
  * the public API's argument check, the driver's flag check (LIVE and CONFIG), the parameter
  * list's names and types, the domain, the one definition the flags name (LIVE and CONFIG
  * together are refused), the device, then the change (tuning.c).
@@ -39,14 +40,7 @@ static void set_tuning(fl_conn *c, const vw_packet_header *hdr, const setter *k,
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (!d)
         return;
-    if ((flags & (LIVE | CONFIG)) == (LIVE | CONFIG)) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
-                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                                 "are mutually exclusive");
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    domain_def *def = fl_one_def_for_change(d, flags, &e);
+    domain_def *def = fl_exclusive_def_for_change(d, flags, &e);
     bool live = def && def == d->def && fl_domain_is_active(d);
     if (def && k->find && !k->find(def, dev))
         fl_error_set(&e, FL_ERR_INVALID_ARG, k->from, "invalid argument", k->missing, dev);
@@ -113,6 +107,30 @@ static void h_set_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *a
                a->flags);
 }
 
+/* testDomainSetMemoryStatsPeriod: <memballoon><stats period='N'/> (none for 0). */
+static void h_set_memory_stats_period(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_memory_stats_period_args *a = args;
+    fl_error e;
+    if (a->period < 0) {
+        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSetMemoryStatsPeriod", "period",
+                                 "period in virDomainSetMemoryStatsPeriod must be zero or "
+                                 "greater");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    if (!fl_flags_ok(c, hdr, a->flags, LIVE | CONFIG, "testDomainSetMemoryStatsPeriod"))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
+    if (!d)
+        return;
+    domain_def *def = fl_exclusive_def_for_change(d, a->flags, &e);
+    if (def && fl_tuning_set_stats_period(def, a->period, &e) == 0)
+        fl_reply_void(c, hdr);
+    else
+        fl_conn_reply_error(c, hdr, &e);
+}
+
 #define R VW_REMOTE_PROGRAM
 static const fl_handler rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS, h_set_blkio, false},
@@ -120,6 +138,7 @@ static const fl_handler rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_SET_PERF_EVENTS, h_set_perf, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS, h_set_interface, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE, h_set_block_io_tune, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD, h_set_memory_stats_period, false},
 };
 #undef R
 

@@ -1,5 +1,5 @@
 """The tuning setters of fake-libvirtd other than scheduler and memory (blkio, NUMA, interface
-bandwidth, block I/O tune, perf events) against libvirt 9.0's test driver: the same
+bandwidth, block I/O tune, perf events, the balloon's statistics period) against libvirt 9.0's test driver: the same
 python3-libvirt calls and virsh sequences on fake-libvirtd and on test:///default (in-process,
 fresh on every open), and refused raw calls on the wire against the shared libvirtd (refusals
 change nothing there)."""
@@ -145,6 +145,27 @@ def test_perf_events(fake_libvirtd):
     assert got[3] == ("ok", {"cpu_cycles": True})
 
 
+def test_memory_stats_period(fake_libvirtd):
+    fl = start(fake_libvirtd)
+    no_balloon = ("<domain type='test'><name>nb</name>"
+                  "<uuid>4a98c9b7-a779-4005-ba04-ab38dc445bb1</uuid><memory>1024</memory>"
+                  "<os><type>hvm</type></os><devices><memballoon model='none'/></devices>"
+                  "</domain>")
+
+    def scenario(c):
+        d = c.lookupByName("test")
+        r = [outcome(lambda: d.setMemoryStatsPeriod(p, f))
+             for p, f in ((0, 0), (5, LIVE), (7, CONFIG), (7, LIVE | CONFIG), (-1, 0), (5, 8))]
+        r += [d.XMLDesc(0), d.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)]
+        e = c.defineXML(no_balloon)
+        r.append(outcome(lambda: e.setMemoryStatsPeriod(5, 0)))
+        d.destroy()
+        return r + [outcome(lambda: d.setMemoryStatsPeriod(5, LIVE)),
+                    outcome(lambda: d.setMemoryStatsPeriod(0, 0)), d.XMLDesc(0)]
+    got = both(fl.uri, scenario)
+    assert got[1] == ("ok", 0) and "<stats period='5'/>" in got[6]
+
+
 def test_tuning_survives_redefinition(fake_libvirtd):
     """The elements round-trip through the XML: a domain defined with them reads them back."""
     fl = start(fake_libvirtd)
@@ -197,6 +218,7 @@ RAW_REFUSED = [
     (366, dom() + tparams(tparam("nope", 6, 1)) + ints(0)),
     (366, dom() + tparams(tparam("cmt", 6, 1)) + ints(4)),
     (366, dom() + tparams() + ints(0)),
+    (308, dom() + ints(0xffffffff, 0)), (308, dom() + ints(5, 8)), (308, dom() + ints(5, 3)),
     # the setters change one definition: LIVE and CONFIG together are refused after the list
     (205, dom() + tparams(tparam("device_weight", 7, "/dev/sda")) + ints(3)),
     (205, dom() + tparams(tparam("cap", 2, 1)) + ints(3)),
