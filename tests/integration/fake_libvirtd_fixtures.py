@@ -147,17 +147,20 @@ class RawClient(_wire.RawConn):
         super().__init__(path, timeout)
 
 
-def refusals(path, calls):
-    """(procedure, code, domain, message) for each (procedure, payload) call on one connection,
-    code "OK" for a call that succeeded."""
+def refusals(path, calls, ok=lambda proc, body: (proc, "OK", 0, "")):
+    """(procedure, code, domain, message) for each (procedure, payload) call on one connection;
+    ok(procedure, payload) for a call that succeeded."""
     conn = RawClient(path)
     out = []
     try:
         conn.open()
         for serial, (proc, payload) in enumerate(calls, 10):
             hdr, body = conn.call(proc, serial, payload)
-            e = decode_error(body) if hdr[5] else {"code": "OK", "domain": 0, "message": ""}
-            out.append((proc, e["code"], e["domain"], e["message"]))
+            if hdr[5] == 0:
+                out.append(ok(proc, body))
+            else:
+                e = decode_error(body)
+                out.append((proc, e["code"], e["domain"], e["message"]))
     finally:
         conn.close()
     return out

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from conftest import BUILD, REPO, run_virsh
-from fake_libvirtd_fixtures import RawClient, decode_error, xdr_string
+from fake_libvirtd_fixtures import refusals, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
 sys.path.insert(0, str(REPO / "pytest-plugin"))
@@ -302,20 +302,8 @@ RAW_CALLS = [
 
 
 def raw_answers(path):
-    conn = RawClient(path)
-    out = []
-    try:
-        conn.open()
-        for serial, (proc, payload) in enumerate(RAW_CALLS, 10):
-            hdr, body = conn.call(proc, serial, payload)
-            if hdr[5] == 0:
-                out.append((proc, "OK", without_vcpu_times(proc, body)))
-            else:
-                e = decode_error(body)
-                out.append((proc, e["code"], e["domain"], e["message"]))
-    finally:
-        conn.close()
-    return out
+    return refusals(path, RAW_CALLS,
+                    ok=lambda proc, body: (proc, "OK", without_vcpu_times(proc, body)))
 
 
 def test_raw_arguments_match_real_libvirtd(libvirtd_sock, fake_libvirtd):
