@@ -20,6 +20,9 @@ void fl_cputune_free(fl_cputune *t)
         free(t->vcpupin[i].bits);
     free(t->vcpupin);
     free(t->emulatorpin.bits);
+    for (unsigned i = 0; i < t->niothreadpin; i++)
+        free(t->iothreadpin[i].mask.bits);
+    free(t->iothreadpin);
     free(t);
 }
 
@@ -57,6 +60,48 @@ int fl_cputune_pin_vcpu(fl_cputune **t, unsigned vcpu, const unsigned char *data
     if (pins_grow(*t, vcpu + 1) < 0)
         return -1;
     return fl_cpumask_set(&(*t)->vcpupin[vcpu], data, len);
+}
+
+static fl_iothread_pin *iothread_pin(const fl_cputune *t, unsigned id)
+{
+    for (unsigned i = 0; t && i < t->niothreadpin; i++)
+        if (t->iothreadpin[i].id == id)
+            return &t->iothreadpin[i];
+    return NULL;
+}
+
+int fl_cputune_pin_iothread(fl_cputune **t, unsigned id, const unsigned char *data, unsigned len)
+{
+    if (!*t && !(*t = calloc(1, sizeof(**t))))
+        return -1;
+    fl_iothread_pin *pin = iothread_pin(*t, id);
+    if (!pin) {
+        fl_iothread_pin *v = realloc((*t)->iothreadpin, ((*t)->niothreadpin + 1) * sizeof(*v));
+        if (!v)
+            return -1;
+        (*t)->iothreadpin = v;
+        pin = &v[(*t)->niothreadpin++];
+        memset(pin, 0, sizeof(*pin));
+        pin->id = id;
+    }
+    return fl_cpumask_set(&pin->mask, data, len);
+}
+
+void fl_cputune_unpin_iothread(fl_cputune *t, unsigned id)
+{
+    fl_iothread_pin *pin = iothread_pin(t, id);
+    if (!pin)
+        return;
+    free(pin->mask.bits);
+    unsigned i = (unsigned)(pin - t->iothreadpin);
+    memmove(pin, pin + 1, (t->niothreadpin - i - 1) * sizeof(*pin));
+    t->niothreadpin--;
+}
+
+const fl_cpumask *fl_cputune_iothread(const fl_cputune *t, unsigned id)
+{
+    const fl_iothread_pin *pin = iothread_pin(t, id);
+    return pin && pin->mask.bits ? &pin->mask : NULL;
 }
 
 void fl_cputune_truncate(fl_cputune *t, unsigned vcpus)
@@ -145,8 +190,7 @@ static int cpuset_item(const char **s, unsigned char *bits)
     return 0;
 }
 
-/* Parses a libvirt cpuset ("0-3,^2,5") into mask. -1 when malformed or empty. */
-static int cpuset_parse(const char *s, fl_cpumask *mask)
+int fl_cpuset_parse(const char *s, fl_cpumask *mask)
 {
     unsigned char bits[CPUMASK_BITS / 8] = {0};
     while (*s) {
@@ -179,14 +223,23 @@ fl_cputune *fl_cputune_parse(const xml_node *cputune, unsigned vcpus)
         if (!set)
             continue;
         if (!strcmp(n->name, "emulatorpin")) {
-            any |= cpuset_parse(set, &t->emulatorpin) == 0;
+            any |= fl_cpuset_parse(set, &t->emulatorpin) == 0;
+        } else if (!strcmp(n->name, "iothreadpin")) {
+            const char *v = xml_tree_attr(n, "iothread");
+            char *end;
+            unsigned long id = v ? strtoul(v, &end, 10) : 0;
+            fl_cpumask m = {0};
+            if (!v || *end || id == 0 || id > 0xffffffffUL || fl_cpuset_parse(set, &m) < 0)
+                continue;
+            any |= fl_cputune_pin_iothread(&t, (unsigned)id, m.bits, m.nbytes) == 0;
+            free(m.bits);
         } else if (!strcmp(n->name, "vcpupin")) {
             const char *v = xml_tree_attr(n, "vcpu");
             char *end;
             unsigned long i = v ? strtoul(v, &end, 10) : vcpus;
             if (!v || *end || i >= vcpus || pins_grow(t, (unsigned)i + 1) < 0)
                 continue;
-            any |= cpuset_parse(set, &t->vcpupin[i]) == 0;
+            any |= fl_cpuset_parse(set, &t->vcpupin[i]) == 0;
         }
     }
     if (!any) {
@@ -196,8 +249,7 @@ fl_cputune *fl_cputune_parse(const xml_node *cputune, unsigned vcpus)
     return t;
 }
 
-/* virBitmapFormat: ranges "0-3,5". */
-static void cpuset_format(xml_buf *b, const fl_cpumask *m)
+void fl_cpuset_format(xml_buf *b, const fl_cpumask *m)
 {
     bool first = true;
     unsigned n = m->nbytes * 8;
@@ -215,7 +267,7 @@ static void cpuset_format(xml_buf *b, const fl_cpumask *m)
 
 void fl_cputune_format(xml_buf *b, const fl_cputune *t)
 {
-    bool any = t && t->emulatorpin.bits;
+    bool any = t && (t->emulatorpin.bits || t->niothreadpin);
     for (unsigned i = 0; t && i < t->nvcpupin; i++)
         any |= t->vcpupin[i].bits != NULL;
     if (!any)
@@ -225,12 +277,17 @@ void fl_cputune_format(xml_buf *b, const fl_cputune *t)
         if (!t->vcpupin[i].bits)
             continue;
         xml_buf_appendf(b, "    <vcpupin vcpu='%u' cpuset='", i);
-        cpuset_format(b, &t->vcpupin[i]);
+        fl_cpuset_format(b, &t->vcpupin[i]);
         xml_buf_append(b, "'/>\n");
     }
     if (t->emulatorpin.bits) {
         xml_buf_append(b, "    <emulatorpin cpuset='");
-        cpuset_format(b, &t->emulatorpin);
+        fl_cpuset_format(b, &t->emulatorpin);
+        xml_buf_append(b, "'/>\n");
+    }
+    for (unsigned i = 0; i < t->niothreadpin; i++) {
+        xml_buf_appendf(b, "    <iothreadpin iothread='%u' cpuset='", t->iothreadpin[i].id);
+        fl_cpuset_format(b, &t->iothreadpin[i].mask);
         xml_buf_append(b, "'/>\n");
     }
     xml_buf_append(b, "  </cputune>\n");

@@ -158,6 +158,8 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_host,
     &fl_handlers_guest,
     &fl_handlers_stats,
+    &fl_handlers_tuning,
+    &fl_handlers_iothread,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -383,9 +383,10 @@ static void h_resume(fl_conn *c, const vw_packet_header *hdr, void *args)
     run_dom_op_qemu(c, hdr, &((vw_domain_args *)args)->dom, fl_domain_resume, fl_qemu_resume);
 }
 
-/* Undefine, after the test driver's refusal of an inactive domain with snapshots (unless
- * VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) and the dropping of a managed save image (with
- * VIR_DOMAIN_UNDEFINE_MANAGED_SAVE; without it fl_domain_undefine refuses). */
+/* Undefine in the test driver's order of refusals (checked against libvirt 9.0): a managed
+ * save image first (unless VIR_DOMAIN_UNDEFINE_MANAGED_SAVE, fl_domain_undefine's refusal),
+ * then an inactive domain with snapshots (unless VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA); the
+ * image is dropped only when both pass. */
 static void undefine(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                      unsigned flags)
 {
@@ -393,6 +394,10 @@ static void undefine(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
     if (!d)
         return;
     fl_error e;
+    if (d->managed_save && !(flags & 1 /* VIR_DOMAIN_UNDEFINE_MANAGED_SAVE */)) {
+        run_dom_op(c, hdr, dom, fl_domain_undefine);
+        return;
+    }
     if (fl_snapshot_check_undefine(d, flags, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;

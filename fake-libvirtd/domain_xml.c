@@ -44,6 +44,10 @@ void domain_def_free(domain_def *def)
     free(def->on_crash);
     xml_tree_free(def->devices);
     fl_cputune_free(def->cputune);
+    free(def->iothreads);
+    xml_tree_free(def->blkiotune);
+    xml_tree_free(def->numatune);
+    xml_tree_free(def->perf);
     free(def);
 }
 
@@ -289,6 +293,70 @@ static void canonicalize_devices(xml_node *devices)
     }
 }
 
+bool domain_def_has_iothread(const domain_def *def, unsigned id)
+{
+    for (unsigned i = 0; i < def->niothreads; i++)
+        if (def->iothreads[i] == id)
+            return true;
+    return false;
+}
+
+int domain_def_add_iothread(domain_def *def, unsigned id)
+{
+    unsigned *v = realloc(def->iothreads, (def->niothreads + 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    def->iothreads = v;
+    v[def->niothreads++] = id;
+    return 0;
+}
+
+bool domain_def_del_iothread(domain_def *def, unsigned id)
+{
+    for (unsigned i = 0; i < def->niothreads; i++) {
+        if (def->iothreads[i] == id) {
+            memmove(&def->iothreads[i], &def->iothreads[i + 1],
+                    (def->niothreads - i - 1) * sizeof(def->iothreads[0]));
+            def->niothreads--;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* <iothreadids>' ids (malformed, zero and repeated ones left out), then as many more as
+ * <iothreads> counts, the lowest free ids first (as libvirt numbers them). 0 or -1 (memory). */
+static int parse_iothreads(const xml_node *root, domain_def *def)
+{
+    const xml_node *ids = xml_tree_child(root, "iothreadids");
+    for (const xml_node *c = ids ? ids->children : NULL; c; c = c->next) {
+        const char *v = xml_tree_attr(c, "id");
+        char *end;
+        unsigned long id = v ? strtoul(v, &end, 10) : 0;
+        if (strcmp(c->name, "iothread") != 0 || !v || *end || id == 0 || id > 0xffffffffUL ||
+            domain_def_has_iothread(def, (unsigned)id))
+            continue;
+        if (domain_def_add_iothread(def, (unsigned)id) < 0)
+            return -1;
+    }
+    const xml_node *n = xml_tree_child(root, "iothreads");
+    unsigned long count = n && n->text ? strtoul(n->text, NULL, 10) : 0;
+    for (unsigned id = 1; def->niothreads < count && count <= 65536; id++)
+        if (!domain_def_has_iothread(def, id) && domain_def_add_iothread(def, id) < 0)
+            return -1;
+    return 0;
+}
+
+static void format_iothreads(xml_buf *b, const domain_def *def)
+{
+    if (!def->niothreads)
+        return;
+    xml_buf_appendf(b, "  <iothreads>%u</iothreads>\n  <iothreadids>\n", def->niothreads);
+    for (unsigned i = 0; i < def->niothreads; i++)
+        xml_buf_appendf(b, "    <iothread id='%u'/>\n", def->iothreads[i]);
+    xml_buf_append(b, "  </iothreadids>\n");
+}
+
 static const char *const memtune_names[3] = {"hard_limit", "soft_limit", "swap_hard_limit"};
 
 /* <memtune>'s limits (those that do not parse stay unset). */
@@ -427,8 +495,18 @@ domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
         }
     }
 
+    if (parse_iothreads(root, def) < 0) {
+        set_err(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error", "out of memory");
+        goto fail;
+    }
     def->cputune = fl_cputune_parse(xml_tree_child(root, "cputune"), def->vcpus);
     parse_memtune(xml_tree_child(root, "memtune"), def->memtune);
+    if ((n = xml_tree_child(root, "blkiotune")))
+        def->blkiotune = xml_tree_copy(n);
+    if ((n = xml_tree_child(root, "numatune")))
+        def->numatune = xml_tree_copy(n);
+    if ((n = xml_tree_child(root, "perf")))
+        def->perf = xml_tree_copy(n);
 
     xml_node *os = xml_tree_child(root, "os");
     xml_node *ostype = xml_tree_child(os, "type");
@@ -620,13 +698,18 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
     domain_metadata_write(&b, def->metadata);
     xml_buf_appendf(&b, "  <memory unit='KiB'>%llu</memory>\n", def->memory_kib);
     xml_buf_appendf(&b, "  <currentMemory unit='KiB'>%llu</currentMemory>\n", def->current_kib);
+    if (def->blkiotune)
+        xml_tree_write(&b, def->blkiotune, 1);
     format_memtune(&b, def->memtune);
     if (def->vcpus_current)
         xml_buf_appendf(&b, "  <vcpu placement='static' current='%u'>%u</vcpu>\n",
                         def->vcpus_current, def->vcpus);
     else
         xml_buf_appendf(&b, "  <vcpu placement='static'>%u</vcpu>\n", def->vcpus);
+    format_iothreads(&b, def);
     fl_cputune_format(&b, def->cputune);
+    if (def->numatune)
+        xml_tree_write(&b, def->numatune, 1);
     xml_buf_append(&b, "  <os>\n    <type arch='");
     xml_buf_escape(&b, def->arch);
     xml_buf_append(&b, "'");
@@ -659,6 +742,8 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
     xml_buf_append(&b, "</on_reboot>\n  <on_crash>");
     xml_buf_escape(&b, def->on_crash);
     xml_buf_append(&b, "</on_crash>\n");
+    if (def->perf)
+        xml_tree_write(&b, def->perf, 1);
     write_devices(&b, def->devices, drop_ifnames);
     xml_buf_append(&b, "</domain>\n");
     return xml_buf_finish(&b);

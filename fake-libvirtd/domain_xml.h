@@ -22,9 +22,12 @@ typedef struct {
     xml_node *metadata;           /* <metadata> (domain_metadata.h); NULL = none */
     unsigned long long memory_kib, current_kib;
     unsigned vcpus, vcpus_current; /* current 0 = same as vcpus */
+    unsigned *iothreads;          /* <iothreadids>' ids in order, niothreads of them */
+    unsigned niothreads;
     struct fl_cputune *cputune;   /* <cputune> pins (cputune.h), NULL = none */
     unsigned long long memtune[3];/* <memtune> hard, soft, swap hard limit in KiB; unset:
                                    * DOMAIN_MEMTUNE_UNLIMITED */
+    xml_node *blkiotune, *numatune, *perf; /* as given or set (tuning.h); NULL = none */
     char *os_type, *arch, *machine;
     xml_node *os_extra;           /* other <os> children (kernel, loader, ...) as given */
     char *boot[4];
@@ -46,6 +49,12 @@ typedef struct {
 
 domain_def *domain_def_parse(const char *xml, domain_xml_error *err);
 void domain_def_free(domain_def *def);
+
+/* Whether the definition has IOThread id; adds one at the end (0 or -1, memory); removes one
+ * (false when it has none). */
+bool domain_def_has_iothread(const domain_def *def, unsigned id);
+bool domain_def_del_iothread(domain_def *def, unsigned id);
+int domain_def_add_iothread(domain_def *def, unsigned id);
 
 /* Assigns <target dev='testnetN'/> to interfaces that have none, as the test driver does. */
 void domain_def_assign_ifnames(domain_def *def);

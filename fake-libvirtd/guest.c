@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "keycodes.h"
 #include "model_guest.h"
+#include "streams.h"
 
 #define R VW_REMOTE_PROGRAM
 #define EVENT_ID_METADATA_CHANGE 23 /* VIR_DOMAIN_EVENT_ID_METADATA_CHANGE */
@@ -375,15 +376,51 @@ static void h_set_time(fl_conn *c, const vw_packet_header *hdr, void *args)
         reply_rc(c, hdr, fl_guest_set_time(d, a->seconds, a->nseconds, &e), &e);
 }
 
+/* A call that only wants a running domain (and flags within supported): nothing happens. */
+static void active_op(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
+                      unsigned flags, unsigned supported, const char *func)
+{
+    fl_error e;
+    if (!fl_flags_ok(c, hdr, flags, supported, func))
+        return;
+    fl_domain *d = fl_get_dom(c, hdr, dom);
+    if (d)
+        reply_rc(c, hdr, fl_guest_check_active(d, &e), &e);
+}
+
 static void h_inject_nmi(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_error e;
-    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainInjectNMI"))
+    active_op(c, hdr, &a->dom, a->flags, 0, "testDomainInjectNMI");
+}
+
+static void h_reset(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_reset_args *a = args;
+    active_op(c, hdr, &a->dom, a->flags, 0, "testDomainReset");
+}
+
+/* virDomainSetUserPassword's arguments, then testDomainSetUserPassword (flags: ENCRYPTED). */
+static void h_set_user_password(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_set_user_password_args *a = args;
+    const char *api = "virDomainSetUserPassword";
+    if (fl_null_arg(c, hdr, !a->user, "user", api) ||
+        fl_null_arg(c, hdr, !a->password, "password", api))
         return;
-    fl_domain *d = fl_get_dom(c, hdr, &a->dom);
-    if (d)
-        reply_rc(c, hdr, fl_guest_check_active(d, &e), &e); /* nothing else happens */
+    active_op(c, hdr, &a->dom, a->flags, 1, "testDomainSetUserPassword");
+}
+
+/* testDomainGetLaunchSecurityInfo accepts no flag, and the public API always adds
+ * VIR_TYPED_PARAM_STRING_OKAY: libvirt 9.0 refuses every call. */
+static void h_get_launch_security_info(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_get_launch_security_info_args *a = args;
+    if (fl_flags_ok(c, hdr, a->flags | 4, 0, "testDomainGetLaunchSecurityInfo") &&
+        fl_get_dom(c, hdr, &a->dom)) {
+        vw_domain_get_launch_security_info_ret r = {{0, NULL}};
+        fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_launch_security_info_ret, &r);
+    }
 }
 
 static void h_send_process_signal(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -486,6 +523,38 @@ static void h_interface_addresses(fl_conn *c, const vw_packet_header *hdr, void 
     free(ifs);
 }
 
+/* The image libvirt's test driver streams (its PKGDATADIR file, read where the host's libvirt
+ * installed it; not part of virt-wire). */
+#define SCREENSHOT_FILE "/usr/share/libvirt/test-screenshot.png"
+#define SCREENSHOT_MAX (16u << 20)
+
+/* testDomainScreenshot: "image/png" and the test driver's image as a download stream, for any
+ * screen and any state of the domain. */
+static void h_screenshot(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_domain_screenshot_args *a = args;
+    if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainScreenshot") || !fl_get_dom(c, hdr, &a->dom))
+        return;
+    FILE *f = fopen(SCREENSHOT_FILE, "rb");
+    char *data = f ? malloc(SCREENSHOT_MAX) : NULL;
+    size_t len = data ? fread(data, 1, SCREENSHOT_MAX, f) : 0;
+    if (f)
+        fclose(f);
+    if (!data) {
+        fl_error e;
+        fl_error_set(&e, 38 /* VIR_ERR_SYSTEM_ERROR */, FL_FROM_NONE, NULL,
+                     "Unable to open stream for '%s': No such file or directory",
+                     SCREENSHOT_FILE);
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    char *mime = "image/png";
+    vw_domain_screenshot_ret r = {&mime};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_screenshot_ret, &r);
+    fl_stream_send_download(c, hdr, data, len);
+    free(data);
+}
+
 static void h_send_key(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_send_key_args *a = args;
@@ -545,10 +614,14 @@ static const fl_handler guest_rows[] = {
     {R, VW_REMOTE_PROC_DOMAIN_GET_TIME, h_get_time, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_TIME, h_set_time, false},
     {R, VW_REMOTE_PROC_DOMAIN_INJECT_NMI, h_inject_nmi, false},
+    {R, VW_REMOTE_PROC_DOMAIN_RESET, h_reset, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SET_USER_PASSWORD, h_set_user_password, false},
+    {R, VW_REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO, h_get_launch_security_info, false},
     {R, VW_REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL, h_send_process_signal, false},
     {R, VW_REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION, h_set_lifecycle_action, false},
     {R, VW_REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES, h_interface_addresses, false},
     {R, VW_REMOTE_PROC_DOMAIN_SEND_KEY, h_send_key, false},
+    {R, VW_REMOTE_PROC_DOMAIN_SCREENSHOT, h_screenshot, false},
 };
 
 const fl_handler_family fl_handlers_guest = FL_HANDLER_FAMILY(guest_rows);

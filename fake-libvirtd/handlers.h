@@ -53,6 +53,8 @@ extern const fl_handler_family fl_handlers_nodedev;
 extern const fl_handler_family fl_handlers_host;
 extern const fl_handler_family fl_handlers_guest;
 extern const fl_handler_family fl_handlers_stats;
+extern const fl_handler_family fl_handlers_tuning;
+extern const fl_handler_family fl_handlers_iothread;
 
 /* ---- reply helpers (dispatch.c) ---- */
 
@@ -70,6 +72,20 @@ bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsign
 
 /* The QEMU processes of --qemu-dir for a QEMU-driver connection, else NULL (qemu_link.h). */
 struct fl_qemu *fl_conn_qemu(const fl_conn *c);
+
+/* ---- domain helpers of the tuning families (handlers_stats.c) ---- */
+
+/* virCheckNonNullArgGoto in the public API function api (libvirtd hands it NULL for an empty
+ * list or a zero length): true after replying "arg in api must not be NULL". */
+bool fl_null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const char *arg,
+                 const char *api);
+/* virDomainObjGetOneDef for a change: the definition flags name (the persistent one split off
+ * a running domain first), with libvirt's errors for a live change of an inactive domain or a
+ * config change of a transient one; NULL with err filled. */
+domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, fl_error *err);
+/* The same, refusing LIVE and CONFIG together first, as virDomainObjGetOneDef does
+ * ("Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"). */
+domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, fl_error *err);
 
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
 void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);

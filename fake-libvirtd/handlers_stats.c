@@ -11,6 +11,7 @@
 #include "cputune.h"
 #include "handlers.h"
 #include "model.h"
+#include "tuning.h"
 #include "typed_params.h"
 
 /* VIR_DOMAIN_AFFECT_* and VIR_DOMAIN_VCPU_MAXIMUM */
@@ -43,8 +44,8 @@ static bool not_positive(fl_conn *c, const vw_packet_header *hdr, int v, const c
 
 /* virCheckNonNullArgGoto in the public API function api: libvirtd hands it no buffer (NULL)
  * when the call asks for none (a zero count or length). */
-static bool null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const char *arg,
-                     const char *api)
+bool fl_null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const char *arg,
+                 const char *api)
 {
     if (!null)
         return false;
@@ -161,13 +162,23 @@ static const domain_def *one_def(fl_domain *d, unsigned flags, fl_error *err)
     return d->next_def ? d->next_def : d->def;
 }
 
-/* virDomainObjGetOneDef for a change. */
-static domain_def *one_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
+domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
 {
     bool live, config;
     if (modification_impact(d, flags, &live, &config, err) < 0)
         return NULL;
     return live ? live_def_for_change(d, err) : fl_domain_persistent_def(d, err);
+}
+
+domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
+{
+    if ((flags & (LIVE | CONFIG)) == (LIVE | CONFIG)) {
+        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
+                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                                 "are mutually exclusive");
+        return NULL;
+    }
+    return fl_one_def_for_change(d, flags, err);
 }
 
 static unsigned current_vcpus(const domain_def *def)
@@ -184,7 +195,7 @@ static void get_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_
     fl_error e;
     if (rpc_limit(c, hdr, nparams > VW_REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX,
                   "nparams too large") ||
-        null_arg(c, hdr, nparams == 0, "params", api) ||
+        fl_null_arg(c, hdr, nparams == 0, "params", api) ||
         not_positive(c, hdr, nparams, "*nparams", api) ||
         live_and_config(c, hdr, flags, api))
         return;
@@ -212,50 +223,17 @@ static void h_get_sched_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
     get_sched(c, hdr, &a->dom, a->nparams, a->flags | 4, "virDomainGetSchedulerParametersFlags");
 }
 
-static const char *const type_names[] = {"", "int", "uint", "llong", "ullong", "double",
-                                         "boolean", "string"};
-
-/* virTypedParamsValidate for a list that may hold only the nfields fields, all of type, each
- * once. 0 or -1. */
-static int validate_params(const vw_typed_param *p, unsigned n, const char *const *fields,
-                           unsigned nfields, int type, fl_error *err)
-{
-    for (unsigned i = 0; i < n; i++) {
-        unsigned f = 0;
-        while (f < nfields && strcmp(p[i].field, fields[f]) != 0)
-            f++;
-        if (f == nfields) {
-            fl_error_set(err, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_NONE,
-                         "argument unsupported", "parameter '%s' not supported", p[i].field);
-            return -1;
-        }
-        int t = p[i].value.type;
-        if (t != type) {
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                         "invalid type '%s' for parameter '%s', expected '%s'",
-                         t >= 1 && t <= 7 ? type_names[t] : "", p[i].field, type_names[type]);
-            return -1;
-        }
-        for (unsigned j = 0; j < i; j++) {
-            if (!strcmp(p[j].field, p[i].field)) {
-                fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                             "parameter '%s' occurs multiple times", p[i].field);
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
+static const fl_tparam_spec sched_fields[] = {{"weight", VW_TYPED_PARAM_UINT}};
 
 /* testDomainSetSchedulerParametersFlags: checks the list and the domain, changes nothing. */
 static void set_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                       const vw_typed_param *p, unsigned n, unsigned flags, const char *api)
 {
     fl_error e;
-    if (null_arg(c, hdr, n == 0, "params", api))
+    if (fl_null_arg(c, hdr, n == 0, "params", api))
         return;
     if (fl_check_flags(flags, 0, "testDomainSetSchedulerParametersFlags", &e) < 0 ||
-        validate_params(p, n, (const char *const[]){"weight"}, 1, VW_TYPED_PARAM_UINT, &e) < 0) {
+        fl_tparams_validate(p, n, sched_fields, 1, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -289,7 +267,7 @@ static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
         rpc_limit(c, hdr, a->maplen < 0 || (a->maplen > 0 && a->maxinfo > 0 &&
                   (long long)a->maxinfo * a->maplen > VW_REMOTE_CPUMAPS_MAX),
                   "maxinfo * maplen > REMOTE_CPUMAPS_MAX") ||
-        null_arg(c, hdr, a->maxinfo == 0, "info", "virDomainGetVcpus") ||
+        fl_null_arg(c, hdr, a->maxinfo == 0, "info", "virDomainGetVcpus") ||
         not_positive(c, hdr, a->maxinfo, "maxinfo", "virDomainGetVcpus"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -338,7 +316,7 @@ static void pin_vcpu(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
                      const char *api)
 {
     fl_error e;
-    if (null_arg(c, hdr, maplen == 0, "cpumap", api))
+    if (fl_null_arg(c, hdr, maplen == 0, "cpumap", api))
         return;
     fl_domain *d = flagged_dom(c, hdr, dom, flags, 0, "testDomainPinVcpuFlags");
     if (!d)
@@ -384,7 +362,7 @@ static void h_get_vcpu_pin_info(fl_conn *c, const vw_packet_header *hdr, void *a
                   (long long)a->ncpumaps * a->maplen > VW_REMOTE_CPUMAPS_MAX,
                   "maxinfo * maplen > REMOTE_CPUMAPS_MAX") ||
         not_positive(c, hdr, a->ncpumaps, "ncpumaps", api) ||
-        null_arg(c, hdr, a->maplen == 0, "cpumaps", api) ||
+        fl_null_arg(c, hdr, a->maplen == 0, "cpumaps", api) ||
         not_positive(c, hdr, a->maplen, "maplen", api) || live_and_config(c, hdr, a->flags, api))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -416,12 +394,12 @@ static void h_pin_emulator(fl_conn *c, const vw_packet_header *hdr, void *args)
     const unsigned char *map = (const unsigned char *)a->cpumap.cpumap_val;
     unsigned len = a->cpumap.cpumap_len;
     fl_error e;
-    if (null_arg(c, hdr, len == 0, "cpumap", api) || live_and_config(c, hdr, a->flags, api))
+    if (fl_null_arg(c, hdr, len == 0, "cpumap", api) || live_and_config(c, hdr, a->flags, api))
         return;
     fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, LIVE | CONFIG, "testDomainPinEmulator");
     if (!d)
         return;
-    domain_def *def = one_def_for_change(d, a->flags, &e);
+    domain_def *def = fl_one_def_for_change(d, a->flags, &e);
     if (def && fl_cpumask_is_clear(map, len)) {
         fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
                      "Empty cpu list for pinning");
@@ -442,7 +420,7 @@ static void h_get_emulator_pin_info(fl_conn *c, const vw_packet_header *hdr, voi
     const char *api = "virDomainGetEmulatorPinInfo";
     fl_error e;
     if (rpc_limit(c, hdr, a->maplen > VW_REMOTE_CPUMAPS_MAX, "maplen > REMOTE_CPUMAPS_MAX") ||
-        null_arg(c, hdr, a->maplen == 0, "cpumap", api) ||
+        fl_null_arg(c, hdr, a->maplen == 0, "cpumap", api) ||
         not_positive(c, hdr, a->maplen, "maplen", api) || live_and_config(c, hdr, a->flags, api))
         return;
     fl_domain *d = flagged_dom(c, hdr, &a->dom, a->flags, LIVE | CONFIG,
@@ -588,8 +566,7 @@ static void h_set_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
 
 /* ---- all-domain statistics ---------------------------------------------------------------- */
 
-/* virDomainStatsTypes the test driver fills: the state group, and the iothread group, empty for
- * domains without IOThreads (the model has none). */
+/* virDomainStatsTypes the test driver fills: the state group, and the iothread group. */
 enum { STATS_STATE = 1, STATS_IOTHREAD = 128 };
 /* VIR_CONNECT_LIST_DOMAINS_* filters and VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT / BACKING /
  * ENFORCE_STATS */
@@ -620,6 +597,20 @@ static void stats_record(const fl_domain *d, unsigned stats, fl_tparams *p)
     if (!stats || (stats & STATS_STATE)) {
         fl_tparams_int(p, "state.state", d->state);
         fl_tparams_int(p, "state.reason", d->reason);
+    }
+    /* the test driver's own list of IOThreads (model.h), for running domains */
+    if ((!stats || (stats & STATS_IOTHREAD)) && d->niothreads && fl_domain_is_active(d)) {
+        fl_tparams_uint(p, "iothread.count", d->niothreads);
+        for (unsigned i = 0; i < d->niothreads; i++) {
+            const struct fl_iothread_poll *t = &d->iothreads[i];
+            char name[64];
+            snprintf(name, sizeof(name), "iothread.%u.poll-max-ns", t->id);
+            fl_tparams_ullong(p, name, t->poll_max_ns);
+            snprintf(name, sizeof(name), "iothread.%u.poll-grow", t->id);
+            fl_tparams_uint(p, name, t->poll_grow);
+            snprintf(name, sizeof(name), "iothread.%u.poll-shrink", t->id);
+            fl_tparams_uint(p, name, t->poll_shrink);
+        }
     }
 }
 
@@ -971,68 +962,26 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 
 /* ---- tuning parameters (read side) -------------------------------------------------------- */
 
-/* The model keeps no <memtune>, <numatune>, <blkiotune>, <bandwidth>, <iotune> or <perf>: every
- * definition has libvirt's defaults, which is what these answer. */
+/* <memtune> is in the definition itself; the others are read by tuning.c. */
 
 static const char *const memtune_fields[3] = {"hard_limit", "soft_limit", "swap_hard_limit"};
+static const fl_tparam_spec memtune_specs[3] = {{"hard_limit", VW_TYPED_PARAM_ULLONG},
+                                                {"soft_limit", VW_TYPED_PARAM_ULLONG},
+                                                {"swap_hard_limit", VW_TYPED_PARAM_ULLONG}};
 
-static void fill_memory(fl_tparams *p, const domain_def *def)
+static void fill_memory(fl_tparams *p, const domain_def *def, const char *dev)
 {
+    (void)dev;
     for (unsigned i = 0; i < 3; i++)
         fl_tparams_ullong(p, memtune_fields[i], def->memtune[i]);
-}
-
-static void fill_numa(fl_tparams *p, const domain_def *def)
-{
-    (void)def;
-    fl_tparams_int(p, "numa_mode", 0); /* strict */
-    fl_tparams_string(p, "numa_nodeset", "");
-}
-
-static void fill_blkio(fl_tparams *p, const domain_def *def)
-{
-    (void)def;
-    static const char *const devs[] = {"device_weight", "device_read_iops_sec",
-                                       "device_write_iops_sec", "device_read_bytes_sec",
-                                       "device_write_bytes_sec"};
-    fl_tparams_uint(p, "weight", 0);
-    for (unsigned i = 0; i < 5; i++)
-        fl_tparams_string(p, devs[i], "");
-}
-
-static void fill_interface(fl_tparams *p, const domain_def *def)
-{
-    (void)def;
-    static const char *const names[] = {"inbound.average", "inbound.peak", "inbound.burst",
-                                        "inbound.floor", "outbound.average", "outbound.peak",
-                                        "outbound.burst"};
-    for (unsigned i = 0; i < 7; i++)
-        fl_tparams_uint(p, names[i], 0);
-}
-
-static void fill_iotune(fl_tparams *p, const domain_def *def)
-{
-    (void)def;
-    static const char *const names[] = {
-        "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec",
-        "read_iops_sec", "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max",
-        "write_bytes_sec_max", "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max",
-        "size_iops_sec", "group_name", "total_bytes_sec_max_length", "read_bytes_sec_max_length",
-        "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length",
-        "write_iops_sec_max_length"};
-    for (unsigned i = 0; i < 20; i++) {
-        if (i == 13)
-            fl_tparams_string(p, names[i], "");
-        else
-            fl_tparams_ullong(p, names[i], 0);
-    }
 }
 
 typedef struct {
     const char *api, *driver_fn;
     int count;                  /* what a query (nparams 0) answers */
     int max;                    /* libvirtd's REMOTE_..._MAX */
-    void (*fill)(fl_tparams *p, const domain_def *def);
+    /* the full list; dev: the interface or disk of the per-device kinds */
+    void (*fill)(fl_tparams *p, const domain_def *def, const char *dev);
     xdrproc_t xdr_ret;          /* the procedure's _ret (all alike: params, nparams) */
 } tuning_kind;
 
@@ -1043,10 +992,10 @@ _Static_assert(sizeof(vw_domain_get_memory_parameters_ret) ==
 /* The first n of a full list, less the strings unless the caller takes them
  * (VIR_TYPED_PARAM_STRING_OKAY in its own flags, as libvirtd serializes). */
 static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_kind *k,
-                         const domain_def *def, int n, unsigned flags)
+                         const domain_def *def, const char *dev, int n, unsigned flags)
 {
     fl_tparams all = {0};
-    k->fill(&all, def);
+    k->fill(&all, def, dev);
     unsigned kept = 0;
     for (unsigned i = 0; i < all.count && i < (unsigned)n; i++) {
         if (all.items[i].value.type == VW_TYPED_PARAM_STRING && !(flags & 4)) {
@@ -1103,17 +1052,17 @@ static const tuning_kind MEMORY = {"virDomainGetMemoryParameters",
                                    VW_REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX, fill_memory,
                                    (xdrproc_t)xdr_vw_domain_get_memory_parameters_ret};
 static const tuning_kind NUMA = {"virDomainGetNumaParameters", "testDomainGetNumaParameters", 2,
-                                 VW_REMOTE_DOMAIN_NUMA_PARAMETERS_MAX, fill_numa,
+                                 VW_REMOTE_DOMAIN_NUMA_PARAMETERS_MAX, fl_tuning_numa,
                                  (xdrproc_t)xdr_vw_domain_get_numa_parameters_ret};
 static const tuning_kind BLKIO = {"virDomainGetBlkioParameters", "testDomainGetBlkioParameters",
-                                  6, VW_REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX, fill_blkio,
+                                  6, VW_REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX, fl_tuning_blkio,
                                   (xdrproc_t)xdr_vw_domain_get_blkio_parameters_ret};
 static const tuning_kind IFACE = {"virDomainGetInterfaceParameters",
                                   "testDomainGetInterfaceParameters", 7,
-                                  VW_REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, fill_interface,
+                                  VW_REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, fl_tuning_iface,
                                   (xdrproc_t)xdr_vw_domain_get_interface_parameters_ret};
 static const tuning_kind IOTUNE = {"virDomainGetBlockIoTune", "testDomainGetBlockIoTune", 20,
-                                   VW_REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, fill_iotune,
+                                   VW_REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, fl_tuning_iotune,
                                    (xdrproc_t)xdr_vw_domain_get_block_io_tune_ret};
 
 static void get_tuning(fl_conn *c, const vw_packet_header *hdr, void *args, const tuning_kind *k)
@@ -1122,7 +1071,7 @@ static void get_tuning(fl_conn *c, const vw_packet_header *hdr, void *args, cons
     fl_error e;
     fl_domain *d = tuning_start(c, hdr, k, &a->dom, a->nparams, a->flags);
     if (d)
-        tuning_reply(c, hdr, k, one_def(d, a->flags, &e), a->nparams, a->flags);
+        tuning_reply(c, hdr, k, one_def(d, a->flags, &e), NULL, a->nparams, a->flags);
 }
 
 static void h_get_memory_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -1152,7 +1101,7 @@ static void h_get_interface_parameters(fl_conn *c, const vw_packet_header *hdr, 
     if (!has_interface(def, a->device, &e))
         fl_conn_reply_error(c, hdr, &e);
     else
-        tuning_reply(c, hdr, &IFACE, def, a->nparams, a->flags);
+        tuning_reply(c, hdr, &IFACE, def, a->device, a->nparams, a->flags);
 }
 
 /* testDomainGetBlockIoTune: a disk's limits, none set. */
@@ -1162,7 +1111,7 @@ static void h_get_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *a
     fl_error e;
     /* the public API wants a disk unless the call only asks for the count */
     bool wants_disk = a->nparams > 0 && a->nparams <= IOTUNE.max;
-    if (wants_disk && null_arg(c, hdr, !a->disk, "disk", IOTUNE.api))
+    if (wants_disk && fl_null_arg(c, hdr, !a->disk, "disk", IOTUNE.api))
         return;
     fl_domain *d = tuning_start(c, hdr, &IOTUNE, &a->dom, a->nparams, a->flags);
     if (!d)
@@ -1173,7 +1122,7 @@ static void h_get_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *a
                      "disk '%s' was not found in the domain config", *a->disk);
         fl_conn_reply_error(c, hdr, &e);
     } else {
-        tuning_reply(c, hdr, &IOTUNE, def, a->nparams, a->flags);
+        tuning_reply(c, hdr, &IOTUNE, def, *a->disk, a->nparams, a->flags);
     }
 }
 
@@ -1185,10 +1134,10 @@ static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, voi
     const vw_typed_param *p = a->params.params_val;
     unsigned n = a->params.params_len;
     fl_error e;
-    if (null_arg(c, hdr, n == 0, "params", "virDomainSetMemoryParameters"))
+    if (fl_null_arg(c, hdr, n == 0, "params", "virDomainSetMemoryParameters"))
         return;
     if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainSetMemoryParameters", &e) < 0 ||
-        validate_params(p, n, memtune_fields, 3, VW_TYPED_PARAM_ULLONG, &e) < 0) {
+        fl_tparams_validate(p, n, memtune_specs, 3, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -1202,7 +1151,7 @@ static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, voi
                                        : d->def->memtune[0];
     unsigned long long swap = given[2] ? given[2]->value.vw_typed_param_value_u.ul
                                        : d->def->memtune[2];
-    domain_def *def = one_def_for_change(d, a->flags, &e);
+    domain_def *def = fl_one_def_for_change(d, a->flags, &e);
     if (def && (given[0] || given[2]) && hard > swap) {
         fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
                      "memory hard_limit tunable value must be lower than or equal to "
@@ -1215,15 +1164,9 @@ static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, voi
     reply_done(c, hdr, def != NULL, &e);
 }
 
-/* testDomainGetPerfEvents: every event, none enabled. */
+/* testDomainGetPerfEvents: every event, enabled or not. */
 static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    static const char *const events[] = {
-        "cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references", "cache_misses",
-        "branch_instructions", "branch_misses", "bus_cycles", "stalled_cycles_frontend",
-        "stalled_cycles_backend", "ref_cpu_cycles", "cpu_clock", "task_clock", "page_faults",
-        "context_switches", "cpu_migrations", "page_faults_min", "page_faults_maj",
-        "alignment_faults", "emulation_faults"};
     vw_domain_get_perf_events_args *a = args;
     fl_error e;
     if (live_and_config(c, hdr, a->flags, "virDomainGetPerfEvents"))
@@ -1232,13 +1175,13 @@ static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *arg
                                "testDomainGetPerfEvents");
     if (!d)
         return;
-    if (!one_def(d, a->flags, &e)) {
+    const domain_def *def = one_def(d, a->flags, &e);
+    if (!def) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     fl_tparams p = {0};
-    for (unsigned i = 0; i < sizeof(events) / sizeof(events[0]); i++)
-        fl_tparams_boolean(&p, events[i], false);
+    fl_tuning_perf(&p, def, NULL);
     reply_tparams(c, hdr, &p, (xdrproc_t)xdr_vw_domain_get_perf_events_ret);
 }
 

@@ -25,6 +25,7 @@ static void domain_free(fl_domain *d)
     domain_def_free(d->def);
     domain_def_free(d->next_def);
     fl_moments_free(d->moments);
+    free(d->iothreads);
     free(d);
 }
 

@@ -90,6 +90,15 @@ typedef struct fl_domain {
         long long seconds;
         unsigned nseconds;
     } agent;
+    /* the test driver's own list of the IOThreads added through the API (live or config)
+     * and not deleted since, with their polling parameters: what the iothread stats group and
+     * SetIOThreadParams use (iothread_family.c) */
+    struct fl_iothread_poll {
+        unsigned id;
+        unsigned long long poll_max_ns; /* 32768 until set */
+        unsigned poll_grow, poll_shrink;
+    } *iothreads;
+    unsigned niothreads;
     struct fl_domain *next, *prev; /* definition order; change only through model.c */
 } fl_domain;
 

@@ -1,6 +1,7 @@
 /* server.c: the transport: sockets, connections, framing, output queue, keepalive, client
  * limits, TLS and the fault hooks (see server.h). */
 #include "server.h"
+#include "streams.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -422,8 +423,12 @@ static void handle_packet(fl_conn *c, const vw_packet *pkt)
             queue_keepalive(c, VW_KEEPALIVE_PROC_PONG);
         return; /* PONG and unknown keepalive procedures need no answer */
     }
+    if (pkt->hdr.type == VW_NET_STREAM) {
+        fl_stream_client_packet(c, pkt);    /* ignored unless it ends an open stream */
+        return;
+    }
     if (pkt->hdr.type != VW_NET_CALL && pkt->hdr.type != VW_NET_CALL_WITH_FDS) {
-        /* libvirtd ignores stray MESSAGE / STREAM packets that belong to no stream */
+        /* libvirtd ignores stray MESSAGE packets */
         return;
     }
     if (c->srv->parts.call)

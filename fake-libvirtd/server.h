@@ -27,6 +27,7 @@
 #define FL_CONN_OUT_MAX (64u * 1024 * 1024)   /* drop a client whose events exceed this */
 #define FL_KEEPALIVE_INTERVAL_MS 5000
 #define FL_KEEPALIVE_COUNT 5
+#define FL_CONN_STREAMS 16        /* open download streams per connection (streams.h) */
 
 
 typedef struct fl_server fl_server;
@@ -77,6 +78,12 @@ typedef struct fl_conn {
 
     struct fl_callback *callbacks;   /* events.h: grows on demand, at most FL_MAX_CALLBACKS */
     int ncallbacks, callbacks_cap;
+
+    struct {                      /* download streams waiting for the client's finish */
+        int32_t proc;
+        uint32_t serial;
+    } streams[FL_CONN_STREAMS];
+    int nstreams;
 
     void *mode_data;              /* record / replay mode: that module's per-connection state */
     struct fl_fault_conn *fault;  /* fault injection state (fl_faults.c); NULL = no faults */

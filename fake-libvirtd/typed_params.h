@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model.h"
 #include "vw_remote_protocol.h"
 
 typedef struct {
@@ -34,5 +35,16 @@ void fl_tparams_free(fl_tparams *p);
 /* The parameter named field in a received list, or NULL. */
 const vw_typed_param *fl_tparams_find(const vw_typed_param *items, unsigned count,
                                       const char *field);
+
+/* A field a setter accepts and its VW_TYPED_PARAM_* type. */
+typedef struct {
+    const char *field;
+    int type;
+} fl_tparam_spec;
+
+/* virTypedParamsValidate: every item names one of the nspecs fields, with its type, once.
+ * 0, or -1 with libvirt's error in err. */
+int fl_tparams_validate(const vw_typed_param *items, unsigned count, const fl_tparam_spec *specs,
+                        unsigned nspecs, fl_error *err);
 
 #endif

@@ -113,6 +113,35 @@ class RawClient(wire.RawConn):
         super().__init__(path, timeout)
 
 
+def refusals(path, calls, ok=lambda proc, body: (proc, "OK", 0, "")):
+    """(procedure, code, domain, message) for each (procedure, payload) call on one connection;
+    ok(procedure, payload) for a call that succeeded."""
+    conn = RawClient(path)
+    out = []
+    try:
+        conn.open()
+        for serial, (proc, payload) in enumerate(calls, 10):
+            hdr, body = conn.call(proc, serial, payload)
+            if hdr[5] == 0:
+                out.append(ok(proc, body))
+            else:
+                e = decode_error(body)
+                out.append((proc, e["code"], e["domain"], e["message"]))
+    finally:
+        conn.close()
+    return out
+
+
+def assert_same_refusals(real_path, fake_path, calls):
+    """Calls that the real daemon refuses (so they change nothing on a shared one) get the same
+    refusals from the fake."""
+    real, fake = refusals(real_path, calls), refusals(fake_path, calls)
+    assert all(r[1] != "OK" for r in real), real
+    diffs = ["%r:\n  real %r\n  fake %r" % (c[1].hex(), r, f)
+             for c, r, f in zip(calls, real, fake) if r != f]
+    assert not diffs, "\n".join(diffs)
+
+
 def wait_for(predicate, timeout=10.0, step=0.05):
     end = time.monotonic() + timeout
     while time.monotonic() < end:

@@ -476,3 +476,71 @@ def test_send_key_matches(fake_libvirtd):
         out.append(outcome(lambda: d.sendKey(0, 0, [1], 1, 0)))
         return out
     compare(fake_libvirtd, scenario)
+
+
+# ---- screenshot: a download stream -------------------------------------------------------------
+
+def screenshot_packets(path):
+    """DOMAIN_SCREENSHOT on the wire, then the client's finish, then a stray finish and a call:
+    every packet the daemon sends, headers and payloads."""
+    import struct
+    from fake_libvirtd_fixtures import RawClient
+    dom = struct.pack(">I", 4) + b"test" + bytes.fromhex("6695eb01f6a4830479aa97f2502e193f") + \
+        struct.pack(">i", -1)
+    conn = RawClient(path)
+    try:
+        conn.open()
+        conn.send(211, 7, dom + struct.pack(">II", 0, 0))
+        out = [conn.recv() for _ in range(3)]          # reply, data, end of stream
+        conn.send(211, 7, b"", mtype=3, status=0)      # the client finishes: STREAM OK
+        out.append(conn.recv())
+        conn.send(211, 99, b"", mtype=3, status=0)     # no such stream: ignored
+        out.append(conn.call(3, 8))                    # CONNECT_GET_TYPE still answers
+        conn.send(211, 9, dom + struct.pack(">II", 0, 0))
+        out += [conn.recv() for _ in range(3)]
+        conn.send(211, 9, b"", mtype=3, status=1)      # the client aborts: STREAM OK too
+        out.append(conn.recv())
+        return out
+    finally:
+        conn.close()
+
+
+def test_screenshot_stream_matches_libvirtd(libvirtd_sock, fake_libvirtd):
+    fl = fake_libvirtd()
+    mine, real = screenshot_packets(fl.socket), screenshot_packets(libvirtd_sock)
+    assert mine == real
+    assert mine[1][1][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_screenshot_through_python(fake_libvirtd):
+    """libvirt-python's testScreenshot and a whole download, as on test:///default."""
+    def scenario(c):
+        d = c.lookupByName("test")
+        st = c.newStream(0)
+        got = [d.screenshot(st, 0, 0)]
+        chunks = []
+        st.recvAll(lambda s, data, acc: acc.append(data) or len(data), chunks)
+        st.finish()
+        got.append(len(b"".join(chunks)))
+        got.append(outcome(lambda: d.screenshot(c.newStream(0), 0, 1)))
+        d.destroy()
+        got.append(outcome(lambda: d.screenshot(c.newStream(0), 5, 0)))
+        return got
+    got = compare(fake_libvirtd, scenario)
+    assert got[0] == "image/png" and got[1] > 0
+
+
+def test_reset_password_launch_security(fake_libvirtd):
+    def scenario(c):
+        d = c.lookupByName("test")
+        got = [outcome(lambda: d.reset(0)), outcome(lambda: d.reset(1)),
+               outcome(lambda: d.setUserPassword("root", "x", 0)),
+               outcome(lambda: d.setUserPassword("root", "x", 1)),
+               outcome(lambda: d.setUserPassword("root", "x", 2)),
+               outcome(lambda: d.launchSecurityInfo(0)), outcome(lambda: d.launchSecurityInfo(1))]
+        d.destroy()
+        return got + [outcome(lambda: d.reset(0)),
+                      outcome(lambda: d.setUserPassword("root", "x", 0)),
+                      outcome(lambda: d.launchSecurityInfo(0))]
+    got = compare(fake_libvirtd, scenario)
+    assert got[0] == ("ok", 0) and got[7][1] == libvirt.VIR_ERR_OPERATION_INVALID

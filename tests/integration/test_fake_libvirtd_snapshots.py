@@ -215,6 +215,30 @@ def test_tree_and_errors_match_test_driver(fake):
     assert same_calls(fake, tree_calls)[0] == {"a": None, "b": "a", "c": "b", "d": "c", "e": "b"}
 
 
+def undefine_order_calls(conn):
+    """A domain with both a snapshot and a managed save image: which refusal comes first,
+    which flag lifts which, and that a refused undefine keeps the image."""
+    d = conn.defineXML(DOMAIN_XML.format(name="undef-order"))
+    d.create()
+    d.snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>")
+    d.managedSave()
+    L = libvirt
+    out = [outcome(d.undefine), d.hasManagedSaveImage()]
+    for flags in (L.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE, L.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA):
+        out += [outcome(lambda: d.undefineFlags(flags)), d.hasManagedSaveImage()]
+    out.append(outcome(lambda: d.undefineFlags(L.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                                               L.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)))
+    out.append(outcome(lambda: conn.lookupByName("undef-order")))
+    return out
+
+
+def test_undefine_refusal_order_matches_test_driver(fake):
+    """libvirt 9.0 refuses a managed save image before snapshots."""
+    got = same_calls(fake, undefine_order_calls)
+    assert "managed save image exists" in got[0][3]
+    assert "snapshots" in got[2][3]
+
+
 def set_state(d, state):
     if state == "shutoff":
         if d.isActive():

@@ -13,7 +13,7 @@ import struct
 import pytest
 
 from conftest import BUILD, run_virsh
-from fake_libvirtd_fixtures import RawClient, decode_error, xdr_string
+from fake_libvirtd_fixtures import refusals, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(BUILD))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
@@ -300,20 +300,8 @@ RAW_CALLS = [
 
 
 def raw_answers(path):
-    conn = RawClient(path)
-    out = []
-    try:
-        conn.open()
-        for serial, (proc, payload) in enumerate(RAW_CALLS, 10):
-            hdr, body = conn.call(proc, serial, payload)
-            if hdr[5] == 0:
-                out.append((proc, "OK", without_vcpu_times(proc, body)))
-            else:
-                e = decode_error(body)
-                out.append((proc, e["code"], e["domain"], e["message"]))
-    finally:
-        conn.close()
-    return out
+    return refusals(path, RAW_CALLS,
+                    ok=lambda proc, body: (proc, "OK", without_vcpu_times(proc, body)))
 
 
 def test_raw_arguments_match_real_libvirtd(libvirtd_sock, fake_libvirtd):
