@@ -12,7 +12,7 @@
 
 #include "packet.h"
 #include "xdr_codec.h"
-#include "../../fake-libvirtd/server.h"
+#include "../../fake-libvirtd/daemon.h"
 
 #define FL_PEER_ROUNDS 500
 
