@@ -8,11 +8,13 @@
 #include "models.h"
 #include "qemu_link.h"
 #include "session.h"
+#include "streams.h"
 
 /* The layers above the transport, without the QEMU link. */
 static fl_server_parts base_parts(fl_models *models, fl_events *events)
 {
-    return (fl_server_parts){.call = fl_dispatch_call, .settle = fl_events_flush,
+    return (fl_server_parts){.call = fl_dispatch_call, .stream = fl_stream_client_packet,
+                             .settle = fl_events_flush,
                              .conn_gone = fl_session_end, .models = models, .events = events};
 }
 

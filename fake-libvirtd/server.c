@@ -1,7 +1,6 @@
 /* server.c: the transport: sockets, connections, framing, output queue, keepalive, client
  * limits, TLS and the fault hooks (see server.h). */
 #include "server.h"
-#include "streams.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -424,7 +423,8 @@ static void handle_packet(fl_conn *c, const vw_packet *pkt)
         return; /* PONG and unknown keepalive procedures need no answer */
     }
     if (pkt->hdr.type == VW_NET_STREAM) {
-        fl_stream_client_packet(c, pkt);    /* ignored unless it ends an open stream */
+        if (c->srv->parts.stream)
+            c->srv->parts.stream(c, pkt);   /* ignored unless it ends an open stream */
         return;
     }
     if (pkt->hdr.type != VW_NET_CALL && pkt->hdr.type != VW_NET_CALL_WITH_FDS) {

@@ -119,6 +119,7 @@ typedef struct {
 /* What the transport hands packets and connections to (daemon.c fills it). */
 typedef struct {
     void (*call)(fl_conn *c, const vw_packet *pkt);   /* model mode: one CALL (dispatch.c) */
+    void (*stream)(fl_conn *c, const vw_packet *pkt); /* model mode: one STREAM (streams.c) */
     void (*settle)(fl_server *srv);                    /* after each packet: deliver events */
     void (*conn_gone)(fl_conn *c);                     /* c is being freed: end its session */
     struct fl_models *models;                          /* carried for the upper layers */
