@@ -20,6 +20,7 @@
 #include "model_snap.h"
 #include "procs.h"
 #include "qemu_link.h"
+#include "release.h"
 
 
 /* VIR_DOMAIN_EVENT_ID_LAST in libvirt 9.0.0 */
@@ -1712,7 +1713,7 @@ static bool check_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_in
         reply_rpc_error(c, hdr, "Unexpected message status %u", hdr->status, 0);
         return false;
     }
-    if (!info || info->kind != VW_PROC_KIND_CALL) {
+    if (!info || info->kind != VW_PROC_KIND_CALL || !fl_release_defines(info)) {
         reply_rpc_error(c, hdr, "unknown procedure: %d", hdr->proc, 0);
         return false;
     }
@@ -1754,7 +1755,7 @@ static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info
         reply_not_open(c, hdr, info);
     else if (c->readonly && info->refused_read_only)
         reply_read_only(c, hdr, info);
-    else if (!h || !info->described)
+    else if (!h || !info->described || !fl_release_implements(info))
         fl_reply_no_support(c, hdr);
     else
         h->fn(c, hdr, args);
