@@ -144,10 +144,8 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
         fl_conn_reply_error(c, hdr, &e);
         return;
     } else {
-        /* FD_PASSING 8, TYPED_PARAM_STRING 9, REMOTE_EVENT_CALLBACK 14, REMOTE_CLOSE_CALLBACK 15,
-         * NETWORK_UPDATE_HAS_CORRECT_ORDER 16: what libvirtd + test driver answer */
-        supported = a->feature == 8 || a->feature == 9 || a->feature == 14 ||
-                    a->feature == 15 || a->feature == 16;
+        /* what libvirtd + test driver of the modelled release answer (release.c) */
+        supported = a->feature >= 0 && fl_release_has_feature((unsigned)a->feature);
         /* other URIs migrate: MIGRATION_P2P 4, MIGRATION_V3 6, MIGRATION_PARAMS 13 */
         if (!c->test_driver && (a->feature == 4 || a->feature == 6 || a->feature == 13))
             supported = 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "release.h"
 #include "xml_tree.h"
 
 enum { FROM_XML = 5, FROM_CPU = 31 };
@@ -248,22 +249,8 @@ int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err)
 
 /* ---- CPU models ------------------------------------------------------------------------------ */
 
-/* libvirt 9.0's cpu_map: the x86 and ppc64 models in index.xml order; its ARM and s390 drivers
- * list none. */
-static const char *const x86_models[] = {
-    "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
-    "qemu32", "kvm32", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "kvm64", "Conroe", "Penryn",
-    "Nehalem", "Nehalem-IBRS", "Westmere", "Westmere-IBRS", "SandyBridge", "SandyBridge-IBRS",
-    "IvyBridge", "IvyBridge-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "Haswell",
-    "Haswell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS",
-    "Skylake-Client", "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Server",
-    "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS", "Cascadelake-Server",
-    "Cascadelake-Server-noTSX", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
-    "Icelake-Server-noTSX", "Cooperlake", "Snowridge", "athlon", "phenom", "Opteron_G1",
-    "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-IBPB", "EPYC-Rome",
-    "EPYC-Milan", "Dhyana",
-};
-
+/* libvirt 9.0's cpu_map: the ppc64 models in index.xml order (the x86 ones are per release:
+ * release_cpu_models.c); its ARM and s390 drivers list none. */
 static const char *const ppc64_models[] = {
     "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
 };
@@ -300,8 +287,8 @@ int fl_cpu_model_names(const char *arch, const char *const **models, size_t *cou
         return -1;
     }
     if (i <= 1) {
-        *models = x86_models;
-        *count = COUNT(x86_models);
+        *models = fl_release_current()->x86_models;
+        *count = *fl_release_current()->x86_models_len;
     } else if (strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0) {
         *models = ppc64_models;
         *count = COUNT(ppc64_models);

@@ -10,11 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define F(n) (1UL << (n))
+/* FD_PASSING 8, TYPED_PARAM_STRING 9, REMOTE_EVENT_CALLBACK 14, REMOTE_CLOSE_CALLBACK 15, and
+ * from 9.0 on NETWORK_UPDATE_HAS_CORRECT_ORDER 16 */
+#define FEATURES_7 (F(8) | F(9) | F(14) | F(15))
+
 static const fl_release releases[] = {
-    {"7.0.0", 7000000, "Debian bullseye (libvirt 7.0.0-3+deb11u3)", false},
-    {"9.0.0", 9000000, "Debian bookworm (libvirt 9.0.0-4+deb12u2)", false},
-    {"11.3.0", 11003000, "Debian trixie (libvirt 11.3.0-3+deb13u3)", true},
-    {"12.8.0", 12008000, "Debian sid (libvirt 12.8.0-1)", true},
+    {"7.0.0", 7000000, "Debian bullseye (libvirt 7.0.0-3+deb11u3)", false, FEATURES_7,
+     fl_x86_models_7_0, &fl_x86_models_7_0_len},
+    {"9.0.0", 9000000, "Debian bookworm (libvirt 9.0.0-4+deb12u2)", false, FEATURES_7 | F(16),
+     fl_x86_models_9_0, &fl_x86_models_9_0_len},
+    {"11.3.0", 11003000, "Debian trixie (libvirt 11.3.0-3+deb13u3)", true, FEATURES_7 | F(16),
+     fl_x86_models_11_3, &fl_x86_models_11_3_len},
+    {"12.8.0", 12008000, "Debian sid (libvirt 12.8.0-1)", true, FEATURES_7 | F(16),
+     fl_x86_models_12_8, &fl_x86_models_12_8_len},
 };
 
 #define NRELEASES (sizeof(releases) / sizeof(releases[0]))
@@ -55,6 +64,11 @@ int fl_release_select(const char *text, char *err, size_t errlen)
         off += (size_t)snprintf(err + off, errlen - off, "%s %s", i ? "," : "",
                                 releases[i].name);
     return -1;
+}
+
+bool fl_release_has_feature(unsigned feature)
+{
+    return feature < 8 * sizeof(current->features) && (current->features & F(feature));
 }
 
 bool fl_release_defines(const vw_proc_info *info)

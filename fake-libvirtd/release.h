@@ -20,7 +20,18 @@ typedef struct fl_release {
     const char *measured_on;    /* the conformance container measured: "Debian trixie
                                  * (libvirt 11.3.0-3+deb13u3)" */
     bool caps_cluster_id;       /* the capabilities' host <cpu/> elements carry cluster_id */
+    unsigned long features;     /* bit N: CONNECT_SUPPORTS_FEATURE answers 1 for feature N on
+                                 * a test:/// connection (VIR_DRV_FEATURE_PROGRAM_KEEPALIVE,
+                                 * 10, is libvirtd's own and always 1) */
+    const char *const *x86_models;  /* CONNECT_GET_CPU_MODEL_NAMES for x86 (release_cpu_models.c) */
+    const size_t *x86_models_len;
 } fl_release;
+
+/* The measured lists (release_cpu_models.c). */
+extern const char *const fl_x86_models_7_0[], *const fl_x86_models_9_0[],
+                  *const fl_x86_models_11_3[], *const fl_x86_models_12_8[];
+extern const size_t fl_x86_models_7_0_len, fl_x86_models_9_0_len, fl_x86_models_11_3_len,
+                    fl_x86_models_12_8_len;
 
 /* The modelled releases, oldest first; n gets their count. */
 const fl_release *fl_release_all(size_t *n);
@@ -31,6 +42,9 @@ const fl_release *fl_release_current(void);
 /* Selects the release named by text: "X.Y.Z" or "X.Y" of a modelled release. Any other text
  * is refused (-1, a message naming the modelled ones in err). */
 int fl_release_select(const char *text, char *err, size_t errlen);
+
+/* Does CONNECT_SUPPORTS_FEATURE answer 1 for this feature on a test:/// connection? */
+bool fl_release_has_feature(unsigned feature);
 
 /* Does the selected release's libvirtd define this procedure (else: "unknown procedure")? */
 bool fl_release_defines(const vw_proc_info *info);
