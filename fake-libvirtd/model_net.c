@@ -36,6 +36,27 @@ static bool is_named(const xml_node *n, const char *a, const char *b, const char
     return strcmp(n->name, a) == 0 || strcmp(n->name, b) == 0 || strcmp(n->name, c) == 0;
 }
 
+/* One element of the definition at level 1; an <ip> libvirt always closes on its own line,
+ * also when it has nothing inside (virNetworkIPDefFormat). */
+static void write_child(xml_buf *b, const xml_node *n)
+{
+    if (strcmp(n->name, "ip") != 0 || n->children || (n->text && *n->text)) {
+        xml_tree_write(b, n, 1);
+        return;
+    }
+    xml_buf one = {0};
+    xml_tree_write(&one, n, 1);
+    char *text = xml_buf_finish(&one);
+    size_t len = text ? strlen(text) : 0;
+    if (len >= 3 && strcmp(text + len - 3, "/>\n") == 0) {
+        text[len - 3] = '\0';
+        xml_buf_appendf(b, "%s>\n  </ip>\n", text);
+    } else if (text) {
+        xml_buf_append(b, text);
+    }
+    free(text);
+}
+
 /* The definition libvirt would format back: name, uuid, forward, bridge, then the rest. */
 static char *format_network(const xml_node *root, const char *name, const unsigned char uuid[16])
 {
@@ -51,7 +72,7 @@ static char *format_network(const xml_node *root, const char *name, const unsign
     write_bridge(&b, xml_tree_child(root, "bridge"));
     for (const xml_node *n = root->children; n; n = n->next) {
         if (!is_named(n, "name", "uuid", "forward") && strcmp(n->name, "bridge") != 0)
-            xml_tree_write(&b, n, 1);
+            write_child(&b, n);
     }
     xml_buf_append(&b, "</network>\n");
     return xml_buf_finish(&b);
