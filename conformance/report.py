@@ -48,14 +48,16 @@ HOST_TARGET = {"libvirt": "host", "qmp": "qemu-host"}
 FAKE_TARGET = {"libvirt": "fake", "qmp": "fake-qemu"}
 # fake-libvirtd --libvirt-version targets (conformance/libvirt/conftest.py FAKE_RELEASES) and
 # the suite whose daemon each models: its cells compare with SUITE-libvirtd when that ran
-FAKE_MODELS = {"fake-7.0": "bullseye", "fake-11.3": "trixie", "fake-12.8": "sid"}
+# ("fake", 9.0: with bookworm-libvirtd only when the host's 9.0 daemon is not a target)
+FAKE_MODELS = {"fake": "bookworm", "fake-7.0": "bullseye", "fake-11.3": "trixie",
+               "fake-12.8": "sid"}
 
 
 def target_key(name):
     if name in FAKE_TARGET.values():
         return (0, 0, name)
     if name in FAKE_MODELS:
-        return (0, 1 + SUITE_ORDER.index(FAKE_MODELS[name]), name)
+        return (0, 1 + SUITE_ORDER.index(FAKE_MODELS[name]) if name != "fake" else 0, name)
     if name in HOST_TARGET.values():
         return (1, 0, name)
     if name.startswith("replay-"):  # libvirt replay targets after the real daemons
@@ -284,7 +286,8 @@ def fill_family(order, ref, cases, details, counts):
             # a replay target is compared with its own recording pass, not with the reference
             if res is not None and t.startswith("replay-"):
                 t_ref, ref_res = "recording (%s)" % t[len("replay-"):], res.get("recorded")
-            elif t in FAKE_MODELS and FAKE_MODELS[t] + "-libvirtd" in order:
+            elif t in FAKE_MODELS and FAKE_MODELS[t] + "-libvirtd" in order and \
+                    not (t == FAKE_TARGET["libvirt"] and ref == HOST_TARGET["libvirt"]):
                 # a fake of an older or newer release: compared with that release's daemon
                 t_ref = FAKE_MODELS[t] + "-libvirtd"
                 ref_res = per.get(t_ref)
