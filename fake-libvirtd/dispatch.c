@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "handlers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,8 +186,12 @@ static int check_test_uri(const char *name, fl_error *e)
     path[len] = '\0';
     struct stat st;
     if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
-        fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
-                     "failed to parse xml document '%s'", path);
+        if (fl_release_current()->open_missing_is_system_error)
+            fl_error_set(e, FL_ERR_SYSTEM_ERROR, FL_FROM_NONE, "",
+                         "Failed to open file '%s': %s", path, strerror(errno));
+        else
+            fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
+                         "failed to parse xml document '%s'", path);
         return -1;
     }
     if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)) {
@@ -1743,6 +1748,25 @@ static void *decode_args(fl_conn *c, const vw_packet *pkt, const vw_proc_info *i
     return args;
 }
 
+/* A call the modelled release's test driver does not have (since= / test= in
+ * proto/procedures.list): VIR_ERR_NO_SUPPORT naming the public API libvirtd called, which
+ * for CONNECT_GET_ALL_DOMAIN_STATS with domains given is virDomainListGetStats. */
+static void reply_not_in_release(fl_conn *c, const vw_packet_header *hdr,
+                                 const vw_proc_info *info, const void *args)
+{
+    const vw_connect_get_all_domain_stats_args *stats = args;
+    if (hdr->prog == VW_REMOTE_PROGRAM &&
+        hdr->proc == VW_REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS && stats->doms.doms_len > 0) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_NO_SUPPORT, info->api_error_domain,
+                     "this function is not supported by the connection driver",
+                     "virDomainListGetStats");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    fl_reply_no_support(c, hdr);
+}
+
 static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info,
                      void *args)
 {
@@ -1753,8 +1777,10 @@ static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info
         reply_not_open(c, hdr, info);
     else if (c->readonly && info->refused_read_only)
         reply_read_only(c, hdr, info);
-    else if (!h || !info->described || !fl_release_implements(info))
+    else if (!h || !info->described)
         fl_reply_no_support(c, hdr);
+    else if (!fl_release_implements(info))
+        reply_not_in_release(c, hdr, info, args);
     else
         h->fn(c, hdr, args);
 }

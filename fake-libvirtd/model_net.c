@@ -36,11 +36,12 @@ static bool is_named(const xml_node *n, const char *a, const char *b, const char
     return strcmp(n->name, a) == 0 || strcmp(n->name, b) == 0 || strcmp(n->name, c) == 0;
 }
 
-/* One element of the definition at level 1; an <ip> libvirt always closes on its own line,
- * also when it has nothing inside (virNetworkIPDefFormat). */
+/* One element of the definition at level 1; an <ip> libvirt closes on its own line also when
+ * it has nothing inside (virNetworkIPDefFormat), up to the releases that self-close it. */
 static void write_child(xml_buf *b, const xml_node *n)
 {
-    if (strcmp(n->name, "ip") != 0 || n->children || (n->text && *n->text)) {
+    if (strcmp(n->name, "ip") != 0 || n->children || (n->text && *n->text) ||
+        fl_release_current()->net_ip_self_closed) {
         xml_tree_write(b, n, 1);
         return;
     }
@@ -270,12 +271,8 @@ int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err)
 
 /* ---- CPU models ------------------------------------------------------------------------------ */
 
-/* libvirt 9.0's cpu_map: the ppc64 models in index.xml order (the x86 ones are per release:
- * release_cpu_models.c); its ARM and s390 drivers list none. */
-static const char *const ppc64_models[] = {
-    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
-};
-
+/* The x86 and ppc64 CPU models are per release (release_cpu_models.c); libvirt's ARM and
+ * s390 drivers list none. */
 /* virArch's names in libvirt 9.0 (virArchFromString). */
 static const char *const arch_names[] = {
     "i686", "x86_64", "armv6l", "armv7l", "armv7b", "aarch64", "alpha", "cris", "ia64", "lm32",
@@ -311,8 +308,8 @@ int fl_cpu_model_names(const char *arch, const char *const **models, size_t *cou
         *models = fl_release_current()->x86_models;
         *count = *fl_release_current()->x86_models_len;
     } else if (strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0) {
-        *models = ppc64_models;
-        *count = COUNT(ppc64_models);
+        *models = fl_release_current()->ppc64_models;
+        *count = *fl_release_current()->ppc64_models_len;
     } else if (i > 5 && strcmp(arch, "s390") != 0 && strcmp(arch, "s390x") != 0) {
         fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
                      "this function is not supported by the connection driver",

@@ -25,6 +25,18 @@ typedef struct fl_release {
                                  * 10, is libvirtd's own and always 1) */
     const char *const *x86_models;  /* CONNECT_GET_CPU_MODEL_NAMES for x86 (release_cpu_models.c) */
     const size_t *x86_models_len;
+    const char *const *ppc64_models;    /* ... and for ppc64 / ppc64le */
+    const size_t *ppc64_models_len;
+    unsigned node_cpu_stats;    /* NODE_GET_CPU_STATS's fields: user, kernel, idle, iowait
+                                 * (4), then guest (5) */
+    bool free_pages_counted;    /* NODE_GET_FREE_PAGES answers counts (else the test driver's
+                                 * "returned error but did not set virError") */
+    bool vol_empty_source;      /* a file volume's XML has an empty <source>\n  </source> */
+    bool net_ip_self_closed;    /* an empty network <ip/> is self-closed (else <ip ...>\n
+                                 * </ip>) */
+    bool open_missing_is_system_error;  /* test:///missing.xml: "Failed to open file ..." (code
+                                 * 38, VIR_FROM_NONE), else libxml2's "failed to parse xml
+                                 * document" (code 27, VIR_FROM_TEST) */
 } fl_release;
 
 /* The measured lists (release_cpu_models.c). */
@@ -32,6 +44,9 @@ extern const char *const fl_x86_models_7_0[], *const fl_x86_models_9_0[],
                   *const fl_x86_models_11_3[], *const fl_x86_models_12_8[];
 extern const size_t fl_x86_models_7_0_len, fl_x86_models_9_0_len, fl_x86_models_11_3_len,
                     fl_x86_models_12_8_len;
+extern const char *const fl_ppc64_models_7_0[], *const fl_ppc64_models_9_0[],
+                  *const fl_ppc64_models_12_8[];
+extern const size_t fl_ppc64_models_7_0_len, fl_ppc64_models_9_0_len, fl_ppc64_models_12_8_len;
 
 /* The modelled releases, oldest first; n gets their count. */
 const fl_release *fl_release_all(size_t *n);

@@ -1,6 +1,7 @@
 /* release_cpu_models.c: the x86 CPU model names each modelled release's test driver lists
  * (CONNECT_GET_CPU_MODEL_NAMES, libvirt's cpu_map in index.xml order), measured on that
- * release's libvirtd in its conformance container (virConnectGetCPUModelNames("x86_64")).
+ * release's libvirtd in its conformance container (virConnectGetCPUModelNames("x86_64"), and
+ * "ppc64" for the shorter ppc64 lists: 7.0 has no POWER10, 12.8 adds POWER11).
  * Data only: release.c points each row of its table at one of these lists. */
 #include "release.h"
 
@@ -102,3 +103,20 @@ const char *const fl_x86_models_12_8[] = {
     "Dhyana", "Dhyana-v1", "Dhyana-v2", "YongFeng", "YongFeng-v1", "YongFeng-v2", "YongFeng-v3",
 };
 const size_t fl_x86_models_12_8_len = sizeof(fl_x86_models_12_8) / sizeof(fl_x86_models_12_8[0]);
+
+const char *const fl_ppc64_models_7_0[] = {
+    "POWER6", "POWER7", "POWER8", "POWER9", "POWERPC_e5500", "POWERPC_e6500",
+};
+const size_t fl_ppc64_models_7_0_len = sizeof(fl_ppc64_models_7_0) / sizeof(fl_ppc64_models_7_0[0]);
+
+const char *const fl_ppc64_models_9_0[] = {
+    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
+};
+const size_t fl_ppc64_models_9_0_len = sizeof(fl_ppc64_models_9_0) / sizeof(fl_ppc64_models_9_0[0]);
+
+const char *const fl_ppc64_models_12_8[] = {
+    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWER11", "POWERPC_e5500",
+    "POWERPC_e6500",
+};
+const size_t fl_ppc64_models_12_8_len =
+    sizeof(fl_ppc64_models_12_8) / sizeof(fl_ppc64_models_12_8[0]);
