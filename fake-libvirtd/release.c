@@ -85,7 +85,8 @@ bool fl_release_defines(const vw_proc_info *info)
 
 bool fl_release_implements(const vw_proc_info *info)
 {
-    return info->test_since <= current->version;
+    return info->test_since <= current->version &&
+           (info->test_until == 0 || current->version < info->test_until);
 }
 
 char *fl_release_capabilities(const char *caps)

@@ -85,7 +85,7 @@ def read_list(path):
             prog, num, name = parts[0], int(parts[1]), parts[2]
             if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
                 fail(where, "bad procedure name %r" % name)
-            flags, api, since = set(), None, {"since": 0, "test": 0}
+            flags, api, since = set(), None, {"since": 0, "test": 0, "until": 0}
             for fl in parts[3:]:
                 if fl.startswith("api="):
                     api = fl[4:]
@@ -102,7 +102,8 @@ def read_list(path):
                 seen.add(key)
             rows.append({"prog": prog, "num": num, "name": name, "flags": flags,
                          "api": api or api_name(prog, name), "where": where,
-                         "since": since["since"], "test": since["test"]})
+                         "since": since["since"], "test": since["test"],
+                         "until": since["until"]})
     return rows
 
 
@@ -187,12 +188,12 @@ def c_row(row, xdr):
         args, ret = codec(xdr, row, "args"), codec(xdr, row, "ret")
     api = "NULL" if "event" in fl or "auth" in fl else '"%s"' % row["api"]
     kind = "VW_PROC_KIND_EVENT" if "event" in fl else "VW_PROC_KIND_CALL"
-    return ('    { %s, VW_%s_PROC_%s, "%s", %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %du, %du },'
+    return ('    { %s, VW_%s_PROC_%s, "%s", %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %du, %du, %du },'
             % (PROGRAMS[row["prog"]], row["prog"], row["name"], row["name"], kind, api,
                error_domain(row["prog"], row["name"]), str("ro" in fl).lower(),
                str("prio" in fl).lower(),
                str("xdr" in fl).lower(), str("auth" in fl).lower(), args, ret, msg,
-               stub_specs(xdr, row), row["since"], row["test"]))
+               stub_specs(xdr, row), row["since"], row["test"], row["until"]))
 
 
 def write_header(rows, path):

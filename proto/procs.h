@@ -63,6 +63,7 @@ typedef struct vw_proc_info {
      * models (proto/procedures.list's since= and test=, fake-libvirtd/release.c): */
     uint32_t since;             /* the first whose libvirtd defines the number */
     uint32_t test_since;        /* the first whose test driver implements it */
+    uint32_t test_until;        /* the first that answers it VIR_ERR_NO_SUPPORT again, 0: none */
 } vw_proc_info;
 
 /* The generated rows, sorted by program number then procedure number. */

@@ -232,3 +232,18 @@ def test_checkpoints(target, record):
         assert record["names"]
     finally:
         forget(d)
+
+
+@pytest.mark.procedure("DOMAIN_GET_SECURITY_LABEL")
+def test_domain_security_and_info(target, record):
+    """The security label (list), host name, messages, FS info, time, interface addresses and
+    disk errors of the test driver's running domain `test` (only read)."""
+    d = target.conn.lookupByName("test")
+    for key, fn in (("label", d.securityLabel), ("labels", d.securityLabelList),
+                    ("hostname", d.hostname), ("messages", lambda: d.messages(0)),
+                    ("fsinfo", lambda: d.fsInfo(0)), ("time", lambda: d.getTime(0)),
+                    ("ifaddr", lambda: d.interfaceAddresses(0, 0)),
+                    ("disk_errors", lambda: d.diskErrors(0)),
+                    ("job_info", d.jobInfo)):
+        record[key] = attempt(fn)
+    assert record["label"]
