@@ -305,11 +305,9 @@ int fl_cpu_model_names(const char *arch, const char *const **models, size_t *cou
         return -1;
     }
     if (i <= 1) {
-        *models = fl_release_current()->x86_models;
-        *count = *fl_release_current()->x86_models_len;
+        *models = fl_release_cpu_models(false, count);
     } else if (strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0) {
-        *models = fl_release_current()->ppc64_models;
-        *count = *fl_release_current()->ppc64_models_len;
+        *models = fl_release_cpu_models(true, count);
     } else if (i > 5 && strcmp(arch, "s390") != 0 && strcmp(arch, "s390x") != 0) {
         fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
                      "this function is not supported by the connection driver",

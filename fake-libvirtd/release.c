@@ -15,22 +15,18 @@
  * from 9.0 on NETWORK_UPDATE_HAS_CORRECT_ORDER 16 */
 #define FEATURES_7 (F(8) | F(9) | F(14) | F(15))
 
-/* Columns: name, version, where measured, capabilities' cluster_id, driver features, x86 and
- * ppc64 CPU models, NODE_GET_CPU_STATS fields, free pages counted, empty volume <source>,
+/* Columns: name, version, where measured, capabilities' cluster_id, driver features, the bit
+ * of its CPU models (release_cpu_models.c), NODE_GET_CPU_STATS fields, free pages counted, empty volume <source>,
  * self-closed network <ip/>, missing test:/// file as a system error. */
 static const fl_release releases[] = {
     {"7.0.0", 7000000, "Debian bullseye (libvirt 7.0.0-3+deb11u3)", false, FEATURES_7,
-     fl_x86_models_7_0, &fl_x86_models_7_0_len, fl_ppc64_models_7_0, &fl_ppc64_models_7_0_len,
-     4, false, true, false, false},
+     FL_RELEASE_BIT(0), 4, false, true, false, false},
     {"9.0.0", 9000000, "Debian bookworm (libvirt 9.0.0-4+deb12u2)", false, FEATURES_7 | F(16),
-     fl_x86_models_9_0, &fl_x86_models_9_0_len, fl_ppc64_models_9_0, &fl_ppc64_models_9_0_len,
-     4, false, false, false, false},
+     FL_RELEASE_BIT(1), 4, false, false, false, false},
     {"11.3.0", 11003000, "Debian trixie (libvirt 11.3.0-3+deb13u3)", true, FEATURES_7 | F(16),
-     fl_x86_models_11_3, &fl_x86_models_11_3_len, fl_ppc64_models_9_0, &fl_ppc64_models_9_0_len,
-     4, true, false, false, true},
+     FL_RELEASE_BIT(2), 4, true, false, false, true},
     {"12.8.0", 12008000, "Debian sid (libvirt 12.8.0-1)", true, FEATURES_7 | F(16),
-     fl_x86_models_12_8, &fl_x86_models_12_8_len, fl_ppc64_models_12_8,
-     &fl_ppc64_models_12_8_len, 5, true, false, true, true},
+     FL_RELEASE_BIT(3), 5, true, false, true, true},
 };
 
 #define NRELEASES (sizeof(releases) / sizeof(releases[0]))

@@ -23,10 +23,7 @@ typedef struct fl_release {
     unsigned long features;     /* bit N: CONNECT_SUPPORTS_FEATURE answers 1 for feature N on
                                  * a test:/// connection (VIR_DRV_FEATURE_PROGRAM_KEEPALIVE,
                                  * 10, is libvirtd's own and always 1) */
-    const char *const *x86_models;  /* CONNECT_GET_CPU_MODEL_NAMES for x86 (release_cpu_models.c) */
-    const size_t *x86_models_len;
-    const char *const *ppc64_models;    /* ... and for ppc64 / ppc64le */
-    const size_t *ppc64_models_len;
+    unsigned cpu_models_bit;    /* its bit in release_cpu_models.c's rows (FL_RELEASE_BIT) */
     unsigned node_cpu_stats;    /* NODE_GET_CPU_STATS's fields: user, kernel, idle, iowait
                                  * (4), then guest (5) */
     bool free_pages_counted;    /* NODE_GET_FREE_PAGES answers counts (else the test driver's
@@ -39,14 +36,7 @@ typedef struct fl_release {
                                  * document" (code 27, VIR_FROM_TEST) */
 } fl_release;
 
-/* The measured lists (release_cpu_models.c). */
-extern const char *const fl_x86_models_7_0[], *const fl_x86_models_9_0[],
-                  *const fl_x86_models_11_3[], *const fl_x86_models_12_8[];
-extern const size_t fl_x86_models_7_0_len, fl_x86_models_9_0_len, fl_x86_models_11_3_len,
-                    fl_x86_models_12_8_len;
-extern const char *const fl_ppc64_models_7_0[], *const fl_ppc64_models_9_0[],
-                  *const fl_ppc64_models_12_8[];
-extern const size_t fl_ppc64_models_7_0_len, fl_ppc64_models_9_0_len, fl_ppc64_models_12_8_len;
+#define FL_RELEASE_BIT(i) (1u << (i))
 
 /* The modelled releases, oldest first; n gets their count. */
 const fl_release *fl_release_all(size_t *n);
@@ -66,6 +56,10 @@ bool fl_release_defines(const vw_proc_info *info);
 
 /* Does the selected release's test driver implement it (else: VIR_ERR_NO_SUPPORT)? */
 bool fl_release_implements(const vw_proc_info *info);
+
+/* CONNECT_GET_CPU_MODEL_NAMES of the selected release, x86 or ppc64 (release_cpu_models.c);
+ * the array stays valid until the next call. */
+const char *const *fl_release_cpu_models(bool ppc64, size_t *count);
 
 /* The default capabilities XML of the selected release, from 9.0.0's (a new string the
  * caller frees; NULL when out of memory). */

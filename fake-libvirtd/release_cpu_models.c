@@ -1,122 +1,227 @@
-/* release_cpu_models.c: the x86 CPU model names each modelled release's test driver lists
- * (CONNECT_GET_CPU_MODEL_NAMES, libvirt's cpu_map in index.xml order), measured on that
- * release's libvirtd in its conformance container (virConnectGetCPUModelNames("x86_64"), and
- * "ppc64" for the shorter ppc64 lists: 7.0 has no POWER10, 12.8 adds POWER11).
- * Data only: release.c points each row of its table at one of these lists. */
+/* release_cpu_models.c: the CPU model names of each modelled release's test driver
+ * (CONNECT_GET_CPU_MODEL_NAMES: libvirt's cpu_map in index.xml order), measured on each
+ * release's libvirtd in its conformance container (virConnectGetCPUModelNames("x86_64") and
+ * ("ppc64")). One row per model with the releases that list it, in an order that is every
+ * release's own; fl_release_cpu_models() picks a release's rows. */
 #include "release.h"
 
-const char *const fl_x86_models_7_0[] = {
-    "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
-    "qemu32", "kvm32", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "kvm64", "Conroe", "Penryn",
-    "Nehalem", "Nehalem-IBRS", "Westmere", "Westmere-IBRS", "SandyBridge", "SandyBridge-IBRS",
-    "IvyBridge", "IvyBridge-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "Haswell",
-    "Haswell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS",
-    "Skylake-Client", "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Server",
-    "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS", "Cascadelake-Server",
-    "Cascadelake-Server-noTSX", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
-    "Icelake-Server-noTSX", "Cooperlake", "Snowridge", "athlon", "phenom", "Opteron_G1",
-    "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-IBPB", "EPYC-Rome",
-    "Dhyana",
-};
-const size_t fl_x86_models_7_0_len = sizeof(fl_x86_models_7_0) / sizeof(fl_x86_models_7_0[0]);
+#include <string.h>
 
-const char *const fl_x86_models_9_0[] = {
-    "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
-    "qemu32", "kvm32", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "kvm64", "Conroe", "Penryn",
-    "Nehalem", "Nehalem-IBRS", "Westmere", "Westmere-IBRS", "SandyBridge", "SandyBridge-IBRS",
-    "IvyBridge", "IvyBridge-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "Haswell",
-    "Haswell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS",
-    "Skylake-Client", "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Server",
-    "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS", "Cascadelake-Server",
-    "Cascadelake-Server-noTSX", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
-    "Icelake-Server-noTSX", "Cooperlake", "Snowridge", "athlon", "phenom", "Opteron_G1",
-    "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-IBPB", "EPYC-Rome",
-    "EPYC-Milan", "Dhyana",
-};
-const size_t fl_x86_models_9_0_len = sizeof(fl_x86_models_9_0) / sizeof(fl_x86_models_9_0[0]);
+#define R7_0 FL_RELEASE_BIT(0)
+#define R9_0 FL_RELEASE_BIT(1)
+#define R11_3 FL_RELEASE_BIT(2)
+#define R12_8 FL_RELEASE_BIT(3)
+#define ALL (R7_0 | R9_0 | R11_3 | R12_8)
 
-const char *const fl_x86_models_11_3[] = {
-    "486", "486-v1", "pentium", "pentium-v1", "pentium2", "pentium2-v1", "pentium3", "pentium3-v1",
-    "pentiumpro", "coreduo", "coreduo-v1", "n270", "n270-v1", "core2duo", "core2duo-v1", "qemu32",
-    "qemu32-v1", "kvm32", "kvm32-v1", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "qemu64-v1", "kvm64",
-    "kvm64-v1", "Conroe", "Conroe-v1", "Penryn", "Penryn-v1", "Nehalem", "Nehalem-IBRS",
-    "Nehalem-v1", "Nehalem-v2", "Westmere", "Westmere-IBRS", "Westmere-v1", "Westmere-v2",
-    "SandyBridge", "SandyBridge-IBRS", "SandyBridge-v1", "SandyBridge-v2", "IvyBridge",
-    "IvyBridge-IBRS", "IvyBridge-v1", "IvyBridge-v2", "Haswell-noTSX", "Haswell-noTSX-IBRS",
-    "Haswell", "Haswell-IBRS", "Haswell-v1", "Haswell-v2", "Haswell-v3", "Haswell-v4",
-    "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS", "Broadwell-v1",
-    "Broadwell-v2", "Broadwell-v3", "Broadwell-v4", "Skylake-Client", "Skylake-Client-IBRS",
-    "Skylake-Client-noTSX-IBRS", "Skylake-Client-v1", "Skylake-Client-v2", "Skylake-Client-v3",
-    "Skylake-Client-v4", "Skylake-Server", "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS",
-    "Skylake-Server-v1", "Skylake-Server-v2", "Skylake-Server-v3", "Skylake-Server-v4",
-    "Skylake-Server-v5", "Cascadelake-Server", "Cascadelake-Server-noTSX", "Cascadelake-Server-v1",
-    "Cascadelake-Server-v2", "Cascadelake-Server-v3", "Cascadelake-Server-v4",
-    "Cascadelake-Server-v5", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
-    "Icelake-Server-noTSX", "Icelake-Server-v1", "Icelake-Server-v2", "Icelake-Server-v3",
-    "Icelake-Server-v4", "Icelake-Server-v5", "Icelake-Server-v6", "Icelake-Server-v7",
-    "Cooperlake", "Cooperlake-v1", "Cooperlake-v2", "Snowridge", "Snowridge-v1", "Snowridge-v2",
-    "Snowridge-v3", "Snowridge-v4", "SapphireRapids", "SapphireRapids-v1", "SapphireRapids-v2",
-    "SapphireRapids-v3", "GraniteRapids", "GraniteRapids-v1", "GraniteRapids-v2", "SierraForest",
-    "SierraForest-v1", "Denverton", "Denverton-v1", "Denverton-v2", "Denverton-v3", "KnightsMill",
-    "KnightsMill-v1", "athlon", "athlon-v1", "phenom", "phenom-v1", "Opteron_G1", "Opteron_G1-v1",
-    "Opteron_G2", "Opteron_G2-v1", "Opteron_G3", "Opteron_G3-v1", "Opteron_G4", "Opteron_G4-v1",
-    "Opteron_G5", "Opteron_G5-v1", "EPYC", "EPYC-IBPB", "EPYC-v1", "EPYC-v2", "EPYC-v3", "EPYC-v4",
-    "EPYC-Rome", "EPYC-Rome-v1", "EPYC-Rome-v2", "EPYC-Rome-v3", "EPYC-Rome-v4", "EPYC-Milan",
-    "EPYC-Milan-v1", "EPYC-Milan-v2", "EPYC-Genoa", "EPYC-Genoa-v1", "Dhyana", "Dhyana-v1",
-    "Dhyana-v2",
-};
-const size_t fl_x86_models_11_3_len = sizeof(fl_x86_models_11_3) / sizeof(fl_x86_models_11_3[0]);
+typedef struct {
+    const char *name;
+    unsigned releases;
+} model_row;
 
-const char *const fl_x86_models_12_8[] = {
-    "486", "486-v1", "pentium", "pentium-v1", "pentium2", "pentium2-v1", "pentium3", "pentium3-v1",
-    "pentiumpro", "coreduo", "coreduo-v1", "n270", "n270-v1", "core2duo", "core2duo-v1", "qemu32",
-    "qemu32-v1", "kvm32", "kvm32-v1", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "qemu64-v1", "kvm64",
-    "kvm64-v1", "Conroe", "Conroe-v1", "Penryn", "Penryn-v1", "Nehalem", "Nehalem-IBRS",
-    "Nehalem-v1", "Nehalem-v2", "Westmere", "Westmere-IBRS", "Westmere-v1", "Westmere-v2",
-    "SandyBridge", "SandyBridge-IBRS", "SandyBridge-v1", "SandyBridge-v2", "IvyBridge",
-    "IvyBridge-IBRS", "IvyBridge-v1", "IvyBridge-v2", "Haswell-noTSX", "Haswell-noTSX-IBRS",
-    "Haswell", "Haswell-IBRS", "Haswell-v1", "Haswell-v2", "Haswell-v3", "Haswell-v4",
-    "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS", "Broadwell-v1",
-    "Broadwell-v2", "Broadwell-v3", "Broadwell-v4", "Skylake-Client", "Skylake-Client-IBRS",
-    "Skylake-Client-noTSX-IBRS", "Skylake-Client-v1", "Skylake-Client-v2", "Skylake-Client-v3",
-    "Skylake-Client-v4", "Skylake-Server", "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS",
-    "Skylake-Server-v1", "Skylake-Server-v2", "Skylake-Server-v3", "Skylake-Server-v4",
-    "Skylake-Server-v5", "Cascadelake-Server", "Cascadelake-Server-noTSX", "Cascadelake-Server-v1",
-    "Cascadelake-Server-v2", "Cascadelake-Server-v3", "Cascadelake-Server-v4",
-    "Cascadelake-Server-v5", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
-    "Icelake-Server-noTSX", "Icelake-Server-v1", "Icelake-Server-v2", "Icelake-Server-v3",
-    "Icelake-Server-v4", "Icelake-Server-v5", "Icelake-Server-v6", "Icelake-Server-v7",
-    "Cooperlake", "Cooperlake-v1", "Cooperlake-v2", "Snowridge", "Snowridge-v1", "Snowridge-v2",
-    "Snowridge-v3", "Snowridge-v4", "SapphireRapids", "SapphireRapids-v1", "SapphireRapids-v2",
-    "SapphireRapids-v3", "SapphireRapids-v4", "SapphireRapids-v5", "SapphireRapids-v6",
-    "GraniteRapids", "GraniteRapids-v1", "GraniteRapids-v2", "GraniteRapids-v3",
-    "GraniteRapids-v4", "GraniteRapids-v5", "SierraForest-v3", "SierraForest", "SierraForest-v1",
-    "SierraForest-v2", "SierraForest-v4", "SierraForest-v5", "ClearwaterForest",
-    "ClearwaterForest-v1", "ClearwaterForest-v2", "ClearwaterForest-v3", "Denverton",
-    "Denverton-v1", "Denverton-v2", "Denverton-v3", "KnightsMill", "KnightsMill-v1",
-    "DiamondRapids", "DiamondRapids-v1", "athlon", "athlon-v1", "phenom", "phenom-v1",
-    "Opteron_G1", "Opteron_G1-v1", "Opteron_G2", "Opteron_G2-v1", "Opteron_G3", "Opteron_G3-v1",
-    "Opteron_G4", "Opteron_G4-v1", "Opteron_G5", "Opteron_G5-v1", "EPYC", "EPYC-IBPB", "EPYC-v1",
-    "EPYC-v2", "EPYC-v3", "EPYC-v4", "EPYC-v5", "EPYC-Rome", "EPYC-Rome-v1", "EPYC-Rome-v2",
-    "EPYC-Rome-v3", "EPYC-Rome-v4", "EPYC-Rome-v5", "EPYC-Milan", "EPYC-Milan-v1", "EPYC-Milan-v2",
-    "EPYC-Milan-v3", "EPYC-Genoa", "EPYC-Genoa-v1", "EPYC-Genoa-v2", "EPYC-Turin", "EPYC-Turin-v1",
-    "Dhyana", "Dhyana-v1", "Dhyana-v2", "YongFeng", "YongFeng-v1", "YongFeng-v2", "YongFeng-v3",
+static const model_row x86_rows[] = {
+    {"486", ALL},
+    {"486-v1", R11_3 | R12_8},
+    {"pentium", ALL},
+    {"pentium-v1", R11_3 | R12_8},
+    {"pentium2", ALL},
+    {"pentium2-v1", R11_3 | R12_8},
+    {"pentium3", ALL},
+    {"pentium3-v1", R11_3 | R12_8},
+    {"pentiumpro", ALL},
+    {"coreduo", ALL},
+    {"coreduo-v1", R11_3 | R12_8},
+    {"n270", ALL},
+    {"n270-v1", R11_3 | R12_8},
+    {"core2duo", ALL},
+    {"core2duo-v1", R11_3 | R12_8},
+    {"qemu32", ALL},
+    {"qemu32-v1", R11_3 | R12_8},
+    {"kvm32", ALL},
+    {"kvm32-v1", R11_3 | R12_8},
+    {"cpu64-rhel5", ALL},
+    {"cpu64-rhel6", ALL},
+    {"qemu64", ALL},
+    {"qemu64-v1", R11_3 | R12_8},
+    {"kvm64", ALL},
+    {"kvm64-v1", R11_3 | R12_8},
+    {"Conroe", ALL},
+    {"Conroe-v1", R11_3 | R12_8},
+    {"Penryn", ALL},
+    {"Penryn-v1", R11_3 | R12_8},
+    {"Nehalem", ALL},
+    {"Nehalem-IBRS", ALL},
+    {"Nehalem-v1", R11_3 | R12_8},
+    {"Nehalem-v2", R11_3 | R12_8},
+    {"Westmere", ALL},
+    {"Westmere-IBRS", ALL},
+    {"Westmere-v1", R11_3 | R12_8},
+    {"Westmere-v2", R11_3 | R12_8},
+    {"SandyBridge", ALL},
+    {"SandyBridge-IBRS", ALL},
+    {"SandyBridge-v1", R11_3 | R12_8},
+    {"SandyBridge-v2", R11_3 | R12_8},
+    {"IvyBridge", ALL},
+    {"IvyBridge-IBRS", ALL},
+    {"IvyBridge-v1", R11_3 | R12_8},
+    {"IvyBridge-v2", R11_3 | R12_8},
+    {"Haswell-noTSX", ALL},
+    {"Haswell-noTSX-IBRS", ALL},
+    {"Haswell", ALL},
+    {"Haswell-IBRS", ALL},
+    {"Haswell-v1", R11_3 | R12_8},
+    {"Haswell-v2", R11_3 | R12_8},
+    {"Haswell-v3", R11_3 | R12_8},
+    {"Haswell-v4", R11_3 | R12_8},
+    {"Broadwell-noTSX", ALL},
+    {"Broadwell-noTSX-IBRS", ALL},
+    {"Broadwell", ALL},
+    {"Broadwell-IBRS", ALL},
+    {"Broadwell-v1", R11_3 | R12_8},
+    {"Broadwell-v2", R11_3 | R12_8},
+    {"Broadwell-v3", R11_3 | R12_8},
+    {"Broadwell-v4", R11_3 | R12_8},
+    {"Skylake-Client", ALL},
+    {"Skylake-Client-IBRS", ALL},
+    {"Skylake-Client-noTSX-IBRS", ALL},
+    {"Skylake-Client-v1", R11_3 | R12_8},
+    {"Skylake-Client-v2", R11_3 | R12_8},
+    {"Skylake-Client-v3", R11_3 | R12_8},
+    {"Skylake-Client-v4", R11_3 | R12_8},
+    {"Skylake-Server", ALL},
+    {"Skylake-Server-IBRS", ALL},
+    {"Skylake-Server-noTSX-IBRS", ALL},
+    {"Skylake-Server-v1", R11_3 | R12_8},
+    {"Skylake-Server-v2", R11_3 | R12_8},
+    {"Skylake-Server-v3", R11_3 | R12_8},
+    {"Skylake-Server-v4", R11_3 | R12_8},
+    {"Skylake-Server-v5", R11_3 | R12_8},
+    {"Cascadelake-Server", ALL},
+    {"Cascadelake-Server-noTSX", ALL},
+    {"Cascadelake-Server-v1", R11_3 | R12_8},
+    {"Cascadelake-Server-v2", R11_3 | R12_8},
+    {"Cascadelake-Server-v3", R11_3 | R12_8},
+    {"Cascadelake-Server-v4", R11_3 | R12_8},
+    {"Cascadelake-Server-v5", R11_3 | R12_8},
+    {"Icelake-Client", ALL},
+    {"Icelake-Client-noTSX", ALL},
+    {"Icelake-Server", ALL},
+    {"Icelake-Server-noTSX", ALL},
+    {"Icelake-Server-v1", R11_3 | R12_8},
+    {"Icelake-Server-v2", R11_3 | R12_8},
+    {"Icelake-Server-v3", R11_3 | R12_8},
+    {"Icelake-Server-v4", R11_3 | R12_8},
+    {"Icelake-Server-v5", R11_3 | R12_8},
+    {"Icelake-Server-v6", R11_3 | R12_8},
+    {"Icelake-Server-v7", R11_3 | R12_8},
+    {"Cooperlake", ALL},
+    {"Cooperlake-v1", R11_3 | R12_8},
+    {"Cooperlake-v2", R11_3 | R12_8},
+    {"Snowridge", ALL},
+    {"Snowridge-v1", R11_3 | R12_8},
+    {"Snowridge-v2", R11_3 | R12_8},
+    {"Snowridge-v3", R11_3 | R12_8},
+    {"Snowridge-v4", R11_3 | R12_8},
+    {"SapphireRapids", R11_3 | R12_8},
+    {"SapphireRapids-v1", R11_3 | R12_8},
+    {"SapphireRapids-v2", R11_3 | R12_8},
+    {"SapphireRapids-v3", R11_3 | R12_8},
+    {"SapphireRapids-v4", R12_8},
+    {"SapphireRapids-v5", R12_8},
+    {"SapphireRapids-v6", R12_8},
+    {"GraniteRapids", R11_3 | R12_8},
+    {"GraniteRapids-v1", R11_3 | R12_8},
+    {"GraniteRapids-v2", R11_3 | R12_8},
+    {"GraniteRapids-v3", R12_8},
+    {"GraniteRapids-v4", R12_8},
+    {"GraniteRapids-v5", R12_8},
+    {"SierraForest-v3", R12_8},
+    {"SierraForest", R11_3 | R12_8},
+    {"SierraForest-v1", R11_3 | R12_8},
+    {"SierraForest-v2", R12_8},
+    {"SierraForest-v4", R12_8},
+    {"SierraForest-v5", R12_8},
+    {"ClearwaterForest", R12_8},
+    {"ClearwaterForest-v1", R12_8},
+    {"ClearwaterForest-v2", R12_8},
+    {"ClearwaterForest-v3", R12_8},
+    {"Denverton", R11_3 | R12_8},
+    {"Denverton-v1", R11_3 | R12_8},
+    {"Denverton-v2", R11_3 | R12_8},
+    {"Denverton-v3", R11_3 | R12_8},
+    {"KnightsMill", R11_3 | R12_8},
+    {"KnightsMill-v1", R11_3 | R12_8},
+    {"DiamondRapids", R12_8},
+    {"DiamondRapids-v1", R12_8},
+    {"athlon", ALL},
+    {"athlon-v1", R11_3 | R12_8},
+    {"phenom", ALL},
+    {"phenom-v1", R11_3 | R12_8},
+    {"Opteron_G1", ALL},
+    {"Opteron_G1-v1", R11_3 | R12_8},
+    {"Opteron_G2", ALL},
+    {"Opteron_G2-v1", R11_3 | R12_8},
+    {"Opteron_G3", ALL},
+    {"Opteron_G3-v1", R11_3 | R12_8},
+    {"Opteron_G4", ALL},
+    {"Opteron_G4-v1", R11_3 | R12_8},
+    {"Opteron_G5", ALL},
+    {"Opteron_G5-v1", R11_3 | R12_8},
+    {"EPYC", ALL},
+    {"EPYC-IBPB", ALL},
+    {"EPYC-v1", R11_3 | R12_8},
+    {"EPYC-v2", R11_3 | R12_8},
+    {"EPYC-v3", R11_3 | R12_8},
+    {"EPYC-v4", R11_3 | R12_8},
+    {"EPYC-v5", R12_8},
+    {"EPYC-Rome", ALL},
+    {"EPYC-Rome-v1", R11_3 | R12_8},
+    {"EPYC-Rome-v2", R11_3 | R12_8},
+    {"EPYC-Rome-v3", R11_3 | R12_8},
+    {"EPYC-Rome-v4", R11_3 | R12_8},
+    {"EPYC-Rome-v5", R12_8},
+    {"EPYC-Milan", R9_0 | R11_3 | R12_8},
+    {"EPYC-Milan-v1", R11_3 | R12_8},
+    {"EPYC-Milan-v2", R11_3 | R12_8},
+    {"EPYC-Milan-v3", R12_8},
+    {"EPYC-Genoa", R11_3 | R12_8},
+    {"EPYC-Genoa-v1", R11_3 | R12_8},
+    {"EPYC-Genoa-v2", R12_8},
+    {"EPYC-Turin", R12_8},
+    {"EPYC-Turin-v1", R12_8},
+    {"Dhyana", ALL},
+    {"Dhyana-v1", R11_3 | R12_8},
+    {"Dhyana-v2", R11_3 | R12_8},
+    {"YongFeng", R12_8},
+    {"YongFeng-v1", R12_8},
+    {"YongFeng-v2", R12_8},
+    {"YongFeng-v3", R12_8},
 };
-const size_t fl_x86_models_12_8_len = sizeof(fl_x86_models_12_8) / sizeof(fl_x86_models_12_8[0]);
 
-const char *const fl_ppc64_models_7_0[] = {
-    "POWER6", "POWER7", "POWER8", "POWER9", "POWERPC_e5500", "POWERPC_e6500",
+static const model_row ppc64_rows[] = {
+    {"POWER6", ALL}, {"POWER7", ALL}, {"POWER8", ALL}, {"POWER9", ALL},
+    {"POWER10", R9_0 | R11_3 | R12_8}, {"POWER11", R12_8},
+    {"POWERPC_e5500", ALL}, {"POWERPC_e6500", ALL},
 };
-const size_t fl_ppc64_models_7_0_len = sizeof(fl_ppc64_models_7_0) / sizeof(fl_ppc64_models_7_0[0]);
 
-const char *const fl_ppc64_models_9_0[] = {
-    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
-};
-const size_t fl_ppc64_models_9_0_len = sizeof(fl_ppc64_models_9_0) / sizeof(fl_ppc64_models_9_0[0]);
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *const fl_ppc64_models_12_8[] = {
-    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWER11", "POWERPC_e5500",
-    "POWERPC_e6500",
-};
-const size_t fl_ppc64_models_12_8_len =
-    sizeof(fl_ppc64_models_12_8) / sizeof(fl_ppc64_models_12_8[0]);
+/* The rows of one table that list release bit; filled once per table and release. */
+static const char *const *pick(const model_row *rows, size_t n, unsigned bit,
+                               const char **out, size_t *count)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].releases & bit)
+            out[k++] = rows[i].name;
+    }
+    *count = k;
+    return out;
+}
+
+const char *const *fl_release_cpu_models(bool ppc64, size_t *count)
+{
+    static const char *x86[COUNT(x86_rows)], *ppc[COUNT(ppc64_rows)];
+    unsigned bit = fl_release_current()->cpu_models_bit;
+    return ppc64 ? pick(ppc64_rows, COUNT(ppc64_rows), bit, ppc, count)
+                 : pick(x86_rows, COUNT(x86_rows), bit, x86, count);
+}
