@@ -1,11 +1,14 @@
-/* host_family.c: the host calls of libvirt 9.0's test driver: free memory per NUMA cell, the
- * CPU map, CPU statistics and free pages (testNodeGetCellsFreeMemory, testNodeGetCPUMap,
- * testNodeGetCPUStats, testNodeGetFreePages). */
+/* host_family.c: the host calls of libvirt's test driver: free memory per NUMA cell, the CPU
+ * map, CPU statistics, free pages and (from 11.3) the domain capabilities
+ * (testNodeGetCellsFreeMemory, testNodeGetCPUMap, testNodeGetCPUStats, testNodeGetFreePages,
+ * testConnectGetDomainCapabilities). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
+#include "model_net.h"
 #include "release.h"
+#include "xml_tree.h"
 #include "vw_remote_protocol.h"
 #include "vw_procedures.h"
 
@@ -131,11 +134,81 @@ static void h_free_pages(fl_conn *c, const vw_packet_header *hdr, void *args)
     free(counts);
 }
 
+/* virDomainVirtType's names (virDomainVirtTypeFromString). */
+static const char *const virt_types[] = {
+    "none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv",
+    "vbox", "phyp", "parallels", "bhyve", "vz", "hvf",
+};
+
+static bool virt_type_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof(virt_types) / sizeof(virt_types[0]); i++) {
+        if (strcmp(virt_types[i], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* "  <name>value</name>\n", nothing when value is NULL. */
+static void text_element(xml_buf *b, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    xml_buf_appendf(b, "  <%s>", name);
+    xml_buf_escape(b, value);
+    xml_buf_appendf(b, "</%s>\n", name);
+}
+
+/* The test driver's document (11.3, 12.8): what was asked (emulator path, virt type, default
+ * test; machine; arch, default i686) around a fixed body with nothing supported. */
+static void h_domain_capabilities(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_connect_get_domain_capabilities_args *a = args;
+    fl_error e;
+    if (fl_check_flags(a->flags, 0, "testConnectGetDomainCapabilities", &e) < 0) {
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    const char *arch = a->arch ? *a->arch : "i686";
+    const char *virt = a->virttype ? *a->virttype : "test";
+    if (!fl_arch_known(arch) || !virt_type_known(virt)) {
+        bool bad_arch = !fl_arch_known(arch);
+        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument", "unknown %s: %s",
+                     bad_arch ? "architecture" : "virttype", bad_arch ? arch : virt);
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    xml_buf b = {0};
+    xml_buf_append(&b, "<domainCapabilities>\n");
+    text_element(&b, "path", a->emulatorbin ? *a->emulatorbin : NULL);
+    text_element(&b, "domain", virt);
+    text_element(&b, "machine", a->machine ? *a->machine : NULL);
+    text_element(&b, "arch", arch);
+    xml_buf_append(&b, "  <cpu>\n"
+                   "    <mode name='host-passthrough' supported='no'/>\n"
+                   "    <mode name='maximum' supported='no'/>\n"
+                   "    <mode name='host-model' supported='no'/>\n"
+                   "    <mode name='custom' supported='no'/>\n  </cpu>\n"
+                   "  <devices>\n  </devices>\n  <features>\n"
+                   "    <sev supported='no'/>\n    <sgx supported='no'/>\n  </features>\n"
+                   "</domainCapabilities>\n");
+    char *doc = xml_buf_finish(&b);
+    if (!doc) {
+        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    vw_connect_get_domain_capabilities_ret r = {doc};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_get_domain_capabilities_ret, &r);
+    free(doc);
+}
+
 static const fl_handler rows[] = {
     {R, VW_REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY, h_cells_free_memory, false},
     {R, VW_REMOTE_PROC_NODE_GET_CPU_MAP, h_cpu_map, false},
     {R, VW_REMOTE_PROC_NODE_GET_CPU_STATS, h_cpu_stats, false},
     {R, VW_REMOTE_PROC_NODE_GET_FREE_PAGES, h_free_pages, false},
+    {R, VW_REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, h_domain_capabilities, false},
 };
 
 const fl_handler_family fl_handlers_host = FL_HANDLER_FAMILY(rows);

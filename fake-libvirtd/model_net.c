@@ -293,6 +293,11 @@ static int arch_index(const char *arch)
     return -1;
 }
 
+bool fl_arch_known(const char *arch)
+{
+    return arch_index(arch) >= 0;
+}
+
 int fl_cpu_model_names(const char *arch, const char *const **models, size_t *count,
                        fl_error *err)
 {

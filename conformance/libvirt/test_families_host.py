@@ -141,7 +141,8 @@ def test_node_devices(target, record):
 @pytest.mark.procedure("CONNECT_GET_CPU_MODEL_NAMES")
 def test_host_and_cpu(target, record):
     """Node info, cells' free memory, CPU map, CPU stats keys, free pages, security model,
-    CPU model names of three architectures, the driver features."""
+    CPU model names of three architectures, versions, domain capabilities (default, asked
+    for, refused)."""
     c = target.conn
     for key, fn in (("info", c.getInfo),
                     ("cells", lambda: c.getCellsFreeMemory(0, 2)),
@@ -157,7 +158,17 @@ def test_host_and_cpu(target, record):
                     ("max_vcpus", lambda: c.getMaxVcpus(None)),
                     ("type", c.getType),
                     ("version", c.getVersion),
-                    ("lib_version", c.getLibVersion)):
+                    ("lib_version", c.getLibVersion),
+                    ("domcaps", lambda: xml_lines(c.getDomainCapabilities(None, None, None, None,
+                                                                          0))),
+                    ("domcaps_asked", lambda: xml_lines(c.getDomainCapabilities(
+                        "/usr/bin/vwc-emu", "x86_64", "pc", "kvm", 0))),
+                    ("domcaps_bad_arch", lambda: c.getDomainCapabilities(None, "vwc-arch", None,
+                                                                         None, 0)),
+                    ("domcaps_bad_virttype", lambda: c.getDomainCapabilities(None, None, None,
+                                                                             "vwc-virt", 0)),
+                    ("domcaps_flags", lambda: c.getDomainCapabilities(None, None, None, None,
+                                                                      1))):
         record[key] = attempt(fn)
     assert record["info"]
 
