@@ -24,7 +24,10 @@ differing tests linked to their detail. --peers-only writes matrix.md/.html from
 alone (no matrix results yet; junit.xml is then not written).
 
 The reference for "differs" is, per family, the host's daemon (libvirt: host, QMP: qemu-host) when
-it was a target, otherwise the first real one in column order. Exit status: 0 when no case
+it was a target, otherwise the first real one in column order; the fake of each release
+(fake: 9.0, fake-7.0, fake-11.3, fake-12.8) is compared with the container daemon of the
+release it models (bookworm-libvirtd, bullseye-libvirtd, trixie-libvirtd, sid-libvirtd) when
+that ran. Exit status: 0 when no case
 failed, 1 when some failed, 2 on bad input.
 """
 import argparse
@@ -44,11 +47,19 @@ SUITE_ORDER = ("bullseye", "bookworm", "trixie", "sid")
 FAMILIES = (("libvirt", "libvirt conformance"), ("qmp", "QMP conformance (QEMU)"))
 HOST_TARGET = {"libvirt": "host", "qmp": "qemu-host"}
 FAKE_TARGET = {"libvirt": "fake", "qmp": "fake-qemu"}
+# fake-libvirtd --libvirt-version targets (conformance/libvirt/conftest.py FAKE_RELEASES) and
+# the suite whose daemon each models: its cells compare with SUITE-libvirtd when that ran
+# ("fake", 9.0: with bookworm-libvirtd, a private daemon of the host's release, rather than
+# with the host's, which others may share and change, and on which some cases do less)
+FAKE_MODELS = {"fake": "bookworm", "fake-7.0": "bullseye", "fake-11.3": "trixie",
+               "fake-12.8": "sid"}
 
 
 def target_key(name):
     if name in FAKE_TARGET.values():
         return (0, 0, name)
+    if name in FAKE_MODELS:
+        return (0, 1 + SUITE_ORDER.index(FAKE_MODELS[name]) if name != "fake" else 0, name)
     if name in HOST_TARGET.values():
         return (1, 0, name)
     if name.startswith("replay-"):  # libvirt replay targets after the real daemons
@@ -277,6 +288,10 @@ def fill_family(order, ref, cases, details, counts):
             # a replay target is compared with its own recording pass, not with the reference
             if res is not None and t.startswith("replay-"):
                 t_ref, ref_res = "recording (%s)" % t[len("replay-"):], res.get("recorded")
+            elif t in FAKE_MODELS and FAKE_MODELS[t] + "-libvirtd" in order:
+                # a fake of an older or newer release: compared with that release's daemon
+                t_ref = FAKE_MODELS[t] + "-libvirtd"
+                ref_res = per.get(t_ref)
             else:
                 t_ref, ref_res = ref, (per.get(ref) if ref else None)
             st = cell_status(res, ref_res if t != ref else None)

@@ -3,6 +3,7 @@
  * basic facts. */
 #include "handlers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "fl_auth.h"
+#include "release.h"
 
 /* ---- connection ----------------------------------------------------------------------------- */
 
@@ -29,10 +31,8 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
         fl_conn_reply_error(c, hdr, &e);
         return;
     } else {
-        /* FD_PASSING 8, TYPED_PARAM_STRING 9, REMOTE_EVENT_CALLBACK 14, REMOTE_CLOSE_CALLBACK 15,
-         * NETWORK_UPDATE_HAS_CORRECT_ORDER 16: what libvirtd + test driver answer */
-        supported = a->feature == 8 || a->feature == 9 || a->feature == 14 ||
-                    a->feature == 15 || a->feature == 16;
+        /* what libvirtd + test driver of the modelled release answer (release.c) */
+        supported = a->feature >= 0 && fl_release_has_feature((unsigned)a->feature);
         /* other URIs migrate: MIGRATION_P2P 4, MIGRATION_V3 6, MIGRATION_PARAMS 13 */
         if (!fl_session_is_test(c) && (a->feature == 4 || a->feature == 6 || a->feature == 13))
             supported = 1;
@@ -72,8 +72,12 @@ static int check_test_uri(const char *name, fl_error *e)
     path[len] = '\0';
     struct stat st;
     if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
-        fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
-                     "failed to parse xml document '%s'", path);
+        if (fl_release_current()->open_missing_is_system_error)
+            fl_error_set(e, FL_ERR_SYSTEM_ERROR, FL_FROM_NONE, "",
+                         "Failed to open file '%s': %s", path, strerror(errno));
+        else
+            fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
+                         "failed to parse xml document '%s'", path);
         return -1;
     }
     if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)) {

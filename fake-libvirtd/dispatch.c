@@ -19,6 +19,7 @@
 #include "migration.h"
 #include "model_snap.h"
 #include "procs.h"
+#include "release.h"
 #include "session.h"
 #include "qemu_link.h"
 
@@ -243,7 +244,7 @@ static bool check_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_in
         reply_rpc_error(c, hdr, "Unexpected message status %u", hdr->status, 0);
         return false;
     }
-    if (!info || info->kind != VW_PROC_KIND_CALL) {
+    if (!info || info->kind != VW_PROC_KIND_CALL || !fl_release_defines(info)) {
         reply_rpc_error(c, hdr, "unknown procedure: %d", hdr->proc, 0);
         return false;
     }
@@ -275,6 +276,25 @@ static void *decode_args(fl_conn *c, const vw_packet *pkt, const vw_proc_info *i
     return args;
 }
 
+/* A call the modelled release's test driver does not have (since= / test= in
+ * proto/procedures.list): VIR_ERR_NO_SUPPORT naming the public API libvirtd called, which
+ * for CONNECT_GET_ALL_DOMAIN_STATS with domains given is virDomainListGetStats. */
+static void reply_not_in_release(fl_conn *c, const vw_packet_header *hdr,
+                                 const vw_proc_info *info, const void *args)
+{
+    const vw_connect_get_all_domain_stats_args *stats = args;
+    if (hdr->prog == VW_REMOTE_PROGRAM &&
+        hdr->proc == VW_REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS && stats->doms.doms_len > 0) {
+        fl_error e;
+        fl_error_set(&e, FL_ERR_NO_SUPPORT, info->api_error_domain,
+                     "this function is not supported by the connection driver",
+                     "virDomainListGetStats");
+        fl_conn_reply_error(c, hdr, &e);
+        return;
+    }
+    fl_reply_no_support(c, hdr);
+}
+
 static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info,
                      void *args)
 {
@@ -287,6 +307,8 @@ static void run_call(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info
         reply_read_only(c, hdr, info);
     else if (!h || !info->described)
         fl_reply_no_support(c, hdr);
+    else if (!fl_release_implements(info))
+        reply_not_in_release(c, hdr, info, args);
     else
         h->fn(c, hdr, args);
 }

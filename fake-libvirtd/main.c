@@ -11,6 +11,7 @@
 #include "fl_sasl.h"
 #include "netaddr.h"
 #include "record.h"
+#include "release.h"
 #include "replay.h"
 #include "daemon.h"
 #include "stubs.h"
@@ -162,7 +163,7 @@ static void usage(FILE *out)
             "usage: fake-libvirtd --listen unix:PATH|tcp:HOST:PORT [--listen-ro unix:PATH]\n"
             "                     [--state FILE] [--scenario FILE] [--admin unix:PATH]\n"
             "                     [--seed N] [--qemu-dir DIR [--fake-qemu PATH] [--qemu-version V]]\n"
-            "                     [--faults FILE] [--verbose]\n"
+            "                     [--faults FILE] [--libvirt-version X.Y.Z] [--verbose]\n"
             "                     [--listen-tls tcp:HOST:PORT [--tls-dir DIR] [TLS options]]\n"
             "                     [--max-clients N] [--max-anonymous-clients N]\n"
             "                     [--max-client-requests N] [--memory-budget-mib N]\n"
@@ -206,6 +207,11 @@ static void usage(FILE *out)
             "  --sasl-allowed-username PATTERN\n"
             "                    only these SASL user names ('*', '?' wildcards); repeatable\n"
             "                    [sasl_allowed_username_list]\n"
+            "  --libvirt-version X.Y.Z\n"
+            "                    the libvirt release whose libvirtd and test driver are modelled:\n"
+            "                    7.0.0, 9.0.0 (default, Debian 12's), 11.3.0 or 12.8.0 (X.Y also\n"
+            "                    accepted); its procedure numbers, test driver calls, version\n"
+            "                    and capabilities (docs/fake-libvirtd.md); others are refused\n"
             "  --state FILE      start from the JSON state in FILE (docs/state-format.md) instead\n"
             "                    of the built-in copy of the test driver's default\n"
             "  --scenario FILE   answer calls from the stubs in FILE first, in every mode\n"
@@ -382,6 +388,7 @@ int main(int argc, char **argv)
                            strcmp(opt, "--admin") == 0 || strcmp(opt, "--qemu-dir") == 0 ||
                            strcmp(opt, "--fake-qemu") == 0 || strcmp(opt, "--qemu-version") == 0 ||
                            strcmp(opt, "--faults") == 0 || strncmp(opt, "--replay-", 9) == 0 ||
+                           strcmp(opt, "--libvirt-version") == 0 ||
                            strncmp(opt, "--max-", 6) == 0 ||
                            strcmp(opt, "--memory-budget-mib") == 0 ||
                            (strncmp(opt, "--tls-", 6) == 0 &&
@@ -430,6 +437,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             cfg.listen_ro[cfg.nlisten_ro++] = val;
+        } else if (strcmp(opt, "--libvirt-version") == 0) {
+            /* the modelled release (fake-libvirtd/release.c) */
+            char why[256];
+            if (fl_release_select(val, why, sizeof(why)) < 0) {
+                fprintf(stderr, "fake-libvirtd: --libvirt-version %s\n", why);
+                return 2;
+            }
         } else if (strcmp(opt, "--state") == 0) {
             cfg.state_file = val;
         } else if (strcmp(opt, "--seed") == 0) {

@@ -12,6 +12,7 @@
 
 #include "default_state.h"
 #include "model_storage.h"
+#include "release.h"
 #include "model_snap.h"
 #include "model_iface.h"
 #include "model_nodedev.h"
@@ -42,11 +43,11 @@ fl_model *fl_model_new_empty(void)
     m->node.sockets = 2;
     m->node.cores = 2;
     m->node.threads = 2;
-    m->capabilities = strdup(fl_default_capabilities);
+    m->capabilities = fl_release_capabilities(fl_default_capabilities);
     m->sysinfo = strdup(fl_default_sysinfo);
     m->hv_type = strdup("TEST");
     m->hv_version = 2;
-    m->lib_version = 9000000;
+    m->lib_version = fl_release_current()->version;
     m->sec_model = strdup("testSecurity");
     m->sec_doi = strdup("");
     m->sec_label = strdup("libvirt-test");

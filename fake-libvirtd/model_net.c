@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "release.h"
 #include "xml_tree.h"
 
 enum { FROM_XML = 5, FROM_CPU = 31 };
@@ -35,6 +36,28 @@ static bool is_named(const xml_node *n, const char *a, const char *b, const char
     return strcmp(n->name, a) == 0 || strcmp(n->name, b) == 0 || strcmp(n->name, c) == 0;
 }
 
+/* One element of the definition at level 1; an <ip> libvirt closes on its own line also when
+ * it has nothing inside (virNetworkIPDefFormat), up to the releases that self-close it. */
+static void write_child(xml_buf *b, const xml_node *n)
+{
+    if (strcmp(n->name, "ip") != 0 || n->children || (n->text && *n->text) ||
+        fl_release_current()->net_ip_self_closed) {
+        xml_tree_write(b, n, 1);
+        return;
+    }
+    xml_buf one = {0};
+    xml_tree_write(&one, n, 1);
+    char *text = xml_buf_finish(&one);
+    size_t len = text ? strlen(text) : 0;
+    if (len >= 3 && strcmp(text + len - 3, "/>\n") == 0) {
+        text[len - 3] = '\0';
+        xml_buf_appendf(b, "%s>\n  </ip>\n", text);
+    } else if (text) {
+        xml_buf_append(b, text);
+    }
+    free(text);
+}
+
 /* The definition libvirt would format back: name, uuid, forward, bridge, then the rest. */
 static char *format_network(const xml_node *root, const char *name, const unsigned char uuid[16])
 {
@@ -50,7 +73,7 @@ static char *format_network(const xml_node *root, const char *name, const unsign
     write_bridge(&b, xml_tree_child(root, "bridge"));
     for (const xml_node *n = root->children; n; n = n->next) {
         if (!is_named(n, "name", "uuid", "forward") && strcmp(n->name, "bridge") != 0)
-            xml_tree_write(&b, n, 1);
+            write_child(&b, n);
     }
     xml_buf_append(&b, "</network>\n");
     return xml_buf_finish(&b);
@@ -248,26 +271,8 @@ int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err)
 
 /* ---- CPU models ------------------------------------------------------------------------------ */
 
-/* libvirt 9.0's cpu_map: the x86 and ppc64 models in index.xml order; its ARM and s390 drivers
- * list none. */
-static const char *const x86_models[] = {
-    "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
-    "qemu32", "kvm32", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "kvm64", "Conroe", "Penryn",
-    "Nehalem", "Nehalem-IBRS", "Westmere", "Westmere-IBRS", "SandyBridge", "SandyBridge-IBRS",
-    "IvyBridge", "IvyBridge-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "Haswell",
-    "Haswell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS",
-    "Skylake-Client", "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Server",
-    "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS", "Cascadelake-Server",
-    "Cascadelake-Server-noTSX", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
-    "Icelake-Server-noTSX", "Cooperlake", "Snowridge", "athlon", "phenom", "Opteron_G1",
-    "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-IBPB", "EPYC-Rome",
-    "EPYC-Milan", "Dhyana",
-};
-
-static const char *const ppc64_models[] = {
-    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
-};
-
+/* The x86 and ppc64 CPU models are per release (release_cpu_models.c); libvirt's ARM and
+ * s390 drivers list none. */
 /* virArch's names in libvirt 9.0 (virArchFromString). */
 static const char *const arch_names[] = {
     "i686", "x86_64", "armv6l", "armv7l", "armv7b", "aarch64", "alpha", "cris", "ia64", "lm32",
@@ -288,6 +293,11 @@ static int arch_index(const char *arch)
     return -1;
 }
 
+bool fl_arch_known(const char *arch)
+{
+    return arch_index(arch) >= 0;
+}
+
 int fl_cpu_model_names(const char *arch, const char *const **models, size_t *count,
                        fl_error *err)
 {
@@ -300,11 +310,9 @@ int fl_cpu_model_names(const char *arch, const char *const **models, size_t *cou
         return -1;
     }
     if (i <= 1) {
-        *models = x86_models;
-        *count = COUNT(x86_models);
+        *models = fl_release_cpu_models(false, count);
     } else if (strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0) {
-        *models = ppc64_models;
-        *count = COUNT(ppc64_models);
+        *models = fl_release_cpu_models(true, count);
     } else if (i > 5 && strcmp(arch, "s390") != 0 && strcmp(arch, "s390x") != 0) {
         fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
                      "this function is not supported by the connection driver",

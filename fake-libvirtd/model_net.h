@@ -30,6 +30,9 @@ void fl_net_destroy(fl_model *m, fl_object *net);
 /* testNetworkUndefine: refuses a running network; removes and frees net. */
 int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err);
 
+/* Is arch one of libvirt's architecture names (virArchFromString)? */
+bool fl_arch_known(const char *arch);
+
 /* virConnectGetCPUModelNames for arch: *models (static strings, do not free) and *count, or -1
  * with the test driver's error (unknown architecture, no CPU driver for it). */
 int fl_cpu_model_names(const char *arch, const char *const **models, size_t *count,

@@ -539,6 +539,15 @@ static fl_moment *replace(fl_moment_list *l, fl_moment *old, fl_moment *p)
     return p;
 }
 
+static bool has_disk(const domain_def *def)
+{
+    for (const xml_node *d = def->devices ? def->devices->children : NULL; d; d = d->next) {
+        if (strcmp(d->name, "disk") == 0)
+            return true;
+    }
+    return false;
+}
+
 /* The common part of both creations: parse, refuse a duplicate, take the domain's definition
  * (a new moment) or the document's (a redefined one), link under the current moment, add. */
 static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char *xml,
@@ -549,6 +558,14 @@ static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char
     fl_moment *p = l ? parse_moment(xml, k, redefine, uuid, err) : NULL;
     if (!p)
         return NULL;
+    if (k->checkpoint && !redefine && !has_disk(dom->def)) {
+        /* virDomainCheckpointAlignDisks, before the name is looked at */
+        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN_CHECKPOINT,
+                     "unsupported configuration",
+                     "domain must have at least one disk to perform checkpoints");
+        moment_free(p);
+        return NULL;
+    }
     fl_moment *old = find(l, p->name);
     if (old && !redefine) {
         fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",

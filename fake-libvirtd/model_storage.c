@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "release.h"
 #include "xml_tree.h"
 
 #define FL_FROM_XML 5                           /* VIR_FROM_XML: "XML Util error" */
@@ -758,8 +759,11 @@ char *fl_vol_xml(const fl_object *pool, const fl_volume *v)
     xml_buf_escape(&b, v->name);
     xml_buf_append(&b, "</name>\n  <key>");
     xml_buf_escape(&b, v->key);
+    xml_buf_append(&b, "</key>\n");
+    if (fl_release_current()->vol_empty_source)
+        xml_buf_append(&b, "  <source>\n  </source>\n");
     xml_buf_appendf(&b,
-                    "</key>\n  <capacity unit='bytes'>%llu</capacity>\n"
+                    "  <capacity unit='bytes'>%llu</capacity>\n"
                     "  <allocation unit='bytes'>%llu</allocation>\n  <target>\n    <path>",
                     v->capacity, v->allocation);
     xml_buf_escape(&b, v->path);

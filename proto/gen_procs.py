@@ -63,6 +63,14 @@ def error_domain(prog, name):
     return FROM_DOMAIN   # libvirt-domain.c and libvirt-host.c both report VIR_FROM_DOMAIN
 
 
+def version_number(where, text):
+    """'11.3.0' -> 11003000, libvirt's own encoding (virConnectGetLibVersion)."""
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", text)
+    if not m or int(m.group(2)) > 999 or int(m.group(3)) > 999:
+        fail(where, "bad release %r (expected X.Y.Z)" % text)
+    return int(m.group(1)) * 1000000 + int(m.group(2)) * 1000 + int(m.group(3))
+
+
 def read_list(path):
     rows, seen = [], set()
     with open(path) as f:
@@ -77,10 +85,13 @@ def read_list(path):
             prog, num, name = parts[0], int(parts[1]), parts[2]
             if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
                 fail(where, "bad procedure name %r" % name)
-            flags, api = set(), None
+            flags, api, since = set(), None, {"since": 0, "test": 0, "until": 0}
             for fl in parts[3:]:
                 if fl.startswith("api="):
                     api = fl[4:]
+                elif fl.split("=", 1)[0] in since:
+                    key, text = fl.split("=", 1)
+                    since[key] = version_number(where, text)
                 elif fl in FLAGS:
                     flags.add(fl)
                 else:
@@ -90,7 +101,9 @@ def read_list(path):
                     fail(where, "%s %s appears twice" % key)
                 seen.add(key)
             rows.append({"prog": prog, "num": num, "name": name, "flags": flags,
-                         "api": api or api_name(prog, name), "where": where})
+                         "api": api or api_name(prog, name), "where": where,
+                         "since": since["since"], "test": since["test"],
+                         "until": since["until"]})
     return rows
 
 
@@ -175,12 +188,12 @@ def c_row(row, xdr):
         args, ret = codec(xdr, row, "args"), codec(xdr, row, "ret")
     api = "NULL" if "event" in fl or "auth" in fl else '"%s"' % row["api"]
     kind = "VW_PROC_KIND_EVENT" if "event" in fl else "VW_PROC_KIND_CALL"
-    return ('    { %s, VW_%s_PROC_%s, "%s", %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s },'
+    return ('    { %s, VW_%s_PROC_%s, "%s", %s, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s, %du, %du, %du },'
             % (PROGRAMS[row["prog"]], row["prog"], row["name"], row["name"], kind, api,
                error_domain(row["prog"], row["name"]), str("ro" in fl).lower(),
                str("prio" in fl).lower(),
                str("xdr" in fl).lower(), str("auth" in fl).lower(), args, ret, msg,
-               stub_specs(xdr, row)))
+               stub_specs(xdr, row), row["since"], row["test"], row["until"]))
 
 
 def write_header(rows, path):

@@ -59,6 +59,11 @@ typedef struct vw_proc_info {
     const char *args_spec;      /* the leading argument fields the letters can describe */
     bool args_spec_partial;     /* ... and more fields follow that they cannot (arrays, ...) */
     const char *ret_spec;       /* the whole return struct; NULL unless every field fits */
+    /* Releases as libvirt encodes them (11.3.0 = 11003000), 0 = every release fake-libvirtd
+     * models (proto/procedures.list's since= and test=, fake-libvirtd/release.c): */
+    uint32_t since;             /* the first whose libvirtd defines the number */
+    uint32_t test_since;        /* the first whose test driver implements it */
+    uint32_t test_until;        /* the first that answers it VIR_ERR_NO_SUPPORT again, 0: none */
 } vw_proc_info;
 
 /* The generated rows, sorted by program number then procedure number. */

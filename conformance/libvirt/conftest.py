@@ -3,7 +3,10 @@ returned.
 
 Every case in this folder is written once and runs against each target:
 
-  fake                 build/bin/fake-libvirtd (when built)
+  fake                 build/bin/fake-libvirtd (when built), modelling libvirt 9.0 (its default)
+  fake-X.Y             fake-libvirtd --libvirt-version X.Y.0 for the other modelled releases
+                       (FAKE_RELEASES: 7.0 = bullseye, 11.3 = trixie, 12.8 = sid); the report
+                       compares each with the daemon of the release it models
   host                 the host's libvirtd (Debian 12): the session fixture `libvirtd_sock` of
                        pytest_virtwire.libvirtd is reused (VW_LIBVIRTD_SOCK, or one private
                        daemon started with ci/libvirtd-private); no second host daemon is started
@@ -65,6 +68,9 @@ LOGS = BUILD / "conformance" / "logs"
 IMAGES = REPO / "conformance" / "images"
 ROOTFS_CACHE = pathlib.Path(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/rootfs"))
 SUITES = ("bullseye", "bookworm", "trixie", "sid")
+# fake-libvirtd --libvirt-version targets beside "fake" (9.0): target name -> the release given.
+# conformance/report.py compares each with the container target of the suite it models.
+FAKE_RELEASES = {"fake-7.0": "7.0.0", "fake-11.3": "11.3.0", "fake-12.8": "12.8.0"}
 TRACES = pathlib.Path(os.environ.get("VW_CONFORMANCE_TRACES", str(BUILD / "conformance" / "traces")))
 REPLAY_MODE = os.environ.get("VW_CONFORMANCE_REPLAY", "record").strip() or "record"
 VIRSH = shutil.which("virsh") or "/usr/bin/virsh"
@@ -94,6 +100,7 @@ def discover_targets():
     fake = os.access(str(FAKE), os.X_OK)
     if fake:
         names.append("fake")
+        names += list(FAKE_RELEASES)
     names.append("host")
     releases = ["host"]
     for suite in SUITES:
@@ -307,13 +314,16 @@ def target(request):
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     stopper = None
-    if name == "fake":
+    if name == "fake" or name in FAKE_RELEASES:
         if not os.access(str(FAKE), os.X_OK):
             pytest.fail("%s not built (run make)" % FAKE)
-        d = FakeDaemon()
+        release = FAKE_RELEASES.get(name)
+        extra = ["--libvirt-version", release] if release else []
+        d = FakeDaemon(extra, log_name="%s.log" % name)
         stopper = d.stop
-        t = Target(name, "fake", d.sock, d.ro_sock, {"daemon": "fake-libvirtd",
-                                                    "release": "virt-wire fake"})
+        t = Target(name, "fake", d.sock, d.ro_sock,
+                   {"daemon": "fake-libvirtd" + (" --libvirt-version " + release if release else ""),
+                    "release": "virt-wire fake of libvirt %s" % (release or "9.0.0")})
         _wait_socket(t.uri, t.sock, d.proc, d.log)
     elif name.startswith("record-"):
         t, stopper = _start_recording(request, name, name[len("record-"):])

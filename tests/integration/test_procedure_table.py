@@ -75,6 +75,21 @@ def fake(fake_libvirtd):
     return fake_libvirtd(readonly_socket=True)
 
 
+@pytest.fixture
+def fake_newest(fake_libvirtd):
+    """The newest release fake-libvirtd models, where every number of the list is defined."""
+    return fake_libvirtd(readonly_socket=True, extra_args=["--libvirt-version", "12.8.0"])
+
+
+def since(flags, key="since"):
+    """A since=/test= flag of procedures.list as libvirt's version number (0 when absent)."""
+    for f in flags:
+        if f.startswith(key + "="):
+            major, minor, micro = (int(x) for x in f.split("=", 1)[1].split("."))
+            return major * 1000000 + minor * 1000 + micro
+    return 0
+
+
 def libvirt_exports():
     try:
         libs = [ctypes.CDLL(n) for n in ("libvirt.so.0", "libvirt-qemu.so.0", "libvirt-lxc.so.0")]
@@ -83,8 +98,8 @@ def libvirt_exports():
     return lambda name: any(hasattr(lib, name) for lib in libs)
 
 
-def test_every_defined_number_is_known(fake):
-    got = answers(fake.socket)
+def test_every_defined_number_is_known(fake_newest):
+    got = answers(fake_newest.socket)
     exported = libvirt_exports()
     unsupported = 0
     for prog, num, name, flags in procedures():
@@ -269,3 +284,53 @@ def test_read_only_refusal_comes_before_no_support(libvirtd_sock, fake):
     assert all(r[1] == 29 and "read only access prevents vir" in r[3] for r in real), \
         [r for r in real if r[1] != 29]
     assert len(real) == 61
+
+
+@pytest.mark.parametrize("release", ["7.0.0", "9.0.0", "11.3.0", "12.8.0"])
+def test_numbers_follow_the_release(fake_libvirtd, release):
+    """--libvirt-version: a number the release's libvirtd does not define (since= later) is
+    "unknown procedure", one whose test driver lacks the call (test= later) VIR_ERR_NO_SUPPORT
+    naming the API, and CONNECT_GET_LIB_VERSION reports the release. What each release
+    answers is compared with its real libvirtd by the conformance matrix
+    (conformance/libvirt/test_procedure_table.py, targets fake-X.Y)."""
+    major, minor, micro = (int(x) for x in release.split("."))
+    version = major * 1000000 + minor * 1000 + micro
+    fake = fake_libvirtd(extra_args=["--libvirt-version", release])
+    got = answers(fake.socket)
+    later = 0
+    for prog, num, name, flags in procedures():
+        reply = got[(prog, num)]
+        unknown = reply == (RPC, FROM_RPC, "unknown procedure: %d" % num)
+        if "event" in flags:
+            assert unknown, (prog, num, reply)
+        elif since(flags) > version:
+            later += 1
+            assert unknown, (release, prog, num, name, reply)
+        else:
+            assert not unknown, (release, prog, num, name, reply)
+    assert (later == 0) == (release == "12.8.0")
+    conn = RawClient(fake.socket)
+    try:
+        conn.open()
+        hdr, body = conn.call(157, 3, b"")     # CONNECT_GET_LIB_VERSION
+        assert hdr[5] == 0 and struct.unpack(">Q", body[:8])[0] == version
+        dom = nonnull_domain()
+        hdr, body = conn.call(206, 4, dom + struct.pack(">iI", 0, 0))  # GET_BLKIO_PARAMETERS
+        if release == "7.0.0":
+            assert decode_error(body)["message"] == NOT_SUPPORTED + "virDomainGetBlkioParameters"
+        else:
+            assert hdr[5] == 0
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("value", ["8.0.0", "9", "nine", "9.0.0.1", "12.8.1000"])
+def test_unmodelled_release_is_refused(value):
+    """Any release but the four modelled ones is refused at start with the list of them."""
+    import subprocess
+    fake = os.path.join(os.environ["VW_BUILD"], "bin", "fake-libvirtd")
+    r = subprocess.run([fake, "--libvirt-version", value, "--listen", "unix:/nonexistent/s"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert r.stderr.startswith("fake-libvirtd: --libvirt-version %s: " % value)
+    assert "7.0.0, 9.0.0, 11.3.0, 12.8.0" in r.stderr
