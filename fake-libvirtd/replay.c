@@ -139,24 +139,6 @@ struct fl_replay {
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-int fl_replay_match_from_name(const char *name)
-{
-    if (strcmp(name, "strict") == 0)
-        return FL_REPLAY_STRICT;
-    if (strcmp(name, "unordered") == 0)
-        return FL_REPLAY_UNORDERED;
-    return -1;
-}
-
-int fl_replay_unmatched_from_name(const char *name)
-{
-    if (strcmp(name, "error") == 0)
-        return FL_REPLAY_UNMATCHED_ERROR;
-    if (strcmp(name, "close") == 0)
-        return FL_REPLAY_UNMATCHED_CLOSE;
-    return -1;
-}
-
 int fl_replay_pick_from_name(const char *name)
 {
     if (strcmp(name, "next") == 0)
