@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vw_util.h"
+
 #define REMOTE_PROGRAM 0x20008086u
 #define PROC_CONNECT_OPEN 1
 #define PROC_AUTH_LIST 66
@@ -32,9 +34,7 @@
 
 static double now_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)vw_now_ns() / 1e9;
 }
 
 static int read_full(int fd, uint8_t *buf, size_t len)

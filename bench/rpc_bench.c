@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vw_util.h"
+
 #include "libvirt_client.h"
 
 static double now_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)vw_now_ns() / 1e9;
 }
 
 static int read_full(int fd, unsigned char *buf, size_t len)

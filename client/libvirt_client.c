@@ -434,7 +434,7 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     }
 
     init_monotonic_cond(&w.cond);
-    long long deadline = vw_transport_now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     pthread_mutex_lock(&conn->lock);
     if (conn->dead) {
         vw_client_error_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC, "not connected: %s",
@@ -727,7 +727,7 @@ static void handle_packet(vw_conn *conn, const vw_packet *pkt)
     const vw_packet_header *h = &pkt->hdr;
     pthread_mutex_lock(&conn->lock);
     conn->stats.packets_received++;
-    conn->last_rx_ms = vw_transport_now_ms();
+    conn->last_rx_ms = vw_now_ms();
     conn->pings_unanswered = 0;
     conn->timeout_unanswered = false;
     pthread_mutex_unlock(&conn->lock);
@@ -776,7 +776,7 @@ static int keepalive_tick(vw_conn *conn)
         return -1;
     }
     long long interval = (long long)conn->opts.keepalive_interval * 1000;
-    long long now = vw_transport_now_ms();
+    long long now = vw_now_ms();
     long long since = conn->pings_unanswered ? conn->last_ping_ms : conn->last_rx_ms;
     long long due = since + interval;
     if (now < due) {
@@ -955,7 +955,7 @@ static void dispatch_event(vw_conn *conn, struct event_item *item)
     int kind = ev.kind == LV_PROCS_EVENT_LIFECYCLE ? REG_LIFECYCLE : REG_QEMU_MONITOR;
     pthread_mutex_lock(&conn->lock);
     struct registration *r = find_registration_locked(conn, kind, ev.callback_id);
-    long long give_up = vw_transport_now_ms() + conn->call_timeout_ms;
+    long long give_up = vw_now_ms() + conn->call_timeout_ms;
     while (!r && conn->registering > 0 && !conn->event_stop) {
         /* a register call may still be between its reply and storing the callback */
         struct timespec ts;
@@ -1239,7 +1239,7 @@ static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_cl
     conn->debug = dbg && dbg[0] && strcmp(dbg, "0") != 0;
     pthread_mutex_init(&conn->lock, NULL);
     init_monotonic_cond(&conn->event_cond);
-    conn->last_rx_ms = vw_transport_now_ms();
+    conn->last_rx_ms = vw_now_ms();
     if (pipe2(conn->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
         vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "pipe: %s", strerror(errno));
         conn->wake[0] = conn->wake[1] = -1;
@@ -1321,7 +1321,7 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
     if (vw_uri_parse(uri_text, opts->flags, &uri, err) < 0)
         return NULL;
     int connect_timeout = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
-    long long deadline = vw_transport_now_ms() + connect_timeout;
+    long long deadline = vw_now_ms() + connect_timeout;
     int pid = 0;
     int fd = uri.transport == VW_TRANSPORT_SSH ? vw_transport_connect_ssh(&uri, &pid, err)
              : uri.transport != VW_TRANSPORT_UNIX
@@ -1330,7 +1330,7 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
     vw_tls *tls = NULL;
     if (fd >= 0 && uri.transport == VW_TRANSPORT_TLS) {
         /* the handshake shares the connect timeout */
-        long long left = deadline - vw_transport_now_ms();
+        long long left = deadline - vw_now_ms();
         tls = vw_tls_client_open(fd, uri.host, uri.pkipath, uri.no_verify,
                                  left > 0 ? (int)left : 1, err);
         if (!tls) {
@@ -1410,7 +1410,7 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool sec
     if (supported && conn->opts.keepalive_interval > 0) {
         pthread_mutex_lock(&conn->lock);
         conn->keepalive_enabled = true;
-        conn->last_rx_ms = vw_transport_now_ms();
+        conn->last_rx_ms = vw_now_ms();
         pthread_mutex_unlock(&conn->lock);
         ssize_t ignored = write(conn->wake[1], "k", 1);   /* the I/O thread re-reads its timer */
         (void)ignored;

@@ -85,47 +85,6 @@ int fl_check_flags(unsigned flags, unsigned supported, const char *func, fl_erro
 
 /* ---- uuids -------------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int fl_uuid_parse(const char *s, unsigned char uuid[16])
-{
-    int n = 0;
-    while (*s == ' ' || *s == '\t' || *s == '\n')
-        s++;
-    for (; *s && n < 32; s++) {
-        if (*s == '-')
-            continue;
-        int v = hexval(*s);
-        if (v < 0)
-            return -1;
-        if (n % 2 == 0)
-            uuid[n / 2] = (unsigned char)(v << 4);
-        else
-            uuid[n / 2] |= (unsigned char)v;
-        n++;
-    }
-    while (*s == ' ' || *s == '\t' || *s == '\n')
-        s++;
-    return (n == 32 && *s == '\0') ? 0 : -1;
-}
-
-void fl_uuid_format(const unsigned char u[16], char out[37])
-{
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-             u[13], u[14], u[15]);
-}
-
 void fl_uuid_generate(unsigned char uuid[16])
 {
     size_t got = 0;
@@ -370,7 +329,7 @@ static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool chec
     fl_domain *same = find_uuid(m, def->uuid);
     if (same) {
         if (strcmp(same->def->name, def->name) != 0) {
-            fl_uuid_format(same->def->uuid, uuid);
+            vw_uuid_format(same->def->uuid, uuid);
             fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
                          "domain '%s' is already defined with uuid %s", same->def->name, uuid);
             *failed = 1;
@@ -387,7 +346,7 @@ static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool chec
     }
     fl_domain *named = find_name(m, def->name);
     if (named) {
-        fl_uuid_format(named->def->uuid, uuid);
+        vw_uuid_format(named->def->uuid, uuid);
         fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
                      "domain '%s' already exists with uuid %s", named->def->name, uuid);
         *failed = 1;
@@ -483,7 +442,7 @@ static fl_object *object_new(fl_object_kind kind, const char *name, const char *
     }
     if (!uuid) {
         fl_uuid_generate(o->uuid);
-    } else if (fl_uuid_parse(uuid, o->uuid) < 0) {
+    } else if (vw_uuid_parse(uuid, o->uuid) < 0) {
         object_free(o);
         fl_error_set(err, FL_ERR_INVALID_ARG, object_kinds[kind].from, "invalid argument",
                      "%s '%s' has a malformed uuid '%s'", object_kinds[kind].noun, name, uuid);
@@ -525,7 +484,7 @@ int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool a
     } else {
         char u[37];
         xml_buf b = {0};
-        fl_uuid_format(n->uuid, u);
+        vw_uuid_format(n->uuid, u);
         xml_buf_append(&b, "<network>\n  <name>");
         xml_buf_escape(&b, name);
         xml_buf_appendf(&b, "</name>\n  <uuid>%s</uuid>\n", u);
@@ -556,7 +515,7 @@ int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool acti
     } else {
         char u[37];
         xml_buf b = {0};
-        fl_uuid_format(p->uuid, u);
+        vw_uuid_format(p->uuid, u);
         xml_buf_append(&b, "<pool type='dir'>\n  <name>");
         xml_buf_escape(&b, name);
         xml_buf_appendf(&b,
@@ -605,7 +564,7 @@ fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned c
     fl_domain *d = find_uuid(m, uuid);
     if (!d) {
         char u[37];
-        fl_uuid_format(uuid, u);
+        vw_uuid_format(uuid, u);
         fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, "Domain not found",
                      "no domain with matching uuid '%s' (%s)", u, name ? name : "");
     }
@@ -1143,7 +1102,7 @@ fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigne
             return o;
     }
     char u[37];
-    fl_uuid_format(uuid, u);
+    vw_uuid_format(uuid, u);
     fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,
                  object_kinds[kind].not_found_text, "no %s with matching uuid '%s'",
                  object_kinds[kind].not_found_noun, u);

@@ -21,6 +21,7 @@
 #include "netaddr.h"
 #include "qemu_link.h"
 #include "state_file.h"
+#include "vw_util.h"
 
 typedef struct {
     struct fl_server *srv;
@@ -1053,49 +1054,11 @@ static int add_listener(fl_server *srv, const char *spec, bool readonly, bool tl
 
 static char *read_file(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "--state %s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= 64u * 1024 * 1024) {
-                snprintf(err, errlen, "--state %s: file is larger than 64 MiB", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (!buf) {
-        snprintf(err, errlen, "--state %s: out of memory", path);
-        fclose(f);
-        return NULL;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "--state %s: read error: %s", path, strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
+    char why[256];
+    char *text = vw_read_file(path, 64u << 20, NULL, why, sizeof(why));
+    if (!text)
+        snprintf(err, errlen, "--state %s: %s", path, why);
+    return text;
 }
 
 fl_server *fl_server_new(const fl_server_config *cfg, char *err, size_t errlen)
