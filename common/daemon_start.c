@@ -81,6 +81,18 @@ void vw_daemon_replay_tuned(vw_daemon_opts *o, const char *opt)
     o->replay_tuned = opt;
 }
 
+/* A value that is one of two words: *second tells which. 0, or -1 after a message. */
+static int pick_one(const char *prog, const char *opt, const char *val, const char *first,
+                    const char *second, bool *is_second)
+{
+    if (strcmp(val, first) != 0 && strcmp(val, second) != 0) {
+        fprintf(stderr, "%s: %s %s: expected %s or %s\n", prog, opt, val, first, second);
+        return -1;
+    }
+    *is_second = strcmp(val, second) == 0;
+    return 0;
+}
+
 /* One shared option. Returns VW_START_GO, or an exit status. */
 static int shared_option(const vw_daemon_cli *cli, const vw_opt_def *d, const char *val,
                          vw_daemon_opts *o)
@@ -107,21 +119,13 @@ static int shared_option(const vw_daemon_cli *cli, const vw_opt_def *d, const ch
     case OPT_ALLOW_TRUNCATED: o->allow_truncated = true; o->replay_tuned = d->name; break;
     case OPT_REPLAY_REPORT: o->replay_report = val; o->replay_tuned = d->name; break;
     case OPT_REPLAY_MATCH:
-        if (strcmp(val, "strict") != 0 && strcmp(val, "unordered") != 0) {
-            fprintf(stderr, "%s: --replay-match %s: expected strict or unordered\n", cli->prog,
-                    val);
+        if (pick_one(cli->prog, d->name, val, "strict", "unordered", &o->replay_unordered) < 0)
             return 2;
-        }
-        o->replay_unordered = strcmp(val, "unordered") == 0;
         o->replay_tuned = d->name;
         break;
     case OPT_REPLAY_UNMATCHED:
-        if (strcmp(val, "error") != 0 && strcmp(val, "close") != 0) {
-            fprintf(stderr, "%s: --replay-unmatched %s: expected error or close\n", cli->prog,
-                    val);
+        if (pick_one(cli->prog, d->name, val, "error", "close", &o->replay_unmatched_close) < 0)
             return 2;
-        }
-        o->replay_unmatched_close = strcmp(val, "close") == 0;
         o->replay_tuned = d->name;
         break;
     case OPT_MEMORY_BUDGET:
