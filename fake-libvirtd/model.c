@@ -83,32 +83,6 @@ int fl_check_flags(unsigned flags, unsigned supported, const char *func, fl_erro
     return -1;
 }
 
-/* ---- uuids -------------------------------------------------------------------------------- */
-
-void fl_uuid_generate(unsigned char uuid[16])
-{
-    size_t got = 0;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, uuid, 16);
-        if (n > 0)
-            got = (size_t)n;
-        close(fd);
-    }
-    if (got < 16) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        unsigned long long x = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)ts.tv_sec << 20) ^
-                               (unsigned long long)getpid();
-        for (size_t i = got; i < 16; i++) {
-            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-            uuid[i] = (unsigned char)(x >> 56);
-        }
-    }
-    uuid[6] = (unsigned char)((uuid[6] & 0x0F) | 0x40); /* version 4 */
-    uuid[8] = (unsigned char)((uuid[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-}
-
 /* ---- construction ------------------------------------------------------------------------- */
 
 static void domain_free(fl_domain *d)
@@ -311,7 +285,7 @@ static domain_def *parse_def(const char *xml, fl_error *err)
         return NULL;
     }
     if (!def->has_uuid) {
-        fl_uuid_generate(def->uuid);
+        vw_uuid_generate(def->uuid);
         def->has_uuid = true;
     }
     domain_def_assign_ifnames(def);
@@ -441,7 +415,7 @@ static fl_object *object_new(fl_object_kind kind, const char *name, const char *
         return NULL;
     }
     if (!uuid) {
-        fl_uuid_generate(o->uuid);
+        vw_uuid_generate(o->uuid);
     } else if (vw_uuid_parse(uuid, o->uuid) < 0) {
         object_free(o);
         fl_error_set(err, FL_ERR_INVALID_ARG, object_kinds[kind].from, "invalid argument",

@@ -269,9 +269,4 @@ fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigne
  * ignored). In definition order, *count set; a malloc'd array (NULL when count is 0). */
 fl_object **fl_object_list(fl_model *m, fl_object_kind kind, unsigned flags, size_t *count);
 
-/* "6695eb01-f6a4-..." <-> 16 bytes. Parsing accepts the 32 hex digits with or without dashes. */
-int fl_uuid_parse(const char *s, unsigned char uuid[16]);
-void fl_uuid_format(const unsigned char uuid[16], char out[37]);
-void fl_uuid_generate(unsigned char uuid[16]);
-
 #endif

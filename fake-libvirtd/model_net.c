@@ -84,7 +84,7 @@ static int parse_fields(const xml_node *root, net_def *d, fl_error *err)
     }
     const xml_node *uuid = xml_tree_child(root, "uuid");
     if (!uuid || !uuid->text) {
-        fl_uuid_generate(d->uuid);
+        vw_uuid_generate(d->uuid);
     } else if (vw_uuid_parse(uuid->text, d->uuid) < 0) {
         fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
                      "malformed uuid element");

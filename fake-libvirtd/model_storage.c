@@ -422,7 +422,7 @@ static xml_node *parse_pool(const char *xml, const pool_type **t, const char **n
         xml_error(err, FL_FROM_STORAGE, "missing storage pool target path%s%s", "", "");
     else {
         if (!u)
-            fl_uuid_generate(uuid);
+            vw_uuid_generate(uuid);
         return root;
     }
     xml_tree_free(root);

@@ -2,6 +2,7 @@
 #include "vw_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,4 +336,28 @@ int vw_uuid_parse(const char *text, unsigned char uuid[VW_UUID_BUFLEN])
         n++;
     }
     return n == 2 * VW_UUID_BUFLEN && *skip_space(s) == '\0' ? 0 : -1;
+}
+
+void vw_uuid_generate(unsigned char uuid[VW_UUID_BUFLEN])
+{
+    size_t got = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, uuid, VW_UUID_BUFLEN);
+        if (n > 0)
+            got = (size_t)n;
+        close(fd);
+    }
+    if (got < VW_UUID_BUFLEN) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        unsigned long long x = (unsigned long long)ts.tv_nsec ^ ((unsigned long long)ts.tv_sec << 20) ^
+                               (unsigned long long)getpid();
+        for (size_t i = got; i < VW_UUID_BUFLEN; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            uuid[i] = (unsigned char)(x >> 56);
+        }
+    }
+    uuid[6] = (unsigned char)((uuid[6] & 0x0F) | 0x40); /* version 4 */
+    uuid[8] = (unsigned char)((uuid[8] & 0x3F) | 0x80); /* RFC 4122 variant */
 }

@@ -68,6 +68,8 @@ void vw_uuid_format(const unsigned char uuid[VW_UUID_BUFLEN], char out[VW_UUID_S
 /* 32 hex digits, dashes allowed between them, white space around them (as libvirt's
  * virUUIDParse); 0, or -1 (text NULL or not a UUID). */
 int vw_uuid_parse(const char *text, unsigned char uuid[VW_UUID_BUFLEN]);
+/* A random (version 4) UUID: /dev/urandom, or the clock and pid when that cannot be read. */
+void vw_uuid_generate(unsigned char uuid[VW_UUID_BUFLEN]);
 
 /* ---- big-endian words ---- */
 

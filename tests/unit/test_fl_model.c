@@ -512,7 +512,7 @@ static void test_uuid_helpers(void)
     CHECK_EQ_INT(vw_uuid_parse("6695eb01", v), -1);
     CHECK_EQ_INT(vw_uuid_parse("6695eb01-f6a4-8304-79aa-97f2502e193f00", v), -1);
     CHECK_EQ_INT(vw_uuid_parse("zz95eb01-f6a4-8304-79aa-97f2502e193f", v), -1);
-    fl_uuid_generate(u);
+    vw_uuid_generate(u);
     CHECK_EQ_INT(u[6] >> 4, 4);
 }
 
