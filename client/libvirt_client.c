@@ -153,7 +153,7 @@ static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_cl
     conn->debug = dbg && dbg[0] && strcmp(dbg, "0") != 0;
     pthread_mutex_init(&conn->lock, NULL);
     lv_conn_init_monotonic_cond(&conn->event_cond);
-    conn->last_rx_ms = vw_transport_now_ms();
+    conn->last_rx_ms = vw_now_ms();
     if (lv_read_init(conn) < 0) {
         vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         conn_free(conn);
@@ -240,7 +240,7 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
     if (vw_uri_parse(uri_text, opts->flags, &uri, err) < 0)
         return NULL;
     int connect_timeout = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
-    long long deadline = vw_transport_now_ms() + connect_timeout;
+    long long deadline = vw_now_ms() + connect_timeout;
     int pid = 0;
     int fd = uri.transport == VW_TRANSPORT_SSH ? vw_transport_connect_ssh(&uri, &pid, err)
              : uri.transport != VW_TRANSPORT_UNIX
@@ -249,7 +249,7 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
     vw_tls *tls = NULL;
     if (fd >= 0 && uri.transport == VW_TRANSPORT_TLS) {
         /* the handshake shares the connect timeout */
-        long long left = deadline - vw_transport_now_ms();
+        long long left = deadline - vw_now_ms();
         tls = vw_tls_client_open(fd, uri.host, uri.pkipath, uri.no_verify,
                                  left > 0 ? (int)left : 1, err);
         if (!tls) {
@@ -329,7 +329,7 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool sec
     if (supported && conn->opts.keepalive_interval > 0) {
         pthread_mutex_lock(&conn->lock);
         conn->keepalive_enabled = true;
-        conn->last_rx_ms = vw_transport_now_ms();
+        conn->last_rx_ms = vw_now_ms();
         pthread_mutex_unlock(&conn->lock);
         ssize_t ignored = write(conn->wake[1], "k", 1);   /* the I/O thread re-reads its timer */
         (void)ignored;

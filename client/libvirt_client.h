@@ -169,13 +169,8 @@ int vw_call_raw(vw_conn *conn, uint32_t prog, int proc, const void *payload, siz
 
 /* ---- objects --------------------------------------------------------------------------------- */
 
-/* The proto headers define the same values; the guards let both be included in any order. */
-#ifndef VW_UUID_BUFLEN
-#define VW_UUID_BUFLEN 16
-#endif
-#ifndef VW_UUID_STRING_BUFLEN
-#define VW_UUID_STRING_BUFLEN 37
-#endif
+/* VW_UUID_BUFLEN, VW_UUID_STRING_BUFLEN, vw_uuid_format and vw_uuid_parse are vw_util.h's. */
+#include "vw_util.h"
 
 typedef struct vw_client_domain {
     char *name;
@@ -198,11 +193,6 @@ typedef struct vw_client_storage_pool {
 } vw_client_storage_pool;
 void vw_client_storage_pool_clear(vw_client_storage_pool *pool);
 void vw_client_storage_pool_list_free(vw_client_storage_pool *pools, size_t count);
-
-/* "6695eb01-f6a4-8304-79aa-97f2502e193f" into out (VW_UUID_STRING_BUFLEN bytes). */
-void vw_uuid_format(const unsigned char uuid[VW_UUID_BUFLEN], char out[VW_UUID_STRING_BUFLEN]);
-/* Parses the 36-char form (dashes optional); -1 on bad input. */
-int vw_uuid_parse(const char *text, unsigned char uuid[VW_UUID_BUFLEN]);
 
 typedef struct vw_client_node_info {
     char model[32];

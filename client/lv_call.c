@@ -256,7 +256,7 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     }
 
     lv_conn_init_monotonic_cond(&w.cond);
-    long long deadline = vw_transport_now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     pthread_mutex_lock(&conn->lock);
     if (conn->dead) {
         vw_client_error_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC, "not connected: %s",
@@ -283,7 +283,7 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     while (!w.done) {
         if (!conn->reading) {
             lv_read_lead_locked(conn, &w, deadline);
-            if (!w.done && vw_transport_now_ms() >= deadline)
+            if (!w.done && vw_now_ms() >= deadline)
                 break;
             continue;
         }

@@ -20,6 +20,7 @@
 #include "libvirt_client.h"
 #include "lv_tls.h"
 #include "packet.h"
+#include "vw_util.h"
 
 #define VW_CLOSE_GRACE_MS 1000    /* CONNECT_CLOSE wait after an unanswered timeout */
 #define VW_ABANDONED_SERIALS 64   /* timed-out serials remembered for their late replies */

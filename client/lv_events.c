@@ -100,7 +100,7 @@ static void dispatch_event(vw_conn *conn, struct event_item *item)
     int kind = ev.kind == LV_PROCS_EVENT_LIFECYCLE ? REG_LIFECYCLE : REG_QEMU_MONITOR;
     pthread_mutex_lock(&conn->lock);
     struct registration *r = find_registration_locked(conn, kind, ev.callback_id);
-    long long give_up = vw_transport_now_ms() + conn->call_timeout_ms;
+    long long give_up = vw_now_ms() + conn->call_timeout_ms;
     while (!r && conn->registering > 0 && !conn->event_stop) {
         /* a register call may still be between its reply and storing the callback */
         struct timespec ts;

@@ -60,35 +60,6 @@ void vw_client_storage_pool_list_free(vw_client_storage_pool *pools, size_t coun
     free(pools);
 }
 
-void vw_uuid_format(const unsigned char uuid[VW_UUID_BUFLEN], char out[VW_UUID_STRING_BUFLEN])
-{
-    snprintf(out, VW_UUID_STRING_BUFLEN,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7], uuid[8],
-             uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
-}
-
-int vw_uuid_parse(const char *text, unsigned char uuid[VW_UUID_BUFLEN])
-{
-    if (!text)
-        return -1;
-    size_t n = 0;
-    const char *p = text;
-    while (*p && n < VW_UUID_BUFLEN) {
-        if (*p == '-') {
-            p++;
-            continue;
-        }
-        int hi = lv_hex_digit((unsigned char)p[0]);
-        int lo = hi < 0 ? -1 : lv_hex_digit((unsigned char)p[1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        uuid[n++] = (unsigned char)(hi * 16 + lo);
-        p += 2;
-    }
-    return (n == VW_UUID_BUFLEN && *p == '\0') ? 0 : -1;
-}
-
 static int nomem(vw_client_error *err)
 {
     vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");

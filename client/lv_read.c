@@ -104,7 +104,7 @@ static void handle_packet(vw_conn *conn, const vw_packet *pkt)
     const vw_packet_header *h = &pkt->hdr;
     pthread_mutex_lock(&conn->lock);
     conn->stats.packets_received++;
-    conn->last_rx_ms = vw_transport_now_ms();
+    conn->last_rx_ms = vw_now_ms();
     conn->pings_unanswered = 0;
     conn->timeout_unanswered = false;
     pthread_mutex_unlock(&conn->lock);
@@ -153,7 +153,7 @@ static int keepalive_tick(vw_conn *conn)
         return -1;
     }
     long long interval = (long long)conn->opts.keepalive_interval * 1000;
-    long long now = vw_transport_now_ms();
+    long long now = vw_now_ms();
     long long since = conn->pings_unanswered ? conn->last_ping_ms : conn->last_rx_ms;
     long long due = since + interval;
     if (now < due) {
@@ -306,7 +306,7 @@ void lv_read_lead_locked(vw_conn *conn, struct waiter *w, long long deadline)
     conn->reading = true;
     pthread_mutex_unlock(&conn->lock);
     for (;;) {
-        long long left = deadline - vw_transport_now_ms();
+        long long left = deadline - vw_now_ms();
         if (left <= 0)
             break;
         struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };

@@ -4,6 +4,7 @@
 #include "lv_error.h"
 #include "lv_transport.h"
 #include "tls_common.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -90,7 +91,7 @@ static int load_credentials(vw_tls *t, const tls_files *f, vw_client_error *err)
 /* Waits until fd is ready for the direction GnuTLS wants, or the deadline. */
 static int wait_io(vw_tls *t, int fd, long long deadline, vw_client_error *err, const char *what)
 {
-    long long left = deadline - vw_transport_now_ms();
+    long long left = deadline - vw_now_ms();
     struct pollfd p = {.fd = fd,
                        .events = gnutls_record_get_direction(t->session) ? POLLOUT : POLLIN};
     int n = left > 0 ? poll(&p, 1, (int)left) : 0;
@@ -207,7 +208,7 @@ static int start_session(vw_tls *t, int fd, const char *host, vw_client_error *e
 vw_tls *vw_tls_client_open(int fd, const char *host, const char *pkipath, bool no_verify,
                            int timeout_ms, vw_client_error *err)
 {
-    long long deadline = vw_transport_now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     vw_tls *t = calloc(1, sizeof(*t));
     tls_files *files = malloc(sizeof(*files));
     if (!t || !files) {

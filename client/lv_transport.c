@@ -2,6 +2,7 @@
 #include "lv_transport.h"
 #include "lv_error.h"
 #include "lv_uri.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,22 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-long long vw_transport_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Connects fd to addr, waiting at most timeout_ms; returns 0 or an errno value. */
 static int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len, int timeout_ms)
 {
-    long long deadline = vw_transport_now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     int rc;
     /* EAGAIN: a unix socket whose accept queue is full. Nothing is in progress then (polling would
      * report a writable, unconnected socket), so try again until the deadline. */
     while ((rc = connect(fd, addr, len)) < 0 && errno == EAGAIN) {
-        if (vw_transport_now_ms() >= deadline)
+        if (vw_now_ms() >= deadline)
             return ETIMEDOUT;
         poll(NULL, 0, 10);
     }
@@ -44,7 +38,7 @@ static int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t l
     if (errno != EINPROGRESS && errno != EINTR)
         return errno;
     for (;;) {
-        long long left = deadline - vw_transport_now_ms();
+        long long left = deadline - vw_now_ms();
         if (left <= 0)
             return ETIMEDOUT;
         struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -108,9 +102,9 @@ int vw_transport_connect_tcp(const char *host, int port, int timeout_ms, vw_clie
         return -1;
     }
     int last = 0;
-    long long deadline = vw_transport_now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        long long left = deadline - vw_transport_now_ms();
+        long long left = deadline - vw_now_ms();
         if (left <= 0) {
             last = ETIMEDOUT;
             break;

@@ -23,7 +23,5 @@ struct vw_uri;
 int vw_transport_connect_ssh(const struct vw_uri *uri, int *pid, vw_client_error *err);
 /* Ends a helper process started above (SIGTERM) and reaps it; pid <= 0: nothing. */
 void vw_transport_reap(int pid);
-/* Monotonic clock in milliseconds. */
-long long vw_transport_now_ms(void);
 
 #endif

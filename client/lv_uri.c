@@ -23,16 +23,6 @@ static bool param_is_consumed(const char *name, size_t len)
     return false;
 }
 
-int lv_hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Percent-decodes [s, s+len) into a new string; NULL on bad escape or out of memory. */
 static char *percent_decode(const char *s, size_t len, bool *bad_escape)
 {
@@ -48,7 +38,7 @@ static char *percent_decode(const char *s, size_t len, bool *bad_escape)
                 *bad_escape = true;
                 return NULL;
             }
-            int h = lv_hex_digit((unsigned char)s[i + 1]), l = lv_hex_digit((unsigned char)s[i + 2]);
+            int h = vw_hex_digit((unsigned char)s[i + 1]), l = vw_hex_digit((unsigned char)s[i + 2]);
             if (h < 0 || l < 0 || (h == 0 && l == 0)) {
                 free(out);
                 *bad_escape = true;

@@ -47,7 +47,5 @@ typedef struct vw_uri {
  * vw_uri_clear) or returns -1 with an INVALID_ARG / NO_SUPPORT error naming the problem. */
 int vw_uri_parse(const char *uri, unsigned int conn_flags, vw_uri *out, vw_client_error *err);
 void vw_uri_clear(vw_uri *uri);
-/* The value of one hex digit (either case), or -1. Shared with the UUID parser. */
-int lv_hex_digit(int c);
 
 #endif

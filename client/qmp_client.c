@@ -7,6 +7,7 @@
 #include "qmp_client.h"
 #include "qmp_json.h"
 #include "netaddr.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define READ_CHUNK     65536
@@ -88,16 +88,9 @@ static void clear_err(vw_qmp_error *err)
     }
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int remaining_ms(long long deadline)
 {
-    long long left = deadline - now_ms();
+    long long left = deadline - vw_now_ms();
     if (left < 0) {
         return 0;
     }
@@ -366,7 +359,7 @@ vw_qmp_client *vw_qmp_client_open_fd(int fd, const char *peer_name, int timeout_
         set_err(err, VW_QMP_ERR_IO, "out of memory");
         return NULL;
     }
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     while (!c->greeting) {
         int r = remaining_ms(deadline) > 0
                 ? read_once(c, deadline, "waiting for the QMP greeting", err) : 0;
@@ -407,7 +400,7 @@ vw_qmp_client *vw_qmp_client_connect(const char *address, int timeout_ms, vw_qmp
         set_err(err, VW_QMP_ERR_CONNECT, "%s", msg);
         return NULL;
     }
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     int fd = vw_netaddr_connect(&addr, timeout_ms, msg, sizeof(msg));
     if (fd < 0) {
         set_err(err, VW_QMP_ERR_CONNECT, "%s", msg);
@@ -619,7 +612,7 @@ int vw_qmp_client_send(vw_qmp_client *c, const char *command, const json_t *args
         tail = &(*tail)->next;
     }
     *tail = f;
-    int r = write_all(c, line, len + 2, now_ms() + timeout_ms, what, err);
+    int r = write_all(c, line, len + 2, vw_now_ms() + timeout_ms, what, err);
     free(line);
     if (r < 0) {
         remove_inflight(c, f);
@@ -638,7 +631,7 @@ int vw_qmp_client_send_raw(vw_qmp_client *c, const char *buf, size_t len, int ti
     if (timeout_ms <= 0) {
         return set_err(err, VW_QMP_ERR_INVALID, "timeout must be > 0 ms (got %d)", timeout_ms);
     }
-    return write_all(c, buf, len, now_ms() + timeout_ms, "raw bytes", err);
+    return write_all(c, buf, len, vw_now_ms() + timeout_ms, "raw bytes", err);
 }
 
 int vw_qmp_client_wait_reply(vw_qmp_client *c, const json_t *id, int timeout_ms,
@@ -649,7 +642,7 @@ int vw_qmp_client_wait_reply(vw_qmp_client *c, const json_t *id, int timeout_ms,
     if (timeout_ms <= 0) {
         return set_err(err, VW_QMP_ERR_INVALID, "timeout must be > 0 ms (got %d)", timeout_ms);
     }
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     struct inflight *f = NULL;
     char waiting[256];
     if (id) {
@@ -734,7 +727,7 @@ int vw_qmp_client_execute(vw_qmp_client *c, const char *command, const json_t *a
     if (ret) {
         *ret = NULL;
     }
-    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    long long deadline = vw_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     json_t *used_id = NULL;
     if (vw_qmp_client_send(c, command, args, id, flags, timeout_ms, &used_id, err) < 0) {
         return -1;
@@ -776,7 +769,7 @@ int vw_qmp_client_wait_events(vw_qmp_client *c, int timeout_ms, vw_qmp_error *er
     if (timeout_ms < 0) {
         return set_err(err, VW_QMP_ERR_INVALID, "timeout must be >= 0 ms (got %d)", timeout_ms);
     }
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = vw_now_ms() + timeout_ms;
     for (;;) {
         int r = read_once(c, deadline, "waiting for events", err);
         if (r < 0) {

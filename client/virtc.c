@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "vw_version.h"   /* VW_VERSION, generated from the Makefile's VERSION */
+#include "vw_util.h"
 
 
 /* Largest XML file define/create reads (virsh uses the same 10 MiB). */
@@ -299,45 +300,14 @@ static const char *reason_text(int state, int reason)
 /* Reads a file of at most XML_FILE_MAX bytes; prints virsh's message on failure. */
 char *virtc_read_xml_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char why[256];
+    char *text = vw_read_file(path, XML_FILE_MAX, NULL, why, sizeof(why));
+    if (!text && strncmp(why, "cannot open", 11) == 0)
         virtc_error("Failed to open file '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap > XML_FILE_MAX) {
-                virtc_error("Failed to read file '%s': larger than %d bytes", path, XML_FILE_MAX);
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                virtc_error("Failed to read file '%s': %s", path, strerror(errno));
-                free(buf);
-                buf = NULL;
-            } else {
-                buf[len] = '\0';
-            }
-            break;
-        }
-    }
-    fclose(f);
-    return buf;
+    else if (!text)
+        virtc_error("Failed to read file '%s': %s", path,
+                   errno == EFBIG ? why : strerror(errno));
+    return text;
 }
 
 /* ---- connection-level commands --------------------------------------------------------------- */

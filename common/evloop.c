@@ -1,5 +1,6 @@
 /* evloop.c: the single-threaded epoll event loop (file events + timers), see evloop.h. */
 #include "evloop.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,9 +44,7 @@ struct vw_evloop {
 
 long long vw_evloop_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return vw_now_ms();
 }
 
 vw_evloop *vw_evloop_create(int setsize, char *err, size_t errlen)

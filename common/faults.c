@@ -1,6 +1,7 @@
 /* faults.c: fault rules, per-message decisions, seeded PRNG and the delayed output queue
  * (see faults.h and docs/faults.md). */
 #include "faults.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #define MAX_RULES        256
 #define MAX_DELAY_MS     3600000LL        /* an hour: longer is surely a typo */
 #define MAX_MATCH_LEN    128
+#define VW_FAULTS_FILE_MAX (16u << 20)    /* a rules file; the rules are at most MAX_RULES */
 #define MAX_SLICES       65536            /* pieces per message at most */
 
 typedef struct {
@@ -327,7 +329,7 @@ vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, char 
                                size_t errlen)
 {
     json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = vw_load_json_file(path, VW_FAULTS_FILE_MAX, &jerr);
     if (!root) {
         if (jerr.line > 0)
             snprintf(err, errlen, "--faults %s:%d:%d: %s", path, jerr.line, jerr.column,

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "trace.h"
 
@@ -147,53 +145,6 @@ int vw_json_check_object(const json_t *obj, const char *const *allowed, const ch
         return -1;
     }
     return vw_json_check_members(obj, allowed, path, err, errlen);
-}
-
-uint8_t *vw_hex_decode(const char *text, size_t *len)
-{
-    size_t n = strlen(text);
-    uint8_t *out = malloc(n / 2 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    int hi = -1;
-    for (size_t i = 0; i < n; i++) {
-        char ch = text[i];
-        int v;
-        if (ch == ' ' || ch == ':' || ch == '\n' || ch == '\t') {
-            if (hi >= 0)
-                goto bad;
-            continue;
-        }
-        if (ch >= '0' && ch <= '9')
-            v = ch - '0';
-        else if (ch >= 'a' && ch <= 'f')
-            v = ch - 'a' + 10;
-        else if (ch >= 'A' && ch <= 'F')
-            v = ch - 'A' + 10;
-        else
-            goto bad;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            out[o++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    if (hi >= 0)
-        goto bad;
-    *len = o;
-    return out;
-bad:
-    free(out);
-    return NULL;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- subset matching ------------------------------------------------------------------------- */
@@ -806,24 +757,11 @@ bad:
 int vw_scenario_load_file(vw_scenario *s, const char *path, char *err, size_t errlen)
 {
     json_error_t jerr;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        seterr(err, errlen, "--scenario %s: cannot open: %s", path, strerror(errno));
+    json_t *doc = vw_load_json_file(path, VW_SCENARIO_FILE_MAX, &jerr);
+    if (!doc && jerr.line < 0) {
+        seterr(err, errlen, "--scenario %s: %s", path, jerr.text);
         return -1;
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        seterr(err, errlen, "--scenario %s: not a regular file", path);
-        return -1;
-    }
-    if (st.st_size > (off_t)VW_SCENARIO_FILE_MAX) {
-        fclose(f);
-        seterr(err, errlen, "--scenario %s: larger than %u bytes", path, VW_SCENARIO_FILE_MAX);
-        return -1;
-    }
-    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-    fclose(f);
     if (!doc) {
         seterr(err, errlen, "--scenario %s: line %d column %d: %s", path, jerr.line, jerr.column,
                jerr.text);
@@ -942,7 +880,7 @@ static char *bounded_strdup(const char *s, size_t max, bool *cut)
 static void journal_entry_fill(journal_entry *e, const vw_call *call)
 {
     bool cut = false;
-    e->time_ms = now_ms();
+    e->time_ms = vw_wall_ms();
     e->conn = call->conn_id;
     e->program = call->program
         ? bounded_strdup(call->program, VW_SCENARIO_JOURNAL_NAME_MAX, &cut) : NULL;

@@ -165,8 +165,5 @@ int vw_json_check_members(const json_t *obj, const char *const *allowed, const c
 /* The same, after checking that obj is an object at all ("PATH: expected EXPECTED" if not). */
 int vw_json_check_object(const json_t *obj, const char *const *allowed, const char *path,
                          const char *expected, char *err, size_t errlen);
-/* Hex decoder (whitespace allowed between byte pairs); returns malloc'ed bytes or NULL.
- * (base64 is proto/trace.h's vw_base64_encode / vw_base64_decode.) */
-uint8_t *vw_hex_decode(const char *text, size_t *len);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fl_uuid.h"
+#include "vw_util.h"
 
 /* ---- small tree helpers ---- */
 
@@ -223,7 +223,7 @@ static int apply_interfaces(xml_node *devices)
         if (strcmp(d->name, "interface") != 0 || xml_tree_child(d, "mac"))
             continue;
         unsigned char r[16];
-        fl_uuid_generate(r); /* 16 random bytes; three are enough */
+        vw_uuid_generate(r); /* 16 random bytes; three are enough */
         char mac[32];
         snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", r[0], r[1], r[2]);
         const char *attrs[] = {"address", mac, NULL};

@@ -10,7 +10,7 @@
 #include "cputune.h"
 #include "device_defaults.h"
 #include "fl_error.h"
-#include "fl_uuid.h"
+#include "vw_util.h"
 
 static void set_err(domain_xml_error *err, int code, int domain, const char *prefix,
                     const char *detail)
@@ -434,7 +434,7 @@ domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
 
     n = xml_tree_child(root, "uuid");
     if (n) {
-        if (!n->text || fl_uuid_parse(n->text, def->uuid) < 0) {
+        if (!n->text || vw_uuid_parse(n->text, def->uuid) < 0) {
             set_err(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
                     "malformed uuid element");
             goto fail;
@@ -676,7 +676,7 @@ char *domain_def_format(const domain_def *def, int id, bool inactive, bool drop_
 {
     xml_buf b = {0};
     char uuid[37];
-    fl_uuid_format(def->uuid, uuid);
+    vw_uuid_format(def->uuid, uuid);
     xml_buf_append(&b, "<domain type='");
     xml_buf_escape(&b, def->virt_type);
     xml_buf_append(&b, "'");

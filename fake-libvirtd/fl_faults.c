@@ -5,24 +5,12 @@
 #include <string.h>
 
 #include "procs.h"
+#include "vw_util.h"
 
 struct fl_fault_conn {
     vw_fault_conn *fc;
     uint8_t *in_copy;             /* the corrupted copy of the last call read */
 };
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 fl_fault_conn *fl_faults_conn_open(vw_faults *f, vw_evloop *loop, vw_fault_deliver_fn *deliver,
                                    void *opaque)
@@ -63,9 +51,9 @@ static vw_fault_msg_kind classify(const uint8_t *p, size_t len, char *name, size
     name[0] = '\0';
     if (len < VW_PACKET_MIN)
         return VW_FAULT_MSG_OTHER;
-    uint32_t prog = be32(p + 4);
-    int32_t proc = (int32_t)be32(p + 12);
-    int32_t type = (int32_t)be32(p + 16);
+    uint32_t prog = vw_get_be32(p + 4);
+    int32_t proc = (int32_t)vw_get_be32(p + 12);
+    int32_t type = (int32_t)vw_get_be32(p + 16);
     char buf[24];
     const char *n = vw_procs_name(prog, proc, buf, sizeof(buf));
     snprintf(name, namelen, "%s", n ? n : "");
@@ -114,14 +102,14 @@ int fl_faults_output(fl_fault_conn *ff, const void *data, size_t len)
     if (unsol) {
         /* first a copy answering a serial this client never used */
         memcpy(out, data, len);
-        put_be32(out + 20, 0x7F000000u | (uint32_t)(vw_fault_conn_random(fc) & 0xFFFFFF));
+        vw_put_be32(out + 20, 0x7F000000u | (uint32_t)(vw_fault_conn_random(fc) & 0xFFFFFF));
         off += len;
     }
     memcpy(out + off, data, n);
     if ((fired & (1u << VW_FAULT_WRONG_SERIAL)) && len >= VW_PACKET_MIN)
-        put_be32(out + off + 20, be32(out + off + 20) ^ 0x40000000u);
+        vw_put_be32(out + off + 20, vw_get_be32(out + off + 20) ^ 0x40000000u);
     if ((fired & (1u << VW_FAULT_BAD_LENGTH)) && len >= VW_PACKET_LEN_SIZE)
-        put_be32(out + off, a.bad_length);
+        vw_put_be32(out + off, a.bad_length);
     off += n;
     if (dup) {
         memcpy(out + off, out + off - n, n);

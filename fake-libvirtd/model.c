@@ -220,7 +220,7 @@ static domain_def *parse_def(const char *xml, fl_error *err)
         return NULL;
     }
     if (!def->has_uuid) {
-        fl_uuid_generate(def->uuid);
+        vw_uuid_generate(def->uuid);
         def->has_uuid = true;
     }
     domain_def_assign_ifnames(def);
@@ -238,7 +238,7 @@ static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool chec
     fl_domain *same = find_uuid(m, def->uuid);
     if (same) {
         if (strcmp(same->def->name, def->name) != 0) {
-            fl_uuid_format(same->def->uuid, uuid);
+            vw_uuid_format(same->def->uuid, uuid);
             fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
                          "domain '%s' is already defined with uuid %s", same->def->name, uuid);
             *failed = 1;
@@ -255,7 +255,7 @@ static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool chec
     }
     fl_domain *named = find_name(m, def->name);
     if (named) {
-        fl_uuid_format(named->def->uuid, uuid);
+        vw_uuid_format(named->def->uuid, uuid);
         fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
                      "domain '%s' already exists with uuid %s", named->def->name, uuid);
         *failed = 1;
@@ -350,8 +350,8 @@ static fl_object *object_new(fl_object_kind kind, const char *name, const char *
         return NULL;
     }
     if (!uuid) {
-        fl_uuid_generate(o->uuid);
-    } else if (fl_uuid_parse(uuid, o->uuid) < 0) {
+        vw_uuid_generate(o->uuid);
+    } else if (vw_uuid_parse(uuid, o->uuid) < 0) {
         object_free(o);
         fl_error_set(err, FL_ERR_INVALID_ARG, object_kinds[kind].from, "invalid argument",
                      "%s '%s' has a malformed uuid '%s'", object_kinds[kind].noun, name, uuid);
@@ -393,7 +393,7 @@ int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool a
     } else {
         char u[37];
         xml_buf b = {0};
-        fl_uuid_format(n->uuid, u);
+        vw_uuid_format(n->uuid, u);
         xml_buf_append(&b, "<network>\n  <name>");
         xml_buf_escape(&b, name);
         xml_buf_appendf(&b, "</name>\n  <uuid>%s</uuid>\n", u);
@@ -424,7 +424,7 @@ int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool acti
     } else {
         char u[37];
         xml_buf b = {0};
-        fl_uuid_format(p->uuid, u);
+        vw_uuid_format(p->uuid, u);
         xml_buf_append(&b, "<pool type='dir'>\n  <name>");
         xml_buf_escape(&b, name);
         xml_buf_appendf(&b,
@@ -473,7 +473,7 @@ fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned c
     fl_domain *d = find_uuid(m, uuid);
     if (!d) {
         char u[37];
-        fl_uuid_format(uuid, u);
+        vw_uuid_format(uuid, u);
         fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, "Domain not found",
                      "no domain with matching uuid '%s' (%s)", u, name ? name : "");
     }
@@ -1011,7 +1011,7 @@ fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigne
             return o;
     }
     char u[37];
-    fl_uuid_format(uuid, u);
+    vw_uuid_format(uuid, u);
     fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,
                  object_kinds[kind].not_found_text, "no %s with matching uuid '%s'",
                  object_kinds[kind].not_found_noun, u);

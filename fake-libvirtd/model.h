@@ -15,7 +15,7 @@
 
 #include "domain_xml.h"
 #include "fl_error.h"
-#include "fl_uuid.h"
+#include "vw_util.h"
 
 /* virDomainState */
 enum {

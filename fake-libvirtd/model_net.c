@@ -63,7 +63,7 @@ static char *format_network(const xml_node *root, const char *name, const unsign
 {
     char u[37];
     xml_buf b = {0};
-    fl_uuid_format(uuid, u);
+    vw_uuid_format(uuid, u);
     xml_buf_append(&b, "<network>\n  <name>");
     xml_buf_escape(&b, name);
     xml_buf_appendf(&b, "</name>\n  <uuid>%s</uuid>\n", u);
@@ -107,8 +107,8 @@ static int parse_fields(const xml_node *root, net_def *d, fl_error *err)
     }
     const xml_node *uuid = xml_tree_child(root, "uuid");
     if (!uuid || !uuid->text) {
-        fl_uuid_generate(d->uuid);
-    } else if (fl_uuid_parse(uuid->text, d->uuid) < 0) {
+        vw_uuid_generate(d->uuid);
+    } else if (vw_uuid_parse(uuid->text, d->uuid) < 0) {
         fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
                      "malformed uuid element");
         return -1;
@@ -152,7 +152,7 @@ static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *
     for (fl_object *o = m->networks; o; o = o->next) {
         bool same_uuid = memcmp(o->uuid, d->uuid, 16) == 0;
         bool same_name = strcmp(o->name, d->name) == 0;
-        fl_uuid_format(o->uuid, u);
+        vw_uuid_format(o->uuid, u);
         if (same_uuid && !same_name) {
             fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
                          "network '%s' is already defined with uuid %s", o->name, u);
@@ -189,7 +189,7 @@ static fl_object *add_or_replace(fl_model *m, net_def *d, bool live, fl_error *e
         d->xml = d->bridge = NULL;
     } else {
         char u[37];
-        fl_uuid_format(d->uuid, u);
+        vw_uuid_format(d->uuid, u);
         if (fl_model_add_network(m, d->name, u, false, false, false, d->bridge, d->xml, err) < 0)
             return NULL;
         o = fl_object_lookup_name(m, FL_OBJ_NETWORK, d->name, err);

@@ -468,8 +468,8 @@ static int check_redefinition(const fl_domain *dom, const fl_moment_list *l,
                      "parent %s for moment %s not found", p->parent, p->name);
         return -1;
     }
-    if (p->dom_xml && (fl_uuid_parse(uuid, want) < 0 || memcmp(want, dom->def->uuid, 16))) {
-        fl_uuid_format(dom->def->uuid, text);
+    if (p->dom_xml && (vw_uuid_parse(uuid, want) < 0 || memcmp(want, dom->def->uuid, 16))) {
+        vw_uuid_format(dom->def->uuid, text);
         fl_error_set(err, FL_ERR_INVALID_ARG, k->xml_domain, "invalid argument",
                      "definition for %s %s must use uuid %s", k->what, p->name, text);
         return -1;

@@ -213,7 +213,7 @@ static char *format_pool(const xml_node *root, const pool_type *t, const char *n
                          const unsigned char uuid[16], const char *target)
 {
     char u[37];
-    fl_uuid_format(uuid, u);
+    vw_uuid_format(uuid, u);
     xml_buf b = {0};
     xml_buf_appendf(&b, "<pool type='%s'>\n  <name>", t->name);
     xml_buf_escape(&b, name);
@@ -367,7 +367,7 @@ static int pool_duplicate(fl_model *m, const char *name, const unsigned char uui
     char u[37];
     for (fl_object *p = m->pools; p; p = p->next) {
         if (memcmp(p->uuid, uuid, 16) == 0) {
-            fl_uuid_format(p->uuid, u);
+            vw_uuid_format(p->uuid, u);
             if (strcmp(p->name, name) != 0) {
                 fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
                              "pool '%s' is already defined with uuid %s", p->name, u);
@@ -383,7 +383,7 @@ static int pool_duplicate(fl_model *m, const char *name, const unsigned char uui
             return 1;
         }
         if (strcmp(p->name, name) == 0) {
-            fl_uuid_format(p->uuid, u);
+            vw_uuid_format(p->uuid, u);
             fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
                          "pool '%s' already exists with uuid %s", name, u);
             return -1;
@@ -415,7 +415,7 @@ static xml_node *parse_pool(const char *xml, const pool_type **t, const char **n
         ; /* err set */
     else if (!*name)
         xml_error(err, FL_FROM_STORAGE, "missing pool source name element%s%s", "", "");
-    else if (u && fl_uuid_parse(u, uuid) < 0)
+    else if (u && vw_uuid_parse(u, uuid) < 0)
         xml_error(err, FL_FROM_STORAGE, "malformed uuid element%s%s", "", "");
     else if (check_source(*t, root, err) < 0)
         ; /* err set */
@@ -423,7 +423,7 @@ static xml_node *parse_pool(const char *xml, const pool_type **t, const char **n
         xml_error(err, FL_FROM_STORAGE, "missing storage pool target path%s%s", "", "");
     else {
         if (!u)
-            fl_uuid_generate(uuid);
+            vw_uuid_generate(uuid);
         return root;
     }
     xml_tree_free(root);
@@ -541,7 +541,7 @@ fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *e
         p = redefine(old, text, create, err);
     } else if (text) {
         char u[37];
-        fl_uuid_format(uuid, u);
+        vw_uuid_format(uuid, u);
         if (fl_model_add_pool(m, name, u, create, !create, false, POOL_DEFAULT_CAPACITY, 0,
                               POOL_DEFAULT_CAPACITY, text, err) == 0)
             p = fl_pool_find(m, name, 0, err);

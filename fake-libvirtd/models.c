@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vw_util.h"
 #include "state_file.h"
 
 struct fl_models {
@@ -22,49 +23,11 @@ struct fl_models {
 
 static char *read_state(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "--state %s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= FL_STATE_MAX) {
-                snprintf(err, errlen, "--state %s: file is larger than 64 MiB", path);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (!buf) {
-        snprintf(err, errlen, "--state %s: out of memory", path);
-        fclose(f);
-        return NULL;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "--state %s: read error: %s", path, strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
+    char why[256];
+    char *text = vw_read_file(path, FL_STATE_MAX, NULL, why, sizeof(why));
+    if (!text)
+        snprintf(err, errlen, "--state %s: %s", path, why);
+    return text;
 }
 
 static fl_model *build_model(fl_models *ms, char *err, size_t errlen)

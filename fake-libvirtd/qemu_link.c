@@ -394,7 +394,7 @@ static int link_execute(fl_qemu_link *l, const char *command, json_t *args, json
 static pid_t spawn(fl_qemu *q, const fl_domain *d, const char *path, fl_error *err)
 {
     char uuid[37], addr[PATH_MAX + 8];
-    fl_uuid_format(d->def->uuid, uuid);
+    vw_uuid_format(d->def->uuid, uuid);
     snprintf(addr, sizeof(addr), "unix:%s", path);
     const char *argv[16];
     int n = 0;

@@ -139,24 +139,6 @@ struct fl_replay {
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-int fl_replay_match_from_name(const char *name)
-{
-    if (strcmp(name, "strict") == 0)
-        return FL_REPLAY_STRICT;
-    if (strcmp(name, "unordered") == 0)
-        return FL_REPLAY_UNORDERED;
-    return -1;
-}
-
-int fl_replay_unmatched_from_name(const char *name)
-{
-    if (strcmp(name, "error") == 0)
-        return FL_REPLAY_UNMATCHED_ERROR;
-    if (strcmp(name, "close") == 0)
-        return FL_REPLAY_UNMATCHED_CLOSE;
-    return -1;
-}
-
 int fl_replay_pick_from_name(const char *name)
 {
     if (strcmp(name, "next") == 0)
@@ -443,10 +425,7 @@ static void queue(rp_live *lv, const void *data, size_t n)
 
 static void put_serial(uint8_t *raw, uint32_t serial)
 {
-    raw[20] = (uint8_t)(serial >> 24);
-    raw[21] = (uint8_t)(serial >> 16);
-    raw[22] = (uint8_t)(serial >> 8);
-    raw[23] = (uint8_t)serial;
+    vw_put_be32(raw + 20, serial);   /* the header's serial word */
 }
 
 /* Sends o (a reply gets serial live_serial; a stream packet the live serial of the call that

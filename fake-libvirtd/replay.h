@@ -58,9 +58,7 @@ void fl_replay_attach(fl_replay *rp, fl_server_config *cfg);
  * Returns 0, or -1 if the JSON report could not be written. NULL is a no-op returning 0. */
 int fl_replay_free(fl_replay *rp);
 
-/* "strict" / "unordered", "error" / "close", "next" / "match" -> the enum; -1 if unknown. */
-int fl_replay_match_from_name(const char *name);
-int fl_replay_unmatched_from_name(const char *name);
+/* "next" / "match" -> the enum; -1 if unknown. */
 int fl_replay_pick_from_name(const char *name);
 
 #endif

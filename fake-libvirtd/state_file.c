@@ -10,6 +10,7 @@
 
 #include "model_storage.h"
 #include "model_iface.h"
+#include "vw_util.h"
 
 static const char *const top_keys[] = {"base", "hostname", "lib_version", "hv_version",
                                        "node", "capabilities", "domains", "networks", "pools",
@@ -112,44 +113,11 @@ static char *read_relative(const char *origin, const char *path, char *err, size
         snprintf(full, sizeof(full), "%s/%s", dirname(copy), path);
         free(copy);
     }
-    FILE *f = fopen(full, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s.xml_file: cannot open %s: %s", origin, where, full,
-                 strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= 4u * 1024 * 1024) {
-                snprintf(err, errlen, "%s: %s.xml_file: %s is larger than 4 MiB", origin, where,
-                         full);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        if (n == 0)
-            break;
-        len += n;
-    }
-    fclose(f);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory", origin);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
+    char why[256];
+    char *text = vw_read_file(full, 4u << 20, NULL, why, sizeof(why));
+    if (!text)
+        snprintf(err, errlen, "%s: %s.xml_file: %s: %s", origin, where, full, why);
+    return text;
 }
 
 static int load_node(fl_model *m, json_t *node, const char *origin, char *err, size_t errlen)

@@ -116,7 +116,7 @@ static json_t *rd_uuid(xdr_in *in)
     char uuid[VW_UUID_BUFLEN], text[37];
     if (!xdr_vw_uuid(&in->xdrs, uuid))
         return NULL;
-    fl_uuid_format((const unsigned char *)uuid, text);
+    vw_uuid_format((const unsigned char *)uuid, text);
     return json_string(text);
 }
 
@@ -290,7 +290,7 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
         return 0;
     case 'U': {
         unsigned char uuid[16] = {0};
-        if (v && (!json_is_string(v) || fl_uuid_parse(json_string_value(v), uuid) < 0)) {
+        if (v && (!json_is_string(v) || vw_uuid_parse(json_string_value(v), uuid) < 0)) {
             snprintf(err, errlen, "%s: expected a UUID string", path);
             return -1;
         }
@@ -532,7 +532,7 @@ static int parse_event(lv_event *ev, const json_t *def, const char *path, char *
     ev->dom_name = strdup(name);
     json_t *uuid = json_object_get(lc, "uuid");
     if (uuid) {
-        if (!json_is_string(uuid) || fl_uuid_parse(json_string_value(uuid), ev->uuid) < 0) {
+        if (!json_is_string(uuid) || vw_uuid_parse(json_string_value(uuid), ev->uuid) < 0) {
             snprintf(err, errlen, "%s.uuid: expected a UUID string", sub);
             return -1;
         }

@@ -1,6 +1,7 @@
 /* vm_model.c: run state, devices, migration and the command handlers of fake-qemu, see vm_model.h. */
 #include "vm_model.h"
 #include "netaddr.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -539,21 +540,6 @@ static long long mig_timer_cb(vw_evloop *loop, long long id, void *cd)
  * It is not a loadable migration stream. */
 static const unsigned char mig_stream[] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3, 0 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void mig_fail(fq_vm *vm, const char *fmt, const char *a, const char *b)
 {
     vm->mig = MIG_FAILED;
@@ -574,7 +560,7 @@ static void migrate_unix_or_tcp(fq_vm *vm, const char *uri)
         mig_fail(vm, "Failed to connect to '%s': %s", target, strerror(errno ? errno : ECONNREFUSED));
         return;
     }
-    if (write_all(fd, mig_stream, sizeof(mig_stream)) < 0)
+    if (vw_write_all(fd, mig_stream, sizeof(mig_stream)) < 0)
         mig_fail(vm, "Unable to write to socket: %s%s", strerror(errno), "");
     close(fd);
 }
@@ -598,7 +584,7 @@ static void migrate_exec(fq_vm *vm, const char *command)
         mig_fail(vm, "Unable to create pipe: %s%s", strerror(errno), "");
         return;
     }
-    if (write_all(pipefd[1], mig_stream, sizeof(mig_stream)) < 0) {
+    if (vw_write_all(pipefd[1], mig_stream, sizeof(mig_stream)) < 0) {
         mig_fail(vm, "Unable to write to command: %s%s", strerror(errno), "");
         close(pipefd[0]);
         close(pipefd[1]);

@@ -1,22 +1,10 @@
 /* packet.c: libvirt RPC framing: length word, header, limits, whole-packet parse/encode and
  * the incremental reader. See packet.h. */
 #include "packet.h"
+#include "vw_util.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* ---- names ---- */
 
@@ -64,7 +52,7 @@ int vw_packet_decode_length(const uint8_t *buf, size_t n, uint32_t *len, vw_prot
 {
     if (n < VW_PACKET_LEN_SIZE)
         return vw_proto_error_set(err, n, "length word needs 4 bytes, only %zu available", n);
-    uint32_t v = get_u32(buf);
+    uint32_t v = vw_get_be32(buf);
     if (vw_packet_check_length(v, err) < 0)
         return -1;
     *len = v;
@@ -75,12 +63,12 @@ int vw_packet_decode_length(const uint8_t *buf, size_t n, uint32_t *len, vw_prot
 
 void vw_packet_encode_header(const vw_packet_header *hdr, uint8_t out[VW_PACKET_HEADER_SIZE])
 {
-    put_u32(out + 0, hdr->prog);
-    put_u32(out + 4, hdr->vers);
-    put_u32(out + 8, (uint32_t)hdr->proc);
-    put_u32(out + 12, (uint32_t)hdr->type);
-    put_u32(out + 16, hdr->serial);
-    put_u32(out + 20, (uint32_t)hdr->status);
+    vw_put_be32(out + 0, hdr->prog);
+    vw_put_be32(out + 4, hdr->vers);
+    vw_put_be32(out + 8, (uint32_t)hdr->proc);
+    vw_put_be32(out + 12, (uint32_t)hdr->type);
+    vw_put_be32(out + 16, hdr->serial);
+    vw_put_be32(out + 20, (uint32_t)hdr->status);
 }
 
 int vw_packet_decode_header(const uint8_t *buf, size_t n, vw_decode_mode mode,
@@ -89,12 +77,12 @@ int vw_packet_decode_header(const uint8_t *buf, size_t n, vw_decode_mode mode,
     if (n < VW_PACKET_HEADER_SIZE)
         return vw_proto_error_set(err, n, "header needs 24 bytes, only %zu available", n);
     vw_packet_header h;
-    h.prog = get_u32(buf + 0);
-    h.vers = get_u32(buf + 4);
-    h.proc = (int32_t)get_u32(buf + 8);
-    h.type = (int32_t)get_u32(buf + 12);
-    h.serial = get_u32(buf + 16);
-    h.status = (int32_t)get_u32(buf + 20);
+    h.prog = vw_get_be32(buf + 0);
+    h.vers = vw_get_be32(buf + 4);
+    h.proc = (int32_t)vw_get_be32(buf + 8);
+    h.type = (int32_t)vw_get_be32(buf + 12);
+    h.serial = vw_get_be32(buf + 16);
+    h.status = (int32_t)vw_get_be32(buf + 20);
 
     if (mode == VW_DECODE_STRICT) {
         if (!vw_packet_type_name(h.type))
@@ -151,7 +139,7 @@ int vw_packet_parse(const uint8_t *buf, size_t n, vw_decode_mode mode, vw_packet
             return vw_proto_error_set(err, VW_PACKET_MIN,
                                       "%s packet of %zu bytes has no room for its 4-byte fd count",
                                       vw_packet_type_name(p.hdr.type), n);
-        p.num_fds = get_u32(buf + VW_PACKET_MIN);
+        p.num_fds = vw_get_be32(buf + VW_PACKET_MIN);
         if (p.num_fds > VW_PACKET_NUM_FDS_MAX)
             return vw_proto_error_set(err, VW_PACKET_MIN,
                                       "fd count %u exceeds the maximum %u", p.num_fds,
@@ -175,10 +163,10 @@ int vw_packet_begin(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds, 
     if (vw_buf_reserve(out, need, err) < 0)
         return -1;
     uint8_t *p = out->data + out->len;
-    put_u32(p, 0);
+    vw_put_be32(p, 0);
     vw_packet_encode_header(hdr, p + VW_PACKET_LEN_SIZE);
     if (fds)
-        put_u32(p + VW_PACKET_MIN, num_fds);
+        vw_put_be32(p + VW_PACKET_MIN, num_fds);
     *start = out->len;
     out->len += need;
     return 0;
@@ -192,7 +180,7 @@ int vw_packet_finish(vw_buf *out, size_t start, vw_proto_error *err)
         return vw_proto_error_set(err, 0, "packet of %zu bytes exceeds the maximum %u", total,
                                   VW_PACKET_MAX);
     }
-    put_u32(out->data + start, (uint32_t)total);
+    vw_put_be32(out->data + start, (uint32_t)total);
     return 0;
 }
 
@@ -353,7 +341,7 @@ int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, si
             consumed += take;
             if (r->have < VW_PACKET_LEN_SIZE)
                 break;
-            uint32_t len = get_u32(r->lenbuf);
+            uint32_t len = vw_get_be32(r->lenbuf);
             /* The limit check comes before the buffer is sized for this packet. */
             if (vw_packet_check_length(len, err) < 0) {
                 r->failed = true;

@@ -1,5 +1,6 @@
 /* pcap.c: pcap export with synthetic Ethernet/IPv4/TCP framing. See pcap.h. */
 #include "pcap.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -47,20 +48,6 @@ static void put_le32(uint8_t *b, uint32_t v)
     b[1] = (uint8_t)(v >> 8);
     b[2] = (uint8_t)(v >> 16);
     b[3] = (uint8_t)(v >> 24);
-}
-
-static void put_be16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
 }
 
 static uint32_t sum16(const uint8_t *b, size_t n, uint32_t sum)
@@ -149,31 +136,31 @@ static int write_frame(vw_pcap *p, struct pcap_conn *c, bool to_server, uint8_t 
     eth_src[0] = 0x02;
     eth_dst[5] = to_server ? 2 : 1;
     eth_src[5] = to_server ? 1 : 2;
-    put_be16(f + 12, 0x0800);
+    vw_put_be16(f + 12, 0x0800);
     /* IPv4, 127.0.0.1 both ways (the ports tell the sides apart) */
     uint8_t *ip = f + 14;
     ip[0] = 0x45;
-    put_be16(ip + 2, (uint16_t)(20 + 20 + n));
-    put_be16(ip + 4, (uint16_t)(p->frames & 0xffff));   /* identification */
+    vw_put_be16(ip + 2, (uint16_t)(20 + 20 + n));
+    vw_put_be16(ip + 4, (uint16_t)(p->frames & 0xffff));   /* identification */
     ip[6] = 0x40;                                        /* don't fragment */
     ip[8] = 64;
     ip[9] = 6;
     ip[12] = 127; ip[15] = 1;
     ip[16] = 127; ip[19] = 1;
-    put_be16(ip + 10, fold(sum16(ip, 20, 0)));
+    vw_put_be16(ip + 10, fold(sum16(ip, 20, 0)));
     /* TCP */
     uint8_t *tcp = f + 34;
     uint16_t sport = to_server ? c->client_port : p->server_port;
     uint16_t dport = to_server ? p->server_port : c->client_port;
     uint32_t seq = to_server ? c->client_seq : c->server_seq;
     uint32_t ack = to_server ? c->server_seq : c->client_seq;
-    put_be16(tcp, sport);
-    put_be16(tcp + 2, dport);
-    put_be32(tcp + 4, seq);
-    put_be32(tcp + 8, (flags & TCP_ACK) ? ack : 0);
+    vw_put_be16(tcp, sport);
+    vw_put_be16(tcp + 2, dport);
+    vw_put_be32(tcp + 4, seq);
+    vw_put_be32(tcp + 8, (flags & TCP_ACK) ? ack : 0);
     tcp[12] = 0x50;
     tcp[13] = flags;
-    put_be16(tcp + 14, 0xffff);                          /* window */
+    vw_put_be16(tcp + 14, 0xffff);                          /* window */
     if (n)
         memcpy(f + VW_PCAP_FRAME_HEADERS, data, n);
     /* checksum over the pseudo header, the TCP header and the data */
@@ -181,10 +168,10 @@ static int write_frame(vw_pcap *p, struct pcap_conn *c, bool to_server, uint8_t 
     memcpy(pseudo, ip + 12, 8);
     pseudo[8] = 0;
     pseudo[9] = 6;
-    put_be16(pseudo + 10, (uint16_t)(20 + n));
+    vw_put_be16(pseudo + 10, (uint16_t)(20 + n));
     uint32_t sum = sum16(pseudo, sizeof(pseudo), 0);
     sum = sum16(tcp, 20 + n, sum);
-    put_be16(tcp + 16, fold(sum));
+    vw_put_be16(tcp + 16, fold(sum));
 
     uint8_t rec[16];
     put_le32(rec, (uint32_t)(t_us / 1000000));

@@ -49,126 +49,6 @@ const char *vw_trace_kind_name(vw_trace_kind k)
     return "?";
 }
 
-/* ---- base64 ------------------------------------------------------------------------------ */
-
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *vw_base64_encode(const void *data, size_t n)
-{
-    const uint8_t *in = data;
-    if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
-        return NULL;
-    size_t outlen = (n + 2) / 3 * 4;
-    char *out = malloc(outlen + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0, i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = b64_alphabet[v >> 18];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = b64_alphabet[(v >> 6) & 63];
-        out[o++] = b64_alphabet[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = b64_alphabet[v >> 18];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = b64_alphabet[v >> 18];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = b64_alphabet[(v >> 6) & 63];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-    return out;
-}
-
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-int vw_base64_decode(const char *text, size_t text_len, size_t max, uint8_t **out,
-                     size_t *out_len, size_t *bad_pos, const char **why)
-{
-    *out = NULL;
-    *out_len = 0;
-    *bad_pos = 0;
-    if (text_len % 4 != 0) {
-        *bad_pos = text_len;
-        *why = "length is not a multiple of 4";
-        return -1;
-    }
-    size_t pad = 0;
-    if (text_len >= 4) {
-        if (text[text_len - 1] == '=')
-            pad++;
-        if (text[text_len - 2] == '=')
-            pad++;
-    }
-    size_t n = text_len / 4 * 3 - pad;
-    if (n > max) {
-        *bad_pos = 0;
-        *why = "decoded size exceeds the limit for one message";
-        return -1;
-    }
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) {
-        *why = "out of memory";
-        return -1;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < text_len; i += 4) {
-        int v[4];
-        bool last = i + 4 == text_len;
-        for (int k = 0; k < 4; k++) {
-            unsigned char c = (unsigned char)text[i + k];
-            if (c == '=' && last && (size_t)k >= 4 - pad) {
-                v[k] = 0;
-                continue;
-            }
-            v[k] = b64_value(c);
-            if (v[k] < 0) {
-                free(buf);
-                *bad_pos = i + (size_t)k;
-                *why = c == '=' ? "padding '=' before the end" : "character outside the base64 alphabet";
-                return -1;
-            }
-        }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        size_t take = last ? 3 - pad : 3;
-        /* Canonical form: the bits dropped by the padding must be zero. */
-        if (last && pad == 1 && (w & 0xff) != 0) {
-            free(buf);
-            *bad_pos = i + 2;
-            *why = "non-zero bits before the padding";
-            return -1;
-        }
-        if (last && pad == 2 && (w & 0xffff) != 0) {
-            free(buf);
-            *bad_pos = i + 1;
-            *why = "non-zero bits before the padding";
-            return -1;
-        }
-        if (take >= 1) buf[o++] = (uint8_t)(w >> 16);
-        if (take >= 2) buf[o++] = (uint8_t)(w >> 8);
-        if (take >= 3) buf[o++] = (uint8_t)w;
-    }
-    *out = buf;
-    *out_len = o;
-    return 0;
-}
-
 /* ---- writer ------------------------------------------------------------------------------ */
 
 struct vw_trace_writer {
@@ -179,21 +59,13 @@ struct vw_trace_writer {
     vw_trace_error first_error;
     vw_trace_protocol protocol;
     json_t *header;
-    struct timespec start;
+    uint64_t start_ns;           /* vw_now_ns() when the header was written */
 };
 
-static uint64_t now_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 +
-                 (now.tv_nsec - start->tv_nsec) / 1000;
-    return us < 0 ? 0 : (uint64_t)us;
-}
 
 uint64_t vw_trace_writer_elapsed_us(const vw_trace_writer *w)
 {
-    return now_since(&w->start);
+    return (vw_now_ns() - w->start_ns) / 1000;
 }
 
 /* Adds a member every reader needs to o and returns o; when o is NULL or the member cannot be
@@ -313,7 +185,7 @@ static vw_trace_writer *writer_new(FILE *out, bool owns, vw_trace_protocol proto
     w->out = out;
     w->owns_out = owns;
     w->protocol = protocol;
-    clock_gettime(CLOCK_MONOTONIC, &w->start);
+    w->start_ns = vw_now_ns();
     char created[32];
     time_t now = time(NULL);
     struct tm tm;

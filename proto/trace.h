@@ -39,6 +39,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "vw_util.h"   /* base64 of the raw bytes */
+
 #define VW_TRACE_FORMAT   "virt-wire-trace"
 #define VW_TRACE_VERSION  1
 /* One line at most: a 32 MiB libvirt packet in base64 plus its decoded fields. */
@@ -166,15 +168,5 @@ void vw_trace_reader_allow_truncated(vw_trace_reader *r, bool on);
 const vw_trace_error *vw_trace_reader_dropped(const vw_trace_reader *r);
 
 void vw_trace_reader_free(vw_trace_reader *r);
-
-/* ---- helpers shared with the tools ---- */
-
-/* Standard base64 (RFC 4648, with padding). encode returns a malloc'd string (NULL when out
- * of memory). decode is strict (alphabet, padding, no whitespace): returns 0 and a malloc'd
- * buffer, or -1 with the character position of the first bad character in *bad_pos and a
- * reason in why (static text). Output larger than max is refused before allocating. */
-char *vw_base64_encode(const void *data, size_t n);
-int vw_base64_decode(const char *text, size_t text_len, size_t max, uint8_t **out,
-                     size_t *out_len, size_t *bad_pos, const char **why);
 
 #endif

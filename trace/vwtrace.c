@@ -19,6 +19,7 @@
 #include "pcap.h"
 #include "procs.h"
 #include "qmp_json.h"
+#include "vw_util.h"
 
 static void main_usage(FILE *out)
 {
@@ -691,50 +692,11 @@ static unsigned long count_lines(const char *s, size_t from, size_t to, unsigned
 
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "vwtrace: cannot open %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-        if (n == cap) {
-            if (cap >= REPLIES_MAX) {
-                fprintf(stderr, "vwtrace: %s is larger than %u bytes\n", path, REPLIES_MAX);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            cap *= 2;
-            char *nb = realloc(buf, cap + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf = nb;
-            }
-        }
-    }
-    if (!buf) {
-        fprintf(stderr, "vwtrace: out of memory reading %s\n", path);
-        fclose(f);
-        return NULL;
-    }
-    if (ferror(f)) {
-        fprintf(stderr, "vwtrace: cannot read %s: %s\n", path, strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    char why[256];
+    char *text = vw_read_file(path, REPLIES_MAX, len, why, sizeof(why));
+    if (!text)
+        fprintf(stderr, "vwtrace: %s: %s\n", path, why);
+    return text;
 }
 
 static int write_qmp_value(vw_trace_writer *w, vw_trace_dir dir, uint64_t t, const json_t *v,

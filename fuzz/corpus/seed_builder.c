@@ -33,6 +33,7 @@
 #include "procs.h"
 #include "qmp_json.h"
 #include "trace.h"
+#include "vw_util.h"
 
 static const char *outdir;
 static unsigned files_written;
@@ -73,14 +74,6 @@ static void write_file(const char *sub, const char *name, const void *data, size
     if (fclose(f) != 0)
         die(path);
     files_written++;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
 }
 
 static vw_packet_header header(uint32_t prog, int32_t proc, int32_t type, uint32_t serial, int32_t status)
@@ -198,9 +191,9 @@ static void packet_seeds(void)
         raw_packet(&b, &h, 0, NULL, 0);
         /* write the count by hand so counts past the maximum can be seeded */
         uint8_t word[4];
-        put_u32(word, fds[i]);
+        vw_put_be32(word, fds[i]);
         vw_buf_append(&b, word, 4, &err);
-        put_u32(b.data, (uint32_t)b.len);
+        vw_put_be32(b.data, (uint32_t)b.len);
         char name[64];
         snprintf(name, sizeof(name), "call-fds-%u", fds[i]);
         write_buf(dir, name, &b);
@@ -213,7 +206,7 @@ static void packet_seeds(void)
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
         uint8_t pkt[36] = { 0 };
         vw_packet_header ph = header(VW_REMOTE_PROGRAM, 4, VW_NET_CALL, 1, VW_NET_OK);
-        put_u32(pkt, lens[i]);
+        vw_put_be32(pkt, lens[i]);
         vw_packet_encode_header(&ph, pkt + 4);
         size_t n = lens[i] >= 28 && lens[i] <= sizeof(pkt) ? lens[i] : sizeof(pkt);
         char name[64];
@@ -260,9 +253,9 @@ static void fill_pattern(uint8_t *buf, int pattern)
     for (size_t i = 0; i + 4 <= PATTERN_BYTES; i += 4) {
         switch (pattern) {
         case 0: break;                                         /* empty everything */
-        case 1: put_u32(buf + i, 1); break;                    /* one of everything */
-        case 2: put_u32(buf + i, (i / 4) % 2 ? 0x61620000u : 2); break;  /* "ab" strings, 2 items */
-        case 3: put_u32(buf + i, (i / 4) % 2 ? 0x64656d6fu : 4); break;  /* "demo" */
+        case 1: vw_put_be32(buf + i, 1); break;                    /* one of everything */
+        case 2: vw_put_be32(buf + i, (i / 4) % 2 ? 0x61620000u : 2); break;  /* "ab" strings, 2 items */
+        case 3: vw_put_be32(buf + i, (i / 4) % 2 ? 0x64656d6fu : 4); break;  /* "demo" */
         }
     }
 }
@@ -337,7 +330,7 @@ static void proc_direction_seeds(const vw_proc_info *info, const char *dirname, 
     for (size_t w = 0; w < BUG_WORDS && (w + 1) * 4 <= best.len; w++) {
         for (size_t v = 0; v < sizeof(bug_values) / sizeof(bug_values[0]); v++) {
             raw_packet(&pkt, &h, 0, best.data, best.len);
-            put_u32(pkt.data + VW_PACKET_MIN + w * 4, bug_values[v]);
+            vw_put_be32(pkt.data + VW_PACKET_MIN + w * 4, bug_values[v]);
             snprintf(name, sizeof(name), "%s-%s-w%zu-%08x", info->name, dirname, w, bug_values[v]);
             write_buf(dir, name, &pkt);
         }
@@ -352,7 +345,7 @@ static void proc_direction_seeds(const vw_proc_info *info, const char *dirname, 
     raw_packet(&pkt, &h, 0, NULL, 0);
     vw_buf_append(&pkt, best.data, best.len, NULL);
     vw_buf_append(&pkt, extra, 4, NULL);
-    put_u32(pkt.data, (uint32_t)pkt.len);
+    vw_put_be32(pkt.data, (uint32_t)pkt.len);
     snprintf(name, sizeof(name), "%s-%s-trailing", info->name, dirname);
     write_buf(dir, name, &pkt);
 out:
@@ -370,7 +363,7 @@ static void big_string_seed(const vw_proc_info *info, uint32_t n, const char *ta
     uint8_t *payload = calloc(1, len);
     if (!payload)
         die("calloc");
-    put_u32(payload, n);
+    vw_put_be32(payload, n);
     memset(payload + 4, 'a', n);
     vw_buf pkt;
     vw_buf_init(&pkt);

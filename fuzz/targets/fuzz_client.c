@@ -29,6 +29,7 @@
 #include "fuzz_client_calls.h"
 #include "fuzz_stream.h"
 #include "libvirt_client.h"
+#include "vw_util.h"
 
 /* How long the peer waits for the client's next packet after answering its call. Only inputs
  * whose answer the client does not take as one (it then waits for its call timeout, below) pay
@@ -42,25 +43,6 @@ typedef struct {
     size_t size;
 } peer_args;
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static int send_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Reads one packet of the client (trusted framing). Returns 1 with its type and serial, 0 on
  * timeout, -1 on EOF or error. */
 static int read_client_packet(int fd, int timeout_ms, uint32_t *type, uint32_t *serial)
@@ -72,7 +54,7 @@ static int read_client_packet(int fd, int timeout_ms, uint32_t *type, uint32_t *
     uint8_t hdr[28];
     if (recv(fd, hdr, sizeof(hdr), MSG_WAITALL) != (ssize_t)sizeof(hdr))
         return -1;
-    uint32_t len = be32(hdr);
+    uint32_t len = vw_get_be32(hdr);
     if (len < sizeof(hdr))
         return -1;
     for (size_t left = len - sizeof(hdr); left > 0;) {
@@ -82,8 +64,8 @@ static int read_client_packet(int fd, int timeout_ms, uint32_t *type, uint32_t *
             return -1;
         left -= (size_t)n;
     }
-    *type = be32(hdr + 16);
-    *serial = be32(hdr + 20);
+    *type = vw_get_be32(hdr + 16);
+    *serial = vw_get_be32(hdr + 20);
     return 1;
 }
 
@@ -105,16 +87,16 @@ static void *peer_main(void *arg)
             size_t n = a->size - off;
             bool answers = false;
             if (n >= 24) {
-                uint32_t len = be32(a->data + off);
+                uint32_t len = vw_get_be32(a->data + off);
                 if (len >= 4 && len < n)
                     n = len;
                 /* what the client's I/O thread takes as the answer: a REPLY of a program it
                  * speaks with the serial of the waiting call (anything else it drops) */
-                uint32_t prog = be32(a->data + off + 4), t = be32(a->data + off + 16);
+                uint32_t prog = vw_get_be32(a->data + off + 4), t = vw_get_be32(a->data + off + 16);
                 answers = waiting && (prog == 0x20008086u || prog == 0x20008087u) && t == 1 &&
-                          be32(a->data + off + 20) == serial;
+                          vw_get_be32(a->data + off + 20) == serial;
             }
-            if (send_all(a->fd, a->data + off, n) < 0) {
+            if (vw_write_all(a->fd, a->data + off, n) < 0) {
                 off = a->size;
                 break;
             }

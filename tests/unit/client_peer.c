@@ -1,5 +1,6 @@
 /* client_peer.c: the fake libvirtd of the client unit tests (see client_peer.h). */
 #include "client_peer.h"
+#include "vw_util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -290,17 +291,7 @@ int client_peer_send(client_peer *peer, uint32_t prog, int proc, int type, uint3
 
 int client_peer_send_raw(client_peer *peer, const void *bytes, size_t len)
 {
-    const uint8_t *p = bytes;
-    while (len) {
-        ssize_t n = send(peer->fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return vw_write_all(peer->fd, bytes, len);
 }
 
 int client_peer_reply(client_peer *peer, const vw_packet_header *call, xdrproc_t proc, const void *obj)

@@ -391,7 +391,7 @@ static void test_duplicates(void)
                             "6695eb01-f6a4-8304-79aa-97f2502e193f");
     /* redefining with the same name and uuid updates */
     char uuid[37], xml[512];
-    fl_uuid_format(d->def->uuid, uuid);
+    vw_uuid_format(d->def->uuid, uuid);
     snprintf(xml, sizeof(xml), "<domain type='test'><name>small</name><uuid>%s</uuid>"
              "<memory>2048</memory><os><type>hvm</type></os></domain>", uuid);
     fl_domain *again = fl_domain_define(m, xml, &e);
@@ -504,15 +504,15 @@ static void test_uuid_helpers(void)
 {
     unsigned char u[16], v[16];
     char s[37];
-    CHECK_EQ_INT(fl_uuid_parse("6695eb01-f6a4-8304-79aa-97f2502e193f", u), 0);
-    fl_uuid_format(u, s);
+    CHECK_EQ_INT(vw_uuid_parse("6695eb01-f6a4-8304-79aa-97f2502e193f", u), 0);
+    vw_uuid_format(u, s);
     CHECK_EQ_STR(s, "6695eb01-f6a4-8304-79aa-97f2502e193f");
-    CHECK_EQ_INT(fl_uuid_parse("6695eb01f6a4830479aa97f2502e193f", v), 0);
+    CHECK_EQ_INT(vw_uuid_parse("6695eb01f6a4830479aa97f2502e193f", v), 0);
     CHECK_EQ_MEM(u, v, 16);
-    CHECK_EQ_INT(fl_uuid_parse("6695eb01", v), -1);
-    CHECK_EQ_INT(fl_uuid_parse("6695eb01-f6a4-8304-79aa-97f2502e193f00", v), -1);
-    CHECK_EQ_INT(fl_uuid_parse("zz95eb01-f6a4-8304-79aa-97f2502e193f", v), -1);
-    fl_uuid_generate(u);
+    CHECK_EQ_INT(vw_uuid_parse("6695eb01", v), -1);
+    CHECK_EQ_INT(vw_uuid_parse("6695eb01-f6a4-8304-79aa-97f2502e193f00", v), -1);
+    CHECK_EQ_INT(vw_uuid_parse("zz95eb01-f6a4-8304-79aa-97f2502e193f", v), -1);
+    vw_uuid_generate(u);
     CHECK_EQ_INT(u[6] >> 4, 4);
 }
 
@@ -627,7 +627,7 @@ static void test_indexes_follow_every_change(void)
     CHECK(fl_domain_lookup_id(m, N / 2 + 1, &e) == NULL);
     CHECK(fl_domain_lookup_id(m, -1, &e) == NULL);
     unsigned char uuid[16];
-    CHECK(fl_uuid_parse("00000000-0000-0000-0000-000000004321", uuid) == 0);
+    CHECK(vw_uuid_parse("00000000-0000-0000-0000-000000004321", uuid) == 0);
     d = fl_domain_lookup_uuid(m, uuid, &e);
     CHECK(d && strcmp(d->def->name, "d4321") == 0);
     /* stop d0 (id 1 goes), undefine the inactive d1 and the running d2 (transient until stop) */

@@ -9,20 +9,11 @@
 
 #include "pcap.h"
 #include "vwtest.h"
+#include "vw_util.h"
 
 static uint32_t le32(const uint8_t *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
 /* The ones' complement sum over data (a valid checksummed header sums to 0xffff). */
@@ -69,13 +60,13 @@ static int next_frame(const uint8_t *file, size_t size, size_t *off, struct fram
 static void check_frame_common(const struct frame *f)
 {
     CHECK_EQ_INT(f->caplen, f->len);
-    CHECK_EQ_INT(be16(f->eth + 12), 0x0800);
+    CHECK_EQ_INT(vw_get_be16(f->eth + 12), 0x0800);
     CHECK_EQ_INT(f->ip[0], 0x45);
-    CHECK_EQ_INT(be16(f->ip + 2), 40 + f->data_len);
+    CHECK_EQ_INT(vw_get_be16(f->ip + 2), 40 + f->data_len);
     CHECK_EQ_INT(f->ip[8], 64);
     CHECK_EQ_INT(f->ip[9], 6);
-    CHECK_EQ_INT(be32(f->ip + 12), 0x7f000001);
-    CHECK_EQ_INT(be32(f->ip + 16), 0x7f000001);
+    CHECK_EQ_INT(vw_get_be32(f->ip + 12), 0x7f000001);
+    CHECK_EQ_INT(vw_get_be32(f->ip + 16), 0x7f000001);
     CHECK_EQ_INT(csum(f->ip, 20, 0), 0xffff);
     CHECK_EQ_INT(f->tcp[12], 0x50);
     /* TCP checksum: pseudo header + TCP header + data */
@@ -146,19 +137,19 @@ static void test_pcap_bytes(void)
     /* handshake: SYN, SYN-ACK, ACK */
     CHECK_EQ_INT(fr[0].ts_sec, 1);
     CHECK_EQ_INT(fr[0].ts_usec, 500000);
-    CHECK_EQ_INT(be16(fr[0].tcp), cport);
-    CHECK_EQ_INT(be16(fr[0].tcp + 2), 16509);
+    CHECK_EQ_INT(vw_get_be16(fr[0].tcp), cport);
+    CHECK_EQ_INT(vw_get_be16(fr[0].tcp + 2), 16509);
     CHECK_EQ_INT(fr[0].tcp[13], 0x02);
-    uint32_t cisn = be32(fr[0].tcp + 4);
-    CHECK_EQ_INT(be32(fr[0].tcp + 8), 0);
-    CHECK_EQ_INT(be16(fr[1].tcp), 16509);
-    CHECK_EQ_INT(be16(fr[1].tcp + 2), cport);
+    uint32_t cisn = vw_get_be32(fr[0].tcp + 4);
+    CHECK_EQ_INT(vw_get_be32(fr[0].tcp + 8), 0);
+    CHECK_EQ_INT(vw_get_be16(fr[1].tcp), 16509);
+    CHECK_EQ_INT(vw_get_be16(fr[1].tcp + 2), cport);
     CHECK_EQ_INT(fr[1].tcp[13], 0x12);
-    uint32_t sisn = be32(fr[1].tcp + 4);
-    CHECK_EQ_INT(be32(fr[1].tcp + 8), cisn + 1);
+    uint32_t sisn = vw_get_be32(fr[1].tcp + 4);
+    CHECK_EQ_INT(vw_get_be32(fr[1].tcp + 8), cisn + 1);
     CHECK_EQ_INT(fr[2].tcp[13], 0x10);
-    CHECK_EQ_INT(be32(fr[2].tcp + 4), cisn + 1);
-    CHECK_EQ_INT(be32(fr[2].tcp + 8), sisn + 1);
+    CHECK_EQ_INT(vw_get_be32(fr[2].tcp + 4), cisn + 1);
+    CHECK_EQ_INT(vw_get_be32(fr[2].tcp + 8), sisn + 1);
     /* Ethernet addresses tell the sides apart */
     CHECK_EQ_INT(fr[0].eth[5], 2);
     CHECK_EQ_INT(fr[0].eth[11], 1);
@@ -168,19 +159,19 @@ static void test_pcap_bytes(void)
     CHECK_EQ_INT(fr[3].ts_sec, 2);
     CHECK_EQ_INT(fr[3].ts_usec, 1);
     CHECK_EQ_INT(fr[3].tcp[13], 0x18);
-    CHECK_EQ_INT(be16(fr[3].tcp), cport);
-    CHECK_EQ_INT(be32(fr[3].tcp + 4), cisn + 1);
-    CHECK_EQ_INT(be32(fr[3].tcp + 8), sisn + 1);
+    CHECK_EQ_INT(vw_get_be16(fr[3].tcp), cport);
+    CHECK_EQ_INT(vw_get_be32(fr[3].tcp + 4), cisn + 1);
+    CHECK_EQ_INT(vw_get_be32(fr[3].tcp + 8), sisn + 1);
     CHECK_EQ_INT(fr[3].data_len, sizeof(small));
     CHECK_EQ_MEM(fr[3].data, small, sizeof(small));
 
     /* server -> client 70000 bytes: 65000 + 5000, contiguous sequence numbers */
-    CHECK_EQ_INT(be16(fr[4].tcp), 16509);
+    CHECK_EQ_INT(vw_get_be16(fr[4].tcp), 16509);
     CHECK_EQ_INT(fr[4].data_len, VW_PCAP_SEGMENT_MAX);
     CHECK_EQ_INT(fr[5].data_len, big_len - VW_PCAP_SEGMENT_MAX);
-    CHECK_EQ_INT(be32(fr[4].tcp + 4), sisn + 1);
-    CHECK_EQ_INT(be32(fr[5].tcp + 4), sisn + 1 + VW_PCAP_SEGMENT_MAX);
-    CHECK_EQ_INT(be32(fr[4].tcp + 8), cisn + 1 + sizeof(small));
+    CHECK_EQ_INT(vw_get_be32(fr[4].tcp + 4), sisn + 1);
+    CHECK_EQ_INT(vw_get_be32(fr[5].tcp + 4), sisn + 1 + VW_PCAP_SEGMENT_MAX);
+    CHECK_EQ_INT(vw_get_be32(fr[4].tcp + 8), cisn + 1 + sizeof(small));
     CHECK_EQ_MEM(fr[4].data, big, VW_PCAP_SEGMENT_MAX);
     CHECK_EQ_MEM(fr[5].data, big + VW_PCAP_SEGMENT_MAX, big_len - VW_PCAP_SEGMENT_MAX);
 
@@ -188,15 +179,15 @@ static void test_pcap_bytes(void)
     uint32_t cnext = cisn + 1 + (uint32_t)sizeof(small);
     uint32_t snext = sisn + 1 + (uint32_t)big_len;
     CHECK_EQ_INT(fr[6].tcp[13], 0x11);
-    CHECK_EQ_INT(be16(fr[6].tcp), cport);
-    CHECK_EQ_INT(be32(fr[6].tcp + 4), cnext);
-    CHECK_EQ_INT(be32(fr[6].tcp + 8), snext);
+    CHECK_EQ_INT(vw_get_be16(fr[6].tcp), cport);
+    CHECK_EQ_INT(vw_get_be32(fr[6].tcp + 4), cnext);
+    CHECK_EQ_INT(vw_get_be32(fr[6].tcp + 8), snext);
     CHECK_EQ_INT(fr[7].tcp[13], 0x11);
-    CHECK_EQ_INT(be32(fr[7].tcp + 4), snext);
-    CHECK_EQ_INT(be32(fr[7].tcp + 8), cnext + 1);
+    CHECK_EQ_INT(vw_get_be32(fr[7].tcp + 4), snext);
+    CHECK_EQ_INT(vw_get_be32(fr[7].tcp + 8), cnext + 1);
     CHECK_EQ_INT(fr[8].tcp[13], 0x10);
-    CHECK_EQ_INT(be32(fr[8].tcp + 4), cnext + 1);
-    CHECK_EQ_INT(be32(fr[8].tcp + 8), snext + 1);
+    CHECK_EQ_INT(vw_get_be32(fr[8].tcp + 4), cnext + 1);
+    CHECK_EQ_INT(vw_get_be32(fr[8].tcp + 8), snext + 1);
 
     free(file);
     free(big);
@@ -231,9 +222,9 @@ static void test_pcap_connections(void)
     struct frame fr[8];
     for (int i = 0; i < 8; i++)
         CHECK_EQ_INT(next_frame(file, size, &off, &fr[i]), 0);
-    CHECK_EQ_INT(be16(fr[0].tcp), 40007);
+    CHECK_EQ_INT(vw_get_be16(fr[0].tcp), 40007);
     CHECK_EQ_INT(fr[0].tcp[13], 0x02);
-    CHECK_EQ_INT(be16(fr[4].tcp), 40008);           /* 40000 + 20008 % 20000 */
+    CHECK_EQ_INT(vw_get_be16(fr[4].tcp), 40008);           /* 40000 + 20008 % 20000 */
     CHECK_EQ_INT(fr[3].data_len, 28);
 
     CHECK(vw_pcap_open("/nonexistent/dir/x.pcap", 16509, err, sizeof(err)) == NULL);

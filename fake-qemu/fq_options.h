@@ -1,0 +1,27 @@
+/* fq_options.h: fake-qemu's own command-line options (--qmp, the VM it models, the schema) and
+ * its --help; the options both fakes share are common/daemon_start's. */
+#ifndef FQ_OPTIONS_H
+#define FQ_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "daemon_start.h"
+#include "netaddr.h"
+#include "vm_model.h"
+
+typedef struct fq_options {
+    vw_daemon_cli cli;
+    vw_daemon_opts shared;
+    vw_netaddr qmp;                 /* --qmp, parsed */
+    fq_vm_config vm;                /* --qemu-version, --qemu-package, --machine, ... */
+    const char *schema_file;        /* --schema, or NULL: the recorded one */
+    bool self_check;
+    const char *qmp_spec, *version;
+    char package[64];               /* the default "v" + version */
+} fq_options;
+
+/* Parses argv into o and checks the options together. Returns VW_START_GO, or the exit status
+ * after --help/--version or a message. */
+int fq_options_parse(fq_options *o, int argc, char **argv);
+
+#endif
