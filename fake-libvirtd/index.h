@@ -28,7 +28,8 @@ int fl_index_put(fl_index *ix, const void *key, size_t keylen, void *item);
 /* The item under key, or NULL. */
 void *fl_index_get(const fl_index *ix, const void *key, size_t keylen);
 
-/* The first item under key for which match(item, ctx) is true (any order), or NULL. */
+/* The first item under key for which match(item, ctx) is true (any order; match NULL: any
+ * item), or NULL. */
 void *fl_index_find(const fl_index *ix, const void *key, size_t keylen,
                     int (*match)(const void *item, void *ctx), void *ctx);
 
