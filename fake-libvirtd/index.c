@@ -87,15 +87,21 @@ int fl_index_put(fl_index *ix, const void *key, size_t keylen, void *item)
     return 0;
 }
 
-void *fl_index_get(const fl_index *ix, const void *key, size_t keylen)
+void *fl_index_find(const fl_index *ix, const void *key, size_t keylen,
+                    int (*match)(const void *item, void *ctx), void *ctx)
 {
     if (!ix->nbuckets)
         return NULL;
     size_t b = hash_key(key, keylen) & (ix->nbuckets - 1);
     for (const fl_index_entry *e = ix->buckets[b]; e; e = e->next)
-        if (same_key(e, key, keylen))
+        if (same_key(e, key, keylen) && (!match || match(e->item, ctx)))
             return e->item;
     return NULL;
+}
+
+void *fl_index_get(const fl_index *ix, const void *key, size_t keylen)
+{
+    return fl_index_find(ix, key, keylen, NULL, NULL);
 }
 
 int fl_index_del(fl_index *ix, const void *key, size_t keylen, const void *item)

@@ -129,6 +129,12 @@ void fl_model_free(fl_model *m)
     fl_index_clear(&m->by_name);
     fl_index_clear(&m->by_uuid);
     fl_index_clear(&m->by_id);
+    for (int k = FL_OBJ_NETWORK; k <= FL_OBJ_POOL; k++) {
+        fl_index_clear(&m->obj_by_name[k]);
+        fl_index_clear(&m->obj_by_uuid[k]);
+    }
+    fl_index_clear(&m->vol_by_key);
+    fl_index_clear(&m->vol_by_path);
     objects_free(m->networks);
     objects_free(m->pools);
     fl_iface_state_free(m->ifaces);
@@ -363,21 +369,45 @@ static fl_object *object_new(fl_object_kind kind, const char *name, const char *
     return o;
 }
 
-/* Appends o once its kind's fields are filled; frees it and reports out of memory when a
- * strdup among them failed (xml or bridge NULL). */
+/* Appends o once its kind's fields are filled and indexes its name and UUID; frees it and
+ * reports out of memory when a strdup among them failed (xml or bridge NULL) or the index
+ * could not grow. */
 static int object_add(fl_model *m, fl_object_kind kind, fl_object *o, fl_error *err)
 {
-    if (!o->xml || (kind == FL_OBJ_NETWORK && !o->bridge)) {
+    bool named = false;
+    if (!o->xml || (kind == FL_OBJ_NETWORK && !o->bridge) ||
+        !(named = fl_index_put(&m->obj_by_name[kind], o->name, strlen(o->name), o) == 0) ||
+        fl_index_put(&m->obj_by_uuid[kind], o->uuid, 16, o) < 0) {
+        if (named)
+            fl_index_del(&m->obj_by_name[kind], o->name, strlen(o->name), o);
         object_free(o);
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, object_kinds[kind].from, "internal error",
                      "out of memory");
         return -1;
     }
-    fl_object **tail = object_head(m, kind);
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = o;
+    o->model = m;
+    o->prev = m->objects_tail[kind];
+    if (o->prev)
+        o->prev->next = o;
+    else
+        *object_head(m, kind) = o;
+    m->objects_tail[kind] = o;
     return 0;
+}
+
+void fl_object_remove(fl_model *m, fl_object_kind kind, fl_object *o)
+{
+    fl_index_del(&m->obj_by_name[kind], o->name, strlen(o->name), o);
+    fl_index_del(&m->obj_by_uuid[kind], o->uuid, 16, o);
+    if (o->prev)
+        o->prev->next = o->next;
+    else
+        *object_head(m, kind) = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+    else
+        m->objects_tail[kind] = o->prev;
+    object_free(o);
 }
 
 int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool active,
@@ -993,10 +1023,9 @@ static bool object_matches(const fl_object *o, unsigned f)
 fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *name,
                                  fl_error *err)
 {
-    for (fl_object *o = *object_head(m, kind); o; o = o->next) {
-        if (strcmp(o->name, name) == 0)
-            return o;
-    }
+    fl_object *o = fl_index_get(&m->obj_by_name[kind], name, strlen(name));
+    if (o)
+        return o;
     fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,
                  object_kinds[kind].not_found_text, "no %s with matching name '%s'",
                  object_kinds[kind].not_found_noun, name);
@@ -1006,10 +1035,9 @@ fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *n
 fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigned char uuid[16],
                                  fl_error *err)
 {
-    for (fl_object *o = *object_head(m, kind); o; o = o->next) {
-        if (memcmp(o->uuid, uuid, 16) == 0)
-            return o;
-    }
+    fl_object *o = fl_index_get(&m->obj_by_uuid[kind], uuid, 16);
+    if (o)
+        return o;
     char u[37];
     vw_uuid_format(uuid, u);
     fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,

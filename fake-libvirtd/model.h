@@ -114,7 +114,8 @@ typedef struct fl_object {
     char *bridge;                       /* networks: the bridge's name ("" = none) */
     unsigned long long capacity, allocation, available; /* pools: bytes */
     struct fl_pool_ext *pool_ext;       /* pools: type, target, volumes (model_storage.h) */
-    struct fl_object *next;
+    struct fl_model *model;             /* the model holding it (its volumes' indexes) */
+    struct fl_object *next, *prev;      /* definition order; change only through model.c */
 } fl_object;
 
 typedef struct {
@@ -135,6 +136,12 @@ struct fl_model {
     fl_index by_name, by_uuid, by_id;
     fl_object *networks;
     fl_object *pools;
+    /* per fl_object_kind: the list's last, and the indexes finding one by name and UUID */
+    fl_object *objects_tail[2];
+    fl_index obj_by_name[2], obj_by_uuid[2];
+    /* every pool's volumes by key and by path (model_storage.c; a key may repeat across
+     * pools, the lookup picks the one in an active pool) */
+    fl_index vol_by_key, vol_by_path;
     struct fl_iface_state *ifaces; /* host interfaces (model_iface.c); NULL = none yet */
     struct fl_nodedev_state *nodedevs; /* node devices (model_nodedev.c); NULL = none yet */
     fl_node_info node;
@@ -249,6 +256,9 @@ fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *n
                                  fl_error *err);
 fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigned char uuid[16],
                                  fl_error *err);
+/* Unlinks o from the model and its indexes and frees it (a pool's volumes must be out of
+ * vol_by_key and vol_by_path first: fl_pool_remove). */
+void fl_object_remove(fl_model *m, fl_object_kind kind, fl_object *o);
 /* VIR_CONNECT_LIST_NETWORKS_* and VIR_CONNECT_LIST_STORAGE_POOLS_* flags alike: INACTIVE 1,
  * ACTIVE 2, PERSISTENT 4, TRANSIENT 8, AUTOSTART 16, NO_AUTOSTART 32 (pool type flags are
  * ignored). In definition order, *count set; a malloc'd array (NULL when count is 0). */

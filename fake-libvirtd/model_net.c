@@ -144,33 +144,33 @@ static int parse_network(const char *xml, net_def *d, fl_error *err)
     return rc;
 }
 
-/* virNetworkObjListAddLocked's checks: the network of the same name or uuid, NULL when none,
- * or (void *)-1 after filling err. live: a create-XML (refuses a running namesake). */
+/* virNetworkObjAssignDefLocked's checks, in its order (by UUID, then by name): the network of
+ * the same name and uuid, NULL when none, or (void *)-1 after filling err. live: a create-XML
+ * (refuses a running namesake). */
 static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *err)
 {
     char u[37];
-    for (fl_object *o = m->networks; o; o = o->next) {
-        bool same_uuid = memcmp(o->uuid, d->uuid, 16) == 0;
-        bool same_name = strcmp(o->name, d->name) == 0;
+    fl_object *o = fl_index_get(&m->obj_by_uuid[FL_OBJ_NETWORK], d->uuid, 16);
+    if (o && strcmp(o->name, d->name) != 0) {
         vw_uuid_format(o->uuid, u);
-        if (same_uuid && !same_name) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
-                         "network '%s' is already defined with uuid %s", o->name, u);
-            return (fl_object *)-1;
-        }
-        if (same_name && !same_uuid) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
-                         "network '%s' already exists with uuid %s", o->name, u);
-            return (fl_object *)-1;
-        }
-        if (same_name && live && o->active) {
-            fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_NETWORK,
-                         "Requested operation is not valid", "network is already active as '%s'",
-                         o->name);
-            return (fl_object *)-1;
-        }
-        if (same_name)
-            return o;
+        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
+                     "network '%s' is already defined with uuid %s", o->name, u);
+        return (fl_object *)-1;
+    }
+    if (o && live && o->active) {
+        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_NETWORK,
+                     "Requested operation is not valid", "network is already active as '%s'",
+                     o->name);
+        return (fl_object *)-1;
+    }
+    if (o)
+        return o;
+    o = fl_index_get(&m->obj_by_name[FL_OBJ_NETWORK], d->name, strlen(d->name));
+    if (o) {
+        vw_uuid_format(o->uuid, u);
+        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
+                     "network '%s' already exists with uuid %s", o->name, u);
+        return (fl_object *)-1;
     }
     return NULL;
 }
@@ -238,16 +238,7 @@ int fl_net_start(fl_model *m, fl_object *net, fl_error *err)
 
 static void remove_network(fl_model *m, fl_object *net)
 {
-    for (fl_object **pp = &m->networks; *pp; pp = &(*pp)->next) {
-        if (*pp == net) {
-            *pp = net->next;
-            break;
-        }
-    }
-    free(net->name);
-    free(net->bridge);
-    free(net->xml);
-    free(net);
+    fl_object_remove(m, FL_OBJ_NETWORK, net);
 }
 
 void fl_net_destroy(fl_model *m, fl_object *net)

@@ -37,10 +37,33 @@ static void vols_free(fl_volume *v)
     }
 }
 
+/* Takes v out of the model's key and path indexes (its pool's name index goes with the
+ * pool's extension, or is the caller's). */
+static void vol_unindex(fl_model *m, fl_volume *v)
+{
+    fl_index_del(&m->vol_by_key, v->key, strlen(v->key), v);
+    fl_index_del(&m->vol_by_path, v->path, strlen(v->path), v);
+}
+
+/* vol_unindex for v and the volumes after it. */
+static void vols_unindex(fl_model *m, fl_volume *v)
+{
+    for (; v; v = v->next)
+        vol_unindex(m, v);
+}
+
+/* fl_index_find's filter for fl_vol_find_key: libvirt searches the active pools only. */
+static int in_active_pool(const void *item, void *ctx)
+{
+    (void)ctx;
+    return ((const fl_volume *)item)->pool->active;
+}
+
 void fl_pool_ext_free(struct fl_pool_ext *ext)
 {
     if (!ext)
         return;
+    fl_index_clear(&ext->vol_by_name);
     vols_free(ext->vols);
     free(ext->type);
     free(ext->target);
@@ -333,9 +356,7 @@ xml_node *fl_storage_xml_parse(const char *text, const char *what, fl_error *err
 
 fl_object *fl_pool_find(fl_model *m, const char *name, int need_active, fl_error *err)
 {
-    fl_object *p = NULL;
-    for (p = m->pools; p && strcmp(p->name, name) != 0; p = p->next)
-        ;
+    fl_object *p = fl_index_get(&m->obj_by_name[FL_OBJ_POOL], name, strlen(name));
     if (!p) {
         fl_error_set(err, FL_ERR_NO_STORAGE_POOL, FL_FROM_TEST, "Storage pool not found",
                      "no storage pool with matching name '%s'", name);
@@ -359,35 +380,35 @@ static void xml_error(fl_error *err, int domain, const char *fmt, const char *a,
     fl_error_set(err, FL_ERR_XML_ERROR, domain, "XML error", fmt, a, b);
 }
 
-/* virStoragePoolObjIsDuplicate: 1 when an inactive (or, defining, any) pool of the same name
- * and uuid is to be replaced (*old set), 0 when new, -1 with err. */
+/* virStoragePoolObjIsDuplicate, in its order (by UUID, then by name): 1 when an inactive (or,
+ * defining, any) pool of the same name and uuid is to be replaced (*old set), 0 when new, -1
+ * with err. */
 static int pool_duplicate(fl_model *m, const char *name, const unsigned char uuid[16], bool create,
                           fl_object **old, fl_error *err)
 {
     char u[37];
-    for (fl_object *p = m->pools; p; p = p->next) {
-        if (memcmp(p->uuid, uuid, 16) == 0) {
-            vw_uuid_format(p->uuid, u);
-            if (strcmp(p->name, name) != 0) {
-                fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
-                             "pool '%s' is already defined with uuid %s", p->name, u);
-                return -1;
-            }
-            if (create && p->active) {
-                fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_STORAGE,
-                             "Requested operation is not valid", "pool is already active as '%s'",
-                             p->name);
-                return -1;
-            }
-            *old = p;
-            return 1;
-        }
-        if (strcmp(p->name, name) == 0) {
-            vw_uuid_format(p->uuid, u);
+    fl_object *p = fl_index_get(&m->obj_by_uuid[FL_OBJ_POOL], uuid, 16);
+    if (p) {
+        vw_uuid_format(p->uuid, u);
+        if (strcmp(p->name, name) != 0) {
             fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
-                         "pool '%s' already exists with uuid %s", name, u);
+                         "pool '%s' is already defined with uuid %s", p->name, u);
             return -1;
         }
+        if (create && p->active) {
+            fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_STORAGE,
+                         "Requested operation is not valid", "pool is already active as '%s'",
+                         p->name);
+            return -1;
+        }
+        *old = p;
+        return 1;
+    }
+    if ((p = fl_index_get(&m->obj_by_name[FL_OBJ_POOL], name, strlen(name)))) {
+        vw_uuid_format(p->uuid, u);
+        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
+                     "pool '%s' already exists with uuid %s", name, u);
+        return -1;
     }
     return 0;
 }
@@ -443,17 +464,22 @@ static fl_object *redefine(fl_object *old, char *text, bool create, fl_error *er
             free(text);
             return NULL;
         }
-        fl_volume *vols = ext->vols;
-        ext->vols = NULL;
+        struct fl_pool_ext kept = *ext; /* the volumes and their index carry over */
+        ext->vols = ext->vols_tail = NULL;
+        ext->vol_by_name = (fl_index){0};
         fl_pool_ext_free(ext);
         old->pool_ext = NULL;
         free(old->xml);
         old->xml = text;
         if (!(ext = fl_pool_ext(old, err))) {
-            vols_free(vols);
+            fl_index_clear(&kept.vol_by_name);
+            vols_unindex(old->model, kept.vols);
+            vols_free(kept.vols);
             return NULL;
         }
-        ext->vols = vols;
+        ext->vols = kept.vols;
+        ext->vols_tail = kept.vols_tail;
+        ext->vol_by_name = kept.vol_by_name;
     }
     old->capacity = POOL_DEFAULT_CAPACITY;
     set_xml_size(old, "capacity", old->capacity);
@@ -553,17 +579,9 @@ fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *e
 
 void fl_pool_remove(fl_model *m, fl_object *pool)
 {
-    for (fl_object **pp = &m->pools; *pp; pp = &(*pp)->next) {
-        if (*pp == pool) {
-            *pp = pool->next;
-            fl_pool_ext_free(pool->pool_ext);
-            free(pool->name);
-            free(pool->bridge);
-            free(pool->xml);
-            free(pool);
-            return;
-        }
-    }
+    if (pool->pool_ext)
+        vols_unindex(m, pool->pool_ext->vols);
+    fl_object_remove(m, FL_OBJ_POOL, pool);
 }
 
 /* ---- volumes -------------------------------------------------------------------------------- */
@@ -578,10 +596,8 @@ size_t fl_vol_count(fl_object *pool)
 
 static fl_volume *vol_lookup(fl_object *pool, const char *name)
 {
-    fl_volume *v = pool->pool_ext ? pool->pool_ext->vols : NULL;
-    while (v && strcmp(v->name, name) != 0)
-        v = v->next;
-    return v;
+    return pool->pool_ext ? fl_index_get(&pool->pool_ext->vol_by_name, name, strlen(name))
+                          : NULL;
 }
 
 fl_volume *fl_vol_find(fl_object *pool, const char *name, fl_error *err)
@@ -596,13 +612,11 @@ fl_volume *fl_vol_find(fl_object *pool, const char *name, fl_error *err)
 fl_volume *fl_vol_find_key(fl_model *m, const char *key, bool by_path, fl_object **pool_out,
                            fl_error *err)
 {
-    for (fl_object *p = m->pools; p; p = p->next) {
-        for (fl_volume *v = p->active && p->pool_ext ? p->pool_ext->vols : NULL; v; v = v->next) {
-            if (strcmp(by_path ? v->path : v->key, key) == 0) {
-                *pool_out = p;
-                return v;
-            }
-        }
+    fl_volume *v = fl_index_find(by_path ? &m->vol_by_path : &m->vol_by_key, key, strlen(key),
+                                 in_active_pool, NULL);
+    if (v) {
+        *pool_out = v->pool;
+        return v;
     }
     fl_error_set(err, FL_ERR_NO_STORAGE_VOL, FL_FROM_TEST, "Storage volume not found",
                  "no storage vol with matching %s '%s'", by_path ? "path" : "key", key);
@@ -681,13 +695,32 @@ static fl_volume *vol_new(struct fl_pool_ext *ext, const char *name, const char 
     return v;
 }
 
-static void vol_append(fl_object *pool, fl_volume *v)
+/* Appends v to the pool and indexes it (by name in the pool, by key and path in the model).
+ * Returns 0, or -1 when memory runs out (v freed, nothing changed). */
+static int vol_append(fl_object *pool, fl_volume *v)
 {
-    fl_volume **tail = &pool->pool_ext->vols;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = v;
-    pool_set_allocation(pool, pool->allocation + v->allocation);
+    struct fl_pool_ext *ext = pool->pool_ext;
+    fl_model *m = pool->model;
+    int added = 0;
+    if (fl_index_put(&ext->vol_by_name, v->name, strlen(v->name), v) == 0 && ++added &&
+        fl_index_put(&m->vol_by_key, v->key, strlen(v->key), v) == 0 && ++added &&
+        fl_index_put(&m->vol_by_path, v->path, strlen(v->path), v) == 0) {
+        v->pool = pool;
+        v->prev = ext->vols_tail;
+        if (v->prev)
+            v->prev->next = v;
+        else
+            ext->vols = v;
+        ext->vols_tail = v;
+        pool_set_allocation(pool, pool->allocation + v->allocation);
+        return 0;
+    }
+    if (added > 1)
+        fl_index_del(&m->vol_by_key, v->key, strlen(v->key), v);
+    if (added > 0)
+        fl_index_del(&ext->vol_by_name, v->name, strlen(v->name), v);
+    vol_free(v);
+    return -1;
 }
 
 /* virStorageVolDefParseString's checks, then the test driver's. */
@@ -726,7 +759,10 @@ fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of,
         } else {
             v->capacity = cap;
             v->allocation = has_alloc ? alloc : cap;
-            vol_append(pool, v);
+            if (vol_append(pool, v) < 0) {
+                v = NULL;
+                oom(err);
+            }
         }
     }
     xml_tree_free(root);
@@ -735,17 +771,22 @@ fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of,
 
 int fl_vol_delete(fl_object *pool, const char *name, fl_error *err)
 {
-    if (!fl_vol_find(pool, name, err))
+    fl_volume *v = fl_vol_find(pool, name, err);
+    if (!v)
         return -1;
-    for (fl_volume **pp = &pool->pool_ext->vols; *pp; pp = &(*pp)->next) {
-        if (strcmp((*pp)->name, name) == 0) {
-            fl_volume *v = *pp;
-            *pp = v->next;
-            pool_set_allocation(pool, pool->allocation - v->allocation);
-            vol_free(v);
-            break;
-        }
-    }
+    struct fl_pool_ext *ext = pool->pool_ext;
+    fl_index_del(&ext->vol_by_name, v->name, strlen(v->name), v);
+    vol_unindex(pool->model, v);
+    if (v->prev)
+        v->prev->next = v->next;
+    else
+        ext->vols = v->next;
+    if (v->next)
+        v->next->prev = v->prev;
+    else
+        ext->vols_tail = v->prev;
+    pool_set_allocation(pool, pool->allocation - v->allocation);
+    vol_free(v);
     return 0;
 }
 
@@ -797,7 +838,10 @@ int fl_pool_add_volume(fl_object *pool, const char *name, unsigned long long cap
     v->allocation = allocation;
     /* the state file's figures for the pool stand; its volumes add their allocation */
     unsigned long long avail = pool->available;
-    vol_append(pool, v);
+    if (vol_append(pool, v) < 0) {
+        oom(err);
+        return -1;
+    }
     pool->available = avail > allocation ? avail - allocation : 0;
     set_xml_size(pool, "available", pool->available);
     return 0;

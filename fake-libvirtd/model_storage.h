@@ -28,13 +28,16 @@ typedef struct fl_volume {
     char *format;           /* target format type, NULL = none */
     int info_type;          /* virStorageVolType as GET_INFO reports it (from the pool type) */
     unsigned long long capacity, allocation;
-    struct fl_volume *next;
+    fl_object *pool;        /* the pool holding it */
+    struct fl_volume *next, *prev; /* creation order; change only through model_storage.c */
 } fl_volume;
 
 struct fl_pool_ext {
     char *type;             /* "dir", "logical", ... */
     char *target;           /* target path */
     fl_volume *vols;        /* creation order */
+    fl_volume *vols_tail;
+    fl_index vol_by_name;   /* this pool's volumes by name (by key and path: fl_model's) */
 };
 
 void fl_pool_ext_free(struct fl_pool_ext *ext);
