@@ -2,7 +2,8 @@
  * (AUTH_LIST, AUTH_POLKIT, SUPPORTS_FEATURE, CONNECT_OPEN, CONNECT_CLOSE), event registration
  * calls, decoding event messages into plain C, and conversions between the rpcgen types of
  * proto/ and the public vw_client_* types. The public wrappers (vw_connect_*, vw_domain_*, ...)
- * are declared in libvirt_client.h and defined in lv_procs.c. */
+ * are declared in libvirt_client.h and defined in lv_procs.c (handshake, connection-level),
+ * lv_proc_domain.c, lv_proc_objects.c and lv_proc_events.c, on lv_proc_common.c's shorthands. */
 #ifndef VW_LV_PROCS_H
 #define VW_LV_PROCS_H
 

@@ -158,7 +158,9 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_nodedev,
     &fl_handlers_host,
     &fl_handlers_guest,
-    &fl_handlers_stats,
+    &fl_handlers_vcpu,
+    &fl_handlers_domstats,
+    &fl_handlers_tuning_get,
     &fl_handlers_tuning,
     &fl_handlers_iothread,
 };

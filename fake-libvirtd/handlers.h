@@ -52,7 +52,9 @@ extern const fl_handler_family fl_handlers_iface;
 extern const fl_handler_family fl_handlers_nodedev;
 extern const fl_handler_family fl_handlers_host;
 extern const fl_handler_family fl_handlers_guest;
-extern const fl_handler_family fl_handlers_stats;
+extern const fl_handler_family fl_handlers_vcpu;        /* vcpu_family.c */
+extern const fl_handler_family fl_handlers_domstats;    /* domstats_family.c */
+extern const fl_handler_family fl_handlers_tuning_get;  /* tuning_get_family.c */
 extern const fl_handler_family fl_handlers_tuning;
 extern const fl_handler_family fl_handlers_iothread;
 
@@ -73,7 +75,7 @@ bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsign
 /* The QEMU processes of --qemu-dir for a QEMU-driver connection, else NULL (qemu_link.h). */
 struct fl_qemu *fl_conn_qemu(const fl_conn *c);
 
-/* ---- domain helpers of the tuning families (handlers_stats.c) ---- */
+/* ---- domain helpers of the tuning families (domain_checks.c) ---- */
 
 /* virCheckNonNullArgGoto in the public API function api (libvirtd hands it NULL for an empty
  * list or a zero length): true after replying "arg in api must not be NULL". */

@@ -1,4 +1,5 @@
-/* model.c: the fake hypervisor's objects and transitions (see model.h). */
+/* model.c: the fake hypervisor's model (see model.h): building and freeing it, adding domains,
+ * networks and pools, lookups and listings. The domains' transitions are model_lifecycle.c. */
 #include "model.h"
 
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 
 /* ---- construction ------------------------------------------------------------------------- */
 
-static void domain_free(fl_domain *d)
+void fl_model_domain_free(fl_domain *d)
 {
     if (!d)
         return;
@@ -123,7 +124,7 @@ void fl_model_free(fl_model *m)
         return;
     while (m->domains) {
         fl_domain *next = m->domains->next;
-        domain_free(m->domains);
+        fl_model_domain_free(m->domains);
         m->domains = next;
     }
     fl_index_clear(&m->by_name);
@@ -149,7 +150,7 @@ void fl_model_free(fl_model *m)
     free(m);
 }
 
-static void emit(fl_model *m, const fl_domain *d, int event, int detail)
+void fl_model_emit_event(fl_model *m, const fl_domain *d, int event, int detail)
 {
     if (m->event_hook)
         m->event_hook(m, d, event, detail, m->event_opaque);
@@ -161,8 +162,8 @@ static void def_error(fl_error *err, const domain_xml_error *e)
 }
 
 /* A domain's name and UUID never change while it is in the model (a new definition must
- * carry both, check_duplicates), so they are indexed once, at insert_domain; its id changes
- * with every start and stop, through set_id. */
+ * carry both, fl_model_check_duplicates), so they are indexed once, at
+ * fl_model_insert_domain; its id changes with every start and stop, through fl_model_set_id. */
 static fl_domain *find_uuid(fl_model *m, const unsigned char uuid[16])
 {
     return fl_index_get(&m->by_uuid, uuid, 16);
@@ -175,7 +176,7 @@ static fl_domain *find_name(fl_model *m, const char *name)
 
 /* Sets d's id (-1 = inactive) and keeps the id index in step. Returns 0, or -1 when memory
  * runs out (the domain keeps its old id). */
-static int set_id(fl_model *m, fl_domain *d, int id)
+int fl_model_set_id(fl_model *m, fl_domain *d, int id)
 {
     if (id >= 0 && fl_index_put(&m->by_id, &id, sizeof(id), d) < 0)
         return -1;
@@ -186,9 +187,9 @@ static int set_id(fl_model *m, fl_domain *d, int id)
 }
 
 /* Returns 0, or -1 with err set when memory runs out (d unchanged). */
-static int set_running(fl_model *m, fl_domain *d, int reason, fl_error *err)
+int fl_model_set_running(fl_model *m, fl_domain *d, int reason, fl_error *err)
 {
-    if (set_id(m, d, m->next_id) < 0) {
+    if (fl_model_set_id(m, d, m->next_id) < 0) {
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
         return -1;
     }
@@ -199,7 +200,7 @@ static int set_running(fl_model *m, fl_domain *d, int reason, fl_error *err)
     return 0;
 }
 
-static void unlink_domain(fl_model *m, fl_domain *dom)
+void fl_model_unlink_domain(fl_model *m, fl_domain *dom)
 {
     fl_index_del(&m->by_name, dom->def->name, strlen(dom->def->name), dom);
     fl_index_del(&m->by_uuid, dom->def->uuid, 16, dom);
@@ -217,7 +218,7 @@ static void unlink_domain(fl_model *m, fl_domain *dom)
 }
 
 /* Parses xml into a def with a uuid, reporting libvirt's errors. */
-static domain_def *parse_def(const char *xml, fl_error *err)
+domain_def *fl_model_parse_def(const char *xml, fl_error *err)
 {
     domain_xml_error e;
     domain_def *def = domain_def_parse(xml, &e);
@@ -236,8 +237,8 @@ static domain_def *parse_def(const char *xml, fl_error *err)
 /* libvirt's virDomainObjListAddLocked checks: the same uuid under another name, or the same
  * name with another uuid. With check_live, an active domain of that uuid is refused too.
  * Returns the existing domain to update (or NULL for a new one) and sets *failed on error. */
-static fl_domain *check_duplicates(fl_model *m, const domain_def *def, bool check_live,
-                                   fl_error *err, int *failed)
+fl_domain *fl_model_check_duplicates(fl_model *m, const domain_def *def, bool check_live,
+                                     fl_error *err, int *failed)
 {
     char uuid[37];
     *failed = 0;
@@ -283,7 +284,7 @@ int fl_domain_rekey_name(fl_model *m, fl_domain *d, const char *new_name)
 }
 
 /* Appends a new domain (definition order) and indexes its name and UUID. */
-static fl_domain *insert_domain(fl_model *m, domain_def *def)
+fl_domain *fl_model_insert_domain(fl_model *m, domain_def *def)
 {
     fl_domain *d = calloc(1, sizeof(*d));
     if (!d)
@@ -313,18 +314,18 @@ static fl_domain *insert_domain(fl_model *m, domain_def *def)
 fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, int state,
                                fl_error *err)
 {
-    domain_def *def = parse_def(xml, err);
+    domain_def *def = fl_model_parse_def(xml, err);
     if (!def)
         return NULL;
     int failed;
-    if (check_duplicates(m, def, false, err, &failed) || failed) {
+    if (fl_model_check_duplicates(m, def, false, err, &failed) || failed) {
         if (!failed)
             fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
                          "domain '%s' is given twice", def->name);
         domain_def_free(def);
         return NULL;
     }
-    fl_domain *d = insert_domain(m, def);
+    fl_domain *d = fl_model_insert_domain(m, def);
     if (!d) {
         domain_def_free(def);
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
@@ -332,9 +333,9 @@ fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, in
     }
     d->persistent = persistent || state == FL_STATE_SHUTOFF;
     if (state != FL_STATE_SHUTOFF) {
-        if (set_running(m, d, 0, err) < 0) {
-            unlink_domain(m, d);
-            domain_free(d);
+        if (fl_model_set_running(m, d, 0, err) < 0) {
+            fl_model_unlink_domain(m, d);
+            fl_model_domain_free(d);
             return NULL;
         }
         d->state = state;
@@ -508,441 +509,6 @@ fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned c
                      "no domain with matching uuid '%s' (%s)", u, name ? name : "");
     }
     return d;
-}
-
-/* ---- lifecycle ---------------------------------------------------------------------------- */
-
-bool fl_domain_is_active(const fl_domain *dom)
-{
-    return dom->id >= 0;
-}
-
-unsigned long long fl_domain_cpu_time(const fl_domain *dom)
-{
-    (void)dom;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (unsigned long long)tv.tv_sec * 1000000000ULL + (unsigned long long)tv.tv_usec * 1000ULL;
-}
-
-char *fl_domain_xml(const fl_domain *dom, unsigned flags)
-{
-    bool inactive = (flags & 2) != 0;
-    if (inactive && dom->next_def)
-        return domain_def_format(dom->next_def, -1, true, false);
-    /* libvirt's test driver formats the live definition when there is no pending config,
-     * generated testnetN interface names included */
-    return domain_def_format(dom->def, fl_domain_is_active(dom) ? dom->id : -1, inactive, false);
-}
-
-
-/* Stops a domain; a transient one disappears (the caller must not use it afterwards when
- * the return value is 1). */
-static int set_stopped(fl_model *m, fl_domain *d, int reason, int detail)
-{
-    set_id(m, d, -1);
-    d->state = FL_STATE_SHUTOFF;
-    d->reason = reason;
-    if (d->next_def && d->persistent) {
-        /* the persistent config defined while the domain ran takes effect now */
-        domain_def_free(d->def);
-        d->def = d->next_def;
-        d->next_def = NULL;
-    }
-    emit(m, d, FL_EVENT_STOPPED, detail);
-    if (!d->persistent) {
-        unlink_domain(m, d);
-        domain_free(d);
-        return 1;
-    }
-    return 0;
-}
-
-void fl_domain_set_state(fl_model *m, fl_domain *d, int state, int reason, int event,
-                         int detail)
-{
-    d->state = state;
-    d->reason = reason;
-    if (event >= 0)
-        emit(m, d, event, detail);
-}
-
-int fl_domain_stopped(fl_model *m, fl_domain *d, int reason, int detail)
-{
-    return set_stopped(m, d, reason, detail);
-}
-
-fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err)
-{
-    domain_def *def = parse_def(xml, err);
-    if (!def)
-        return NULL;
-    int failed;
-    fl_domain *d = check_duplicates(m, def, false, err, &failed);
-    if (failed) {
-        domain_def_free(def);
-        return NULL;
-    }
-    if (d) {
-        if (fl_domain_is_active(d)) {
-            /* a running domain keeps its live definition until it stops */
-            domain_def_free(d->next_def);
-            d->next_def = def;
-        } else {
-            domain_def_free(d->def);
-            d->def = def;
-            }
-        d->persistent = true;
-        emit(m, d, FL_EVENT_DEFINED, FL_DETAIL_DEFINED_UPDATED);
-        return d;
-    }
-    d = insert_domain(m, def);
-    if (!d) {
-        domain_def_free(def);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
-        return NULL;
-    }
-    d->persistent = true;
-    emit(m, d, FL_EVENT_DEFINED, FL_DETAIL_DEFINED_ADDED);
-    return d;
-}
-
-fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl_error *err)
-{
-    domain_def *def = parse_def(xml, err);
-    if (!def)
-        return NULL;
-    int failed;
-    fl_domain *d = check_duplicates(m, def, true, err, &failed);
-    if (failed) {
-        domain_def_free(def);
-        return NULL;
-    }
-    if (d) {
-        if (set_running(m, d, 1 /* RUNNING_BOOTED */, err) < 0) {
-            domain_def_free(def);
-            return NULL;
-        }
-        /* an inactive persistent domain of the same name and uuid runs with the new def; its
-         * config comes back when it stops */
-        domain_def_free(d->next_def);
-        d->next_def = d->def;
-        d->def = def;
-    } else {
-        d = insert_domain(m, def);
-        if (!d) {
-            domain_def_free(def);
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                         "out of memory");
-            return NULL;
-        }
-        d->persistent = false;
-        if (set_running(m, d, 1 /* RUNNING_BOOTED */, err) < 0) {
-            unlink_domain(m, d);
-            domain_free(d);
-            return NULL;
-        }
-    }
-    emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_BOOTED);
-    if (flags & 1 /* VIR_DOMAIN_START_PAUSED */) {
-        d->state = FL_STATE_PAUSED;
-        d->reason = 1;
-        emit(m, d, FL_EVENT_SUSPENDED, FL_DETAIL_SUSPENDED_PAUSED);
-    }
-    return d;
-}
-
-int fl_domain_undefine(fl_model *m, fl_domain *d, fl_error *err)
-{
-    /* the test driver undefines transient (running) domains without complaint, but keeps a
-     * domain with a managed save image (VIR_DOMAIN_UNDEFINE_MANAGED_SAVE removes it first) */
-    if (d->managed_save) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "Refusing to undefine while domain managed save image exists");
-        return -1;
-    }
-    emit(m, d, FL_EVENT_UNDEFINED, FL_DETAIL_UNDEFINED_REMOVED);
-    if (fl_domain_is_active(d)) {
-        d->persistent = false;
-        domain_def_free(d->next_def); /* a transient domain has no config */
-        d->next_def = NULL;
-    } else {
-        unlink_domain(m, d);
-        domain_free(d);
-    }
-    return 0;
-}
-
-int fl_domain_start(fl_model *m, fl_domain *d, fl_error *err)
-{
-    return fl_domain_start_as(m, d, 1 /* RUNNING_BOOTED */, FL_DETAIL_STARTED_BOOTED, err);
-}
-
-int fl_domain_start_as(fl_model *m, fl_domain *d, int reason, int detail, fl_error *err)
-{
-    if (fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "Domain '%s' is already running", d->def->name);
-        return -1;
-    }
-    if (set_running(m, d, reason, err) < 0)
-        return -1;
-    emit(m, d, FL_EVENT_STARTED, detail);
-    return 0;
-}
-
-void fl_domain_emit(fl_model *m, const fl_domain *d, int event, int detail)
-{
-    emit(m, d, event, detail);
-}
-
-fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err)
-{
-    int failed;
-    fl_domain *same = check_duplicates(m, def, true, err, &failed);
-    fl_domain *d = failed ? NULL : same ? same : insert_domain(m, def);
-    if (!failed && !d)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
-    if (!d) {
-        domain_def_free(def);
-        return NULL;
-    }
-    if (same) {
-        domain_def_free(same->next_def);
-        same->next_def = same->def; /* the persistent config comes back at the next stop */
-        same->def = def;
-    }
-    return d;
-}
-
-int fl_domain_destroy(fl_model *m, fl_domain *d, fl_error *err)
-{
-    if (!fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
-        return -1;
-    }
-    set_stopped(m, d, 2 /* SHUTOFF_DESTROYED */, FL_DETAIL_STOPPED_DESTROYED);
-    return 0;
-}
-
-int fl_domain_shutdown(fl_model *m, fl_domain *d, fl_error *err)
-{
-    /* the test driver shuts down running and paused domains alike */
-    if (!fl_domain_is_active(d) || d->state == FL_STATE_SHUTOFF) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "domain '%s' not running", d->def->name);
-        return -1;
-    }
-    set_stopped(m, d, 1 /* SHUTOFF_SHUTDOWN */, FL_DETAIL_STOPPED_SHUTDOWN);
-    return 0;
-}
-
-int fl_domain_reboot(fl_model *m, fl_domain *d, fl_error *err)
-{
-    (void)m;
-    if (!fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
-        return -1;
-    }
-    /* The test driver's reboot with on_reboot=restart leaves the domain running and emits no
-     * lifecycle event; with on_reboot=destroy the domain stops. */
-    if (strcmp(d->def->on_reboot, "destroy") == 0)
-        set_stopped(m, d, 1 /* SHUTOFF_SHUTDOWN */, FL_DETAIL_STOPPED_SHUTDOWN);
-    else {
-        d->state = FL_STATE_RUNNING;
-        d->reason = 1;
-    }
-    return 0;
-}
-
-int fl_domain_suspend(fl_model *m, fl_domain *d, fl_error *err)
-{
-    if (d->state != FL_STATE_RUNNING) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "domain '%s' not running", d->def->name);
-        return -1;
-    }
-    d->state = FL_STATE_PAUSED;
-    d->reason = 1; /* PAUSED_USER */
-    emit(m, d, FL_EVENT_SUSPENDED, FL_DETAIL_SUSPENDED_PAUSED);
-    return 0;
-}
-
-int fl_domain_resume(fl_model *m, fl_domain *d, fl_error *err)
-{
-    if (d->state != FL_STATE_PAUSED) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "domain '%s' not paused", d->def->name);
-        return -1;
-    }
-    d->state = FL_STATE_RUNNING;
-    d->reason = 5; /* RUNNING_UNPAUSED */
-    emit(m, d, FL_EVENT_RESUMED, FL_DETAIL_RESUMED_UNPAUSED);
-    return 0;
-}
-
-int fl_domain_set_autostart(fl_model *m, fl_domain *d, bool autostart, fl_error *err)
-{
-    (void)m;
-    if (!d->persistent) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid", "cannot set autostart for transient domain");
-        return -1;
-    }
-    d->autostart = autostart;
-    return 0;
-}
-
-fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool paused,
-                                fl_error *err)
-{
-    domain_def *def = parse_def(xml, err);
-    if (!def)
-        return NULL;
-    int failed;
-    fl_domain *d = check_duplicates(m, def, true, err, &failed);
-    if (failed) {
-        domain_def_free(def);
-        return NULL;
-    }
-    bool added = false;
-    if (d) {
-        if (set_running(m, d, 2 /* VIR_DOMAIN_RUNNING_MIGRATED */, err) < 0) {
-            domain_def_free(def);
-            return NULL;
-        }
-        /* an inactive persistent domain of that name and uuid: the incoming definition runs,
-         * its config stays (or is replaced, with persist) */
-        if (persist) {
-            domain_def_free(d->next_def);
-            d->next_def = NULL;
-            domain_def_free(d->def);
-        } else {
-            domain_def_free(d->next_def);
-            d->next_def = d->def;
-        }
-        d->def = def;
-    } else {
-        d = insert_domain(m, def);
-        if (!d) {
-            domain_def_free(def);
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                         "out of memory");
-            return NULL;
-        }
-        d->persistent = persist;
-        added = persist;
-        if (set_running(m, d, 2 /* VIR_DOMAIN_RUNNING_MIGRATED */, err) < 0) {
-            unlink_domain(m, d);
-            domain_free(d);
-            return NULL;
-        }
-    }
-    emit(m, d, FL_EVENT_STARTED, FL_DETAIL_STARTED_MIGRATED);
-    if (paused) {
-        d->state = FL_STATE_PAUSED;
-        d->reason = 2; /* VIR_DOMAIN_PAUSED_MIGRATION */
-    } else {
-        emit(m, d, FL_EVENT_RESUMED, FL_DETAIL_RESUMED_MIGRATED);
-    }
-    if (persist) {
-        d->persistent = true;
-        emit(m, d, FL_EVENT_DEFINED, added ? FL_DETAIL_DEFINED_ADDED : FL_DETAIL_DEFINED_UPDATED);
-    }
-    return d;
-}
-
-int fl_domain_migrate_out(fl_model *m, fl_domain *d, bool undefine, fl_error *err)
-{
-    if (!fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
-        return -1;
-    }
-    bool persistent = d->persistent;
-    if (set_stopped(m, d, 4 /* VIR_DOMAIN_SHUTOFF_MIGRATED */, FL_DETAIL_STOPPED_MIGRATED) == 1)
-        return 0; /* a transient domain is gone */
-    if (undefine && persistent)
-        return fl_domain_undefine(m, d, err);
-    return 0;
-}
-
-/* A copy of a definition (through its XML, which the parser reads back unchanged). */
-static domain_def *copy_def(const domain_def *def, fl_error *err)
-{
-    char *xml = domain_def_format(def, -1, true, false);
-    domain_xml_error e;
-    domain_def *copy = xml ? domain_def_parse(xml, &e) : NULL;
-    free(xml);
-    if (!copy)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "cannot copy the definition of domain '%s'", def->name);
-    return copy;
-}
-
-domain_def *fl_domain_persistent_def(fl_domain *d, fl_error *err)
-{
-    if (!fl_domain_is_active(d))
-        return d->def;
-    if (!d->next_def && !(d->next_def = copy_def(d->def, err)))
-        return NULL;
-    return d->next_def;
-}
-
-int fl_domain_set_memory(fl_model *m, fl_domain *d, unsigned long long kib, unsigned flags,
-                         fl_error *err)
-{
-    (void)m;
-    enum { LIVE = 1, CONFIG = 2, MAXIMUM = 4 };
-    if (fl_check_flags(flags, LIVE | CONFIG | MAXIMUM, "testDomainSetMemoryFlags", err) < 0)
-        return -1;
-    /* virDomainObjGetOneDefState */
-    if ((flags & LIVE) && (flags & CONFIG)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
-                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                                 "are mutually exclusive");
-        return -1;
-    }
-    bool active = fl_domain_is_active(d);
-    bool live = (flags & LIVE) || (!(flags & CONFIG) && active);
-    if (live && !active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
-        return -1;
-    }
-    if (!live && !d->persistent) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid",
-                     "transient domains do not have any persistent config");
-        return -1;
-    }
-    if ((flags & MAXIMUM) && live) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "cannot resize the maximum memory on an active domain");
-        return -1;
-    }
-    /* the persistent config of a running domain is its pending definition, made on demand
-     * from the live one before either changes (libvirt keeps both from the start on) */
-    if (active && d->persistent && !d->next_def && !(d->next_def = copy_def(d->def, err)))
-        return -1;
-    domain_def *def = live || !active ? d->def : d->next_def;
-    if (flags & MAXIMUM) {
-        def->memory_kib = kib;
-        if (def->current_kib > kib)
-            def->current_kib = kib;
-        return 0;
-    }
-    if (kib > def->memory_kib) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "cannot set memory higher than max memory");
-        return -1;
-    }
-    def->current_kib = kib;
-    return 0;
 }
 
 /* ---- listing ------------------------------------------------------------------------------ */

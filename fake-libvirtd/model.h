@@ -264,5 +264,24 @@ void fl_object_remove(fl_model *m, fl_object_kind kind, fl_object *o);
  * ignored). In definition order, *count set; a malloc'd array (NULL when count is 0). */
 fl_object **fl_object_list(fl_model *m, fl_object_kind kind, unsigned flags, size_t *count);
 
+/* ---- internal to the model (model.c), for model_lifecycle.c ---- */
+
+void fl_model_domain_free(fl_domain *d);
+void fl_model_emit_event(fl_model *m, const fl_domain *d, int event, int detail);
+/* Sets d's id (-1 = inactive) and keeps the id index in step. Returns 0, or -1 when memory
+ * runs out (the domain keeps its old id). */
+int fl_model_set_id(fl_model *m, fl_domain *d, int id);
+/* Returns 0, or -1 with err set when memory runs out (d unchanged). */
+int fl_model_set_running(fl_model *m, fl_domain *d, int reason, fl_error *err);
+void fl_model_unlink_domain(fl_model *m, fl_domain *dom);
+/* Parses xml into a def with a uuid, reporting libvirt's errors. */
+domain_def *fl_model_parse_def(const char *xml, fl_error *err);
+/* libvirt's virDomainObjListAddLocked checks: the same uuid under another name, or the same
+ * name with another uuid. With check_live, an active domain of that uuid is refused too.
+ * Returns the existing domain to update (or NULL for a new one) and sets *failed on error. */
+fl_domain *fl_model_check_duplicates(fl_model *m, const domain_def *def, bool check_live,
+                                     fl_error *err, int *failed);
+/* Appends a new domain (definition order) and indexes its name and UUID. */
+fl_domain *fl_model_insert_domain(fl_model *m, domain_def *def);
 
 #endif

@@ -41,9 +41,4 @@ const json_t *fl_stubs_faults(const fl_stubs *st);
 typedef int fl_stubs_faults_fn(void *opaque, const json_t *faults, char *err, size_t errlen);
 void fl_stubs_set_faults_hook(fl_stubs *st, fl_stubs_faults_fn *fn, void *opaque);
 
-/* Decodes the arguments of a CALL of (prog, proc) into JSON with the argument table, or NULL
- * when the procedure is not in the table or the bytes do not decode. Fields after the first one
- * the table cannot describe are left out ("...": true marks that). */
-json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, size_t len);
-
 #endif
