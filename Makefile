@@ -75,7 +75,9 @@ PROGRAMS  := $(BIN)/virtc $(if $(FQ_SRCS),$(BIN)/fake-qemu) $(if $(FL_SRCS),$(BI
 UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 # Installed headers: the library's (proto/, client/ without virtc's own); the .pc file is written at
 # install time so it names the PREFIX the files went to.
-PUBLIC_HDRS := $(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h))
+# Internal headers (shared by the files of one split module) are not installed.
+PRIVATE_HDRS := proto/qmp_json_priv.h client/lv_conn.h client/lv_proc_common.h
+PUBLIC_HDRS := $(filter-out $(PRIVATE_HDRS),$(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h)))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
         fuzz-campaign fuzz-corpus fuzz-oss-check bench bench-bins conformance conformance-record conformance-replay peer-suites help man
