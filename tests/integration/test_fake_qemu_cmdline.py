@@ -1,0 +1,159 @@
+"""fake-qemu run with qemu-system-x86_64's command line, as libvirtd runs an emulator
+(docs/fake-qemu.md, "Under a real libvirtd"): each case runs the host's real QEMU and fake-qemu
+with the same options and compares what they do (exit status, error text, pidfile, the QMP
+answers about the VM the options describe)."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD
+from pytest_virtwire.qmp import QmpLine
+from real_qemu import QEMU
+
+FAKE = str(BUILD / "bin" / "fake-qemu")
+PROBE = ["-S", "-no-user-config", "-nodefaults", "-nographic", "-machine", "none,accel=kvm:tcg"]
+
+needs_qemu = pytest.mark.skipif(not os.path.exists(QEMU), reason="no qemu-system-x86_64")
+
+
+def run(binary, args):
+    return subprocess.run([binary] + args, capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
+def errors(binary, args):
+    """(status, stderr with the program's name replaced by PROG)"""
+    r = run(binary, args)
+    return r.returncode, r.stderr.replace(os.path.basename(binary) + ":", "PROG:")
+
+
+@needs_qemu
+@pytest.mark.parametrize("args", [["-foo"], ["-S", "-bar", "x"], ["-m"], ["-S", "-smp"],
+                                  ["-S", "-m", "lots"]],
+                         ids=["unknown", "unknown-later", "m-no-value", "smp-no-value",
+                              "m-bad-size"])
+def test_rejected_option_as_qemu(args):
+    """An option QEMU does not accept, or one without its value: QEMU's text and status."""
+    want = errors(QEMU, args)
+    assert want[0] != 0
+    assert errors(FAKE, args) == want
+
+
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def wait_gone(pid):
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail("process %d did not exit" % pid)
+
+
+def stop(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    wait_gone(pid)
+
+
+def daemonized_probe(binary, tmp_path, tag):
+    """binary started as libvirtd's capability probe starts it: the first process exits 0, the
+    daemon's pid is in the pidfile and its monitor accepts; returns (pid, socket path)."""
+    sock, pidfile = tmp_path / (tag + ".sock"), tmp_path / (tag + ".pid")
+    r = run(binary, PROBE + ["-qmp", "unix:%s,server=on,wait=off" % sock,
+                             "-pidfile", str(pidfile), "-daemonize"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    pid = read_pid(pidfile)
+    os.kill(pid, 0)
+    return pid, sock
+
+
+def probe_answers(sock):
+    with QmpLine(sock, double_greeting_ok=True) as q:
+        greeting = q.greeting()
+        q.send('{"execute": "qmp_capabilities"}')
+        assert q.recv() == {"return": {}}
+        answers = [q.cmd(name)[1] for name in ("query-version", "query-kvm", "query-target",
+                                               "query-machines")]
+    return greeting["QMP"]["version"], answers
+
+
+@needs_qemu
+def test_probe_command_line_daemonize_pidfile(tmp_path):
+    """-daemonize -pidfile with libvirt's probe options; the probe's answers are QEMU's."""
+    pids = []
+    try:
+        real_pid, real_sock = daemonized_probe(QEMU, tmp_path, "real")
+        pids.append(real_pid)
+        fake_pid, fake_sock = daemonized_probe(FAKE, tmp_path, "fake")
+        pids.append(fake_pid)
+        assert probe_answers(fake_sock) == probe_answers(real_sock)
+    finally:
+        for pid in pids:
+            stop(pid)
+
+
+def start_with_inherited_monitor(binary, tmp_path, tag, extra):
+    """binary with the monitor as libvirt passes it: a listening socket inherited as fd N."""
+    path = str(tmp_path / (tag + ".sock"))
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(path)
+    lsock.listen(4)
+    fd = lsock.fileno()
+    args = ["-S", "-no-user-config", "-nodefaults", "-nographic",
+            "-chardev", "socket,id=charmonitor,fd=%d,server=on,wait=off" % fd,
+            "-mon", "chardev=charmonitor,id=monitor,mode=control"] + extra
+    proc = subprocess.Popen([binary] + args, pass_fds=[fd], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lsock.close()
+    return proc, path
+
+
+def vm_answers(path):
+    with QmpLine(path, double_greeting_ok=True) as q:
+        q.greeting()
+        q.send('{"execute": "qmp_capabilities"}')
+        assert q.recv() == {"return": {}}
+        return [q.cmd(name)[1] for name in ("query-name", "query-uuid", "query-status")]
+
+
+@needs_qemu
+def test_inherited_monitor_fd_and_vm_from_options(tmp_path):
+    """-chardev socket,fd=N + -mon mode=control; -name guest=, -uuid, -S as QEMU answers them."""
+    extra = ["-name", "guest=vw-cmdline,debug-threads=on",
+             "-uuid", "c7a5fdbd-edaf-9455-926a-d65c16db1809", "-machine", "none",
+             "-m", "size=65536k", "-smp", "1,sockets=1,cores=1,threads=1",
+             "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+             "resourcecontrol=deny", "-msg", "timestamp=on", "-overcommit", "mem-lock=off"]
+    procs = []
+    try:
+        real, real_path = start_with_inherited_monitor(QEMU, tmp_path, "real", extra)
+        procs.append(real)
+        fake, fake_path = start_with_inherited_monitor(FAKE, tmp_path, "fake", extra)
+        procs.append(fake)
+        want = vm_answers(real_path)
+        assert want[0] == {"return": {"name": "vw-cmdline"}}
+        assert vm_answers(fake_path) == want
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(timeout=60)
+
+
+def test_own_options_still_work(tmp_path):
+    """fake-qemu's own --qmp mode is unchanged (two dashes: not QEMU's command line)."""
+    r = run(FAKE, ["--help"])
+    assert r.returncode == 0 and "--qmp" in r.stdout and "Under a real libvirtd" in r.stdout
+    r = run(FAKE, ["--qemu-version", "7.2.0"])
+    assert r.returncode == 2 and "--qmp unix:PATH" in r.stderr
