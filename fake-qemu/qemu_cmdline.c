@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 enum opt_kind {
     K_IGNORED,          /* accepted, with no effect on the model */
     K_PRELAUNCH, K_DAEMONIZE, K_PIDFILE, K_NAME, K_UUID, K_MACHINE, K_ACCEL, K_MEMORY,
@@ -57,10 +59,28 @@ bool fq_cmdline_is_qemu(int argc, char **argv)
     return argc > 1 && argv[1][0] == '-' && argv[1][1] != '-' && argv[1][1] != '\0';
 }
 
+/* The value of key in a JSON option argument ('{"driver":"virtio-balloon-pci","id":...}', as
+ * libvirt writes -device, -object, -blockdev, -netdev and -audiodev since 7.x): a string as
+ * it is, a number or boolean as JSON writes it. A new string, or NULL. */
+static char *json_value(const char *arg, const char *key)
+{
+    json_t *obj = json_loads(arg, JSON_DECODE_ANY, NULL), *v = json_object_get(obj, key);
+    char *out = NULL;
+    if (json_is_string(v))
+        out = strdup(json_string_value(v));
+    else if (v && !json_is_object(v) && !json_is_array(v) && !json_is_null(v))
+        out = json_dumps(v, JSON_ENCODE_ANY);
+    json_decref(obj);
+    return out;
+}
+
 /* The value of key in a QEMU option argument "implied,key=value,..." (",," is a comma);
- * implied names the key of a first item without '='. A new string, or NULL when absent. */
+ * implied names the key of a first item without '='; or in a JSON argument. A new string, or
+ * NULL when absent. */
 static char *opt_value(const char *arg, const char *implied, const char *key)
 {
+    if (arg[0] == '{')
+        return json_value(arg, key);
     size_t klen = strlen(key);
     const char *p = arg;
     bool first = true;

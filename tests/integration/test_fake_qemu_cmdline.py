@@ -130,10 +130,14 @@ def vm_answers(path):
 
 @needs_qemu
 def test_inherited_monitor_fd_and_vm_from_options(tmp_path):
-    """-chardev socket,fd=N + -mon mode=control; -name guest=, -uuid, -S as QEMU answers them."""
+    """-chardev socket,fd=N + -mon mode=control; -name guest=, -uuid, -S as QEMU answers them;
+    the other options as libvirt 9.0 writes them for a guest (JSON -object included)."""
     extra = ["-name", "guest=vw-cmdline,debug-threads=on",
              "-uuid", "c7a5fdbd-edaf-9455-926a-d65c16db1809", "-machine", "none",
              "-m", "size=65536k", "-smp", "1,sockets=1,cores=1,threads=1",
+             "-object", '{"qom-type":"memory-backend-ram","id":"vw.ram","size":67108864}',
+             "-accel", "tcg", "-display", "none", "-rtc", "base=utc",
+             "-no-shutdown", "-boot", "strict=on",
              "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
              "resourcecontrol=deny", "-msg", "timestamp=on", "-overcommit", "mem-lock=off"]
     procs = []
