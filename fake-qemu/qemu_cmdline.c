@@ -137,6 +137,35 @@ static bool parse_memory(const char *arg, unsigned long long *mib)
 
 /* QEMU's error: "PROG: LOCATION: WHAT", the location being the option as written (with its
  * value when val is not NULL). */
+/* The count under key in -smp's argument, or 0 when absent. */
+static unsigned smp_count(const char *arg, const char *key)
+{
+    char *v = opt_value(arg, "cpus", key);
+    long n = v ? strtol(v, NULL, 10) : 0;
+    free(v);
+    return n > 0 && n < 65536 ? (unsigned)n : 0;
+}
+
+/* -smp [cpus=]N,sockets=S,cores=C,threads=T: what is not given follows from the rest, as QEMU
+ * 7.2 computes it for machine types from 6.2 on (cores preferred over sockets). */
+static int parse_smp(fq_cmdline *c, const char *arg)
+{
+    unsigned cpus = smp_count(arg, "cpus"), sockets = smp_count(arg, "sockets");
+    unsigned cores = smp_count(arg, "cores"), threads = smp_count(arg, "threads");
+    threads = threads ? threads : 1;
+    if (!cpus)
+        cpus = (sockets ? sockets : 1) * (cores ? cores : 1) * threads;
+    if (!sockets)
+        sockets = cores ? (cpus + cores * threads - 1) / (cores * threads) : 1;
+    if (!cores)
+        cores = (cpus + sockets * threads - 1) / (sockets * threads);
+    c->vcpus = cpus;
+    c->sockets = sockets;
+    c->cores = cores;
+    c->threads = threads;
+    return 0;
+}
+
 static void fail(const char *prog, const char *opt, const char *val, const char *what)
 {
     const char *base = strrchr(prog, '/');
@@ -230,12 +259,7 @@ static int take(fq_cmdline *c, fq_vm_config *vm, const char *prog, const qemu_op
              "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\n"
              "and exabytes, respectively.");
         return -1;
-    case K_SMP: {
-        char *cpus = opt_value(arg, "cpus", "cpus");
-        c->vcpus = cpus && atoi(cpus) > 0 ? (unsigned)atoi(cpus) : 1;
-        free(cpus);
-        return 0;
-    }
+    case K_SMP: return parse_smp(c, arg);
     case K_DEVICE: return add_device(c, arg);
     case K_CHARDEV: return add_chardev(c, arg);
     case K_MON: return set_monitor(c, prog, opt, arg);
@@ -256,7 +280,7 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
     memset(c, 0, sizeof(*c));
     c->monitor_fd = -1;
     c->memory_mib = 128;
-    c->vcpus = 1;
+    c->vcpus = c->sockets = c->cores = c->threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (arg[0] != '-' || arg[1] == '\0') {
@@ -283,6 +307,11 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
     vm->machine = strcmp(c->machine_type, "none") == 0 ? "none" : "pc";
     vm->name = c->name;
     vm->uuid = c->uuid;
+    vm->vcpus = c->vcpus;
+    vm->sockets = c->sockets;
+    vm->cores = c->cores;
+    vm->threads = c->threads;
+    vm->memory_mib = c->memory_mib;
     /* libvirt's probe: -S -machine none, a nameless VM, the monitor given with -qmp */
     c->probe = vm->prelaunch && strcmp(vm->machine, "none") == 0 && !c->name &&
                c->monitor_fd < 0 && c->monitor_addr && strncmp(c->monitor_addr, "unix:", 5) == 0;

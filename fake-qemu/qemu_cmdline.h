@@ -32,7 +32,7 @@ typedef struct fq_cmdline {
     char *accel;                    /* -machine accel= or -accel, or NULL */
     char *name, *uuid;
     unsigned long long memory_mib;  /* -m, default 128 as QEMU */
-    unsigned vcpus;                 /* -smp, default 1 */
+    unsigned vcpus, sockets, cores, threads;    /* -smp, default 1 each */
     fq_cmdline_device *devices;
     size_t ndevices;
     fq_cmdline_chardev *chardevs;

@@ -161,3 +161,37 @@ def test_own_options_still_work(tmp_path):
     assert r.returncode == 0 and "--qmp" in r.stdout and "Under a real libvirtd" in r.stdout
     r = run(FAKE, ["--qemu-version", "7.2.0"])
     assert r.returncode == 2 and "--qmp unix:PATH" in r.stderr
+
+
+def cpus_and_memory(path):
+    with QmpLine(path, double_greeting_ok=True) as q:
+        q.greeting()
+        q.send('{"execute": "qmp_capabilities"}')
+        assert q.recv() == {"return": {}}
+        cpus = q.cmd("query-cpus-fast")[1]["return"]
+        memory = q.cmd("query-memory-size-summary")[1]
+    for cpu in cpus:
+        del cpu["thread-id"]          # the host's thread ids: QEMU runs one thread per vCPU
+    return cpus, memory
+
+
+@needs_qemu
+@pytest.mark.parametrize("smp", ["3,sockets=1,cores=3,threads=1", "4,sockets=2,cores=2,threads=1",
+                                 "4,sockets=1,cores=2,threads=2", "2"])
+def test_vcpus_and_memory_from_options(tmp_path, smp):
+    """-smp and -m as libvirt writes them: query-cpus-fast (topology ids, QOM paths) and
+    query-memory-size-summary as QEMU answers them."""
+    extra = ["-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg", "-m", "96", "-smp", smp]
+    procs = []
+    try:
+        real, real_path = start_with_inherited_monitor(QEMU, tmp_path, "real", extra)
+        procs.append(real)
+        fake, fake_path = start_with_inherited_monitor(FAKE, tmp_path, "fake", extra)
+        procs.append(fake)
+        want = cpus_and_memory(real_path)
+        assert want[1] == {"return": {"base-memory": 96 << 20, "plugged-memory": 0}}
+        assert cpus_and_memory(fake_path) == want
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(timeout=60)
