@@ -225,8 +225,13 @@ static int set_monitor(fq_cmdline *c, const char *prog, const char *opt, const c
         if (d->path && asprintf(&c->monitor_addr, "unix:%s", d->path) < 0)
             rc = -1;
     }
-    if (rc < 0)
-        fail(prog, opt, arg, id ? "chardev not found" : "Parameter 'chardev' is missing");
+    if (rc < 0 && id) {
+        char what[300];
+        snprintf(what, sizeof(what), "chardev \"%s\" not found", id);
+        fail(prog, opt, arg, what);
+    } else if (rc < 0) {
+        fail(prog, opt, arg, "Parameter 'chardev' is missing");
+    }
     free(id);
     free(mode);
     return rc;
@@ -316,9 +321,9 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
     c->probe = vm->prelaunch && strcmp(vm->machine, "none") == 0 && !c->name &&
                c->monitor_fd < 0 && c->monitor_addr && strncmp(c->monitor_addr, "unix:", 5) == 0;
     if (c->monitor_fd < 0 && !c->monitor_addr) {
-        fail(argv[0], "-qmp", NULL, "fake-qemu needs a QMP monitor: -qmp unix:PATH,server=on,wait=off "
-             "or -chardev socket,id=ID,fd=N|path=PATH,server=on,wait=off -mon "
-             "chardev=ID,mode=control");
+        fprintf(stderr, "%s: no QMP monitor: fake-qemu needs -qmp unix:PATH,server=on,wait=off "
+                "or -chardev socket,id=ID,fd=N|path=PATH,server=on,wait=off -mon "
+                "chardev=ID,mode=control\n", argv[0]);
         return 1;
     }
     return 0;
