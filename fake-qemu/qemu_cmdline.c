@@ -307,9 +307,8 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
             return 1;
         i += o->has_arg;
     }
-    if (!c->machine_type)
-        c->machine_type = strdup("pc");
-    vm->machine = strcmp(c->machine_type, "none") == 0 ? "none" : "pc";
+    /* QEMU's default machine is pc; every type but none is modelled as pc */
+    vm->machine = c->machine_type && strcmp(c->machine_type, "none") == 0 ? "none" : "pc";
     vm->name = c->name;
     vm->uuid = c->uuid;
     vm->vcpus = c->vcpus;

@@ -82,11 +82,18 @@ def daemonized_probe(binary, tmp_path, tag):
     return pid, sock
 
 
+def negotiated(path):
+    """A QmpLine past the greeting and qmp_capabilities, and the greeting."""
+    q = QmpLine(path, double_greeting_ok=True)
+    greeting = q.greeting()
+    q.send('{"execute": "qmp_capabilities"}')
+    assert q.recv() == {"return": {}}
+    return q, greeting
+
+
 def probe_answers(sock):
-    with QmpLine(sock, double_greeting_ok=True) as q:
-        greeting = q.greeting()
-        q.send('{"execute": "qmp_capabilities"}')
-        assert q.recv() == {"return": {}}
+    q, greeting = negotiated(sock)
+    with q:
         answers = [q.cmd(name)[1] for name in ("query-version", "query-kvm", "query-target",
                                                "query-machines")]
     return greeting["QMP"]["version"], answers
@@ -123,11 +130,23 @@ def start_with_inherited_monitor(binary, tmp_path, tag, extra):
     return proc, path
 
 
+def both_answer(tmp_path, extra, answers):
+    """The real QEMU and fake-qemu started alike with extra; answers(monitor path) of each."""
+    procs = []
+    try:
+        real, real_path = start_with_inherited_monitor(QEMU, tmp_path, "real", extra)
+        procs.append(real)
+        fake, fake_path = start_with_inherited_monitor(FAKE, tmp_path, "fake", extra)
+        procs.append(fake)
+        return answers(real_path), answers(fake_path)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(timeout=60)
+
+
 def vm_answers(path):
-    with QmpLine(path, double_greeting_ok=True) as q:
-        q.greeting()
-        q.send('{"execute": "qmp_capabilities"}')
-        assert q.recv() == {"return": {}}
+    with negotiated(path)[0] as q:
         return [q.cmd(name)[1] for name in ("query-name", "query-uuid", "query-status")]
 
 
@@ -143,19 +162,9 @@ def test_inherited_monitor_fd_and_vm_from_options(tmp_path):
              "-no-shutdown", "-boot", "strict=on",
              "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
              "resourcecontrol=deny", "-msg", "timestamp=on", "-overcommit", "mem-lock=off"]
-    procs = []
-    try:
-        real, real_path = start_with_inherited_monitor(QEMU, tmp_path, "real", extra)
-        procs.append(real)
-        fake, fake_path = start_with_inherited_monitor(FAKE, tmp_path, "fake", extra)
-        procs.append(fake)
-        want = vm_answers(real_path)
-        assert want[0] == {"return": {"name": "vw-cmdline"}}
-        assert vm_answers(fake_path) == want
-    finally:
-        for p in procs:
-            p.kill()
-            p.wait(timeout=60)
+    want, got = both_answer(tmp_path, extra, vm_answers)
+    assert want[0] == {"return": {"name": "vw-cmdline"}}
+    assert got == want
 
 
 def test_own_options_still_work(tmp_path):
@@ -167,10 +176,7 @@ def test_own_options_still_work(tmp_path):
 
 
 def cpus_and_memory(path):
-    with QmpLine(path, double_greeting_ok=True) as q:
-        q.greeting()
-        q.send('{"execute": "qmp_capabilities"}')
-        assert q.recv() == {"return": {}}
+    with negotiated(path)[0] as q:
         cpus = q.cmd("query-cpus-fast")[1]["return"]
         memory = q.cmd("query-memory-size-summary")[1]
     for cpu in cpus:
@@ -185,16 +191,6 @@ def test_vcpus_and_memory_from_options(tmp_path, smp):
     """-smp and -m as libvirt writes them: query-cpus-fast (topology ids, QOM paths) and
     query-memory-size-summary as QEMU answers them."""
     extra = ["-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg", "-m", "96", "-smp", smp]
-    procs = []
-    try:
-        real, real_path = start_with_inherited_monitor(QEMU, tmp_path, "real", extra)
-        procs.append(real)
-        fake, fake_path = start_with_inherited_monitor(FAKE, tmp_path, "fake", extra)
-        procs.append(fake)
-        want = cpus_and_memory(real_path)
-        assert want[1] == {"return": {"base-memory": 96 << 20, "plugged-memory": 0}}
-        assert cpus_and_memory(fake_path) == want
-    finally:
-        for p in procs:
-            p.kill()
-            p.wait(timeout=60)
+    want, got = both_answer(tmp_path, extra, cpus_and_memory)
+    assert want[1] == {"return": {"base-memory": 96 << 20, "plugged-memory": 0}}
+    assert got == want
