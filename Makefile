@@ -70,6 +70,9 @@ UNIT_HELP := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 LIB_OBJS  := $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS)) $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(XSRCS))
 STATICLIB := $(LIBDIR)/libvirtwire.a
 SHAREDLIB := $(LIBDIR)/libvirtwire.so.$(VERSION)
+# fake-qemu's recorded capability probes (fake-qemu/probe/*.trace), read at run time from
+# BIN/../share/virt-wire/probe/ (docs/fake-qemu.md, "Under a real libvirtd")
+PROBE_DATA := $(patsubst fake-qemu/probe/%,$(BUILD)/share/virt-wire/probe/%,$(wildcard fake-qemu/probe/*.trace))
 PROGRAMS  := $(BIN)/virtc $(if $(FQ_SRCS),$(BIN)/fake-qemu) $(if $(FL_SRCS),$(BIN)/fake-libvirtd) \
              $(if $(TR_SRCS),$(BIN)/vwtrace)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
@@ -83,7 +86,10 @@ PUBLIC_HDRS := $(filter-out $(PRIVATE_HDRS),$(wildcard proto/*.h) $(filter-out c
         fuzz-campaign fuzz-corpus fuzz-oss-check bench bench-bins conformance conformance-record conformance-replay peer-suites help man
 .SECONDARY:
 
-all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS)
+all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS) $(PROBE_DATA)
+
+$(BUILD)/share/virt-wire/probe/%.trace: fake-qemu/probe/%.trace
+	install -D -m 644 $< $@
 
 help:
 	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
@@ -233,6 +239,8 @@ install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBINSTDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/virtwire
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/virt-wire/probe
+	install -m 644 $(PROBE_DATA) $(DESTDIR)$(PREFIX)/share/virt-wire/probe/
 	install -m 644 $(STATICLIB) $(DESTDIR)$(LIBINSTDIR)/
 	install -m 755 $(SHAREDLIB) $(DESTDIR)$(LIBINSTDIR)/
 	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(LIBINSTDIR)/libvirtwire.so.$(SOVER)
@@ -246,6 +254,7 @@ install: all man
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/virtwire $(DESTDIR)$(LIBINSTDIR)/pkgconfig/virtwire.pc
 	rm -f $(DESTDIR)$(LIBINSTDIR)/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -rf $(DESTDIR)$(PREFIX)/share/virt-wire/probe
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN1))) \
 	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5)))
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe.h"
 #include "qmp_server.h"
 #include "schema_data.h"
 
@@ -41,7 +42,12 @@ static void usage(FILE *out)
         "\n"
         "Prints `ready` on stdout once the QMP socket accepts; SIGTERM and SIGINT send the\n"
         "client QEMU's SHUTDOWN event (reason host-signal) and exit 0, as `quit` does.\n"
-        "--version prints virt-wire's version, not the QEMU it models.\n");
+        "--version prints virt-wire's version, not the QEMU it models.\n"
+        "\n"
+        "Run with qemu-system-x86_64's options instead (a first argument with one dash, as\n"
+        "libvirtd runs an emulator: -S, -name, -machine, -m, -smp, -chardev, -mon, -qmp,\n"
+        "-pidfile, -daemonize, ...), it behaves as QEMU 7.2 does: see docs/fake-qemu.md,\n"
+        "\"Under a real libvirtd\".\n");
 }
 
 enum { OPT_QMP = 1, OPT_QEMU_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
@@ -90,7 +96,7 @@ static int check_options(fq_options *o)
 {
     char err[512];
     fq_vm_config *vm = &o->vm;
-    if (!o->qmp_spec) {
+    if (!o->qmp_spec && o->cmdline.monitor_fd < 0) {
         fprintf(stderr, "fake-qemu: --qmp unix:PATH or --qmp tcp:HOST:PORT is required "
                 "(see --help)\n");
         return -1;
@@ -109,19 +115,44 @@ static int check_options(fq_options *o)
         snprintf(o->package, sizeof(o->package), "v%d.%d.%d", vm->major, vm->minor, vm->micro);
         vm->package = o->package;
     }
-    if (vw_netaddr_parse(o->qmp_spec, &o->qmp, err, sizeof(err)) < 0) {
+    if (o->qmp_spec && vw_netaddr_parse(o->qmp_spec, &o->qmp, err, sizeof(err)) < 0) {
         fprintf(stderr, "fake-qemu: --qmp: %s\n", err);
         return -1;
     }
     return 0;
 }
 
+/* QEMU's command line: the VM and the monitor from it; libvirt's capability probe is answered
+ * from the recorded probe of the modelled release when there is one. */
+static int qemu_options(fq_options *o, int argc, char **argv)
+{
+    o->qemu_cli = true;
+    if (fq_cmdline_parse(&o->cmdline, &o->vm, argc, argv) != 0)
+        return 1;
+    o->shared.memory_budget = FQ_MEMORY_BUDGET;
+    o->qmp_spec = o->cmdline.monitor_addr;
+    if (o->cmdline.probe && parse_version(o->version, &o->vm.major, &o->vm.minor,
+                                          &o->vm.micro) &&
+        fq_probe_trace(o->vm.major, o->vm.minor, o->vm.micro, o->probe_trace,
+                       sizeof(o->probe_trace)) == 0) {
+        o->shared.replay = o->probe_trace;
+        o->shared.replay_unordered = true;
+    }
+    const fq_schema_data *rec = fq_schema_data_find(7, 2);
+    if (rec)
+        o->vm.package = rec->package;   /* the Debian build the probe was recorded from */
+    return check_options(o) < 0 ? 1 : VW_START_GO;
+}
+
 int fq_options_parse(fq_options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
+    o->cmdline.monitor_fd = -1;
     o->version = "7.2.22";
     o->vm.machine = "pc";
     o->cli = (vw_daemon_cli){ "fake-qemu", own_opts, own_option, o, usage };
+    if (fq_cmdline_is_qemu(argc, argv))
+        return qemu_options(o, argc, argv);
     int rc = vw_daemon_parse(&o->cli, argc, argv, &o->shared);
     if (rc != VW_START_GO)
         return rc;

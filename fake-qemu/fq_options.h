@@ -7,6 +7,7 @@
 
 #include "daemon_start.h"
 #include "netaddr.h"
+#include "qemu_cmdline.h"
 #include "vm_model.h"
 
 typedef struct fq_options {
@@ -18,10 +19,14 @@ typedef struct fq_options {
     bool self_check;
     const char *qmp_spec, *version;
     char package[64];               /* the default "v" + version */
+    bool qemu_cli;                  /* run with QEMU's command line (qemu_cmdline.h) */
+    fq_cmdline cmdline;             /* that command line, parsed */
+    char probe_trace[4096];         /* the recorded probe replayed for libvirt's probe */
 } fq_options;
 
-/* Parses argv into o and checks the options together. Returns VW_START_GO, or the exit status
- * after --help/--version or a message. */
+/* Parses argv into o and checks the options together: fake-qemu's own options, or QEMU's
+ * command line when argv is QEMU's (fq_cmdline_is_qemu). Returns VW_START_GO, or the exit
+ * status after --help/--version or a message. */
 int fq_options_parse(fq_options *o, int argc, char **argv);
 
 #endif

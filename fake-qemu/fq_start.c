@@ -2,10 +2,12 @@
 #include "fq_start.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stubs.h"
@@ -81,6 +83,24 @@ static void set_faults(void *ctx, vw_faults *f)
     qmp_server_set_faults(((fq_start *)ctx)->srv, f);
 }
 
+/* The monitor libvirt passes as an inherited listening socket (-chardev socket,fd=N): -1 after
+ * a message when N is not one. */
+static int inherited_monitor(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        fprintf(stderr, "fake-qemu: -chardev socket,fd=%d: %s\n", fd,
+                errno == EBADF ? "no such open file descriptor" : "not a socket");
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        fprintf(stderr, "fake-qemu: -chardev socket,fd=%d: %s\n", fd, strerror(errno));
+        return -1;
+    }
+    return fd;
+}
+
 int fq_start_server(fq_start *s)
 {
     char err[512];
@@ -97,16 +117,20 @@ int fq_start_server(fq_start *s)
         fprintf(stderr, "fake-qemu: cannot watch signals: %s\n", strerror(errno));
         return -1;
     }
-    int lfd = vw_netaddr_listen(addr, 16, err, sizeof(err));
+    int inherited = s->opts.cmdline.monitor_fd;
+    int lfd = inherited >= 0 ? inherited_monitor(inherited)
+                             : vw_netaddr_listen(addr, 16, err, sizeof(err));
     if (lfd < 0) {
-        fprintf(stderr, "fake-qemu: %s\n", err);
+        if (inherited < 0)
+            fprintf(stderr, "fake-qemu: %s\n", err);
         return -1;
     }
-    s->srv = qmp_server_new(s->loop, lfd, addr->kind == VW_NETADDR_UNIX ? addr->path : NULL);
+    const char *path = inherited < 0 && addr->kind == VW_NETADDR_UNIX ? addr->path : NULL;
+    s->srv = qmp_server_new(s->loop, lfd, path);
     if (!s->srv) {
         close(lfd);
-        if (addr->kind == VW_NETADDR_UNIX)
-            unlink(addr->path);
+        if (path)
+            unlink(path);
         fprintf(stderr, "fake-qemu: cannot start the QMP server\n");
         return -1;
     }

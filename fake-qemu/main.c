@@ -2,12 +2,14 @@
  * their wiring (common/daemon_start.c), its server (fq_start.c), the schema (schema_load.c), the
  * `ready` line. SIGTERM/SIGINT send the client the SHUTDOWN event (reason host-signal, as QEMU
  * does), close the connection and exit 0; `quit` over QMP exits 0 after its reply, as QEMU
- * does. */
+ * does. With QEMU's command line (qemu_cmdline.c) it forks for -daemonize before anything
+ * else, writes the -pidfile once the monitor accepts, and prints no `ready` line, as QEMU. */
 #include <stdio.h>
 #include <unistd.h>
 
 #include "daemon_start.h"
 #include "fq_start.h"
+#include "qemu_daemon.h"
 #include "schema_load.h"
 
 int main(int argc, char **argv)
@@ -20,6 +22,8 @@ int main(int argc, char **argv)
     int rc = fq_options_parse(&s.opts, argc, argv);
     if (rc != VW_START_GO)
         return rc;
+    if (s.opts.cmdline.daemonize && fq_daemon_begin(argv[0]) < 0)
+        return 1;
     if (!(s.loop = vw_evloop_create(64, err, sizeof(err)))) {
         fprintf(stderr, "fake-qemu: %s\n", err);
         return 1;
@@ -34,9 +38,14 @@ int main(int argc, char **argv)
     if (fq_start_server(&s) < 0 ||
         (rc = vw_daemon_wire(&wiring, &s.opts.cli, &s.opts.shared, &ops, s.loop)) != VW_START_GO)
         goto out;
-    printf("ready\n");
-    fflush(stdout);
     rc = 1;
+    if (s.opts.cmdline.pidfile && fq_daemon_pidfile(argv[0], s.opts.cmdline.pidfile) < 0)
+        goto out;
+    if (!s.opts.qemu_cli) {
+        printf("ready\n");
+        fflush(stdout);
+    }
+    fq_daemon_ready();
     if (fq_schema_finish(&schema, &s.opts.vm) < 0)
         goto out;
     qmp_server_set_schema(s.srv, schema.schema, schema.commands);
@@ -60,5 +69,7 @@ out:
     if (s.signal_fd >= 0)
         close(s.signal_fd);
     fq_schema_choice_clear(&schema);
+    fq_daemon_finish();
+    fq_cmdline_clear(&s.opts.cmdline);
     return rc;
 }

@@ -269,6 +269,33 @@ static int machine_is_pc(const fq_vm *vm)
     return vm->cfg.machine && strcmp(vm->cfg.machine, "pc") == 0;
 }
 
+/* query-cpus-fast: the -smp CPUs of a pc machine, their topology ids from the index as QEMU
+ * numbers them (threads within cores within sockets); QEMU 7.2 puts CPU 0 at unattached
+ * device[0] and CPU i > 0 at device[i + 1]. */
+static json_t *cpus_fast_json(const fq_vm *vm)
+{
+    json_t *list = json_array();
+    unsigned n = vm->cfg.vcpus ? vm->cfg.vcpus : 1;
+    unsigned threads = vm->cfg.threads ? vm->cfg.threads : 1;
+    unsigned cores = vm->cfg.cores ? vm->cfg.cores : 1;
+    for (unsigned i = 0; machine_is_pc(vm) && i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i ? i + 1 : 0);
+        json_t *cpu = json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}", "thread-id", (int)getpid(),
+                "props", "core-id", (int)(i / threads % cores), "thread-id", (int)(i % threads),
+                "socket-id", (int)(i / (threads * cores)), "qom-path", path, "cpu-index", (int)i,
+                "target", "x86_64");
+        /* 5.2 still sends 'arch' (removed in 6.0); 11.1's CpuInfoFast has 'qom-type' */
+        if (cpu && !model_at_least(vm, 6, 0))
+            json_object_set_new(cpu, "arch", json_string("x86"));
+        if (cpu && model_at_least(vm, 11, 0))
+            json_object_set_new(cpu, "qom-type", json_string("qemu64-x86_64-cpu"));
+        if (cpu)
+            json_array_append_new(list, cpu);
+    }
+    return list;
+}
+
 /* The buses of the machine: "pc" is modelled as `-machine pc -device qemu-xhci,id=xhci`. */
 static const char *bus_type_of(const fq_vm *vm, const char *bus)
 {
@@ -781,18 +808,10 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
     } else if (strcmp(command, "query-kvm") == 0) {
         *ret = json_pack("{s:b,s:b}", "enabled", 0, "present", 1);
     } else if (strcmp(command, "query-cpus-fast") == 0) {
-        *ret = json_array();
-        json_t *cpu = machine_is_pc(vm) ? json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}",
-                "thread-id", (int)getpid(), "props", "core-id", 0, "thread-id", 0, "socket-id", 0,
-                "qom-path", "/machine/unattached/device[0]", "cpu-index", 0, "target", "x86_64")
-            : NULL;
-        /* 5.2 still sends 'arch' (removed in 6.0); 11.1's CpuInfoFast has 'qom-type' */
-        if (cpu && !model_at_least(vm, 6, 0))
-            json_object_set_new(cpu, "arch", json_string("x86"));
-        if (cpu && model_at_least(vm, 11, 0))
-            json_object_set_new(cpu, "qom-type", json_string("qemu64-x86_64-cpu"));
-        if (cpu)
-            json_array_append_new(*ret, cpu);
+        *ret = cpus_fast_json(vm);
+    } else if (strcmp(command, "query-memory-size-summary") == 0) {
+        unsigned long long mib = vm->cfg.memory_mib ? vm->cfg.memory_mib : 128;
+        *ret = json_pack("{s:I,s:i}", "base-memory", (json_int_t)(mib << 20), "plugged-memory", 0);
     } else if (strcmp(command, "query-block") == 0) {
         *ret = json_array();
     } else if (strcmp(command, "stop") == 0) {

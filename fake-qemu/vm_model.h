@@ -29,6 +29,9 @@ typedef struct {
     const char *name;          /* -name, or NULL */
     const char *uuid;          /* -uuid, or NULL (all zeros) */
     int prelaunch;             /* started as with -S */
+    /* -smp and -m of QEMU's command line; 0: QEMU's defaults (one CPU, 128 MiB) */
+    unsigned vcpus, sockets, cores, threads;
+    unsigned long long memory_mib;
 } fq_vm_config;
 
 typedef struct {

@@ -38,6 +38,21 @@ def available():
     return os.path.exists(os.path.join(ROOTFS, ".vw-rootfs")) and shutil.which("podman")
 
 
+def host_libs(binary, names=("jansson",)):
+    """(host path, container path) read-only mounts for the host's libraries of binary whose
+    names hold one of names (jansson: bookworm's libvirt does not pull it in), at the path the
+    binary looks for them, so that a host-built fake-qemu runs in a container of the host's
+    release."""
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    mounts = []
+    for line in out.splitlines():
+        parts = line.split("=>")
+        if len(parts) == 2 and any(n in parts[0] for n in names) and parts[1].split():
+            path = parts[1].split()[0]
+            mounts.append((os.path.realpath(path), path))
+    return mounts
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -1,0 +1,196 @@
+"""fake-qemu run with qemu-system-x86_64's command line, as libvirtd runs an emulator
+(docs/fake-qemu.md, "Under a real libvirtd"): each case runs the host's real QEMU and fake-qemu
+with the same options and compares what they do (exit status, error text, pidfile, the QMP
+answers about the VM the options describe)."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD
+from pytest_virtwire.qmp import QmpLine
+from real_qemu import QEMU
+
+FAKE = str(BUILD / "bin" / "fake-qemu")
+PROBE = ["-S", "-no-user-config", "-nodefaults", "-nographic", "-machine", "none,accel=kvm:tcg"]
+
+needs_qemu = pytest.mark.skipif(not os.path.exists(QEMU), reason="no qemu-system-x86_64")
+
+
+def run(binary, args):
+    return subprocess.run([binary] + args, capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
+def errors(binary, args):
+    """(status, stderr with the program's name replaced by PROG); without the lines of Debian's
+    QEMU about display modules it lacks (qemu-system-gui), which come before option checks."""
+    r = run(binary, args)
+    lines = [line for line in r.stderr.splitlines(True) if not line.startswith("qemu: module ")]
+    return r.returncode, "".join(lines).replace(os.path.basename(binary) + ":", "PROG:")
+
+
+@needs_qemu
+@pytest.mark.parametrize("args", [["-foo"], ["-S", "-bar", "x"], ["-m"], ["-S", "-smp"],
+                                  ["-S", "-m", "lots"], ["-S", "-mon", "chardev=zz"],
+                                  ["-S", "-mon", "mode=control"]],
+                         ids=["unknown", "unknown-later", "m-no-value", "smp-no-value",
+                              "m-bad-size", "mon-no-chardev", "mon-chardev-missing"])
+def test_rejected_option_as_qemu(args):
+    """An option QEMU does not accept, or one without its value: QEMU's text and status."""
+    want = errors(QEMU, args)
+    assert want[0] != 0
+    assert errors(FAKE, args) == want
+
+
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def wait_gone(pid):
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail("process %d did not exit" % pid)
+
+
+def stop(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    wait_gone(pid)
+
+
+def daemonized_probe(binary, tmp_path, tag):
+    """binary started as libvirtd's capability probe starts it: the first process exits 0, the
+    daemon's pid is in the pidfile and its monitor accepts; returns (pid, socket path)."""
+    sock, pidfile = tmp_path / (tag + ".sock"), tmp_path / (tag + ".pid")
+    r = run(binary, PROBE + ["-qmp", "unix:%s,server=on,wait=off" % sock,
+                             "-pidfile", str(pidfile), "-daemonize"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    pid = read_pid(pidfile)
+    os.kill(pid, 0)
+    return pid, sock
+
+
+def negotiated(path):
+    """A QmpLine past the greeting and qmp_capabilities, and the greeting."""
+    q = QmpLine(path, double_greeting_ok=True)
+    greeting = q.greeting()
+    q.send('{"execute": "qmp_capabilities"}')
+    assert q.recv() == {"return": {}}
+    return q, greeting
+
+
+def probe_answers(sock):
+    q, greeting = negotiated(sock)
+    with q:
+        answers = [q.cmd(name)[1] for name in ("query-version", "query-kvm", "query-target",
+                                               "query-machines")]
+    return greeting["QMP"]["version"], answers
+
+
+@needs_qemu
+def test_probe_command_line_daemonize_pidfile(tmp_path):
+    """-daemonize -pidfile with libvirt's probe options; the probe's answers are QEMU's."""
+    pids = []
+    try:
+        real_pid, real_sock = daemonized_probe(QEMU, tmp_path, "real")
+        pids.append(real_pid)
+        fake_pid, fake_sock = daemonized_probe(FAKE, tmp_path, "fake")
+        pids.append(fake_pid)
+        assert probe_answers(fake_sock) == probe_answers(real_sock)
+    finally:
+        for pid in pids:
+            stop(pid)
+
+
+def start_with_inherited_monitor(binary, tmp_path, tag, extra):
+    """binary with the monitor as libvirt passes it: a listening socket inherited as fd N."""
+    path = str(tmp_path / (tag + ".sock"))
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(path)
+    lsock.listen(4)
+    fd = lsock.fileno()
+    args = ["-S", "-no-user-config", "-nodefaults", "-nographic",
+            "-chardev", "socket,id=charmonitor,fd=%d,server=on,wait=off" % fd,
+            "-mon", "chardev=charmonitor,id=monitor,mode=control"] + extra
+    proc = subprocess.Popen([binary] + args, pass_fds=[fd], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lsock.close()
+    return proc, path
+
+
+def both_answer(tmp_path, extra, answers):
+    """The real QEMU and fake-qemu started alike with extra; answers(monitor path) of each."""
+    procs = []
+    try:
+        real, real_path = start_with_inherited_monitor(QEMU, tmp_path, "real", extra)
+        procs.append(real)
+        fake, fake_path = start_with_inherited_monitor(FAKE, tmp_path, "fake", extra)
+        procs.append(fake)
+        return answers(real_path), answers(fake_path)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(timeout=60)
+
+
+def vm_answers(path):
+    with negotiated(path)[0] as q:
+        return [q.cmd(name)[1] for name in ("query-name", "query-uuid", "query-status")]
+
+
+@needs_qemu
+def test_inherited_monitor_fd_and_vm_from_options(tmp_path):
+    """-chardev socket,fd=N + -mon mode=control; -name guest=, -uuid, -S as QEMU answers them;
+    the other options as libvirt 9.0 writes them for a guest (JSON -object included)."""
+    extra = ["-name", "guest=vw-cmdline,debug-threads=on",
+             "-uuid", "c7a5fdbd-edaf-9455-926a-d65c16db1809", "-machine", "none",
+             "-m", "size=65536k", "-smp", "1,sockets=1,cores=1,threads=1",
+             "-object", '{"qom-type":"memory-backend-ram","id":"vw.ram","size":67108864}',
+             "-accel", "tcg", "-display", "none", "-rtc", "base=utc",
+             "-no-shutdown", "-boot", "strict=on",
+             "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+             "resourcecontrol=deny", "-msg", "timestamp=on", "-overcommit", "mem-lock=off"]
+    want, got = both_answer(tmp_path, extra, vm_answers)
+    assert want[0] == {"return": {"name": "vw-cmdline"}}
+    assert got == want
+
+
+def test_own_options_still_work(tmp_path):
+    """fake-qemu's own --qmp mode is unchanged (two dashes: not QEMU's command line)."""
+    r = run(FAKE, ["--help"])
+    assert r.returncode == 0 and "--qmp" in r.stdout and "Under a real libvirtd" in r.stdout
+    r = run(FAKE, ["--qemu-version", "7.2.0"])
+    assert r.returncode == 2 and "--qmp unix:PATH" in r.stderr
+
+
+def cpus_and_memory(path):
+    with negotiated(path)[0] as q:
+        cpus = q.cmd("query-cpus-fast")[1]["return"]
+        memory = q.cmd("query-memory-size-summary")[1]
+    for cpu in cpus:
+        del cpu["thread-id"]          # the host's thread ids: QEMU runs one thread per vCPU
+    return cpus, memory
+
+
+@needs_qemu
+@pytest.mark.parametrize("smp", ["3,sockets=1,cores=3,threads=1", "4,sockets=2,cores=2,threads=1",
+                                 "4,sockets=1,cores=2,threads=2", "2"])
+def test_vcpus_and_memory_from_options(tmp_path, smp):
+    """-smp and -m as libvirt writes them: query-cpus-fast (topology ids, QOM paths) and
+    query-memory-size-summary as QEMU answers them."""
+    extra = ["-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg", "-m", "96", "-smp", smp]
+    want, got = both_answer(tmp_path, extra, cpus_and_memory)
+    assert want[1] == {"return": {"base-memory": 96 << 20, "plugged-memory": 0}}
+    assert got == want
