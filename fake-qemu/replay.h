@@ -16,16 +16,12 @@
 #include <stddef.h>
 
 #include "qmp_server.h"
+#include "replay_engine.h"
 
 typedef struct fq_replay fq_replay;
 
-typedef struct fq_replay_options {
-    const char *trace;          /* the trace file */
-    int unordered;              /* --replay-match unordered (default strict) */
-    int unmatched_close;        /* --replay-unmatched close (default error) */
-    const char *report;         /* --replay-report FILE, may be NULL */
-    int allow_truncated;        /* --allow-truncated: drop a cut last line with a warning */
-} fq_replay_options;
+/* The one option struct of both replays (common/replay_engine.h); pick is always "next". */
+typedef vw_replay_options fq_replay_options;
 
 /* Reads the whole trace. Returns NULL with "FILE:LINE: reason" (or "FILE: reason") in err. */
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen);
