@@ -262,6 +262,18 @@ long long vw_replay_engine_delay_ms(const vw_replay_engine *e, uint64_t t_us, ui
     return due > e->opt.delay_max_ms ? e->opt.delay_max_ms : due;
 }
 
+void vw_replay_engine_matched(vw_replay_engine *e, size_t conn, vw_replay_rconn *rc, size_t i)
+{
+    vw_replay_match_use(rc->match, i);
+    vw_replay_report_matched(e->report, conn);
+}
+
+bool vw_replay_engine_unmatched(vw_replay_engine *e, size_t conn, json_t *call)
+{
+    vw_replay_report_unmatched(e->report, conn, call);
+    return vw_replay_engine_closes_unmatched(e);
+}
+
 /* ---- the report ----------------------------------------------------------------------------- */
 
 vw_replay_counts vw_replay_engine_conn_done(vw_replay_engine *e, size_t conn,

@@ -109,6 +109,12 @@ long vw_replay_engine_find(const vw_replay_engine *e, vw_replay_rconn *rc, const
  * base_us), capped by the option's delay_max_ms. */
 long long vw_replay_engine_delay_ms(const vw_replay_engine *e, uint64_t t_us, uint64_t base_us);
 const char *vw_replay_engine_match_name(const vw_replay_engine *e);
+/* Recorded call i of rc answers the live connection conn: marked used and counted. */
+void vw_replay_engine_matched(vw_replay_engine *e, size_t conn, vw_replay_rconn *rc, size_t i);
+/* A live call (call: a JSON object naming it; stolen) of conn matched nothing: counted and
+ * named in the report. Returns true when the policy (--replay-unmatched close) closes the
+ * connection; false when the protocol answers the call with an error. */
+bool vw_replay_engine_unmatched(vw_replay_engine *e, size_t conn, json_t *call);
 bool vw_replay_engine_closes_unmatched(const vw_replay_engine *e);
 
 /* A live connection ended: rc's unused calls go into the report's connection conn (rc may be

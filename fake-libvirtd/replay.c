@@ -450,7 +450,7 @@ static void answer(rp_live *lv, size_t i, uint32_t live_serial)
 {
     rp_rconn *rc = lv->rc;
     rp_call *k = &rc->calls[i];
-    vw_replay_match_use(rc->base.match, i);
+    vw_replay_engine_matched(lv->rp->eng, lv->report, &rc->base, i);
     k->live_serial = live_serial;
     /* what the server sent after this call and before its reply (an event the call caused,
      * sent before the reply), once the reply before each is sent */
@@ -593,9 +593,9 @@ static void unmatched(rp_live *lv, const vw_packet *pkt)
     fl_replay *rp = lv->rp;
     char name[96], why[512];
     proc_name(pkt->hdr.prog, pkt->hdr.proc, name, sizeof(name));
-    vw_replay_report_unmatched(rp->report, lv->report,
-                               json_pack("{s:s,s:I}", "proc", name, "serial",
-                                         (json_int_t)pkt->hdr.serial));
+    bool close = vw_replay_engine_unmatched(rp->eng, lv->report,
+                                            json_pack("{s:s,s:I}", "proc", name, "serial",
+                                                      (json_int_t)pkt->hdr.serial));
     long near = nearest_call(lv, pkt);
     if (!lv->rc)
         snprintf(why, sizeof(why), "no recorded connection was left for this client (the trace "
@@ -610,7 +610,6 @@ static void unmatched(rp_live *lv, const vw_packet *pkt)
         snprintf(why, sizeof(why), "nearest recorded call: %s (serial %u, trace line %lu): %s",
                  proc_name(k->prog, k->proc, kname, sizeof(kname)), k->serial, k->line, diff);
     }
-    bool close = rp->opt.unmatched == FL_REPLAY_UNMATCHED_CLOSE;
     fprintf(stderr, "fake-libvirtd: --replay: connection %llu: no recorded call matches %s "
                     "(serial %u, %s mode); %s%s\n",
             (unsigned long long)lv->c->id, name, pkt->hdr.serial,
@@ -650,7 +649,6 @@ static void handle_call(rp_live *lv, const vw_packet *pkt)
     }
     if ((size_t)i != lv->next)
         lv->in_order = false;
-    vw_replay_report_matched(rp->report, lv->report);
     answer(lv, (size_t)i, pkt->hdr.serial);
     lv->next = vw_replay_match_next(lv->rc->base.match);
 }

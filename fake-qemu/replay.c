@@ -611,9 +611,7 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         json_object_set_new(ent, "parse_error", json_string_nocheck(error));
     if (near)
         json_object_set_new(ent, "nearest_line", json_integer((json_int_t)near->line));
-    vw_replay_report_unmatched(p->report, rc->report, ent);
-
-    if (vw_replay_engine_closes_unmatched(p->eng)) {
+    if (vw_replay_engine_unmatched(p->eng, rc->report, ent)) {
         fprintf(stderr, "fake-qemu: replay: closing connection %u (--replay-unmatched close)\n",
                 p->live_no);
         qmp_conn_close(c);
@@ -666,8 +664,7 @@ static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
         return;
     }
     json_decref(key);
-    vw_replay_match_use(rc->base.match, (size_t)(hit - rc->ex));
-    vw_replay_report_matched(p->report, rc->report);
+    vw_replay_engine_matched(p->eng, rc->report, &rc->base, (size_t)(hit - rc->ex));
     vw_buf ob;                  /* one send: c may be gone after it (outside a feed) */
     vw_buf_init(&ob);
     for (size_t i = 0; i < hit->out.n; i++) {

@@ -178,10 +178,12 @@ static void test_report(void)
     vw_replay_engine *e = engine(VW_REPLAY_STRICT, report_path);
     vw_replay_rconn *a = vw_replay_engine_take(e);
     size_t conn = vw_replay_report_conn(vw_replay_engine_report(e), 1, a->id);
-    vw_replay_match_use(a->match, 0);
-    vw_replay_report_matched(vw_replay_engine_report(e), conn);
+    vw_replay_engine_matched(e, conn, a, 0);
+    CHECK(vw_replay_match_used(a->match, 0));
+    CHECK(!vw_replay_engine_unmatched(e, conn, json_pack("{s:s}", "call", "q")));  /* error */
     vw_replay_counts n = vw_replay_engine_conn_done(e, conn, a);
     CHECK_EQ_INT(n.matched, 1);
+    CHECK_EQ_INT(n.unmatched, 1);
     CHECK_EQ_INT(n.never_used, 2);
     vw_replay_summary s = vw_replay_engine_summary(e);
     CHECK_EQ_INT(s.never_served, 2);
@@ -197,6 +199,14 @@ static void test_report(void)
     json_decref(r);
     vw_replay_engine_free(e);
     unlink(report_path);
+
+    /* --replay-unmatched close */
+    vw_replay_options o = { .trace_path = trace_path, .unmatched = VW_REPLAY_UNMATCHED_CLOSE };
+    char err[256];
+    e = vw_replay_engine_new(&o, &toy, NULL, err, sizeof(err));
+    conn = vw_replay_report_conn(vw_replay_engine_report(e), 1, -1);
+    CHECK(vw_replay_engine_unmatched(e, conn, json_pack("{s:s}", "call", "q")));
+    vw_replay_engine_free(e);
 }
 
 /* ---- the pacer ------------------------------------------------------------------------------ */
