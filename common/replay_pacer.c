@@ -19,26 +19,25 @@ static void stop_timer(vw_replay_pacer *p)
 void vw_replay_pacer_clear(vw_replay_pacer *p)
 {
     stop_timer(p);
-    free(p->runs);
-    p->runs = NULL;
-    p->head = p->tail = p->cap = 0;
+    vw_buf_free(&p->runs);
+    p->head = 0;
+}
+
+static size_t queued(const vw_replay_pacer *p)
+{
+    return p->runs.len / sizeof(vw_replay_pacer_run);
 }
 
 int vw_replay_pacer_release(vw_replay_pacer *p, size_t start, size_t end, uint64_t base_us,
                             long tag)
 {
-    if (p->head == p->tail)
-        p->head = p->tail = 0;
-    if (p->tail == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        vw_replay_pacer_run *nv = realloc(p->runs, cap * sizeof(*nv));
-        if (!nv)
-            return -1;
-        p->runs = nv;
-        p->cap = cap;
+    if (p->head == queued(p)) {     /* all sent: start over */
+        vw_buf_reset(&p->runs);
+        p->head = 0;
     }
-    p->runs[p->tail++] = (vw_replay_pacer_run){ start, end, base_us, vw_evloop_now_ms(), tag };
-    return 0;
+    vw_replay_pacer_run r = { start, end, base_us, vw_evloop_now_ms(), tag };
+    vw_proto_error pe;
+    return vw_buf_append(&p->runs, &r, sizeof(r), &pe);
 }
 
 static long long tick(vw_evloop *loop, long long id, void *data);
@@ -48,8 +47,8 @@ static long long tick(vw_evloop *loop, long long id, void *data);
 static void pump(vw_replay_pacer *p, bool all)
 {
     long long now = vw_evloop_now_ms();
-    for (; p->head < p->tail; p->head++) {
-        vw_replay_pacer_run *r = &p->runs[p->head];
+    for (; p->head < queued(p); p->head++) {
+        vw_replay_pacer_run *r = (vw_replay_pacer_run *)p->runs.data + p->head;
         long long elapsed = now - r->start_ms;
         for (; r->pos < r->end; r->pos++) {
             uint64_t t_us;

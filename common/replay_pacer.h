@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "evloop.h"
+#include "xdr_codec.h"
 #include "replay_engine.h"
 
 typedef struct vw_replay_pacer_ops {
@@ -38,8 +39,8 @@ typedef struct vw_replay_pacer {
     vw_evloop *loop;
     const vw_replay_pacer_ops *ops;
     void *ctx;
-    vw_replay_pacer_run *runs;    /* queued runs: runs[head..tail) */
-    size_t head, tail, cap;
+    vw_buf runs;                  /* vw_replay_pacer_run[]: queued from index head on */
+    size_t head;
     long long timer;              /* -1 when none */
 } vw_replay_pacer;
 
