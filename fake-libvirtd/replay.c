@@ -1,6 +1,6 @@
 /* replay.c: fake-libvirtd --replay: answering clients from a trace (see replay.h).
  *
- * Loading turns every recorded connection into a script: its calls (client CALL packets, in
+ * Loading (replay_script.c) turns every recorded connection into a script: its calls (client CALL packets, in
  * order) and the server's messages (in order). A server REPLY belongs to the latest call with
  * its serial and is sent when that call is matched. Every other server message (events,
  * keepalive PINGs, stream packets, unframed data) is in a segment: a run of them with no reply
@@ -12,7 +12,8 @@
  *     its stream packet in the same place (recorded client stream packets are taken in order).
  * So an event libvirtd sent between a call and its reply (7.0 sends DEFINED before the define
  * reply) goes out once the live client has sent that call, before its reply; one sent after a
- * reply follows that reply. Released segments are queued in release order and keep their
+ * reply follows that reply. Released segments are queued in release order (common/replay_pacer.h)
+ * and keep their
  * recorded delay after what released them (the anchor call, the reply, or at once for the
  * first message after a stream packet), capped by --replay-delay-max; the queue is flushed
  * before every reply, so the recorded order holds. Segments before the first call are sent when
@@ -22,9 +23,10 @@
  * point at the first segment of each kind; the segments of one call or one reply are
  * contiguous), so serving stays O(1) amortised per message.
  *
- * Which recorded call answers a live one is common/replay_match.h's (shared with fake-qemu):
- * the key is program, version, procedure and argument bytes; unordered matching finds "the
- * first unused recorded call with this key" in O(1) amortised. */
+ * Which recorded connection a client gets, which recorded call answers a live one, the
+ * unmatched policy, the delay cap and the report are common/replay_engine.h's (shared with
+ * fake-qemu): the key is program, version, procedure and argument bytes; unordered matching finds
+ * "the first unused recorded call with this key" in O(1) amortised. */
 #include "replay.h"
 
 #include <errno.h>
@@ -37,76 +39,7 @@
 #include "procs.h"
 #include "trace.h"
 #include "replay_pacer.h"
-
-#define RP_REPLY_SEARCH 4096      /* how far back a reply looks for its call */
-
-/* One recorded client call. */
-typedef struct {
-    uint32_t prog, vers;
-    int32_t proc;
-    uint32_t serial;              /* as recorded */
-    const uint8_t *args;          /* points into raw */
-    size_t args_len;
-    uint8_t *raw;
-    unsigned long line;
-    long reply;                   /* index into outs, -1 when no reply was recorded */
-    long seg_anchored;            /* first segment anchored to this call, -1 */
-    long seg_after_reply;         /* first segment whose reply before it is this call's, -1 */
-    uint64_t t_us;                /* when it was recorded */
-    uint32_t live_serial;         /* the live call it answered */
-} rp_call;
-
-/* One recorded server message (or unframed server bytes). */
-typedef struct {
-    uint8_t *raw;
-    size_t len;
-    uint64_t t_us;                /* when it was recorded */
-    int32_t type;                 /* -1 for unframed data or an unparsable header */
-    uint32_t serial;
-    bool is_reply;                /* the reply of some call */
-    long call;                    /* is_reply: the call it answers */
-    bool skip;                    /* a keepalive PONG: not replayed */
-} rp_out;
-
-/* A run of non-reply server messages outs[start .. end) with no reply and no client call or
- * stream packet between; released as a whole (see the top of the file). */
-typedef struct {
-    size_t start, end;
-    long anchor;                  /* the latest call recorded before it, -1 */
-    long prev_reply;              /* out index of the latest reply before it, -1 */
-    bool needs_stream;            /* a client stream packet is the last client message before */
-    uint64_t base_us;             /* delays count from this recorded time */
-    /* serving */
-    bool stream_seen;             /* the live stream packet in that place arrived */
-    bool released;                /* handed to the pacer (common/replay_pacer.h) */
-} rp_seg;
-
-/* A client stream packet (STREAM, STREAM_HOLE): what the server sent after it (e.g. the STREAM
- * OK confirming a finish) waits for the live client's stream packet. */
-typedef struct {
-    long seg;                     /* the segment right after it, -1 (a reply, a call or another
-                                   * client stream packet came first) */
-} rp_anchor;
-
-/* A recorded connection; base (id, the calls' keys and which are used, bound) is the
- * engine's (common/replay_engine.h). */
-typedef struct rp_rconn {
-    vw_replay_rconn base;
-    rp_call *calls;
-    size_t ncalls, capcalls;
-    rp_out *outs;
-    size_t nouts, capouts;
-    rp_anchor *anchors;
-    size_t nanchors, capanchors;
-    rp_seg *segs;
-    size_t nsegs, capsegs;
-    /* loading: the latest call, the latest reply, and what ended the segment before */
-    long load_call, load_reply;
-    enum { RP_CUT_NONE, RP_CUT_START, RP_CUT_CALL, RP_CUT_REPLY, RP_CUT_STREAM } load_cut;
-    uint64_t load_cut_us;
-    bool closed;                  /* a close record was read (load time) */
-    bool started;                 /* loading: its first record was seen */
-} rp_rconn;
+#include "replay_script.h"
 
 typedef struct rp_live {
     fl_replay *rp;
@@ -149,211 +82,12 @@ static const char *proc_name(uint32_t prog, int32_t proc, char *buf, size_t bufl
     return buf;
 }
 
-/* ---- loading -------------------------------------------------------------------------------- */
-
-/* A call's matching key (common/replay_match.h): program, version, procedure, then the
- * argument bytes; never the serial. */
-static int call_key(vw_buf *key, uint32_t prog, uint32_t vers, int32_t proc, const uint8_t *args,
-                    size_t n)
-{
-    vw_proto_error pe;
-    uint32_t head[3] = { prog, vers, (uint32_t)proc };
-    vw_buf_reset(key);
-    if (vw_buf_append(key, head, sizeof(head), &pe) < 0 ||
-        (n && vw_buf_append(key, args, n, &pe) < 0))
-        return -1;
-    return 0;
-}
+/* ---- keys ----------------------------------------------------------------------------------- */
 
 static int packet_key(rp_live *lv, const vw_packet *pkt)
 {
-    return call_key(&lv->key, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
+    return fl_replay_call_key(&lv->key, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
                     pkt->payload_len);
-}
-
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *na = realloc(*arr, ncap * elem);
-    if (!na)
-        return -1;
-    *arr = na;
-    *cap = ncap;
-    return 0;
-}
-
-static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned long line,
-                    uint64_t t_us)
-{
-    if (grow((void **)&rc->calls, &rc->capcalls, rc->ncalls, sizeof(rp_call)) < 0)
-        return -1;
-    rp_call *k = &rc->calls[rc->ncalls++];
-    memset(k, 0, sizeof(*k));
-    k->prog = pkt->hdr.prog;
-    k->vers = pkt->hdr.vers;
-    k->proc = pkt->hdr.proc;
-    k->serial = pkt->hdr.serial;
-    k->raw = raw;
-    k->args = raw + (pkt->payload - raw);
-    k->args_len = pkt->payload_len;
-    k->line = line;
-    k->reply = -1;
-    k->seg_anchored = -1;
-    k->seg_after_reply = -1;
-    k->t_us = t_us;
-    rc->load_call = (long)(rc->ncalls - 1);
-    rc->load_cut = RP_CUT_CALL;
-    rc->load_cut_us = t_us;
-    vw_buf key;
-    vw_buf_init(&key);
-    int rc_ = -1;
-    if (call_key(&key, k->prog, k->vers, k->proc, k->args, k->args_len) == 0)
-        rc_ = vw_replay_match_add(rc->base.match, key.data, key.len);
-    vw_buf_free(&key);
-    return rc_;
-}
-
-static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t t_us)
-{
-    if (grow((void **)&rc->outs, &rc->capouts, rc->nouts, sizeof(rp_out)) < 0)
-        return -1;
-    rp_out *o = &rc->outs[rc->nouts];
-    memset(o, 0, sizeof(*o));
-    o->raw = raw;
-    o->len = len;
-    o->t_us = t_us;
-    o->type = -1;
-    vw_packet pkt;
-    vw_proto_error pe;
-    if (framed && vw_packet_parse(raw, len, VW_DECODE_LENIENT, &pkt, &pe) == 0) {
-        o->type = pkt.hdr.type;
-        o->serial = pkt.hdr.serial;
-        if (pkt.hdr.prog == VW_KEEPALIVE_PROGRAM && pkt.hdr.proc == VW_KEEPALIVE_PROC_PONG)
-            o->skip = true;
-        if (pkt.hdr.type == VW_NET_REPLY || pkt.hdr.type == VW_NET_REPLY_WITH_FDS) {
-            /* the latest call with this serial that has no reply yet */
-            size_t steps = 0;
-            for (size_t i = rc->ncalls; i-- > 0 && steps++ < RP_REPLY_SEARCH;) {
-                rp_call *k = &rc->calls[i];
-                if (k->serial == pkt.hdr.serial && k->reply < 0 && k->prog == pkt.hdr.prog &&
-                    k->proc == pkt.hdr.proc) {
-                    k->reply = (long)rc->nouts;
-                    o->is_reply = true;
-                    o->call = (long)i;
-                    break;
-                }
-            }
-        }
-    }
-    if (o->is_reply) {
-        rc->load_reply = (long)rc->nouts;
-        rc->load_cut = RP_CUT_REPLY;
-        rc->load_cut_us = t_us;
-    } else if (rc->load_cut != RP_CUT_NONE) {
-        /* the first message after a call, a reply, a client stream packet or the start */
-        if (grow((void **)&rc->segs, &rc->capsegs, rc->nsegs, sizeof(rp_seg)) < 0)
-            return -1;
-        long si = (long)rc->nsegs++;
-        rp_seg *sg = &rc->segs[si];
-        memset(sg, 0, sizeof(*sg));
-        sg->start = rc->nouts;
-        sg->anchor = rc->load_call;
-        sg->prev_reply = rc->load_reply;
-        sg->needs_stream = rc->load_cut == RP_CUT_STREAM;
-        /* after a client stream packet the first answer (e.g. the STREAM OK of a finish) goes
-         * at once; otherwise the recorded delay counts from the call or reply before */
-        sg->base_us = sg->needs_stream || rc->load_cut == RP_CUT_START ? t_us : rc->load_cut_us;
-        if (sg->needs_stream && rc->nanchors > 0)
-            rc->anchors[rc->nanchors - 1].seg = si;
-        if (sg->anchor >= 0 && rc->calls[sg->anchor].seg_anchored < 0)
-            rc->calls[sg->anchor].seg_anchored = si;
-        if (sg->prev_reply >= 0) {
-            rp_call *k = &rc->calls[rc->outs[sg->prev_reply].call];
-            if (k->seg_after_reply < 0)
-                k->seg_after_reply = si;
-        }
-        rc->load_cut = RP_CUT_NONE;
-    }
-    if (!o->is_reply && rc->nsegs > 0)
-        rc->segs[rc->nsegs - 1].end = rc->nouts + 1;
-    rc->nouts++;
-    return 0;
-}
-
-/* vw_replay_proto: frees what a recorded connection holds. */
-static void free_rconn(void *ctx, vw_replay_rconn *base)
-{
-    (void)ctx;
-    rp_rconn *rc = (rp_rconn *)base;
-    for (size_t i = 0; i < rc->ncalls; i++)
-        free(rc->calls[i].raw);
-    for (size_t i = 0; i < rc->nouts; i++)
-        free(rc->outs[i].raw);
-    free(rc->calls);
-    free(rc->outs);
-    free(rc->anchors);
-    free(rc->segs);
-}
-
-/* A client message: calls are matched; client stream packets release what followed them;
- * client data, PINGs and PONGs are neither. */
-static int load_c2s(rp_rconn *c, const vw_trace_record *rec)
-{
-    vw_packet pkt;
-    vw_proto_error pe;
-    if (rec->kind != VW_TRACE_MESSAGE ||
-        vw_packet_parse(rec->raw, rec->raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
-        return 0;
-    if (pkt.hdr.type == VW_NET_STREAM || pkt.hdr.type == VW_NET_STREAM_HOLE) {
-        if (grow((void **)&c->anchors, &c->capanchors, c->nanchors, sizeof(rp_anchor)) < 0)
-            return -1;
-        c->anchors[c->nanchors++].seg = -1;
-        c->load_cut = RP_CUT_STREAM;
-        c->load_cut_us = rec->t_us;
-        return 0;
-    }
-    if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
-        return 0;
-    uint8_t *raw = malloc(rec->raw_len);
-    if (!raw)
-        return -1;
-    memcpy(raw, rec->raw, rec->raw_len);
-    vw_packet copy;
-    vw_packet_parse(raw, rec->raw_len, VW_DECODE_LENIENT, &copy, &pe);
-    if (add_call(c, &copy, raw, rec->line, rec->t_us) < 0) {
-        free(raw);
-        return -1;
-    }
-    return 0;
-}
-
-/* vw_replay_proto: one record of a recorded connection. */
-static int load_record(void *ctx, vw_replay_rconn *base, const vw_trace_record *rec)
-{
-    (void)ctx;
-    rp_rconn *c = (rp_rconn *)base;
-    if (!c->started) {          /* the engine zeroed it */
-        c->started = true;
-        c->load_call = c->load_reply = -1;
-        c->load_cut = RP_CUT_START;
-    }
-    if (rec->kind == VW_TRACE_CLOSE) {
-        c->closed = true;
-        return 0;
-    }
-    if (rec->dir == VW_TRACE_C2S)
-        return load_c2s(c, rec);
-    uint8_t *raw = malloc(rec->raw_len ? rec->raw_len : 1);
-    if (!raw)
-        return -1;
-    memcpy(raw, rec->raw, rec->raw_len);
-    if (add_out(c, raw, rec->raw_len, rec->kind == VW_TRACE_MESSAGE, rec->t_us) < 0) {
-        free(raw);
-        return -1;
-    }
-    return 0;
 }
 
 /* vw_replay_proto: the message for a QMP trace. */
@@ -365,7 +99,6 @@ static void wrong_protocol(void *ctx, const char *path, vw_trace_protocol found,
              "traces only (replay QMP traces with fake-qemu --replay)", path,
              vw_trace_protocol_name(found));
 }
-
 /* ---- serving -------------------------------------------------------------------------------- */
 
 static void queue(rp_live *lv, const void *data, size_t n)
@@ -761,7 +494,7 @@ static json_t *call_json(void *ctx, const vw_replay_rconn *base, size_t i)
 static const vw_replay_proto libvirt_proto = {
     .who = "fake-libvirtd: --replay", .protocol = "libvirt",
     .trace_protocol = VW_TRACE_LIBVIRT, .rconn_size = sizeof(rp_rconn),
-    .record = load_record, .rconn_clear = free_rconn, .call_json = call_json,
+    .record = fl_replay_script_record, .rconn_clear = fl_replay_script_clear, .call_json = call_json,
     .wrong_protocol = wrong_protocol, .load_error_prefix = "--replay ",
     .report_who = "fake-libvirtd: --replay-report",
 };
