@@ -12,11 +12,10 @@
  *     its stream packet in the same place (recorded client stream packets are taken in order).
  * So an event libvirtd sent between a call and its reply (7.0 sends DEFINED before the define
  * reply) goes out once the live client has sent that call, before its reply; one sent after a
- * reply follows that reply. Released segments are queued in release order (common/replay_pacer.h)
- * and keep their
- * recorded delay after what released them (the anchor call, the reply, or at once for the
- * first message after a stream packet), capped by --replay-delay-max; the queue is flushed
- * before every reply, so the recorded order holds. Segments before the first call are sent when
+ * reply follows that reply. Released segments are queued in release order
+ * (common/replay_pacer.h) and keep their recorded delay after what released them (the anchor
+ * call, the reply, or at once for the first message after a stream packet), capped by
+ * --replay-delay-max; the queue is flushed before every reply, so the recorded order holds. Segments before the first call are sent when
  * a client connects. Recorded PONGs are dropped: live PINGs are answered live.
  *
  * Each segment is checked when its anchor call is matched and when its reply is sent (calls
