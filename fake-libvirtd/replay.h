@@ -20,6 +20,11 @@
  * A report (calls matched, unmatched, recorded calls never used) goes to stderr when each
  * connection closes and for the whole run at exit; optionally as JSON into a file, the one
  * replay report of both fakes (common/replay_report.h), rewritten after each connection.
+ *
+ * Built on the one replay engine of both fakes (common/replay_engine.h: loading, hand-out,
+ * matching, unmatched policy, delays, report) with libvirt's protocol operations: what a record
+ * becomes (replay_script.c), the serial rewriting, when server messages are released and the
+ * diagnostics (replay.c).
  */
 #ifndef FL_REPLAY_H
 #define FL_REPLAY_H
