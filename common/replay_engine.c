@@ -91,11 +91,9 @@ static int load(vw_replay_engine *e, char *err, size_t errlen)
     vw_replay_loader loader = { load_open, load_record, e };
     vw_trace_protocol found;
     char why[1024];
-    char who[128];
-    snprintf(who, sizeof(who), "%s", e->proto->who);
     vw_replay_load_result r = vw_replay_load(path, e->proto->trace_protocol,
-                                             e->opt.allow_truncated, who, &loader, &found, why,
-                                             sizeof(why));
+                                             e->opt.allow_truncated, e->proto->who, &loader,
+                                             &found, why, sizeof(why));
     if (r == VW_REPLAY_WRONG_PROTOCOL) {
         e->proto->wrong_protocol(e->ctx, path, found, err, errlen);
         return -1;
