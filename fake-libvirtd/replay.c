@@ -1,6 +1,6 @@
 /* replay.c: fake-libvirtd --replay: answering clients from a trace (see replay.h).
  *
- * Loading turns every recorded connection into a script: its calls (client CALL packets, in
+ * Loading (replay_script.c) turns every recorded connection into a script: its calls (client CALL packets, in
  * order) and the server's messages (in order). A server REPLY belongs to the latest call with
  * its serial and is sent when that call is matched. Every other server message (events,
  * keepalive PINGs, stream packets, unframed data) is in a segment: a run of them with no reply
@@ -12,19 +12,20 @@
  *     its stream packet in the same place (recorded client stream packets are taken in order).
  * So an event libvirtd sent between a call and its reply (7.0 sends DEFINED before the define
  * reply) goes out once the live client has sent that call, before its reply; one sent after a
- * reply follows that reply. Released segments are queued in release order and keep their
- * recorded delay after what released them (the anchor call, the reply, or at once for the
- * first message after a stream packet), capped by --replay-delay-max; the queue is flushed
- * before every reply, so the recorded order holds. Segments before the first call are sent when
+ * reply follows that reply. Released segments are queued in release order
+ * (common/replay_pacer.h) and keep their recorded delay after what released them (the anchor
+ * call, the reply, or at once for the first message after a stream packet), capped by
+ * --replay-delay-max; the queue is flushed before every reply, so the recorded order holds. Segments before the first call are sent when
  * a client connects. Recorded PONGs are dropped: live PINGs are answered live.
  *
  * Each segment is checked when its anchor call is matched and when its reply is sent (calls
  * point at the first segment of each kind; the segments of one call or one reply are
  * contiguous), so serving stays O(1) amortised per message.
  *
- * Which recorded call answers a live one is common/replay_match.h's (shared with fake-qemu):
- * the key is program, version, procedure and argument bytes; unordered matching finds "the
- * first unused recorded call with this key" in O(1) amortised. */
+ * Which recorded connection a client gets, which recorded call answers a live one, the
+ * unmatched policy, the delay cap and the report are common/replay_engine.h's (shared with
+ * fake-qemu): the key is program, version, procedure and argument bytes; unordered matching finds
+ * "the first unused recorded call with this key" in O(1) amortised. */
 #include "replay.h"
 
 #include <errno.h>
@@ -36,82 +37,8 @@
 #include "packet.h"
 #include "procs.h"
 #include "trace.h"
-#include "replay_load.h"
-#include "replay_match.h"
-#include "replay_report.h"
-
-#define RP_REPLY_SEARCH 4096      /* how far back a reply looks for its call */
-
-/* One recorded client call. */
-typedef struct {
-    uint32_t prog, vers;
-    int32_t proc;
-    uint32_t serial;              /* as recorded */
-    const uint8_t *args;          /* points into raw */
-    size_t args_len;
-    uint8_t *raw;
-    unsigned long line;
-    long reply;                   /* index into outs, -1 when no reply was recorded */
-    long seg_anchored;            /* first segment anchored to this call, -1 */
-    long seg_after_reply;         /* first segment whose reply before it is this call's, -1 */
-    uint64_t t_us;                /* when it was recorded */
-    uint32_t live_serial;         /* the live call it answered */
-} rp_call;
-
-/* One recorded server message (or unframed server bytes). */
-typedef struct {
-    uint8_t *raw;
-    size_t len;
-    uint64_t t_us;                /* when it was recorded */
-    int32_t type;                 /* -1 for unframed data or an unparsable header */
-    uint32_t serial;
-    bool is_reply;                /* the reply of some call */
-    long call;                    /* is_reply: the call it answers */
-    bool skip;                    /* a keepalive PONG: not replayed */
-} rp_out;
-
-/* A run of non-reply server messages outs[start .. end) with no reply and no client call or
- * stream packet between; released as a whole (see the top of the file). */
-typedef struct {
-    size_t start, end;
-    long anchor;                  /* the latest call recorded before it, -1 */
-    long prev_reply;              /* out index of the latest reply before it, -1 */
-    bool needs_stream;            /* a client stream packet is the last client message before */
-    uint64_t base_us;             /* delays count from this recorded time */
-    /* serving */
-    bool stream_seen;             /* the live stream packet in that place arrived */
-    bool released;
-    size_t pos;                   /* next message to send once released */
-    long long start_ms;           /* when it was released */
-} rp_seg;
-
-/* A client stream packet (STREAM, STREAM_HOLE): what the server sent after it (e.g. the STREAM
- * OK confirming a finish) waits for the live client's stream packet. */
-typedef struct {
-    long seg;                     /* the segment right after it, -1 (a reply, a call or another
-                                   * client stream packet came first) */
-} rp_anchor;
-
-typedef struct rp_rconn {
-    uint32_t id;
-    rp_call *calls;
-    size_t ncalls, capcalls;
-    rp_out *outs;
-    size_t nouts, capouts;
-    vw_replay_match *match;       /* the calls' keys and which are used (common/) */
-    rp_anchor *anchors;
-    size_t nanchors, capanchors;
-    rp_seg *segs;
-    size_t nsegs, capsegs;
-    size_t *queue;                /* released segments not sent whole yet: queue[qhead..qtail) */
-    size_t qhead, qtail;
-    /* loading: the latest call, the latest reply, and what ended the segment before */
-    long load_call, load_reply;
-    enum { RP_CUT_NONE, RP_CUT_START, RP_CUT_CALL, RP_CUT_REPLY, RP_CUT_STREAM } load_cut;
-    uint64_t load_cut_us;
-    bool bound;                   /* serving a live connection (or served one) */
-    bool closed;                  /* a close record was read (load time) */
-} rp_rconn;
+#include "replay_pacer.h"
+#include "replay_script.h"
 
 typedef struct rp_live {
     fl_replay *rp;
@@ -124,29 +51,18 @@ typedef struct rp_live {
     size_t report;                /* its connection in rp->report */
     vw_buf scratch;
     vw_buf key;                   /* the live call's matching key */
-    long long timer;              /* -1 when none: sends the queue's head when it is due */
+    vw_replay_pacer pacer;        /* released server messages, at their recorded delays */
 } rp_live;
 
 struct fl_replay {
     fl_replay_options opt;
-    rp_rconn *rconns;
-    size_t nrconns, caprconns;
-    size_t next_rconn;
-    vw_replay_report *report;     /* common/replay_report.h */
+    vw_replay_engine *eng;        /* recorded connections, hand-out, matching, report */
+    vw_replay_report *report;     /* the engine's */
     vw_mode_hooks hooks;          /* the server's mode hooks, opaque = this */
     size_t nlive;                 /* live connections served so far */
 };
 
 /* ---- names ---------------------------------------------------------------------------------- */
-
-int fl_replay_pick_from_name(const char *name)
-{
-    if (strcmp(name, "next") == 0)
-        return FL_REPLAY_PICK_NEXT;
-    if (strcmp(name, "match") == 0)
-        return FL_REPLAY_PICK_MATCH;
-    return -1;
-}
 
 /* "REMOTE_PROC_CONNECT_OPEN", "QEMU_PROC_...", "REMOTE_PROC_455" (unknown to our table),
  * "program 0x12345678 procedure 3". */
@@ -165,255 +81,23 @@ static const char *proc_name(uint32_t prog, int32_t proc, char *buf, size_t bufl
     return buf;
 }
 
-/* ---- loading -------------------------------------------------------------------------------- */
-
-/* A call's matching key (common/replay_match.h): program, version, procedure, then the
- * argument bytes; never the serial. */
-static int call_key(vw_buf *key, uint32_t prog, uint32_t vers, int32_t proc, const uint8_t *args,
-                    size_t n)
-{
-    vw_proto_error pe;
-    uint32_t head[3] = { prog, vers, (uint32_t)proc };
-    vw_buf_reset(key);
-    if (vw_buf_append(key, head, sizeof(head), &pe) < 0 ||
-        (n && vw_buf_append(key, args, n, &pe) < 0))
-        return -1;
-    return 0;
-}
+/* ---- keys ----------------------------------------------------------------------------------- */
 
 static int packet_key(rp_live *lv, const vw_packet *pkt)
 {
-    return call_key(&lv->key, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
+    return fl_replay_call_key(&lv->key, pkt->hdr.prog, pkt->hdr.vers, pkt->hdr.proc, pkt->payload,
                     pkt->payload_len);
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+/* vw_replay_proto: the message for a QMP trace. */
+static void wrong_protocol(void *ctx, const char *path, vw_trace_protocol found, char *err,
+                           size_t errlen)
 {
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *na = realloc(*arr, ncap * elem);
-    if (!na)
-        return -1;
-    *arr = na;
-    *cap = ncap;
-    return 0;
+    (void)ctx;
+    snprintf(err, errlen, "--replay %s: this is a %s trace; fake-libvirtd replays libvirt RPC "
+             "traces only (replay QMP traces with fake-qemu --replay)", path,
+             vw_trace_protocol_name(found));
 }
-
-static int add_call(rp_rconn *rc, const vw_packet *pkt, uint8_t *raw, unsigned long line,
-                    uint64_t t_us)
-{
-    if (grow((void **)&rc->calls, &rc->capcalls, rc->ncalls, sizeof(rp_call)) < 0)
-        return -1;
-    rp_call *k = &rc->calls[rc->ncalls++];
-    memset(k, 0, sizeof(*k));
-    k->prog = pkt->hdr.prog;
-    k->vers = pkt->hdr.vers;
-    k->proc = pkt->hdr.proc;
-    k->serial = pkt->hdr.serial;
-    k->raw = raw;
-    k->args = raw + (pkt->payload - raw);
-    k->args_len = pkt->payload_len;
-    k->line = line;
-    k->reply = -1;
-    k->seg_anchored = -1;
-    k->seg_after_reply = -1;
-    k->t_us = t_us;
-    rc->load_call = (long)(rc->ncalls - 1);
-    rc->load_cut = RP_CUT_CALL;
-    rc->load_cut_us = t_us;
-    vw_buf key;
-    vw_buf_init(&key);
-    int rc_ = -1;
-    if ((rc->match || (rc->match = vw_replay_match_new())) &&
-        call_key(&key, k->prog, k->vers, k->proc, k->args, k->args_len) == 0)
-        rc_ = vw_replay_match_add(rc->match, key.data, key.len);
-    vw_buf_free(&key);
-    return rc_;
-}
-
-static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t t_us)
-{
-    if (grow((void **)&rc->outs, &rc->capouts, rc->nouts, sizeof(rp_out)) < 0)
-        return -1;
-    rp_out *o = &rc->outs[rc->nouts];
-    memset(o, 0, sizeof(*o));
-    o->raw = raw;
-    o->len = len;
-    o->t_us = t_us;
-    o->type = -1;
-    vw_packet pkt;
-    vw_proto_error pe;
-    if (framed && vw_packet_parse(raw, len, VW_DECODE_LENIENT, &pkt, &pe) == 0) {
-        o->type = pkt.hdr.type;
-        o->serial = pkt.hdr.serial;
-        if (pkt.hdr.prog == VW_KEEPALIVE_PROGRAM && pkt.hdr.proc == VW_KEEPALIVE_PROC_PONG)
-            o->skip = true;
-        if (pkt.hdr.type == VW_NET_REPLY || pkt.hdr.type == VW_NET_REPLY_WITH_FDS) {
-            /* the latest call with this serial that has no reply yet */
-            size_t steps = 0;
-            for (size_t i = rc->ncalls; i-- > 0 && steps++ < RP_REPLY_SEARCH;) {
-                rp_call *k = &rc->calls[i];
-                if (k->serial == pkt.hdr.serial && k->reply < 0 && k->prog == pkt.hdr.prog &&
-                    k->proc == pkt.hdr.proc) {
-                    k->reply = (long)rc->nouts;
-                    o->is_reply = true;
-                    o->call = (long)i;
-                    break;
-                }
-            }
-        }
-    }
-    if (o->is_reply) {
-        rc->load_reply = (long)rc->nouts;
-        rc->load_cut = RP_CUT_REPLY;
-        rc->load_cut_us = t_us;
-    } else if (rc->load_cut != RP_CUT_NONE) {
-        /* the first message after a call, a reply, a client stream packet or the start */
-        if (grow((void **)&rc->segs, &rc->capsegs, rc->nsegs, sizeof(rp_seg)) < 0)
-            return -1;
-        long si = (long)rc->nsegs++;
-        rp_seg *sg = &rc->segs[si];
-        memset(sg, 0, sizeof(*sg));
-        sg->start = rc->nouts;
-        sg->anchor = rc->load_call;
-        sg->prev_reply = rc->load_reply;
-        sg->needs_stream = rc->load_cut == RP_CUT_STREAM;
-        /* after a client stream packet the first answer (e.g. the STREAM OK of a finish) goes
-         * at once; otherwise the recorded delay counts from the call or reply before */
-        sg->base_us = sg->needs_stream || rc->load_cut == RP_CUT_START ? t_us : rc->load_cut_us;
-        if (sg->needs_stream && rc->nanchors > 0)
-            rc->anchors[rc->nanchors - 1].seg = si;
-        if (sg->anchor >= 0 && rc->calls[sg->anchor].seg_anchored < 0)
-            rc->calls[sg->anchor].seg_anchored = si;
-        if (sg->prev_reply >= 0) {
-            rp_call *k = &rc->calls[rc->outs[sg->prev_reply].call];
-            if (k->seg_after_reply < 0)
-                k->seg_after_reply = si;
-        }
-        rc->load_cut = RP_CUT_NONE;
-    }
-    if (!o->is_reply && rc->nsegs > 0)
-        rc->segs[rc->nsegs - 1].end = rc->nouts + 1;
-    rc->nouts++;
-    return 0;
-}
-
-/* Groups calls with equal keys for unordered matching. */
-static void free_rconn(rp_rconn *rc)
-{
-    for (size_t i = 0; i < rc->ncalls; i++)
-        free(rc->calls[i].raw);
-    for (size_t i = 0; i < rc->nouts; i++)
-        free(rc->outs[i].raw);
-    free(rc->calls);
-    free(rc->outs);
-    vw_replay_match_free(rc->match);
-    free(rc->anchors);
-    free(rc->segs);
-    free(rc->queue);
-}
-
-/* vw_replay_loader: a recorded connection opened. */
-static int load_open(void *opaque, uint32_t conn)
-{
-    fl_replay *rp = opaque;
-    if (grow((void **)&rp->rconns, &rp->caprconns, rp->nrconns, sizeof(rp_rconn)) < 0)
-        return -1;
-    rp_rconn *c = &rp->rconns[rp->nrconns++];
-    memset(c, 0, sizeof(*c));
-    c->id = conn;
-    c->load_call = c->load_reply = -1;
-    c->load_cut = RP_CUT_START;
-    return 0;
-}
-
-/* A client message: calls are matched; client stream packets release what followed them;
- * client data, PINGs and PONGs are neither. */
-static int load_c2s(rp_rconn *c, const vw_trace_record *rec)
-{
-    vw_packet pkt;
-    vw_proto_error pe;
-    if (rec->kind != VW_TRACE_MESSAGE ||
-        vw_packet_parse(rec->raw, rec->raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
-        return 0;
-    if (pkt.hdr.type == VW_NET_STREAM || pkt.hdr.type == VW_NET_STREAM_HOLE) {
-        if (grow((void **)&c->anchors, &c->capanchors, c->nanchors, sizeof(rp_anchor)) < 0)
-            return -1;
-        c->anchors[c->nanchors++].seg = -1;
-        c->load_cut = RP_CUT_STREAM;
-        c->load_cut_us = rec->t_us;
-        return 0;
-    }
-    if (pkt.hdr.type != VW_NET_CALL && pkt.hdr.type != VW_NET_CALL_WITH_FDS)
-        return 0;
-    uint8_t *raw = malloc(rec->raw_len);
-    if (!raw)
-        return -1;
-    memcpy(raw, rec->raw, rec->raw_len);
-    vw_packet copy;
-    vw_packet_parse(raw, rec->raw_len, VW_DECODE_LENIENT, &copy, &pe);
-    if (add_call(c, &copy, raw, rec->line, rec->t_us) < 0) {
-        free(raw);
-        return -1;
-    }
-    return 0;
-}
-
-/* vw_replay_loader: one record of the index-th recorded connection. */
-static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
-{
-    fl_replay *rp = opaque;
-    rp_rconn *c = &rp->rconns[index];
-    if (rec->kind == VW_TRACE_CLOSE) {
-        c->closed = true;
-        return 0;
-    }
-    if (rec->dir == VW_TRACE_C2S)
-        return load_c2s(c, rec);
-    uint8_t *raw = malloc(rec->raw_len ? rec->raw_len : 1);
-    if (!raw)
-        return -1;
-    memcpy(raw, rec->raw, rec->raw_len);
-    if (add_out(c, raw, rec->raw_len, rec->kind == VW_TRACE_MESSAGE, rec->t_us) < 0) {
-        free(raw);
-        return -1;
-    }
-    return 0;
-}
-
-static int load(fl_replay *rp, char *err, size_t errlen)
-{
-    const char *path = rp->opt.trace_path;
-    vw_replay_loader loader = { load_open, load_record, rp };
-    vw_trace_protocol found;
-    char why[1024];
-    vw_replay_load_result r = vw_replay_load(path, VW_TRACE_LIBVIRT, rp->opt.allow_truncated,
-                                             "fake-libvirtd: --replay", &loader, &found, why,
-                                             sizeof(why));
-    if (r == VW_REPLAY_WRONG_PROTOCOL) {
-        snprintf(err, errlen, "--replay %s: this is a %s trace; fake-libvirtd replays libvirt "
-                 "RPC traces only (replay QMP traces with fake-qemu --replay)", path,
-                 vw_trace_protocol_name(found));
-        return -1;
-    }
-    if (r != VW_REPLAY_LOADED) {
-        snprintf(err, errlen, "--replay %s", why);
-        return -1;
-    }
-    for (size_t i = 0; i < rp->nrconns; i++) {
-        rp_rconn *c = &rp->rconns[i];
-        c->queue = malloc((c->nsegs ? c->nsegs : 1) * sizeof(size_t));
-        if (!c->match)
-            c->match = vw_replay_match_new();
-        if (!c->queue || !c->match || vw_replay_match_seal(c->match) < 0) {
-            snprintf(err, errlen, "--replay %s: out of memory", path);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ---- serving -------------------------------------------------------------------------------- */
 
 static void queue(rp_live *lv, const void *data, size_t n)
@@ -442,7 +126,7 @@ static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_ser
         size_t steps = 0;
         for (long i = from; i >= 0 && steps++ < RP_REPLY_SEARCH; i--) {
             const rp_call *k = &lv->rc->calls[i];
-            if (k->serial == o->serial && vw_replay_match_used(lv->rc->match, (size_t)i)) {
+            if (k->serial == o->serial && vw_replay_match_used(lv->rc->base.match, (size_t)i)) {
                 live_serial = k->live_serial;
                 break;
             }
@@ -456,60 +140,23 @@ static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_ser
     queue(lv, lv->scratch.data, lv->scratch.len);
 }
 
-/* Sends the released segments' messages that are due (all of them when all is true), in
- * release order; arms the timer for the rest. */
-static long long pend_tick(vw_evloop *loop, long long id, void *data);
-
-static void pump(rp_live *lv, bool all)
+/* vw_replay_pacer_ops: server message i of the live connection's recorded one. */
+static bool pace_message(void *ctx, size_t i, uint64_t *t_us)
 {
-    rp_rconn *rc = lv->rc;
-    long long cap = lv->rp->opt.delay_max_ms;
-    long long now = vw_evloop_now_ms();
-    for (; rc->qhead < rc->qtail; rc->qhead++) {
-        rp_seg *sg = &rc->segs[rc->queue[rc->qhead]];
-        long long elapsed = now - sg->start_ms;
-        for (; sg->pos < sg->end; sg->pos++) {
-            const rp_out *o = &rc->outs[sg->pos];
-            if (o->skip)
-                continue;
-            long long due = 0;
-            if (o->t_us > sg->base_us)
-                due = (long long)((o->t_us - sg->base_us) / 1000);
-            if (due > cap)
-                due = cap;
-            if (!all && due > elapsed) {
-                if (lv->timer < 0)
-                    lv->timer = vw_evloop_add_timer(fl_server_loop(lv->c->srv), due - elapsed,
-                                                    pend_tick, lv, NULL);
-                if (lv->timer >= 0)
-                    return;
-            }
-            emit_out(lv, o, false, 0, sg->anchor);
-        }
-    }
+    rp_live *lv = ctx;
+    const rp_out *o = &lv->rc->outs[i];
+    *t_us = o->t_us;
+    return !o->skip;
 }
 
-static long long pend_tick(vw_evloop *loop, long long id, void *data)
+static void pace_send(void *ctx, size_t i, long anchor)
 {
-    (void)loop;
-    (void)id;
-    rp_live *lv = data;
-    lv->timer = -1;
+    rp_live *lv = ctx;
     if (!lv->c->closing && lv->rc)
-        pump(lv, false);
-    return VW_EV_NOMORE;
+        emit_out(lv, &lv->rc->outs[i], false, 0, anchor);
 }
 
-/* Sends what is queued now (before the next reply: the recorded order). */
-static void pump_all(rp_live *lv)
-{
-    if (lv->timer >= 0) {
-        vw_evloop_del_timer(fl_server_loop(lv->c->srv), lv->timer);
-        lv->timer = -1;
-    }
-    if (lv->rc)
-        pump(lv, true);
-}
+static const vw_replay_pacer_ops pace_ops = { pace_message, pace_send };
 
 /* Queues segment si if everything it waits for has happened live (see the top of the file). */
 static void try_release(rp_live *lv, size_t si)
@@ -518,24 +165,24 @@ static void try_release(rp_live *lv, size_t si)
     rp_seg *sg = &rc->segs[si];
     if (sg->released)
         return;
-    if (sg->anchor >= 0 && !vw_replay_match_used(rc->match, (size_t)sg->anchor))
+    if (sg->anchor >= 0 && !vw_replay_match_used(rc->base.match, (size_t)sg->anchor))
         return;
     if (sg->prev_reply >= 0 &&
-        !vw_replay_match_used(rc->match, (size_t)rc->outs[sg->prev_reply].call))
+        !vw_replay_match_used(rc->base.match, (size_t)rc->outs[sg->prev_reply].call))
         return;
     if (sg->needs_stream && !sg->stream_seen)
         return;
     sg->released = true;
-    sg->pos = sg->start;
-    sg->start_ms = vw_evloop_now_ms();
-    rc->queue[rc->qtail++] = si;
+    if (vw_replay_pacer_release(&lv->pacer, sg->start, sg->end, sg->base_us, sg->anchor) < 0)
+        fprintf(stderr, "fake-libvirtd: --replay: connection %llu: out of memory; recorded "
+                "server messages dropped\n", (unsigned long long)lv->c->id);
 }
 
 static void answer(rp_live *lv, size_t i, uint32_t live_serial)
 {
     rp_rconn *rc = lv->rc;
     rp_call *k = &rc->calls[i];
-    vw_replay_match_use(rc->match, i);
+    vw_replay_engine_matched(lv->rp->eng, lv->report, &rc->base, i);
     k->live_serial = live_serial;
     /* what the server sent after this call and before its reply (an event the call caused,
      * sent before the reply), once the reply before each is sent */
@@ -544,7 +191,7 @@ static void answer(rp_live *lv, size_t i, uint32_t live_serial)
            (k->reply < 0 || rc->segs[s].start < (size_t)k->reply); s++)
         try_release(lv, s);
     if (k->reply >= 0) {
-        pump_all(lv);
+        vw_replay_pacer_flush(&lv->pacer);
         emit_out(lv, &rc->outs[k->reply], true, live_serial, (long)i);
         /* what followed: events, PINGs and stream packets keep their recorded delay (capped):
          * a client registering for events may not be ready for one in the same read as the
@@ -556,7 +203,7 @@ static void answer(rp_live *lv, size_t i, uint32_t live_serial)
                  s < rc->nsegs && rc->segs[s].prev_reply == k->reply; s++)
                 try_release(lv, s);
     }
-    pump(lv, false);
+    vw_replay_pacer_pump(&lv->pacer);
 }
 
 /* The live client sent a stream packet: what the server sent after the recorded one follows
@@ -571,69 +218,54 @@ static void stream_packet(rp_live *lv)
         return;
     rc->segs[a->seg].stream_seen = true;
     try_release(lv, (size_t)a->seg);
-    pump(lv, false);
+    vw_replay_pacer_pump(&lv->pacer);
 }
 
 /* The recorded call that answers the live call, or -1. */
 static long find_call(rp_live *lv, const vw_packet *pkt)
 {
-    rp_rconn *rc = lv->rc;
-    if (!rc || packet_key(lv, pkt) < 0)
+    if (!lv->rc || packet_key(lv, pkt) < 0)
         return -1;
-    return vw_replay_match_find(rc->match, lv->rp->opt.match != FL_REPLAY_STRICT, lv->key.data,
-                                lv->key.len);
+    return vw_replay_engine_find(lv->rp->eng, &lv->rc->base, lv->key.data, lv->key.len);
 }
 
-static void release_rconn(rp_rconn *rc)
+static void release_rconn(fl_replay *rp, rp_rconn *rc)
 {
-    vw_replay_match_reset(rc->match);
+    vw_replay_engine_give_back(rp->eng, &rc->base);
     for (size_t i = 0; i < rc->nsegs; i++) {
         rc->segs[i].released = false;
         rc->segs[i].stream_seen = false;
     }
-    rc->qhead = rc->qtail = 0;
-    rc->bound = false;
 }
 
 /* --replay-pick match: the live calls so far matched calls[0..next-1] of lv->rc in order but
  * the new one does not match: move to the first free recorded connection with the same opening
- * calls whose next call does. Returns true when it moved. */
+ * calls whose next call does (common/replay_engine.h). Returns true when it moved. */
 static bool switch_rconn(rp_live *lv, const vw_packet *pkt)
 {
     fl_replay *rp = lv->rp;
     rp_rconn *cur = lv->rc;
     size_t k = lv->next;
-    for (size_t i = 0; i < rp->nrconns; i++) {
-        rp_rconn *cand = &rp->rconns[i];
-        if (cand->bound || cand->ncalls <= k)
-            continue;
-        bool same = true;
-        for (size_t j = 0; j < k && same; j++)
-            same = vw_replay_match_same(cand->match, j, cur->match, j);
-        if (!same || packet_key(lv, pkt) < 0 ||
-            !vw_replay_match_is(cand->match, k, lv->key.data, lv->key.len))
-            continue;
-        for (size_t j = 0; j < k; j++) {
-            vw_replay_match_use(cand->match, j);
-            cand->calls[j].live_serial = cur->calls[j].live_serial;
-        }
-        pump_all(lv);
-        release_rconn(cur);
-        /* what the candidate sent before and after its opening calls went out from cur */
-        for (size_t j = 0; j < cand->nsegs && cand->segs[j].anchor < (long)k; j++) {
-            cand->segs[j].released = true;
-            cand->segs[j].pos = cand->segs[j].end;
-        }
-        cand->bound = true;
-        lv->rc = cand;
-        vw_replay_report_set_recorded(rp->report, lv->report, cand->id);
-        if (rp->opt.verbose)
-            fprintf(stderr, "fake-libvirtd: --replay: connection %llu now served from recorded "
-                    "connection %u (its opening calls match)\n",
-                    (unsigned long long)lv->c->id, cand->id);
-        return true;
-    }
-    return false;
+    if (packet_key(lv, pkt) < 0)
+        return false;
+    rp_rconn *cand = (rp_rconn *)vw_replay_engine_switch(rp->eng, &cur->base, k, lv->key.data,
+                                                         lv->key.len);
+    if (!cand)
+        return false;
+    for (size_t j = 0; j < k; j++)
+        cand->calls[j].live_serial = cur->calls[j].live_serial;
+    vw_replay_pacer_flush(&lv->pacer);
+    release_rconn(rp, cur);
+    /* what the candidate sent before and after its opening calls went out from cur */
+    for (size_t j = 0; j < cand->nsegs && cand->segs[j].anchor < (long)k; j++)
+        cand->segs[j].released = true;
+    lv->rc = cand;
+    vw_replay_report_set_recorded(rp->report, lv->report, cand->base.id);
+    if (rp->opt.verbose)
+        fprintf(stderr, "fake-libvirtd: --replay: connection %llu now served from recorded "
+                "connection %u (its opening calls match)\n",
+                (unsigned long long)lv->c->id, cand->base.id);
+    return true;
 }
 
 /* Why the live call does not match recorded call k. */
@@ -678,7 +310,7 @@ static long nearest_call(rp_live *lv, const vw_packet *pkt)
     long first_unused = -1;
     for (size_t i = lv->next; i < rc->ncalls; i++) {
         const rp_call *k = &rc->calls[i];
-        if (vw_replay_match_used(rc->match, i))
+        if (vw_replay_match_used(rc->base.match, i))
             continue;
         if (first_unused < 0)
             first_unused = (long)i;
@@ -693,16 +325,16 @@ static void unmatched(rp_live *lv, const vw_packet *pkt)
     fl_replay *rp = lv->rp;
     char name[96], why[512];
     proc_name(pkt->hdr.prog, pkt->hdr.proc, name, sizeof(name));
-    vw_replay_report_unmatched(rp->report, lv->report,
-                               json_pack("{s:s,s:I}", "proc", name, "serial",
-                                         (json_int_t)pkt->hdr.serial));
+    bool close = vw_replay_engine_unmatched(rp->eng, lv->report,
+                                            json_pack("{s:s,s:I}", "proc", name, "serial",
+                                                      (json_int_t)pkt->hdr.serial));
     long near = nearest_call(lv, pkt);
     if (!lv->rc)
         snprintf(why, sizeof(why), "no recorded connection was left for this client (the trace "
-                 "has %zu)", rp->nrconns);
+                 "has %zu)", vw_replay_engine_count(rp->eng));
     else if (near < 0)
         snprintf(why, sizeof(why), "every recorded call of recorded connection %u is used",
-                 lv->rc->id);
+                 lv->rc->base.id);
     else {
         const rp_call *k = &lv->rc->calls[near];
         char kname[96], diff[320];
@@ -710,7 +342,6 @@ static void unmatched(rp_live *lv, const vw_packet *pkt)
         snprintf(why, sizeof(why), "nearest recorded call: %s (serial %u, trace line %lu): %s",
                  proc_name(k->prog, k->proc, kname, sizeof(kname)), k->serial, k->line, diff);
     }
-    bool close = rp->opt.unmatched == FL_REPLAY_UNMATCHED_CLOSE;
     fprintf(stderr, "fake-libvirtd: --replay: connection %llu: no recorded call matches %s "
                     "(serial %u, %s mode); %s%s\n",
             (unsigned long long)lv->c->id, name, pkt->hdr.serial,
@@ -724,7 +355,7 @@ static void unmatched(rp_live *lv, const vw_packet *pkt)
     if (lv->rc)
         snprintf(msg, sizeof(msg), "fake-libvirtd replay: no recorded call matches %s (serial "
                  "%u) in recorded connection %u (%s matching)", name, pkt->hdr.serial,
-                 lv->rc->id, rp->opt.match == FL_REPLAY_STRICT ? "strict" : "unordered");
+                 lv->rc->base.id, rp->opt.match == FL_REPLAY_STRICT ? "strict" : "unordered");
     else
         snprintf(msg, sizeof(msg), "fake-libvirtd replay: no recorded call matches %s (serial "
                  "%u): the trace has no recorded connection left for this client", name,
@@ -750,23 +381,8 @@ static void handle_call(rp_live *lv, const vw_packet *pkt)
     }
     if ((size_t)i != lv->next)
         lv->in_order = false;
-    vw_replay_report_matched(rp->report, lv->report);
     answer(lv, (size_t)i, pkt->hdr.serial);
-    lv->next = vw_replay_match_next(lv->rc->match);
-}
-
-/* Tells the report which recorded connections no client was served from; returns how many. */
-static size_t note_never_served(fl_replay *rp)
-{
-    size_t never = 0;
-    vw_replay_report_clear_never_served(rp->report);
-    for (size_t i = 0; i < rp->nrconns; i++) {
-        if (!rp->rconns[i].bound) {
-            never++;
-            vw_replay_report_never_served(rp->report, rp->rconns[i].id, rp->rconns[i].ncalls);
-        }
-    }
-    return never;
+    lv->next = vw_replay_match_next(lv->rc->base.match);
 }
 
 /* ---- server hooks --------------------------------------------------------------------------- */
@@ -781,28 +397,25 @@ static int rp_conn_open(void *opaque, void *conn)
     lv->rp = rp;
     lv->c = c;
     lv->in_order = true;
-    lv->timer = -1;
     vw_buf_init(&lv->scratch);
     vw_buf_init(&lv->key);
-    while (rp->next_rconn < rp->nrconns && rp->rconns[rp->next_rconn].bound)
-        rp->next_rconn++;
-    if (rp->next_rconn < rp->nrconns)
-        lv->rc = &rp->rconns[rp->next_rconn++];
-    lv->report = vw_replay_report_conn(rp->report, c->id, lv->rc ? (long long)lv->rc->id : -1);
+    vw_replay_pacer_init(&lv->pacer, rp->eng, fl_server_loop(c->srv), &pace_ops, lv);
+    lv->rc = (rp_rconn *)vw_replay_engine_take(rp->eng);
+    lv->report = vw_replay_report_conn(rp->report, c->id, lv->rc ? (long long)lv->rc->base.id
+                                                                 : -1);
     rp->nlive++;
     if (lv->rc) {
-        lv->rc->bound = true;
         if (rp->opt.verbose)
             fprintf(stderr, "fake-libvirtd: --replay: connection %llu served from recorded "
-                    "connection %u\n", (unsigned long long)c->id, lv->rc->id);
+                    "connection %u\n", (unsigned long long)c->id, lv->rc->base.id);
         /* what the server sent before the first call */
         for (size_t j = 0; j < lv->rc->nsegs && lv->rc->segs[j].anchor < 0; j++)
             try_release(lv, j);
-        pump_all(lv);
+        vw_replay_pacer_flush(&lv->pacer);
     } else {
         fprintf(stderr, "fake-libvirtd: --replay: connection %llu: the trace has no recorded "
                 "connection left (it has %zu); every call will be unmatched\n",
-                (unsigned long long)c->id, rp->nrconns);
+                (unsigned long long)c->id, vw_replay_engine_count(rp->eng));
     }
     c->mode_data = lv;
     return 0;
@@ -848,30 +461,17 @@ static void rp_conn_close(void *opaque, void *conn)
     rp_live *lv = c->mode_data;
     if (!lv)
         return;
-    for (size_t i = 0; lv->rc && i < lv->rc->ncalls; i++) {
-        const rp_call *k = &lv->rc->calls[i];
-        if (vw_replay_match_used(lv->rc->match, i))
-            continue;
-        char name[96];
-        vw_replay_report_never_used(rp->report, lv->report,
-                                    json_pack("{s:s,s:I,s:I}", "proc",
-                                              proc_name(k->prog, k->proc, name, sizeof(name)),
-                                              "serial", (json_int_t)k->serial,
-                                              "line", (json_int_t)k->line));
-    }
-    vw_replay_counts n = vw_replay_report_counts(rp->report, lv->report);
+    vw_replay_counts n = vw_replay_engine_conn_done(rp->eng, lv->report,
+                                                    lv->rc ? &lv->rc->base : NULL);
     char rc_text[48];
     if (lv->rc)
-        snprintf(rc_text, sizeof(rc_text), "recorded connection %u", lv->rc->id);
+        snprintf(rc_text, sizeof(rc_text), "recorded connection %u", lv->rc->base.id);
     else
         snprintf(rc_text, sizeof(rc_text), "no recorded connection");
     fprintf(stderr, "fake-libvirtd: --replay: connection %llu (%s) closed: %lu calls matched, "
                     "%lu unmatched, %lu recorded calls never used\n",
             (unsigned long long)c->id, rc_text, n.matched, n.unmatched, n.never_used);
-    note_never_served(rp);
-    (void)vw_replay_report_write(rp->report, "fake-libvirtd: --replay-report");
-    if (lv->timer >= 0)
-        vw_evloop_del_timer(fl_server_loop(c->srv), lv->timer);
+    vw_replay_pacer_clear(&lv->pacer);
     vw_buf_free(&lv->scratch);
     vw_buf_free(&lv->key);
     free(lv);
@@ -880,12 +480,23 @@ static void rp_conn_close(void *opaque, void *conn)
 
 /* ---- setup and report ----------------------------------------------------------------------- */
 
-static void free_rconns(fl_replay *rp)
+/* vw_replay_proto: recorded call i for the report. */
+static json_t *call_json(void *ctx, const vw_replay_rconn *base, size_t i)
 {
-    for (size_t i = 0; i < rp->nrconns; i++)
-        free_rconn(&rp->rconns[i]);
-    free(rp->rconns);
+    (void)ctx;
+    const rp_call *k = &((const rp_rconn *)base)->calls[i];
+    char name[96];
+    return json_pack("{s:s,s:I,s:I}", "proc", proc_name(k->prog, k->proc, name, sizeof(name)),
+                     "serial", (json_int_t)k->serial, "line", (json_int_t)k->line);
 }
+
+static const vw_replay_proto libvirt_proto = {
+    .who = "fake-libvirtd: --replay", .protocol = "libvirt",
+    .trace_protocol = VW_TRACE_LIBVIRT, .rconn_size = sizeof(rp_rconn),
+    .record = fl_replay_script_record, .rconn_clear = fl_replay_script_clear, .call_json = call_json,
+    .wrong_protocol = wrong_protocol, .load_error_prefix = "--replay ",
+    .report_who = "fake-libvirtd: --replay-report",
+};
 
 fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
 {
@@ -895,26 +506,12 @@ fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
         return NULL;
     }
     rp->opt = *opt;
-    if (load(rp, err, errlen) < 0) {
-        free_rconns(rp);
+    rp->eng = vw_replay_engine_new(opt, &libvirt_proto, rp, err, errlen);
+    if (!rp->eng) {
         free(rp);
         return NULL;
     }
-    /* the report file is written now: a path that cannot be written fails now, not at exit */
-    vw_replay_report_setup setup = {
-        .path = opt->report_path, .trace = opt->trace_path, .protocol = "libvirt",
-        .match = opt->match == FL_REPLAY_STRICT ? "strict" : "unordered",
-        .on_unmatched = opt->unmatched == FL_REPLAY_UNMATCHED_CLOSE ? "close" : "error",
-        .pick = opt->pick == FL_REPLAY_PICK_MATCH ? "match" : "next",
-        .recorded_connections = rp->nrconns,
-    };
-    rp->report = vw_replay_report_new(&setup, err, errlen);
-    if (!rp->report) {
-        free_rconns(rp);
-        free(rp);
-        return NULL;
-    }
-    note_never_served(rp);
+    rp->report = vw_replay_engine_report(rp->eng);
     return rp;
 }
 
@@ -929,18 +526,14 @@ int fl_replay_free(fl_replay *rp)
 {
     if (!rp)
         return 0;
-    size_t never = note_never_served(rp);
-    unsigned long never_calls = 0;
-    for (size_t i = 0; i < rp->nrconns; i++)
-        never_calls += rp->rconns[i].bound ? 0 : rp->rconns[i].ncalls;
-    vw_replay_counts t = vw_replay_report_counts(rp->report, (size_t)-1);
+    vw_replay_summary s = vw_replay_engine_summary(rp->eng);
     fprintf(stderr, "fake-libvirtd: --replay report: %lu calls matched, %lu unmatched, %lu "
                     "recorded calls never used (in %zu served connections); %zu of %zu recorded "
                     "connections never served (%lu calls)\n",
-            t.matched, t.unmatched, t.never_used, rp->nlive, never, rp->nrconns, never_calls);
-    int rc = vw_replay_report_write(rp->report, "fake-libvirtd: --replay-report");
-    vw_replay_report_free(rp->report);
-    free_rconns(rp);
+            s.totals.matched, s.totals.unmatched, s.totals.never_used, rp->nlive,
+            s.never_served, vw_replay_engine_count(rp->eng), s.never_served_calls);
+    int rc = vw_replay_engine_write_report(rp->eng);
+    vw_replay_engine_free(rp->eng);
     free(rp);
     return rc;
 }

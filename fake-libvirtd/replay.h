@@ -20,6 +20,11 @@
  * A report (calls matched, unmatched, recorded calls never used) goes to stderr when each
  * connection closes and for the whole run at exit; optionally as JSON into a file, the one
  * replay report of both fakes (common/replay_report.h), rewritten after each connection.
+ *
+ * Built on the one replay engine of both fakes (common/replay_engine.h: loading, hand-out,
+ * matching, unmatched policy, delays, report) with libvirt's protocol operations: what a record
+ * becomes (replay_script.c), the serial rewriting, when server messages are released and the
+ * diagnostics (replay.c).
  */
 #ifndef FL_REPLAY_H
 #define FL_REPLAY_H
@@ -27,25 +32,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "replay_engine.h"
 #include "server.h"
 
-typedef enum { FL_REPLAY_STRICT = 0, FL_REPLAY_UNORDERED = 1 } fl_replay_match;
-typedef enum { FL_REPLAY_UNMATCHED_ERROR = 0, FL_REPLAY_UNMATCHED_CLOSE = 1 } fl_replay_unmatched;
-typedef enum { FL_REPLAY_PICK_NEXT = 0, FL_REPLAY_PICK_MATCH = 1 } fl_replay_pick;
-
-typedef struct {
-    const char *trace_path;
-    bool allow_truncated;         /* --allow-truncated: drop a cut last line with a warning */
-    fl_replay_match match;
-    fl_replay_unmatched unmatched;
-    fl_replay_pick pick;
-    const char *report_path;      /* NULL: no JSON report */
-    long long delay_max_ms;       /* server messages after a reply keep their recorded delay
-                                   * up to this (FL_REPLAY_DELAY_MAX_MS by default) */
-    int verbose;
-} fl_replay_options;
-
-#define FL_REPLAY_DELAY_MAX_MS 100
+/* The one option struct and names of both replays (common/replay_engine.h). */
+typedef vw_replay_match_mode fl_replay_match;
+typedef vw_replay_unmatched fl_replay_unmatched;
+typedef vw_replay_pick fl_replay_pick;
+typedef vw_replay_options fl_replay_options;
+#define FL_REPLAY_STRICT VW_REPLAY_STRICT
+#define FL_REPLAY_UNORDERED VW_REPLAY_UNORDERED
+#define FL_REPLAY_UNMATCHED_ERROR VW_REPLAY_UNMATCHED_ERROR
+#define FL_REPLAY_UNMATCHED_CLOSE VW_REPLAY_UNMATCHED_CLOSE
+#define FL_REPLAY_PICK_NEXT VW_REPLAY_PICK_NEXT
+#define FL_REPLAY_PICK_MATCH VW_REPLAY_PICK_MATCH
+#define FL_REPLAY_DELAY_MAX_MS VW_REPLAY_DELAY_MAX_MS
+#define fl_replay_pick_from_name vw_replay_pick_from_name
 
 typedef struct fl_replay fl_replay;
 
@@ -57,8 +59,5 @@ void fl_replay_attach(fl_replay *rp, fl_server_config *cfg);
 /* Prints the run's report (and writes the JSON one) after fl_server_free, then frees rp.
  * Returns 0, or -1 if the JSON report could not be written. NULL is a no-op returning 0. */
 int fl_replay_free(fl_replay *rp);
-
-/* "next" / "match" -> the enum; -1 if unknown. */
-int fl_replay_pick_from_name(const char *name);
 
 #endif

@@ -38,8 +38,13 @@ static int record_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errl
 
 static int replay_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen)
 {
-    fq_replay_options ropt = { o->replay, o->replay_unordered, o->replay_unmatched_close,
-                               o->replay_report, o->allow_truncated };
+    fq_replay_options ropt = {
+        .trace_path = o->replay, .allow_truncated = o->allow_truncated,
+        .match = o->replay_unordered ? VW_REPLAY_UNORDERED : VW_REPLAY_STRICT,
+        .unmatched = o->replay_unmatched_close ? VW_REPLAY_UNMATCHED_CLOSE
+                                               : VW_REPLAY_UNMATCHED_ERROR,
+        .report_path = o->replay_report, .delay_max_ms = VW_REPLAY_DELAY_MAX_MS,
+    };
     ((fq_start *)ctx)->replay = fq_replay_load(&ropt, err, errlen);
     return ((fq_start *)ctx)->replay ? 0 : -1;
 }

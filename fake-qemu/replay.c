@@ -1,9 +1,8 @@
 /* replay.c: fake-qemu --replay, see replay.h. */
 #include "replay.h"
 #include "qmp_json.h"
-#include "replay_load.h"
-#include "replay_match.h"
-#include "replay_report.h"
+#include "replay_engine.h"
+#include "replay_id.h"
 #include "trace.h"
 #include "xdr_codec.h"
 
@@ -39,8 +38,10 @@ typedef struct exchange {
     long reply;                  /* index in out of the reply, -1 while none */
 } exchange;
 
+/* A recorded connection; base (id, the commands' keys and which are used, bound) is the
+ * engine's (common/replay_engine.h). */
 typedef struct rconn {
-    uint32_t id;
+    vw_replay_rconn base;
     chunks greeting;             /* server messages before the first command's reply block */
     exchange *ex;
     size_t nex, capex;
@@ -48,21 +49,17 @@ typedef struct rconn {
     int closed_by_server;
     int seen_s2c;                /* loading: a server message was seen */
     /* serving */
-    int served;
-    vw_replay_match *match;      /* the commands' keys and which are used (common/) */
     size_t report;               /* its live connection in the report */
 } rconn;
 
 struct fq_replay {
     fq_replay_options opt;
-    rconn *conns;
-    size_t nconns, capconns;
-    size_t next_conn;            /* the recorded connection the next client gets */
+    vw_replay_engine *eng;       /* recorded connections, hand-out, matching, report */
     unsigned refused;            /* clients beyond the recorded connections */
     qmp_conn *live;              /* the client being served */
     rconn *live_rc;
     unsigned live_no;            /* 1, 2, ... in accept order */
-    vw_replay_report *report;    /* common/replay_report.h */
+    vw_replay_report *report;    /* the engine's */
     vw_mode_hooks hooks;
 };
 
@@ -169,9 +166,8 @@ static int add_command(rconn *rc, const vw_trace_record *rec)
     vw_buf k;
     vw_buf_init(&k);
     int r = -1;
-    if ((rc->match || (rc->match = vw_replay_match_new())) &&
-        qmp_key(e->key, e->parse_error, &k) == 0)
-        r = vw_replay_match_add(rc->match, k.data, k.len);
+    if (qmp_key(e->key, e->parse_error, &k) == 0)
+        r = vw_replay_match_add(rc->base.match, k.data, k.len);
     vw_buf_free(&k);
     if (r == 0)
         rc->nex++;
@@ -231,10 +227,12 @@ static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
     return rcode;
 }
 
-static void rconn_clear(rconn *rc)
+/* vw_replay_proto: frees what a recorded connection holds. */
+static void rconn_clear(void *ctx, vw_replay_rconn *base)
 {
+    (void)ctx;
+    rconn *rc = (rconn *)base;
     chunks_free(&rc->greeting);
-    vw_replay_match_free(rc->match);
     for (size_t i = 0; i < rc->nex; i++) {
         json_decref(rc->ex[i].key);
         json_decref(rc->ex[i].id);
@@ -244,31 +242,11 @@ static void rconn_clear(rconn *rc)
     free(rc->ex);
 }
 
-static unsigned long note_never_served(fq_replay *p);
-
-/* vw_replay_loader: a recorded connection opened. */
-static int load_open(void *opaque, uint32_t conn)
+/* vw_replay_proto: one record of a recorded connection. */
+static int load_record(void *ctx, vw_replay_rconn *base, const vw_trace_record *rec)
 {
-    fq_replay *p = opaque;
-    if (p->nconns == p->capconns) {
-        size_t cap = p->capconns ? p->capconns * 2 : 4;
-        rconn *nv = realloc(p->conns, cap * sizeof(*nv));
-        if (!nv)
-            return -1;
-        p->conns = nv;
-        p->capconns = cap;
-    }
-    rconn *c = &p->conns[p->nconns++];
-    memset(c, 0, sizeof(*c));
-    c->id = conn;
-    return 0;
-}
-
-/* vw_replay_loader: one record of the index-th recorded connection. */
-static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
-{
-    fq_replay *p = opaque;
-    rconn *c = &p->conns[index];
+    (void)ctx;
+    rconn *c = (rconn *)base;
     if (rec->kind == VW_TRACE_CLOSE) {
         /* "error": e.g. QEMU exiting after quit resets the socket */
         c->closed_by_server = rec->by && (strcmp(rec->by, "server") == 0 ||
@@ -280,6 +258,25 @@ static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
     return add_server_message(c, rec, rec->kind == VW_TRACE_MESSAGE);
 }
 
+/* vw_replay_proto: the message for a libvirt trace. */
+static void wrong_protocol(void *ctx, const char *path, vw_trace_protocol found, char *err,
+                           size_t errlen)
+{
+    (void)ctx;
+    snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
+             "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", path,
+             vw_trace_protocol_name(found));
+}
+
+static json_t *command_json(void *ctx, const vw_replay_rconn *base, size_t i);
+
+static const vw_replay_proto qmp_proto = {
+    .who = "fake-qemu: --replay", .protocol = "qmp", .trace_protocol = VW_TRACE_QMP,
+    .rconn_size = sizeof(rconn), .record = load_record, .rconn_clear = rconn_clear,
+    .call_json = command_json, .wrong_protocol = wrong_protocol,
+    .report_who = "fake-qemu: replay",
+};
+
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
 {
     fq_replay *p = calloc(1, sizeof(*p));
@@ -288,40 +285,12 @@ fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
         return NULL;
     }
     p->opt = *o;
-    vw_replay_loader loader = { load_open, load_record, p };
-    vw_trace_protocol found;
-    vw_replay_load_result r = vw_replay_load(o->trace, VW_TRACE_QMP, o->allow_truncated,
-                                             "fake-qemu: --replay", &loader, &found, err,
-                                             errlen);
-    if (r == VW_REPLAY_WRONG_PROTOCOL)
-        snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
-                 "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", o->trace,
-                 vw_trace_protocol_name(found));
-    if (r != VW_REPLAY_LOADED) {
-        fq_replay_free(p);
+    p->eng = vw_replay_engine_new(o, &qmp_proto, p, err, errlen);
+    if (!p->eng) {
+        free(p);
         return NULL;
     }
-    for (size_t i = 0; i < p->nconns; i++) {
-        rconn *c = &p->conns[i];
-        if ((!c->match && !(c->match = vw_replay_match_new())) ||
-            vw_replay_match_seal(c->match) < 0) {
-            snprintf(err, errlen, "%s: out of memory loading the trace", o->trace);
-            fq_replay_free(p);
-            return NULL;
-        }
-    }
-    vw_replay_report_setup setup = {
-        .path = o->report, .trace = o->trace, .protocol = "qmp",
-        .match = o->unordered ? "unordered" : "strict",
-        .on_unmatched = o->unmatched_close ? "close" : "error", .pick = "next",
-        .recorded_connections = p->nconns,
-    };
-    p->report = vw_replay_report_new(&setup, err, errlen);
-    if (!p->report) {
-        fq_replay_free(p);
-        return NULL;
-    }
-    note_never_served(p);
+    p->report = vw_replay_engine_report(p->eng);
     return p;
 }
 
@@ -358,7 +327,7 @@ static void show_key(const json_t *key, const char *parse_error, char *buf, size
 
 static bool used(const rconn *rc, const exchange *e)
 {
-    return vw_replay_match_used(rc->match, (size_t)(e - rc->ex));
+    return vw_replay_match_used(rc->base.match, (size_t)(e - rc->ex));
 }
 
 static int ex_matches(const rconn *rc, const exchange *e, const json_t *key, const char *error)
@@ -427,164 +396,9 @@ static void describe_diff(const exchange *e, const json_t *key, const char *erro
     snprintf(buf, buflen, "a member other than the arguments differs");
 }
 
-/* ---- the id inside a recorded reply ------------------------------------------------------------
- * The reply is sent as recorded, byte for byte, except the id member's value: re-serializing the
- * whole reply could reorder nested members (QEMU's hash order depends on insertion history). */
-
-static int is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
-/* Skips one JSON value starting at i (strings in either quote, nesting counted). Returns the
- * index after it, or len when the text ends first. */
-static size_t skip_value(const char *t, size_t len, size_t i)
-{
-    if (i >= len)
-        return len;
-    char q = t[i];
-    if (q == '"' || q == '\'') {
-        for (i++; i < len && t[i] != q; i++)
-            if (t[i] == '\\')
-                i++;
-        return i < len ? i + 1 : len;
-    }
-    if (q == '{' || q == '[') {
-        size_t depth = 0;
-        while (i < len) {
-            char x = t[i];
-            if (x == '"' || x == '\'') {
-                i = skip_value(t, len, i);      /* a string: one level of recursion */
-                continue;
-            }
-            if (x == '{' || x == '[') {
-                depth++;
-            } else if (x == '}' || x == ']') {
-                if (--depth == 0)
-                    return i + 1;
-            }
-            i++;
-        }
-        return len;
-    }
-    while (i < len && t[i] != ',' && t[i] != '}' && t[i] != ']' && !is_space(t[i]))
-        i++;
-    return i;
-}
-
-/* Finds the top-level member "id" of the object text t: *ms..*me is the member (from its key's
- * quote to the end of its value), *vs..*ve its value. Returns 0, or -1 when there is none. */
-static int find_id_member(const char *t, size_t len, size_t *ms, size_t *me, size_t *vs,
-                          size_t *ve)
-{
-    size_t i = 0;
-    while (i < len && is_space(t[i]))
-        i++;
-    if (i >= len || t[i] != '{')
-        return -1;
-    i++;
-    for (;;) {
-        while (i < len && (is_space(t[i]) || t[i] == ','))
-            i++;
-        if (i >= len || t[i] == '}')
-            return -1;
-        size_t key_start = i;
-        size_t key_end = skip_value(t, len, i);
-        i = key_end;
-        while (i < len && (is_space(t[i]) || t[i] == ':'))
-            i++;
-        size_t v0 = i;
-        size_t v1 = skip_value(t, len, i);
-        if (v1 <= v0)
-            return -1;
-        if (key_end - key_start == 4 && (memcmp(t + key_start, "\"id\"", 4) == 0 ||
-                                         memcmp(t + key_start, "'id'", 4) == 0)) {
-            *ms = key_start;
-            *me = v1;
-            *vs = v0;
-            *ve = v1;
-            return 0;
-        }
-        i = v1;
-    }
-}
-
-static void out_add(vw_buf *ob, const void *data, size_t len)
-{
-    vw_proto_error pe;
-    if (len && vw_buf_append(ob, data, len, &pe) < 0)
-        fprintf(stderr, "fake-qemu: replay: out of memory queueing an answer\n");
-}
-
-/* Appends the recorded reply with the live id in place of the recorded one to ob. */
-static void send_reply(vw_buf *ob, const chunk *ch, const json_t *rec_id, const json_t *live_id)
-{
-    const char *t = (const char *)ch->raw;
-    size_t len = ch->len;
-    if ((!rec_id && !live_id) || (rec_id && live_id && json_equal((json_t *)rec_id,
-                                                                  (json_t *)live_id))) {
-        out_add(ob, t, len);
-        return;
-    }
-    char *idtext = live_id ? vw_qmp_dumps(live_id, VW_QMP_DUMP_QDICT_ORDER) : NULL;
-    if (live_id && !idtext) {
-        fprintf(stderr, "fake-qemu: replay: out of memory serializing an id\n");
-        return;
-    }
-    size_t ms, me, vs, ve;
-    if (find_id_member(t, len, &ms, &me, &vs, &ve) == 0) {
-        if (idtext) {                       /* replace the value */
-            out_add(ob, t, vs);
-            out_add(ob, idtext, strlen(idtext));
-            out_add(ob, t + ve, len - ve);
-        } else {                            /* drop the member and one separator */
-            size_t a = ms, b = me;
-            size_t j = b;
-            while (j < len && is_space(t[j]))
-                j++;
-            if (j < len && t[j] == ',') {   /* {"id": 1, "error": ...} */
-                b = j + 1;
-                while (b < len && is_space(t[b]))
-                    b++;
-            } else {                        /* {"return": {}, "id": 1} */
-                size_t k = a;
-                while (k > 0 && is_space(t[k - 1]))
-                    k--;
-                if (k > 0 && t[k - 1] == ',')
-                    a = k - 1;
-            }
-            out_add(ob, t, a);
-            out_add(ob, t + b, len - b);
-        }
-    } else if (idtext) {                    /* add it where QEMU puts it */
-        size_t open = 0, close = len;
-        while (open < len && t[open] != '{')
-            open++;
-        while (close > 0 && t[close - 1] != '}')
-            close--;
-        if (open >= len || close == 0) {
-            out_add(ob, t, len);
-        } else if (memmem(t, len, "\"error\"", 7) && open + 1 < close) {
-            out_add(ob, t, open + 1);
-            out_add(ob, "\"id\": ", 6);
-            out_add(ob, idtext, strlen(idtext));
-            out_add(ob, ", ", 2);
-            out_add(ob, t + open + 1, len - open - 1);
-        } else {
-            out_add(ob, t, close - 1);
-            out_add(ob, ", \"id\": ", 8);
-            out_add(ob, idtext, strlen(idtext));
-            out_add(ob, t + close - 1, len - close + 1);
-        }
-    } else {
-        out_add(ob, t, len);
-    }
-    free(idtext);
-}
-
 static int all_used(rconn *rc)
 {
-    return vw_replay_match_next(rc->match) >= rc->nex;
+    return vw_replay_match_next(rc->base.match) >= rc->nex;
 }
 
 static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *error,
@@ -596,8 +410,8 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
     /* The nearest recorded command: strict, the next one; unordered, the first unused one with
      * the same name, else the first unused one. */
     const exchange *near = NULL;
-    if (!p->opt.unordered) {
-        size_t next = vw_replay_match_next(rc->match);
+    if (p->opt.match != VW_REPLAY_UNORDERED) {
+        size_t next = vw_replay_match_next(rc->base.match);
         if (next < rc->nex)
             near = &rc->ex[next];
     } else {
@@ -619,8 +433,8 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         show_key(near->key, near->parse_error, nshown, sizeof(nshown));
         describe_diff(near, key, error, diff, sizeof(diff));
         const char *later = "";
-        if (!p->opt.unordered) {
-            for (size_t i = vw_replay_match_next(rc->match) + 1; i < rc->nex; i++) {
+        if (p->opt.match != VW_REPLAY_UNORDERED) {
+            for (size_t i = vw_replay_match_next(rc->base.match) + 1; i < rc->nex; i++) {
                 if (ex_matches(rc, &rc->ex[i], key, error)) {
                     later = " (a later recorded command matches: try --replay-match unordered)";
                     break;
@@ -629,12 +443,12 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         }
         fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
                 "command matches %s; nearest recorded command: line %lu %s%s: %s%s\n", p->live_no,
-                rc->id, shown, near->line, nshown, used(rc, near) ? " (already used)" : "", diff,
+                rc->base.id, shown, near->line, nshown, used(rc, near) ? " (already used)" : "", diff,
                 later);
     } else {
         fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u): no recorded "
                 "command matches %s; every recorded command of this connection is used\n",
-                p->live_no, rc->id, shown);
+                p->live_no, rc->base.id, shown);
     }
     json_t *ent = json_object();
     if (key)
@@ -643,9 +457,7 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         json_object_set_new(ent, "parse_error", json_string_nocheck(error));
     if (near)
         json_object_set_new(ent, "nearest_line", json_integer((json_int_t)near->line));
-    vw_replay_report_unmatched(p->report, rc->report, ent);
-
-    if (p->opt.unmatched_close) {
+    if (vw_replay_engine_unmatched(p->eng, rc->report, ent)) {
         fprintf(stderr, "fake-qemu: replay: closing connection %u (--replay-unmatched close)\n",
                 p->live_no);
         qmp_conn_close(c);
@@ -665,8 +477,8 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
     if (text) {
         vw_buf ob;
         vw_buf_init(&ob);
-        out_add(&ob, text, strlen(text));
-        out_add(&ob, "\r\n", 2);
+        fq_replay_out_add(&ob, text, strlen(text));
+        fq_replay_out_add(&ob, "\r\n", 2);
         qmp_conn_send(c, ob.data, ob.len);
         vw_buf_free(&ob);
         free(text);
@@ -688,7 +500,7 @@ static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
     vw_buf k;
     vw_buf_init(&k);
     if ((key || error) && qmp_key(key, error, &k) == 0) {
-        long i = vw_replay_match_find(rc->match, p->opt.unordered, k.data, k.len);
+        long i = vw_replay_engine_find(p->eng, &rc->base, k.data, k.len);
         hit = i >= 0 ? &rc->ex[i] : NULL;
     }
     vw_buf_free(&k);
@@ -698,15 +510,14 @@ static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
         return;
     }
     json_decref(key);
-    vw_replay_match_use(rc->match, (size_t)(hit - rc->ex));
-    vw_replay_report_matched(p->report, rc->report);
+    vw_replay_engine_matched(p->eng, rc->report, &rc->base, (size_t)(hit - rc->ex));
     vw_buf ob;                  /* one send: c may be gone after it (outside a feed) */
     vw_buf_init(&ob);
     for (size_t i = 0; i < hit->out.n; i++) {
         if ((long)i == hit->reply)
-            send_reply(&ob, &hit->out.v[i], hit->id, live_id);
+            fq_replay_put_reply(&ob, hit->out.v[i].raw, hit->out.v[i].len, hit->id, live_id);
         else
-            out_add(&ob, hit->out.v[i].raw, hit->out.v[i].len);
+            fq_replay_out_add(&ob, hit->out.v[i].raw, hit->out.v[i].len);
     }
     long q = ob.len ? qmp_conn_send(c, ob.data, ob.len) : 0;
     vw_buf_free(&ob);
@@ -720,19 +531,19 @@ static int rp_open(void *opaque, void *conn)
 {
     qmp_conn *c = conn;
     fq_replay *p = opaque;
-    if (p->next_conn >= p->nconns) {
+    rconn *rc = (rconn *)vw_replay_engine_take(p->eng);
+    if (!rc) {
         p->refused++;
         (void)vw_replay_report_conn(p->report, 0, -1);
         fprintf(stderr, "fake-qemu: replay: a client connected but all %zu recorded connections "
-                "of %s are used; closing it\n", p->nconns, p->opt.trace);
+                "of %s are used; closing it\n", vw_replay_engine_count(p->eng),
+                p->opt.trace_path);
         return -1;
     }
-    rconn *rc = &p->conns[p->next_conn++];
-    rc->served = 1;
     p->live = c;
     p->live_rc = rc;
     p->live_no++;
-    rc->report = vw_replay_report_conn(p->report, p->live_no, rc->id);
+    rc->report = vw_replay_report_conn(p->report, p->live_no, rc->base.id);
     for (size_t i = 0; i < rc->greeting.n; i++)   /* only queued: written after open() */
         qmp_conn_send(c, rc->greeting.v[i].raw, rc->greeting.v[i].len);
     if (rc->closed_by_server && rc->nex == 0)
@@ -740,29 +551,18 @@ static int rp_open(void *opaque, void *conn)
     return 0;
 }
 
-/* One recorded command for the report: its line and the command (or QEMU's parse error). */
-static json_t *command_json(const exchange *e)
+/* vw_replay_proto: recorded command i for the report: its line and the command (or QEMU's
+ * parse error). */
+static json_t *command_json(void *ctx, const vw_replay_rconn *base, size_t i)
 {
+    (void)ctx;
+    const exchange *e = &((const rconn *)base)->ex[i];
     json_t *ent = json_pack("{s:I}", "line", (json_int_t)e->line);
     if (e->key)
         json_object_set(ent, "command", e->key);
     else
         json_object_set_new(ent, "parse_error", json_string_nocheck(e->parse_error));
     return ent;
-}
-
-/* The report's never-served list and count: the recorded connections no client got yet. */
-static unsigned long note_never_served(fq_replay *p)
-{
-    unsigned long calls = 0;
-    vw_replay_report_clear_never_served(p->report);
-    for (size_t i = 0; i < p->nconns; i++) {
-        if (!p->conns[i].served) {
-            calls += p->conns[i].nex;
-            vw_replay_report_never_served(p->report, p->conns[i].id, p->conns[i].nex);
-        }
-    }
-    return calls;
 }
 
 static void rp_closed(void *opaque, void *conn)
@@ -772,17 +572,12 @@ static void rp_closed(void *opaque, void *conn)
     if (c != p->live || !p->live_rc)
         return;
     rconn *rc = p->live_rc;
-    for (size_t i = 0; i < rc->nex; i++)
-        if (!used(rc, &rc->ex[i]))
-            vw_replay_report_never_used(p->report, rc->report, command_json(&rc->ex[i]));
-    vw_replay_counts n = vw_replay_report_counts(p->report, rc->report);
+    vw_replay_counts n = vw_replay_engine_conn_done(p->eng, rc->report, &rc->base);
     fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %lu matched, "
-            "%lu unmatched, %lu recorded commands never used\n", p->live_no, rc->id, n.matched,
-            n.unmatched, n.never_used);
+            "%lu unmatched, %lu recorded commands never used\n", p->live_no, rc->base.id,
+            n.matched, n.unmatched, n.never_used);
     p->live = NULL;
     p->live_rc = NULL;
-    note_never_served(p);
-    (void)vw_replay_report_write(p->report, "fake-qemu: replay");
 }
 
 const vw_mode_hooks *fq_replay_backend(fq_replay *p)
@@ -798,15 +593,16 @@ int fq_replay_finish(fq_replay *p)
 {
     if (!p)
         return 0;
-    unsigned long never_served = note_never_served(p);
-    vw_replay_counts t = vw_replay_report_counts(p->report, (size_t)-1);
-    unsigned long n = t.never_used + never_served;
+    vw_replay_summary s = vw_replay_engine_summary(p->eng);
+    unsigned long n = s.totals.never_used + s.never_served_calls;
+    size_t nconns = vw_replay_engine_count(p->eng);
     fprintf(stderr, "fake-qemu: replay: %zu of %zu recorded connections served (%u clients "
             "refused): %lu matched, %lu unmatched, %lu recorded commands never used\n",
-            p->next_conn, p->nconns, p->refused, t.matched, t.unmatched, n);
+            vw_replay_engine_served(p->eng), nconns, p->refused, s.totals.matched,
+            s.totals.unmatched, n);
     unsigned long listed = 0;
-    for (size_t i = 0; i < p->nconns; i++) {
-        rconn *rc = &p->conns[i];
+    for (size_t i = 0; i < nconns; i++) {
+        rconn *rc = (rconn *)vw_replay_engine_rconn(p->eng, i);
         for (size_t j = 0; j < rc->nex && listed < UNUSED_LIST_MAX; j++) {
             const exchange *e = &rc->ex[j];
             if (used(rc, e))
@@ -814,22 +610,19 @@ int fq_replay_finish(fq_replay *p)
             char shown[SHOW_MAX + 200];
             show_key(e->key, e->parse_error, shown, sizeof(shown));
             fprintf(stderr, "fake-qemu: replay:   never used: %s:%lu (recorded connection %u) "
-                    "%s\n", p->opt.trace, e->line, rc->id, shown);
+                    "%s\n", p->opt.trace_path, e->line, rc->base.id, shown);
             listed++;
         }
     }
     if (listed < n)
         fprintf(stderr, "fake-qemu: replay:   ... and %lu more never used\n", n - listed);
-    return vw_replay_report_write(p->report, "fake-qemu: replay");
+    return vw_replay_engine_write_report(p->eng);
 }
 
 void fq_replay_free(fq_replay *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->nconns; i++)
-        rconn_clear(&p->conns[i]);
-    free(p->conns);
-    vw_replay_report_free(p->report);
+    vw_replay_engine_free(p->eng);
     free(p);
 }

@@ -2,13 +2,14 @@
  * of fake-qemu --record or vwtrace record-qmp, or a libvirt .replies file converted with
  * vwtrace import-replies), built on qmp_server's backend hooks (docs/replay-qmp.md).
  *
- * Owns: loading and checking the trace (QMP only; a bad file is refused with its line), pairing
- * every recorded command with its reply (by id) and the events around it, serving each new client
- * connection from the next recorded connection (greeting first, verbatim), matching live commands
- * against the recorded ones (strict order, or unordered; by command name + arguments as parsed
- * JSON, the id ignored), sending the recorded reply with the live id put in place of the recorded
- * one, and the report: matched, unmatched, recorded commands never used (stderr, and JSON with
- * --replay-report, through common/replay_report.h).
+ * Owns the QMP operations of the one replay engine (common/replay_engine.h, which loads the
+ * trace, hands each new client the next recorded connection, finds the matching recorded command
+ * in strict order or unordered, applies --replay-unmatched and keeps the report): what a record
+ * becomes (every recorded command paired with its reply by id and the events around it, the
+ * greeting), the match key (command name + arguments as parsed JSON, the id ignored), sending the
+ * greeting verbatim and the recorded reply with the live id put in place of the recorded one
+ * (replay_id.c), the error answer and diagnostics for an unmatched command, and the lines on
+ * stderr: matched, unmatched, recorded commands never used.
  */
 #ifndef FQ_REPLAY_H
 #define FQ_REPLAY_H
@@ -16,16 +17,12 @@
 #include <stddef.h>
 
 #include "qmp_server.h"
+#include "replay_engine.h"
 
 typedef struct fq_replay fq_replay;
 
-typedef struct fq_replay_options {
-    const char *trace;          /* the trace file */
-    int unordered;              /* --replay-match unordered (default strict) */
-    int unmatched_close;        /* --replay-unmatched close (default error) */
-    const char *report;         /* --replay-report FILE, may be NULL */
-    int allow_truncated;        /* --allow-truncated: drop a cut last line with a warning */
-} fq_replay_options;
+/* The one option struct of both replays (common/replay_engine.h); pick is always "next". */
+typedef vw_replay_options fq_replay_options;
 
 /* Reads the whole trace. Returns NULL with "FILE:LINE: reason" (or "FILE: reason") in err. */
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen);
