@@ -244,7 +244,7 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     };
     vw_buf buf;
     vw_buf_init(&buf);
-    vw_proto_error perr;
+    vw_error perr;
     memset(&perr, 0, sizeof(perr));
     int rc = args_proc ? vw_packet_encode(&buf, &hdr, 0, args_proc, args, &perr)
                        : vw_packet_encode_raw(&buf, &hdr, 0, raw, raw_len, &perr);
@@ -360,7 +360,7 @@ static int finish_reply(vw_conn *conn, uint32_t prog, int proc, int status,
     }
     if (status == VW_NET_ERROR) {
         vw_remote_error rerr;
-        vw_proto_error perr;
+        vw_error perr;
         memset(&perr, 0, sizeof(perr));
         if (vw_xdr_decode(payload, len, (xdrproc_t)xdr_vw_remote_error, &rerr, sizeof(rerr),
                           lv_conn_mode(conn), &perr) < 0) {
@@ -397,7 +397,7 @@ static int call_encoded(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_p
     if (ret_proc) {
         const vw_proc_info *info = vw_procs_lookup(prog, proc);
         size_t size = (info && info->ret_proc == ret_proc) ? info->ret_size : 0;
-        vw_proto_error perr;
+        vw_error perr;
         memset(&perr, 0, sizeof(perr));
         if (vw_xdr_decode(reply, reply_len, ret_proc, ret, size, lv_conn_mode(conn), &perr) < 0) {
             char nb[32];

@@ -2,6 +2,7 @@
  * (see faults.h and docs/faults.md). */
 #include "faults.h"
 #include "vw_util.h"
+#include "vw_error.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -331,11 +332,10 @@ vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, char 
     json_error_t jerr;
     json_t *root = vw_load_json_file(path, VW_FAULTS_FILE_MAX, &jerr);
     if (!root) {
-        if (jerr.line > 0)
-            snprintf(err, errlen, "--faults %s:%d:%d: %s", path, jerr.line, jerr.column,
-                     jerr.text);
-        else
-            snprintf(err, errlen, "--faults %s: %s", path, jerr.text);
+        vw_error e;
+        char where[1024];
+        vw_error_from_json(&e, path, &jerr);
+        snprintf(err, errlen, "--faults %s", vw_error_format(&e, where, sizeof(where)));
         return NULL;
     }
     char why[512];

@@ -9,7 +9,7 @@ void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, con
     vw_packet_header hdr = *call;
     hdr.type = VW_NET_REPLY;
     hdr.status = VW_NET_OK;
-    vw_proto_error perr;
+    vw_error perr;
     if (fl_conn_queue_packet(c, &hdr, proc ? proc : VW_XDR_VOID, ret, &perr) < 0) {
         /* the reply could not be encoded (too large): tell the caller instead */
         fl_error e;
@@ -22,7 +22,7 @@ void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, con
 static void queue_or_log(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc,
                          const void *obj)
 {
-    vw_proto_error perr;
+    vw_error perr;
     if (fl_conn_queue_packet(c, hdr, proc, obj, &perr) < 0 && fl_server_verbose(c->srv))
         fprintf(stderr, "fake-libvirtd: connection %llu: cannot encode a message: %s\n",
                 (unsigned long long)c->id, perr.text);

@@ -2,6 +2,7 @@
 #include "qapi_schema.h"
 #include "qemu_order.h"
 #include "qmp_json.h"
+#include "vw_error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,10 @@ qapi_schema *qapi_schema_load(const char *text, size_t len, char *err, size_t er
     json_error_t jerr;
     json_t *list = json_loadb(text, len, 0, &jerr);
     if (!list) {
-        snprintf(err, errlen, "schema: JSON error at line %d column %d: %s", jerr.line,
-                 jerr.column, jerr.text);
+        vw_error e;
+        vw_error_from_json(&e, "schema", &jerr);
+        snprintf(e.text, sizeof(e.text), "JSON error: %s", jerr.text);
+        vw_error_format(&e, err, errlen);
         return NULL;
     }
     if (!json_is_array(list)) {
