@@ -327,19 +327,15 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
 }
 
 /* A wire string pointer as the public struct keeps it: absent and empty both become NULL. */
-static char *wire_string(vw_net_string s)
-{
-    return (s && *s && **s) ? *s : NULL;
-}
-
 /* Copies a decoded remote_error into the public struct. */
 static void error_from_wire(vw_client_error *out, const vw_remote_error *in)
 {
+    vw_virerror f = vw_virerror_from_wire(in);
     vw_client_error borrowed = {
-        .code = in->code, .domain = in->domain, .level = in->level,
-        .message = wire_string(in->message), .str1 = wire_string(in->str1),
-        .str2 = wire_string(in->str2), .str3 = wire_string(in->str3),
-        .int1 = in->int1, .int2 = in->int2, .remote = true,
+        .code = f.code, .domain = f.domain, .level = f.level,
+        .message = (char *)f.message, .str1 = (char *)f.str1,
+        .str2 = (char *)f.str2, .str3 = (char *)f.str3,
+        .int1 = f.int1, .int2 = f.int2, .remote = true,
     };
     vw_client_error_copy(out, &borrowed);
 }

@@ -10,17 +10,6 @@
 
 #include "xml_tree.h"
 
-/* virErrorNumber / virErrorDomain values only moments use */
-enum {
-    FL_ERR_NO_DOMAIN_SNAPSHOT = 72,
-    FL_ERR_SNAPSHOT_REVERT_RISKY = 81,
-    FL_ERR_OPERATION_UNSUPPORTED = 84,
-    FL_ERR_NO_DOMAIN_CHECKPOINT = 103,
-    FL_FROM_XML = 5,
-    FL_FROM_DOMAIN_SNAPSHOT = 35,
-    FL_FROM_DOMAIN_CHECKPOINT = 69,
-};
-
 /* virDomainSnapshotState 8; the others are virDomainState values */
 #define FL_SNAP_DISK_SNAPSHOT 8
 

@@ -33,19 +33,14 @@ void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_erro
     vw_packet_header hdr = *call;
     hdr.type = VW_NET_REPLY;
     hdr.status = VW_NET_ERROR;
+    vw_virerror ve = {
+        .code = err->code, .domain = err->domain, .level = VW_ERR_LEVEL_ERROR,
+        .message = err->message, .str1 = err->str1, .str2 = err->str2,
+        .int1 = err->int1, .int2 = err->int2,
+    };
     vw_remote_error re;
-    memset(&re, 0, sizeof(re));
-    char *message = (char *)err->message;
-    char *str1 = (char *)err->str1;
-    char *str2 = (char *)err->str2;
-    re.code = err->code;
-    re.domain = err->domain;
-    re.message = &message;
-    re.level = 2; /* VIR_ERR_ERROR */
-    re.str1 = err->str1[0] ? &str1 : NULL;
-    re.str2 = err->str2[0] ? &str2 : NULL;
-    re.int1 = err->int1;
-    re.int2 = err->int2;
+    char *slots[4];
+    vw_virerror_to_wire(&ve, &re, slots);
     queue_or_log(c, &hdr, (xdrproc_t)xdr_vw_remote_error, &re);
 }
 

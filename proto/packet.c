@@ -1,6 +1,7 @@
 /* packet.c: libvirt RPC framing: length word, header, limits, whole-packet parse/encode and
  * the incremental reader. See packet.h. */
 #include "packet.h"
+#include "virerror.h"
 #include "vw_util.h"
 
 #include <stdlib.h>
@@ -244,13 +245,10 @@ vw_packet_header vw_packet_reply_header(const vw_packet_header *call, int32_t st
 int vw_packet_encode_error(vw_buf *out, const vw_packet_header *hdr, int code, int domain,
                            const char *message, vw_error *err)
 {
-    char *msg = (char *)message;
+    vw_virerror ve = { .code = code, .domain = domain, .message = message };
     vw_remote_error re;
-    memset(&re, 0, sizeof(re));
-    re.code = code;
-    re.domain = domain;
-    re.message = message ? &msg : NULL;
-    re.level = 2;
+    char *slots[4];
+    vw_virerror_to_wire(&ve, &re, slots);
     return vw_packet_encode(out, hdr, 0, (xdrproc_t)xdr_vw_remote_error, &re, err);
 }
 
