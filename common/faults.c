@@ -2,7 +2,6 @@
  * (see faults.h and docs/faults.md). */
 #include "faults.h"
 #include "vw_util.h"
-#include "vw_error.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -329,15 +328,9 @@ vw_faults *vw_faults_from_json(const json_t *config, uint64_t seed, char *err, s
 vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, char *err,
                                size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = vw_load_json_file(path, VW_FAULTS_FILE_MAX, &jerr);
-    if (!root) {
-        vw_error e;
-        char where[1024];
-        vw_error_from_json(&e, path, &jerr);
-        snprintf(err, errlen, "--faults %s", vw_error_format(&e, where, sizeof(where)));
+    json_t *root = vw_load_option_json("--faults", path, VW_FAULTS_FILE_MAX, err, errlen);
+    if (!root)
         return NULL;
-    }
     char why[512];
     vw_faults *f = vw_faults_from_json(root, seed, why, sizeof(why));
     json_decref(root);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vw_error.h"
 #include "vw_util.h"
 
 /* ---- parsing stubs --------------------------------------------------------------------------- */
@@ -356,15 +355,9 @@ bad:
 
 int vw_scenario_load_file(vw_scenario *s, const char *path, char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *doc = vw_load_json_file(path, VW_SCENARIO_FILE_MAX, &jerr);
-    if (!doc) {
-        vw_error e;
-        char where[1024];
-        vw_error_from_json(&e, path, &jerr);
-        vw_scn_seterr(err, errlen, "--scenario %s", vw_error_format(&e, where, sizeof(where)));
+    json_t *doc = vw_load_option_json("--scenario", path, VW_SCENARIO_FILE_MAX, err, errlen);
+    if (!doc)
         return -1;
-    }
     char origin[1200];
     snprintf(origin, sizeof(origin), "--scenario %s", path);
     int rc = vw_scenario_load_json(s, doc, origin, err, errlen);
