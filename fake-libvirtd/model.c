@@ -149,11 +149,6 @@ static void emit(fl_model *m, const fl_domain *d, int event, int detail)
         m->event_hook(m, d, event, detail, m->event_opaque);
 }
 
-static void def_error(fl_error *err, const domain_xml_error *e)
-{
-    fl_error_set(err, e->code, e->domain, e->prefix, "%s", e->detail);
-}
-
 /* A domain's name and UUID never change while it is in the model (a new definition must
  * carry both, check_duplicates), so they are indexed once, at insert_domain; its id changes
  * with every start and stop, through set_id. */
@@ -213,10 +208,8 @@ static void unlink_domain(fl_model *m, fl_domain *dom)
 /* Parses xml into a def with a uuid, reporting libvirt's errors. */
 static domain_def *parse_def(const char *xml, fl_error *err)
 {
-    domain_xml_error e;
-    domain_def *def = domain_def_parse(xml, &e);
+    domain_def *def = domain_def_parse(xml, err);
     if (!def) {
-        def_error(err, &e);
         return NULL;
     }
     if (!def->has_uuid) {
@@ -844,7 +837,7 @@ int fl_domain_migrate_out(fl_model *m, fl_domain *d, bool undefine, fl_error *er
 static domain_def *copy_def(const domain_def *def, fl_error *err)
 {
     char *xml = domain_def_format(def, -1, true, false);
-    domain_xml_error e;
+    fl_error e;
     domain_def *copy = xml ? domain_def_parse(xml, &e) : NULL;
     free(xml);
     if (!copy)

@@ -812,10 +812,8 @@ static int load_definition(fl_domain *dom, const fl_moment *snap, fl_error *err)
 {
     if (!snap->dom_xml)
         return 0;
-    domain_xml_error e;
-    domain_def *def = domain_def_parse(snap->dom_xml, &e);
+    domain_def *def = domain_def_parse(snap->dom_xml, err);
     if (!def) {
-        fl_error_set(err, e.code, e.domain, e.prefix, "%s", e.detail);
         return -1;
     }
     domain_def_free(dom->def);
