@@ -25,43 +25,17 @@
 #include <stdint.h>
 #include <rpc/rpc.h>
 
+#include "virerror.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
-/* Error codes: libvirt's virErrorNumber values (virterror.h); the server's codes pass through as-is,
- * local errors use these. */
-enum {
-    VW_ERR_OK = 0,
-    VW_ERR_INTERNAL_ERROR = 1,
-    VW_ERR_NO_MEMORY = 2,
-    VW_ERR_NO_SUPPORT = 3,         /* auth type or procedure this client does not support */
-    VW_ERR_NO_CONNECT = 5,         /* cannot connect, or the connection is already dead */
-    VW_ERR_INVALID_ARG = 8,        /* bad URI, bad argument */
-    VW_ERR_OPERATION_FAILED = 9,
-    VW_ERR_SYSTEM_ERROR = 38,      /* a system call failed (message names it and errno text) */
-    VW_ERR_RPC = 39,               /* protocol violation, peer closed, keepalive timeout */
-    VW_ERR_NO_DOMAIN = 42,
-    VW_ERR_AUTH_FAILED = 45,
-    VW_ERR_OPERATION_INVALID = 55,
-    VW_ERR_OPERATION_TIMEOUT = 68, /* a call got no reply within the call timeout */
-    VW_ERR_AUTH_UNAVAILABLE = 94   /* server demands SASL or polkit and it could not be done */
-};
-
-/* Error domains: libvirt's virErrorDomain values. */
-enum {
-    VW_FROM_NONE = 0,
-    VW_FROM_DOM = 6,
-    VW_FROM_RPC = 7,               /* local errors of this library */
-    VW_FROM_QEMU = 10,
-    VW_FROM_TEST = 12,
-    VW_FROM_REMOTE = 13
-};
-
-/* Error levels: libvirt's virErrorLevel. */
-enum { VW_ERR_LEVEL_NONE = 0, VW_ERR_LEVEL_WARNING = 1, VW_ERR_LEVEL_ERROR = 2 };
+/* Error codes, domains and levels: libvirt's virErrorNumber, virErrorDomain and virErrorLevel,
+ * VW_ERR_* / VW_FROM_* / VW_ERR_LEVEL_* in virerror.h (shared with fake-libvirtd). The server's
+ * codes pass through as-is; local errors use VW_FROM_RPC. */
 
 /* One error, decoded in full from the server's remote_error or made locally. Strings are malloc'd
  * or NULL. remote == true when the error came from the server. */

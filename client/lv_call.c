@@ -244,7 +244,7 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     };
     vw_buf buf;
     vw_buf_init(&buf);
-    vw_proto_error perr;
+    vw_error perr;
     memset(&perr, 0, sizeof(perr));
     int rc = args_proc ? vw_packet_encode(&buf, &hdr, 0, args_proc, args, &perr)
                        : vw_packet_encode_raw(&buf, &hdr, 0, raw, raw_len, &perr);
@@ -327,19 +327,15 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
 }
 
 /* A wire string pointer as the public struct keeps it: absent and empty both become NULL. */
-static char *wire_string(vw_net_string s)
-{
-    return (s && *s && **s) ? *s : NULL;
-}
-
 /* Copies a decoded remote_error into the public struct. */
 static void error_from_wire(vw_client_error *out, const vw_remote_error *in)
 {
+    vw_virerror f = vw_virerror_from_wire(in);
     vw_client_error borrowed = {
-        .code = in->code, .domain = in->domain, .level = in->level,
-        .message = wire_string(in->message), .str1 = wire_string(in->str1),
-        .str2 = wire_string(in->str2), .str3 = wire_string(in->str3),
-        .int1 = in->int1, .int2 = in->int2, .remote = true,
+        .code = f.code, .domain = f.domain, .level = f.level,
+        .message = (char *)f.message, .str1 = (char *)f.str1,
+        .str2 = (char *)f.str2, .str3 = (char *)f.str3,
+        .int1 = f.int1, .int2 = f.int2, .remote = true,
     };
     vw_client_error_copy(out, &borrowed);
 }
@@ -360,7 +356,7 @@ static int finish_reply(vw_conn *conn, uint32_t prog, int proc, int status,
     }
     if (status == VW_NET_ERROR) {
         vw_remote_error rerr;
-        vw_proto_error perr;
+        vw_error perr;
         memset(&perr, 0, sizeof(perr));
         if (vw_xdr_decode(payload, len, (xdrproc_t)xdr_vw_remote_error, &rerr, sizeof(rerr),
                           lv_conn_mode(conn), &perr) < 0) {
@@ -397,7 +393,7 @@ static int call_encoded(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_p
     if (ret_proc) {
         const vw_proc_info *info = vw_procs_lookup(prog, proc);
         size_t size = (info && info->ret_proc == ret_proc) ? info->ret_size : 0;
-        vw_proto_error perr;
+        vw_error perr;
         memset(&perr, 0, sizeof(perr));
         if (vw_xdr_decode(reply, reply_len, ret_proc, ret, size, lv_conn_mode(conn), &perr) < 0) {
             char nb[32];

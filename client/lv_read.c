@@ -225,7 +225,7 @@ static int read_packets(vw_conn *conn, struct waiter *mine)
         size_t off = 0;
         while (off < (size_t)got) {
             size_t used = 0;
-            vw_proto_error perr;
+            vw_error perr;
             memset(&perr, 0, sizeof(perr));
             int rc = vw_packet_reader_feed(reader, conn->chunk + off, (size_t)got - off, &used,
                                            &perr);

@@ -328,16 +328,9 @@ vw_faults *vw_faults_from_json(const json_t *config, uint64_t seed, char *err, s
 vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, char *err,
                                size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = vw_load_json_file(path, VW_FAULTS_FILE_MAX, &jerr);
-    if (!root) {
-        if (jerr.line > 0)
-            snprintf(err, errlen, "--faults %s:%d:%d: %s", path, jerr.line, jerr.column,
-                     jerr.text);
-        else
-            snprintf(err, errlen, "--faults %s: %s", path, jerr.text);
+    json_t *root = vw_load_option_json("--faults", path, VW_FAULTS_FILE_MAX, err, errlen);
+    if (!root)
         return NULL;
-    }
     char why[512];
     vw_faults *f = vw_faults_from_json(root, seed, why, sizeof(why));
     json_decref(root);

@@ -73,7 +73,7 @@ static void flush_up(vw_rec_conn *rc);
 
 /* ---- trace ---------------------------------------------------------------------------------- */
 
-static void trace_failed(vw_recorder *r, const vw_trace_error *e)
+static void trace_failed(vw_recorder *r, const vw_error *e)
 {
     if (!r->trace_failed) {
         fprintf(stderr, "%s: %s (still forwarding; the trace is incomplete)\n", r->who, e->text);
@@ -85,7 +85,7 @@ static void record(vw_rec_conn *rc, vw_trace_dir dir, vw_frame_kind kind, const 
                    size_t n)
 {
     vw_recorder *r = rc->r;
-    vw_trace_error e;
+    vw_error e;
     uint64_t t = vw_trace_writer_elapsed_us(r->w);
     int ok = kind == VW_FRAME_MESSAGE ? vw_trace_write_message(r->w, rc->id, dir, t, data, n, &e)
                                       : vw_trace_write_data(r->w, rc->id, dir, t, data, n, &e);
@@ -101,7 +101,7 @@ static void write_close(vw_rec_conn *rc, const char *by)
     rc->ended = true;
     vw_trace_framer_finish(rc->c2s);
     vw_trace_framer_finish(rc->s2c);
-    vw_trace_error e;
+    vw_error e;
     if (vw_trace_write_close(r->w, rc->id, vw_trace_writer_elapsed_us(r->w), by, &e) < 0)
         trace_failed(r, &e);
     vw_trace_file_commit(r->file);
@@ -237,7 +237,7 @@ static void schedule_forward(vw_rec_conn *rc)
 
 static void queue_up(vw_rec_conn *rc, const uint8_t *data, size_t n)
 {
-    vw_proto_error pe;
+    vw_error pe;
     if (rc->by || rc->ufd < 0 || n == 0)
         return;
     if (up_waiting(rc) + n > UP_MAX || vw_buf_append(&rc->to_up, data, n, &pe) < 0) {
@@ -321,7 +321,7 @@ static int on_c2s_frame(void *opaque, const vw_frame *fr)
         rc->intercepting = false;
         rc->current = NULL;
         if (taken) {
-            vw_proto_error pe;
+            vw_error pe;
             vw_buf_reset(&rc->taken);
             if (!rc->passed_on && vw_buf_append(&rc->taken, fr->data, fr->len, &pe) < 0)
                 vw_buf_free(&rc->taken);
@@ -533,7 +533,7 @@ vw_rec_conn *vw_rec_conn_open(vw_recorder *r, vw_evloop *loop, uint32_t id,
         conn_free(rc);
         return NULL;
     }
-    vw_trace_error e;
+    vw_error e;
     if (vw_trace_write_open(r->w, id, vw_trace_writer_elapsed_us(r->w), "client", &e) < 0)
         trace_failed(r, &e);
     vw_trace_file_commit(r->file);

@@ -168,7 +168,7 @@ vw_trace_file *vw_trace_file_start(const char *path, const char *who, bool sync,
     vw_trace_file *f = trace_file_open(path, who, sync, err, errlen);
     if (!f)
         return NULL;
-    vw_trace_error te;
+    vw_error te;
     *w = vw_trace_writer_open_stream(f->stream, protocol, tool, upstream, &te);
     if (*w && vw_trace_writer_flush(*w, &te) == 0 && commit_quietly(f) == 0)
         return f;
@@ -182,7 +182,7 @@ vw_trace_file *vw_trace_file_start(const char *path, const char *who, bool sync,
 
 int vw_trace_file_finish(vw_trace_file *f, vw_trace_writer *w, char *err, size_t errlen)
 {
-    vw_trace_error te;
+    vw_error te;
     int rc = 0;
     if (vw_trace_writer_close(w, &te) < 0) {
         snprintf(err, errlen, "%s", te.text);

@@ -267,7 +267,7 @@ static void *decode_args(fl_conn *c, const vw_packet *pkt, const vw_proc_info *i
         fl_conn_reply_error(c, &pkt->hdr, &e);
         return NULL;
     }
-    vw_proto_error perr;
+    vw_error perr;
     if (vw_packet_decode_payload(pkt, info->args_proc, args, info->args_size, VW_DECODE_LENIENT,
                                  &perr) < 0) {
         free(args);

@@ -12,13 +12,9 @@
 #include "fl_error.h"
 #include "vw_util.h"
 
-static void set_err(domain_xml_error *err, int code, int domain, const char *prefix,
-                    const char *detail)
+static void set_err(fl_error *err, int code, int domain, const char *prefix, const char *detail)
 {
-    err->code = code;
-    err->domain = domain;
-    err->prefix = prefix;
-    snprintf(err->detail, sizeof(err->detail), "%s", detail);
+    fl_error_set(err, code, domain, prefix, "%s", detail);
 }
 
 void domain_def_free(domain_def *def)
@@ -383,7 +379,7 @@ static void format_memtune(xml_buf *b, const unsigned long long limits[3])
     xml_buf_append(b, "  </memtune>\n");
 }
 
-domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
+domain_def *domain_def_parse(const char *xml, fl_error *err)
 {
     char perr[256];
     xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
@@ -414,7 +410,7 @@ domain_def *domain_def_parse(const char *xml, domain_xml_error *err)
     }
     if (!valid_virt_type(type)) {
         snprintf(detail, sizeof(detail), "invalid domain type %s", type);
-        set_err(err, 67 /* CONFIG_UNSUPPORTED */, FL_FROM_DOMAIN, "unsupported configuration",
+        set_err(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN, "unsupported configuration",
                 detail);
         goto fail;
     }

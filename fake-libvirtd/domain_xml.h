@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "fl_error.h"
 #include "xml_tree.h"
 
 typedef struct {
@@ -40,14 +41,8 @@ typedef struct {
 
 #define DOMAIN_MEMTUNE_UNLIMITED 9007199254740991ULL /* VIR_DOMAIN_MEMORY_PARAM_UNLIMITED */
 
-/* Parse error, in libvirt's terms. */
-typedef struct {
-    int code, domain;
-    const char *prefix;           /* "XML error", "internal error", ... or NULL */
-    char detail[512];
-} domain_xml_error;
-
-domain_def *domain_def_parse(const char *xml, domain_xml_error *err);
+/* NULL with err filled as libvirt reports the problem (code, domain, message shape). */
+domain_def *domain_def_parse(const char *xml, fl_error *err);
 void domain_def_free(domain_def *def);
 
 /* Whether the definition has IOThread id; adds one at the end (0 or -1, memory); removes one

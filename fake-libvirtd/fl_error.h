@@ -1,41 +1,50 @@
-/* fl_error.h: the libvirt error fake-libvirtd sends: virErrorNumber and virErrorDomain values,
+/* fl_error.h: the libvirt error fake-libvirtd sends: names for virerror.h's numbers and domains,
  * the fields of a remote_error, and the shapes libvirt gives its messages (a code's standard
  * prefix, virReportInvalidArg, virCheckFlags). Below every module that reports errors.
  */
 #ifndef FL_ERROR_H
 #define FL_ERROR_H
 
-/* virErrorNumber values we use (libvirt/virterror.h). */
-enum {
-    FL_ERR_INTERNAL_ERROR = 1,
-    FL_ERR_NO_SUPPORT = 3,
-    FL_ERR_NO_CONNECT = 5,
-    FL_ERR_INVALID_ARG = 8,
-    FL_ERR_OPERATION_FAILED = 9,
-    FL_ERR_NO_NAME = 21,
-    FL_ERR_XML_ERROR = 27,
-    FL_ERR_OPERATION_DENIED = 29,
-    FL_ERR_XML_DETAIL = 35,
-    FL_ERR_SYSTEM_ERROR = 38,
-    FL_ERR_RPC = 39,
-    FL_ERR_NO_DOMAIN = 42,
-    FL_ERR_NO_NETWORK = 43,
-    FL_ERR_AUTH_FAILED = 45,
-    FL_ERR_NO_STORAGE_POOL = 49,
-    FL_ERR_OPERATION_INVALID = 55,
-    FL_ERR_CONFIG_UNSUPPORTED = 67,
-};
+#include "virerror.h"
 
-/* virErrorDomain values we use. */
+/* libvirt's error numbers and domains are defined once, in proto/virerror.h; these are the
+ * names fake-libvirtd's handlers use for them (the same values, no second table). */
 enum {
-    FL_FROM_NONE = 0,
-    FL_FROM_RPC = 7,
-    FL_FROM_QEMU = 10,
-    FL_FROM_TEST = 12,
-    FL_FROM_REMOTE = 13,
-    FL_FROM_STORAGE = 18,
-    FL_FROM_NETWORK = 19,
-    FL_FROM_DOMAIN = 20,
+    FL_ERR_INTERNAL_ERROR = VW_ERR_INTERNAL_ERROR,
+    FL_ERR_NO_SUPPORT = VW_ERR_NO_SUPPORT,
+    FL_ERR_NO_CONNECT = VW_ERR_NO_CONNECT,
+    FL_ERR_INVALID_ARG = VW_ERR_INVALID_ARG,
+    FL_ERR_OPERATION_FAILED = VW_ERR_OPERATION_FAILED,
+    FL_ERR_NO_NAME = VW_ERR_NO_NAME,
+    FL_ERR_XML_ERROR = VW_ERR_XML_ERROR,
+    FL_ERR_OPERATION_DENIED = VW_ERR_OPERATION_DENIED,
+    FL_ERR_XML_DETAIL = VW_ERR_XML_DETAIL,
+    FL_ERR_SYSTEM_ERROR = VW_ERR_SYSTEM_ERROR,
+    FL_ERR_RPC = VW_ERR_RPC,
+    FL_ERR_NO_DOMAIN = VW_ERR_NO_DOMAIN,
+    FL_ERR_NO_NETWORK = VW_ERR_NO_NETWORK,
+    FL_ERR_AUTH_FAILED = VW_ERR_AUTH_FAILED,
+    FL_ERR_NO_STORAGE_POOL = VW_ERR_NO_STORAGE_POOL,
+    FL_ERR_NO_STORAGE_VOL = VW_ERR_NO_STORAGE_VOL,
+    FL_ERR_OPERATION_INVALID = VW_ERR_OPERATION_INVALID,
+    FL_ERR_CONFIG_UNSUPPORTED = VW_ERR_CONFIG_UNSUPPORTED,
+    FL_ERR_NO_DOMAIN_SNAPSHOT = VW_ERR_NO_DOMAIN_SNAPSHOT,
+    FL_ERR_SNAPSHOT_REVERT_RISKY = VW_ERR_SNAPSHOT_REVERT_RISKY,
+    FL_ERR_OPERATION_UNSUPPORTED = VW_ERR_OPERATION_UNSUPPORTED,
+    FL_ERR_NO_DOMAIN_CHECKPOINT = VW_ERR_NO_DOMAIN_CHECKPOINT,
+};
+enum {
+    FL_FROM_NONE = VW_FROM_NONE,
+    FL_FROM_XML = VW_FROM_XML,
+    FL_FROM_RPC = VW_FROM_RPC,
+    FL_FROM_QEMU = VW_FROM_QEMU,
+    FL_FROM_TEST = VW_FROM_TEST,
+    FL_FROM_REMOTE = VW_FROM_REMOTE,
+    FL_FROM_STORAGE = VW_FROM_STORAGE,
+    FL_FROM_NETWORK = VW_FROM_NETWORK,
+    FL_FROM_DOMAIN = VW_FROM_DOMAIN,
+    FL_FROM_DOMAIN_SNAPSHOT = VW_FROM_DOMAIN_SNAPSHOT,
+    FL_FROM_DOMAIN_CHECKPOINT = VW_FROM_DOMAIN_CHECKPOINT,
 };
 
 typedef struct {

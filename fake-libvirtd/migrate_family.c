@@ -100,10 +100,8 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
-    domain_xml_error xe;
-    domain_def *def = domain_def_parse(xml, &xe);
+    domain_def *def = domain_def_parse(xml, &e);
     if (!def) {
-        fl_error_set(&e, xe.code, xe.domain, xe.prefix, "%s", xe.detail);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

@@ -156,11 +156,6 @@ void fl_model_emit_event(fl_model *m, const fl_domain *d, int event, int detail)
         m->event_hook(m, d, event, detail, m->event_opaque);
 }
 
-static void def_error(fl_error *err, const domain_xml_error *e)
-{
-    fl_error_set(err, e->code, e->domain, e->prefix, "%s", e->detail);
-}
-
 /* A domain's name and UUID never change while it is in the model (a new definition must
  * carry both, fl_model_check_duplicates), so they are indexed once, at
  * fl_model_insert_domain; its id changes with every start and stop, through fl_model_set_id. */
@@ -220,10 +215,8 @@ void fl_model_unlink_domain(fl_model *m, fl_domain *dom)
 /* Parses xml into a def with a uuid, reporting libvirt's errors. */
 domain_def *fl_model_parse_def(const char *xml, fl_error *err)
 {
-    domain_xml_error e;
-    domain_def *def = domain_def_parse(xml, &e);
+    domain_def *def = domain_def_parse(xml, err);
     if (!def) {
-        def_error(err, &e);
         return NULL;
     }
     if (!def->has_uuid) {

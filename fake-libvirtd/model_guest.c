@@ -50,7 +50,7 @@ static void not_running(fl_error *err)
 static domain_def *def_copy(const domain_def *def)
 {
     char *xml = domain_def_format(def, -1, true, false);
-    domain_xml_error e;
+    fl_error e;
     domain_def *copy = xml ? domain_def_parse(xml, &e) : NULL;
     free(xml);
     return copy;
@@ -303,11 +303,8 @@ static domain_def *image_def(const char *path, fl_error *err)
     char *xml = read_image(path, err);
     if (!xml)
         return NULL;
-    domain_xml_error e;
-    domain_def *def = domain_def_parse(xml, &e);
+    domain_def *def = domain_def_parse(xml, err);
     free(xml);
-    if (!def)
-        fl_error_set(err, e.code, e.domain, e.prefix, "%s", e.detail);
     return def;
 }
 
@@ -360,13 +357,13 @@ int fl_guest_save_image_define(const char *path, const char *xml, fl_error *err)
     domain_def *old = image_def(path, err);
     if (!old)
         return -1;
-    domain_xml_error e;
+    fl_error e;
     domain_def *def = domain_def_parse(xml, &e);
     int rc = -1;
     char what[600];
     snprintf(what, sizeof(what), "saving domain '%s' to '%s'", old->name, path);
     if (!def)
-        fl_error_set(err, e.code, e.domain, e.prefix, "%s", e.detail);
+        *err = e;
     else if (strcmp(def->name, old->name) != 0 || memcmp(def->uuid, old->uuid, 16) != 0)
         fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
                      "cannot change domain name or uuid in the image");

@@ -371,7 +371,7 @@ int fl_domain_migrate_out(fl_model *m, fl_domain *d, bool undefine, fl_error *er
 static domain_def *copy_def(const domain_def *def, fl_error *err)
 {
     char *xml = domain_def_format(def, -1, true, false);
-    domain_xml_error e;
+    fl_error e;
     domain_def *copy = xml ? domain_def_parse(xml, &e) : NULL;
     free(xml);
     if (!copy)

@@ -10,17 +10,6 @@
 
 #include "xml_tree.h"
 
-/* virErrorNumber / virErrorDomain values only moments use */
-enum {
-    FL_ERR_NO_DOMAIN_SNAPSHOT = 72,
-    FL_ERR_SNAPSHOT_REVERT_RISKY = 81,
-    FL_ERR_OPERATION_UNSUPPORTED = 84,
-    FL_ERR_NO_DOMAIN_CHECKPOINT = 103,
-    FL_FROM_XML = 5,
-    FL_FROM_DOMAIN_SNAPSHOT = 35,
-    FL_FROM_DOMAIN_CHECKPOINT = 69,
-};
-
 /* virDomainSnapshotState 8; the others are virDomainState values */
 #define FL_SNAP_DISK_SNAPSHOT 8
 
@@ -823,10 +812,8 @@ static int load_definition(fl_domain *dom, const fl_moment *snap, fl_error *err)
 {
     if (!snap->dom_xml)
         return 0;
-    domain_xml_error e;
-    domain_def *def = domain_def_parse(snap->dom_xml, &e);
+    domain_def *def = domain_def_parse(snap->dom_xml, err);
     if (!def) {
-        fl_error_set(err, e.code, e.domain, e.prefix, "%s", e.detail);
         return -1;
     }
     domain_def_free(dom->def);

@@ -9,8 +9,6 @@
 #include "release.h"
 #include "xml_tree.h"
 
-#define FL_FROM_XML 5                           /* VIR_FROM_XML: "XML Util error" */
-#define FL_ERR_NO_STORAGE_VOL 50
 #define POOL_DEFAULT_CAPACITY 107374182400ULL   /* the test driver's defaultPoolCap */
 
 static void oom(fl_error *err)

@@ -9,7 +9,7 @@ void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, con
     vw_packet_header hdr = *call;
     hdr.type = VW_NET_REPLY;
     hdr.status = VW_NET_OK;
-    vw_proto_error perr;
+    vw_error perr;
     if (fl_conn_queue_packet(c, &hdr, proc ? proc : VW_XDR_VOID, ret, &perr) < 0) {
         /* the reply could not be encoded (too large): tell the caller instead */
         fl_error e;
@@ -22,7 +22,7 @@ void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, con
 static void queue_or_log(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc,
                          const void *obj)
 {
-    vw_proto_error perr;
+    vw_error perr;
     if (fl_conn_queue_packet(c, hdr, proc, obj, &perr) < 0 && fl_server_verbose(c->srv))
         fprintf(stderr, "fake-libvirtd: connection %llu: cannot encode a message: %s\n",
                 (unsigned long long)c->id, perr.text);
@@ -33,19 +33,14 @@ void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_erro
     vw_packet_header hdr = *call;
     hdr.type = VW_NET_REPLY;
     hdr.status = VW_NET_ERROR;
+    vw_virerror ve = {
+        .code = err->code, .domain = err->domain, .level = VW_ERR_LEVEL_ERROR,
+        .message = err->message, .str1 = err->str1, .str2 = err->str2,
+        .int1 = err->int1, .int2 = err->int2,
+    };
     vw_remote_error re;
-    memset(&re, 0, sizeof(re));
-    char *message = (char *)err->message;
-    char *str1 = (char *)err->str1;
-    char *str2 = (char *)err->str2;
-    re.code = err->code;
-    re.domain = err->domain;
-    re.message = &message;
-    re.level = 2; /* VIR_ERR_ERROR */
-    re.str1 = err->str1[0] ? &str1 : NULL;
-    re.str2 = err->str2[0] ? &str2 : NULL;
-    re.int1 = err->int1;
-    re.int2 = err->int2;
+    char *slots[4];
+    vw_virerror_to_wire(&ve, &re, slots);
     queue_or_log(c, &hdr, (xdrproc_t)xdr_vw_remote_error, &re);
 }
 

@@ -246,7 +246,7 @@ static int flush_output(fl_conn *c)
 }
 
 int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
-                         vw_proto_error *perr)
+                         vw_error *perr)
 {
     size_t queued = c->out.len - c->out_off;
     if (hdr->type == VW_NET_MESSAGE &&
@@ -270,7 +270,7 @@ int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc
 
 int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n)
 {
-    vw_proto_error perr;
+    vw_error perr;
     if (c->fault && fl_faults_output(c->fault, data, n))
         return 0;   /* held, rewritten or dropped by a fault; released through fault_deliver */
     if (vw_buf_append(&c->out, data, n, &perr) < 0) {
@@ -302,7 +302,7 @@ void fl_conn_hold_reads(fl_conn *c, bool on)
 /* A PING or PONG; with faults it goes through the fault hook (keepalive silence drops it). */
 static void queue_keepalive(fl_conn *c, int32_t proc)
 {
-    vw_proto_error perr;
+    vw_error perr;
     if (!c->fault) {
         vw_packet_encode_keepalive(&c->out, proc, &perr);
         return;
@@ -394,7 +394,7 @@ static void conn_close(fl_conn *c)
 static void fault_deliver(void *opaque, int what, const void *data, size_t len)
 {
     fl_conn *c = opaque;
-    vw_proto_error perr;
+    vw_error perr;
     if (what == VW_FAULT_OUT_DATA) {
         if (vw_buf_append(&c->out, data, len, &perr) == 0)
             flush_output(c);
@@ -456,7 +456,7 @@ static void conn_take_packet(fl_conn *c)
 {
     fl_server *srv = c->srv;
     vw_packet pkt;
-    vw_proto_error perr;
+    vw_error perr;
     const uint8_t *raw = NULL;
     size_t raw_len = 0;
     int t = vw_packet_reader_take(&c->reader, &pkt, &raw, &raw_len, &perr);
@@ -492,7 +492,7 @@ static void conn_take_packet(fl_conn *c)
 
 /* A feed failed: a bad length word (logged with --verbose), or a packet over the memory budget
  * (one line on stderr per episode, flush_all starts the next). */
-static void report_feed_error(fl_conn *c, const vw_proto_error *perr)
+static void report_feed_error(fl_conn *c, const vw_error *perr)
 {
     fl_server *srv = c->srv;
     if (c->reader.over_max_len && !srv->budget.budget_logged) {
@@ -513,7 +513,7 @@ static long conn_feed(fl_conn *c, const uint8_t *data, size_t n)
     size_t off = 0;
     while (off < n && !c->closing && !calls_full(c)) {
         size_t used = 0;
-        vw_proto_error perr;
+        vw_error perr;
         c->reader.max_len = admit_limit(c);   /* checked before the reader allocates */
         int r = vw_packet_reader_feed(&c->reader, data + off, n - off, &used, &perr);
         off += used;
@@ -572,7 +572,7 @@ static long long resume_stash(vw_evloop *loop, long long id, void *data)
 static void tls_confirm(fl_conn *c)
 {
     char why[1024];
-    vw_proto_error perr;
+    vw_error perr;
     c->tls_handshaking = false;
     if (fl_tls_check_peer(c->tls, why, sizeof(why)) < 0) {
         fprintf(stderr, "fake-libvirtd: connection %llu: %s\n", (unsigned long long)c->id, why);

@@ -204,7 +204,7 @@ void fl_conn_not_anonymous(fl_conn *c);
  * event for a client whose output is over its limit, which is then closed), -1 with perr when
  * it cannot be encoded (too large). */
 int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
-                         vw_proto_error *perr);
+                         vw_error *perr);
 
 /* Starts server-side keepalive for c. */
 void fl_server_start_keepalive(fl_server *srv, fl_conn *c);

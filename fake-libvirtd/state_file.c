@@ -11,6 +11,7 @@
 #include "model_storage.h"
 #include "model_iface.h"
 #include "vw_util.h"
+#include "vw_error.h"
 
 static const char *const top_keys[] = {"base", "hostname", "lib_version", "hv_version",
                                        "node", "capabilities", "domains", "networks", "pools",
@@ -404,7 +405,9 @@ fl_model *fl_state_parse(const char *json_text, const char *origin, char *err, s
     json_error_t jerr;
     json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        snprintf(err, errlen, "%s:%d:%d: %s", origin, jerr.line, jerr.column, jerr.text);
+        vw_error e;
+        vw_error_from_json(&e, origin, &jerr);
+        vw_error_format(&e, err, errlen);
         return NULL;
     }
     fl_model *m = NULL;

@@ -12,7 +12,7 @@ static int queue_stream_packet(fl_conn *c, int32_t proc, uint32_t serial, int32_
     vw_packet_header hdr = {.prog = VW_REMOTE_PROGRAM, .vers = 1, .proc = proc,
                             .type = VW_NET_STREAM, .serial = serial, .status = status};
     vw_buf b = {0};
-    vw_proto_error perr;
+    vw_error perr;
     int rc = vw_packet_encode_raw(&b, &hdr, 0, data, len, &perr) < 0 ? -1
              : fl_conn_queue_bytes(c, b.data, b.len);
     vw_buf_free(&b);

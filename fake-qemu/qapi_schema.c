@@ -2,6 +2,7 @@
 #include "qapi_schema.h"
 #include "qemu_order.h"
 #include "qmp_json.h"
+#include "vw_error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,24 +16,24 @@ struct qapi_schema {
     int old_enum_error;   /* QEMU < 6.0: "Invalid parameter 'VALUE'" for a bad enum value */
 };
 
-qapi_schema *qapi_schema_load(const char *text, size_t len, char *err, size_t errlen)
+qapi_schema *qapi_schema_load(const char *text, size_t len, const char *source, vw_error *err)
 {
     json_error_t jerr;
     json_t *list = json_loadb(text, len, 0, &jerr);
     if (!list) {
-        snprintf(err, errlen, "schema: JSON error at line %d column %d: %s", jerr.line,
-                 jerr.column, jerr.text);
+        vw_error_from_json(err, source, &jerr);
+        snprintf(err->text, sizeof(err->text), "JSON error: %s", jerr.text);
         return NULL;
     }
     if (!json_is_array(list)) {
-        snprintf(err, errlen, "schema: expected a JSON array of SchemaInfo objects");
+        vw_error_set(err, source, 0, 0, 0, "expected a JSON array of SchemaInfo objects");
         json_decref(list);
         return NULL;
     }
     qapi_schema *s = calloc(1, sizeof(*s));
     json_t *by_name = json_object();
     if (!s || !by_name) {
-        snprintf(err, errlen, "schema: out of memory");
+        vw_error_set(err, source, 0, 0, 0, "out of memory");
         free(s);
         json_decref(by_name);
         json_decref(list);
@@ -44,7 +45,7 @@ qapi_schema *qapi_schema_load(const char *text, size_t len, char *err, size_t er
         const char *name = json_string_value(json_object_get(ent, "name"));
         const char *meta = json_string_value(json_object_get(ent, "meta-type"));
         if (!json_is_object(ent) || !name || !meta) {
-            snprintf(err, errlen, "schema: entry %zu has no name or meta-type", i);
+            vw_error_set(err, source, 0, 0, 0, "entry %zu has no name or meta-type", i);
             json_decref(by_name);
             json_decref(list);
             free(s);

@@ -15,10 +15,13 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "vw_error.h"
+
 typedef struct qapi_schema qapi_schema;
 
-/* Parses the schema (a JSON array of SchemaInfo). Returns NULL with the reason in err. */
-qapi_schema *qapi_schema_load(const char *text, size_t len, char *err, size_t errlen);
+/* Parses the schema (a JSON array of SchemaInfo) read from source (a file name, or what the text
+ * is). Returns NULL with err filled (its source is source). */
+qapi_schema *qapi_schema_load(const char *text, size_t len, const char *source, vw_error *err);
 void qapi_schema_free(qapi_schema *schema);
 
 /* The QEMU release whose error wording validation uses (default 7.2): before 6.0 a bad enum

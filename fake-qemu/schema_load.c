@@ -34,10 +34,11 @@ int fq_schema_choose(fq_schema_choice *c, const char *schema_file, fq_vm_config 
             fprintf(stderr, "fake-qemu: --schema %s: %s\n", schema_file, err);
             return -1;
         }
-        c->schema = qapi_schema_load(text, len, err, sizeof(err));
+        vw_error e;
+        c->schema = qapi_schema_load(text, len, schema_file, &e);
         free(text);
         if (!c->schema) {
-            fprintf(stderr, "fake-qemu: --schema %s: %s\n", schema_file, err);
+            fprintf(stderr, "fake-qemu: --schema %s\n", vw_error_format(&e, err, sizeof(err)));
             return -1;
         }
         c->commands = commands_from_schema(c->schema);
@@ -59,14 +60,17 @@ int fq_schema_choose(fq_schema_choice *c, const char *schema_file, fq_vm_config 
 int fq_schema_finish(fq_schema_choice *c, const fq_vm_config *cfg)
 {
     if (c->data) {
-        char err[512];
+        char msg[1024];
+        vw_error e;
         json_error_t jerr;
-        c->schema = qapi_schema_load(c->data->schema, c->data->schema_len, err, sizeof(err));
+        c->schema = qapi_schema_load(c->data->schema, c->data->schema_len, "schema", &e);
         c->commands = c->schema ? json_loadb(c->data->commands, c->data->commands_len, 0, &jerr)
                                 : NULL;
+        if (c->schema && !c->commands)
+            vw_error_from_json(&e, "commands", &jerr);
         if (!c->schema || !c->commands) {
             fprintf(stderr, "fake-qemu: built-in schema for %d.%d is damaged: %s\n", cfg->major,
-                    cfg->minor, c->schema ? jerr.text : err);
+                    cfg->minor, vw_error_format(&e, msg, sizeof(msg)));
             return -1;
         }
     }

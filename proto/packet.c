@@ -1,6 +1,7 @@
 /* packet.c: libvirt RPC framing: length word, header, limits, whole-packet parse/encode and
  * the incremental reader. See packet.h. */
 #include "packet.h"
+#include "virerror.h"
 #include "vw_util.h"
 
 #include <stdlib.h>
@@ -35,23 +36,23 @@ bool vw_packet_type_has_fds(int32_t type)
 
 /* ---- length word ---- */
 
-int vw_packet_check_length(uint32_t len, vw_proto_error *err)
+int vw_packet_check_length(uint32_t len, vw_error *err)
 {
     if (len < VW_PACKET_MIN)
-        return vw_proto_error_set(err, 0,
+        return vw_error_at(err, 0,
                                   "packet length %u is below the minimum %u (4-byte length word "
                                   "+ 24-byte header)", len, VW_PACKET_MIN);
     if (len - VW_PACKET_LEN_SIZE > VW_PACKET_BODY_MAX)
-        return vw_proto_error_set(err, 0,
+        return vw_error_at(err, 0,
                                   "packet length %u exceeds the maximum %u (32 MiB message + "
                                   "4-byte length word)", len, VW_PACKET_MAX);
     return 0;
 }
 
-int vw_packet_decode_length(const uint8_t *buf, size_t n, uint32_t *len, vw_proto_error *err)
+int vw_packet_decode_length(const uint8_t *buf, size_t n, uint32_t *len, vw_error *err)
 {
     if (n < VW_PACKET_LEN_SIZE)
-        return vw_proto_error_set(err, n, "length word needs 4 bytes, only %zu available", n);
+        return vw_error_at(err, n, "length word needs 4 bytes, only %zu available", n);
     uint32_t v = vw_get_be32(buf);
     if (vw_packet_check_length(v, err) < 0)
         return -1;
@@ -72,10 +73,10 @@ void vw_packet_encode_header(const vw_packet_header *hdr, uint8_t out[VW_PACKET_
 }
 
 int vw_packet_decode_header(const uint8_t *buf, size_t n, vw_decode_mode mode,
-                            vw_packet_header *hdr, vw_proto_error *err)
+                            vw_packet_header *hdr, vw_error *err)
 {
     if (n < VW_PACKET_HEADER_SIZE)
-        return vw_proto_error_set(err, n, "header needs 24 bytes, only %zu available", n);
+        return vw_error_at(err, n, "header needs 24 bytes, only %zu available", n);
     vw_packet_header h;
     h.prog = vw_get_be32(buf + 0);
     h.vers = vw_get_be32(buf + 4);
@@ -86,21 +87,21 @@ int vw_packet_decode_header(const uint8_t *buf, size_t n, vw_decode_mode mode,
 
     if (mode == VW_DECODE_STRICT) {
         if (!vw_packet_type_name(h.type))
-            return vw_proto_error_set(err, 12,
+            return vw_error_at(err, 12,
                                       "message type %d is not one of CALL 0 .. STREAM_HOLE 6",
                                       h.type);
         if (!vw_packet_status_name(h.status))
-            return vw_proto_error_set(err, 20,
+            return vw_error_at(err, 20,
                                       "message status %d is not one of OK 0, ERROR 1, CONTINUE 2",
                                       h.status);
         if ((h.type == VW_NET_CALL || h.type == VW_NET_CALL_WITH_FDS ||
              h.type == VW_NET_MESSAGE) && h.status != VW_NET_OK)
-            return vw_proto_error_set(err, 20, "a %s message must have status OK, not %s",
+            return vw_error_at(err, 20, "a %s message must have status OK, not %s",
                                       vw_packet_type_name(h.type),
                                       vw_packet_status_name(h.status));
         if ((h.type == VW_NET_REPLY || h.type == VW_NET_REPLY_WITH_FDS) &&
             h.status == VW_NET_CONTINUE)
-            return vw_proto_error_set(err, 20, "a %s message cannot have status CONTINUE",
+            return vw_error_at(err, 20, "a %s message cannot have status CONTINUE",
                                       vw_packet_type_name(h.type));
     }
     *hdr = h;
@@ -115,13 +116,13 @@ static size_t payload_offset(int32_t type)
 }
 
 int vw_packet_parse(const uint8_t *buf, size_t n, vw_decode_mode mode, vw_packet *pkt,
-                    vw_proto_error *err)
+                    vw_error *err)
 {
     uint32_t len;
     if (vw_packet_decode_length(buf, n, &len, err) < 0)
         return -1;
     if (len != n)
-        return vw_proto_error_set(err, 0,
+        return vw_error_at(err, 0,
                                   "packet length word says %u bytes but %zu bytes were given",
                                   len, n);
     vw_packet p;
@@ -136,12 +137,12 @@ int vw_packet_parse(const uint8_t *buf, size_t n, vw_decode_mode mode, vw_packet
     p.has_fds = vw_packet_type_has_fds(p.hdr.type);
     if (p.has_fds) {
         if (n < VW_PACKET_MIN + 4)
-            return vw_proto_error_set(err, VW_PACKET_MIN,
+            return vw_error_at(err, VW_PACKET_MIN,
                                       "%s packet of %zu bytes has no room for its 4-byte fd count",
                                       vw_packet_type_name(p.hdr.type), n);
         p.num_fds = vw_get_be32(buf + VW_PACKET_MIN);
         if (p.num_fds > VW_PACKET_NUM_FDS_MAX)
-            return vw_proto_error_set(err, VW_PACKET_MIN,
+            return vw_error_at(err, VW_PACKET_MIN,
                                       "fd count %u exceeds the maximum %u", p.num_fds,
                                       VW_PACKET_NUM_FDS_MAX);
     }
@@ -153,11 +154,11 @@ int vw_packet_parse(const uint8_t *buf, size_t n, vw_decode_mode mode, vw_packet
 }
 
 int vw_packet_begin(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds, size_t *start,
-                    vw_proto_error *err)
+                    vw_error *err)
 {
     bool fds = vw_packet_type_has_fds(hdr->type);
     if (fds && num_fds > VW_PACKET_NUM_FDS_MAX)
-        return vw_proto_error_set(err, VW_PACKET_MIN, "fd count %u exceeds the maximum %u",
+        return vw_error_at(err, VW_PACKET_MIN, "fd count %u exceeds the maximum %u",
                                   num_fds, VW_PACKET_NUM_FDS_MAX);
     size_t need = VW_PACKET_MIN + (fds ? 4u : 0u);
     if (vw_buf_reserve(out, need, err) < 0)
@@ -172,12 +173,12 @@ int vw_packet_begin(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds, 
     return 0;
 }
 
-int vw_packet_finish(vw_buf *out, size_t start, vw_proto_error *err)
+int vw_packet_finish(vw_buf *out, size_t start, vw_error *err)
 {
     size_t total = out->len - start;
     if (total > VW_PACKET_MAX) {
         out->len = start;
-        return vw_proto_error_set(err, 0, "packet of %zu bytes exceeds the maximum %u", total,
+        return vw_error_at(err, 0, "packet of %zu bytes exceeds the maximum %u", total,
                                   VW_PACKET_MAX);
     }
     vw_put_be32(out->data + start, (uint32_t)total);
@@ -185,7 +186,7 @@ int vw_packet_finish(vw_buf *out, size_t start, vw_proto_error *err)
 }
 
 int vw_packet_encode(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds,
-                     xdrproc_t proc, const void *obj, vw_proto_error *err)
+                     xdrproc_t proc, const void *obj, vw_error *err)
 {
     size_t start;
     if (vw_packet_begin(out, hdr, num_fds, &start, err) < 0)
@@ -198,10 +199,10 @@ int vw_packet_encode(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds,
 }
 
 int vw_packet_encode_raw(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds,
-                         const void *payload, size_t payload_len, vw_proto_error *err)
+                         const void *payload, size_t payload_len, vw_error *err)
 {
     if (payload_len > VW_PACKET_PAYLOAD_MAX)
-        return vw_proto_error_set(err, 0, "payload of %zu bytes exceeds the maximum %u",
+        return vw_error_at(err, 0, "payload of %zu bytes exceeds the maximum %u",
                                   payload_len, VW_PACKET_PAYLOAD_MAX);
     size_t start;
     if (vw_packet_begin(out, hdr, num_fds, &start, err) < 0)
@@ -216,7 +217,7 @@ int vw_packet_encode_raw(vw_buf *out, const vw_packet_header *hdr, uint32_t num_
 /* ---- typed payload helpers ---- */
 
 int vw_packet_decode_payload(const vw_packet *pkt, xdrproc_t proc, void *obj, size_t obj_size,
-                             vw_decode_mode mode, vw_proto_error *err)
+                             vw_decode_mode mode, vw_error *err)
 {
     if (vw_xdr_decode(pkt->payload, pkt->payload_len, proc, obj, obj_size, mode, err) < 0) {
         if (err)
@@ -227,7 +228,7 @@ int vw_packet_decode_payload(const vw_packet *pkt, xdrproc_t proc, void *obj, si
 }
 
 int vw_packet_decode_error(const vw_packet *pkt, vw_remote_error *rerr, vw_decode_mode mode,
-                           vw_proto_error *err)
+                           vw_error *err)
 {
     return vw_packet_decode_payload(pkt, (xdrproc_t)xdr_vw_remote_error, rerr, sizeof(*rerr),
                                     mode, err);
@@ -242,27 +243,24 @@ vw_packet_header vw_packet_reply_header(const vw_packet_header *call, int32_t st
 }
 
 int vw_packet_encode_error(vw_buf *out, const vw_packet_header *hdr, int code, int domain,
-                           const char *message, vw_proto_error *err)
+                           const char *message, vw_error *err)
 {
-    char *msg = (char *)message;
+    vw_virerror ve = { .code = code, .domain = domain, .message = message };
     vw_remote_error re;
-    memset(&re, 0, sizeof(re));
-    re.code = code;
-    re.domain = domain;
-    re.message = message ? &msg : NULL;
-    re.level = 2;
+    char *slots[4];
+    vw_virerror_to_wire(&ve, &re, slots);
     return vw_packet_encode(out, hdr, 0, (xdrproc_t)xdr_vw_remote_error, &re, err);
 }
 
 int vw_packet_encode_stream_hole(vw_buf *out, const vw_packet_header *hdr, int64_t length,
-                                 uint32_t flags, vw_proto_error *err)
+                                 uint32_t flags, vw_error *err)
 {
     vw_net_stream_hole hole = { .length = length, .flags = flags };
     return vw_packet_encode(out, hdr, 0, (xdrproc_t)xdr_vw_net_stream_hole, &hole, err);
 }
 
 int vw_packet_decode_stream_hole(const vw_packet *pkt, vw_decode_mode mode, int64_t *length,
-                                 uint32_t *flags, vw_proto_error *err)
+                                 uint32_t *flags, vw_error *err)
 {
     vw_net_stream_hole hole;
     if (vw_packet_decode_payload(pkt, (xdrproc_t)xdr_vw_net_stream_hole, &hole, sizeof(hole),
@@ -273,7 +271,7 @@ int vw_packet_decode_stream_hole(const vw_packet *pkt, vw_decode_mode mode, int6
     return 0;
 }
 
-int vw_packet_encode_keepalive(vw_buf *out, int32_t proc, vw_proto_error *err)
+int vw_packet_encode_keepalive(vw_buf *out, int32_t proc, vw_error *err)
 {
     vw_packet_header hdr = {
         .prog = VW_KEEPALIVE_PROGRAM,
@@ -324,12 +322,12 @@ size_t vw_packet_reader_wanted(const vw_packet_reader *r)
 }
 
 int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, size_t *used,
-                          vw_proto_error *err)
+                          vw_error *err)
 {
     size_t consumed = 0;
     *used = 0;
     if (r->failed)
-        return vw_proto_error_set(err, r->stream_offset,
+        return vw_error_at(err, r->stream_offset,
                                   "the byte stream is out of sync after a bad length word");
     while (!r->complete && consumed < n) {
         if (r->have < VW_PACKET_LEN_SIZE) {
@@ -353,7 +351,7 @@ int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, si
             if (r->max_len && len > r->max_len) {   /* the user's limit, before malloc too */
                 r->failed = r->over_max_len = true;
                 *used = consumed;
-                return vw_proto_error_set(err, r->stream_offset,
+                return vw_error_at(err, r->stream_offset,
                                           "a packet of %u bytes is over the limit of %u bytes "
                                           "this reader may take now", len, r->max_len);
             }
@@ -362,7 +360,7 @@ int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, si
                 if (!p) {
                     r->failed = true;
                     *used = consumed;
-                    return vw_proto_error_set(err, r->stream_offset,
+                    return vw_error_at(err, r->stream_offset,
                                               "out of memory for a packet of %u bytes", len);
                 }
                 free(r->buf);
@@ -387,7 +385,7 @@ int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, si
 }
 
 int vw_packet_reader_take(vw_packet_reader *r, vw_packet *pkt, const uint8_t **raw,
-                          size_t *raw_len, vw_proto_error *err)
+                          size_t *raw_len, vw_error *err)
 {
     if (!r->complete)
         return 0;

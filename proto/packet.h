@@ -61,10 +61,10 @@ typedef struct vw_packet {
 
 /* Check a length word: rejects len < 28 and len - 4 > 33554432 with a message that names
  * the number ("packet length 27 is below the minimum 28"). offset 0. */
-int vw_packet_check_length(uint32_t len, vw_proto_error *err);
+int vw_packet_check_length(uint32_t len, vw_error *err);
 
 /* Read and check the length word from the first 4 bytes of buf (n >= 4). */
-int vw_packet_decode_length(const uint8_t *buf, size_t n, uint32_t *len, vw_proto_error *err);
+int vw_packet_decode_length(const uint8_t *buf, size_t n, uint32_t *len, vw_error *err);
 
 /* ---- header ---- */
 
@@ -74,7 +74,7 @@ void vw_packet_encode_header(const vw_packet_header *hdr, uint8_t out[VW_PACKET_
  * rejects type > 6, status > 2 and combinations libvirt never sends (e.g. CALL with a
  * status other than OK). Error offsets are relative to buf. */
 int vw_packet_decode_header(const uint8_t *buf, size_t n, vw_decode_mode mode,
-                            vw_packet_header *hdr, vw_proto_error *err);
+                            vw_packet_header *hdr, vw_error *err);
 
 /* True if type carries the u32 fd count. */
 bool vw_packet_type_has_fds(int32_t type);
@@ -89,7 +89,7 @@ const char *vw_packet_status_name(int32_t status);
 /* Parse a whole packet: buf holds exactly n bytes, n must equal the length word.
  * Checks length limits, header (mode), fd count <= 32. The payload is not decoded. */
 int vw_packet_parse(const uint8_t *buf, size_t n, vw_decode_mode mode, vw_packet *pkt,
-                    vw_proto_error *err);
+                    vw_error *err);
 
 /* Encoding appends one whole packet to out: length word, header, fd count (only when the
  * type has fds), payload. The length word is patched at the end; a packet over
@@ -97,30 +97,30 @@ int vw_packet_parse(const uint8_t *buf, size_t n, vw_decode_mode mode, vw_packet
 
 /* Payload encoded from obj with proc (NULL / VW_XDR_VOID: empty payload). */
 int vw_packet_encode(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds,
-                     xdrproc_t proc, const void *obj, vw_proto_error *err);
+                     xdrproc_t proc, const void *obj, vw_error *err);
 
 /* Payload given as raw bytes (STREAM data, already-encoded payloads, replayed traces). */
 int vw_packet_encode_raw(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds,
-                         const void *payload, size_t payload_len, vw_proto_error *err);
+                         const void *payload, size_t payload_len, vw_error *err);
 
 /* Low-level pair for building in place: begin writes length placeholder + header (+ fd
  * count) and returns the packet's start offset in *start; append payload bytes to out
  * yourself (e.g. vw_xdr_encode); finish patches the length word and checks the limit
  * (on failure out->len is reset to start). */
 int vw_packet_begin(vw_buf *out, const vw_packet_header *hdr, uint32_t num_fds, size_t *start,
-                    vw_proto_error *err);
-int vw_packet_finish(vw_buf *out, size_t start, vw_proto_error *err);
+                    vw_error *err);
+int vw_packet_finish(vw_buf *out, size_t start, vw_error *err);
 
 /* ---- typed payload helpers ---- */
 
 /* Decode a payload with proc into obj (see vw_xdr_decode). Error offsets count from the
  * first byte of the packet (its length word), like vw_packet_parse. */
 int vw_packet_decode_payload(const vw_packet *pkt, xdrproc_t proc, void *obj, size_t obj_size,
-                             vw_decode_mode mode, vw_proto_error *err);
+                             vw_decode_mode mode, vw_error *err);
 
 /* The remote_error payload of an ERROR reply (or ERROR stream packet from a server). */
 int vw_packet_decode_error(const vw_packet *pkt, vw_remote_error *rerr, vw_decode_mode mode,
-                           vw_proto_error *err);
+                           vw_error *err);
 
 /* The header of the reply to call: same prog, vers, proc and serial; type REPLY
  * (REPLY_WITH_FDS for a CALL_WITH_FDS); the given status. */
@@ -131,17 +131,17 @@ vw_packet_header vw_packet_reply_header(const vw_packet_header *call, int32_t st
  * domain (virErrorDomain), message (NULL allowed), level 2 (VIR_ERR_ERROR), no other
  * fields. Use vw_packet_encode with xdr_vw_remote_error for full control. */
 int vw_packet_encode_error(vw_buf *out, const vw_packet_header *hdr, int code, int domain,
-                           const char *message, vw_proto_error *err);
+                           const char *message, vw_error *err);
 
 /* STREAM_HOLE payload {hyper length; u32 flags}: 12 bytes exactly. */
 int vw_packet_encode_stream_hole(vw_buf *out, const vw_packet_header *hdr, int64_t length,
-                                 uint32_t flags, vw_proto_error *err);
+                                 uint32_t flags, vw_error *err);
 int vw_packet_decode_stream_hole(const vw_packet *pkt, vw_decode_mode mode, int64_t *length,
-                                 uint32_t *flags, vw_proto_error *err);
+                                 uint32_t *flags, vw_error *err);
 
 /* Keepalive: the 28-byte PING / PONG (prog KEEPALIVE, vers 1, type MESSAGE, serial 0, OK). */
 int vw_packet_encode_keepalive(vw_buf *out, int32_t proc /* VW_KEEPALIVE_PROC_PING/PONG */,
-                               vw_proto_error *err);
+                               vw_error *err);
 
 /* ---- incremental reader: bytes in, whole packets out ---- */
 
@@ -173,7 +173,7 @@ size_t vw_packet_reader_wanted(const vw_packet_reader *r);
  * the count in *used. Returns 1 when a whole packet is ready (call vw_packet_reader_take),
  * 0 when more bytes are needed, -1 on a bad length word (err offset = stream offset). */
 int vw_packet_reader_feed(vw_packet_reader *r, const uint8_t *data, size_t n, size_t *used,
-                          vw_proto_error *err);
+                          vw_error *err);
 
 /* Releases a buffer kept from a large packet (over 1 MiB) when no packet is in progress, so an
  * idle reader holds little memory. Call it once the taken packet is no longer used. */
@@ -184,6 +184,6 @@ void vw_packet_reader_trim(vw_packet_reader *r);
  * -1 if the ready packet's header is malformed (the packet is dropped; the stream stays
  * in sync because its length was valid). raw/raw_len (optional) give the whole packet. */
 int vw_packet_reader_take(vw_packet_reader *r, vw_packet *pkt, const uint8_t **raw,
-                          size_t *raw_len, vw_proto_error *err);
+                          size_t *raw_len, vw_error *err);
 
 #endif

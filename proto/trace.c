@@ -13,17 +13,18 @@
 #include "procs.h"
 #include "qmp_json.h"
 
-static int trace_error(vw_trace_error *err, unsigned long line, const char *fmt, ...)
+static int trace_error(vw_error *err, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int trace_error(vw_trace_error *err, unsigned long line, const char *fmt, ...)
+static int trace_error(vw_error *err, unsigned long line, const char *fmt, ...)
 {
     if (err) {
+        char text[sizeof(err->text)];
         va_list ap;
-        err->line = line;
         va_start(ap, fmt);
-        vsnprintf(err->text, sizeof(err->text), fmt, ap);
+        vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
+        vw_error_set(err, NULL, line, 0, 0, "%s", text);
     }
     return -1;
 }
@@ -56,7 +57,7 @@ struct vw_trace_writer {
     bool owns_out;
     bool failed;
     bool header_written;
-    vw_trace_error first_error;
+    vw_error first_error;
     vw_trace_protocol protocol;
     json_t *header;
     uint64_t start_ns;           /* vw_now_ns() when the header was written */
@@ -83,7 +84,7 @@ static json_t *set_required(json_t *o, const char *key, json_t *value)
     return o;
 }
 
-static int writer_fail(vw_trace_writer *w, vw_trace_error *err, const char *what)
+static int writer_fail(vw_trace_writer *w, vw_error *err, const char *what)
 {
     if (!w->failed) {
         w->failed = true;
@@ -129,7 +130,7 @@ static int dump_append(const char *buf, size_t size, void *opaque)
 }
 
 /* Writes obj as one compact line and flushes; takes over obj. */
-static int write_line(vw_trace_writer *w, json_t *obj, vw_trace_error *err)
+static int write_line(vw_trace_writer *w, json_t *obj, vw_error *err)
 {
     if (w->failed) {
         json_decref(obj);
@@ -160,7 +161,7 @@ static int write_line(vw_trace_writer *w, json_t *obj, vw_trace_error *err)
     return 0;
 }
 
-static int write_header_once(vw_trace_writer *w, vw_trace_error *err)
+static int write_header_once(vw_trace_writer *w, vw_error *err)
 {
     if (w->header_written)
         return 0;
@@ -171,7 +172,7 @@ static int write_header_once(vw_trace_writer *w, vw_trace_error *err)
 }
 
 static vw_trace_writer *writer_new(FILE *out, bool owns, vw_trace_protocol protocol,
-                                   const char *tool, const char *upstream, vw_trace_error *err)
+                                   const char *tool, const char *upstream, vw_error *err)
 {
     if (protocol != VW_TRACE_LIBVIRT && protocol != VW_TRACE_QMP) {
         trace_error(err, 0, "unknown trace protocol %d", (int)protocol);
@@ -212,14 +213,14 @@ static vw_trace_writer *writer_new(FILE *out, bool owns, vw_trace_protocol proto
 
 vw_trace_writer *vw_trace_writer_open_stream(FILE *out, vw_trace_protocol protocol,
                                              const char *tool, const char *upstream,
-                                             vw_trace_error *err)
+                                             vw_error *err)
 {
     return writer_new(out, false, protocol, tool, upstream, err);
 }
 
 vw_trace_writer *vw_trace_writer_open(const char *path, vw_trace_protocol protocol,
                                       const char *tool, const char *upstream,
-                                      vw_trace_error *err)
+                                      vw_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -234,7 +235,7 @@ vw_trace_writer *vw_trace_writer_open(const char *path, vw_trace_protocol protoc
     return w;
 }
 
-int vw_trace_writer_flush(vw_trace_writer *w, vw_trace_error *err)
+int vw_trace_writer_flush(vw_trace_writer *w, vw_error *err)
 {
     if (write_header_once(w, err) < 0)
         return -1;
@@ -244,7 +245,7 @@ int vw_trace_writer_flush(vw_trace_writer *w, vw_trace_error *err)
 }
 
 int vw_trace_writer_set_header(vw_trace_writer *w, const char *key, json_t *value,
-                               vw_trace_error *err)
+                               vw_error *err)
 {
     if (w->header_written || !w->header) {
         json_decref(value);
@@ -265,7 +266,7 @@ static json_t *record_base(const char *kind, uint32_t conn, uint64_t t_us)
 }
 
 int vw_trace_write_open(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const char *peer,
-                        vw_trace_error *err)
+                        vw_error *err)
 {
     if (write_header_once(w, err) < 0)
         return -1;
@@ -276,7 +277,7 @@ int vw_trace_write_open(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const 
 }
 
 int vw_trace_write_close(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const char *by,
-                         vw_trace_error *err)
+                         vw_error *err)
 {
     if (write_header_once(w, err) < 0)
         return -1;
@@ -290,7 +291,7 @@ int vw_trace_write_close(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const
 static void add_libvirt_decoded(json_t *o, const uint8_t *raw, size_t len)
 {
     vw_packet_header h;
-    vw_proto_error pe;
+    vw_error pe;
     if (vw_packet_decode_header(raw + VW_PACKET_LEN_SIZE, len - VW_PACKET_LEN_SIZE,
                                 VW_DECODE_LENIENT, &h, &pe) < 0) {
         json_object_set_new(o, "decode_error", json_string(pe.text));
@@ -359,7 +360,7 @@ static void add_qmp_decoded(json_t *o, const uint8_t *raw, size_t len)
 
 static int write_bytes(vw_trace_writer *w, const char *kind, uint32_t conn, vw_trace_dir dir,
                        uint64_t t_us, const void *raw, size_t raw_len, bool decode,
-                       vw_trace_error *err)
+                       vw_error *err)
 {
     if (raw_len > VW_TRACE_RAW_MAX)
         return trace_error(err, 0, "a %zu-byte %s record exceeds the limit of %u bytes",
@@ -392,11 +393,11 @@ static int write_bytes(vw_trace_writer *w, const char *kind, uint32_t conn, vw_t
 }
 
 int vw_trace_write_message(vw_trace_writer *w, uint32_t conn, vw_trace_dir dir, uint64_t t_us,
-                           const void *raw, size_t raw_len, vw_trace_error *err)
+                           const void *raw, size_t raw_len, vw_error *err)
 {
     if (w->protocol == VW_TRACE_LIBVIRT) {
         uint32_t len;
-        vw_proto_error pe;
+        vw_error pe;
         if (raw_len < VW_PACKET_MIN)
             return trace_error(err, 0, "a libvirt message needs at least %u bytes, got %zu",
                                VW_PACKET_MIN, raw_len);
@@ -412,12 +413,12 @@ int vw_trace_write_message(vw_trace_writer *w, uint32_t conn, vw_trace_dir dir, 
 }
 
 int vw_trace_write_data(vw_trace_writer *w, uint32_t conn, vw_trace_dir dir, uint64_t t_us,
-                        const void *raw, size_t raw_len, vw_trace_error *err)
+                        const void *raw, size_t raw_len, vw_error *err)
 {
     return write_bytes(w, "data", conn, dir, t_us, raw, raw_len, false, err);
 }
 
-int vw_trace_writer_close(vw_trace_writer *w, vw_trace_error *err)
+int vw_trace_writer_close(vw_trace_writer *w, vw_error *err)
 {
     if (!w)
         return 0;
@@ -454,8 +455,8 @@ struct vw_trace_reader {
     bool eof;
     bool allow_truncated;       /* a cut last line ends the file (vw_trace_reader_dropped) */
     bool terminated;            /* the line read last ended with '\n' */
-    vw_trace_error dropped;     /* the cut last line that was dropped; line 0: none */
-    vw_trace_error fail_error;
+    vw_error dropped;     /* the cut last line that was dropped; line 0: none */
+    vw_error fail_error;
     vw_trace_protocol protocol;
     json_t *header;
     unsigned long line;
@@ -468,7 +469,7 @@ struct vw_trace_reader {
 };
 
 /* Reads one line (without '\n') into r->linebuf. 1 with a line, 0 at EOF, -1 on error. */
-static int read_line(vw_trace_reader *r, size_t *len, vw_trace_error *err)
+static int read_line(vw_trace_reader *r, size_t *len, vw_error *err)
 {
     size_t n = 0;
     int c;
@@ -510,7 +511,7 @@ static int read_line(vw_trace_reader *r, size_t *len, vw_trace_error *err)
 
 /* je: the JSON error when the line is not JSON at all (je->text empty otherwise). */
 static json_t *parse_object(vw_trace_reader *r, size_t len, json_error_t *je,
-                            vw_trace_error *err)
+                            vw_error *err)
 {
     je->text[0] = '\0';
     json_t *v = json_loadb(r->linebuf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, je);
@@ -527,7 +528,7 @@ static json_t *parse_object(vw_trace_reader *r, size_t len, json_error_t *je,
 }
 
 static const char *get_string(json_t *o, const char *key, bool required, unsigned long line,
-                              vw_trace_error *err, bool *bad)
+                              vw_error *err, bool *bad)
 {
     json_t *v = json_object_get(o, key);
     if (!v) {
@@ -546,7 +547,7 @@ static const char *get_string(json_t *o, const char *key, bool required, unsigne
 }
 
 static int get_uint(json_t *o, const char *key, uint64_t max, unsigned long line,
-                    uint64_t *out, vw_trace_error *err)
+                    uint64_t *out, vw_error *err)
 {
     json_t *v = json_object_get(o, key);
     if (!v)
@@ -559,7 +560,7 @@ static int get_uint(json_t *o, const char *key, uint64_t max, unsigned long line
     return 0;
 }
 
-static int reader_fail(vw_trace_reader *r, vw_trace_error *err)
+static int reader_fail(vw_trace_reader *r, vw_error *err)
 {
     r->failed = true;
     if (err)
@@ -567,7 +568,7 @@ static int reader_fail(vw_trace_reader *r, vw_trace_error *err)
     return -1;
 }
 
-static int read_header(vw_trace_reader *r, vw_trace_error *err)
+static int read_header(vw_trace_reader *r, vw_error *err)
 {
     size_t len;
     int rc = read_line(r, &len, err);
@@ -621,7 +622,7 @@ fail:
     return -1;
 }
 
-static vw_trace_reader *reader_new(FILE *in, bool owns, vw_trace_error *err)
+static vw_trace_reader *reader_new(FILE *in, bool owns, vw_error *err)
 {
     vw_trace_reader *r = calloc(1, sizeof(*r));
     if (!r) {
@@ -639,7 +640,7 @@ static vw_trace_reader *reader_new(FILE *in, bool owns, vw_trace_error *err)
     return r;
 }
 
-vw_trace_reader *vw_trace_reader_open(const char *path, vw_trace_error *err)
+vw_trace_reader *vw_trace_reader_open(const char *path, vw_error *err)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -649,7 +650,7 @@ vw_trace_reader *vw_trace_reader_open(const char *path, vw_trace_error *err)
     return reader_new(f, true, err);
 }
 
-vw_trace_reader *vw_trace_reader_open_stream(FILE *in, vw_trace_error *err)
+vw_trace_reader *vw_trace_reader_open_stream(FILE *in, vw_error *err)
 {
     return reader_new(in, false, err);
 }
@@ -673,7 +674,7 @@ static struct conn_entry *find_conn(vw_trace_reader *r, uint32_t id)
     return NULL;
 }
 
-static int check_record(vw_trace_reader *r, json_t *o, vw_trace_record *rec, vw_trace_error *err)
+static int check_record(vw_trace_reader *r, json_t *o, vw_trace_record *rec, vw_error *err)
 {
     unsigned long line = r->line;
     bool bad = false;
@@ -762,7 +763,7 @@ static int check_record(vw_trace_reader *r, json_t *o, vw_trace_record *rec, vw_
             return trace_error(err, line, "raw libvirt message is %zu bytes, less than the "
                                "minimum %u (length word + header)", n, VW_PACKET_MIN);
         uint32_t len;
-        vw_proto_error pe;
+        vw_error pe;
         if (vw_packet_decode_length(r->raw, n, &len, &pe) < 0)
             return trace_error(err, line, "raw libvirt message: %s", pe.text);
         if (len != n)
@@ -788,7 +789,7 @@ static bool cut_last_line(vw_trace_reader *r, const json_error_t *je)
 }
 
 /* --allow-truncated: the cut last line ends the file; err (its JSON error) becomes the note. */
-static int drop_cut_line(vw_trace_reader *r, const vw_trace_error *err)
+static int drop_cut_line(vw_trace_reader *r, const vw_error *err)
 {
     trace_error(&r->dropped, r->line, "the last line is cut (%s); dropped it "
                 "(--allow-truncated)", err->text);
@@ -796,7 +797,7 @@ static int drop_cut_line(vw_trace_reader *r, const vw_trace_error *err)
     return 0;
 }
 
-int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_trace_error *err)
+int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_error *err)
 {
     if (r->failed) {
         if (err)
@@ -854,7 +855,7 @@ void vw_trace_reader_allow_truncated(vw_trace_reader *r, bool on)
     r->allow_truncated = on;
 }
 
-const vw_trace_error *vw_trace_reader_dropped(const vw_trace_reader *r)
+const vw_error *vw_trace_reader_dropped(const vw_trace_reader *r)
 {
     return r->dropped.line ? &r->dropped : NULL;
 }

@@ -7,7 +7,7 @@
  *
  * Recording (a proxy, fake-libvirtd --record, fake-qemu --record):
  *
- *   vw_trace_error err;
+ *   vw_error err;
  *   vw_trace_writer *w = vw_trace_writer_open("run.trace", VW_TRACE_LIBVIRT,
  *                                             "fake-libvirtd 0.1.0", "unix:/run/libvirt-sock", &err);
  *   vw_trace_write_open(w, 1, vw_trace_writer_elapsed_us(w), "unix:/tmp/sock", &err);
@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "vw_error.h"
 #include "vw_util.h"   /* base64 of the raw bytes */
 
 #define VW_TRACE_FORMAT   "virt-wire-trace"
@@ -66,12 +67,12 @@ typedef enum vw_trace_dir {
     VW_TRACE_S2C = 1        /* server to client */
 } vw_trace_dir;
 
-/* Where and why: line is 1-based (0 when the problem is not tied to a line, e.g. the file
- * cannot be opened), text a sentence without the file name. */
-typedef struct vw_trace_error {
-    unsigned long line;
-    char text[512];
-} vw_trace_error;
+/* Where and why: a vw_error (vw_error.h) with line 1-based (0 when the problem is not tied to a
+ * line, e.g. the file cannot be opened) and text a sentence without the file name; the reader
+ * does not fill source (it may read a stream): the caller names the file with
+ * vw_error_set_source before printing with vw_error_format. vw_trace_error is the old name, kept
+ * only for the replay files another change owns; new code writes vw_error. */
+typedef vw_error vw_trace_error;
 
 /* One record as read. Pointers stay valid until the next vw_trace_read or vw_trace_reader_free. */
 typedef struct vw_trace_record {
@@ -100,23 +101,23 @@ typedef struct vw_trace_writer vw_trace_writer;
  * record, vw_trace_writer_flush or close. Returns NULL with err filled. */
 vw_trace_writer *vw_trace_writer_open(const char *path, vw_trace_protocol protocol,
                                       const char *tool, const char *upstream,
-                                      vw_trace_error *err);
+                                      vw_error *err);
 
 /* Same, onto an open stream the caller keeps owning (vw_trace_writer_close flushes it but
  * does not close it). */
 vw_trace_writer *vw_trace_writer_open_stream(FILE *out, vw_trace_protocol protocol,
                                              const char *tool, const char *upstream,
-                                             vw_trace_error *err);
+                                             vw_error *err);
 
 /* The header line is written lazily: by the first record, vw_trace_writer_flush or close.
  * vw_trace_writer_set_header adds one extra header member (e.g. "source") before that;
  * value is taken over (json_decref'd by the writer). */
 int vw_trace_writer_set_header(vw_trace_writer *w, const char *key, json_t *value,
-                               vw_trace_error *err);
+                               vw_error *err);
 
 /* Writes the header now if it is not written yet (a recorder calls this once it is ready, so
  * a recording killed before its first connection is still a valid, empty trace), and flushes. */
-int vw_trace_writer_flush(vw_trace_writer *w, vw_trace_error *err);
+int vw_trace_writer_flush(vw_trace_writer *w, vw_error *err);
 
 /* Microseconds since vw_trace_writer_open (monotonic clock): the usual t_us argument. */
 uint64_t vw_trace_writer_elapsed_us(const vw_trace_writer *w);
@@ -128,26 +129,26 @@ uint64_t vw_trace_writer_elapsed_us(const vw_trace_writer *w);
  * JSON value's bytes (with whatever whitespace around it); the writer adds the parsed value
  * ("json"), or "json_error" when it does not parse. */
 int vw_trace_write_open(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const char *peer,
-                        vw_trace_error *err);
+                        vw_error *err);
 int vw_trace_write_message(vw_trace_writer *w, uint32_t conn, vw_trace_dir dir, uint64_t t_us,
-                           const void *raw, size_t raw_len, vw_trace_error *err);
+                           const void *raw, size_t raw_len, vw_error *err);
 int vw_trace_write_data(vw_trace_writer *w, uint32_t conn, vw_trace_dir dir, uint64_t t_us,
-                        const void *raw, size_t raw_len, vw_trace_error *err);
+                        const void *raw, size_t raw_len, vw_error *err);
 int vw_trace_write_close(vw_trace_writer *w, uint32_t conn, uint64_t t_us, const char *by,
-                         vw_trace_error *err);
+                         vw_error *err);
 
 /* Flushes, closes the file (if the writer opened it) and frees w. Returns -1 if any write
  * failed (the reason of the first failure). w NULL is a no-op returning 0. */
-int vw_trace_writer_close(vw_trace_writer *w, vw_trace_error *err);
+int vw_trace_writer_close(vw_trace_writer *w, vw_error *err);
 
 /* ---- reader ---- */
 
 typedef struct vw_trace_reader vw_trace_reader;
 
 /* Opens path and reads and checks the header line. Returns NULL with err filled. */
-vw_trace_reader *vw_trace_reader_open(const char *path, vw_trace_error *err);
+vw_trace_reader *vw_trace_reader_open(const char *path, vw_error *err);
 /* Same from an open stream (the caller keeps owning it). */
-vw_trace_reader *vw_trace_reader_open_stream(FILE *in, vw_trace_error *err);
+vw_trace_reader *vw_trace_reader_open_stream(FILE *in, vw_error *err);
 
 vw_trace_protocol vw_trace_reader_protocol(const vw_trace_reader *r);
 /* The header object (borrowed; valid until vw_trace_reader_free). */
@@ -158,14 +159,14 @@ const json_t *vw_trace_reader_header(const vw_trace_reader *r);
  * killed or out of disk in the middle of it: no final '\n' and bad JSON, or JSON that ends
  * early, with only blank lines after it) is an error whose text says --allow-truncated drops
  * it. */
-int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_trace_error *err);
+int vw_trace_read(vw_trace_reader *r, vw_trace_record *rec, vw_error *err);
 
 /* --allow-truncated: from now on a cut last line ends the file (vw_trace_read returns 0)
  * instead of failing it. Every other bad line stays an error. */
 void vw_trace_reader_allow_truncated(vw_trace_reader *r, bool on);
 /* After vw_trace_read returned 0: the cut last line that was dropped (its line number and a
  * sentence for a warning), or NULL when the file ended whole. */
-const vw_trace_error *vw_trace_reader_dropped(const vw_trace_reader *r);
+const vw_error *vw_trace_reader_dropped(const vw_trace_reader *r);
 
 void vw_trace_reader_free(vw_trace_reader *r);
 

@@ -109,7 +109,7 @@ static void lose_sync(vw_trace_framer *f, const char *why)
 
 static size_t feed_libvirt(vw_trace_framer *f, const uint8_t *data, size_t n)
 {
-    vw_proto_error pe;
+    vw_error pe;
     size_t off = 0;
     while (off < n && !f->unframed) {
         size_t used = 0;
@@ -163,7 +163,7 @@ static int finish_value(vw_trace_framer *f)
 
 static size_t feed_qmp(vw_trace_framer *f, const uint8_t *data, size_t n)
 {
-    vw_proto_error pe;
+    vw_error pe;
     size_t off = 0;
     /* Whitespace right after a finished value in the same feed belongs to it; whitespace that
      * comes in a later feed starts the next frame (concatenation stays exact either way). */

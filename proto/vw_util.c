@@ -1,6 +1,8 @@
 /* vw_util.c: the small helpers of every layer (vw_util.h). */
 #include "vw_util.h"
 
+#include "vw_error.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -110,6 +112,20 @@ json_t *vw_load_json_file(const char *path, size_t max, json_error_t *jerr)
     }
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
     free(text);
+    return doc;
+}
+
+json_t *vw_load_option_json(const char *option, const char *path, size_t max, char *err,
+                            size_t errlen)
+{
+    json_error_t jerr;
+    json_t *doc = vw_load_json_file(path, max, &jerr);
+    if (!doc) {
+        vw_error e;
+        char where[1024];
+        vw_error_from_json(&e, path, &jerr);
+        snprintf(err, errlen, "%s %s", option, vw_error_format(&e, where, sizeof(where)));
+    }
     return doc;
 }
 

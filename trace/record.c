@@ -170,7 +170,7 @@ static void client_close(client *cl, const char *by)
 static long ops_send(void *data, const uint8_t *bytes, size_t n)
 {
     client *cl = data;
-    vw_proto_error pe;
+    vw_error pe;
     if (vw_buf_append(&cl->out, bytes, n, &pe) < 0) {
         fprintf(stderr, "vwtrace: connection %u: %s\n", cl->id, pe.text);
         client_close(cl, "error");

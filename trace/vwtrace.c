@@ -73,18 +73,20 @@ static int simple_options(int argc, char **argv, void (*usage)(FILE *), bool *al
     return 0;
 }
 
-static void report_trace_error(const char *path, const vw_trace_error *e)
+/* "vwtrace: PATH:LINE: text", or "vwtrace: text" when the error is not tied to a line (its text
+ * names the file then). */
+static void report_trace_error(const char *path, vw_error *e)
 {
+    char msg[1024];
     if (e->line)
-        fprintf(stderr, "vwtrace: %s:%lu: %s\n", path, e->line, e->text);
-    else
-        fprintf(stderr, "vwtrace: %s\n", e->text);
+        vw_error_set_source(e, path);
+    fprintf(stderr, "vwtrace: %s\n", vw_error_format(e, msg, sizeof(msg)));
 }
 
 /* Opens a trace for show, pcap and diff; NULL after printing why. */
 static vw_trace_reader *open_trace(const char *path, bool allow_truncated)
 {
-    vw_trace_error e;
+    vw_error e;
     vw_trace_reader *r = vw_trace_reader_open(path, &e);
     if (!r)
         report_trace_error(path, &e);
@@ -96,9 +98,14 @@ static vw_trace_reader *open_trace(const char *path, bool allow_truncated)
 /* At the end of a trace read with --allow-truncated: the warning for a dropped cut line. */
 static void warn_dropped(const char *path, const vw_trace_reader *r)
 {
-    const vw_trace_error *d = vw_trace_reader_dropped(r);
-    if (d)
-        fprintf(stderr, "vwtrace: %s:%lu: warning: %s\n", path, d->line, d->text);
+    const vw_error *d = vw_trace_reader_dropped(r);
+    if (d) {
+        vw_error w = *d;
+        char msg[1024];
+        vw_error_set_source(&w, path);
+        snprintf(w.text, sizeof(w.text), "warning: %.500s", d->text);
+        fprintf(stderr, "vwtrace: %s\n", vw_error_format(&w, msg, sizeof(msg)));
+    }
 }
 
 /* ---- show ---------------------------------------------------------------------------------- */
@@ -140,7 +147,7 @@ static void print_text(const uint8_t *b, size_t n)
 static void show_libvirt(const uint8_t *raw, size_t n)
 {
     vw_packet pkt;
-    vw_proto_error pe;
+    vw_error pe;
     if (vw_packet_parse(raw, n, VW_DECODE_LENIENT, &pkt, &pe) < 0) {
         printf("undecodable (%s)\n", pe.text);
         return;
@@ -180,7 +187,7 @@ static int cmd_show(int argc, char **argv)
         return VWTRACE_EXIT_ERROR;
     }
     const char *path = argv[optind];
-    vw_trace_error e;
+    vw_error e;
     vw_trace_reader *r = open_trace(path, allow_truncated);
     if (!r)
         return VWTRACE_EXIT_ERROR;
@@ -264,7 +271,7 @@ static int cmd_pcap(int argc, char **argv)
         return VWTRACE_EXIT_ERROR;
     }
     const char *path = argv[optind], *out = argv[optind + 1];
-    vw_trace_error e;
+    vw_error e;
     vw_trace_reader *r = open_trace(path, allow_truncated);
     if (!r)
         return VWTRACE_EXIT_ERROR;
@@ -430,7 +437,7 @@ static char *record_key(vw_trace_protocol protocol, const vw_trace_record *rec,
         return full;
     }
     vw_packet pkt;
-    vw_proto_error pe;
+    vw_error pe;
     if (vw_packet_parse(rec->raw, rec->raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0) {
         snprintf(buf, sizeof(buf), "%s undecodable: %.200s", dir, pe.text);
         return strdup(buf);
@@ -474,7 +481,7 @@ static char *record_key(vw_trace_protocol protocol, const vw_trace_record *rec,
 static int diff_load(const char *path, const struct diff_options *opt, struct diff_trace *t)
 {
     memset(t, 0, sizeof(*t));
-    vw_trace_error e;
+    vw_error e;
     vw_trace_reader *r = open_trace(path, opt->allow_truncated);
     if (!r)
         return -1;
@@ -700,7 +707,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 static int write_qmp_value(vw_trace_writer *w, vw_trace_dir dir, uint64_t t, const json_t *v,
-                           vw_trace_error *e)
+                           vw_error *e)
 {
     char *text;
     if (dir == VW_TRACE_C2S)
@@ -708,17 +715,13 @@ static int write_qmp_value(vw_trace_writer *w, vw_trace_dir dir, uint64_t t, con
     else
         text = vw_qmp_dumps(v, 0);                                  /* as QEMU sends */
     if (!text) {
-        snprintf(e->text, sizeof(e->text), "out of memory");
-        e->line = 0;
-        return -1;
+        return vw_error_set(e, NULL, 0, 0, 0, "out of memory");
     }
     size_t n = strlen(text);
     char *line = malloc(n + 3);
     if (!line) {
         free(text);
-        snprintf(e->text, sizeof(e->text), "out of memory");
-        e->line = 0;
-        return -1;
+        return vw_error_set(e, NULL, 0, 0, 0, "out of memory");
     }
     memcpy(line, text, n);
     memcpy(line + n, "\r\n", 3);
@@ -758,8 +761,18 @@ static int cmd_import_replies(int argc, char **argv)
         json_t *v = json_loadb(text + pos, len - pos, JSON_DISABLE_EOF_CHECK |
                                JSON_REJECT_DUPLICATES, &je);
         if (!v) {
-            fprintf(stderr, "vwtrace: %s:%lu: bad JSON: %s\n", in, line + (unsigned long)je.line - 1,
-                    je.text);
+            vw_error e;
+            char msg[1024];
+            vw_error_from_json(&e, in, &je);
+            e.line = line + (unsigned long)(je.line > 0 ? je.line : 1) - 1;
+            if (je.line <= 1) {          /* jansson counts columns from pos, not the line start */
+                size_t bol = pos;
+                while (bol > 0 && text[bol - 1] != '\n')
+                    bol--;
+                e.column += pos - bol;
+            }
+            snprintf(e.text, sizeof(e.text), "bad JSON: %s", je.text);
+            fprintf(stderr, "vwtrace: %s\n", vw_error_format(&e, msg, sizeof(msg)));
             status = VWTRACE_EXIT_ERROR;
             break;
         }
@@ -819,7 +832,7 @@ static int cmd_import_replies(int argc, char **argv)
     }
 
     vw_trace_writer *w = NULL;
-    vw_trace_error e;
+    vw_error e;
     if (status == VWTRACE_EXIT_OK) {
         char tool[64];
         snprintf(tool, sizeof(tool), "vwtrace import-replies %s", VW_VERSION);

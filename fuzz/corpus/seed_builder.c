@@ -87,7 +87,7 @@ static vw_packet_header header(uint32_t prog, int32_t proc, int32_t type, uint32
 static void raw_packet(vw_buf *out, const vw_packet_header *h, uint32_t num_fds, const void *payload,
                        size_t len)
 {
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
     if (vw_packet_encode_raw(out, h, num_fds, payload, len, &err) < 0) {
         fprintf(stderr, "seed_builder: cannot encode a seed packet: %s\n", err.text);
         exit(1);
@@ -116,7 +116,7 @@ static void remote_error_payload(vw_buf *out)
     e.str3 = &s3;
     e.int1 = -1;
     e.int2 = 42;
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
     if (vw_xdr_encode(out, (xdrproc_t)xdr_vw_remote_error, &e, &err) < 0) {
         fprintf(stderr, "seed_builder: cannot encode remote_error: %s\n", err.text);
         exit(1);
@@ -129,7 +129,7 @@ static void packet_seeds(void)
     vw_buf b, p;
     vw_buf_init(&b);
     vw_buf_init(&p);
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
 
     if (vw_packet_encode_keepalive(&b, VW_KEEPALIVE_PROC_PING, &err) < 0)
         exit(1);
@@ -281,7 +281,7 @@ static int decode_encode(const vw_proc_info *info, xdrproc_t proc, size_t size, 
     void *obj = malloc(size ? size : 1);
     if (!obj)
         return -1;
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
     int rc = vw_xdr_decode(in, inlen, proc, obj, size, VW_DECODE_LENIENT, &err);
     if (rc == 0) {
         rc = vw_xdr_encode(out, proc, obj, &err);
@@ -532,7 +532,7 @@ static void trace_seed(const char *name, vw_trace_protocol protocol)
     FILE *mem = open_memstream(&text, &len);
     if (!mem)
         die("open_memstream");
-    vw_trace_error err;
+    vw_error err;
     memset(&err, 0, sizeof(err));
     vw_trace_writer *w = vw_trace_writer_open_stream(mem, protocol, "seed_builder", NULL, &err);
     if (!w) {
@@ -678,7 +678,7 @@ static void trace_edge_seeds(void)
     /* 20 connections open at once (the pcap writer's table starts at 16), a message longer than
      * one pcap TCP segment, and an error reply / error stream packet / error call for the
      * decoded "error" member */
-    vw_trace_error err;
+    vw_error err;
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
@@ -699,7 +699,7 @@ static void trace_edge_seeds(void)
                                    (uint32_t)i, status };
             vw_buf b;
             vw_buf_init(&b);
-            vw_proto_error pe;
+            vw_error pe;
             uint32_t fds = (types[i] == VW_NET_CALL_WITH_FDS || types[i] == VW_NET_REPLY_WITH_FDS) ? 1 : 0;
             /* remote_error payloads: message "m"; no message; empty message; cut short; none */
             for (int v = 0; v < 5; v++) {
@@ -724,7 +724,7 @@ static void trace_edge_seeds(void)
         uint8_t *payload = calloc(1, big);
         vw_buf b;
         vw_buf_init(&b);
-        vw_proto_error pe;
+        vw_error pe;
         if (!payload)
             die("calloc");
         if (vw_packet_encode_raw(&b, &h, 0, payload, big, &pe) == 0)

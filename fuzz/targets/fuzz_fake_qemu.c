@@ -44,7 +44,10 @@ static void setup(void)
                 fq_schema_data_versions());
         abort();
     }
-    schema = qapi_schema_load(data->schema, data->schema_len, err, sizeof(err));
+    vw_error serr;
+    schema = qapi_schema_load(data->schema, data->schema_len, "schema", &serr);
+    if (!schema)
+        vw_error_format(&serr, err, sizeof(err));
     json_error_t jerr;
     commands = schema ? json_loadb(data->commands, data->commands_len, 0, &jerr) : NULL;
     loop = vw_evloop_create(64, err, sizeof(err));

@@ -40,7 +40,7 @@
 
 static const vw_decode_mode modes[2] = { VW_DECODE_LENIENT, VW_DECODE_STRICT };
 
-static void check_error_text(const vw_proto_error *err, const char *what)
+static void check_error_text(const vw_error *err, const char *what)
 {
     FUZZ_CHECK(err->text[0] != '\0', "%s failed without an error text", what);
     FUZZ_CHECK(memchr(err->text, '\0', sizeof(err->text)) != NULL, "%s: error text not terminated", what);
@@ -59,7 +59,7 @@ static void check_header(const uint8_t *data, size_t size)
     vw_packet_header hdr[2];
     int rc[2];
     for (int m = 0; m < 2; m++) {
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         rc[m] = vw_packet_decode_header(data + VW_PACKET_LEN_SIZE, size - VW_PACKET_LEN_SIZE,
                                         modes[m], &hdr[m], &err);
         FUZZ_CHECK(rc[m] == 0 || rc[m] == -1, "decode_header returned %d", rc[m]);
@@ -88,7 +88,7 @@ static void check_remote_error(const vw_packet *pkt)
     vw_remote_error rerr[2];
     int rc[2];
     for (int m = 0; m < 2; m++) {
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         rc[m] = vw_packet_decode_error(pkt, &rerr[m], modes[m], &err);
         if (rc[m] < 0)
             check_error_text(&err, "vw_packet_decode_error");
@@ -99,7 +99,7 @@ static void check_remote_error(const vw_packet *pkt)
             continue;
         vw_buf out;
         vw_buf_init(&out);
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         int erc = vw_xdr_encode(&out, (xdrproc_t)xdr_vw_remote_error, &rerr[m], &err);
         FUZZ_CHECK(erc == 0, "decoded remote_error does not encode: %s", err.text);
         if (modes[m] == VW_DECODE_STRICT)
@@ -122,7 +122,7 @@ static void check_stream_hole(const vw_packet *pkt)
     uint32_t flags[2];
     int rc[2];
     for (int m = 0; m < 2; m++) {
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         rc[m] = vw_packet_decode_stream_hole(pkt, modes[m], &length[m], &flags[m], &err);
         if (rc[m] < 0)
             check_error_text(&err, "vw_packet_decode_stream_hole");
@@ -134,7 +134,7 @@ static void check_stream_hole(const vw_packet *pkt)
                    pkt->payload_len);
         vw_buf out;
         vw_buf_init(&out);
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         if (vw_packet_encode_stream_hole(&out, &pkt->hdr, length[1], flags[1], &err) == 0) {
             FUZZ_CHECK(out.len == pkt->len && memcmp(out.data + (out.len - VW_PACKET_STREAM_HOLE_SIZE),
                                                      pkt->payload, VW_PACKET_STREAM_HOLE_SIZE) == 0,
@@ -162,7 +162,7 @@ static void check_encoders(const vw_packet *p)
     msg[n] = '\0';
     vw_buf out;
     vw_buf_init(&out);
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
     int code = (int)p->hdr.serial, domain = p->hdr.proc;
     FUZZ_CHECK(vw_packet_encode_error(&out, &rh, code, domain, msg, &err) == 0, "encode_error: %s", err.text);
     vw_packet back;
@@ -193,7 +193,7 @@ static void check_whole_packet(const uint8_t *data, size_t size)
     vw_packet pkt[2];
     int rc[2];
     for (int m = 0; m < 2; m++) {
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         rc[m] = vw_packet_parse(data, size, modes[m], &pkt[m], &err);
         FUZZ_CHECK(rc[m] == 0 || rc[m] == -1, "vw_packet_parse returned %d", rc[m]);
         if (rc[m] < 0) {
@@ -261,7 +261,7 @@ static void run_reader(const uint8_t *data, size_t size, vw_decode_mode mode, si
         if (chunk && n > chunk)
             n = chunk;
         size_t used = 0;
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         int rc = vw_packet_reader_feed(&r, data + off, n, &used, &err);
         FUZZ_CHECK(rc >= -1 && rc <= 1, "reader_feed returned %d", rc);
         FUZZ_CHECK(used <= n, "reader used %zu of %zu", used, n);
@@ -371,7 +371,7 @@ static void packet_edges(void)
 {
     uint8_t zero[64] = { 0 };
     uint32_t len;
-    vw_proto_error err;
+    vw_error err;
     vw_packet_header h;
     FUZZ_CHECK(vw_packet_decode_length(zero, 3, &len, &err) < 0, "3-byte length word accepted");
     FUZZ_CHECK(vw_packet_decode_header(zero, 23, VW_DECODE_LENIENT, &h, &err) < 0,
@@ -453,7 +453,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size >= VW_PACKET_LEN_SIZE) {
         uint32_t len = 0;
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         if (vw_packet_decode_length(data, size, &len, &err) == 0) {
             FUZZ_CHECK(len >= VW_PACKET_MIN && len <= VW_PACKET_MAX, "accepted length %u", len);
             FUZZ_CHECK(vw_packet_check_length(len, NULL) == 0, "check_length disagrees with decode_length");

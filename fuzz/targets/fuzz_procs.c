@@ -63,7 +63,7 @@ static void check_encode_oom(const vw_packet *pkt, xdrproc_t proc, void *obj, bo
     const char *encoder = whole_packet ? "vw_packet_encode" : "vw_xdr_encode";
     vw_buf out;
     vw_buf_init(&out);
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
     vw_fuzz_alloc_fail_begin(vw_fuzz_alloc_pick(pkt->payload, pkt->payload_len, salt, allocs));
     int rc = whole_packet ? vw_packet_encode(&out, &pkt->hdr, pkt->num_fds, proc, obj, &err)
                           : vw_xdr_encode(&out, proc, obj, &err);
@@ -93,7 +93,7 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
     int rc[2];
     static const vw_decode_mode modes[2] = { VW_DECODE_LENIENT, VW_DECODE_STRICT };
     for (int m = 0; m < 2; m++) {
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         rc[m] = vw_packet_decode_payload(pkt, proc, obj[m], size, modes[m], &err);
         FUZZ_CHECK(rc[m] == 0 || rc[m] == -1, "%s: decode returned %d", what, rc[m]);
         if (rc[m] < 0) {
@@ -119,7 +119,7 @@ static void check_codec(const vw_packet *pkt, xdrproc_t proc, size_t size, const
         vw_buf enc, again;
         vw_buf_init(&enc);
         vw_buf_init(&again);
-        vw_proto_error err = { 0 };
+        vw_error err = { 0 };
         vw_fuzz_alloc_count_begin();
         FUZZ_CHECK(vw_xdr_encode(&enc, proc, obj[m], &err) == 0, "%s: decoded value does not encode: %s",
                    what, err.text);
@@ -179,7 +179,7 @@ static void api_edges(void)
 {
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
     FUZZ_CHECK(vw_xdr_encode(&b, NULL, NULL, &err) == 0 && b.len == 0, "NULL codec wrote bytes");
     FUZZ_CHECK(vw_xdr_encode(&b, VW_XDR_VOID, NULL, &err) == 0 && b.len == 0, "void codec wrote bytes");
     FUZZ_CHECK(vw_buf_append(&b, "x", 0, &err) == 0 && b.len == 0, "empty append");
@@ -251,7 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf[3] = (uint8_t)size;
 
     vw_packet pkt;
-    vw_proto_error err = { 0 };
+    vw_error err = { 0 };
     if (vw_packet_parse(buf, size, VW_DECODE_LENIENT, &pkt, &err) < 0) {
         free(buf);
         return 0;

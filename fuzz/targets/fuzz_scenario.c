@@ -34,7 +34,7 @@ static void add_call(int32_t proc, uint32_t serial, xdrproc_t codec, const void 
 {
     vw_packet_header hdr = { .prog = VW_REMOTE_PROGRAM, .vers = 1, .proc = proc,
                              .type = VW_NET_CALL, .serial = serial, .status = VW_NET_OK };
-    vw_proto_error perr;
+    vw_error perr;
     if (vw_packet_encode(&builtin, &hdr, 0, codec, args, &perr) < 0) {
         fprintf(stderr, "fuzz_scenario: cannot encode the built-in conversation: %s\n", perr.text);
         abort();

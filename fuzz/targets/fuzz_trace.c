@@ -112,7 +112,7 @@ static void open_by_path(void)
 {
     static const char *const paths[] = { "/dev/null", "/dev/full", "/nonexistent-vw-fuzz-dir/trace" };
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        vw_trace_error err;
+        vw_error err;
         memset(&err, 0, sizeof(err));
         vw_trace_writer *w = vw_trace_writer_open(paths[i], VW_TRACE_QMP, "fuzz_trace", "unix:/x", &err);
         FUZZ_CHECK(w || err.text[0], "writer open of %s failed without a reason", paths[i]);
@@ -147,7 +147,7 @@ static void open_by_path(void)
  * message longer than one TCP segment. */
 static void writer_edges(void)
 {
-    vw_trace_error err;
+    vw_error err;
     char *text = NULL, *ptext = NULL;
     size_t len = 0, plen = 0;
     FUZZ_CHECK(strcmp(vw_trace_kind_name((vw_trace_kind)99), "?") == 0, "unknown kind has a name");
@@ -239,7 +239,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* The records once more, onto a full disk, with misuses mixed in. */
 static void write_to_full_disk(vw_trace_writer *w, vw_pcap *p, const vw_trace_record *rec)
 {
-    vw_trace_error err;
+    vw_error err;
     char perr[256];
     memset(&err, 0, sizeof(err));
     if (rec->kind == VW_TRACE_MESSAGE || rec->kind == VW_TRACE_DATA) {
@@ -289,7 +289,7 @@ static int pcap_record(vw_pcap *p, const vw_trace_record *rec, char *perr, size_
  * writer refused it. */
 static int write_back(vw_trace_writer *w, vw_pcap *p, const vw_trace_record *rec)
 {
-    vw_trace_error err;
+    vw_error err;
     memset(&err, 0, sizeof(err));
     int rc = -1;
     switch (rec->kind) {
@@ -322,7 +322,7 @@ static void compare_round_trip(const uint8_t *data, size_t size, const char *tex
     FILE *a = fmemopen((void *)data, size, "r");
     FILE *b = fmemopen((void *)text, text_len, "r");
     FUZZ_CHECK(a && b, "fmemopen failed");
-    vw_trace_error err;
+    vw_error err;
     memset(&err, 0, sizeof(err));
     vw_trace_reader *ra = vw_trace_reader_open_stream(a, &err);
     vw_trace_reader *rb = vw_trace_reader_open_stream(b, &err);
@@ -373,7 +373,7 @@ static void copy_trace(const uint8_t *data, size_t size, struct copy_result *res
     char *pcap_bytes = NULL;
     size_t pcap_len = 0;
     FUZZ_CHECK(in && out, "fmemopen/open_memstream failed");
-    vw_trace_error err;
+    vw_error err;
     memset(&err, 0, sizeof(err));
     char perr[256] = "";
     vw_trace_writer *w = NULL;
@@ -483,11 +483,11 @@ static bool ends_with(const char *s, const char *tail)
 /* The main read's outcome (vw_trace_read's last result, records read, its error) against a
  * read of the same input with vw_trace_reader_allow_truncated. */
 static void check_allow_truncated(const uint8_t *data, size_t size, int plain, int n_plain,
-                                  const vw_trace_error *e_plain)
+                                  const vw_error *e_plain)
 {
     FILE *in = fmemopen((void *)data, size, "r");
     FUZZ_CHECK(in, "fmemopen failed");
-    vw_trace_error e;
+    vw_error e;
     memset(&e, 0, sizeof(e));
     vw_trace_reader *r = vw_trace_reader_open_stream(in, &e);
     FUZZ_CHECK(r, "the header was read once, not twice: %s", e.text);
@@ -496,7 +496,7 @@ static void check_allow_truncated(const uint8_t *data, size_t size, int plain, i
     int n = 0, rc = 1;
     while (n < MAX_RECORDS && (rc = vw_trace_read(r, &rec, &e)) == 1)
         n++;
-    const vw_trace_error *d = vw_trace_reader_dropped(r);
+    const vw_error *d = vw_trace_reader_dropped(r);
     unsigned long dropped = d ? d->line : 0;
     FUZZ_CHECK(!d || (rc == 0 && d->line > 0 && d->text[0]), "bad dropped report");
     FUZZ_CHECK(n == n_plain, "%d records without the option, %d with it", n_plain, n);
@@ -521,7 +521,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FILE *in = fmemopen((void *)data, size, "r");
     if (!in)
         return 0;
-    vw_trace_error err;
+    vw_error err;
     memset(&err, 0, sizeof(err));
     vw_trace_reader *r = vw_trace_reader_open_stream(in, &err);
     if (!r) {
@@ -567,7 +567,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc < 0) {
             FUZZ_CHECK(err.text[0] != '\0' && err.line > 0, "read failed without line (%lu) or text",
                        err.line);
-            vw_trace_error again;
+            vw_error again;
             memset(&again, 0, sizeof(again));
             FUZZ_CHECK(vw_trace_read(r, &rec, &again) == -1, "reader recovered after a failure");
             break;
@@ -595,8 +595,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (sp)
             write_to_full_disk(sw, sp, &rec);
     }
-    vw_trace_error read_err = err;      /* the main read's end, for check_allow_truncated */
-    vw_trace_error serr;
+    vw_error read_err = err;      /* the main read's end, for check_allow_truncated */
+    vw_error serr;
     memset(&serr, 0, sizeof(serr));
     if (vw_trace_writer_flush(sw, &serr) < 0)
         FUZZ_CHECK(serr.text[0], "a failed flush without a reason");

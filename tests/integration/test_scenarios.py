@@ -288,7 +288,7 @@ def test_admin_survives_garbage(fake_libvirtd):
 # ---- bad scenario files -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [
-    ('{"stubs": [\n  {"match": {}\n}', "line 3"),
+    ('{"stubs": [\n  {"match": {}\n}', "bad.json:3:1: "),
     ('{"stubs": [{"match": {"procedure": "NO_SUCH_PROC"}, "answer": {"close": true}}]}',
      "$.stubs[0].match: procedure: unknown procedure 'NO_SUCH_PROC'"),
     ('{"stubs": [{"match": {}, "answer": {"reply": {"ret": {"x": 1}}}}]}',

@@ -209,7 +209,7 @@ int client_peer_read(client_peer *peer, vw_packet_header *hdr, uint8_t **payload
     if (r <= 0)
         return r;
     uint32_t total = 0;
-    vw_proto_error perr;
+    vw_error perr;
     if (vw_packet_decode_length(lenbuf, 4, &total, &perr) < 0) {
         fail(peer, perr.text);
         return -1;
@@ -279,7 +279,7 @@ int client_peer_send(client_peer *peer, uint32_t prog, int proc, int type, uint3
     };
     vw_buf buf;
     vw_buf_init(&buf);
-    vw_proto_error perr;
+    vw_error perr;
     int rc = vw_packet_encode(&buf, &hdr, 0, proc_fn, obj, &perr);
     if (rc == 0)
         rc = client_peer_send_raw(peer, buf.data, buf.len);

@@ -68,7 +68,7 @@ int fl_peer_send(fl_peer *p, uint32_t prog, int32_t proc, int32_t type, uint32_t
                              .serial = serial, .status = VW_NET_OK };
     vw_buf out;
     vw_buf_init(&out);
-    vw_proto_error err;
+    vw_error err;
     int rc = vw_packet_encode(&out, &hdr, 0, codec ? codec : VW_XDR_VOID, args, &err);
     if (rc == 0)
         rc = send_all(p, out.data, out.len);
@@ -108,7 +108,7 @@ int fl_peer_recv(fl_peer *p, fl_peer_packet *out)
                 return 0;                       /* not a packet: treat as the end */
             if (p->len >= len) {
                 vw_packet pkt;
-                vw_proto_error err;
+                vw_error err;
                 if (vw_packet_parse(p->buf, len, VW_DECODE_LENIENT, &pkt, &err) < 0)
                     return 0;
                 out->hdr = pkt.hdr;
@@ -147,7 +147,7 @@ int fl_peer_call(fl_peer *p, int32_t proc, uint32_t serial, xdrproc_t codec, con
 
 int fl_peer_decode(const fl_peer_packet *reply, xdrproc_t codec, void *obj, size_t obj_size)
 {
-    vw_proto_error err;
+    vw_error err;
     return vw_xdr_decode(reply->payload, reply->payload_len, codec, obj, obj_size,
                          VW_DECODE_STRICT, &err);
 }

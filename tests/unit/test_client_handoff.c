@@ -258,7 +258,7 @@ static void script_die_mid_handoff(client_peer *peer, void *opaque)
         vw_packet_header h = hdrs[i];
         h.type = VW_NET_REPLY;
         h.status = VW_NET_OK;
-        vw_proto_error perr;
+        vw_error perr;
         if (vw_packet_encode(&out, &h, 0, (xdrproc_t)xdr_vw_connect_get_lib_version_ret, &ret,
                              &perr) < 0)
             peer->failures++;

@@ -104,7 +104,7 @@ static void test_xml_depth_limit(void)
 
 static void test_domain_defaults_and_units(void)
 {
-    domain_xml_error e;
+    fl_error e;
     domain_def *def = domain_def_parse(
         "<domain type='test'><name>m1</name><uuid>12345678123456781234567812345678</uuid>"
         "<memory unit='GiB'>1</memory><currentMemory unit='MiB'>512</currentMemory>"
@@ -169,7 +169,7 @@ static void test_domain_defaults_and_units(void)
 
 static void test_device_defaults(void)
 {
-    domain_xml_error e;
+    fl_error e;
     domain_def *def = domain_def_parse(
         "<domain type='test'><name>d</name><memory>1</memory><os><type>hvm</type></os><devices>"
         "<disk type='file' device='disk'><source file='/a'/><target dev='hdd'/></disk>"
@@ -259,13 +259,13 @@ static void test_domain_parse_errors(void)
         {"<domain", 35, 20, "(domain_definition): line 1 column 8: document ends inside a start tag"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        domain_xml_error e;
+        fl_error e;
         domain_def *def = domain_def_parse(cases[i].xml, &e);
         CHECK(def == NULL);
         domain_def_free(def);
         CHECK_EQ_INT(e.code, cases[i].code);
         CHECK_EQ_INT(e.domain, cases[i].domain);
-        CHECK_EQ_STR(e.detail, cases[i].detail);
+        CHECK_EQ_STR(e.str2[0] ? e.str2 : e.message, cases[i].detail);   /* the detail */
     }
 }
 

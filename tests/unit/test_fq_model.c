@@ -24,9 +24,11 @@ static qapi_schema *load(int major, int minor)
         fprintf(stderr, "no recorded schema for %d.%d\n", major, minor);
         return NULL;
     }
-    qapi_schema *s = qapi_schema_load(data->schema, data->schema_len, err, sizeof(err));
+    vw_error serr;
+    qapi_schema *s = qapi_schema_load(data->schema, data->schema_len, "schema", &serr);
     if (!s)
-        fprintf(stderr, "schema %d.%d: %s\n", major, minor, err);
+        fprintf(stderr, "schema %d.%d: %s\n", major, minor,
+                vw_error_format(&serr, err, sizeof(err)));
     return s;
 }
 

@@ -46,7 +46,10 @@ static int peer_start(fq_peer *p, int prelaunch)
         fprintf(stderr, "no recorded 7.2 schema\n");
         return -1;
     }
-    p->schema = qapi_schema_load(data->schema, data->schema_len, err, sizeof(err));
+    vw_error serr;
+    p->schema = qapi_schema_load(data->schema, data->schema_len, "schema", &serr);
+    if (!p->schema)
+        vw_error_format(&serr, err, sizeof(err));
     json_error_t jerr;
     p->commands = json_loadb(data->commands, data->commands_len, 0, &jerr);
     p->loop = vw_evloop_create(64, err, sizeof(err));

@@ -11,7 +11,7 @@
 #include "packet.h"
 #include "vwtest.h"
 
-static bool text_has(const vw_proto_error *e, const char *needle)
+static bool text_has(const vw_error *e, const char *needle)
 {
     return strstr(e->text, needle) != NULL;
 }
@@ -81,7 +81,7 @@ static void test_header_golden(void)
 {
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     vw_packet_header h = test_hdr(VW_NET_CALL, VW_NET_OK);
     CHECK_EQ_INT(vw_packet_encode_raw(&b, &h, 0, NULL, 0, &e), 0);
     CHECK_EQ_INT(b.len, sizeof(header_call));
@@ -109,7 +109,7 @@ static void test_keepalive_ping(void)
 {
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_packet_encode_keepalive(&b, VW_KEEPALIVE_PROC_PING, &e), 0);
     CHECK_EQ_INT(b.len, 28);
     CHECK_EQ_MEM(b.data, keepalive_ping, 28);
@@ -132,7 +132,7 @@ static void test_remote_error_golden(void)
     };
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     vw_packet_header h = test_hdr(VW_NET_REPLY, VW_NET_ERROR);
     CHECK_EQ_INT(vw_packet_encode(&b, &h, 0, (xdrproc_t)xdr_vw_remote_error, &re, &e), 0);
     CHECK_EQ_INT(b.len, 116);
@@ -169,7 +169,7 @@ static void test_stream_golden(void)
     CHECK_EQ_INT(strlen(stream_text), 43);
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     vw_packet_header h = test_hdr(VW_NET_STREAM, VW_NET_CONTINUE);
     CHECK_EQ_INT(vw_packet_encode_raw(&b, &h, 0, stream_text, 43, &e), 0);
     CHECK_EQ_INT(b.len, 71);
@@ -196,7 +196,7 @@ static void test_stream_hole(void)
     };
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     vw_packet_header h = { VW_REMOTE_PROGRAM, 1, 209, VW_NET_STREAM_HOLE, 5, VW_NET_CONTINUE };
     CHECK_EQ_INT(vw_packet_encode_stream_hole(&b, &h, 0x100001000LL, 0, &e), 0);
     CHECK_EQ_INT(b.len, sizeof(want));
@@ -231,7 +231,7 @@ static void test_with_fds(void)
     vw_connect_supports_feature_args a = { .feature = 10 };
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     vw_packet_header h = { VW_REMOTE_PROGRAM, 1, 60, VW_NET_CALL_WITH_FDS, 7, VW_NET_OK };
     CHECK_EQ_INT(vw_packet_encode(&b, &h, 2, (xdrproc_t)xdr_vw_connect_supports_feature_args,
                                   &a, &e), 0);
@@ -282,7 +282,7 @@ static void test_length_limits(void)
         { 0xffffffffu, 0, "4294967295" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        vw_proto_error e = { 99, "" };
+        vw_error e = { .offset = 99 };
         int rc = vw_packet_check_length(cases[i].len, &e);
         CHECK_EQ_INT(rc, cases[i].ok ? 0 : -1);
         if (!cases[i].ok) {
@@ -312,7 +312,7 @@ static void test_length_limits(void)
         vw_packet_reader_free(&r);
     }
     uint32_t got;
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_packet_decode_length((const uint8_t *)"\0\0", 2, &got, &e), -1);
 }
 
@@ -320,7 +320,7 @@ static void test_encode_limit(void)
 {
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     vw_packet_header h = { VW_REMOTE_PROGRAM, 1, 209, VW_NET_STREAM, 1, VW_NET_CONTINUE };
     size_t max = VW_PACKET_PAYLOAD_MAX;
     uint8_t *big = calloc(1, max + 1);
@@ -351,7 +351,7 @@ static void test_encode_limit(void)
 static void test_malformed_headers(void)
 {
     vw_packet_header h;
-    vw_proto_error e;
+    vw_error e;
     vw_packet p;
     uint8_t pkt[28];
 
@@ -418,7 +418,7 @@ static void test_strict_bool(void)
         0x00, 0x00, 0x00, 0x00,             /* flags */
     };
     vw_connect_open_args a;
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_xdr_decode(payload, sizeof(payload), (xdrproc_t)xdr_vw_connect_open_args, &a,
                                sizeof(a), VW_DECODE_LENIENT, &e), 0);
     CHECK(a.name != NULL);
@@ -452,7 +452,7 @@ static void test_strict_padding(void)
     /* DOMAIN_LOOKUP_BY_NAME args "abc" with a non-zero pad byte */
     static const uint8_t payload[] = { 0x00, 0x00, 0x00, 0x03, 'a', 'b', 'c', 0x01 };
     vw_domain_lookup_by_name_args a;
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_xdr_decode(payload, sizeof(payload),
                                (xdrproc_t)xdr_vw_domain_lookup_by_name_args, &a, sizeof(a),
                                VW_DECODE_LENIENT, &e), 0);
@@ -480,7 +480,7 @@ static void test_strict_trailing(void)
 {
     static const uint8_t payload[] = { 0, 0, 0, 10, 0xde, 0xad, 0xbe, 0xef };
     vw_connect_supports_feature_args a;
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_xdr_decode(payload, sizeof(payload),
                                (xdrproc_t)xdr_vw_connect_supports_feature_args, &a, sizeof(a),
                                VW_DECODE_LENIENT, &e), 0);
@@ -508,7 +508,7 @@ static void test_char_range(void)
         0, 0, 0, 0, 0, 0, 0, 0x2a,                          /* cpuTime */
     };
     vw_domain_get_info_ret r;
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_xdr_decode(payload, sizeof(payload), (xdrproc_t)xdr_vw_domain_get_info_ret,
                                &r, sizeof(r), VW_DECODE_LENIENT, &e), 0);
     CHECK_EQ_INT(r.state, 1);
@@ -529,7 +529,7 @@ static void test_char_range(void)
 
 static void test_payload_limits(void)
 {
-    vw_proto_error e;
+    vw_error e;
     /* AUTH_LIST ret with 21 types (.x maximum 20): refused before the array is allocated */
     uint8_t many[4 + 21 * 4] = { 0, 0, 0, 21 };
     vw_auth_list_ret r;
@@ -579,7 +579,7 @@ static void test_payload_limits(void)
 
 static int roundtrip(xdrproc_t proc, const void *in, void *out, size_t size, vw_buf *b)
 {
-    vw_proto_error e;
+    vw_error e;
     vw_buf_reset(b);
     if (vw_xdr_encode(b, proc, in, &e) < 0) {
         fprintf(stderr, "encode: %s\n", e.text);
@@ -730,7 +730,7 @@ static void test_roundtrip_migrate_params(void)
         0, 0, 0, 0,
     };
     vw_typed_param tp;
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_xdr_decode(bad, sizeof(bad), (xdrproc_t)xdr_vw_typed_param, &tp, sizeof(tp),
                                VW_DECODE_LENIENT, &e), -1);
     vw_buf_free(&b);
@@ -787,7 +787,7 @@ static void test_real_captures(void)
         0x00, 0x00, 0x00, 0x02,     /* STARTED */
         0x00, 0x00, 0x00, 0x00,     /* BOOTED */
     };
-    vw_proto_error e;
+    vw_error e;
     vw_packet p;
     CHECK_EQ_INT(vw_packet_parse(open_call, sizeof(open_call), VW_DECODE_STRICT, &p, &e), 0);
     vw_connect_open_args a;
@@ -827,7 +827,7 @@ static void test_reply_and_error_helpers(void)
 
     vw_buf b;
     vw_buf_init(&b);
-    vw_proto_error e;
+    vw_error e;
     /* VIR_ERR_RPC 39, VIR_FROM_RPC 7; message 22 bytes -> 24 with padding */
     CHECK_EQ_INT(vw_packet_encode_error(&b, &h, 39, 7, "unknown procedure: 999", &e), 0);
     CHECK_EQ_INT(b.len, 28 + 4 + 4 + 4 + 4 + 24 + 4 + 4 + 3 * 4 + 2 * 4 + 4);
@@ -861,7 +861,7 @@ static void test_reader_bytewise(void)
 {
     vw_buf stream;
     vw_buf_init(&stream);
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_buf_append(&stream, error_reply, sizeof(error_reply), &e), 0);
     CHECK_EQ_INT(vw_buf_append(&stream, keepalive_ping, sizeof(keepalive_ping), &e), 0);
     CHECK_EQ_INT(vw_buf_append(&stream, header_call, sizeof(header_call), &e), 0);
@@ -905,7 +905,7 @@ static void test_reader_chunks(void)
     /* whole stream in one feed: the reader stops at each packet end */
     vw_buf stream;
     vw_buf_init(&stream);
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_buf_append(&stream, keepalive_ping, 28, &e), 0);
     CHECK_EQ_INT(vw_buf_append(&stream, error_reply, sizeof(error_reply), &e), 0);
     uint8_t bad[4] = { 0, 0, 0, 27 };
@@ -956,7 +956,7 @@ static void test_reader_chunks(void)
 static void test_reader_max_len_and_trim(void)
 {
     vw_packet_reader r;
-    vw_proto_error e;
+    vw_error e;
     size_t used = 0;
     vw_packet_reader_init(&r, VW_DECODE_LENIENT);
     r.max_len = 4096;

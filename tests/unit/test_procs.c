@@ -237,7 +237,7 @@ static void test_codec_sizes(void)
     if (!p)
         return;
     void *obj = calloc(1, p->ret_size);
-    vw_proto_error e;
+    vw_error e;
     CHECK_EQ_INT(vw_xdr_decode(auth_ret, sizeof(auth_ret), p->ret_proc, obj, p->ret_size,
                                VW_DECODE_STRICT, &e), 0);
     vw_auth_list_ret *r = obj;

@@ -114,7 +114,7 @@ static void test_tshark_decodes_our_packets(void)
     vw_buf call, reply;
     vw_buf_init(&call);
     vw_buf_init(&reply);
-    vw_proto_error e;
+    vw_error e;
     vw_domain_lookup_by_name_args args = { .name = (char *)"vw-tshark-dom" };
     vw_packet_header h = { VW_REMOTE_PROGRAM, 1, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME,
                            VW_NET_CALL, 7, VW_NET_OK };

@@ -32,7 +32,7 @@ static char trace_path[64], sock_path[64];
 /* Counts the records in the trace file now (as a reader of the file sees them). */
 static int count_records(const char *path, const char *dir, vw_trace_kind kind, const char **by)
 {
-    vw_trace_error err;
+    vw_error err;
     vw_trace_reader *r = vw_trace_reader_open(path, &err);
     if (!r)
         return -1;

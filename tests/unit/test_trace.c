@@ -78,7 +78,7 @@ static void test_base64_rejects(void)
 
 static void encode_call(vw_buf *out, uint32_t serial)
 {
-    vw_proto_error e;
+    vw_error e;
     vw_domain_lookup_by_name_args args = { .name = (char *)"vw-trace-dom" };
     vw_packet_header h = { VW_REMOTE_PROGRAM, 1, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME,
                            VW_NET_CALL, serial, VW_NET_OK };
@@ -89,7 +89,7 @@ static void encode_call(vw_buf *out, uint32_t serial)
 static void test_roundtrip_libvirt(void)
 {
     const char *path = tmp_path();
-    vw_trace_error err;
+    vw_error err;
     vw_trace_writer *w = vw_trace_writer_open(path, VW_TRACE_LIBVIRT, "test 1", "unix:/x", &err);
     CHECK(w != NULL);
     if (!w)
@@ -98,7 +98,7 @@ static void test_roundtrip_libvirt(void)
     vw_buf_init(&call);
     vw_buf_init(&reply);
     vw_buf_init(&ping);
-    vw_proto_error pe;
+    vw_error pe;
     encode_call(&call, 7);
     vw_packet_header ch = { VW_REMOTE_PROGRAM, 1, VW_REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME,
                             VW_NET_CALL, 7, VW_NET_OK };
@@ -195,7 +195,7 @@ static void test_roundtrip_libvirt(void)
 static void test_roundtrip_qmp(void)
 {
     const char *path = tmp_path();
-    vw_trace_error err;
+    vw_error err;
     vw_trace_writer *w = vw_trace_writer_open(path, VW_TRACE_QMP, NULL, NULL, &err);
     CHECK(w != NULL);
     if (!w)
@@ -254,7 +254,7 @@ static void test_roundtrip_qmp(void)
 static void test_flushed_per_line(void)
 {
     const char *path = tmp_path();
-    vw_trace_error err;
+    vw_error err;
     vw_trace_writer *w = vw_trace_writer_open(path, VW_TRACE_LIBVIRT, NULL, NULL, &err);
     CHECK(w != NULL);
     if (!w)
@@ -297,7 +297,7 @@ static int expect_error(const char *text, unsigned long line, const char *what)
     CHECK(f != NULL);
     if (!f)
         return -1;
-    vw_trace_error err;
+    vw_error err;
     memset(&err, 0, sizeof(err));
     int records = 0;
     vw_trace_reader *r = vw_trace_reader_open_stream(f, &err);
@@ -308,7 +308,7 @@ static int expect_error(const char *text, unsigned long line, const char *what)
             records++;
         CHECK_EQ_INT(rc, -1);
         /* The reader stays failed. */
-        vw_trace_error again;
+        vw_error again;
         CHECK_EQ_INT(vw_trace_read(r, &rec, &again), -1);
         CHECK_EQ_INT(again.line, err.line);
         vw_trace_reader_free(r);
@@ -396,7 +396,7 @@ static void test_reader_accepts(void)
         "{\"rec\":\"data\",\"conn\":4294967295,\"t_us\":1,\"dir\":\"c2s\",\"raw\":\"/w==\"}\n"
         "{\"rec\":\"close\",\"conn\":4294967295,\"t_us\":2}\n";
     FILE *f = fmemopen((void *)text, strlen(text), "r");
-    vw_trace_error err;
+    vw_error err;
     vw_trace_reader *r = vw_trace_reader_open_stream(f, &err);
     CHECK(r != NULL);
     if (r) {
@@ -423,7 +423,7 @@ static void test_reader_accepts(void)
 
 /* Reads n bytes of text to the end. Returns the last vw_trace_read result; *records counts
  * the records read, *dropped the line dropped by allow_truncated (0: none). */
-static int read_all(const char *text, size_t n, bool allow, int *records, vw_trace_error *err,
+static int read_all(const char *text, size_t n, bool allow, int *records, vw_error *err,
                     unsigned long *dropped)
 {
     FILE *f = fmemopen((void *)text, n, "r");
@@ -440,7 +440,7 @@ static int read_all(const char *text, size_t n, bool allow, int *records, vw_tra
         vw_trace_record rec;
         while ((rc = vw_trace_read(r, &rec, err)) == 1)
             (*records)++;
-        const vw_trace_error *d = vw_trace_reader_dropped(r);
+        const vw_error *d = vw_trace_reader_dropped(r);
         if (d) {
             *dropped = d->line;
             CHECK(strstr(d->text, "cut") != NULL);
@@ -493,7 +493,7 @@ static void test_reader_cut_last_line(void)
         const struct cut_case *c = &cut_cases[i];
         int records;
         unsigned long dropped;
-        vw_trace_error err;
+        vw_error err;
         int rc = read_all(c->text, strlen(c->text), c->allow, &records, &err, &dropped);
         if (rc != c->rc || dropped != c->dropped)
             fprintf(stderr, "cut case %zu: rc %d, dropped %lu, %s\n", i, rc, dropped, err.text);
@@ -517,7 +517,7 @@ static void test_reader_cut_everywhere(void)
     char *text = NULL;
     size_t n = 0;
     FILE *out = open_memstream(&text, &n);
-    vw_trace_error err;
+    vw_error err;
     vw_trace_writer *w = out ? vw_trace_writer_open_stream(out, VW_TRACE_QMP, "test", NULL, &err)
                              : NULL;
     CHECK(w != NULL);
@@ -559,7 +559,7 @@ static void test_reader_cut_everywhere(void)
 
 static void test_open_errors(void)
 {
-    vw_trace_error err;
+    vw_error err;
     CHECK(vw_trace_reader_open("/nonexistent/dir/x.trace", &err) == NULL);
     CHECK_EQ_INT(err.line, 0);
     CHECK(strstr(err.text, "/nonexistent/dir/x.trace") != NULL);
@@ -572,7 +572,7 @@ static void test_open_errors(void)
 static void test_reader_survives_corruption(void)
 {
     const char *path = tmp_path();
-    vw_trace_error err;
+    vw_error err;
     vw_trace_writer *w = vw_trace_writer_open(path, VW_TRACE_LIBVIRT, "t", NULL, &err);
     CHECK(w != NULL);
     if (!w)
