@@ -40,13 +40,13 @@ static long find(conn_ids *c, uint32_t id)
 
 static int add(conn_ids *c, uint32_t id)
 {
-    vw_proto_error pe;
+    vw_error pe;
     c->hint = count(c);
     return vw_buf_append(&c->ids, &id, sizeof(id), &pe);
 }
 
 /* Hands every record to the loader. 1 at the end, -1 on a bad line (e), -2 out of memory. */
-static int read_all(vw_trace_reader *r, const vw_replay_loader *l, vw_trace_error *e)
+static int read_all(vw_trace_reader *r, const vw_replay_loader *l, vw_error *e)
 {
     conn_ids ids;
     vw_buf_init(&ids.ids);
@@ -72,7 +72,7 @@ vw_replay_load_result vw_replay_load(const char *path, vw_trace_protocol want,
                                      const vw_replay_loader *loader, vw_trace_protocol *found,
                                      char *err, size_t errlen)
 {
-    vw_trace_error e;
+    vw_error e;
     vw_trace_reader *r = vw_trace_reader_open(path, &e);
     if (!r) {
         if (e.line)
@@ -89,7 +89,7 @@ vw_replay_load_result vw_replay_load(const char *path, vw_trace_protocol want,
     }
     int rc = read_all(r, loader, &e);
     if (rc == 1 && vw_trace_reader_dropped(r)) {
-        const vw_trace_error *d = vw_trace_reader_dropped(r);
+        const vw_error *d = vw_trace_reader_dropped(r);
         fprintf(stderr, "%s %s:%lu: warning: %s\n", who, path, d->line, d->text);
     }
     vw_trace_reader_free(r);

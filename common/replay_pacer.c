@@ -36,7 +36,7 @@ int vw_replay_pacer_release(vw_replay_pacer *p, size_t start, size_t end, uint64
         p->head = 0;
     }
     vw_replay_pacer_run r = { start, end, base_us, vw_evloop_now_ms(), tag };
-    vw_proto_error pe;
+    vw_error pe;
     return vw_buf_append(&p->runs, &r, sizeof(r), &pe);
 }
 

@@ -133,7 +133,7 @@ static void emit_out(rp_live *lv, const rp_out *o, bool reply, uint32_t live_ser
         }
     }
     vw_buf_reset(&lv->scratch);
-    vw_proto_error pe;
+    vw_error pe;
     if (vw_buf_append(&lv->scratch, o->raw, o->len, &pe) < 0)
         return;
     put_serial(lv->scratch.data, live_serial);
@@ -361,7 +361,7 @@ static void unmatched(rp_live *lv, const vw_packet *pkt)
                  "%u): the trace has no recorded connection left for this client", name,
                  pkt->hdr.serial);
     vw_packet_header hdr = vw_packet_reply_header(&pkt->hdr, VW_NET_ERROR);
-    vw_proto_error pe;
+    vw_error pe;
     vw_buf_reset(&lv->scratch);
     if (vw_packet_encode_error(&lv->scratch, &hdr, FL_ERR_RPC, FL_FROM_RPC, msg,
                                &pe) == 0)
@@ -438,7 +438,7 @@ static void rp_conn_packet(void *opaque, void *conn, const vw_mode_msg *msg)
     }
     if (pkt->hdr.prog == VW_KEEPALIVE_PROGRAM) {
         if (pkt->hdr.type == VW_NET_MESSAGE && pkt->hdr.proc == VW_KEEPALIVE_PROC_PING) {
-            vw_proto_error pe;
+            vw_error pe;
             vw_buf_reset(&lv->scratch);
             if (vw_packet_encode_keepalive(&lv->scratch, VW_KEEPALIVE_PROC_PONG, &pe) == 0)
                 queue(lv, lv->scratch.data, lv->scratch.len);

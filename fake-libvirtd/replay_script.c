@@ -12,7 +12,7 @@
 int fl_replay_call_key(vw_buf *key, uint32_t prog, uint32_t vers, int32_t proc,
                        const uint8_t *args, size_t n)
 {
-    vw_proto_error pe;
+    vw_error pe;
     uint32_t head[3] = { prog, vers, (uint32_t)proc };
     vw_buf_reset(key);
     if (vw_buf_append(key, head, sizeof(head), &pe) < 0 ||
@@ -76,7 +76,7 @@ static int add_out(rp_rconn *rc, uint8_t *raw, size_t len, bool framed, uint64_t
     o->t_us = t_us;
     o->type = -1;
     vw_packet pkt;
-    vw_proto_error pe;
+    vw_error pe;
     if (framed && vw_packet_parse(raw, len, VW_DECODE_LENIENT, &pkt, &pe) == 0) {
         o->type = pkt.hdr.type;
         o->serial = pkt.hdr.serial;
@@ -151,7 +151,7 @@ void fl_replay_script_clear(void *ctx, vw_replay_rconn *base)
 static int load_c2s(rp_rconn *c, const vw_trace_record *rec)
 {
     vw_packet pkt;
-    vw_proto_error pe;
+    vw_error pe;
     if (rec->kind != VW_TRACE_MESSAGE ||
         vw_packet_parse(rec->raw, rec->raw_len, VW_DECODE_LENIENT, &pkt, &pe) < 0)
         return 0;

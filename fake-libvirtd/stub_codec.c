@@ -203,20 +203,20 @@ json_t *fl_stubs_decode_args(uint32_t prog, int32_t proc, const uint8_t *data, s
 /* Writing goes through libtirpc as well (vw_xdr_encode appends to the buffer). */
 static int wr_u32(vw_buf *b, uint32_t v)
 {
-    vw_proto_error e;
+    vw_error e;
     u_int x = v;
     return vw_xdr_encode(b, (xdrproc_t)xdr_u_int, &x, &e);
 }
 
 static int wr_u64(vw_buf *b, uint64_t v)
 {
-    vw_proto_error e;
+    vw_error e;
     return vw_xdr_encode(b, (xdrproc_t)xdr_uint64_t, &v, &e);
 }
 
 static int wr_string(vw_buf *b, const char *s)
 {
-    vw_proto_error e;
+    vw_error e;
     char *str = (char *)s;
     return vw_xdr_encode(b, (xdrproc_t)xdr_vw_nonnull_string, &str, &e);
 }
@@ -255,7 +255,7 @@ static int wr_field(vw_buf *b, char type, const json_t *v, const char *path, cha
     static const char *const net_f[] = {"name", "uuid"};
     static const char *const vol_f[] = {"pool", "name", "key"};
     static const char *const moment_f[] = {"name", "dom"};   /* snapshot, checkpoint */
-    vw_proto_error e;
+    vw_error e;
     switch (type) {
     case 's':
     case 'S':

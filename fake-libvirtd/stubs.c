@@ -50,7 +50,7 @@ static void queue_error(fl_conn *c, const vw_packet_header *call, const lv_answe
     re.str3 = str3 ? &str3 : NULL;
     re.int1 = a->int1;
     re.int2 = a->int2;
-    vw_proto_error perr;
+    vw_error perr;
     vw_packet_encode(&c->out, &hdr, 0, (xdrproc_t)xdr_vw_remote_error, &re, &perr);
 }
 
@@ -84,13 +84,13 @@ static int carry_out(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8
         queue_error(c, &pkt->hdr, a);
     } else if (a->has_reply) {
         vw_packet_header hdr = vw_packet_reply_header(&pkt->hdr, VW_NET_OK);
-        vw_proto_error perr;
+        vw_error perr;
         vw_packet_encode_raw(&c->out, &hdr, 0, a->reply, a->reply_len, &perr);
     }
     if (a->nevents)
         queue_events(st->srv, c, a);
     if (a->raw_len) {
-        vw_proto_error perr;
+        vw_error perr;
         vw_buf_append(&c->out, a->raw, a->raw_len, &perr);
     }
     if (a->close)
@@ -109,7 +109,7 @@ static long long pending_fire(vw_evloop *loop, long long id, void *data)
     lv_pending *p = data;
     fl_conn *c = fl_server_find_conn(p->st->srv, p->conn_id);
     vw_packet pkt;
-    vw_proto_error perr;
+    vw_error perr;
     if (c && !c->closing &&
         vw_packet_parse(p->raw, p->raw_len, VW_DECODE_LENIENT, &pkt, &perr) == 0)
         carry_out(p->st, c, &pkt, p->raw, p->raw_len, p->ans, true);

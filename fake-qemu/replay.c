@@ -112,7 +112,7 @@ static json_t *match_key(const json_t *msg)
  * canonically (members sorted), or "E" and QEMU's parse error for input that did not parse. */
 static int qmp_key(const json_t *key, const char *error, vw_buf *out)
 {
-    vw_proto_error pe;
+    vw_error pe;
     vw_buf_reset(out);
     if (!key)
         return vw_buf_append(out, "E", 1, &pe) < 0 ||

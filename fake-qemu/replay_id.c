@@ -89,7 +89,7 @@ static int find_id_member(const char *t, size_t len, size_t *ms, size_t *me, siz
 
 void fq_replay_out_add(vw_buf *ob, const void *data, size_t len)
 {
-    vw_proto_error pe;
+    vw_error pe;
     if (len && vw_buf_append(ob, data, len, &pe) < 0)
         fprintf(stderr, "fake-qemu: replay: out of memory queueing an answer\n");
 }

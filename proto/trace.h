@@ -70,9 +70,7 @@ typedef enum vw_trace_dir {
 /* Where and why: a vw_error (vw_error.h) with line 1-based (0 when the problem is not tied to a
  * line, e.g. the file cannot be opened) and text a sentence without the file name; the reader
  * does not fill source (it may read a stream): the caller names the file with
- * vw_error_set_source before printing with vw_error_format. vw_trace_error is the old name, kept
- * only for the replay files another change owns; new code writes vw_error. */
-typedef vw_error vw_trace_error;
+ * vw_error_set_source before printing with vw_error_format. */
 
 /* One record as read. Pointers stay valid until the next vw_trace_read or vw_trace_reader_free. */
 typedef struct vw_trace_record {

@@ -29,10 +29,7 @@
 /* Where and why something could not be encoded or decoded: a vw_error (vw_error.h) whose offset
  * counts bytes from the start of the input the failing function was given (for whole packets:
  * from the first byte of the length word); source, line and column stay empty. text is a
- * sentence a person can act on, e.g. "packet length 27 is below the minimum 28".
- * vw_proto_error is the old name, kept only for files another change owns (fake-libvirtd/stubs.c
- * and the replay files); new code writes vw_error. */
-typedef vw_error vw_proto_error;
+ * sentence a person can act on, e.g. "packet length 27 is below the minimum 28". */
 
 /* LENIENT accepts what libvirt (libtirpc) accepts: any non-zero bool is true, enum values
  * are not range-checked, padding bytes are not checked, trailing payload bytes are ignored.

@@ -70,7 +70,7 @@ static char trace_path[64], report_path[64];
 static void write_trace(void)
 {
     snprintf(trace_path, sizeof(trace_path), "/tmp/vw-test-reng-%d.trace", (int)getpid());
-    vw_trace_error te;
+    vw_error te;
     vw_trace_writer *w = vw_trace_writer_open(trace_path, VW_TRACE_QMP, "test", NULL, &te);
     CHECK(w != NULL);
     const char *c7[] = { "\"a\"", "\"b\"", "\"c\"" }, *c3[] = { "\"a\"", "\"b\"", "\"d\"" };
