@@ -55,6 +55,7 @@ extern const fl_handler_family fl_handlers_guest;
 extern const fl_handler_family fl_handlers_stats;
 extern const fl_handler_family fl_handlers_tuning;
 extern const fl_handler_family fl_handlers_iothread;
+extern const fl_handler_family fl_handlers_peek_cpu;   /* peek_cpu_family.c */
 
 /* ---- reply helpers (dispatch.c) ---- */
 
