@@ -56,6 +56,7 @@ extern const fl_handler_family fl_handlers_stats;
 extern const fl_handler_family fl_handlers_tuning;
 extern const fl_handler_family fl_handlers_iothread;
 extern const fl_handler_family fl_handlers_peek_cpu;   /* peek_cpu_family.c */
+extern const fl_handler_family fl_handlers_net_update; /* net_update.c */
 
 /* ---- reply helpers (dispatch.c) ---- */
 
