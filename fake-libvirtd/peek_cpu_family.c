@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_guest.h"
 #include "release.h"
 #include "session.h"
 #include "vw_util.h"
@@ -55,9 +56,7 @@ static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
-    if (!fl_domain_is_active(d)) {
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+    if (fl_guest_check_active(d, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

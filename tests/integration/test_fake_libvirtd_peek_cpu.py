@@ -12,12 +12,12 @@ import struct
 import pytest
 
 from conftest import REPO
-from fake_libvirtd_fixtures import RawClient, decode_error, xdr_string
+from fake_libvirtd_fixtures import refusals, xdr_string
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
 
-LOOKUP_BY_NAME, MEMORY_PEEK, BASELINE_CPU, COMPARE_CPU = 23, 104, 162, 158
+MEMORY_PEEK, BASELINE_CPU, COMPARE_CPU = 104, 162, 158
 EVENT_REGISTER, EVENT_DEREGISTER = 105, 106
 EVENT_REGISTER_ANY, EVENT_DEREGISTER_ANY = 167, 168
 CREATE_XML_WITH_FILES, CREATE_WITH_FILES = 309, 310
@@ -26,29 +26,21 @@ HASWELL = "<cpu><arch>x86_64</arch><model>Haswell</model></cpu>"
 WITH_VMX = "<cpu><arch>x86_64</arch><model>Haswell</model><feature name='vmx'/></cpu>"
 
 
+# The test driver's domain "test" (libvirtd finds a domain by its uuid, not its id).
+TEST_DOM = xdr_string("test") + bytes.fromhex("6695eb01f6a4830479aa97f2502e193f") + \
+    struct.pack(">i", 1)
+
+
 def run(path, calls):
-    """The answers to calls [(label, number, payload or a function of the test domain's
-    handle)] on one connection: (label, "OK", body) or (label, code, domain, message)."""
-    conn = RawClient(path)
-    out = []
-    try:
-        conn.open()
-        hdr, dom = conn.call(LOOKUP_BY_NAME, 5, xdr_string("test"))
-        assert hdr[5] == 0
-        for serial, (label, num, payload) in enumerate(calls, 10):
-            hdr, body = conn.call(num, serial, payload(dom) if callable(payload) else payload)
-            if hdr[5] == 0:
-                out.append((label, "OK", body))
-            else:
-                e = decode_error(body)
-                out.append((label, e["code"], e["domain"], e["message"]))
-    finally:
-        conn.close()
-    return out
+    """The answers to calls [(label, number, payload)] on one connection, in order:
+    ("OK", body) or (code, domain, message)."""
+    answers = refusals(path, [(num, payload) for _, num, payload in calls],
+                       ok=lambda proc, body: (proc, "OK", body))
+    return [(label,) + a[1:] for (label, _, _), a in zip(calls, answers)]
 
 
 def peek(offset, size, flags):
-    return lambda dom: dom + struct.pack(">QII", offset, size, flags)
+    return TEST_DOM + struct.pack(">QII", offset, size, flags)
 
 
 def baseline(cpus, flags):
@@ -57,7 +49,7 @@ def baseline(cpus, flags):
 
 
 def with_flags(flags):
-    return lambda dom: dom + struct.pack(">I", flags)
+    return TEST_DOM + struct.pack(">I", flags)
 
 
 NO_SUCH = xdr_string("vw-no-such") + b"\1" * 16 + struct.pack(">i", -1)
