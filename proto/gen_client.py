@@ -91,6 +91,7 @@ def main(argv):
          "#include \"libvirt_client.h\"", "#include \"packet.h\"", "#include \"vw_procedures.h\"",
          "#include \"vw_net_protocol.h\"", "#include \"vw_remote_protocol.h\"",
          "#include \"vw_remote_more_protocol.h\"",
+         "#include \"vw_remote_migrate_protocol.h\"",
          "#include \"vw_remote_events_protocol.h\"",
          "#include \"vw_qemu_protocol.h\"", "", "#ifdef __cplusplus", "extern \"C\" {", "#endif", ""]
     for r in calls:

@@ -26,6 +26,7 @@
 #include "vw_net_protocol.h"
 #include "vw_remote_protocol.h"
 #include "vw_remote_more_protocol.h"
+#include "vw_remote_migrate_protocol.h"
 #include "vw_remote_events_protocol.h"
 #include "vw_qemu_protocol.h"
 
