@@ -163,6 +163,8 @@ static const fl_handler_family *const families[] = {
     &fl_handlers_tuning_get,
     &fl_handlers_tuning,
     &fl_handlers_iothread,
+    &fl_handlers_peek_cpu,
+    &fl_handlers_net_update,
 };
 
 #define INDEX_SLOTS 1024   /* procedure numbers per program: REMOTE ends at 456 in libvirt 12 */

@@ -88,29 +88,60 @@ static void h_event_register(fl_conn *c, const vw_packet_header *hdr, void *args
         fl_reply_void(c, hdr);
 }
 
-static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *args)
+/* Removes the connection's lifecycle registration made without a domain (either legacy call);
+ * false after replying libvirtd's "domain event N not registered". */
+static bool remove_legacy(fl_conn *c, const vw_packet_header *hdr, int event_id)
 {
-    vw_connect_domain_event_deregister_any_args *a = args;
     for (int i = 0; i < c->ncallbacks; i++) {
         if (!c->callbacks[i].qemu_monitor && c->callbacks[i].object == FL_CB_DOMAIN &&
-            c->callbacks[i].event_id == a->eventID &&
+            c->callbacks[i].event_id == event_id &&
             !c->callbacks[i].has_dom) {
             fl_conn_remove_callback(c, i);
-            fl_reply_void(c, hdr);
-            return;
+            return true;
         }
     }
     fl_error e;
     fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "domain event %d not registered", a->eventID);
+                 "domain event %d not registered", event_id);
     fl_conn_reply_error(c, hdr, &e);
+    return false;
 }
 
+static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    vw_connect_domain_event_deregister_any_args *a = args;
+    if (remove_legacy(c, hdr, a->eventID))
+        fl_reply_void(c, hdr);
+}
+
+/* CONNECT_DOMAIN_EVENT_REGISTER / DEREGISTER, the first event API: libvirtd registers (or
+ * drops) a lifecycle registration without a domain, the very one REGISTER_ANY with event 0
+ * makes (each refuses what the other made: "event callback already tracked"), and its events
+ * are DOMAIN_EVENT_LIFECYCLE messages. The reply's cb_registered is always 0. */
+static void h_event_register_old(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    (void)args;
+    if (!add_callback(c, hdr, 0 /* VIR_DOMAIN_EVENT_ID_LIFECYCLE */, NULL, true))
+        return;
+    vw_connect_domain_event_register_ret r = {.cb_registered = 0};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_domain_event_register_ret, &r);
+}
+
+static void h_event_deregister_old(fl_conn *c, const vw_packet_header *hdr, void *args)
+{
+    (void)args;
+    if (!remove_legacy(c, hdr, 0))
+        return;
+    vw_connect_domain_event_deregister_ret r = {.cb_registered = 0};
+    fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_connect_domain_event_deregister_ret, &r);
+}
 
 #define R VW_REMOTE_PROGRAM
 #define Q VW_QEMU_PROGRAM
 
 static const fl_handler rows[] = {
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER, h_event_register_old, false},
+    {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER, h_event_deregister_old, false},
     {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, h_event_register, false},
     {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, h_event_deregister, false},
     {R, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, h_event_callback_register, false},

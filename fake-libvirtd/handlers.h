@@ -57,6 +57,8 @@ extern const fl_handler_family fl_handlers_domstats;    /* domstats_family.c */
 extern const fl_handler_family fl_handlers_tuning_get;  /* tuning_get_family.c */
 extern const fl_handler_family fl_handlers_tuning;
 extern const fl_handler_family fl_handlers_iothread;
+extern const fl_handler_family fl_handlers_peek_cpu;   /* peek_cpu_family.c */
+extern const fl_handler_family fl_handlers_net_update; /* net_update.c */
 
 /* ---- reply helpers (dispatch.c) ---- */
 

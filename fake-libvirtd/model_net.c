@@ -59,7 +59,7 @@ static void write_child(xml_buf *b, const xml_node *n)
 }
 
 /* The definition libvirt would format back: name, uuid, forward, bridge, then the rest. */
-static char *format_network(const xml_node *root, const char *name, const unsigned char uuid[16])
+char *fl_net_format(const xml_node *root, const char *name, const unsigned char uuid[16])
 {
     char u[37];
     xml_buf b = {0};
@@ -116,7 +116,7 @@ static int parse_fields(const xml_node *root, net_def *d, fl_error *err)
     const xml_node *br = xml_tree_child(root, "bridge");
     const char *brname = br ? xml_tree_attr(br, "name") : NULL;
     if (!(d->name = strdup(name->text)) || !(d->bridge = strdup(brname ? brname : "")) ||
-        !(d->xml = format_network(root, d->name, d->uuid)))
+        !(d->xml = fl_net_format(root, d->name, d->uuid)))
         return oom(err);
     return 0;
 }

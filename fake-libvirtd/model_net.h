@@ -30,6 +30,10 @@ void fl_net_destroy(fl_model *m, fl_object *net);
 /* testNetworkUndefine: refuses a running network; removes and frees net. */
 int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err);
 
+/* A parsed <network> formatted as libvirt formats it back (name, uuid, forward, bridge, then
+ * the rest in order); NULL when out of memory. net_update.c formats an updated one with it. */
+struct xml_node;
+char *fl_net_format(const struct xml_node *root, const char *name, const unsigned char uuid[16]);
 /* Is arch one of libvirt's architecture names (virArchFromString)? */
 bool fl_arch_known(const char *arch);
 

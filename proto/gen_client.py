@@ -90,6 +90,9 @@ def main(argv):
     h = [HEADER_NOTE, "#ifndef VW_CLIENT_PROCS_H", "#define VW_CLIENT_PROCS_H", "",
          "#include \"libvirt_client.h\"", "#include \"packet.h\"", "#include \"vw_procedures.h\"",
          "#include \"vw_net_protocol.h\"", "#include \"vw_remote_protocol.h\"",
+         "#include \"vw_remote_more_protocol.h\"",
+         "#include \"vw_remote_migrate_protocol.h\"",
+         "#include \"vw_remote_events_protocol.h\"",
          "#include \"vw_qemu_protocol.h\"", "", "#ifdef __cplusplus", "extern \"C\" {", "#endif", ""]
     for r in calls:
         h += declarations(xdr, r)

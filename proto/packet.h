@@ -25,6 +25,9 @@
 #include "xdr_codec.h"
 #include "vw_net_protocol.h"
 #include "vw_remote_protocol.h"
+#include "vw_remote_more_protocol.h"
+#include "vw_remote_migrate_protocol.h"
+#include "vw_remote_events_protocol.h"
 #include "vw_qemu_protocol.h"
 
 #define VW_PACKET_LEN_SIZE      4u          /* the length word */

@@ -61,7 +61,7 @@ static void test_signatures(void)
     int (*no_ret)(vw_conn *, const vw_domain_suspend_args *, vw_client_error *) =
         vw_remote_domain_suspend;
     int (*raw)(vw_conn *, const void *, size_t, void **, size_t *, vw_client_error *) =
-        vw_qemu_domain_agent_command;
+        vw_lxc_domain_open_namespace;
     CHECK(typed && no_args && no_ret && raw);
 }
 

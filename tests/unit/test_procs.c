@@ -514,7 +514,7 @@ static void test_field_specs(void)
     /* void payloads and undescribed procedures have none */
     p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_GET_TYPE);
     CHECK(p && p->args_spec == NULL && p->ret_spec && strcmp(p->ret_spec, "stype") == 0);
-    p = vw_procs_lookup(VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_BLOCK_PEEK);
+    p = vw_procs_lookup(VW_LXC_PROGRAM, VW_LXC_PROC_DOMAIN_OPEN_NAMESPACE);
     CHECK(p && !p->described && p->args_spec == NULL && p->ret_spec == NULL);
     size_t described = 0;
     for (size_t i = 0; i < vw_procs_count(); i++) {
