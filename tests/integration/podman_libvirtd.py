@@ -38,9 +38,10 @@ def available():
     return os.path.exists(os.path.join(ROOTFS, ".vw-rootfs")) and shutil.which("podman")
 
 
-def host_libs(binary, names=("jansson",)):
+def host_libs(binary, names=("jansson", "libasan", "libubsan")):
     """(host path, container path) read-only mounts for the host's libraries of binary whose
-    names hold one of names (jansson: bookworm's libvirt does not pull it in), at the path the
+    names hold one of names (jansson: bookworm's libvirt does not pull it in; the sanitizer
+    runtimes of an ASan+UBSan build), at the path the
     binary looks for them, so that a host-built fake-qemu runs in a container of the host's
     release."""
     out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
