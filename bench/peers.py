@@ -183,7 +183,9 @@ def measure_qmp(args, tmp):
                     p = start_qemu(sock)
                     wait_socket(sock, p)
                 else:
-                    p = contextlib.ExitStack().enter_context(benchlib.fake(
+                    # the stack must outlive the measurement: collecting it would stop the fake
+                    stack = contextlib.ExitStack()
+                    p = stack.enter_context(benchlib.fake(
                         args.build + "/bin/fake-qemu", ["--qmp", "unix:" + sock]))
                 if pinned:
                     benchlib.pin(p.pid, "0")
@@ -191,9 +193,11 @@ def measure_qmp(args, tmp):
                 res[key] = run([qbin, how, "unix:" + sock, str(args.seconds)], pinned,
                                args.seconds + 120)
                 print("  %-36s %10s rt/s" % (key, fmt(res[key])), flush=True)
-                p.terminate()
                 if server == "qemu":
+                    p.terminate()
                     p.wait(timeout=30)
+                else:
+                    stack.close()
     return res
 
 
