@@ -68,40 +68,35 @@ static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *ar
     free(list);
 }
 
+/* The reply of a DOMAIN_LOOKUP_BY_*: the domain found, or the lookup's error. */
+static void reply_lookup(fl_conn *c, const vw_packet_header *hdr, fl_domain *d,
+                         const fl_error *e)
+{
+    if (d)
+        fl_reply_dom(c, hdr, d);
+    else
+        fl_conn_reply_error(c, hdr, e);
+}
+
 static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_lookup_by_name_args *a = args;
     fl_error e;
-    fl_domain *d = fl_domain_lookup_name(c->model, a->name, &e);
-    if (!d) {
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    fl_reply_dom(c, hdr, d);
+    reply_lookup(c, hdr, fl_domain_lookup_name(c->model, a->name, &e), &e);
 }
 
 static void h_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_lookup_by_uuid_args *a = args;
     fl_error e;
-    fl_domain *d = fl_domain_lookup_uuid(c->model, (const unsigned char *)a->uuid, &e);
-    if (!d) {
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    fl_reply_dom(c, hdr, d);
+    reply_lookup(c, hdr, fl_domain_lookup_uuid(c->model, (const unsigned char *)a->uuid, &e), &e);
 }
 
 static void h_lookup_by_id(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_lookup_by_id_args *a = args;
     fl_error e;
-    fl_domain *d = fl_domain_lookup_id(c->model, a->id, &e);
-    if (!d) {
-        fl_conn_reply_error(c, hdr, &e);
-        return;
-    }
-    fl_reply_dom(c, hdr, d);
+    reply_lookup(c, hdr, fl_domain_lookup_id(c->model, a->id, &e), &e);
 }
 
 static void h_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
