@@ -284,8 +284,7 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool sec
         vw_conn_options_init(&defaults);
         opts = &defaults;
     }
-    int fl = fcntl(fd, F_GETFL);   /* non-blocking; lv_read_init may make a plain socket
-                                      * blocking again, with a receive timeout */
+    int fl = fcntl(fd, F_GETFL);   /* the I/O thread expects a non-blocking socket */
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
         vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "fcntl: %s", strerror(errno));
         vw_tls_free(tls);

@@ -94,11 +94,6 @@ struct vw_conn {
     vw_packet_reader reader;       /* read role */
     unsigned char *chunk;          /* read role: the recv buffer */
     size_t chunk_size;
-    /* A plain socket is left blocking, with a receive timeout (SO_RCVTIMEO) instead of poll(2):
-     * a call's leader then waits for its reply in recv itself, one syscall instead of poll +
-     * recv; every other read passes MSG_DONTWAIT. rcvtimeo_ms: the timeout set now. */
-    bool blocking_reads;
-    int rcvtimeo_ms;
 
     struct out_packet *out_head, *out_tail;
     bool ping_queued, pong_queued;

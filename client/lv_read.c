@@ -9,22 +9,16 @@
 #include "lv_transport.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
-/* wait: a leader on a blocking socket (conn->blocking_reads) sleeps in recv until bytes come or
- * the receive timeout passes (EAGAIN); every other read returns at once when nothing is there. */
-static ssize_t conn_recv(vw_conn *conn, void *buf, size_t len, bool wait)
+static ssize_t conn_recv(vw_conn *conn, void *buf, size_t len)
 {
-    if (conn->tls)
-        return vw_tls_recv(conn->tls, buf, len);
-    return recv(conn->fd, buf, len, wait ? 0 : MSG_DONTWAIT);
+    return conn->tls ? vw_tls_recv(conn->tls, buf, len) : recv(conn->fd, buf, len, 0);
 }
 
 /* ---- dispatching what was read --------------------------------------------------------------- */
@@ -200,17 +194,14 @@ static bool is_done(vw_conn *conn, const struct waiter *mine)
 /* Reads what the socket has and dispatches every whole packet, until recv would block or, for a
  * leader (mine != NULL) on a plain socket, until its own reply is in: the rest of that chunk is
  * dispatched too, so no byte read waits for the next poll. Over TLS a leader reads on until recv
- * would block, as GnuTLS may hold bytes the socket's poll no longer shows. A leader on a blocking
- * socket (conn->blocking_reads) waits in recv: "would block" is then its receive timeout.
- * Called with the read role held and conn->lock not held. Returns 1 when mine is done, 0 when
- * the socket would block, -1 when the connection died (peer closed, bad length word, read
- * error). */
+ * would block, as GnuTLS may hold bytes the socket's poll no longer shows. Called with the read
+ * role held and conn->lock not held. Returns 1 when mine is done, 0 when the socket would block,
+ * -1 when the connection died (peer closed, bad length word, read error). */
 static int read_packets(vw_conn *conn, struct waiter *mine)
 {
     vw_packet_reader *reader = &conn->reader;
-    bool wait = mine && conn->blocking_reads;
     for (;;) {
-        ssize_t got = conn_recv(conn, conn->chunk, conn->chunk_size, wait);
+        ssize_t got = conn_recv(conn, conn->chunk, conn->chunk_size);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -310,50 +301,11 @@ void lv_read_pass_role_locked(vw_conn *conn)
     }
 }
 
-/* The longest a leader sleeps in recv on a blocking socket before it looks at its deadline. */
-#define RCVTIMEO_SLICE_MS 1000
-
-static int set_rcvtimeo(vw_conn *conn, int ms)
-{
-    struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-    if (setsockopt(conn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-        return -1;
-    conn->rcvtimeo_ms = ms;
-    return 0;
-}
-
-/* A leader on a blocking socket: recv sleeps at most the receive timeout, which is changed (one
- * more syscall) only when it would outlast the deadline, or is far shorter than the time left
- * (after a call with a short timeout); a long call looks at its clock once a slice. */
-static void lead_blocking(vw_conn *conn, struct waiter *w, long long deadline)
-{
-    for (;;) {
-        long long left = deadline - vw_now_ms();
-        if (left <= 0)
-            break;
-        int want = left < RCVTIMEO_SLICE_MS ? (int)left : RCVTIMEO_SLICE_MS;
-        if ((conn->rcvtimeo_ms > left || conn->rcvtimeo_ms < want / 2) &&
-            set_rcvtimeo(conn, want) < 0) {
-            vw_client_error err = { 0 };
-            vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                                "setsockopt(SO_RCVTIMEO): %s", strerror(errno));
-            lv_conn_die(conn, &err);
-            break;
-        }
-        if (read_packets(conn, w) != 0)
-            break;                             /* its reply is in, or the connection died */
-    }
-}
-
 void lv_read_lead_locked(vw_conn *conn, struct waiter *w, long long deadline)
 {
     conn->reading = true;
     pthread_mutex_unlock(&conn->lock);
     for (;;) {
-        if (conn->blocking_reads) {
-            lead_blocking(conn, w, deadline);
-            break;
-        }
         long long left = deadline - vw_now_ms();
         if (left <= 0)
             break;
@@ -370,26 +322,8 @@ void lv_read_lead_locked(vw_conn *conn, struct waiter *w, long long deadline)
     conn->reading = false;
 }
 
-/* A plain socket becomes blocking with a receive timeout (see conn->blocking_reads); anything
- * else (TLS, whose GnuTLS session runs non-blocking, or an fd that is not a socket) stays as it
- * is, and its leaders poll. */
-static void choose_read_wait(vw_conn *conn)
-{
-    int type;
-    socklen_t len = sizeof(type);
-    if (conn->tls || getsockopt(conn->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-        return;
-    int fl = fcntl(conn->fd, F_GETFL);
-    if (fl < 0 || set_rcvtimeo(conn, RCVTIMEO_SLICE_MS) < 0)
-        return;
-    if (fcntl(conn->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-        return;
-    conn->blocking_reads = true;
-}
-
 int lv_read_init(vw_conn *conn)
 {
-    choose_read_wait(conn);
     vw_packet_reader_init(&conn->reader, lv_conn_mode(conn));
     conn->chunk_size = 65536;
     conn->chunk = malloc(conn->chunk_size);
