@@ -6,8 +6,9 @@
 Round trips per second of CONNECT_GET_LIB_VERSION through our client (rpc_bench), libvirt.so's
 own client (libvirt_bench, linked against Debian's libvirt0), python3-libvirt (py_bench.py) and
 go-libvirt (go_bench), each against fake-libvirtd and against a real libvirtd's test driver,
-next to a raw unix-socket ping-pong of 28-byte packets; 1 and 8 concurrent clients; pinned to
-CPU 0 (clients and daemon) and unpinned. QMP round trips (query-status) through our QMP client
+next to a raw unix-socket ping-pong of 28-byte packets (each side waiting in read(2), and in
+poll(2) as an event loop does); 1 and 8 concurrent clients; pinned to CPU 0 (clients and daemon)
+and unpinned. QMP round trips (query-status) through our QMP client
 and over a raw socket, against fake-qemu and qemu-system-x86_64 -machine none. Start-up to
 ready of each daemon. Prints tables of rates and ratios, writes BENCH_OUT/peers.json and
 BENCH_OUT/peers.png (gnuplot).
@@ -75,7 +76,9 @@ def measure_rpc(args, fake, real, peers):
         fake_cpus = "0" if pinned else None
         benchlib.pin(fake.pid, fake_cpus)
         real.pin(fake_cpus)
-        res[mode] = {"pingpong": run([args.build + "/bin/rpc_bench", "pingpong", secs], pinned, 120)}
+        res[mode] = {"pingpong": run([args.build + "/bin/rpc_bench", "pingpong", secs], pinned, 120),
+                     "pingpong-poll": run([args.build + "/bin/rpc_bench", "pingpong", secs, "poll"],
+                                          pinned, 120)}
         for peer in peers:
             for daemon, sock in (("fake", args.fake_sock), ("real", real.sock)):
                 for n in args.clients:
@@ -102,8 +105,9 @@ def print_rpc(res, peers, clients):
     print("\nCONNECT_GET_LIB_VERSION round trips/s (clients: processes, one connection each)")
     print("%-18s %s | %s" % ("", "pinned to CPU 0".center(len(head)), "unpinned".center(len(head))))
     print("%-18s %s | %s" % ("peer", head, head))
-    print("%-18s %s | %s" % ("raw ping-pong", ("%9s" % fmt(res["pinned"]["pingpong"])).ljust(len(head)),
-                             ("%9s" % fmt(res["unpinned"]["pingpong"])).ljust(len(head))))
+    for key, label in (("pingpong", "raw ping-pong"), ("pingpong-poll", "raw, poll(2)")):
+        print("%-18s %s | %s" % (label, ("%9s" % fmt(res["pinned"].get(key))).ljust(len(head)),
+                                 ("%9s" % fmt(res["unpinned"].get(key))).ljust(len(head))))
     for peer, label in PEERS:
         if peer not in peers:
             continue
@@ -112,6 +116,8 @@ def print_rpc(res, peers, clients):
         print("%-18s %s | %s" % (label, cells[0], cells[1]))
     print("\n%-44s %6s %9s" % ("ratios", "pinned", "unpinned"))
     rows = [("our client / raw ping-pong (fake)", lambda r: ratio(r.get("ours/fake/1"), r["pingpong"])),
+            ("our client / raw ping-pong, poll (fake)",
+             lambda r: ratio(r.get("ours/fake/1"), r.get("pingpong-poll"))),
             ("our client / libvirt.so (fake, 1)", lambda r: ratio(r.get("ours/fake/1"), r.get("libvirt.so/fake/1")))]
     for n in clients:
         for peer, label in PEERS:

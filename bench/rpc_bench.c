@@ -1,7 +1,12 @@
 /* rpc_bench.c: round trips per second of a synchronous call loop.
  *
- *   rpc_bench pingpong SECONDS      raw unix-socket ping-pong of 28-byte packets between two processes:
- *                                   the ceiling any server on this machine can reach
+ *   rpc_bench pingpong SECONDS [block|poll]
+ *                                   raw unix-socket ping-pong of 28-byte packets between two processes:
+ *                                   the ceiling any server on this machine can reach. block (default):
+ *                                   each side waits in read(2); poll: each side waits in poll(2), then
+ *                                   reads, as an event loop (fake-libvirtd) and our client do. Which
+ *                                   is faster depends on the machine: docs/benchmarks.md, "Per-call
+ *                                   cost"
  *   rpc_bench client URI SECONDS [CLIENTS]
  *                                   CONNECT_GET_LIB_VERSION through our client library, one call at a
  *                                   time per connection, against whatever daemon URI names (real or
@@ -9,6 +14,7 @@
  *
  * Prints one line: "<mode> ... = <rate> rt/s". */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +27,21 @@
 #include "bench_clients.h"
 #include "libvirt_client.h"
 
-static int bench_pingpong(double seconds)
+/* One 28-byte packet from fd; with use_poll, poll(2) waits for it first. */
+static int read_packet(int fd, unsigned char *pkt, size_t len, int use_poll)
+{
+    if (use_poll) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int n;
+        while ((n = poll(&p, 1, 30000)) < 0 && errno == EINTR)
+            ;
+        if (n != 1)
+            return -1;
+    }
+    return bench_read_full(fd, pkt, len);
+}
+
+static int bench_pingpong(double seconds, int use_poll)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
@@ -36,7 +56,8 @@ static int bench_pingpong(double seconds)
     unsigned char pkt[28] = { 0, 0, 0, 28, 0x20, 0x00, 0x80, 0x86, 0, 0, 0, 1, 0, 0, 0, 157 };
     if (pid == 0) {
         close(sv[0]);
-        while (bench_read_full(sv[1], pkt, sizeof pkt) == 0 && bench_write_full(sv[1], pkt, sizeof pkt) == 0)
+        while (read_packet(sv[1], pkt, sizeof pkt, use_poll) == 0 &&
+               bench_write_full(sv[1], pkt, sizeof pkt) == 0)
             ;
         _exit(0);
     }
@@ -45,7 +66,8 @@ static int bench_pingpong(double seconds)
     double start = bench_now(), end = start + seconds, t = start;
     while (t < end) {
         for (int i = 0; i < 1000; i++) {
-            if (bench_write_full(sv[0], pkt, sizeof pkt) < 0 || bench_read_full(sv[0], pkt, sizeof pkt) < 0) {
+            if (bench_write_full(sv[0], pkt, sizeof pkt) < 0 ||
+                read_packet(sv[0], pkt, sizeof pkt, use_poll) < 0) {
                 fprintf(stderr, "rpc_bench: ping-pong peer went away\n");
                 return 1;
             }
@@ -55,7 +77,8 @@ static int bench_pingpong(double seconds)
     }
     close(sv[0]);
     waitpid(pid, NULL, 0);
-    printf("pingpong %llu in %.2f s = %.0f rt/s\n", count, t - start, count / (t - start));
+    printf("pingpong%s %llu in %.2f s = %.0f rt/s\n", use_poll ? "-poll" : "", count, t - start,
+           count / (t - start));
     return 0;
 }
 
@@ -91,7 +114,7 @@ static const bench_peer our_client = { "client", ours_open, ours_call, ours_clos
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: rpc_bench pingpong SECONDS\n"
+    fprintf(out, "usage: rpc_bench pingpong SECONDS [block|poll]\n"
                  "       rpc_bench client URI SECONDS [CLIENTS]\n");
 }
 
@@ -102,8 +125,18 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (argc == 3 && !strcmp(argv[1], "pingpong"))
-        return bench_pingpong(atof(argv[2]));
+    if ((argc == 3 || argc == 4) && !strcmp(argv[1], "pingpong")) {
+        double seconds;
+        int ignored;
+        if (bench_parse_args("rpc_bench", argv[2], NULL, &seconds, &ignored) < 0)
+            return 2;
+        if (argc == 4 && strcmp(argv[3], "block") && strcmp(argv[3], "poll")) {
+            fprintf(stderr, "rpc_bench: the ping-pong waits in read (block) or in poll (poll), "
+                            "not '%s'\n", argv[3]);
+            return 2;
+        }
+        return bench_pingpong(seconds, argc == 4 && !strcmp(argv[3], "poll"));
+    }
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "client")) {
         double seconds;
         int clients;

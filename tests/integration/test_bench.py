@@ -66,6 +66,16 @@ def test_qmp_bench_against_fake_qemu_and_real_qemu(fake_qemu, tmp_path):
         qemu.stop()
 
 
+def test_ping_pong_waiting_in_read_and_in_poll():
+    for mode, name in ((None, "pingpong"), ("block", "pingpong"), ("poll", "pingpong-poll")):
+        p = run([BIN / "rpc_bench", "pingpong", "0.2"] + ([mode] if mode else []))
+        assert p.returncode == 0, p.stderr
+        words = p.stdout.split()
+        assert words[0] == name and words[-1] == "rt/s" and float(words[-2]) > 0, p.stdout
+    p = run([BIN / "rpc_bench", "pingpong", "0.2", "spin"])
+    assert p.returncode == 2 and "'spin'" in p.stderr and "poll" in p.stderr
+
+
 def test_clear_errors(tmp_path):
     gone = tmp_path / "nothing.sock"
     p = run([BIN / "rpc_bench", "client", "test+unix:///default?socket=%s" % gone, "0.2", "2"])
@@ -86,7 +96,8 @@ def test_help_of_every_bench_program():
     for cmd in ([BIN / "rpc_bench"], [BIN / "libvirt_bench"], [BIN / "qmp_bench"],
                 ["bash", REPO / "bench" / "run"], ["bash", REPO / "bench" / "replay_bench.sh"],
                 [PY, REPO / "bench" / "peers.py"], [PY, REPO / "bench" / "lookup_scale.py"],
-                [PY, REPO / "bench" / "goals.py"], [PY, REPO / "bench" / "py_bench.py"]):
+                [PY, REPO / "bench" / "goals.py"], [PY, REPO / "bench" / "py_bench.py"],
+                ["bash", REPO / "bench" / "call_cost.sh"]):
         p = run(cmd + ["--help"])
         assert p.returncode == 0 and p.stdout.strip(), (cmd, p.stdout, p.stderr)
 
