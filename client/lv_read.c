@@ -339,11 +339,15 @@ void lv_read_free(vw_conn *conn)
 
 /* ---- the I/O thread -------------------------------------------------------------------------- */
 
-/* While calls follow each other, the I/O thread stays off the socket and looks back this often
+/* While calls follow each other, the I/O thread stays off the socket and looks back after a nap
  * instead of being woken after every call (which would put a thread hop back on every call).
- * So an event that arrives just after a stream of calls ends waits at most this long; during a
- * call, its leader reads events at once. */
+ * The nap starts at IO_NAP_MS and doubles while calls keep completing, up to IO_NAP_MAX_MS: a
+ * long stream of calls pays one wake-up of the I/O thread (a poll and two context switches on
+ * one CPU) every IO_NAP_MAX_MS instead of every millisecond. So an event that arrives just after
+ * a stream of calls ends waits at most IO_NAP_MAX_MS; during a call, its leader reads events at
+ * once. */
 #define IO_NAP_MS 1
+#define IO_NAP_MAX_MS 8
 
 /* The I/O thread: the keepalive timer, writing what the socket did not take at once, and
  * reading while no call waits (events, PINGs). When calls wait, the socket is theirs: the I/O
@@ -352,6 +356,7 @@ void *lv_read_io_thread_main(void *opaque)
 {
     vw_conn *conn = opaque;
     uint64_t seen_replies = 0;
+    int nap = IO_NAP_MS;
     for (;;) {
         int timeout = keepalive_tick(conn);
         if (timeout == -2)
@@ -362,10 +367,13 @@ void *lv_read_io_thread_main(void *opaque)
         conn->io_wants_wake = false;
         if (!idle && conn->replies_matched != seen_replies) {
             seen_replies = conn->replies_matched;
-            if (timeout < 0 || timeout > IO_NAP_MS)
-                timeout = IO_NAP_MS;
-        } else if (!idle) {
-            conn->io_wants_wake = true;
+            if (timeout < 0 || timeout > nap)
+                timeout = nap;
+            nap = nap * 2 > IO_NAP_MAX_MS ? IO_NAP_MAX_MS : nap * 2;
+        } else {
+            nap = IO_NAP_MS;
+            if (!idle)
+                conn->io_wants_wake = true;
         }
         pthread_mutex_unlock(&conn->lock);
         struct pollfd fds[2] = {
