@@ -1,5 +1,6 @@
 /* vm_model.c: run state, devices, migration and the command handlers of fake-qemu, see vm_model.h. */
 #include "vm_model.h"
+#include "vm_hmp.h"
 #include "netaddr.h"
 #include "vw_util.h"
 
@@ -690,106 +691,6 @@ static int cmd_migrate(fq_vm *vm, const json_t *args, const char **err_class, ch
     return FQ_VM_OK;
 }
 
-/* ---- HMP ---------------------------------------------------------------------------------- */
-
-static json_t *hmp(fq_vm *vm, const char *line, const json_t *cpu_index, const char **err_class,
-                   char *desc, size_t desclen, int *failed)
-{
-    *failed = 0;
-    if (cpu_index) {
-        json_int_t n = json_integer_value(cpu_index);
-        if (!machine_is_pc(vm) || n != 0) {
-            *failed = 1;
-            set_error(err_class, desc, desclen, GENERIC,
-                      "Parameter 'cpu-index' expects a CPU number%s%s", NULL, NULL);
-            return NULL;
-        }
-    }
-    const char *w1 = line;
-    while (*w1 == ' ' || *w1 == '\t')
-        w1++;
-    const char *e1 = w1;
-    while (*e1 && *e1 != ' ' && *e1 != '\t')
-        e1++;
-    const char *w2 = e1;
-    while (*w2 == ' ' || *w2 == '\t')
-        w2++;
-    const char *e2 = w2;
-    while (*e2 && *e2 != ' ' && *e2 != '\t')
-        e2++;
-    size_t l1 = (size_t)(e1 - w1), l2 = (size_t)(e2 - w2);
-    char out[512];
-#define WORD_IS(w, l, s) ((l) == strlen(s) && strncmp((w), (s), (l)) == 0)
-    if (l1 == 0)
-        return json_string("");
-    if (WORD_IS(w1, l1, "info")) {
-        const char *rest = e2;
-        while (*rest == ' ' || *rest == '\t')
-            rest++;
-        int known = WORD_IS(w2, l2, "status") || WORD_IS(w2, l2, "version") ||
-                    WORD_IS(w2, l2, "name") || WORD_IS(w2, l2, "uuid") || WORD_IS(w2, l2, "kvm");
-        if (known && *rest) {   /* these info commands take no argument */
-            snprintf(out, sizeof(out),
-                     "%.*s: extraneous characters at the end of line\r\n"
-                     "Try \"help info %.*s\" for more information\r\n",
-                     (int)l2, w2, (int)l2, w2);
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "kvm"))
-            return json_string("kvm support: disabled\r\n");
-        if (WORD_IS(w2, l2, "status")) {
-            if (is_running(vm))
-                snprintf(out, sizeof(out), "VM status: running\r\n");
-            else if (vm->state == RS_PAUSED)
-                snprintf(out, sizeof(out), "VM status: paused\r\n");
-            else
-                snprintf(out, sizeof(out), "VM status: paused (%s)\r\n", run_state_name[vm->state]);
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "version")) {
-            snprintf(out, sizeof(out), "%d.%d.%d%s\r\n", vm->cfg.major, vm->cfg.minor,
-                     vm->cfg.micro, vm->cfg.package ? vm->cfg.package : "");
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "name")) {
-            if (vm->cfg.name)
-                snprintf(out, sizeof(out), "%s\r\n", vm->cfg.name);
-            else
-                out[0] = '\0';
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "uuid")) {
-            snprintf(out, sizeof(out), "%s\r\n",
-                     vm->cfg.uuid ? vm->cfg.uuid : "00000000-0000-0000-0000-000000000000");
-            return json_string(out);
-        }
-        snprintf(out, sizeof(out), "unknown command: '%.*s'\r\n", (int)(e2 - w1), w1);
-        return json_string(out);
-    }
-    if (WORD_IS(w1, l1, "stop")) {
-        vm_stop(vm);
-        return json_string("");
-    }
-    if (WORD_IS(w1, l1, "cont") || WORD_IS(w1, l1, "c")) {
-        if (vm_cont(vm, err_class, desc, desclen) != FQ_VM_OK) {
-            snprintf(out, sizeof(out), "%s\r\n", desc);
-            return json_string(out);
-        }
-        return json_string("");
-    }
-    if (WORD_IS(w1, l1, "system_reset")) {
-        vm_reset(vm);
-        return json_string("");
-    }
-    if (WORD_IS(w1, l1, "system_powerdown")) {
-        vm_powerdown(vm);
-        return json_string("");
-    }
-    snprintf(out, sizeof(out), "unknown command: '%.*s'\r\n", (int)l1, w1);
-#undef WORD_IS
-    return json_string(out);
-}
-
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **ret,
@@ -843,11 +744,9 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
             return FQ_VM_ERROR;
         *ret = json_object();
     } else if (strcmp(command, "human-monitor-command") == 0) {
-        int failed;
         const char *line = json_string_value(json_object_get(args, "command-line"));
-        *ret = hmp(vm, line ? line : "", json_object_get(args, "cpu-index"), err_class, desc,
-                   desclen, &failed);
-        if (failed)
+        if (fq_vm_hmp(vm, line ? line : "", json_object_get(args, "cpu-index"), ret, err_class,
+                      desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;
     } else if (strcmp(command, "migrate") == 0) {
         if (cmd_migrate(vm, args, err_class, desc, desclen) != FQ_VM_OK)
