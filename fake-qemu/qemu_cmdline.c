@@ -353,6 +353,7 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
     vm->cores = c->cores;
     vm->threads = c->threads;
     vm->memory_mib = c->memory_mib;
+    vm->cmdline = c;
     /* libvirt's probe: -S -machine none, a nameless VM, the monitor given with -qmp */
     c->probe = vm->prelaunch && strcmp(vm->machine, "none") == 0 && !c->name &&
                c->monitor_fd < 0 && c->monitor_addr && strncmp(c->monitor_addr, "unix:", 5) == 0;

@@ -1,6 +1,8 @@
 /* vm_model.c: run state, devices, migration and the command handlers of fake-qemu, see vm_model.h. */
 #include "vm_model.h"
 #include "vm_hmp.h"
+#include "vm_guest.h"
+#include "qemu_cmdline.h"
 #include "netaddr.h"
 #include "vw_util.h"
 
@@ -22,11 +24,12 @@ extern char **environ;
 #define MAX_MIG_CHILDREN 16   /* exec: migration commands still running at once */
 
 typedef enum {
-    RS_PRELAUNCH, RS_RUNNING, RS_PAUSED, RS_POSTMIGRATE, RS_FINISH_MIGRATE, RS_SHUTDOWN
+    RS_PRELAUNCH, RS_RUNNING, RS_PAUSED, RS_POSTMIGRATE, RS_FINISH_MIGRATE, RS_SHUTDOWN,
+    RS_INMIGRATE
 } run_state;
 
 static const char *run_state_name[] = {
-    "prelaunch", "running", "paused", "postmigrate", "finish-migrate", "shutdown"
+    "prelaunch", "running", "paused", "postmigrate", "finish-migrate", "shutdown", "inmigrate"
 };
 
 typedef enum { MIG_NONE, MIG_SETUP, MIG_ACTIVE, MIG_COMPLETED, MIG_FAILED } mig_status;
@@ -50,11 +53,18 @@ static const device_model device_models[] = {
     { "virtio-rng-pci", "PCI", { "addr", "multifunction", "rng", NULL } },
     { "virtio-serial-pci", "PCI", { "addr", "multifunction", "max_ports", NULL } },
     { "qemu-xhci", "PCI", { "addr", "multifunction", "p2", "p3", NULL } },
+    { "virtio-blk-pci", "PCI", { "addr", "drive", "bootindex", "multifunction", "serial",
+                                 "write-cache", "num-queues", "share-rw", NULL } },
+    { "piix3-usb-uhci", "PCI", { "addr", "multifunction", NULL } },
 };
+
+/* A device of QEMU's command line whose driver the fake does not model. */
+static const device_model other_pci_device = { "", "PCI", { NULL } };
 
 typedef struct {
     char *id;                   /* NULL for anonymous devices */
     char *path;                 /* QOM path */
+    char *driver, *drive;       /* drive: a block node (drive=), or NULL */
     const device_model *model;
     int unplug_pending;
 } device;
@@ -66,6 +76,8 @@ struct fq_vm {
     void *opaque;
     run_state state;
     int quit;
+    fq_guest *guest;            /* QEMU's command line: the guest libvirtd drives, or NULL */
+    long long acpi_timer;       /* the ACPI guest's answer to system_powerdown */
     device devices[MAX_DEVICES];
     size_t ndevices;
     unsigned anon_count;
@@ -102,6 +114,35 @@ static void emit(fq_vm *vm, const char *name, json_t *data)
     vm->hooks.event(vm->opaque, name, data);
 }
 
+static const device_model *model_named(const char *driver);
+static int add_device(fq_vm *vm, const char *id, const char *driver, const char *drive,
+                      const device_model *model);
+static void incoming_done(fq_vm *vm, const char *error);
+
+/* QEMU's command line: the guest's devices with an id, its block nodes and netdevs; -incoming
+ * fd:N starts loading at once, -incoming defer waits for migrate-incoming. */
+static int guest_from_cmdline(fq_vm *vm)
+{
+    const fq_cmdline *c = vm->cfg.cmdline;
+    if (!(vm->guest = fq_guest_new(c, &vm->cfg)))
+        return 0;
+    for (size_t i = 0; i < c->ndevices; i++) {
+        const fq_cmdline_device *d = &c->devices[i];
+        const device_model *m = d->driver ? model_named(d->driver) : NULL;
+        if (d->id && d->driver &&
+            add_device(vm, d->id, d->driver, d->drive, m ? m : &other_pci_device) < 0)
+            return 0;
+    }
+    if (c->incoming)
+        vm->state = RS_INMIGRATE;
+    char err[256];
+    if (c->incoming && strcmp(c->incoming, "defer") != 0 &&
+        fq_guest_incoming(vm->guest, vm, vm->loop, c->incoming, incoming_done, err,
+                          sizeof(err)) < 0)
+        fprintf(stderr, "fake-qemu: -incoming %s: %s\n", c->incoming, err);
+    return 1;
+}
+
 fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *hooks, void *opaque)
 {
     fq_vm *vm = calloc(1, sizeof(*vm));
@@ -116,7 +157,11 @@ fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *ho
         vm->cfg.model_minor = cfg->minor;
     }
     vm->state = cfg->prelaunch ? RS_PRELAUNCH : RS_RUNNING;
-    vm->mig_timer = vm->reap_timer = vm->unplug_timer = -1;
+    vm->mig_timer = vm->reap_timer = vm->unplug_timer = vm->acpi_timer = -1;
+    if (cfg->cmdline && !guest_from_cmdline(vm)) {
+        fq_vm_free(vm);
+        return NULL;
+    }
     return vm;
 }
 
@@ -144,11 +189,16 @@ void fq_vm_free(fq_vm *vm)
         vw_evloop_del_timer(vm->loop, vm->reap_timer);
     if (vm->unplug_timer >= 0)
         vw_evloop_del_timer(vm->loop, vm->unplug_timer);
+    if (vm->acpi_timer >= 0)
+        vw_evloop_del_timer(vm->loop, vm->acpi_timer);
+    fq_guest_free(vm->guest);
     reap_children(vm, 0);
     reap_children(vm, 1);
     for (size_t i = 0; i < vm->ndevices; i++) {
         free(vm->devices[i].id);
         free(vm->devices[i].path);
+        free(vm->devices[i].driver);
+        free(vm->devices[i].drive);
     }
     free(vm);
 }
@@ -204,9 +254,13 @@ static int vm_cont(fq_vm *vm, const char **err_class, char *desc, size_t desclen
     return FQ_VM_OK;
 }
 
+static void complete_unplugs(fq_vm *vm, int pci);
+static int machine_is_pc(const fq_vm *vm);
+
 static void vm_reset_now(fq_vm *vm)
 {
     emit(vm, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-system-reset"));
+    complete_unplugs(vm, 1);    /* a reset finishes the PCI unplugs the guest left pending */
     if (!is_running(vm))
         vm->state = RS_PRELAUNCH;
 }
@@ -219,12 +273,33 @@ static void vm_reset(fq_vm *vm)
         vm_reset_now(vm);
 }
 
+/* The guest of QEMU's command line obeys the power button as an ACPI guest: it shuts down,
+ * QEMU sends SHUTDOWN, then pauses (-no-shutdown, with STOP) or exits. */
+static long long acpi_shutdown_cb(vw_evloop *loop, long long id, void *cd)
+{
+    (void)id;
+    fq_vm *vm = cd;
+    vm->acpi_timer = -1;
+    if (!is_running(vm))
+        return VW_EV_NOMORE;
+    emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 1, "reason", "guest-shutdown"));
+    if (vm->cfg.cmdline->no_shutdown) {
+        vm->state = RS_SHUTDOWN;
+        emit(vm, "STOP", NULL);
+    } else {
+        vw_evloop_stop(loop);
+    }
+    return VW_EV_NOMORE;
+}
+
 static void vm_powerdown(fq_vm *vm)
 {
     if (events_after_return(vm))
         vm->pending_powerdown = 1;
     else
         emit(vm, "POWERDOWN", NULL);
+    if (vm->guest && machine_is_pc(vm) && is_running(vm) && vm->acpi_timer < 0)
+        vm->acpi_timer = vw_evloop_add_timer(vm->loop, 20, acpi_shutdown_cb, vm, NULL);
 }
 
 static void shutdown_event(fq_vm *vm, const char *reason)
@@ -365,10 +440,7 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
                          "driver", NULL);
     char driver[256];
     scalar_text(jdriver, driver, sizeof(driver));
-    const device_model *model = NULL;
-    for (size_t i = 0; i < sizeof(device_models) / sizeof(device_models[0]); i++)
-        if (strcmp(device_models[i].name, driver) == 0)
-            model = &device_models[i];
+    const device_model *model = model_named(driver);
     if (!model)
         return set_error(err_class, desc, desclen, GENERIC,
                          "'%s' is not a valid device model name%s", driver, NULL);
@@ -416,27 +488,71 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
             return FQ_VM_ERROR;
         }
     }
+    const char *drive = json_string_value(json_object_get(args, "drive"));
+    if (drive && (!vm->guest || !fq_guest_has_node(vm->guest, drive))) {
+        *err_class = GENERIC;
+        snprintf(desc, desclen, "Property '%s.drive' can't find value '%s'", driver, drive);
+        return FQ_VM_ERROR;
+    }
     if (vm->ndevices >= MAX_DEVICES)
         return set_error(err_class, desc, desclen, GENERIC,
                          "fake-qemu: too many devices (limit %s)%s", "256", NULL);
+    if (add_device(vm, id, driver, drive, model) < 0)
+        return set_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
+                         NULL, NULL);
+    return FQ_VM_OK;
+}
+
+static const device_model *model_named(const char *driver)
+{
+    for (size_t i = 0; i < sizeof(device_models) / sizeof(device_models[0]); i++)
+        if (strcmp(device_models[i].name, driver) == 0)
+            return &device_models[i];
+    return NULL;
+}
+
+static int add_device(fq_vm *vm, const char *id, const char *driver, const char *drive,
+                      const device_model *model)
+{
+    if (vm->ndevices >= MAX_DEVICES)
+        return -1;
     device *d = &vm->devices[vm->ndevices];
     char path[300];
     if (id)
         snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
     else
         snprintf(path, sizeof(path), "/machine/peripheral-anon/device[%u]", vm->anon_count++);
-    d->id = id ? strdup(id) : NULL;
-    d->path = strdup(path);
-    d->model = model;
-    d->unplug_pending = 0;
-    if ((id && !d->id) || !d->path) {
+    *d = (device){ id ? strdup(id) : NULL, strdup(path), strdup(driver),
+                   drive ? strdup(drive) : NULL, model, 0 };
+    if ((id && !d->id) || !d->path || !d->driver || (drive && !d->drive)) {
         free(d->id);
         free(d->path);
-        return set_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
-                         NULL, NULL);
+        free(d->driver);
+        free(d->drive);
+        return -1;
     }
     vm->ndevices++;
-    return FQ_VM_OK;
+    return 0;
+}
+
+int fq_vm_device_at(const fq_vm *vm, size_t i, fq_vm_device *out)
+{
+    for (size_t k = 0; k < vm->ndevices; k++) {
+        const device *d = &vm->devices[k];
+        if (d->id && i-- == 0) {
+            *out = (fq_vm_device){ d->id, d->driver, d->path, d->drive };
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void fq_vm_take_fd(fq_vm *vm, int fd)
+{
+    if (vm->guest)
+        fq_guest_take_fd(vm->guest, fd);
+    else
+        close(fd);
 }
 
 /* Removes the devices whose unplug completed (USB: at once) and sends DEVICE_DELETED for each,
@@ -447,14 +563,29 @@ static long long unplug_timer_cb(vw_evloop *loop, long long id, void *cd)
     (void)id;
     fq_vm *vm = cd;
     vm->unplug_timer = -1;
+    complete_unplugs(vm, vm->guest != NULL);
+    return VW_EV_NOMORE;
+}
+
+/* Removes the devices whose unplug is pending (USB; PCI too with pci) with their
+ * DEVICE_DELETED events: a virtio device's backend first, as QEMU sends them. */
+static void complete_unplugs(fq_vm *vm, int pci)
+{
     size_t i = 0;
     while (i < vm->ndevices) {
         device *d = &vm->devices[i];
-        if (d->unplug_pending && strcmp(d->model->bus_type, "usb-bus") == 0) {
+        if (d->unplug_pending && (pci || strcmp(d->model->bus_type, "usb-bus") == 0)) {
+            if (strncmp(d->driver, "virtio-", 7) == 0 && strcmp(d->model->bus_type, "PCI") == 0) {
+                char backend[320];
+                snprintf(backend, sizeof(backend), "%s/virtio-backend", d->path);
+                emit(vm, "DEVICE_DELETED", json_pack("{s:s}", "path", backend));
+            }
             json_t *data = d->id ? json_pack("{s:s,s:s}", "device", d->id, "path", d->path)
                                  : json_pack("{s:s}", "path", d->path);
             free(d->id);
             free(d->path);
+            free(d->driver);
+            free(d->drive);
             memmove(d, d + 1, (vm->ndevices - i - 1) * sizeof(*d));
             vm->ndevices--;
             emit(vm, "DEVICE_DELETED", data);
@@ -462,7 +593,6 @@ static long long unplug_timer_cb(vw_evloop *loop, long long id, void *cd)
         }
         i++;
     }
-    return VW_EV_NOMORE;
 }
 
 static int cmd_device_del(fq_vm *vm, const json_t *args, const char **err_class, char *desc,
@@ -477,7 +607,8 @@ static int cmd_device_del(fq_vm *vm, const json_t *args, const char **err_class,
     /* PCI devices need the guest's ACPI cooperation: with no guest OS the unplug never
      * completes (as with real QEMU and no OS). USB devices go at once. */
     d->unplug_pending = 1;
-    if (strcmp(d->model->bus_type, "usb-bus") == 0 && vm->unplug_timer < 0)
+    /* the guest of QEMU's command line answers ACPI unplug requests */
+    if ((vm->guest || strcmp(d->model->bus_type, "usb-bus") == 0) && vm->unplug_timer < 0)
         vm->unplug_timer = vw_evloop_add_timer(vm->loop, 0, unplug_timer_cb, vm, NULL);
     return FQ_VM_OK;
 }
@@ -544,6 +675,13 @@ static long long reap_timer_cb(vw_evloop *loop, long long id, void *cd)
     return VW_EV_NOMORE;
 }
 
+/* MIGRATION, once migrate-set-capabilities turned "events" on. */
+static void mig_event(fq_vm *vm, const char *status)
+{
+    if (vm->guest && fq_guest_migration_events(vm->guest))
+        emit(vm, "MIGRATION", json_pack("{s:s}", "status", status));
+}
+
 static long long mig_timer_cb(vw_evloop *loop, long long id, void *cd)
 {
     (void)loop;
@@ -551,6 +689,7 @@ static long long mig_timer_cb(vw_evloop *loop, long long id, void *cd)
     fq_vm *vm = cd;
     if (vm->mig == MIG_SETUP) {
         vm->mig = MIG_ACTIVE;
+        mig_event(vm, "active");
         return 20;
     }
     /* Completion: stop the VM for the final stage (STOP only when it was running), then done. */
@@ -561,6 +700,7 @@ static long long mig_timer_cb(vw_evloop *loop, long long id, void *cd)
     vm->state = RS_POSTMIGRATE;
     vm->mig = MIG_COMPLETED;
     vm->mig_timer = -1;
+    mig_event(vm, "completed");
     return VW_EV_NOMORE;
 }
 
@@ -572,6 +712,7 @@ static void mig_fail(fq_vm *vm, const char *fmt, const char *a, const char *b)
 {
     vm->mig = MIG_FAILED;
     snprintf(vm->mig_error, sizeof(vm->mig_error), fmt, a, b);
+    mig_event(vm, "failed");
 }
 
 static void migrate_unix_or_tcp(fq_vm *vm, const char *uri)
@@ -672,22 +813,64 @@ static int cmd_migrate(fq_vm *vm, const json_t *args, const char **err_class, ch
                          NULL, NULL);
     int is_exec = strncmp(uri, "exec:", 5) == 0;
     int is_sock = strncmp(uri, "unix:", 5) == 0 || strncmp(uri, "tcp:", 4) == 0;
-    if (!is_exec && !is_sock && model_at_least(vm, 10, 0))   /* 10.0 parses the URI itself */
+    int is_fd = vm->guest && strncmp(uri, "fd:", 3) == 0;   /* libvirtd's save */
+    if (!is_exec && !is_sock && !is_fd && model_at_least(vm, 10, 0))   /* 10.0 parses the URI itself */
         return set_error(err_class, desc, desclen, GENERIC, "unknown migration protocol: %s%s",
                          uri, NULL);
-    if (!is_exec && !is_sock)
+    if (!is_exec && !is_sock && !is_fd)
         return set_error(err_class, desc, desclen, GENERIC,
                          "Parameter 'uri' expects a valid migration protocol%s%s", NULL, NULL);
     vm->mig = MIG_SETUP;
     vm->mig_error[0] = '\0';
     vm->mig_start_ms = vw_evloop_now_ms();
     errno = 0;
-    if (is_exec)
+    mig_event(vm, "setup");
+    char err[256];
+    if (is_fd) {
+        if (fq_guest_save(vm->guest, vm, uri + 3, err, sizeof(err)) < 0)
+            mig_fail(vm, "%s%s", err, "");
+    } else if (is_exec) {
         migrate_exec(vm, uri + 5);
-    else
+    } else {
         migrate_unix_or_tcp(vm, uri);
+    }
     if (vm->mig == MIG_SETUP && vm->mig_timer < 0)
         vm->mig_timer = vw_evloop_add_timer(vm->loop, 20, mig_timer_cb, vm, NULL);
+    return FQ_VM_OK;
+}
+
+/* The saved state is loaded: the guest waits paused (-S) for libvirtd's cont. */
+static void incoming_done(fq_vm *vm, const char *error)
+{
+    if (error) {
+        mig_event(vm, "failed");
+        fprintf(stderr, "fake-qemu: load of migration failed: %s\n", error);
+        vw_evloop_stop(vm->loop);       /* QEMU exits when the incoming migration fails */
+        return;
+    }
+    mig_event(vm, "active");
+    mig_event(vm, "completed");
+    vm->state = vm->cfg.prelaunch ? RS_PAUSED : RS_RUNNING;
+    if (is_running(vm))
+        emit(vm, "RESUME", NULL);
+}
+
+static int cmd_migrate_incoming(fq_vm *vm, const json_t *args, const char **err_class,
+                                char *desc, size_t desclen)
+{
+    const char *uri = json_string_value(json_object_get(args, "uri"));
+    if (vm->state != RS_INMIGRATE || !vm->cfg.cmdline->incoming)
+        return set_error(err_class, desc, desclen, GENERIC,
+                         "'-incoming' was not specified on the command line%s%s", NULL, NULL);
+    if (!uri)
+        return set_error(err_class, desc, desclen, GENERIC,
+                         "fake-qemu: migrate-incoming with 'channels' is not modelled%s%s",
+                         NULL, NULL);
+    if (fq_guest_incoming(vm->guest, vm, vm->loop, uri, incoming_done, desc, desclen) < 0) {
+        *err_class = GENERIC;
+        return FQ_VM_ERROR;
+    }
+    mig_event(vm, "setup");
     return FQ_VM_OK;
 }
 
@@ -697,6 +880,10 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
                   const char **err_class, char *desc, size_t desclen)
 {
     *ret = NULL;
+    int rc = vm->guest ? fq_guest_execute(vm->guest, vm, command, args, ret, err_class, desc,
+                                          desclen) : FQ_VM_UNKNOWN;
+    if (rc != FQ_VM_UNKNOWN)
+        return rc;
     if (strcmp(command, "query-status") == 0) {
         *ret = status_json(vm);
     } else if (strcmp(command, "query-version") == 0) {
@@ -759,6 +946,10 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
                          "migrate-pause is currently only supported during postcopy-active%s "
                          "state%s", model_at_least(vm, 10, 0) ? " or postcopy-recover" : "",
                          NULL);
+    } else if (strcmp(command, "migrate-incoming") == 0 && vm->guest) {
+        if (cmd_migrate_incoming(vm, args, err_class, desc, desclen) != FQ_VM_OK)
+            return FQ_VM_ERROR;
+        *ret = json_object();
     } else if (strcmp(command, "migrate_set_speed") == 0) {
         *ret = json_object();   /* 5.2 only (removed in 6.0): the schema has it there */
     } else {
