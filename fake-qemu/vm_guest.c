@@ -681,6 +681,24 @@ int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t 
     return rc;
 }
 
+static int state_has_device(const json_t *devs, const char *id)
+{
+    for (size_t i = 0; i < json_array_size(devs); i++)
+        if (json_is_string(json_array_get(devs, i)) &&
+            strcmp(json_string_value(json_array_get(devs, i)), id) == 0)
+            return 1;
+    return 0;
+}
+
+static int vm_has_device(fq_vm *vm, const char *id)
+{
+    fq_vm_device d;
+    for (size_t i = 0; id && fq_vm_device_at(vm, i, &d) == 0; i++)
+        if (strcmp(strrchr(d.path, '/') + 1, id) == 0)
+            return 1;
+    return 0;
+}
+
 /* The loaded state against this guest: NULL, or QEMU's error for a different set-up. */
 static const char *load_state(fq_guest *g, fq_vm *vm, char *err, size_t errlen)
 {
@@ -693,22 +711,21 @@ static const char *load_state(fq_guest *g, fq_vm *vm, char *err, size_t errlen)
         json_decref(st);
         return "load of migration failed: Invalid argument";
     }
+    /* the same devices, in any order (a hot-plugged one comes last in the saved state and
+     * in its place on the restoring command line) */
     fq_vm_device d;
-    size_t i = 0;
-    for (; fq_vm_device_at(vm, i, &d) == 0; i++) {
-        const char *id = json_string_value(json_array_get(devs, i));
-        if (!id || strcmp(id, strrchr(d.path, '/') + 1) != 0) {
-            snprintf(err, errlen, "Unknown savevm section or instance '%s' 0. Make sure that "
-                     "your current VM setup matches your saved VM setup, including any "
-                     "hotplugged devices", id ? id : strrchr(d.path, '/') + 1);
-            json_decref(st);
-            return err;
-        }
-    }
-    if (i != json_array_size(devs)) {
+    const char *missing = NULL;
+    size_t n = 0;
+    for (; fq_vm_device_at(vm, n, &d) == 0 && !missing; n++)
+        if (!state_has_device(devs, strrchr(d.path, '/') + 1))
+            missing = strrchr(d.path, '/') + 1;
+    for (size_t i = 0; i < json_array_size(devs) && !missing; i++)
+        if (!vm_has_device(vm, json_string_value(json_array_get(devs, i))))
+            missing = json_string_value(json_array_get(devs, i));
+    if (missing) {
         snprintf(err, errlen, "Unknown savevm section or instance '%s' 0. Make sure that your "
                  "current VM setup matches your saved VM setup, including any hotplugged "
-                 "devices", json_string_value(json_array_get(devs, i)));
+                 "devices", missing);
         json_decref(st);
         return err;
     }

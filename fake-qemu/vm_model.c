@@ -1,44 +1,18 @@
-/* vm_model.c: run state, devices, migration and the command handlers of fake-qemu, see vm_model.h. */
-#include "vm_model.h"
+/* vm_model.c: run state, devices and the command dispatch of fake-qemu (vm_model.h); the
+ * migration is in vm_migrate.c, HMP in vm_hmp.c, a command-line guest's hardware in
+ * vm_guest.c. */
+#include "vm_model_priv.h"
 #include "vm_hmp.h"
-#include "vm_guest.h"
 #include "qemu_cmdline.h"
-#include "netaddr.h"
-#include "vw_util.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
-
-#define MAX_DEVICES 256
-#define MAX_MIG_CHILDREN 16   /* exec: migration commands still running at once */
-
-typedef enum {
-    RS_PRELAUNCH, RS_RUNNING, RS_PAUSED, RS_POSTMIGRATE, RS_FINISH_MIGRATE, RS_SHUTDOWN,
-    RS_INMIGRATE
-} run_state;
 
 static const char *run_state_name[] = {
     "prelaunch", "running", "paused", "postmigrate", "finish-migrate", "shutdown", "inmigrate"
 };
-
-typedef enum { MIG_NONE, MIG_SETUP, MIG_ACTIVE, MIG_COMPLETED, MIG_FAILED } mig_status;
-
-typedef struct {
-    const char *name;
-    const char *bus_type;       /* "usb-bus", "PCI" */
-    const char *props[12];      /* properties the fake accepts besides driver/id/bus */
-} device_model;
 
 static const device_model device_models[] = {
     { "usb-kbd", "usb-bus", { "port", "serial", "display", "usb_version", "msos-desc", "pcap",
@@ -61,42 +35,8 @@ static const device_model device_models[] = {
 /* A device of QEMU's command line whose driver the fake does not model. */
 static const device_model other_pci_device = { "", "PCI", { NULL } };
 
-typedef struct {
-    char *id;                   /* NULL for anonymous devices */
-    char *path;                 /* QOM path */
-    char *driver, *drive;       /* drive: a block node (drive=), or NULL */
-    const device_model *model;
-    int unplug_pending;
-} device;
-
-struct fq_vm {
-    fq_vm_config cfg;
-    vw_evloop *loop;
-    fq_vm_hooks hooks;
-    void *opaque;
-    run_state state;
-    int quit;
-    fq_guest *guest;            /* QEMU's command line: the guest libvirtd drives, or NULL */
-    long long acpi_timer;       /* the ACPI guest's answer to system_powerdown */
-    device devices[MAX_DEVICES];
-    size_t ndevices;
-    unsigned anon_count;
-    /* migration */
-    mig_status mig;
-    char mig_error[256];
-    long long mig_start_ms;
-    long long mig_timer;
-    int mig_was_running;
-    pid_t mig_children[MAX_MIG_CHILDREN];   /* exec: commands not yet reaped */
-    size_t nmig_children;
-    long long reap_timer;
-    long long unplug_timer;
-    /* QEMU < 7.2: RESET/POWERDOWN/SHUTDOWN requests handled after the return (fq_vm_after_reply) */
-    int pending_reset, pending_powerdown, pending_quit;
-};
-
 /* 1 when the modelled release is major.minor or later. */
-static int model_at_least(const fq_vm *vm, int major, int minor)
+int fq_vm_at_least(const fq_vm *vm, int major, int minor)
 {
     return vm->cfg.model_major > major ||
            (vm->cfg.model_major == major && vm->cfg.model_minor >= minor);
@@ -106,10 +46,10 @@ static int model_at_least(const fq_vm *vm, int major, int minor)
  * after the monitor has sent the command's return; 7.2 emits the event first. */
 static int events_after_return(const fq_vm *vm)
 {
-    return !model_at_least(vm, 7, 2);
+    return !fq_vm_at_least(vm, 7, 2);
 }
 
-static void emit(fq_vm *vm, const char *name, json_t *data)
+void fq_vm_emit(fq_vm *vm, const char *name, json_t *data)
 {
     vm->hooks.event(vm->opaque, name, data);
 }
@@ -117,7 +57,6 @@ static void emit(fq_vm *vm, const char *name, json_t *data)
 static const device_model *model_named(const char *driver);
 static int add_device(fq_vm *vm, const char *id, const char *driver, const char *drive,
                       const device_model *model);
-static void incoming_done(fq_vm *vm, const char *error);
 
 /* QEMU's command line: the guest's devices with an id, its block nodes and netdevs; -incoming
  * fd:N starts loading at once, -incoming defer waits for migrate-incoming. */
@@ -137,7 +76,7 @@ static int guest_from_cmdline(fq_vm *vm)
         vm->state = RS_INMIGRATE;
     char err[256];
     if (c->incoming && strcmp(c->incoming, "defer") != 0 &&
-        fq_guest_incoming(vm->guest, vm, vm->loop, c->incoming, incoming_done, err,
+        fq_guest_incoming(vm->guest, vm, vm->loop, c->incoming, fq_vm_incoming_done, err,
                           sizeof(err)) < 0)
         fprintf(stderr, "fake-qemu: -incoming %s: %s\n", c->incoming, err);
     return 1;
@@ -165,35 +104,16 @@ fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *ho
     return vm;
 }
 
-/* Reaps the exec: migration commands that have exited (all of them, killed first, with force). */
-static void reap_children(fq_vm *vm, int force)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < vm->nmig_children; i++) {
-        pid_t pid = vm->mig_children[i];
-        if (force)
-            kill(pid, SIGKILL);
-        if (waitpid(pid, NULL, force ? 0 : WNOHANG) == 0)
-            vm->mig_children[kept++] = pid;
-    }
-    vm->nmig_children = kept;
-}
-
 void fq_vm_free(fq_vm *vm)
 {
     if (!vm)
         return;
-    if (vm->mig_timer >= 0)
-        vw_evloop_del_timer(vm->loop, vm->mig_timer);
-    if (vm->reap_timer >= 0)
-        vw_evloop_del_timer(vm->loop, vm->reap_timer);
+    fq_vm_migration_free(vm);
     if (vm->unplug_timer >= 0)
         vw_evloop_del_timer(vm->loop, vm->unplug_timer);
     if (vm->acpi_timer >= 0)
         vw_evloop_del_timer(vm->loop, vm->acpi_timer);
     fq_guest_free(vm->guest);
-    reap_children(vm, 0);
-    reap_children(vm, 1);
     for (size_t i = 0; i < vm->ndevices; i++) {
         free(vm->devices[i].id);
         free(vm->devices[i].path);
@@ -215,12 +135,12 @@ json_t *fq_vm_version_json(const fq_vm *vm)
                      vm->cfg.package ? vm->cfg.package : "");
 }
 
-static int is_running(const fq_vm *vm)
+int fq_vm_running(const fq_vm *vm)
 {
     return vm->state == RS_RUNNING;
 }
 
-static int set_error(const char **err_class, char *desc, size_t desclen, const char *cls,
+int fq_vm_error(const char **err_class, char *desc, size_t desclen, const char *cls,
                      const char *fmt, const char *a, const char *b)
 {
     *err_class = cls;
@@ -228,15 +148,15 @@ static int set_error(const char **err_class, char *desc, size_t desclen, const c
     return FQ_VM_ERROR;
 }
 
-#define GENERIC "GenericError"
+
 
 /* ---- run state ---------------------------------------------------------------------------- */
 
 static void vm_stop(fq_vm *vm)
 {
-    if (is_running(vm)) {
+    if (fq_vm_running(vm)) {
         vm->state = RS_PAUSED;
-        emit(vm, "STOP", NULL);
+        fq_vm_emit(vm, "STOP", NULL);
     } else if (vm->state != RS_PRELAUNCH) {
         vm->state = RS_PAUSED;
     }
@@ -245,11 +165,11 @@ static void vm_stop(fq_vm *vm)
 static int vm_cont(fq_vm *vm, const char **err_class, char *desc, size_t desclen)
 {
     if (vm->state == RS_SHUTDOWN)
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "Resetting the Virtual Machine is required%s%s", NULL, NULL);
-    if (!is_running(vm)) {
+    if (!fq_vm_running(vm)) {
         vm->state = RS_RUNNING;
-        emit(vm, "RESUME", NULL);
+        fq_vm_emit(vm, "RESUME", NULL);
     }
     return FQ_VM_OK;
 }
@@ -259,9 +179,9 @@ static int machine_is_pc(const fq_vm *vm);
 
 static void vm_reset_now(fq_vm *vm)
 {
-    emit(vm, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-system-reset"));
+    fq_vm_emit(vm, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-system-reset"));
     complete_unplugs(vm, 1);    /* a reset finishes the PCI unplugs the guest left pending */
-    if (!is_running(vm))
+    if (!fq_vm_running(vm))
         vm->state = RS_PRELAUNCH;
 }
 
@@ -280,12 +200,12 @@ static long long acpi_shutdown_cb(vw_evloop *loop, long long id, void *cd)
     (void)id;
     fq_vm *vm = cd;
     vm->acpi_timer = -1;
-    if (!is_running(vm))
+    if (!fq_vm_running(vm))
         return VW_EV_NOMORE;
-    emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 1, "reason", "guest-shutdown"));
+    fq_vm_emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 1, "reason", "guest-shutdown"));
     if (vm->cfg.cmdline->no_shutdown) {
         vm->state = RS_SHUTDOWN;
-        emit(vm, "STOP", NULL);
+        fq_vm_emit(vm, "STOP", NULL);
     } else {
         vw_evloop_stop(loop);
     }
@@ -297,14 +217,14 @@ static void vm_powerdown(fq_vm *vm)
     if (events_after_return(vm))
         vm->pending_powerdown = 1;
     else
-        emit(vm, "POWERDOWN", NULL);
-    if (vm->guest && machine_is_pc(vm) && is_running(vm) && vm->acpi_timer < 0)
+        fq_vm_emit(vm, "POWERDOWN", NULL);
+    if (vm->guest && machine_is_pc(vm) && fq_vm_running(vm) && vm->acpi_timer < 0)
         vm->acpi_timer = vw_evloop_add_timer(vm->loop, 20, acpi_shutdown_cb, vm, NULL);
 }
 
 static void shutdown_event(fq_vm *vm, const char *reason)
 {
-    emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 0, "reason", reason));
+    fq_vm_emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 0, "reason", reason));
 }
 
 void fq_vm_after_reply(fq_vm *vm)
@@ -315,7 +235,7 @@ void fq_vm_after_reply(fq_vm *vm)
     }
     if (vm->pending_powerdown) {
         vm->pending_powerdown = 0;
-        emit(vm, "POWERDOWN", NULL);
+        fq_vm_emit(vm, "POWERDOWN", NULL);
     }
     if (vm->pending_quit) {
         vm->pending_quit = 0;
@@ -331,10 +251,10 @@ void fq_vm_host_signal(fq_vm *vm)
 static json_t *status_json(const fq_vm *vm)
 {
     /* StatusInfo's deprecated 'singlestep' member is gone from 10.0 (schema of 10.0.13) */
-    if (model_at_least(vm, 10, 0))
-        return json_pack("{s:b,s:s}", "running", is_running(vm), "status",
+    if (fq_vm_at_least(vm, 10, 0))
+        return json_pack("{s:b,s:s}", "running", fq_vm_running(vm), "status",
                          run_state_name[vm->state]);
-    return json_pack("{s:b,s:b,s:s}", "running", is_running(vm), "singlestep", 0, "status",
+    return json_pack("{s:b,s:b,s:s}", "running", fq_vm_running(vm), "singlestep", 0, "status",
                      run_state_name[vm->state]);
 }
 
@@ -362,9 +282,9 @@ static json_t *cpus_fast_json(const fq_vm *vm)
                 "socket-id", (int)(i / (threads * cores)), "qom-path", path, "cpu-index", (int)i,
                 "target", "x86_64");
         /* 5.2 still sends 'arch' (removed in 6.0); 11.1's CpuInfoFast has 'qom-type' */
-        if (cpu && !model_at_least(vm, 6, 0))
+        if (cpu && !fq_vm_at_least(vm, 6, 0))
             json_object_set_new(cpu, "arch", json_string("x86"));
-        if (cpu && model_at_least(vm, 11, 0))
+        if (cpu && fq_vm_at_least(vm, 11, 0))
             json_object_set_new(cpu, "qom-type", json_string("qemu64-x86_64-cpu"));
         if (cpu)
             json_array_append_new(list, cpu);
@@ -436,19 +356,19 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
 {
     const json_t *jdriver = json_object_get(args, "driver");
     if (!jdriver)
-        return set_error(err_class, desc, desclen, GENERIC, "Parameter '%s' is missing%s",
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "Parameter '%s' is missing%s",
                          "driver", NULL);
     char driver[256];
     scalar_text(jdriver, driver, sizeof(driver));
     const device_model *model = model_named(driver);
     if (!model)
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "'%s' is not a valid device model name%s", driver, NULL);
     const char *bus = json_string_value(json_object_get(args, "bus"));
     if (bus) {
         const char *bt = bus_type_of(vm, bus);
         if (!bt)
-            return set_error(err_class, desc, desclen, GENERIC, "Bus '%s' not found%s", bus, NULL);
+            return fq_vm_error(err_class, desc, desclen, GENERIC, "Bus '%s' not found%s", bus, NULL);
         if (strcmp(bt, model->bus_type) != 0) {
             *err_class = GENERIC;
             snprintf(desc, desclen, "Device '%s' can't go on %s bus", driver, bt);
@@ -462,16 +382,16 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
     const char *id = json_string_value(json_object_get(args, "id"));
     /* The id check: 7.2 (and 5.2) "Parameter 'id' expects an identifier"; 10.0 has none on
      * the QMP path (device '9k' is created); 11.1 "Invalid qdev ID '9k'". */
-    if (id && !valid_id(id) && model_at_least(vm, 11, 0))
-        return set_error(err_class, desc, desclen, GENERIC, "Invalid qdev ID '%s'%s", id, NULL);
-    if (id && !valid_id(id) && !model_at_least(vm, 10, 0))
-        return set_error(err_class, desc, desclen, GENERIC,
+    if (id && !valid_id(id) && fq_vm_at_least(vm, 11, 0))
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "Invalid qdev ID '%s'%s", id, NULL);
+    if (id && !valid_id(id) && !fq_vm_at_least(vm, 10, 0))
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "Parameter 'id' expects an identifier%s%s", NULL, NULL);
     if (id && find_device(vm, id)) {
-        if (!model_at_least(vm, 7, 0))   /* 5.2: qemu_opts_create's QERR_DUPLICATE_ID */
-            return set_error(err_class, desc, desclen, GENERIC, "Duplicate ID '%s' for %s", id,
+        if (!fq_vm_at_least(vm, 7, 0))   /* 5.2: qemu_opts_create's QERR_DUPLICATE_ID */
+            return fq_vm_error(err_class, desc, desclen, GENERIC, "Duplicate ID '%s' for %s", id,
                              "device");
-        return set_error(err_class, desc, desclen, GENERIC, "Duplicate device ID '%s'%s", id, NULL);
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "Duplicate device ID '%s'%s", id, NULL);
     }
     const char *key;
     json_t *value;
@@ -495,10 +415,10 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
         return FQ_VM_ERROR;
     }
     if (vm->ndevices >= MAX_DEVICES)
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "fake-qemu: too many devices (limit %s)%s", "256", NULL);
     if (add_device(vm, id, driver, drive, model) < 0)
-        return set_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
                          NULL, NULL);
     return FQ_VM_OK;
 }
@@ -578,7 +498,7 @@ static void complete_unplugs(fq_vm *vm, int pci)
             if (strncmp(d->driver, "virtio-", 7) == 0 && strcmp(d->model->bus_type, "PCI") == 0) {
                 char backend[320];
                 snprintf(backend, sizeof(backend), "%s/virtio-backend", d->path);
-                emit(vm, "DEVICE_DELETED", json_pack("{s:s}", "path", backend));
+                fq_vm_emit(vm, "DEVICE_DELETED", json_pack("{s:s}", "path", backend));
             }
             json_t *data = d->id ? json_pack("{s:s,s:s}", "device", d->id, "path", d->path)
                                  : json_pack("{s:s}", "path", d->path);
@@ -588,7 +508,7 @@ static void complete_unplugs(fq_vm *vm, int pci)
             free(d->drive);
             memmove(d, d + 1, (vm->ndevices - i - 1) * sizeof(*d));
             vm->ndevices--;
-            emit(vm, "DEVICE_DELETED", data);
+            fq_vm_emit(vm, "DEVICE_DELETED", data);
             continue;
         }
         i++;
@@ -601,7 +521,7 @@ static int cmd_device_del(fq_vm *vm, const json_t *args, const char **err_class,
     const char *id = json_string_value(json_object_get(args, "id"));
     device *d = find_device(vm, id);
     if (!d)
-        return set_error(err_class, desc, desclen, "DeviceNotFound", "Device '%s' not found%s",
+        return fq_vm_error(err_class, desc, desclen, "DeviceNotFound", "Device '%s' not found%s",
                          id, NULL);
     /* A repeated device_del of a device whose unplug is pending succeeds again (7.2). */
     /* PCI devices need the guest's ACPI cooperation: with no guest OS the unplug never
@@ -610,267 +530,6 @@ static int cmd_device_del(fq_vm *vm, const json_t *args, const char **err_class,
     /* the guest of QEMU's command line answers ACPI unplug requests */
     if ((vm->guest || strcmp(d->model->bus_type, "usb-bus") == 0) && vm->unplug_timer < 0)
         vm->unplug_timer = vw_evloop_add_timer(vm->loop, 0, unplug_timer_cb, vm, NULL);
-    return FQ_VM_OK;
-}
-
-/* ---- migration ---------------------------------------------------------------------------- */
-
-static json_t *ram_json(const fq_vm *vm, int done)
-{
-    long long transferred = done ? 767166 : 1024;
-    json_t *ram = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I}",
-                            "total", (json_int_t)134750208, "postcopy-requests", (json_int_t)0,
-                            "dirty-sync-count", (json_int_t)(done ? 3 : 1),
-                            "multifd-bytes", (json_int_t)0, "pages-per-second", (json_int_t)0,
-                            "page-size", (json_int_t)4096,
-                            "remaining", (json_int_t)(done ? 0 : 134217728), "mbps", 32.0,
-                            "transferred", (json_int_t)transferred, "duplicate", (json_int_t)0,
-                            "dirty-pages-rate", (json_int_t)0, "normal-bytes", (json_int_t)0,
-                            "normal", (json_int_t)0);
-    if (!ram)
-        return NULL;
-    /* MigrationStats by release: 7.2 added the byte counters below, 10.0 dropped 'skipped' */
-    if (model_at_least(vm, 7, 0)) {
-        json_object_set_new(ram, "downtime-bytes", json_integer(0));
-        json_object_set_new(ram, "postcopy-bytes", json_integer(0));
-        json_object_set_new(ram, "dirty-sync-missed-zero-copy", json_integer(0));
-        json_object_set_new(ram, "precopy-bytes", json_integer(transferred));
-    }
-    if (!model_at_least(vm, 10, 0))
-        json_object_set_new(ram, "skipped", json_integer(0));
-    return ram;
-}
-
-static json_t *query_migrate_json(fq_vm *vm)
-{
-    long long elapsed = vw_evloop_now_ms() - vm->mig_start_ms;
-    switch (vm->mig) {
-    case MIG_NONE:
-        return json_object();
-    case MIG_SETUP:
-        return json_pack("{s:s}", "status", "setup");
-    case MIG_ACTIVE:
-        return json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", "active", "expected-downtime",
-                         (json_int_t)300, "setup-time", (json_int_t)1, "total-time",
-                         (json_int_t)elapsed, "ram", ram_json(vm, 0));
-    case MIG_COMPLETED:
-        return json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", "completed", "setup-time",
-                         (json_int_t)1, "downtime", (json_int_t)1, "total-time",
-                         (json_int_t)(elapsed > 0 ? elapsed : 1), "ram", ram_json(vm, 1));
-    case MIG_FAILED:
-        return json_pack("{s:s,s:s}", "status", "failed", "error-desc", vm->mig_error);
-    }
-    return json_object();
-}
-
-static long long reap_timer_cb(vw_evloop *loop, long long id, void *cd)
-{
-    (void)loop;
-    (void)id;
-    fq_vm *vm = cd;
-    reap_children(vm, 0);
-    if (vm->nmig_children > 0)
-        return 50;
-    vm->reap_timer = -1;
-    return VW_EV_NOMORE;
-}
-
-/* MIGRATION, once migrate-set-capabilities turned "events" on. */
-static void mig_event(fq_vm *vm, const char *status)
-{
-    if (vm->guest && fq_guest_migration_events(vm->guest))
-        emit(vm, "MIGRATION", json_pack("{s:s}", "status", status));
-}
-
-static long long mig_timer_cb(vw_evloop *loop, long long id, void *cd)
-{
-    (void)loop;
-    (void)id;
-    fq_vm *vm = cd;
-    if (vm->mig == MIG_SETUP) {
-        vm->mig = MIG_ACTIVE;
-        mig_event(vm, "active");
-        return 20;
-    }
-    /* Completion: stop the VM for the final stage (STOP only when it was running), then done. */
-    if (is_running(vm)) {
-        vm->state = RS_FINISH_MIGRATE;
-        emit(vm, "STOP", NULL);
-    }
-    vm->state = RS_POSTMIGRATE;
-    vm->mig = MIG_COMPLETED;
-    vm->mig_timer = -1;
-    mig_event(vm, "completed");
-    return VW_EV_NOMORE;
-}
-
-/* A small, recognisable stream: the QEMU_VM_FILE_MAGIC header, version 3, then QEMU_VM_EOF.
- * It is not a loadable migration stream. */
-static const unsigned char mig_stream[] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3, 0 };
-
-static void mig_fail(fq_vm *vm, const char *fmt, const char *a, const char *b)
-{
-    vm->mig = MIG_FAILED;
-    snprintf(vm->mig_error, sizeof(vm->mig_error), fmt, a, b);
-    mig_event(vm, "failed");
-}
-
-static void migrate_unix_or_tcp(fq_vm *vm, const char *uri)
-{
-    char err[512];
-    vw_netaddr addr;
-    const char *target = strchr(uri, ':') + 1;
-    if (vw_netaddr_parse(uri, &addr, err, sizeof(err)) < 0) {
-        mig_fail(vm, "Failed to connect to '%s': %s", target, "Invalid argument");
-        return;
-    }
-    int fd = vw_netaddr_connect(&addr, 2000, err, sizeof(err));
-    if (fd < 0) {
-        mig_fail(vm, "Failed to connect to '%s': %s", target, strerror(errno ? errno : ECONNREFUSED));
-        return;
-    }
-    if (vw_write_all(fd, mig_stream, sizeof(mig_stream)) < 0)
-        mig_fail(vm, "Unable to write to socket: %s%s", strerror(errno), "");
-    close(fd);
-}
-
-/* The whole stream goes into the pipe before the command starts: it is far smaller than a pipe's
- * guaranteed atomic write, so the write never blocks, and it cannot meet EPIPE because the read
- * end is still open here. A command that exits without reading (exec:true) therefore always sees
- * the same outcome, a completed migration, whatever the scheduler does. */
-_Static_assert(sizeof(mig_stream) <= PIPE_BUF, "the migration stream must fit the pipe at once");
-
-static void migrate_exec(fq_vm *vm, const char *command)
-{
-    reap_children(vm, 0);
-    if (vm->nmig_children == MAX_MIG_CHILDREN) {
-        mig_fail(vm, "Unable to start '%s': %s", command,
-                 "too many earlier migration commands still running");
-        return;
-    }
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        mig_fail(vm, "Unable to create pipe: %s%s", strerror(errno), "");
-        return;
-    }
-    if (vw_write_all(pipefd[1], mig_stream, sizeof(mig_stream)) < 0) {
-        mig_fail(vm, "Unable to write to command: %s%s", strerror(errno), "");
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return;
-    }
-    close(pipefd[1]);   /* the command reads the stream, then end of file */
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[0], 0);
-    /* The child gets default signal handling and an empty mask (the fake blocks SIGTERM). */
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, dflt;
-    sigemptyset(&none);
-    sigemptyset(&dflt);
-    sigaddset(&dflt, SIGPIPE);
-    sigaddset(&dflt, SIGTERM);
-    sigaddset(&dflt, SIGINT);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dflt);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
-    pid_t pid;
-    int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[0]);
-    if (rc != 0) {
-        mig_fail(vm, "Unable to start '%s': %s", command, strerror(rc));
-        return;
-    }
-    vm->mig_children[vm->nmig_children++] = pid;
-    if (vm->reap_timer < 0)
-        vm->reap_timer = vw_evloop_add_timer(vm->loop, 10, reap_timer_cb, vm, NULL);
-}
-
-static int cmd_migrate(fq_vm *vm, const json_t *args, const char **err_class, char *desc,
-                       size_t desclen)
-{
-    const char *uri = json_string_value(json_object_get(args, "uri"));
-    const json_t *channels = json_object_get(args, "channels");
-    /* 10.0 on: 'uri' is optional beside 'channels' (the schema checked the types) */
-    if (!uri == !channels)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "need either 'uri' or 'channels' argument%s%s", NULL, NULL);
-    if (!uri)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "fake-qemu: migrate with 'channels' is not modelled; use 'uri'%s%s",
-                         NULL, NULL);
-    if (vm->mig == MIG_SETUP || vm->mig == MIG_ACTIVE)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "There's a migration process in progress%s%s", NULL, NULL);
-    /* 5.2 starts a second migration from postmigrate; the check came after it */
-    if (vm->state == RS_POSTMIGRATE && model_at_least(vm, 7, 0))
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "Can't migrate the vm that was paused due to previous migration%s%s",
-                         NULL, NULL);
-    int is_exec = strncmp(uri, "exec:", 5) == 0;
-    int is_sock = strncmp(uri, "unix:", 5) == 0 || strncmp(uri, "tcp:", 4) == 0;
-    int is_fd = vm->guest && strncmp(uri, "fd:", 3) == 0;   /* libvirtd's save */
-    if (!is_exec && !is_sock && !is_fd && model_at_least(vm, 10, 0))   /* 10.0 parses the URI itself */
-        return set_error(err_class, desc, desclen, GENERIC, "unknown migration protocol: %s%s",
-                         uri, NULL);
-    if (!is_exec && !is_sock && !is_fd)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "Parameter 'uri' expects a valid migration protocol%s%s", NULL, NULL);
-    vm->mig = MIG_SETUP;
-    vm->mig_error[0] = '\0';
-    vm->mig_start_ms = vw_evloop_now_ms();
-    errno = 0;
-    mig_event(vm, "setup");
-    char err[256];
-    if (is_fd) {
-        if (fq_guest_save(vm->guest, vm, uri + 3, err, sizeof(err)) < 0)
-            mig_fail(vm, "%s%s", err, "");
-    } else if (is_exec) {
-        migrate_exec(vm, uri + 5);
-    } else {
-        migrate_unix_or_tcp(vm, uri);
-    }
-    if (vm->mig == MIG_SETUP && vm->mig_timer < 0)
-        vm->mig_timer = vw_evloop_add_timer(vm->loop, 20, mig_timer_cb, vm, NULL);
-    return FQ_VM_OK;
-}
-
-/* The saved state is loaded: the guest waits paused (-S) for libvirtd's cont. */
-static void incoming_done(fq_vm *vm, const char *error)
-{
-    if (error) {
-        mig_event(vm, "failed");
-        fprintf(stderr, "fake-qemu: load of migration failed: %s\n", error);
-        vw_evloop_stop(vm->loop);       /* QEMU exits when the incoming migration fails */
-        return;
-    }
-    mig_event(vm, "active");
-    mig_event(vm, "completed");
-    vm->state = vm->cfg.prelaunch ? RS_PAUSED : RS_RUNNING;
-    if (is_running(vm))
-        emit(vm, "RESUME", NULL);
-}
-
-static int cmd_migrate_incoming(fq_vm *vm, const json_t *args, const char **err_class,
-                                char *desc, size_t desclen)
-{
-    const char *uri = json_string_value(json_object_get(args, "uri"));
-    if (vm->state != RS_INMIGRATE || !vm->cfg.cmdline->incoming)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "'-incoming' was not specified on the command line%s%s", NULL, NULL);
-    if (!uri)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "fake-qemu: migrate-incoming with 'channels' is not modelled%s%s",
-                         NULL, NULL);
-    if (fq_guest_incoming(vm->guest, vm, vm->loop, uri, incoming_done, desc, desclen) < 0) {
-        *err_class = GENERIC;
-        return FQ_VM_ERROR;
-    }
-    mig_event(vm, "setup");
     return FQ_VM_OK;
 }
 
@@ -936,18 +595,18 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
                       desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;
     } else if (strcmp(command, "migrate") == 0) {
-        if (cmd_migrate(vm, args, err_class, desc, desclen) != FQ_VM_OK)
+        if (fq_vm_migrate(vm, args, err_class, desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;
         *ret = json_object();
     } else if (strcmp(command, "query-migrate") == 0) {
-        *ret = query_migrate_json(vm);
+        *ret = fq_vm_query_migrate(vm);
     } else if (strcmp(command, "migrate-pause") == 0) {
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "migrate-pause is currently only supported during postcopy-active%s "
-                         "state%s", model_at_least(vm, 10, 0) ? " or postcopy-recover" : "",
+                         "state%s", fq_vm_at_least(vm, 10, 0) ? " or postcopy-recover" : "",
                          NULL);
     } else if (strcmp(command, "migrate-incoming") == 0 && vm->guest) {
-        if (cmd_migrate_incoming(vm, args, err_class, desc, desclen) != FQ_VM_OK)
+        if (fq_vm_migrate_incoming(vm, args, err_class, desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;
         *ret = json_object();
     } else if (strcmp(command, "migrate_set_speed") == 0) {
@@ -956,7 +615,7 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
         return FQ_VM_UNKNOWN;
     }
     if (!*ret)
-        return set_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
                          NULL, NULL);
     return FQ_VM_OK;
 }
