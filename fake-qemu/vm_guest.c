@@ -2,6 +2,7 @@
  * getfd and the saved state of a guest of QEMU's command line (vm_guest.h). */
 #include "vm_guest.h"
 #include "cpu_props.h"
+#include "vcpu_threads.h"
 #include "qemu_cmdline.h"
 #include "vw_util.h"
 
@@ -54,6 +55,7 @@ struct fq_guest {
     unsigned char caps[NCAPS];
     unsigned long long balloon;     /* bytes */
     unsigned long long saves;       /* how many saves the state has been through */
+    fq_vcpu_threads *vcpus;         /* one idle thread per vCPU of a pc machine */
     int pending_fd;
     named_fd fds[MAX_NAMED_FDS];
     size_t nfds;
@@ -117,6 +119,8 @@ fq_guest *fq_guest_new(const fq_cmdline *cmd, const fq_vm_config *cfg)
     }
     for (size_t i = 0; i < cmd->nnetdevs; i++)
         add_netdev(g, cmd->netdevs[i].id, cmd->netdevs[i].type);
+    if (!cmd->probe && cfg->machine && strcmp(cfg->machine, "pc") == 0)
+        g->vcpus = fq_vcpu_threads_start(cfg->vcpus ? cfg->vcpus : 1);
     return g;
 }
 
@@ -146,6 +150,7 @@ void fq_guest_free(fq_guest *g)
         vw_evloop_del_file(g->loop, g->in_fd, VW_EV_READABLE);
         close(g->in_fd);
     }
+    fq_vcpu_threads_stop(g->vcpus);
     free(g->in_buf);
     free(g->nodes);
     free(g->netdevs);
@@ -163,6 +168,11 @@ static block_node *find_node(const fq_guest *g, const char *name)
 int fq_guest_has_node(const fq_guest *g, const char *node_name)
 {
     return find_node(g, node_name) != NULL;
+}
+
+pid_t fq_guest_vcpu_tid(const fq_guest *g, unsigned i)
+{
+    return fq_vcpu_threads_tid(g->vcpus, i);
 }
 
 int fq_guest_migration_events(const fq_guest *g)

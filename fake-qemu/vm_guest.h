@@ -11,6 +11,7 @@
 #define FQ_VM_GUEST_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #include "vm_model.h"
@@ -27,6 +28,10 @@ int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *
 
 /* 1 when a block node of that name exists (device_add drive=). */
 int fq_guest_has_node(const fq_guest *g, const char *node_name);
+
+/* The thread id of vCPU i (query-cpus-fast): its idle thread's (vcpu_threads.h), or the
+ * process id. */
+pid_t fq_guest_vcpu_tid(const fq_guest *g, unsigned i);
 
 /* 1 once migrate-set-capabilities turned "events" on: MIGRATION events are sent. */
 int fq_guest_migration_events(const fq_guest *g);

@@ -277,7 +277,8 @@ static json_t *cpus_fast_json(const fq_vm *vm)
     for (unsigned i = 0; machine_is_pc(vm) && i < n; i++) {
         char path[64];
         snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i ? i + 1 : 0);
-        json_t *cpu = json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}", "thread-id", (int)getpid(),
+        json_t *cpu = json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}", "thread-id",
+                (int)(vm->guest ? fq_guest_vcpu_tid(vm->guest, i) : getpid()),
                 "props", "core-id", (int)(i / threads % cores), "thread-id", (int)(i % threads),
                 "socket-id", (int)(i / (threads * cores)), "qom-path", path, "cpu-index", (int)i,
                 "target", "x86_64");

@@ -177,6 +177,8 @@ def life(conn, emulator, tmp, disks):
         xml = normalized_xml(g, emulator)
         info = dom.info()
         view.append(("dominfo", STATES[info[0]], info[1], info[3]))
+        (_, stats), = conn.domainListGetStats([dom], 0, 0)
+        view.append(("domstats", sorted(stats)))      # the same statistics, values aside
         reply = libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"query-status"}', 0)
         view.append(("monitor", re.sub(r'"id":"[^"]*"', '"id":""', reply)))
         dom.suspend()
