@@ -287,19 +287,28 @@ def test_stats_from_the_model(conn, images):
 
 
 def test_fifty_guests_at_once(conn):
-    """50 fake guests run at once under the one libvirtd, then all are destroyed."""
+    """50 fake guests run at once under the one libvirtd (started and removed by 8 clients in
+    parallel, as libvirtd serves them with its worker threads), each suspended and resumed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def start(_):
+        g = Guest(conn, "many", str(FAKE))
+        guests.append(g)
+        g.dom.create()
+        return g
+
     guests = []
     try:
-        for _ in range(50):
-            guests.append(Guest(conn, "many", str(FAKE)))
-            guests[-1].dom.create()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(start, range(50)))
         names = {g.name for g in guests}
         running = {d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)}
-        assert names <= running
+        assert len(names) == 50 and names <= running
         for g in guests:
-            assert g.state() == "running"
             g.dom.suspend()
             assert g.state() == "paused"
+            g.dom.resume()
+            assert g.state() == "running"
     finally:
-        for g in guests:
-            g.remove()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(Guest.remove, guests))
