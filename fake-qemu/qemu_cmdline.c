@@ -1,5 +1,6 @@
 /* qemu_cmdline.c: qemu-system-x86_64's command line as libvirt writes it (qemu_cmdline.h). */
 #include "qemu_cmdline.h"
+#include "vw_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,11 +185,9 @@ static const qemu_opt *find_opt(const char *arg)
 
 static int add_chardev(fq_cmdline *c, const char *arg)
 {
-    fq_cmdline_chardev *n = realloc(c->chardevs, (c->nchardevs + 1) * sizeof(*n));
-    if (!n)
+    fq_cmdline_chardev *d = vw_array_append(&c->chardevs, &c->nchardevs, sizeof(*d));
+    if (!d)
         return -1;
-    c->chardevs = n;
-    fq_cmdline_chardev *d = &n[c->nchardevs++];
     char *fd = opt_value(arg, "backend", "fd");
     d->id = opt_value(arg, "backend", "id");
     d->backend = opt_value(arg, "backend", "backend");
@@ -200,11 +199,9 @@ static int add_chardev(fq_cmdline *c, const char *arg)
 
 static int add_device(fq_cmdline *c, const char *arg)
 {
-    fq_cmdline_device *n = realloc(c->devices, (c->ndevices + 1) * sizeof(*n));
-    if (!n)
+    fq_cmdline_device *d = vw_array_append(&c->devices, &c->ndevices, sizeof(*d));
+    if (!d)
         return -1;
-    c->devices = n;
-    fq_cmdline_device *d = &n[c->ndevices++];
     d->driver = opt_value(arg, "driver", "driver");
     d->id = opt_value(arg, "driver", "id");
     d->drive = opt_value(arg, "driver", "drive");
@@ -216,11 +213,9 @@ static int add_device(fq_cmdline *c, const char *arg)
  * whose file= names it). */
 static int add_blockdev(fq_cmdline *c, const char *arg)
 {
-    fq_cmdline_blockdev *n = realloc(c->blockdevs, (c->nblockdevs + 1) * sizeof(*n));
-    if (!n)
+    fq_cmdline_blockdev *b = vw_array_append(&c->blockdevs, &c->nblockdevs, sizeof(*b));
+    if (!b)
         return -1;
-    c->blockdevs = n;
-    fq_cmdline_blockdev *b = &n[c->nblockdevs++];
     char *ro = opt_value(arg, "driver", "read-only");
     b->node_name = opt_value(arg, "driver", "node-name");
     b->driver = opt_value(arg, "driver", "driver");
@@ -233,12 +228,11 @@ static int add_blockdev(fq_cmdline *c, const char *arg)
 
 static int add_netdev(fq_cmdline *c, const char *arg)
 {
-    fq_cmdline_netdev *n = realloc(c->netdevs, (c->nnetdevs + 1) * sizeof(*n));
+    fq_cmdline_netdev *n = vw_array_append(&c->netdevs, &c->nnetdevs, sizeof(*n));
     if (!n)
         return -1;
-    c->netdevs = n;
-    n[c->nnetdevs].id = opt_value(arg, "type", "id");
-    n[c->nnetdevs++].type = opt_value(arg, "type", "type");
+    n->id = opt_value(arg, "type", "id");
+    n->type = opt_value(arg, "type", "type");
     return 0;
 }
 

@@ -84,22 +84,20 @@ static char *dup_or_null(const char *s)
 static int add_node(fq_guest *g, const char *node_name, const char *driver, const char *file,
                     const char *filename, int read_only)
 {
-    block_node *n = realloc(g->nodes, (g->nnodes + 1) * sizeof(*n));
+    block_node *n = vw_array_append(&g->nodes, &g->nnodes, sizeof(*n));
     if (!n)
         return -1;
-    g->nodes = n;
-    n[g->nnodes++] = (block_node){ dup_or_null(node_name), dup_or_null(driver), dup_or_null(file),
+    *n = (block_node){ dup_or_null(node_name), dup_or_null(driver), dup_or_null(file),
                                    dup_or_null(filename), read_only };
     return 0;
 }
 
 static int add_netdev(fq_guest *g, const char *id, const char *type)
 {
-    netdev *n = realloc(g->netdevs, (g->nnetdevs + 1) * sizeof(*n));
+    netdev *n = vw_array_append(&g->netdevs, &g->nnetdevs, sizeof(*n));
     if (!n)
         return -1;
-    g->netdevs = n;
-    n[g->nnetdevs++] = (netdev){ dup_or_null(id), dup_or_null(type) };
+    *n = (netdev){ dup_or_null(id), dup_or_null(type) };
     return 0;
 }
 
