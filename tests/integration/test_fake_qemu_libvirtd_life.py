@@ -211,6 +211,8 @@ def test_life_as_with_real_qemu(conn, tmp_path, images):
     """define, start, dominfo, monitor command, suspend, resume, attach a disk and a NIC, save,
     restore, managed save, start from it, destroy, undefine: the same states, events and live
     XML with fake-qemu as with the real QEMU 7.2."""
+    if not os.access(QEMU, os.X_OK):
+        pytest.skip("no qemu-system-x86_64 to compare with")
     fake = life(conn, str(FAKE), tmp_path, images)
     real = life(conn, QEMU, tmp_path, images)
     assert fake[0] == real[0]
