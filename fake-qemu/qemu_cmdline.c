@@ -1,5 +1,6 @@
 /* qemu_cmdline.c: qemu-system-x86_64's command line as libvirt writes it (qemu_cmdline.h). */
 #include "qemu_cmdline.h"
+#include "vw_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 enum opt_kind {
     K_IGNORED,          /* accepted, with no effect on the model */
     K_PRELAUNCH, K_DAEMONIZE, K_PIDFILE, K_NAME, K_UUID, K_MACHINE, K_ACCEL, K_MEMORY,
-    K_SMP, K_DEVICE, K_CHARDEV, K_MON, K_QMP,
+    K_SMP, K_DEVICE, K_CHARDEV, K_MON, K_QMP, K_BLOCKDEV, K_NETDEV, K_NOSHUTDOWN, K_INCOMING,
 };
 
 typedef struct {
@@ -27,14 +28,14 @@ static const qemu_opt qemu_opts[] = {
     { "m", true, K_MEMORY }, { "smp", true, K_SMP }, { "device", true, K_DEVICE },
     { "chardev", true, K_CHARDEV }, { "mon", true, K_MON }, { "qmp", true, K_QMP },
     { "no-user-config", false, K_IGNORED }, { "nodefaults", false, K_IGNORED },
-    { "nographic", false, K_IGNORED }, { "no-shutdown", false, K_IGNORED },
+    { "nographic", false, K_IGNORED }, { "no-shutdown", false, K_NOSHUTDOWN },
     { "no-reboot", false, K_IGNORED }, { "no-acpi", false, K_IGNORED },
     { "no-hpet", false, K_IGNORED }, { "enable-kvm", false, K_IGNORED },
     { "snapshot", false, K_IGNORED }, { "usb", false, K_IGNORED },
     { "mem-prealloc", false, K_IGNORED }, { "preconfig", false, K_IGNORED },
-    { "cpu", true, K_IGNORED }, { "object", true, K_IGNORED }, { "blockdev", true, K_IGNORED },
-    { "drive", true, K_IGNORED }, { "netdev", true, K_IGNORED }, { "net", true, K_IGNORED },
-    { "nic", true, K_IGNORED }, { "incoming", true, K_IGNORED },
+    { "cpu", true, K_IGNORED }, { "object", true, K_IGNORED }, { "blockdev", true, K_BLOCKDEV },
+    { "drive", true, K_IGNORED }, { "netdev", true, K_NETDEV }, { "net", true, K_IGNORED },
+    { "nic", true, K_IGNORED }, { "incoming", true, K_INCOMING },
     { "sandbox", true, K_IGNORED }, { "msg", true, K_IGNORED },
     { "overcommit", true, K_IGNORED }, { "boot", true, K_IGNORED }, { "rtc", true, K_IGNORED },
     { "global", true, K_IGNORED }, { "display", true, K_IGNORED }, { "vga", true, K_IGNORED },
@@ -184,11 +185,9 @@ static const qemu_opt *find_opt(const char *arg)
 
 static int add_chardev(fq_cmdline *c, const char *arg)
 {
-    fq_cmdline_chardev *n = realloc(c->chardevs, (c->nchardevs + 1) * sizeof(*n));
-    if (!n)
+    fq_cmdline_chardev *d = vw_array_append(&c->chardevs, &c->nchardevs, sizeof(*d));
+    if (!d)
         return -1;
-    c->chardevs = n;
-    fq_cmdline_chardev *d = &n[c->nchardevs++];
     char *fd = opt_value(arg, "backend", "fd");
     d->id = opt_value(arg, "backend", "id");
     d->backend = opt_value(arg, "backend", "backend");
@@ -200,12 +199,40 @@ static int add_chardev(fq_cmdline *c, const char *arg)
 
 static int add_device(fq_cmdline *c, const char *arg)
 {
-    fq_cmdline_device *n = realloc(c->devices, (c->ndevices + 1) * sizeof(*n));
+    fq_cmdline_device *d = vw_array_append(&c->devices, &c->ndevices, sizeof(*d));
+    if (!d)
+        return -1;
+    d->driver = opt_value(arg, "driver", "driver");
+    d->id = opt_value(arg, "driver", "id");
+    d->drive = opt_value(arg, "driver", "drive");
+    d->netdev = opt_value(arg, "driver", "netdev");
+    return 0;
+}
+
+/* -blockdev: a node (libvirt writes a protocol node "file" with filename=, then a format node
+ * whose file= names it). */
+static int add_blockdev(fq_cmdline *c, const char *arg)
+{
+    fq_cmdline_blockdev *b = vw_array_append(&c->blockdevs, &c->nblockdevs, sizeof(*b));
+    if (!b)
+        return -1;
+    char *ro = opt_value(arg, "driver", "read-only");
+    b->node_name = opt_value(arg, "driver", "node-name");
+    b->driver = opt_value(arg, "driver", "driver");
+    b->file = opt_value(arg, "driver", "file");
+    b->filename = opt_value(arg, "driver", "filename");
+    b->read_only = ro && (strcmp(ro, "true") == 0 || strcmp(ro, "on") == 0);
+    free(ro);
+    return 0;
+}
+
+static int add_netdev(fq_cmdline *c, const char *arg)
+{
+    fq_cmdline_netdev *n = vw_array_append(&c->netdevs, &c->nnetdevs, sizeof(*n));
     if (!n)
         return -1;
-    c->devices = n;
-    n[c->ndevices].driver = opt_value(arg, "driver", "driver");
-    n[c->ndevices++].id = opt_value(arg, "driver", "id");
+    n->id = opt_value(arg, "type", "id");
+    n->type = opt_value(arg, "type", "type");
     return 0;
 }
 
@@ -267,6 +294,10 @@ static int take(fq_cmdline *c, fq_vm_config *vm, const char *prog, const qemu_op
     case K_SMP: return parse_smp(c, arg);
     case K_DEVICE: return add_device(c, arg);
     case K_CHARDEV: return add_chardev(c, arg);
+    case K_BLOCKDEV: return add_blockdev(c, arg);
+    case K_NETDEV: return add_netdev(c, arg);
+    case K_NOSHUTDOWN: c->no_shutdown = true; return 0;
+    case K_INCOMING: free(c->incoming); c->incoming = strdup(arg); return c->incoming ? 0 : -1;
     case K_MON: return set_monitor(c, prog, opt, arg);
     case K_QMP: {
         char *addr = strdup(arg), *comma = addr ? strchr(addr, ',') : NULL;
@@ -316,6 +347,7 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
     vm->cores = c->cores;
     vm->threads = c->threads;
     vm->memory_mib = c->memory_mib;
+    vm->cmdline = c;
     /* libvirt's probe: -S -machine none, a nameless VM, the monitor given with -qmp */
     c->probe = vm->prelaunch && strcmp(vm->machine, "none") == 0 && !c->name &&
                c->monitor_fd < 0 && c->monitor_addr && strncmp(c->monitor_addr, "unix:", 5) == 0;
@@ -333,7 +365,22 @@ void fq_cmdline_clear(fq_cmdline *c)
     for (size_t i = 0; i < c->ndevices; i++) {
         free(c->devices[i].id);
         free(c->devices[i].driver);
+        free(c->devices[i].drive);
+        free(c->devices[i].netdev);
     }
+    for (size_t i = 0; i < c->nblockdevs; i++) {
+        free(c->blockdevs[i].node_name);
+        free(c->blockdevs[i].driver);
+        free(c->blockdevs[i].file);
+        free(c->blockdevs[i].filename);
+    }
+    for (size_t i = 0; i < c->nnetdevs; i++) {
+        free(c->netdevs[i].id);
+        free(c->netdevs[i].type);
+    }
+    free(c->blockdevs);
+    free(c->netdevs);
+    free(c->incoming);
     for (size_t i = 0; i < c->nchardevs; i++) {
         free(c->chardevs[i].id);
         free(c->chardevs[i].backend);

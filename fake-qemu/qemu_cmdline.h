@@ -14,7 +14,19 @@
 
 typedef struct {
     char *id, *driver;
+    char *drive, *netdev;           /* drive=NODE (a block device's), netdev=ID, or NULL */
 } fq_cmdline_device;
+
+typedef struct {
+    char *node_name, *driver;
+    char *file;                     /* a format node's "file" child node, or NULL */
+    char *filename;                 /* a protocol node's "filename", or NULL */
+    bool read_only;
+} fq_cmdline_blockdev;
+
+typedef struct {
+    char *id, *type;
+} fq_cmdline_netdev;
 
 typedef struct {
     char *id, *backend, *path;      /* path: socket,path=...; NULL with fd */
@@ -37,6 +49,12 @@ typedef struct fq_cmdline {
     size_t ndevices;
     fq_cmdline_chardev *chardevs;
     size_t nchardevs;
+    fq_cmdline_blockdev *blockdevs;
+    size_t nblockdevs;
+    fq_cmdline_netdev *netdevs;
+    size_t nnetdevs;
+    bool no_shutdown;               /* -no-shutdown: a guest's power-off pauses, QEMU stays */
+    char *incoming;                 /* -incoming URI ("defer"), or NULL */
 } fq_cmdline;
 
 /* True when argv is QEMU's: its first argument is a single-dash option (fake-qemu's own

@@ -427,6 +427,34 @@ static void on_message(void *opaque, json_t *msg, const char *error)
 
 /* ---- connections ------------------------------------------------------------------------------ */
 
+/* read(), also taking the descriptors a client passes with SCM_RIGHTS (libvirtd's getfd
+ * before a save); the VM model keeps them for getfd, else they are closed. */
+static ssize_t read_with_fds(qmp_server *srv, int fd, char *buf, size_t len)
+{
+    char control[CMSG_SPACE(sizeof(int) * 8)];
+    struct iovec iov = { buf, len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                          .msg_controllen = sizeof(control) };
+    ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == ENOTSOCK)
+        return read(fd, buf, len);
+    for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm;
+         cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < nfd; i++) {
+            int passed;
+            memcpy(&passed, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+            if (srv->vm)
+                fq_vm_take_fd(srv->vm, passed);
+            else
+                close(passed);
+        }
+    }
+    return n;
+}
+
 static void on_readable(vw_evloop *loop, int fd, void *cd, int mask);
 static void on_listen(vw_evloop *loop, int fd, void *cd, int mask);
 
@@ -573,7 +601,7 @@ static void on_readable(vw_evloop *loop, int fd, void *cd, int mask)
         c->in = n;
         c->in_cap = cap;
     }
-    ssize_t n = read(fd, c->in + c->in_len, READ_CHUNK);
+    ssize_t n = read_with_fds(srv, fd, c->in + c->in_len, READ_CHUNK);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {   /* EOF or error: QEMU discards the partial input and the queued output */

@@ -1,40 +1,18 @@
-/* vm_model.c: run state, devices, migration and the command handlers of fake-qemu, see vm_model.h. */
-#include "vm_model.h"
-#include "netaddr.h"
-#include "vw_util.h"
+/* vm_model.c: run state, devices and the command dispatch of fake-qemu (vm_model.h); the
+ * migration is in vm_migrate.c, HMP in vm_hmp.c, a command-line guest's hardware in
+ * vm_guest.c. */
+#include "vm_model_priv.h"
+#include "vm_hmp.h"
+#include "qemu_cmdline.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
-#define MAX_DEVICES 256
-#define MAX_MIG_CHILDREN 16   /* exec: migration commands still running at once */
-
-typedef enum {
-    RS_PRELAUNCH, RS_RUNNING, RS_PAUSED, RS_POSTMIGRATE, RS_FINISH_MIGRATE, RS_SHUTDOWN
-} run_state;
-
 static const char *run_state_name[] = {
-    "prelaunch", "running", "paused", "postmigrate", "finish-migrate", "shutdown"
+    "prelaunch", "running", "paused", "postmigrate", "finish-migrate", "shutdown", "inmigrate"
 };
-
-typedef enum { MIG_NONE, MIG_SETUP, MIG_ACTIVE, MIG_COMPLETED, MIG_FAILED } mig_status;
-
-typedef struct {
-    const char *name;
-    const char *bus_type;       /* "usb-bus", "PCI" */
-    const char *props[12];      /* properties the fake accepts besides driver/id/bus */
-} device_model;
 
 static const device_model device_models[] = {
     { "usb-kbd", "usb-bus", { "port", "serial", "display", "usb_version", "msos-desc", "pcap",
@@ -49,41 +27,16 @@ static const device_model device_models[] = {
     { "virtio-rng-pci", "PCI", { "addr", "multifunction", "rng", NULL } },
     { "virtio-serial-pci", "PCI", { "addr", "multifunction", "max_ports", NULL } },
     { "qemu-xhci", "PCI", { "addr", "multifunction", "p2", "p3", NULL } },
+    { "virtio-blk-pci", "PCI", { "addr", "drive", "bootindex", "multifunction", "serial",
+                                 "write-cache", "num-queues", "share-rw", NULL } },
+    { "piix3-usb-uhci", "PCI", { "addr", "multifunction", NULL } },
 };
 
-typedef struct {
-    char *id;                   /* NULL for anonymous devices */
-    char *path;                 /* QOM path */
-    const device_model *model;
-    int unplug_pending;
-} device;
-
-struct fq_vm {
-    fq_vm_config cfg;
-    vw_evloop *loop;
-    fq_vm_hooks hooks;
-    void *opaque;
-    run_state state;
-    int quit;
-    device devices[MAX_DEVICES];
-    size_t ndevices;
-    unsigned anon_count;
-    /* migration */
-    mig_status mig;
-    char mig_error[256];
-    long long mig_start_ms;
-    long long mig_timer;
-    int mig_was_running;
-    pid_t mig_children[MAX_MIG_CHILDREN];   /* exec: commands not yet reaped */
-    size_t nmig_children;
-    long long reap_timer;
-    long long unplug_timer;
-    /* QEMU < 7.2: RESET/POWERDOWN/SHUTDOWN requests handled after the return (fq_vm_after_reply) */
-    int pending_reset, pending_powerdown, pending_quit;
-};
+/* A device of QEMU's command line whose driver the fake does not model. */
+static const device_model other_pci_device = { "", "PCI", { NULL } };
 
 /* 1 when the modelled release is major.minor or later. */
-static int model_at_least(const fq_vm *vm, int major, int minor)
+int fq_vm_at_least(const fq_vm *vm, int major, int minor)
 {
     return vm->cfg.model_major > major ||
            (vm->cfg.model_major == major && vm->cfg.model_minor >= minor);
@@ -93,12 +46,40 @@ static int model_at_least(const fq_vm *vm, int major, int minor)
  * after the monitor has sent the command's return; 7.2 emits the event first. */
 static int events_after_return(const fq_vm *vm)
 {
-    return !model_at_least(vm, 7, 2);
+    return !fq_vm_at_least(vm, 7, 2);
 }
 
-static void emit(fq_vm *vm, const char *name, json_t *data)
+void fq_vm_emit(fq_vm *vm, const char *name, json_t *data)
 {
     vm->hooks.event(vm->opaque, name, data);
+}
+
+static const device_model *model_named(const char *driver);
+static int add_device(fq_vm *vm, const char *id, const char *driver, const char *drive,
+                      const device_model *model);
+
+/* QEMU's command line: the guest's devices with an id, its block nodes and netdevs; -incoming
+ * fd:N starts loading at once, -incoming defer waits for migrate-incoming. */
+static int guest_from_cmdline(fq_vm *vm)
+{
+    const fq_cmdline *c = vm->cfg.cmdline;
+    if (!(vm->guest = fq_guest_new(c, &vm->cfg)))
+        return 0;
+    for (size_t i = 0; i < c->ndevices; i++) {
+        const fq_cmdline_device *d = &c->devices[i];
+        const device_model *m = d->driver ? model_named(d->driver) : NULL;
+        if (d->id && d->driver &&
+            add_device(vm, d->id, d->driver, d->drive, m ? m : &other_pci_device) < 0)
+            return 0;
+    }
+    if (c->incoming)
+        vm->state = RS_INMIGRATE;
+    char err[256];
+    if (c->incoming && strcmp(c->incoming, "defer") != 0 &&
+        fq_guest_incoming(vm->guest, vm, vm->loop, c->incoming, fq_vm_incoming_done, err,
+                          sizeof(err)) < 0)
+        fprintf(stderr, "fake-qemu: -incoming %s: %s\n", c->incoming, err);
+    return 1;
 }
 
 fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *hooks, void *opaque)
@@ -115,39 +96,29 @@ fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *ho
         vm->cfg.model_minor = cfg->minor;
     }
     vm->state = cfg->prelaunch ? RS_PRELAUNCH : RS_RUNNING;
-    vm->mig_timer = vm->reap_timer = vm->unplug_timer = -1;
-    return vm;
-}
-
-/* Reaps the exec: migration commands that have exited (all of them, killed first, with force). */
-static void reap_children(fq_vm *vm, int force)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < vm->nmig_children; i++) {
-        pid_t pid = vm->mig_children[i];
-        if (force)
-            kill(pid, SIGKILL);
-        if (waitpid(pid, NULL, force ? 0 : WNOHANG) == 0)
-            vm->mig_children[kept++] = pid;
+    vm->mig_timer = vm->reap_timer = vm->unplug_timer = vm->acpi_timer = -1;
+    if (cfg->cmdline && !guest_from_cmdline(vm)) {
+        fq_vm_free(vm);
+        return NULL;
     }
-    vm->nmig_children = kept;
+    return vm;
 }
 
 void fq_vm_free(fq_vm *vm)
 {
     if (!vm)
         return;
-    if (vm->mig_timer >= 0)
-        vw_evloop_del_timer(vm->loop, vm->mig_timer);
-    if (vm->reap_timer >= 0)
-        vw_evloop_del_timer(vm->loop, vm->reap_timer);
+    fq_vm_migration_free(vm);
     if (vm->unplug_timer >= 0)
         vw_evloop_del_timer(vm->loop, vm->unplug_timer);
-    reap_children(vm, 0);
-    reap_children(vm, 1);
+    if (vm->acpi_timer >= 0)
+        vw_evloop_del_timer(vm->loop, vm->acpi_timer);
+    fq_guest_free(vm->guest);
     for (size_t i = 0; i < vm->ndevices; i++) {
         free(vm->devices[i].id);
         free(vm->devices[i].path);
+        free(vm->devices[i].driver);
+        free(vm->devices[i].drive);
     }
     free(vm);
 }
@@ -164,12 +135,12 @@ json_t *fq_vm_version_json(const fq_vm *vm)
                      vm->cfg.package ? vm->cfg.package : "");
 }
 
-static int is_running(const fq_vm *vm)
+int fq_vm_running(const fq_vm *vm)
 {
     return vm->state == RS_RUNNING;
 }
 
-static int set_error(const char **err_class, char *desc, size_t desclen, const char *cls,
+int fq_vm_error(const char **err_class, char *desc, size_t desclen, const char *cls,
                      const char *fmt, const char *a, const char *b)
 {
     *err_class = cls;
@@ -177,15 +148,15 @@ static int set_error(const char **err_class, char *desc, size_t desclen, const c
     return FQ_VM_ERROR;
 }
 
-#define GENERIC "GenericError"
+
 
 /* ---- run state ---------------------------------------------------------------------------- */
 
 static void vm_stop(fq_vm *vm)
 {
-    if (is_running(vm)) {
+    if (fq_vm_running(vm)) {
         vm->state = RS_PAUSED;
-        emit(vm, "STOP", NULL);
+        fq_vm_emit(vm, "STOP", NULL);
     } else if (vm->state != RS_PRELAUNCH) {
         vm->state = RS_PAUSED;
     }
@@ -194,19 +165,23 @@ static void vm_stop(fq_vm *vm)
 static int vm_cont(fq_vm *vm, const char **err_class, char *desc, size_t desclen)
 {
     if (vm->state == RS_SHUTDOWN)
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "Resetting the Virtual Machine is required%s%s", NULL, NULL);
-    if (!is_running(vm)) {
+    if (!fq_vm_running(vm)) {
         vm->state = RS_RUNNING;
-        emit(vm, "RESUME", NULL);
+        fq_vm_emit(vm, "RESUME", NULL);
     }
     return FQ_VM_OK;
 }
 
+static void complete_unplugs(fq_vm *vm, int pci);
+static int machine_is_pc(const fq_vm *vm);
+
 static void vm_reset_now(fq_vm *vm)
 {
-    emit(vm, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-system-reset"));
-    if (!is_running(vm))
+    fq_vm_emit(vm, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason", "host-qmp-system-reset"));
+    complete_unplugs(vm, 1);    /* a reset finishes the PCI unplugs the guest left pending */
+    if (!fq_vm_running(vm))
         vm->state = RS_PRELAUNCH;
 }
 
@@ -218,17 +193,38 @@ static void vm_reset(fq_vm *vm)
         vm_reset_now(vm);
 }
 
+/* The guest of QEMU's command line obeys the power button as an ACPI guest: it shuts down,
+ * QEMU sends SHUTDOWN, then pauses (-no-shutdown, with STOP) or exits. */
+static long long acpi_shutdown_cb(vw_evloop *loop, long long id, void *cd)
+{
+    (void)id;
+    fq_vm *vm = cd;
+    vm->acpi_timer = -1;
+    if (!fq_vm_running(vm))
+        return VW_EV_NOMORE;
+    fq_vm_emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 1, "reason", "guest-shutdown"));
+    if (vm->cfg.cmdline->no_shutdown) {
+        vm->state = RS_SHUTDOWN;
+        fq_vm_emit(vm, "STOP", NULL);
+    } else {
+        vw_evloop_stop(loop);
+    }
+    return VW_EV_NOMORE;
+}
+
 static void vm_powerdown(fq_vm *vm)
 {
     if (events_after_return(vm))
         vm->pending_powerdown = 1;
     else
-        emit(vm, "POWERDOWN", NULL);
+        fq_vm_emit(vm, "POWERDOWN", NULL);
+    if (vm->guest && machine_is_pc(vm) && fq_vm_running(vm) && vm->acpi_timer < 0)
+        vm->acpi_timer = vw_evloop_add_timer(vm->loop, 20, acpi_shutdown_cb, vm, NULL);
 }
 
 static void shutdown_event(fq_vm *vm, const char *reason)
 {
-    emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 0, "reason", reason));
+    fq_vm_emit(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 0, "reason", reason));
 }
 
 void fq_vm_after_reply(fq_vm *vm)
@@ -239,7 +235,7 @@ void fq_vm_after_reply(fq_vm *vm)
     }
     if (vm->pending_powerdown) {
         vm->pending_powerdown = 0;
-        emit(vm, "POWERDOWN", NULL);
+        fq_vm_emit(vm, "POWERDOWN", NULL);
     }
     if (vm->pending_quit) {
         vm->pending_quit = 0;
@@ -255,10 +251,10 @@ void fq_vm_host_signal(fq_vm *vm)
 static json_t *status_json(const fq_vm *vm)
 {
     /* StatusInfo's deprecated 'singlestep' member is gone from 10.0 (schema of 10.0.13) */
-    if (model_at_least(vm, 10, 0))
-        return json_pack("{s:b,s:s}", "running", is_running(vm), "status",
+    if (fq_vm_at_least(vm, 10, 0))
+        return json_pack("{s:b,s:s}", "running", fq_vm_running(vm), "status",
                          run_state_name[vm->state]);
-    return json_pack("{s:b,s:b,s:s}", "running", is_running(vm), "singlestep", 0, "status",
+    return json_pack("{s:b,s:b,s:s}", "running", fq_vm_running(vm), "singlestep", 0, "status",
                      run_state_name[vm->state]);
 }
 
@@ -281,14 +277,15 @@ static json_t *cpus_fast_json(const fq_vm *vm)
     for (unsigned i = 0; machine_is_pc(vm) && i < n; i++) {
         char path[64];
         snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i ? i + 1 : 0);
-        json_t *cpu = json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}", "thread-id", (int)getpid(),
+        json_t *cpu = json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}", "thread-id",
+                (int)(vm->guest ? fq_guest_vcpu_tid(vm->guest, i) : getpid()),
                 "props", "core-id", (int)(i / threads % cores), "thread-id", (int)(i % threads),
                 "socket-id", (int)(i / (threads * cores)), "qom-path", path, "cpu-index", (int)i,
                 "target", "x86_64");
         /* 5.2 still sends 'arch' (removed in 6.0); 11.1's CpuInfoFast has 'qom-type' */
-        if (cpu && !model_at_least(vm, 6, 0))
+        if (cpu && !fq_vm_at_least(vm, 6, 0))
             json_object_set_new(cpu, "arch", json_string("x86"));
-        if (cpu && model_at_least(vm, 11, 0))
+        if (cpu && fq_vm_at_least(vm, 11, 0))
             json_object_set_new(cpu, "qom-type", json_string("qemu64-x86_64-cpu"));
         if (cpu)
             json_array_append_new(list, cpu);
@@ -360,22 +357,19 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
 {
     const json_t *jdriver = json_object_get(args, "driver");
     if (!jdriver)
-        return set_error(err_class, desc, desclen, GENERIC, "Parameter '%s' is missing%s",
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "Parameter '%s' is missing%s",
                          "driver", NULL);
     char driver[256];
     scalar_text(jdriver, driver, sizeof(driver));
-    const device_model *model = NULL;
-    for (size_t i = 0; i < sizeof(device_models) / sizeof(device_models[0]); i++)
-        if (strcmp(device_models[i].name, driver) == 0)
-            model = &device_models[i];
+    const device_model *model = model_named(driver);
     if (!model)
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "'%s' is not a valid device model name%s", driver, NULL);
     const char *bus = json_string_value(json_object_get(args, "bus"));
     if (bus) {
         const char *bt = bus_type_of(vm, bus);
         if (!bt)
-            return set_error(err_class, desc, desclen, GENERIC, "Bus '%s' not found%s", bus, NULL);
+            return fq_vm_error(err_class, desc, desclen, GENERIC, "Bus '%s' not found%s", bus, NULL);
         if (strcmp(bt, model->bus_type) != 0) {
             *err_class = GENERIC;
             snprintf(desc, desclen, "Device '%s' can't go on %s bus", driver, bt);
@@ -389,16 +383,16 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
     const char *id = json_string_value(json_object_get(args, "id"));
     /* The id check: 7.2 (and 5.2) "Parameter 'id' expects an identifier"; 10.0 has none on
      * the QMP path (device '9k' is created); 11.1 "Invalid qdev ID '9k'". */
-    if (id && !valid_id(id) && model_at_least(vm, 11, 0))
-        return set_error(err_class, desc, desclen, GENERIC, "Invalid qdev ID '%s'%s", id, NULL);
-    if (id && !valid_id(id) && !model_at_least(vm, 10, 0))
-        return set_error(err_class, desc, desclen, GENERIC,
+    if (id && !valid_id(id) && fq_vm_at_least(vm, 11, 0))
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "Invalid qdev ID '%s'%s", id, NULL);
+    if (id && !valid_id(id) && !fq_vm_at_least(vm, 10, 0))
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "Parameter 'id' expects an identifier%s%s", NULL, NULL);
     if (id && find_device(vm, id)) {
-        if (!model_at_least(vm, 7, 0))   /* 5.2: qemu_opts_create's QERR_DUPLICATE_ID */
-            return set_error(err_class, desc, desclen, GENERIC, "Duplicate ID '%s' for %s", id,
+        if (!fq_vm_at_least(vm, 7, 0))   /* 5.2: qemu_opts_create's QERR_DUPLICATE_ID */
+            return fq_vm_error(err_class, desc, desclen, GENERIC, "Duplicate ID '%s' for %s", id,
                              "device");
-        return set_error(err_class, desc, desclen, GENERIC, "Duplicate device ID '%s'%s", id, NULL);
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "Duplicate device ID '%s'%s", id, NULL);
     }
     const char *key;
     json_t *value;
@@ -415,27 +409,71 @@ static int cmd_device_add(fq_vm *vm, const json_t *args, const char **err_class,
             return FQ_VM_ERROR;
         }
     }
+    const char *drive = json_string_value(json_object_get(args, "drive"));
+    if (drive && (!vm->guest || !fq_guest_has_node(vm->guest, drive))) {
+        *err_class = GENERIC;
+        snprintf(desc, desclen, "Property '%s.drive' can't find value '%s'", driver, drive);
+        return FQ_VM_ERROR;
+    }
     if (vm->ndevices >= MAX_DEVICES)
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "fake-qemu: too many devices (limit %s)%s", "256", NULL);
+    if (add_device(vm, id, driver, drive, model) < 0)
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
+                         NULL, NULL);
+    return FQ_VM_OK;
+}
+
+static const device_model *model_named(const char *driver)
+{
+    for (size_t i = 0; i < sizeof(device_models) / sizeof(device_models[0]); i++)
+        if (strcmp(device_models[i].name, driver) == 0)
+            return &device_models[i];
+    return NULL;
+}
+
+static int add_device(fq_vm *vm, const char *id, const char *driver, const char *drive,
+                      const device_model *model)
+{
+    if (vm->ndevices >= MAX_DEVICES)
+        return -1;
     device *d = &vm->devices[vm->ndevices];
     char path[300];
     if (id)
         snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
     else
         snprintf(path, sizeof(path), "/machine/peripheral-anon/device[%u]", vm->anon_count++);
-    d->id = id ? strdup(id) : NULL;
-    d->path = strdup(path);
-    d->model = model;
-    d->unplug_pending = 0;
-    if ((id && !d->id) || !d->path) {
+    *d = (device){ id ? strdup(id) : NULL, strdup(path), strdup(driver),
+                   drive ? strdup(drive) : NULL, model, 0 };
+    if ((id && !d->id) || !d->path || !d->driver || (drive && !d->drive)) {
         free(d->id);
         free(d->path);
-        return set_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
-                         NULL, NULL);
+        free(d->driver);
+        free(d->drive);
+        return -1;
     }
     vm->ndevices++;
-    return FQ_VM_OK;
+    return 0;
+}
+
+int fq_vm_device_at(const fq_vm *vm, size_t i, fq_vm_device *out)
+{
+    for (size_t k = 0; k < vm->ndevices; k++) {
+        const device *d = &vm->devices[k];
+        if (d->id && i-- == 0) {
+            *out = (fq_vm_device){ d->id, d->driver, d->path, d->drive };
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void fq_vm_take_fd(fq_vm *vm, int fd)
+{
+    if (vm->guest)
+        fq_guest_take_fd(vm->guest, fd);
+    else
+        close(fd);
 }
 
 /* Removes the devices whose unplug completed (USB: at once) and sends DEVICE_DELETED for each,
@@ -446,22 +484,36 @@ static long long unplug_timer_cb(vw_evloop *loop, long long id, void *cd)
     (void)id;
     fq_vm *vm = cd;
     vm->unplug_timer = -1;
+    complete_unplugs(vm, vm->guest != NULL);
+    return VW_EV_NOMORE;
+}
+
+/* Removes the devices whose unplug is pending (USB; PCI too with pci) with their
+ * DEVICE_DELETED events: a virtio device's backend first, as QEMU sends them. */
+static void complete_unplugs(fq_vm *vm, int pci)
+{
     size_t i = 0;
     while (i < vm->ndevices) {
         device *d = &vm->devices[i];
-        if (d->unplug_pending && strcmp(d->model->bus_type, "usb-bus") == 0) {
+        if (d->unplug_pending && (pci || strcmp(d->model->bus_type, "usb-bus") == 0)) {
+            if (strncmp(d->driver, "virtio-", 7) == 0 && strcmp(d->model->bus_type, "PCI") == 0) {
+                char backend[320];
+                snprintf(backend, sizeof(backend), "%s/virtio-backend", d->path);
+                fq_vm_emit(vm, "DEVICE_DELETED", json_pack("{s:s}", "path", backend));
+            }
             json_t *data = d->id ? json_pack("{s:s,s:s}", "device", d->id, "path", d->path)
                                  : json_pack("{s:s}", "path", d->path);
             free(d->id);
             free(d->path);
+            free(d->driver);
+            free(d->drive);
             memmove(d, d + 1, (vm->ndevices - i - 1) * sizeof(*d));
             vm->ndevices--;
-            emit(vm, "DEVICE_DELETED", data);
+            fq_vm_emit(vm, "DEVICE_DELETED", data);
             continue;
         }
         i++;
     }
-    return VW_EV_NOMORE;
 }
 
 static int cmd_device_del(fq_vm *vm, const json_t *args, const char **err_class, char *desc,
@@ -470,324 +522,16 @@ static int cmd_device_del(fq_vm *vm, const json_t *args, const char **err_class,
     const char *id = json_string_value(json_object_get(args, "id"));
     device *d = find_device(vm, id);
     if (!d)
-        return set_error(err_class, desc, desclen, "DeviceNotFound", "Device '%s' not found%s",
+        return fq_vm_error(err_class, desc, desclen, "DeviceNotFound", "Device '%s' not found%s",
                          id, NULL);
     /* A repeated device_del of a device whose unplug is pending succeeds again (7.2). */
     /* PCI devices need the guest's ACPI cooperation: with no guest OS the unplug never
      * completes (as with real QEMU and no OS). USB devices go at once. */
     d->unplug_pending = 1;
-    if (strcmp(d->model->bus_type, "usb-bus") == 0 && vm->unplug_timer < 0)
+    /* the guest of QEMU's command line answers ACPI unplug requests */
+    if ((vm->guest || strcmp(d->model->bus_type, "usb-bus") == 0) && vm->unplug_timer < 0)
         vm->unplug_timer = vw_evloop_add_timer(vm->loop, 0, unplug_timer_cb, vm, NULL);
     return FQ_VM_OK;
-}
-
-/* ---- migration ---------------------------------------------------------------------------- */
-
-static json_t *ram_json(const fq_vm *vm, int done)
-{
-    long long transferred = done ? 767166 : 1024;
-    json_t *ram = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I}",
-                            "total", (json_int_t)134750208, "postcopy-requests", (json_int_t)0,
-                            "dirty-sync-count", (json_int_t)(done ? 3 : 1),
-                            "multifd-bytes", (json_int_t)0, "pages-per-second", (json_int_t)0,
-                            "page-size", (json_int_t)4096,
-                            "remaining", (json_int_t)(done ? 0 : 134217728), "mbps", 32.0,
-                            "transferred", (json_int_t)transferred, "duplicate", (json_int_t)0,
-                            "dirty-pages-rate", (json_int_t)0, "normal-bytes", (json_int_t)0,
-                            "normal", (json_int_t)0);
-    if (!ram)
-        return NULL;
-    /* MigrationStats by release: 7.2 added the byte counters below, 10.0 dropped 'skipped' */
-    if (model_at_least(vm, 7, 0)) {
-        json_object_set_new(ram, "downtime-bytes", json_integer(0));
-        json_object_set_new(ram, "postcopy-bytes", json_integer(0));
-        json_object_set_new(ram, "dirty-sync-missed-zero-copy", json_integer(0));
-        json_object_set_new(ram, "precopy-bytes", json_integer(transferred));
-    }
-    if (!model_at_least(vm, 10, 0))
-        json_object_set_new(ram, "skipped", json_integer(0));
-    return ram;
-}
-
-static json_t *query_migrate_json(fq_vm *vm)
-{
-    long long elapsed = vw_evloop_now_ms() - vm->mig_start_ms;
-    switch (vm->mig) {
-    case MIG_NONE:
-        return json_object();
-    case MIG_SETUP:
-        return json_pack("{s:s}", "status", "setup");
-    case MIG_ACTIVE:
-        return json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", "active", "expected-downtime",
-                         (json_int_t)300, "setup-time", (json_int_t)1, "total-time",
-                         (json_int_t)elapsed, "ram", ram_json(vm, 0));
-    case MIG_COMPLETED:
-        return json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", "completed", "setup-time",
-                         (json_int_t)1, "downtime", (json_int_t)1, "total-time",
-                         (json_int_t)(elapsed > 0 ? elapsed : 1), "ram", ram_json(vm, 1));
-    case MIG_FAILED:
-        return json_pack("{s:s,s:s}", "status", "failed", "error-desc", vm->mig_error);
-    }
-    return json_object();
-}
-
-static long long reap_timer_cb(vw_evloop *loop, long long id, void *cd)
-{
-    (void)loop;
-    (void)id;
-    fq_vm *vm = cd;
-    reap_children(vm, 0);
-    if (vm->nmig_children > 0)
-        return 50;
-    vm->reap_timer = -1;
-    return VW_EV_NOMORE;
-}
-
-static long long mig_timer_cb(vw_evloop *loop, long long id, void *cd)
-{
-    (void)loop;
-    (void)id;
-    fq_vm *vm = cd;
-    if (vm->mig == MIG_SETUP) {
-        vm->mig = MIG_ACTIVE;
-        return 20;
-    }
-    /* Completion: stop the VM for the final stage (STOP only when it was running), then done. */
-    if (is_running(vm)) {
-        vm->state = RS_FINISH_MIGRATE;
-        emit(vm, "STOP", NULL);
-    }
-    vm->state = RS_POSTMIGRATE;
-    vm->mig = MIG_COMPLETED;
-    vm->mig_timer = -1;
-    return VW_EV_NOMORE;
-}
-
-/* A small, recognisable stream: the QEMU_VM_FILE_MAGIC header, version 3, then QEMU_VM_EOF.
- * It is not a loadable migration stream. */
-static const unsigned char mig_stream[] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3, 0 };
-
-static void mig_fail(fq_vm *vm, const char *fmt, const char *a, const char *b)
-{
-    vm->mig = MIG_FAILED;
-    snprintf(vm->mig_error, sizeof(vm->mig_error), fmt, a, b);
-}
-
-static void migrate_unix_or_tcp(fq_vm *vm, const char *uri)
-{
-    char err[512];
-    vw_netaddr addr;
-    const char *target = strchr(uri, ':') + 1;
-    if (vw_netaddr_parse(uri, &addr, err, sizeof(err)) < 0) {
-        mig_fail(vm, "Failed to connect to '%s': %s", target, "Invalid argument");
-        return;
-    }
-    int fd = vw_netaddr_connect(&addr, 2000, err, sizeof(err));
-    if (fd < 0) {
-        mig_fail(vm, "Failed to connect to '%s': %s", target, strerror(errno ? errno : ECONNREFUSED));
-        return;
-    }
-    if (vw_write_all(fd, mig_stream, sizeof(mig_stream)) < 0)
-        mig_fail(vm, "Unable to write to socket: %s%s", strerror(errno), "");
-    close(fd);
-}
-
-/* The whole stream goes into the pipe before the command starts: it is far smaller than a pipe's
- * guaranteed atomic write, so the write never blocks, and it cannot meet EPIPE because the read
- * end is still open here. A command that exits without reading (exec:true) therefore always sees
- * the same outcome, a completed migration, whatever the scheduler does. */
-_Static_assert(sizeof(mig_stream) <= PIPE_BUF, "the migration stream must fit the pipe at once");
-
-static void migrate_exec(fq_vm *vm, const char *command)
-{
-    reap_children(vm, 0);
-    if (vm->nmig_children == MAX_MIG_CHILDREN) {
-        mig_fail(vm, "Unable to start '%s': %s", command,
-                 "too many earlier migration commands still running");
-        return;
-    }
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        mig_fail(vm, "Unable to create pipe: %s%s", strerror(errno), "");
-        return;
-    }
-    if (vw_write_all(pipefd[1], mig_stream, sizeof(mig_stream)) < 0) {
-        mig_fail(vm, "Unable to write to command: %s%s", strerror(errno), "");
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return;
-    }
-    close(pipefd[1]);   /* the command reads the stream, then end of file */
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[0], 0);
-    /* The child gets default signal handling and an empty mask (the fake blocks SIGTERM). */
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, dflt;
-    sigemptyset(&none);
-    sigemptyset(&dflt);
-    sigaddset(&dflt, SIGPIPE);
-    sigaddset(&dflt, SIGTERM);
-    sigaddset(&dflt, SIGINT);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dflt);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
-    pid_t pid;
-    int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[0]);
-    if (rc != 0) {
-        mig_fail(vm, "Unable to start '%s': %s", command, strerror(rc));
-        return;
-    }
-    vm->mig_children[vm->nmig_children++] = pid;
-    if (vm->reap_timer < 0)
-        vm->reap_timer = vw_evloop_add_timer(vm->loop, 10, reap_timer_cb, vm, NULL);
-}
-
-static int cmd_migrate(fq_vm *vm, const json_t *args, const char **err_class, char *desc,
-                       size_t desclen)
-{
-    const char *uri = json_string_value(json_object_get(args, "uri"));
-    const json_t *channels = json_object_get(args, "channels");
-    /* 10.0 on: 'uri' is optional beside 'channels' (the schema checked the types) */
-    if (!uri == !channels)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "need either 'uri' or 'channels' argument%s%s", NULL, NULL);
-    if (!uri)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "fake-qemu: migrate with 'channels' is not modelled; use 'uri'%s%s",
-                         NULL, NULL);
-    if (vm->mig == MIG_SETUP || vm->mig == MIG_ACTIVE)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "There's a migration process in progress%s%s", NULL, NULL);
-    /* 5.2 starts a second migration from postmigrate; the check came after it */
-    if (vm->state == RS_POSTMIGRATE && model_at_least(vm, 7, 0))
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "Can't migrate the vm that was paused due to previous migration%s%s",
-                         NULL, NULL);
-    int is_exec = strncmp(uri, "exec:", 5) == 0;
-    int is_sock = strncmp(uri, "unix:", 5) == 0 || strncmp(uri, "tcp:", 4) == 0;
-    if (!is_exec && !is_sock && model_at_least(vm, 10, 0))   /* 10.0 parses the URI itself */
-        return set_error(err_class, desc, desclen, GENERIC, "unknown migration protocol: %s%s",
-                         uri, NULL);
-    if (!is_exec && !is_sock)
-        return set_error(err_class, desc, desclen, GENERIC,
-                         "Parameter 'uri' expects a valid migration protocol%s%s", NULL, NULL);
-    vm->mig = MIG_SETUP;
-    vm->mig_error[0] = '\0';
-    vm->mig_start_ms = vw_evloop_now_ms();
-    errno = 0;
-    if (is_exec)
-        migrate_exec(vm, uri + 5);
-    else
-        migrate_unix_or_tcp(vm, uri);
-    if (vm->mig == MIG_SETUP && vm->mig_timer < 0)
-        vm->mig_timer = vw_evloop_add_timer(vm->loop, 20, mig_timer_cb, vm, NULL);
-    return FQ_VM_OK;
-}
-
-/* ---- HMP ---------------------------------------------------------------------------------- */
-
-static json_t *hmp(fq_vm *vm, const char *line, const json_t *cpu_index, const char **err_class,
-                   char *desc, size_t desclen, int *failed)
-{
-    *failed = 0;
-    if (cpu_index) {
-        json_int_t n = json_integer_value(cpu_index);
-        if (!machine_is_pc(vm) || n != 0) {
-            *failed = 1;
-            set_error(err_class, desc, desclen, GENERIC,
-                      "Parameter 'cpu-index' expects a CPU number%s%s", NULL, NULL);
-            return NULL;
-        }
-    }
-    const char *w1 = line;
-    while (*w1 == ' ' || *w1 == '\t')
-        w1++;
-    const char *e1 = w1;
-    while (*e1 && *e1 != ' ' && *e1 != '\t')
-        e1++;
-    const char *w2 = e1;
-    while (*w2 == ' ' || *w2 == '\t')
-        w2++;
-    const char *e2 = w2;
-    while (*e2 && *e2 != ' ' && *e2 != '\t')
-        e2++;
-    size_t l1 = (size_t)(e1 - w1), l2 = (size_t)(e2 - w2);
-    char out[512];
-#define WORD_IS(w, l, s) ((l) == strlen(s) && strncmp((w), (s), (l)) == 0)
-    if (l1 == 0)
-        return json_string("");
-    if (WORD_IS(w1, l1, "info")) {
-        const char *rest = e2;
-        while (*rest == ' ' || *rest == '\t')
-            rest++;
-        int known = WORD_IS(w2, l2, "status") || WORD_IS(w2, l2, "version") ||
-                    WORD_IS(w2, l2, "name") || WORD_IS(w2, l2, "uuid") || WORD_IS(w2, l2, "kvm");
-        if (known && *rest) {   /* these info commands take no argument */
-            snprintf(out, sizeof(out),
-                     "%.*s: extraneous characters at the end of line\r\n"
-                     "Try \"help info %.*s\" for more information\r\n",
-                     (int)l2, w2, (int)l2, w2);
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "kvm"))
-            return json_string("kvm support: disabled\r\n");
-        if (WORD_IS(w2, l2, "status")) {
-            if (is_running(vm))
-                snprintf(out, sizeof(out), "VM status: running\r\n");
-            else if (vm->state == RS_PAUSED)
-                snprintf(out, sizeof(out), "VM status: paused\r\n");
-            else
-                snprintf(out, sizeof(out), "VM status: paused (%s)\r\n", run_state_name[vm->state]);
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "version")) {
-            snprintf(out, sizeof(out), "%d.%d.%d%s\r\n", vm->cfg.major, vm->cfg.minor,
-                     vm->cfg.micro, vm->cfg.package ? vm->cfg.package : "");
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "name")) {
-            if (vm->cfg.name)
-                snprintf(out, sizeof(out), "%s\r\n", vm->cfg.name);
-            else
-                out[0] = '\0';
-            return json_string(out);
-        }
-        if (WORD_IS(w2, l2, "uuid")) {
-            snprintf(out, sizeof(out), "%s\r\n",
-                     vm->cfg.uuid ? vm->cfg.uuid : "00000000-0000-0000-0000-000000000000");
-            return json_string(out);
-        }
-        snprintf(out, sizeof(out), "unknown command: '%.*s'\r\n", (int)(e2 - w1), w1);
-        return json_string(out);
-    }
-    if (WORD_IS(w1, l1, "stop")) {
-        vm_stop(vm);
-        return json_string("");
-    }
-    if (WORD_IS(w1, l1, "cont") || WORD_IS(w1, l1, "c")) {
-        if (vm_cont(vm, err_class, desc, desclen) != FQ_VM_OK) {
-            snprintf(out, sizeof(out), "%s\r\n", desc);
-            return json_string(out);
-        }
-        return json_string("");
-    }
-    if (WORD_IS(w1, l1, "system_reset")) {
-        vm_reset(vm);
-        return json_string("");
-    }
-    if (WORD_IS(w1, l1, "system_powerdown")) {
-        vm_powerdown(vm);
-        return json_string("");
-    }
-    snprintf(out, sizeof(out), "unknown command: '%.*s'\r\n", (int)l1, w1);
-#undef WORD_IS
-    return json_string(out);
 }
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
@@ -796,6 +540,10 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
                   const char **err_class, char *desc, size_t desclen)
 {
     *ret = NULL;
+    int rc = vm->guest ? fq_guest_execute(vm->guest, vm, command, args, ret, err_class, desc,
+                                          desclen) : FQ_VM_UNKNOWN;
+    if (rc != FQ_VM_UNKNOWN)
+        return rc;
     if (strcmp(command, "query-status") == 0) {
         *ret = status_json(vm);
     } else if (strcmp(command, "query-version") == 0) {
@@ -843,30 +591,32 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
             return FQ_VM_ERROR;
         *ret = json_object();
     } else if (strcmp(command, "human-monitor-command") == 0) {
-        int failed;
         const char *line = json_string_value(json_object_get(args, "command-line"));
-        *ret = hmp(vm, line ? line : "", json_object_get(args, "cpu-index"), err_class, desc,
-                   desclen, &failed);
-        if (failed)
+        if (fq_vm_hmp(vm, line ? line : "", json_object_get(args, "cpu-index"), ret, err_class,
+                      desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;
     } else if (strcmp(command, "migrate") == 0) {
-        if (cmd_migrate(vm, args, err_class, desc, desclen) != FQ_VM_OK)
+        if (fq_vm_migrate(vm, args, err_class, desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;
         *ret = json_object();
     } else if (strcmp(command, "query-migrate") == 0) {
-        *ret = query_migrate_json(vm);
+        *ret = fq_vm_query_migrate(vm);
     } else if (strcmp(command, "migrate-pause") == 0) {
-        return set_error(err_class, desc, desclen, GENERIC,
+        return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "migrate-pause is currently only supported during postcopy-active%s "
-                         "state%s", model_at_least(vm, 10, 0) ? " or postcopy-recover" : "",
+                         "state%s", fq_vm_at_least(vm, 10, 0) ? " or postcopy-recover" : "",
                          NULL);
+    } else if (strcmp(command, "migrate-incoming") == 0 && vm->guest) {
+        if (fq_vm_migrate_incoming(vm, args, err_class, desc, desclen) != FQ_VM_OK)
+            return FQ_VM_ERROR;
+        *ret = json_object();
     } else if (strcmp(command, "migrate_set_speed") == 0) {
         *ret = json_object();   /* 5.2 only (removed in 6.0): the schema has it there */
     } else {
         return FQ_VM_UNKNOWN;
     }
     if (!*ret)
-        return set_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
+        return fq_vm_error(err_class, desc, desclen, GENERIC, "fake-qemu: out of memory%s%s",
                          NULL, NULL);
     return FQ_VM_OK;
 }

@@ -17,6 +17,7 @@
 #include "evloop.h"
 
 typedef struct fq_vm fq_vm;
+struct fq_cmdline;
 
 typedef struct {
     int major, minor, micro;
@@ -32,6 +33,10 @@ typedef struct {
     /* -smp and -m of QEMU's command line; 0: QEMU's defaults (one CPU, 128 MiB) */
     unsigned vcpus, sockets, cores, threads;
     unsigned long long memory_mib;
+    /* QEMU's command line (its devices, block nodes, netdevs, chardevs, -no-shutdown,
+     * -incoming), or NULL with --qmp. With it the model is a guest as libvirtd drives it
+     * (vm_guest.h) that obeys the power button as an ACPI guest does. */
+    const struct fq_cmdline *cmdline;
 } fq_vm_config;
 
 typedef struct {
@@ -63,6 +68,18 @@ void fq_vm_host_signal(fq_vm *vm);
 
 /* 1 once `quit` ran: the QMP layer sends the return, closes the connection and exits 0. */
 int fq_vm_quit_requested(const fq_vm *vm);
+
+/* A device with an id (QEMU's /machine/peripheral), in the order they were created. */
+typedef struct {
+    const char *id, *driver, *path;
+    const char *drive;          /* its drive= block node, or NULL */
+} fq_vm_device;
+
+/* Device i (from 0): 0 and *out filled, or -1 past the last. */
+int fq_vm_device_at(const fq_vm *vm, size_t i, fq_vm_device *out);
+
+/* A descriptor received on the monitor with SCM_RIGHTS (for getfd); the model owns it. */
+void fq_vm_take_fd(fq_vm *vm, int fd);
 
 /* The query-version value (new reference). */
 json_t *fq_vm_version_json(const fq_vm *vm);

@@ -129,6 +129,20 @@ json_t *vw_load_option_json(const char *option, const char *path, size_t max, ch
     return doc;
 }
 
+void *vw_array_append(void *arrayp, size_t *n, size_t size)
+{
+    char *old;
+    memcpy(&old, arrayp, sizeof(old));
+    if (*n >= SIZE_MAX / size - 1)
+        return NULL;
+    char *grown = realloc(old, (*n + 1) * size);
+    if (!grown)
+        return NULL;
+    memcpy(arrayp, &grown, sizeof(grown));
+    memset(grown + *n * size, 0, size);
+    return grown + (*n)++ * size;
+}
+
 int vw_write_all(int fd, const void *buf, size_t len)
 {
     const uint8_t *p = buf;

@@ -44,6 +44,11 @@ json_t *vw_load_option_json(const char *option, const char *path, size_t max, ch
  * is gone is an EPIPE error, not a SIGPIPE. 0, or -1 with errno. */
 int vw_write_all(int fd, const void *buf, size_t len);
 
+/* Grows the malloc'd array *arrayp (a T **, holding *n elements of size bytes) by one zeroed
+ * element and counts it in *n. The new element, or NULL (array and count unchanged) when out
+ * of memory. */
+void *vw_array_append(void *arrayp, size_t *n, size_t size);
+
 /* ---- base64 and hex ---- */
 
 /* Standard base64 (RFC 4648, with padding). encode returns a malloc'd string (NULL when out
