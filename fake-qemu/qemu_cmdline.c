@@ -205,6 +205,7 @@ static int add_device(fq_cmdline *c, const char *arg)
         return -1;
     c->devices = n;
     n[c->ndevices].driver = opt_value(arg, "driver", "driver");
+    n[c->ndevices].addr = opt_value(arg, "driver", "addr");
     n[c->ndevices++].id = opt_value(arg, "driver", "id");
     return 0;
 }
@@ -316,6 +317,12 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
     vm->cores = c->cores;
     vm->threads = c->threads;
     vm->memory_mib = c->memory_mib;
+    if (!(c->pci = calloc(c->ndevices + 1, sizeof(*c->pci))))
+        return 1;
+    for (size_t k = 0; k < c->ndevices; k++)
+        c->pci[k] = (fq_pci_device){ c->devices[k].driver, c->devices[k].id, c->devices[k].addr };
+    vm->pci_devices = c->pci;
+    vm->npci_devices = c->ndevices;
     /* libvirt's probe: -S -machine none, a nameless VM, the monitor given with -qmp */
     c->probe = vm->prelaunch && strcmp(vm->machine, "none") == 0 && !c->name &&
                c->monitor_fd < 0 && c->monitor_addr && strncmp(c->monitor_addr, "unix:", 5) == 0;
@@ -333,7 +340,9 @@ void fq_cmdline_clear(fq_cmdline *c)
     for (size_t i = 0; i < c->ndevices; i++) {
         free(c->devices[i].id);
         free(c->devices[i].driver);
+        free(c->devices[i].addr);
     }
+    free(c->pci);
     for (size_t i = 0; i < c->nchardevs; i++) {
         free(c->chardevs[i].id);
         free(c->chardevs[i].backend);

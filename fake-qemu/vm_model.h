@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "pci_model.h"
+
 #include "evloop.h"
 
 typedef struct fq_vm fq_vm;
@@ -32,6 +34,9 @@ typedef struct {
     /* -smp and -m of QEMU's command line; 0: QEMU's defaults (one CPU, 128 MiB) */
     unsigned vcpus, sockets, cores, threads;
     unsigned long long memory_mib;
+    /* the -device list of QEMU's command line, for query-pci; NULL: fake-qemu's own pc */
+    const fq_pci_device *pci_devices;
+    size_t npci_devices;
 } fq_vm_config;
 
 typedef struct {
