@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,27 +195,15 @@ static void send_return(conn *c, const json_t *id, json_t *ret)
  * list): sent as it is, never parsed; the member order is QEMU's ("return", then "id"). */
 static void send_return_text(conn *c, const json_t *id, const char *text, size_t len)
 {
-    static const char head[] = "{\"return\": ";
     while (len > 0 && strchr(" \t\r\n", text[len - 1]))
         len--;
-    char *idtext = id ? vw_qmp_dumps(id, VW_QMP_DUMP_QDICT_ORDER) : NULL;
-    size_t idlen = idtext ? strlen(idtext) : 0;
-    size_t total = sizeof(head) - 1 + len + (id ? 8 + idlen : 0) + 3;
-    char *msg = (id && !idtext) ? NULL : malloc(total + 1);
-    if (!msg) {
-        free(idtext);
-        fprintf(stderr, "fake-qemu: out of memory queueing a reply\n");
-        return;
-    }
-    size_t n = sizeof(head) - 1;
-    memcpy(msg, head, n);
-    memcpy(msg + n, text, len);
-    n += len;
-    if (id)
-        n += (size_t)sprintf(msg + n, ", \"id\": %s", idtext);
-    memcpy(msg + n, "}\r\n", 3);
-    n += 3;
-    if (out_append(c, msg, n) < 0)
+    char *idtext = id ? vw_qmp_dumps(id, VW_QMP_DUMP_QDICT_ORDER) : NULL, *msg = NULL;
+    int n = (id && !idtext) || len > INT_MAX ? -1
+            : asprintf(&msg, "{\"return\": %.*s%s%s}\r\n", (int)len, text,
+                       idtext ? ", \"id\": " : "", idtext ? idtext : "");
+    if (n < 0)
+        msg = NULL;   /* asprintf leaves it undefined */
+    if (!msg || out_append(c, msg, (size_t)n) < 0)
         fprintf(stderr, "fake-qemu: out of memory queueing a reply\n");
     free(msg);
     free(idtext);
