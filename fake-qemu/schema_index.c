@@ -121,13 +121,12 @@ static const char *scan_entry(const char *base, const char *p, const char *end, 
     return p + 1;
 }
 
-static const char *sort_base;
-
-static int entry_cmp(const void *a, const void *b)
+static int entry_cmp(const void *a, const void *b, void *text)
 {
     const entry *x = a, *y = b;
+    const char *base = text;
     size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-    int c = memcmp(sort_base + x->name_off, sort_base + y->name_off, n);
+    int c = memcmp(base + x->name_off, base + y->name_off, n);
     return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
 }
 
@@ -174,8 +173,7 @@ static int scan(fq_schema_index *ix, const char *source, vw_error *err)
     entry *fit = realloc(ix->entries, (ix->n ? ix->n : 1) * sizeof(*fit));
     if (fit)
         ix->entries = fit;
-    sort_base = base;
-    qsort(ix->entries, ix->n, sizeof(entry), entry_cmp);
+    qsort_r(ix->entries, ix->n, sizeof(entry), entry_cmp, (void *)base);
     return 0;
 }
 
