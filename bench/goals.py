@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Issue #15's goals with the values make bench measured, each met or not met.
+"""Issue #15's goals (and issue #12's memory goal) with the values make bench measured, each met or not met.
 
-    bench/goals.py [BENCH_OUT]      reads peers.json, scale.json, replay_scale.tsv there
+    bench/goals.py [BENCH_OUT]      reads peers.json, scale.json, replay_scale.tsv and
+                                    guest_memory.json there
 
 A goal whose figures are missing (that part skipped or failed) is printed as "not measured".
 """
@@ -78,6 +79,10 @@ def main():
              % (m1, m0), div(float(q1), float(q0)), lambda v: v <= 1.2)
     else:
         goal("replay 1,000,000 vs 100,000 messages: linear load, memory; same rate", None, None)
+    guests = load(d, "guest_memory.json") or {}
+    print("goal of issue #12 item 4 (idle emulators, bench/guest_memory.py)")
+    goal("idle fake-qemu: PSS per guest, worst of 1/50/500 instances <= 2 MiB",
+         guests.get("worst_pss_mib"), lambda v: v <= 2.0, unit="%.2f MiB")
     print("  docs/benchmarks.md holds the figures of the last full run, the machine and the command")
     return 0
 

@@ -199,11 +199,12 @@ static void usage(FILE *out)
             "                    and capabilities (docs/fake-libvirtd.md); others are refused\n"
             "  --state FILE      start from the JSON state in FILE (docs/state-format.md) instead\n"
             "                    of the built-in copy of the test driver's default\n"
-            "  --qemu-dir DIR    on qemu:// URIs run one fake-qemu per running domain with its QMP\n"
-            "                    socket at DIR/<name>.qmp (or use a QEMU already listening there);\n"
+            "  --qemu-dir DIR    on qemu:// URIs run one fake-qemu per running domain, with the\n"
+            "                    QEMU command line libvirtd 9.0 writes and its QMP socket at\n"
+            "                    DIR/<name>.qmp (or use a QEMU already listening there);\n"
             "                    lifecycle calls and the monitor passthrough go over QMP\n"
             "  --fake-qemu PATH  the fake-qemu to run (default: next to this executable)\n"
-            "  --qemu-version V  passed to fake-qemu (--qemu-version V)\n"
+            "  --qemu-version V  the QEMU release fake-qemu models (VW_FAKE_QEMU_VERSION=V)\n"
             "  --verbose, -v     log connection problems to stderr\n");
     vw_daemon_usage_shared(out, "call");
     fprintf(out,

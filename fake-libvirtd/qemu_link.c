@@ -2,22 +2,13 @@
 #include "qemu_link.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <regex.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -25,6 +16,7 @@
 #include "qmp_client.h"
 #include "qmp_json.h"
 #include "events.h"
+#include "qemu_spawn.h"
 #include "replies.h"
 
 /* libvirt's reasons and event details used here (libvirt-domain.h) */
@@ -111,34 +103,6 @@ static char *compact_json(const json_t *v)
     return out;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-/* SIGTERM, wait up to FL_QEMU_STOP_TIMEOUT_MS, then SIGKILL; always reaps. */
-static void stop_process(pid_t pid, bool term)
-{
-    if (pid <= 0)
-        return;
-    if (term)
-        kill(pid, SIGTERM);
-    long long deadline = vw_evloop_now_ms() + FL_QEMU_STOP_TIMEOUT_MS;
-    for (;;) {
-        pid_t r = waitpid(pid, NULL, WNOHANG);
-        if (r == pid || (r < 0 && errno != EINTR))
-            return;
-        if (vw_evloop_now_ms() >= deadline)
-            break;
-        sleep_ms(5);
-    }
-    kill(pid, SIGKILL);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-}
-
 static fl_qemu_link *find_link(fl_qemu *q, const fl_model *m, const unsigned char uuid[16])
 {
     for (fl_qemu_link *l = q->links; l; l = l->next)
@@ -168,7 +132,7 @@ static void link_free(fl_qemu_link *l, bool quit_external)
     }
     vw_qmp_client_close(l->qmp);
     if (l->pid > 0) {
-        stop_process(l->pid, true);
+        fl_qemu_stop_process(l->pid, true);
         unlink(l->path); /* a killed fake-qemu leaves its socket file (libvirtd removes its own) */
     }
     json_decref(l->events);
@@ -390,116 +354,6 @@ static int link_execute(fl_qemu_link *l, const char *command, json_t *args, json
 
 /* ---- start ----------------------------------------------------------------------------------- */
 
-/* fork + exec fake-qemu; waits for its `ready` line. Returns the pid, or -1 with err. */
-static pid_t spawn(fl_qemu *q, const fl_domain *d, const char *path, fl_error *err)
-{
-    char uuid[37], addr[PATH_MAX + 8];
-    vw_uuid_format(d->def->uuid, uuid);
-    snprintf(addr, sizeof(addr), "unix:%s", path);
-    const char *argv[16];
-    int n = 0;
-    argv[n++] = q->binary;
-    argv[n++] = "--qmp";
-    argv[n++] = addr;
-    argv[n++] = "--name";
-    argv[n++] = d->def->name;
-    argv[n++] = "--uuid";
-    argv[n++] = uuid;
-    argv[n++] = "--prelaunch"; /* libvirtd starts QEMU with -S and sends `cont` itself */
-    if (q->version) {
-        argv[n++] = "--qemu-version";
-        argv[n++] = q->version;
-    }
-    argv[n] = NULL;
-
-    int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) < 0) {
-        qemu_error(err, "cannot create a pipe for fake-qemu: %s", strerror(errno));
-        return -1;
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        qemu_error(err, "cannot fork fake-qemu: %s", strerror(errno));
-        close(pfd[0]);
-        close(pfd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        /* the child: stdout is the pipe, no other descriptor of the daemon, default signals */
-        dup2(pfd[1], STDOUT_FILENO);
-        close_range(3, ~0U, 0);
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        /* even a daemon killed with SIGKILL leaves no fake-qemu behind */
-        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-            _exit(126);
-        execv(q->binary, (char *const *)argv);
-        fprintf(stderr, "fake-libvirtd: cannot run %s: %s\n", q->binary, strerror(errno));
-        _exit(127);
-    }
-    close(pfd[1]);
-    char line[64];
-    size_t len = 0;
-    long long deadline = vw_evloop_now_ms() + FL_QEMU_START_TIMEOUT_MS;
-    const char *why = NULL;
-    for (;;) {
-        long long left = deadline - vw_evloop_now_ms();
-        if (left <= 0) {
-            why = "did not print `ready` in time";
-            break;
-        }
-        struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-        int r = poll(&p, 1, (int)left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            continue;
-        ssize_t got = read(pfd[0], line + len, sizeof(line) - 1 - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            why = "exited before it was ready (its messages are on fake-libvirtd's stderr)";
-            break;
-        }
-        len += (size_t)got;
-        line[len] = '\0';
-        if (strstr(line, "ready\n"))
-            break;
-        if (len >= sizeof(line) - 1) {
-            why = "printed something else than `ready`";
-            break;
-        }
-    }
-    close(pfd[0]);
-    if (why) {
-        qemu_error(err, "fake-qemu (%s) for domain '%s' %s", q->binary, d->def->name, why);
-        stop_process(pid, true);
-        return -1;
-    }
-    return pid;
-}
-
-/* A live socket at path (an externally started QEMU)? */
-static bool socket_listens(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
-        return false;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return false;
-    struct sockaddr_un sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    close(fd);
-    return ok;
-}
-
 static int link_start(fl_qemu *q, fl_model *m, fl_domain *d, bool want_running, fl_error *err)
 {
     const char *name = d->def->name;
@@ -538,10 +392,13 @@ static int link_start(fl_qemu *q, fl_model *m, fl_domain *d, bool want_running, 
     l->next = q->links;
     q->links = l;
 
-    if (!socket_listens(l->path)) {
-        l->pid = spawn(q, d, l->path, err);
+    if (!fl_qemu_socket_listens(l->path)) {
+        char why[512];
+        fl_qemu_spawn_args sa = { q->binary, q->version, q->dir, d->def, d->id, l->path };
+        l->pid = fl_qemu_spawn(&sa, why, sizeof(why));
         if (l->pid < 0) {
             l->pid = 0;
+            qemu_error(err, "fake-qemu (%s) for domain '%s': %s", q->binary, name, why);
             link_free(l, false);
             return -1;
         }
@@ -553,8 +410,15 @@ static int link_start(fl_qemu *q, fl_model *m, fl_domain *d, bool want_running, 
     l->qmp = vw_qmp_client_connect(addr, FL_QEMU_START_TIMEOUT_MS, &qe);
     if (!l->qmp || (vw_qmp_client_set_event_handler(l->qmp, on_qmp_event, l),
                     vw_qmp_client_negotiate(l->qmp, 0, FL_QEMU_CALL_TIMEOUT_MS, &qe) < 0)) {
-        qemu_error(err, "cannot talk QMP to the QEMU of domain '%s' at %s: %s", name, l->path,
-                   qe.desc);
+        char why[256];
+        if (l->pid > 0 && fl_qemu_spawn_exited(l->pid, why, sizeof(why))) {
+            l->pid = 0;            /* reaped */
+            unlink(l->path);
+            qemu_error(err, "fake-qemu (%s) for domain '%s' %s", q->binary, name, why);
+        } else {
+            qemu_error(err, "cannot talk QMP to the QEMU of domain '%s' at %s: %s", name,
+                       l->path, qe.desc);
+        }
         link_free(l, false);
         return -1;
     }

@@ -1,19 +1,20 @@
 /* qemu_link.h: fake-libvirtd's QEMU processes (--qemu-dir): one QMP connection per running
  * domain of a QEMU-driver URI, driven the way libvirtd drives QEMU.
  *
- * Owns: starting a fake-qemu for a domain that starts (or connecting to a QEMU that already
- * listens on DIR/<name>.qmp), the QMP negotiation and `cont`, the lifecycle actions sent over
+ * Owns: starting a fake-qemu for a domain that starts, with the QEMU command line libvirt 9.0
+ * writes (qemu_spawn.h, qemu_argv.h; or connecting to a QEMU that already listens on
+ * DIR/<name>.qmp), the QMP negotiation and `cont`, the lifecycle actions sent over
  * QMP (suspend -> stop, resume -> cont, shutdown -> system_powerdown, reboot -> system_powerdown
  * as libvirtd's default ACPI "fake reboot" does, destroy -> SIGTERM to the process), the monitor
  * passthrough (QEMU program procedure 1, QMP and HMP forms), reading QMP events on the server's
  * event loop, forwarding them to QEMU monitor event registrations (procedure 6) and following
  * them in the model as libvirtd's qemu_process.c does (STOP -> paused, RESUME -> running,
  * SHUTDOWN -> shutdown then shut off, end of the monitor without SHUTDOWN -> shut off, reason
- * crashed), and the child processes: none outlives the daemon.
+ * crashed).
  *
  * Blocking: commands are sent and their replies awaited synchronously, bounded by
  * FL_QEMU_CALL_TIMEOUT_MS (a live fake-qemu answers within a millisecond); starting a process
- * waits at most FL_QEMU_START_TIMEOUT_MS for its `ready` line and greeting. Events that arrive
+ * waits at most FL_QEMU_START_TIMEOUT_MS for its greeting on the monitor socket. Events that arrive
  * while no command runs are read from the loop. Stopping a domain because its QEMU went away
  * happens from a loop timer, never inside a call's handler, so handlers never see their domain
  * freed under them.
@@ -36,7 +37,8 @@ struct fl_server;
 typedef struct {
     const char *dir;           /* --qemu-dir: where the DIR/<name>.qmp sockets live */
     const char *binary;        /* --fake-qemu: NULL = fake-qemu next to our own executable */
-    const char *qemu_version;  /* --qemu-version: passed to fake-qemu, NULL = its default */
+    const char *qemu_version;  /* --qemu-version: passed to fake-qemu (qemu_spawn.h), NULL =
+                                * its default */
     int verbose;
 } fl_qemu_config;
 

@@ -2,6 +2,7 @@
 #include "fq_options.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe.h"
@@ -46,7 +47,8 @@ static void usage(FILE *out)
         "\n"
         "Run with qemu-system-x86_64's options instead (a first argument with one dash, as\n"
         "libvirtd runs an emulator: -S, -name, -machine, -m, -smp, -chardev, -mon, -qmp,\n"
-        "-pidfile, -daemonize, ...), it behaves as QEMU 7.2 does: see docs/fake-qemu.md,\n"
+        "-pidfile, -daemonize, ...), it behaves as QEMU 7.2 does (another recorded release\n"
+        "with " FQ_VERSION_ENV "=X.Y.Z in the environment): see docs/fake-qemu.md,\n"
         "\"Under a real libvirtd\".\n");
 }
 
@@ -131,16 +133,21 @@ static int qemu_options(fq_options *o, int argc, char **argv)
         return 1;
     o->shared.memory_budget = FQ_MEMORY_BUDGET;
     o->qmp_spec = o->cmdline.monitor_addr;
-    if (o->cmdline.probe && parse_version(o->version, &o->vm.major, &o->vm.minor,
-                                          &o->vm.micro) &&
-        fq_probe_trace(o->vm.major, o->vm.minor, o->vm.micro, o->probe_trace,
-                       sizeof(o->probe_trace)) == 0) {
+    const char *env = getenv(FQ_VERSION_ENV);
+    if (env && *env)
+        o->version = env;
+    if (!parse_version(o->version, &o->vm.major, &o->vm.minor, &o->vm.micro))
+        return check_options(o) < 0 ? 1 : VW_START_GO;   /* its message */
+    if (o->cmdline.probe && fq_probe_trace(o->vm.major, o->vm.minor, o->vm.micro,
+                                           o->probe_trace, sizeof(o->probe_trace)) == 0) {
         o->shared.replay = o->probe_trace;
         o->shared.replay_unordered = true;
     }
-    const fq_schema_data *rec = fq_schema_data_find(7, 2);
-    if (rec)
-        o->vm.package = rec->package;   /* the Debian build the probe was recorded from */
+    /* the recorded release's package string (its Debian build), when that release is modelled */
+    const fq_schema_data *rec = fq_schema_data_find(o->vm.major, o->vm.minor);
+    if (rec && rec->major == o->vm.major && rec->minor == o->vm.minor &&
+        rec->micro == o->vm.micro)
+        o->vm.package = rec->package;
     return check_options(o) < 0 ? 1 : VW_START_GO;
 }
 

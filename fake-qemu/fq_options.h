@@ -10,6 +10,10 @@
 #include "qemu_cmdline.h"
 #include "vm_model.h"
 
+/* With QEMU's command line, the QEMU release to model (as --qemu-version) comes from this
+ * environment variable: fake-libvirtd --qemu-dir --qemu-version sets it. */
+#define FQ_VERSION_ENV "VW_FAKE_QEMU_VERSION"
+
 typedef struct fq_options {
     vw_daemon_cli cli;
     vw_daemon_opts shared;

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     fq_daemon_ready();
     if (fq_schema_finish(&schema, &s.opts.vm) < 0)
         goto out;
-    qmp_server_set_schema(s.srv, schema.schema, schema.commands);
+    qmp_server_set_schema(s.srv, schema.schema, schema.commands, schema.commands_len);
     qmp_server_set_self_check(s.srv, s.opts.self_check);
     rc = vw_evloop_run(s.loop) == 0 ? 0 : 1;
     if (rc == 0 && qmp_server_self_check_failures(s.srv) > 0) {

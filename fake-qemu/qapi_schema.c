@@ -2,6 +2,7 @@
 #include "qapi_schema.h"
 #include "qemu_order.h"
 #include "qmp_json.h"
+#include "schema_index.h"
 #include "vw_error.h"
 
 #include <stdio.h>
@@ -11,59 +12,41 @@
 #define PATH_MAX_LEN 4096
 
 struct qapi_schema {
-    json_t *list;     /* the SchemaInfo array */
-    json_t *by_name;  /* name -> SchemaInfo (borrowed into list) */
+    fq_schema_index *index;   /* the SchemaInfo array as text, entries parsed on demand */
     int old_enum_error;   /* QEMU < 6.0: "Invalid parameter 'VALUE'" for a bad enum value */
 };
 
+static qapi_schema *load(const char *text, size_t len, char *owned, const char *source,
+                         vw_error *err)
+{
+    qapi_schema *s = calloc(1, sizeof(*s));
+    if (!s) {
+        free(owned);
+        vw_error_set(err, source, 0, 0, 0, "out of memory");
+        return NULL;
+    }
+    if (!(s->index = fq_schema_index_build(text, len, owned, source, err))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 qapi_schema *qapi_schema_load(const char *text, size_t len, const char *source, vw_error *err)
 {
-    json_error_t jerr;
-    json_t *list = json_loadb(text, len, 0, &jerr);
-    if (!list) {
-        vw_error_from_json(err, source, &jerr);
-        snprintf(err->text, sizeof(err->text), "JSON error: %s", jerr.text);
-        return NULL;
-    }
-    if (!json_is_array(list)) {
-        vw_error_set(err, source, 0, 0, 0, "expected a JSON array of SchemaInfo objects");
-        json_decref(list);
-        return NULL;
-    }
-    qapi_schema *s = calloc(1, sizeof(*s));
-    json_t *by_name = json_object();
-    if (!s || !by_name) {
-        vw_error_set(err, source, 0, 0, 0, "out of memory");
-        free(s);
-        json_decref(by_name);
-        json_decref(list);
-        return NULL;
-    }
-    size_t i;
-    json_t *ent;
-    json_array_foreach(list, i, ent) {
-        const char *name = json_string_value(json_object_get(ent, "name"));
-        const char *meta = json_string_value(json_object_get(ent, "meta-type"));
-        if (!json_is_object(ent) || !name || !meta) {
-            vw_error_set(err, source, 0, 0, 0, "entry %zu has no name or meta-type", i);
-            json_decref(by_name);
-            json_decref(list);
-            free(s);
-            return NULL;
-        }
-        json_object_set(by_name, name, ent);
-    }
-    s->list = list;
-    s->by_name = by_name;
-    return s;
+    return load(text, len, NULL, source, err);
+}
+
+qapi_schema *qapi_schema_adopt(char *text, size_t len, const char *source, vw_error *err)
+{
+    return load(text, len, text, source, err);
 }
 
 void qapi_schema_free(qapi_schema *s)
 {
     if (!s)
         return;
-    json_decref(s->by_name);
-    json_decref(s->list);
+    fq_schema_index_free(s->index);
     free(s);
 }
 
@@ -75,14 +58,19 @@ void qapi_schema_set_version(qapi_schema *s, int major, int minor)
     s->old_enum_error = major < 6;
 }
 
-json_t *qapi_schema_list(const qapi_schema *s)
+const char *qapi_schema_text(const qapi_schema *s, size_t *len)
 {
-    return s->list;
+    return fq_schema_index_text(s->index, len);
+}
+
+size_t qapi_schema_count(const qapi_schema *s)
+{
+    return fq_schema_index_count(s->index);
 }
 
 static const json_t *lookup(const qapi_schema *s, const char *name)
 {
-    return name ? json_object_get(s->by_name, name) : NULL;
+    return fq_schema_index_get(s->index, name);
 }
 
 static const char *meta_of(const json_t *ent)

@@ -19,17 +19,24 @@
 
 typedef struct qapi_schema qapi_schema;
 
-/* Parses the schema (a JSON array of SchemaInfo) read from source (a file name, or what the text
- * is). Returns NULL with err filled (its source is source). */
+/* Indexes the schema (a JSON array of SchemaInfo, written as QEMU writes it: the recorded
+ * query-qmp-schema return) read from source (a file name, or what the text is); entries are
+ * parsed when first used (schema_index.h). The text is borrowed and must outlive the schema.
+ * Returns NULL with err filled (its source is source). */
 qapi_schema *qapi_schema_load(const char *text, size_t len, const char *source, vw_error *err);
+
+/* The same with text allocated by malloc, which the schema then owns (freed on failure too). */
+qapi_schema *qapi_schema_adopt(char *text, size_t len, const char *source, vw_error *err);
 void qapi_schema_free(qapi_schema *schema);
 
 /* The QEMU release whose error wording validation uses (default 7.2): before 6.0 a bad enum
  * value is "Invalid parameter 'VALUE'". */
 void qapi_schema_set_version(qapi_schema *schema, int major, int minor);
 
-/* The whole SchemaInfo list (borrowed), as query-qmp-schema returns it. */
-json_t *qapi_schema_list(const qapi_schema *schema);
+/* The whole SchemaInfo list as JSON text, as query-qmp-schema returns it (borrowed), and the
+ * number of entries in it. */
+const char *qapi_schema_text(const qapi_schema *schema, size_t *len);
+size_t qapi_schema_count(const qapi_schema *schema);
 
 /* The SchemaInfo of a command, or NULL when the schema has no such command. */
 const json_t *qapi_schema_command(const qapi_schema *schema, const char *name);

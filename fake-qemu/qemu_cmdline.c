@@ -206,6 +206,7 @@ static int add_device(fq_cmdline *c, const char *arg)
     d->id = opt_value(arg, "driver", "id");
     d->drive = opt_value(arg, "driver", "drive");
     d->netdev = opt_value(arg, "driver", "netdev");
+    d->addr = opt_value(arg, "driver", "addr");
     return 0;
 }
 
@@ -348,6 +349,12 @@ int fq_cmdline_parse(fq_cmdline *c, fq_vm_config *vm, int argc, char **argv)
     vm->threads = c->threads;
     vm->memory_mib = c->memory_mib;
     vm->cmdline = c;
+    if (!(c->pci = calloc(c->ndevices + 1, sizeof(*c->pci))))
+        return 1;
+    for (size_t k = 0; k < c->ndevices; k++)
+        c->pci[k] = (fq_pci_device){ c->devices[k].driver, c->devices[k].id, c->devices[k].addr };
+    vm->pci_devices = c->pci;
+    vm->npci_devices = c->ndevices;
     /* libvirt's probe: -S -machine none, a nameless VM, the monitor given with -qmp */
     c->probe = vm->prelaunch && strcmp(vm->machine, "none") == 0 && !c->name &&
                c->monitor_fd < 0 && c->monitor_addr && strncmp(c->monitor_addr, "unix:", 5) == 0;
@@ -367,6 +374,7 @@ void fq_cmdline_clear(fq_cmdline *c)
         free(c->devices[i].driver);
         free(c->devices[i].drive);
         free(c->devices[i].netdev);
+        free(c->devices[i].addr);
     }
     for (size_t i = 0; i < c->nblockdevs; i++) {
         free(c->blockdevs[i].node_name);
@@ -381,6 +389,7 @@ void fq_cmdline_clear(fq_cmdline *c)
     free(c->blockdevs);
     free(c->netdevs);
     free(c->incoming);
+    free(c->pci);
     for (size_t i = 0; i < c->nchardevs; i++) {
         free(c->chardevs[i].id);
         free(c->chardevs[i].backend);

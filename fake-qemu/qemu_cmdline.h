@@ -13,7 +13,7 @@
 #include "vm_model.h"
 
 typedef struct {
-    char *id, *driver;
+    char *id, *driver, *addr;       /* addr=SLOT[.FN] or NULL */
     char *drive, *netdev;           /* drive=NODE (a block device's), netdev=ID, or NULL */
 } fq_cmdline_device;
 
@@ -47,6 +47,7 @@ typedef struct fq_cmdline {
     unsigned vcpus, sockets, cores, threads;    /* -smp, default 1 each */
     fq_cmdline_device *devices;
     size_t ndevices;
+    fq_pci_device *pci;             /* the same for the VM model (borrowed strings) */
     fq_cmdline_chardev *chardevs;
     size_t nchardevs;
     fq_cmdline_blockdev *blockdevs;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,8 @@ struct qmp_server {
     vw_acceptor acc;              /* rests when out of descriptors (acceptor.h) */
     char *unix_path;
     const qapi_schema *schema;
-    json_t *commands;
+    const char *commands;    /* query-commands' return value as JSON text (borrowed) */
+    size_t commands_len;
     fq_vm *vm;
     conn *active;
     int listening;
@@ -90,6 +92,9 @@ static int over_budget(conn *c, size_t len)
     c->closing = 1;
     return 1;
 }
+
+/* The output buffer a connection keeps between replies; a bigger one is freed when drained. */
+#define OUT_KEEP_MAX (64u << 10)
 
 static int out_append_raw(conn *c, const char *data, size_t len)
 {
@@ -184,6 +189,24 @@ static void send_return(conn *c, const json_t *id, json_t *ret)
     if (id)
         json_object_set(rsp, "id", (json_t *)id);
     send_json(c, rsp);
+}
+
+/* A return value kept as JSON text written as QEMU writes it (the recorded schema, the command
+ * list): sent as it is, never parsed; the member order is QEMU's ("return", then "id"). */
+static void send_return_text(conn *c, const json_t *id, const char *text, size_t len)
+{
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]))
+        len--;
+    char *idtext = id ? vw_qmp_dumps(id, VW_QMP_DUMP_QDICT_ORDER) : NULL, *msg = NULL;
+    int n = (id && !idtext) || len > INT_MAX ? -1
+            : asprintf(&msg, "{\"return\": %.*s%s%s}\r\n", (int)len, text,
+                       idtext ? ", \"id\": " : "", idtext ? idtext : "");
+    if (n < 0)
+        msg = NULL;   /* asprintf leaves it undefined */
+    if (!msg || out_append(c, msg, (size_t)n) < 0)
+        fprintf(stderr, "fake-qemu: out of memory queueing a reply\n");
+    free(msg);
+    free(idtext);
 }
 
 static void on_writable(vw_evloop *loop, int fd, void *cd, int mask);
@@ -361,9 +384,11 @@ static void handle_request(qmp_server *srv, conn *c, const json_t *req)
     if (strcmp(command, "qmp_capabilities") == 0) {
         cmd_qmp_capabilities(c, id, args);
     } else if (strcmp(command, "query-qmp-schema") == 0) {
-        send_return(c, id, json_incref(qapi_schema_list(srv->schema)));
+        size_t len;
+        const char *text = qapi_schema_text(srv->schema, &len);
+        send_return_text(c, id, text, len);
     } else if (strcmp(command, "query-commands") == 0) {
-        send_return(c, id, json_incref(srv->commands));
+        send_return_text(c, id, srv->commands, srv->commands_len);
     } else {
         json_t *ret = NULL;
         const char *cls = "GenericError";
@@ -527,6 +552,11 @@ static int conn_write(qmp_server *srv, conn *c)
         return -1;
     }
     c->out_off = c->out_len = 0;
+    if (c->out_cap > OUT_KEEP_MAX) {   /* a large reply (query-qmp-schema) is not kept for life */
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = 0;
+    }
     vw_evloop_del_file(srv->loop, c->fd, VW_EV_WRITABLE);
     if (c->closing && !c->feeding && !fq_faults_pending(c->fault)) {   /* delayed output first */
         conn_close(srv, c);
@@ -690,10 +720,12 @@ qmp_server *qmp_server_new(vw_evloop *loop, int listen_fd, const char *unix_path
     return srv;
 }
 
-void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, json_t *commands)
+void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, const char *commands,
+                           size_t commands_len)
 {
     srv->schema = schema;
     srv->commands = commands;
+    srv->commands_len = commands_len;
 }
 
 int qmp_server_knows_command(const qmp_server *srv, const char *name)

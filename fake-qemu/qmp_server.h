@@ -31,8 +31,10 @@ typedef struct qmp_server qmp_server;
  * removed when the server is freed. */
 qmp_server *qmp_server_new(vw_evloop *loop, int listen_fd, const char *unix_path);
 
-/* The schema and the query-commands reply (both borrowed); set before the loop runs. */
-void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, json_t *commands);
+/* The schema and the query-commands reply, JSON text as QEMU writes it (both borrowed); set
+ * before the loop runs. */
+void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, const char *commands,
+                           size_t commands_len);
 
 /* Self-check: validate every reply of the VM model against the command's ret-type and every
  * event against its arg-type; mismatches are reported on stderr and counted. */

@@ -1,6 +1,8 @@
 /* schema_load.h: which QAPI schema fake-qemu serves: a --schema file (read and checked before
- * `ready`) or the recorded release that models --qemu-version (found before `ready`, parsed
- * after it, since it is known to be good and 200 KB of JSON would slow start-up). */
+ * `ready`) or the recorded release that models --qemu-version (found before `ready`, indexed
+ * after it). Both are kept as JSON text, parsed entry by entry only as commands need them
+ * (schema_index.h); the recorded ones stay in the binary's read-only data, shared by every
+ * fake-qemu process. */
 #ifndef FQ_SCHEMA_LOAD_H
 #define FQ_SCHEMA_LOAD_H
 
@@ -12,7 +14,9 @@
 
 typedef struct fq_schema_choice {
     qapi_schema *schema;            /* set once loaded */
-    json_t *commands;               /* query-commands' return value */
+    const char *commands;           /* query-commands' return value (JSON text as QEMU's) */
+    size_t commands_len;
+    char *commands_owned;           /* the same when derived from a --schema file */
     const fq_schema_data *data;     /* the built-in one, until loaded */
 } fq_schema_choice;
 

@@ -96,6 +96,7 @@ fq_vm *fq_vm_new(const fq_vm_config *cfg, vw_evloop *loop, const fq_vm_hooks *ho
         vm->cfg.model_minor = cfg->minor;
     }
     vm->state = cfg->prelaunch ? RS_PRELAUNCH : RS_RUNNING;
+    vm->firmware_ran = !cfg->prelaunch;
     vm->mig_timer = vm->reap_timer = vm->unplug_timer = vm->acpi_timer = -1;
     if (cfg->cmdline && !guest_from_cmdline(vm)) {
         fq_vm_free(vm);
@@ -169,6 +170,7 @@ static int vm_cont(fq_vm *vm, const char **err_class, char *desc, size_t desclen
                          "Resetting the Virtual Machine is required%s%s", NULL, NULL);
     if (!fq_vm_running(vm)) {
         vm->state = RS_RUNNING;
+        vm->firmware_ran = 1;
         fq_vm_emit(vm, "RESUME", NULL);
     }
     return FQ_VM_OK;
@@ -562,6 +564,9 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
         *ret = json_pack("{s:I,s:i}", "base-memory", (json_int_t)(mib << 20), "plugged-memory", 0);
     } else if (strcmp(command, "query-block") == 0) {
         *ret = json_array();
+    } else if (strcmp(command, "query-pci") == 0) {
+        *ret = fq_pci_query(machine_is_pc(vm), vm->cfg.pci_devices, vm->cfg.npci_devices,
+                            vm->firmware_ran);
     } else if (strcmp(command, "stop") == 0) {
         vm_stop(vm);
         *ret = json_object();

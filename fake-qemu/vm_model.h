@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "pci_model.h"
+
 #include "evloop.h"
 
 typedef struct fq_vm fq_vm;
@@ -37,6 +39,9 @@ typedef struct {
      * -incoming), or NULL with --qmp. With it the model is a guest as libvirtd drives it
      * (vm_guest.h) that obeys the power button as an ACPI guest does. */
     const struct fq_cmdline *cmdline;
+    /* the -device list of QEMU's command line, for query-pci; NULL: fake-qemu's own pc */
+    const fq_pci_device *pci_devices;
+    size_t npci_devices;
 } fq_vm_config;
 
 typedef struct {

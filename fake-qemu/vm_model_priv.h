@@ -39,6 +39,7 @@ struct fq_vm {
     fq_vm_hooks hooks;
     void *opaque;
     run_state state;
+    int firmware_ran;           /* the guest has run (query-pci: the BARs are assigned) */
     int quit;
     fq_guest *guest;            /* QEMU's command line: the guest libvirtd drives, or NULL */
     long long acpi_timer;       /* the ACPI guest's answer to system_powerdown */

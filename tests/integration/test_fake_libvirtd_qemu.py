@@ -16,12 +16,14 @@ listening QEMU is connected to instead of started, and a QEMU that cannot start 
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
+import uuid as uuidlib
 
 import pytest
 
@@ -88,7 +90,12 @@ def pids_with_arg(arg):
 
 
 def fake_qemu_pids(pair, name):
-    return pids_with_arg("unix:" + pair.socket_path(name))
+    """The daemon starts fake-qemu with libvirt's command line (-name guest=NAME,..., the
+    master key in a domain directory under its --qemu-dir); a QEMU started by the test itself
+    listens on the socket path given with --qmp unix:PATH."""
+    in_dir = set(pids_with_arg(os.path.realpath(pair.qdir) + "/domain-"))
+    started = [pid for pid in pids_with_arg("guest=%s," % name) if pid in in_dir]
+    return sorted(set(started + pids_with_arg("unix:" + pair.socket_path(name))))
 
 
 def real_qemu_pids(name):
@@ -309,6 +316,12 @@ def test_monitor_passthrough_same_as_real(fake, qemu_uri, tmp_path):
     for got in (mine, theirs):
         assert got["query-uuid"]["return"]["UUID"] == got["domuuid"]
     assert mine["query-kvm"]["return"] == theirs["query-kvm"]["return"]
+    # go-qemu's "QEMU version and package": fake-qemu, started with libvirt's command line,
+    # answers as the recorded Debian build of the release it models (the host's QEMU when the
+    # host runs that release)
+    if mine["query-version"]["return"]["qemu"] == theirs["query-version"]["return"]["qemu"]:
+        assert mine["query-version"]["return"] == theirs["query-version"]["return"]
+        assert mine["hmp info version"] == theirs["hmp info version"]
     # HMP: the text QEMU prints
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*( .*)?\n\n\n", mine["hmp info version"])
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*( .*)?\n\n\n", theirs["hmp info version"])
@@ -680,3 +693,57 @@ def test_start_paused_same_as_real(fake, qemu_uri):
         [("L", 0, 0), ("L", 2, 0), ("L", 3, 0)], "paused (user)",
         {"status": "prelaunch", "singlestep": False, "running": False},
         [("Q", "RESUME", None), ("L", 4, 0)], "running (unpaused)"]
+
+
+def command_line_of(pid):
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        return [a.decode() for a in f.read().split(b"\0")[:-1]]
+
+
+def comparable_argv(argv):
+    """argv without what differs by host and run: the binary, the monitor socket (libvirtd's
+    domxml-to-native names a path, a started domain gets an inherited fd), the directory of the
+    master key and the domain id in it."""
+    out = []
+    for arg in argv[1:]:
+        arg = re.sub(r"^socket,id=charmonitor,(path=[^,]*|fd=\d+),",
+                     "socket,id=charmonitor,MONITOR,", arg)
+        arg = re.sub(r'"file":"[^"]*/domain-(-1|\d+)-', '"file":"DIR/domain-ID-', arg)
+        out.append(arg)
+    return out
+
+
+@pytest.mark.parametrize("variant", ["tiny", "acpi-3cpu-100m"])
+def test_fake_qemu_gets_libvirts_command_line(fake, qemu_uri, tmp_path, variant):
+    """The fake-qemu that --qemu-dir starts runs with the QEMU command line real libvirtd 9.0
+    writes for the same domain (`virsh domxml-to-native qemu-argv` against the real daemon):
+    -name guest=NAME,debug-threads=on, -uuid, -machine, -m with its memory backend, -smp, the
+    monitor as an inherited listening socket, ..."""
+    name = unique_name("flq")
+    uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_DNS, name))
+    xml = (DATA / "qemu-domain.xml").read_text().replace("@NAME@", name)
+    xml = xml.replace("<name>", "<uuid>%s</uuid><name>" % uuid, 1)
+    if variant != "tiny":
+        xml = xml.replace("<vcpu>1</vcpu>", "<vcpu>3</vcpu><features><acpi/></features>")
+        xml = xml.replace("64</memory>", "100</memory>")
+    path = tmp_path / (name + ".xml")
+    path.write_text(xml)
+    native = run_virsh(["domxml-to-native", "qemu-argv", str(path)], qemu_uri)
+    assert native.returncode == 0, native.stderr
+    want = [a for a in shlex.split(native.stdout) if not re.match(r"^[A-Z_]+=", a)]
+    out = run_virsh(["create", str(path)], fake.uri)
+    assert out.returncode == 0, out.stderr
+    try:
+        pids = fake_qemu_pids(fake, name)
+        assert len(pids) == 1, pids
+        got = command_line_of(pids[0])
+        assert got[got.index("-name") + 1] == "guest=%s,debug-threads=on" % name
+        assert got[got.index("-uuid") + 1] == uuid
+        assert re.match(r"^socket,id=charmonitor,fd=\d+,server=on,wait=off$",
+                        got[got.index("-chardev") + 1])
+        assert comparable_argv(got) == comparable_argv(want)
+        # the monitor is that inherited socket: the domain answers over it
+        reply = run_virsh(["qemu-monitor-command", name, '{"execute":"query-uuid"}'], fake.uri)
+        assert json.loads(reply.stdout)["return"] == {"UUID": uuid}
+    finally:
+        run_virsh(["destroy", name], fake.uri)

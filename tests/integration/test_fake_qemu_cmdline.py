@@ -2,6 +2,7 @@
 (docs/fake-qemu.md, "Under a real libvirtd"): each case runs the host's real QEMU and fake-qemu
 with the same options and compares what they do (exit status, error text, pidfile, the QMP
 answers about the VM the options describe)."""
+import json
 import os
 import signal
 import socket
@@ -194,3 +195,48 @@ def test_vcpus_and_memory_from_options(tmp_path, smp):
     want, got = both_answer(tmp_path, extra, cpus_and_memory)
     assert want[1] == {"return": {"base-memory": 96 << 20, "plugged-memory": 0}}
     assert got == want
+
+
+def firmware_done(reply):
+    """Every BAR has an address and every interrupt pin an IRQ (SeaBIOS has run)."""
+    devices = [d for bus in reply["return"] for d in bus["devices"]]
+    return all(r["address"] != -1 for d in devices for r in d["regions"]) and \
+        all(d.get("irq") for d in devices if d["irq_pin"])
+
+
+def pci_before_and_after_cont(path):
+    """query-pci at -S, then once the guest has run and its firmware has assigned the BARs and
+    IRQs (a bounded wait: the real QEMU's SeaBIOS needs a moment)."""
+    with negotiated(path)[0] as q:
+        before = q.cmd("query-pci")[1]
+        assert q.cmd("cont")[1] == {"return": {}}
+        deadline = time.monotonic() + 30
+        while True:
+            after = q.cmd("query-pci")[1]
+            if firmware_done(after) or time.monotonic() > deadline:
+                return before, after
+            time.sleep(0.05)
+
+
+LIBVIRT_PC_DEVICES = [
+    "-device", '{"driver":"piix3-usb-uhci","id":"usb","bus":"pci.0","addr":"0x1.0x2"}',
+    "-device", '{"driver":"virtio-balloon-pci","id":"balloon0","bus":"pci.0","addr":"0x2"}']
+
+
+@needs_qemu
+@pytest.mark.parametrize("extra", [
+    ["-machine", "none"],
+    ["-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg", "-m", "64"] + LIBVIRT_PC_DEVICES,
+    ["-machine", "pc", "-accel", "tcg", "-m", "64", "-device", "qemu-xhci,id=xhci"],
+    ["-machine", "pc", "-accel", "tcg", "-m", "64", "-device", "qemu-xhci,id=xhci",
+     "-device", "piix3-usb-uhci,id=usb,addr=0x1.0x2", "-device", "virtio-balloon-pci,id=b0"],
+], ids=["none", "libvirt-9.0-pc", "pc-xhci", "pc-three-devices"])
+def test_query_pci_as_qemu(tmp_path, extra):
+    """query-pci as QEMU answers it (go-qemu's PCI devices): empty on -machine none; on pc the
+    board's functions and the -device ones (ids, classes, BARs unassigned at -S, and the
+    addresses and IRQs SeaBIOS gives once the guest has run)."""
+    want, got = both_answer(tmp_path, extra, pci_before_and_after_cont)
+    if extra[1] == "none":
+        assert want == ({"return": []}, {"return": []})
+    assert got == want
+    assert json.dumps(got) == json.dumps(want)   # QEMU's member order too

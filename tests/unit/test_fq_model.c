@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "evloop.h"
+#include "qmp_json.h"
 #include "../../fake-qemu/qapi_schema.h"
 #include "../../fake-qemu/schema_data.h"
 #include "../../fake-qemu/vm_model.h"
@@ -85,12 +86,68 @@ static void test_every_recorded_schema_loads(void)
         qapi_schema *s = load(versions[i][0], versions[i][1]);
         CHECK(s != NULL);
         if (s) {
-            CHECK(json_array_size(qapi_schema_list(s)) > 500);
+            CHECK(qapi_schema_count(s) > 500);
             CHECK(qapi_schema_command(s, "qmp_capabilities") != NULL);
         }
         qapi_schema_free(s);
     }
     CHECK(fq_schema_data_find(4, 2) == NULL);     /* older than the oldest recording */
+}
+
+/* query-qmp-schema is answered with the recorded text as it is, never parsed: so that text must
+ * be what our QEMU-style writer makes of it, and every entry must be found by its name. */
+static void test_recorded_schema_text_is_served_as_is(void)
+{
+    static const int versions[][2] = { { 5, 2 }, { 7, 2 }, { 10, 0 }, { 11, 1 } };
+    for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+        qapi_schema *s = load(versions[v][0], versions[v][1]);
+        if (!s) {
+            CHECK(s != NULL);
+            continue;
+        }
+        size_t len, i;
+        const char *text = qapi_schema_text(s, &len);
+        json_t *list = json_loadb(text, len, 0, NULL);
+        char *again = list ? vw_qmp_dumps(list, VW_QMP_DUMP_QDICT_ORDER) : NULL;
+        CHECK(again && strlen(again) == len && memcmp(again, text, len) == 0);
+        CHECK_EQ_INT((int)json_array_size(list), (int)qapi_schema_count(s));
+        const json_t *ent;
+        int found = 0;
+        json_array_foreach(list, i, ent) {
+            const char *name = json_string_value(json_object_get(ent, "name"));
+            const json_t *got = NULL;
+            if (strcmp(json_string_value(json_object_get(ent, "meta-type")), "command") == 0)
+                got = qapi_schema_command(s, name);
+            found += got ? json_equal(got, ent) : 1;
+        }
+        CHECK_EQ_INT(found, (int)json_array_size(list));
+        CHECK(qapi_schema_command(s, "no-such-command") == NULL);
+        CHECK(qapi_schema_command(s, "SHUTDOWN") == NULL);   /* an event, not a command */
+        free(again);
+        json_decref(list);
+        qapi_schema_free(s);
+    }
+}
+
+/* A broken schema text is refused with a message, not read past its end. */
+static void test_broken_schema_text_refused(void)
+{
+    static const char *const bad[] = {
+        "", "{}", "[", "[{\"name\": \"a\"}]", "[{\"name\": \"a\", \"meta-type\": \"command\"",
+        "[{\"name\": \"a\", \"meta-type\": \"command\", \"x\": [1, {]}", "[1]",
+        "[{\"name\" \"a\"}]", "[{\"name\": }]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        vw_error e;
+        qapi_schema *s = qapi_schema_load(bad[i], strlen(bad[i]), "bad", &e);
+        CHECK(s == NULL);
+        qapi_schema_free(s);
+    }
+    const char *good = "[{\"name\": \"q\", \"meta-type\": \"command\", \"arg-type\": \"0\"}]\n";
+    vw_error e;
+    qapi_schema *s = qapi_schema_load(good, strlen(good), "good", &e);
+    CHECK(s != NULL && qapi_schema_command(s, "q") != NULL && qapi_schema_count(s) == 1);
+    qapi_schema_free(s);
 }
 
 typedef struct {
@@ -169,8 +226,10 @@ static void test_model_answers_match_the_schema(void)
         return;
     }
     fq_vm *vm = m.vm;
-    json_t *list = qapi_schema_list(m.log.schema);
-    size_t i;
+    size_t i, textlen;
+    const char *text = qapi_schema_text(m.log.schema, &textlen);
+    json_t *list = json_loadb(text, textlen, 0, NULL);
+    CHECK(list != NULL);
     const json_t *info;
     int answered = 0;
     json_array_foreach(list, i, info) {
@@ -196,6 +255,7 @@ static void test_model_answers_match_the_schema(void)
     if (getenv("VW_TEST_VERBOSE"))
         fprintf(stderr, "%d query commands answered\n", answered);
     CHECK(answered >= 5);
+    json_decref(list);
 
     json_t *ret;
     char desc[512];
@@ -263,6 +323,8 @@ int main(void)
 {
     RUN(test_schema_argument_checks);
     RUN(test_every_recorded_schema_loads);
+    RUN(test_recorded_schema_text_is_served_as_is);
+    RUN(test_broken_schema_text_refused);
     RUN(test_model_answers_match_the_schema);
     RUN(test_model_state_machine_and_events);
     return vwtest_summary("fq_model");

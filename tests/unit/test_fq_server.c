@@ -27,7 +27,6 @@
 typedef struct {
     vw_evloop *loop;
     qapi_schema *schema;
-    json_t *commands;
     qmp_server *srv;
     fq_vm *vm;
     int fd;                /* our end */
@@ -50,10 +49,8 @@ static int peer_start(fq_peer *p, int prelaunch)
     p->schema = qapi_schema_load(data->schema, data->schema_len, "schema", &serr);
     if (!p->schema)
         vw_error_format(&serr, err, sizeof(err));
-    json_error_t jerr;
-    p->commands = json_loadb(data->commands, data->commands_len, 0, &jerr);
     p->loop = vw_evloop_create(64, err, sizeof(err));
-    if (!p->schema || !p->commands || !p->loop) {
+    if (!p->schema || !p->loop) {
         fprintf(stderr, "set-up: %s\n", err);
         return -1;
     }
@@ -67,7 +64,7 @@ static int peer_start(fq_peer *p, int prelaunch)
     if (!p->vm || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return -1;
     qmp_server_set_vm(p->srv, p->vm);
-    qmp_server_set_schema(p->srv, p->schema, p->commands);
+    qmp_server_set_schema(p->srv, p->schema, data->commands, data->commands_len);
     qmp_server_set_self_check(p->srv, 1);
     if (qmp_server_adopt_fd(p->srv, sv[1]) < 0)
         return -1;
@@ -85,7 +82,6 @@ static unsigned peer_finish(fq_peer *p)
     fq_vm_free(p->vm);          /* first: it may still send an event through srv */
     qmp_server_free(p->srv);
     vw_evloop_free(p->loop);
-    json_decref(p->commands);
     qapi_schema_free(p->schema);
     return failures;
 }
