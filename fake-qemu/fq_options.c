@@ -137,6 +137,7 @@ static int qemu_options(fq_options *o, int argc, char **argv)
                        sizeof(o->probe_trace)) == 0) {
         o->shared.replay = o->probe_trace;
         o->shared.replay_unordered = true;
+        o->shared.replay_delay_max_ms = 0;   /* the recorded probe's messages at once */
     }
     const fq_schema_data *rec = fq_schema_data_find(7, 2);
     if (rec)
