@@ -56,22 +56,29 @@ int vw_json_bytes_member(const json_t *obj, const vw_bytes_key keys[2], size_t m
                         errlen);
 }
 
-int vw_stub_answer_begin(vw_stub_answer *a, const json_t *ans, const char *path,
+void *vw_stub_answer_new(size_t size, const json_t *ans, const char *path,
                          const vw_stub_answer_form *f, char *err, size_t errlen)
 {
+    long delay_ms;
     err[0] = '\0';
-    a->refs = 1;
-    if (vw_scenario_check_answer(ans, path, f->allowed, f->bools, &a->delay_ms, err,
-                                 errlen) < 0)
-        return -1;
-    a->close = json_is_true(json_object_get(ans, "close"));
-    a->fallthrough = json_is_true(json_object_get(ans, "fallthrough"));
+    if (vw_scenario_check_answer(ans, path, f->allowed, f->bools, &delay_ms, err, errlen) < 0)
+        return NULL;
+    bool fallthrough = json_is_true(json_object_get(ans, "fallthrough"));
     if ((json_object_get(ans, f->reply_key) != NULL) + (json_object_get(ans, "error") != NULL) +
-        a->fallthrough > 1) {
+        fallthrough > 1) {
         snprintf(err, errlen, "%s: give one of %s, error, fallthrough", path, f->reply_key);
-        return -1;
+        return NULL;
     }
-    return 0;
+    vw_stub_answer *a = calloc(1, size);
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    a->refs = 1;
+    a->delay_ms = delay_ms;
+    a->close = json_is_true(json_object_get(ans, "close"));
+    a->fallthrough = fallthrough;
+    return a;
 }
 
 int vw_stub_answer_end(vw_stub_answer *a, const json_t *ans, const char *path,

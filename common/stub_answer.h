@@ -43,11 +43,12 @@ typedef struct vw_stub_answer_form {
     const char *say_what;         /* the answers, listed in the "say what to answer" message */
 } vw_stub_answer_form;
 
-/* The first step of compiling the answer object ans (path names it in messages): the members
- * and booleans are checked (vw_scenario_check_answer), delay_ms, close and fallthrough are
- * read into a (one reference), and the reply, "error" and fallthrough are checked to exclude
- * each other. Returns 0, or -1 with err filled. */
-int vw_stub_answer_begin(vw_stub_answer *a, const json_t *ans, const char *path,
+/* The first step of compiling the answer object ans (path names it in messages): a zeroed
+ * answer of size bytes (the protocol's struct, vw_stub_answer first) with one reference; the
+ * members and booleans are checked (vw_scenario_check_answer), delay_ms, close and fallthrough
+ * read, and the reply, "error" and fallthrough checked to exclude each other. Returns it, or
+ * NULL with err filled (nothing allocated). */
+void *vw_stub_answer_new(size_t size, const json_t *ans, const char *path,
                          const vw_stub_answer_form *f, char *err, size_t errlen);
 /* The last step, after the protocol's own members: the raw bytes, and that the answer says
  * what to answer (a reply, an error, raw bytes, close or fallthrough). 0, or -1 with err. */

@@ -142,13 +142,9 @@ void *fl_stub_compile_answer(void *opaque, const char *program, const char *name
     static const char *const error_keys[] = {"code", "domain", "message", "level", "str1", "str2",
                                              "str3", "int1", "int2", NULL};
     char sub[512];
-    lv_answer *a = calloc(1, sizeof(*a));
-    if (!a) {
-        snprintf(err, errlen, "out of memory");
+    lv_answer *a = vw_stub_answer_new(sizeof(*a), ans, path, &answer_form, err, errlen);
+    if (!a)
         return NULL;
-    }
-    if (vw_stub_answer_begin(&a->base, ans, path, &answer_form, err, errlen) < 0)
-        goto fail;
     const json_t *reply = json_object_get(ans, "reply");
     const json_t *error = json_object_get(ans, "error");
     if (reply) {

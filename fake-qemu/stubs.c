@@ -84,13 +84,9 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
     static const char *const error_keys[] = {"class", "desc", NULL};
     static const char *const event_keys[] = {"event", "data", NULL};
     char sub[512];
-    q_answer *a = calloc(1, sizeof(*a));
-    if (!a) {
-        snprintf(err, errlen, "out of memory");
+    q_answer *a = vw_stub_answer_new(sizeof(*a), ans, path, &answer_form, err, errlen);
+    if (!a)
         return NULL;
-    }
-    if (vw_stub_answer_begin(&a->base, ans, path, &answer_form, err, errlen) < 0)
-        goto fail;
     const json_t *ret = json_object_get(ans, "return");
     const json_t *error = json_object_get(ans, "error");
     a->events_first = json_is_true(json_object_get(ans, "events_first"));
