@@ -81,20 +81,30 @@ void *vw_stub_answer_new(size_t size, const json_t *ans, const char *path,
     return a;
 }
 
-int vw_stub_answer_end(vw_stub_answer *a, const json_t *ans, const char *path,
-                       const vw_stub_answer_form *f, char *err, size_t errlen)
+void *vw_stub_answer_end(vw_stub_answer *a, const json_t *ans, const char *path,
+                         const vw_stub_answer_form *f, vw_stub_answer_unref_fn *unref, char *err,
+                         size_t errlen)
 {
     bool found_raw;
     if (vw_json_bytes_member(ans, f->raw, f->raw_max, path, &a->raw, &a->raw_len, &found_raw,
                              err, errlen) < 0)
-        return -1;
+        return vw_stub_answer_drop(a, path, unref, err, errlen);
     if (!json_object_get(ans, f->reply_key) && !json_object_get(ans, "error") &&
         !a->fallthrough && !found_raw && !a->close) {
         snprintf(err, errlen, "%s: say what to answer: %s (events and delay_ms go with one of "
                  "them)", path, f->say_what);
-        return -1;
+        return vw_stub_answer_drop(a, path, unref, err, errlen);
     }
-    return 0;
+    return a;
+}
+
+void *vw_stub_answer_drop(vw_stub_answer *a, const char *path, vw_stub_answer_unref_fn *unref,
+                          char *err, size_t errlen)
+{
+    if (!err[0])
+        snprintf(err, errlen, "%s: out of memory", path);
+    unref(a);
+    return NULL;
 }
 
 bool vw_stub_answer_unref(vw_stub_answer *a)

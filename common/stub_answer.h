@@ -50,10 +50,19 @@ typedef struct vw_stub_answer_form {
  * NULL with err filled (nothing allocated). */
 void *vw_stub_answer_new(size_t size, const json_t *ans, const char *path,
                          const vw_stub_answer_form *f, char *err, size_t errlen);
+/* The protocol's function that drops one reference of its answer (scenario.h's free_answer). */
+typedef void vw_stub_answer_unref_fn(void *answer);
+
 /* The last step, after the protocol's own members: the raw bytes, and that the answer says
- * what to answer (a reply, an error, raw bytes, close or fallthrough). 0, or -1 with err. */
-int vw_stub_answer_end(vw_stub_answer *a, const json_t *ans, const char *path,
-                       const vw_stub_answer_form *f, char *err, size_t errlen);
+ * what to answer (a reply, an error, raw bytes, close or fallthrough). Returns a, or NULL with
+ * err filled after dropping a through unref. */
+void *vw_stub_answer_end(vw_stub_answer *a, const json_t *ans, const char *path,
+                         const vw_stub_answer_form *f, vw_stub_answer_unref_fn *unref, char *err,
+                         size_t errlen);
+/* An adapter's own member failed: drops a through unref; NULL, with "PATH: out of memory" in
+ * err when the adapter left it empty. */
+void *vw_stub_answer_drop(vw_stub_answer *a, const char *path, vw_stub_answer_unref_fn *unref,
+                          char *err, size_t errlen);
 /* Drops one reference; true when it was the last: a's raw bytes are freed, the adapter frees
  * the rest of its answer. */
 bool vw_stub_answer_unref(vw_stub_answer *a);

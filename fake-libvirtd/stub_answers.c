@@ -227,14 +227,10 @@ void *fl_stub_compile_answer(void *opaque, const char *program, const char *name
                 goto fail;
         }
     }
-    if (vw_stub_answer_end(&a->base, ans, path, &answer_form, err, errlen) < 0)
-        goto fail;
-    return a;
+    return vw_stub_answer_end(&a->base, ans, path, &answer_form, fl_stub_answer_unref, err,
+                              errlen);
 fail:
-    if (!err[0])
-        snprintf(err, errlen, "%s: out of memory", path);
-    fl_stub_answer_unref(a);
-    return NULL;
+    return vw_stub_answer_drop(&a->base, path, fl_stub_answer_unref, err, errlen);
 }
 
 /* ---- names ----------------------------------------------------------------------------------- */

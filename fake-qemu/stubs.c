@@ -126,14 +126,9 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
         }
         a->events = json_deep_copy(events);
     }
-    if (vw_stub_answer_end(&a->base, ans, path, &answer_form, err, errlen) < 0)
-        goto fail;
-    return a;
+    return vw_stub_answer_end(&a->base, ans, path, &answer_form, answer_unref, err, errlen);
 fail:
-    if (!err[0])
-        snprintf(err, errlen, "%s: out of memory", path);
-    answer_unref(a);
-    return NULL;
+    return vw_stub_answer_drop(&a->base, path, answer_unref, err, errlen);
 }
 
 /* ---- carrying out an answer ------------------------------------------------------------------ */

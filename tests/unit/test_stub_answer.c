@@ -15,16 +15,19 @@ static const vw_stub_answer_form form = {
     .say_what = "reply, error, raw bytes, close or fallthrough",
 };
 
+static void unref(void *p)
+{
+    if (vw_stub_answer_unref(p))
+        free(p);
+}
+
 /* Compiles text; NULL with err when refused. */
 static vw_stub_answer *compile(const char *text, char *err, size_t errlen)
 {
     json_t *ans = json_loads(text, 0, NULL);
     vw_stub_answer *a = vw_stub_answer_new(sizeof(*a), ans, "$.a", &form, err, errlen);
-    if (a && vw_stub_answer_end(a, ans, "$.a", &form, err, errlen) < 0) {
-        vw_stub_answer_unref(a);
-        free(a);
-        a = NULL;
-    }
+    if (a)
+        a = vw_stub_answer_end(a, ans, "$.a", &form, unref, err, errlen);
     json_decref(ans);
     return a;
 }
