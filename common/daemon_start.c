@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay_engine.h"
 #include "vw_version.h"
 
 enum {
     OPT_HELP = 1, OPT_VERSION, OPT_SCENARIO, OPT_ADMIN, OPT_FAULTS, OPT_SEED, OPT_RECORD,
     OPT_UPSTREAM, OPT_RECORD_SYNC, OPT_REPLAY, OPT_ALLOW_TRUNCATED, OPT_REPLAY_MATCH,
-    OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_MEMORY_BUDGET,
+    OPT_REPLAY_UNMATCHED, OPT_REPLAY_REPORT, OPT_REPLAY_DELAY_MAX, OPT_MEMORY_BUDGET,
 };
 
 static const vw_opt_def shared_opts[] = {
@@ -31,6 +32,7 @@ static const vw_opt_def shared_opts[] = {
     { "--replay-match", true, OPT_REPLAY_MATCH },
     { "--replay-unmatched", true, OPT_REPLAY_UNMATCHED },
     { "--replay-report", true, OPT_REPLAY_REPORT },
+    { "--replay-delay-max", true, OPT_REPLAY_DELAY_MAX },
     { "--memory-budget-mib", true, OPT_MEMORY_BUDGET },
     { NULL, false, 0 },
 };
@@ -128,6 +130,12 @@ static int shared_option(const vw_daemon_cli *cli, const vw_opt_def *d, const ch
             return 2;
         o->replay_tuned = d->name;
         break;
+    case OPT_REPLAY_DELAY_MAX:
+        if (vw_daemon_parse_count(cli->prog, d->name, val, 0, 3600000,
+                                  &o->replay_delay_max_ms) < 0)
+            return 2;
+        o->replay_tuned = d->name;
+        break;
     case OPT_MEMORY_BUDGET:
         if (vw_daemon_parse_count(cli->prog, d->name, val, 1, 1L << 20, &mib) < 0)
             return 2;
@@ -140,6 +148,7 @@ static int shared_option(const vw_daemon_cli *cli, const vw_opt_def *d, const ch
 int vw_daemon_parse(const vw_daemon_cli *cli, int argc, char **argv, vw_daemon_opts *o)
 {
     memset(o, 0, sizeof(*o));
+    o->replay_delay_max_ms = VW_REPLAY_DELAY_MAX_MS;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
         char name[64];
@@ -220,8 +229,12 @@ void vw_daemon_usage_modes(FILE *out, const char *peer, const char *unit, const 
             "                    a %s that matches nothing gets an error reply (default) or\n"
             "                    closes the connection\n"
             "  --replay-report FILE\n"
-            "                    write the replay report (matched, unmatched, never used) as JSON\n",
-            peer, replay, unit, unit);
+            "                    write the replay report (matched, unmatched, never used) as JSON\n"
+            "  --replay-delay-max MS\n"
+            "                    events and other server messages keep their recorded delay\n"
+            "                    after the %s or reply they follow, up to MS milliseconds\n"
+            "                    (default %d; 0: none); a reply never overtakes them\n",
+            peer, replay, unit, unit, unit, VW_REPLAY_DELAY_MAX_MS);
 }
 
 int vw_daemon_start_mode(const vw_daemon_cli *cli, const vw_daemon_opts *o,

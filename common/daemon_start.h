@@ -43,6 +43,8 @@ typedef struct vw_daemon_opts {
     bool replay_unordered;          /* --replay-match unordered (default strict) */
     bool replay_unmatched_close;    /* --replay-unmatched close (default error) */
     const char *replay_report;
+    long replay_delay_max_ms;       /* --replay-delay-max: recorded delays of server messages
+                                     * are capped to this (default VW_REPLAY_DELAY_MAX_MS) */
     const char *replay_tuned;       /* the last replay sub-option given (it needs --replay) */
     size_t memory_budget;           /* --memory-budget-mib in bytes; 0: the program's default */
 } vw_daemon_opts;

@@ -19,6 +19,10 @@ static void stop_timer(vw_replay_pacer *p)
 void vw_replay_pacer_clear(vw_replay_pacer *p)
 {
     stop_timer(p);
+    if (p->pumping) {
+        p->cleared = true;      /* pump frees the queue once the send returns */
+        return;
+    }
     vw_buf_free(&p->runs);
     p->head = 0;
 }
@@ -46,7 +50,10 @@ static long long tick(vw_evloop *loop, long long id, void *data);
  * the first one that is not. */
 static void pump(vw_replay_pacer *p, bool all)
 {
+    if (p->pumping)
+        return;                 /* a send that released or flushed: the outer pump goes on */
     long long now = vw_evloop_now_ms();
+    p->pumping = true;
     for (; p->head < queued(p); p->head++) {
         vw_replay_pacer_run *r = (vw_replay_pacer_run *)p->runs.data + p->head;
         long long elapsed = now - r->start_ms;
@@ -58,12 +65,21 @@ static void pump(vw_replay_pacer *p, bool all)
             if (!all && due > elapsed) {
                 if (p->timer < 0)
                     p->timer = vw_evloop_add_timer(p->loop, due - elapsed, tick, p, NULL);
-                if (p->timer >= 0)
+                if (p->timer >= 0) {
+                    p->pumping = false;
                     return;     /* no timer (out of memory): send it now */
+                }
             }
             p->ops->send(p->ctx, r->pos, r->tag);
+            if (p->cleared) {   /* the send ended the connection */
+                p->pumping = p->cleared = false;
+                vw_replay_pacer_clear(p);
+                return;
+            }
+            r = (vw_replay_pacer_run *)p->runs.data + p->head;   /* a release may move it */
         }
     }
+    p->pumping = false;
 }
 
 static long long tick(vw_evloop *loop, long long id, void *data)

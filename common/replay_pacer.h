@@ -42,11 +42,14 @@ typedef struct vw_replay_pacer {
     vw_buf runs;                  /* vw_replay_pacer_run[]: queued from index head on */
     size_t head;
     long long timer;              /* -1 when none */
+    bool pumping;                 /* inside a send: a clear waits until it returns */
+    bool cleared;                 /* ... and one was asked for */
 } vw_replay_pacer;
 
 void vw_replay_pacer_init(vw_replay_pacer *p, const vw_replay_engine *e, vw_evloop *loop,
                           const vw_replay_pacer_ops *ops, void *ctx);
-/* Stops the timer and frees the queue (messages not sent are dropped). */
+/* Stops the timer and frees the queue (messages not sent are dropped). Safe inside ops->send
+ * (the connection closed while a message was written): the pump stops after that send. */
 void vw_replay_pacer_clear(vw_replay_pacer *p);
 /* Queues messages start..end-1, released now; their delays count from base_us. Returns 0, or
  * -1 when out of memory (nothing queued). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fl_auth.h"
+#include "keepalive.h"
 #include "release.h"
 
 /* ---- connection ----------------------------------------------------------------------------- */
@@ -22,7 +23,7 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
     vw_connect_supports_feature_args *a = args;
     int supported = 0;
     if (a->feature == 10 /* PROGRAM_KEEPALIVE */) {
-        fl_server_start_keepalive(c->srv, c);
+        fl_keepalive_start(c);
         supported = 1;
     } else if (!fl_session_is_open(c)) {
         fl_error e;

@@ -5,6 +5,7 @@
 
 #include "dispatch.h"
 #include "events.h"
+#include "keepalive.h"
 #include "models.h"
 #include "qemu_link.h"
 #include "session.h"
@@ -14,6 +15,7 @@
 static fl_server_parts base_parts(fl_models *models, fl_events *events)
 {
     return (fl_server_parts){.call = fl_dispatch_call, .stream = fl_stream_client_packet,
+                             .keepalive = fl_keepalive_packet,
                              .settle = fl_events_flush,
                              .conn_gone = fl_session_end, .models = models, .events = events};
 }

@@ -230,11 +230,7 @@ static void usage(FILE *out)
     fprintf(out,
             "  --replay-pick next|match\n"
             "                    serve a client from the next recorded connection (default), or\n"
-            "                    from the first free one whose opening calls match its calls\n"
-            "  --replay-delay-max MS\n"
-            "                    events and other server messages keep their recorded delay\n"
-            "                    after the call or reply they follow, up to MS milliseconds\n"
-            "                    (default 100; 0: none); a reply never overtakes them\n");
+            "                    from the first free one whose opening calls match its calls\n");
 }
 
 /* The client limits (libvirtd.conf's names). Returns 1 when opt is one of
@@ -265,7 +261,7 @@ static int check_limits(const fl_limits *lim)
     return 0;
 }
 
-enum { OPT_LISTEN = 1, OPT_OTHER, OPT_FLAG, OPT_REPLAY_PICK, OPT_REPLAY_DELAY_MAX };
+enum { OPT_LISTEN = 1, OPT_OTHER, OPT_FLAG, OPT_REPLAY_PICK };
 
 static const vw_opt_def own_opts[] = {
     { "--listen", true, OPT_LISTEN },
@@ -296,7 +292,6 @@ static const vw_opt_def own_opts[] = {
     { "--verbose", false, OPT_FLAG },
     { "-v", false, OPT_FLAG },
     { "--replay-pick", true, OPT_REPLAY_PICK },
-    { "--replay-delay-max", true, OPT_REPLAY_DELAY_MAX },
     { NULL, false, 0 },
 };
 
@@ -317,7 +312,6 @@ static int own_option(void *ctx, int id, const char *opt, const char *val)
 {
     fl_options *o = ctx;
     fl_server_config *cfg = &o->cfg;
-    long delay;
     int r = 0;
     switch (id) {
     case OPT_LISTEN:
@@ -334,12 +328,6 @@ static int own_option(void *ctx, int id, const char *opt, const char *val)
             return -1;
         }
         o->pick = (fl_replay_pick)r;
-        vw_daemon_replay_tuned(&o->shared, opt);
-        return 0;
-    case OPT_REPLAY_DELAY_MAX:
-        if (vw_daemon_parse_count("fake-libvirtd", opt, val, 0, 3600000, &delay) < 0)
-            return -1;
-        o->delay_max_ms = delay;
         vw_daemon_replay_tuned(&o->shared, opt);
         return 0;
     }
@@ -391,7 +379,6 @@ int fl_options_parse(fl_options *o, int argc, char **argv)
     memset(o, 0, sizeof(*o));
     o->cfg.limits.max_anonymous_clients = -1;   /* the default; 0 means no limit */
     o->cfg.tls = &o->tls.cfg;
-    o->delay_max_ms = FL_REPLAY_DELAY_MAX_MS;
     o->cli = (vw_daemon_cli){ "fake-libvirtd", own_opts, own_option, o, usage };
     int rc = vw_daemon_parse(&o->cli, argc, argv, &o->shared);
     if (rc != VW_START_GO)
@@ -410,7 +397,7 @@ fl_replay_options fl_options_replay(const fl_options *o)
                                                    : FL_REPLAY_UNMATCHED_ERROR;
     r.pick = o->pick;
     r.report_path = o->shared.replay_report;
-    r.delay_max_ms = o->delay_max_ms;
+    r.delay_max_ms = o->shared.replay_delay_max_ms;
     r.verbose = o->cfg.verbose;
     return r;
 }

@@ -24,7 +24,6 @@ typedef struct fl_options {
     fl_sasl_config sasl;
     bool listen_insecure;
     fl_replay_pick pick;
-    long long delay_max_ms;
 } fl_options;
 
 /* Parses argv into o and checks the options together; starts SASL when a listener uses it.

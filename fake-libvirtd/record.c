@@ -26,7 +26,7 @@ struct fl_record {
 static long client_waiting(void *client)
 {
     fl_conn *c = client;
-    return (long)(c->out.len - c->out_off);
+    return (long)vw_out_queue_pending(&c->out);
 }
 
 static long client_send(void *client, const uint8_t *data, size_t n)

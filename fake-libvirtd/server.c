@@ -1,5 +1,6 @@
-/* server.c: the transport: sockets, connections, framing, output queue, keepalive, client
- * limits, TLS and the fault hooks (see server.h). */
+/* server.c: the transport: sockets, connections, framing, the output queue (common/out_queue),
+ * client limits, TLS and the fault hooks (see server.h; keepalive.c answers and sends the
+ * keepalive packets). */
 #include "server.h"
 
 #include <errno.h>
@@ -40,7 +41,6 @@ struct fl_server {
 
 static void conn_readable(vw_evloop *loop, int fd, void *data, int mask);
 static void conn_writable(vw_evloop *loop, int fd, void *data, int mask);
-static void conn_close(fl_conn *c);
 static long long tls_drain(vw_evloop *loop, long long id, void *data);
 
 /* One read or write of c's socket, through its TLS session when it has one; as
@@ -108,7 +108,7 @@ void fl_server_set_call_filter(fl_server *srv, fl_call_filter_fn *fn, void *opaq
 /* What c holds in memory: its reader's buffer, bytes read and not fed yet, its output queue. */
 static size_t conn_held(const fl_conn *c)
 {
-    return c->reader.cap + c->stash_len + c->out.cap;
+    return c->reader.cap + c->stash_len + c->out.buf.cap;
 }
 
 /* Brings the server's total up to date with c (after anything that changed c's buffers). */
@@ -119,7 +119,7 @@ static void account(fl_conn *c)
 
 static uint32_t admit_limit(const fl_conn *c)
 {
-    return fl_budget_admit(&c->srv->budget, c->accounted, c->out.cap + c->stash_len);
+    return fl_budget_admit(&c->srv->budget, c->accounted, c->out.buf.cap + c->stash_len);
 }
 
 static bool over_budget(const fl_server *srv)
@@ -179,7 +179,7 @@ static long long resume_stash(vw_evloop *loop, long long id, void *data);
  * output of a server over its memory budget, or with max_client_requests calls unanswered. */
 static bool may_take_input(const fl_conn *c)
 {
-    size_t pending = c->out.len - c->out_off;
+    size_t pending = vw_out_queue_pending(&c->out);
     return pending < FL_CONN_OUT_HIGH && !c->closing && !c->mode_holds_reads &&
            !calls_full(c) && !(pending > 0 && over_budget(c->srv));
 }
@@ -187,7 +187,7 @@ static bool may_take_input(const fl_conn *c)
 static void update_interest(fl_conn *c)
 {
     fl_server *srv = c->srv;
-    size_t pending = c->out.len - c->out_off;
+    size_t pending = vw_out_queue_pending(&c->out);
     if (c->tls_handshaking)
         return;   /* tls_step sets the interest while the handshake goes on */
     account(c);
@@ -210,36 +210,26 @@ static void update_interest(fl_conn *c)
         c->tls_timer = vw_evloop_add_timer(srv->loop, 0, tls_drain, c, NULL);
 }
 
+static long send_cb(void *ctx, const void *data, size_t len)
+{
+    return conn_send(ctx, data, len);
+}
+
 /* Writes what the socket takes. Returns -1 if the connection was closed. */
 static int flush_output(fl_conn *c)
 {
-    while (c->out_off < c->out.len) {
-        long n = conn_send(c, c->out.data + c->out_off, c->out.len - c->out_off);
-        if (n < 0) {
-            conn_close(c);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        c->out_off += (size_t)n;
+    int r = vw_out_queue_write(&c->out, send_cb, c);
+    if (r < 0) {
+        fl_conn_close(c);
+        return -1;
     }
-    if (c->out_off == c->out.len) {
-        vw_buf_reset(&c->out);
-        c->out_off = 0;
+    if (r == 1) {
         if (c->sasl_layer == FL_SASL_LAYER_AFTER_REPLY)
             c->sasl_layer = FL_SASL_LAYER_ON;   /* the clear reply that ended SASL is out */
         if (c->closing && !fl_faults_pending(c->fault)) {   /* delayed output goes first */
-            conn_close(c);
+            fl_conn_close(c);
             return -1;
         }
-        /* give back memory after a large reply */
-        if (c->out.cap > 1024 * 1024)
-            vw_buf_free(&c->out);
-    } else if (c->out_off > 65536 && c->out_off > c->out.len / 2) {
-        /* a reader that never catches up fully: drop what was written */
-        memmove(c->out.data, c->out.data + c->out_off, c->out.len - c->out_off);
-        c->out.len -= c->out_off;
-        c->out_off = 0;
     }
     update_interest(c);
     return 0;
@@ -248,7 +238,7 @@ static int flush_output(fl_conn *c)
 int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
                          vw_error *perr)
 {
-    size_t queued = c->out.len - c->out_off;
+    size_t queued = vw_out_queue_pending(&c->out);
     if (hdr->type == VW_NET_MESSAGE &&
         (queued > FL_CONN_OUT_MAX || (queued > FL_CONN_OUT_HIGH && over_budget(c->srv)))) {
         /* events pile up for a client that does not read: it is dropped (flush_all), at its
@@ -258,7 +248,7 @@ int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc
     }
     /* with faults, every packet goes through fl_conn_queue_bytes (the fault hook); without,
      * it is encoded in place, which is the same bytes without a copy */
-    vw_buf *dst = c->fault ? &c->srv->fault_scratch : &c->out;
+    vw_buf *dst = c->fault ? &c->srv->fault_scratch : &c->out.buf;
     if (c->fault)
         vw_buf_reset(dst);
     if (vw_packet_encode(dst, hdr, 0, proc, obj, perr) < 0)
@@ -273,7 +263,7 @@ int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n)
     vw_error perr;
     if (c->fault && fl_faults_output(c->fault, data, n))
         return 0;   /* held, rewritten or dropped by a fault; released through fault_deliver */
-    if (vw_buf_append(&c->out, data, n, &perr) < 0) {
+    if (vw_out_queue_append(&c->out, data, n, &perr) < 0) {
         c->closing = true;
         return -1;
     }
@@ -297,59 +287,9 @@ void fl_conn_hold_reads(fl_conn *c, bool on)
     update_interest(c);
 }
 
-/* ---- keepalive ------------------------------------------------------------------------------ */
-
-/* A PING or PONG; with faults it goes through the fault hook (keepalive silence drops it). */
-static void queue_keepalive(fl_conn *c, int32_t proc)
-{
-    vw_error perr;
-    if (!c->fault) {
-        vw_packet_encode_keepalive(&c->out, proc, &perr);
-        return;
-    }
-    vw_buf *b = &c->srv->fault_scratch;
-    vw_buf_reset(b);
-    if (vw_packet_encode_keepalive(b, proc, &perr) == 0)
-        fl_conn_queue_bytes(c, b->data, b->len);
-}
-
-static long long keepalive_tick(vw_evloop *loop, long long id, void *data)
-{
-    (void)loop;
-    (void)id;
-    fl_conn *c = data;
-    long long now = vw_evloop_now_ms();
-    long long idle = now - c->last_rx_ms;
-    if (idle < FL_KEEPALIVE_INTERVAL_MS)
-        return FL_KEEPALIVE_INTERVAL_MS - idle;
-    if (c->pings_unanswered >= FL_KEEPALIVE_COUNT) {
-        if (c->srv->verbose)
-            fprintf(stderr, "fake-libvirtd: connection %llu closed due to keepalive timeout\n",
-                    (unsigned long long)c->id);
-        c->ka_timer = -1;
-        conn_close(c);
-        return VW_EV_NOMORE;
-    }
-    if (fl_faults_keepalive_silent(c->fault))
-        return FL_KEEPALIVE_INTERVAL_MS;   /* fault: this server has stopped pinging */
-    queue_keepalive(c, VW_KEEPALIVE_PROC_PING);
-    c->pings_unanswered++;
-    if (flush_output(c) < 0)
-        return VW_EV_NOMORE; /* conn_close removed this timer already */
-    return FL_KEEPALIVE_INTERVAL_MS;
-}
-
-void fl_server_start_keepalive(fl_server *srv, fl_conn *c)
-{
-    if (c->keepalive)
-        return;
-    c->keepalive = true;
-    c->ka_timer = vw_evloop_add_timer(srv->loop, FL_KEEPALIVE_INTERVAL_MS, keepalive_tick, c, NULL);
-}
-
 /* ---- connections ---------------------------------------------------------------------------- */
 
-static void conn_close(fl_conn *c)
+void fl_conn_close(fl_conn *c)
 {
     fl_server *srv = c->srv;
     if (c->fd < 0)
@@ -386,7 +326,7 @@ static void conn_close(fl_conn *c)
     free(c->stash);
     check_client_limits(srv);
     vw_packet_reader_free(&c->reader);
-    vw_buf_free(&c->out);
+    vw_out_queue_free(&c->out);
     free(c);
 }
 
@@ -396,12 +336,12 @@ static void fault_deliver(void *opaque, int what, const void *data, size_t len)
     fl_conn *c = opaque;
     vw_error perr;
     if (what == VW_FAULT_OUT_DATA) {
-        if (vw_buf_append(&c->out, data, len, &perr) == 0)
+        if (vw_out_queue_append(&c->out, data, len, &perr) == 0)
             flush_output(c);
     } else if (what == VW_FAULT_OUT_RESET) {
         struct linger lg = {.l_onoff = 1, .l_linger = 0};   /* close sends RST */
         setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-        conn_close(c);
+        fl_conn_close(c);
     } else {
         c->closing = true;   /* once what was written is out */
         flush_output(c);
@@ -418,9 +358,9 @@ void fl_server_set_faults(fl_server *srv, vw_faults *faults)
 static void handle_packet(fl_conn *c, const vw_packet *pkt)
 {
     if (pkt->hdr.prog == VW_KEEPALIVE_PROGRAM) {
-        if (pkt->hdr.type == VW_NET_MESSAGE && pkt->hdr.proc == VW_KEEPALIVE_PROC_PING)
-            queue_keepalive(c, VW_KEEPALIVE_PROC_PONG);
-        return; /* PONG and unknown keepalive procedures need no answer */
+        if (c->srv->parts.keepalive)
+            c->srv->parts.keepalive(c, pkt);   /* keepalive.c */
+        return;
     }
     if (pkt->hdr.type == VW_NET_STREAM) {
         if (c->srv->parts.stream)
@@ -519,7 +459,7 @@ static long conn_feed(fl_conn *c, const uint8_t *data, size_t n)
         off += used;
         if (r < 0) {
             report_feed_error(c, &perr);
-            conn_close(c);
+            fl_conn_close(c);
             return -1;
         }
         if (r == 0)
@@ -576,11 +516,11 @@ static void tls_confirm(fl_conn *c)
     c->tls_handshaking = false;
     if (fl_tls_check_peer(c->tls, why, sizeof(why)) < 0) {
         fprintf(stderr, "fake-libvirtd: connection %llu: %s\n", (unsigned long long)c->id, why);
-        conn_close(c);
+        fl_conn_close(c);
         return;
     }
-    if (vw_buf_append(&c->out, "\1", 1, &perr) < 0) {
-        conn_close(c);
+    if (vw_out_queue_append(&c->out, "\1", 1, &perr) < 0) {
+        fl_conn_close(c);
         return;
     }
     flush_output(c);
@@ -596,7 +536,7 @@ static void tls_step(fl_conn *c)
         if (c->srv->verbose)
             fprintf(stderr, "fake-libvirtd: connection %llu: %s\n", (unsigned long long)c->id,
                     why);
-        conn_close(c);
+        fl_conn_close(c);
         return;
     }
     if (r == 1) {
@@ -636,7 +576,7 @@ static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
     while (rounds++ < 16 && c->stash_len == 0 && may_take_input(c)) {
         long n = conn_recv(c, buf, sizeof(buf));
         if (n < 0) {
-            conn_close(c);
+            fl_conn_close(c);
             return;
         }
         if (n == 0)
@@ -648,7 +588,7 @@ static void conn_readable(vw_evloop *loop, int fd, void *data, int mask)
             return;   /* closed */
         if (used < n && !c->closing) {
             if (stash_rest(c, buf + used, (size_t)(n - used)) < 0) {
-                conn_close(c);
+                fl_conn_close(c);
                 return;
             }
             break;
@@ -681,8 +621,8 @@ static void flush_all(fl_server *srv)
             if (srv->verbose)
                 fprintf(stderr, "fake-libvirtd: connection %llu closed: more than %u bytes of "
                         "events wait for it\n", (unsigned long long)c->id, FL_CONN_OUT_MAX);
-            conn_close(c);
-        } else if (c->out.len > c->out_off || c->closing) {
+            fl_conn_close(c);
+        } else if (vw_out_queue_pending(&c->out) || c->closing) {
             flush_output(c);
         } else if (c->reads_paused) {
             update_interest(c);   /* the budget may have room again: reads go on */
@@ -733,7 +673,7 @@ static int conn_new(fl_server *srv, int fd, bool readonly, bool tcp, bool tls, i
     if (srv->faults)
         c->fault = fl_faults_conn_open(srv->faults, srv->loop, fault_deliver, c);
     if (srv->mode && srv->mode->open(srv->mode->opaque, c) < 0)
-        conn_close(c);
+        fl_conn_close(c);
     return 0;
 }
 
@@ -856,7 +796,7 @@ void fl_server_transport_free(fl_server *srv)
     if (!srv)
         return;
     while (srv->conns)
-        conn_close(srv->conns);
+        fl_conn_close(srv->conns);
     fl_listeners_close(&srv->listeners);
     if (srv->signal_fd >= 0) {
         if (srv->loop)

@@ -20,6 +20,7 @@
 #include "client_limits.h"
 #include "listeners.h"
 #include "mode_hooks.h"
+#include "out_queue.h"
 #include "model.h"
 #include "packet.h"
 
@@ -63,18 +64,17 @@ typedef struct fl_conn {
     long long resume_timer;       /* feeds the stash once calls may be taken again; -1: none */
     size_t accounted;             /* this connection's part of the server's held bytes */
     vw_packet_reader reader;
-    vw_buf out;                   /* queued bytes */
-    size_t out_off;               /* bytes of out already written */
+    vw_out_queue out;             /* queued bytes (common/out_queue.h) */
 
     /* the RPC session (session.h, owned by dispatch): handlers read model and readonly (above)
      * directly, the rest through session.h; registrations are events.h's */
     fl_session *session;
     fl_model *model;              /* the model CONNECT_OPEN opened, NULL before */
 
-    bool keepalive;               /* client asked for PROGRAM_KEEPALIVE */
-    long long last_rx_ms;
-    int pings_unanswered;
-    long long ka_timer;           /* -1 when none */
+    bool keepalive;               /* client asked for PROGRAM_KEEPALIVE (keepalive.h) */
+    long long last_rx_ms;         /* when the client last sent bytes */
+    int pings_unanswered;         /* keepalive.c's PINGs since then */
+    long long ka_timer;           /* keepalive.c's timer; -1 when none */
 
     struct fl_callback *callbacks;   /* events.h: grows on demand, at most FL_MAX_CALLBACKS */
     int ncallbacks, callbacks_cap;
@@ -120,6 +120,7 @@ typedef struct {
 typedef struct {
     void (*call)(fl_conn *c, const vw_packet *pkt);   /* model mode: one CALL (dispatch.c) */
     void (*stream)(fl_conn *c, const vw_packet *pkt); /* model mode: one STREAM (streams.c) */
+    void (*keepalive)(fl_conn *c, const vw_packet *pkt); /* model mode: one KEEPALIVE packet */
     void (*settle)(fl_server *srv);                    /* after each packet: deliver events */
     void (*conn_gone)(fl_conn *c);                     /* c is being freed: end its session */
     struct fl_models *models;                          /* carried for the upper layers */
@@ -166,6 +167,8 @@ int fl_server_run_until_idle(fl_server *srv, int timeout_ms);
 int fl_conn_queue_bytes(fl_conn *c, const void *data, size_t n);
 /* Closes c once its queued output is written (safe inside a mode callback). */
 void fl_conn_finish(fl_conn *c);
+/* Closes c now, with whatever is queued (keepalive.c's timeout); c is freed. */
+void fl_conn_close(fl_conn *c);
 /* The server's event loop (for a mode's own sockets and timers). */
 vw_evloop *fl_server_loop(fl_server *srv);
 /* on: stop reading from c (after the packets of the current read); off: read again. For a
@@ -206,8 +209,6 @@ void fl_conn_not_anonymous(fl_conn *c);
 int fl_conn_queue_packet(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc, const void *obj,
                          vw_error *perr);
 
-/* Starts server-side keepalive for c. */
-void fl_server_start_keepalive(fl_server *srv, fl_conn *c);
 /* True when --verbose was given (dispatch.c logs every call then). */
 int fl_server_verbose(const fl_server *srv);
 /* The first open connection (then ->next), for qemu_link.c's monitor events. */

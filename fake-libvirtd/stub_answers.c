@@ -10,13 +10,14 @@
 
 #include "procs.h"
 #include "scenario.h"
+#include "stub_answer.h"
 #include "stub_codec.h"
 #include "vw_util.h"
 
 void fl_stub_answer_unref(void *p)
 {
     lv_answer *a = p;
-    if (!a || --a->refs > 0)
+    if (!a || !vw_stub_answer_unref(&a->base))
         return;
     free(a->reply);
     free(a->message);
@@ -26,39 +27,12 @@ void fl_stub_answer_unref(void *p)
     for (size_t i = 0; i < a->nevents; i++)
         free(a->events[i].dom_name);
     free(a->events);
-    free(a->raw);
     free(a);
 }
 
 static const char *const lifecycle_names[] = {"Defined", "Undefined", "Started", "Suspended",
                                                "Resumed", "Stopped", "Shutdown", "PMSuspended",
                                                "Crashed"};
-
-static int bytes_member(const json_t *obj, const char *b64key, const char *hexkey,
-                        const char *path, uint8_t **out, size_t *len, bool *found, char *err,
-                        size_t errlen)
-{
-    json_t *b = json_object_get(obj, b64key), *h = json_object_get(obj, hexkey);
-    *found = b || h;
-    if (b && h) {
-        snprintf(err, errlen, "%s: give %s or %s, not both", path, b64key, hexkey);
-        return -1;
-    }
-    if (b) {
-        size_t bad = 0;
-        const char *why = "expected a string";
-        if (!json_is_string(b) || vw_base64_decode(json_string_value(b), json_string_length(b),
-                                                   VW_PACKET_MAX, out, len, &bad, &why) < 0) {
-            snprintf(err, errlen, "%s.%s: not base64 (character %zu: %s)", path, b64key, bad, why);
-            return -1;
-        }
-    }
-    if (h && (!json_is_string(h) || !(*out = vw_hex_decode(json_string_value(h), len)))) {
-        snprintf(err, errlen, "%s.%s: expected a string of hex byte pairs", path, hexkey);
-        return -1;
-    }
-    return 0;
-}
 
 static int opt_int(const json_t *obj, const char *key, int *out, const char *path, char *err,
                    size_t errlen)
@@ -149,44 +123,38 @@ static int parse_event(lv_event *ev, const json_t *def, const char *path, char *
     return opt_int(lc, "detail", &ev->detail, sub, err, errlen);
 }
 
+static const char *const answer_members[] = {"reply", "error", "events", "delay_ms", "raw_b64",
+                                             "raw_hex", "close", "fallthrough", NULL};
+static const char *const answer_bools[] = {"close", "fallthrough", NULL};
+static const vw_stub_answer_form answer_form = {
+    .allowed = answer_members, .bools = answer_bools, .reply_key = "reply",
+    .raw = {{"raw_b64", VW_BYTES_B64}, {"raw_hex", VW_BYTES_HEX}}, .raw_max = VW_PACKET_MAX,
+    .say_what = "reply, error, raw_b64/raw_hex, close or fallthrough",
+};
+static const vw_bytes_key payload_keys[2] = {{"payload_b64", VW_BYTES_B64},
+                                             {"payload_hex", VW_BYTES_HEX}};
+
 void *fl_stub_compile_answer(void *opaque, const char *program, const char *name,
                              const json_t *ans, const char *path, char *err, size_t errlen)
 {
     (void)opaque;
-    static const char *const allowed[] = {"reply", "error", "events", "delay_ms", "raw_b64",
-                                          "raw_hex", "close", "fallthrough", NULL};
     static const char *const reply_keys[] = {"payload_b64", "payload_hex", "ret", NULL};
     static const char *const error_keys[] = {"code", "domain", "message", "level", "str1", "str2",
                                              "str3", "int1", "int2", NULL};
-    static const char *const bools[] = {"close", "fallthrough", NULL};
     char sub[512];
-    long delay_ms;
-    err[0] = '\0';
-    if (vw_scenario_check_answer(ans, path, allowed, bools, &delay_ms, err, errlen) < 0)
+    lv_answer *a = vw_stub_answer_new(sizeof(*a), ans, path, &answer_form, err, errlen);
+    if (!a)
         return NULL;
-    lv_answer *a = calloc(1, sizeof(*a));
-    if (!a) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    a->refs = 1;
-    a->delay_ms = delay_ms;
     const json_t *reply = json_object_get(ans, "reply");
     const json_t *error = json_object_get(ans, "error");
-    a->fallthrough = json_is_true(json_object_get(ans, "fallthrough"));
-    a->close = json_is_true(json_object_get(ans, "close"));
-    if ((reply != NULL) + (error != NULL) + a->fallthrough > 1) {
-        snprintf(err, errlen, "%s: give one of reply, error, fallthrough", path);
-        goto fail;
-    }
     if (reply) {
         vw_json_path(sub, sizeof(sub), path, "reply", 0);
         if (vw_json_check_object(reply, reply_keys, sub, "an object ({} = empty payload)", err,
                                  errlen) < 0)
             goto fail;
         bool found;
-        if (bytes_member(reply, "payload_b64", "payload_hex", sub, &a->reply, &a->reply_len,
-                         &found, err, errlen) < 0)
+        if (vw_json_bytes_member(reply, payload_keys, VW_PACKET_MAX, sub, &a->reply,
+                                 &a->reply_len, &found, err, errlen) < 0)
             goto fail;
         const json_t *ret = json_object_get(reply, "ret");
         if (ret && found) {
@@ -259,21 +227,10 @@ void *fl_stub_compile_answer(void *opaque, const char *program, const char *name
                 goto fail;
         }
     }
-    bool found_raw;
-    if (bytes_member(ans, "raw_b64", "raw_hex", path, &a->raw, &a->raw_len, &found_raw, err,
-                     errlen) < 0)
-        goto fail;
-    if (!a->has_reply && !a->has_error && !a->fallthrough && !found_raw && !a->close) {
-        snprintf(err, errlen, "%s: say what to answer: reply, error, raw_b64/raw_hex, close or "
-                 "fallthrough (events and delay_ms go with one of them)", path);
-        goto fail;
-    }
-    return a;
+    return vw_stub_answer_end(&a->base, ans, path, &answer_form, fl_stub_answer_unref, err,
+                              errlen);
 fail:
-    if (!err[0])
-        snprintf(err, errlen, "%s: out of memory", path);
-    fl_stub_answer_unref(a);
-    return NULL;
+    return vw_stub_answer_drop(&a->base, path, fl_stub_answer_unref, err, errlen);
 }
 
 /* ---- names ----------------------------------------------------------------------------------- */

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stub_answer.h"
+
 typedef struct {
     char *dom_name;
     bool has_uuid, has_id;
@@ -18,7 +20,7 @@ typedef struct {
 } lv_event;
 
 typedef struct {
-    int refs;
+    vw_stub_answer base;          /* delay, raw bytes, close, fallthrough (common/stub_answer.h) */
     bool has_reply;
     uint8_t *reply;
     size_t reply_len;
@@ -27,10 +29,6 @@ typedef struct {
     char *message, *str1, *str2, *str3;
     lv_event *events;
     size_t nevents;
-    long delay_ms;
-    uint8_t *raw;
-    size_t raw_len;
-    bool close, fallthrough;
 } lv_answer;
 
 /* vw_scenario_ops.resolve: a stub's program and procedure (names or numbers) as the procedure

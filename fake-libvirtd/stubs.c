@@ -51,7 +51,7 @@ static void queue_error(fl_conn *c, const vw_packet_header *call, const lv_answe
     re.int1 = a->int1;
     re.int2 = a->int2;
     vw_error perr;
-    vw_packet_encode(&c->out, &hdr, 0, (xdrproc_t)xdr_vw_remote_error, &re, &perr);
+    vw_packet_encode(&c->out.buf, &hdr, 0, (xdrproc_t)xdr_vw_remote_error, &re, &perr);
 }
 
 static void queue_events(fl_server *srv, fl_conn *c, const lv_answer *a)
@@ -78,22 +78,22 @@ static void queue_events(fl_server *srv, fl_conn *c, const lv_answer *a)
 static int carry_out(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_t *raw,
                      size_t raw_len, const lv_answer *a, bool flush)
 {
-    if (a->fallthrough) {
+    if (a->base.fallthrough) {
         fl_server_pass_call(c, pkt, raw, raw_len);
     } else if (a->has_error) {
         queue_error(c, &pkt->hdr, a);
     } else if (a->has_reply) {
         vw_packet_header hdr = vw_packet_reply_header(&pkt->hdr, VW_NET_OK);
         vw_error perr;
-        vw_packet_encode_raw(&c->out, &hdr, 0, a->reply, a->reply_len, &perr);
+        vw_packet_encode_raw(&c->out.buf, &hdr, 0, a->reply, a->reply_len, &perr);
     }
     if (a->nevents)
         queue_events(st->srv, c, a);
-    if (a->raw_len) {
+    if (a->base.raw_len) {
         vw_error perr;
-        vw_buf_append(&c->out, a->raw, a->raw_len, &perr);
+        vw_buf_append(&c->out.buf, a->base.raw, a->base.raw_len, &perr);
     }
-    if (a->close)
+    if (a->base.close)
         c->closing = true;
     if (flush) {
         fl_events_flush(st->srv);
@@ -161,7 +161,7 @@ int fl_stubs_handle(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_
     if (fl_server_verbose(st->srv))
         fprintf(stderr, "fake-libvirtd: connection %llu: %s answered by stub %s\n",
                 (unsigned long long)c->id, call.name, hit.stub_id);
-    if (a->delay_ms <= 0) {
+    if (a->base.delay_ms <= 0) {
         carry_out(st, c, pkt, raw, raw_len, a, false);
         return 1;
     }
@@ -178,8 +178,8 @@ int fl_stubs_handle(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_
     memcpy(p->raw, raw, raw_len);
     p->raw_len = raw_len;
     p->ans = a;
-    a->refs++;
-    if (vw_evloop_add_timer(fl_server_loop(st->srv), a->delay_ms, pending_fire, p,
+    a->base.refs++;
+    if (vw_evloop_add_timer(fl_server_loop(st->srv), a->base.delay_ms, pending_fire, p,
                             pending_free) < 0) {
         pending_free(NULL, p);
         return 1;

@@ -142,6 +142,7 @@ static int qemu_options(fq_options *o, int argc, char **argv)
                                            o->probe_trace, sizeof(o->probe_trace)) == 0) {
         o->shared.replay = o->probe_trace;
         o->shared.replay_unordered = true;
+        o->shared.replay_delay_max_ms = 0;   /* the recorded probe's messages at once */
     }
     /* the recorded release's package string (its Debian build), when that release is modelled */
     const fq_schema_data *rec = fq_schema_data_find(o->vm.major, o->vm.minor);

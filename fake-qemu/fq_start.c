@@ -43,7 +43,7 @@ static int replay_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errl
         .match = o->replay_unordered ? VW_REPLAY_UNORDERED : VW_REPLAY_STRICT,
         .unmatched = o->replay_unmatched_close ? VW_REPLAY_UNMATCHED_CLOSE
                                                : VW_REPLAY_UNMATCHED_ERROR,
-        .report_path = o->replay_report, .delay_max_ms = VW_REPLAY_DELAY_MAX_MS,
+        .report_path = o->replay_report, .delay_max_ms = o->replay_delay_max_ms,
     };
     ((fq_start *)ctx)->replay = fq_replay_load(&ropt, err, errlen);
     return ((fq_start *)ctx)->replay ? 0 : -1;
@@ -148,7 +148,7 @@ int fq_start_server(fq_start *s)
     qmp_server_set_memory_budget(s->srv, s->opts.shared.memory_budget);
     if (s->rec || s->replay)
         qmp_server_set_backend(s->srv, s->rec ? fq_record_backend(s->rec)
-                                              : fq_replay_backend(s->replay));
+                                              : fq_replay_backend(s->replay, s->loop));
     return 0;
 }
 

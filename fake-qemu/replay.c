@@ -3,6 +3,7 @@
 #include "qmp_json.h"
 #include "replay_engine.h"
 #include "replay_id.h"
+#include "replay_pacer.h"
 #include "trace.h"
 #include "xdr_codec.h"
 
@@ -19,6 +20,7 @@
 typedef struct chunk {
     uint8_t *raw;
     size_t len;
+    uint64_t t_us;               /* when it was recorded */
 } chunk;
 
 typedef struct chunks {
@@ -30,6 +32,7 @@ typedef struct chunks {
  * events after it up to the next command's reply. */
 typedef struct exchange {
     unsigned long line;          /* the command's line in the trace */
+    uint64_t t_us;               /* when it was recorded */
     json_t *key;                 /* the command without id, arguments {} when absent (NULL when
                                   * the bytes did not parse) */
     char *parse_error;           /* QEMU's parse error for bytes that do not parse */
@@ -61,11 +64,13 @@ struct fq_replay {
     unsigned live_no;            /* 1, 2, ... in accept order */
     vw_replay_report *report;    /* the engine's */
     vw_mode_hooks hooks;
+    vw_replay_pacer pacer;       /* the messages after a reply, at their recorded delays */
+    const exchange *paced;       /* whose messages the pacer holds */
 };
 
 /* ---- loading ---------------------------------------------------------------------------------- */
 
-static int chunks_add(chunks *cs, const uint8_t *raw, size_t len)
+static int chunks_add(chunks *cs, const uint8_t *raw, size_t len, uint64_t t_us)
 {
     if (cs->n == cs->cap) {
         size_t cap = cs->cap ? cs->cap * 2 : 4;
@@ -81,6 +86,7 @@ static int chunks_add(chunks *cs, const uint8_t *raw, size_t len)
     memcpy(copy, raw, len);
     cs->v[cs->n].raw = copy;
     cs->v[cs->n].len = len;
+    cs->v[cs->n].t_us = t_us;
     cs->n++;
     return 0;
 }
@@ -148,6 +154,7 @@ static int add_command(rconn *rc, const vw_trace_record *rec)
     exchange *e = &rc->ex[rc->nex];
     memset(e, 0, sizeof(*e));
     e->line = rec->line;
+    e->t_us = rec->t_us;
     e->reply = -1;
     char perr[256];
     json_t *msg = parse_raw(rec->raw, rec->raw_len, perr, sizeof(perr));
@@ -185,7 +192,7 @@ static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
     if (!rc->seen_s2c && vw_qmp_is_object(msg) && json_object_get(msg, "QMP")) {
         rc->seen_s2c = 1;
         json_decref(msg);
-        return chunks_add(&rc->greeting, rec->raw, rec->raw_len);
+        return chunks_add(&rc->greeting, rec->raw, rec->raw_len, rec->t_us);
     }
     rc->seen_s2c = 1;
     int is_reply = vw_qmp_is_object(msg) &&
@@ -204,7 +211,7 @@ static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
         if (!target && rc->first_pending < rc->nex)
             target = &rc->ex[rc->first_pending];   /* a reply whose id no command had */
         if (target) {
-            rcode = chunks_add(&target->out, rec->raw, rec->raw_len);
+            rcode = chunks_add(&target->out, rec->raw, rec->raw_len, rec->t_us);
             if (rcode == 0)
                 target->reply = (long)target->out.n - 1;
             json_decref(msg);
@@ -222,7 +229,7 @@ static int add_server_message(rconn *rc, const vw_trace_record *rec, int framed)
         dst = &rc->ex[rc->nex - 1].out;
     else
         dst = &rc->greeting;
-    rcode = chunks_add(dst, rec->raw, rec->raw_len);
+    rcode = chunks_add(dst, rec->raw, rec->raw_len, rec->t_us);
     json_decref(msg);
     return rcode;
 }
@@ -463,6 +470,9 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         qmp_conn_close(c);
         return;
     }
+    vw_replay_pacer_flush(&p->pacer);   /* the error reply does not overtake them */
+    if (c != p->live)
+        return;
     char desc[SHOW_MAX + 300];
     snprintf(desc, sizeof(desc), "fake-qemu replay: no recorded command matches %s", shown);
     json_t *err = json_object();   /* desc may quote input bytes that are not UTF-8 */
@@ -484,6 +494,8 @@ static void unmatched(fq_replay *p, qmp_conn *c, const json_t *key, const char *
         free(text);
     }
 }
+
+static void answer(fq_replay *p, qmp_conn *c, const exchange *hit, const json_t *live_id);
 
 static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
 {
@@ -511,9 +523,41 @@ static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
     }
     json_decref(key);
     vw_replay_engine_matched(p->eng, rc->report, &rc->base, (size_t)(hit - rc->ex));
+    answer(p, c, hit, live_id);
+}
+
+/* vw_replay_pacer_ops: message i of the exchange the pacer holds. */
+static bool pace_message(void *ctx, size_t i, uint64_t *t_us)
+{
+    fq_replay *p = ctx;
+    *t_us = p->paced->out.v[i].t_us;
+    return true;
+}
+
+static void pace_send(void *ctx, size_t i, long tag)
+{
+    (void)tag;
+    fq_replay *p = ctx;
+    if (p->live)
+        qmp_conn_send(p->live, p->paced->out.v[i].raw, p->paced->out.v[i].len);
+}
+
+static const vw_replay_pacer_ops pace_ops = { pace_message, pace_send };
+
+/* The matched command's recorded messages: what came before the reply, and the reply, at once
+ * (after whatever the previous command left waiting); what came after the reply keeps its
+ * recorded delay after it (--replay-delay-max caps it), through the pacer. Without a reply,
+ * all of them keep their delay after the command. */
+static void answer(fq_replay *p, qmp_conn *c, const exchange *hit, const json_t *live_id)
+{
+    rconn *rc = p->live_rc;
+    vw_replay_pacer_flush(&p->pacer);
+    if (c != p->live)
+        return;                 /* a flushed message's write ended the connection */
+    size_t now_end = hit->reply >= 0 ? (size_t)hit->reply + 1 : 0;
     vw_buf ob;                  /* one send: c may be gone after it (outside a feed) */
     vw_buf_init(&ob);
-    for (size_t i = 0; i < hit->out.n; i++) {
+    for (size_t i = 0; i < now_end; i++) {
         if ((long)i == hit->reply)
             fq_replay_put_reply(&ob, hit->out.v[i].raw, hit->out.v[i].len, hit->id, live_id);
         else
@@ -523,8 +567,20 @@ static void rp_message(void *opaque, void *conn, const vw_mode_msg *m)
     vw_buf_free(&ob);
     if (q < 0)
         return;
-    if (rc->closed_by_server && all_used(rc))
-        qmp_conn_close(c);      /* e.g. after quit: the recorded QEMU closed here */
+    if (now_end < hit->out.n) {
+        uint64_t base = hit->reply >= 0 ? hit->out.v[hit->reply].t_us : hit->t_us;
+        p->paced = hit;
+        if (vw_replay_pacer_release(&p->pacer, now_end, hit->out.n, base, 0) < 0)
+            fprintf(stderr, "fake-qemu: replay: connection %u: out of memory; recorded server "
+                    "messages dropped\n", p->live_no);
+    }
+    if (rc->closed_by_server && all_used(rc)) {
+        vw_replay_pacer_flush(&p->pacer);
+        if (c == p->live)
+            qmp_conn_close(c);  /* e.g. after quit: the recorded QEMU closed here */
+        return;
+    }
+    vw_replay_pacer_pump(&p->pacer);
 }
 
 static int rp_open(void *opaque, void *conn)
@@ -572,6 +628,7 @@ static void rp_closed(void *opaque, void *conn)
     if (c != p->live || !p->live_rc)
         return;
     rconn *rc = p->live_rc;
+    vw_replay_pacer_clear(&p->pacer);   /* what still waited is dropped, as the client left */
     vw_replay_counts n = vw_replay_engine_conn_done(p->eng, rc->report, &rc->base);
     fprintf(stderr, "fake-qemu: replay: connection %u (recorded connection %u) ended: %lu matched, "
             "%lu unmatched, %lu recorded commands never used\n", p->live_no, rc->base.id,
@@ -580,8 +637,9 @@ static void rp_closed(void *opaque, void *conn)
     p->live_rc = NULL;
 }
 
-const vw_mode_hooks *fq_replay_backend(fq_replay *p)
+const vw_mode_hooks *fq_replay_backend(fq_replay *p, vw_evloop *loop)
 {
+    vw_replay_pacer_init(&p->pacer, p->eng, loop, &pace_ops, p);
     p->hooks = (vw_mode_hooks){ .open = rp_open, .message = rp_message, .closed = rp_closed,
                                 .opaque = p };
     return &p->hooks;
@@ -623,6 +681,8 @@ void fq_replay_free(fq_replay *p)
 {
     if (!p)
         return;
+    if (p->pacer.ops)           /* fq_replay_backend initialised it */
+        vw_replay_pacer_clear(&p->pacer);
     vw_replay_engine_free(p->eng);
     free(p);
 }

@@ -27,8 +27,9 @@ typedef vw_replay_options fq_replay_options;
 /* Reads the whole trace. Returns NULL with "FILE:LINE: reason" (or "FILE: reason") in err. */
 fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen);
 
-/* The hooks to give to qmp_server_set_backend (valid while p lives). */
-const vw_mode_hooks *fq_replay_backend(fq_replay *p);
+/* The hooks to give to qmp_server_set_backend (valid while p lives); the recorded delays of
+ * server messages are kept by timers on loop. */
+const vw_mode_hooks *fq_replay_backend(fq_replay *p, vw_evloop *loop);
 
 /* The final report: a summary on stderr (and the JSON file when asked). Call after
  * qmp_server_free. Returns 0, or -1 when the report file cannot be written. */

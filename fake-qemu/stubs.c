@@ -7,18 +7,15 @@
 
 #include "qmp_json.h"
 #include "scenario.h"
+#include "stub_answer.h"
 #include "trace.h"
 
 typedef struct {
-    int refs;
+    vw_stub_answer base;          /* delay, raw bytes, close, fallthrough (common/stub_answer.h) */
     json_t *ret;                  /* "return" value, or NULL */
     char *err_class, *err_desc;   /* "error", or NULL */
     json_t *events;               /* [{"event": NAME, "data": {...}}] or NULL */
     bool events_first;
-    long delay_ms;
-    uint8_t *raw;
-    size_t raw_len;
-    bool close, fallthrough;
 } q_answer;
 
 struct fq_stubs {
@@ -39,13 +36,12 @@ typedef struct {
 static void answer_unref(void *p)
 {
     q_answer *a = p;
-    if (!a || --a->refs > 0)
+    if (!a || !vw_stub_answer_unref(&a->base))
         return;
     json_decref(a->ret);
     free(a->err_class);
     free(a->err_desc);
     json_decref(a->events);
-    free(a->raw);
     free(a);
 }
 
@@ -69,39 +65,31 @@ static int resolve(void *opaque, const json_t *program_in, const json_t *name_in
     return 0;
 }
 
+static const char *const answer_members[] = {"return", "error", "events", "events_first",
+                                             "delay_ms", "raw", "raw_b64", "close", "fallthrough",
+                                             NULL};
+static const char *const answer_bools[] = {"close", "fallthrough", "events_first", NULL};
+static const vw_stub_answer_form answer_form = {
+    .allowed = answer_members, .bools = answer_bools, .reply_key = "return",
+    .raw = {{"raw", VW_BYTES_TEXT}, {"raw_b64", VW_BYTES_B64}}, .raw_max = 1u << 26,
+    .say_what = "return, error, raw/raw_b64, close or fallthrough",
+};
+
 static void *compile_answer(void *opaque, const char *program, const char *name,
                             const json_t *ans, const char *path, char *err, size_t errlen)
 {
     (void)opaque;
     (void)program;
     (void)name;
-    static const char *const allowed[] = {"return", "error", "events", "events_first",
-                                          "delay_ms", "raw", "raw_b64", "close", "fallthrough",
-                                          NULL};
     static const char *const error_keys[] = {"class", "desc", NULL};
     static const char *const event_keys[] = {"event", "data", NULL};
-    static const char *const bools[] = {"close", "fallthrough", "events_first", NULL};
     char sub[512];
-    long delay_ms;
-    err[0] = '\0';
-    if (vw_scenario_check_answer(ans, path, allowed, bools, &delay_ms, err, errlen) < 0)
+    q_answer *a = vw_stub_answer_new(sizeof(*a), ans, path, &answer_form, err, errlen);
+    if (!a)
         return NULL;
-    q_answer *a = calloc(1, sizeof(*a));
-    if (!a) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    a->refs = 1;
-    a->delay_ms = delay_ms;
     const json_t *ret = json_object_get(ans, "return");
     const json_t *error = json_object_get(ans, "error");
-    a->close = json_is_true(json_object_get(ans, "close"));
-    a->fallthrough = json_is_true(json_object_get(ans, "fallthrough"));
     a->events_first = json_is_true(json_object_get(ans, "events_first"));
-    if ((ret != NULL) + (error != NULL) + a->fallthrough > 1) {
-        snprintf(err, errlen, "%s: give one of return, error, fallthrough", path);
-        goto fail;
-    }
     if (ret)
         a->ret = json_deep_copy(ret);
     if (error) {
@@ -138,43 +126,9 @@ static void *compile_answer(void *opaque, const char *program, const char *name,
         }
         a->events = json_deep_copy(events);
     }
-    const json_t *raw = json_object_get(ans, "raw"), *raw64 = json_object_get(ans, "raw_b64");
-    if (raw && raw64) {
-        snprintf(err, errlen, "%s: give raw or raw_b64, not both", path);
-        goto fail;
-    }
-    if (raw) {
-        if (!json_is_string(raw)) {
-            snprintf(err, errlen, "%s.raw: expected a string (sent as it is)", path);
-            goto fail;
-        }
-        a->raw_len = json_string_length(raw);
-        a->raw = malloc(a->raw_len + 1);
-        if (!a->raw)
-            goto fail;
-        memcpy(a->raw, json_string_value(raw), a->raw_len);
-    }
-    if (raw64) {
-        size_t bad = 0;
-        const char *why = "expected a string";
-        if (!json_is_string(raw64) ||
-            vw_base64_decode(json_string_value(raw64), json_string_length(raw64), 1u << 26,
-                             &a->raw, &a->raw_len, &bad, &why) < 0) {
-            snprintf(err, errlen, "%s.raw_b64: not base64 (character %zu: %s)", path, bad, why);
-            goto fail;
-        }
-    }
-    if (!ret && !error && !a->fallthrough && !raw && !raw64 && !a->close) {
-        snprintf(err, errlen, "%s: say what to answer: return, error, raw/raw_b64, close or "
-                 "fallthrough (events and delay_ms go with one of them)", path);
-        goto fail;
-    }
-    return a;
+    return vw_stub_answer_end(&a->base, ans, path, &answer_form, answer_unref, err, errlen);
 fail:
-    if (!err[0])
-        snprintf(err, errlen, "%s: out of memory", path);
-    answer_unref(a);
-    return NULL;
+    return vw_stub_answer_drop(&a->base, path, answer_unref, err, errlen);
 }
 
 /* ---- carrying out an answer ------------------------------------------------------------------ */
@@ -220,7 +174,7 @@ static int carry_out(fq_stubs *st, unsigned long long conn_id, const json_t *msg
         send_events(st, a);
     if (!(c = qmp_server_conn_by_id(st->srv, conn_id)))
         return -1;
-    if (a->fallthrough) {
+    if (a->base.fallthrough) {
         qmp_server_pass_request(c, msg);
     } else if (a->ret) {
         json_t *rsp = json_pack("{s:O}", "return", a->ret);
@@ -240,11 +194,11 @@ static int carry_out(fq_stubs *st, unsigned long long conn_id, const json_t *msg
         send_events(st, a);
     if (!(c = qmp_server_conn_by_id(st->srv, conn_id)))
         return -1;
-    if (a->raw_len)
-        qmp_conn_send(c, a->raw, a->raw_len);
+    if (a->base.raw_len)
+        qmp_conn_send(c, a->base.raw, a->base.raw_len);
     if (!(c = qmp_server_conn_by_id(st->srv, conn_id)))
         return -1;
-    if (a->close)
+    if (a->base.close)
         qmp_conn_close(c);
     return 0;
 }
@@ -294,7 +248,7 @@ static int on_request(void *opaque, qmp_conn *c, const json_t *msg)
     if (!matched)
         return 0;
     q_answer *a = hit.answer;
-    if (a->delay_ms <= 0) {
+    if (a->base.delay_ms <= 0) {
         carry_out(st, qmp_conn_id(c), msg, a);
         return 1;
     }
@@ -305,8 +259,8 @@ static int on_request(void *opaque, qmp_conn *c, const json_t *msg)
     p->conn_id = qmp_conn_id(c);
     p->msg = json_deep_copy(msg);
     p->ans = a;
-    a->refs++;
-    if (!p->msg || vw_evloop_add_timer(st->loop, a->delay_ms, pending_fire, p, pending_free) < 0) {
+    a->base.refs++;
+    if (!p->msg || vw_evloop_add_timer(st->loop, a->base.delay_ms, pending_fire, p, pending_free) < 0) {
         pending_free(NULL, p);
         return 1;
     }

@@ -27,6 +27,7 @@
 #include "acceptor.h"
 #include "evloop.h"
 #include "netaddr.h"
+#include "out_queue.h"
 #include "record_proxy.h"
 #include "xdr_codec.h"
 
@@ -41,8 +42,7 @@ typedef struct client {
     uint32_t id;
     int fd;
     vw_rec_conn *rc;
-    vw_buf out;                 /* upstream bytes not yet written to the client */
-    size_t out_off;
+    vw_out_queue out;           /* upstream bytes not yet written to the client */
     bool eof;                   /* the client half-closed */
     bool finishing;             /* the upstream is done: shut our side once out is written */
     bool shut;                  /* ... done */
@@ -92,33 +92,28 @@ static void client_readable(vw_evloop *loop, int fd, void *data, int mask)
     (void)vw_rec_conn_client_bytes(cl->rc, buf, (size_t)n);
 }
 
+static long send_cb(void *ctx, const void *data, size_t len)
+{
+    return vw_netaddr_send(((client *)ctx)->fd, data, len);
+}
+
 /* Writes out; -1 when the client was closed (a write failed). */
 static int client_write(client *cl)
 {
-    while (cl->out_off < cl->out.len) {
-        long n = vw_netaddr_send(cl->fd, cl->out.data + cl->out_off, cl->out.len - cl->out_off);
-        if (n > 0) {
-            cl->out_off += (size_t)n;
-            continue;
-        }
-        if (n == 0)
-            break;
+    int r = vw_out_queue_write(&cl->out, send_cb, cl);
+    if (r < 0) {
         if (!cl->p->quiet)
             fprintf(stderr, "vwtrace: connection %u: write to the client: %s\n", cl->id,
                     strerror(errno));
         client_close(cl, "error");
         return -1;
     }
-    if (cl->out_off == cl->out.len) {
-        vw_buf_reset(&cl->out);
-        cl->out_off = 0;
-        if (cl->finishing && !cl->shut) {
-            shutdown(cl->fd, SHUT_WR);
-            cl->shut = true;
-            if (cl->eof || vw_rec_conn_failed(cl->rc)) {
-                client_close(cl, NULL);
-                return -1;
-            }
+    if (r == 1 && cl->finishing && !cl->shut) {
+        shutdown(cl->fd, SHUT_WR);
+        cl->shut = true;
+        if (cl->eof || vw_rec_conn_failed(cl->rc)) {
+            client_close(cl, NULL);
+            return -1;
         }
     }
     client_interest(cl);
@@ -131,7 +126,7 @@ static void client_writable(vw_evloop *loop, int fd, void *data, int mask)
     (void)fd;
     (void)mask;
     client *cl = data;
-    if (client_write(cl) == 0 && cl->out.len - cl->out_off < CLIENT_HIGH)
+    if (client_write(cl) == 0 && vw_out_queue_pending(&cl->out) < CLIENT_HIGH)
         vw_rec_conn_client_drained(cl->rc);
 }
 
@@ -142,7 +137,7 @@ static void client_interest(client *cl)
         vw_evloop_add_file(loop, cl->fd, VW_EV_READABLE, client_readable, cl);
     else
         vw_evloop_del_file(loop, cl->fd, VW_EV_READABLE);
-    if (cl->out_off < cl->out.len)
+    if (vw_out_queue_pending(&cl->out))
         vw_evloop_add_file(loop, cl->fd, VW_EV_WRITABLE, client_writable, cl);
     else
         vw_evloop_del_file(loop, cl->fd, VW_EV_WRITABLE);
@@ -159,7 +154,7 @@ static void client_close(client *cl, const char *by)
     }
     vw_evloop_del_file(p->loop, cl->fd, VW_EV_READABLE | VW_EV_WRITABLE);
     close(cl->fd);
-    vw_buf_free(&cl->out);
+    vw_out_queue_free(&cl->out);
     vw_rec_conn *rc = cl->rc;
     free(cl);
     vw_rec_conn_client_closed(rc, by);
@@ -171,14 +166,14 @@ static long ops_send(void *data, const uint8_t *bytes, size_t n)
 {
     client *cl = data;
     vw_error pe;
-    if (vw_buf_append(&cl->out, bytes, n, &pe) < 0) {
+    if (vw_out_queue_append(&cl->out, bytes, n, &pe) < 0) {
         fprintf(stderr, "vwtrace: connection %u: %s\n", cl->id, pe.text);
         client_close(cl, "error");
         return -1;
     }
     if (client_write(cl) < 0)
         return -1;
-    return (long)(cl->out.len - cl->out_off);
+    return (long)vw_out_queue_pending(&cl->out);
 }
 
 static void ops_hold(void *data, bool on)

@@ -215,6 +215,7 @@ typedef struct {
     toy_rconn *rc;
     char sent[64];
     int skip;                     /* this message is not replayed (-1: none) */
+    vw_replay_pacer *clear_in_send;   /* cleared from inside the send (the client left) */
 } pace_ctx;
 
 static bool pace_message(void *ctx, size_t i, uint64_t *t_us)
@@ -230,6 +231,8 @@ static void pace_send(void *ctx, size_t i, long tag)
     char one[24];
     snprintf(one, sizeof(one), "%s%ld,", p->rc->out[i], tag);
     strncat(p->sent, one, sizeof(p->sent) - strlen(p->sent) - 1);
+    if (p->clear_in_send)
+        vw_replay_pacer_clear(p->clear_in_send);
 }
 
 static const vw_replay_pacer_ops pace_ops = { pace_message, pace_send };
@@ -241,7 +244,7 @@ static void test_pacer(void)
     vw_replay_options o = { .trace_path = trace_path, .delay_max_ms = 1000000 };
     char err[256];
     vw_replay_engine *e = vw_replay_engine_new(&o, &toy, NULL, err, sizeof(err));
-    pace_ctx pc = { (toy_rconn *)vw_replay_engine_rconn(e, 0), "", -1 };
+    pace_ctx pc = { (toy_rconn *)vw_replay_engine_rconn(e, 0), "", -1, NULL };
     vw_replay_pacer p;
     vw_replay_pacer_init(&p, e, loop, &pace_ops, &pc);
     /* x at +1 ms, y at +10 s after the call at 1000 µs: x comes by the timer, y waits */
@@ -267,6 +270,20 @@ static void test_pacer(void)
     vw_replay_pacer_clear(&p);
     vw_evloop_process(loop, 0);
     CHECK(strcmp(pc.sent, "") == 0);
+    /* cleared from inside a send (fake-qemu: the write ended the connection): the pump stops
+     * after that message, the queue is gone, and the pacer serves the next client */
+    pc.clear_in_send = &p;
+    CHECK_EQ_INT(vw_replay_pacer_release(&p, 0, 2, 20000000, 4), 0);   /* both due now */
+    vw_replay_pacer_pump(&p);
+    CHECK(strcmp(pc.sent, "\"x\"4,") == 0);
+    pc.clear_in_send = NULL;
+    pc.sent[0] = '\0';
+    vw_replay_pacer_flush(&p);
+    CHECK(strcmp(pc.sent, "") == 0);
+    CHECK_EQ_INT(vw_replay_pacer_release(&p, 1, 2, 20000000, 5), 0);
+    vw_replay_pacer_pump(&p);
+    CHECK(strcmp(pc.sent, "\"y\"5,") == 0);
+    vw_replay_pacer_clear(&p);
     vw_replay_engine_free(e);
     vw_evloop_free(loop);
 }

@@ -177,6 +177,10 @@ static void test_daemon_parse(void)
     CHECK_EQ_INT(parse(&o, "--memory-budget-mib", "0", NULL), 2);
     CHECK_EQ_INT(parse(&o, "--memory-budget-mib", "2", "--record-sync"), VW_START_GO);
     CHECK(o.memory_budget == 2u << 20 && o.record_sync);
+    CHECK(o.replay_delay_max_ms == 100);        /* both replays' default */
+    CHECK_EQ_INT(parse(&o, "--replay-delay-max", "0", NULL), VW_START_GO);
+    CHECK(o.replay_delay_max_ms == 0 && o.replay_tuned);
+    CHECK_EQ_INT(parse(&o, "--replay-delay-max=3600001", NULL, NULL), 2);
 }
 
 static int refuse(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen)
