@@ -71,6 +71,9 @@ static void exec_child(pid_t parent, int lfd, const fl_qemu_argv *argv, const ch
     signal(SIGPIPE, SIG_DFL);
     if (version)
         setenv(FL_QEMU_VERSION_ENV, version, 1);
+    /* the guest of fake-libvirtd's reference (a real QEMU with nothing to boot) ignores the
+     * power button */
+    setenv(FL_QEMU_GUEST_ENV, "none", 1);
     /* even a daemon killed with SIGKILL leaves no emulator behind */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
         _exit(126);

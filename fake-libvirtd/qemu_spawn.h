@@ -16,6 +16,7 @@
 /* The environment variable that tells fake-qemu, run with QEMU's command line, which QEMU
  * release to model (its --qemu-version). */
 #define FL_QEMU_VERSION_ENV "VW_FAKE_QEMU_VERSION"
+#define FL_QEMU_GUEST_ENV "VW_FAKE_QEMU_GUEST"
 
 typedef struct {
     const char *binary;         /* the emulator */

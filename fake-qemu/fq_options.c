@@ -48,7 +48,8 @@ static void usage(FILE *out)
         "Run with qemu-system-x86_64's options instead (a first argument with one dash, as\n"
         "libvirtd runs an emulator: -S, -name, -machine, -m, -smp, -chardev, -mon, -qmp,\n"
         "-pidfile, -daemonize, ...), it behaves as QEMU 7.2 does (another recorded release\n"
-        "with " FQ_VERSION_ENV "=X.Y.Z in the environment): see docs/fake-qemu.md,\n"
+        "with " FQ_VERSION_ENV "=X.Y.Z in the environment; its guest obeys the power button,\n"
+        "or ignores it with " FQ_GUEST_ENV "=none): see docs/fake-qemu.md,\n"
         "\"Under a real libvirtd\".\n");
 }
 
@@ -136,6 +137,12 @@ static int qemu_options(fq_options *o, int argc, char **argv)
     const char *env = getenv(FQ_VERSION_ENV);
     if (env && *env)
         o->version = env;
+    const char *guest = getenv(FQ_GUEST_ENV);
+    if (guest && *guest && strcmp(guest, "acpi") != 0 && strcmp(guest, "none") != 0) {
+        fprintf(stderr, "fake-qemu: %s=%s: the guest is \"acpi\" or \"none\"\n", FQ_GUEST_ENV, guest);
+        return 1;
+    }
+    o->vm.guest_ignores_acpi = guest && strcmp(guest, "none") == 0;
     if (!parse_version(o->version, &o->vm.major, &o->vm.minor, &o->vm.micro))
         return check_options(o) < 0 ? 1 : VW_START_GO;   /* its message */
     if (o->cmdline.probe && fq_probe_trace(o->vm.major, o->vm.minor, o->vm.micro,

@@ -13,6 +13,9 @@
 /* With QEMU's command line, the QEMU release to model (as --qemu-version) comes from this
  * environment variable: fake-libvirtd --qemu-dir --qemu-version sets it. */
 #define FQ_VERSION_ENV "VW_FAKE_QEMU_VERSION"
+/* With QEMU's command line, the guest: "acpi" (the default) obeys the power button as an ACPI
+ * guest; "none" ignores it, as real QEMU with nothing to boot (fake-libvirtd --qemu-dir). */
+#define FQ_GUEST_ENV "VW_FAKE_QEMU_GUEST"
 
 typedef struct fq_options {
     vw_daemon_cli cli;

@@ -220,7 +220,8 @@ static void vm_powerdown(fq_vm *vm)
         vm->pending_powerdown = 1;
     else
         fq_vm_emit(vm, "POWERDOWN", NULL);
-    if (vm->guest && machine_is_pc(vm) && fq_vm_running(vm) && vm->acpi_timer < 0)
+    if (vm->guest && !vm->cfg.guest_ignores_acpi && machine_is_pc(vm) && fq_vm_running(vm) &&
+        vm->acpi_timer < 0)
         vm->acpi_timer = vw_evloop_add_timer(vm->loop, 20, acpi_shutdown_cb, vm, NULL);
 }
 

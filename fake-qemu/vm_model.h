@@ -39,6 +39,9 @@ typedef struct {
      * -incoming), or NULL with --qmp. With it the model is a guest as libvirtd drives it
      * (vm_guest.h) that obeys the power button as an ACPI guest does. */
     const struct fq_cmdline *cmdline;
+    /* With cmdline: the guest ignores the power button, as real QEMU with nothing to boot
+     * (FQ_GUEST_ENV=none; fake-libvirtd --qemu-dir sets it: its reference is such a QEMU). */
+    int guest_ignores_acpi;
     /* the -device list of QEMU's command line, for query-pci; NULL: fake-qemu's own pc */
     const fq_pci_device *pci_devices;
     size_t npci_devices;
