@@ -29,7 +29,6 @@
 
 #define FL_QEMU_CALL_TIMEOUT_MS 3000
 #define FL_QEMU_START_TIMEOUT_MS 10000
-#define FL_QEMU_STOP_TIMEOUT_MS 3000   /* SIGTERM, then SIGKILL after this */
 
 typedef struct fl_qemu fl_qemu;
 struct fl_server;

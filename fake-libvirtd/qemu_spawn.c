@@ -17,7 +17,6 @@
 
 #include "evloop.h"
 #include "qemu_argv.h"
-#include "qemu_link.h"
 
 /* The descriptor number the monitor socket has in the emulator (libvirtd's is whatever its
  * next free one is, 22 or so; any works). */

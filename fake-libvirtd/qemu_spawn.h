@@ -18,6 +18,8 @@
 #define FL_QEMU_VERSION_ENV "VW_FAKE_QEMU_VERSION"
 #define FL_QEMU_GUEST_ENV "VW_FAKE_QEMU_GUEST"
 
+#define FL_QEMU_STOP_TIMEOUT_MS 3000   /* SIGTERM, then SIGKILL after this */
+
 typedef struct {
     const char *binary;         /* the emulator */
     const char *version;        /* FL_QEMU_VERSION_ENV, NULL = the emulator's default */
