@@ -3,6 +3,7 @@
 #include "release_name.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,16 +11,20 @@
 
 int fq_release_name_parse(const char *path, int *major, int *minor)
 {
+    static const char prefix[] = "fake-qemu-", digits[] = "0123456789";
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    static const char prefix[] = "fake-qemu-";
-    int end = 0;
     if (strncmp(base, prefix, sizeof(prefix) - 1) != 0)
         return 0;
     base += sizeof(prefix) - 1;
-    if (base[0] < '0' || base[0] > '9' ||
-        sscanf(base, "%d.%d%n", major, minor, &end) != 2 || base[end] != '\0')
+    size_t n1 = strspn(base, digits);       /* MAJOR.MINOR: digits only, at most 4 each */
+    if (n1 == 0 || n1 > 4 || base[n1] != '.')
         return 0;
+    size_t n2 = strspn(base + n1 + 1, digits);
+    if (n2 == 0 || n2 > 4 || base[n1 + 1 + n2] != '\0')
+        return 0;
+    *major = atoi(base);
+    *minor = atoi(base + n1 + 1);
     return 1;
 }
 
