@@ -257,7 +257,6 @@ install: all man
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/virt-wire/probe
 	install -m 644 $(PROBE_DATA) $(DESTDIR)$(PREFIX)/share/virt-wire/probe/
-	for n in $(FQ_NAMES); do ln -sf fake-qemu $(DESTDIR)$(PREFIX)/bin/$$n; done
 	install -m 644 $(STATICLIB) $(DESTDIR)$(LIBINSTDIR)/
 	install -m 755 $(SHAREDLIB) $(DESTDIR)$(LIBINSTDIR)/
 	ln -sf libvirtwire.so.$(VERSION) $(DESTDIR)$(LIBINSTDIR)/libvirtwire.so.$(SOVER)
@@ -266,6 +265,8 @@ install: all man
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBINSTDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    client/virtwire.pc.in > $(DESTDIR)$(LIBINSTDIR)/pkgconfig/virtwire.pc
 	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	for n in $(if $(FQ_SRCS),$(FQ_NAMES)); do ln -sf fake-qemu $(DESTDIR)$(PREFIX)/bin/$$n; \
+	  ln -sf fake-qemu.1 $(DESTDIR)$(PREFIX)/share/man/man1/$$n.1; done
 	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
@@ -273,7 +274,8 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBINSTDIR)/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)) $(FQ_NAMES))
 	rm -rf $(DESTDIR)$(PREFIX)/share/virt-wire/probe
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN1))) \
-	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5)))
+	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5))) \
+	      $(patsubst %,$(DESTDIR)$(PREFIX)/share/man/man1/%.1,$(FQ_NAMES))
 
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
 fuzz fuzz-smoke fuzz-campaign fuzz-corpus fuzz-oss-check: deps
