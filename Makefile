@@ -6,6 +6,7 @@
 #   make BUILD=build/tsan TSAN=1 unit   the unit tests under ThreadSanitizer (ci/tsan.supp)
 #   make install    PREFIX=/usr/local DESTDIR= [LIBINSTDIR=$(PREFIX)/lib]
 #   make man        the man pages, into $(BUILD)/man (make install installs them)
+#   make fake-qemu-static  fake-qemu linked statically for the release containers, in $(BUILD)/static
 #
 # Sources are picked up by folder, so a new module is a new .c file in the right folder:
 #   proto/*.x            XDR definitions, compiled by rpcgen into $(BUILD)/gen
@@ -73,6 +74,10 @@ SHAREDLIB := $(LIBDIR)/libvirtwire.so.$(VERSION)
 # fake-qemu's recorded capability probes (fake-qemu/probe/*.trace), read at run time from
 # BIN/../share/virt-wire/probe/ (docs/fake-qemu.md, "Under a real libvirtd")
 PROBE_DATA := $(patsubst fake-qemu/probe/%,$(BUILD)/share/virt-wire/probe/%,$(wildcard fake-qemu/probe/*.trace))
+# fake-qemu-X.Y: fake-qemu under the name that makes it model QEMU X.Y, one per recorded probe
+# (fake-qemu/release_name.h; qemu-7.2.22-probe.trace gives fake-qemu-7.2)
+FQ_RELEASES := $(patsubst fake-qemu/probe/qemu-%-probe.trace,%,$(wildcard fake-qemu/probe/qemu-*-probe.trace))
+FQ_NAMES   := $(foreach v,$(FQ_RELEASES),fake-qemu-$(basename $(v)))
 PROGRAMS  := $(BIN)/virtc $(if $(FQ_SRCS),$(BIN)/fake-qemu) $(if $(FL_SRCS),$(BIN)/fake-libvirtd) \
              $(if $(TR_SRCS),$(BIN)/vwtrace)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
@@ -83,16 +88,27 @@ PRIVATE_HDRS := proto/qmp_json_priv.h client/lv_conn.h client/lv_proc_common.h
 PUBLIC_HDRS := $(filter-out $(PRIVATE_HDRS),$(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h)))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \
+        fake-qemu-static fake-qemu-tree \
         fuzz-campaign fuzz-corpus fuzz-oss-check bench bench-bins conformance conformance-record conformance-replay peer-suites help man
 .SECONDARY:
 
-all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS) $(PROBE_DATA)
+all: $(STATICLIB) $(SHAREDLIB) $(PROGRAMS) $(PROBE_DATA) $(if $(FQ_SRCS),$(addprefix $(BIN)/,$(FQ_NAMES)))
 
 $(BUILD)/share/virt-wire/probe/%.trace: fake-qemu/probe/%.trace
 	install -D -m 644 $< $@
+$(BIN)/fake-qemu-%: | $(BIN)/fake-qemu
+	ln -sf fake-qemu $@
+
+# fake-qemu for the release containers (docs/conformance.md, "fake-qemu in the release
+# containers"): linked statically, so that one binary runs on bullseye's glibc 2.31 as on sid's,
+# and never sanitized (ASan does not link statically). Its own tree, as installed:
+# $(BUILD)/static/bin/fake-qemu and its fake-qemu-X.Y names, $(BUILD)/static/share/virt-wire/probe/.
+fake-qemu-static:
+	$(MAKE) BUILD=$(BUILD)/static SAN= TSAN= CFLAGS='-O2 -g' LDFLAGS=-static fake-qemu-tree
+fake-qemu-tree: $(BIN)/fake-qemu $(addprefix $(BIN)/,$(FQ_NAMES)) $(PROBE_DATA)
 
 help:
-	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,17p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- generated XDR code ----------------------------------------------------------------------
 # rpcgen names the header it includes after its input, so it runs inside $(GEN) on a copy.
@@ -218,7 +234,7 @@ unit: $(UNIT_BINS)
 
 # One pytest run per suite: each folder has its own conftest.py, and tests import helpers from it.
 PYTEST_DIRS := $(wildcard tests/integration conformance/qmp)
-integration: all bench-bins
+integration: all bench-bins fake-qemu-static
 	@status=0; for d in $(PYTEST_DIRS); do \
 	  echo "== pytest $$d"; \
 	  VW_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider $$d $(PYTEST_ARGS) || status=1; \
@@ -249,14 +265,17 @@ install: all man
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBINSTDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    client/virtwire.pc.in > $(DESTDIR)$(LIBINSTDIR)/pkgconfig/virtwire.pc
 	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	for n in $(if $(FQ_SRCS),$(FQ_NAMES)); do ln -sf fake-qemu $(DESTDIR)$(PREFIX)/bin/$$n; \
+	  ln -sf fake-qemu.1 $(DESTDIR)$(PREFIX)/share/man/man1/$$n.1; done
 	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/virtwire $(DESTDIR)$(LIBINSTDIR)/pkgconfig/virtwire.pc
-	rm -f $(DESTDIR)$(LIBINSTDIR)/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -f $(DESTDIR)$(LIBINSTDIR)/libvirtwire.* $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)) $(FQ_NAMES))
 	rm -rf $(DESTDIR)$(PREFIX)/share/virt-wire/probe
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN1))) \
-	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5)))
+	      $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5))) \
+	      $(patsubst %,$(DESTDIR)$(PREFIX)/share/man/man1/%.1,$(FQ_NAMES))
 
 # ---- later stages (fuzz/, bench/, conformance/ grow these) ---------------------------------------
 fuzz fuzz-smoke fuzz-campaign fuzz-corpus fuzz-oss-check: deps

@@ -7,6 +7,7 @@
 
 #include "probe.h"
 #include "qmp_server.h"
+#include "release_name.h"
 #include "schema_data.h"
 
 static void usage(FILE *out)
@@ -47,10 +48,16 @@ static void usage(FILE *out)
         "\n"
         "Run with qemu-system-x86_64's options instead (a first argument with one dash, as\n"
         "libvirtd runs an emulator: -S, -name, -machine, -m, -smp, -chardev, -mon, -qmp,\n"
-        "-pidfile, -daemonize, ...), it behaves as QEMU 7.2 does (another recorded release\n"
-        "with " FQ_VERSION_ENV "=X.Y.Z in the environment; its guest obeys the power button,\n"
-        "or ignores it with " FQ_GUEST_ENV "=none): see docs/fake-qemu.md,\n"
-        "\"Under a real libvirtd\".\n");
+        "-pidfile, -daemonize, ...), it behaves as QEMU 7.2 does: see docs/fake-qemu.md,\n"
+        "\"Under a real libvirtd\". Its guest obeys the power button, or ignores it with\n"
+        FQ_GUEST_ENV "=none in the environment.\n"
+        "\n"
+        "Run as fake-qemu-X.Y (the build makes these symlinks, one per recorded probe) or\n"
+        "through a symlink to such a name, it models QEMU X.Y (recorded: %s)\n"
+        "instead of 7.2, in both modes: libvirtd gives an emulator no other way to choose.\n"
+        "With QEMU's options, " FQ_VERSION_ENV "=X.Y.Z in the environment (as fake-libvirtd\n"
+        "--qemu-dir --qemu-version sets it) chooses the release before the name does.\n",
+        fq_schema_data_versions());
 }
 
 enum { OPT_QMP = 1, OPT_QEMU_VERSION, OPT_PACKAGE, OPT_MACHINE, OPT_PRELAUNCH, OPT_NAME,
@@ -125,6 +132,26 @@ static int check_options(fq_options *o)
     return 0;
 }
 
+/* The name fake-qemu runs under may name the modelled release (release_name.h): it is then the
+ * default --qemu-version, that recorded release's. 0, or -1 after a message. */
+static int release_from_name(fq_options *o, const char *argv0)
+{
+    int major, minor;
+    char name[4096];
+    if (!fq_release_from_name(argv0, &major, &minor, name, sizeof(name)))
+        return 0;
+    const fq_schema_data *rec = fq_schema_data_find(major, minor);
+    if (!rec || rec->major != major || rec->minor != minor) {
+        fprintf(stderr, "fake-qemu: run as %s, but QEMU %d.%d is not a recorded release "
+                "(recorded: %s)\n", name, major, minor, fq_schema_data_versions());
+        return -1;
+    }
+    snprintf(o->named_version, sizeof(o->named_version), "%d.%d.%d", rec->major, rec->minor,
+             rec->micro);
+    o->version = o->named_version;
+    return 0;
+}
+
 /* QEMU's command line: the VM and the monitor from it; libvirt's capability probe is answered
  * from the recorded probe of the modelled release when there is one. */
 static int qemu_options(fq_options *o, int argc, char **argv)
@@ -145,17 +172,22 @@ static int qemu_options(fq_options *o, int argc, char **argv)
     o->vm.guest_ignores_acpi = guest && strcmp(guest, "none") == 0;
     if (!parse_version(o->version, &o->vm.major, &o->vm.minor, &o->vm.micro))
         return check_options(o) < 0 ? 1 : VW_START_GO;   /* its message */
-    if (o->cmdline.probe && fq_probe_trace(o->vm.major, o->vm.minor, o->vm.micro,
-                                           o->probe_trace, sizeof(o->probe_trace)) == 0) {
-        o->shared.replay = o->probe_trace;
-        o->shared.replay_unordered = true;
-        o->shared.replay_delay_max_ms = 0;   /* the recorded probe's messages at once */
-    }
     /* the recorded release's package string (its Debian build), when that release is modelled */
     const fq_schema_data *rec = fq_schema_data_find(o->vm.major, o->vm.minor);
     if (rec && rec->major == o->vm.major && rec->minor == o->vm.minor &&
         rec->micro == o->vm.micro)
         o->vm.package = rec->package;
+    if (o->cmdline.probe) {
+        if (fq_probe_trace(o->vm.major, o->vm.minor, o->vm.micro, o->probe_trace,
+                           sizeof(o->probe_trace)) == 0) {
+            o->shared.replay = o->probe_trace;
+            o->shared.replay_unordered = true;
+            o->shared.replay_delay_max_ms = 0;   /* the recorded probe's messages at once */
+        } else {
+            fprintf(stderr, "fake-qemu: no recorded capability probe of QEMU %s (looked for "
+                    "%s): the probe gets the ordinary model\n", o->version, o->probe_trace);
+        }
+    }
     return check_options(o) < 0 ? 1 : VW_START_GO;
 }
 
@@ -166,6 +198,8 @@ int fq_options_parse(fq_options *o, int argc, char **argv)
     o->version = "7.2.22";
     o->vm.machine = "pc";
     o->cli = (vw_daemon_cli){ "fake-qemu", own_opts, own_option, o, usage };
+    if (release_from_name(o, argv[0]) < 0)
+        return 1;
     if (fq_cmdline_is_qemu(argc, argv))
         return qemu_options(o, argc, argv);
     int rc = vw_daemon_parse(&o->cli, argc, argv, &o->shared);

@@ -26,6 +26,7 @@ typedef struct fq_options {
     bool self_check;
     const char *qmp_spec, *version;
     char package[64];               /* the default "v" + version */
+    char named_version[32];         /* the release named by argv[0] (release_name.h) */
     bool qemu_cli;                  /* run with QEMU's command line (qemu_cmdline.h) */
     fq_cmdline cmdline;             /* that command line, parsed */
     char probe_trace[4096];         /* the recorded probe replayed for libvirt's probe */

@@ -1,16 +1,20 @@
 #!/usr/bin/python3
 """Records libvirtd's QEMU capability probe against the real QEMU, as a QMP trace.
 
-    fake-qemu/probe/record-probe.py [--suite bookworm] [--build build] OUT.trace
+    fake-qemu/probe/record-probe.py [--suite bookworm] [--build build] [OUT.trace]
 
 A private libvirtd runs in podman from /var/cache/virt-wire/rootfs/SUITE (as the conformance
-containers do). Its emulator is a small wrapper that starts the container's real
-qemu-system-x86_64 with the command line libvirtd gave it, but with the QMP socket moved aside,
-and puts `fake-qemu --record` (from BUILD/bin, bind-mounted) on the socket libvirtd connects to.
+containers do): that release's libvirtd probes that release's real QEMU. Its emulator is a
+small wrapper that starts the container's real qemu-system-x86_64 with the command line
+libvirtd gave it, but with the QMP socket moved aside, and puts `fake-qemu --record` (the static
+build, BUILD/static/bin from `make fake-qemu-static`, bind-mounted: it runs on every release's
+glibc) on the socket libvirtd connects to. OUT defaults to
+fake-qemu/probe/qemu-X.Y.Z-probe.trace, X.Y.Z the version in the recorded greeting.
 `virsh domcapabilities --emulatorbin WRAPPER` makes libvirtd probe; the trace is what libvirtd
 asked and what the real QEMU answered. fake-qemu answers a probe from this trace
 (docs/fake-qemu.md, "Under a real libvirtd")."""
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -42,9 +46,13 @@ exit 0
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--suite", default="bookworm", help="root filesystem (default bookworm)")
-    ap.add_argument("--build", default="build", help="the build directory with bin/fake-qemu")
-    ap.add_argument("out", help="the trace to write")
+    ap.add_argument("--build", default="build",
+                    help="the build directory with static/bin/fake-qemu (make fake-qemu-static)")
+    ap.add_argument("out", nargs="?", help="the trace to write (default: named by the version)")
     a = ap.parse_args()
+    static_bin = os.path.abspath(os.path.join(a.build, "static", "bin"))
+    if not os.access(os.path.join(static_bin, "fake-qemu"), os.X_OK):
+        sys.exit("record-probe: no %s/fake-qemu: run make fake-qemu-static" % static_bin)
     os.environ["VW_AUTH_ROOTFS_SUITE"] = a.suite
     import podman_libvirtd as pl
     work = tempfile.mkdtemp(prefix="vw-probe-rec-")
@@ -58,8 +66,7 @@ def main():
     os.chmod(os.path.join(files, "qemu-wrap"), 0o755)
     conf = ('unix_sock_dir = "/vw/sock"\nunix_sock_rw_perms = "0777"\nauth_unix_ro = "none"\n'
             'auth_unix_rw = "none"\nlisten_tcp = 0\nlisten_tls = 0\nlog_outputs = "3:stderr"\n')
-    mounts = [(os.path.abspath(os.path.join(a.build, "bin")), "/vw/bin")] + pl.host_libs(os.path.join(a.build, "bin", "fake-qemu"))
-    d = pl.Daemon(work, conf, mounts=mounts, wait_sock="libvirt-sock")
+    d = pl.Daemon(work, conf, mounts=[(static_bin, "/vw/bin")], wait_sock="libvirt-sock")
     try:
         r = subprocess.run(["virsh", "-c", "qemu:///system?socket=%s/libvirt-sock" % d.sockdir,
                             "domcapabilities", "--emulatorbin", "/vw/files/qemu-wrap",
@@ -73,9 +80,23 @@ def main():
     traces = sorted(n for n in os.listdir(os.path.join(files, "out")) if n.endswith(".trace"))
     if len(traces) != 1:
         sys.exit("record-probe: expected one probe trace, found %s (in %s)" % (traces, work))
-    shutil.copy(os.path.join(files, "out", traces[0]), a.out)
+    trace = os.path.join(files, "out", traces[0])
+    out = a.out or os.path.join(HERE, "qemu-%s-probe.trace" % greeting_version(trace))
+    shutil.copy(trace, out)
     shutil.rmtree(work, ignore_errors=True)
-    print("record-probe: wrote", a.out)
+    print("record-probe: wrote", out)
+
+
+def greeting_version(trace):
+    """X.Y.Z of the QMP greeting in a recorded trace."""
+    with open(trace) as f:
+        for line in f:
+            rec = json.loads(line)
+            v = rec.get("json", {}).get("QMP", {}).get("version", {}).get("qemu") \
+                if rec.get("rec") == "msg" else None
+            if v:
+                return "%d.%d.%d" % (v["major"], v["minor"], v["micro"])
+    sys.exit("record-probe: no QMP greeting in %s" % trace)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ import time
 
 from conftest import REPO
 
-ROOTFS = os.path.join(os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/rootfs"),
-                      os.environ.get("VW_AUTH_ROOTFS_SUITE", "bookworm"))
+ROOTFS_CACHE = os.environ.get("VW_ROOTFS_CACHE", "/var/cache/virt-wire/rootfs")
+ROOTFS = os.path.join(ROOTFS_CACHE, os.environ.get("VW_AUTH_ROOTFS_SUITE", "bookworm"))
 PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
 
 
@@ -34,8 +34,13 @@ def config(port, auth, tcp_port=None):
             % (port, auth, auth))
 
 
-def available():
-    return os.path.exists(os.path.join(ROOTFS, ".vw-rootfs")) and shutil.which("podman")
+def rootfs(suite=None):
+    """The root filesystem of suite, or the default (VW_AUTH_ROOTFS_SUITE, else bookworm)."""
+    return os.path.join(ROOTFS_CACHE, suite) if suite else ROOTFS
+
+
+def available(suite=None):
+    return os.path.exists(os.path.join(rootfs(suite), ".vw-rootfs")) and shutil.which("podman")
 
 
 def host_libs(binary, names=("jansson", "libasan", "libubsan")):
@@ -78,9 +83,11 @@ def port_open(port):
 class Daemon:
     """libvirtd -f /vw/files/libvirtd.conf --listen; workdir/files holds what the caller put
     there (the config is written from conf), workdir/sock the unix sockets; mounts: extra
-    (host, container) read-only bind mounts."""
+    (host, container) read-only bind mounts; suite: the root filesystem (default: rootfs());
+    env: extra (name, value) for conformance/images/run-libvirtd (VW_QEMU_EMULATOR)."""
 
-    def __init__(self, workdir, conf, port=None, mounts=(), wait_sock=None, timeout=120):
+    def __init__(self, workdir, conf, port=None, mounts=(), wait_sock=None, timeout=120,
+                 suite=None, env=()):
         self.port = port
         self.files = os.path.join(workdir, "files")
         self.sockdir = os.path.join(workdir, "sock")
@@ -99,7 +106,9 @@ class Daemon:
                         "-v", "%s:/vw/images:ro" % (REPO / "conformance" / "images")]
         for host, inside in mounts:
             cmd += ["-v", "%s:%s:ro" % (host, inside)]
-        cmd += ["--tmpfs", "/run", "--tmpfs", "/tmp", "--rootfs", "%s:O" % ROOTFS,
+        for name, value in env:
+            cmd += ["-e", "%s=%s" % (name, value)]
+        cmd += ["--tmpfs", "/run", "--tmpfs", "/tmp", "--rootfs", "%s:O" % rootfs(suite),
                 "/vw/images/run-libvirtd", "libvirtd"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT)
@@ -132,9 +141,9 @@ def start_or_skip(workdir, conf, **kwargs):
     """A Daemon for a pytest fixture: skips without podman or the root filesystem, fails the
     test with the daemon's log when it does not come up."""
     import pytest
-    if not available():
+    if not available(kwargs.get("suite")):
         pytest.skip("no podman or no root filesystem %s (conformance/images/build-rootfs)"
-                    % ROOTFS)
+                    % rootfs(kwargs.get("suite")))
     try:
         return Daemon(workdir, conf, **kwargs)
     except RuntimeError as e:
