@@ -12,17 +12,28 @@ enum { FROM_XML = 5, FROM_CPU = 31 };
 
 /* ---- network XML ----------------------------------------------------------------------------- */
 
-/* The <bridge> element as libvirt formats it: name when given, stp and delay defaulted. */
-static void write_bridge(xml_buf *b, const xml_node *br)
+/* The <bridge> element as libvirt formats it: for the modes with a bridge of their own (none,
+ * nat, route, open) always, name when given, stp and delay defaulted; for the others (bridge,
+ * private, vepa, passthrough, hostdev) only a given name. */
+static void write_bridge(xml_buf *b, const xml_node *br, const xml_node *fwd)
 {
     const char *name = br ? xml_tree_attr(br, "name") : NULL;
     const char *stp = br ? xml_tree_attr(br, "stp") : NULL;
     const char *delay = br ? xml_tree_attr(br, "delay") : NULL;
+    const char *mode = fwd ? xml_tree_attr(fwd, "mode") : NULL;
+    bool own = !mode || strcmp(mode, "nat") == 0 || strcmp(mode, "route") == 0 ||
+               strcmp(mode, "open") == 0;
+    if (!own && !name)
+        return;
     xml_buf_append(b, "  <bridge");
     if (name) {
         xml_buf_append(b, " name='");
         xml_buf_escape(b, name);
         xml_buf_append(b, "'");
+    }
+    if (!own) {
+        xml_buf_append(b, "/>\n");
+        return;
     }
     xml_buf_append(b, " stp='");
     xml_buf_escape(b, stp ? stp : "on");
@@ -36,11 +47,13 @@ static bool is_named(const xml_node *n, const char *a, const char *b, const char
     return strcmp(n->name, a) == 0 || strcmp(n->name, b) == 0 || strcmp(n->name, c) == 0;
 }
 
-/* One element of the definition at level 1; an <ip> libvirt closes on its own line also when
- * it has nothing inside (virNetworkIPDefFormat), up to the releases that self-close it. */
+/* One element of the definition at level 1; an <ip> or a <portgroup> libvirt closes on its own
+ * line also when it has nothing inside (virNetworkIPDefFormat, virPortGroupDefFormat), up to
+ * the releases that self-close them. */
 static void write_child(xml_buf *b, const xml_node *n)
 {
-    if (strcmp(n->name, "ip") != 0 || n->children || (n->text && *n->text) ||
+    if ((strcmp(n->name, "ip") != 0 && strcmp(n->name, "portgroup") != 0) || n->children ||
+        (n->text && *n->text) ||
         fl_release_current()->net_ip_self_closed) {
         xml_tree_write(b, n, 1);
         return;
@@ -51,7 +64,7 @@ static void write_child(xml_buf *b, const xml_node *n)
     size_t len = text ? strlen(text) : 0;
     if (len >= 3 && strcmp(text + len - 3, "/>\n") == 0) {
         text[len - 3] = '\0';
-        xml_buf_appendf(b, "%s>\n  </ip>\n", text);
+        xml_buf_appendf(b, "%s>\n  </%s>\n", text, n->name);
     } else if (text) {
         xml_buf_append(b, text);
     }
@@ -70,7 +83,7 @@ char *fl_net_format(const xml_node *root, const char *name, const unsigned char 
     const xml_node *fwd = xml_tree_child(root, "forward");
     if (fwd)
         xml_tree_write(&b, fwd, 1);
-    write_bridge(&b, xml_tree_child(root, "bridge"));
+    write_bridge(&b, xml_tree_child(root, "bridge"), fwd);
     for (const xml_node *n = root->children; n; n = n->next) {
         if (!is_named(n, "name", "uuid", "forward") && strcmp(n->name, "bridge") != 0)
             write_child(&b, n);
