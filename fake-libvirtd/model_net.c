@@ -47,14 +47,14 @@ static bool is_named(const xml_node *n, const char *a, const char *b, const char
     return strcmp(n->name, a) == 0 || strcmp(n->name, b) == 0 || strcmp(n->name, c) == 0;
 }
 
-/* One element of the definition at level 1; an <ip> or a <portgroup> libvirt closes on its own
- * line also when it has nothing inside (virNetworkIPDefFormat, virPortGroupDefFormat), up to
- * the releases that self-close them. */
+/* One element of the definition at level 1; a <portgroup> libvirt closes on its own line also
+ * when it has nothing inside (virPortGroupDefFormat, every modelled release), an <ip> too
+ * (virNetworkIPDefFormat) up to the releases that self-close it. */
 static void write_child(xml_buf *b, const xml_node *n)
 {
-    if ((strcmp(n->name, "ip") != 0 && strcmp(n->name, "portgroup") != 0) || n->children ||
-        (n->text && *n->text) ||
-        fl_release_current()->net_ip_self_closed) {
+    bool pair = strcmp(n->name, "portgroup") == 0 ||
+                (strcmp(n->name, "ip") == 0 && !fl_release_current()->net_ip_self_closed);
+    if (!pair || n->children || (n->text && *n->text)) {
         xml_tree_write(b, n, 1);
         return;
     }

@@ -132,7 +132,8 @@ static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
     const char *model = xml_tree_child(cpus[0], "model")->text;
     if (arch_is(arch, X86))
         return fl_cpu_x86_baseline(cpus, n, flags & BASELINE_EXPAND, err);
-    if (arch_is(arch, S390)) {
+    if (arch_is(arch, S390) ||
+        (strcmp(arch, "riscv64") == 0 && fl_release_current()->cpu_riscv64)) {
         fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
                      "this function is not supported by the connection driver",
                      "cannot compute baseline CPU of %s architecture", arch);
