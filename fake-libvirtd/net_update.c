@@ -332,7 +332,8 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
     if (section <= SEC_FORWARD_PF && names[section])
         return unsupported(err, "can't update '%s' section of network '%s'", names[section],
                            o->name);
-    if (section >= SEC_DNS_HOST && command == CMD_MODIFY)
+    if (section >= SEC_DNS_HOST && command == CMD_MODIFY &&
+        (section == SEC_DNS_SRV || !fl_release_current()->net_dns_modify))
         return unsupported(err, "DNS %s records cannot be modified, only added or deleted%s",
                            dns[section - SEC_DNS_HOST], "");
     char why[256];

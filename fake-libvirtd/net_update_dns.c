@@ -3,7 +3,9 @@
  * checks and their error texts, how an added record is matched against the existing ones (a
  * host by its address; a TXT record by name; an SRV record by every field given), deletes that
  * match several records, and where records go in <dns> (TXT, then SRV, then hosts; a <dns>
- * left empty disappears). MODIFY of a DNS record is refused in net_update.c before this. */
+ * left empty disappears). MODIFY is refused in net_update.c before this, except for host and
+ * TXT records on releases that modify them (release.h, net_dns_modify: a host found by its
+ * address, a TXT record by its name, replaced in place). */
 #include "net_update.h"
 
 #include <arpa/inet.h>
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "release.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
@@ -113,27 +117,30 @@ int fl_netup_dns_host(xml_node *root, xml_node *node, unsigned command, const ch
 {
     const char *names[MAX_NAMES], *ip = xml_tree_attr(node, "ip");
     size_t nnames = host_names(node, names);
-    bool del = command == FL_NETUP_DELETE;
+    bool del = command == FL_NETUP_DELETE, mod = command == FL_NETUP_MODIFY;
     if (ip && !ip_valid(ip))
         return fl_netup_xml_detail(err, "Invalid IP address in network '%s' DNS HOST record",
                                    net);
-    if (del && !ip && nnames == 0)
+    if ((del || mod) && !ip && nnames == 0)
         return fl_netup_xml_detail(err, "Missing ip and hostname in network '%s' DNS HOST "
                                    "record", net);
-    if (!del && !ip)
+    if (!del && !mod && !ip)
         return fl_netup_xml_detail(err, "Missing IP address in network '%s' DNS HOST record",
                                    net);
     if (!del && nnames == 0)
         return fl_netup_xml_detail(err, "Missing hostname in network '%s' DNS HOST record", net);
-    xml_node *dns = dns_of(root, !del, err), *match = NULL;
-    if (!dns && !del)
+    xml_node *dns = dns_of(root, !del && !mod, err), *match = NULL;
+    if (!dns && !del && !mod)
         return -1;
     int found = 0;
+    /* a delete (and an add on releases with net_dns_add_by_name) also matches any one
+     * hostname; a modify only the address */
+    bool by_name = del || (!mod && fl_release_current()->net_dns_add_by_name);
     for (xml_node *h = dns ? dns->children : NULL; h; h = h->next) {
         if (strcmp(h->name, "host") != 0)
             continue;
         bool hit = same_ip(ip, xml_tree_attr(h, "ip"));
-        if (del && !hit) {             /* a delete also matches any one hostname */
+        if (by_name && !hit) {
             const char *theirs[MAX_NAMES];
             size_t nt = host_names(h, theirs);
             for (size_t i = 0; i < nnames && !hit; i++)
@@ -145,7 +152,7 @@ int fl_netup_dns_host(xml_node *root, xml_node *node, unsigned command, const ch
             match = h;
         }
     }
-    if (!del && found)
+    if (!del && !mod && found)
         return fl_netup_invalid(err, "there is already at least one DNS HOST record with a "
                                 "matching field in network %s", net);
     /* what libvirt formats back: the address and the hostnames, nothing else */
@@ -155,13 +162,24 @@ int fl_netup_dns_host(xml_node *root, xml_node *node, unsigned command, const ch
         else
             at = &(*at)->next;
     }
-    if (!del) {
+    if (!del && !mod) {
         fl_netup_insert(dns, node, command == FL_NETUP_ADD_FIRST, NULL);
         return 1;
     }
     if (found == 0)
         return fl_netup_invalid(err, "couldn't locate a matching DNS HOST record in network %s",
                                 net);
+    if (mod) {                         /* the record found by its address, replaced in place */
+        for (xml_node **at = &dns->children; *at; at = &(*at)->next)
+            if (*at == match) {
+                node->next = match->next;
+                *at = node;
+                match->next = NULL;
+                xml_tree_free(match);
+                break;
+            }
+        return 1;
+    }
     if (found > 1)
         return fl_netup_invalid(err, "multiple matching DNS HOST records were found in network "
                                 "%s", net);
@@ -184,11 +202,12 @@ int fl_netup_dns_txt(xml_node *root, xml_node *node, unsigned command, const cha
     if (strpbrk(name, " ,\t\n\r"))
         return fl_netup_xml_detail(err, "prohibited character in DNS TXT record name '%s' of "
                                    "network %s", name, net);
-    if (!del && !value)
+    bool mod = command == FL_NETUP_MODIFY;
+    if (!del && !mod && !value)
         return fl_netup_xml_detail(err, "missing required value attribute in DNS TXT record "
                                    "named '%s' of network %s", name, net);
-    xml_node *dns = dns_of(root, !del, err), *match = NULL;
-    if (!dns && !del)
+    xml_node *dns = dns_of(root, !del && !mod, err), *match = NULL;
+    if (!dns && !del && !mod)
         return -1;
     int found = 0;
     for (xml_node *t = dns ? dns->children : NULL; t; t = t->next)
@@ -196,9 +215,29 @@ int fl_netup_dns_txt(xml_node *root, xml_node *node, unsigned command, const cha
             found++;
             match = t;
         }
-    if (!del && found)
+    if (!del && !mod && found)
         return fl_netup_invalid(err, "there is already a DNS TXT record with name '%s' in "
                                 "network %s", name, net);
+    if (mod) {                         /* the record of that name gets the new value */
+        if (!found)
+            return fl_netup_invalid(err, "couldn't locate a matching DNS TXT record in network "
+                                    "%s", net);
+        if (!value)
+            return fl_netup_invalid(err, "missing value of modifying DNS TXT record in network "
+                                    "%s", net);
+        for (xml_attr *a = match->attrs; a; a = a->next)
+            if (strcmp(a->name, "value") == 0) {
+                char *v = strdup(value);
+                if (!v) {
+                    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
+                                 "out of memory");
+                    return -1;
+                }
+                free(a->value);
+                a->value = v;
+            }
+        return 0;
+    }
     if (!del) {                        /* name and value only, in that order */
         xml_buf b = {0};
         xml_buf_append(&b, "<txt name='");

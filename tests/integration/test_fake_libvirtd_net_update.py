@@ -222,10 +222,11 @@ def test_network_update_as_the_test_driver(fake_libvirtd, release):
     assert "vw8" in real[STEPS.index("xml", 16)]    # the sequence did change the network
 
 
-@pytest.mark.parametrize("release", ["9.0.0", "7.0.0"])
-def test_network_update_other_sections(fake_libvirtd, release):
-    """forward-interface, portgroup and the DNS sections, step by step as test:///default."""
-    fake = fake_libvirtd(extra_args=["--libvirt-version", release])
+def test_network_update_other_sections(fake_libvirtd):
+    """forward-interface, portgroup and the DNS sections, step by step as test:///default
+    (9.0; what other releases do differently is compared with their daemons by
+    conformance/libvirt/test_families_update.py)."""
+    fake = fake_libvirtd()
     real = compare(fake, SECTION_STEPS)
     xmls = [r for step, r in zip(SECTION_STEPS, real) if step == "xml"]
     assert "<interface dev='eth1'/>" in xmls[0]
