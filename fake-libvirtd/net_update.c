@@ -126,17 +126,19 @@ static bool same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* The attributes given of a <host>, in libvirt's order: as the element ("<host mac='..'/>")
- * or as quoted parts ("mac='..'" "ip='..'"). */
+/* A <host> as libvirt names it in its errors, all three attributes in its order, a missing
+ * mac written 'unknown' and a missing name '(null)' (libvirt prints the NULL pointer): as the
+ * element ("<host mac='..' name='..' ip='..'/>") or as quoted parts ("mac='..'" ...). */
 static void host_text(const xml_node *h, char *out, size_t len, bool quoted_parts)
 {
     static const char *const attrs[] = {"mac", "name", "ip"};
+    static const char *const missing[] = {"unknown", "(null)", "(null)"};
     size_t n = quoted_parts ? 0 : (size_t)snprintf(out, len, "<host");
     out[n] = '\0';
     for (int i = 0; i < 3 && n < len; i++) {
         const char *v = xml_tree_attr(h, attrs[i]);
         if (!v)
-            continue;
+            v = missing[i];
         if (quoted_parts)
             n += (size_t)snprintf(out + n, len - n, "%s\"%s='%s'\"", n ? " " : "", attrs[i], v);
         else

@@ -42,6 +42,8 @@ STEPS = [
     (ADD_LAST, IP_DHCP_HOST, -1, host(3, name="vw1"), 0),            # a name in use
     (ADD_LAST, IP_DHCP_HOST, -1, host(4, ip=False), 0),
     (ADD_LAST, IP_DHCP_HOST, -1, host(5, name=False, mac=False), 0),
+    (ADD_LAST, IP_DHCP_HOST, -1, host(1, name=False), 0),          # errors name it '(null)'
+    (MODIFY, IP_DHCP_HOST, -1, host(9, mac=False, ip="192.168.122.99"), 0),   # mac 'unknown'
     "xml",
     (MODIFY, IP_DHCP_HOST, -1, host(1, name="vw1b", ip="192.168.122.40"), 0),
     (MODIFY, IP_DHCP_HOST, -1, host(9), 0),
@@ -219,7 +221,7 @@ def compare(fake, steps):
 def test_network_update_as_the_test_driver(fake_libvirtd, release):
     fake = fake_libvirtd(extra_args=["--libvirt-version", release])
     real = compare(fake, STEPS)
-    assert "vw8" in real[STEPS.index("xml", 16)]    # the sequence did change the network
+    assert "vw8" in real[STEPS.index("xml", 18)]    # the sequence did change the network
 
 
 def test_network_update_other_sections(fake_libvirtd):
