@@ -47,39 +47,16 @@ static int invalid(fl_error *err, const char *msg)
 
 /* ---- shared with net_update_dns.c and net_update_fwd.c (net_update.h) ------------------------ */
 
-static int network_error(fl_error *err, int code, const char *prefix, const char *fmt,
-                         va_list ap)
+int fl_netup_error(fl_error *err, int code, const char *fmt, ...)
 {
+    const char *prefix = code == FL_ERR_OPERATION_INVALID ? "Requested operation is not valid"
+                         : code == FL_ERR_XML_ERROR ? "XML error" : NULL;
     char msg[1400];
+    va_list ap;
+    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     fl_error_set(err, code, FL_FROM_NETWORK, prefix, "%s", msg);
-    return -1;
-}
-
-int fl_netup_invalid(fl_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    network_error(err, FL_ERR_OPERATION_INVALID, "Requested operation is not valid", fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-int fl_netup_xml_error(fl_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    network_error(err, FL_ERR_XML_ERROR, "XML error", fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-int fl_netup_xml_detail(fl_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    network_error(err, FL_ERR_XML_DETAIL, NULL, fmt, ap);
-    va_end(ap);
     return -1;
 }
 

@@ -17,12 +17,14 @@
 
 enum { FL_NETUP_MODIFY = 1, FL_NETUP_DELETE = 2, FL_NETUP_ADD_LAST = 3, FL_NETUP_ADD_FIRST = 4 };
 
-/* VIR_ERR_OPERATION_INVALID "Requested operation is not valid: ..." from the network driver. */
-int fl_netup_invalid(fl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* VIR_ERR_XML_ERROR "XML error: ..." from the network driver. */
-int fl_netup_xml_error(fl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* VIR_ERR_XML_DETAIL with the message alone, as the DNS parsers report. */
-int fl_netup_xml_detail(fl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A network driver error: code VIR_ERR_OPERATION_INVALID ("Requested operation is not valid:
+ * ..."), VIR_ERR_XML_ERROR ("XML error: ...") or VIR_ERR_XML_DETAIL (the message alone, as
+ * the DNS parsers report). Returns -1. */
+int fl_netup_error(fl_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define fl_netup_invalid(err, ...) fl_netup_error(err, FL_ERR_OPERATION_INVALID, __VA_ARGS__)
+#define fl_netup_xml_error(err, ...) fl_netup_error(err, FL_ERR_XML_ERROR, __VA_ARGS__)
+#define fl_netup_xml_detail(err, ...) fl_netup_error(err, FL_ERR_XML_DETAIL, __VA_ARGS__)
 
 /* Unlinks and frees *at (a pointer into a sibling list). */
 void fl_netup_remove(xml_node **at);

@@ -11,7 +11,7 @@ libvirt = pytest.importorskip("libvirt")
 
 import os  # noqa: E402
 
-from conftest import REPO  # noqa: E402
+from conftest import REPO, assert_same_answers, libvirt_answer  # noqa: E402
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
@@ -80,23 +80,15 @@ CASES = [
 
 def answers(uri, cases):
     conn = libvirt.open(uri)
-    out = []
     try:
-        for cpus, flags in cases:
-            try:
-                out.append(conn.baselineCPU(cpus, flags))
-            except libvirt.libvirtError as e:
-                out.append((e.get_error_code(), e.get_error_domain(), e.get_error_message()))
+        return [libvirt_answer(lambda: conn.baselineCPU(cpus, flags)) for cpus, flags in cases]
     finally:
         conn.close()
-    return out
 
 
 def compare(fake, cases):
-    real, mine = answers("test:///default", cases), answers(fake.uri, cases)
-    differ = ["%r:\n  real %r\n  fake %r" % (cases[i], r, m)
-              for i, (r, m) in enumerate(zip(real, mine)) if r != m]
-    assert not differ, "%d of %d differ:\n%s" % (len(differ), len(cases), "\n".join(differ[:20]))
+    real = answers("test:///default", cases)
+    assert_same_answers(cases, real, answers(fake.uri, cases))
     return real
 
 

@@ -10,7 +10,7 @@ libvirt = pytest.importorskip("libvirt")
 
 import os  # noqa: E402
 
-from conftest import REPO  # noqa: E402
+from conftest import REPO, assert_same_answers, libvirt_answer  # noqa: E402
 
 os.environ.setdefault("VW_BUILD", str(REPO / "build"))
 from pytest_virtwire import fake_libvirtd  # noqa: E402,F401  (fixture)
@@ -187,33 +187,28 @@ SECTION_STEPS = [
 ]
 
 
+def one_step(net, step):
+    if step == "xml":
+        return net.XMLDesc(0)
+    if step == "destroy":
+        return net.destroy()
+    if step == "start":
+        return net.create()
+    return net.update(*step)
+
+
 def run(uri, steps=STEPS):
     conn = libvirt.open(uri)
-    out = []
     try:
         net = conn.networkLookupByName("default")
-        for step in steps:
-            try:
-                if step == "xml":
-                    out.append(net.XMLDesc(0))
-                elif step == "destroy":
-                    out.append(net.destroy())
-                elif step == "start":
-                    out.append(net.create())
-                else:
-                    out.append(net.update(*step))
-            except libvirt.libvirtError as e:
-                out.append((e.get_error_code(), e.get_error_domain(), e.get_error_message()))
+        return [libvirt_answer(lambda: one_step(net, step)) for step in steps]
     finally:
         conn.close()
-    return out
 
 
 def compare(fake, steps):
-    real, mine = run("test:///default", steps), run(fake.uri, steps)
-    differ = ["step %d %r:\n  real %r\n  fake %r" % (i, steps[i], r, m)
-              for i, (r, m) in enumerate(zip(real, mine)) if r != m]
-    assert not differ, "\n".join(differ)
+    real = run("test:///default", steps)
+    assert_same_answers(steps, real, run(fake.uri, steps))
     return real
 
 
@@ -259,18 +254,11 @@ def test_network_update_forward_modes(fake_libvirtd, body):
     def one(uri):
         conn = libvirt.open(uri)
         net = conn.networkDefineXML(xml)
-        out = []
         try:
-            for step in steps:
-                try:
-                    out.append(net.XMLDesc(0) if step == "xml" else net.update(*step))
-                except libvirt.libvirtError as e:
-                    out.append((e.get_error_code(), e.get_error_domain(),
-                                e.get_error_message()))
+            return [libvirt_answer(lambda: one_step(net, step)) for step in steps]
         finally:
             net.undefine()
             conn.close()
-        return out
 
     fake = fake_libvirtd()
     real, mine = one("test:///default"), one(fake.uri)
