@@ -188,13 +188,19 @@ static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *
     return NULL;
 }
 
-/* Adds d (or replaces the definition of its namesake); d's strings are taken. */
+/* Adds d (or replaces the definition of its namesake; a running one's definition waits in
+ * config_xml, as libvirt's newDef: the test driver shows it only once a CONFIG update of the
+ * stopped network takes it); d's strings are taken. */
 static fl_object *add_or_replace(fl_model *m, net_def *d, bool live, fl_error *err)
 {
     fl_object *o = find_same(m, d, live, err);
     if (o == (fl_object *)-1)
         return NULL;
-    if (o) {
+    if (o && o->active && !live) {
+        free(o->config_xml);
+        o->config_xml = d->xml;
+        d->xml = NULL;
+    } else if (o) {                    /* a pending config_xml stays, as libvirt's newDef */
         free(o->xml);
         free(o->bridge);
         o->xml = d->xml;

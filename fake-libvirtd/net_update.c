@@ -5,8 +5,9 @@
  * transient network's config, every section's and command's refusal with libvirt's words, and
  * the ip-dhcp-host (add first/last, modify, delete) and ip-dhcp-range (add, delete) sections
  * with libvirt's matching rules and errors; the forward-interface and portgroup sections are in
- * net_update_fwd.c, the DNS ones in net_update_dns.c (net_update.h). The fake keeps one
- * definition per network: a CONFIG-only update of a running network is checked but not kept.
+ * net_update_fwd.c, the DNS ones in net_update_dns.c (net_update.h). A CONFIG update of a
+ * running network goes to its persistent definition (fl_object.config_xml, libvirt's newDef),
+ * which the test driver shows only once a CONFIG update of the stopped network takes it.
  *
  * The ordering quirk: libvirt's client sends command and section swapped to a libvirtd that
  * does not announce VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER (before 9.0, see
@@ -289,9 +290,11 @@ static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const cha
     return dhcp;
 }
 
-/* virNetworkDefUpdateSection on the network's definition; 0 or -1 with err. */
-static int update_section(fl_object *o, unsigned command, unsigned section, int parent,
-                          const char *xml, bool keep, fl_error *err)
+/* virNetworkDefUpdateSection on the definition base (of network o): *out gets the updated
+ * definition's text (the caller's), or -1 with err. */
+static int update_section(const fl_object *o, const char *base, unsigned command,
+                          unsigned section, int parent, const char *xml, char **out,
+                          fl_error *err)
 {
     static const char *const names[] = {NULL, "bridge", "domain", "ip", NULL, NULL, "forward",
                                         NULL, "forward pf"};
@@ -330,7 +333,7 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
         return -1;
     }
     char herr[256];
-    xml_node *root = xml_tree_parse(o->xml, strlen(o->xml), herr, sizeof herr);
+    xml_node *root = xml_tree_parse(base, strlen(base), herr, sizeof herr);
     int rc = -1;
     if (!root) {
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "%s", herr);
@@ -351,16 +354,10 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
     }
     if (rc != 1)
         xml_tree_free(node);           /* not taken into the tree */
-    if (rc >= 0 && keep) {
-        char *text = fl_net_format(root, o->name, o->uuid);
-        if (!text) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
-                         "out of memory");
-            rc = -1;
-        } else {
-            free(o->xml);
-            o->xml = text;
-        }
+    if (rc >= 0 && !(*out = fl_net_format(root, o->name, o->uuid))) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
+                     "out of memory");
+        rc = -1;
     }
     xml_tree_free(root);
     return rc < 0 ? -1 : 0;
@@ -390,13 +387,32 @@ static void h_network_update(fl_conn *c, const vw_packet_header *hdr, void *args
         rc = invalid(&e, "network is not running");
     else if ((flags & AFFECT_CONFIG) && !o->persistent)
         rc = invalid(&e, "cannot change persistent config of a transient network");
-    if (rc == 0)
-        rc = update_section(o, command, section, a->parentIndex, a->xml,
-                            (flags & AFFECT_LIVE) || !o->active, &e);
-    if (rc < 0)
+    /* the running definition, and the persistent one (libvirt's newDef while running) */
+    char *live = NULL, *config = NULL;
+    if (rc == 0 && (flags & AFFECT_LIVE))
+        rc = update_section(o, o->xml, command, section, a->parentIndex, a->xml, &live, &e);
+    if (rc == 0 && (flags & AFFECT_CONFIG))
+        rc = update_section(o, o->config_xml ? o->config_xml : o->xml, command, section,
+                            a->parentIndex, a->xml, &config, &e);
+    if (rc < 0) {
+        free(live);
+        free(config);
         fl_conn_reply_error(c, hdr, &e);
-    else
-        fl_reply_void(c, hdr);
+        return;
+    }
+    if (live) {
+        free(o->xml);
+        o->xml = live;
+    }
+    if (config && o->active) {
+        free(o->config_xml);
+        o->config_xml = config;
+    } else if (config) {               /* a stopped network takes it as its definition, and a
+                                        * pending config_xml stays (libvirt keeps newDef) */
+        free(o->xml);
+        o->xml = config;
+    }
+    fl_reply_void(c, hdr);
 }
 
 static const fl_handler rows[] = {

@@ -263,3 +263,25 @@ def test_network_update_forward_modes(fake_libvirtd, body):
     fake = fake_libvirtd()
     real, mine = one("test:///default"), one(fake.uri)
     assert real == mine
+
+
+LIVE, CONFIG = 1, 2
+CONFIG_STEPS = [
+    (ADD_LAST, DNS_TXT, -1, "<txt name='cfg' value='1'/>", CONFIG),     # running: newDef only
+    (ADD_LAST, DNS_TXT, -1, "<txt name='both' value='1'/>", LIVE | CONFIG),
+    (ADD_LAST, DNS_TXT, -1, "<txt name='live' value='1'/>", 0),         # current: live
+    (ADD_LAST, DNS_TXT, -1, "<txt name='cfg' value='2'/>", CONFIG),     # already in newDef
+    "xml", "destroy", "xml",                                           # destroy keeps def
+    (ADD_LAST, DNS_TXT, -1, "<txt name='off' value='1'/>", 0),          # newDef + off -> def
+    "xml", "start", "xml", "destroy",
+    (ADD_LAST, DNS_TXT, -1, "<txt name='off2' value='1'/>", CONFIG),    # newDef stays pending
+    "xml", "start",
+]
+
+
+def test_network_update_live_and_config(fake_libvirtd):
+    """LIVE, CONFIG and CURRENT updates of a running and a stopped network: the persistent
+    definition (libvirt's newDef) as the test driver keeps and shows it."""
+    real = compare(fake_libvirtd(), CONFIG_STEPS)
+    xmls = [r for step, r in zip(CONFIG_STEPS, real) if step == "xml"]
+    assert "'cfg'" not in xmls[0] and "'off'" in xmls[2] and "'live'" not in xmls[2]
