@@ -105,6 +105,7 @@ static void object_free(fl_object *o)
     free(o->name);
     free(o->bridge);
     free(o->xml);
+    free(o->config_xml);
     fl_pool_ext_free(o->pool_ext);
     free(o);
 }

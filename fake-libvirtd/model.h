@@ -112,6 +112,9 @@ typedef struct fl_object {
     bool active, persistent, autostart; /* a pool's virStoragePoolState: active ? 2 : 0 */
     char *xml;
     char *bridge;                       /* networks: the bridge's name ("" = none) */
+    char *config_xml;                   /* networks: the persistent definition a define or a
+                                         * CONFIG update gave a running network (libvirt's
+                                         * newDef); NULL: xml is it */
     unsigned long long capacity, allocation, available; /* pools: bytes */
     struct fl_pool_ext *pool_ext;       /* pools: type, target, volumes (model_storage.h) */
     struct fl_model *model;             /* the model holding it (its volumes' indexes) */

@@ -12,17 +12,28 @@ enum { FROM_XML = 5, FROM_CPU = 31 };
 
 /* ---- network XML ----------------------------------------------------------------------------- */
 
-/* The <bridge> element as libvirt formats it: name when given, stp and delay defaulted. */
-static void write_bridge(xml_buf *b, const xml_node *br)
+/* The <bridge> element as libvirt formats it: for the modes with a bridge of their own (none,
+ * nat, route, open) always, name when given, stp and delay defaulted; for the others (bridge,
+ * private, vepa, passthrough, hostdev) only a given name. */
+static void write_bridge(xml_buf *b, const xml_node *br, const xml_node *fwd)
 {
     const char *name = br ? xml_tree_attr(br, "name") : NULL;
     const char *stp = br ? xml_tree_attr(br, "stp") : NULL;
     const char *delay = br ? xml_tree_attr(br, "delay") : NULL;
+    const char *mode = fwd ? xml_tree_attr(fwd, "mode") : NULL;
+    bool own = !mode || strcmp(mode, "nat") == 0 || strcmp(mode, "route") == 0 ||
+               strcmp(mode, "open") == 0;
+    if (!own && !name)
+        return;
     xml_buf_append(b, "  <bridge");
     if (name) {
         xml_buf_append(b, " name='");
         xml_buf_escape(b, name);
         xml_buf_append(b, "'");
+    }
+    if (!own) {
+        xml_buf_append(b, "/>\n");
+        return;
     }
     xml_buf_append(b, " stp='");
     xml_buf_escape(b, stp ? stp : "on");
@@ -36,12 +47,14 @@ static bool is_named(const xml_node *n, const char *a, const char *b, const char
     return strcmp(n->name, a) == 0 || strcmp(n->name, b) == 0 || strcmp(n->name, c) == 0;
 }
 
-/* One element of the definition at level 1; an <ip> libvirt closes on its own line also when
- * it has nothing inside (virNetworkIPDefFormat), up to the releases that self-close it. */
+/* One element of the definition at level 1; a <portgroup> libvirt closes on its own line also
+ * when it has nothing inside (virPortGroupDefFormat, every modelled release), an <ip> too
+ * (virNetworkIPDefFormat) up to the releases that self-close it. */
 static void write_child(xml_buf *b, const xml_node *n)
 {
-    if (strcmp(n->name, "ip") != 0 || n->children || (n->text && *n->text) ||
-        fl_release_current()->net_ip_self_closed) {
+    bool pair = strcmp(n->name, "portgroup") == 0 ||
+                (strcmp(n->name, "ip") == 0 && !fl_release_current()->net_ip_self_closed);
+    if (!pair || n->children || (n->text && *n->text)) {
         xml_tree_write(b, n, 1);
         return;
     }
@@ -51,7 +64,7 @@ static void write_child(xml_buf *b, const xml_node *n)
     size_t len = text ? strlen(text) : 0;
     if (len >= 3 && strcmp(text + len - 3, "/>\n") == 0) {
         text[len - 3] = '\0';
-        xml_buf_appendf(b, "%s>\n  </ip>\n", text);
+        xml_buf_appendf(b, "%s>\n  </%s>\n", text, n->name);
     } else if (text) {
         xml_buf_append(b, text);
     }
@@ -70,7 +83,7 @@ char *fl_net_format(const xml_node *root, const char *name, const unsigned char 
     const xml_node *fwd = xml_tree_child(root, "forward");
     if (fwd)
         xml_tree_write(&b, fwd, 1);
-    write_bridge(&b, xml_tree_child(root, "bridge"));
+    write_bridge(&b, xml_tree_child(root, "bridge"), fwd);
     for (const xml_node *n = root->children; n; n = n->next) {
         if (!is_named(n, "name", "uuid", "forward") && strcmp(n->name, "bridge") != 0)
             write_child(&b, n);
@@ -175,13 +188,19 @@ static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *
     return NULL;
 }
 
-/* Adds d (or replaces the definition of its namesake); d's strings are taken. */
+/* Adds d (or replaces the definition of its namesake; a running one's definition waits in
+ * config_xml, as libvirt's newDef: the test driver shows it only once a CONFIG update of the
+ * stopped network takes it); d's strings are taken. */
 static fl_object *add_or_replace(fl_model *m, net_def *d, bool live, fl_error *err)
 {
     fl_object *o = find_same(m, d, live, err);
     if (o == (fl_object *)-1)
         return NULL;
-    if (o) {
+    if (o && o->active && !live) {
+        free(o->config_xml);
+        o->config_xml = d->xml;
+        d->xml = NULL;
+    } else if (o) {                    /* a pending config_xml stays, as libvirt's newDef */
         free(o->xml);
         free(o->bridge);
         o->xml = d->xml;

@@ -4,26 +4,29 @@
  * Modelled: the flag check, CURRENT resolved to LIVE or CONFIG, "network is not running" and the
  * transient network's config, every section's and command's refusal with libvirt's words, and
  * the ip-dhcp-host (add first/last, modify, delete) and ip-dhcp-range (add, delete) sections
- * with libvirt's matching rules and errors. The fake keeps one definition per network: a
- * CONFIG-only update of a running network is checked but not kept. The other sections libvirt
- * can update (forward-interface, portgroup, dns-host/txt/srv) answer
- * VIR_ERR_OPERATION_UNSUPPORTED naming fake-libvirtd.
+ * with libvirt's matching rules and errors; the forward-interface and portgroup sections are in
+ * net_update_fwd.c, the DNS ones in net_update_dns.c (net_update.h). A CONFIG update of a
+ * running network goes to its persistent definition (fl_object.config_xml, libvirt's newDef),
+ * which the test driver shows only once a CONFIG update of the stopped network takes it.
  *
  * The ordering quirk: libvirt's client sends command and section swapped to a libvirtd that
  * does not announce VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER (before 9.0, see
  * release.c), so for such a modelled release the two fields are read the other way round. */
 #include "handlers.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
 #include "model_net.h"
+#include "net_update.h"
 #include "release.h"
 #include "xml_tree.h"
 
-enum { CMD_MODIFY = 1, CMD_DELETE = 2, CMD_ADD_LAST = 3, CMD_ADD_FIRST = 4 };
+enum { CMD_MODIFY = FL_NETUP_MODIFY, CMD_DELETE = FL_NETUP_DELETE, CMD_ADD_LAST = FL_NETUP_ADD_LAST,
+       CMD_ADD_FIRST = FL_NETUP_ADD_FIRST };
 enum { SEC_BRIDGE = 1, SEC_DOMAIN, SEC_IP, SEC_DHCP_HOST, SEC_DHCP_RANGE, SEC_FORWARD,
        SEC_FORWARD_IFACE, SEC_FORWARD_PF, SEC_PORTGROUP, SEC_DNS_HOST, SEC_DNS_TXT, SEC_DNS_SRV };
 #define AFFECT_LIVE 1u      /* VIR_NETWORK_UPDATE_AFFECT_LIVE */
@@ -40,27 +43,80 @@ static int unsupported(fl_error *err, const char *fmt, const char *a, const char
 
 static int invalid(fl_error *err, const char *msg)
 {
-    fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_NETWORK,
-                 "Requested operation is not valid", "%s", msg);
+    return fl_netup_invalid(err, "%s", msg);
+}
+
+/* ---- shared with net_update_dns.c and net_update_fwd.c (net_update.h) ------------------------ */
+
+int fl_netup_error(fl_error *err, int code, const char *fmt, ...)
+{
+    const char *prefix = code == FL_ERR_OPERATION_INVALID ? "Requested operation is not valid"
+                         : code == FL_ERR_XML_ERROR ? "XML error" : NULL;
+    char msg[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fl_error_set(err, code, FL_FROM_NETWORK, prefix, "%s", msg);
     return -1;
 }
+
+void fl_netup_remove(xml_node **at)
+{
+    xml_node *old = *at;
+    *at = old->next;
+    old->next = NULL;
+    xml_tree_free(old);
+}
+
+static bool named_in(const xml_node *n, const char *const *names)
+{
+    for (; names && *names; names++)
+        if (strcmp(n->name, *names) == 0)
+            return true;
+    return false;
+}
+
+void fl_netup_insert(xml_node *parent, xml_node *node, bool first,
+                     const char *const *else_before)
+{
+    xml_node **at = &parent->children, **kind = NULL;
+    for (; *at; at = &(*at)->next)
+        if (strcmp((*at)->name, node->name) == 0) {
+            kind = at;
+            if (first)
+                break;
+        }
+    if (kind) {
+        at = first ? kind : &(*kind)->next;
+    } else {
+        for (at = &parent->children; *at && !named_in(*at, else_before); at = &(*at)->next)
+            ;
+    }
+    node->next = *at;
+    *at = node;
+}
+
+/* ---- the DHCP sections ----------------------------------------------------------------------- */
 
 static bool same(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
 }
 
-/* The attributes given of a <host>, in libvirt's order: as the element ("<host mac='..'/>")
- * or as quoted parts ("mac='..'" "ip='..'"). */
+/* A <host> as libvirt names it in its errors, all three attributes in its order, a missing
+ * mac written 'unknown' and a missing name '(null)' (libvirt prints the NULL pointer): as the
+ * element ("<host mac='..' name='..' ip='..'/>") or as quoted parts ("mac='..'" ...). */
 static void host_text(const xml_node *h, char *out, size_t len, bool quoted_parts)
 {
     static const char *const attrs[] = {"mac", "name", "ip"};
+    static const char *const missing[] = {"unknown", "(null)", "(null)"};
     size_t n = quoted_parts ? 0 : (size_t)snprintf(out, len, "<host");
     out[n] = '\0';
     for (int i = 0; i < 3 && n < len; i++) {
         const char *v = xml_tree_attr(h, attrs[i]);
         if (!v)
-            continue;
+            v = missing[i];
         if (quoted_parts)
             n += (size_t)snprintf(out + n, len - n, "%s\"%s='%s'\"", n ? " " : "", attrs[i], v);
         else
@@ -234,15 +290,19 @@ static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const cha
     return dhcp;
 }
 
-/* virNetworkDefUpdateSection on the network's definition; 0 or -1 with err. */
-static int update_section(fl_object *o, unsigned command, unsigned section, int parent,
-                          const char *xml, bool keep, fl_error *err)
+/* virNetworkDefUpdateSection on the definition base (of network o): *out gets the updated
+ * definition's text (the caller's), or -1 with err. */
+static int update_section(const fl_object *o, const char *base, unsigned command,
+                          unsigned section, int parent, const char *xml, char **out,
+                          fl_error *err)
 {
     static const char *const names[] = {NULL, "bridge", "domain", "ip", NULL, NULL, "forward",
                                         NULL, "forward pf"};
     static const char *const elements[] = {[SEC_DHCP_HOST] = "host", [SEC_DHCP_RANGE] = "range",
                                            [SEC_FORWARD_IFACE] = "interface",
-                                           [SEC_PORTGROUP] = "portgroup"};
+                                           [SEC_PORTGROUP] = "portgroup",
+                                           [SEC_DNS_HOST] = "host", [SEC_DNS_TXT] = "txt",
+                                           [SEC_DNS_SRV] = "srv"};
     static const char *const dns[] = {"HOST", "TXT", "SRV"};
     if (command < CMD_MODIFY || command > CMD_ADD_FIRST) {
         fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FL_FROM_NETWORK, "Operation not supported",
@@ -254,7 +314,8 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
     if (section <= SEC_FORWARD_PF && names[section])
         return unsupported(err, "can't update '%s' section of network '%s'", names[section],
                            o->name);
-    if (section >= SEC_DNS_HOST && command == CMD_MODIFY)
+    if (section >= SEC_DNS_HOST && command == CMD_MODIFY &&
+        (section == SEC_DNS_SRV || !fl_release_current()->net_dns_modify))
         return unsupported(err, "DNS %s records cannot be modified, only added or deleted%s",
                            dns[section - SEC_DNS_HOST], "");
     char why[256];
@@ -271,33 +332,32 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
         xml_tree_free(node);
         return -1;
     }
-    if (section != SEC_DHCP_HOST && section != SEC_DHCP_RANGE) {
-        xml_tree_free(node);
-        return unsupported(err, "fake-libvirtd does not model updates of this section of "
-                           "network '%s'%s", o->name, "");
-    }
     char herr[256];
-    xml_node *root = xml_tree_parse(o->xml, strlen(o->xml), herr, sizeof herr);
-    xml_node *dhcp = root ? dhcp_of(root, parent, section == SEC_DHCP_HOST ? "dhcp host" :
-                                    "dhcp range", o->name, err) : NULL;
+    xml_node *root = xml_tree_parse(base, strlen(base), herr, sizeof herr);
     int rc = -1;
-    if (!root)
+    if (!root) {
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "%s", herr);
-    else if (dhcp)
-        rc = section == SEC_DHCP_HOST ? update_host(dhcp, node, command, o->name, err)
-                                      : update_range(dhcp, node, command, o->name, err);
+    } else if (section == SEC_DHCP_HOST || section == SEC_DHCP_RANGE) {
+        xml_node *dhcp = dhcp_of(root, parent, section == SEC_DHCP_HOST ? "dhcp host" :
+                                 "dhcp range", o->name, err);
+        if (dhcp)
+            rc = section == SEC_DHCP_HOST ? update_host(dhcp, node, command, o->name, err)
+                                          : update_range(dhcp, node, command, o->name, err);
+    } else {
+        static int (*const sections[])(xml_node *, xml_node *, unsigned, const char *,
+                                       fl_error *) = {
+            [SEC_FORWARD_IFACE] = fl_netup_forward_iface, [SEC_PORTGROUP] = fl_netup_portgroup,
+            [SEC_DNS_HOST] = fl_netup_dns_host, [SEC_DNS_TXT] = fl_netup_dns_txt,
+            [SEC_DNS_SRV] = fl_netup_dns_srv,
+        };
+        rc = sections[section](root, node, command, o->name, err);
+    }
     if (rc != 1)
         xml_tree_free(node);           /* not taken into the tree */
-    if (rc >= 0 && keep) {
-        char *text = fl_net_format(root, o->name, o->uuid);
-        if (!text) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
-                         "out of memory");
-            rc = -1;
-        } else {
-            free(o->xml);
-            o->xml = text;
-        }
+    if (rc >= 0 && !(*out = fl_net_format(root, o->name, o->uuid))) {
+        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
+                     "out of memory");
+        rc = -1;
     }
     xml_tree_free(root);
     return rc < 0 ? -1 : 0;
@@ -327,13 +387,32 @@ static void h_network_update(fl_conn *c, const vw_packet_header *hdr, void *args
         rc = invalid(&e, "network is not running");
     else if ((flags & AFFECT_CONFIG) && !o->persistent)
         rc = invalid(&e, "cannot change persistent config of a transient network");
-    if (rc == 0)
-        rc = update_section(o, command, section, a->parentIndex, a->xml,
-                            (flags & AFFECT_LIVE) || !o->active, &e);
-    if (rc < 0)
+    /* the running definition, and the persistent one (libvirt's newDef while running) */
+    char *live = NULL, *config = NULL;
+    if (rc == 0 && (flags & AFFECT_LIVE))
+        rc = update_section(o, o->xml, command, section, a->parentIndex, a->xml, &live, &e);
+    if (rc == 0 && (flags & AFFECT_CONFIG))
+        rc = update_section(o, o->config_xml ? o->config_xml : o->xml, command, section,
+                            a->parentIndex, a->xml, &config, &e);
+    if (rc < 0) {
+        free(live);
+        free(config);
         fl_conn_reply_error(c, hdr, &e);
-    else
-        fl_reply_void(c, hdr);
+        return;
+    }
+    if (live) {
+        free(o->xml);
+        o->xml = live;
+    }
+    if (config && o->active) {
+        free(o->config_xml);
+        o->config_xml = config;
+    } else if (config) {               /* a stopped network takes it as its definition, and a
+                                        * pending config_xml stays (libvirt keeps newDef) */
+        free(o->xml);
+        o->xml = config;
+    }
+    fl_reply_void(c, hdr);
 }
 
 static const fl_handler rows[] = {

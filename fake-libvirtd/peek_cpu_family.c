@@ -1,6 +1,6 @@
 /* peek_cpu_family.c: two calls libvirt 9.0's test driver answers that no other family covers:
  * DOMAIN_MEMORY_PEEK (testDomainMemoryPeek: the bytes are their own offsets) and
- * CONNECT_BASELINE_CPU (testConnectBaselineCPU, for CPUs of one x86 model).
+ * CONNECT_BASELINE_CPU (testConnectBaselineCPU: x86 in cpu_x86.c, POWER and ARM here).
  * CONNECT_COMPARE_CPU and the *_HYPERVISOR_CPU calls have no test driver function: dispatch
  * answers them VIR_ERR_NO_SUPPORT as libvirtd does. */
 #include "handlers.h"
@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_x86.h"
 #include "model_guest.h"
+#include "model_net.h"
 #include "release.h"
 #include "session.h"
 #include "vw_util.h"
@@ -19,8 +21,6 @@
 #define MEMORY_PHYSICAL 2u  /* VIR_MEMORY_PHYSICAL */
 #define BASELINE_EXPAND 1u  /* VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES */
 #define FROM_CPU 31         /* VIR_FROM_CPU */
-#define ERR_OPERATION_UNSUPPORTED 84   /* VIR_ERR_OPERATION_UNSUPPORTED */
-#define CPU_MAP_DIR "/usr/share/libvirt/cpu_map"
 
 /* ---- DOMAIN_MEMORY_PEEK ------------------------------------------------------------------- */
 
@@ -75,75 +75,20 @@ static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
 
 /* ---- CONNECT_BASELINE_CPU ------------------------------------------------------------------ */
 
-#define MAX_FEATURES 512
-
-typedef struct {
-    const char *names[MAX_FEATURES];
-    size_t count;
-} feature_set;
-
-static void set_add(feature_set *s, const char *name)
+static bool arch_is(const char *arch, const char *const *names)
 {
-    for (size_t i = 0; i < s->count; i++)
-        if (strcmp(s->names[i], name) == 0)
-            return;
-    if (s->count < MAX_FEATURES)
-        s->names[s->count++] = name;
-}
-
-static bool set_has(const feature_set *s, const char *name)
-{
-    for (size_t i = 0; i < s->count; i++)
-        if (strcmp(s->names[i], name) == 0)
+    for (; *names; names++)
+        if (strcmp(arch, *names) == 0)
             return true;
     return false;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+static const char *const X86[] = {"i686", "x86_64", NULL};
+static const char *const PPC64[] = {"ppc64", "ppc64le", NULL};
+static const char *const ARM[] = {"armv6l", "armv7l", "armv7b", "aarch64", NULL};
+static const char *const S390[] = {"s390", "s390x", NULL};
 
-/* The features (policy require, or none) a <cpu> asks for. */
-static void required_features(const xml_node *cpu, feature_set *out)
-{
-    out->count = 0;
-    for (const xml_node *f = cpu->children; f; f = f->next) {
-        const char *policy = xml_tree_attr(f, "policy");
-        if (strcmp(f->name, "feature") == 0 && xml_tree_attr(f, "name") &&
-            (!policy || strcmp(policy, "require") == 0 || strcmp(policy, "force") == 0))
-            set_add(out, xml_tree_attr(f, "name"));
-    }
-}
-
-/* libvirt's cpu_map file of an x86 model, parsed; NULL when there is none. */
-static xml_node *model_map(const char *model)
-{
-    char path[512], why[256];
-    size_t len;
-    if (strchr(model, '/') || snprintf(path, sizeof path, CPU_MAP_DIR "/x86_%s.xml", model) >=
-        (int)sizeof path)
-        return NULL;
-    char *text = vw_read_file(path, 1 << 20, &len, why, sizeof why);
-    if (!text)
-        return NULL;
-    char err[256];
-    xml_node *root = xml_tree_parse(text, len, err, sizeof err);
-    free(text);
-    return root;
-}
-
-static bool model_known(const char *model)
-{
-    size_t n;
-    const char *const *names = fl_release_cpu_models(false, &n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(names[i], model) == 0)
-            return true;
-    return false;
-}
-
-/* Checks one parsed <cpu> as virCPUDefParseXML and the x86 driver do; 0, or -1 with err. */
+/* Checks one parsed <cpu> as virCPUDefParseXML does for a host CPU; 0, or -1 with err. */
 static int check_cpu(const xml_node *cpu, fl_error *err)
 {
     const xml_node *arch = xml_tree_child(cpu, "arch");
@@ -162,80 +107,69 @@ static int check_cpu(const xml_node *cpu, fl_error *err)
         fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU architecture");
         return -1;
     }
+    if (!fl_arch_known(arch->text)) {
+        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FROM_CPU, "unsupported configuration",
+                     "Unknown architecture %s", arch->text);
+        return -1;
+    }
     if (!model || !model->text) {
         fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU model name");
         return -1;
     }
-    if (strcmp(arch->text, "x86_64") != 0 && strcmp(arch->text, "i686") != 0) {
-        fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FROM_CPU, "Operation not supported",
-                     "fake-libvirtd computes the baseline of x86 CPUs only, not '%s'",
-                     arch->text);
-        return -1;
-    }
-    if (!model_known(model->text)) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
-                     "Unknown CPU model %s", model->text);
-        return -1;
-    }
+    for (const xml_node *f = cpu->children; f; f = f->next)
+        if (strcmp(f->name, "feature") == 0 && !xml_tree_attr(f, "name")) {
+            fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error",
+                         "Invalid CPU feature name");
+            return -1;
+        }
     return 0;
 }
 
-/* The baseline document of cpus (all of model), as libvirt formats it; NULL with err. */
+/* The baseline of cpus by the CPU driver of the first one's architecture; NULL with err. */
 static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
 {
+    const char *arch = xml_tree_child(cpus[0], "arch")->text;
     const char *model = xml_tree_child(cpus[0], "model")->text;
-    const xml_node *v0 = xml_tree_child(cpus[0], "vendor");
-    const char *vendor = v0 ? v0->text : NULL;
-    feature_set common, one;
-    required_features(cpus[0], &common);
-    for (size_t i = 1; i < n; i++) {
-        const xml_node *v = xml_tree_child(cpus[i], "vendor");
-        if (strcmp(xml_tree_child(cpus[i], "model")->text, model) != 0) {
-            fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FROM_CPU, "Operation not supported",
-                         "fake-libvirtd computes the baseline of CPUs of one model only "
-                         "('%s' and '%s')", model, xml_tree_child(cpus[i], "model")->text);
-            return NULL;
-        }
-        if (!v || !v->text || !vendor || strcmp(v->text, vendor) != 0)
-            vendor = NULL;
-        required_features(cpus[i], &one);
-        size_t kept = 0;
-        for (size_t k = 0; k < common.count; k++)
-            if (set_has(&one, common.names[k]))
-                common.names[kept++] = common.names[k];
-        common.count = kept;
+    if (arch_is(arch, X86))
+        return fl_cpu_x86_baseline(cpus, n, flags & BASELINE_EXPAND, err);
+    if (arch_is(arch, S390) ||
+        (strcmp(arch, "riscv64") == 0 && fl_release_current()->cpu_riscv64)) {
+        fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
+                     "this function is not supported by the connection driver",
+                     "cannot compute baseline CPU of %s architecture", arch);
+        return NULL;
     }
-    xml_node *map = NULL;
-    if (flags & BASELINE_EXPAND) {
-        map = model_map(model);
-        const xml_node *m = map ? xml_tree_child(map, "model") : NULL;
-        if (!m) {
-            xml_tree_free(map);
+    if (!arch_is(arch, PPC64) && !arch_is(arch, ARM)) {
+        fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
+                     "this function is not supported by the connection driver",
+                     "'%s' architecture is not supported by CPU driver", arch);
+        return NULL;
+    }
+    bool ppc = arch_is(arch, PPC64);
+    for (size_t i = 0; ppc && i < n; i++) {   /* POWER: known models, all the same one */
+        const char *m = xml_tree_child(cpus[i], "model")->text;
+        const char *const *names;
+        size_t count, k;
+        if (fl_cpu_model_names(arch, &names, &count, err) < 0)
+            return NULL;
+        for (k = 0; k < count && strcmp(names[k], m) != 0; k++)
+            ;
+        if (k == count) {
             fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
-                         "cannot read the features of CPU model %s from " CPU_MAP_DIR, model);
+                         "Unknown CPU model %s", m);
             return NULL;
         }
-        for (const xml_node *f = m->children; f; f = f->next)
-            if (strcmp(f->name, "feature") == 0 && xml_tree_attr(f, "name"))
-                set_add(&common, xml_tree_attr(f, "name"));
+        if (strcmp(m, model) != 0) {
+            fl_error_set(err, FL_ERR_OPERATION_FAILED, FROM_CPU, "operation failed",
+                         "CPUs are incompatible");
+            return NULL;
+        }
     }
-    qsort(common.names, common.count, sizeof common.names[0], cmp_names);
-    xml_buf b = {0};
-    xml_buf_append(&b, "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>");
+    xml_buf b = {0};                  /* ARM: the first CPU's model, whatever it is */
+    xml_buf_appendf(&b, "<cpu mode='custom' match='exact'>\n  <model fallback='%s'>",
+                    ppc ? "forbid" : "allow");
     xml_buf_escape(&b, model);
-    xml_buf_append(&b, "</model>\n");
-    if (vendor) {
-        xml_buf_append(&b, "  <vendor>");
-        xml_buf_escape(&b, vendor);
-        xml_buf_append(&b, "</vendor>\n");
-    }
-    for (size_t k = 0; k < common.count; k++) {
-        xml_buf_append(&b, "  <feature policy='require' name='");
-        xml_buf_escape(&b, common.names[k]);
-        xml_buf_append(&b, "'/>\n");
-    }
-    xml_buf_append(&b, "</cpu>\n");
-    xml_tree_free(map);
+    xml_buf_append(&b, "</model>\n</cpu>\n");
     char *out = xml_buf_finish(&b);
     if (!out)
         fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");

@@ -17,16 +17,18 @@
 
 /* Columns: name, version, where measured, capabilities' cluster_id, driver features, the bit
  * of its CPU models (release_cpu_models.c), NODE_GET_CPU_STATS fields, free pages counted, empty volume <source>,
- * self-closed network <ip/>, missing test:/// file as a system error. */
+ * self-closed network <ip/>, missing test:/// file as a system error, a riscv64 CPU driver,
+ * DNS host and TXT records modified by NETWORK_UPDATE, a DNS host's name in use refusing an add
+ * (each measured in the release's container, conformance/libvirt/test_families_update.py). */
 static const fl_release releases[] = {
     {"7.0.0", 7000000, "Debian bullseye (libvirt 7.0.0-3+deb11u3)", false, FEATURES_7,
-     FL_RELEASE_BIT(0), 4, false, true, false, false},
+     FL_RELEASE_BIT(0), 4, false, true, false, false, false, false, true},
     {"9.0.0", 9000000, "Debian bookworm (libvirt 9.0.0-4+deb12u2)", false, FEATURES_7 | F(16),
-     FL_RELEASE_BIT(1), 4, false, false, false, false},
+     FL_RELEASE_BIT(1), 4, false, false, false, false, false, false, false},
     {"11.3.0", 11003000, "Debian trixie (libvirt 11.3.0-3+deb13u3)", true, FEATURES_7 | F(16),
-     FL_RELEASE_BIT(2), 4, true, false, false, true},
+     FL_RELEASE_BIT(2), 4, true, false, false, true, true, true, false},
     {"12.8.0", 12008000, "Debian sid (libvirt 12.8.0-1)", true, FEATURES_7 | F(16),
-     FL_RELEASE_BIT(3), 5, true, false, true, true},
+     FL_RELEASE_BIT(3), 5, true, false, true, true, true, true, false},
 };
 
 #define NRELEASES (sizeof(releases) / sizeof(releases[0]))

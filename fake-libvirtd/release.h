@@ -34,6 +34,11 @@ typedef struct fl_release {
     bool open_missing_is_system_error;  /* test:///missing.xml: "Failed to open file ..." (code
                                  * 38, VIR_FROM_NONE), else libxml2's "failed to parse xml
                                  * document" (code 27, VIR_FROM_TEST) */
+    bool cpu_riscv64;           /* libvirt has a riscv64 CPU driver (without a baseline) */
+    bool net_dns_modify;        /* NETWORK_UPDATE modifies DNS host (by address) and TXT (by
+                                 * name) records; else refused as for SRV records */
+    bool net_dns_add_by_name;   /* adding a DNS host refuses one whose hostname is in use, not
+                                 * only its address */
 } fl_release;
 
 #define FL_RELEASE_BIT(i) (1u << (i))

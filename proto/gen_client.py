@@ -93,7 +93,7 @@ def main(argv):
          "#include \"vw_remote_more_protocol.h\"",
          "#include \"vw_remote_migrate_protocol.h\"",
          "#include \"vw_remote_events_protocol.h\"",
-         "#include \"vw_qemu_protocol.h\"", "", "#ifdef __cplusplus", "extern \"C\" {", "#endif", ""]
+         "#include \"vw_qemu_protocol.h\"", "#include \"vw_lxc_protocol.h\"", "", "#ifdef __cplusplus", "extern \"C\" {", "#endif", ""]
     for r in calls:
         h += declarations(xdr, r)
     h += ["", "/* The procedures without a function: \"PROGRAM NAME why\", NULL-terminated. */",

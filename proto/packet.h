@@ -29,6 +29,7 @@
 #include "vw_remote_migrate_protocol.h"
 #include "vw_remote_events_protocol.h"
 #include "vw_qemu_protocol.h"
+#include "vw_lxc_protocol.h"
 
 #define VW_PACKET_LEN_SIZE      4u          /* the length word */
 #define VW_PACKET_HEADER_SIZE   24u         /* prog vers proc type serial status */

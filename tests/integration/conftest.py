@@ -154,6 +154,24 @@ class Peers:
         return mine
 
 
+def libvirt_answer(fn):
+    """fn()'s value, or the libvirt error it raised as (code, domain, message): what the
+    call-by-call comparisons with test:///default record."""
+    try:
+        return fn()
+    except Exception as e:  # libvirt.libvirtError; anything else is a bug in the test
+        if not hasattr(e, "get_error_code"):
+            raise
+        return (e.get_error_code(), e.get_error_domain(), e.get_error_message())
+
+
+def assert_same_answers(labels, real, fake):
+    """real and fake (lists of libvirt_answer results) agree; the message names each step."""
+    differ = ["%r:\n  real %r\n  fake %r" % (labels[i], r, m)
+              for i, (r, m) in enumerate(zip(real, fake)) if r != m]
+    assert not differ, "%d of %d differ:\n%s" % (len(differ), len(labels), "\n".join(differ[:20]))
+
+
 def error_lines(stderr):
     return [line for line in stderr.splitlines() if line.strip()]
 

@@ -51,8 +51,9 @@ static void test_left_out_rows(void)
     CHECK(calls > 0 && calls + listed == vw_proc_table_len);
 }
 
-/* The compiler checks the signatures: a described row takes its .x structs, an undescribed one
- * bytes. These pointers fail to build if the generator's rule changes under the docs. */
+/* The compiler checks the signatures: a described row takes its .x structs (every row of the
+ * table is described now; an undescribed one would take bytes, as vw_call_raw). These pointers
+ * fail to build if the generator's rule changes under the docs. */
 static void test_signatures(void)
 {
     int (*typed)(vw_conn *, const vw_domain_get_info_args *, vw_domain_get_info_ret *,
@@ -60,9 +61,10 @@ static void test_signatures(void)
     int (*no_args)(vw_conn *, vw_node_get_info_ret *, vw_client_error *) = vw_remote_node_get_info;
     int (*no_ret)(vw_conn *, const vw_domain_suspend_args *, vw_client_error *) =
         vw_remote_domain_suspend;
-    int (*raw)(vw_conn *, const void *, size_t, void **, size_t *, vw_client_error *) =
+    int (*lxc)(vw_conn *, const vw_lxc_domain_open_namespace_args *, vw_client_error *) =
         vw_lxc_domain_open_namespace;
-    CHECK(typed && no_args && no_ret && raw);
+    int (*polkit)(vw_conn *, vw_auth_polkit_ret *, vw_client_error *) = vw_remote_auth_polkit;
+    CHECK(typed && no_args && no_ret && lxc && polkit);
 }
 
 /* ---- --dump URI --------------------------------------------------------------------------------- */
