@@ -95,6 +95,7 @@ class ReadyProcess:
                                    % (self.name, self.proc.returncode, " ".join(self.args),
                                       self.stderr_tail()))
             line += ch
+        self.ready_line = line
         if line.strip() != b"ready":
             self.proc.kill()
             self.proc.wait()
