@@ -67,8 +67,12 @@ class ReadyProcess:
         self.returncode = None
         self.stderr_path = os.fspath(log) if log else os.path.join(workdir, "%s.stderr" % self.name)
         self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self._stderr,
-                                     stdin=subprocess.DEVNULL, env=env, pass_fds=pass_fds)
+        try:
+            self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self._stderr,
+                                         stdin=subprocess.DEVNULL, env=env, pass_fds=pass_fds)
+        except OSError as e:
+            self._stderr.close()
+            raise RuntimeError("cannot run %s: %s" % (self.args[0], e.strerror or e)) from None
         self._wait_ready(ready_timeout)
         self.admin = AdminClient(self.admin_socket) if self.admin_socket else None
 
