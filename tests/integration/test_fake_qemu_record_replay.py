@@ -323,84 +323,13 @@ def test_replay_unmatched_close(rec, tmp_path):
 
 # ---- libvirt's .replies ------------------------------------------------------------------------
 
-# libvirt's tests/qemucapabilitiesdata/*.replies layout: pretty-printed objects (2-space
-# indent), separated by blank lines, command then reply, ids libvirt-N, no greeting.
-REPLIES = """{
-  "execute": "qmp_capabilities",
-  "id": "libvirt-1"
-}
-
-{
-  "return": {
-  },
-  "id": "libvirt-1"
-}
-
-{
-  "execute": "query-version",
-  "id": "libvirt-2"
-}
-
-{
-  "return": {
-    "qemu": {
-      "micro": 0,
-      "minor": 2,
-      "major": 7
-    },
-    "package": "v7.2.0"
-  },
-  "id": "libvirt-2"
-}
-
-{
-  "execute": "query-target",
-  "id": "libvirt-3"
-}
-
-{
-  "return": {
-    "arch": "x86_64"
-  },
-  "id": "libvirt-3"
-}
-
-{
-  "execute": "qom-list-properties",
-  "arguments": {
-    "typename": "migration"
-  },
-  "id": "libvirt-4"
-}
-
-{
-  "return": [
-    {
-      "name": "store-global-state",
-      "type": "bool"
-    }
-  ],
-  "id": "libvirt-4"
-}
-
-{
-  "execute": "query-kvm",
-  "id": "libvirt-5"
-}
-
-{
-  "error": {
-    "class": "GenericError",
-    "desc": "no kvm here"
-  },
-  "id": "libvirt-5"
-}
-"""
+# data/caps_7.2.0_x86_64.replies has the layout of libvirt's tests/qemucapabilitiesdata/*.replies:
+# pretty-printed objects (2-space indent), separated by blank lines, command then reply, ids
+# libvirt-N, no greeting (test_vwtrace.py checks its import too).
 
 
 def test_replay_imported_replies(tmp_path):
-    src = tmp_path / "caps_7.2.0_x86_64.replies"
-    src.write_text(REPLIES)
+    src = DATA / "caps_7.2.0_x86_64.replies"
     trace = tmp_path / "caps.trace"
     r = subprocess.run([str(VWTRACE), "import-replies", str(src), str(trace)],
                        capture_output=True, text=True, timeout=PROC_TIMEOUT)
