@@ -5,7 +5,9 @@ its outcome and detail in the result file's words (conformance/report.py reads t
 import json
 import re
 
-__all__ = ["case_id", "report_to_write", "outcome", "write"]
+import pytest
+
+__all__ = ["case_id", "report_hook", "report_to_write", "outcome", "write"]
 
 
 def case_id(node):
@@ -41,6 +43,18 @@ def report_to_write(item, rep):
                                    not rep.failed):
         return None
     return callspec.params["target"]
+
+
+def report_hook(result):
+    """A pytest_runtest_makereport hook (assign it to that name in the plugin module) that calls
+    result(item, rep, target) with the report a case's result file is written from."""
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(item, call):
+        rep = (yield).get_result()
+        target = report_to_write(item, rep)
+        if target is not None:
+            result(item, rep, target)
+    return pytest_runtest_makereport
 
 
 def outcome(rep):

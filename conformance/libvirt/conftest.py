@@ -611,13 +611,7 @@ def record(request):
     return data
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    tname = case_results.report_to_write(item, rep)
-    if tname is None:
-        return
+def _write_result(item, rep, tname):
     mark = item.get_closest_marker("procedure")
     group = mark.args[0] if mark else item.module.__name__
     outcome_name, detail = case_results.outcome(rep)
@@ -628,5 +622,8 @@ def pytest_runtest_makereport(item, call):
         data["recorded"] = _recorded_result(tname[len("replay-"):], data["case"])
         data["replay_log"] = getattr(item, "_vw_replay_log", [])
     case_results.write(item, _out_dir(tname), data)
+
+
+pytest_runtest_makereport = case_results.report_hook(_write_result)
 
 

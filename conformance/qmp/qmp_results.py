@@ -15,8 +15,6 @@ import pathlib
 import re
 import shutil
 
-import pytest
-
 import case_results
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -65,13 +63,7 @@ def _target_info(t):
     return info
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    target = case_results.report_to_write(item, rep)
-    if target is None:
-        return
+def _write_result(item, rep, target):
     tname = RESULT_NAME.get(target, target)
     out = RESULTS / tname
     if tname not in _seen:
@@ -93,3 +85,6 @@ def pytest_runtest_makereport(item, call):
     if getattr(item, "_vw_rerun_after", None):
         data["rerun_after"] = item._vw_rerun_after     # conftest.py: real QEMU's one rerun
     case_results.write(item, out, data)
+
+
+pytest_runtest_makereport = case_results.report_hook(_write_result)

@@ -91,6 +91,16 @@ class FaultyQemu(WithFaults):
         return fake
 
 
+def ended_as(run, rc, pattern, limit, who):
+    """run = (CompletedProcess, seconds) of a client: it exited with rc, printed pattern (on
+    stdout when rc is 0, else on stderr) and took less than limit seconds (no hang)."""
+    p, elapsed = run
+    assert p.returncode == rc, (p.stdout, p.stderr)
+    shown = p.stdout if rc == 0 else p.stderr
+    assert re.search(pattern, shown), shown
+    assert elapsed < limit, "%s took %.1f s (limit %d s)" % (who, elapsed, limit)
+
+
 def timed(cmd, env=None):
     """Runs cmd; returns (CompletedProcess, seconds). A hang past LIMIT fails the test."""
     start = time.monotonic()
@@ -189,11 +199,7 @@ VIRTC_CASES = {
 def test_virtc_fault(name):
     rules, rc, pattern, limit = VIRTC_CASES[name]
     with Faulty(rules) as fake:
-        p, elapsed = virtc(fake.uri, "list", "--all")
-        assert p.returncode == rc, (p.stdout, p.stderr)
-        shown = p.stdout if rc == 0 else p.stderr
-        assert re.search(pattern, shown), shown
-        assert elapsed < limit, "virtc took %.1f s (limit %d s)" % (elapsed, limit)
+        ended_as(virtc(fake.uri, "list", "--all"), rc, pattern, limit, "virtc")
         assert_alive(fake)
 
 
@@ -454,11 +460,7 @@ QMP_CASES = {
 def test_qmp_fault(name):
     rules, rc, pattern, limit = QMP_CASES[name]
     with FaultyQemu(rules) as fake:
-        p, elapsed = virtc_qmp(fake.target, QS)
-        assert p.returncode == rc, (p.stdout, p.stderr)
-        shown = p.stdout if rc == 0 else p.stderr
-        assert re.search(pattern, shown), shown
-        assert elapsed < limit, "virtc qmp took %.1f s (limit %d s)" % (elapsed, limit)
+        ended_as(virtc_qmp(fake.target, QS), rc, pattern, limit, "virtc qmp")
         assert_qmp_alive(fake)
 
 
