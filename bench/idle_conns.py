@@ -1,26 +1,21 @@
 #!/usr/bin/python3
-"""Opens N connections to a libvirt daemon socket, does the handshake on each (AUTH_LIST,
+"""Starts fake-libvirtd (PROGRAM) on a private socket through the pytest plugin's ReadyProcess
+(bench/benchlib.py), opens N connections to it, does the handshake on each (AUTH_LIST,
 CONNECT_OPEN test:///default), keeps them idle, and prints the daemon's resident memory.
 
-    bench/idle_conns.py SOCKET PID [N]      (N defaults to 1000)
+    bench/idle_conns.py PROGRAM [N]      (N defaults to 1000)
 """
 import os
 import resource
 import sys
+import tempfile
 
-# the raw wire client and the memory reading of the pytest plugin's package (bench/ runs from a
-# source tree)
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytest-plugin"))
-from pytest_virtwire.process import rss_kib  # noqa: E402
-from pytest_virtwire.wire import RawConn  # noqa: E402
+import benchlib
+from pytest_virtwire.process import rss_kib
+from pytest_virtwire.wire import RawConn
 
 
-def main():
-    if len(sys.argv) not in (3, 4) or sys.argv[1] in ("-h", "--help"):
-        print(__doc__.strip())
-        return 0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help") else 2
-    path, pid = sys.argv[1], int(sys.argv[2])
-    n = int(sys.argv[3]) if len(sys.argv) == 4 else 1000
+def measure(path, pid, n):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 64)), hard))
     before = rss_kib(pid)
@@ -34,6 +29,21 @@ def main():
           % (len(conns), before / 1024, after / 1024))
     for c in conns:
         c.close()
+
+
+def main():
+    if len(sys.argv) not in (2, 3) or sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help") else 2
+    n = int(sys.argv[2]) if len(sys.argv) == 3 else 1000
+    with tempfile.TemporaryDirectory(prefix="vw-idle.") as tmp:
+        sock = os.path.join(tmp, "fake.sock")
+        try:
+            with benchlib.fake_libvirtd(sys.argv[1], sock, timeout=30) as fake:
+                measure(sock, fake.pid, n)
+        except benchlib.NotReady as e:
+            print("idle_conns: %s" % e, file=sys.stderr)
+            return 1
     return 0
 
 

@@ -1,6 +1,6 @@
 /* replay_bench.c: messages per second of a libvirt RPC call loop over a raw unix socket, for
  * comparing fake-libvirtd's replay mode with its model mode, its record mode and the socket
- * itself (bench/replay_bench.sh runs them side by side).
+ * itself (bench/replay_modes.py runs them side by side).
  *
  *   replay_bench pingpong CALLS            the ceiling: one process echoes a 28-byte call as a
  *                                          36-byte reply over a socketpair, CALLS round trips

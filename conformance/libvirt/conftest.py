@@ -52,6 +52,10 @@ import pytest
 # the host daemon fixture shared with the integration tests
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "pytest-plugin"))
 from pytest_virtwire.libvirtd import libvirtd_sock  # noqa: E402,F401  (session fixture)
+# what both conformance suites write for a case (conformance/ is on sys.path in make conformance)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+import case_results  # noqa: E402
+from case_results import case_id as _case_id  # noqa: E402
 
 from pytest_virtwire.process import FakeLibvirtd, start_private  # noqa: E402
 
@@ -607,64 +611,19 @@ def record(request):
     return data
 
 
-def _case_id(item):
-    """The case's name without the target parameter, e.g. test_error[start-running]."""
-    callspec = getattr(item, "callspec", None)
-    if callspec is None:
-        return item.name
-    ids = callspec.id
-    tname = callspec.params.get("target")
-    if tname is not None:
-        # the target's id is one dash-separated piece of the id (our target names contain one dash,
-        # so remove it as a whole)
-        pieces = ids.split("-")
-        tpieces = str(tname).split("-")
-        for i in range(len(pieces) - len(tpieces) + 1):
-            if pieces[i:i + len(tpieces)] == tpieces:
-                del pieces[i:i + len(tpieces)]
-                break
-        ids = "-".join(pieces)
-    base = item.originalname or item.name.split("[")[0]
-    return "%s[%s]" % (base, ids) if ids else base
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    callspec = getattr(item, "callspec", None)
-    if callspec is None or "target" not in callspec.params:
-        return
-    # one file per case: setup failures and skips count, call results override setup's
-    if rep.when == "setup" and rep.passed:
-        return
-    if rep.when == "teardown" and (rep.passed or getattr(item, "_vw_written", False) and
-                                   not rep.failed):
-        return
-    tname = callspec.params["target"]
+def _write_result(item, rep, tname):
     mark = item.get_closest_marker("procedure")
     group = mark.args[0] if mark else item.module.__name__
-    detail = ""
-    if rep.failed:
-        detail = str(rep.longreprtext)[-3000:]
-    elif rep.skipped:
-        lr = rep.longrepr
-        detail = lr[2] if isinstance(lr, tuple) and len(lr) == 3 else str(lr)
-    outcome_name = "passed" if rep.passed else ("skipped" if rep.skipped else "failed")
-    if hasattr(rep, "wasxfail"):
-        outcome_name = "known"  # failed as listed in known.py
-        detail = "known difference: %s\n%s" % (rep.wasxfail, str(rep.longreprtext)[-2000:])
-    if rep.when == "teardown" and rep.failed:
-        outcome_name = "failed"
+    outcome_name, detail = case_results.outcome(rep)
     data = {"case": _case_id(item), "group": group, "target": tname, "outcome": outcome_name,
             "when": rep.when, "detail": detail, "doc": (item.function.__doc__ or "").strip(),
             "observed": getattr(item, "_vw_record", {})}
     if tname.startswith("replay-"):
         data["recorded"] = _recorded_result(tname[len("replay-"):], data["case"])
         data["replay_log"] = getattr(item, "_vw_replay_log", [])
-    path = _out_dir(tname) / (re.sub(r"[^A-Za-z0-9_.-]+", "_", data["case"]) + ".json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
-    item._vw_written = True
+    case_results.write(item, _out_dir(tname), data)
+
+
+pytest_runtest_makereport = case_results.report_hook(_write_result)
 
 

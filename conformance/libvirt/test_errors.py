@@ -34,6 +34,17 @@ OPS = {
 }
 
 
+def discard(d):
+    """Destroys and undefines the domain d (None: nothing), whatever state the case left it in."""
+    if d is None:
+        return
+    for cleanup in (d.destroy, d.undefine):
+        try:
+            cleanup()
+        except Exception:
+            pass
+
+
 @pytest.mark.procedure("errors (python3-libvirt)")
 @pytest.mark.parametrize("op", sorted(OPS))
 def test_invalid_operation(target, record, op):
@@ -58,12 +69,7 @@ def test_invalid_operation(target, record, op):
         record["error"] = e
         assert e["code"] > 0 and e["domain"] > 0 and e["message"]
     finally:
-        if d is not None:
-            for cleanup in (d.destroy, d.undefine):
-                try:
-                    cleanup()
-                except Exception:
-                    pass
+        discard(d)
 
 
 CLI_OPS = {
@@ -96,12 +102,7 @@ def test_invalid_operation_cli(target, record, op):
         same_error(target, record, *argv, names=[name, f.name])
     finally:
         os.unlink(f.name)
-        if d is not None:
-            for cleanup in (d.destroy, d.undefine):
-                try:
-                    cleanup()
-                except Exception:
-                    pass
+        discard(d)
 
 
 @pytest.mark.procedure("CONNECT_OPEN")

@@ -17,6 +17,8 @@ from _pytest.runner import runtestprotocol
 
 # the shipped pytest plugin's package (fake-qemu start-up, the QMP line client) for qmp_harness
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "pytest-plugin"))
+# conformance/: case_results, what both conformance suites write for a case (qmp_known's case id)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 RERUNS = int(os.environ.get("VW_QMP_REAL_RERUNS", "1"))
 _reruns = []

@@ -6,6 +6,8 @@ Differences that are only a version-dependent value are not listed here: the cas
 expected value from Target.version_tuple (with the QEMU commit that changed it cited there).
 """
 
+from case_results import case_id
+
 # (target name, case id without the target, reason)
 R_FAKE_JSON = ("fake-qemu parses JSON with proto/qmp_json.c, which has QEMU 7.2's parse errors; "
                "11.1's 'LINE:COL: JSON parse error, ...' texts are not modelled")
@@ -21,24 +23,6 @@ _JSON_CASES = ["test_trailing_garbage", "test_control_character_resets_parser",
 KNOWN = [
     ("fake-11.1", "test_nesting_1025_error_cascade", R_FAKE_NEST),
 ] + [("fake-11.1", c, R_FAKE_JSON) for c in _JSON_CASES]
-
-
-def case_id(node):
-    """The case's id without the target parameter, e.g. test_id_echoed[string]."""
-    callspec = getattr(node, "callspec", None)
-    base = getattr(node, "originalname", None) or node.name.split("[")[0]
-    if callspec is None:
-        return base
-    tname = callspec.params.get("target")
-    pieces = callspec.id.split("-")
-    if tname is not None:
-        tp = str(tname).split("-")
-        for i in range(len(pieces) - len(tp) + 1):
-            if pieces[i:i + len(tp)] == tp:
-                del pieces[i:i + len(tp)]
-                break
-    rest = "-".join(pieces)
-    return f"{base}[{rest}]" if rest else base
 
 
 def known_reason(target, node):

@@ -15,9 +15,7 @@ import pathlib
 import re
 import shutil
 
-import pytest
-
-from qmp_known import case_id
+import case_results
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("VW_BUILD", str(REPO / "build")))
@@ -65,19 +63,8 @@ def _target_info(t):
     return info
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    callspec = getattr(item, "callspec", None)
-    if callspec is None or "target" not in callspec.params:
-        return
-    if rep.when == "setup" and rep.passed:
-        return
-    if rep.when == "teardown" and (rep.passed or getattr(item, "_vw_written", False) and
-                                   not rep.failed):
-        return
-    tname = RESULT_NAME.get(callspec.params["target"], callspec.params["target"])
+def _write_result(item, rep, target):
+    tname = RESULT_NAME.get(target, target)
     out = RESULTS / tname
     if tname not in _seen:
         _seen.add(tname)
@@ -87,27 +74,17 @@ def pytest_runtest_makereport(item, call):
     info_path = out / "_target.json"
     if t is not None and not info_path.exists():
         info_path.write_text(json.dumps(_target_info(t), indent=1, sort_keys=True))
-    detail = ""
-    if rep.failed:
-        detail = str(rep.longreprtext)[-3000:]
-    elif rep.skipped:
-        lr = rep.longrepr
-        detail = lr[2] if isinstance(lr, tuple) and len(lr) == 3 else str(lr)
-    name = "passed" if rep.passed else ("skipped" if rep.skipped else "failed")
-    if hasattr(rep, "wasxfail"):
-        name = "known"
-        detail = "known difference: %s\n%s" % (rep.wasxfail, str(rep.longreprtext)[-2000:])
-    if rep.when == "teardown" and rep.failed:
-        name = "failed"
+    name, detail = case_results.outcome(rep)
     # what a passing case saw is what it asserted (the cases compare exact replies), so only the
     # version-dependent expectations a case applied (Target.notes) are recorded: they show as
     # "differs" against the reference target
     observed = dict(t.notes) if t is not None else {}
-    data = {"case": case_id(item), "group": _group(item), "target": tname, "outcome": name,
-            "when": rep.when, "detail": detail, "doc": (item.function.__doc__ or "").strip(),
-            "observed": observed}
+    data = {"case": case_results.case_id(item), "group": _group(item), "target": tname,
+            "outcome": name, "when": rep.when, "detail": detail,
+            "doc": (item.function.__doc__ or "").strip(), "observed": observed}
     if getattr(item, "_vw_rerun_after", None):
         data["rerun_after"] = item._vw_rerun_after     # conftest.py: real QEMU's one rerun
-    path = out / (re.sub(r"[^A-Za-z0-9_.-]+", "_", data["case"]) + ".json")
-    path.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
-    item._vw_written = True
+    case_results.write(item, out, data)
+
+
+pytest_runtest_makereport = case_results.report_hook(_write_result)

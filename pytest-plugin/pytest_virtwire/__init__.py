@@ -24,6 +24,7 @@ exited with a non-zero status or died from a signal (a crash, or a sanitizer rep
 Submodules, for tests that go below the fixtures (and for scripts outside pytest):
   pytest_virtwire.process   ReadyProcess, FakeLibvirtd, FakeQemu, start_private: start a program,
                             wait for its `ready` line, stop it (what the fixtures use)
+  pytest_virtwire.cmdline   FakeQemuCmdline: fake-qemu with QEMU's command line (-qmp, -daemonize)
   pytest_virtwire.admin     AdminClient: the admin socket
   pytest_virtwire.qmp       QmpLine: a raw QMP line client (bytes out, lines and messages in)
   pytest_virtwire.wire      RawConn: a raw client of libvirt's RPC wire protocol
@@ -36,10 +37,11 @@ import tempfile
 import pytest
 
 from .admin import AdminClient, AdminError
+from .cmdline import FakeQemuCmdline
 from .process import FakeLibvirtd, FakeQemu, ReadyProcess, find_binary, set_bin_option
 
-__all__ = ["AdminClient", "AdminError", "FakeLibvirtd", "FakeQemu", "ReadyProcess", "find_binary",
-           "fake_libvirtd", "fake_qemu"]
+__all__ = ["AdminClient", "AdminError", "FakeLibvirtd", "FakeQemu", "FakeQemuCmdline",
+           "ReadyProcess", "find_binary", "fake_libvirtd", "fake_qemu", "fake_qemu_cmdline"]
 
 
 def pytest_addoption(parser):
@@ -62,10 +64,10 @@ def _factory(cls):
     workdir = tempfile.mkdtemp(prefix="vw-")
     counter = [0]
 
-    def start(**kwargs):
+    def start(*args, **kwargs):
         counter[0] += 1
         kwargs.setdefault("name", "%s-%d" % (cls.program, counter[0]))
-        fake = cls(workdir, **kwargs)
+        fake = cls(workdir, *args, **kwargs)
         started.append(fake)
         return fake
 
@@ -99,8 +101,20 @@ def fake_libvirtd():
 
 @pytest.fixture
 def fake_qemu():
-    """Factory: fake_qemu(mode=..., scenario=..., trace=..., upstream=..., extra_args=[...])
-    starts a fake-qemu and returns a FakeQemu (.address, .socket, .admin)."""
+    """Factory: fake_qemu(mode=..., scenario=..., trace=..., upstream=..., extra_args=[...],
+    socket=PATH or listen="tcp:HOST:PORT") starts a fake-qemu and returns a FakeQemu (.address,
+    .socket, .admin)."""
     start, finish = _factory(FakeQemu)
+    yield start
+    finish()
+
+
+@pytest.fixture
+def fake_qemu_cmdline():
+    """Factory: fake_qemu_cmdline(argv, monitor=None, pass_fds=(), name=...) starts fake-qemu
+    with QEMU's command line argv (["-S", "-qmp", "unix:PATH,server=on,wait=off", ...]) and
+    returns a FakeQemuCmdline once its monitor greets (or, with -daemonize, once it daemonized
+    and wrote its -pidfile). Stopped after the test like the others (SIGTERM, exit 0)."""
+    start, finish = _factory(FakeQemuCmdline)
     yield start
     finish()

@@ -58,7 +58,8 @@ class ReadyProcess:
     clean exit 0; terminate() only reports how it ended."""
     admin_socket = None
 
-    def __init__(self, workdir, args, name=None, env=None, ready_timeout=READY_TIMEOUT, log=None):
+    def __init__(self, workdir, args, name=None, env=None, ready_timeout=READY_TIMEOUT, log=None,
+                 pass_fds=()):
         self.killed_by = None   # the signal kill() sent: the stop at teardown accepts it
         self.workdir = workdir
         self.args = [os.fspath(a) for a in args]
@@ -66,8 +67,12 @@ class ReadyProcess:
         self.returncode = None
         self.stderr_path = os.fspath(log) if log else os.path.join(workdir, "%s.stderr" % self.name)
         self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self._stderr,
-                                     stdin=subprocess.DEVNULL, env=env)
+        try:
+            self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self._stderr,
+                                         stdin=subprocess.DEVNULL, env=env, pass_fds=pass_fds)
+        except OSError as e:
+            self._stderr.close()
+            raise RuntimeError("cannot run %s: %s" % (self.args[0], e.strerror or e)) from None
         self._wait_ready(ready_timeout)
         self.admin = AdminClient(self.admin_socket) if self.admin_socket else None
 
@@ -94,6 +99,7 @@ class ReadyProcess:
                                    % (self.name, self.proc.returncode, " ".join(self.args),
                                       self.stderr_tail()))
             line += ch
+        self.ready_line = line
         if line.strip() != b"ready":
             self.proc.kill()
             self.proc.wait()
@@ -246,21 +252,26 @@ class FakeLibvirtd(ReadyProcess):
 
 
 class FakeQemu(ReadyProcess):
-    """A running fake-qemu: .socket, .address ("unix:PATH"), .admin."""
+    """A running fake-qemu: .socket, .address ("unix:PATH", or listen= as given), .admin."""
     program = "fake-qemu"
 
     def __init__(self, workdir, name="fake-qemu", mode="model", scenario=None, trace=None,
-                 upstream=None, extra_args=(), admin=True, seed=None, socket=None,
+                 upstream=None, extra_args=(), admin=True, seed=None, socket=None, listen=None,
                  **process_options):
-        self.socket = os.fspath(socket) if socket else os.path.join(workdir, "%s.sock" % name)
-        args = [find_binary(self.program), "--qmp", "unix:" + self.socket]
+        if listen and socket:
+            raise ValueError("socket= (a unix socket) and listen= (any --qmp address) exclude "
+                             "each other")
+        self.socket = None if listen else (
+            os.fspath(socket) if socket else os.path.join(workdir, "%s.sock" % name))
+        self._address = listen or "unix:" + self.socket
+        args = [find_binary(self.program), "--qmp", self._address]
         args += self._shared_args(workdir, name, mode, trace, upstream, scenario, admin, seed,
                                   extra_args)
         super().__init__(workdir, args, name, **process_options)
 
     @property
     def address(self):
-        return "unix:" + self.socket
+        return self._address
 
 
 def _mode_args(mode, trace, upstream):

@@ -90,11 +90,16 @@ def test_clear_errors(tmp_path):
     assert p.returncode == 2 and "CLIENTS" in p.stderr
     p = run(["bash", REPO / "bench" / "run", "quick"])
     assert p.returncode == 2 and "--help" in p.stderr
+    p = run([PY, REPO / "bench" / "replay_modes.py", "quick"])
+    assert p.returncode == 2 and "--help" in p.stderr
+    p = run([PY, REPO / "bench" / "idle_conns.py", tmp_path / "no-such-program", "2"])
+    assert p.returncode == 1 and "cannot run" in p.stderr and "no-such-program" in p.stderr
 
 
 def test_help_of_every_bench_program():
     for cmd in ([BIN / "rpc_bench"], [BIN / "libvirt_bench"], [BIN / "qmp_bench"],
-                ["bash", REPO / "bench" / "run"], ["bash", REPO / "bench" / "replay_bench.sh"],
+                ["bash", REPO / "bench" / "run"], [PY, REPO / "bench" / "replay_modes.py"],
+                [PY, REPO / "bench" / "idle_conns.py"], [PY, REPO / "bench" / "startup.py"],
                 [PY, REPO / "bench" / "peers.py"], [PY, REPO / "bench" / "lookup_scale.py"],
                 [PY, REPO / "bench" / "goals.py"], [PY, REPO / "bench" / "py_bench.py"],
                 ["bash", REPO / "bench" / "call_cost.sh"]):
@@ -116,3 +121,28 @@ def test_growth_part_on_a_small_state(tmp_path):
         assert all(data["fake"][kind][n]["lookup"] > 0 for n in ("10", "50"))
     p = run([PY, REPO / "bench" / "goals.py", tmp_path])
     assert p.returncode == 0 and "not measured" in p.stdout
+
+
+def test_replay_part_on_small_counts(tmp_path):
+    """bench/replay_modes.py records through fake-libvirtd --record and replays the trace with
+    every call matched (it fails otherwise), with small counts; then its growth part."""
+    env = dict(os.environ, BENCH_OUT=str(tmp_path), REPLAY_CALLS="300", REPLAY_WINDOW="4",
+               REPLAY_SCALE="100,200")
+    p = subprocess.run([PY, str(REPO / "bench" / "replay_modes.py")], capture_output=True,
+                       text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    for mode in ("raw socketpair echo", "fake-libvirtd model", "--replay (strict)",
+                 "--replay unordered", "--record (to model)", "ratios (1 in flight)"):
+        assert mode in p.stdout, p.stdout
+    p = subprocess.run([PY, str(REPO / "bench" / "replay_modes.py"), "scale"],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    rows = [line.split() for line in open(tmp_path / "replay_scale.tsv")]
+    assert [len(r) for r in rows] == [6, 6]
+    assert 2 * 100 < int(rows[0][0]) < int(rows[1][0])      # calls, replies and the handshake
+
+
+def test_idle_connections_part():
+    p = run([PY, REPO / "bench" / "idle_conns.py", BIN / "fake-libvirtd", "20"])
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("idle connections: 20 open, daemon RSS")

@@ -108,7 +108,7 @@ def test_package_contents(debs, multiarch):
         assert lib + rel in files["libvirtwire-dev"], rel
     for header in ("libvirt_client.h", "vw_client_procs.h", "vw_procedures.h"):
         assert "/usr/include/virtwire/" + header in files["libvirtwire-dev"], header
-    for module in ("__init__", "process", "admin", "qmp", "wire", "events", "libvirtd"):
+    for module in ("__init__", "process", "cmdline", "admin", "qmp", "wire", "events", "libvirtd"):
         assert "/usr/lib/python3/dist-packages/pytest_virtwire/%s.py" % module in \
             files["python3-pytest-virtwire"]
     # nothing of the library in virt-wire, nothing of the programs in the others

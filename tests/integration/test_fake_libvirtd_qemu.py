@@ -178,6 +178,17 @@ def shape(value):
     return type(value).__name__
 
 
+def discard(conn, name):
+    """Destroys and undefines domain name if it is still there (what a failed case leaves)."""
+    try:
+        d = conn.lookupByName(name)
+        if d.isActive():
+            d.destroy()
+        d.undefine()
+    except libvirt.libvirtError:
+        pass
+
+
 def lifecycle_scenario(uri, name, qemu_pids, expected):
     """Drives one domain through every action; returns what was observed, step by step.
     Each step: (step, events, domstate --reason). qemu_pids(name) finds the QEMU process."""
@@ -218,13 +229,7 @@ def lifecycle_scenario(uri, name, qemu_pids, expected):
         step("kill QEMU", lambda: os.kill(pid[0], signal.SIGKILL))
         dom.undefine()
     finally:
-        try:
-            d = conn.lookupByName(name)
-            if d.isActive():
-                d.destroy()
-            d.undefine()
-        except libvirt.libvirtError:
-            pass
+        discard(conn, name)
         watcher.close()
         conn.close()
     return steps
@@ -675,13 +680,7 @@ def start_paused(uri, name):
         dom.undefine()
         return got
     finally:
-        try:
-            d = conn.lookupByName(name)
-            if d.isActive():
-                d.destroy()
-            d.undefine()
-        except libvirt.libvirtError:
-            pass
+        discard(conn, name)
         watcher.close()
         conn.close()
 

@@ -12,6 +12,7 @@ report, bad traces, an unreachable upstream.
 The real daemon is shared with other tests, so every domain here has a unique name, and
 comparisons with the direct run look only at rows and lines that concern our own domains.
 """
+import contextlib
 import json
 import os
 import struct
@@ -112,30 +113,39 @@ def comparable(text, name, xml, other=None, other_xml=None):
     return out
 
 
+@contextlib.contextmanager
+def recording(d, tool, libvirtd_sock, listener):
+    """fake-libvirtd --record in front of the real libvirtd, into d/TOOL.trace, with an event
+    listener (the command listener(uri)) registered through it first: recorded connection 1.
+    Yields (recorder, out); out gets "trace", then "ev_rc" and "events" once the listener
+    finished, and "record_stderr" once the recorder stopped (cleanly: stop_ok)."""
+    out = {"trace": str(d / ("%s.trace" % tool))}
+    rec = FakeLibvirtd(["--record", out["trace"], "--upstream", "unix:" + libvirtd_sock])
+    try:
+        ev_out = str(d / "events.txt")
+        ev = start_listener(listener(rec.uri), ev_out)
+        assert wait_for(lambda: event_registered(out["trace"], 1), timeout=20), \
+            "%s event did not register through the recorder" % tool
+        yield rec, out
+        out["ev_rc"], out["events"] = finish_listener(ev, ev_out)
+    finally:
+        out["record_stderr"] = stop_ok(rec)
+
+
 @pytest.fixture(scope="module")
 def virsh_recording(test_uri, libvirtd_sock, tmp_path_factory):
     d = tmp_path_factory.mktemp("virsh-rec")
     name = unique_name("rr")
     xml = domain_file(d, name)
-    trace = str(d / "virsh.trace")
-    rec = FakeLibvirtd(["--record", trace, "--upstream", "unix:" + libvirtd_sock])
-    try:
-        # recorded connection 1: the event listener, registered before anything happens
-        ev_out = str(d / "events.txt")
-        ev = start_listener(virsh_listener(rec.uri), ev_out)
-        assert wait_for(lambda: event_registered(trace, 1), timeout=20), \
-            "virsh event did not register through the recorder"
+    with recording(d, "virsh", libvirtd_sock, virsh_listener) as (rec, out):
         # recorded connection 2: the lifecycle session; 3: the test domain
         life = virsh_lifecycle(rec.uri, name, xml)
         info = run_virsh(rec.uri, "dominfo test; dumpxml test")
-        ev_rc, events = finish_listener(ev, ev_out)
-    finally:
-        err = stop_ok(rec)
     assert life.returncode == 0, life.stderr
     assert info.returncode == 0, info.stderr
-    assert ev_rc == 0, events
-    return {"dir": d, "trace": trace, "name": name, "xml": xml, "life": life, "info": info,
-            "events": events, "record_stderr": err}
+    assert out["ev_rc"] == 0, out["events"]
+    return {"dir": d, "trace": out["trace"], "name": name, "xml": xml, "life": life,
+            "info": info, "events": out["events"], "record_stderr": out["record_stderr"]}
 
 
 def test_record_virsh_sees_what_it_sees_directly(virsh_recording, test_uri, tmp_path):
@@ -215,6 +225,10 @@ def test_replay_virsh_prints_what_it_printed_recorded(virsh_recording, tmp_path,
 
 # ---- virtc: its own session, recorded and replayed ---------------------------------------------
 
+def virtc_listener(uri):
+    return [str(VIRTC), "-c", uri, "event", "--loop", "--timeout", EVENT_TIMEOUT]
+
+
 def virtc_session(uri, name, xml):
     cmds = [("define", xml), ("dominfo", name), ("dumpxml", name), ("start", name),
             ("list", "--all"), ("domstate", name), ("destroy", name), ("undefine", name),
@@ -227,22 +241,12 @@ def virtc_recording(test_uri, libvirtd_sock, tmp_path_factory):
     d = tmp_path_factory.mktemp("virtc-rec")
     name = unique_name("rrc")
     xml = domain_file(d, name)
-    trace = str(d / "virtc.trace")
-    rec = FakeLibvirtd(["--record", trace, "--upstream", "unix:" + libvirtd_sock])
-    try:
-        ev_out = str(d / "events.txt")
-        ev = start_listener([str(VIRTC), "-c", rec.uri, "event", "--loop", "--timeout",
-                             EVENT_TIMEOUT], ev_out)
-        assert wait_for(lambda: event_registered(trace, 1), timeout=20), \
-            "virtc event did not register through the recorder"
+    with recording(d, "virtc", libvirtd_sock, virtc_listener) as (rec, out):
         results = virtc_session(rec.uri, name, xml)
-        ev_rc, events = finish_listener(ev, ev_out)
-    finally:
-        stop_ok(rec)
     for res in results:
         assert res.returncode == 0, (res.args, res.stderr)
-    return {"trace": trace, "name": name, "xml": xml, "results": results, "events": events,
-            "ev_rc": ev_rc}
+    return {"trace": out["trace"], "name": name, "xml": xml, "results": results,
+            "events": out["events"], "ev_rc": out["ev_rc"]}
 
 
 def test_record_virtc_sees_what_it_sees_directly(virtc_recording, test_uri, tmp_path):

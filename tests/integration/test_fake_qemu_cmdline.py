@@ -1,7 +1,10 @@
 """fake-qemu run with qemu-system-x86_64's command line, as libvirtd runs an emulator
 (docs/fake-qemu.md, "Under a real libvirtd"): each case runs the host's real QEMU and fake-qemu
 with the same options and compares what they do (exit status, error text, pidfile, the QMP
-answers about the VM the options describe)."""
+answers about the VM the options describe). fake-qemu is started through the plugin's
+fake_qemu_cmdline fixture (ready when its monitor greets or once it daemonized); the real QEMU,
+and fake-qemu where it must refuse its command line and so never becomes ready, by a plain
+subprocess.run."""
 import json
 import os
 import signal
@@ -12,6 +15,7 @@ import time
 import pytest
 
 from conftest import BUILD
+from pytest_virtwire import fake_qemu_cmdline  # noqa: F401  (fixture)
 from pytest_virtwire.qmp import QmpLine
 from real_qemu import QEMU
 
@@ -70,12 +74,19 @@ def stop(pid):
     wait_gone(pid)
 
 
-def daemonized_probe(binary, tmp_path, tag):
-    """binary started as libvirtd's capability probe starts it: the first process exits 0, the
-    daemon's pid is in the pidfile and its monitor accepts; returns (pid, socket path)."""
+def probe_args(tmp_path, tag):
+    """libvirtd's capability probe command line: -daemonize, -pidfile, a -qmp server socket;
+    returns (args, socket path, pidfile path)."""
     sock, pidfile = tmp_path / (tag + ".sock"), tmp_path / (tag + ".pid")
-    r = run(binary, PROBE + ["-qmp", "unix:%s,server=on,wait=off" % sock,
-                             "-pidfile", str(pidfile), "-daemonize"])
+    return PROBE + ["-qmp", "unix:%s,server=on,wait=off" % sock, "-pidfile", str(pidfile),
+                    "-daemonize"], sock, pidfile
+
+
+def real_daemonized_probe(tmp_path):
+    """The real QEMU started as libvirtd's capability probe starts it: the first process exits
+    0, the daemon's pid is in the pidfile and its monitor accepts; returns (pid, socket path)."""
+    args, sock, pidfile = probe_args(tmp_path, "real")
+    r = run(QEMU, args)
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
     pid = read_pid(pidfile)
@@ -101,49 +112,47 @@ def probe_answers(sock):
 
 
 @needs_qemu
-def test_probe_command_line_daemonize_pidfile(tmp_path):
+def test_probe_command_line_daemonize_pidfile(tmp_path, fake_qemu_cmdline):
     """-daemonize -pidfile with libvirt's probe options; the probe's answers are QEMU's."""
-    pids = []
+    real_pid, real_sock = real_daemonized_probe(tmp_path)
     try:
-        real_pid, real_sock = daemonized_probe(QEMU, tmp_path, "real")
-        pids.append(real_pid)
-        fake_pid, fake_sock = daemonized_probe(FAKE, tmp_path, "fake")
-        pids.append(fake_pid)
+        args, fake_sock, pidfile = probe_args(tmp_path, "fake")
+        fake = fake_qemu_cmdline(args)     # ready: the first process exited 0, the pidfile read
+        assert fake.proc.stdout.read() == b""
+        assert fake.pid == read_pid(pidfile) and fake.alive()
         assert probe_answers(fake_sock) == probe_answers(real_sock)
     finally:
-        for pid in pids:
-            stop(pid)
+        stop(real_pid)
 
 
-def start_with_inherited_monitor(binary, tmp_path, tag, extra):
-    """binary with the monitor as libvirt passes it: a listening socket inherited as fd N."""
+def inherited_monitor(tmp_path, tag):
+    """A listening unix socket as libvirt passes the monitor (inherited as fd N) and the QEMU
+    options naming it; returns (socket, path, options)."""
     path = str(tmp_path / (tag + ".sock"))
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lsock.bind(path)
     lsock.listen(4)
     fd = lsock.fileno()
-    args = ["-S", "-no-user-config", "-nodefaults", "-nographic",
-            "-chardev", "socket,id=charmonitor,fd=%d,server=on,wait=off" % fd,
-            "-mon", "chardev=charmonitor,id=monitor,mode=control"] + extra
-    proc = subprocess.Popen([binary] + args, pass_fds=[fd], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lsock.close()
-    return proc, path
+    return lsock, path, ["-S", "-no-user-config", "-nodefaults", "-nographic",
+                         "-chardev", "socket,id=charmonitor,fd=%d,server=on,wait=off" % fd,
+                         "-mon", "chardev=charmonitor,id=monitor,mode=control"]
 
 
-def both_answer(tmp_path, extra, answers):
+def both_answer(tmp_path, fake_qemu_cmdline, extra, answers):
     """The real QEMU and fake-qemu started alike with extra; answers(monitor path) of each."""
-    procs = []
+    lsock, real_path, args = inherited_monitor(tmp_path, "real")
+    real = subprocess.Popen([QEMU] + args + extra, pass_fds=[lsock.fileno()],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    lsock.close()
     try:
-        real, real_path = start_with_inherited_monitor(QEMU, tmp_path, "real", extra)
-        procs.append(real)
-        fake, fake_path = start_with_inherited_monitor(FAKE, tmp_path, "fake", extra)
-        procs.append(fake)
+        lsock, fake_path, args = inherited_monitor(tmp_path, "fake")
+        with lsock:
+            fake_qemu_cmdline(args + extra, monitor=fake_path, pass_fds=[lsock.fileno()])
         return answers(real_path), answers(fake_path)
     finally:
-        for p in procs:
-            p.kill()
-            p.wait(timeout=60)
+        real.kill()
+        real.wait(timeout=60)
 
 
 def vm_answers(path):
@@ -152,7 +161,7 @@ def vm_answers(path):
 
 
 @needs_qemu
-def test_inherited_monitor_fd_and_vm_from_options(tmp_path):
+def test_inherited_monitor_fd_and_vm_from_options(tmp_path, fake_qemu_cmdline):
     """-chardev socket,fd=N + -mon mode=control; -name guest=, -uuid, -S as QEMU answers them;
     the other options as libvirt 9.0 writes them for a guest (JSON -object included)."""
     extra = ["-name", "guest=vw-cmdline,debug-threads=on",
@@ -163,7 +172,7 @@ def test_inherited_monitor_fd_and_vm_from_options(tmp_path):
              "-no-shutdown", "-boot", "strict=on",
              "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
              "resourcecontrol=deny", "-msg", "timestamp=on", "-overcommit", "mem-lock=off"]
-    want, got = both_answer(tmp_path, extra, vm_answers)
+    want, got = both_answer(tmp_path, fake_qemu_cmdline, extra, vm_answers)
     assert want[0] == {"return": {"name": "vw-cmdline"}}
     assert got == want
 
@@ -188,11 +197,11 @@ def cpus_and_memory(path):
 @needs_qemu
 @pytest.mark.parametrize("smp", ["3,sockets=1,cores=3,threads=1", "4,sockets=2,cores=2,threads=1",
                                  "4,sockets=1,cores=2,threads=2", "2"])
-def test_vcpus_and_memory_from_options(tmp_path, smp):
+def test_vcpus_and_memory_from_options(tmp_path, fake_qemu_cmdline, smp):
     """-smp and -m as libvirt writes them: query-cpus-fast (topology ids, QOM paths) and
     query-memory-size-summary as QEMU answers them."""
     extra = ["-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg", "-m", "96", "-smp", smp]
-    want, got = both_answer(tmp_path, extra, cpus_and_memory)
+    want, got = both_answer(tmp_path, fake_qemu_cmdline, extra, cpus_and_memory)
     assert want[1] == {"return": {"base-memory": 96 << 20, "plugged-memory": 0}}
     assert got == want
 
@@ -231,11 +240,11 @@ LIBVIRT_PC_DEVICES = [
     ["-machine", "pc", "-accel", "tcg", "-m", "64", "-device", "qemu-xhci,id=xhci",
      "-device", "piix3-usb-uhci,id=usb,addr=0x1.0x2", "-device", "virtio-balloon-pci,id=b0"],
 ], ids=["none", "libvirt-9.0-pc", "pc-xhci", "pc-three-devices"])
-def test_query_pci_as_qemu(tmp_path, extra):
+def test_query_pci_as_qemu(tmp_path, fake_qemu_cmdline, extra):
     """query-pci as QEMU answers it (go-qemu's PCI devices): empty on -machine none; on pc the
     board's functions and the -device ones (ids, classes, BARs unassigned at -S, and the
     addresses and IRQs SeaBIOS gives once the guest has run)."""
-    want, got = both_answer(tmp_path, extra, pci_before_and_after_cont)
+    want, got = both_answer(tmp_path, fake_qemu_cmdline, extra, pci_before_and_after_cont)
     if extra[1] == "none":
         assert want == ({"return": []}, {"return": []})
     assert got == want

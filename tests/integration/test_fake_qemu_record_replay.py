@@ -9,6 +9,7 @@ sessions check id renumbering (any JSON value, verbatim), strict and unordered m
 unmatched-command error reply and report, --replay-unmatched close, libvirt's .replies format
 through `vwtrace import-replies`, bad traces, and an unreachable upstream.
 """
+import contextlib
 import json
 import os
 import pathlib
@@ -38,16 +39,17 @@ READ_TIMEOUT = 20
 # ---- processes ---------------------------------------------------------------------------------
 
 class Fake:
-    """fake-qemu with the given mode options, started by the plugin's FakeQemu on socket sock;
-    stop() sends SIGTERM and returns (rc, stderr)."""
+    """fake-qemu with the given mode options, started by the plugin's FakeQemu in a private
+    directory, on socket sock (default: one in that directory); stop() sends SIGTERM and returns
+    (rc, stderr)."""
 
-    def __init__(self, sock, *args):
-        self.sock = str(sock)
+    def __init__(self, *args, sock=None):
         try:
-            self.fake = start_private(FakeQemu, socket=self.sock, admin=False,
+            self.fake = start_private(FakeQemu, socket=sock, admin=False,
                                       extra_args=[str(a) for a in args])
         except RuntimeError as e:
             pytest.fail("fake-qemu %s did not become ready: %s" % (args, e))
+        self.sock = self.fake.socket
         self.proc = self.fake.proc
         self.target = "unix:" + self.sock
 
@@ -59,6 +61,18 @@ class Fake:
             return self.fake.terminate(PROC_TIMEOUT)
         except AssertionError as e:
             pytest.fail(str(e))
+
+
+@contextlib.contextmanager
+def serving(*args):
+    """A Fake with the mode options args for the block; stopped at its end, which must be a
+    clean exit 0; its standard error is then .err."""
+    fake = Fake(*args)
+    try:
+        yield fake
+    finally:
+        rc, fake.err = fake.stop()
+    assert rc == 0, fake.err
 
 
 def virtc(target, *args):
@@ -128,7 +142,7 @@ def rec():
         virtc(qt, "query-status")          # a first client may be greeted twice by QEMU 7.2
         out["direct"] = [virtc(qt, *a) for a in SEQ]
 
-        fake = Fake(d / "rec1.sock", "--record", d / "raw.trace", "--upstream", qt)
+        fake = Fake("--record", d / "raw.trace", "--upstream", qt, sock=d / "rec1.sock")
         try:
             raw = Raw(d / "rec1.sock")
             out["raw_greeting"] = raw.greeting_bytes
@@ -137,7 +151,7 @@ def rec():
         finally:
             out["rec1_stop"] = fake.stop()
 
-        fake = Fake(d / "rec2.sock", "--record", d / "virtc.trace", "--upstream", qt)
+        fake = Fake("--record", d / "virtc.trace", "--upstream", qt, sock=d / "rec2.sock")
         try:
             out["recorded"] = [virtc(fake.target, *a) for a in SEQ]
             out["recorded_quit"] = virtc(fake.target, *QUIT)
@@ -192,17 +206,12 @@ def test_trace_is_complete(rec):
 
 
 def test_replay_strict_identical_output(rec, tmp_path):
-    sock = pathlib.Path(tempfile.mkdtemp(prefix="vwrr-", dir="/tmp")) / "r.sock"
     report = tmp_path / "report.json"
-    fake = Fake(sock, "--replay", rec["dir"] / "virtc.trace", "--replay-report", report)
-    try:
+    with serving("--replay", rec["dir"] / "virtc.trace", "--replay-report", report) as fake:
         replayed = [virtc(fake.target, *a) for a in SEQ]
         replayed_quit = virtc(fake.target, *QUIT)
         extra = virtc(fake.target, "query-status")     # no recorded connection left
-    finally:
-        rc, err = fake.stop()
-        shutil.rmtree(str(sock.parent), ignore_errors=True)
-    assert rc == 0, err
+    err = fake.err
     for args, recorded, got in zip(SEQ, rec["recorded"], replayed):
         assert got == recorded, "virtc qmp %s differs in replay\n%s" % (args, err)
     assert replayed_quit == rec["recorded_quit"]
@@ -222,12 +231,10 @@ def test_replay_strict_identical_output(rec, tmp_path):
 
 
 def test_replay_renumbers_ids_unordered(rec, tmp_path):
-    sock = pathlib.Path(tempfile.mkdtemp(prefix="vwrr-", dir="/tmp")) / "r.sock"
     report = tmp_path / "report.json"
-    fake = Fake(sock, "--replay", rec["dir"] / "raw.trace", "--replay-match", "unordered",
-                "--replay-report", report)
-    try:
-        raw = Raw(sock)
+    with serving("--replay", rec["dir"] / "raw.trace", "--replay-match", "unordered",
+                 "--replay-report", report) as fake:
+        raw = Raw(fake.sock)
         greeting = raw.greeting_bytes
         caps = raw.call(b'{"execute": "qmp_capabilities", "id": {"x": [1, null]}}')
         # out of recorded order, other ids, arguments written differently (member order, spaces)
@@ -239,10 +246,7 @@ def test_replay_renumbers_ids_unordered(rec, tmp_path):
         st2 = raw.call(b"{'execute':'query-status','id':2.5}")
         bad = raw.call(b'{"execute":"query-status","arguments":{"x":1},"id":"bad"}')
         raw.close()
-    finally:
-        rc, err = fake.stop()
-        shutil.rmtree(str(sock.parent), ignore_errors=True)
-    assert rc == 0, err
+    err = fake.err
     assert greeting == rec["raw_greeting"]                 # verbatim
     recorded = {str(json.loads(c)["id"]): lines for c, lines in zip(RAW_CMDS, rec["raw_replies"])}
     assert caps == [b'{"return": {}, "id": {"x": [1, null]}}']
@@ -276,19 +280,14 @@ def test_replay_renumbers_ids_unordered(rec, tmp_path):
 
 
 def test_replay_strict_rejects_out_of_order(rec, tmp_path):
-    sock = pathlib.Path(tempfile.mkdtemp(prefix="vwrr-", dir="/tmp")) / "r.sock"
     report = tmp_path / "report.json"
-    fake = Fake(sock, "--replay", rec["dir"] / "raw.trace", "--replay-report", report)
-    try:
-        raw = Raw(sock)
+    with serving("--replay", rec["dir"] / "raw.trace", "--replay-report", report) as fake:
+        raw = Raw(fake.sock)
         raw.call(b'{"execute":"qmp_capabilities"}')
         early = raw.call(b'{"execute":"query-name","id":7}')
         first = raw.call(b'{"execute":"query-status","id":8}')
         raw.close()
-    finally:
-        rc, err = fake.stop()
-        shutil.rmtree(str(sock.parent), ignore_errors=True)
-    assert rc == 0, err
+    err = fake.err
     assert early == [b'{"id": 7, "error": {"class": "GenericError", "desc": "fake-qemu replay: '
                      b'no recorded command matches \'query-name\' {}"}}']
     assert json.loads(first[-1])["return"]["status"] == "running" and first[-1].endswith(b'"id": 8}')
@@ -300,17 +299,12 @@ def test_replay_strict_rejects_out_of_order(rec, tmp_path):
 
 
 def test_replay_unmatched_close(rec, tmp_path):
-    sock = pathlib.Path(tempfile.mkdtemp(prefix="vwrr-", dir="/tmp")) / "r.sock"
     report = tmp_path / "report.json"
-    fake = Fake(sock, "--replay", rec["dir"] / "virtc.trace", "--replay-unmatched", "close",
-                "--replay-report", report)
-    try:
+    with serving("--replay", rec["dir"] / "virtc.trace", "--replay-unmatched", "close",
+                 "--replay-report", report) as fake:
         got = virtc(fake.target, "query-kvm")            # recorded: query-version
         again = virtc(fake.target, "--greeting", "query-status")  # next recorded connection
-    finally:
-        rc, err = fake.stop()
-        shutil.rmtree(str(sock.parent), ignore_errors=True)
-    assert rc == 0, err
+    err = fake.err
     assert got[0] == 2 and "closed" in got[2]
     assert again == rec["recorded"][1]
     assert "closing connection 1 (--replay-unmatched close)" in err
@@ -323,103 +317,26 @@ def test_replay_unmatched_close(rec, tmp_path):
 
 # ---- libvirt's .replies ------------------------------------------------------------------------
 
-# libvirt's tests/qemucapabilitiesdata/*.replies layout: pretty-printed objects (2-space
-# indent), separated by blank lines, command then reply, ids libvirt-N, no greeting.
-REPLIES = """{
-  "execute": "qmp_capabilities",
-  "id": "libvirt-1"
-}
-
-{
-  "return": {
-  },
-  "id": "libvirt-1"
-}
-
-{
-  "execute": "query-version",
-  "id": "libvirt-2"
-}
-
-{
-  "return": {
-    "qemu": {
-      "micro": 0,
-      "minor": 2,
-      "major": 7
-    },
-    "package": "v7.2.0"
-  },
-  "id": "libvirt-2"
-}
-
-{
-  "execute": "query-target",
-  "id": "libvirt-3"
-}
-
-{
-  "return": {
-    "arch": "x86_64"
-  },
-  "id": "libvirt-3"
-}
-
-{
-  "execute": "qom-list-properties",
-  "arguments": {
-    "typename": "migration"
-  },
-  "id": "libvirt-4"
-}
-
-{
-  "return": [
-    {
-      "name": "store-global-state",
-      "type": "bool"
-    }
-  ],
-  "id": "libvirt-4"
-}
-
-{
-  "execute": "query-kvm",
-  "id": "libvirt-5"
-}
-
-{
-  "error": {
-    "class": "GenericError",
-    "desc": "no kvm here"
-  },
-  "id": "libvirt-5"
-}
-"""
+# data/caps_7.2.0_x86_64.replies has the layout of libvirt's tests/qemucapabilitiesdata/*.replies:
+# pretty-printed objects (2-space indent), separated by blank lines, command then reply, ids
+# libvirt-N, no greeting (test_vwtrace.py checks its import too).
 
 
 def test_replay_imported_replies(tmp_path):
-    src = tmp_path / "caps_7.2.0_x86_64.replies"
-    src.write_text(REPLIES)
+    src = DATA / "caps_7.2.0_x86_64.replies"
     trace = tmp_path / "caps.trace"
     r = subprocess.run([str(VWTRACE), "import-replies", str(src), str(trace)],
                        capture_output=True, text=True, timeout=PROC_TIMEOUT)
     assert r.returncode == 0, r.stderr
-    sock = pathlib.Path(tempfile.mkdtemp(prefix="vwrr-", dir="/tmp")) / "r.sock"
-    fake = Fake(sock, "--replay", trace, "--replay-match", "unordered")
-    try:
+    with serving("--replay", trace, "--replay-match", "unordered") as fake:
         got = virtc(fake.target, "--greeting", "qom-list-properties", '{"typename": "migration"}')
-    finally:
-        rc, err = fake.stop()
-    assert rc == 0, err
     assert got[0] == 0, got
     lines = [json.loads(l) for l in got[1].splitlines()]
     assert lines[0]["QMP"]["version"]["qemu"] == {"micro": 0, "minor": 2, "major": 7}
     assert lines[1] == [{"name": "store-global-state", "type": "bool"}]
 
-    fake = Fake(sock, "--replay", trace)
-    try:
-        raw = Raw(sock)
+    with serving("--replay", trace) as fake:
+        raw = Raw(fake.sock)
         assert raw.call(b'{"execute":"qmp_capabilities","id":"vw-1"}') == \
             [b'{"return": {}, "id": "vw-1"}']
         assert raw.call(b'{"execute":"query-version","id":"vw-2"}') == \
@@ -431,10 +348,7 @@ def test_replay_imported_replies(tmp_path):
         assert json.loads(raw.call(b'{"execute":"query-kvm","id":"k"}')[0]) == \
             {"id": "k", "error": {"class": "GenericError", "desc": "no kvm here"}}
         raw.close()
-    finally:
-        rc, err = fake.stop()
-        shutil.rmtree(str(sock.parent), ignore_errors=True)
-    assert rc == 0, err
+    err = fake.err
     assert "5 matched, 0 unmatched, 0 recorded commands never used" in err
 
 
@@ -473,15 +387,10 @@ def test_bad_traces_refused(tmp_path):
 
 def test_committed_qmp_trace_replays(tmp_path):
     """The committed trace (recorded from QEMU 7.2 by vwtrace record-qmp) replays too."""
-    sock = pathlib.Path(tempfile.mkdtemp(prefix="vwrr-", dir="/tmp")) / "r.sock"
-    fake = Fake(sock, "--replay", DATA / "traces" / "qmp-qemu-7.2-session.trace",
-                "--replay-match", "unordered")
-    try:
+    with serving("--replay", DATA / "traces" / "qmp-qemu-7.2-session.trace",
+                 "--replay-match", "unordered") as fake:
         got = virtc(fake.target, "query-version")
-    finally:
-        rc, err = fake.stop()
-        shutil.rmtree(str(sock.parent), ignore_errors=True)
-    assert rc == 0, err
+    err = fake.err
     assert got[0] == 0 and json.loads(got[1])["qemu"]["major"] == 7, (got, err)
 
 
@@ -499,8 +408,8 @@ def test_upstream_unreachable(tmp_path):
         up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         up.bind(str(d / "up.sock"))
         up.listen(4)
-        fake = Fake(d / "r.sock", "--record", tmp_path / "t.trace", "--upstream",
-                    "unix:%s" % (d / "up.sock"))
+        fake = Fake("--record", tmp_path / "t.trace", "--upstream", "unix:%s" % (d / "up.sock"),
+                    sock=d / "r.sock")
         try:
             up.close()                                   # the socket file stays: refused
             got = virtc(fake.target, "query-status")
@@ -560,10 +469,8 @@ def test_replay_id_edge_cases_and_pipelining(tmp_path):
         ("s2c", GREETING),
         ("s2c", b'{"return": {}, "id": 1}\r\n'),
     ], "client")])
-    sock = pathlib.Path(tempfile.mkdtemp(prefix="vwrr-", dir="/tmp")) / "r.sock"
-    fake = Fake(sock, "--replay", trace)
-    try:
-        raw = Raw(sock)
+    with serving("--replay", trace) as fake:
+        raw = Raw(fake.sock)
         assert raw.greeting_bytes + b"\r\n" == GREETING
         assert raw.call(b'{"execute":"qmp_capabilities","id":[1]}') == [b'{"return": {}, "id": [1]}']
         assert raw.call(b'{"execute":"no-such","id":"z"}') == [
@@ -577,7 +484,7 @@ def test_replay_id_edge_cases_and_pipelining(tmp_path):
         assert raw.closed_by_peer()            # recorded: the server closed after that
         raw.close()
 
-        raw = Raw(sock)
+        raw = Raw(fake.sock)
         assert raw.greeting_bytes + b"\r\n" == GREETING
         # garbage: QEMU's parse errors match nothing here; error replies without id
         raw.send(b'{]\r\n\xff')
@@ -588,10 +495,7 @@ def test_replay_id_edge_cases_and_pipelining(tmp_path):
                                                    "(input QEMU could not parse: JSON parse error")
         assert raw.call(b'{"execute":"qmp_capabilities","id":"x"}') == [b'{"return": {}, "id": "x"}']
         raw.close()
-    finally:
-        rc, err = fake.stop()
-        shutil.rmtree(str(sock.parent), ignore_errors=True)
-    assert rc == 0, err
+    err = fake.err
     assert "connection 1 (recorded connection 1) ended: 4 matched, 0 unmatched, 0 recorded " \
         "commands never used" in err
     assert "2 of 2 recorded connections served (0 clients refused): 5 matched, 2 unmatched, " \

@@ -15,7 +15,6 @@ not hit; rules on every message use "connections": 1 (only the first connection)
 """
 import json
 import os
-import pathlib
 import re
 import shutil
 import subprocess
@@ -41,68 +40,65 @@ def no_sanitizer_report(text, who):
         assert marker not in text, "%s: sanitizer report:\n%s" % (who, text)
 
 
-def write_rules(rules):
-    fd, path = tempfile.mkstemp(prefix="vw-faults-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump(rules, f)
-    return path
-
-
-class Faulty:
-    """A fake-libvirtd with fault rules (extra: more options, e.g. --record / --replay)."""
+class WithFaults:
+    """A fake started with --faults RULES --seed N and extra options, in a directory of its own;
+    as a context manager, stopped at the end, which checks a clean exit 0 and no sanitizer
+    report."""
 
     def __init__(self, rules, seed=7, extra=()):
-        self.rules_path = write_rules(rules)
-        self.fake = FakeLibvirtd(extra_args=["--faults", self.rules_path, "--seed", str(seed)] +
-                                 list(extra))
-        self.uri = self.fake.uri
-        self.sock = self.fake.sock
-
-    def close(self):
-        rc, err = self.fake.stop()
-        os.unlink(self.rules_path)
-        no_sanitizer_report(err, "fake-libvirtd")
-        assert rc == 0, "fake-libvirtd exited %d: %s" % (rc, err)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class FaultyQemu:
-    """A fake-qemu with fault rules, started by the plugin's FakeQemu."""
-
-    def __init__(self, rules, seed=7, extra=()):
-        self.dir = tempfile.mkdtemp(prefix="vw-fq-")
-        self.rules_path = os.path.join(self.dir, "faults.json")
-        with open(self.rules_path, "w") as f:
+        self.dir = tempfile.mkdtemp(prefix="vw-faults-")
+        rules_path = os.path.join(self.dir, "faults.json")
+        with open(rules_path, "w") as f:
             json.dump(rules, f)
-        sock = os.path.join(self.dir, "qmp.sock")
-        self.target = "unix:" + sock
         try:
-            self.fake = FakeQemu(self.dir, name="fq", socket=sock, admin=False,
-                                 extra_args=["--faults", self.rules_path, "--seed", str(seed)] +
-                                 list(extra))
+            self.fake = self.start(["--faults", rules_path, "--seed", str(seed)] + list(extra))
         except BaseException:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
-        self.proc = self.fake.proc
 
     def close(self):
         try:
-            rc, err = self.fake.terminate(timeout=10)
+            rc, err = self.fake.terminate()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
-        no_sanitizer_report(err, "fake-qemu")
-        assert rc == 0, "fake-qemu exited %d: %s" % (rc, err)
+        no_sanitizer_report(err, self.fake.program)
+        assert rc == 0, "%s exited %d: %s" % (self.fake.program, rc, err)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Faulty(WithFaults):
+    """A fake-libvirtd with fault rules (extra: more options, e.g. --record / --replay)."""
+
+    def start(self, options):
+        fake = FakeLibvirtd(extra_args=options)
+        self.uri, self.sock = fake.uri, fake.sock
+        return fake
+
+
+class FaultyQemu(WithFaults):
+    """A fake-qemu with fault rules, started by the plugin's FakeQemu."""
+
+    def start(self, options):
+        sock = os.path.join(self.dir, "qmp.sock")
+        self.target = "unix:" + sock
+        fake = FakeQemu(self.dir, name="fq", socket=sock, admin=False, extra_args=options)
+        self.proc = fake.proc
+        return fake
+
+
+def ended_as(run, rc, pattern, limit, who):
+    """run = (CompletedProcess, seconds) of a client: it exited with rc, printed pattern (on
+    stdout when rc is 0, else on stderr) and took less than limit seconds (no hang)."""
+    p, elapsed = run
+    assert p.returncode == rc, (p.stdout, p.stderr)
+    shown = p.stdout if rc == 0 else p.stderr
+    assert re.search(pattern, shown), shown
+    assert elapsed < limit, "%s took %.1f s (limit %d s)" % (who, elapsed, limit)
 
 
 def timed(cmd, env=None):
@@ -203,11 +199,7 @@ VIRTC_CASES = {
 def test_virtc_fault(name):
     rules, rc, pattern, limit = VIRTC_CASES[name]
     with Faulty(rules) as fake:
-        p, elapsed = virtc(fake.uri, "list", "--all")
-        assert p.returncode == rc, (p.stdout, p.stderr)
-        shown = p.stdout if rc == 0 else p.stderr
-        assert re.search(pattern, shown), shown
-        assert elapsed < limit, "virtc took %.1f s (limit %d s)" % (elapsed, limit)
+        ended_as(virtc(fake.uri, "list", "--all"), rc, pattern, limit, "virtc")
         assert_alive(fake)
 
 
@@ -468,11 +460,7 @@ QMP_CASES = {
 def test_qmp_fault(name):
     rules, rc, pattern, limit = QMP_CASES[name]
     with FaultyQemu(rules) as fake:
-        p, elapsed = virtc_qmp(fake.target, QS)
-        assert p.returncode == rc, (p.stdout, p.stderr)
-        shown = p.stdout if rc == 0 else p.stderr
-        assert re.search(pattern, shown), shown
-        assert elapsed < limit, "virtc qmp took %.1f s (limit %d s)" % (elapsed, limit)
+        ended_as(virtc_qmp(fake.target, QS), rc, pattern, limit, "virtc qmp")
         assert_qmp_alive(fake)
 
 

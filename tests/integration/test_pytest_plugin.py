@@ -57,6 +57,27 @@ def test_killed_on_purpose(fake_qemu):
     fq = fake_qemu()
     fq.kill()                         # SIGKILL, waited for: accepted at teardown
     assert not fq.alive()
+
+def test_qemu_command_line(fake_qemu_cmdline, tmp_path):
+    sock = tmp_path / "m.sock"
+    fq = fake_qemu_cmdline(["-S", "-name", "guest=vm1",
+                            "-qmp", "unix:%s,server=on,wait=off" % sock])
+    s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(str(sock))
+    f = s.makefile("rwb")
+    assert "QMP" in json.loads(f.readline())
+    for cmd in ("qmp_capabilities", "query-name"):
+        f.write(json.dumps({"execute": cmd}).encode() + b"\\n"); f.flush()
+        reply = json.loads(f.readline())
+    assert reply == {"return": {"name": "vm1"}}
+    s.close()
+    assert fq.monitor == str(sock) and fq.pid == fq.proc.pid
+
+def test_qemu_command_line_daemonized(fake_qemu_cmdline, tmp_path):
+    pidfile = tmp_path / "q.pid"
+    fq = fake_qemu_cmdline(["-S", "-qmp", "unix:%s,server=on,wait=off" % (tmp_path / "d.sock"),
+                            "-pidfile", str(pidfile), "-daemonize"])
+    assert fq.proc.returncode == 0 and fq.pid == int(pidfile.read_text()) and fq.alive()
+    assert fq.terminate()[0] == 0 and not pidfile.exists() and not fq.alive()
 '''
 
 INNER_FAILS = '''
@@ -78,6 +99,11 @@ def test_kill_accepts_only_its_signal(fake_qemu):
     fq = fake_qemu()
     fq.killed_by = signal.SIGTERM     # as if kill(SIGTERM) was asked, but it dies by SIGKILL
     os.kill(fq.pid, signal.SIGKILL)
+
+def test_daemon_that_leaves_its_pidfile(fake_qemu_cmdline, tmp_path):
+    fq = fake_qemu_cmdline(["-qmp", "unix:%s,server=on,wait=off" % (tmp_path / "d.sock"),
+                            "-pidfile", str(tmp_path / "d.pid"), "-daemonize"])
+    os.kill(fq.pid, signal.SIGKILL)   # the daemon is not our child: a crash shows as the pidfile
 '''
 
 
@@ -100,7 +126,7 @@ def run_inner(tmp_path, source, env_extra=None, drop_build=False):
 def test_another_project_uses_the_plugin(tmp_path):
     r = run_inner(tmp_path, INNER_OK)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "4 passed" in r.stdout
+    assert "6 passed" in r.stdout
 
 
 def test_vw_bin_names_the_directory(tmp_path):
@@ -115,8 +141,9 @@ def test_failures_and_crashes_fail_the_inner_test(tmp_path):
     assert "DOMAIN_LOOKUP_BY_NAME with arguments {\"name\": \"test\"}: expected exactly 2 " \
            "call(s), got 1" in out
     assert "died from signal 9 (SIGKILL)" in out
-    assert "1 failed" in out and "2 error" in out
+    assert "1 failed" in out and "3 error" in out
     assert "fake-qemu-1 died from signal 9 (SIGKILL)" in out
+    assert "left its pidfile" in out and "d.pid behind" in out
 
 
 def test_missing_binary_is_explained(tmp_path):

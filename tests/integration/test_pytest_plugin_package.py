@@ -70,7 +70,7 @@ def run_sample(venv, directory, source, args=(), **env_extra):
 def test_installed_plugin_needs_no_p(venv, tmp_path):
     r = run_sample(venv, tmp_path / "ok", SAMPLE_OK, VW_BIN=str(BUILD / "bin"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "5 passed" in r.stdout, r.stdout
+    assert "7 passed" in r.stdout, r.stdout
 
 
 def test_a_failing_assertion_fails(venv, tmp_path):
@@ -79,7 +79,7 @@ def test_a_failing_assertion_fails(venv, tmp_path):
     assert "DOMAIN_LOOKUP_BY_NAME with arguments {\"name\": \"test\"}: expected exactly 2 " \
            "call(s), got 1" in r.stdout, r.stdout
     assert "died from signal 9 (SIGKILL)" in r.stdout, r.stdout
-    assert "1 failed" in r.stdout and "2 errors" in r.stdout, r.stdout
+    assert "1 failed" in r.stdout and "3 errors" in r.stdout, r.stdout
 
 
 def test_programs_found_on_path(venv, tmp_path):
@@ -113,7 +113,7 @@ def test_p_on_top_of_the_entry_point(venv, tmp_path):
     r = run_sample(venv, tmp_path / "twice", SAMPLE_OK, args=["-p", "pytest_virtwire"],
                    VW_BIN=str(BUILD / "bin"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "5 passed" in r.stdout, r.stdout
+    assert "7 passed" in r.stdout, r.stdout
 
 
 def test_version_and_entry_point_metadata(venv):
@@ -131,11 +131,12 @@ def test_submodules_are_installed(venv):
     # the helpers the project's own suites use come with the package: a user's tests import them
     code = ("import os, pytest_virtwire.process as p, pytest_virtwire.qmp as q, "
             "pytest_virtwire.wire as w, pytest_virtwire.events as e, "
-            "pytest_virtwire.libvirtd as l, pytest_virtwire.admin as a; "
+            "pytest_virtwire.libvirtd as l, pytest_virtwire.admin as a, "
+            "pytest_virtwire.cmdline as c; "
             "print(all(m.__file__.startswith(os.environ['SAMPLE_VENV']) "
-            "for m in (p, q, w, e, l, a)), q.QmpLine.__name__, w.RawConn.__name__, "
-            "p.ReadyProcess.__name__)")
+            "for m in (p, q, w, e, l, a, c)), q.QmpLine.__name__, w.RawConn.__name__, "
+            "p.ReadyProcess.__name__, c.FakeQemuCmdline.__name__)")
     r = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True,
                        text=True, env=clean_env(venv), timeout=60)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["True", "QmpLine", "RawConn", "ReadyProcess"]
+    assert r.stdout.split() == ["True", "QmpLine", "RawConn", "ReadyProcess", "FakeQemuCmdline"]

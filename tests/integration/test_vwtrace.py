@@ -451,78 +451,36 @@ def test_qmp_recorded(vwtrace_bin, sockdir, tmp_path):
 
 # ---- import of libvirt's .replies ----------------------------------------------------------------
 
-REPLIES = """{
-  "execute": "qmp_capabilities",
-  "id": "libvirt-1"
-}
-
-{
-  "return": {
-  },
-  "id": "libvirt-1"
-}
-
-{
-  "execute": "query-version",
-  "id": "libvirt-2"
-}
-
-{
-  "return": {
-    "qemu": {
-      "micro": 0,
-      "minor": 2,
-      "major": 7
-    },
-    "package": "v7.2.0"
-  },
-  "id": "libvirt-2"
-}
-
-{
-  "execute": "query-kvm",
-  "id": "libvirt-3"
-}
-
-{
-  "error": {
-    "class": "GenericError",
-    "desc": "no kvm"
-  },
-  "id": "libvirt-3"
-}
-"""
-
 
 def test_import_replies(vwtrace_bin, tmp_path):
-    src = tmp_path / "caps.replies"
-    src.write_text(REPLIES)
+    src = DATA / "caps_7.2.0_x86_64.replies"     # libvirt's layout, 5 commands
+    replies = src.read_text()
     out = tmp_path / "caps.trace"
     res = run_vwtrace(["import-replies", src, out])
     assert res.returncode == 0, res.stderr
     header, recs = read_trace(out)
     assert header["protocol"] == "qmp" and header["source"] == str(src)
     msgs = [r for r in recs if r["rec"] == "msg"]
-    assert [r["dir"] for r in msgs] == ["s2c", "c2s", "s2c", "c2s", "s2c", "c2s", "s2c"]
+    assert [r["dir"] for r in msgs] == ["s2c"] + ["c2s", "s2c"] * 5
     greeting = json.loads(msgs[0]["bytes"])
     assert greeting["QMP"]["version"]["qemu"] == {"micro": 0, "minor": 2, "major": 7}
     assert json.loads(msgs[1]["bytes"]) == {"execute": "qmp_capabilities", "id": "libvirt-1"}
     assert msgs[1]["bytes"] == b'{"execute":"qmp_capabilities","id":"libvirt-1"}\r\n'
-    assert json.loads(msgs[6]["bytes"])["error"]["class"] == "GenericError"
+    assert json.loads(msgs[10]["bytes"])["error"]["class"] == "GenericError"
     show = run_vwtrace(["show", out])
     assert show.returncode == 0
-    assert 'c2s {"execute":"query-kvm","id":"libvirt-3"}' in show.stdout
+    assert 'c2s {"execute":"query-kvm","id":"libvirt-5"}' in show.stdout
 
     # strict alternation, with the line of the offending object
     bad = tmp_path / "bad.replies"
-    bad.write_text(REPLIES.replace('{\n  "return": {\n  },\n  "id": "libvirt-1"\n}\n\n', ""))
+    bad.write_text(replies.replace('{\n  "return": {\n  },\n  "id": "libvirt-1"\n}\n\n', ""))
     res = run_vwtrace(["import-replies", bad, tmp_path / "bad.trace"])
     assert res.returncode == 2
     assert "%s:6: expected the reply" % bad in res.stderr
-    bad.write_text(REPLIES + "\n{\n  \"execute\": \"quit\"\n}\n")
+    bad.write_text(replies + "\n{\n  \"execute\": \"quit\"\n}\n")
     res = run_vwtrace(["import-replies", bad, tmp_path / "bad.trace"])
     assert res.returncode == 2 and "the last command has no reply" in res.stderr
-    bad.write_text(REPLIES + "\n{\n  \"execute\": \n")
+    bad.write_text(replies + "\n{\n  \"execute\": \n")
     res = run_vwtrace(["import-replies", bad, tmp_path / "bad.trace"])
     assert res.returncode == 2 and "%s:" % bad in res.stderr and "bad JSON" in res.stderr
 

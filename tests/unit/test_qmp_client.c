@@ -361,19 +361,31 @@ static void script_pipelined(struct peer *p)
     json_decref(u);
 }
 
+/* open_client, then qmp_capabilities, with the events recorded in ev (unless NULL); NULL, with
+ * the peer finished, when the client did not open */
+static vw_qmp_client *open_negotiated(struct peer *p, peer_script *script, struct seen_events *ev,
+                                      vw_qmp_error *err)
+{
+    vw_qmp_client *c = open_client(p, script, err);
+    CHECK(c != NULL);
+    if (!c) {
+        peer_finish(p);
+        return NULL;
+    }
+    if (ev)
+        vw_qmp_client_set_event_handler(c, record_event, ev);
+    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, err), 0);
+    return c;
+}
+
 static void test_ids_events_errors(void)
 {
     struct peer p;
     vw_qmp_error err;
     struct seen_events ev = { 0 };
-    vw_qmp_client *c = open_client(&p, script_pipelined, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_pipelined, &ev, &err);
+    if (!c)
         return;
-    }
-    vw_qmp_client_set_event_handler(c, record_event, &ev);
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     json_t *ida = NULL, *idb = NULL, *idc = NULL, *reply = NULL;
     json_t *dargs = json_pack("{s:s}", "id", "nosuch");
     CHECK_EQ_INT(vw_qmp_client_send(c, "query-status", NULL, NULL, 0, T_MS, &ida, &err), 0);
@@ -447,13 +459,9 @@ static void test_error_replies(void)
 {
     struct peer p;
     vw_qmp_error err;
-    vw_qmp_client *c = open_client(&p, script_errors, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_errors, NULL, &err);
+    if (!c)
         return;
-    }
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     json_t *args = json_pack("{s:s}", "id", "nosuch"), *ret = NULL;
     CHECK_EQ_INT(vw_qmp_client_execute(c, "device_del", args, NULL, 0, T_MS, &ret, &err), -1);
     CHECK_EQ_INT(err.code, VW_QMP_ERR_COMMAND);
@@ -505,14 +513,9 @@ static void test_peer_closes_mid_command(void)
     struct peer p;
     vw_qmp_error err;
     struct seen_events ev = { 0 };
-    vw_qmp_client *c = open_client(&p, script_close_mid_reply, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_close_mid_reply, &ev, &err);
+    if (!c)
         return;
-    }
-    vw_qmp_client_set_event_handler(c, record_event, &ev);
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     CHECK_EQ_INT(vw_qmp_client_execute(c, "stop", NULL, NULL, 0, T_MS, NULL, &err), -1);
     CHECK_EQ_INT(err.code, VW_QMP_ERR_CLOSED);
     CHECK(strstr(err.desc, "closed the connection in the middle of a message") != NULL);
@@ -548,14 +551,9 @@ static void test_quit_then_close(void)
     struct peer p;
     vw_qmp_error err;
     struct seen_events ev = { 0 };
-    vw_qmp_client *c = open_client(&p, script_quit, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_quit, &ev, &err);
+    if (!c)
         return;
-    }
-    vw_qmp_client_set_event_handler(c, record_event, &ev);
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     /* the reply arrives in the same read as the close: success */
     CHECK_EQ_INT(vw_qmp_client_execute(c, "quit", NULL, NULL, 0, T_MS, NULL, &err), 0);
     CHECK_EQ_INT(ev.n, 1);
@@ -592,13 +590,9 @@ static void test_big_reply(void)
 {
     struct peer p;
     vw_qmp_error err;
-    vw_qmp_client *c = open_client(&p, script_big_reply, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_big_reply, NULL, &err);
+    if (!c)
         return;
-    }
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     json_t *ret = NULL;
     CHECK_EQ_INT(vw_qmp_client_execute(c, "query-qmp-schema", NULL, NULL, 0, T_MS, &ret, &err), 0);
     CHECK_EQ_INT(json_array_size(ret), 20000);
@@ -624,13 +618,9 @@ static void test_timeout_then_late_reply(void)
 {
     struct peer p;
     vw_qmp_error err;
-    vw_qmp_client *c = open_client(&p, script_slow, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_slow, NULL, &err);
+    if (!c)
         return;
-    }
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     json_t *ret = NULL;
     CHECK_EQ_INT(vw_qmp_client_execute(c, "query-status", NULL, NULL, 0, 150, &ret, &err), -1);
     CHECK_EQ_INT(err.code, VW_QMP_ERR_TIMEOUT);
@@ -657,14 +647,9 @@ static void test_wait_events(void)
     struct peer p;
     vw_qmp_error err;
     struct seen_events ev = { 0 };
-    vw_qmp_client *c = open_client(&p, script_events_only, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_events_only, &ev, &err);
+    if (!c)
         return;
-    }
-    vw_qmp_client_set_event_handler(c, record_event, &ev);
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     for (int i = 0; i < 50 && ev.n < 2; i++) {
         CHECK_EQ_INT(vw_qmp_client_wait_events(c, 100, &err), 0);
     }
@@ -697,14 +682,9 @@ static void test_timeout_despite_event_flood(void)
     struct peer p;
     vw_qmp_error err;
     struct seen_events ev = { 0 };
-    vw_qmp_client *c = open_client(&p, script_flood, &err);
-    CHECK(c != NULL);
-    if (!c) {
-        peer_finish(&p);
+    vw_qmp_client *c = open_negotiated(&p, script_flood, &ev, &err);
+    if (!c)
         return;
-    }
-    vw_qmp_client_set_event_handler(c, record_event, &ev);
-    CHECK_EQ_INT(vw_qmp_client_negotiate(c, 0, T_MS, &err), 0);
     CHECK_EQ_INT(vw_qmp_client_execute(c, "query-status", NULL, NULL, 0, 200, NULL, &err), -1);
     CHECK_EQ_INT(err.code, VW_QMP_ERR_TIMEOUT);
     CHECK(ev.n > 0);
