@@ -12,11 +12,8 @@
 #include <unistd.h>
 
 #include "default_state.h"
-#include "model_storage.h"
+#include "model_parts.h"
 #include "release.h"
-#include "model_snap.h"
-#include "model_iface.h"
-#include "model_nodedev.h"
 
 /* ---- construction ------------------------------------------------------------------------- */
 

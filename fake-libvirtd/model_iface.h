@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "model_parts.h"
 
 typedef struct fl_iface {
     char *name;
@@ -23,9 +24,7 @@ typedef struct fl_iface_state {
     bool in_transaction;
 } fl_iface_state;
 
-/* The default: `eth1`, active. NULL on allocation failure. */
-fl_iface_state *fl_iface_state_default(void);
-void fl_iface_state_free(fl_iface_state *s);
+/* fl_iface_state_default, fl_iface_state_free: model_parts.h */
 /* m's interfaces (an empty set is made for a model without any). NULL when out of memory. */
 fl_iface_state *fl_ifaces(fl_model *m);
 

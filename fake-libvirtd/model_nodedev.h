@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "model_parts.h"
 
 typedef struct fl_nodedev {
     char *name;
@@ -33,8 +34,7 @@ unsigned fl_nodedev_cap_bit(const char *cap);
 /* The device XML (caller frees), NULL when out of memory. */
 char *fl_nodedev_xml(const fl_nodedev *d);
 
-fl_nodedev_state *fl_nodedev_state_default(void);
-void fl_nodedev_state_free(fl_nodedev_state *s);
+/* fl_nodedev_state_default, fl_nodedev_state_free: model_parts.h */
 /* m's node devices (an empty set for a model without any); NULL when out of memory. */
 fl_nodedev_state *fl_nodedevs(fl_model *m);
 

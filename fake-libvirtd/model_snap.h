@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "model_parts.h"
 
 typedef struct fl_moment {
     char *name, *description;
@@ -56,9 +57,7 @@ enum {
     FL_CHECKPOINT_LIST_NO_LEAVES = 1 << 3,
 };
 
-void fl_moments_free(fl_moments *m);
-size_t fl_snapshot_count(const fl_domain *dom);
-size_t fl_checkpoint_count(const fl_domain *dom);
+/* fl_moments_free, fl_snapshot_count, fl_checkpoint_count: model_parts.h */
 /* The current snapshot / checkpoint, or NULL. */
 fl_moment *fl_snapshot_current(const fl_domain *dom);
 

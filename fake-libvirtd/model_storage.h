@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "model_parts.h"
 #include "xml_tree.h"
 
 /* virStoragePoolEventLifecycleType */
@@ -40,7 +41,7 @@ struct fl_pool_ext {
     fl_index vol_by_name;   /* this pool's volumes by name (by key and path: fl_model's) */
 };
 
-void fl_pool_ext_free(struct fl_pool_ext *ext);
+/* fl_pool_ext_free: model_parts.h */
 
 /* A pool type libvirt knows ("dir", "logical", ...). */
 bool fl_pool_type_known(const char *name);
