@@ -31,17 +31,17 @@ enum { SEC_BRIDGE = 1, SEC_DOMAIN, SEC_IP, SEC_DHCP_HOST, SEC_DHCP_RANGE, SEC_FO
 #define FEATURE_CORRECT_ORDER 16   /* VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER */
 #define ERR_OPERATION_UNSUPPORTED 84
 
-static int unsupported(fl_error *err, const char *fmt, const char *a, const char *b)
+static int unsupported(vw_virerror *err, const char *fmt, const char *a, const char *b)
 {
-    fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FL_FROM_NETWORK, "Operation not supported",
-                 fmt, a, b);
+    vw_virerror_report(err, ERR_OPERATION_UNSUPPORTED, VW_FROM_NETWORK, "Operation not supported",
+                       fmt, a, b);
     return -1;
 }
 
-static int invalid(fl_error *err, const char *msg)
+static int invalid(vw_virerror *err, const char *msg)
 {
-    fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_NETWORK,
-                 "Requested operation is not valid", "%s", msg);
+    vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_NETWORK,
+                       "Requested operation is not valid", "%s", msg);
     return -1;
 }
 
@@ -71,21 +71,21 @@ static void host_text(const xml_node *h, char *out, size_t len, bool quoted_part
 }
 
 static int update_host(xml_node *dhcp, xml_node *host, unsigned command, const char *net,
-                       fl_error *err)
+                       vw_virerror *err)
 {
     char text[1024], msg[1400];
     const char *mac = xml_tree_attr(host, "mac"), *name = xml_tree_attr(host, "name");
     const char *ip = xml_tree_attr(host, "ip");
     if (command != CMD_DELETE) {
         if (!ip) {
-            fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                         "Missing IP address in static host definition for network '%s'", net);
+            vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                               "Missing IP address in static host definition for network '%s'", net);
             return -1;
         }
         if (!mac && !name) {
-            fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                         "Static host definition in IPv4 network '%s' must have mac or name "
-                         "attribute", net);
+            vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                               "Static host definition in IPv4 network '%s' must have mac or name "
+                               "attribute", net);
             return -1;
         }
     }
@@ -147,7 +147,7 @@ static int update_host(xml_node *dhcp, xml_node *host, unsigned command, const c
 }
 
 static int update_range(xml_node *dhcp, xml_node *range, unsigned command, const char *net,
-                        fl_error *err)
+                        vw_virerror *err)
 {
     char msg[1400];
     const char *start = xml_tree_attr(range, "start"), *end = xml_tree_attr(range, "end");
@@ -155,8 +155,8 @@ static int update_range(xml_node *dhcp, xml_node *range, unsigned command, const
         return unsupported(err, "%s%sdhcp ranges cannot be modified, only added or deleted",
                            "", "");
     if (!start || !end) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                     "Missing 'start' or 'end' attribute in dhcp range for network '%s'", net);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                           "Missing 'start' or 'end' attribute in dhcp range for network '%s'", net);
         return -1;
     }
     xml_node **at = &dhcp->children, **found = NULL;
@@ -195,7 +195,7 @@ static int update_range(xml_node *dhcp, xml_node *range, unsigned command, const
 
 /* The <dhcp> of the parentIndex'th <ip> (-1: the first IPv4 one), created when absent. */
 static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const char *net,
-                         fl_error *err)
+                         vw_virerror *err)
 {
     char msg[600];
     int i = 0;
@@ -224,8 +224,8 @@ static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const cha
     if (!dhcp) {
         char why[64];
         if (!(dhcp = xml_tree_parse("<dhcp/>", 7, why, sizeof why))) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
-                         "out of memory");
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
+                               "out of memory");
             return NULL;
         }
         dhcp->next = ip->children;
@@ -236,7 +236,7 @@ static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const cha
 
 /* virNetworkDefUpdateSection on the network's definition; 0 or -1 with err. */
 static int update_section(fl_object *o, unsigned command, unsigned section, int parent,
-                          const char *xml, bool keep, fl_error *err)
+                          const char *xml, bool keep, vw_virerror *err)
 {
     static const char *const names[] = {NULL, "bridge", "domain", "ip", NULL, NULL, "forward",
                                         NULL, "forward pf"};
@@ -245,8 +245,9 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
                                            [SEC_PORTGROUP] = "portgroup"};
     static const char *const dns[] = {"HOST", "TXT", "SRV"};
     if (command < CMD_MODIFY || command > CMD_ADD_FIRST) {
-        fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FL_FROM_NETWORK, "Operation not supported",
-                     "unrecognized network update command code %u", command);
+        vw_virerror_report(err, ERR_OPERATION_UNSUPPORTED, VW_FROM_NETWORK,
+                           "Operation not supported",
+                           "unrecognized network update command code %u", command);
         return -1;
     }
     if (section == 0 || section > SEC_DNS_SRV)
@@ -260,14 +261,15 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
     char why[256];
     xml_node *node = xml_tree_parse(xml, strlen(xml), why, sizeof why);
     if (!node) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_NETWORK, NULL, "network_update_xml: %s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_NETWORK, NULL, "network_update_xml: %s",
+                           why);
         return -1;
     }
     const char *want = section < sizeof elements / sizeof elements[0] ? elements[section] : NULL;
     if (want && strcmp(node->name, want) != 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                     "unexpected element <%s>, expecting <%s>, while updating network '%s'",
-                     node->name, want, o->name);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                           "unexpected element <%s>, expecting <%s>, while updating network '%s'",
+                           node->name, want, o->name);
         xml_tree_free(node);
         return -1;
     }
@@ -282,7 +284,8 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
                                     "dhcp range", o->name, err) : NULL;
     int rc = -1;
     if (!root)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "%s", herr);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error", "%s",
+                           herr);
     else if (dhcp)
         rc = section == SEC_DHCP_HOST ? update_host(dhcp, node, command, o->name, err)
                                       : update_range(dhcp, node, command, o->name, err);
@@ -291,8 +294,8 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
     if (rc >= 0 && keep) {
         char *text = fl_net_format(root, o->name, o->uuid);
         if (!text) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
-                         "out of memory");
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
+                               "out of memory");
             rc = -1;
         } else {
             free(o->xml);
@@ -306,7 +309,7 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
 static void h_network_update(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_network_update_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, AFFECT_LIVE | AFFECT_CONFIG, "testNetworkUpdate"))
         return;
     fl_object *o = fl_object_lookup_uuid(c->model, FL_OBJ_NETWORK,

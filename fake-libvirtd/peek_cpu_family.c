@@ -27,17 +27,17 @@
 static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_memory_peek_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->size > VW_REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX) {     /* libvirtd's dispatcher */
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "size > maximum buffer size");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "size > maximum buffer size");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if ((a->flags & (MEMORY_VIRTUAL | MEMORY_PHYSICAL)) == (MEMORY_VIRTUAL | MEMORY_PHYSICAL)) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainMemoryPeek", "flags",
-                                 "Flags 'VIR_MEMORY_VIRTUAL' and 'VIR_MEMORY_PHYSICAL' "
-                                 "are mutually exclusive");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainMemoryPeek", "flags",
+                                       "Flags 'VIR_MEMORY_VIRTUAL' and 'VIR_MEMORY_PHYSICAL' "
+                                       "are mutually exclusive");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -48,8 +48,8 @@ static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!fl_flags_ok(c, hdr, a->flags, MEMORY_VIRTUAL | MEMORY_PHYSICAL, "testDomainMemoryPeek"))
         return;
     if (a->flags != MEMORY_VIRTUAL && a->flags != MEMORY_PHYSICAL) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL");
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -62,7 +62,8 @@ static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
     char *buf = malloc(a->size ? a->size : 1);
     if (!buf) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -144,44 +145,45 @@ static bool model_known(const char *model)
 }
 
 /* Checks one parsed <cpu> as virCPUDefParseXML and the x86 driver do; 0, or -1 with err. */
-static int check_cpu(const xml_node *cpu, fl_error *err)
+static int check_cpu(const xml_node *cpu, vw_virerror *err)
 {
     const xml_node *arch = xml_tree_child(cpu, "arch");
     const xml_node *model = xml_tree_child(cpu, "model");
     if (strcmp(cpu->name, "cpu") != 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error",
-                     "XML does not contain expected 'cpu' element");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_CPU, "XML error",
+                           "XML does not contain expected 'cpu' element");
         return -1;
     }
     if (xml_tree_attr(cpu, "mode")) {
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FROM_CPU, "unsupported configuration",
-                     "Attribute mode is only allowed for guest CPU");
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, FROM_CPU, "unsupported configuration",
+                           "Attribute mode is only allowed for guest CPU");
         return -1;
     }
     if (!arch || !arch->text) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU architecture");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_CPU, "XML error",
+                           "Missing CPU architecture");
         return -1;
     }
     if (!model || !model->text) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU model name");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU model name");
         return -1;
     }
     if (strcmp(arch->text, "x86_64") != 0 && strcmp(arch->text, "i686") != 0) {
-        fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FROM_CPU, "Operation not supported",
-                     "fake-libvirtd computes the baseline of x86 CPUs only, not '%s'",
-                     arch->text);
+        vw_virerror_report(err, ERR_OPERATION_UNSUPPORTED, FROM_CPU, "Operation not supported",
+                           "fake-libvirtd computes the baseline of x86 CPUs only, not '%s'",
+                           arch->text);
         return -1;
     }
     if (!model_known(model->text)) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
-                     "Unknown CPU model %s", model->text);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
+                           "Unknown CPU model %s", model->text);
         return -1;
     }
     return 0;
 }
 
 /* The baseline document of cpus (all of model), as libvirt formats it; NULL with err. */
-static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
+static char *baseline(xml_node **cpus, size_t n, unsigned flags, vw_virerror *err)
 {
     const char *model = xml_tree_child(cpus[0], "model")->text;
     const xml_node *v0 = xml_tree_child(cpus[0], "vendor");
@@ -191,9 +193,9 @@ static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
     for (size_t i = 1; i < n; i++) {
         const xml_node *v = xml_tree_child(cpus[i], "vendor");
         if (strcmp(xml_tree_child(cpus[i], "model")->text, model) != 0) {
-            fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FROM_CPU, "Operation not supported",
-                         "fake-libvirtd computes the baseline of CPUs of one model only "
-                         "('%s' and '%s')", model, xml_tree_child(cpus[i], "model")->text);
+            vw_virerror_report(err, ERR_OPERATION_UNSUPPORTED, FROM_CPU, "Operation not supported",
+                               "fake-libvirtd computes the baseline of CPUs of one model only "
+                               "('%s' and '%s')", model, xml_tree_child(cpus[i], "model")->text);
             return NULL;
         }
         if (!v || !v->text || !vendor || strcmp(v->text, vendor) != 0)
@@ -211,8 +213,8 @@ static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
         const xml_node *m = map ? xml_tree_child(map, "model") : NULL;
         if (!m) {
             xml_tree_free(map);
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
-                         "cannot read the features of CPU model %s from " CPU_MAP_DIR, model);
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
+                               "cannot read the features of CPU model %s from " CPU_MAP_DIR, model);
             return NULL;
         }
         for (const xml_node *f = m->children; f; f = f->next)
@@ -238,7 +240,8 @@ static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
     xml_tree_free(map);
     char *out = xml_buf_finish(&b);
     if (!out)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
     return out;
 }
 
@@ -254,18 +257,19 @@ static void h_baseline_cpu(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
     if (!fl_flags_ok(c, hdr, a->flags, BASELINE_EXPAND, "testConnectBaselineCPU"))
         return;
-    fl_error e;
+    vw_virerror e = {0};
     xml_node **cpus = calloc(n, sizeof *cpus);
     char *out = NULL;
     int rc = cpus ? 0 : -1;
     if (!cpus)
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char why[256];
         const char *text = a->xmlCPUs.xmlCPUs_val[i];
         cpus[i] = xml_tree_parse(text, strlen(text), why, sizeof why);
         if (!cpus[i]) {
-            fl_error_set(&e, FL_ERR_XML_DETAIL, FROM_CPU, NULL, "(CPU_definition):%s", why);
+            vw_virerror_report(&e, VW_ERR_XML_DETAIL, FROM_CPU, NULL, "(CPU_definition):%s", why);
             rc = -1;
         } else {
             rc = check_cpu(cpus[i], &e);

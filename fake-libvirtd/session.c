@@ -24,21 +24,22 @@ static fl_session *session_of(fl_conn *c)
     return c->session;
 }
 
-int fl_session_open(fl_conn *c, const char *uri, bool readonly, fl_error *err)
+int fl_session_open(fl_conn *c, const char *uri, bool readonly, vw_virerror *err)
 {
     char why[512];
     fl_session *s = session_of(c);
     char *copy = strdup(uri);
     if (!s || !copy) {
         free(copy);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
         return -1;
     }
     bool test = strncmp(uri, "test:", 5) == 0;
     fl_model *m = fl_models_open(fl_server_models(c->srv), test, why, sizeof(why));
     if (!m) {
         free(copy);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "%s", why);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error", "%s", why);
         return -1;
     }
     c->model = m;

@@ -121,6 +121,15 @@ static char *read_relative(const char *origin, const char *path, char *err, size
     return text;
 }
 
+/* A model operation refused an entry: "ORIGIN: WHERE: libvirt's message". Releases e; -1. */
+static int model_failed(vw_virerror *e, const char *origin, const char *where, char *err,
+                        size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s: %s", origin, where, vw_virerror_message(e));
+    vw_virerror_clear(e);
+    return -1;
+}
+
 static int load_node(fl_model *m, json_t *node, const char *origin, char *err, size_t errlen)
 {
     if (!json_is_object(node)) {
@@ -213,12 +222,11 @@ static int load_domains(fl_model *m, json_t *arr, const char *origin, char *err,
         char *text = NULL;
         if (xml_file && !(text = read_relative(origin, xml_file, err, errlen, where)))
             return -1;
-        fl_error e;
+        vw_virerror e = {0};
         fl_domain *dom = fl_model_add_domain(m, text ? text : xml, persistent, st, &e);
         free(text);
         if (!dom) {
-            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
-            return -1;
+            return model_failed(&e, origin, where, err, errlen);
         }
         dom->autostart = autostart;
     }
@@ -251,14 +259,13 @@ static int load_networks(fl_model *m, json_t *arr, const char *origin, char *err
             get_bool(n, "persistent", true, &persistent, origin, where, err, errlen) < 0 ||
             get_bool(n, "autostart", false, &autostart, origin, where, err, errlen) < 0)
             return -1;
-        fl_error e;
-        if (fl_object_lookup_name(m, FL_OBJ_NETWORK, name, &e)) {
+        vw_virerror e = {0};
+        if (fl_object_lookup_name(m, FL_OBJ_NETWORK, name, NULL)) {
             snprintf(err, errlen, "%s: %s: network '%s' is given twice", origin, where, name);
             return -1;
         }
         if (fl_model_add_network(m, name, uuid, active, persistent, autostart, bridge, xml, &e) < 0) {
-            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
-            return -1;
+            return model_failed(&e, origin, where, err, errlen);
         }
     }
     return 0;
@@ -277,7 +284,7 @@ static int load_pool_volumes(fl_model *m, const char *pool, json_t *arr, const c
         snprintf(err, errlen, "%s: %s: volumes must be an array", origin, pool_where);
         return -1;
     }
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = fl_object_lookup_name(m, FL_OBJ_POOL, pool, &e);
     size_t i;
     json_t *v;
@@ -297,8 +304,7 @@ static int load_pool_volumes(fl_model *m, const char *pool, json_t *arr, const c
             get_uint(v, "allocation", cap, &alloc, origin, where, err, errlen) < 0)
             return -1;
         if (!p || fl_pool_add_volume(p, name, cap, alloc, format, &e) < 0) {
-            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
-            return -1;
+            return model_failed(&e, origin, where, err, errlen);
         }
     }
     return 0;
@@ -321,11 +327,10 @@ static int load_interface(fl_iface_state *s, json_t *o, const char *origin, cons
         get_string(o, "xml", &xml, true, origin, where, err, errlen) < 0 ||
         get_bool(o, "active", true, &active, origin, where, err, errlen) < 0)
         return -1;
-    fl_error e;
+    vw_virerror e = {0};
     fl_iface *i = fl_iface_define(s, xml, &e);
     if (!i) {
-        snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
-        return -1;
+        return model_failed(&e, origin, where, err, errlen);
     }
     i->active = active;
     return 0;
@@ -383,15 +388,14 @@ static int load_pools(fl_model *m, json_t *arr, const char *origin, char *err, s
             get_uint(p, "allocation", 0, &alloc, origin, where, err, errlen) < 0 ||
             get_uint(p, "available", cap, &avail, origin, where, err, errlen) < 0)
             return -1;
-        fl_error e;
-        if (fl_object_lookup_name(m, FL_OBJ_POOL, name, &e)) {
+        vw_virerror e = {0};
+        if (fl_object_lookup_name(m, FL_OBJ_POOL, name, NULL)) {
             snprintf(err, errlen, "%s: %s: pool '%s' is given twice", origin, where, name);
             return -1;
         }
         if (fl_model_add_pool(m, name, uuid, active, persistent, autostart, cap, alloc, avail, xml,
                               &e) < 0) {
-            snprintf(err, errlen, "%s: %s: %s", origin, where, e.message);
-            return -1;
+            return model_failed(&e, origin, where, err, errlen);
         }
         if (load_pool_volumes(m, name, json_object_get(p, "volumes"), origin, where, err,
                               errlen) < 0)
