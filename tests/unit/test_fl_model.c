@@ -527,13 +527,14 @@ static void test_uuid_helpers(void)
 
 static void test_state_file(void)
 {
-    char err[512];
+    vw_error err;
+    char text[1024];
     fl_model *m = fl_state_parse(
         "{\"base\": \"default\", \"hostname\": \"h\", \"lib_version\": 10000000,"
         " \"domains\": [{\"xml\": \"<domain type='test'><name>p</name><memory>1</memory>"
         "<os><type>hvm</type></os></domain>\", \"state\": \"paused\", \"autostart\": true}],"
         " \"networks\": [{\"name\": \"n1\", \"active\": false}],"
-        " \"pools\": [{\"name\": \"p1\", \"capacity\": 100}]}", "mem.json", err, sizeof(err));
+        " \"pools\": [{\"name\": \"p1\", \"capacity\": 100}]}", "mem.json", &err);
     CHECK(m != NULL);
     if (m) {
         vw_virerror e = {0};
@@ -549,17 +550,24 @@ static void test_state_file(void)
         vw_virerror_clear(&e);
         fl_model_free(m);
     }
-    m = fl_state_parse("{\"node\": {\"cpus\": \"many\"}}", "x.json", err, sizeof(err));
+    m = fl_state_parse("{\"node\": {\"cpus\": \"many\"}}", "x.json", &err);
     CHECK(m == NULL);
-    CHECK_EQ_STR(err, "x.json: node.cpus must be a non-negative integer");
-    m = fl_state_parse("{\"networks\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "x.json", err,
-                       sizeof(err));
+    CHECK_EQ_STR(err.source, "x.json");
+    CHECK_EQ_STR(err.text, "node.cpus must be a non-negative integer");
+    m = fl_state_parse("{\"networks\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "x.json",
+                       &err);
     CHECK(m == NULL);
-    CHECK_EQ_STR(err, "x.json: networks[1]: network 'a' is given twice");
-    m = fl_state_parse("{\"domains\": [{\"xml\": \"<a/>\", \"xml_file\": \"b\"}]}", "x.json", err,
-                       sizeof(err));
+    CHECK_EQ_STR(vw_error_format(&err, text, sizeof(text)),
+                 "x.json: networks[1]: network 'a' is given twice");
+    m = fl_state_parse("{\"domains\": [{\"xml\": \"<a/>\", \"xml_file\": \"b\"}]}", "x.json",
+                       &err);
     CHECK(m == NULL);
-    CHECK_EQ_STR(err, "x.json: domains[0]: give exactly one of \"xml\" and \"xml_file\"");
+    CHECK_EQ_STR(vw_error_format(&err, text, sizeof(text)),
+                 "x.json: domains[0]: give exactly one of \"xml\" and \"xml_file\"");
+    m = fl_state_parse("{\n  \"base\": }", "x.json", &err);
+    CHECK(m == NULL);
+    CHECK_EQ_INT(err.line, 2);           /* a syntax error has its position */
+    CHECK(err.column > 0);
 }
 
 /* fl_domain_rekey_name: the name index follows a rename, the old name is free again */

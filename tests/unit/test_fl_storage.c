@@ -64,11 +64,11 @@ static void test_pool_define_errors_and_removal(void)
 
 static void test_state_file_volumes(void)
 {
-    char err[256] = "";
+    vw_error err;
     fl_model *m = fl_state_parse(
         "{\"pools\": [{\"name\": \"images\", \"capacity\": 1000, \"allocation\": 100,"
         " \"volumes\": [{\"name\": \"v\", \"capacity\": 300, \"allocation\": 200,"
-        " \"format\": \"qcow2\"}]}]}", "t", err, sizeof(err));
+        " \"format\": \"qcow2\"}]}]}", "t", &err);
     CHECK(m != NULL);
     vw_virerror e = {0};
     fl_object *p = m ? fl_pool_find(m, "images", 1, &e) : NULL;
@@ -77,11 +77,11 @@ static void test_state_file_volumes(void)
     CHECK(v && strcmp(v->format, "qcow2") == 0 && strcmp(v->key, "/images/v") == 0);
     fl_model_free(m);
     m = fl_state_parse("{\"pools\": [{\"name\": \"i\", \"volumes\": [{\"capacity\": 1}]}]}",
-                       "t", err, sizeof(err));
-    CHECK(m == NULL && strstr(err, "pools[0].volumes[0]") != NULL);
+                       "t", &err);
+    CHECK(m == NULL && strstr(err.text, "pools[0].volumes[0]") != NULL);
     m = fl_state_parse("{\"pools\": [{\"name\": \"i\", \"volumes\": [{\"name\": \"a\","
-                       " \"size\": 1}]}]}", "t", err, sizeof(err));
-    CHECK(m == NULL && strstr(err, "size") != NULL);
+                       " \"size\": 1}]}]}", "t", &err);
+    CHECK(m == NULL && strstr(err.text, "size") != NULL);
     vw_virerror_clear(&e);
 }
 
