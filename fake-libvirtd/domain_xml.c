@@ -381,11 +381,13 @@ static void format_memtune(xml_buf *b, const unsigned long long limits[3])
 
 domain_def *domain_def_parse(const char *xml, vw_virerror *err)
 {
+    vw_error xerr;
     char perr[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
         char detail[400];
-        snprintf(detail, sizeof(detail), "(domain_definition): %s", perr);
+        snprintf(detail, sizeof(detail), "(domain_definition): %s",
+                 xml_tree_error_text(&xerr, perr, sizeof(perr)));
         set_err(err, VW_ERR_XML_DETAIL, VW_FROM_DOMAIN, NULL, detail);
         return NULL;
     }

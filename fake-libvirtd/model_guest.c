@@ -578,9 +578,7 @@ static int network_address(fl_model *m, const char *net_name, unsigned offset,
     fl_object *net = fl_object_lookup_name(m, FL_OBJ_NETWORK, net_name, err);
     if (!net)
         return -1;
-    char why[128];
-    xml_node *root = net->xml ? xml_tree_parse(net->xml, strlen(net->xml), why, sizeof(why))
-                              : NULL;
+    xml_node *root = net->xml ? xml_tree_parse(net->xml, strlen(net->xml), NULL) : NULL;
     const xml_node *ip = root ? xml_tree_child(root, "ip") : NULL;
     const xml_node *dhcp = ip ? xml_tree_child(ip, "dhcp") : NULL;
     const xml_node *range = dhcp ? xml_tree_child(dhcp, "range") : NULL;

@@ -103,10 +103,12 @@ static fl_iface *iface_from_tree(const xml_node *root, vw_virerror *err)
 
 static fl_iface *iface_parse(const char *xml, vw_virerror *err)
 {
+    vw_error xerr;
     char why[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
-        vw_virerror_report(err, VW_ERR_XML_DETAIL, IF_FROM_XML, "XML error", "%s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, IF_FROM_XML, "XML error", "%s",
+                           xml_tree_error_text(&xerr, why, sizeof(why)));
         return NULL;
     }
     fl_iface *i = NULL;

@@ -124,11 +124,13 @@ static int parse_fields(const xml_node *root, net_def *d, vw_virerror *err)
 
 static int parse_network(const char *xml, net_def *d, vw_virerror *err)
 {
+    vw_error xerr;
     char why[256];
     memset(d, 0, sizeof(*d));
-    xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
-        vw_virerror_report(err, VW_ERR_XML_DETAIL, FROM_XML, "XML error", "%s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, FROM_XML, "XML error", "%s",
+                           xml_tree_error_text(&xerr, why, sizeof(why)));
         return -1;
     }
     int rc = 0;

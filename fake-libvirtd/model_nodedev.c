@@ -233,10 +233,12 @@ static fl_nodedev *create_from_tree(fl_nodedev_state *s, const xml_node *root, v
 
 fl_nodedev *fl_nodedev_create_xml(fl_nodedev_state *s, const char *xml, vw_virerror *err)
 {
+    vw_error xerr;
     char why[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
-        vw_virerror_report(err, VW_ERR_XML_DETAIL, ND_FROM_XML, "XML error", "%s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, ND_FROM_XML, "XML error", "%s",
+                           xml_tree_error_text(&xerr, why, sizeof(why)));
         return NULL;
     }
     fl_nodedev *d = NULL;

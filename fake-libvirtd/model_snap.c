@@ -423,11 +423,12 @@ static int fill_from_xml(fl_moment *p, const xml_node *root, bool redefine, char
 static fl_moment *parse_moment(const char *xml, const moment_kind *k, bool redefine,
                                char uuid[64], vw_virerror *err)
 {
+    vw_error xerr;
     char msg[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), msg, sizeof(msg));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
         vw_virerror_report(err, VW_ERR_XML_DETAIL, k->xml_domain, "", "(domain_%s):%s", k->what,
-                           msg);
+                           xml_tree_error_text(&xerr, msg, sizeof(msg)));
         return NULL;
     }
     fl_moment *p = NULL;

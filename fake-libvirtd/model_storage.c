@@ -147,9 +147,7 @@ struct fl_pool_ext *fl_pool_ext(fl_object *pool, vw_virerror *err)
 {
     if (pool->pool_ext)
         return pool->pool_ext;
-    char perr[256];
-    xml_node *root = pool->xml ? xml_tree_parse(pool->xml, strlen(pool->xml), perr, sizeof(perr))
-                               : NULL;
+    xml_node *root = pool->xml ? xml_tree_parse(pool->xml, strlen(pool->xml), NULL) : NULL;
     const char *type = root ? xml_tree_attr(root, "type") : NULL;
     const char *path = root ? child_text(xml_tree_child(root, "target"), "path") : NULL;
     struct fl_pool_ext *ext = calloc(1, sizeof(*ext));
@@ -346,9 +344,11 @@ xml_node *fl_storage_xml_parse(const char *text, const char *what, vw_virerror *
                            len > 80 ? 80 : len, start, col > 80 ? 80 : col, dashes);
         return NULL;
     }
-    xml_node *root = xml_tree_parse(text, strlen(text), perr, sizeof(perr));
+    vw_error xerr;
+    xml_node *root = xml_tree_parse(text, strlen(text), &xerr);
     if (!root)
-        vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_STORAGE, "", "(%s):%s", what, perr);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_STORAGE, "", "(%s):%s", what,
+                           xml_tree_error_text(&xerr, perr, sizeof(perr)));
     return root;
 }
 
@@ -496,8 +496,7 @@ static fl_object *redefine(fl_object *old, char *text, bool create, vw_virerror 
  * parser's defaults count. */
 static void source_key(const char *xml, char *out, size_t n)
 {
-    char perr[64];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), NULL);
     const char *type = root ? xml_tree_attr(root, "type") : NULL;
     const xml_node *src = root ? xml_tree_child(root, "source") : NULL;
     const xml_node *host = src ? xml_tree_child(src, "host") : NULL;

@@ -222,8 +222,7 @@ static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const cha
     }
     xml_node *dhcp = xml_tree_child(ip, "dhcp");
     if (!dhcp) {
-        char why[64];
-        if (!(dhcp = xml_tree_parse("<dhcp/>", 7, why, sizeof why))) {
+        if (!(dhcp = xml_tree_parse("<dhcp/>", 7, NULL))) {
             vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
                                "out of memory");
             return NULL;
@@ -258,11 +257,12 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
     if (section >= SEC_DNS_HOST && command == CMD_MODIFY)
         return unsupported(err, "DNS %s records cannot be modified, only added or deleted%s",
                            dns[section - SEC_DNS_HOST], "");
+    vw_error xerr;
     char why[256];
-    xml_node *node = xml_tree_parse(xml, strlen(xml), why, sizeof why);
+    xml_node *node = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!node) {
         vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_NETWORK, NULL, "network_update_xml: %s",
-                           why);
+                           xml_tree_error_text(&xerr, why, sizeof why));
         return -1;
     }
     const char *want = section < sizeof elements / sizeof elements[0] ? elements[section] : NULL;
@@ -279,13 +279,13 @@ static int update_section(fl_object *o, unsigned command, unsigned section, int 
                            "network '%s'%s", o->name, "");
     }
     char herr[256];
-    xml_node *root = xml_tree_parse(o->xml, strlen(o->xml), herr, sizeof herr);
+    xml_node *root = xml_tree_parse(o->xml, strlen(o->xml), &xerr);
     xml_node *dhcp = root ? dhcp_of(root, parent, section == SEC_DHCP_HOST ? "dhcp host" :
                                     "dhcp range", o->name, err) : NULL;
     int rc = -1;
     if (!root)
         vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error", "%s",
-                           herr);
+                           xml_tree_error_text(&xerr, herr, sizeof herr));
     else if (dhcp)
         rc = section == SEC_DHCP_HOST ? update_host(dhcp, node, command, o->name, err)
                                       : update_range(dhcp, node, command, o->name, err);

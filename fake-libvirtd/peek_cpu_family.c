@@ -128,8 +128,7 @@ static xml_node *model_map(const char *model)
     char *text = vw_read_file(path, 1 << 20, &len, why, sizeof why);
     if (!text)
         return NULL;
-    char err[256];
-    xml_node *root = xml_tree_parse(text, len, err, sizeof err);
+    xml_node *root = xml_tree_parse(text, len, NULL);
     free(text);
     return root;
 }
@@ -265,11 +264,13 @@ static void h_baseline_cpu(fl_conn *c, const vw_packet_header *hdr, void *args)
         vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
                            "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        vw_error xerr;
         char why[256];
         const char *text = a->xmlCPUs.xmlCPUs_val[i];
-        cpus[i] = xml_tree_parse(text, strlen(text), why, sizeof why);
+        cpus[i] = xml_tree_parse(text, strlen(text), &xerr);
         if (!cpus[i]) {
-            vw_virerror_report(&e, VW_ERR_XML_DETAIL, FROM_CPU, NULL, "(CPU_definition):%s", why);
+            vw_virerror_report(&e, VW_ERR_XML_DETAIL, FROM_CPU, NULL, "(CPU_definition):%s",
+                               xml_tree_error_text(&xerr, why, sizeof why));
             rc = -1;
         } else {
             rc = check_cpu(cpus[i], &e);

@@ -88,8 +88,7 @@ static unsigned long long attr_ull(const xml_node *n, const char *name)
 static xml_node *to_node(xml_buf *b, vw_virerror *err)
 {
     char *text = xml_buf_finish(b);
-    char perr[128];
-    xml_node *n = text ? xml_tree_parse(text, strlen(text), perr, sizeof(perr)) : NULL;
+    xml_node *n = text ? xml_tree_parse(text, strlen(text), NULL) : NULL;
     free(text);
     if (!n)
         oom(err);

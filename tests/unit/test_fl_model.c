@@ -23,8 +23,7 @@ static void test_xml_roundtrip(void)
 {
     const char *in = "<?xml version='1.0'?>\n<!-- c -->\n<a x=\"1\" y='&lt;&amp;&apos;'>"
                      "<b/><c k='v'>text &amp; more</c><d><![CDATA[<raw>]]></d>&#65;&#x42;</a>";
-    char err[256];
-    xml_node *root = xml_tree_parse(in, strlen(in), err, sizeof(err));
+    xml_node *root = xml_tree_parse(in, strlen(in), NULL);
     CHECK(root != NULL);
     if (!root)
         return;
@@ -55,10 +54,13 @@ static void test_xml_errors_have_positions(void)
         {"<a><!-- never closed </a>", "comment is not closed"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char err[256] = "";
-        xml_node *n = xml_tree_parse(cases[i].in, strlen(cases[i].in), err, sizeof(err));
+        vw_error e;
+        char err[256];
+        xml_node *n = xml_tree_parse(cases[i].in, strlen(cases[i].in), &e);
         CHECK(n == NULL);
         xml_tree_free(n);
+        xml_tree_error_text(&e, err, sizeof(err));
+        CHECK(e.line > 0 && e.column > 0);   /* every syntax error has its position */
         if (!strstr(err, cases[i].want)) {
             fprintf(stderr, "case %zu: got \"%s\", want \"%s\"\n", i, err, cases[i].want);
             CHECK(0);
@@ -73,10 +75,10 @@ static void test_xml_attribute_limit(void)
     for (int i = 0; i <= XML_TREE_MAX_ATTRS; i++)
         n += (size_t)sprintf(in + n, " x%d='1'", i);
     n += (size_t)sprintf(in + n, "/>");
-    char err[256];
-    xml_node *root = xml_tree_parse(in, n, err, sizeof(err));
+    vw_error err;
+    xml_node *root = xml_tree_parse(in, n, &err);
     CHECK(root == NULL);
-    CHECK(strstr(err, "too many attributes") != NULL);
+    CHECK(strstr(err.text, "too many attributes") != NULL);
     free(in);
 }
 
@@ -93,10 +95,10 @@ static void test_xml_depth_limit(void)
         memcpy(in + n, "</a>", 4);
         n += 4;
     }
-    char err[256];
-    xml_node *root = xml_tree_parse(in, n, err, sizeof(err));
+    vw_error err;
+    xml_node *root = xml_tree_parse(in, n, &err);
     CHECK(root == NULL);
-    CHECK(strstr(err, "nested too deeply") != NULL);
+    CHECK(strstr(err.text, "nested too deeply") != NULL);
     free(in);
 }
 
