@@ -45,28 +45,6 @@ static char *join(const char *a, const char *b)
     return asprintf(&s, "%s%s", a, b ? b : "") < 0 ? NULL : s;
 }
 
-/* After the strings were set: an error that lost a string to memory exhaustion becomes
- * NO_MEMORY without strings (vw_virerror_message names the code). */
-static void check_alloc(vw_virerror *err, bool ok)
-{
-    if (ok)
-        return;
-    int domain = err->domain;
-    vw_virerror_clear(err);
-    err->code = VW_ERR_NO_MEMORY;
-    err->domain = domain;
-    err->level = VW_ERR_LEVEL_ERROR;
-}
-
-/* libvirt leaves an empty extra string out (str1..3 "" -> NULL). */
-static void drop_empty(char **s)
-{
-    if (*s && !**s) {
-        free(*s);
-        *s = NULL;
-    }
-}
-
 /* Releases err and sets its numbers (the strings are the caller's to fill). */
 static void reset(vw_virerror *err, int code, int domain, int ints)
 {
@@ -76,6 +54,24 @@ static void reset(vw_virerror *err, int code, int domain, int ints)
     err->level = VW_ERR_LEVEL_ERROR;
     err->int1 = ints;
     err->int2 = ints;
+}
+
+/* After the strings were set: an error that lost a string to memory exhaustion becomes
+ * NO_MEMORY without strings (vw_virerror_message names the code). */
+static void check_alloc(vw_virerror *err, bool ok)
+{
+    if (ok)
+        return;
+    reset(err, VW_ERR_NO_MEMORY, err->domain, 0);
+}
+
+/* libvirt leaves an empty extra string out (str1..3 "" -> NULL). */
+static void drop_empty(char **s)
+{
+    if (*s && !**s) {
+        free(*s);
+        *s = NULL;
+    }
 }
 
 void vw_virerror_set(vw_virerror *err, int code, int domain, const char *fmt, ...)
@@ -90,56 +86,58 @@ void vw_virerror_set(vw_virerror *err, int code, int domain, const char *fmt, ..
     va_end(ap);
 }
 
-void vw_virerror_report(vw_virerror *err, int code, int domain, const char *prefix,
-                        const char *fmt, ...)
+/* The one filler of libvirt's shapes: virReportInvalidArg's when func is set, else
+ * virReportError's with prefix (vw_virerror_report). */
+static void vreport(vw_virerror *err, int code, int domain, const char *prefix, const char *func,
+                    const char *arg, const char *fmt, va_list ap)
 {
     if (!err)
         return;
     char detail[DETAIL_MAX];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    reset(err, code, domain, -1);
-    if (prefix && !*prefix) {
+    reset(err, code, domain, func ? 0 : -1);
+    bool with_str2 = true;
+    if (func) {
+        err->message = join(detail, NULL);
+        err->str1 = join(func, NULL);
+        err->str2 = join(arg, NULL);
+    } else if (prefix && !*prefix) {
         /* RPC-level errors: the message is the detail, str1 is "%s" */
+        err->message = join(detail, NULL);
         err->str1 = join("%s", NULL);
         err->str2 = join(detail, NULL);
-        err->message = join(detail, NULL);
-        check_alloc(err, err->str1 && err->str2 && err->message);
     } else if (prefix) {
         char *head = join(prefix, ": ");
+        err->message = head ? join(head, detail) : NULL;
         err->str1 = head ? join(head, "%s") : NULL;
         err->str2 = join(detail, NULL);
-        err->message = head ? join(head, detail) : NULL;
         free(head);
-        check_alloc(err, err->str1 && err->str2 && err->message);
     } else {
-        err->str1 = join(detail, NULL);
         err->message = join(detail, NULL);
-        check_alloc(err, err->str1 && err->message);
+        err->str1 = join(detail, NULL);
+        with_str2 = false;
     }
+    check_alloc(err, err->message && err->str1 && (err->str2 || !with_str2));
     drop_empty(&err->str1);
     drop_empty(&err->str2);
+}
+
+void vw_virerror_report(vw_virerror *err, int code, int domain, const char *prefix,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(err, code, domain, prefix, NULL, NULL, fmt, ap);
+    va_end(ap);
 }
 
 void vw_virerror_report_invalid_arg(vw_virerror *err, int domain, const char *func,
                                     const char *arg, const char *fmt, ...)
 {
-    if (!err)
-        return;
-    char detail[DETAIL_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
+    vreport(err, VW_ERR_INVALID_ARG, domain, NULL, func, arg, fmt, ap);
     va_end(ap);
-    reset(err, VW_ERR_INVALID_ARG, domain, 0);
-    err->message = join(detail, NULL);
-    err->str1 = join(func, NULL);
-    err->str2 = join(arg, NULL);
-    check_alloc(err, err->message && err->str1 && err->str2);
-    drop_empty(&err->str1);
-    drop_empty(&err->str2);
 }
 
 /* *dst = a copy of src (NULL stays NULL); false when out of memory. */
@@ -153,11 +151,8 @@ static bool copy_string(char **dst, const char *src)
 static int copy_fields(vw_virerror *dst, int code, int domain, int level, const char *strs[4],
                        int int1, int int2, bool remote)
 {
-    vw_virerror_clear(dst);
-    dst->code = code;
-    dst->domain = domain;
+    reset(dst, code, domain, int1);
     dst->level = level;
-    dst->int1 = int1;
     dst->int2 = int2;
     dst->remote = remote;
     bool ok = copy_string(&dst->message, strs[0]) & copy_string(&dst->str1, strs[1]) &
