@@ -84,22 +84,22 @@ static int bench_pingpong(double seconds, int use_poll)
 
 static void *ours_open(const char *uri)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(uri, NULL, &err);
     if (!conn) {
-        fprintf(stderr, "rpc_bench: cannot open %s: %s\n", uri, vw_client_error_message(&err));
-        vw_client_error_clear(&err);
+        fprintf(stderr, "rpc_bench: cannot open %s: %s\n", uri, vw_virerror_message(&err));
+        vw_virerror_clear(&err);
     }
     return conn;
 }
 
 static int ours_call(void *h)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     uint64_t version;
     if (vw_connect_get_lib_version(h, &version, &err) < 0) {
-        fprintf(stderr, "rpc_bench: call failed: %s\n", vw_client_error_message(&err));
-        vw_client_error_clear(&err);
+        fprintf(stderr, "rpc_bench: call failed: %s\n", vw_virerror_message(&err));
+        vw_virerror_clear(&err);
         return -1;
     }
     return 0;

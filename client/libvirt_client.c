@@ -4,7 +4,6 @@
  * the event thread), which share struct vw_conn through lv_conn.h. Typed procedure wrappers live
  * in lv_procs.c; framing and XDR types come from proto/ (packet.h and the rpcgen headers). */
 #include "lv_conn.h"
-#include "lv_error.h"
 #include "lv_procs.h"
 #include "lv_sasl.h"
 #include "lv_tls.h"
@@ -26,6 +25,18 @@
 #define AUTH_NONE 0
 #define AUTH_SASL 1
 #define AUTH_POLKIT 2
+
+/* ---- the earlier public error names (libvirt_client.h) ------------------------------------------ */
+
+void vw_client_error_clear(vw_client_error *err)
+{
+    vw_virerror_clear(err);
+}
+
+const char *vw_client_error_message(const vw_client_error *err)
+{
+    return vw_virerror_message(err);
+}
 
 /* ---- small helpers ----------------------------------------------------------------------------- */
 
@@ -96,8 +107,8 @@ static void conn_free(vw_conn *conn)
     pthread_mutex_lock(&conn->lock);
     conn->closing = true;
     if (!conn->dead) {
-        vw_client_error e = { 0 };
-        vw_client_error_set(&e, VW_ERR_NO_CONNECT, VW_FROM_RPC, "the connection was closed");
+        vw_virerror e = { 0 };
+        vw_virerror_set(&e, VW_ERR_NO_CONNECT, VW_FROM_RPC, "the connection was closed");
         lv_conn_die_locked(conn, &e);
     }
     conn->event_stop = true;
@@ -117,7 +128,7 @@ static void conn_free(vw_conn *conn)
         close(conn->wake[0]);
     if (conn->wake[1] >= 0)
         close(conn->wake[1]);
-    vw_client_error_clear(&conn->death);
+    vw_virerror_clear(&conn->death);
     pthread_mutex_destroy(&conn->lock);
     pthread_cond_destroy(&conn->event_cond);
     free(conn->open_name);
@@ -126,13 +137,13 @@ static void conn_free(vw_conn *conn)
 
 /* Builds a connection object around a connected fd (and its TLS session, or NULL) and starts
  * its threads. Takes fd and tls. */
-static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_client_error *err)
+static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_virerror *err)
 {
     vw_conn *conn = calloc(1, sizeof(*conn));
     if (!conn) {
         vw_tls_free(tls);
         close(fd);
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         return NULL;
     }
     conn->fd = fd;
@@ -155,24 +166,24 @@ static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_cl
     lv_conn_init_monotonic_cond(&conn->event_cond);
     conn->last_rx_ms = vw_now_ms();
     if (lv_read_init(conn) < 0) {
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         conn_free(conn);
         return NULL;
     }
     if (pipe2(conn->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "pipe: %s", strerror(errno));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "pipe: %s", strerror(errno));
         conn->wake[0] = conn->wake[1] = -1;
         conn_free(conn);
         return NULL;
     }
     if (pthread_create(&conn->event_thread, NULL, lv_events_thread_main, conn) != 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "cannot start a thread");
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "cannot start a thread");
         conn_free(conn);
         return NULL;
     }
     conn->event_started = true;
     if (pthread_create(&conn->io_thread, NULL, lv_read_io_thread_main, conn) != 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "cannot start a thread");
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "cannot start a thread");
         conn_free(conn);
         return NULL;
     }
@@ -182,19 +193,19 @@ static vw_conn *conn_new(int fd, vw_tls *tls, const vw_conn_options *opts, vw_cl
 
 /* AUTH_LIST, then SASL or polkit if that is what the server wants. host: the URI's host
  * (NULL: a unix socket); secure: TLS or a unix socket. */
-static int handshake_auth(vw_conn *conn, const char *host, bool secure, vw_client_error *err)
+static int handshake_auth(vw_conn *conn, const char *host, bool secure, vw_virerror *err)
 {
     int types[32];
     size_t ntypes = 0;
-    vw_client_error e = { 0 };
+    vw_virerror e = { 0 };
     if (lv_procs_auth_list(conn, conn->opts.connect_timeout_ms, types, 32, &ntypes, &e) < 0) {
         if (e.remote && e.code == VW_ERR_NO_SUPPORT) {    /* old server: no auth */
-            vw_client_error_clear(&e);
+            vw_virerror_clear(&e);
             return 0;
         }
         if (err)
-            vw_client_error_move(err, &e);
-        vw_client_error_clear(&e);
+            vw_virerror_move(err, &e);
+        vw_virerror_clear(&e);
         return -1;
     }
     if (ntypes == 0)
@@ -211,25 +222,25 @@ static int handshake_auth(vw_conn *conn, const char *host, bool secure, vw_clien
                                     conn->opts.connect_timeout_ms, err);
     if (polkit) {
         if (lv_procs_auth_polkit(conn, conn->opts.call_timeout_ms, &e) < 0) {
-            vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                                "polkit authentication failed: %s", vw_client_error_message(&e));
-            vw_client_error_clear(&e);
+            vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                            "polkit authentication failed: %s", vw_virerror_message(&e));
+            vw_virerror_clear(&e);
             return -1;
         }
         return 0;
     }
-    vw_client_error_set(err, VW_ERR_AUTH_UNAVAILABLE, VW_FROM_RPC,
-                        "the server requires an unknown type of authentication, which this "
-                        "client does not implement; configure the daemon with "
-                        "auth_unix_rw=\"none\" (unix) or auth_tcp=\"none\" (tcp)");
+    vw_virerror_set(err, VW_ERR_AUTH_UNAVAILABLE, VW_FROM_RPC,
+                    "the server requires an unknown type of authentication, which this "
+                    "client does not implement; configure the daemon with "
+                    "auth_unix_rw=\"none\" (unix) or auth_tcp=\"none\" (tcp)");
     return -1;
 }
 
 static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool secure,
                                  const char *open_name, const vw_conn_options *opts,
-                                 vw_client_error *err);
+                                 vw_virerror *err);
 
-vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_client_error *err)
+vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_virerror *err)
 {
     vw_conn_options defaults;
     if (!opts) {
@@ -270,14 +281,14 @@ vw_conn *vw_conn_open(const char *uri_text, const vw_conn_options *opts, vw_clie
 }
 
 vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *opts,
-                         vw_client_error *err)
+                         vw_virerror *err)
 {
     return conn_open_stream(fd, NULL, NULL, true, open_name, opts, err);
 }
 
 static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool secure,
                                  const char *open_name, const vw_conn_options *opts,
-                                 vw_client_error *err)
+                                 vw_virerror *err)
 {
     vw_conn_options defaults;
     if (!opts) {
@@ -286,7 +297,7 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool sec
     }
     int fl = fcntl(fd, F_GETFL);   /* the I/O thread expects a non-blocking socket */
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "fcntl: %s", strerror(errno));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "fcntl: %s", strerror(errno));
         vw_tls_free(tls);
         close(fd);
         return NULL;
@@ -296,7 +307,7 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool sec
         return NULL;
     conn->open_name = strdup(open_name);
     if (!conn->open_name) {
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         goto fail;
     }
 
@@ -304,18 +315,18 @@ static vw_conn *conn_open_stream(int fd, vw_tls *tls, const char *host, bool sec
         goto fail;
 
     int supported = 0;
-    vw_client_error e = { 0 };
+    vw_virerror e = { 0 };
     if (lv_procs_supports_feature(conn, VIR_DRV_FEATURE_PROGRAM_KEEPALIVE,
                                   conn->opts.connect_timeout_ms, &supported, &e) < 0) {
         if (!e.remote) {
             if (err)
-                vw_client_error_move(err, &e);
-            vw_client_error_clear(&e);
+                vw_virerror_move(err, &e);
+            vw_virerror_clear(&e);
             goto fail;
         }
         lv_conn_log(conn, "server does not answer PROGRAM_KEEPALIVE (%s); keepalive off",
-                    vw_client_error_message(&e));
-        vw_client_error_clear(&e);
+                    vw_virerror_message(&e));
+        vw_virerror_clear(&e);
         supported = 0;
     }
 
@@ -341,14 +352,14 @@ fail:
     return NULL;
 }
 
-int vw_conn_close(vw_conn *conn, vw_client_error *err)
+int vw_conn_close(vw_conn *conn, vw_virerror *err)
 {
     if (!conn)
         return 0;
     if (conn->event_started && pthread_equal(pthread_self(), conn->event_thread)) {
-        vw_client_error_set(err, VW_ERR_OPERATION_INVALID, VW_FROM_RPC,
-                            "vw_conn_close called from an event callback: close the connection "
-                            "from another thread once the callback returned");
+        vw_virerror_set(err, VW_ERR_OPERATION_INVALID, VW_FROM_RPC,
+                        "vw_conn_close called from an event callback: close the connection "
+                        "from another thread once the callback returned");
         return -1;
     }
     int rc = 0;
@@ -383,7 +394,7 @@ bool vw_conn_is_alive(vw_conn *conn)
     return alive;
 }
 
-int vw_conn_get_death_reason(vw_conn *conn, vw_client_error *err)
+int vw_conn_get_death_reason(vw_conn *conn, vw_virerror *err)
 {
     if (!conn)
         return -1;
@@ -391,7 +402,7 @@ int vw_conn_get_death_reason(vw_conn *conn, vw_client_error *err)
     int rc = -1;
     if (conn->dead) {
         if (err)
-            vw_client_error_copy(err, &conn->death);
+            vw_virerror_copy(err, &conn->death);
         rc = 0;
     }
     pthread_mutex_unlock(&conn->lock);

@@ -7,7 +7,7 @@
  *
  * Conventions, for every function below:
  *  - Functions returning int return 0 on success and -1 on failure; on failure *err (when err is not
- *    NULL) is filled and must be released with vw_client_error_clear(). On success *err is untouched.
+ *    NULL) is filled and must be released with vw_virerror_clear(). On success *err is untouched.
  *  - Strings and arrays handed back to the caller are malloc'd; free them with free() or the matching
  *    *_free / *_clear function named next to the type.
  *  - Every call waits at most the connection's call timeout (default 30 s).
@@ -33,25 +33,17 @@ extern "C" {
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
-/* Error codes, domains and levels: libvirt's virErrorNumber, virErrorDomain and virErrorLevel,
- * VW_ERR_* / VW_FROM_* / VW_ERR_LEVEL_* in virerror.h (shared with fake-libvirtd). The server's
- * codes pass through as-is; local errors use VW_FROM_RPC. */
+/* One error: vw_virerror (virerror.h, shared with fake-libvirtd): libvirt's code, domain, level,
+ * message, str1..3 and int1..2, decoded in full from the server's remote_error (remote == true)
+ * or made locally (domain VW_FROM_RPC). Codes, domains and levels are libvirt's virErrorNumber,
+ * virErrorDomain and virErrorLevel as VW_ERR_* / VW_FROM_* / VW_ERR_LEVEL_*; the server's pass
+ * through as-is. Strings are malloc'd or NULL: start with `vw_virerror err = {0};`, read
+ * vw_virerror_message(&err) (never NULL), release with vw_virerror_clear(&err). */
 
-/* One error, decoded in full from the server's remote_error or made locally. Strings are malloc'd
- * or NULL. remote == true when the error came from the server. */
-typedef struct vw_client_error {
-    int code;                      /* VW_ERR_* / virErrorNumber */
-    int domain;                    /* VW_FROM_* / virErrorDomain */
-    int level;                     /* VW_ERR_LEVEL_* */
-    char *message;
-    char *str1, *str2, *str3;
-    int int1, int2;
-    bool remote;
-} vw_client_error;
-
-/* Releases the strings and zeroes the struct; safe on a zeroed or already cleared struct. */
+/* The library's earlier names, kept for programs written against them: the same type and the
+ * same two functions. */
+typedef vw_virerror vw_client_error;
 void vw_client_error_clear(vw_client_error *err);
-/* The message, or a text built from code/domain when the server sent none. Never NULL. */
 const char *vw_client_error_message(const vw_client_error *err);
 
 /* ---- connection ------------------------------------------------------------------------------ */
@@ -87,21 +79,21 @@ void vw_conn_options_init(vw_conn_options *opts);
 
 /* Parses URI, connects (unix or TCP), and does the handshake: AUTH_LIST, SUPPORTS_FEATURE(keepalive),
  * CONNECT_OPEN(name, flags). opts may be NULL (defaults). Returns NULL and fills *err on failure. */
-vw_conn *vw_conn_open(const char *uri, const vw_conn_options *opts, vw_client_error *err);
+vw_conn *vw_conn_open(const char *uri, const vw_conn_options *opts, vw_virerror *err);
 /* The same handshake on fd, a stream socket already connected to a server (the connection owns
  * it from now on, closed on failure too); open_name is the name sent in CONNECT_OPEN, e.g.
  * "test:///default". For in-process peers and fuzz/targets/fuzz_client.c. */
 vw_conn *vw_conn_open_fd(int fd, const char *open_name, const vw_conn_options *opts,
-                         vw_client_error *err);
+                         vw_virerror *err);
 /* Sends CONNECT_CLOSE if the connection is alive, stops the threads, frees everything. Returns -1
  * (with *err) if CONNECT_CLOSE failed; conn is freed either way. conn may be NULL. Called from an
  * event callback it refuses (OPERATION_INVALID) and frees nothing. */
-int vw_conn_close(vw_conn *conn, vw_client_error *err);
+int vw_conn_close(vw_conn *conn, vw_virerror *err);
 
 /* False once the peer closed, sent garbage, or stopped answering keepalives. */
 bool vw_conn_is_alive(vw_conn *conn);
 /* Why the connection died (copy into *err); -1 if it is still alive. */
-int vw_conn_get_death_reason(vw_conn *conn, vw_client_error *err);
+int vw_conn_get_death_reason(vw_conn *conn, vw_virerror *err);
 /* Changes the per-call timeout for later calls (ms, > 0). */
 void vw_conn_set_call_timeout(vw_conn *conn, int timeout_ms);
 /* The name sent in CONNECT_OPEN, e.g. "test:///default". */
@@ -124,7 +116,7 @@ void vw_conn_get_stats(vw_conn *conn, vw_conn_stats *stats);
 /* Called once, on the event thread, when the connection dies for any reason other than
  * vw_conn_close (peer closed, garbage, keepalive timeout), unless vw_conn_close ran first.
  * reason is only valid during the call. */
-typedef void (*vw_conn_close_cb)(vw_conn *conn, const vw_client_error *reason, void *opaque);
+typedef void (*vw_conn_close_cb)(vw_conn *conn, const vw_virerror *reason, void *opaque);
 void vw_conn_set_close_callback(vw_conn *conn, vw_conn_close_cb cb, void *opaque);
 
 /* ---- generic calls --------------------------------------------------------------------------- */
@@ -135,11 +127,11 @@ void vw_conn_set_close_callback(vw_conn *conn, vw_conn_close_cb cb, void *opaque
  * xdr_free(ret_proc, ret) (or vw_xdr_free). A server error (status ERROR) is decoded in full into
  * *err. */
 int vw_call(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_proc, void *args,
-            xdrproc_t ret_proc, void *ret, vw_client_error *err);
+            xdrproc_t ret_proc, void *ret, vw_virerror *err);
 /* The same with payloads as bytes: sends PAYLOAD (already XDR) and returns the reply payload of an OK
  * reply in *reply (malloc'd, may be NULL when *reply_len == 0). */
 int vw_call_raw(vw_conn *conn, uint32_t prog, int proc, const void *payload, size_t payload_len,
-                void **reply, size_t *reply_len, vw_client_error *err);
+                void **reply, size_t *reply_len, vw_virerror *err);
 
 /* ---- objects --------------------------------------------------------------------------------- */
 
@@ -188,74 +180,74 @@ typedef struct vw_client_storage_pool_info {
 
 /* ---- connection-level procedures ------------------------------------------------------------- */
 
-int vw_connect_get_lib_version(vw_conn *conn, uint64_t *version, vw_client_error *err);
-int vw_connect_get_version(vw_conn *conn, uint64_t *hv_version, vw_client_error *err);
-int vw_connect_get_type(vw_conn *conn, char **type, vw_client_error *err);
-int vw_connect_get_hostname(vw_conn *conn, char **hostname, vw_client_error *err);
-int vw_connect_get_capabilities(vw_conn *conn, char **xml, vw_client_error *err);
-int vw_node_get_info(vw_conn *conn, vw_client_node_info *info, vw_client_error *err);
+int vw_connect_get_lib_version(vw_conn *conn, uint64_t *version, vw_virerror *err);
+int vw_connect_get_version(vw_conn *conn, uint64_t *hv_version, vw_virerror *err);
+int vw_connect_get_type(vw_conn *conn, char **type, vw_virerror *err);
+int vw_connect_get_hostname(vw_conn *conn, char **hostname, vw_virerror *err);
+int vw_connect_get_capabilities(vw_conn *conn, char **xml, vw_virerror *err);
+int vw_node_get_info(vw_conn *conn, vw_client_node_info *info, vw_virerror *err);
 
 /* flags: virConnectListAllDomainsFlags (1 ACTIVE, 2 INACTIVE, ...; 0 = all). */
 int vw_connect_list_all_domains(vw_conn *conn, unsigned int flags, vw_client_domain **doms,
-                                size_t *count, vw_client_error *err);
+                                size_t *count, vw_virerror *err);
 int vw_connect_list_all_networks(vw_conn *conn, unsigned int flags, vw_client_network **nets,
-                                 size_t *count, vw_client_error *err);
+                                 size_t *count, vw_virerror *err);
 int vw_connect_list_all_storage_pools(vw_conn *conn, unsigned int flags,
                                       vw_client_storage_pool **pools, size_t *count,
-                                      vw_client_error *err);
+                                      vw_virerror *err);
 
 /* ---- domains --------------------------------------------------------------------------------- */
 
 int vw_domain_lookup_by_name(vw_conn *conn, const char *name, vw_client_domain *dom,
-                             vw_client_error *err);
+                             vw_virerror *err);
 int vw_domain_lookup_by_uuid(vw_conn *conn, const unsigned char uuid[VW_UUID_BUFLEN],
-                             vw_client_domain *dom, vw_client_error *err);
-int vw_domain_lookup_by_id(vw_conn *conn, int id, vw_client_domain *dom, vw_client_error *err);
+                             vw_client_domain *dom, vw_virerror *err);
+int vw_domain_lookup_by_id(vw_conn *conn, int id, vw_client_domain *dom, vw_virerror *err);
 
 int vw_domain_get_info(vw_conn *conn, const vw_client_domain *dom, vw_client_domain_info *info,
-                       vw_client_error *err);
+                       vw_virerror *err);
 int vw_domain_get_state(vw_conn *conn, const vw_client_domain *dom, unsigned int flags, int *state,
-                        int *reason, vw_client_error *err);
+                        int *reason, vw_virerror *err);
 int vw_domain_get_xml_desc(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                           char **xml, vw_client_error *err);
+                           char **xml, vw_virerror *err);
 int vw_domain_get_os_type(vw_conn *conn, const vw_client_domain *dom, char **os_type,
-                          vw_client_error *err);
+                          vw_virerror *err);
 int vw_domain_get_autostart(vw_conn *conn, const vw_client_domain *dom, int *autostart,
-                            vw_client_error *err);
+                            vw_virerror *err);
 int vw_domain_is_active(vw_conn *conn, const vw_client_domain *dom, int *active,
-                        vw_client_error *err);
+                        vw_virerror *err);
 int vw_domain_is_persistent(vw_conn *conn, const vw_client_domain *dom, int *persistent,
-                            vw_client_error *err);
+                            vw_virerror *err);
 /* The domain's messages (taint notes, deprecation warnings; virDomainGetMessages): *messages is a
  * malloc'd array of *count malloc'd strings (NULL when there are none); free with
  * vw_string_list_free. flags: VIR_DOMAIN_MESSAGE_* (0 = all). */
 int vw_domain_get_messages(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                           char ***messages, size_t *count, vw_client_error *err);
+                           char ***messages, size_t *count, vw_virerror *err);
 void vw_string_list_free(char **strings, size_t count);
 
 /* Persistent define; flags 0 uses DOMAIN_DEFINE_XML, else DOMAIN_DEFINE_XML_FLAGS. */
 int vw_domain_define_xml(vw_conn *conn, const char *xml, unsigned int flags, vw_client_domain *dom,
-                         vw_client_error *err);
+                         vw_virerror *err);
 /* flags 0 uses DOMAIN_UNDEFINE, else DOMAIN_UNDEFINE_FLAGS (virDomainUndefineFlagsValues). */
 int vw_domain_undefine(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                       vw_client_error *err);
+                       vw_virerror *err);
 /* Starts a defined domain: flags 0 uses DOMAIN_CREATE, else DOMAIN_CREATE_WITH_FLAGS. */
 int vw_domain_create(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                     vw_client_error *err);
+                     vw_virerror *err);
 /* Transient domain from XML; *dom gets the new domain (may be NULL if not wanted). */
 int vw_domain_create_xml(vw_conn *conn, const char *xml, unsigned int flags, vw_client_domain *dom,
-                         vw_client_error *err);
-int vw_domain_destroy(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err);
-int vw_domain_shutdown(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err);
+                         vw_virerror *err);
+int vw_domain_destroy(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err);
+int vw_domain_shutdown(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err);
 int vw_domain_reboot(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                     vw_client_error *err);
-int vw_domain_suspend(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err);
-int vw_domain_resume(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err);
+                     vw_virerror *err);
+int vw_domain_suspend(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err);
+int vw_domain_resume(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err);
 
 /* QEMU program MONITOR_COMMAND: cmd is QMP JSON (or HMP with flags=1, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP);
  * *result gets the monitor's reply text. */
 int vw_domain_qemu_monitor_command(vw_conn *conn, const vw_client_domain *dom, const char *cmd,
-                                   unsigned int flags, char **result, vw_client_error *err);
+                                   unsigned int flags, char **result, vw_virerror *err);
 
 /* ---- migration ------------------------------------------------------------------------------- */
 
@@ -294,38 +286,38 @@ typedef struct vw_client_typed_param {
  * libvirt URI (may be NULL for direct migration), params the typed parameters, no cookie. */
 int vw_domain_migrate_perform3_params(vw_conn *conn, const vw_client_domain *dom,
                                       const char *dconnuri, const vw_client_typed_param *params,
-                                      size_t nparams, unsigned int flags, vw_client_error *err);
+                                      size_t nparams, unsigned int flags, vw_virerror *err);
 /* bandwidth in MiB/s */
 int vw_domain_migrate_set_max_speed(vw_conn *conn, const vw_client_domain *dom, uint64_t bandwidth,
-                                    unsigned int flags, vw_client_error *err);
+                                    unsigned int flags, vw_virerror *err);
 int vw_domain_migrate_get_max_speed(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                                    uint64_t *bandwidth, vw_client_error *err);
+                                    uint64_t *bandwidth, vw_virerror *err);
 
 /* ---- networks and storage pools -------------------------------------------------------------- */
 
 int vw_network_lookup_by_name(vw_conn *conn, const char *name, vw_client_network *net,
-                              vw_client_error *err);
+                              vw_virerror *err);
 int vw_network_get_xml_desc(vw_conn *conn, const vw_client_network *net, unsigned int flags,
-                            char **xml, vw_client_error *err);
+                            char **xml, vw_virerror *err);
 int vw_network_is_active(vw_conn *conn, const vw_client_network *net, int *active,
-                         vw_client_error *err);
+                         vw_virerror *err);
 int vw_network_is_persistent(vw_conn *conn, const vw_client_network *net, int *persistent,
-                             vw_client_error *err);
+                             vw_virerror *err);
 int vw_network_get_autostart(vw_conn *conn, const vw_client_network *net, int *autostart,
-                             vw_client_error *err);
+                             vw_virerror *err);
 
 int vw_storage_pool_lookup_by_name(vw_conn *conn, const char *name, vw_client_storage_pool *pool,
-                                   vw_client_error *err);
+                                   vw_virerror *err);
 int vw_storage_pool_get_xml_desc(vw_conn *conn, const vw_client_storage_pool *pool,
-                                 unsigned int flags, char **xml, vw_client_error *err);
+                                 unsigned int flags, char **xml, vw_virerror *err);
 int vw_storage_pool_get_info(vw_conn *conn, const vw_client_storage_pool *pool,
-                             vw_client_storage_pool_info *info, vw_client_error *err);
+                             vw_client_storage_pool_info *info, vw_virerror *err);
 int vw_storage_pool_is_active(vw_conn *conn, const vw_client_storage_pool *pool, int *active,
-                              vw_client_error *err);
+                              vw_virerror *err);
 int vw_storage_pool_is_persistent(vw_conn *conn, const vw_client_storage_pool *pool,
-                                  int *persistent, vw_client_error *err);
+                                  int *persistent, vw_virerror *err);
 int vw_storage_pool_get_autostart(vw_conn *conn, const vw_client_storage_pool *pool, int *autostart,
-                                  vw_client_error *err);
+                                  vw_virerror *err);
 
 /* ---- events ---------------------------------------------------------------------------------- */
 
@@ -338,8 +330,8 @@ typedef void (*vw_domain_lifecycle_cb)(vw_conn *conn, const vw_client_domain *do
  * *callback_id gets the server's callback id, used for deregistering. */
 int vw_domain_event_lifecycle_register(vw_conn *conn, const vw_client_domain *dom,
                                        vw_domain_lifecycle_cb cb, void *opaque, int *callback_id,
-                                       vw_client_error *err);
-int vw_domain_event_lifecycle_deregister(vw_conn *conn, int callback_id, vw_client_error *err);
+                                       vw_virerror *err);
+int vw_domain_event_lifecycle_deregister(vw_conn *conn, int callback_id, vw_virerror *err);
 
 typedef struct vw_client_qemu_monitor_event {
     const vw_client_domain *dom;
@@ -354,8 +346,8 @@ typedef void (*vw_qemu_monitor_event_cb)(vw_conn *conn, const vw_client_qemu_mon
  * flags virConnectDomainQemuMonitorEventRegisterFlags (1 REGEX, 2 NOCASE). */
 int vw_qemu_monitor_event_register(vw_conn *conn, const vw_client_domain *dom, const char *event,
                                    unsigned int flags, vw_qemu_monitor_event_cb cb, void *opaque,
-                                   int *callback_id, vw_client_error *err);
-int vw_qemu_monitor_event_deregister(vw_conn *conn, int callback_id, vw_client_error *err);
+                                   int *callback_id, vw_virerror *err);
+int vw_qemu_monitor_event_deregister(vw_conn *conn, int callback_id, vw_virerror *err);
 
 #ifdef __cplusplus
 }

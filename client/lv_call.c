@@ -2,7 +2,6 @@
  * the lock), serials and the waiters of a connection, call timeouts, the death of a connection,
  * and turning a reply into a result or the server's error. Who reads the replies: lv_read.c. */
 #include "lv_conn.h"
-#include "lv_error.h"
 #include "lv_procs.h"
 #include "lv_transport.h"
 
@@ -18,14 +17,14 @@
 
 /* Marks the connection dead with REASON (consumed) and fails every pending call at once.
  * Caller holds conn->lock. */
-void lv_conn_die_locked(vw_conn *conn, vw_client_error *reason)
+void lv_conn_die_locked(vw_conn *conn, vw_virerror *reason)
 {
     if (conn->dead) {
-        vw_client_error_clear(reason);
+        vw_virerror_clear(reason);
         return;
     }
     conn->dead = true;
-    vw_client_error_move(&conn->death, reason);
+    vw_virerror_move(&conn->death, reason);
     for (struct out_packet *p = conn->out_head; p; p = p->next)
         if (p->owner)               /* nothing more goes out on a dead connection */
             p->owner->out = NULL;
@@ -33,12 +32,12 @@ void lv_conn_die_locked(vw_conn *conn, vw_client_error *reason)
     /* a thread polling the socket for its reply wakes up to the end of the stream (recv
      * returns 0) instead of sleeping to its deadline */
     shutdown(conn->fd, SHUT_RD);
-    lv_conn_log(conn, "connection dead: %s", vw_client_error_message(&conn->death));
+    lv_conn_log(conn, "connection dead: %s", vw_virerror_message(&conn->death));
     for (struct waiter *w = conn->waiters; w; w = w->next) {
         if (w->done)
             continue;
         w->failed = true;
-        vw_client_error_copy(&w->err, &conn->death);
+        vw_virerror_copy(&w->err, &conn->death);
         w->done = true;
         pthread_cond_signal(&w->cond);
     }
@@ -62,7 +61,7 @@ void lv_conn_free_out_queue(vw_conn *conn)
     conn->out_tail = NULL;
 }
 
-void lv_conn_die(vw_conn *conn, vw_client_error *reason)
+void lv_conn_die(vw_conn *conn, vw_virerror *reason)
 {
     pthread_mutex_lock(&conn->lock);
     lv_conn_die_locked(conn, reason);
@@ -119,9 +118,9 @@ void lv_conn_flush_locked(vw_conn *conn)
             return;
         if (n <= 0) {
             int e = n < 0 ? errno : EPIPE;
-            vw_client_error err = { 0 };
-            vw_client_error_set(&err, VW_ERR_RPC, VW_FROM_RPC, "cannot write to the server: %s%s",
-                                strerror(e), (e == EPIPE || e == ECONNRESET)
+            vw_virerror err = { 0 };
+            vw_virerror_set(&err, VW_ERR_RPC, VW_FROM_RPC, "cannot write to the server: %s%s",
+                            strerror(e), (e == EPIPE || e == ECONNRESET)
                                                  ? " (the server closed the connection)" : "");
             lv_conn_die_locked(conn, &err);
             return;
@@ -218,7 +217,7 @@ void lv_conn_queue_keepalive_locked(vw_conn *conn, int proc)
 static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_proc,
                          const void *args, const void *raw, size_t raw_len, int timeout_ms,
                          int *status, unsigned char **reply, size_t *reply_len,
-                         vw_client_error *err)
+                         vw_virerror *err)
 {
     char nb[32];
     struct waiter w;
@@ -228,8 +227,8 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
 
     pthread_mutex_lock(&conn->lock);
     if (conn->dead) {
-        vw_client_error_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC, "not connected: %s",
-                            vw_client_error_message(&conn->death));
+        vw_virerror_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC, "not connected: %s",
+                        vw_virerror_message(&conn->death));
         pthread_mutex_unlock(&conn->lock);
         return -1;
     }
@@ -249,8 +248,8 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     int rc = args_proc ? vw_packet_encode(&buf, &hdr, 0, args_proc, args, &perr)
                        : vw_packet_encode_raw(&buf, &hdr, 0, raw, raw_len, &perr);
     if (rc < 0) {
-        vw_client_error_set(err, VW_ERR_RPC, VW_FROM_RPC, "cannot encode the call of %s: %s",
-                            lv_conn_proc_name(prog, proc, nb), perr.text);
+        vw_virerror_set(err, VW_ERR_RPC, VW_FROM_RPC, "cannot encode the call of %s: %s",
+                        lv_conn_proc_name(prog, proc, nb), perr.text);
         vw_buf_free(&buf);
         return -1;
     }
@@ -259,8 +258,8 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     long long deadline = vw_now_ms() + timeout_ms;
     pthread_mutex_lock(&conn->lock);
     if (conn->dead) {
-        vw_client_error_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC, "not connected: %s",
-                            vw_client_error_message(&conn->death));
+        vw_virerror_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC, "not connected: %s",
+                        vw_virerror_message(&conn->death));
         pthread_mutex_unlock(&conn->lock);
         pthread_cond_destroy(&w.cond);
         vw_buf_free(&buf);
@@ -272,7 +271,7 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
         remove_waiter_locked(conn, &w);
         pthread_mutex_unlock(&conn->lock);
         pthread_cond_destroy(&w.cond);
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         return -1;
     }
     /* Leader/follower (lv_read.c): with nobody reading, this thread reads the socket itself
@@ -307,16 +306,16 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     pthread_cond_destroy(&w.cond);
 
     if (!w.done) {
-        vw_client_error_set(err, VW_ERR_OPERATION_TIMEOUT, VW_FROM_RPC,
-                            "timed out after %d ms waiting for the reply to %s (program 0x%x, "
-                            "serial %u)", timeout_ms, lv_conn_proc_name(prog, proc, nb), prog,
-                            w.serial);
+        vw_virerror_set(err, VW_ERR_OPERATION_TIMEOUT, VW_FROM_RPC,
+                        "timed out after %d ms waiting for the reply to %s (program 0x%x, "
+                        "serial %u)", timeout_ms, lv_conn_proc_name(prog, proc, nb), prog,
+                        w.serial);
         return -1;
     }
     if (w.failed) {
         if (err)
-            vw_client_error_move(err, &w.err);
-        vw_client_error_clear(&w.err);
+            vw_virerror_move(err, &w.err);
+        vw_virerror_clear(&w.err);
         free(w.payload);
         return -1;
     }
@@ -326,25 +325,11 @@ static int call_and_wait(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_
     return 0;
 }
 
-/* A wire string pointer as the public struct keeps it: absent and empty both become NULL. */
-/* Copies a decoded remote_error into the public struct. */
-static void error_from_wire(vw_client_error *out, const vw_remote_error *in)
-{
-    vw_virerror f = vw_virerror_from_wire(in);
-    vw_client_error borrowed = {
-        .code = f.code, .domain = f.domain, .level = f.level,
-        .message = (char *)f.message, .str1 = (char *)f.str1,
-        .str2 = (char *)f.str2, .str3 = (char *)f.str3,
-        .int1 = f.int1, .int2 = f.int2, .remote = true,
-    };
-    vw_client_error_copy(out, &borrowed);
-}
-
 /* Turns a reply (status + payload) into 0 / -1 with the server's error decoded in full. Takes
  * ownership of payload unless it returns 0 with keep != NULL (then *keep gets it). */
 static int finish_reply(vw_conn *conn, uint32_t prog, int proc, int status,
                         unsigned char *payload, size_t len, unsigned char **keep,
-                        vw_client_error *err)
+                        vw_virerror *err)
 {
     char nb[32];
     if (status == VW_NET_OK) {
@@ -360,26 +345,26 @@ static int finish_reply(vw_conn *conn, uint32_t prog, int proc, int status,
         memset(&perr, 0, sizeof(perr));
         if (vw_xdr_decode(payload, len, (xdrproc_t)xdr_vw_remote_error, &rerr, sizeof(rerr),
                           lv_conn_mode(conn), &perr) < 0) {
-            vw_client_error_set(err, VW_ERR_RPC, VW_FROM_RPC,
-                                "protocol error: the error reply to %s (%zu bytes) is not a valid "
-                                "remote_error: %s", lv_conn_proc_name(prog, proc, nb), len, perr.text);
+            vw_virerror_set(err, VW_ERR_RPC, VW_FROM_RPC,
+                            "protocol error: the error reply to %s (%zu bytes) is not a valid "
+                            "remote_error: %s", lv_conn_proc_name(prog, proc, nb), len, perr.text);
         } else {
             if (err)
-                error_from_wire(err, &rerr);
+                vw_virerror_from_wire(err, &rerr);
             vw_xdr_free((xdrproc_t)xdr_vw_remote_error, &rerr);
         }
         free(payload);
         return -1;
     }
-    vw_client_error_set(err, VW_ERR_RPC, VW_FROM_RPC,
-                        "protocol error: reply to %s has status %d (expected OK or ERROR)",
-                        lv_conn_proc_name(prog, proc, nb), status);
+    vw_virerror_set(err, VW_ERR_RPC, VW_FROM_RPC,
+                    "protocol error: reply to %s has status %d (expected OK or ERROR)",
+                    lv_conn_proc_name(prog, proc, nb), status);
     free(payload);
     return -1;
 }
 
 static int call_encoded(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_proc, void *args,
-                        xdrproc_t ret_proc, void *ret, int timeout_ms, vw_client_error *err)
+                        xdrproc_t ret_proc, void *ret, int timeout_ms, vw_virerror *err)
 {
     int status = 0;
     unsigned char *reply = NULL;
@@ -397,9 +382,9 @@ static int call_encoded(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_p
         memset(&perr, 0, sizeof(perr));
         if (vw_xdr_decode(reply, reply_len, ret_proc, ret, size, lv_conn_mode(conn), &perr) < 0) {
             char nb[32];
-            vw_client_error_set(err, VW_ERR_RPC, VW_FROM_RPC,
-                                "protocol error: cannot decode the %zu-byte reply of %s: %s",
-                                reply_len, lv_conn_proc_name(prog, proc, nb), perr.text);
+            vw_virerror_set(err, VW_ERR_RPC, VW_FROM_RPC,
+                            "protocol error: cannot decode the %zu-byte reply of %s: %s",
+                            reply_len, lv_conn_proc_name(prog, proc, nb), perr.text);
             rc = -1;
         }
     }
@@ -408,26 +393,26 @@ static int call_encoded(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_p
 }
 
 int vw_call(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_proc, void *args,
-            xdrproc_t ret_proc, void *ret, vw_client_error *err)
+            xdrproc_t ret_proc, void *ret, vw_virerror *err)
 {
     if (!conn) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "vw_call: no connection");
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "vw_call: no connection");
         return -1;
     }
     return call_encoded(conn, prog, proc, args_proc, args, ret_proc, ret, 0, err);
 }
 
 int vw_call_raw(vw_conn *conn, uint32_t prog, int proc, const void *payload, size_t payload_len,
-                void **reply, size_t *reply_len, vw_client_error *err)
+                void **reply, size_t *reply_len, vw_virerror *err)
 {
     if (!conn || !reply || !reply_len) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                            "vw_call_raw: missing connection or reply pointers");
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                        "vw_call_raw: missing connection or reply pointers");
         return -1;
     }
     if (!payload && payload_len) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                            "vw_call_raw: payload is NULL but payload_len is %zu", payload_len);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                        "vw_call_raw: payload is NULL but payload_len is %zu", payload_len);
         return -1;
     }
     *reply = NULL;
@@ -449,7 +434,7 @@ int vw_call_raw(vw_conn *conn, uint32_t prog, int proc, const void *payload, siz
 /* ---- internal entry points for lv_procs.c -------------------------------------------------------- */
 
 int lv_conn_call_timeout(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_proc, void *args,
-                         xdrproc_t ret_proc, void *ret, int timeout_ms, vw_client_error *err)
+                         xdrproc_t ret_proc, void *ret, int timeout_ms, vw_virerror *err)
 {
     return call_encoded(conn, prog, proc, args_proc, args, ret_proc, ret, timeout_ms, err);
 }

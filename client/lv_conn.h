@@ -34,7 +34,7 @@ struct waiter {
     int status;                    /* reply status when !failed */
     unsigned char *payload;        /* reply payload, owned */
     size_t payload_len;
-    vw_client_error err;
+    vw_virerror err;
     pthread_cond_t cond;           /* signalled when done, or when the read role is free */
     struct out_packet *out;        /* its CALL while still queued for writing */
     struct waiter *next;
@@ -82,7 +82,7 @@ struct vw_conn {
     unsigned abandoned_count, abandoned_next;
     bool timeout_unanswered;       /* a call timed out and nothing arrived since */
     bool dead;
-    vw_client_error death;
+    vw_virerror death;
     bool closing;                  /* vw_conn_close began: the peer's EOF is no news (no close cb) */
     bool io_stop;                  /* conn_free: the I/O thread must exit */
     int call_timeout_ms;
@@ -127,8 +127,8 @@ void lv_conn_init_monotonic_cond(pthread_cond_t *cond);
 /* lv_call.c */
 /* Marks the connection dead with REASON (consumed), fails every pending call and wakes the
  * thread that reads. die_locked: caller holds conn->lock. */
-void lv_conn_die_locked(vw_conn *conn, vw_client_error *reason);
-void lv_conn_die(vw_conn *conn, vw_client_error *reason);
+void lv_conn_die_locked(vw_conn *conn, vw_virerror *reason);
+void lv_conn_die(vw_conn *conn, vw_virerror *reason);
 void lv_conn_wake_io_thread(vw_conn *conn);
 /* Writes queued packets until the socket would block. Caller holds conn->lock. */
 void lv_conn_flush_locked(vw_conn *conn);

@@ -4,7 +4,6 @@
  * cannot grow memory without limit (and no reader ever waits for a callback); one event is always
  * accepted into an empty queue, whatever its size. */
 #include "lv_conn.h"
-#include "lv_error.h"
 #include "lv_procs.h"
 #include "lv_transport.h"
 
@@ -159,12 +158,12 @@ void *lv_events_thread_main(void *opaque)
         if (item->kind == ITEM_CLOSED) {
             vw_conn_close_cb cb = conn->close_cb;
             void *cb_opaque = conn->close_opaque;
-            vw_client_error reason = { 0 };
-            vw_client_error_copy(&reason, &conn->death);
+            vw_virerror reason = { 0 };
+            vw_virerror_copy(&reason, &conn->death);
             pthread_mutex_unlock(&conn->lock);
             if (cb)
                 cb(conn, &reason, cb_opaque);
-            vw_client_error_clear(&reason);
+            vw_virerror_clear(&reason);
         } else {
             pthread_mutex_unlock(&conn->lock);
             dispatch_event(conn, item);
@@ -184,11 +183,11 @@ void *lv_events_thread_main(void *opaque)
 static int register_callback(vw_conn *conn, int kind, const vw_client_domain *dom,
                              const char *event, unsigned int flags, vw_domain_lifecycle_cb lcb,
                              vw_qemu_monitor_event_cb qcb, void *opaque, int *callback_id,
-                             vw_client_error *err)
+                             vw_virerror *err)
 {
     struct registration *r = calloc(1, sizeof(*r));
     if (!r) {
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         return -1;
     }
     r->kind = kind;
@@ -223,7 +222,7 @@ static int register_callback(vw_conn *conn, int kind, const vw_client_domain *do
 /* The registration leaves the list before the server call, under the lock: from then on no event
  * is delivered to it, and a second deregister of the same id (another thread) finds nothing
  * instead of freeing it twice. */
-static int deregister_callback(vw_conn *conn, int kind, int callback_id, vw_client_error *err)
+static int deregister_callback(vw_conn *conn, int kind, int callback_id, vw_virerror *err)
 {
     pthread_mutex_lock(&conn->lock);
     struct registration *r = find_registration_locked(conn, kind, callback_id);
@@ -235,10 +234,10 @@ static int deregister_callback(vw_conn *conn, int kind, int callback_id, vw_clie
     }
     pthread_mutex_unlock(&conn->lock);
     if (!r) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                            "no %s callback with id %d is registered on this connection",
-                            kind == REG_LIFECYCLE ? "lifecycle event" : "QEMU monitor event",
-                            callback_id);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                        "no %s callback with id %d is registered on this connection",
+                        kind == REG_LIFECYCLE ? "lifecycle event" : "QEMU monitor event",
+                        callback_id);
         return -1;
     }
     int rc = kind == REG_LIFECYCLE ? lv_procs_lifecycle_deregister(conn, callback_id, err)
@@ -255,21 +254,21 @@ static int deregister_callback(vw_conn *conn, int kind, int callback_id, vw_clie
 
 int vw_domain_event_lifecycle_register(vw_conn *conn, const vw_client_domain *dom,
                                        vw_domain_lifecycle_cb cb, void *opaque, int *callback_id,
-                                       vw_client_error *err)
+                                       vw_virerror *err)
 {
     if (!conn || !cb) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                            "lifecycle register: connection and callback are required");
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                        "lifecycle register: connection and callback are required");
         return -1;
     }
     return register_callback(conn, REG_LIFECYCLE, dom, NULL, 0, cb, NULL, opaque, callback_id,
                              err);
 }
 
-int vw_domain_event_lifecycle_deregister(vw_conn *conn, int callback_id, vw_client_error *err)
+int vw_domain_event_lifecycle_deregister(vw_conn *conn, int callback_id, vw_virerror *err)
 {
     if (!conn) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "no connection");
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "no connection");
         return -1;
     }
     return deregister_callback(conn, REG_LIFECYCLE, callback_id, err);
@@ -277,21 +276,21 @@ int vw_domain_event_lifecycle_deregister(vw_conn *conn, int callback_id, vw_clie
 
 int vw_qemu_monitor_event_register(vw_conn *conn, const vw_client_domain *dom, const char *event,
                                    unsigned int flags, vw_qemu_monitor_event_cb cb, void *opaque,
-                                   int *callback_id, vw_client_error *err)
+                                   int *callback_id, vw_virerror *err)
 {
     if (!conn || !cb) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                            "QEMU monitor event register: connection and callback are required");
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                        "QEMU monitor event register: connection and callback are required");
         return -1;
     }
     return register_callback(conn, REG_QEMU_MONITOR, dom, event, flags, NULL, cb, opaque,
                              callback_id, err);
 }
 
-int vw_qemu_monitor_event_deregister(vw_conn *conn, int callback_id, vw_client_error *err)
+int vw_qemu_monitor_event_deregister(vw_conn *conn, int callback_id, vw_virerror *err)
 {
     if (!conn) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "no connection");
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "no connection");
         return -1;
     }
     return deregister_callback(conn, REG_QEMU_MONITOR, callback_id, err);

@@ -2,7 +2,6 @@
  * the public object helpers (clearing and freeing vw_client_* values), the conversions between
  * proto/'s rpcgen types and the public types, and call shorthands (one vw_call each). */
 #include "lv_proc_common.h"
-#include "lv_error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,15 +53,15 @@ void vw_client_storage_pool_list_free(vw_client_storage_pool *pools, size_t coun
     free(pools);
 }
 
-int lv_nomem(vw_client_error *err)
+int lv_nomem(vw_virerror *err)
 {
-    vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+    vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
     return -1;
 }
 
-int lv_invalid(vw_client_error *err, const char *what)
+int lv_invalid(vw_virerror *err, const char *what)
 {
-    vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "%s", what);
+    vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC, "%s", what);
     return -1;
 }
 
@@ -110,7 +109,7 @@ int lv_name_uuid_from_wire(char **name, unsigned char uuid[VW_UUID_BUFLEN], cons
 /* ---- call shorthands ------------------------------------------------------------------------------ */
 
 int lv_remote_call(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, xdrproc_t ret_proc,
-                   void *ret, vw_client_error *err)
+                   void *ret, vw_virerror *err)
 {
     if (!conn)
         return lv_invalid(err, "no connection (NULL vw_conn)");
@@ -119,7 +118,7 @@ int lv_remote_call(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, xdr
 
 /* A call whose reply is one string moved into *out. */
 int lv_call_string(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, char **out,
-                   vw_client_error *err)
+                   vw_virerror *err)
 {
     vw_string_ret ret;
     memset(&ret, 0, sizeof(ret));
@@ -132,7 +131,7 @@ int lv_call_string(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, cha
 }
 
 int lv_call_int(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, int *out,
-                vw_client_error *err)
+                vw_virerror *err)
 {
     vw_int_ret ret;
     memset(&ret, 0, sizeof(ret));
@@ -143,7 +142,7 @@ int lv_call_int(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, int *o
 }
 
 int lv_call_domain_ret(vw_conn *conn, int proc, xdrproc_t args_proc, void *args,
-                       vw_client_domain *dom, vw_client_error *err)
+                       vw_client_domain *dom, vw_virerror *err)
 {
     vw_domain_ret ret;
     memset(&ret, 0, sizeof(ret));
@@ -158,7 +157,7 @@ int lv_call_domain_ret(vw_conn *conn, int proc, xdrproc_t args_proc, void *args,
 
 /* A call that takes only a domain and returns nothing. */
 int lv_call_domain_void(vw_conn *conn, int proc, const vw_client_domain *dom,
-                        vw_client_error *err)
+                        vw_virerror *err)
 {
     CHECK_ARGS(dom, "no domain given");
     vw_domain_args args;
@@ -167,7 +166,7 @@ int lv_call_domain_void(vw_conn *conn, int proc, const vw_client_domain *dom,
 }
 
 int lv_call_domain_flags_void(vw_conn *conn, int proc, const vw_client_domain *dom,
-                              unsigned int flags, vw_client_error *err)
+                              unsigned int flags, vw_virerror *err)
 {
     CHECK_ARGS(dom, "no domain given");
     vw_domain_flags_args args;
@@ -177,7 +176,7 @@ int lv_call_domain_flags_void(vw_conn *conn, int proc, const vw_client_domain *d
 }
 
 int lv_call_domain_int(vw_conn *conn, int proc, const vw_client_domain *dom, int *out,
-                       vw_client_error *err)
+                       vw_virerror *err)
 {
     CHECK_ARGS(dom && out, "no domain or result pointer given");
     vw_domain_args args;

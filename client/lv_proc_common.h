@@ -11,8 +11,8 @@
 #define CHECK_ARGS(cond, what) do { if (!(cond)) return lv_invalid(err, what); } while (0)
 
 /* Set err (out of memory, or an invalid argument described by what) and return -1. */
-int lv_nomem(vw_client_error *err);
-int lv_invalid(vw_client_error *err, const char *what);
+int lv_nomem(vw_virerror *err);
+int lv_invalid(vw_virerror *err, const char *what);
 int lv_dom_from_wire(vw_client_domain *out, const vw_nonnull_domain *in);
 /* The wire form borrows dom's name (never freed through it). */
 void lv_dom_to_wire(vw_nonnull_domain *out, const vw_client_domain *dom);
@@ -21,20 +21,20 @@ void lv_pool_to_wire(vw_nonnull_storage_pool *out, const vw_client_storage_pool 
 int lv_name_uuid_from_wire(char **name, unsigned char uuid[VW_UUID_BUFLEN], const char *wname,
                            const char *wuuid);
 int lv_remote_call(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, xdrproc_t ret_proc,
-                   void *ret, vw_client_error *err);
+                   void *ret, vw_virerror *err);
 /* A call whose reply is one string moved into *out. */
 int lv_call_string(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, char **out,
-                   vw_client_error *err);
+                   vw_virerror *err);
 int lv_call_int(vw_conn *conn, int proc, xdrproc_t args_proc, void *args, int *out,
-                vw_client_error *err);
+                vw_virerror *err);
 int lv_call_domain_ret(vw_conn *conn, int proc, xdrproc_t args_proc, void *args,
-                       vw_client_domain *dom, vw_client_error *err);
+                       vw_client_domain *dom, vw_virerror *err);
 /* A call that takes only a domain and returns nothing. */
 int lv_call_domain_void(vw_conn *conn, int proc, const vw_client_domain *dom,
-                        vw_client_error *err);
+                        vw_virerror *err);
 int lv_call_domain_flags_void(vw_conn *conn, int proc, const vw_client_domain *dom,
-                              unsigned int flags, vw_client_error *err);
+                              unsigned int flags, vw_virerror *err);
 int lv_call_domain_int(vw_conn *conn, int proc, const vw_client_domain *dom, int *out,
-                       vw_client_error *err);
+                       vw_virerror *err);
 
 #endif

@@ -2,7 +2,6 @@
  * the QEMU monitor passthrough) and migration procedures, declared in libvirt_client.h. Every
  * wrapper is one vw_call; the shared conversions and shorthands are lv_proc_common.c. */
 #include "lv_procs.h"
-#include "lv_error.h"
 #include "lv_proc_common.h"
 
 #include <stdio.h>
@@ -12,7 +11,7 @@
 /* ---- domains -------------------------------------------------------------------------------------- */
 
 int vw_domain_lookup_by_name(vw_conn *conn, const char *name, vw_client_domain *dom,
-                             vw_client_error *err)
+                             vw_virerror *err)
 {
     CHECK_ARGS(name && dom, "no domain name or result pointer given");
     vw_domain_lookup_by_name_args args = { .name = (char *)name };
@@ -21,7 +20,7 @@ int vw_domain_lookup_by_name(vw_conn *conn, const char *name, vw_client_domain *
 }
 
 int vw_domain_lookup_by_uuid(vw_conn *conn, const unsigned char uuid[VW_UUID_BUFLEN],
-                             vw_client_domain *dom, vw_client_error *err)
+                             vw_client_domain *dom, vw_virerror *err)
 {
     CHECK_ARGS(uuid && dom, "no UUID or result pointer given");
     vw_domain_lookup_by_uuid_args args;
@@ -30,7 +29,7 @@ int vw_domain_lookup_by_uuid(vw_conn *conn, const unsigned char uuid[VW_UUID_BUF
                               (xdrproc_t)xdr_vw_domain_lookup_by_uuid_args, &args, dom, err);
 }
 
-int vw_domain_lookup_by_id(vw_conn *conn, int id, vw_client_domain *dom, vw_client_error *err)
+int vw_domain_lookup_by_id(vw_conn *conn, int id, vw_client_domain *dom, vw_virerror *err)
 {
     CHECK_ARGS(dom, "no result pointer given");
     vw_domain_lookup_by_id_args args = { .id = id };
@@ -39,7 +38,7 @@ int vw_domain_lookup_by_id(vw_conn *conn, int id, vw_client_domain *dom, vw_clie
 }
 
 int vw_domain_get_info(vw_conn *conn, const vw_client_domain *dom, vw_client_domain_info *info,
-                       vw_client_error *err)
+                       vw_virerror *err)
 {
     CHECK_ARGS(dom && info, "no domain or result pointer given");
     vw_domain_args args;
@@ -58,7 +57,7 @@ int vw_domain_get_info(vw_conn *conn, const vw_client_domain *dom, vw_client_dom
 }
 
 int vw_domain_get_state(vw_conn *conn, const vw_client_domain *dom, unsigned int flags, int *state,
-                        int *reason, vw_client_error *err)
+                        int *reason, vw_virerror *err)
 {
     CHECK_ARGS(dom && state, "no domain or result pointer given");
     vw_domain_flags_args args;
@@ -76,7 +75,7 @@ int vw_domain_get_state(vw_conn *conn, const vw_client_domain *dom, unsigned int
 }
 
 int vw_domain_get_xml_desc(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                           char **xml, vw_client_error *err)
+                           char **xml, vw_virerror *err)
 {
     CHECK_ARGS(dom && xml, "no domain or result pointer given");
     vw_domain_get_xml_desc_args args;
@@ -87,7 +86,7 @@ int vw_domain_get_xml_desc(vw_conn *conn, const vw_client_domain *dom, unsigned 
 }
 
 int vw_domain_get_os_type(vw_conn *conn, const vw_client_domain *dom, char **os_type,
-                          vw_client_error *err)
+                          vw_virerror *err)
 {
     CHECK_ARGS(dom && os_type, "no domain or result pointer given");
     vw_domain_args args;
@@ -97,13 +96,13 @@ int vw_domain_get_os_type(vw_conn *conn, const vw_client_domain *dom, char **os_
 }
 
 int vw_domain_get_autostart(vw_conn *conn, const vw_client_domain *dom, int *autostart,
-                            vw_client_error *err)
+                            vw_virerror *err)
 {
     return lv_call_domain_int(conn, VW_REMOTE_PROC_DOMAIN_GET_AUTOSTART, dom, autostart, err);
 }
 
 int vw_domain_get_messages(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                           char ***messages, size_t *count, vw_client_error *err)
+                           char ***messages, size_t *count, vw_virerror *err)
 {
     CHECK_ARGS(dom && messages && count, "no domain or result pointer given");
     vw_domain_get_messages_args args;
@@ -131,19 +130,19 @@ void vw_string_list_free(char **strings, size_t count)
 }
 
 int vw_domain_is_active(vw_conn *conn, const vw_client_domain *dom, int *active,
-                        vw_client_error *err)
+                        vw_virerror *err)
 {
     return lv_call_domain_int(conn, VW_REMOTE_PROC_DOMAIN_IS_ACTIVE, dom, active, err);
 }
 
 int vw_domain_is_persistent(vw_conn *conn, const vw_client_domain *dom, int *persistent,
-                            vw_client_error *err)
+                            vw_virerror *err)
 {
     return lv_call_domain_int(conn, VW_REMOTE_PROC_DOMAIN_IS_PERSISTENT, dom, persistent, err);
 }
 
 int vw_domain_define_xml(vw_conn *conn, const char *xml, unsigned int flags, vw_client_domain *dom,
-                         vw_client_error *err)
+                         vw_virerror *err)
 {
     CHECK_ARGS(xml, "no domain XML given");
     if (flags == 0) {
@@ -157,7 +156,7 @@ int vw_domain_define_xml(vw_conn *conn, const char *xml, unsigned int flags, vw_
 }
 
 int vw_domain_undefine(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                       vw_client_error *err)
+                       vw_virerror *err)
 {
     if (flags == 0)
         return lv_call_domain_void(conn, VW_REMOTE_PROC_DOMAIN_UNDEFINE, dom, err);
@@ -165,7 +164,7 @@ int vw_domain_undefine(vw_conn *conn, const vw_client_domain *dom, unsigned int 
 }
 
 int vw_domain_create(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                     vw_client_error *err)
+                     vw_virerror *err)
 {
     if (flags == 0)
         return lv_call_domain_void(conn, VW_REMOTE_PROC_DOMAIN_CREATE, dom, err);
@@ -178,7 +177,7 @@ int vw_domain_create(vw_conn *conn, const vw_client_domain *dom, unsigned int fl
 }
 
 int vw_domain_create_xml(vw_conn *conn, const char *xml, unsigned int flags, vw_client_domain *dom,
-                         vw_client_error *err)
+                         vw_virerror *err)
 {
     CHECK_ARGS(xml, "no domain XML given");
     vw_domain_create_xml_args args = { .xml_desc = (char *)xml, .flags = flags };
@@ -186,34 +185,34 @@ int vw_domain_create_xml(vw_conn *conn, const char *xml, unsigned int flags, vw_
                               (xdrproc_t)xdr_vw_domain_create_xml_args, &args, dom, err);
 }
 
-int vw_domain_destroy(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err)
+int vw_domain_destroy(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err)
 {
     return lv_call_domain_void(conn, VW_REMOTE_PROC_DOMAIN_DESTROY, dom, err);
 }
 
-int vw_domain_shutdown(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err)
+int vw_domain_shutdown(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err)
 {
     return lv_call_domain_void(conn, VW_REMOTE_PROC_DOMAIN_SHUTDOWN, dom, err);
 }
 
 int vw_domain_reboot(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                     vw_client_error *err)
+                     vw_virerror *err)
 {
     return lv_call_domain_flags_void(conn, VW_REMOTE_PROC_DOMAIN_REBOOT, dom, flags, err);
 }
 
-int vw_domain_suspend(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err)
+int vw_domain_suspend(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err)
 {
     return lv_call_domain_void(conn, VW_REMOTE_PROC_DOMAIN_SUSPEND, dom, err);
 }
 
-int vw_domain_resume(vw_conn *conn, const vw_client_domain *dom, vw_client_error *err)
+int vw_domain_resume(vw_conn *conn, const vw_client_domain *dom, vw_virerror *err)
 {
     return lv_call_domain_void(conn, VW_REMOTE_PROC_DOMAIN_RESUME, dom, err);
 }
 
 int vw_domain_qemu_monitor_command(vw_conn *conn, const vw_client_domain *dom, const char *cmd,
-                                   unsigned int flags, char **result, vw_client_error *err)
+                                   unsigned int flags, char **result, vw_virerror *err)
 {
     CHECK_ARGS(conn && dom && cmd && result, "no connection, domain, command or result pointer");
     vw_qemu_domain_monitor_command_args args;
@@ -236,14 +235,14 @@ int vw_domain_qemu_monitor_command(vw_conn *conn, const vw_client_domain *dom, c
 
 int vw_domain_migrate_perform3_params(vw_conn *conn, const vw_client_domain *dom,
                                       const char *dconnuri, const vw_client_typed_param *params,
-                                      size_t nparams, unsigned int flags, vw_client_error *err)
+                                      size_t nparams, unsigned int flags, vw_virerror *err)
 {
     CHECK_ARGS(dom, "no domain given");
     CHECK_ARGS(nparams == 0 || params, "nparams > 0 but no params");
     if (nparams > VW_REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                            "too many migration parameters: %zu (the protocol allows %d)",
-                            nparams, VW_REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                        "too many migration parameters: %zu (the protocol allows %d)",
+                        nparams, VW_REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX);
         return -1;
     }
     vw_typed_param wire[VW_REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX];
@@ -251,9 +250,9 @@ int vw_domain_migrate_perform3_params(vw_conn *conn, const vw_client_domain *dom
     for (size_t i = 0; i < nparams; i++) {
         const vw_client_typed_param *p = &params[i];
         if (!p->field || !p->field[0] || strlen(p->field) >= 80) {
-            vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                                "migration parameter %zu has no field name or one of 80+ chars",
-                                i);
+            vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                            "migration parameter %zu has no field name or one of 80+ chars",
+                            i);
             return -1;
         }
         wire[i].field = (char *)p->field;
@@ -267,16 +266,16 @@ int vw_domain_migrate_perform3_params(vw_conn *conn, const vw_client_domain *dom
         case VW_TYPED_PARAM_BOOLEAN: wire[i].value.vw_typed_param_value_u.b = p->value.b; break;
         case VW_TYPED_PARAM_STRING:
             if (!p->value.s) {
-                vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                                    "migration parameter '%s' is a string but NULL", p->field);
+                vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                                "migration parameter '%s' is a string but NULL", p->field);
                 return -1;
             }
             wire[i].value.vw_typed_param_value_u.s = (char *)p->value.s;
             break;
         default:
-            vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                                "migration parameter '%s' has unknown type %d (1..7)", p->field,
-                                p->type);
+            vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                            "migration parameter '%s' has unknown type %d (1..7)", p->field,
+                            p->type);
             return -1;
         }
     }
@@ -299,7 +298,7 @@ int vw_domain_migrate_perform3_params(vw_conn *conn, const vw_client_domain *dom
 }
 
 int vw_domain_migrate_set_max_speed(vw_conn *conn, const vw_client_domain *dom, uint64_t bandwidth,
-                                    unsigned int flags, vw_client_error *err)
+                                    unsigned int flags, vw_virerror *err)
 {
     CHECK_ARGS(dom, "no domain given");
     vw_domain_migrate_set_max_speed_args args;
@@ -312,7 +311,7 @@ int vw_domain_migrate_set_max_speed(vw_conn *conn, const vw_client_domain *dom, 
 }
 
 int vw_domain_migrate_get_max_speed(vw_conn *conn, const vw_client_domain *dom, unsigned int flags,
-                                    uint64_t *bandwidth, vw_client_error *err)
+                                    uint64_t *bandwidth, vw_virerror *err)
 {
     CHECK_ARGS(dom && bandwidth, "no domain or result pointer given");
     vw_domain_flags_args args;

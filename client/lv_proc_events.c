@@ -11,7 +11,7 @@
 /* ---- events --------------------------------------------------------------------------------------- */
 
 int lv_procs_lifecycle_register(vw_conn *conn, const vw_client_domain *dom, int *callback_id,
-                                vw_client_error *err)
+                                vw_virerror *err)
 {
     vw_nonnull_domain wire_dom;
     vw_connect_domain_event_callback_register_any_args args;
@@ -32,7 +32,7 @@ int lv_procs_lifecycle_register(vw_conn *conn, const vw_client_domain *dom, int 
     return 0;
 }
 
-int lv_procs_lifecycle_deregister(vw_conn *conn, int callback_id, vw_client_error *err)
+int lv_procs_lifecycle_deregister(vw_conn *conn, int callback_id, vw_virerror *err)
 {
     vw_connect_domain_event_callback_deregister_any_args args = { .callbackID = callback_id };
     return lv_remote_call(conn, VW_REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
@@ -41,7 +41,7 @@ int lv_procs_lifecycle_deregister(vw_conn *conn, int callback_id, vw_client_erro
 }
 
 int lv_procs_qemu_monitor_register(vw_conn *conn, const vw_client_domain *dom, const char *event,
-                                   unsigned int flags, int *callback_id, vw_client_error *err)
+                                   unsigned int flags, int *callback_id, vw_virerror *err)
 {
     vw_nonnull_domain wire_dom;
     char *event_copy = (char *)event;
@@ -63,7 +63,7 @@ int lv_procs_qemu_monitor_register(vw_conn *conn, const vw_client_domain *dom, c
     return 0;
 }
 
-int lv_procs_qemu_monitor_deregister(vw_conn *conn, int callback_id, vw_client_error *err)
+int lv_procs_qemu_monitor_deregister(vw_conn *conn, int callback_id, vw_virerror *err)
 {
     vw_qemu_connect_domain_monitor_event_deregister_args args = { .callbackID = callback_id };
     return vw_call(conn, VW_QEMU_PROGRAM, VW_QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER,

@@ -10,7 +10,7 @@
 /* ---- networks ------------------------------------------------------------------------------------- */
 
 int vw_network_lookup_by_name(vw_conn *conn, const char *name, vw_client_network *net,
-                              vw_client_error *err)
+                              vw_virerror *err)
 {
     CHECK_ARGS(name && net, "no network name or result pointer given");
     vw_network_lookup_by_name_args args = { .name = (char *)name };
@@ -27,7 +27,7 @@ int vw_network_lookup_by_name(vw_conn *conn, const char *name, vw_client_network
 }
 
 int vw_network_get_xml_desc(vw_conn *conn, const vw_client_network *net, unsigned int flags,
-                            char **xml, vw_client_error *err)
+                            char **xml, vw_virerror *err)
 {
     CHECK_ARGS(net && xml, "no network or result pointer given");
     vw_network_get_xml_desc_args args;
@@ -38,7 +38,7 @@ int vw_network_get_xml_desc(vw_conn *conn, const vw_client_network *net, unsigne
 }
 
 static int call_network_int(vw_conn *conn, int proc, const vw_client_network *net, int *out,
-                            vw_client_error *err)
+                            vw_virerror *err)
 {
     CHECK_ARGS(net && out, "no network or result pointer given");
     vw_network_args args;
@@ -47,19 +47,19 @@ static int call_network_int(vw_conn *conn, int proc, const vw_client_network *ne
 }
 
 int vw_network_is_active(vw_conn *conn, const vw_client_network *net, int *active,
-                         vw_client_error *err)
+                         vw_virerror *err)
 {
     return call_network_int(conn, VW_REMOTE_PROC_NETWORK_IS_ACTIVE, net, active, err);
 }
 
 int vw_network_is_persistent(vw_conn *conn, const vw_client_network *net, int *persistent,
-                             vw_client_error *err)
+                             vw_virerror *err)
 {
     return call_network_int(conn, VW_REMOTE_PROC_NETWORK_IS_PERSISTENT, net, persistent, err);
 }
 
 int vw_network_get_autostart(vw_conn *conn, const vw_client_network *net, int *autostart,
-                             vw_client_error *err)
+                             vw_virerror *err)
 {
     return call_network_int(conn, VW_REMOTE_PROC_NETWORK_GET_AUTOSTART, net, autostart, err);
 }
@@ -67,7 +67,7 @@ int vw_network_get_autostart(vw_conn *conn, const vw_client_network *net, int *a
 /* ---- storage pools -------------------------------------------------------------------------------- */
 
 int vw_storage_pool_lookup_by_name(vw_conn *conn, const char *name, vw_client_storage_pool *pool,
-                                   vw_client_error *err)
+                                   vw_virerror *err)
 {
     CHECK_ARGS(name && pool, "no pool name or result pointer given");
     vw_storage_pool_lookup_by_name_args args = { .name = (char *)name };
@@ -84,7 +84,7 @@ int vw_storage_pool_lookup_by_name(vw_conn *conn, const char *name, vw_client_st
 }
 
 int vw_storage_pool_get_xml_desc(vw_conn *conn, const vw_client_storage_pool *pool,
-                                 unsigned int flags, char **xml, vw_client_error *err)
+                                 unsigned int flags, char **xml, vw_virerror *err)
 {
     CHECK_ARGS(pool && xml, "no pool or result pointer given");
     vw_storage_pool_get_xml_desc_args args;
@@ -95,7 +95,7 @@ int vw_storage_pool_get_xml_desc(vw_conn *conn, const vw_client_storage_pool *po
 }
 
 int vw_storage_pool_get_info(vw_conn *conn, const vw_client_storage_pool *pool,
-                             vw_client_storage_pool_info *info, vw_client_error *err)
+                             vw_client_storage_pool_info *info, vw_virerror *err)
 {
     CHECK_ARGS(pool && info, "no pool or result pointer given");
     vw_storage_pool_args args;
@@ -113,7 +113,7 @@ int vw_storage_pool_get_info(vw_conn *conn, const vw_client_storage_pool *pool,
 }
 
 static int call_pool_int(vw_conn *conn, int proc, const vw_client_storage_pool *pool, int *out,
-                         vw_client_error *err)
+                         vw_virerror *err)
 {
     CHECK_ARGS(pool && out, "no pool or result pointer given");
     vw_storage_pool_args args;
@@ -122,19 +122,19 @@ static int call_pool_int(vw_conn *conn, int proc, const vw_client_storage_pool *
 }
 
 int vw_storage_pool_is_active(vw_conn *conn, const vw_client_storage_pool *pool, int *active,
-                              vw_client_error *err)
+                              vw_virerror *err)
 {
     return call_pool_int(conn, VW_REMOTE_PROC_STORAGE_POOL_IS_ACTIVE, pool, active, err);
 }
 
 int vw_storage_pool_is_persistent(vw_conn *conn, const vw_client_storage_pool *pool,
-                                  int *persistent, vw_client_error *err)
+                                  int *persistent, vw_virerror *err)
 {
     return call_pool_int(conn, VW_REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT, pool, persistent, err);
 }
 
 int vw_storage_pool_get_autostart(vw_conn *conn, const vw_client_storage_pool *pool, int *autostart,
-                                  vw_client_error *err)
+                                  vw_virerror *err)
 {
     return call_pool_int(conn, VW_REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART, pool, autostart, err);
 }

@@ -13,7 +13,7 @@
 /* ---- handshake ---------------------------------------------------------------------------------- */
 
 int lv_procs_auth_list(vw_conn *conn, int timeout_ms, int *types, size_t max, size_t *count,
-                       vw_client_error *err)
+                       vw_virerror *err)
 {
     vw_auth_list_ret ret;
     memset(&ret, 0, sizeof(ret));
@@ -27,7 +27,7 @@ int lv_procs_auth_list(vw_conn *conn, int timeout_ms, int *types, size_t max, si
     return 0;
 }
 
-int lv_procs_auth_polkit(vw_conn *conn, int timeout_ms, vw_client_error *err)
+int lv_procs_auth_polkit(vw_conn *conn, int timeout_ms, vw_virerror *err)
 {
     vw_int_ret ret;
     memset(&ret, 0, sizeof(ret));
@@ -36,7 +36,7 @@ int lv_procs_auth_polkit(vw_conn *conn, int timeout_ms, vw_client_error *err)
 }
 
 int lv_procs_supports_feature(vw_conn *conn, int feature, int timeout_ms, int *supported,
-                              vw_client_error *err)
+                              vw_virerror *err)
 {
     vw_connect_supports_feature_args args = { .feature = feature };
     vw_connect_supports_feature_ret ret;
@@ -51,7 +51,7 @@ int lv_procs_supports_feature(vw_conn *conn, int feature, int timeout_ms, int *s
 }
 
 int lv_procs_connect_open(vw_conn *conn, const char *name, unsigned int flags, int timeout_ms,
-                          vw_client_error *err)
+                          vw_virerror *err)
 {
     char *name_copy = (char *)name;
     vw_connect_open_args args = { .name = name ? &name_copy : NULL, .flags = flags };
@@ -60,7 +60,7 @@ int lv_procs_connect_open(vw_conn *conn, const char *name, unsigned int flags, i
                                 err);
 }
 
-int lv_procs_connect_close(vw_conn *conn, int timeout_ms, vw_client_error *err)
+int lv_procs_connect_close(vw_conn *conn, int timeout_ms, vw_virerror *err)
 {
     return lv_conn_call_timeout(conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_CLOSE, NULL, NULL,
                                 NULL, NULL, timeout_ms, err);
@@ -68,7 +68,7 @@ int lv_procs_connect_close(vw_conn *conn, int timeout_ms, vw_client_error *err)
 
 /* ---- connection-level procedures ------------------------------------------------------------------ */
 
-int vw_connect_get_lib_version(vw_conn *conn, uint64_t *version, vw_client_error *err)
+int vw_connect_get_lib_version(vw_conn *conn, uint64_t *version, vw_virerror *err)
 {
     CHECK_ARGS(version, "no result pointer given");
     vw_connect_get_lib_version_ret ret;
@@ -80,7 +80,7 @@ int vw_connect_get_lib_version(vw_conn *conn, uint64_t *version, vw_client_error
     return 0;
 }
 
-int vw_connect_get_version(vw_conn *conn, uint64_t *hv_version, vw_client_error *err)
+int vw_connect_get_version(vw_conn *conn, uint64_t *hv_version, vw_virerror *err)
 {
     CHECK_ARGS(hv_version, "no result pointer given");
     vw_connect_get_version_ret ret;
@@ -92,25 +92,25 @@ int vw_connect_get_version(vw_conn *conn, uint64_t *hv_version, vw_client_error 
     return 0;
 }
 
-int vw_connect_get_type(vw_conn *conn, char **type, vw_client_error *err)
+int vw_connect_get_type(vw_conn *conn, char **type, vw_virerror *err)
 {
     CHECK_ARGS(type, "no result pointer given");
     return lv_call_string(conn, VW_REMOTE_PROC_CONNECT_GET_TYPE, NULL, NULL, type, err);
 }
 
-int vw_connect_get_hostname(vw_conn *conn, char **hostname, vw_client_error *err)
+int vw_connect_get_hostname(vw_conn *conn, char **hostname, vw_virerror *err)
 {
     CHECK_ARGS(hostname, "no result pointer given");
     return lv_call_string(conn, VW_REMOTE_PROC_CONNECT_GET_HOSTNAME, NULL, NULL, hostname, err);
 }
 
-int vw_connect_get_capabilities(vw_conn *conn, char **xml, vw_client_error *err)
+int vw_connect_get_capabilities(vw_conn *conn, char **xml, vw_virerror *err)
 {
     CHECK_ARGS(xml, "no result pointer given");
     return lv_call_string(conn, VW_REMOTE_PROC_CONNECT_GET_CAPABILITIES, NULL, NULL, xml, err);
 }
 
-int vw_node_get_info(vw_conn *conn, vw_client_node_info *info, vw_client_error *err)
+int vw_node_get_info(vw_conn *conn, vw_client_node_info *info, vw_virerror *err)
 {
     CHECK_ARGS(info, "no result pointer given");
     vw_node_get_info_ret ret;
@@ -132,7 +132,7 @@ int vw_node_get_info(vw_conn *conn, vw_client_node_info *info, vw_client_error *
 }
 
 int vw_connect_list_all_domains(vw_conn *conn, unsigned int flags, vw_client_domain **doms,
-                                size_t *count, vw_client_error *err)
+                                size_t *count, vw_virerror *err)
 {
     CHECK_ARGS(doms && count, "no result pointers given");
     vw_connect_list_all_domains_args args = { .need_results = 1, .flags = flags };
@@ -166,7 +166,7 @@ int vw_connect_list_all_domains(vw_conn *conn, unsigned int flags, vw_client_dom
 }
 
 int vw_connect_list_all_networks(vw_conn *conn, unsigned int flags, vw_client_network **nets,
-                                 size_t *count, vw_client_error *err)
+                                 size_t *count, vw_virerror *err)
 {
     CHECK_ARGS(nets && count, "no result pointers given");
     vw_connect_list_all_networks_args args = { .need_results = 1, .flags = flags };
@@ -202,7 +202,7 @@ int vw_connect_list_all_networks(vw_conn *conn, unsigned int flags, vw_client_ne
 
 int vw_connect_list_all_storage_pools(vw_conn *conn, unsigned int flags,
                                       vw_client_storage_pool **pools, size_t *count,
-                                      vw_client_error *err)
+                                      vw_virerror *err)
 {
     CHECK_ARGS(pools && count, "no result pointers given");
     vw_connect_list_all_storage_pools_args args = { .need_results = 1, .flags = flags };

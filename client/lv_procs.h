@@ -12,25 +12,25 @@
 
 /* Defined in libvirt_client.c: vw_call with an explicit timeout (<= 0: the connection's). */
 int lv_conn_call_timeout(vw_conn *conn, uint32_t prog, int proc, xdrproc_t args_proc, void *args,
-                         xdrproc_t ret_proc, void *ret, int timeout_ms, vw_client_error *err);
+                         xdrproc_t ret_proc, void *ret, int timeout_ms, vw_virerror *err);
 
 /* Handshake steps. */
 int lv_procs_auth_list(vw_conn *conn, int timeout_ms, int *types, size_t max, size_t *count,
-                       vw_client_error *err);
-int lv_procs_auth_polkit(vw_conn *conn, int timeout_ms, vw_client_error *err);
+                       vw_virerror *err);
+int lv_procs_auth_polkit(vw_conn *conn, int timeout_ms, vw_virerror *err);
 int lv_procs_supports_feature(vw_conn *conn, int feature, int timeout_ms, int *supported,
-                              vw_client_error *err);
+                              vw_virerror *err);
 int lv_procs_connect_open(vw_conn *conn, const char *name, unsigned int flags, int timeout_ms,
-                          vw_client_error *err);
-int lv_procs_connect_close(vw_conn *conn, int timeout_ms, vw_client_error *err);
+                          vw_virerror *err);
+int lv_procs_connect_close(vw_conn *conn, int timeout_ms, vw_virerror *err);
 
 /* Event registration calls; *callback_id gets the server's id. */
 int lv_procs_lifecycle_register(vw_conn *conn, const vw_client_domain *dom, int *callback_id,
-                                vw_client_error *err);
-int lv_procs_lifecycle_deregister(vw_conn *conn, int callback_id, vw_client_error *err);
+                                vw_virerror *err);
+int lv_procs_lifecycle_deregister(vw_conn *conn, int callback_id, vw_virerror *err);
 int lv_procs_qemu_monitor_register(vw_conn *conn, const vw_client_domain *dom, const char *event,
-                                   unsigned int flags, int *callback_id, vw_client_error *err);
-int lv_procs_qemu_monitor_deregister(vw_conn *conn, int callback_id, vw_client_error *err);
+                                   unsigned int flags, int *callback_id, vw_virerror *err);
+int lv_procs_qemu_monitor_deregister(vw_conn *conn, int callback_id, vw_virerror *err);
 
 /* Event messages the library delivers to callbacks. */
 bool lv_procs_is_delivered_event(uint32_t prog, int proc);

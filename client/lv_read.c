@@ -4,7 +4,6 @@
  * call when its own reply arrives. The I/O thread reads only while no call waits (events,
  * keepalive); it also runs the keepalive timer and writes what the socket did not take at once. */
 #include "lv_conn.h"
-#include "lv_error.h"
 #include "lv_procs.h"
 #include "lv_transport.h"
 
@@ -51,11 +50,11 @@ static void handle_reply(vw_conn *conn, const vw_packet_header *h, unsigned char
             return;
         }
         /* libvirt's client (virNetClientCallDispatchReply) closes the connection here */
-        vw_client_error reason = { 0 };
-        vw_client_error_set(&reason, VW_ERR_RPC, VW_FROM_RPC,
-                            "no call waiting for reply with prog %u vers %u serial %u (%s): "
-                            "the server broke the protocol, connection closed", h->prog, h->vers,
-                            h->serial, lv_conn_proc_name(h->prog, h->proc, nb));
+        vw_virerror reason = { 0 };
+        vw_virerror_set(&reason, VW_ERR_RPC, VW_FROM_RPC,
+                        "no call waiting for reply with prog %u vers %u serial %u (%s): "
+                        "the server broke the protocol, connection closed", h->prog, h->vers,
+                        h->serial, lv_conn_proc_name(h->prog, h->proc, nb));
         lv_conn_die_locked(conn, &reason);
         pthread_mutex_unlock(&conn->lock);
         free(payload);
@@ -63,11 +62,11 @@ static void handle_reply(vw_conn *conn, const vw_packet_header *h, unsigned char
     }
     if (w->prog != h->prog || w->proc != h->proc) {
         w->failed = true;
-        vw_client_error_set(&w->err, VW_ERR_RPC, VW_FROM_RPC,
-                            "protocol error: the reply with serial %u is for %s (program 0x%x), "
-                            "but that serial was a call of %s", h->serial,
-                            lv_conn_proc_name(h->prog, h->proc, nb), h->prog,
-                            lv_conn_proc_name(w->prog, w->proc, nb2));
+        vw_virerror_set(&w->err, VW_ERR_RPC, VW_FROM_RPC,
+                        "protocol error: the reply with serial %u is for %s (program 0x%x), "
+                        "but that serial was a call of %s", h->serial,
+                        lv_conn_proc_name(h->prog, h->proc, nb), h->prog,
+                        lv_conn_proc_name(w->prog, w->proc, nb2));
         free(payload);
     } else {
         w->status = h->status;
@@ -129,9 +128,9 @@ static void handle_packet(vw_conn *conn, const vw_packet *pkt)
     if (pkt->payload_len) {
         payload = malloc(pkt->payload_len);
         if (!payload) {
-            vw_client_error err = { 0 };
-            vw_client_error_set(&err, VW_ERR_NO_MEMORY, VW_FROM_RPC,
-                                "out of memory for a %zu-byte payload", pkt->payload_len);
+            vw_virerror err = { 0 };
+            vw_virerror_set(&err, VW_ERR_NO_MEMORY, VW_FROM_RPC,
+                            "out of memory for a %zu-byte payload", pkt->payload_len);
             lv_conn_die(conn, &err);
             return;
         }
@@ -162,11 +161,11 @@ static int keepalive_tick(vw_conn *conn)
         return wait > 60000 ? 60000 : (int)wait;
     }
     if (conn->pings_unanswered >= conn->opts.keepalive_count) {
-        vw_client_error err = { 0 };
-        vw_client_error_set(&err, VW_ERR_RPC, VW_FROM_RPC,
-                            "connection closed due to keepalive timeout: no answer to %d pings "
-                            "sent every %d s", conn->pings_unanswered,
-                            conn->opts.keepalive_interval);
+        vw_virerror err = { 0 };
+        vw_virerror_set(&err, VW_ERR_RPC, VW_FROM_RPC,
+                        "connection closed due to keepalive timeout: no answer to %d pings "
+                        "sent every %d s", conn->pings_unanswered,
+                        conn->opts.keepalive_interval);
         lv_conn_die_locked(conn, &err);
         pthread_mutex_unlock(&conn->lock);
         return -2;
@@ -207,18 +206,18 @@ static int read_packets(vw_conn *conn, struct waiter *mine)
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return is_done(conn, mine) ? 1 : 0;
         if (got <= 0) {
-            vw_client_error err = { 0 };
+            vw_virerror err = { 0 };
             if (got < 0)
-                vw_client_error_set(&err, VW_ERR_RPC, VW_FROM_RPC,
-                                    "cannot read from the server: %s", strerror(errno));
+                vw_virerror_set(&err, VW_ERR_RPC, VW_FROM_RPC,
+                                "cannot read from the server: %s", strerror(errno));
             else if (reader->have == 0)
-                vw_client_error_set(&err, VW_ERR_RPC, VW_FROM_RPC,
-                                    "the server closed the connection");
+                vw_virerror_set(&err, VW_ERR_RPC, VW_FROM_RPC,
+                                "the server closed the connection");
             else
-                vw_client_error_set(&err, VW_ERR_RPC, VW_FROM_RPC,
-                                    "the server closed the connection in the middle of a "
-                                    "packet (%zu of %u bytes received)", reader->have,
-                                    reader->have >= 4 ? reader->len : 4u);
+                vw_virerror_set(&err, VW_ERR_RPC, VW_FROM_RPC,
+                                "the server closed the connection in the middle of a "
+                                "packet (%zu of %u bytes received)", reader->have,
+                                reader->have >= 4 ? reader->len : 4u);
             lv_conn_die(conn, &err);
             return -1;
         }
@@ -231,9 +230,9 @@ static int read_packets(vw_conn *conn, struct waiter *mine)
                                            &perr);
             off += used;
             if (rc < 0) {
-                vw_client_error err = { 0 };
-                vw_client_error_set(&err, VW_ERR_RPC, VW_FROM_RPC,
-                                    "protocol error from the server: %s", perr.text);
+                vw_virerror err = { 0 };
+                vw_virerror_set(&err, VW_ERR_RPC, VW_FROM_RPC,
+                                "protocol error from the server: %s", perr.text);
                 lv_conn_die(conn, &err);
                 return -1;
             }
@@ -270,8 +269,8 @@ static int poll_or_die(vw_conn *conn, struct pollfd *fds, nfds_t nfds, int timeo
         return 0;
     }
     if (n < 0) {
-        vw_client_error err = { 0 };
-        vw_client_error_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s", strerror(errno));
+        vw_virerror err = { 0 };
+        vw_virerror_set(&err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "poll: %s", strerror(errno));
         lv_conn_die(conn, &err);
     }
     return n;

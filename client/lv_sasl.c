@@ -2,7 +2,6 @@
  * error texts follow libvirt's remote driver (src/remote/remote_driver.c, remoteAuthSASL); the
  * code is our own. */
 #include "lv_sasl.h"
-#include "lv_error.h"
 #include "lv_procs.h"
 
 #include <stdio.h>
@@ -94,7 +93,7 @@ static bool from_auth_file(const char *host, char *user, char *pass)
 }
 
 static int find_credentials(const vw_conn_options *opts, const char *host, credentials *c,
-                            vw_client_error *err)
+                            vw_virerror *err)
 {
     char pass[CRED_MAX] = "";
     const char *eu = getenv("VIRTC_SASL_USER"), *ep = getenv("VIRTC_SASL_PASS");
@@ -109,17 +108,17 @@ static int find_credentials(const vw_conn_options *opts, const char *host, crede
     if (!ok)
         ok = from_auth_file(host, c->user, pass);
     if (!ok) {
-        vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                            "the server requires SASL authentication and no credentials were "
-                            "found for host '%s': set VIRTC_SASL_USER and VIRTC_SASL_PASS, or "
-                            "give an auth file with [auth-libvirt-%s] (LIBVIRT_AUTH_FILE, "
-                            "~/.config/libvirt/auth.conf, /etc/libvirt/auth.conf)", host, host);
+        vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                        "the server requires SASL authentication and no credentials were "
+                        "found for host '%s': set VIRTC_SASL_USER and VIRTC_SASL_PASS, or "
+                        "give an auth file with [auth-libvirt-%s] (LIBVIRT_AUTH_FILE, "
+                        "~/.config/libvirt/auth.conf, /etc/libvirt/auth.conf)", host, host);
         return -1;
     }
     size_t n = strlen(pass);
     c->secret = calloc(1, sizeof(*c->secret) + n + 1);
     if (!c->secret) {
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         return -1;
     }
     c->secret->len = n;
@@ -175,7 +174,7 @@ static void take_reply(exchange *x, int complete, int nil, char *data, unsigned 
 }
 
 static int call_start(exchange *x, const char *mech, const char *out, unsigned outlen,
-                      vw_client_error *err)
+                      vw_virerror *err)
 {
     vw_auth_sasl_start_args a = {.mech = (char *)mech, .nil = out ? 0 : 1,
                                  .data = {.data_len = outlen, .data_val = (char *)out}};
@@ -190,7 +189,7 @@ static int call_start(exchange *x, const char *mech, const char *out, unsigned o
     return 0;
 }
 
-static int call_step(exchange *x, const char *out, unsigned outlen, vw_client_error *err)
+static int call_step(exchange *x, const char *out, unsigned outlen, vw_virerror *err)
 {
     vw_auth_sasl_step_args a = {.nil = out ? 0 : 1,
                                 .data = {.data_len = outlen, .data_val = (char *)out}};
@@ -206,40 +205,40 @@ static int call_step(exchange *x, const char *out, unsigned outlen, vw_client_er
 }
 
 /* The mechanism list of AUTH_SASL_INIT, narrowed to VIRTC_SASL_MECH when set. */
-static char *mechanisms(exchange *x, vw_client_error *err)
+static char *mechanisms(exchange *x, vw_virerror *err)
 {
     vw_auth_sasl_init_ret r;
     memset(&r, 0, sizeof(r));
-    vw_client_error e = { 0 };
+    vw_virerror e = { 0 };
     if (lv_conn_call_timeout(x->conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_AUTH_SASL_INIT, NULL,
                              NULL, (xdrproc_t)xdr_vw_auth_sasl_init_ret, &r, x->timeout_ms,
                              &e) < 0) {
         /* the daemon's words, and on plain TCP the likely reason (libvirtd lists nothing) */
         if (e.remote && e.code == VW_ERR_AUTH_FAILED && !x->secure)
-            vw_client_error_set(err, e.code, e.domain, "%s (on plain TCP libvirtd offers only "
-                                "SASL mechanisms with a security layer, which this client does "
-                                "not speak: use qemu+tls:// or a unix socket)",
-                                vw_client_error_message(&e));
+            vw_virerror_set(err, e.code, e.domain, "%s (on plain TCP libvirtd offers only "
+                            "SASL mechanisms with a security layer, which this client does "
+                            "not speak: use qemu+tls:// or a unix socket)",
+                            vw_virerror_message(&e));
         else if (err)
-            vw_client_error_move(err, &e);
-        vw_client_error_clear(&e);
+            vw_virerror_move(err, &e);
+        vw_virerror_clear(&e);
         return NULL;
     }
     const char *want = getenv("VIRTC_SASL_MECH");
     char *list = strdup(r.mechlist ? r.mechlist : "");
     xdr_free((xdrproc_t)xdr_vw_auth_sasl_init_ret, (char *)&r);
     if (!list || !list[0]) {
-        vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                            "the server offers no SASL mechanism for this connection (libvirtd "
-                            "offers over plain TCP only mechanisms with a security layer, which "
-                            "this client does not speak: use qemu+tls:// or a unix socket)");
+        vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                        "the server offers no SASL mechanism for this connection (libvirtd "
+                        "offers over plain TCP only mechanisms with a security layer, which "
+                        "this client does not speak: use qemu+tls:// or a unix socket)");
         free(list);
         return NULL;
     }
     if (want && *want && !strcasestr(list, want)) {
-        vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                            "SASL mechanism %s not supported by server (it offers %s)", want,
-                            list);
+        vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                        "SASL mechanism %s not supported by server (it offers %s)", want,
+                        list);
         free(list);
         return NULL;
     }
@@ -251,7 +250,7 @@ static char *mechanisms(exchange *x, vw_client_error *err)
 }
 
 static sasl_conn_t *client_new(const char *host, bool secure, sasl_callback_t *cbs,
-                               vw_client_error *err)
+                               vw_virerror *err)
 {
     sasl_conn_t *sc = NULL;
     int rc = sasl_client_init(NULL);
@@ -263,9 +262,9 @@ static sasl_conn_t *client_new(const char *host, bool secure, sasl_callback_t *c
     if (rc == SASL_OK)
         rc = sasl_setprop(sc, SASL_SEC_PROPS, &props);
     if (rc != SASL_OK) {
-        vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                            "Failed to create SASL client context: %d (%s)", rc,
-                            sasl_errstring(rc, NULL, NULL));
+        vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                        "Failed to create SASL client context: %d (%s)", rc,
+                        sasl_errstring(rc, NULL, NULL));
         if (sc)
             sasl_dispose(&sc);
         return NULL;
@@ -273,14 +272,14 @@ static sasl_conn_t *client_new(const char *host, bool secure, sasl_callback_t *c
     return sc;
 }
 
-static int run_exchange(exchange *x, sasl_conn_t *sc, const char *list, vw_client_error *err)
+static int run_exchange(exchange *x, sasl_conn_t *sc, const char *list, vw_virerror *err)
 {
     const char *out = NULL, *mech = NULL;
     unsigned outlen = 0;
     int rc = sasl_client_start(sc, list, NULL, &out, &outlen, &mech);
     if (rc != SASL_OK && rc != SASL_CONTINUE) {
-        vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                            "Failed to start SASL negotiation: %d (%s)", rc, sasl_errdetail(sc));
+        vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                        "Failed to start SASL negotiation: %d (%s)", rc, sasl_errdetail(sc));
         return -1;
     }
     if (call_start(x, mech, out, outlen, err) < 0)
@@ -288,16 +287,16 @@ static int run_exchange(exchange *x, sasl_conn_t *sc, const char *list, vw_clien
     while (!(x->complete && rc == SASL_OK)) {
         rc = sasl_client_step(sc, x->in, x->inlen, NULL, &out, &outlen);
         if (rc != SASL_OK && rc != SASL_CONTINUE) {
-            vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                                "Failed to step SASL negotiation: %d (%s)", rc,
-                                sasl_errdetail(sc));
+            vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                            "Failed to step SASL negotiation: %d (%s)", rc,
+                            sasl_errdetail(sc));
             return -1;
         }
         if (x->complete && rc == SASL_OK)
             break;
         if (x->complete) {
-            vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                                "the server ended SASL negotiation before this client did");
+            vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                            "the server ended SASL negotiation before this client did");
             return -1;
         }
         if (call_step(x, out, outlen, err) < 0)
@@ -307,22 +306,22 @@ static int run_exchange(exchange *x, sasl_conn_t *sc, const char *list, vw_clien
 }
 
 /* libvirt refuses a layer too weak for plain TCP; this client speaks none at all. */
-static int check_layer(sasl_conn_t *sc, bool secure, vw_client_error *err)
+static int check_layer(sasl_conn_t *sc, bool secure, vw_virerror *err)
 {
     const void *val = NULL;
     int ssf = sasl_getprop(sc, SASL_SSF, &val) == SASL_OK && val ? *(const int *)val : 0;
     if (secure && ssf == 0)
         return 0;
-    vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
-                        ssf < TCP_MIN_SSF ? "negotiation SSF %d was not strong enough"
+    vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC,
+                    ssf < TCP_MIN_SSF ? "negotiation SSF %d was not strong enough"
                                           : "the SASL mechanism negotiated a security layer "
                                             "(SSF %d), which this client does not implement",
-                        ssf);
+                    ssf);
     return -1;
 }
 
 int lv_sasl_authenticate(vw_conn *conn, const vw_conn_options *opts, const char *host,
-                         bool secure, int timeout_ms, vw_client_error *err)
+                         bool secure, int timeout_ms, vw_virerror *err)
 {
     credentials cred;
     memset(&cred, 0, sizeof(cred));

@@ -20,6 +20,6 @@
 
 /* host: the server's name as in the URI ("localhost" for unix sockets); secure: TLS or unix. */
 int lv_sasl_authenticate(vw_conn *conn, const vw_conn_options *opts, const char *host,
-                         bool secure, int timeout_ms, vw_client_error *err);
+                         bool secure, int timeout_ms, vw_virerror *err);
 
 #endif

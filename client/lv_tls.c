@@ -1,7 +1,6 @@
 /* lv_tls.c: libvirt's TLS transport, client side (see lv_tls.h). Error texts follow libvirt's
  * (src/rpc/virnettlscontext.c, virnetclient.c); the code is our own. */
 #include "lv_tls.h"
-#include "lv_error.h"
 #include "lv_transport.h"
 #include "tls_common.h"
 #include "vw_util.h"
@@ -58,38 +57,38 @@ static void locate_files(const char *pkipath, tls_files *f)
 
 /* The CA is required; the client certificate and key are used when both are there (a daemon
  * with tls_no_verify_certificate serves clients without one). */
-static int load_credentials(vw_tls *t, const tls_files *f, vw_client_error *err)
+static int load_credentials(vw_tls *t, const tls_files *f, vw_virerror *err)
 {
     if (!readable(f->ca)) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                            "Cannot read CA certificate '%s': %s (give the directory with "
-                            "cacert.pem, clientcert.pem and clientkey.pem as ?pkipath=DIR)",
-                            f->ca, strerror(errno));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
+                        "Cannot read CA certificate '%s': %s (give the directory with "
+                        "cacert.pem, clientcert.pem and clientkey.pem as ?pkipath=DIR)",
+                        f->ca, strerror(errno));
         return -1;
     }
     int rc = gnutls_certificate_allocate_credentials(&t->creds);
     if (rc >= 0)
         rc = gnutls_certificate_set_x509_trust_file(t->creds, f->ca, GNUTLS_X509_FMT_PEM);
     if (rc < 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                            "Unable to set x509 CA certificate: %s: %s", f->ca,
-                            gnutls_strerror(rc));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
+                        "Unable to set x509 CA certificate: %s: %s", f->ca,
+                        gnutls_strerror(rc));
         return -1;
     }
     if (!readable(f->cert) || !readable(f->key))
         return 0;
     rc = gnutls_certificate_set_x509_key_file(t->creds, f->cert, f->key, GNUTLS_X509_FMT_PEM);
     if (rc < 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                            "Unable to set x509 key and certificate: %s, %s: %s", f->key,
-                            f->cert, gnutls_strerror(rc));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
+                        "Unable to set x509 key and certificate: %s, %s: %s", f->key,
+                        f->cert, gnutls_strerror(rc));
         return -1;
     }
     return 0;
 }
 
 /* Waits until fd is ready for the direction GnuTLS wants, or the deadline. */
-static int wait_io(vw_tls *t, int fd, long long deadline, vw_client_error *err, const char *what)
+static int wait_io(vw_tls *t, int fd, long long deadline, vw_virerror *err, const char *what)
 {
     long long left = deadline - vw_now_ms();
     struct pollfd p = {.fd = fd,
@@ -97,20 +96,20 @@ static int wait_io(vw_tls *t, int fd, long long deadline, vw_client_error *err, 
     int n = left > 0 ? poll(&p, 1, (int)left) : 0;
     if (n > 0 || (n < 0 && errno == EINTR))
         return 0;
-    vw_client_error_set(err, VW_ERR_OPERATION_TIMEOUT, VW_FROM_RPC, "%s: %s", what,
-                        n == 0 ? "timed out" : strerror(errno));
+    vw_virerror_set(err, VW_ERR_OPERATION_TIMEOUT, VW_FROM_RPC, "%s: %s", what,
+                    n == 0 ? "timed out" : strerror(errno));
     return -1;
 }
 
-static int handshake(vw_tls *t, int fd, long long deadline, vw_client_error *err)
+static int handshake(vw_tls *t, int fd, long long deadline, vw_virerror *err)
 {
     for (;;) {
         int rc = gnutls_handshake(t->session);
         if (rc == 0)
             return 0;
         if (gnutls_error_is_fatal(rc)) {
-            vw_client_error_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC, "TLS handshake failed %s",
-                                gnutls_strerror(rc));
+            vw_virerror_set(err, VW_ERR_AUTH_FAILED, VW_FROM_RPC, "TLS handshake failed %s",
+                            gnutls_strerror(rc));
             return -1;
         }
         if (wait_io(t, fd, deadline, err, "TLS handshake") < 0)
@@ -119,29 +118,29 @@ static int handshake(vw_tls *t, int fd, long long deadline, vw_client_error *err
 }
 
 /* The server's certificate: trusted by our CA, in its validity period, issued to host. */
-static int check_server(vw_tls *t, const char *host, vw_client_error *err)
+static int check_server(vw_tls *t, const char *host, vw_virerror *err)
 {
     unsigned status = 0, ncerts = 0;
     int rc = gnutls_certificate_verify_peers2(t->session, &status);
     const gnutls_datum_t *certs = rc < 0 ? NULL : gnutls_certificate_get_peers(t->session, &ncerts);
     if (rc < 0 || status != 0 || !certs || ncerts == 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                            rc < 0 ? "Unable to verify TLS peer: %s"
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
+                        rc < 0 ? "Unable to verify TLS peer: %s"
                                    : certs ? "Certificate failed validation: %s"
                                            : "The certificate has no peers%s",
-                            rc < 0   ? gnutls_strerror(rc)
-                            : certs ? vw_tls_status_reason(status)
+                        rc < 0   ? gnutls_strerror(rc)
+                        : certs ? vw_tls_status_reason(status)
                                     : "");
         return -1;
     }
     gnutls_x509_crt_t cert;
     if (gnutls_x509_crt_init(&cert) < 0) {
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         return -1;
     }
     if (gnutls_x509_crt_import(cert, &certs[0], GNUTLS_X509_FMT_DER) < 0) {
         gnutls_x509_crt_deinit(cert);
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "Unable to load certificate");
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "Unable to load certificate");
         return -1;
     }
     time_t now = time(NULL);
@@ -155,15 +154,15 @@ static int check_server(vw_tls *t, const char *host, vw_client_error *err)
         code = VW_ERR_RPC;
     gnutls_x509_crt_deinit(cert);
     if (why)
-        vw_client_error_set(err, code, VW_FROM_RPC, "%s", why);
+        vw_virerror_set(err, code, VW_FROM_RPC, "%s", why);
     else if (code == VW_ERR_RPC)
-        vw_client_error_set(err, code, VW_FROM_RPC,
-                            "Certificate [session] owner does not match the hostname %s", host);
+        vw_virerror_set(err, code, VW_FROM_RPC,
+                        "Certificate [session] owner does not match the hostname %s", host);
     return why || code == VW_ERR_RPC ? -1 : 0;
 }
 
 /* libvirtd sends one byte 1 once it accepted our certificate; otherwise it just closes. */
-static int read_confirmation(vw_tls *t, int fd, long long deadline, vw_client_error *err)
+static int read_confirmation(vw_tls *t, int fd, long long deadline, vw_virerror *err)
 {
     char byte = 0;
     for (;;) {
@@ -177,18 +176,18 @@ static int read_confirmation(vw_tls *t, int fd, long long deadline, vw_client_er
         }
         if (n < 0 && n != GNUTLS_E_UNEXPECTED_PACKET_LENGTH)
             /* libvirt's text (GnuTLS errors become EIO there), and what it means */
-            vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                                "Unable to read TLS confirmation: %s (%s: the server closed the "
-                                "connection after the handshake, so it refused our certificate "
-                                "or address)", strerror(EIO), gnutls_strerror((int)n));
+            vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
+                            "Unable to read TLS confirmation: %s (%s: the server closed the "
+                            "connection after the handshake, so it refused our certificate "
+                            "or address)", strerror(EIO), gnutls_strerror((int)n));
         else
-            vw_client_error_set(err, VW_ERR_RPC, VW_FROM_RPC,
-                                "server verification (of our certificate or IP address) failed");
+            vw_virerror_set(err, VW_ERR_RPC, VW_FROM_RPC,
+                            "server verification (of our certificate or IP address) failed");
         return -1;
     }
 }
 
-static int start_session(vw_tls *t, int fd, const char *host, vw_client_error *err)
+static int start_session(vw_tls *t, int fd, const char *host, vw_virerror *err)
 {
     int rc = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
     if (rc >= 0)
@@ -196,8 +195,8 @@ static int start_session(vw_tls *t, int fd, const char *host, vw_client_error *e
     if (rc >= 0)
         rc = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE, t->creds);
     if (rc < 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                            "Failed to create TLS session: %s", gnutls_strerror(rc));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
+                        "Failed to create TLS session: %s", gnutls_strerror(rc));
         return -1;
     }
     gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, host, strlen(host));
@@ -206,7 +205,7 @@ static int start_session(vw_tls *t, int fd, const char *host, vw_client_error *e
 }
 
 vw_tls *vw_tls_client_open(int fd, const char *host, const char *pkipath, bool no_verify,
-                           int timeout_ms, vw_client_error *err)
+                           int timeout_ms, vw_virerror *err)
 {
     long long deadline = vw_now_ms() + timeout_ms;
     vw_tls *t = calloc(1, sizeof(*t));
@@ -214,7 +213,7 @@ vw_tls *vw_tls_client_open(int fd, const char *host, const char *pkipath, bool n
     if (!t || !files) {
         free(t);
         free(files);
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
         return NULL;
     }
     locate_files(pkipath, files);

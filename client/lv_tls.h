@@ -26,7 +26,7 @@ typedef struct vw_tls vw_tls;
  * byte, all within timeout_ms. Returns the session, or NULL with an error that says which step
  * failed and why. */
 vw_tls *vw_tls_client_open(int fd, const char *host, const char *pkipath, bool no_verify,
-                           int timeout_ms, vw_client_error *err);
+                           int timeout_ms, vw_virerror *err);
 void vw_tls_free(vw_tls *tls);
 
 /* As send(2) / recv(2) on a non-blocking socket: bytes, or -1 with errno (EAGAIN: nothing now;

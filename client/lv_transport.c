@@ -1,6 +1,5 @@
 /* lv_transport.c: unix and TCP sockets with connect timeouts. */
 #include "lv_transport.h"
-#include "lv_error.h"
 #include "lv_uri.h"
 #include "vw_util.h"
 
@@ -57,36 +56,36 @@ static int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t l
     }
 }
 
-int vw_transport_connect_unix(const char *path, int timeout_ms, vw_client_error *err)
+int vw_transport_connect_unix(const char *path, int timeout_ms, vw_virerror *err)
 {
     struct sockaddr_un addr;
     memset(&addr, 0, sizeof(addr));
     addr.sun_family = AF_UNIX;
     if (!path || !path[0] || strlen(path) >= sizeof(addr.sun_path)) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
-                            "unix socket path '%s' is empty or longer than %zu bytes",
-                            path ? path : "", sizeof(addr.sun_path) - 1);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_RPC,
+                        "unix socket path '%s' is empty or longer than %zu bytes",
+                        path ? path : "", sizeof(addr.sun_path) - 1);
         return -1;
     }
     strcpy(addr.sun_path, path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "socket(AF_UNIX): %s",
-                            strerror(errno));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "socket(AF_UNIX): %s",
+                        strerror(errno));
         return -1;
     }
     int e = connect_with_timeout(fd, (struct sockaddr *)&addr, sizeof(addr), timeout_ms);
     if (e) {
         close(fd);
-        vw_client_error_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC,
-                            "Failed to connect socket to '%s': %s%s", path, strerror(e),
-                            e == ENOENT ? " (is libvirtd running? check the socket= path)" : "");
+        vw_virerror_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC,
+                        "Failed to connect socket to '%s': %s%s", path, strerror(e),
+                        e == ENOENT ? " (is libvirtd running? check the socket= path)" : "");
         return -1;
     }
     return fd;
 }
 
-int vw_transport_connect_tcp(const char *host, int port, int timeout_ms, vw_client_error *err)
+int vw_transport_connect_tcp(const char *host, int port, int timeout_ms, vw_virerror *err)
 {
     char service[16];
     snprintf(service, sizeof(service), "%d", port);
@@ -97,8 +96,8 @@ int vw_transport_connect_tcp(const char *host, int port, int timeout_ms, vw_clie
     hints.ai_flags = AI_ADDRCONFIG;
     int gai = getaddrinfo(host, service, &hints, &res);
     if (gai != 0) {
-        vw_client_error_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC,
-                            "Cannot resolve host '%s' port %d: %s", host, port, gai_strerror(gai));
+        vw_virerror_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC,
+                        "Cannot resolve host '%s' port %d: %s", host, port, gai_strerror(gai));
         return -1;
     }
     int last = 0;
@@ -125,9 +124,9 @@ int vw_transport_connect_tcp(const char *host, int port, int timeout_ms, vw_clie
         close(fd);
     }
     freeaddrinfo(res);
-    vw_client_error_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC,
-                        "unable to connect to server at '%s:%d': %s", host, port,
-                        strerror(last ? last : ECONNREFUSED));
+    vw_virerror_set(err, VW_ERR_NO_CONNECT, VW_FROM_RPC,
+                    "unable to connect to server at '%s:%d': %s", host, port,
+                    strerror(last ? last : ECONNREFUSED));
     return -1;
 }
 
@@ -161,7 +160,7 @@ static char *shell_quote(const char *s)
 /* The remote command of libvirt's proxy modes, one string as libvirt passes it to ssh (the
  * remote shell runs it): netcat's is libvirt's text, 'NC' in quotes inside the outer quotes of
  * sh -c '...'. NULL with err. */
-static char *ssh_remote_command(const vw_uri *uri, vw_client_error *err)
+static char *ssh_remote_command(const vw_uri *uri, vw_virerror *err)
 {
     const char *proxy = uri->proxy ? uri->proxy : "auto";
     const char *nc = uri->netcat ? uri->netcat : "nc";
@@ -172,7 +171,7 @@ static char *ssh_remote_command(const vw_uri *uri, vw_client_error *err)
                          uri->socket_path) < 0)
         netcat = NULL;
     if (!netcat) {
-        vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
+        vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_RPC, "out of memory");
     } else if (strcmp(proxy, "netcat") == 0) {
         cmd = netcat;
         netcat = NULL;
@@ -184,15 +183,15 @@ static char *ssh_remote_command(const vw_uri *uri, vw_client_error *err)
                      "virt-ssh-helper %s; else %s; fi", name, netcat) < 0)
             cmd = NULL;
     } else {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                            "proxy=%s: expected auto, netcat or native", proxy);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                        "proxy=%s: expected auto, netcat or native", proxy);
     }
     free(name);
     free(netcat);
     return cmd;
 }
 
-int vw_transport_connect_ssh(const vw_uri *uri, int *pid, vw_client_error *err)
+int vw_transport_connect_ssh(const vw_uri *uri, int *pid, vw_virerror *err)
 {
     char *cmd = ssh_remote_command(uri, err);
     if (!cmd)
@@ -228,8 +227,8 @@ int vw_transport_connect_ssh(const vw_uri *uri, int *pid, vw_client_error *err)
     argv[n] = NULL;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "socketpair: %s",
-                            strerror(errno));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC, "socketpair: %s",
+                        strerror(errno));
         free(cmd);
         return -1;
     }
@@ -244,8 +243,8 @@ int vw_transport_connect_ssh(const vw_uri *uri, int *pid, vw_client_error *err)
     free(cmd);
     if (rc != 0) {
         close(sv[0]);
-        vw_client_error_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
-                            "Cannot run '%s' for the ssh transport: %s", argv[0], strerror(rc));
+        vw_virerror_set(err, VW_ERR_SYSTEM_ERROR, VW_FROM_RPC,
+                        "Cannot run '%s' for the ssh transport: %s", argv[0], strerror(rc));
         return -1;
     }
     *pid = child;

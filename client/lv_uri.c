@@ -1,6 +1,5 @@
 /* lv_uri.c: parsing libvirt connection URIs (see lv_uri.h for the rules). */
 #include "lv_uri.h"
-#include "lv_error.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -71,10 +70,10 @@ void vw_uri_clear(vw_uri *uri)
     memset(uri, 0, sizeof(*uri));
 }
 
-static int fail_nomem(vw_uri *out, vw_client_error *err)
+static int fail_nomem(vw_uri *out, vw_virerror *err)
 {
     vw_uri_clear(out);
-    vw_client_error_set(err, VW_ERR_NO_MEMORY, VW_FROM_REMOTE, "out of memory parsing a URI");
+    vw_virerror_set(err, VW_ERR_NO_MEMORY, VW_FROM_REMOTE, "out of memory parsing a URI");
     return -1;
 }
 
@@ -118,41 +117,41 @@ static bool take_ssh_param(vw_uri *out, const char *key, size_t len, char **deco
     return true;
 }
 
-int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_client_error *err)
+int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_virerror *err)
 {
     memset(out, 0, sizeof(*out));
     out->port = VW_DEFAULT_TCP_PORT;
     if (!text || !text[0]) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                            "empty connection URI (expected e.g. test+unix:///default?socket=PATH)");
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                        "empty connection URI (expected e.g. test+unix:///default?socket=PATH)");
         return -1;
     }
     for (const char *c = text; *c; c++) {
         if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f) {
-            vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                                "invalid character at offset %zu in URI '%s' (percent-encode it)",
-                                (size_t)(c - text), text);
+            vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                            "invalid character at offset %zu in URI '%s' (percent-encode it)",
+                            (size_t)(c - text), text);
             return -1;
         }
     }
     const char *sep = strstr(text, "://");
     if (!sep) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                            "URI '%s' has no 'scheme://' (expected e.g. qemu:///system or "
-                            "test+unix:///default?socket=PATH)", text);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                        "URI '%s' has no 'scheme://' (expected e.g. qemu:///system or "
+                        "test+unix:///default?socket=PATH)", text);
         return -1;
     }
     size_t scheme_len = (size_t)(sep - text);
     if (scheme_len == 0 || !isalpha((unsigned char)text[0])) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                            "URI '%s' has an empty or invalid scheme", text);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                        "URI '%s' has an empty or invalid scheme", text);
         return -1;
     }
     for (size_t i = 0; i < scheme_len; i++) {
         char c = text[i];
         if (!isalnum((unsigned char)c) && c != '+' && c != '-' && c != '.') {
-            vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                                "invalid character '%c' in the scheme of URI '%s'", c, text);
+            vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                            "invalid character '%c' in the scheme of URI '%s'", c, text);
             return -1;
         }
     }
@@ -161,8 +160,8 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
     const char *transport = plus ? plus + 1 : NULL;
     size_t transport_len = plus ? scheme_len - driver_len - 1 : 0;
     if (driver_len == 0 || (plus && (transport_len == 0 || memchr(transport, '+', transport_len)))) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                            "URI '%s': scheme must be DRIVER or DRIVER+TRANSPORT", text);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                        "URI '%s': scheme must be DRIVER or DRIVER+TRANSPORT", text);
         return -1;
     }
     out->driver = strndup(text, driver_len);
@@ -188,15 +187,15 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
     if (host_len && host[0] == '[') {
         const char *close = memchr(host, ']', host_len);
         if (!close) {
-            vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                                "URI '%s': unterminated '[' in the IPv6 host", text);
+            vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                            "URI '%s': unterminated '[' in the IPv6 host", text);
             vw_uri_clear(out);
             return -1;
         }
         if (close + 1 < host + host_len) {
             if (close[1] != ':') {
-                vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                                    "URI '%s': expected ':PORT' after ']'", text);
+                vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                                "URI '%s': expected ':PORT' after ']'", text);
                 vw_uri_clear(out);
                 return -1;
             }
@@ -229,9 +228,9 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
             }
         }
         if (port < 1 || port > 65535) {
-            vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                                "URI '%s': port '%.*s' is not a number in 1..65535", text,
-                                (int)port_len, port_text);
+            vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                            "URI '%s': port '%.*s' is not a number in 1..65535", text,
+                            (int)port_len, port_text);
             vw_uri_clear(out);
             return -1;
         }
@@ -251,16 +250,16 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
     } else if (transport_len == 3 && strncasecmp(transport, "tcp", 3) == 0) {
         out->transport = VW_TRANSPORT_TCP;
     } else {
-        vw_client_error_set(err, VW_ERR_NO_SUPPORT, VW_FROM_REMOTE,
-                            "URI '%s': transport '%.*s' is not supported by this client (use "
-                            "'unix', 'tcp', 'tls' or 'ssh')", text, (int)transport_len, transport);
+        vw_virerror_set(err, VW_ERR_NO_SUPPORT, VW_FROM_REMOTE,
+                        "URI '%s': transport '%.*s' is not supported by this client (use "
+                        "'unix', 'tcp', 'tls' or 'ssh')", text, (int)transport_len, transport);
         vw_uri_clear(out);
         return -1;
     }
     if (out->transport == VW_TRANSPORT_UNIX && out->host) {
-        vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                            "URI '%s': a unix-socket URI must not name a host ('%s')", text,
-                            out->host);
+        vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                        "URI '%s': a unix-socket URI must not name a host ('%s')", text,
+                        out->host);
         vw_uri_clear(out);
         return -1;
     }
@@ -314,9 +313,9 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
             free(name_param);
             if (!bad)
                 return fail_nomem(out, err);
-            vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                                "URI '%s': bad percent-escape in parameter '%.*s'", text,
-                                (int)key_len, item);
+            vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                            "URI '%s': bad percent-escape in parameter '%.*s'", text,
+                            (int)key_len, item);
             vw_uri_clear(out);
             return -1;
         }
@@ -325,8 +324,8 @@ int vw_uri_parse(const char *text, unsigned int conn_flags, vw_uri *out, vw_clie
                 free(decoded);
                 free(forward);
                 free(name_param);
-                vw_client_error_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
-                                    "URI '%s': empty socket= parameter", text);
+                vw_virerror_set(err, VW_ERR_INVALID_ARG, VW_FROM_REMOTE,
+                                "URI '%s': empty socket= parameter", text);
                 vw_uri_clear(out);
                 return -1;
             }

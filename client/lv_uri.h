@@ -45,7 +45,7 @@ typedef struct vw_uri {
 
 /* Parses URI; conn_flags VW_CONN_READ_ONLY picks the read-only default socket. Fills *out (free with
  * vw_uri_clear) or returns -1 with an INVALID_ARG / NO_SUPPORT error naming the problem. */
-int vw_uri_parse(const char *uri, unsigned int conn_flags, vw_uri *out, vw_client_error *err);
+int vw_uri_parse(const char *uri, unsigned int conn_flags, vw_uri *out, vw_virerror *err);
 void vw_uri_clear(vw_uri *uri);
 
 #endif

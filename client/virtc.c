@@ -160,7 +160,7 @@ int main(int argc, char **argv)
         opts.connect_timeout_ms = timeout_s * 1000;
         opts.call_timeout_ms = timeout_s * 1000;
     }
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     ctx c = {.conn = NULL, .cmd = cmd};
     c.conn = vw_conn_open(uri, &opts, &err);
     if (!c.conn) {
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
         if (rc == EXIT_OK)
             rc = virtc_report(&err);
         else
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
     }
     return rc;
 }

@@ -63,7 +63,7 @@ extern const command virtc_stats_commands[];
 /* "error: TEXT" on stderr, as virsh writes its errors. */
 void virtc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the library error as virsh prints the last libvirt error, clears it, EXIT_LIBVIRT. */
-int virtc_report(vw_client_error *err);
+int virtc_report(vw_virerror *err);
 /* Parses a command's arguments (argv after the command name) against cmd->args into *a (free
  * a->rest afterwards, also on failure): EXIT_OK, or EXIT_USAGE after virsh's message. */
 int virtc_parse_args(const command *cmd, int argc, char **argv, parsed_args *a);

@@ -23,7 +23,7 @@ static int iface_order(const void *pa, const void *pb)
 
 static int cmd_iface_list(ctx *c, const parsed_args *a)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_connect_list_all_interfaces_args la = {.need_results = 1, .flags = IFACE_LIST_ACTIVE};
     if (virtc_arg_set(c->cmd, a, "inactive"))
         la.flags = IFACE_LIST_INACTIVE;
@@ -45,7 +45,7 @@ static int cmd_iface_list(ctx *c, const parsed_args *a)
         vw_interface_is_active_ret ir = {0};
         /* as virsh: an error reads as the API's -1, a true value */
         if (vw_remote_interface_is_active(c->conn, &ia, &ir, &err) < 0) {
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             ir.active = -1;
         }
         if (virtc_table_add_row(t, ifaces[i].name, ir.active ? "active" : "inactive",
@@ -77,7 +77,7 @@ static bool looks_like_mac(const char *text)
 static int cmd_iface_dumpxml(ctx *c, const parsed_args *a)
 {
     const char *key = virtc_arg_value(c->cmd, a, "interface");
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_interface_lookup_by_name_ret nr;
     int found;
     /* as virsh: a MAC address is looked up as one, anything else as a name */
@@ -113,7 +113,7 @@ static int nodedev_order(const void *pa, const void *pb)
 
 static int cmd_nodedev_list(ctx *c, const parsed_args *a)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     /* virsh 9.0's flags: active devices unless --inactive or --all says otherwise */
     vw_connect_list_all_node_devices_args la = {.need_results = 1, .flags = NODEDEV_LIST_ACTIVE};
     if (virtc_arg_set(c->cmd, a, "inactive"))
@@ -138,7 +138,7 @@ static int cmd_nodedev_list(ctx *c, const parsed_args *a)
 static int cmd_nodedev_dumpxml(ctx *c, const parsed_args *a)
 {
     const char *name = virtc_arg_value(c->cmd, a, "device");
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_node_device_lookup_by_name_args na = {.name = (char *)name};
     vw_node_device_lookup_by_name_ret nr;
     if (vw_remote_node_device_lookup_by_name(c->conn, &na, &nr, &err) < 0) {

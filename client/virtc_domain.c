@@ -31,14 +31,14 @@ static void wire_chars(char *out, size_t outsz, const char *val, unsigned int le
 
 /* "Security model", "Security DOI" and "Security label" lines, as virsh prints them.
  * Returns 0, or -1 with *err filled when the daemon failed (other than "not supported"). */
-static int print_security(ctx *c, const vw_client_domain *dom, vw_client_error *err)
+static int print_security(ctx *c, const vw_client_domain *dom, vw_virerror *err)
 {
     vw_node_get_security_model_ret model;
     memset(&model, 0, sizeof(model));
     if (vw_call(c->conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_NODE_GET_SECURITY_MODEL, NULL, NULL,
                 (xdrproc_t)xdr_vw_node_get_security_model_ret, &model, err) < 0) {
         if (err->code == VW_ERR_NO_SUPPORT) {
-            vw_client_error_clear(err);
+            vw_virerror_clear(err);
             return 0;
         }
         return -1;
@@ -72,7 +72,7 @@ static int print_security(ctx *c, const vw_client_domain *dom, vw_client_error *
 static int cmd_dominfo(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
@@ -89,7 +89,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
         printf("%-15s %s\n", "OS Type:", os);
         free(os);
     } else {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     vw_client_domain_info info;
     if (vw_domain_get_info(c->conn, &dom, &info, &err) == 0) {
@@ -107,7 +107,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
     }
     int persistent = 0, autostart = 0;
     if (vw_domain_is_persistent(c->conn, &dom, &persistent, &err) < 0) {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         printf("%-15s %s\n", "Persistent:", "unknown");
     } else {
         printf("%-15s %s\n", "Persistent:", persistent ? "yes" : "no");
@@ -115,7 +115,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
     if (vw_domain_get_autostart(c->conn, &dom, &autostart, &err) == 0)
         printf("%-15s %s\n", "Autostart:", autostart ? "enable" : "disable");
     else
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
 
     vw_domain_flags_args margs;
     virtc_fill_nonnull_domain(&margs.dom, &dom);
@@ -125,7 +125,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
     if (vw_call(c->conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE,
                 (xdrproc_t)xdr_vw_domain_flags_args, &margs, (xdrproc_t)xdr_vw_int_ret, &managed,
                 &err) < 0) {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         printf("%-15s %s\n", "Managed save:", "unknown");
     } else {
         printf("%-15s %s\n", "Managed save:", managed.value ? "yes" : "no");
@@ -141,7 +141,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
             printf("%-15s %s\n", i == 0 ? "Messages:" : "", messages[i]);
         vw_string_list_free(messages, nmessages);
     } else {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     vw_client_domain_clear(&dom);
     return rc;
@@ -150,7 +150,7 @@ static int cmd_dominfo(ctx *c, const parsed_args *a)
 static int cmd_domstate(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
@@ -174,7 +174,7 @@ static int cmd_domstate(ctx *c, const parsed_args *a)
 static int cmd_dumpxml(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
@@ -204,7 +204,7 @@ static int cmd_define_or_create(ctx *c, const parsed_args *a, bool create)
     char *xml = virtc_read_xml_file(file);
     if (!xml)
         return EXIT_LIBVIRT;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_client_domain dom;
     memset(&dom, 0, sizeof(dom));
     int rc = create ? vw_domain_create_xml(c->conn, xml, 0, &dom, &err)
@@ -225,7 +225,7 @@ static int cmd_create(ctx *c, const parsed_args *a) { return cmd_define_or_creat
 static int cmd_start(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     /* like virsh: an inactive domain has no id, so start looks up by UUID or name only */
     int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_UUID | BY_NAME, &dom);
     if (rc)
@@ -263,7 +263,7 @@ static int run_simple(ctx *c, const parsed_args *a, enum simple_op op)
     };
     const char *key = virtc_arg_value(c->cmd, a, "domain");
     vw_client_domain dom;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     int rc = virtc_lookup_domain(c, key, BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
@@ -300,7 +300,7 @@ static int cmd_undefine(ctx *c, const parsed_args *a) { return run_simple(c, a, 
 static int cmd_qemu_monitor_command(ctx *c, const parsed_args *a)
 {
     vw_client_domain dom;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     int rc = virtc_lookup_domain(c, virtc_arg_value(c->cmd, a, "domain"), BY_ID | BY_UUID | BY_NAME, &dom);
     if (rc)
         return rc;
@@ -331,7 +331,7 @@ static int cmd_qemu_monitor_command(ctx *c, const parsed_args *a)
  * (query-version through the passthrough); "-" when the driver has no QEMU monitor. */
 static int cmd_domains(ctx *c, const parsed_args *a)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     bool with_version = virtc_arg_set(c->cmd, a, "qemu-version");
     vw_client_domain *doms = NULL;
     size_t n = 0;
@@ -360,7 +360,7 @@ static int cmd_domains(ctx *c, const parsed_args *a)
                 json_decref(root);
                 free(reply);
             } else {
-                vw_client_error_clear(&err);
+                vw_virerror_clear(&err);
             }
             if (virtc_table_add_row(t, doms[i].name, version, NULL) < 0)
                 rc = EXIT_LIBVIRT;

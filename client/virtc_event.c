@@ -66,7 +66,7 @@ typedef struct event_wait {
     int count;
     bool dead;
     bool stopped;
-    vw_client_error death;
+    vw_virerror death;
 } event_wait;
 
 static event_wait event_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -95,7 +95,7 @@ static void on_lifecycle(vw_conn *conn, const vw_client_domain *dom, int event, 
     pthread_mutex_unlock(&w->lock);
 }
 
-static void on_close(vw_conn *conn, const vw_client_error *reason, void *opaque)
+static void on_close(vw_conn *conn, const vw_virerror *reason, void *opaque)
 {
     (void)conn;
     event_wait *w = opaque;
@@ -106,7 +106,7 @@ static void on_close(vw_conn *conn, const vw_client_error *reason, void *opaque)
     }
     w->dead = true;
     w->death.code = reason ? reason->code : VW_ERR_RPC;
-    w->death.message = strdup(reason ? vw_client_error_message(reason) : "connection closed");
+    w->death.message = strdup(reason ? vw_virerror_message(reason) : "connection closed");
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->lock);
 }
@@ -151,7 +151,7 @@ static int cmd_event(ctx *c, const parsed_args *a)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     int callback_id = -1;
     vw_conn_set_close_callback(c->conn, on_close, w);
     rc = EXIT_OK;
@@ -209,7 +209,7 @@ static int cmd_event(ctx *c, const parsed_args *a)
         printf("events received: %d\n", w->count);
         fflush(stdout);
     }
-    vw_client_error_clear(&w->death);
+    vw_virerror_clear(&w->death);
     pthread_mutex_unlock(&w->lock);
     if (why != DIED && vw_domain_event_lifecycle_deregister(c->conn, callback_id, &err) < 0)
         rc = virtc_report(&err);

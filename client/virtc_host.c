@@ -21,7 +21,7 @@ static void print_version_triple(uint64_t v)
 
 static int cmd_version(ctx *c, const parsed_args *a)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     char *type = NULL;
     uint64_t lib = 0, hv = 0;
     if (vw_connect_get_type(c->conn, &type, &err) < 0)
@@ -60,7 +60,7 @@ static int cmd_version(ctx *c, const parsed_args *a)
 static int cmd_hostname(ctx *c, const parsed_args *a)
 {
     (void)a;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     char *host = NULL;
     if (vw_connect_get_hostname(c->conn, &host, &err) < 0) {
         virtc_error("failed to get hostname");
@@ -74,7 +74,7 @@ static int cmd_hostname(ctx *c, const parsed_args *a)
 static int cmd_nodeinfo(ctx *c, const parsed_args *a)
 {
     (void)a;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_client_node_info info;
     memset(&info, 0, sizeof(info));
     if (vw_node_get_info(c->conn, &info, &err) < 0) {
@@ -104,7 +104,7 @@ static int cmd_nodeinfo(ctx *c, const parsed_args *a)
 
 static int cmd_list(ctx *c, const parsed_args *a)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     unsigned int flags = LIST_ACTIVE_DOMAINS;
     if (virtc_arg_set(c->cmd, a, "inactive"))
         flags = LIST_INACTIVE_DOMAINS;
@@ -128,7 +128,7 @@ static int cmd_list(ctx *c, const parsed_args *a)
             snprintf(id, sizeof(id), "-");
         if (vw_domain_get_state(c->conn, &doms[i], 0, &state, &reason, &err) < 0) {
             /* gone since the listing, or the driver cannot tell: virsh shows "no state" */
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             state = 0;
         }
         if (virtc_table_add_row(t, id, doms[i].name, virtc_state_text(state), NULL) < 0)
@@ -161,7 +161,7 @@ static unsigned int object_list_flags(ctx *c, const parsed_args *a)
 
 static int cmd_net_list(ctx *c, const parsed_args *a)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_client_network *nets = NULL;
     size_t n = 0;
     if (vw_connect_list_all_networks(c->conn, object_list_flags(c, a), &nets, &n, &err) < 0) {
@@ -177,17 +177,17 @@ static int cmd_net_list(ctx *c, const parsed_args *a)
         /* virsh's rules: an error reading autostart shows "no autostart"; the two flags show the
          * API's int as a truth value, so an error (-1) reads as "yes"/"active" as in virsh */
         if (vw_network_is_active(c->conn, &nets[i], &active, &err) < 0) {
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             active = -1;
         }
         if (vw_network_get_autostart(c->conn, &nets[i], &autostart, &err) < 0) {
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             auto_text = "no autostart";
         } else {
             auto_text = autostart ? "yes" : "no";
         }
         if (vw_network_is_persistent(c->conn, &nets[i], &persistent, &err) < 0) {
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             persistent = -1;
         }
         if (virtc_table_add_row(t, nets[i].name, active ? "active" : "inactive", auto_text,
@@ -201,7 +201,7 @@ static int cmd_net_list(ctx *c, const parsed_args *a)
 
 static int cmd_pool_list(ctx *c, const parsed_args *a)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_client_storage_pool *pools = NULL;
     size_t n = 0;
     if (vw_connect_list_all_storage_pools(c->conn, object_list_flags(c, a), &pools, &n, &err) < 0) {
@@ -216,17 +216,17 @@ static int cmd_pool_list(ctx *c, const parsed_args *a)
         int active = 0, autostart = 0;
         const char *state, *auto_text;
         if (vw_storage_pool_get_info(c->conn, &pools[i], &info, &err) < 0) {
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             state = "unknown";
         } else {
             if (vw_storage_pool_is_active(c->conn, &pools[i], &active, &err) < 0) {
-                vw_client_error_clear(&err);
+                vw_virerror_clear(&err);
                 active = -1;
             }
             state = active ? "active" : "inactive";
         }
         if (vw_storage_pool_get_autostart(c->conn, &pools[i], &autostart, &err) < 0) {
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             auto_text = "no autostart";
         } else {
             auto_text = autostart ? "yes" : "no";

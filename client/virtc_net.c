@@ -12,12 +12,12 @@
 /* The network NAME (or UUID) as the wire refers to it; virsh's message when it is not there. */
 static int lookup_network(ctx *c, const char *key, vw_network_lookup_by_name_ret *net)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_network_lookup_by_uuid_args ua;
     if (virtc_key_is_uuid(key, (unsigned char *)ua.uuid)) {
         if (vw_remote_network_lookup_by_uuid(c->conn, &ua, net, &err) == 0)
             return EXIT_OK;
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     vw_network_lookup_by_name_args na = {.name = (char *)key};
     if (vw_remote_network_lookup_by_name(c->conn, &na, net, &err) == 0)
@@ -32,7 +32,7 @@ static int cmd_net_define(ctx *c, const parsed_args *a)
     char *xml = virtc_read_xml_file(file);
     if (!xml)
         return EXIT_LIBVIRT;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_network_define_xml_args da = {.xml = xml};
     vw_network_define_xml_ret dr;
     int rc = vw_remote_network_define_xml(c->conn, &da, &dr, &err);
@@ -59,7 +59,7 @@ static int run_net_op(ctx *c, const parsed_args *a, enum net_op op)
     int rc = lookup_network(c, virtc_arg_value(c->cmd, a, "network"), &net);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_network_args na = {.net = net.net};
     int r = op == NET_START ? vw_remote_network_create(c->conn, &na, &err)
           : op == NET_DESTROY ? vw_remote_network_destroy(c->conn, &na, &err)
@@ -84,7 +84,7 @@ static int cmd_net_dumpxml(ctx *c, const parsed_args *a)
     int rc = lookup_network(c, virtc_arg_value(c->cmd, a, "network"), &net);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_network_get_xml_desc_args xa = {
         .net = net.net,
         .flags = virtc_arg_set(c->cmd, a, "inactive") ? NETWORK_XML_INACTIVE : 0};

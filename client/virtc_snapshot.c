@@ -19,7 +19,7 @@ static int lookup_snapshot(ctx *c, const char *key, const char *name,
     int rc = virtc_lookup_wire_domain(c, key, &dom);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_snapshot_lookup_by_name_args la = {.dom = dom, .name = (char *)name};
     if (vw_remote_domain_snapshot_lookup_by_name(c->conn, &la, snap, &err) < 0)
         rc = virtc_report(&err);
@@ -33,7 +33,7 @@ static int create_snapshot(ctx *c, const char *key, const char *xml, const char 
     int rc = virtc_lookup_wire_domain(c, key, &dom);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_snapshot_create_xml_args ca = {.dom = dom, .xml_desc = (char *)xml};
     vw_domain_snapshot_create_xml_ret cr;
     if (vw_remote_domain_snapshot_create_xml(c->conn, &ca, &cr, &err) < 0)
@@ -124,7 +124,7 @@ static int snapshot_order(const void *pa, const void *pb)
 /* One row of snapshot-list: name, creation time as virsh formats it (local time), state. */
 static int snapshot_row(ctx *c, virtc_table *t, vw_nonnull_domain_snapshot *snap)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_snapshot_get_xml_desc_args xa = {.snap = *snap};
     vw_domain_snapshot_get_xml_desc_ret xr;
     if (vw_remote_domain_snapshot_get_xml_desc(c->conn, &xa, &xr, &err) < 0)
@@ -146,7 +146,7 @@ static int cmd_snapshot_list(ctx *c, const parsed_args *a)
     int rc = virtc_lookup_wire_domain(c, virtc_arg_value(c->cmd, a, "domain"), &dom);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_list_all_snapshots_args la = {.dom = dom, .need_results = 1};
     vw_domain_list_all_snapshots_ret lr;
     if (vw_remote_domain_list_all_snapshots(c->conn, &la, &lr, &err) < 0) {
@@ -178,7 +178,7 @@ static int run_snap_op(ctx *c, const parsed_args *a, enum snap_op op)
     int rc = lookup_snapshot(c, virtc_arg_value(c->cmd, a, "domain"), name, &snap);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_snapshot_flags_args fa = {.snap = snap.snap};
     if (op == SNAP_DUMPXML) {
         vw_domain_snapshot_get_xml_desc_ret xr;

@@ -72,7 +72,7 @@ static int cmd_domstats(ctx *c, const parsed_args *a)
     }
     free(list);
     if (rc == EXIT_OK) {
-        vw_client_error err = {0};
+        vw_virerror err = {0};
         vw_connect_get_all_domain_stats_args ga = {.doms = {ndoms, doms}};
         vw_connect_get_all_domain_stats_ret gr;
         if (vw_remote_connect_get_all_domain_stats(c->conn, &ga, &gr, &err) < 0) {
@@ -102,7 +102,7 @@ static int cmd_schedinfo(ctx *c, const parsed_args *a)
     int rc = virtc_lookup_wire_domain(c, virtc_arg_value(c->cmd, a, "domain"), &dom);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_get_scheduler_type_args ta = {.dom = dom};
     vw_domain_get_scheduler_type_ret tr;
     if (vw_remote_domain_get_scheduler_type(c->conn, &ta, &tr, &err) < 0) {
@@ -146,7 +146,7 @@ static void tuning_free(tuning_reply *r)
 }
 
 static int tuning_call(ctx *c, enum tuning which, const vw_domain_get_tuning_args *ta,
-                       tuning_reply *r, vw_client_error *err)
+                       tuning_reply *r, vw_virerror *err)
 {
     tuning_free(r);
     if (which == TUNE_MEMORY) {
@@ -178,7 +178,7 @@ static int run_tuning(ctx *c, const parsed_args *a, enum tuning which)
     int rc = virtc_lookup_wire_domain(c, virtc_arg_value(c->cmd, a, "domain"), &dom);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_get_tuning_args ta = {.dom = dom, .flags = TYPED_PARAM_STRING_OKAY};
     tuning_reply r;
     memset(&r, 0, sizeof(r));
@@ -206,7 +206,7 @@ static int cmd_domblkinfo(ctx *c, const parsed_args *a)
     int rc = virtc_lookup_wire_domain(c, virtc_arg_value(c->cmd, a, "domain"), &dom);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_domain_get_block_info_args ba = {.dom = dom,
                                         .path = (char *)virtc_arg_value(c->cmd, a, "device")};
     vw_domain_get_block_info_ret br;

@@ -12,12 +12,12 @@
 /* The pool KEY (a UUID or a name, virsh's order); virsh's message when it is not there. */
 static int lookup_pool(ctx *c, const char *key, vw_storage_pool_lookup_by_name_ret *pool)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_storage_pool_lookup_by_uuid_args ua;
     if (virtc_key_is_uuid(key, (unsigned char *)ua.uuid)) {
         if (vw_remote_storage_pool_lookup_by_uuid(c->conn, &ua, pool, &err) == 0)
             return EXIT_OK;
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     vw_storage_pool_lookup_by_name_args na = {.name = (char *)key};
     if (vw_remote_storage_pool_lookup_by_name(c->conn, &na, pool, &err) == 0)
@@ -31,7 +31,7 @@ static int lookup_pool(ctx *c, const char *key, vw_storage_pool_lookup_by_name_r
 static int lookup_vol(ctx *c, const char *key, const char *pool_key,
                       vw_storage_vol_lookup_by_name_ret *vol)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     if (pool_key) {
         vw_storage_pool_lookup_by_name_ret pool;
         int rc = lookup_pool(c, pool_key, &pool);
@@ -42,12 +42,12 @@ static int lookup_vol(ctx *c, const char *key, const char *pool_key,
         vw_remote_storage_pool_lookup_by_name_free(&pool);
         if (rc == 0)
             return EXIT_OK;
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     vw_storage_vol_lookup_by_key_args ka = {.key = (char *)key};
     if (vw_remote_storage_vol_lookup_by_key(c->conn, &ka, vol, &err) == 0)
         return EXIT_OK;
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     vw_storage_vol_lookup_by_path_args pa = {.path = (char *)key};
     if (vw_remote_storage_vol_lookup_by_path(c->conn, &pa, vol, &err) == 0)
         return EXIT_OK;
@@ -61,7 +61,7 @@ static int cmd_pool_define(ctx *c, const parsed_args *a)
     char *xml = virtc_read_xml_file(file);
     if (!xml)
         return EXIT_LIBVIRT;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_storage_pool_define_xml_args da = {.xml = xml};
     vw_storage_pool_define_xml_ret dr;
     int rc = vw_remote_storage_pool_define_xml(c->conn, &da, &dr, &err);
@@ -88,7 +88,7 @@ static int run_pool_op(ctx *c, const parsed_args *a, enum pool_op op)
     int rc = lookup_pool(c, virtc_arg_value(c->cmd, a, "pool"), &pool);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_storage_pool_flags_args fa = {.pool = pool.pool};
     vw_storage_pool_undefine_args ua = {.pool = pool.pool};
     int r;
@@ -128,7 +128,7 @@ static int cmd_vol_create(ctx *c, const parsed_args *a)
         vw_remote_storage_pool_lookup_by_name_free(&pool);
         return EXIT_LIBVIRT;
     }
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_storage_vol_create_xml_args ca = {.pool = pool.pool, .xml = xml};
     vw_storage_vol_create_xml_ret cr;
     if (vw_remote_storage_vol_create_xml(c->conn, &ca, &cr, &err) < 0) {
@@ -155,7 +155,7 @@ static int cmd_vol_list(ctx *c, const parsed_args *a)
     int rc = lookup_pool(c, virtc_arg_value(c->cmd, a, "pool"), &pool);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_storage_pool_list_all_volumes_args la = {.pool = pool.pool, .need_results = 1};
     vw_storage_pool_list_all_volumes_ret lr;
     if (vw_remote_storage_pool_list_all_volumes(c->conn, &la, &lr, &err) < 0) {
@@ -171,7 +171,7 @@ static int cmd_vol_list(ctx *c, const parsed_args *a)
             vw_storage_vol_get_path_ret pr;
             /* virsh leaves the path empty when it cannot be read */
             if (vw_remote_storage_vol_get_path(c->conn, &pa, &pr, &err) < 0)
-                vw_client_error_clear(&err);
+                vw_virerror_clear(&err);
             if (virtc_table_add_row(t, lr.vols.vols_val[i].name, pr.str ? pr.str : "",
                                     NULL) < 0)
                 rc = EXIT_LIBVIRT;
@@ -210,7 +210,7 @@ static int cmd_vol_info(ctx *c, const parsed_args *a)
                         &vol);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_storage_vol_get_info_args ia = {.vol = vol.vol};
     vw_storage_vol_get_info_ret ir;
     printf("%-15s %s\n", "Name:", vol.vol.name);
@@ -232,7 +232,7 @@ static int cmd_vol_delete(ctx *c, const parsed_args *a)
     int rc = lookup_vol(c, key, virtc_arg_value(c->cmd, a, "pool"), &vol);
     if (rc)
         return rc;
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     vw_storage_vol_delete_args da = {.vol = vol.vol};
     if (vw_remote_storage_vol_delete(c->conn, &da, &err) < 0) {
         virtc_error("Failed to delete vol %s", key);

@@ -29,10 +29,10 @@ void virtc_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-int virtc_report(vw_client_error *err)
+int virtc_report(vw_virerror *err)
 {
-    virtc_error("%s", vw_client_error_message(err));
-    vw_client_error_clear(err);
+    virtc_error("%s", vw_virerror_message(err));
+    vw_virerror_clear(err);
     return EXIT_LIBVIRT;
 }
 
@@ -48,7 +48,7 @@ void virtc_print_xml(const char *xml)
  * domain") and returns EXIT_LIBVIRT. */
 int virtc_lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_domain *dom)
 {
-    vw_client_error err = {0};
+    vw_virerror err = {0};
     bool found = false;
     memset(dom, 0, sizeof(*dom));
     if (by & BY_ID) {
@@ -56,28 +56,28 @@ int virtc_lookup_domain(ctx *c, const char *key, unsigned int by, vw_client_doma
         errno = 0;
         long id = strtol(key, &end, 10);
         if (!errno && end != key && *end == '\0' && id >= 0 && id <= INT_MAX) {
-            vw_client_error_clear(&err);
+            vw_virerror_clear(&err);
             found = vw_domain_lookup_by_id(c->conn, (int)id, dom, &err) == 0;
         }
     }
     unsigned char uuid[VW_UUID_BUFLEN];
     if (!found && (by & BY_UUID) && virtc_key_is_uuid(key, uuid)) {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         found = vw_domain_lookup_by_uuid(c->conn, uuid, dom, &err) == 0;
     }
     if (!found && (by & BY_NAME)) {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         found = vw_domain_lookup_by_name(c->conn, key, dom, &err) == 0;
     }
     if (found) {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         return 0;
     }
     virtc_error("failed to get domain '%s'", key);
     /* virsh drops the lookup error; a dead connection or a timeout is worth saying, though */
     if (err.code != 0 && err.code != VW_ERR_NO_DOMAIN)
-        virtc_error("%s", vw_client_error_message(&err));
-    vw_client_error_clear(&err);
+        virtc_error("%s", vw_virerror_message(&err));
+    vw_virerror_clear(&err);
     return EXIT_LIBVIRT;
 }
 

@@ -90,16 +90,17 @@ static int load(vw_replay_engine *e, char *err, size_t errlen)
     const char *pre = e->proto->load_error_prefix ? e->proto->load_error_prefix : "";
     vw_replay_loader loader = { load_open, load_record, e };
     vw_trace_protocol found;
-    char why[1024];
+    vw_error why;
+    char text[sizeof(why.source) + sizeof(why.text) + 64];
     vw_replay_load_result r = vw_replay_load(path, e->proto->trace_protocol,
                                              e->opt.allow_truncated, e->proto->who, &loader,
-                                             &found, why, sizeof(why));
+                                             &found, &why);
     if (r == VW_REPLAY_WRONG_PROTOCOL) {
         e->proto->wrong_protocol(e->ctx, path, found, err, errlen);
         return -1;
     }
     if (r != VW_REPLAY_LOADED) {
-        snprintf(err, errlen, "%s%s", pre, why);
+        snprintf(err, errlen, "%s%s", pre, vw_error_format(&why, text, sizeof(text)));
         return -1;
     }
     for (size_t i = 0; i < e->n; i++) {

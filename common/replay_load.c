@@ -70,15 +70,14 @@ static int read_all(vw_trace_reader *r, const vw_replay_loader *l, vw_error *e)
 vw_replay_load_result vw_replay_load(const char *path, vw_trace_protocol want,
                                      bool allow_truncated, const char *who,
                                      const vw_replay_loader *loader, vw_trace_protocol *found,
-                                     char *err, size_t errlen)
+                                     vw_error *err)
 {
     vw_error e;
+    memset(&e, 0, sizeof(e));
     vw_trace_reader *r = vw_trace_reader_open(path, &e);
     if (!r) {
-        if (e.line)
-            snprintf(err, errlen, "%s:%lu: %s", path, e.line, e.text);
-        else
-            snprintf(err, errlen, "%s: %s", path, e.text);
+        *err = e;
+        vw_error_set_source(err, path);
         return VW_REPLAY_LOAD_FAILED;
     }
     vw_trace_reader_allow_truncated(r, allow_truncated);
@@ -90,12 +89,17 @@ vw_replay_load_result vw_replay_load(const char *path, vw_trace_protocol want,
     int rc = read_all(r, loader, &e);
     if (rc == 1 && vw_trace_reader_dropped(r)) {
         const vw_error *d = vw_trace_reader_dropped(r);
-        fprintf(stderr, "%s %s:%lu: warning: %s\n", who, path, d->line, d->text);
+        vw_error w;
+        char line[sizeof(w.source) + sizeof(w.text) + 64];
+        vw_error_set(&w, path, d->line, 0, d->offset, "warning: %s", d->text);
+        fprintf(stderr, "%s %s\n", who, vw_error_format(&w, line, sizeof(line)));
     }
     vw_trace_reader_free(r);
     if (rc == -2)
-        snprintf(err, errlen, "%s: out of memory while loading the trace", path);
-    else if (rc < 0)
-        snprintf(err, errlen, "%s:%lu: %s", path, e.line, e.text);
+        vw_error_set(err, path, 0, 0, 0, "out of memory while loading the trace");
+    else if (rc < 0) {
+        *err = e;
+        vw_error_set_source(err, path);
+    }
     return rc == 1 ? VW_REPLAY_LOADED : VW_REPLAY_LOAD_FAILED;
 }

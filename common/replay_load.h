@@ -27,7 +27,7 @@ typedef struct vw_replay_loader {
 
 typedef enum vw_replay_load_result {
     VW_REPLAY_LOADED = 0,
-    VW_REPLAY_LOAD_FAILED = -1,         /* err: "PATH:LINE: reason" or "PATH: reason" */
+    VW_REPLAY_LOAD_FAILED = -1,         /* err: source PATH, the trace line (0: none), reason */
     VW_REPLAY_WRONG_PROTOCOL = -2,      /* the trace is of another protocol (*found) */
 } vw_replay_load_result;
 
@@ -36,6 +36,6 @@ typedef enum vw_replay_load_result {
 vw_replay_load_result vw_replay_load(const char *path, vw_trace_protocol want,
                                      bool allow_truncated, const char *who,
                                      const vw_replay_loader *loader, vw_trace_protocol *found,
-                                     char *err, size_t errlen);
+                                     vw_error *err);
 
 #endif

@@ -26,9 +26,9 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
         fl_keepalive_start(c);
         supported = 1;
     } else if (!fl_session_is_open(c)) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "hypervisor connection not open");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "hypervisor connection not open");
         fl_conn_reply_error(c, hdr, &e);
         return;
     } else {
@@ -46,7 +46,7 @@ static void h_supports_feature(fl_conn *c, const vw_packet_header *hdr, void *ar
  * config file, which libvirt 9.0 parses with libxml2 (a missing or unreadable file is "failed
  * to parse xml document"). fake-libvirtd has no reader for those files, so an existing one is
  * refused with a message pointing at --state. Returns 0 when the URI may be opened. */
-static int check_test_uri(const char *name, fl_error *e)
+static int check_test_uri(const char *name, vw_virerror *e)
 {
     if (strncmp(name, "test:", 5) != 0)
         return 0;
@@ -57,16 +57,16 @@ static int check_test_uri(const char *name, fl_error *e)
     }
     size_t len = strcspn(p, "?#");
     if (len == 0 || (len == 1 && p[0] == '/')) {
-        fl_error_set(e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "testOpen: supply a path or use test:///default");
+        vw_virerror_report(e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "testOpen: supply a path or use test:///default");
         return -1;
     }
     if (len == 8 && strncmp(p, "/default", 8) == 0)
         return 0;
     char path[1024];
     if (len >= sizeof(path)) {
-        fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
-                     "failed to parse xml document '%.*s'", 512, p);
+        vw_virerror_report(e, VW_ERR_XML_ERROR, VW_FROM_TEST, "XML error",
+                           "failed to parse xml document '%.*s'", 512, p);
         return -1;
     }
     memcpy(path, p, len);
@@ -74,32 +74,32 @@ static int check_test_uri(const char *name, fl_error *e)
     struct stat st;
     if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
         if (fl_release_current()->open_missing_is_system_error)
-            fl_error_set(e, FL_ERR_SYSTEM_ERROR, FL_FROM_NONE, "",
-                         "Failed to open file '%s': %s", path, strerror(errno));
+            vw_virerror_report(e, VW_ERR_SYSTEM_ERROR, VW_FROM_NONE, "",
+                               "Failed to open file '%s': %s", path, strerror(errno));
         else
-            fl_error_set(e, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
-                         "failed to parse xml document '%s'", path);
+            vw_virerror_report(e, VW_ERR_XML_ERROR, VW_FROM_TEST, "XML error",
+                               "failed to parse xml document '%s'", path);
         return -1;
     }
     if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0)) {
         /* libxml2 reads a directory as an empty document */
-        fl_error_set(e, FL_ERR_XML_DETAIL, FL_FROM_TEST, "",
-                     "%s:1: Document is empty\n(null)\n^", path);
+        vw_virerror_report(e, VW_ERR_XML_DETAIL, VW_FROM_TEST, "",
+                           "%s:1: Document is empty\n(null)\n^", path);
         return -1;
     }
-    fl_error_set(e, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_TEST, "unsupported configuration",
-                 "fake-libvirtd does not read test driver config files ('%s'); start it with "
-                 "--state FILE (docs/state-format.md) and open test:///default", path);
+    vw_virerror_report(e, VW_ERR_CONFIG_UNSUPPORTED, VW_FROM_TEST, "unsupported configuration",
+                       "fake-libvirtd does not read test driver config files ('%s'); start it with "
+                       "--state FILE (docs/state-format.md) and open test:///default", path);
     return -1;
 }
 
 static void h_connect_open(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_open_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_session_is_open(c)) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "connection already open");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "connection already open");
         fl_conn_reply_error(c, hdr, &e);
         /* libvirtd's remoteDispatchConnectOpen drops the hypervisor connection on any failure,
          * this one included: later calls are "not open" until the next CONNECT_OPEN */
@@ -108,8 +108,8 @@ static void h_connect_open(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
     const char *name = (a->name && *a->name && **a->name) ? *a->name : "test:///default";
     if (!strchr(name, ':')) {
-        fl_error_set(&e, FL_ERR_NO_CONNECT, FL_FROM_NONE, NULL,
-                     "no connection driver available for %s", name);
+        vw_virerror_report(&e, VW_ERR_NO_CONNECT, VW_FROM_NONE, NULL,
+                           "no connection driver available for %s", name);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

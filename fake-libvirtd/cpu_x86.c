@@ -161,7 +161,7 @@ static xml_node *read_map_file(const char *file)
     char *text = vw_read_file(path, 4 << 20, &len, why, sizeof why);
     if (!text)
         return NULL;
-    xml_node *root = xml_tree_parse(text, len, why, sizeof why);
+    xml_node *root = xml_tree_parse(text, len, NULL);
     free(text);
     return root;
 }
@@ -306,10 +306,10 @@ static int cmp_feature(const void *a, const void *b, void *list)
     return strcmp(l->names[*(const size_t *)a], l->names[*(const size_t *)b]);
 }
 
-static int cpu_error(fl_error *err, int code, const char *prefix, const char *what,
+static int cpu_error(vw_virerror *err, int code, const char *prefix, const char *what,
                      const char *name)
 {
-    fl_error_set(err, code, FROM_CPU, prefix, "%s%s", what, name);
+    vw_virerror_report(err, code, FROM_CPU, prefix, "%s%s", what, name);
     return -1;
 }
 
@@ -329,7 +329,7 @@ static bool vendor_known(const char *v)
  * names its vendor (libvirt prints the vendor only then) and whether all share one model.
  * 0, or -1 with err. */
 static int intersect(xml_node *const *cpus, size_t n, x86_data *data, const char **vendor,
-                     bool *print_vendor, bool *one_model, fl_error *err)
+                     bool *print_vendor, bool *one_model, vw_virerror *err)
 {
     *vendor = NULL;
     *one_model = *print_vendor = true;
@@ -337,7 +337,7 @@ static int intersect(xml_node *const *cpus, size_t n, x86_data *data, const char
         const char *name = child_text(cpus[i], "model"), *cv = child_text(cpus[i], "vendor");
         const x86_model *model = model_find(name);
         if (!model)
-            return cpu_error(err, FL_ERR_INTERNAL_ERROR, "internal error", "Unknown CPU model ",
+            return cpu_error(err, VW_ERR_INTERNAL_ERROR, "internal error", "Unknown CPU model ",
                              name);
         x86_data one = model->data;
         for (const xml_node *f = cpus[i]->children; f; f = f->next) {
@@ -345,13 +345,13 @@ static int intersect(xml_node *const *cpus, size_t n, x86_data *data, const char
                 continue;
             const x86_feature *feat = feature_find(xml_tree_attr(f, "name"));
             if (!feat)
-                return cpu_error(err, FL_ERR_INTERNAL_ERROR, "internal error",
+                return cpu_error(err, VW_ERR_INTERNAL_ERROR, "internal error",
                                  "Unknown CPU feature ", xml_tree_attr(f, "name"));
             data_or(&one, &feat->data);
         }
         *print_vendor = *print_vendor && cv;
         if (i > 0 && cv && model->vendor && strcmp(cv, model->vendor) != 0) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FROM_CPU, "operation failed",
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, FROM_CPU, "operation failed",
                          "CPU vendor %s of model %s differs from vendor %s", model->vendor,
                          name, cv);
             return -1;
@@ -359,11 +359,11 @@ static int intersect(xml_node *const *cpus, size_t n, x86_data *data, const char
         const char *vn = cv ? cv : i > 0 ? model->vendor : NULL;
         if (vn && !*vendor) {
             if (!vendor_known(vn))
-                return cpu_error(err, FL_ERR_OPERATION_FAILED, "operation failed",
+                return cpu_error(err, VW_ERR_OPERATION_FAILED, "operation failed",
                                  "Unknown CPU vendor ", vn);
             *vendor = vn;
         } else if (vn && strcmp(*vendor, vn) != 0) {
-            return cpu_error(err, FL_ERR_OPERATION_FAILED, "operation failed",
+            return cpu_error(err, VW_ERR_OPERATION_FAILED, "operation failed",
                              "CPU vendors do not match", "");
         }
         if (i == 0) {
@@ -374,15 +374,15 @@ static int intersect(xml_node *const *cpus, size_t n, x86_data *data, const char
         data_and(data, &one);
     }
     if (data_empty(data))
-        return cpu_error(err, FL_ERR_OPERATION_FAILED, "operation failed",
+        return cpu_error(err, VW_ERR_OPERATION_FAILED, "operation failed",
                          "CPUs are incompatible", "");
     return 0;
 }
 
-char *fl_cpu_x86_baseline(xml_node *const *cpus, size_t n, bool expand, fl_error *err)
+char *fl_cpu_x86_baseline(xml_node *const *cpus, size_t n, bool expand, vw_virerror *err)
 {
     if (!load_map()) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
                      "cannot read libvirt's x86 CPU map from " CPU_MAP_DIR);
         return NULL;
     }
@@ -412,7 +412,7 @@ char *fl_cpu_x86_baseline(xml_node *const *cpus, size_t n, bool expand, fl_error
     }
     preferred = one_model ? child_text(cpus[0], "model") : NULL;
     if (!chosen) {
-        cpu_error(err, FL_ERR_INTERNAL_ERROR, "internal error",
+        cpu_error(err, VW_ERR_INTERNAL_ERROR, "internal error",
                   "Cannot find suitable CPU model for given data", "");
         return NULL;
     }
@@ -452,6 +452,6 @@ char *fl_cpu_x86_baseline(xml_node *const *cpus, size_t n, bool expand, fl_error
     xml_buf_append(&b, "</cpu>\n");
     char *out = xml_buf_finish(&b);
     if (!out)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error", "out of memory");
     return out;
 }

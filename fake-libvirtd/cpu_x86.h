@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "fl_error.h"
+#include "virerror.h"
 #include "xml_tree.h"
 
 /* The baseline <cpu> document of the n parsed <cpu> elements (already checked for arch, model
  * and feature names), EXPAND_FEATURES when expand is set; NULL with err. */
-char *fl_cpu_x86_baseline(xml_node *const *cpus, size_t n, bool expand, fl_error *err);
+char *fl_cpu_x86_baseline(xml_node *const *cpus, size_t n, bool expand, vw_virerror *err);
 
 #endif

@@ -51,9 +51,12 @@ fail:
 static fl_server *build(const char *state_file, const fl_server_config *cfg, int verbose,
                         char *err, size_t errlen)
 {
-    fl_models *models = fl_models_new(state_file, err, errlen);
-    if (!models)
+    vw_error e;
+    fl_models *models = fl_models_new(state_file, &e);
+    if (!models) {
+        vw_error_format(&e, err, errlen);
         return NULL;
+    }
     fl_server *srv = cfg ? fl_server_transport_new(cfg, err, errlen)
                          : fl_server_transport_new_detached(verbose, err, errlen);
     if (!srv) {

@@ -29,10 +29,10 @@
 static void reply_rpc_error(fl_conn *c, const vw_packet_header *hdr, const char *fmt, int n1,
                             int n2)
 {
-    fl_error e;
+    vw_virerror e = {0};
     char text[256];
     snprintf(text, sizeof(text), fmt, n1, n2);
-    fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", text);
+    vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", "%s", text);
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -41,9 +41,9 @@ static void reply_rpc_error(fl_conn *c, const vw_packet_header *hdr, const char 
 void fl_reply_no_support(fl_conn *c, const vw_packet_header *hdr)
 {
     const vw_proc_info *info = vw_procs_lookup(hdr->prog, hdr->proc);
-    fl_error e;
-    fl_error_set(&e, FL_ERR_NO_SUPPORT, info->api_error_domain,
-                 "this function is not supported by the connection driver", "%s", info->api);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_NO_SUPPORT, info->api_error_domain,
+                       "this function is not supported by the connection driver", "%s", info->api);
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -53,24 +53,24 @@ void fl_reply_no_support(fl_conn *c, const vw_packet_header *hdr)
  * domain, which is that of its driver's file. */
 static void reply_not_open(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info)
 {
-    static const int secondary[] = {FL_FROM_STORAGE, FL_FROM_NETWORK, 22, 26, 30, 33};
+    static const int secondary[] = {VW_FROM_STORAGE, VW_FROM_NETWORK, 22, 26, 30, 33};
     bool hypervisor = true;
     for (size_t i = 0; i < sizeof(secondary) / sizeof(secondary[0]); i++) {
         if (info && info->api_error_domain == secondary[i])
             hypervisor = false;
     }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "%s",
-                 hypervisor ? "hypervisor connection not open" : "connection not open");
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error", "%s",
+                       hypervisor ? "hypervisor connection not open" : "connection not open");
     fl_conn_reply_error(c, hdr, &e);
 }
 
 /* libvirtd's AUTH_* dispatchers when the socket does not use that method (auth none). */
 static void reply_auth_failed(fl_conn *c, const vw_packet_header *hdr)
 {
-    fl_error e;
-    fl_error_set(&e, FL_ERR_AUTH_FAILED, FL_FROM_RPC, "authentication failed", "%s",
-                 "authentication failed");
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_AUTH_FAILED, VW_FROM_RPC, "authentication failed", "%s",
+                       "authentication failed");
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -78,17 +78,17 @@ static void reply_auth_failed(fl_conn *c, const vw_packet_header *hdr)
  * in VIR_FROM_DOM (recorded from libvirtd 9.0). */
 static void reply_read_only(fl_conn *c, const vw_packet_header *hdr, const vw_proc_info *info)
 {
-    fl_error e;
-    int domain = hdr->prog == VW_QEMU_PROGRAM ? FL_FROM_DOMAIN : info->api_error_domain;
-    fl_error_set(&e, FL_ERR_OPERATION_DENIED, domain, "operation forbidden",
-                 "read only access prevents %s", info->api);
+    vw_virerror e = {0};
+    int domain = hdr->prog == VW_QEMU_PROGRAM ? VW_FROM_DOMAIN : info->api_error_domain;
+    vw_virerror_report(&e, VW_ERR_OPERATION_DENIED, domain, "operation forbidden",
+                       "read only access prevents %s", info->api);
     fl_conn_reply_error(c, hdr, &e);
 }
 
 bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
                  const char *func)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_check_flags(flags, supported, func, &e) == 0)
         return true;
     fl_conn_reply_error(c, hdr, &e);
@@ -105,7 +105,7 @@ void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d)
 
 fl_domain *fl_get_dom(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_domain_from_handle(c->model, dom->name, (const unsigned char *)dom->uuid, &e);
     if (!d)
         fl_conn_reply_error(c, hdr, &e);
@@ -264,8 +264,9 @@ static void *decode_args(fl_conn *c, const vw_packet *pkt, const vw_proc_info *i
     }
     void *args = NULL;
     if (info->args_size > 0 && !(args = calloc(1, info->args_size))) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, &pkt->hdr, &e);
         return NULL;
     }
@@ -289,10 +290,10 @@ static void reply_not_in_release(fl_conn *c, const vw_packet_header *hdr,
     const vw_connect_get_all_domain_stats_args *stats = args;
     if (hdr->prog == VW_REMOTE_PROGRAM &&
         hdr->proc == VW_REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS && stats->doms.doms_len > 0) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_NO_SUPPORT, info->api_error_domain,
-                     "this function is not supported by the connection driver",
-                     "virDomainListGetStats");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_NO_SUPPORT, info->api_error_domain,
+                           "this function is not supported by the connection driver",
+                           "virDomainListGetStats");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

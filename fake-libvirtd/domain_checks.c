@@ -17,8 +17,8 @@ bool fl_rpc_limit(fl_conn *c, const vw_packet_header *hdr, bool over, const char
 {
     if (!over)
         return false;
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "%s", what);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error", "%s", what);
     fl_conn_reply_error(c, hdr, &e);
     return true;
 }
@@ -29,9 +29,10 @@ bool fl_not_positive(fl_conn *c, const vw_packet_header *hdr, int v, const char 
 {
     if (v > 0)
         return false;
-    fl_error e;
-    fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, arg, "%s in %s must be greater than zero",
-                             arg, api);
+    vw_virerror e = {0};
+    vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, api, arg,
+                                   "%s in %s must be greater than zero",
+                                   arg, api);
     fl_conn_reply_error(c, hdr, &e);
     return true;
 }
@@ -43,8 +44,9 @@ bool fl_null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const char 
 {
     if (!null)
         return false;
-    fl_error e;
-    fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, arg, "%s in %s must not be NULL", arg, api);
+    vw_virerror e = {0};
+    vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, api, arg, "%s in %s must not be NULL", arg,
+                                   api);
     fl_conn_reply_error(c, hdr, &e);
     return true;
 }
@@ -55,22 +57,22 @@ bool fl_live_and_config(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
 {
     if ((flags & (LIVE | CONFIG)) != (LIVE | CONFIG))
         return false;
-    fl_error e;
-    fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "flags",
-                             "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                             "are mutually exclusive");
+    vw_virerror e = {0};
+    vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, api, "flags",
+                                   "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                                   "are mutually exclusive");
     fl_conn_reply_error(c, hdr, &e);
     return true;
 }
 
 /* Out of memory while building a reply. */
-void fl_set_oom(fl_error *e)
+void fl_set_oom(vw_virerror *e)
 {
-    fl_error_set(e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+    vw_virerror_report(e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error", "out of memory");
 }
 
 /* An empty reply when ok, else the error in e. */
-void fl_reply_done(fl_conn *c, const vw_packet_header *hdr, bool ok, const fl_error *e)
+void fl_reply_done(fl_conn *c, const vw_packet_header *hdr, bool ok, vw_virerror *e)
 {
     if (ok)
         fl_reply_void(c, hdr);
@@ -85,7 +87,7 @@ _Static_assert(sizeof(vw_domain_get_scheduler_parameters_ret) ==
 /* Replies p as such a list (proc: the procedure's _ret), or out of memory; frees p. */
 void fl_reply_tparams(fl_conn *c, const vw_packet_header *hdr, fl_tparams *p, xdrproc_t proc)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (p->failed) {
         fl_set_oom(&e);
         fl_conn_reply_error(c, hdr, &e);
@@ -115,20 +117,20 @@ unsigned fl_host_cpus(const fl_model *m)
  * libvirt's errors for a live change of an inactive domain or a config change of a transient
  * one. 0 or -1. */
 int fl_modification_impact(const fl_domain *d, unsigned flags, bool *live, bool *config,
-                           fl_error *err)
+                           vw_virerror *err)
 {
     bool active = fl_domain_is_active(d);
     if (!(flags & (LIVE | CONFIG)))
         flags |= active ? LIVE : CONFIG;
     if ((flags & LIVE) && !active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         return -1;
     }
     if ((flags & CONFIG) && !d->persistent) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid",
-                     "transient domains do not have any persistent config");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid",
+                           "transient domains do not have any persistent config");
         return -1;
     }
     *live = (flags & LIVE) != 0;
@@ -138,7 +140,7 @@ int fl_modification_impact(const fl_domain *d, unsigned flags, bool *live, bool 
 
 /* The live definition, about to change: a persistent domain's config is split off first so
  * that the change stays out of it. NULL with err filled when that copy fails. */
-domain_def *fl_live_def_for_change(fl_domain *d, fl_error *err)
+domain_def *fl_live_def_for_change(fl_domain *d, vw_virerror *err)
 {
     if (d->persistent && !fl_domain_persistent_def(d, err))
         return NULL;
@@ -146,7 +148,7 @@ domain_def *fl_live_def_for_change(fl_domain *d, fl_error *err)
 }
 
 /* virDomainObjGetOneDef for reading: the definition flags name. */
-const domain_def *fl_one_def(fl_domain *d, unsigned flags, fl_error *err)
+const domain_def *fl_one_def(fl_domain *d, unsigned flags, vw_virerror *err)
 {
     bool live, config;
     if (fl_modification_impact(d, flags, &live, &config, err) < 0)
@@ -156,7 +158,7 @@ const domain_def *fl_one_def(fl_domain *d, unsigned flags, fl_error *err)
     return d->next_def ? d->next_def : d->def;
 }
 
-domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
+domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, vw_virerror *err)
 {
     bool live, config;
     if (fl_modification_impact(d, flags, &live, &config, err) < 0)
@@ -164,12 +166,12 @@ domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
     return live ? fl_live_def_for_change(d, err) : fl_domain_persistent_def(d, err);
 }
 
-domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, fl_error *err)
+domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, vw_virerror *err)
 {
     if ((flags & (LIVE | CONFIG)) == (LIVE | CONFIG)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
-                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                                 "are mutually exclusive");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
+                                       "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                                       "are mutually exclusive");
         return NULL;
     }
     return fl_one_def_for_change(d, flags, err);
@@ -203,7 +205,7 @@ bool fl_has_disk(const domain_def *def, const char *path)
 }
 
 /* virDomainNetFind: an interface by MAC address, else by its target name. */
-bool fl_has_interface(const domain_def *def, const char *device, fl_error *err)
+bool fl_has_interface(const domain_def *def, const char *device, vw_virerror *err)
 {
     unsigned m[6];
     char tail;
@@ -214,7 +216,7 @@ bool fl_has_interface(const domain_def *def, const char *device, fl_error *err)
                                              by_mac ? "address" : "dev")); i++)
         if (by_mac ? !strcasecmp(v, device) : !strcmp(v, device))
             return true;
-    fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                 "'%s' is not a known interface", device);
+    vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                       "'%s' is not a known interface", device);
     return false;
 }

@@ -22,9 +22,9 @@ bool fl_not_positive(fl_conn *c, const vw_packet_header *hdr, int v, const char 
 bool fl_live_and_config(fl_conn *c, const vw_packet_header *hdr, unsigned flags,
                         const char *api);
 /* Out of memory while building a reply. */
-void fl_set_oom(fl_error *e);
+void fl_set_oom(vw_virerror *e);
 /* An empty reply when ok, else the error in e. */
-void fl_reply_done(fl_conn *c, const vw_packet_header *hdr, bool ok, const fl_error *e);
+void fl_reply_done(fl_conn *c, const vw_packet_header *hdr, bool ok, vw_virerror *e);
 /* Replies p as a typed-parameter list alone (proc: the procedure's _ret), or out of memory;
  * frees p. */
 void fl_reply_tparams(fl_conn *c, const vw_packet_header *hdr, fl_tparams *p, xdrproc_t proc);
@@ -38,12 +38,12 @@ unsigned fl_host_cpus(const fl_model *m);
  * libvirt's errors for a live change of an inactive domain or a config change of a transient
  * one. 0 or -1. */
 int fl_modification_impact(const fl_domain *d, unsigned flags, bool *live, bool *config,
-                           fl_error *err);
+                           vw_virerror *err);
 /* The live definition, about to change (a persistent domain's config split off first); NULL
  * with err filled when that copy fails. */
-domain_def *fl_live_def_for_change(fl_domain *d, fl_error *err);
+domain_def *fl_live_def_for_change(fl_domain *d, vw_virerror *err);
 /* virDomainObjGetOneDef for reading: the definition flags name. */
-const domain_def *fl_one_def(fl_domain *d, unsigned flags, fl_error *err);
+const domain_def *fl_one_def(fl_domain *d, unsigned flags, vw_virerror *err);
 
 /* The n-th <kind> device's child element's attribute (e.g. disk, target, dev), "" when the
  * element or attribute is missing, NULL when there is no such device. */
@@ -53,6 +53,6 @@ const char *fl_device_attr(const domain_def *def, const char *kind, unsigned n, 
 bool fl_has_disk(const domain_def *def, const char *path);
 /* virDomainNetFind: an interface by MAC address, else by its target name; false with err
  * filled when there is none. */
-bool fl_has_interface(const domain_def *def, const char *device, fl_error *err);
+bool fl_has_interface(const domain_def *def, const char *device, vw_virerror *err);
 
 #endif

@@ -34,17 +34,18 @@ static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *ar
     memset(&r, 0, sizeof(r));
     vw_nonnull_domain *doms = NULL;
     if (n > 0 && !list) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (n > VW_REMOTE_DOMAIN_LIST_MAX) {
         /* libvirtd's generated remoteDispatchConnectListAllDomains, after the driver's list */
         free(list);
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "Too many domains '%zu' for limit '%d'", n, VW_REMOTE_DOMAIN_LIST_MAX);
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "Too many domains '%zu' for limit '%d'", n, VW_REMOTE_DOMAIN_LIST_MAX);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -52,8 +53,9 @@ static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *ar
         doms = calloc(n, sizeof(*doms));
         if (!doms) {
             free(list);
-            fl_error e;
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+            vw_virerror e = {0};
+            vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                               "out of memory");
             fl_conn_reply_error(c, hdr, &e);
             return;
         }
@@ -70,7 +72,7 @@ static void h_list_all_domains(fl_conn *c, const vw_packet_header *hdr, void *ar
 
 /* The reply of a DOMAIN_LOOKUP_BY_*: the domain found, or the lookup's error. */
 static void reply_lookup(fl_conn *c, const vw_packet_header *hdr, fl_domain *d,
-                         const fl_error *e)
+                         vw_virerror *e)
 {
     if (d)
         fl_reply_dom(c, hdr, d);
@@ -81,21 +83,21 @@ static void reply_lookup(fl_conn *c, const vw_packet_header *hdr, fl_domain *d,
 static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_lookup_by_name_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     reply_lookup(c, hdr, fl_domain_lookup_name(c->model, a->name, &e), &e);
 }
 
 static void h_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_lookup_by_uuid_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     reply_lookup(c, hdr, fl_domain_lookup_uuid(c->model, (const unsigned char *)a->uuid, &e), &e);
 }
 
 static void h_lookup_by_id(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_lookup_by_id_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     reply_lookup(c, hdr, fl_domain_lookup_id(c->model, a->id, &e), &e);
 }
 
@@ -129,10 +131,10 @@ static void h_get_state(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_xml_desc_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (c->readonly && (a->flags & 1 /* VIR_DOMAIN_XML_SECURE */)) {
-        fl_error_set(&e, FL_ERR_OPERATION_DENIED, FL_FROM_DOMAIN, "operation forbidden",
-                     "virDomainGetXMLDesc with secure flag");
+        vw_virerror_report(&e, VW_ERR_OPERATION_DENIED, VW_FROM_DOMAIN, "operation forbidden",
+                           "virDomainGetXMLDesc with secure flag");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -146,7 +148,8 @@ static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
         return;
     char *xml = fl_domain_xml(d, a->flags);
     if (!xml) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -243,7 +246,7 @@ static void h_get_security_label_list(fl_conn *c, const vw_packet_header *hdr, v
 static void h_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_define_xml_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_domain_define(c->model, a->xml, &e);
     if (!d) {
         fl_conn_reply_error(c, hdr, &e);
@@ -264,7 +267,7 @@ static void h_define_xml_flags(fl_conn *c, const vw_packet_header *hdr, void *ar
 static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_create_xml_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!test_flags_ok(c, hdr, a->flags, 16 /* VALIDATE */, "testDomainCreateXML"))
         return;
     if (fl_conn_qemu(c))
@@ -277,14 +280,14 @@ static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
     fl_reply_dom(c, hdr, d);
 }
 
-typedef int dom_op(fl_model *m, fl_domain *d, fl_error *err);
-typedef int qemu_op(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
+typedef int dom_op(fl_model *m, fl_domain *d, vw_virerror *err);
+typedef int qemu_op(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
 
 /* op on the model, or qop through QMP when the connection's domains have a QEMU. */
 static void run_dom_op_qemu(fl_conn *c, const vw_packet_header *hdr,
                             const vw_nonnull_domain *dom, dom_op *op, qemu_op *qop)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (!d)
         return;
@@ -301,7 +304,7 @@ static void run_dom_op(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull
     run_dom_op_qemu(c, hdr, dom, op, NULL);
 }
 
-static int start_qemu(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+static int start_qemu(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     fl_qemu_hold_events(q, m);
     return fl_qemu_domain_started(q, m, fl_domain_start(m, d, err) < 0 ? NULL : d, err);
@@ -315,7 +318,7 @@ static void h_create(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_create_with_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainCreateWithFlags"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -388,7 +391,7 @@ static void undefine(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (!d)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     if (d->managed_save && !(flags & 1 /* VIR_DOMAIN_UNDEFINE_MANAGED_SAVE */)) {
         run_dom_op(c, hdr, dom, fl_domain_undefine);
         return;
@@ -448,7 +451,7 @@ static void h_migrate_get_max_speed(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_set_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_autostart_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
@@ -461,7 +464,7 @@ static void h_set_autostart(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void set_memory(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                        unsigned long long kib, unsigned flags)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (!d)
         return;
@@ -519,10 +522,10 @@ static void h_num_of_defined_domains(fl_conn *c, const vw_packet_header *hdr, vo
 static void h_list_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_list_domains_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->maxids < 0 || a->maxids > VW_REMOTE_DOMAIN_LIST_MAX) {
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", a->maxids < 0 ? "maxids must be "
-                     "non-negative" : "maxids > REMOTE_DOMAIN_LIST_MAX");
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", a->maxids < 0 ? "maxids must be "
+                           "non-negative" : "maxids > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -540,10 +543,10 @@ static void h_list_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_list_defined_domains(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_list_defined_domains_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->maxnames < 0 || a->maxnames > VW_REMOTE_DOMAIN_LIST_MAX) {
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", a->maxnames < 0 ? "maxnames must be "
-                     "non-negative" : "maxnames > REMOTE_DOMAIN_LIST_MAX");
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", a->maxnames < 0 ? "maxnames must be "
+                           "non-negative" : "maxnames > REMOTE_DOMAIN_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -568,15 +571,15 @@ static void h_node_get_free_memory(fl_conn *c, const vw_packet_header *hdr, void
 static void h_domain_get_hostname(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!test_flags_ok(c, hdr, a->flags, 0, "testDomainGetHostname"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
     if (!fl_domain_is_active(d)) {
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

@@ -160,10 +160,13 @@ char *domain_metadata_get(const xml_node *md, const char *uri, int *oom)
 static xml_node *qualified(const char *xml, const char *key, const char *uri, char *err,
                            size_t errlen, int *rc)
 {
-    xml_node *n = xml_tree_parse(xml, strlen(xml), err, errlen);
+    vw_error xerr;
+    xml_node *n = xml_tree_parse(xml, strlen(xml), &xerr);
     *rc = -1;
-    if (!n)
+    if (!n) {
+        xml_tree_error_text(&xerr, err, errlen);
         return NULL;
+    }
     *rc = -2;
     xml_attr *ns = calloc(1, sizeof(*ns));
     if (!ns || !(ns->name = malloc(strlen(key) + 7)) || !(ns->value = strdup(uri)) ||

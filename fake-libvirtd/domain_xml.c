@@ -9,12 +9,12 @@
 
 #include "cputune.h"
 #include "device_defaults.h"
-#include "fl_error.h"
+#include "virerror.h"
 #include "vw_util.h"
 
-static void set_err(fl_error *err, int code, int domain, const char *prefix, const char *detail)
+static void set_err(vw_virerror *err, int code, int domain, const char *prefix, const char *detail)
 {
-    fl_error_set(err, code, domain, prefix, "%s", detail);
+    vw_virerror_report(err, code, domain, prefix, "%s", detail);
 }
 
 void domain_def_free(domain_def *def)
@@ -379,19 +379,21 @@ static void format_memtune(xml_buf *b, const unsigned long long limits[3])
     xml_buf_append(b, "  </memtune>\n");
 }
 
-domain_def *domain_def_parse(const char *xml, fl_error *err)
+domain_def *domain_def_parse(const char *xml, vw_virerror *err)
 {
+    vw_error xerr;
     char perr[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
         char detail[400];
-        snprintf(detail, sizeof(detail), "(domain_definition): %s", perr);
-        set_err(err, FL_ERR_XML_DETAIL, FL_FROM_DOMAIN, NULL, detail);
+        snprintf(detail, sizeof(detail), "(domain_definition): %s",
+                 xml_tree_error_text(&xerr, perr, sizeof(perr)));
+        set_err(err, VW_ERR_XML_DETAIL, VW_FROM_DOMAIN, NULL, detail);
         return NULL;
     }
     domain_def *def = calloc(1, sizeof(*def));
     if (!def) {
-        set_err(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error", "out of memory");
+        set_err(err, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error", "out of memory");
         xml_tree_free(root);
         return NULL;
     }
@@ -399,18 +401,18 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
     if (strcmp(root->name, "domain") != 0) {
         snprintf(detail, sizeof(detail), "expecting root element of 'domain', not '%s'",
                  root->name);
-        set_err(err, FL_ERR_XML_ERROR, 5 /* VIR_FROM_XML */, "XML error", detail);
+        set_err(err, VW_ERR_XML_ERROR, 5 /* VIR_FROM_XML */, "XML error", detail);
         goto fail;
     }
     const char *type = xml_tree_attr(root, "type");
     if (!type) {
-        set_err(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
+        set_err(err, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error",
                 "missing domain type attribute");
         goto fail;
     }
     if (!valid_virt_type(type)) {
         snprintf(detail, sizeof(detail), "invalid domain type %s", type);
-        set_err(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN, "unsupported configuration",
+        set_err(err, VW_ERR_CONFIG_UNSUPPORTED, VW_FROM_DOMAIN, "unsupported configuration",
                 detail);
         goto fail;
     }
@@ -418,12 +420,12 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
 
     xml_node *n = xml_tree_child(root, "name");
     if (!n || !n->text) {
-        set_err(err, FL_ERR_NO_NAME, FL_FROM_DOMAIN, NULL, "missing name information");
+        set_err(err, VW_ERR_NO_NAME, VW_FROM_DOMAIN, NULL, "missing name information");
         goto fail;
     }
     if (strchr(n->text, '/')) {
         snprintf(detail, sizeof(detail), "name %s cannot contain '/'", n->text);
-        set_err(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN, "XML error", detail);
+        set_err(err, VW_ERR_XML_ERROR, VW_FROM_DOMAIN, "XML error", detail);
         goto fail;
     }
     def->name = strdup(n->text);
@@ -431,7 +433,7 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
     n = xml_tree_child(root, "uuid");
     if (n) {
         if (!n->text || vw_uuid_parse(n->text, def->uuid) < 0) {
-            set_err(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
+            set_err(err, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error",
                     "malformed uuid element");
             goto fail;
         }
@@ -446,12 +448,12 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
 
     n = xml_tree_child(root, "memory");
     if (!n) {
-        set_err(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN, "XML error",
+        set_err(err, VW_ERR_XML_ERROR, VW_FROM_DOMAIN, "XML error",
                 "Memory size must be specified via <memory> or in the <numa> configuration");
         goto fail;
     }
     if (parse_scaled_kib(n->text, xml_tree_attr(n, "unit"), &def->memory_kib) < 0) {
-        set_err(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN, "XML error",
+        set_err(err, VW_ERR_XML_ERROR, VW_FROM_DOMAIN, "XML error",
                 "could not parse memory element");
         goto fail;
     }
@@ -459,7 +461,7 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
     n = xml_tree_child(root, "currentMemory");
     if (n) {
         if (parse_scaled_kib(n->text, xml_tree_attr(n, "unit"), &def->current_kib) < 0) {
-            set_err(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN, "XML error",
+            set_err(err, VW_ERR_XML_ERROR, VW_FROM_DOMAIN, "XML error",
                     "could not parse currentMemory element");
             goto fail;
         }
@@ -473,7 +475,7 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
         char *end;
         unsigned long v = n->text ? strtoul(n->text, &end, 10) : 0;
         if (!n->text || *end != '\0' || v == 0 || v > 4096) {
-            set_err(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN, "XML error",
+            set_err(err, VW_ERR_XML_ERROR, VW_FROM_DOMAIN, "XML error",
                     "maximum vcpus count must be an integer");
             goto fail;
         }
@@ -482,7 +484,7 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
         if (cur) {
             unsigned long c = strtoul(cur, &end, 10);
             if (*end != '\0' || c == 0 || c > v) {
-                set_err(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN, "XML error",
+                set_err(err, VW_ERR_XML_ERROR, VW_FROM_DOMAIN, "XML error",
                         "current vcpus count must be an integer");
                 goto fail;
             }
@@ -492,7 +494,7 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
     }
 
     if (parse_iothreads(root, def) < 0) {
-        set_err(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error", "out of memory");
+        set_err(err, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error", "out of memory");
         goto fail;
     }
     def->cputune = fl_cputune_parse(xml_tree_child(root, "cputune"), def->vcpus);
@@ -507,7 +509,7 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
     xml_node *os = xml_tree_child(root, "os");
     xml_node *ostype = xml_tree_child(os, "type");
     if (!ostype || !ostype->text) {
-        set_err(err, FL_ERR_XML_ERROR, FL_FROM_DOMAIN, "XML error",
+        set_err(err, VW_ERR_XML_ERROR, VW_FROM_DOMAIN, "XML error",
                 "an os <type> must be specified");
         goto fail;
     }
@@ -573,7 +575,7 @@ domain_def *domain_def_parse(const char *xml, fl_error *err)
     xml_tree_free(root);
     return def;
 oom:
-    set_err(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error", "out of memory");
+    set_err(err, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error", "out of memory");
 fail:
     xml_tree_free(root);
     domain_def_free(def);

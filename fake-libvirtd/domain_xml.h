@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "fl_error.h"
+#include "virerror.h"
 #include "xml_tree.h"
 
 typedef struct {
@@ -42,7 +42,7 @@ typedef struct {
 #define DOMAIN_MEMTUNE_UNLIMITED 9007199254740991ULL /* VIR_DOMAIN_MEMORY_PARAM_UNLIMITED */
 
 /* NULL with err filled as libvirt reports the problem (code, domain, message shape). */
-domain_def *domain_def_parse(const char *xml, fl_error *err);
+domain_def *domain_def_parse(const char *xml, vw_virerror *err);
 void domain_def_free(domain_def *def);
 
 /* Whether the definition has IOThread id; adds one at the end (0 or -1, memory); removes one

@@ -32,8 +32,7 @@ static fl_domain **stats_domains(fl_model *m, const vw_nonnull_domain *doms, uns
     fl_domain **out = calloc(ndoms, sizeof(*out));
     *n = 0;
     for (unsigned i = 0; out && i < ndoms; i++) {
-        fl_error e;
-        fl_domain *d = fl_domain_lookup_uuid(m, (const unsigned char *)doms[i].uuid, &e);
+        fl_domain *d = fl_domain_lookup_uuid(m, (const unsigned char *)doms[i].uuid, NULL);
         if (d && fl_domain_matches(d, filters))
             out[(*n)++] = d;
     }
@@ -77,7 +76,7 @@ static void reply_stats(fl_conn *c, const vw_packet_header *hdr, fl_domain **dom
         failed = p[i].failed;
     }
     if (failed) {
-        fl_error e;
+        vw_virerror e = {0};
         fl_set_oom(&e);
         fl_conn_reply_error(c, hdr, &e);
     } else {
@@ -96,16 +95,16 @@ static void h_get_all_domain_stats(fl_conn *c, const vw_packet_header *hdr, void
 {
     vw_connect_get_all_domain_stats_args *a = args;
     unsigned unsupported = a->stats & ~(unsigned)(STATS_STATE | STATS_IOTHREAD);
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_check_flags(a->flags, STATS_FILTERS | STATS_NOWAIT | STATS_BACKING | STATS_ENFORCE,
                        "testConnectGetAllDomainStats", &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if ((a->flags & STATS_ENFORCE) && unsupported) {
-        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST,
-                     "argument unsupported",
-                     "Stats types bits 0x%x are not supported by this daemon", unsupported);
+        vw_virerror_report(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, VW_FROM_TEST,
+                           "argument unsupported",
+                           "Stats types bits 0x%x are not supported by this daemon", unsupported);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -123,9 +122,10 @@ static bool not_running(fl_conn *c, const vw_packet_header *hdr, const fl_domain
 {
     if (fl_domain_is_active(d))
         return false;
-    fl_error e;
-    fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN, "Requested operation is not valid",
-                 "domain is not running");
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                       "Requested operation is not valid",
+                       "domain is not running");
     fl_conn_reply_error(c, hdr, &e);
     return true;
 }
@@ -149,10 +149,10 @@ static unsigned long long real_time_us(void)
 static void h_block_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_block_stats_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!a->path[0]) {
-        fl_error_set(&e, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, FL_FROM_TEST,
-                     "Operation not supported", "summary statistics are not supported yet");
+        vw_virerror_report(&e, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, VW_FROM_TEST,
+                           "Operation not supported", "summary statistics are not supported yet");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -160,8 +160,9 @@ static void h_block_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!d || not_running(c, hdr, d))
         return;
     if (!fl_has_disk(d->def, a->path)) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument", "invalid path: %s",
-                     a->path);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "invalid path: %s",
+                           a->path);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -174,7 +175,7 @@ static void h_block_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_interface_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_interface_stats_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d || not_running(c, hdr, d))
         return;
@@ -192,7 +193,7 @@ static void h_interface_stats(fl_conn *c, const vw_packet_header *hdr, void *arg
 static void h_get_disk_errors(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_disk_errors_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_rpc_limit(c, hdr, a->maxerrors > VW_REMOTE_DOMAIN_DISK_ERRORS_MAX,
                      "maxerrors too large"))
         return;
@@ -253,10 +254,10 @@ static void h_memory_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_block_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_block_info_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!a->path[0]) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainGetBlockInfo", "disk",
-                                 "string disk in virDomainGetBlockInfo must not be empty");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainGetBlockInfo", "disk",
+                                       "string disk in virDomainGetBlockInfo must not be empty");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -273,12 +274,12 @@ static void h_get_block_info(fl_conn *c, const vw_packet_header *hdr, void *args
     }
     const xml_node *src = disk ? xml_tree_child(disk, "source") : NULL;
     if (!disk)
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "invalid path %s not assigned to domain", a->path);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "invalid path %s not assigned to domain", a->path);
     else if (!src || !(xml_tree_attr(src, "file") || xml_tree_attr(src, "dev") ||
                        xml_tree_attr(src, "dir") || xml_tree_attr(src, "name")))
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "disk '%s' does not currently have a source assigned", a->path);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "disk '%s' does not currently have a source assigned", a->path);
     else {
         vw_domain_get_block_info_ret r = {1099511627776ULL, 1099506450432ULL, 1099511627776ULL};
         fl_conn_reply(c, hdr, (xdrproc_t)xdr_vw_domain_get_block_info_ret, &r);
@@ -292,7 +293,7 @@ static void h_get_block_info(fl_conn *c, const vw_packet_header *hdr, void *args
  * or -1 with err filled. */
 #define TOTAL_CPUTIME 48772617035ULL
 static int cpu_stats(const fl_model *m, unsigned nparams, int start, unsigned ncpus,
-                     fl_tparams *p, fl_error *err)
+                     fl_tparams *p, vw_virerror *err)
 {
     if (start == -1) {
         static const char *const names[] = {"cpu_time", "user_time", "system_time"};
@@ -309,8 +310,8 @@ static int cpu_stats(const fl_model *m, unsigned nparams, int start, unsigned nc
     if (!ncpus)
         return total;
     if (start >= total) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "start_cpu %d larger than maximum of %d", start, total - 1);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "start_cpu %d larger than maximum of %d", start, total - 1);
         return -1;
     }
     unsigned long long share = TOTAL_CPUTIME / (unsigned)total;
@@ -328,7 +329,7 @@ static int cpu_stats(const fl_model *m, unsigned nparams, int start, unsigned nc
 static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_cpu_stats_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_rpc_limit(c, hdr, a->nparams > VW_REMOTE_DOMAIN_GET_CPU_STATS_MAX,
                      "nparams too large") ||
         fl_rpc_limit(c, hdr, a->ncpus > VW_REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX,
@@ -336,14 +337,14 @@ static void h_get_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
         return;
     const char *api = "virDomainGetCPUStats";
     if (a->start_cpu == -1 && a->ncpus != 1) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "start_cpu",
-                                 "ncpus must be 1 when start_cpu is -1");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, api, "start_cpu",
+                                       "ncpus must be 1 when start_cpu is -1");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (a->start_cpu < -1) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, api, "start_cpu",
-                                 "start_cpu in %s must be zero or greater", api);
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, api, "start_cpu",
+                                       "start_cpu in %s must be zero or greater", api);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

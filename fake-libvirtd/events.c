@@ -151,11 +151,11 @@ void fl_events_flush(fl_server *srv)
 
 fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (c->ncallbacks >= FL_MAX_CALLBACKS) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "too many event registrations on this connection (limit %d)",
-                     FL_MAX_CALLBACKS);
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "too many event registrations on this connection (limit %d)",
+                           FL_MAX_CALLBACKS);
         fl_conn_reply_error(c, hdr, &e);
         return NULL;
     }
@@ -163,7 +163,8 @@ fl_callback *fl_conn_new_callback(fl_conn *c, const vw_packet_header *hdr)
         int cap = c->callbacks_cap ? c->callbacks_cap * 2 : 8;
         fl_callback *grown = realloc(c->callbacks, (size_t)cap * sizeof(*grown));
         if (!grown) {
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+            vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                               "out of memory");
             fl_conn_reply_error(c, hdr, &e);
             return NULL;
         }
@@ -180,9 +181,9 @@ fl_callback *fl_conn_new_object_callback(fl_conn *c, const vw_packet_header *hdr
                                          int event_id, int id_last, const char *noun)
 {
     if (event_id < 0 || event_id >= id_last) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported %s event ID %d", noun, event_id);
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "unsupported %s event ID %d", noun, event_id);
         fl_conn_reply_error(c, hdr, &e);
         return NULL;
     }
@@ -204,9 +205,9 @@ void fl_conn_deregister_object(fl_conn *c, const vw_packet_header *hdr, int obje
             return;
         }
     }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "%s event callback %d not registered", noun, callback_id);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                       "%s event callback %d not registered", noun, callback_id);
     fl_conn_reply_error(c, hdr, &e);
 }
 

@@ -28,16 +28,16 @@ static bool callback_tracked(const fl_conn *c, int event_id, bool has_dom, const
 static fl_callback *add_callback(fl_conn *c, const vw_packet_header *hdr, int event_id,
                                  const vw_nonnull_domain *dom, bool legacy)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (event_id < 0 || event_id >= FL_DOMAIN_EVENT_ID_LAST) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "unsupported event ID %d", event_id);
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "unsupported event ID %d", event_id);
         fl_conn_reply_error(c, hdr, &e);
         return NULL;
     }
     if (callback_tracked(c, event_id, dom != NULL, dom ? (const unsigned char *)dom->uuid : NULL)) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                     "event callback already tracked");
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_NONE, "invalid argument",
+                           "event callback already tracked");
         fl_conn_reply_error(c, hdr, &e);
         return NULL;
     }
@@ -75,9 +75,9 @@ static void h_event_callback_deregister(fl_conn *c, const vw_packet_header *hdr,
             return;
         }
     }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "domain event callback %d not registered", a->callbackID);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                       "domain event callback %d not registered", a->callbackID);
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -100,9 +100,9 @@ static bool remove_legacy(fl_conn *c, const vw_packet_header *hdr, int event_id)
             return true;
         }
     }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "domain event %d not registered", event_id);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                       "domain event %d not registered", event_id);
     fl_conn_reply_error(c, hdr, &e);
     return false;
 }

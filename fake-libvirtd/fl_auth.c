@@ -36,9 +36,9 @@ static void auth_failed(fl_conn *c, const vw_packet_header *hdr, const char *why
     fprintf(stderr, "fake-libvirtd: connection %llu: %s\n", (unsigned long long)c->id, why);
     fl_sasl_session_free(c->sasl);
     c->sasl = NULL;
-    fl_error e;
-    fl_error_set(&e, FL_ERR_AUTH_FAILED, FL_FROM_RPC, "authentication failed",
-                 "authentication failed");
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_AUTH_FAILED, VW_FROM_RPC, "authentication failed",
+                       "authentication failed");
     fl_conn_reply_error(c, hdr, &e);
 }
 

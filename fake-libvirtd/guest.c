@@ -16,7 +16,7 @@
 #define EVENT_ID_METADATA_CHANGE 23 /* VIR_DOMAIN_EVENT_ID_METADATA_CHANGE */
 
 /* Replies void for rc 0, else the error. */
-static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_error *e)
+static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, vw_virerror *e)
 {
     if (rc < 0)
         fl_conn_reply_error(c, hdr, e);
@@ -54,7 +54,7 @@ static void send_metadata_change(fl_conn *from, const fl_domain *d, int type, co
 static void h_set_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_metadata_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainSetMetadata"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -73,7 +73,7 @@ static void h_set_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_metadata_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 1 | 2, "testDomainGetMetadata"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -94,11 +94,11 @@ static void h_get_metadata(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_rename(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_rename_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!a->new_name || !**a->new_name) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainRename", "new_name",
-                                 a->new_name ? "string new_name in virDomainRename must not be "
-                                 "empty" : "new_name in virDomainRename must not be NULL");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainRename", "new_name",
+                                       a->new_name ? "string new_name in virDomainRename must not be "
+                                       "empty" : "new_name in virDomainRename must not be NULL");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -120,11 +120,12 @@ static void h_rename(fl_conn *c, const vw_packet_header *hdr, void *args)
 /* The test driver edits no XML on save or restore. */
 static bool no_dxml(fl_conn *c, const vw_packet_header *hdr, const vw_string dxml)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (!dxml)
         return true;
-    fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST, "argument unsupported",
-                 "xml modification unsupported");
+    vw_virerror_report(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, VW_FROM_TEST,
+                       "argument unsupported",
+                       "xml modification unsupported");
     fl_conn_reply_error(c, hdr, &e);
     return false;
 }
@@ -132,7 +133,7 @@ static bool no_dxml(fl_conn *c, const vw_packet_header *hdr, const vw_string dxm
 static void save(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                  const char *to)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_get_dom(c, hdr, dom);
     if (d)
         reply_rc(c, hdr, fl_guest_save(c->model, d, to, &e), &e);
@@ -153,7 +154,7 @@ static void h_save_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 
 static void restore(fl_conn *c, const vw_packet_header *hdr, const char *from)
 {
-    fl_error e;
+    vw_virerror e = {0};
     reply_rc(c, hdr, fl_guest_restore(c->model, from, &e) ? 0 : -1, &e);
 }
 
@@ -172,7 +173,7 @@ static void h_restore_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_save_image_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_save_image_get_xml_desc_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 1 /* SECURE */, "testDomainSaveImageGetXMLDesc"))
         return;
     char *xml = fl_guest_save_image_xml(a->file, &e);
@@ -187,7 +188,7 @@ static void h_save_image_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, v
 static void h_save_image_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_save_image_define_xml_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     /* VIR_DOMAIN_SAVE_RUNNING 2, VIR_DOMAIN_SAVE_PAUSED 4 */
     if (fl_flags_ok(c, hdr, a->flags, 2 | 4, "testDomainSaveImageDefineXML"))
         reply_rc(c, hdr, fl_guest_save_image_define(a->file, a->dxml, &e), &e);
@@ -196,7 +197,7 @@ static void h_save_image_define_xml(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_managed_save(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     /* BYPASS_CACHE 1, RUNNING 2, PAUSED 4 */
     if (!fl_flags_ok(c, hdr, a->flags, 1 | 2 | 4, "testDomainManagedSave"))
         return;
@@ -230,7 +231,7 @@ static void h_managed_save_remove(fl_conn *c, const vw_packet_header *hdr, void 
 static void core_dump(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                       const char *to, unsigned format, unsigned flags)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, flags, 1 /* VIR_DUMP_CRASH */, "testDomainCoreDumpWithFormat"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, dom);
@@ -247,11 +248,11 @@ static void h_core_dump(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_core_dump_with_format(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_core_dump_with_format_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->dumpformat >= 5 /* VIR_DOMAIN_CORE_DUMP_FORMAT_LAST */) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainCoreDumpWithFormat",
-                                 "dumpformat", "dumpformat '%u' is not supported",
-                                 a->dumpformat);
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainCoreDumpWithFormat",
+                                       "dumpformat", "dumpformat '%u' is not supported",
+                                       a->dumpformat);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -278,7 +279,7 @@ static void h_get_messages(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void fs_freeze(fl_conn *c, const vw_packet_header *hdr, void *args, bool freeze)
 {
     vw_domain_fsfreeze_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 0, freeze ? "testDomainFSFreeze" : "testDomainFSThaw"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -307,7 +308,7 @@ static void h_fs_thaw(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_fs_trim(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_fstrim_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainFSTrim"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -318,7 +319,7 @@ static void h_fs_trim(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_fsinfo(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainGetFSInfo"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -349,7 +350,7 @@ static void h_get_fsinfo(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_time(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainGetTime"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -368,7 +369,7 @@ static void h_get_time(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_set_time(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_time_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, 1 /* VIR_DOMAIN_TIME_SYNC */, "testDomainSetTime"))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -380,7 +381,7 @@ static void h_set_time(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void active_op(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                       unsigned flags, unsigned supported, const char *func)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, flags, supported, func))
         return;
     fl_domain *d = fl_get_dom(c, hdr, dom);
@@ -426,21 +427,22 @@ static void h_get_launch_security_info(fl_conn *c, const vw_packet_header *hdr, 
 static void h_send_process_signal(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_send_process_signal_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->pid_value == 0) { /* the public API's check comes first */
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSendProcessSignal", "pid_value",
-                                 "pid_value in virDomainSendProcessSignal must not be zero");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainSendProcessSignal",
+                                       "pid_value",
+                                       "pid_value in virDomainSendProcessSignal must not be zero");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainSendProcessSignal"))
         return;
     if (a->pid_value != 1)
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "only sending a signal to pid 1 is supported");
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "only sending a signal to pid 1 is supported");
     else if (a->signum >= 65) /* VIR_DOMAIN_PROCESS_SIGNAL_LAST */
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "signum value %u is out of range", a->signum);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "signum value %u is out of range", a->signum);
     else {
         if (fl_get_dom(c, hdr, &a->dom))
             fl_reply_void(c, hdr); /* the test driver sends nothing anywhere */
@@ -452,7 +454,7 @@ static void h_send_process_signal(fl_conn *c, const vw_packet_header *hdr, void 
 static void h_set_lifecycle_action(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_lifecycle_action_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_guest_check_lifecycle(a->type, a->action, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
@@ -472,8 +474,9 @@ static void reply_interfaces(fl_conn *c, const vw_packet_header *hdr, const fl_g
     vw_domain_ip_addr *addrs = n ? calloc((size_t)n, sizeof(*addrs)) : NULL;
     char **hw = n ? calloc((size_t)n, sizeof(*hw)) : NULL;
     if (n && (!out || !addrs || !hw)) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
     } else {
         for (int i = 0; i < n; i++) {
@@ -495,18 +498,18 @@ static void reply_interfaces(fl_conn *c, const vw_packet_header *hdr, const fl_g
 static void h_interface_addresses(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_interface_addresses_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (c->readonly && a->source == 1 /* VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT */) {
-        fl_error_set(&e, FL_ERR_OPERATION_DENIED, FL_FROM_DOMAIN, "operation forbidden",
-                     "read only access prevents virDomainInterfaceAddresses");
+        vw_virerror_report(&e, VW_ERR_OPERATION_DENIED, VW_FROM_DOMAIN, "operation forbidden",
+                           "read only access prevents virDomainInterfaceAddresses");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (!fl_flags_ok(c, hdr, a->flags, 0, "testDomainInterfaceAddresses"))
         return;
     if (a->source >= 3) { /* VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST */
-        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST,
-                     "argument unsupported", "Unknown IP address data source %u", a->source);
+        vw_virerror_report(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, VW_FROM_TEST,
+                           "argument unsupported", "Unknown IP address data source %u", a->source);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -541,10 +544,10 @@ static void h_screenshot(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (f)
         fclose(f);
     if (!data) {
-        fl_error e;
-        fl_error_set(&e, 38 /* VIR_ERR_SYSTEM_ERROR */, FL_FROM_NONE, NULL,
-                     "Unable to open stream for '%s': No such file or directory",
-                     SCREENSHOT_FILE);
+        vw_virerror e = {0};
+        vw_virerror_report(&e, 38 /* VIR_ERR_SYSTEM_ERROR */, VW_FROM_NONE, NULL,
+                           "Unable to open stream for '%s': No such file or directory",
+                           SCREENSHOT_FILE);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -558,14 +561,14 @@ static void h_screenshot(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_send_key(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_send_key_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     /* virDomainSendKey's checks come first */
     if (a->codeset >= FL_KEYCODE_SETS)
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSendKey", "codeset",
-                                 "Unsupported codeset '%u'", a->codeset);
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainSendKey", "codeset",
+                                       "Unsupported codeset '%u'", a->codeset);
     else if (a->keycodes.keycodes_len == 0)
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSendKey", "nkeycodes",
-                                 "nkeycodes in virDomainSendKey must be greater than zero");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainSendKey", "nkeycodes",
+                                       "nkeycodes in virDomainSendKey must be greater than zero");
     if (a->codeset >= FL_KEYCODE_SETS || a->keycodes.keycodes_len == 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
@@ -581,9 +584,9 @@ static void h_send_key(fl_conn *c, const vw_packet_header *hdr, void *args)
     for (u_int i = 0; i < a->keycodes.keycodes_len; i++) {
         unsigned code = a->keycodes.keycodes_val[i];
         if (!fl_keycode_valid(a->codeset, code)) {
-            fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                         "invalid keycode %u of %s codeset", code,
-                         fl_keycode_set_name(a->codeset));
+            vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                               "invalid keycode %u of %s codeset", code,
+                               fl_keycode_set_name(a->codeset));
             fl_conn_reply_error(c, hdr, &e);
             return;
         }

@@ -70,7 +70,7 @@ void fl_reply_string(fl_conn *c, const vw_packet_header *hdr, const char *s);
 void fl_reply_dom(fl_conn *c, const vw_packet_header *hdr, const fl_domain *d);
 void fl_reply_void(fl_conn *c, const vw_packet_header *hdr);
 
-/* fl_check_flags (fl_error.h) for a call: false after replying its "unsupported flags" error. */
+/* fl_check_flags (fl_flags.h) for a call: false after replying its "unsupported flags" error. */
 bool fl_flags_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, unsigned supported,
                  const char *func);
 
@@ -86,10 +86,10 @@ bool fl_null_arg(fl_conn *c, const vw_packet_header *hdr, bool null, const char 
 /* virDomainObjGetOneDef for a change: the definition flags name (the persistent one split off
  * a running domain first), with libvirt's errors for a live change of an inactive domain or a
  * config change of a transient one; NULL with err filled. */
-domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, fl_error *err);
+domain_def *fl_one_def_for_change(fl_domain *d, unsigned flags, vw_virerror *err);
 /* The same, refusing LIVE and CONFIG together first, as virDomainObjGetOneDef does
  * ("Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"). */
-domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, fl_error *err);
+domain_def *fl_exclusive_def_for_change(fl_domain *d, unsigned flags, vw_virerror *err);
 
 /* Fills a remote_nonnull_domain from a model domain (pointers into the model). */
 void fl_make_dom(vw_nonnull_domain *out, const fl_domain *d);

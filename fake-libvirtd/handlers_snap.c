@@ -10,13 +10,13 @@
 
 static void reply_oom(fl_conn *c, const vw_packet_header *hdr)
 {
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error", "out of memory");
     fl_conn_reply_error(c, hdr, &e);
 }
 
 /* A flag check's verdict: replies and returns false when refused. */
-static bool checked(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_error *e)
+static bool checked(fl_conn *c, const vw_packet_header *hdr, int rc, vw_virerror *e)
 {
     if (rc == 0)
         return true;
@@ -31,9 +31,9 @@ static bool secure_ok(fl_conn *c, const vw_packet_header *hdr, unsigned flags, c
 {
     if (!c->readonly || !(flags & 1))
         return true;
-    fl_error e;
-    fl_error_set(&e, FL_ERR_OPERATION_DENIED, domain, "operation forbidden",
-                 "%s with secure flag", api);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_OPERATION_DENIED, domain, "operation forbidden",
+                       "%s with secure flag", api);
     fl_conn_reply_error(c, hdr, &e);
     return false;
 }
@@ -45,7 +45,7 @@ static fl_moment *get_snap(fl_conn *c, const vw_packet_header *hdr,
     fl_domain *d = fl_get_dom(c, hdr, &s->dom);
     if (!d)
         return NULL;
-    fl_error e;
+    vw_virerror e = {0};
     fl_moment *p = fl_snapshot_lookup(d, s->name, &e);
     if (!p) {
         fl_conn_reply_error(c, hdr, &e);
@@ -132,8 +132,9 @@ static bool maxnames_ok(fl_conn *c, const vw_packet_header *hdr, int maxnames)
 {
     if (maxnames <= VW_REMOTE_DOMAIN_SNAPSHOT_LIST_MAX)
         return true;
-    fl_error e;
-    fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX");
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "",
+                       "maxnames > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX");
     fl_conn_reply_error(c, hdr, &e);
     return false;
 }
@@ -218,7 +219,7 @@ static void h_snapshot_list_all_children(fl_conn *c, const vw_packet_header *hdr
 static void h_snapshot_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_create_xml_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!checked(c, hdr, fl_snapshot_create_check_flags(a->flags, &e), &e))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -258,7 +259,7 @@ static void h_snapshot_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, v
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     fl_moment *p = fl_snapshot_lookup(d, a->name, &e);
     if (!p)
         fl_conn_reply_error(c, hdr, &e);
@@ -284,10 +285,10 @@ static void h_snapshot_current(fl_conn *c, const vw_packet_header *hdr, void *ar
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_snapshot_current(d)) {
-        fl_error_set(&e, 72 /* VIR_ERR_NO_DOMAIN_SNAPSHOT */, FL_FROM_TEST,
-                     "Domain snapshot not found", "the domain does not have a current snapshot");
+        vw_virerror_report(&e, 72 /* VIR_ERR_NO_DOMAIN_SNAPSHOT */, VW_FROM_TEST,
+                           "Domain snapshot not found", "the domain does not have a current snapshot");
         fl_conn_reply_error(c, hdr, &e);
     } else
         reply_snap(c, hdr, d, fl_snapshot_current(d)->name);
@@ -302,7 +303,7 @@ static void h_snapshot_get_parent(fl_conn *c, const vw_packet_header *hdr, void 
     fl_moment *p = get_snap(c, hdr, &a->snap, &d);
     if (!p)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     if (!p->parent) {
         fl_moment_no_parent(false, p, &e);
         fl_conn_reply_error(c, hdr, &e);
@@ -334,7 +335,7 @@ static void h_snapshot_has_metadata(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_revert_to_snapshot(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!checked(c, hdr, fl_snapshot_revert_check_flags(a->flags, &e), &e))
         return;
     fl_domain *d;
@@ -350,7 +351,7 @@ static void h_revert_to_snapshot(fl_conn *c, const vw_packet_header *hdr, void *
 static void h_snapshot_delete(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!checked(c, hdr, fl_snapshot_delete_check_flags(a->flags, &e), &e))
         return;
     fl_domain *d;
@@ -371,7 +372,7 @@ static fl_moment *get_checkpoint(fl_conn *c, const vw_packet_header *hdr,
     fl_domain *d = fl_get_dom(c, hdr, &k->dom);
     if (!d)
         return NULL;
-    fl_error e;
+    vw_virerror e = {0};
     fl_moment *p = fl_checkpoint_lookup(d, k->name, &e);
     if (!p) {
         fl_conn_reply_error(c, hdr, &e);
@@ -428,7 +429,7 @@ static void reply_all_checkpoints(fl_conn *c, const vw_packet_header *hdr, fl_do
 static void h_checkpoint_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_snapshot_create_xml_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!checked(c, hdr, fl_checkpoint_create_check_flags(a->flags, &e), &e))
         return;
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
@@ -453,9 +454,9 @@ static void h_checkpoint_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, v
     if (!p)
         return;
     if ((a->flags & SIZE) && !fl_domain_is_active(d)) {   /* virDomainObjCheckActive */
-        fl_error e;
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -497,7 +498,7 @@ static void h_checkpoint_lookup_by_name(fl_conn *c, const vw_packet_header *hdr,
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     fl_moment *p = fl_checkpoint_lookup(d, a->name, &e);
     if (!p)
         fl_conn_reply_error(c, hdr, &e);
@@ -514,7 +515,7 @@ static void h_checkpoint_get_parent(fl_conn *c, const vw_packet_header *hdr, voi
     fl_moment *p = get_checkpoint(c, hdr, &a->checkpoint, &d);
     if (!p)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     if (!p->parent) {
         fl_moment_no_parent(true, p, &e);
         fl_conn_reply_error(c, hdr, &e);
@@ -528,7 +529,7 @@ static void h_checkpoint_get_parent(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_checkpoint_delete(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_checkpoint_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!checked(c, hdr, fl_checkpoint_delete_check_flags(a->flags, &e), &e))
         return;
     fl_domain *d;

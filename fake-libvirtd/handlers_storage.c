@@ -109,8 +109,8 @@ static bool maxnames_ok(fl_conn *c, const vw_packet_header *hdr, int maxnames, c
 {
     if (maxnames >= 0 && maxnames <= VW_REMOTE_STORAGE_POOL_LIST_MAX)
         return true;
-    fl_error e;
-    fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > %s", what);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", "maxnames > %s", what);
     fl_conn_reply_error(c, hdr, &e);
     return false;
 }
@@ -152,7 +152,7 @@ static const char logical_sources[] =
 
 /* The source specification parsed (virStoragePoolDefParseSourceString): 0 (*root NULL
  * without a spec) or -1 with e. */
-static int parse_spec(const char *spec, bool known_type, xml_node **root, fl_error *e)
+static int parse_spec(const char *spec, bool known_type, xml_node **root, vw_virerror *e)
 {
     *root = NULL;
     if (!spec)
@@ -160,11 +160,11 @@ static int parse_spec(const char *spec, bool known_type, xml_node **root, fl_err
     if (!(*root = fl_storage_xml_parse(spec, "storage_source_specification", e)))
         return -1;
     if (strcmp((*root)->name, "source") != 0)
-        fl_error_set(e, FL_ERR_XML_ERROR, 5 /* VIR_FROM_XML */, "XML error",
-                     "expecting root element of 'source', not '%s'", (*root)->name);
+        vw_virerror_report(e, VW_ERR_XML_ERROR, 5 /* VIR_FROM_XML */, "XML error",
+                           "expecting root element of 'source', not '%s'", (*root)->name);
     else if (!known_type)   /* virStoragePoolTypeFromString's -1 */
-        fl_error_set(e, FL_ERR_INTERNAL_ERROR, FL_FROM_STORAGE, "internal error",
-                     "missing backend for pool type -1");
+        vw_virerror_report(e, VW_ERR_INTERNAL_ERROR, VW_FROM_STORAGE, "internal error",
+                           "missing backend for pool type -1");
     else
         return 0;
     xml_tree_free(*root);
@@ -173,15 +173,15 @@ static int parse_spec(const char *spec, bool known_type, xml_node **root, fl_err
 }
 
 /* The netfs answer for the spec's first host, or NULL with e. */
-static char *netfs_sources(const xml_node *root, fl_error *e)
+static char *netfs_sources(const xml_node *root, vw_virerror *e)
 {
     const xml_node *host = root ? xml_tree_child(root, "host") : NULL;
     const char *name = host ? xml_tree_attr(host, "name") : NULL;
     char *out = NULL;
     if (!name) {
         /* libvirt 9.0 crashes on a spec without a host: answered as for no spec */
-        fl_error_set(e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "hostname must be specified for netfs sources");
+        vw_virerror_report(e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "hostname must be specified for netfs sources");
     } else {
         xml_buf b = {0};
         xml_buf_append(&b, "<sources>\n  <source>\n    <host name='");
@@ -189,8 +189,8 @@ static char *netfs_sources(const xml_node *root, fl_error *e)
         xml_buf_append(&b, "'/>\n    <dir path='/testshare'/>\n    <format type='nfs'/>\n"
                            "  </source>\n</sources>\n");
         if (!(out = xml_buf_finish(&b)))
-            fl_error_set(e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                         "out of memory");
+            vw_virerror_report(e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                               "out of memory");
     }
     return out;
 }
@@ -199,15 +199,15 @@ static void h_find_pool_sources(fl_conn *c, const vw_packet_header *hdr, void *a
 {
     vw_connect_find_storage_pool_sources_args *a = args;
     const char *spec = a->srcSpec ? *a->srcSpec : NULL;
-    fl_error e;
+    vw_virerror e = {0};
     char *out = NULL;
     xml_node *root = NULL;
     if (fl_check_flags(a->flags, 0, "testConnectFindStoragePoolSources", &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
     } else if (strcmp(a->type, "dir") == 0) {
         /* virStoragePoolTypeFromString gives 0 for dir, which the test driver takes for "unknown" */
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "unknown storage pool type %s", a->type);
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "unknown storage pool type %s", a->type);
         fl_conn_reply_error(c, hdr, &e);
     } else if (parse_spec(spec, fl_pool_type_known(a->type), &root, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
@@ -220,9 +220,9 @@ static void h_find_pool_sources(fl_conn *c, const vw_packet_header *hdr, void *a
             fl_conn_reply_error(c, hdr, &e);
         free(out);
     } else {
-        fl_error_set(&e, FL_ERR_NO_SUPPORT, FL_FROM_TEST,
-                     "this function is not supported by the connection driver",
-                     "pool type '%s' does not support source discovery", a->type);
+        vw_virerror_report(&e, VW_ERR_NO_SUPPORT, VW_FROM_TEST,
+                           "this function is not supported by the connection driver",
+                           "pool type '%s' does not support source discovery", a->type);
         fl_conn_reply_error(c, hdr, &e);
     }
     xml_tree_free(root);
@@ -234,7 +234,7 @@ static void h_find_pool_sources(fl_conn *c, const vw_packet_header *hdr, void *a
  * -1 inactive, 0 either); NULL after replying the error. */
 static fl_object *get_pool(fl_conn *c, const vw_packet_header *hdr, const char *name, int need)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = fl_pool_find(c->model, name, need, &e);
     if (!p)
         fl_conn_reply_error(c, hdr, &e);
@@ -244,7 +244,7 @@ static fl_object *get_pool(fl_conn *c, const vw_packet_header *hdr, const char *
 static void define_or_create(fl_conn *c, const vw_packet_header *hdr, void *args, bool create)
 {
     vw_storage_xml_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = NULL;
     /* VIR_STORAGE_POOL_DEFINE_VALIDATE (1) is accepted by define; create takes no flag */
     if (fl_check_flags(a->flags, create ? 0 : 1,
@@ -273,7 +273,7 @@ static fl_object *pool_call(fl_conn *c, const vw_packet_header *hdr, void *args,
                             const char *func, int need)
 {
     vw_storage_pool_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_check_flags(a->flags, 0, func, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return NULL;
@@ -344,9 +344,9 @@ static void h_pool_set_autostart(fl_conn *c, const vw_packet_header *hdr, void *
     if (!p)
         return;
     if (!p->persistent) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "pool has no config file");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "pool has no config file");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -400,13 +400,13 @@ static void h_pool_list_volumes(fl_conn *c, const vw_packet_header *hdr, void *a
 static void h_pool_list_all_volumes(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_storage_pool_list_all_volumes_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = NULL;
     if (fl_check_flags(a->flags, 0, "testStoragePoolListAllVolumes", &e) == 0 &&
         (p = fl_object_lookup_uuid(c->model, FL_OBJ_POOL, (unsigned char *)a->pool.uuid, &e)) &&
         !p->active) {
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid", "storage pool is not active");
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid", "storage pool is not active");
         p = NULL;
     }
     if (!p) {
@@ -430,7 +430,7 @@ static void h_pool_list_all_volumes(fl_conn *c, const vw_packet_header *hdr, voi
 static fl_volume *get_vol(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_storage_vol *ref,
                           fl_object **pool)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_volume *v = NULL;
     if ((*pool = fl_pool_find(c->model, ref->pool, 1, &e)))
         v = fl_vol_find(*pool, ref->name, &e);
@@ -442,7 +442,7 @@ static fl_volume *get_vol(fl_conn *c, const vw_packet_header *hdr, const vw_nonn
 static void vol_create(fl_conn *c, const vw_packet_header *hdr, const char *pool_name,
                        const char *xml, const char *clone, unsigned flags, const char *func)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = NULL;
     fl_volume *v = NULL;
     if (fl_check_flags(flags, 0, func, &e) == 0 && (p = fl_pool_find(c->model, pool_name, 1, &e)))
@@ -469,7 +469,7 @@ static void h_vol_create_xml_from(fl_conn *c, const vw_packet_header *hdr, void 
 static void h_vol_delete(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_storage_vol_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = NULL;
     if (fl_check_flags(a->flags, 0, "testStorageVolDelete", &e) == 0 &&
         (p = fl_pool_find(c->model, a->vol.pool, 1, &e)) && fl_vol_delete(p, a->vol.name, &e) == 0)
@@ -482,7 +482,7 @@ static void h_vol_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *
 {
     vw_storage_vol_lookup_by_name_args *a = args;
     fl_object *p = get_pool(c, hdr, a->pool.name, 1);
-    fl_error e;
+    vw_virerror e = {0};
     fl_volume *v = p ? fl_vol_find(p, a->name, &e) : NULL;
     if (v)
         reply_vol(c, hdr, p, v);
@@ -492,7 +492,7 @@ static void h_vol_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *
 
 static void lookup_key(fl_conn *c, const vw_packet_header *hdr, const char *key, bool by_path)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = NULL;
     fl_volume *v = fl_vol_find_key(c->model, key, by_path, &p, &e);
     if (v)
@@ -524,7 +524,7 @@ static void h_vol_get_info(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_vol_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_storage_vol_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p;
     if (fl_check_flags(a->flags, 0, "testStorageVolGetXMLDesc", &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
@@ -537,7 +537,8 @@ static void h_vol_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *ar
     if (xml) {
         fl_reply_string(c, hdr, xml);
     } else {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
     }
     free(xml);

@@ -16,8 +16,8 @@
 
 static void reply_rpc(fl_conn *c, const vw_packet_header *hdr, const char *msg)
 {
-    fl_error e;
-    fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", msg);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", "%s", msg);
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -31,9 +31,9 @@ static void h_cells_free_memory(fl_conn *c, const vw_packet_header *hdr, void *a
     }
     int cells = (int)c->model->node.nodes;
     if (a->startCell < 0 || a->startCell >= cells) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "Range exceeds available cells");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "Range exceeds available cells");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -51,7 +51,7 @@ static void h_cells_free_memory(fl_conn *c, const vw_packet_header *hdr, void *a
 static void h_cpu_map(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_get_cpu_map_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_check_flags(a->flags, 0, "testNodeGetCPUMap", &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
@@ -69,10 +69,10 @@ static void h_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
     };
     const int nstats = (int)fl_release_current()->node_cpu_stats;
     vw_node_get_cpu_stats_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->nparams > VW_REMOTE_NODE_CPU_STATS_MAX) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "nparams too large");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "nparams too large");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -98,10 +98,10 @@ static void h_cpu_stats(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_free_pages(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_get_free_pages_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if ((unsigned long long)a->pages.pages_len * a->cellCount > VW_REMOTE_NODE_MAX_PAGES) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "the result won't fit into REMOTE_NODE_MAX_CELLS");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "the result won't fit into REMOTE_NODE_MAX_CELLS");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -110,15 +110,16 @@ static void h_free_pages(fl_conn *c, const vw_packet_header *hdr, void *args)
         return;
     }
     if (!fl_release_current()->free_pages_counted) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, NULL,
-                     "Library function returned error but did not set virError");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, NULL,
+                           "Library function returned error but did not set virError");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     size_t n = (size_t)a->pages.pages_len * a->cellCount;
     u_quad_t *counts = calloc(n ? n : 1, sizeof(*counts));
     if (!counts) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -164,7 +165,7 @@ static void text_element(xml_buf *b, const char *name, const char *value)
 static void h_domain_capabilities(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_get_domain_capabilities_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_check_flags(a->flags, 0, "testConnectGetDomainCapabilities", &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
@@ -173,8 +174,9 @@ static void h_domain_capabilities(fl_conn *c, const vw_packet_header *hdr, void 
     const char *virt = a->virttype ? *a->virttype : "test";
     if (!fl_arch_known(arch) || !virt_type_known(virt)) {
         bool bad_arch = !fl_arch_known(arch);
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument", "unknown %s: %s",
-                     bad_arch ? "architecture" : "virttype", bad_arch ? arch : virt);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "unknown %s: %s",
+                           bad_arch ? "architecture" : "virttype", bad_arch ? arch : virt);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -194,7 +196,8 @@ static void h_domain_capabilities(fl_conn *c, const vw_packet_header *hdr, void 
                    "</domainCapabilities>\n");
     char *doc = xml_buf_finish(&b);
     if (!doc) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

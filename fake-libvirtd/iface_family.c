@@ -20,8 +20,9 @@ static fl_iface_state *checked(fl_conn *c, const vw_packet_header *hdr, unsigned
         return NULL;
     fl_iface_state *s = fl_ifaces(c->model);
     if (!s) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
     }
     return s;
@@ -32,7 +33,7 @@ static fl_iface *get_iface(fl_conn *c, const vw_packet_header *hdr,
                            const vw_nonnull_interface *ref)
 {
     fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
-    fl_error e;
+    vw_virerror e = {0};
     fl_iface *i = s ? fl_iface_lookup_name(s, ref->name, &e) : NULL;
     if (s && !i)
         fl_conn_reply_error(c, hdr, &e);
@@ -40,7 +41,7 @@ static fl_iface *get_iface(fl_conn *c, const vw_packet_header *hdr,
 }
 
 static void reply_iface(fl_conn *c, const vw_packet_header *hdr, const fl_iface *i,
-                        const fl_error *e)
+                        vw_virerror *e)
 {
     if (!i) {
         fl_conn_reply_error(c, hdr, e);
@@ -51,7 +52,7 @@ static void reply_iface(fl_conn *c, const vw_packet_header *hdr, const fl_iface 
 }
 
 /* Replies OK, or the error when rc < 0. */
-static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, const fl_error *e)
+static void reply_rc(fl_conn *c, const vw_packet_header *hdr, int rc, vw_virerror *e)
 {
     if (rc < 0)
         fl_conn_reply_error(c, hdr, e);
@@ -86,8 +87,8 @@ static void h_num_of_defined_interfaces(fl_conn *c, const vw_packet_header *hdr,
 static void list_names(fl_conn *c, const vw_packet_header *hdr, int maxnames, unsigned flags)
 {
     if (maxnames < 0 || maxnames > VW_REMOTE_INTERFACE_LIST_MAX) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_INTERFACE_LIST_MAX");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", "maxnames > REMOTE_INTERFACE_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -124,9 +125,10 @@ static void h_list_all_interfaces(fl_conn *c, const vw_packet_header *hdr, void 
     size_t n = 0;
     fl_iface **list = fl_iface_list(s, a->flags, &n);
     if (n > VW_REMOTE_INTERFACE_LIST_MAX) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "Too many interfaces '%zu' for limit '%d'",
-                     n, VW_REMOTE_INTERFACE_LIST_MAX);
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "",
+                           "Too many interfaces '%zu' for limit '%d'",
+                           n, VW_REMOTE_INTERFACE_LIST_MAX);
         fl_conn_reply_error(c, hdr, &e);
         free(list);
         return;
@@ -148,7 +150,7 @@ static void h_list_all_interfaces(fl_conn *c, const vw_packet_header *hdr, void 
 static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
-    fl_error e;
+    vw_virerror e = {0};
     if (s)
         reply_iface(c, hdr,
                     fl_iface_lookup_name(s, ((vw_interface_lookup_by_name_args *)args)->name, &e),
@@ -158,7 +160,7 @@ static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args
 static void h_lookup_by_mac(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     fl_iface_state *s = checked(c, hdr, 0, 0, NULL);
-    fl_error e;
+    vw_virerror e = {0};
     if (s)
         reply_iface(c, hdr,
                     fl_iface_lookup_mac(s, ((vw_interface_lookup_by_mac_string_args *)args)->mac,
@@ -169,7 +171,7 @@ static void h_lookup_by_mac(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_interface_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_iface *i = get_iface(c, hdr, &a->iface);
     if (!i)
         return;
@@ -191,7 +193,7 @@ static void h_is_active(fl_conn *c, const vw_packet_header *hdr, void *args)
 static void h_define_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_interface_define_xml_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     /* VIR_INTERFACE_DEFINE_VALIDATE (1) is accepted */
     fl_iface_state *s = checked(c, hdr, a->flags, 1, "testInterfaceDefineXML");
     if (s)
@@ -209,10 +211,10 @@ static void h_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
 
 /* CREATE / DESTROY: the interface's transition after the test driver's flag check in func. */
 static void iface_step(fl_conn *c, const vw_packet_header *hdr, void *args, const char *func,
-                       int (*step)(fl_iface *, fl_error *))
+                       int (*step)(fl_iface *, vw_virerror *))
 {
     vw_interface_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_iface *i = get_iface(c, hdr, &a->iface);
     if (i && fl_flags_ok(c, hdr, a->flags, 0, func))
         reply_rc(c, hdr, step(i, &e), &e);
@@ -230,9 +232,9 @@ static void h_destroy(fl_conn *c, const vw_packet_header *hdr, void *args)
 
 /* A change transaction step after the test driver's flag check (func names it). */
 static void change_step(fl_conn *c, const vw_packet_header *hdr, void *args, const char *func,
-                        int (*step)(fl_iface_state *, fl_error *))
+                        int (*step)(fl_iface_state *, vw_virerror *))
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_iface_state *s = checked(c, hdr, ((vw_interface_change_args *)args)->flags, 0, func);
     if (s)
         reply_rc(c, hdr, step(s, &e), &e);

@@ -23,7 +23,7 @@ static domain_def *call_def(fl_conn *c, const vw_packet_header *hdr,
                             const vw_nonnull_domain *dom, unsigned flags, unsigned supported,
                             const char *func, fl_domain **d)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, flags, supported, func) || !(*d = fl_get_dom(c, hdr, dom)))
         return NULL;
     domain_def *def = fl_exclusive_def_for_change(*d, flags, &e);
@@ -35,15 +35,15 @@ static domain_def *call_def(fl_conn *c, const vw_packet_header *hdr,
 static void invalid_id(fl_conn *c, const vw_packet_header *hdr, int from, const char *fmt,
                        unsigned id)
 {
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INVALID_ARG, from, "invalid argument", fmt, id);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INVALID_ARG, from, "invalid argument", fmt, id);
     fl_conn_reply_error(c, hdr, &e);
 }
 
 static void reply_oom(fl_conn *c, const vw_packet_header *hdr)
 {
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error", "out of memory");
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -105,11 +105,11 @@ static void h_pin(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!def)
         return;
     if (!domain_def_has_iothread(def, a->iothreads_id)) {
-        invalid_id(c, hdr, FL_FROM_TEST, "iothreadid %u not found", a->iothreads_id);
+        invalid_id(c, hdr, VW_FROM_TEST, "iothreadid %u not found", a->iothreads_id);
     } else if (fl_cpumask_is_clear((const unsigned char *)a->cpumap.cpumap_val, len)) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "Empty iothread cpumap list for pinning");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "Empty iothread cpumap list for pinning");
         fl_conn_reply_error(c, hdr, &e);
     } else if (fl_cputune_pin_iothread(&def->cputune, a->iothreads_id,
                                        (const unsigned char *)a->cpumap.cpumap_val, len) < 0) {
@@ -126,7 +126,7 @@ static void h_add(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!fl_flags_ok(c, hdr, a->flags, LIVE | CONFIG, "testDomainAddIOThread"))
         return;
     if (a->iothread_id == 0) {
-        invalid_id(c, hdr, FL_FROM_TEST, "invalid value of %u for iothread_id", 0);
+        invalid_id(c, hdr, VW_FROM_TEST, "invalid value of %u for iothread_id", 0);
         return;
     }
     fl_domain *d;
@@ -135,7 +135,7 @@ static void h_add(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!def)
         return;
     if (domain_def_has_iothread(def, a->iothread_id)) {
-        invalid_id(c, hdr, FL_FROM_DOMAIN, "an IOThread is already using iothread_id '%u'",
+        invalid_id(c, hdr, VW_FROM_DOMAIN, "an IOThread is already using iothread_id '%u'",
                    a->iothread_id);
         return;
     }
@@ -155,9 +155,9 @@ static void h_del(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_del_iothread_args *a = args;
     if (a->iothread_id == 0) {
-        fl_error e;
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainDelIOThread", "iothread_id",
-                                 "iothread_id in virDomainDelIOThread must not be zero");
+        vw_virerror e = {0};
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainDelIOThread", "iothread_id",
+                                       "iothread_id in virDomainDelIOThread must not be zero");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -167,7 +167,7 @@ static void h_del(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!def)
         return;
     if (!domain_def_del_iothread(def, a->iothread_id)) {
-        invalid_id(c, hdr, FL_FROM_DOMAIN, "cannot find IOThread '%u' in iothreadids list",
+        invalid_id(c, hdr, VW_FROM_DOMAIN, "cannot find IOThread '%u' in iothreadids list",
                    a->iothread_id);
         return;
     }
@@ -190,12 +190,12 @@ static void h_set_params(fl_conn *c, const vw_packet_header *hdr, void *args)
     vw_domain_set_iothread_params_args *a = args;
     const vw_typed_param *p = a->params.params_val;
     unsigned n = a->params.params_len;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_null_arg(c, hdr, n == 0, "params", "virDomainSetIOThreadParams") ||
         !fl_flags_ok(c, hdr, a->flags, LIVE, "testDomainSetIOThreadParams"))
         return;
     if (a->iothread_id == 0) {
-        invalid_id(c, hdr, FL_FROM_TEST, "invalid value of %u for iothread_id", 0);
+        invalid_id(c, hdr, VW_FROM_TEST, "invalid value of %u for iothread_id", 0);
         return;
     }
     fl_domain *d;
@@ -204,7 +204,7 @@ static void h_set_params(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!def)
         return;
     if (!domain_def_has_iothread(def, a->iothread_id)) {
-        invalid_id(c, hdr, FL_FROM_TEST, "cannot find IOThread '%u' in iothreadids",
+        invalid_id(c, hdr, VW_FROM_TEST, "cannot find IOThread '%u' in iothreadids",
                    a->iothread_id);
         return;
     }
@@ -215,8 +215,8 @@ static void h_set_params(fl_conn *c, const vw_packet_header *hdr, void *args)
     /* one the definition has but the API did not add: libvirt 9.0 fails without a message */
     struct fl_iothread_poll *t = poll_entry(d, a->iothread_id);
     if (!t) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_NONE, NULL,
-                     "An error occurred, but the cause is unknown");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_NONE, NULL,
+                           "An error occurred, but the cause is unknown");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

@@ -23,7 +23,7 @@
 static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_migrate_perform3_params_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
@@ -32,29 +32,29 @@ static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, v
     if (!d)
         return;
     if (!(a->flags & FL_MIGRATE_PEER2PEER) || !a->dconnuri || !*a->dconnuri) {
-        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_DOMAIN,
-                     "argument unsupported",
-                     "fake-libvirtd migrates peer-to-peer only: set VIR_MIGRATE_PEER2PEER and "
-                     "give the destination's libvirt URI");
+        vw_virerror_report(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, VW_FROM_DOMAIN,
+                           "argument unsupported",
+                           "fake-libvirtd migrates peer-to-peer only: set VIR_MIGRATE_PEER2PEER and "
+                           "give the destination's libvirt URI");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (a->flags & FL_MIGRATE_OFFLINE) {
-        fl_error_set(&e, 74, FL_FROM_DOMAIN, "argument unsupported",
-                     "offline migration is not supported by fake-libvirtd");
+        vw_virerror_report(&e, 74, VW_FROM_DOMAIN, "argument unsupported",
+                           "offline migration is not supported by fake-libvirtd");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (!fl_domain_is_active(d)) {
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     char *xml = domain_def_format(d->def, -1, true, false);
     if (!xml) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
-                     "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -77,7 +77,7 @@ static void h_migrate_perform3_params(fl_conn *c, const vw_packet_header *hdr, v
 static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_migrate_prepare3_params_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
@@ -87,16 +87,16 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
     const char *xml = fl_migrate_param_string(p, n, "destination_xml");
     const char *dname = fl_migrate_param_string(p, n, "destination_name");
     if (!xml) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                     "no domain XML passed (typed parameter destination_xml)");
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                           "no domain XML passed (typed parameter destination_xml)");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (dname) {
-        fl_error_set(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_DOMAIN,
-                     "argument unsupported",
-                     "fake-libvirtd cannot rename a migrating domain (destination_name '%s')",
-                     dname);
+        vw_virerror_report(&e, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, VW_FROM_DOMAIN,
+                           "argument unsupported",
+                           "fake-libvirtd cannot rename a migrating domain (destination_name '%s')",
+                           dname);
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -106,12 +106,11 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
         return;
     }
     if (def->has_uuid) {
-        fl_error le;
-        fl_domain *old = fl_domain_lookup_uuid(c->model, def->uuid, &le);
+        fl_domain *old = fl_domain_lookup_uuid(c->model, def->uuid, NULL);
         if (old && fl_domain_is_active(old)) {
-            fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                         "Requested operation is not valid", "domain '%s' is already active",
-                         old->def->name);
+            vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                               "Requested operation is not valid", "domain '%s' is already active",
+                               old->def->name);
             domain_def_free(def);
             fl_conn_reply_error(c, hdr, &e);
             return;
@@ -120,8 +119,8 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
     domain_def_free(def);
     char *copy = strdup(xml);
     if (!copy) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
-                     "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -133,24 +132,24 @@ static void h_migrate_prepare3_params(fl_conn *c, const vw_packet_header *hdr, v
 static void h_migrate_finish3_params(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_migrate_finish3_params_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_session_is_test(c)) {
         fl_reply_no_support(c, hdr);
         return;
     }
     char *xml = fl_session_take_migration(c);
     if (!xml) {
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid",
-                     "no incoming migration was prepared on this connection "
-                     "(DOMAIN_MIGRATE_PREPARE3_PARAMS first)");
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid",
+                           "no incoming migration was prepared on this connection "
+                           "(DOMAIN_MIGRATE_PREPARE3_PARAMS first)");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if (a->cancelled) {
         free(xml);
-        fl_error_set(&e, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
-                     "incoming migration cancelled by the source");
+        vw_virerror_report(&e, VW_ERR_OPERATION_FAILED, VW_FROM_DOMAIN, "operation failed",
+                           "incoming migration cancelled by the source");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

@@ -17,37 +17,31 @@ const char *fl_migrate_param_string(const vw_typed_param *params, unsigned npara
 }
 
 /* The destination's error, passed on as libvirt passes a remote error on. */
-static void from_client_error(fl_error *err, const vw_client_error *ce, const char *what,
+static void from_client_error(vw_virerror *err, const vw_virerror *ce, const char *what,
                               const char *uri)
 {
     if (ce->remote && ce->message) {
-        err->code = ce->code;
-        err->domain = ce->domain;
-        snprintf(err->message, sizeof(err->message), "%s", ce->message);
-        snprintf(err->str1, sizeof(err->str1), "%s", ce->str1 ? ce->str1 : "");
-        snprintf(err->str2, sizeof(err->str2), "%s", ce->str2 ? ce->str2 : "");
-        err->int1 = ce->int1;
-        err->int2 = ce->int2;
+        vw_virerror_copy(err, ce);
         return;
     }
-    fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
-                 "migration to '%s': %s: %s", uri, what,
-                 ce->message ? ce->message : "unknown error");
+    vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_DOMAIN, "operation failed",
+                       "migration to '%s': %s: %s", uri, what,
+                       ce->message ? ce->message : "unknown error");
 }
 
 int fl_migrate_p2p(const char *dconnuri, const char *xml, const vw_typed_param *params,
-                   unsigned nparams, unsigned flags, fl_error *err)
+                   unsigned nparams, unsigned flags, vw_virerror *err)
 {
     if (nparams >= VW_REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                     "too many migration parameters (%u)", nparams);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                           "too many migration parameters (%u)", nparams);
         return -1;
     }
     /* the client's parameters, without any destination_xml of its own, plus ours */
     vw_typed_param *p = calloc(nparams + 1, sizeof(*p));
     if (!p) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_DOMAIN, "internal error",
-                     "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_DOMAIN, "internal error",
+                           "out of memory");
         return -1;
     }
     unsigned n = 0;
@@ -65,13 +59,13 @@ int fl_migrate_p2p(const char *dconnuri, const char *xml, const vw_typed_param *
     opts.connect_timeout_ms = FL_MIGRATE_CONNECT_MS;
     opts.call_timeout_ms = FL_MIGRATE_CALL_MS;
     opts.keepalive_interval = 0;
-    vw_client_error ce;
+    vw_virerror ce;
     memset(&ce, 0, sizeof(ce));
     int rc = -1;
     vw_conn *conn = vw_conn_open(dconnuri, &opts, &ce);
     if (!conn) {
         from_client_error(err, &ce, "cannot connect to the destination", dconnuri);
-        vw_client_error_clear(&ce);
+        vw_virerror_clear(&ce);
         free(p);
         return -1;
     }
@@ -108,11 +102,11 @@ int fl_migrate_p2p(const char *dconnuri, const char *xml, const vw_typed_param *
     vw_xdr_free((xdrproc_t)xdr_vw_domain_migrate_finish3_params_ret, &fr);
     rc = 0;
 out:
-    vw_client_error_clear(&ce);
-    vw_client_error close_err;
+    vw_virerror_clear(&ce);
+    vw_virerror close_err;
     memset(&close_err, 0, sizeof(close_err));
     vw_conn_close(conn, &close_err);   /* the migration's outcome does not depend on it */
-    vw_client_error_clear(&close_err);
+    vw_virerror_clear(&close_err);
     free(p);
     return rc;
 }

@@ -22,7 +22,7 @@
  * flags are the client's virDomainMigrateFlags. Returns 0, or -1 with err filled: the
  * destination's own error when it refused, else one naming the destination and the cause. */
 int fl_migrate_p2p(const char *dconnuri, const char *xml, const vw_typed_param *params,
-                   unsigned nparams, unsigned flags, fl_error *err);
+                   unsigned nparams, unsigned flags, vw_virerror *err);
 
 /* The string value of typed parameter field in params, or NULL (also when it is not a string). */
 const char *fl_migrate_param_string(const vw_typed_param *params, unsigned nparams,

@@ -12,11 +12,8 @@
 #include <unistd.h>
 
 #include "default_state.h"
-#include "model_storage.h"
+#include "model_parts.h"
 #include "release.h"
-#include "model_snap.h"
-#include "model_iface.h"
-#include "model_nodedev.h"
 
 /* ---- construction ------------------------------------------------------------------------- */
 
@@ -65,7 +62,7 @@ fl_model *fl_model_new_empty(void)
 fl_model *fl_model_new_default(void)
 {
     fl_model *m = fl_model_new_empty();
-    fl_error err;
+    vw_virerror err = {0};
     if (!m)
         return NULL;
     if (!(m->ifaces = fl_iface_state_default()) ||
@@ -76,6 +73,7 @@ fl_model *fl_model_new_default(void)
         fl_model_add_pool(m, "default-pool", "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566", true, true,
                           false, 107374182400ULL, 0, 107374182400ULL, fl_default_pool_xml,
                           &err) < 0) {
+        vw_virerror_clear(&err);
         fl_model_free(m);
         return NULL;
     }
@@ -89,9 +87,9 @@ static const struct {
     int not_found;          /* virErrorNumber of a failed lookup */
     const char *not_found_text, *not_found_noun;
 } object_kinds[] = {
-    [FL_OBJ_NETWORK] = {FL_FROM_NETWORK, "network", FL_ERR_NO_NETWORK, "Network not found",
+    [FL_OBJ_NETWORK] = {VW_FROM_NETWORK, "network", VW_ERR_NO_NETWORK, "Network not found",
                         "network"},
-    [FL_OBJ_POOL] = {FL_FROM_STORAGE, "pool", FL_ERR_NO_STORAGE_POOL, "Storage pool not found",
+    [FL_OBJ_POOL] = {VW_FROM_STORAGE, "pool", VW_ERR_NO_STORAGE_POOL, "Storage pool not found",
                      "storage pool"},
 };
 
@@ -183,10 +181,11 @@ int fl_model_set_id(fl_model *m, fl_domain *d, int id)
 }
 
 /* Returns 0, or -1 with err set when memory runs out (d unchanged). */
-int fl_model_set_running(fl_model *m, fl_domain *d, int reason, fl_error *err)
+int fl_model_set_running(fl_model *m, fl_domain *d, int reason, vw_virerror *err)
 {
     if (fl_model_set_id(m, d, m->next_id) < 0) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         return -1;
     }
     m->next_id++;
@@ -214,7 +213,7 @@ void fl_model_unlink_domain(fl_model *m, fl_domain *dom)
 }
 
 /* Parses xml into a def with a uuid, reporting libvirt's errors. */
-domain_def *fl_model_parse_def(const char *xml, fl_error *err)
+domain_def *fl_model_parse_def(const char *xml, vw_virerror *err)
 {
     domain_def *def = domain_def_parse(xml, err);
     if (!def) {
@@ -232,7 +231,7 @@ domain_def *fl_model_parse_def(const char *xml, fl_error *err)
  * name with another uuid. With check_live, an active domain of that uuid is refused too.
  * Returns the existing domain to update (or NULL for a new one) and sets *failed on error. */
 fl_domain *fl_model_check_duplicates(fl_model *m, const domain_def *def, bool check_live,
-                                     fl_error *err, int *failed)
+                                     vw_virerror *err, int *failed)
 {
     char uuid[37];
     *failed = 0;
@@ -240,15 +239,15 @@ fl_domain *fl_model_check_duplicates(fl_model *m, const domain_def *def, bool ch
     if (same) {
         if (strcmp(same->def->name, def->name) != 0) {
             vw_uuid_format(same->def->uuid, uuid);
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
-                         "domain '%s' is already defined with uuid %s", same->def->name, uuid);
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_DOMAIN, "operation failed",
+                               "domain '%s' is already defined with uuid %s", same->def->name, uuid);
             *failed = 1;
             return NULL;
         }
         if (check_live && fl_domain_is_active(same)) {
-            fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                         "Requested operation is not valid", "domain '%s' is already active",
-                         same->def->name);
+            vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                               "Requested operation is not valid", "domain '%s' is already active",
+                               same->def->name);
             *failed = 1;
             return NULL;
         }
@@ -257,8 +256,8 @@ fl_domain *fl_model_check_duplicates(fl_model *m, const domain_def *def, bool ch
     fl_domain *named = find_name(m, def->name);
     if (named) {
         vw_uuid_format(named->def->uuid, uuid);
-        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
-                     "domain '%s' already exists with uuid %s", named->def->name, uuid);
+        vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_DOMAIN, "operation failed",
+                           "domain '%s' already exists with uuid %s", named->def->name, uuid);
         *failed = 1;
     }
     return NULL;
@@ -306,7 +305,7 @@ fl_domain *fl_model_insert_domain(fl_model *m, domain_def *def)
 }
 
 fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, int state,
-                               fl_error *err)
+                               vw_virerror *err)
 {
     domain_def *def = fl_model_parse_def(xml, err);
     if (!def)
@@ -314,15 +313,16 @@ fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, in
     int failed;
     if (fl_model_check_duplicates(m, def, false, err, &failed) || failed) {
         if (!failed)
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
-                         "domain '%s' is given twice", def->name);
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_DOMAIN, "operation failed",
+                               "domain '%s' is given twice", def->name);
         domain_def_free(def);
         return NULL;
     }
     fl_domain *d = fl_model_insert_domain(m, def);
     if (!d) {
         domain_def_free(def);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         return NULL;
     }
     d->persistent = persistent || state == FL_STATE_SHUTOFF;
@@ -341,21 +341,21 @@ fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, in
 /* A new object with its name and uuid (uuid NULL: a random one), not yet in the model. NULL
  * with err filled on a malformed uuid or out of memory. */
 static fl_object *object_new(fl_object_kind kind, const char *name, const char *uuid,
-                             bool active, bool persistent, bool autostart, fl_error *err)
+                             bool active, bool persistent, bool autostart, vw_virerror *err)
 {
     fl_object *o = calloc(1, sizeof(*o));
     if (!o || !(o->name = strdup(name))) {
         free(o);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, object_kinds[kind].from, "internal error",
-                     "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, object_kinds[kind].from, "internal error",
+                           "out of memory");
         return NULL;
     }
     if (!uuid) {
         vw_uuid_generate(o->uuid);
     } else if (vw_uuid_parse(uuid, o->uuid) < 0) {
         object_free(o);
-        fl_error_set(err, FL_ERR_INVALID_ARG, object_kinds[kind].from, "invalid argument",
-                     "%s '%s' has a malformed uuid '%s'", object_kinds[kind].noun, name, uuid);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, object_kinds[kind].from, "invalid argument",
+                           "%s '%s' has a malformed uuid '%s'", object_kinds[kind].noun, name, uuid);
         return NULL;
     }
     o->active = active;
@@ -367,7 +367,7 @@ static fl_object *object_new(fl_object_kind kind, const char *name, const char *
 /* Appends o once its kind's fields are filled and indexes its name and UUID; frees it and
  * reports out of memory when a strdup among them failed (xml or bridge NULL) or the index
  * could not grow. */
-static int object_add(fl_model *m, fl_object_kind kind, fl_object *o, fl_error *err)
+static int object_add(fl_model *m, fl_object_kind kind, fl_object *o, vw_virerror *err)
 {
     bool named = false;
     if (!o->xml || (kind == FL_OBJ_NETWORK && !o->bridge) ||
@@ -376,8 +376,8 @@ static int object_add(fl_model *m, fl_object_kind kind, fl_object *o, fl_error *
         if (named)
             fl_index_del(&m->obj_by_name[kind], o->name, strlen(o->name), o);
         object_free(o);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, object_kinds[kind].from, "internal error",
-                     "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, object_kinds[kind].from, "internal error",
+                           "out of memory");
         return -1;
     }
     o->model = m;
@@ -407,7 +407,7 @@ void fl_object_remove(fl_model *m, fl_object_kind kind, fl_object *o)
 
 int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool active,
                          bool persistent, bool autostart, const char *bridge, const char *xml,
-                         fl_error *err)
+                         vw_virerror *err)
 {
     fl_object *n = object_new(FL_OBJ_NETWORK, name, uuid, active, persistent, autostart, err);
     if (!n)
@@ -436,7 +436,7 @@ int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool a
 int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool active,
                       bool persistent, bool autostart, unsigned long long capacity,
                       unsigned long long allocation, unsigned long long available,
-                      const char *xml, fl_error *err)
+                      const char *xml, vw_virerror *err)
 {
     fl_object *p = object_new(FL_OBJ_POOL, name, uuid, active, persistent, autostart, err);
     if (!p)
@@ -468,39 +468,39 @@ int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool acti
 
 /* ---- lookups -------------------------------------------------------------------------------- */
 
-fl_domain *fl_domain_lookup_name(fl_model *m, const char *name, fl_error *err)
+fl_domain *fl_domain_lookup_name(fl_model *m, const char *name, vw_virerror *err)
 {
     fl_domain *d = find_name(m, name);
     if (!d)
-        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
+        vw_virerror_report(err, VW_ERR_NO_DOMAIN, VW_FROM_TEST, NULL, "Domain not found");
     return d;
 }
 
-fl_domain *fl_domain_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err)
+fl_domain *fl_domain_lookup_uuid(fl_model *m, const unsigned char uuid[16], vw_virerror *err)
 {
     fl_domain *d = find_uuid(m, uuid);
     if (!d)
-        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
+        vw_virerror_report(err, VW_ERR_NO_DOMAIN, VW_FROM_TEST, NULL, "Domain not found");
     return d;
 }
 
-fl_domain *fl_domain_lookup_id(fl_model *m, int id, fl_error *err)
+fl_domain *fl_domain_lookup_id(fl_model *m, int id, vw_virerror *err)
 {
     fl_domain *d = id >= 0 ? fl_index_get(&m->by_id, &id, sizeof(id)) : NULL;
     if (!d)
-        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, NULL, "Domain not found");
+        vw_virerror_report(err, VW_ERR_NO_DOMAIN, VW_FROM_TEST, NULL, "Domain not found");
     return d;
 }
 
 fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned char uuid[16],
-                                 fl_error *err)
+                                 vw_virerror *err)
 {
     fl_domain *d = find_uuid(m, uuid);
     if (!d) {
         char u[37];
         vw_uuid_format(uuid, u);
-        fl_error_set(err, FL_ERR_NO_DOMAIN, FL_FROM_TEST, "Domain not found",
-                     "no domain with matching uuid '%s' (%s)", u, name ? name : "");
+        vw_virerror_report(err, VW_ERR_NO_DOMAIN, VW_FROM_TEST, "Domain not found",
+                           "no domain with matching uuid '%s' (%s)", u, name ? name : "");
     }
     return d;
 }
@@ -581,28 +581,28 @@ static bool object_matches(const fl_object *o, unsigned f)
 }
 
 fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *name,
-                                 fl_error *err)
+                                 vw_virerror *err)
 {
     fl_object *o = fl_index_get(&m->obj_by_name[kind], name, strlen(name));
     if (o)
         return o;
-    fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,
-                 object_kinds[kind].not_found_text, "no %s with matching name '%s'",
-                 object_kinds[kind].not_found_noun, name);
+    vw_virerror_report(err, object_kinds[kind].not_found, VW_FROM_TEST,
+                       object_kinds[kind].not_found_text, "no %s with matching name '%s'",
+                       object_kinds[kind].not_found_noun, name);
     return NULL;
 }
 
 fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigned char uuid[16],
-                                 fl_error *err)
+                                 vw_virerror *err)
 {
     fl_object *o = fl_index_get(&m->obj_by_uuid[kind], uuid, 16);
     if (o)
         return o;
     char u[37];
     vw_uuid_format(uuid, u);
-    fl_error_set(err, object_kinds[kind].not_found, FL_FROM_TEST,
-                 object_kinds[kind].not_found_text, "no %s with matching uuid '%s'",
-                 object_kinds[kind].not_found_noun, u);
+    vw_virerror_report(err, object_kinds[kind].not_found, VW_FROM_TEST,
+                       object_kinds[kind].not_found_text, "no %s with matching uuid '%s'",
+                       object_kinds[kind].not_found_noun, u);
     return NULL;
 }
 

@@ -2,7 +2,7 @@
  * state transitions, error codes and messages of libvirt's test driver (src/test/test_driver.c,
  * libvirt 9.0.0), and the lifecycle events each transition emits.
  *
- * The model knows nothing about sockets or XDR. Operations that fail fill an fl_error with the
+ * The model knows nothing about sockets or XDR. Operations that fail fill a vw_virerror with the
  * virErrorNumber, virErrorDomain and message libvirtd would send. Events go to one hook
  * (model->event_hook), which models.c installs: events.c queues them for delivery.
  */
@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "domain_xml.h"
-#include "fl_error.h"
+#include "fl_flags.h"
 #include "vw_util.h"
 
 /* virDomainState */
@@ -172,48 +172,48 @@ void fl_model_free(fl_model *model);
 
 /* Adds a domain from XML as the state file does: no events, no checks beyond duplicates. */
 fl_domain *fl_model_add_domain(fl_model *m, const char *xml, bool persistent, int state,
-                               fl_error *err);
+                               vw_virerror *err);
 int fl_model_add_network(fl_model *m, const char *name, const char *uuid, bool active,
                          bool persistent, bool autostart, const char *bridge, const char *xml,
-                         fl_error *err);
+                         vw_virerror *err);
 int fl_model_add_pool(fl_model *m, const char *name, const char *uuid, bool active,
                       bool persistent, bool autostart, unsigned long long capacity,
                       unsigned long long allocation, unsigned long long available,
-                      const char *xml, fl_error *err);
+                      const char *xml, vw_virerror *err);
 
 /* Lookups. The "lookup" forms report libvirt's not-found error; the handle forms are what
  * operations on a remote_nonnull_domain use (they match by UUID, like the test driver). */
-fl_domain *fl_domain_lookup_name(fl_model *m, const char *name, fl_error *err);
-fl_domain *fl_domain_lookup_uuid(fl_model *m, const unsigned char uuid[16], fl_error *err);
-fl_domain *fl_domain_lookup_id(fl_model *m, int id, fl_error *err);
+fl_domain *fl_domain_lookup_name(fl_model *m, const char *name, vw_virerror *err);
+fl_domain *fl_domain_lookup_uuid(fl_model *m, const unsigned char uuid[16], vw_virerror *err);
+fl_domain *fl_domain_lookup_id(fl_model *m, int id, vw_virerror *err);
 fl_domain *fl_domain_from_handle(fl_model *m, const char *name, const unsigned char uuid[16],
-                                 fl_error *err);
+                                 vw_virerror *err);
 
 /* Lifecycle. Each returns 0 or -1 with err filled. */
-fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err);
-fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl_error *err);
-int fl_domain_undefine(fl_model *m, fl_domain *dom, fl_error *err);
-int fl_domain_start(fl_model *m, fl_domain *dom, fl_error *err);
-int fl_domain_destroy(fl_model *m, fl_domain *dom, fl_error *err);
-int fl_domain_shutdown(fl_model *m, fl_domain *dom, fl_error *err);
-int fl_domain_reboot(fl_model *m, fl_domain *dom, fl_error *err);
-int fl_domain_suspend(fl_model *m, fl_domain *dom, fl_error *err);
-int fl_domain_resume(fl_model *m, fl_domain *dom, fl_error *err);
-int fl_domain_set_autostart(fl_model *m, fl_domain *dom, bool autostart, fl_error *err);
+fl_domain *fl_domain_define(fl_model *m, const char *xml, vw_virerror *err);
+fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, vw_virerror *err);
+int fl_domain_undefine(fl_model *m, fl_domain *dom, vw_virerror *err);
+int fl_domain_start(fl_model *m, fl_domain *dom, vw_virerror *err);
+int fl_domain_destroy(fl_model *m, fl_domain *dom, vw_virerror *err);
+int fl_domain_shutdown(fl_model *m, fl_domain *dom, vw_virerror *err);
+int fl_domain_reboot(fl_model *m, fl_domain *dom, vw_virerror *err);
+int fl_domain_suspend(fl_model *m, fl_domain *dom, vw_virerror *err);
+int fl_domain_resume(fl_model *m, fl_domain *dom, vw_virerror *err);
+int fl_domain_set_autostart(fl_model *m, fl_domain *dom, bool autostart, vw_virerror *err);
 /* Incoming migration (destination side): runs the domain of xml with reason MIGRATED and
  * emits Started Migrated, then Resumed Migrated (unless paused: it stays paused, reason
  * MIGRATION); persist (VIR_MIGRATE_PERSIST_DEST) also makes it persistent (Defined Added /
  * Updated). A running domain of the same uuid is refused like create-XML. */
 fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool paused,
-                                fl_error *err);
+                                vw_virerror *err);
 /* Outgoing migration done (source side): stops dom with reason MIGRATED and Stopped Migrated;
  * undefine (VIR_MIGRATE_UNDEFINE_SOURCE) also removes its config. dom may be freed. */
-int fl_domain_migrate_out(fl_model *m, fl_domain *dom, bool undefine, fl_error *err);
+int fl_domain_migrate_out(fl_model *m, fl_domain *dom, bool undefine, vw_virerror *err);
 /* testDomainSetMemoryFlags: flags VIR_DOMAIN_AFFECT_LIVE 1 / CONFIG 2 / MEM_MAXIMUM 4; kib is
  * the balloon (currentMemory) or, with MEM_MAXIMUM, the maximum (<memory>) of the chosen
  * definition. SET_MEMORY is flags 1, SET_MAX_MEMORY flags 4. */
 int fl_domain_set_memory(fl_model *m, fl_domain *dom, unsigned long long kib, unsigned flags,
-                         fl_error *err);
+                         vw_virerror *err);
 
 /* For the QEMU link (qemu_link.c), which follows QEMU's events as libvirtd does: sets an active
  * domain's state and reason and emits event/detail (event < 0: none). */
@@ -227,18 +227,18 @@ int fl_domain_stopped(fl_model *m, fl_domain *dom, int reason, int detail);
 void fl_domain_emit(fl_model *m, const fl_domain *dom, int event, int detail);
 /* Starts an inactive domain with a virDomainRunningReason and a Started event detail
  * (fl_domain_start is reason BOOTED, detail BOOTED). Returns 0 or -1 with err. */
-int fl_domain_start_as(fl_model *m, fl_domain *dom, int reason, int detail, fl_error *err);
+int fl_domain_start_as(fl_model *m, fl_domain *dom, int reason, int detail, vw_virerror *err);
 /* Gives dom the name new_name, re-keying the name index. Returns 0, or -1 when memory runs
  * out (dom unchanged). The caller checks that the name is free. */
 int fl_domain_rekey_name(fl_model *m, fl_domain *dom, const char *new_name);
 /* Makes def the live definition of a domain about to be started (restore): a new transient
  * domain, or the inactive one of its uuid, whose config stays its next_def. Refuses a running
  * domain of that uuid and a name clash as create-XML does. Takes def (freed on error). */
-fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err);
+fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, vw_virerror *err);
 /* The persistent definition of a persistent domain (virDomainObjGetPersistentDef): its
  * definition while inactive, else its pending config, made from the live one on first use.
  * NULL with err filled when the copy fails. */
-domain_def *fl_domain_persistent_def(fl_domain *dom, fl_error *err);
+domain_def *fl_domain_persistent_def(fl_domain *dom, vw_virerror *err);
 
 bool fl_domain_is_active(const fl_domain *dom);
 /* CPU time in ns, as the test driver reports it (the wall clock). */
@@ -256,9 +256,9 @@ bool fl_domain_matches(const fl_domain *dom, unsigned flags);
 /* Networks (FL_OBJ_NETWORK) and pools (FL_OBJ_POOL), by name or uuid: NULL with libvirt's
  * "Network not found" / "Storage pool not found" error when there is none. */
 fl_object *fl_object_lookup_name(fl_model *m, fl_object_kind kind, const char *name,
-                                 fl_error *err);
+                                 vw_virerror *err);
 fl_object *fl_object_lookup_uuid(fl_model *m, fl_object_kind kind, const unsigned char uuid[16],
-                                 fl_error *err);
+                                 vw_virerror *err);
 /* Unlinks o from the model and its indexes and frees it (a pool's volumes must be out of
  * vol_by_key and vol_by_path first: fl_pool_remove). */
 void fl_object_remove(fl_model *m, fl_object_kind kind, fl_object *o);
@@ -275,15 +275,15 @@ void fl_model_emit_event(fl_model *m, const fl_domain *d, int event, int detail)
  * runs out (the domain keeps its old id). */
 int fl_model_set_id(fl_model *m, fl_domain *d, int id);
 /* Returns 0, or -1 with err set when memory runs out (d unchanged). */
-int fl_model_set_running(fl_model *m, fl_domain *d, int reason, fl_error *err);
+int fl_model_set_running(fl_model *m, fl_domain *d, int reason, vw_virerror *err);
 void fl_model_unlink_domain(fl_model *m, fl_domain *dom);
 /* Parses xml into a def with a uuid, reporting libvirt's errors. */
-domain_def *fl_model_parse_def(const char *xml, fl_error *err);
+domain_def *fl_model_parse_def(const char *xml, vw_virerror *err);
 /* libvirt's virDomainObjListAddLocked checks: the same uuid under another name, or the same
  * name with another uuid. With check_live, an active domain of that uuid is refused too.
  * Returns the existing domain to update (or NULL for a new one) and sets *failed on error. */
 fl_domain *fl_model_check_duplicates(fl_model *m, const domain_def *def, bool check_live,
-                                     fl_error *err, int *failed);
+                                     vw_virerror *err, int *failed);
 /* Appends a new domain (definition order) and indexes its name and UUID. */
 fl_domain *fl_model_insert_domain(fl_model *m, domain_def *def);
 

@@ -32,15 +32,16 @@ enum {
 #define AFFECT_LIVE 1u
 #define AFFECT_CONFIG 2u
 
-static void oom(fl_error *err)
+static void oom(vw_virerror *err)
 {
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error", "out of memory");
 }
 
-static void not_running(fl_error *err)
+static void not_running(vw_virerror *err)
 {
-    fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN, "Requested operation is not valid",
-                 "domain is not running");
+    vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                       "Requested operation is not valid",
+                       "domain is not running");
 }
 
 /* ---- metadata --------------------------------------------------------------------------- */
@@ -50,8 +51,7 @@ static void not_running(fl_error *err)
 static domain_def *def_copy(const domain_def *def)
 {
     char *xml = domain_def_format(def, -1, true, false);
-    fl_error e;
-    domain_def *copy = xml ? domain_def_parse(xml, &e) : NULL;
+    domain_def *copy = xml ? domain_def_parse(xml, NULL) : NULL;
     free(xml);
     return copy;
 }
@@ -60,7 +60,7 @@ static domain_def *def_copy(const domain_def *def)
  * affected). For a live change of a running persistent domain, its config becomes a separate
  * next_def first. Returns 0 or -1 with err. */
 static int pick_defs(fl_domain *d, unsigned flags, bool writing, domain_def **live,
-                     domain_def **config, fl_error *err)
+                     domain_def **config, vw_virerror *err)
 {
     bool active = fl_domain_is_active(d);
     *live = *config = NULL;
@@ -71,9 +71,9 @@ static int pick_defs(fl_domain *d, unsigned flags, bool writing, domain_def **li
         return -1;
     }
     if ((flags & AFFECT_CONFIG) && !d->persistent) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid",
-                     "transient domains do not have any persistent config");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid",
+                           "transient domains do not have any persistent config");
         return -1;
     }
     if (active && d->persistent && !d->next_def && writing &&
@@ -88,29 +88,30 @@ static int pick_defs(fl_domain *d, unsigned flags, bool writing, domain_def **li
     return 0;
 }
 
-static int check_type(int type, fl_error *err)
+static int check_type(int type, vw_virerror *err)
 {
     if (type >= FL_METADATA_DESCRIPTION && type <= FL_METADATA_ELEMENT)
         return 0;
-    fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                 "unknown metadata type '%d'", type);
+    vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                       "unknown metadata type '%d'", type);
     return -1;
 }
 
-static void no_metadata(fl_error *err)
+static void no_metadata(vw_virerror *err)
 {
-    fl_error_set(err, 80 /* VIR_ERR_NO_DOMAIN_METADATA */, FL_FROM_DOMAIN, "metadata not found",
-                 "Requested metadata element is not present");
+    vw_virerror_report(err, 80 /* VIR_ERR_NO_DOMAIN_METADATA */, VW_FROM_DOMAIN,
+                       "metadata not found",
+                       "Requested metadata element is not present");
 }
 
 char *fl_guest_get_metadata(fl_domain *d, int type, const char *uri, unsigned flags,
-                            fl_error *err)
+                            vw_virerror *err)
 {
     domain_def *live, *config;
     if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
-                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                                 "are mutually exclusive");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
+                                       "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                                       "are mutually exclusive");
         return NULL;
     }
     if (pick_defs(d, flags, false, &live, &config, err) < 0 || check_type(type, err) < 0)
@@ -132,13 +133,14 @@ char *fl_guest_get_metadata(fl_domain *d, int type, const char *uri, unsigned fl
 
 /* Sets one kind of metadata in def. Returns 0 or -1 with err. */
 static int set_in(domain_def *def, int type, const char *metadata, const char *key,
-                  const char *uri, fl_error *err)
+                  const char *uri, vw_virerror *err)
 {
     if (type == FL_METADATA_ELEMENT) {
         char why[256];
         int rc = domain_metadata_set(&def->metadata, metadata, key, uri, why, sizeof(why));
         if (rc == -1)
-            fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_DOMAIN, NULL, "(metadata_xml): %s", why);
+            vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_DOMAIN, NULL, "(metadata_xml): %s",
+                               why);
         else if (rc < 0)
             oom(err);
         return rc < 0 ? -1 : 0;
@@ -155,20 +157,21 @@ static int set_in(domain_def *def, int type, const char *metadata, const char *k
 }
 
 int fl_guest_set_metadata(fl_domain *d, int type, const char *metadata, const char *key,
-                          const char *uri, unsigned flags, fl_error *err)
+                          const char *uri, unsigned flags, vw_virerror *err)
 {
     domain_def *live, *config;
     if (check_type(type, err) < 0)
         return -1;
     if (type == FL_METADATA_ELEMENT && (!uri || (metadata && !key))) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainSetMetadata", uri ? "key" : "uri",
-                                 "%s in virDomainSetMetadata must not be NULL",
-                                 uri ? "key" : "uri");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN, "virDomainSetMetadata",
+                                       uri ? "key" : "uri",
+                                       "%s in virDomainSetMetadata must not be NULL",
+                                       uri ? "key" : "uri");
         return -1;
     }
     if (type == FL_METADATA_TITLE && metadata && strchr(metadata, '\n')) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainSetMetadata", "metadata",
-                                 "metadata title can't contain newlines");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN, "virDomainSetMetadata", "metadata",
+                                       "metadata title can't contain newlines");
         return -1;
     }
     if (pick_defs(d, flags, true, &live, &config, err) < 0)
@@ -180,27 +183,26 @@ int fl_guest_set_metadata(fl_domain *d, int type, const char *metadata, const ch
 
 /* ---- rename ----------------------------------------------------------------------------- */
 
-int fl_guest_rename(fl_model *m, fl_domain *d, const char *new_name, fl_error *err)
+int fl_guest_rename(fl_model *m, fl_domain *d, const char *new_name, vw_virerror *err)
 {
     const char *invalid = fl_domain_is_active(d) ? "cannot rename active domain"
                           : !d->persistent       ? "cannot rename a transient domain"
                                                  : NULL;
     if (invalid) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid", "%s", invalid);
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid", "%s", invalid);
         return -1;
     }
-    fl_error ignored;
     invalid = strcmp(new_name, d->def->name) == 0 ? "Can't rename domain to itself" : NULL;
-    if (invalid || fl_domain_lookup_name(m, new_name, &ignored)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", invalid ? "%s" : "domain with name '%s' "
-                     "already exists", invalid ? invalid : new_name);
+    if (invalid || fl_domain_lookup_name(m, new_name, NULL)) {
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", invalid ? "%s" : "domain with name '%s' "
+                           "already exists", invalid ? invalid : new_name);
         return -1;
     }
     if (strchr(new_name, '/')) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_TEST, "XML error",
-                     "name %s cannot contain '/'", new_name);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_TEST, "XML error",
+                           "name %s cannot contain '/'", new_name);
         return -1;
     }
     fl_domain_emit(m, d, FL_EVENT_UNDEFINED, UNDEFINED_RENAMED);
@@ -214,14 +216,14 @@ int fl_guest_rename(fl_model *m, fl_domain *d, const char *new_name, fl_error *e
 
 /* ---- save images ------------------------------------------------------------------------ */
 
-static void system_error(fl_error *err, int errnum, const char *what)
+static void system_error(vw_virerror *err, int errnum, const char *what)
 {
-    fl_error_set(err, 38 /* VIR_ERR_SYSTEM_ERROR */, FL_FROM_TEST, NULL, "%s: %s", what,
-                 strerror(errnum));
+    vw_virerror_report(err, 38 /* VIR_ERR_SYSTEM_ERROR */, VW_FROM_TEST, NULL, "%s: %s", what,
+                       strerror(errnum));
 }
 
 /* Writes an image holding xml to path. what names the operation in errors. */
-static int write_image(const char *path, const char *xml, const char *what, fl_error *err)
+static int write_image(const char *path, const char *xml, const char *what, vw_virerror *err)
 {
     char msg[600];
     int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
@@ -249,7 +251,7 @@ static int write_image(const char *path, const char *xml, const char *what, fl_e
 
 /* Reads n bytes, or fails with "what '%s'" and the errno (0 for a short read, "Success"). */
 static int read_exact(int fd, void *buf, size_t n, const char *what, const char *path,
-                      fl_error *err)
+                      vw_virerror *err)
 {
     char msg[600];
     errno = 0;
@@ -262,7 +264,7 @@ static int read_exact(int fd, void *buf, size_t n, const char *what, const char 
 }
 
 /* The XML of the image at path (malloc'd), as testDomainSaveImageOpen reads it. */
-static char *read_image(const char *path, fl_error *err)
+static char *read_image(const char *path, vw_virerror *err)
 {
     char msg[600], magic[SAVE_MAGIC_LEN];
     int len = 0, fd = open(path, O_RDONLY);
@@ -275,15 +277,15 @@ static char *read_image(const char *path, fl_error *err)
     if (read_exact(fd, magic, sizeof(magic), "incomplete save header in", path, err) < 0)
         goto out;
     if (memcmp(magic, SAVE_MAGIC, sizeof(magic)) != 0) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "mismatched header magic");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "mismatched header magic");
         goto out;
     }
     if (read_exact(fd, &len, sizeof(len), "failed to read metadata length in", path, err) < 0)
         goto out;
     if (len < 1 || len > SAVE_XML_MAX) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "length of metadata out of range");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "length of metadata out of range");
         goto out;
     }
     if (!(xml = calloc(1, (size_t)len + 1)))
@@ -298,7 +300,7 @@ out:
 }
 
 /* The definition in the image at path, with libvirt's parse errors. */
-static domain_def *image_def(const char *path, fl_error *err)
+static domain_def *image_def(const char *path, vw_virerror *err)
 {
     char *xml = read_image(path, err);
     if (!xml)
@@ -308,7 +310,7 @@ static domain_def *image_def(const char *path, fl_error *err)
     return def;
 }
 
-int fl_guest_save(fl_model *m, fl_domain *d, const char *path, fl_error *err)
+int fl_guest_save(fl_model *m, fl_domain *d, const char *path, vw_virerror *err)
 {
     if (!fl_domain_is_active(d)) {
         not_running(err);
@@ -328,7 +330,7 @@ int fl_guest_save(fl_model *m, fl_domain *d, const char *path, fl_error *err)
     return rc;
 }
 
-fl_domain *fl_guest_restore(fl_model *m, const char *path, fl_error *err)
+fl_domain *fl_guest_restore(fl_model *m, const char *path, vw_virerror *err)
 {
     domain_def *def = image_def(path, err);
     if (!def)
@@ -340,7 +342,7 @@ fl_domain *fl_guest_restore(fl_model *m, const char *path, fl_error *err)
     return d;
 }
 
-char *fl_guest_save_image_xml(const char *path, fl_error *err)
+char *fl_guest_save_image_xml(const char *path, vw_virerror *err)
 {
     domain_def *def = image_def(path, err);
     if (!def)
@@ -352,21 +354,21 @@ char *fl_guest_save_image_xml(const char *path, fl_error *err)
     return xml;
 }
 
-int fl_guest_save_image_define(const char *path, const char *xml, fl_error *err)
+int fl_guest_save_image_define(const char *path, const char *xml, vw_virerror *err)
 {
     domain_def *old = image_def(path, err);
     if (!old)
         return -1;
-    fl_error e;
+    vw_virerror e = {0};
     domain_def *def = domain_def_parse(xml, &e);
     int rc = -1;
     char what[600];
     snprintf(what, sizeof(what), "saving domain '%s' to '%s'", old->name, path);
     if (!def)
-        *err = e;
+        vw_virerror_move(err, &e);
     else if (strcmp(def->name, old->name) != 0 || memcmp(def->uuid, old->uuid, 16) != 0)
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                     "cannot change domain name or uuid in the image");
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                           "cannot change domain name or uuid in the image");
     else {
         char *out = domain_def_format(def, -1, false, false);
         rc = out ? write_image(path, out, what, err) : -1;
@@ -379,16 +381,16 @@ int fl_guest_save_image_define(const char *path, const char *xml, fl_error *err)
     return rc;
 }
 
-int fl_guest_managed_save(fl_model *m, fl_domain *d, fl_error *err)
+int fl_guest_managed_save(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (!fl_domain_is_active(d)) {
         not_running(err);
         return -1;
     }
     if (!d->persistent) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "cannot do managed save for transient domain");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "cannot do managed save for transient domain");
         return -1;
     }
     fl_domain_stopped(m, d, SHUTOFF_SAVED, STOPPED_SAVED);
@@ -397,7 +399,7 @@ int fl_guest_managed_save(fl_model *m, fl_domain *d, fl_error *err)
 }
 
 int fl_guest_core_dump(fl_model *m, fl_domain *d, const char *path, unsigned format,
-                       unsigned flags, fl_error *err)
+                       unsigned flags, vw_virerror *err)
 {
     if (!fl_domain_is_active(d)) {
         not_running(err);
@@ -408,8 +410,8 @@ int fl_guest_core_dump(fl_model *m, fl_domain *d, const char *path, unsigned for
     if (write_image(path, NULL, what, err) < 0)
         return -1;
     if (format != 0 /* VIR_DOMAIN_CORE_DUMP_FORMAT_RAW */) {
-        fl_error_set(err, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, FL_FROM_TEST,
-                     "Operation not supported", "kdump-compressed format is not supported here");
+        vw_virerror_report(err, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, VW_FROM_TEST,
+                           "Operation not supported", "kdump-compressed format is not supported here");
         return -1;
     }
     if (flags & 1 /* VIR_DUMP_CRASH */)
@@ -421,7 +423,7 @@ int fl_guest_core_dump(fl_model *m, fl_domain *d, const char *path, unsigned for
 
 #define TEST_INITIAL_TIME 627319920LL /* the test driver's guest clock before any set */
 
-int fl_guest_check_active(const fl_domain *d, fl_error *err)
+int fl_guest_check_active(const fl_domain *d, vw_virerror *err)
 {
     if (fl_domain_is_active(d))
         return 0;
@@ -430,19 +432,20 @@ int fl_guest_check_active(const fl_domain *d, fl_error *err)
 }
 
 /* 0 for "/", 1 for "/boot", else -1 with the test driver's error. */
-static int mount_index(const char *mp, fl_error *err)
+static int mount_index(const char *mp, vw_virerror *err)
 {
     if (strcmp(mp, "/") == 0)
         return 0;
     if (strcmp(mp, "/boot") == 0)
         return 1;
-    fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
-                 "mount point not found: %s", mp);
+    vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                       "Requested operation is not valid",
+                       "mount point not found: %s", mp);
     return -1;
 }
 
 int fl_guest_fs_freeze(fl_domain *d, char **mountpoints, unsigned count, bool freeze,
-                       fl_error *err)
+                       vw_virerror *err)
 {
     if (fl_guest_check_active(d, err) < 0)
         return -1;
@@ -459,14 +462,14 @@ int fl_guest_fs_freeze(fl_domain *d, char **mountpoints, unsigned count, bool fr
     return changed;
 }
 
-int fl_guest_fs_trim(fl_domain *d, const char *mountpoint, fl_error *err)
+int fl_guest_fs_trim(fl_domain *d, const char *mountpoint, vw_virerror *err)
 {
     if (fl_guest_check_active(d, err) < 0)
         return -1;
     return mountpoint && mount_index(mountpoint, err) < 0 ? -1 : 0;
 }
 
-int fl_guest_fs_info(fl_domain *d, const char **dev, fl_error *err)
+int fl_guest_fs_info(fl_domain *d, const char **dev, vw_virerror *err)
 {
     if (fl_guest_check_active(d, err) < 0)
         return -1;
@@ -482,11 +485,11 @@ int fl_guest_fs_info(fl_domain *d, const char **dev, fl_error *err)
     return 0;
 }
 
-int fl_guest_get_time(fl_domain *d, long long *seconds, unsigned *nseconds, fl_error *err)
+int fl_guest_get_time(fl_domain *d, long long *seconds, unsigned *nseconds, vw_virerror *err)
 {
     if (!fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid", "domain is not running");
         return -1;
     }
     *seconds = d->agent.time_set ? d->agent.seconds : TEST_INITIAL_TIME;
@@ -494,7 +497,7 @@ int fl_guest_get_time(fl_domain *d, long long *seconds, unsigned *nseconds, fl_e
     return 0;
 }
 
-int fl_guest_set_time(fl_domain *d, long long seconds, unsigned nseconds, fl_error *err)
+int fl_guest_set_time(fl_domain *d, long long seconds, unsigned nseconds, vw_virerror *err)
 {
     if (fl_guest_check_active(d, err) < 0)
         return -1;
@@ -509,7 +512,7 @@ static const char *const lifecycle_actions[] = {"destroy", "restart", "rename-re
                                                 "preserve", "coredump-destroy",
                                                 "coredump-restart"};
 
-static int set_action(domain_def *def, unsigned type, unsigned action, fl_error *err)
+static int set_action(domain_def *def, unsigned type, unsigned action, vw_virerror *err)
 {
     char **slot = type == 0 ? &def->on_poweroff : type == 1 ? &def->on_reboot : &def->on_crash;
     char *copy = strdup(lifecycle_actions[action]);
@@ -522,27 +525,28 @@ static int set_action(domain_def *def, unsigned type, unsigned action, fl_error 
     return 0;
 }
 
-int fl_guest_check_lifecycle(unsigned type, unsigned action, fl_error *err)
+int fl_guest_check_lifecycle(unsigned type, unsigned action, vw_virerror *err)
 {
     if (type <= 2 && action <= 5)
         return 0;
-    fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                 "invalid lifecycle %s '%u'", type > 2 ? "type" : "action",
-                 type > 2 ? type : action);
+    vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                       "invalid lifecycle %s '%u'", type > 2 ? "type" : "action",
+                       type > 2 ? type : action);
     return -1;
 }
 
 int fl_guest_set_lifecycle_action(fl_domain *d, unsigned type, unsigned action,
-                                  unsigned flags, fl_error *err)
+                                  unsigned flags, vw_virerror *err)
 {
     domain_def *live, *config;
     if (fl_guest_check_lifecycle(type, action, err) < 0 ||
         pick_defs(d, flags, true, &live, &config, err) < 0)
         return -1;
     if (type != 2 && action >= 4) {
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN, "unsupported configuration",
-                     "Lifecycle event '%s' doesn't support '%s' action", lifecycle_types[type],
-                     lifecycle_actions[action]);
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, VW_FROM_DOMAIN,
+                           "unsupported configuration",
+                           "Lifecycle event '%s' doesn't support '%s' action", lifecycle_types[type],
+                           lifecycle_actions[action]);
         return -1;
     }
     if (live && set_action(live, type, action, err) < 0)
@@ -569,14 +573,12 @@ static unsigned ip_prefix(const xml_node *ip, bool v6, const struct in_addr *add
 
 /* The address on network net_name for the interface at offset. */
 static int network_address(fl_model *m, const char *net_name, unsigned offset,
-                           fl_guest_iface *out, fl_error *err)
+                           fl_guest_iface *out, vw_virerror *err)
 {
     fl_object *net = fl_object_lookup_name(m, FL_OBJ_NETWORK, net_name, err);
     if (!net)
         return -1;
-    char why[128];
-    xml_node *root = net->xml ? xml_tree_parse(net->xml, strlen(net->xml), why, sizeof(why))
-                              : NULL;
+    xml_node *root = net->xml ? xml_tree_parse(net->xml, strlen(net->xml), NULL) : NULL;
     const xml_node *ip = root ? xml_tree_child(root, "ip") : NULL;
     const xml_node *dhcp = ip ? xml_tree_child(ip, "dhcp") : NULL;
     const xml_node *range = dhcp ? xml_tree_child(dhcp, "range") : NULL;
@@ -599,14 +601,14 @@ static int network_address(fl_model *m, const char *net_name, unsigned offset,
                        sizeof(out->addr)) ? 0 : -1;
     }
     if (rc < 0)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "network '%s' has no IP address", net_name);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "network '%s' has no IP address", net_name);
     xml_tree_free(root);
     return rc;
 }
 
 fl_guest_iface *fl_guest_interface_addresses(fl_model *m, fl_domain *d, int max, int *count,
-                                             fl_error *err)
+                                             vw_virerror *err)
 {
     *count = -1;
     if (fl_guest_check_active(d, err) < 0)
@@ -616,8 +618,8 @@ fl_guest_iface *fl_guest_interface_addresses(fl_model *m, fl_domain *d, int max,
     for (const xml_node *x = devs; x; x = x->next)
         n += strcmp(x->name, "interface") == 0;
     if (n > max) { /* libvirtd's remoteSerializeDomainInterface */
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "Number of interfaces, %d exceeds the max limit: %d", n, max);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "Number of interfaces, %d exceeds the max limit: %d", n, max);
         return NULL;
     }
     fl_guest_iface *out = n ? calloc((size_t)n, sizeof(*out)) : NULL;

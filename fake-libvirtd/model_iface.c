@@ -38,9 +38,10 @@ void fl_iface_state_free(fl_iface_state *s)
     free(s);
 }
 
-static int oom(fl_error *err)
+static int oom(vw_virerror *err)
 {
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_INTERFACE, "internal error", "out of memory");
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, FROM_INTERFACE, "internal error",
+                       "out of memory");
     return -1;
 }
 
@@ -74,17 +75,18 @@ static char *format_iface(const xml_node *root, const char *type, const char *na
     return xml_buf_finish(&b);
 }
 
-static fl_iface *iface_from_tree(const xml_node *root, fl_error *err)
+static fl_iface *iface_from_tree(const xml_node *root, vw_virerror *err)
 {
     const char *type = xml_tree_attr(root, "type");
     const char *name = xml_tree_attr(root, "name");
     if (!type) {
-        fl_error_set(err, FL_ERR_XML_ERROR, IF_FROM_XML, "XML error",
-                     "Missing required attribute 'type' in element 'interface'");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, IF_FROM_XML, "XML error",
+                           "Missing required attribute 'type' in element 'interface'");
         return NULL;
     }
     if (!name) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_INTERFACE, "XML error", "interface has no name");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_INTERFACE, "XML error",
+                           "interface has no name");
         return NULL;
     }
     const xml_node *mac = xml_tree_child(root, "mac");
@@ -99,18 +101,20 @@ static fl_iface *iface_from_tree(const xml_node *root, fl_error *err)
     return i;
 }
 
-static fl_iface *iface_parse(const char *xml, fl_error *err)
+static fl_iface *iface_parse(const char *xml, vw_virerror *err)
 {
+    vw_error xerr;
     char why[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, IF_FROM_XML, "XML error", "%s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, IF_FROM_XML, "XML error", "%s",
+                           xml_tree_error_text(&xerr, why, sizeof(why)));
         return NULL;
     }
     fl_iface *i = NULL;
     if (strcmp(root->name, "interface") != 0)
-        fl_error_set(err, FL_ERR_XML_ERROR, IF_FROM_XML, "XML error",
-                     "expecting root element of 'interface', not '%s'", root->name);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, IF_FROM_XML, "XML error",
+                           "expecting root element of 'interface', not '%s'", root->name);
     else
         i = iface_from_tree(root, err);
     xml_tree_free(root);
@@ -122,10 +126,9 @@ static fl_iface *iface_parse(const char *xml, fl_error *err)
 fl_iface_state *fl_iface_state_default(void)
 {
     fl_iface_state *s = calloc(1, sizeof(*s));
-    fl_error err;
     if (!s)
         return NULL;
-    if (!(s->list = iface_parse(fl_default_interface_xml, &err))) {
+    if (!(s->list = iface_parse(fl_default_interface_xml, NULL))) {
         free(s);
         return NULL;
     }
@@ -140,33 +143,33 @@ fl_iface_state *fl_ifaces(fl_model *m)
     return m->ifaces;
 }
 
-fl_iface *fl_iface_lookup_name(fl_iface_state *s, const char *name, fl_error *err)
+fl_iface *fl_iface_lookup_name(fl_iface_state *s, const char *name, vw_virerror *err)
 {
     for (fl_iface *i = s->list; i; i = i->next) {
         if (strcmp(i->name, name) == 0)
             return i;
     }
-    fl_error_set(err, ERR_NO_INTERFACE, FL_FROM_TEST, "Interface not found",
-                 "no interface with matching name '%s'", name);
+    vw_virerror_report(err, ERR_NO_INTERFACE, VW_FROM_TEST, "Interface not found",
+                       "no interface with matching name '%s'", name);
     return NULL;
 }
 
-fl_iface *fl_iface_lookup_mac(fl_iface_state *s, const char *mac, fl_error *err)
+fl_iface *fl_iface_lookup_mac(fl_iface_state *s, const char *mac, vw_virerror *err)
 {
     fl_iface *found = NULL;
     for (fl_iface *i = s->list; i; i = i->next) {
         if (strcasecmp(i->mac, mac) != 0)
             continue;
         if (found) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_TEST, NULL,
-                         "multiple matching interfaces found");
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_TEST, NULL,
+                               "multiple matching interfaces found");
             return NULL;
         }
         found = i;
     }
     if (!found)
-        fl_error_set(err, ERR_NO_INTERFACE, FL_FROM_TEST, "Interface not found",
-                     "no interface with matching mac '%s'", mac);
+        vw_virerror_report(err, ERR_NO_INTERFACE, VW_FROM_TEST, "Interface not found",
+                           "no interface with matching mac '%s'", mac);
     return found;
 }
 
@@ -184,7 +187,7 @@ fl_iface **fl_iface_list(fl_iface_state *s, unsigned flags, size_t *count)
     return out;
 }
 
-fl_iface *fl_iface_define(fl_iface_state *s, const char *xml, fl_error *err)
+fl_iface *fl_iface_define(fl_iface_state *s, const char *xml, vw_virerror *err)
 {
     fl_iface *i = iface_parse(xml, err);
     if (!i)
@@ -213,15 +216,15 @@ int fl_iface_undefine(fl_iface_state *s, fl_iface *i)
     return 0;
 }
 
-static int invalid(fl_error *err, const char *detail)
+static int invalid(vw_virerror *err, const char *detail)
 {
-    fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                 detail ? "Requested operation is not valid" : NULL, "%s",
-                 detail ? detail : "Requested operation is not valid");
+    vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                       detail ? "Requested operation is not valid" : NULL, "%s",
+                       detail ? detail : "Requested operation is not valid");
     return -1;
 }
 
-int fl_iface_create(fl_iface *i, fl_error *err)
+int fl_iface_create(fl_iface *i, vw_virerror *err)
 {
     if (i->active)
         return invalid(err, NULL);
@@ -229,7 +232,7 @@ int fl_iface_create(fl_iface *i, fl_error *err)
     return 0;
 }
 
-int fl_iface_destroy(fl_iface *i, fl_error *err)
+int fl_iface_destroy(fl_iface *i, vw_virerror *err)
 {
     if (!i->active)
         return invalid(err, NULL);
@@ -257,7 +260,7 @@ static fl_iface *list_copy(const fl_iface *l, bool *ok)
     return head;
 }
 
-int fl_iface_change_begin(fl_iface_state *s, fl_error *err)
+int fl_iface_change_begin(fl_iface_state *s, vw_virerror *err)
 {
     if (s->in_transaction)
         return invalid(err, "there is another transaction running.");
@@ -269,7 +272,7 @@ int fl_iface_change_begin(fl_iface_state *s, fl_error *err)
     return 0;
 }
 
-int fl_iface_change_commit(fl_iface_state *s, fl_error *err)
+int fl_iface_change_commit(fl_iface_state *s, vw_virerror *err)
 {
     if (!s->in_transaction)
         return invalid(err, "no transaction running, nothing to be committed.");
@@ -279,7 +282,7 @@ int fl_iface_change_commit(fl_iface_state *s, fl_error *err)
     return 0;
 }
 
-int fl_iface_change_rollback(fl_iface_state *s, fl_error *err)
+int fl_iface_change_rollback(fl_iface_state *s, vw_virerror *err)
 {
     if (!s->in_transaction)
         return invalid(err, "no transaction running, nothing to rollback.");

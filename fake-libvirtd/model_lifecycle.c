@@ -68,7 +68,7 @@ int fl_domain_stopped(fl_model *m, fl_domain *d, int reason, int detail)
     return set_stopped(m, d, reason, detail);
 }
 
-fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err)
+fl_domain *fl_domain_define(fl_model *m, const char *xml, vw_virerror *err)
 {
     domain_def *def = fl_model_parse_def(xml, err);
     if (!def)
@@ -95,7 +95,8 @@ fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err)
     d = fl_model_insert_domain(m, def);
     if (!d) {
         domain_def_free(def);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         return NULL;
     }
     d->persistent = true;
@@ -103,7 +104,7 @@ fl_domain *fl_domain_define(fl_model *m, const char *xml, fl_error *err)
     return d;
 }
 
-fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl_error *err)
+fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, vw_virerror *err)
 {
     domain_def *def = fl_model_parse_def(xml, err);
     if (!def)
@@ -128,8 +129,8 @@ fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl
         d = fl_model_insert_domain(m, def);
         if (!d) {
             domain_def_free(def);
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                         "out of memory");
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                               "out of memory");
             return NULL;
         }
         d->persistent = false;
@@ -148,14 +149,14 @@ fl_domain *fl_domain_create_xml(fl_model *m, const char *xml, unsigned flags, fl
     return d;
 }
 
-int fl_domain_undefine(fl_model *m, fl_domain *d, fl_error *err)
+int fl_domain_undefine(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     /* the test driver undefines transient (running) domains without complaint, but keeps a
      * domain with a managed save image (VIR_DOMAIN_UNDEFINE_MANAGED_SAVE removes it first) */
     if (d->managed_save) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "Refusing to undefine while domain managed save image exists");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "Refusing to undefine while domain managed save image exists");
         return -1;
     }
     fl_model_emit_event(m, d, FL_EVENT_UNDEFINED, FL_DETAIL_UNDEFINED_REMOVED);
@@ -170,16 +171,16 @@ int fl_domain_undefine(fl_model *m, fl_domain *d, fl_error *err)
     return 0;
 }
 
-int fl_domain_start(fl_model *m, fl_domain *d, fl_error *err)
+int fl_domain_start(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     return fl_domain_start_as(m, d, 1 /* RUNNING_BOOTED */, FL_DETAIL_STARTED_BOOTED, err);
 }
 
-int fl_domain_start_as(fl_model *m, fl_domain *d, int reason, int detail, fl_error *err)
+int fl_domain_start_as(fl_model *m, fl_domain *d, int reason, int detail, vw_virerror *err)
 {
     if (fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "Domain '%s' is already running", d->def->name);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "Domain '%s' is already running", d->def->name);
         return -1;
     }
     if (fl_model_set_running(m, d, reason, err) < 0)
@@ -193,13 +194,14 @@ void fl_domain_emit(fl_model *m, const fl_domain *d, int event, int detail)
     fl_model_emit_event(m, d, event, detail);
 }
 
-fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err)
+fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, vw_virerror *err)
 {
     int failed;
     fl_domain *same = fl_model_check_duplicates(m, def, true, err, &failed);
     fl_domain *d = failed ? NULL : same ? same : fl_model_insert_domain(m, def);
     if (!failed && !d)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
     if (!d) {
         domain_def_free(def);
         return NULL;
@@ -212,35 +214,35 @@ fl_domain *fl_domain_adopt_live_def(fl_model *m, domain_def *def, fl_error *err)
     return d;
 }
 
-int fl_domain_destroy(fl_model *m, fl_domain *d, fl_error *err)
+int fl_domain_destroy(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (!fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         return -1;
     }
     set_stopped(m, d, 2 /* SHUTOFF_DESTROYED */, FL_DETAIL_STOPPED_DESTROYED);
     return 0;
 }
 
-int fl_domain_shutdown(fl_model *m, fl_domain *d, fl_error *err)
+int fl_domain_shutdown(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     /* the test driver shuts down running and paused domains alike */
     if (!fl_domain_is_active(d) || d->state == FL_STATE_SHUTOFF) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "domain '%s' not running", d->def->name);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "domain '%s' not running", d->def->name);
         return -1;
     }
     set_stopped(m, d, 1 /* SHUTOFF_SHUTDOWN */, FL_DETAIL_STOPPED_SHUTDOWN);
     return 0;
 }
 
-int fl_domain_reboot(fl_model *m, fl_domain *d, fl_error *err)
+int fl_domain_reboot(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     (void)m;
     if (!fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         return -1;
     }
     /* The test driver's reboot with on_reboot=restart leaves the domain running and emits no
@@ -254,11 +256,11 @@ int fl_domain_reboot(fl_model *m, fl_domain *d, fl_error *err)
     return 0;
 }
 
-int fl_domain_suspend(fl_model *m, fl_domain *d, fl_error *err)
+int fl_domain_suspend(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (d->state != FL_STATE_RUNNING) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "domain '%s' not running", d->def->name);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "domain '%s' not running", d->def->name);
         return -1;
     }
     d->state = FL_STATE_PAUSED;
@@ -267,11 +269,11 @@ int fl_domain_suspend(fl_model *m, fl_domain *d, fl_error *err)
     return 0;
 }
 
-int fl_domain_resume(fl_model *m, fl_domain *d, fl_error *err)
+int fl_domain_resume(fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (d->state != FL_STATE_PAUSED) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "domain '%s' not paused", d->def->name);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "domain '%s' not paused", d->def->name);
         return -1;
     }
     d->state = FL_STATE_RUNNING;
@@ -280,12 +282,12 @@ int fl_domain_resume(fl_model *m, fl_domain *d, fl_error *err)
     return 0;
 }
 
-int fl_domain_set_autostart(fl_model *m, fl_domain *d, bool autostart, fl_error *err)
+int fl_domain_set_autostart(fl_model *m, fl_domain *d, bool autostart, vw_virerror *err)
 {
     (void)m;
     if (!d->persistent) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid", "cannot set autostart for transient domain");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid", "cannot set autostart for transient domain");
         return -1;
     }
     d->autostart = autostart;
@@ -293,7 +295,7 @@ int fl_domain_set_autostart(fl_model *m, fl_domain *d, bool autostart, fl_error 
 }
 
 fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool paused,
-                                fl_error *err)
+                                vw_virerror *err)
 {
     domain_def *def = fl_model_parse_def(xml, err);
     if (!def)
@@ -325,8 +327,8 @@ fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool
         d = fl_model_insert_domain(m, def);
         if (!d) {
             domain_def_free(def);
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                         "out of memory");
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                               "out of memory");
             return NULL;
         }
         d->persistent = persist;
@@ -352,11 +354,11 @@ fl_domain *fl_domain_migrate_in(fl_model *m, const char *xml, bool persist, bool
     return d;
 }
 
-int fl_domain_migrate_out(fl_model *m, fl_domain *d, bool undefine, fl_error *err)
+int fl_domain_migrate_out(fl_model *m, fl_domain *d, bool undefine, vw_virerror *err)
 {
     if (!fl_domain_is_active(d)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         return -1;
     }
     bool persistent = d->persistent;
@@ -368,19 +370,18 @@ int fl_domain_migrate_out(fl_model *m, fl_domain *d, bool undefine, fl_error *er
 }
 
 /* A copy of a definition (through its XML, which the parser reads back unchanged). */
-static domain_def *copy_def(const domain_def *def, fl_error *err)
+static domain_def *copy_def(const domain_def *def, vw_virerror *err)
 {
     char *xml = domain_def_format(def, -1, true, false);
-    fl_error e;
-    domain_def *copy = xml ? domain_def_parse(xml, &e) : NULL;
+    domain_def *copy = xml ? domain_def_parse(xml, NULL) : NULL;
     free(xml);
     if (!copy)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "cannot copy the definition of domain '%s'", def->name);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "cannot copy the definition of domain '%s'", def->name);
     return copy;
 }
 
-domain_def *fl_domain_persistent_def(fl_domain *d, fl_error *err)
+domain_def *fl_domain_persistent_def(fl_domain *d, vw_virerror *err)
 {
     if (!fl_domain_is_active(d))
         return d->def;
@@ -390,7 +391,7 @@ domain_def *fl_domain_persistent_def(fl_domain *d, fl_error *err)
 }
 
 int fl_domain_set_memory(fl_model *m, fl_domain *d, unsigned long long kib, unsigned flags,
-                         fl_error *err)
+                         vw_virerror *err)
 {
     (void)m;
     enum { LIVE = 1, CONFIG = 2, MAXIMUM = 4 };
@@ -398,28 +399,28 @@ int fl_domain_set_memory(fl_model *m, fl_domain *d, unsigned long long kib, unsi
         return -1;
     /* virDomainObjGetOneDefState */
     if ((flags & LIVE) && (flags & CONFIG)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
-                                 "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                                 "are mutually exclusive");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN, "virDomainObjGetOneDefState", "flags",
+                                       "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                                       "are mutually exclusive");
         return -1;
     }
     bool active = fl_domain_is_active(d);
     bool live = (flags & LIVE) || (!(flags & CONFIG) && active);
     if (live && !active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid", "domain is not running");
         return -1;
     }
     if (!live && !d->persistent) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_DOMAIN,
-                     "Requested operation is not valid",
-                     "transient domains do not have any persistent config");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_DOMAIN,
+                           "Requested operation is not valid",
+                           "transient domains do not have any persistent config");
         return -1;
     }
     if ((flags & MAXIMUM) && live) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "cannot resize the maximum memory on an active domain");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "cannot resize the maximum memory on an active domain");
         return -1;
     }
     /* the persistent config of a running domain is its pending definition, made on demand
@@ -434,8 +435,8 @@ int fl_domain_set_memory(fl_model *m, fl_domain *d, unsigned long long kib, unsi
         return 0;
     }
     if (kib > def->memory_kib) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "cannot set memory higher than max memory");
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "cannot set memory higher than max memory");
         return -1;
     }
     def->current_kib = kib;

@@ -105,25 +105,26 @@ static void net_def_clear(net_def *d)
     free(d->xml);
 }
 
-static int oom(fl_error *err)
+static int oom(vw_virerror *err)
 {
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "out of memory");
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
+                       "out of memory");
     return -1;
 }
 
-static int parse_fields(const xml_node *root, net_def *d, fl_error *err)
+static int parse_fields(const xml_node *root, net_def *d, vw_virerror *err)
 {
     const xml_node *name = xml_tree_child(root, "name");
     if (!name || !name->text || !*name->text) {
-        fl_error_set(err, FL_ERR_NO_NAME, FL_FROM_NETWORK, NULL, "missing name information");
+        vw_virerror_report(err, VW_ERR_NO_NAME, VW_FROM_NETWORK, NULL, "missing name information");
         return -1;
     }
     const xml_node *uuid = xml_tree_child(root, "uuid");
     if (!uuid || !uuid->text) {
         vw_uuid_generate(d->uuid);
     } else if (vw_uuid_parse(uuid->text, d->uuid) < 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                     "malformed uuid element");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                           "malformed uuid element");
         return -1;
     }
     const xml_node *br = xml_tree_child(root, "bridge");
@@ -134,19 +135,21 @@ static int parse_fields(const xml_node *root, net_def *d, fl_error *err)
     return 0;
 }
 
-static int parse_network(const char *xml, net_def *d, fl_error *err)
+static int parse_network(const char *xml, net_def *d, vw_virerror *err)
 {
+    vw_error xerr;
     char why[256];
     memset(d, 0, sizeof(*d));
-    xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, FROM_XML, "XML error", "%s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, FROM_XML, "XML error", "%s",
+                           xml_tree_error_text(&xerr, why, sizeof(why)));
         return -1;
     }
     int rc = 0;
     if (strcmp(root->name, "network") != 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_XML, "XML error",
-                     "expecting root element of 'network', not '%s'", root->name);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_XML, "XML error",
+                           "expecting root element of 'network', not '%s'", root->name);
         rc = -1;
     } else {
         rc = parse_fields(root, d, err);
@@ -160,20 +163,20 @@ static int parse_network(const char *xml, net_def *d, fl_error *err)
 /* virNetworkObjAssignDefLocked's checks, in its order (by UUID, then by name): the network of
  * the same name and uuid, NULL when none, or (void *)-1 after filling err. live: a create-XML
  * (refuses a running namesake). */
-static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *err)
+static fl_object *find_same(fl_model *m, const net_def *d, bool live, vw_virerror *err)
 {
     char u[37];
     fl_object *o = fl_index_get(&m->obj_by_uuid[FL_OBJ_NETWORK], d->uuid, 16);
     if (o && strcmp(o->name, d->name) != 0) {
         vw_uuid_format(o->uuid, u);
-        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
-                     "network '%s' is already defined with uuid %s", o->name, u);
+        vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_NETWORK, "operation failed",
+                           "network '%s' is already defined with uuid %s", o->name, u);
         return (fl_object *)-1;
     }
     if (o && live && o->active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_NETWORK,
-                     "Requested operation is not valid", "network is already active as '%s'",
-                     o->name);
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_NETWORK,
+                           "Requested operation is not valid", "network is already active as '%s'",
+                           o->name);
         return (fl_object *)-1;
     }
     if (o)
@@ -181,8 +184,8 @@ static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *
     o = fl_index_get(&m->obj_by_name[FL_OBJ_NETWORK], d->name, strlen(d->name));
     if (o) {
         vw_uuid_format(o->uuid, u);
-        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_NETWORK, "operation failed",
-                     "network '%s' already exists with uuid %s", o->name, u);
+        vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_NETWORK, "operation failed",
+                           "network '%s' already exists with uuid %s", o->name, u);
         return (fl_object *)-1;
     }
     return NULL;
@@ -191,7 +194,7 @@ static fl_object *find_same(fl_model *m, const net_def *d, bool live, fl_error *
 /* Adds d (or replaces the definition of its namesake; a running one's definition waits in
  * config_xml, as libvirt's newDef: the test driver shows it only once a CONFIG update of the
  * stopped network takes it); d's strings are taken. */
-static fl_object *add_or_replace(fl_model *m, net_def *d, bool live, fl_error *err)
+static fl_object *add_or_replace(fl_model *m, net_def *d, bool live, vw_virerror *err)
 {
     fl_object *o = find_same(m, d, live, err);
     if (o == (fl_object *)-1)
@@ -220,7 +223,7 @@ static fl_object *add_or_replace(fl_model *m, net_def *d, bool live, fl_error *e
     return o;
 }
 
-fl_object *fl_net_define(fl_model *m, const char *xml, fl_error *err)
+fl_object *fl_net_define(fl_model *m, const char *xml, vw_virerror *err)
 {
     net_def d;
     if (parse_network(xml, &d, err) < 0)
@@ -230,7 +233,7 @@ fl_object *fl_net_define(fl_model *m, const char *xml, fl_error *err)
     return o;
 }
 
-fl_object *fl_net_create_xml(fl_model *m, const char *xml, fl_error *err)
+fl_object *fl_net_create_xml(fl_model *m, const char *xml, vw_virerror *err)
 {
     net_def d;
     if (parse_network(xml, &d, err) < 0)
@@ -242,13 +245,13 @@ fl_object *fl_net_create_xml(fl_model *m, const char *xml, fl_error *err)
 
 /* ---- transitions ----------------------------------------------------------------------------- */
 
-int fl_net_start(fl_model *m, fl_object *net, fl_error *err)
+int fl_net_start(fl_model *m, fl_object *net, vw_virerror *err)
 {
     (void)m;
     if (net->active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid", "Network '%s' is already running",
-                     net->name);
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid", "Network '%s' is already running",
+                           net->name);
         return -1;
     }
     net->active = true;
@@ -267,12 +270,12 @@ void fl_net_destroy(fl_model *m, fl_object *net)
         remove_network(m, net);
 }
 
-int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err)
+int fl_net_undefine(fl_model *m, fl_object *net, vw_virerror *err)
 {
     if (net->active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid", "Network '%s' is still running",
-                     net->name);
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid", "Network '%s' is still running",
+                           net->name);
         return -1;
     }
     remove_network(m, net);
@@ -309,14 +312,14 @@ bool fl_arch_known(const char *arch)
 }
 
 int fl_cpu_model_names(const char *arch, const char *const **models, size_t *count,
-                       fl_error *err)
+                       vw_virerror *err)
 {
     int i = arch_index(arch);
     *models = NULL;
     *count = 0;
     if (i < 0) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "cannot find architecture %s", arch);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "cannot find architecture %s", arch);
         return -1;
     }
     if (i <= 1) {
@@ -324,9 +327,9 @@ int fl_cpu_model_names(const char *arch, const char *const **models, size_t *cou
     } else if (strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0) {
         *models = fl_release_cpu_models(true, count);
     } else if (i > 5 && strcmp(arch, "s390") != 0 && strcmp(arch, "s390x") != 0) {
-        fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
-                     "this function is not supported by the connection driver",
-                     "'%s' architecture is not supported by CPU driver", arch);
+        vw_virerror_report(err, VW_ERR_NO_SUPPORT, FROM_CPU,
+                           "this function is not supported by the connection driver",
+                           "'%s' architecture is not supported by CPU driver", arch);
         return -1;
     }
     return 0;

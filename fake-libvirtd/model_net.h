@@ -19,16 +19,16 @@ enum {
 
 /* testNetworkDefineXML: a new persistent, inactive network, or the new definition of the
  * network of the same name and uuid. NULL with err (XML, missing name, duplicates). */
-fl_object *fl_net_define(fl_model *m, const char *xml, fl_error *err);
+fl_object *fl_net_define(fl_model *m, const char *xml, vw_virerror *err);
 /* testNetworkCreateXML: a new transient, running network. */
-fl_object *fl_net_create_xml(fl_model *m, const char *xml, fl_error *err);
+fl_object *fl_net_create_xml(fl_model *m, const char *xml, vw_virerror *err);
 /* testNetworkCreate: refuses a running network. */
-int fl_net_start(fl_model *m, fl_object *net, fl_error *err);
+int fl_net_start(fl_model *m, fl_object *net, vw_virerror *err);
 /* testNetworkDestroy: stops net (the test driver does not refuse an inactive one); a transient
  * network is removed and freed. */
 void fl_net_destroy(fl_model *m, fl_object *net);
 /* testNetworkUndefine: refuses a running network; removes and frees net. */
-int fl_net_undefine(fl_model *m, fl_object *net, fl_error *err);
+int fl_net_undefine(fl_model *m, fl_object *net, vw_virerror *err);
 
 /* A parsed <network> formatted as libvirt formats it back (name, uuid, forward, bridge, then
  * the rest in order); NULL when out of memory. net_update.c formats an updated one with it. */
@@ -40,6 +40,6 @@ bool fl_arch_known(const char *arch);
 /* virConnectGetCPUModelNames for arch: *models (static strings, do not free) and *count, or -1
  * with the test driver's error (unknown architecture, no CPU driver for it). */
 int fl_cpu_model_names(const char *arch, const char *const **models, size_t *count,
-                       fl_error *err);
+                       vw_virerror *err);
 
 #endif

@@ -167,14 +167,14 @@ fl_nodedev_state *fl_nodedevs(fl_model *m)
     return m->nodedevs;
 }
 
-fl_nodedev *fl_nodedev_lookup(fl_nodedev_state *s, const char *name, fl_error *err)
+fl_nodedev *fl_nodedev_lookup(fl_nodedev_state *s, const char *name, vw_virerror *err)
 {
     for (fl_nodedev *d = s->list; d; d = d->next) {
         if (strcmp(d->name, name) == 0)
             return d;
     }
-    fl_error_set(err, ERR_NO_NODE_DEVICE, FL_FROM_TEST, "Node device not found",
-                 "no node device with matching name '%s'", name);
+    vw_virerror_report(err, ERR_NO_NODE_DEVICE, VW_FROM_TEST, "Node device not found",
+                       "no node device with matching name '%s'", name);
     return NULL;
 }
 
@@ -209,20 +209,21 @@ static const char *fc_field(const xml_node *root, const char *name)
     return NULL;
 }
 
-static fl_nodedev *create_from_tree(fl_nodedev_state *s, const xml_node *root, fl_error *err)
+static fl_nodedev *create_from_tree(fl_nodedev_state *s, const xml_node *root, vw_virerror *err)
 {
     const xml_node *p = xml_tree_child(root, "parent");
     const char *wwnn = fc_field(root, "wwnn"), *wwpn = fc_field(root, "wwpn");
     if (!p || !p->text || !wwnn || !wwpn) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FROM_NODEDEV, "invalid argument",
-                     "the test driver creates only vHBAs: parent, wwnn and wwpn are needed");
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, FROM_NODEDEV, "invalid argument",
+                           "the test driver creates only vHBAs: parent, wwnn and wwpn are needed");
         return NULL;
     }
     if (!fl_nodedev_lookup(s, p->text, err))
         return NULL;
     fl_nodedev *d = dev_new("scsi_host12", p->text, wwnn, wwpn, 11, 10, false);
     if (!d) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_NODEDEV, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, FROM_NODEDEV, "internal error",
+                           "out of memory");
         return NULL;
     }
     d->mock_vport = true;
@@ -230,18 +231,20 @@ static fl_nodedev *create_from_tree(fl_nodedev_state *s, const xml_node *root, f
     return d;
 }
 
-fl_nodedev *fl_nodedev_create_xml(fl_nodedev_state *s, const char *xml, fl_error *err)
+fl_nodedev *fl_nodedev_create_xml(fl_nodedev_state *s, const char *xml, vw_virerror *err)
 {
+    vw_error xerr;
     char why[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), why, sizeof(why));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, ND_FROM_XML, "XML error", "%s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, ND_FROM_XML, "XML error", "%s",
+                           xml_tree_error_text(&xerr, why, sizeof(why)));
         return NULL;
     }
     fl_nodedev *d = NULL;
     if (strcmp(root->name, "device") != 0)
-        fl_error_set(err, FL_ERR_XML_ERROR, ND_FROM_XML, "XML error",
-                     "expecting root element of 'device', not '%s'", root->name);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, ND_FROM_XML, "XML error",
+                           "expecting root element of 'device', not '%s'", root->name);
     else
         d = create_from_tree(s, root, err);
     xml_tree_free(root);

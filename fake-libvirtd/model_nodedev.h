@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "model_parts.h"
 
 typedef struct fl_nodedev {
     char *name;
@@ -33,16 +34,15 @@ unsigned fl_nodedev_cap_bit(const char *cap);
 /* The device XML (caller frees), NULL when out of memory. */
 char *fl_nodedev_xml(const fl_nodedev *d);
 
-fl_nodedev_state *fl_nodedev_state_default(void);
-void fl_nodedev_state_free(fl_nodedev_state *s);
+/* fl_nodedev_state_default, fl_nodedev_state_free: model_parts.h */
 /* m's node devices (an empty set for a model without any); NULL when out of memory. */
 fl_nodedev_state *fl_nodedevs(fl_model *m);
 
-fl_nodedev *fl_nodedev_lookup(fl_nodedev_state *s, const char *name, fl_error *err);
+fl_nodedev *fl_nodedev_lookup(fl_nodedev_state *s, const char *name, vw_virerror *err);
 /* Devices matching cap bits (0 = all): a malloc'd array, *count. */
 fl_nodedev **fl_nodedev_list(fl_nodedev_state *s, unsigned bits, size_t *count);
 /* testNodeDeviceCreateXML: the vHBA of xml, added. NULL with err. */
-fl_nodedev *fl_nodedev_create_xml(fl_nodedev_state *s, const char *xml, fl_error *err);
+fl_nodedev *fl_nodedev_create_xml(fl_nodedev_state *s, const char *xml, vw_virerror *err);
 /* testNodeDeviceDestroy: removes a device with WWNs (1, freed); others are left (0). */
 int fl_nodedev_destroy(fl_nodedev_state *s, fl_nodedev *d);
 

@@ -44,15 +44,15 @@ typedef struct {
 } moment_kind;
 
 static const moment_kind SNAPSHOT = {false, "snapshot", "domainsnapshot",
-                                     FL_ERR_NO_DOMAIN_SNAPSHOT, "Domain snapshot not found",
-                                     FL_FROM_DOMAIN_SNAPSHOT};
+                                     VW_ERR_NO_DOMAIN_SNAPSHOT, "Domain snapshot not found",
+                                     VW_FROM_DOMAIN_SNAPSHOT};
 static const moment_kind CHECKPOINT = {true, "checkpoint", "domaincheckpoint",
-                                       FL_ERR_NO_DOMAIN_CHECKPOINT, "Domain checkpoint not found",
-                                       FL_FROM_DOMAIN_CHECKPOINT};
+                                       VW_ERR_NO_DOMAIN_CHECKPOINT, "Domain checkpoint not found",
+                                       VW_FROM_DOMAIN_CHECKPOINT};
 
-static void oom(fl_error *err)
+static void oom(vw_virerror *err)
 {
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error", "out of memory");
 }
 
 static char *snap_strdup(const char *s)
@@ -100,7 +100,7 @@ static fl_moment_list *list_of(const fl_domain *dom, const moment_kind *k)
 }
 
 /* The list, made on first use. */
-static fl_moment_list *list_make(fl_domain *dom, const moment_kind *k, fl_error *err)
+static fl_moment_list *list_make(fl_domain *dom, const moment_kind *k, vw_virerror *err)
 {
     if (!dom->moments && !(dom->moments = calloc(1, sizeof(*dom->moments)))) {
         oom(err);
@@ -133,30 +133,30 @@ static fl_moment *find(const fl_moment_list *l, const char *name)
     return NULL;
 }
 
-static fl_moment *lookup(fl_domain *dom, const moment_kind *k, const char *name, fl_error *err)
+static fl_moment *lookup(fl_domain *dom, const moment_kind *k, const char *name, vw_virerror *err)
 {
     fl_moment *p = find(list_of(dom, k), name);
     if (!p)
-        fl_error_set(err, k->not_found, FL_FROM_TEST, k->not_found_text,
-                     "no domain %s with matching name '%s'", k->what, name);
+        vw_virerror_report(err, k->not_found, VW_FROM_TEST, k->not_found_text,
+                           "no domain %s with matching name '%s'", k->what, name);
     return p;
 }
 
-fl_moment *fl_snapshot_lookup(fl_domain *dom, const char *name, fl_error *err)
+fl_moment *fl_snapshot_lookup(fl_domain *dom, const char *name, vw_virerror *err)
 {
     return lookup(dom, &SNAPSHOT, name, err);
 }
 
-fl_moment *fl_checkpoint_lookup(fl_domain *dom, const char *name, fl_error *err)
+fl_moment *fl_checkpoint_lookup(fl_domain *dom, const char *name, vw_virerror *err)
 {
     return lookup(dom, &CHECKPOINT, name, err);
 }
 
-void fl_moment_no_parent(bool checkpoint, const fl_moment *m, fl_error *err)
+void fl_moment_no_parent(bool checkpoint, const fl_moment *m, vw_virerror *err)
 {
     const moment_kind *k = checkpoint ? &CHECKPOINT : &SNAPSHOT;
-    fl_error_set(err, k->not_found, FL_FROM_TEST, k->not_found_text,
-                 "%s '%s' does not have a parent", k->what, m->name);
+    vw_virerror_report(err, k->not_found, VW_FROM_TEST, k->not_found_text,
+                       "%s '%s' does not have a parent", k->what, m->name);
 }
 
 /* ---- the tree ----------------------------------------------------------------------------------- */
@@ -335,40 +335,41 @@ static const char *child_text(const xml_node *n, const char *name)
 }
 
 /* The redefinition checks of the parsers (libvirt's virDomain{Snapshot,Checkpoint}DefParse). */
-static int check_redefined(const xml_node *root, const moment_kind *k, fl_error *err)
+static int check_redefined(const xml_node *root, const moment_kind *k, vw_virerror *err)
 {
     const char *created = child_text(root, "creationTime");
     char *end = NULL;
     if (!child_text(root, "name")) {
-        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
-                     "a redefined %s must have a name", k->what);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, k->xml_domain, "XML error",
+                           "a redefined %s must have a name", k->what);
         return -1;
     }
     if (!created || (strtoll(created, &end, 10), *end != '\0')) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, k->xml_domain, "internal error",
-                     "missing creationTime from existing %s", k->what);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, k->xml_domain, "internal error",
+                           "missing creationTime from existing %s", k->what);
         return -1;
     }
     if (k->checkpoint)
         return 0;
     const char *state = child_text(root, "state");
     if (!state) {
-        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
-                     "missing state from existing snapshot");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, k->xml_domain, "XML error",
+                           "missing state from existing snapshot");
         return -1;
     }
     int st = state_from_name(state);
     if (st < 0) {
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, k->xml_domain, "unsupported configuration",
-                     "Invalid state '%s' in domain snapshot XML", state);
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, k->xml_domain,
+                           "unsupported configuration",
+                           "Invalid state '%s' in domain snapshot XML", state);
         return -1;
     }
     const xml_node *memory = xml_tree_child(root, "memory");
     const char *saved = memory ? xml_tree_attr(memory, "snapshot") : NULL;
     if (saved && (strcmp(saved, "internal") == 0 || strcmp(saved, "external") == 0) &&
         (st == FL_STATE_SHUTOFF || st == FL_SNAP_DISK_SNAPSHOT)) {
-        fl_error_set(err, FL_ERR_XML_ERROR, k->xml_domain, "XML error",
-                     "memory state cannot be saved with offline or disk-only snapshot");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, k->xml_domain, "XML error",
+                           "memory state cannot be saved with offline or disk-only snapshot");
         return -1;
     }
     return 0;
@@ -420,18 +421,20 @@ static int fill_from_xml(fl_moment *p, const xml_node *root, bool redefine, char
 }
 
 static fl_moment *parse_moment(const char *xml, const moment_kind *k, bool redefine,
-                               char uuid[64], fl_error *err)
+                               char uuid[64], vw_virerror *err)
 {
+    vw_error xerr;
     char msg[256];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), msg, sizeof(msg));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!root) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, k->xml_domain, "", "(domain_%s):%s", k->what, msg);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, k->xml_domain, "", "(domain_%s):%s", k->what,
+                           xml_tree_error_text(&xerr, msg, sizeof(msg)));
         return NULL;
     }
     fl_moment *p = NULL;
     if (strcmp(root->name, k->root) != 0)
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_XML, "XML error",
-                     "expecting root element of '%s', not '%s'", k->root, root->name);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_XML, "XML error",
+                           "expecting root element of '%s', not '%s'", k->root, root->name);
     else if (!redefine || check_redefined(root, k, err) == 0) {
         p = calloc(1, sizeof(*p));
         if (!p || fill_from_xml(p, root, redefine, uuid) < 0) {
@@ -448,44 +451,44 @@ static fl_moment *parse_moment(const char *xml, const moment_kind *k, bool redef
  * of the same name, if any). Returns 0 or -1. */
 static int check_redefinition(const fl_domain *dom, const fl_moment_list *l,
                               const moment_kind *k, const fl_moment *p, const fl_moment *old,
-                              const char *uuid, fl_error *err)
+                              const char *uuid, vw_virerror *err)
 {
     unsigned char want[16];
     char text[37];
     if (p->parent && !find(l, p->parent)) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                     "parent %s for moment %s not found", p->parent, p->name);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                           "parent %s for moment %s not found", p->parent, p->name);
         return -1;
     }
     if (p->dom_xml && (vw_uuid_parse(uuid, want) < 0 || memcmp(want, dom->def->uuid, 16))) {
         vw_uuid_format(dom->def->uuid, text);
-        fl_error_set(err, FL_ERR_INVALID_ARG, k->xml_domain, "invalid argument",
-                     "definition for %s %s must use uuid %s", k->what, p->name, text);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, k->xml_domain, "invalid argument",
+                           "definition for %s %s must use uuid %s", k->what, p->name, text);
         return -1;
     }
     if (k->checkpoint)
         return 0;
     bool online = p->state == FL_STATE_RUNNING || p->state == FL_STATE_PAUSED;
     if (old && online != (old->state == FL_STATE_RUNNING || old->state == FL_STATE_PAUSED)) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, k->xml_domain, "invalid argument",
-                     "cannot change between online and offline snapshot state in snapshot %s",
-                     p->name);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, k->xml_domain, "invalid argument",
+                           "cannot change between online and offline snapshot state in snapshot %s",
+                           p->name);
         return -1;
     }
     if (!p->dom_xml) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, k->xml_domain, "internal error",
-                     "missing domain in snapshot");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, k->xml_domain, "internal error",
+                           "missing domain in snapshot");
         return -1;
     }
     return 0;
 }
 
-int fl_snapshot_create_check_flags(unsigned flags, fl_error *err)
+int fl_snapshot_create_check_flags(unsigned flags, vw_virerror *err)
 {
     if ((flags & CREATE_CURRENT) && !(flags & CREATE_REDEFINE)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN_SNAPSHOT, "virDomainSnapshotCreateXML",
-                                 "ctl", "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required "
-                                 "by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN_SNAPSHOT, "virDomainSnapshotCreateXML",
+                                       "ctl", "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required "
+                                       "by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'");
         return -1;
     }
     return fl_check_flags(flags, CREATE_REDEFINE | CREATE_CURRENT | CREATE_HALT | CREATE_QUIESCE |
@@ -493,12 +496,13 @@ int fl_snapshot_create_check_flags(unsigned flags, fl_error *err)
                           "testDomainSnapshotCreateXML", err);
 }
 
-int fl_checkpoint_create_check_flags(unsigned flags, fl_error *err)
+int fl_checkpoint_create_check_flags(unsigned flags, vw_virerror *err)
 {
     if ((flags & CHECKPOINT_REDEFINE_VALIDATE) && !(flags & CHECKPOINT_REDEFINE)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN_CHECKPOINT, "virDomainCheckpointCreateXML",
-                                 "ctl", "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required "
-                                 "by flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE'");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN_CHECKPOINT,
+                                       "virDomainCheckpointCreateXML",
+                                       "ctl", "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required "
+                                       "by flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE'");
         return -1;
     }
     return fl_check_flags(flags, CHECKPOINT_REDEFINE | CHECKPOINT_QUIESCE,
@@ -540,7 +544,7 @@ static bool has_disk(const domain_def *def)
 /* The common part of both creations: parse, refuse a duplicate, take the domain's definition
  * (a new moment) or the document's (a redefined one), link under the current moment, add. */
 static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char *xml,
-                                bool redefine, fl_error *err)
+                                bool redefine, vw_virerror *err)
 {
     char uuid[64] = "";
     fl_moment_list *l = list_make(dom, k, err);
@@ -549,16 +553,16 @@ static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char
         return NULL;
     if (k->checkpoint && !redefine && !has_disk(dom->def)) {
         /* virDomainCheckpointAlignDisks, before the name is looked at */
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN_CHECKPOINT,
-                     "unsupported configuration",
-                     "domain must have at least one disk to perform checkpoints");
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, VW_FROM_DOMAIN_CHECKPOINT,
+                           "unsupported configuration",
+                           "domain must have at least one disk to perform checkpoints");
         moment_free(p);
         return NULL;
     }
     fl_moment *old = find(l, p->name);
     if (old && !redefine) {
-        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_DOMAIN, "operation failed",
-                     "domain moment %s already exists", p->name);
+        vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_DOMAIN, "operation failed",
+                           "domain moment %s already exists", p->name);
         moment_free(p);
         return NULL;
     }
@@ -584,18 +588,19 @@ static fl_moment *create_moment(fl_domain *dom, const moment_kind *k, const char
 }
 
 fl_moment *fl_snapshot_create(fl_model *m, fl_domain *dom, const char *xml, unsigned flags,
-                              fl_error *err)
+                              vw_virerror *err)
 {
     bool redefine = (flags & CREATE_REDEFINE) != 0;
     if (fl_checkpoint_count(dom) > 0) {
-        fl_error_set(err, FL_ERR_OPERATION_UNSUPPORTED, FL_FROM_TEST, "Operation not supported",
-                     "cannot create snapshot while checkpoint exists");
+        vw_virerror_report(err, VW_ERR_OPERATION_UNSUPPORTED, VW_FROM_TEST,
+                           "Operation not supported",
+                           "cannot create snapshot while checkpoint exists");
         return NULL;
     }
     if (!dom->persistent && (flags & CREATE_HALT)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "cannot halt after transient domain snapshot");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "cannot halt after transient domain snapshot");
         return NULL;
     }
     fl_moment *p = create_moment(dom, &SNAPSHOT, xml, redefine, err);
@@ -608,12 +613,13 @@ fl_moment *fl_snapshot_create(fl_model *m, fl_domain *dom, const char *xml, unsi
     return p;
 }
 
-fl_moment *fl_checkpoint_create(fl_domain *dom, const char *xml, unsigned flags, fl_error *err)
+fl_moment *fl_checkpoint_create(fl_domain *dom, const char *xml, unsigned flags, vw_virerror *err)
 {
     bool redefine = (flags & CHECKPOINT_REDEFINE) != 0;
     if (fl_snapshot_count(dom) > 0 || !fl_domain_is_active(dom)) {
-        fl_error_set(err, FL_ERR_OPERATION_UNSUPPORTED, FL_FROM_TEST, "Operation not supported",
-                     "cannot create checkpoint %s", fl_snapshot_count(dom) > 0
+        vw_virerror_report(err, VW_ERR_OPERATION_UNSUPPORTED, VW_FROM_TEST,
+                           "Operation not supported",
+                           "cannot create checkpoint %s", fl_snapshot_count(dom) > 0
                          ? "while snapshot exists" : "for inactive domain");
         return NULL;
     }
@@ -686,30 +692,30 @@ char *fl_checkpoint_xml(const fl_moment *chk, bool with_domain)
 /* ---- delete ------------------------------------------------------------------------------------- */
 
 static int check_delete_flags(unsigned flags, unsigned supported, const char *api,
-                              const char *prefix, const char *func, int domain, fl_error *err)
+                              const char *prefix, const char *func, int domain, vw_virerror *err)
 {
     if ((flags & DELETE_CHILDREN) && (flags & DELETE_CHILDREN_ONLY)) {
-        fl_error_set_invalid_arg(err, domain, api, "flags",
-                                 "Flags 'VIR_DOMAIN_%s_DELETE_CHILDREN' and "
-                                 "'VIR_DOMAIN_%s_DELETE_CHILDREN_ONLY' are mutually exclusive",
-                                 prefix, prefix);
+        vw_virerror_report_invalid_arg(err, domain, api, "flags",
+                                       "Flags 'VIR_DOMAIN_%s_DELETE_CHILDREN' and "
+                                       "'VIR_DOMAIN_%s_DELETE_CHILDREN_ONLY' are mutually exclusive",
+                                       prefix, prefix);
         return -1;
     }
     return fl_check_flags(flags, supported, func, err);
 }
 
-int fl_snapshot_delete_check_flags(unsigned flags, fl_error *err)
+int fl_snapshot_delete_check_flags(unsigned flags, vw_virerror *err)
 {
     return check_delete_flags(flags, DELETE_CHILDREN | DELETE_CHILDREN_ONLY,
                               "virDomainSnapshotDelete", "SNAPSHOT", "testDomainSnapshotDelete",
-                              FL_FROM_DOMAIN_SNAPSHOT, err);
+                              VW_FROM_DOMAIN_SNAPSHOT, err);
 }
 
-int fl_checkpoint_delete_check_flags(unsigned flags, fl_error *err)
+int fl_checkpoint_delete_check_flags(unsigned flags, vw_virerror *err)
 {
     return check_delete_flags(flags, DELETE_CHILDREN | DELETE_METADATA_ONLY | DELETE_CHILDREN_ONLY,
                               "virDomainCheckpointDelete", "CHECKPOINT",
-                              "testDomainCheckpointDelete", FL_FROM_DOMAIN_CHECKPOINT, err);
+                              "testDomainCheckpointDelete", VW_FROM_DOMAIN_CHECKPOINT, err);
 }
 
 static void remove_one(fl_moment_list *l, fl_moment *m)
@@ -766,12 +772,12 @@ void fl_checkpoint_delete(fl_domain *dom, fl_moment *chk, unsigned flags)
 
 /* ---- revert ------------------------------------------------------------------------------------- */
 
-int fl_snapshot_revert_check_flags(unsigned flags, fl_error *err)
+int fl_snapshot_revert_check_flags(unsigned flags, vw_virerror *err)
 {
     if ((flags & REVERT_RUNNING) && (flags & REVERT_PAUSED)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN_SNAPSHOT, "virDomainRevertToSnapshot",
-                                 "flags", "Flags 'VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING' and "
-                                 "'VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED' are mutually exclusive");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN_SNAPSHOT, "virDomainRevertToSnapshot",
+                                       "flags", "Flags 'VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING' and "
+                                       "'VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED' are mutually exclusive");
         return -1;
     }
     return fl_check_flags(flags, REVERT_RUNNING | REVERT_PAUSED | REVERT_FORCE,
@@ -788,27 +794,27 @@ static void stop_keep(fl_model *m, fl_domain *dom)
 }
 
 static int check_revert(const fl_domain *dom, const fl_moment *snap, unsigned flags,
-                        fl_error *err)
+                        vw_virerror *err)
 {
     bool live = snap->state == FL_STATE_RUNNING || snap->state == FL_STATE_PAUSED;
     if (!dom->persistent && !live && !(flags & (REVERT_RUNNING | REVERT_PAUSED))) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "transient domain needs to request run or pause to revert to inactive "
-                     "snapshot");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "transient domain needs to request run or pause to revert to inactive "
+                           "snapshot");
         return -1;
     }
     if (!snap->dom_xml && !(flags & REVERT_FORCE)) {
-        fl_error_set(err, FL_ERR_SNAPSHOT_REVERT_RISKY, FL_FROM_TEST, "revert requires force",
-                     "snapshot '%s' lacks domain '%s' rollback info", snap->name,
-                     dom->def->name);
+        vw_virerror_report(err, VW_ERR_SNAPSHOT_REVERT_RISKY, VW_FROM_TEST, "revert requires force",
+                           "snapshot '%s' lacks domain '%s' rollback info", snap->name,
+                           dom->def->name);
         return -1;
     }
     return 0;
 }
 
 /* The definition the snapshot holds replaces the domain's (config and live alike). */
-static int load_definition(fl_domain *dom, const fl_moment *snap, fl_error *err)
+static int load_definition(fl_domain *dom, const fl_moment *snap, vw_virerror *err)
 {
     if (!snap->dom_xml)
         return 0;
@@ -827,7 +833,7 @@ static int load_definition(fl_domain *dom, const fl_moment *snap, fl_error *err)
  * driver does even when it was running already (Stopped, then Started, and Suspended when it is
  * to be paused). */
 static int revert_live(fl_model *m, fl_domain *dom, const fl_moment *snap, unsigned flags,
-                       fl_error *err)
+                       vw_virerror *err)
 {
     if (fl_domain_is_active(dom))
         stop_keep(m, dom);
@@ -843,7 +849,7 @@ static int revert_live(fl_model *m, fl_domain *dom, const fl_moment *snap, unsig
 /* A snapshot of a stopped domain: the domain stops. With RUNNING or PAUSED the test driver then
  * sends the Started (and Suspended) events but leaves the domain stopped. */
 static int revert_inactive(fl_model *m, fl_domain *dom, const fl_moment *snap,
-                           unsigned flags, fl_error *err)
+                           unsigned flags, vw_virerror *err)
 {
     if (load_definition(dom, snap, err) < 0)
         return -1;
@@ -859,7 +865,7 @@ static int revert_inactive(fl_model *m, fl_domain *dom, const fl_moment *snap,
 }
 
 int fl_snapshot_revert(fl_model *m, fl_domain *dom, fl_moment *snap, unsigned flags,
-                       fl_error *err)
+                       vw_virerror *err)
 {
     if (check_revert(dom, snap, flags, err) < 0)
         return -1;
@@ -873,12 +879,13 @@ int fl_snapshot_revert(fl_model *m, fl_domain *dom, fl_moment *snap, unsigned fl
     return rc;
 }
 
-int fl_snapshot_check_undefine(const fl_domain *dom, unsigned flags, fl_error *err)
+int fl_snapshot_check_undefine(const fl_domain *dom, unsigned flags, vw_virerror *err)
 {
     size_t n = fl_snapshot_count(dom);
     if (fl_domain_is_active(dom) || n == 0 || (flags & 2 /* SNAPSHOTS_METADATA */))
         return 0;
-    fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
-                 "cannot delete inactive domain with %zu snapshots", n);
+    vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                       "Requested operation is not valid",
+                       "cannot delete inactive domain with %zu snapshots", n);
     return -1;
 }

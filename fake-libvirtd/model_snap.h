@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "model_parts.h"
 
 typedef struct fl_moment {
     char *name, *description;
@@ -56,32 +57,30 @@ enum {
     FL_CHECKPOINT_LIST_NO_LEAVES = 1 << 3,
 };
 
-void fl_moments_free(fl_moments *m);
-size_t fl_snapshot_count(const fl_domain *dom);
-size_t fl_checkpoint_count(const fl_domain *dom);
+/* fl_moments_free, fl_snapshot_count, fl_checkpoint_count: model_parts.h */
 /* The current snapshot / checkpoint, or NULL. */
 fl_moment *fl_snapshot_current(const fl_domain *dom);
 
 /* testSnapObjFromName / testCheckpointObjFromName: NULL with "no domain snapshot (checkpoint)
  * with matching name" when there is none. */
-fl_moment *fl_snapshot_lookup(fl_domain *dom, const char *name, fl_error *err);
-fl_moment *fl_checkpoint_lookup(fl_domain *dom, const char *name, fl_error *err);
+fl_moment *fl_snapshot_lookup(fl_domain *dom, const char *name, vw_virerror *err);
+fl_moment *fl_checkpoint_lookup(fl_domain *dom, const char *name, vw_virerror *err);
 /* "snapshot 's' does not have a parent" (checkpoint alike). */
-void fl_moment_no_parent(bool checkpoint, const fl_moment *m, fl_error *err);
+void fl_moment_no_parent(bool checkpoint, const fl_moment *m, vw_virerror *err);
 
 /* The flag checks of the creating, reverting and deleting calls (the public API's, then the
  * test driver's virCheckFlags), made before the domain is looked up. Return 0 or -1. */
-int fl_snapshot_create_check_flags(unsigned flags, fl_error *err);
-int fl_snapshot_revert_check_flags(unsigned flags, fl_error *err);
-int fl_snapshot_delete_check_flags(unsigned flags, fl_error *err);
-int fl_checkpoint_create_check_flags(unsigned flags, fl_error *err);
-int fl_checkpoint_delete_check_flags(unsigned flags, fl_error *err);
+int fl_snapshot_create_check_flags(unsigned flags, vw_virerror *err);
+int fl_snapshot_revert_check_flags(unsigned flags, vw_virerror *err);
+int fl_snapshot_delete_check_flags(unsigned flags, vw_virerror *err);
+int fl_checkpoint_create_check_flags(unsigned flags, vw_virerror *err);
+int fl_checkpoint_delete_check_flags(unsigned flags, vw_virerror *err);
 
 /* testDomainSnapshotCreateXML / testDomainCheckpointCreateXML after their flag checks. A
  * snapshot with HALT stops dom. Return the new moment or NULL. */
 fl_moment *fl_snapshot_create(fl_model *m, fl_domain *dom, const char *xml, unsigned flags,
-                              fl_error *err);
-fl_moment *fl_checkpoint_create(fl_domain *dom, const char *xml, unsigned flags, fl_error *err);
+                              vw_virerror *err);
+fl_moment *fl_checkpoint_create(fl_domain *dom, const char *xml, unsigned flags, vw_virerror *err);
 
 /* The <domainsnapshot> / <domaincheckpoint> XML (caller frees), NULL on allocation failure;
  * with_domain false leaves out the embedded domain (VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN). */
@@ -104,9 +103,9 @@ void fl_checkpoint_delete(fl_domain *dom, fl_moment *chk, unsigned flags);
 /* testDomainRevertToSnapshot after its flag checks (RUNNING 1, PAUSED 2, FORCE 4). Returns 0
  * or -1. */
 int fl_snapshot_revert(fl_model *m, fl_domain *dom, fl_moment *snap, unsigned flags,
-                       fl_error *err);
+                       vw_virerror *err);
 /* testDomainUndefineFlags' snapshot check: an inactive domain with snapshots needs
  * VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA (2). Returns 0 or -1. */
-int fl_snapshot_check_undefine(const fl_domain *dom, unsigned flags, fl_error *err);
+int fl_snapshot_check_undefine(const fl_domain *dom, unsigned flags, vw_virerror *err);
 
 #endif

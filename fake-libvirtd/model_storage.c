@@ -11,9 +11,10 @@
 
 #define POOL_DEFAULT_CAPACITY 107374182400ULL   /* the test driver's defaultPoolCap */
 
-static void oom(fl_error *err)
+static void oom(vw_virerror *err)
 {
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_STORAGE, "internal error", "out of memory");
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_STORAGE, "internal error",
+                       "out of memory");
 }
 
 static void vol_free(fl_volume *v)
@@ -142,13 +143,11 @@ static const char *child_text(const xml_node *n, const char *name)
     return c ? c->text : NULL;
 }
 
-struct fl_pool_ext *fl_pool_ext(fl_object *pool, fl_error *err)
+struct fl_pool_ext *fl_pool_ext(fl_object *pool, vw_virerror *err)
 {
     if (pool->pool_ext)
         return pool->pool_ext;
-    char perr[256];
-    xml_node *root = pool->xml ? xml_tree_parse(pool->xml, strlen(pool->xml), perr, sizeof(perr))
-                               : NULL;
+    xml_node *root = pool->xml ? xml_tree_parse(pool->xml, strlen(pool->xml), NULL) : NULL;
     const char *type = root ? xml_tree_attr(root, "type") : NULL;
     const char *path = root ? child_text(xml_tree_child(root, "target"), "path") : NULL;
     struct fl_pool_ext *ext = calloc(1, sizeof(*ext));
@@ -276,7 +275,7 @@ static const char *known_formats(const char *type)
 }
 
 /* A source format the type does not know: 0, or -1 with the parser's error. */
-static int check_format(const pool_type *t, const xml_node *root, fl_error *err)
+static int check_format(const pool_type *t, const xml_node *root, vw_virerror *err)
 {
     const xml_node *src = xml_tree_child(root, "source");
     const xml_node *f = src ? xml_tree_child(src, "format") : NULL;
@@ -286,13 +285,13 @@ static int check_format(const pool_type *t, const xml_node *root, fl_error *err)
     snprintf(word, sizeof(word), " %s ", type ? type : "");
     if (!type || !known || strstr(known, word))
         return 0;
-    fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_STORAGE, "unsupported configuration",
-                 "unknown pool format type %s", type);
+    vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, VW_FROM_STORAGE, "unsupported configuration",
+                       "unknown pool format type %s", type);
     return -1;
 }
 
 /* The source elements the type requires: 0, or -1 with the parser's error. */
-static int check_source(const pool_type *t, const xml_node *root, fl_error *err)
+static int check_source(const pool_type *t, const xml_node *root, vw_virerror *err)
 {
     static const struct { unsigned flag; const char *element, *missing; } rules[] = {
         {SRC_HOST, "host", "missing storage pool source host name"},
@@ -304,16 +303,17 @@ static int check_source(const pool_type *t, const xml_node *root, fl_error *err)
     const xml_node *src = xml_tree_child(root, "source");
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         if ((t->requires & rules[i].flag) && !(src && xml_tree_child(src, rules[i].element))) {
-            fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_STORAGE, "XML error", "%s",
-                         rules[i].missing);
+            vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_STORAGE, "XML error", "%s",
+                               rules[i].missing);
             return -1;
         }
     }
     const xml_node *ini = src ? xml_tree_child(src, "initiator") : NULL;
     const xml_node *iqn = ini ? xml_tree_child(ini, "iqn") : NULL;
     if ((t->requires & SRC_INITIATOR) && !(iqn && xml_tree_attr(iqn, "name"))) {
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_STORAGE, "unsupported configuration",
-                     "missing initiator IQN");
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, VW_FROM_STORAGE,
+                           "unsupported configuration",
+                           "missing initiator IQN");
         return -1;
     }
     return 0;
@@ -321,7 +321,7 @@ static int check_source(const pool_type *t, const xml_node *root, fl_error *err)
 
 /* ---- parsing -------------------------------------------------------------------------------- */
 
-xml_node *fl_storage_xml_parse(const char *text, const char *what, fl_error *err)
+xml_node *fl_storage_xml_parse(const char *text, const char *what, vw_virerror *err)
 {
     char perr[256];
     size_t skip = strspn(text, " \t\r\n");
@@ -339,64 +339,68 @@ xml_node *fl_storage_xml_parse(const char *text, const char *what, fl_error *err
         int len = (int)strcspn(start, "\n"), col = (int)(text + skip - start);
         char dashes[81];
         memset(dashes, '-', sizeof(dashes) - 1);
-        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_STORAGE, "",
-                     "(%s):%d: Start tag expected, '<' not found\n%.*s\n%.*s^", what, line,
-                     len > 80 ? 80 : len, start, col > 80 ? 80 : col, dashes);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_STORAGE, "",
+                           "(%s):%d: Start tag expected, '<' not found\n%.*s\n%.*s^", what, line,
+                           len > 80 ? 80 : len, start, col > 80 ? 80 : col, dashes);
         return NULL;
     }
-    xml_node *root = xml_tree_parse(text, strlen(text), perr, sizeof(perr));
+    vw_error xerr;
+    xml_node *root = xml_tree_parse(text, strlen(text), &xerr);
     if (!root)
-        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_STORAGE, "", "(%s):%s", what, perr);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_STORAGE, "", "(%s):%s", what,
+                           xml_tree_error_text(&xerr, perr, sizeof(perr)));
     return root;
 }
 
 /* ---- pools ---------------------------------------------------------------------------------- */
 
-fl_object *fl_pool_find(fl_model *m, const char *name, int need_active, fl_error *err)
+fl_object *fl_pool_find(fl_model *m, const char *name, int need_active, vw_virerror *err)
 {
     fl_object *p = fl_index_get(&m->obj_by_name[FL_OBJ_POOL], name, strlen(name));
     if (!p) {
-        fl_error_set(err, FL_ERR_NO_STORAGE_POOL, FL_FROM_TEST, "Storage pool not found",
-                     "no storage pool with matching name '%s'", name);
+        vw_virerror_report(err, VW_ERR_NO_STORAGE_POOL, VW_FROM_TEST, "Storage pool not found",
+                           "no storage pool with matching name '%s'", name);
         return NULL;
     }
     if (need_active > 0 && !p->active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
-                     "storage pool '%s' is not active", name);
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "storage pool '%s' is not active", name);
         return NULL;
     }
     if (need_active < 0 && p->active) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
-                     "storage pool '%s' is active", name);
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "storage pool '%s' is active", name);
         return NULL;
     }
     return p;
 }
 
-static void xml_error(fl_error *err, int domain, const char *fmt, const char *a, const char *b)
+static void xml_error(vw_virerror *err, int domain, const char *fmt, const char *a, const char *b)
 {
-    fl_error_set(err, FL_ERR_XML_ERROR, domain, "XML error", fmt, a, b);
+    vw_virerror_report(err, VW_ERR_XML_ERROR, domain, "XML error", fmt, a, b);
 }
 
 /* virStoragePoolObjIsDuplicate, in its order (by UUID, then by name): 1 when an inactive (or,
  * defining, any) pool of the same name and uuid is to be replaced (*old set), 0 when new, -1
  * with err. */
 static int pool_duplicate(fl_model *m, const char *name, const unsigned char uuid[16], bool create,
-                          fl_object **old, fl_error *err)
+                          fl_object **old, vw_virerror *err)
 {
     char u[37];
     fl_object *p = fl_index_get(&m->obj_by_uuid[FL_OBJ_POOL], uuid, 16);
     if (p) {
         vw_uuid_format(p->uuid, u);
         if (strcmp(p->name, name) != 0) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
-                         "pool '%s' is already defined with uuid %s", p->name, u);
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_STORAGE, "operation failed",
+                               "pool '%s' is already defined with uuid %s", p->name, u);
             return -1;
         }
         if (create && p->active) {
-            fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_STORAGE,
-                         "Requested operation is not valid", "pool is already active as '%s'",
-                         p->name);
+            vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_STORAGE,
+                               "Requested operation is not valid", "pool is already active as '%s'",
+                               p->name);
             return -1;
         }
         *old = p;
@@ -404,8 +408,8 @@ static int pool_duplicate(fl_model *m, const char *name, const unsigned char uui
     }
     if ((p = fl_index_get(&m->obj_by_name[FL_OBJ_POOL], name, strlen(name)))) {
         vw_uuid_format(p->uuid, u);
-        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
-                     "pool '%s' already exists with uuid %s", name, u);
+        vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_STORAGE, "operation failed",
+                           "pool '%s' already exists with uuid %s", name, u);
         return -1;
     }
     return 0;
@@ -413,7 +417,7 @@ static int pool_duplicate(fl_model *m, const char *name, const unsigned char uui
 
 /* Parses a pool definition; fills the out-parameters (pointers into root). */
 static xml_node *parse_pool(const char *xml, const pool_type **t, const char **name,
-                            unsigned char uuid[16], const char **target, fl_error *err)
+                            unsigned char uuid[16], const char **target, vw_virerror *err)
 {
     xml_node *root = fl_storage_xml_parse(xml, "storage_pool_definition", err);
     if (!root)
@@ -423,23 +427,23 @@ static xml_node *parse_pool(const char *xml, const pool_type **t, const char **n
     *name = child_text(root, "name");
     *target = child_text(xml_tree_child(root, "target"), "path");
     if (strcmp(root->name, "pool") != 0)
-        xml_error(err, FL_FROM_XML, "expecting root element of '%s', not '%s'", "pool", root->name);
+        xml_error(err, VW_FROM_XML, "expecting root element of '%s', not '%s'", "pool", root->name);
     else if (!type)
-        xml_error(err, FL_FROM_XML, "Missing required attribute '%s' in element '%s'", "type",
+        xml_error(err, VW_FROM_XML, "Missing required attribute '%s' in element '%s'", "type",
                   "pool");
     else if (!(*t = find_pool_type(type)))
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_XML, "XML error",
-                     "Invalid value for attribute 'type' in element 'pool': '%s'.", type);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_XML, "XML error",
+                           "Invalid value for attribute 'type' in element 'pool': '%s'.", type);
     else if (check_format(*t, root, err) < 0)
         ; /* err set */
     else if (!*name)
-        xml_error(err, FL_FROM_STORAGE, "missing pool source name element%s%s", "", "");
+        xml_error(err, VW_FROM_STORAGE, "missing pool source name element%s%s", "", "");
     else if (u && vw_uuid_parse(u, uuid) < 0)
-        xml_error(err, FL_FROM_STORAGE, "malformed uuid element%s%s", "", "");
+        xml_error(err, VW_FROM_STORAGE, "malformed uuid element%s%s", "", "");
     else if (check_source(*t, root, err) < 0)
         ; /* err set */
     else if ((*t)->needs_target && !*target)
-        xml_error(err, FL_FROM_STORAGE, "missing storage pool target path%s%s", "", "");
+        xml_error(err, VW_FROM_STORAGE, "missing storage pool target path%s%s", "", "");
     else {
         if (!u)
             vw_uuid_generate(uuid);
@@ -452,7 +456,7 @@ static xml_node *parse_pool(const char *xml, const pool_type **t, const char **n
 /* A definition over a pool of the same name and uuid: an inactive one takes the new config
  * (type and target too), an active one keeps its live one (the test driver never applies the
  * pending one); either way the volumes stay and the test driver's defaults reset the sizes. */
-static fl_object *redefine(fl_object *old, char *text, bool create, fl_error *err)
+static fl_object *redefine(fl_object *old, char *text, bool create, vw_virerror *err)
 {
     if (old->active) {
         free(text);
@@ -492,8 +496,7 @@ static fl_object *redefine(fl_object *old, char *text, bool create, fl_error *er
  * parser's defaults count. */
 static void source_key(const char *xml, char *out, size_t n)
 {
-    char perr[64];
-    xml_node *root = xml_tree_parse(xml, strlen(xml), perr, sizeof(perr));
+    xml_node *root = xml_tree_parse(xml, strlen(xml), NULL);
     const char *type = root ? xml_tree_attr(root, "type") : NULL;
     const xml_node *src = root ? xml_tree_child(root, "source") : NULL;
     const xml_node *host = src ? xml_tree_child(src, "host") : NULL;
@@ -526,7 +529,7 @@ static void source_key(const char *xml, char *out, size_t n)
 }
 
 /* True, with "Storage source conflict with pool", when another pool has the same storage. */
-static bool source_conflict(fl_model *m, const char *name, const char *xml, fl_error *err)
+static bool source_conflict(fl_model *m, const char *name, const char *xml, vw_virerror *err)
 {
     char mine[4200], theirs[4200];
     source_key(xml, mine, sizeof(mine));
@@ -535,15 +538,15 @@ static bool source_conflict(fl_model *m, const char *name, const char *xml, fl_e
             continue;
         source_key(p->xml, theirs, sizeof(theirs));
         if (strcmp(mine, theirs) == 0) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_STORAGE, "operation failed",
-                         "Storage source conflict with pool: '%s'", p->name);
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_STORAGE, "operation failed",
+                               "Storage source conflict with pool: '%s'", p->name);
             return true;
         }
     }
     return false;
 }
 
-fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *err)
+fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, vw_virerror *err)
 {
     const pool_type *t = NULL;
     const char *name = NULL, *target = NULL;
@@ -598,17 +601,17 @@ static fl_volume *vol_lookup(fl_object *pool, const char *name)
                           : NULL;
 }
 
-fl_volume *fl_vol_find(fl_object *pool, const char *name, fl_error *err)
+fl_volume *fl_vol_find(fl_object *pool, const char *name, vw_virerror *err)
 {
     fl_volume *v = vol_lookup(pool, name);
     if (!v)
-        fl_error_set(err, FL_ERR_NO_STORAGE_VOL, FL_FROM_TEST, "Storage volume not found",
-                     "no storage vol with matching name '%s'", name);
+        vw_virerror_report(err, VW_ERR_NO_STORAGE_VOL, VW_FROM_TEST, "Storage volume not found",
+                           "no storage vol with matching name '%s'", name);
     return v;
 }
 
 fl_volume *fl_vol_find_key(fl_model *m, const char *key, bool by_path, fl_object **pool_out,
-                           fl_error *err)
+                           vw_virerror *err)
 {
     fl_volume *v = fl_index_find(by_path ? &m->vol_by_path : &m->vol_by_key, key, strlen(key),
                                  in_active_pool, NULL);
@@ -616,13 +619,13 @@ fl_volume *fl_vol_find_key(fl_model *m, const char *key, bool by_path, fl_object
         *pool_out = v->pool;
         return v;
     }
-    fl_error_set(err, FL_ERR_NO_STORAGE_VOL, FL_FROM_TEST, "Storage volume not found",
-                 "no storage vol with matching %s '%s'", by_path ? "path" : "key", key);
+    vw_virerror_report(err, VW_ERR_NO_STORAGE_VOL, VW_FROM_TEST, "Storage volume not found",
+                       "no storage vol with matching %s '%s'", by_path ? "path" : "key", key);
     return NULL;
 }
 
 /* virScaleInteger's units: bytes, then K/KiB (1024) and KB (1000) up to E. */
-static int scale(const char *unit, unsigned long long *value, fl_error *err)
+static int scale(const char *unit, unsigned long long *value, vw_virerror *err)
 {
     static const char prefixes[] = "kmgtpe";
     if (!unit || !*unit || strcasecmp(unit, "b") == 0 || strcasecmp(unit, "byte") == 0 ||
@@ -635,14 +638,14 @@ static int scale(const char *unit, unsigned long long *value, fl_error *err)
     else if (at && strcasecmp(unit + 1, "b") == 0)
         base = 1000;
     if (!base) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                     "unknown suffix '%s'", unit);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_NONE, "invalid argument",
+                           "unknown suffix '%s'", unit);
         return -1;
     }
     for (long i = 0; i <= at - prefixes; i++) {
         if (*value > ~0ULL / base) {
-            fl_error_set(err, 77 /* VIR_ERR_OVERFLOW */, FL_FROM_NONE, "value too large",
-                         "value too large: %s", unit);
+            vw_virerror_report(err, 77 /* VIR_ERR_OVERFLOW */, VW_FROM_NONE, "value too large",
+                               "value too large: %s", unit);
             return -1;
         }
         *value *= base;
@@ -652,7 +655,7 @@ static int scale(const char *unit, unsigned long long *value, fl_error *err)
 
 /* A size element: 1 found (*value set), 0 absent, -1 with err. */
 static int parse_size(const xml_node *root, const char *tag, unsigned long long *value,
-                      fl_error *err)
+                      vw_virerror *err)
 {
     const xml_node *n = xml_tree_child(root, tag);
     if (!n)
@@ -662,8 +665,8 @@ static int parse_size(const xml_node *root, const char *tag, unsigned long long 
     *value = strtoull(s, &end, 10);
     if (!*s || *end || *s == '-') {
         /* virStorageSize's words, for the allocation too */
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_STORAGE, "XML error",
-                     "malformed capacity element");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_STORAGE, "XML error",
+                           "malformed capacity element");
         return -1;
     }
     return scale(xml_tree_attr(n, "unit"), value, err) < 0 ? -1 : 1;
@@ -722,7 +725,7 @@ static int vol_append(fl_object *pool, fl_volume *v)
 }
 
 /* virStorageVolDefParseString's checks, then the test driver's. */
-fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of, fl_error *err)
+fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of, vw_virerror *err)
 {
     struct fl_pool_ext *ext = fl_pool_ext(pool, err);
     if (!ext)
@@ -735,21 +738,21 @@ fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of,
     int has_cap = 0, has_alloc = 0;
     fl_volume *v = NULL;
     if (strcmp(root->name, "volume") != 0)
-        xml_error(err, FL_FROM_XML, "expecting root element of '%s', not '%s'", "volume",
+        xml_error(err, VW_FROM_XML, "expecting root element of '%s', not '%s'", "volume",
                   root->name);
     else if (!name)
-        xml_error(err, FL_FROM_STORAGE, "missing volume name element%s%s", "", "");
+        xml_error(err, VW_FROM_STORAGE, "missing volume name element%s%s", "", "");
     else if ((has_cap = parse_size(root, "capacity", &cap, err)) == 0)
-        xml_error(err, FL_FROM_STORAGE, "missing capacity element%s%s", "", "");
+        xml_error(err, VW_FROM_STORAGE, "missing capacity element%s%s", "", "");
     else if (has_cap > 0 && (has_alloc = parse_size(root, "allocation", &alloc, err)) >= 0) {
         if (vol_lookup(pool, name)) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_TEST, "operation failed",
-                         "storage vol already exists");
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_TEST, "operation failed",
+                               "storage vol already exists");
         } else if (clone_of && !fl_vol_find(pool, clone_of, err)) {
             /* err set */
         } else if (pool->allocation + (has_alloc ? alloc : cap) > pool->capacity) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                         "Not enough free space in pool for volume '%s'", name);
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                               "Not enough free space in pool for volume '%s'", name);
         } else if (!(v = vol_new(ext, name, xml_tree_attr(root, "type"),
                                  xml_tree_attr(xml_tree_child(xml_tree_child(root, "target"),
                                                               "format"), "type")))) {
@@ -767,7 +770,7 @@ fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of,
     return v;
 }
 
-int fl_vol_delete(fl_object *pool, const char *name, fl_error *err)
+int fl_vol_delete(fl_object *pool, const char *name, vw_virerror *err)
 {
     fl_volume *v = fl_vol_find(pool, name, err);
     if (!v)
@@ -817,14 +820,14 @@ char *fl_vol_xml(const fl_object *pool, const fl_volume *v)
 }
 
 int fl_pool_add_volume(fl_object *pool, const char *name, unsigned long long capacity,
-                       unsigned long long allocation, const char *format, fl_error *err)
+                       unsigned long long allocation, const char *format, vw_virerror *err)
 {
     struct fl_pool_ext *ext = fl_pool_ext(pool, err);
     if (!ext)
         return -1;
     if (vol_lookup(pool, name)) {
-        fl_error_set(err, FL_ERR_OPERATION_FAILED, FL_FROM_TEST, "operation failed",
-                     "storage vol already exists");
+        vw_virerror_report(err, VW_ERR_OPERATION_FAILED, VW_FROM_TEST, "operation failed",
+                           "storage vol already exists");
         return -1;
     }
     fl_volume *v = vol_new(ext, name, NULL, format);

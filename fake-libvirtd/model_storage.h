@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "model_parts.h"
 #include "xml_tree.h"
 
 /* virStoragePoolEventLifecycleType */
@@ -40,39 +41,39 @@ struct fl_pool_ext {
     fl_index vol_by_name;   /* this pool's volumes by name (by key and path: fl_model's) */
 };
 
-void fl_pool_ext_free(struct fl_pool_ext *ext);
+/* fl_pool_ext_free: model_parts.h */
 
 /* A pool type libvirt knows ("dir", "logical", ...). */
 bool fl_pool_type_known(const char *name);
 
 /* Parses a storage XML document; NULL with libvirt's XML_DETAIL error naming what
  * ("storage_pool_definition", ...) when it is not well-formed. */
-xml_node *fl_storage_xml_parse(const char *text, const char *what, fl_error *err);
+xml_node *fl_storage_xml_parse(const char *text, const char *what, vw_virerror *err);
 
 /* The pool's extension, made from its XML on first use; NULL with err on out of memory. */
-struct fl_pool_ext *fl_pool_ext(fl_object *pool, fl_error *err);
+struct fl_pool_ext *fl_pool_ext(fl_object *pool, vw_virerror *err);
 
 /* testStoragePoolObjFindByName / ...Active... / ...Inactive...: NULL with the test driver's
  * error ("no storage pool with matching name", "storage pool 'x' is (not) active"). */
-fl_object *fl_pool_find(fl_model *m, const char *name, int need_active, fl_error *err);
+fl_object *fl_pool_find(fl_model *m, const char *name, int need_active, vw_virerror *err);
 
 /* Define (persistent, inactive) or create (transient, active) from XML. */
-fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, fl_error *err);
+fl_object *fl_pool_define(fl_model *m, const char *xml, bool create, vw_virerror *err);
 /* Removes and frees the pool. */
 void fl_pool_remove(fl_model *m, fl_object *pool);
 
 /* Volumes. */
-fl_volume *fl_vol_find(fl_object *pool, const char *name, fl_error *err);
+fl_volume *fl_vol_find(fl_object *pool, const char *name, vw_virerror *err);
 /* By key or path over the active pools; *pool_out set. */
 fl_volume *fl_vol_find_key(fl_model *m, const char *key, bool by_path, fl_object **pool_out,
-                           fl_error *err);
-fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of, fl_error *err);
-int fl_vol_delete(fl_object *pool, const char *name, fl_error *err);
+                           vw_virerror *err);
+fl_volume *fl_vol_create(fl_object *pool, const char *xml, const char *clone_of, vw_virerror *err);
+int fl_vol_delete(fl_object *pool, const char *name, vw_virerror *err);
 char *fl_vol_xml(const fl_object *pool, const fl_volume *v);
 size_t fl_vol_count(fl_object *pool);
 
 /* For a state file: adds a volume without the space check (0 or -1 with err). */
 int fl_pool_add_volume(fl_object *pool, const char *name, unsigned long long capacity,
-                       unsigned long long allocation, const char *format, fl_error *err);
+                       unsigned long long allocation, const char *format, vw_virerror *err);
 
 #endif

@@ -21,22 +21,24 @@ struct fl_models {
 
 #define FL_STATE_MAX (64u * 1024 * 1024)
 
-static char *read_state(const char *path, char *err, size_t errlen)
+static char *read_state(const char *path, vw_error *err)
 {
-    char why[256];
+    char why[256], source[sizeof(err->source)];
     char *text = vw_read_file(path, FL_STATE_MAX, NULL, why, sizeof(why));
-    if (!text)
-        snprintf(err, errlen, "--state %s: %s", path, why);
+    if (!text) {
+        snprintf(source, sizeof(source), "--state %s", path);
+        vw_error_set(err, source, 0, 0, 0, "%s", why);
+    }
     return text;
 }
 
-static fl_model *build_model(fl_models *ms, char *err, size_t errlen)
+static fl_model *build_model(fl_models *ms, vw_error *err)
 {
     fl_model *m;
     if (ms->state_text)
-        m = fl_state_parse(ms->state_text, ms->state_origin, err, errlen);
+        m = fl_state_parse(ms->state_text, ms->state_origin, err);
     else if (!(m = fl_model_new_default()))
-        snprintf(err, errlen, "out of memory while building the default state");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory while building the default state");
     if (m) {
         m->event_hook = ms->event_hook;
         m->event_opaque = ms->event_opaque;
@@ -44,25 +46,25 @@ static fl_model *build_model(fl_models *ms, char *err, size_t errlen)
     return m;
 }
 
-fl_models *fl_models_new(const char *state_file, char *err, size_t errlen)
+fl_models *fl_models_new(const char *state_file, vw_error *err)
 {
     fl_models *ms = calloc(1, sizeof(*ms));
     if (!ms) {
-        snprintf(err, errlen, "out of memory");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         return NULL;
     }
     if (!state_file)
         return ms;
-    ms->state_text = read_state(state_file, err, errlen);
+    ms->state_text = read_state(state_file, err);
     ms->state_origin = strdup(state_file);
     if (!ms->state_text || !ms->state_origin) {
         if (ms->state_text)
-            snprintf(err, errlen, "out of memory");
+            vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         fl_models_free(ms);
         return NULL;
     }
     /* check it now so that a bad file is reported at start-up */
-    fl_model *m = fl_state_parse(ms->state_text, ms->state_origin, err, errlen);
+    fl_model *m = fl_state_parse(ms->state_text, ms->state_origin, err);
     if (!m) {
         fl_models_free(ms);
         return NULL;
@@ -88,10 +90,10 @@ void fl_models_set_event_hook(fl_models *ms, fl_event_hook *hook, void *opaque)
     ms->event_opaque = opaque;
 }
 
-fl_model *fl_models_open(fl_models *ms, bool test, char *err, size_t errlen)
+fl_model *fl_models_open(fl_models *ms, bool test, vw_error *err)
 {
     fl_model **slot = test ? &ms->test_model : &ms->other_model;
-    if (!*slot && !(*slot = build_model(ms, err, errlen)))
+    if (!*slot && !(*slot = build_model(ms, err)))
         return NULL;
     if (test)
         ms->test_refs++;
@@ -110,11 +112,11 @@ bool fl_models_release(fl_models *ms, bool test)
 
 /* Rebuilds a model in place of *slot; the holders of the old one are told. */
 static int replace_model(fl_models *ms, fl_model **slot, fl_models_replace_fn *replace,
-                         void *opaque, char *err, size_t errlen)
+                         void *opaque, vw_error *err)
 {
     if (!*slot)
         return 0;
-    fl_model *fresh = build_model(ms, err, errlen);
+    fl_model *fresh = build_model(ms, err);
     if (!fresh)
         return -1;
     fl_model *old = *slot;
@@ -125,11 +127,11 @@ static int replace_model(fl_models *ms, fl_model **slot, fl_models_replace_fn *r
 }
 
 int fl_models_reset(fl_models *ms, bool keep_other, fl_models_replace_fn *replace, void *opaque,
-                    char *err, size_t errlen)
+                    vw_error *err)
 {
-    if (replace_model(ms, &ms->test_model, replace, opaque, err, errlen) < 0)
+    if (replace_model(ms, &ms->test_model, replace, opaque, err) < 0)
         return -1;
     if (keep_other)
         return 1;
-    return replace_model(ms, &ms->other_model, replace, opaque, err, errlen);
+    return replace_model(ms, &ms->other_model, replace, opaque, err);
 }

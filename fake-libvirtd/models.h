@@ -13,18 +13,20 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "vw_error.h"
 
 typedef struct fl_models fl_models;
 
-/* Reads and checks state_file (NULL = built-in default). Returns NULL with a message in err. */
-fl_models *fl_models_new(const char *state_file, char *err, size_t errlen);
+/* Reads and checks state_file (NULL = built-in default). Returns NULL with err filled (source
+ * "--state FILE" when the file cannot be read, FILE when its content is wrong). */
+fl_models *fl_models_new(const char *state_file, vw_error *err);
 void fl_models_free(fl_models *ms);
 
 /* Every model built from now on reports its domain events to hook (events.h). */
 void fl_models_set_event_hook(fl_models *ms, fl_event_hook *hook, void *opaque);
 
 /* The model for a test:// URI (test) or any other; built on first use. NULL with err. */
-fl_model *fl_models_open(fl_models *ms, bool test, char *err, size_t errlen);
+fl_model *fl_models_open(fl_models *ms, bool test, vw_error *err);
 /* One user of the test (or other) model is done with it. Returns true when that was the last
  * user of the test model, which is then freed: drop every reference to it (pointer compare
  * only). */
@@ -36,6 +38,6 @@ typedef void fl_models_replace_fn(void *opaque, fl_model *old, fl_model *fresh);
  * keep_other (its domains have QEMU processes). Returns 0, 1 when the other model was kept,
  * -1 with err. */
 int fl_models_reset(fl_models *ms, bool keep_other, fl_models_replace_fn *replace, void *opaque,
-                    char *err, size_t errlen);
+                    vw_error *err);
 
 #endif

@@ -19,7 +19,7 @@
 
 static fl_object *get_net(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_network *net)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *o = fl_object_lookup_uuid(c->model, FL_OBJ_NETWORK,
                                          (const unsigned char *)net->uuid, &e);
     if (!o)
@@ -84,8 +84,8 @@ static void h_num_of_defined_networks(fl_conn *c, const vw_packet_header *hdr, v
 static void list_names(fl_conn *c, const vw_packet_header *hdr, int maxnames, unsigned flags)
 {
     if (maxnames < 0 || maxnames > VW_REMOTE_NETWORK_LIST_MAX) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_NETWORK_LIST_MAX");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", "maxnames > REMOTE_NETWORK_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -117,7 +117,7 @@ static void h_list_defined_networks(fl_conn *c, const vw_packet_header *hdr, voi
 static void define_or_create(fl_conn *c, const vw_packet_header *hdr, const char *xml,
                              bool create)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *o = create ? fl_net_create_xml(c->model, xml, &e)
                           : fl_net_define(c->model, xml, &e);
     if (!o) {
@@ -154,7 +154,7 @@ static void h_network_create_xml_flags(fl_conn *c, const vw_packet_header *hdr, 
 
 static void h_network_create(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *o = get_net(c, hdr, &((vw_network_args *)args)->net);
     if (!o)
         return;
@@ -183,7 +183,7 @@ static void h_network_destroy(fl_conn *c, const vw_packet_header *hdr, void *arg
 
 static void h_network_undefine(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_error e;
+    vw_virerror e = {0};
     vw_nonnull_network *ref = &((vw_network_args *)args)->net;
     fl_object *o = get_net(c, hdr, ref);
     if (!o)
@@ -212,7 +212,7 @@ static void h_network_set_autostart(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_network_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_network_get_xml_desc_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *o = get_net(c, hdr, &a->net);
     if (!o)
         return;
@@ -231,9 +231,9 @@ static void h_network_get_bridge_name(fl_conn *c, const vw_packet_header *hdr, v
         fl_reply_string(c, hdr, o->bridge);
         return;
     }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                 "network '%s' does not have a bridge name.", o->name);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                       "network '%s' does not have a bridge name.", o->name);
     fl_conn_reply_error(c, hdr, &e);
 }
 
@@ -265,7 +265,7 @@ static void h_network_event_deregister(fl_conn *c, const vw_packet_header *hdr, 
 static void h_get_cpu_model_names(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_connect_get_cpu_model_names_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     const char *const *models;
     size_t n;
     if (fl_check_flags(a->flags, 0, "testConnectGetCPUModelNames", &e) < 0 ||

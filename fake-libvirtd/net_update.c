@@ -34,30 +34,30 @@ enum { SEC_BRIDGE = 1, SEC_DOMAIN, SEC_IP, SEC_DHCP_HOST, SEC_DHCP_RANGE, SEC_FO
 #define FEATURE_CORRECT_ORDER 16   /* VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER */
 #define ERR_OPERATION_UNSUPPORTED 84
 
-static int unsupported(fl_error *err, const char *fmt, const char *a, const char *b)
+static int unsupported(vw_virerror *err, const char *fmt, const char *a, const char *b)
 {
-    fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FL_FROM_NETWORK, "Operation not supported",
-                 fmt, a, b);
+    vw_virerror_report(err, ERR_OPERATION_UNSUPPORTED, VW_FROM_NETWORK, "Operation not supported",
+                       fmt, a, b);
     return -1;
 }
 
-static int invalid(fl_error *err, const char *msg)
+static int invalid(vw_virerror *err, const char *msg)
 {
     return fl_netup_invalid(err, "%s", msg);
 }
 
 /* ---- shared with net_update_dns.c and net_update_fwd.c (net_update.h) ------------------------ */
 
-int fl_netup_error(fl_error *err, int code, const char *fmt, ...)
+int fl_netup_error(vw_virerror *err, int code, const char *fmt, ...)
 {
-    const char *prefix = code == FL_ERR_OPERATION_INVALID ? "Requested operation is not valid"
-                         : code == FL_ERR_XML_ERROR ? "XML error" : NULL;
+    const char *prefix = code == VW_ERR_OPERATION_INVALID ? "Requested operation is not valid"
+                         : code == VW_ERR_XML_ERROR ? "XML error" : NULL;
     char msg[1400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fl_error_set(err, code, FL_FROM_NETWORK, prefix, "%s", msg);
+    vw_virerror_report(err, code, VW_FROM_NETWORK, prefix, "%s", msg);
     return -1;
 }
 
@@ -127,21 +127,21 @@ static void host_text(const xml_node *h, char *out, size_t len, bool quoted_part
 }
 
 static int update_host(xml_node *dhcp, xml_node *host, unsigned command, const char *net,
-                       fl_error *err)
+                       vw_virerror *err)
 {
     char text[1024], msg[1400];
     const char *mac = xml_tree_attr(host, "mac"), *name = xml_tree_attr(host, "name");
     const char *ip = xml_tree_attr(host, "ip");
     if (command != CMD_DELETE) {
         if (!ip) {
-            fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                         "Missing IP address in static host definition for network '%s'", net);
+            vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                               "Missing IP address in static host definition for network '%s'", net);
             return -1;
         }
         if (!mac && !name) {
-            fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                         "Static host definition in IPv4 network '%s' must have mac or name "
-                         "attribute", net);
+            vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                               "Static host definition in IPv4 network '%s' must have mac or name "
+                               "attribute", net);
             return -1;
         }
     }
@@ -203,7 +203,7 @@ static int update_host(xml_node *dhcp, xml_node *host, unsigned command, const c
 }
 
 static int update_range(xml_node *dhcp, xml_node *range, unsigned command, const char *net,
-                        fl_error *err)
+                        vw_virerror *err)
 {
     char msg[1400];
     const char *start = xml_tree_attr(range, "start"), *end = xml_tree_attr(range, "end");
@@ -211,8 +211,8 @@ static int update_range(xml_node *dhcp, xml_node *range, unsigned command, const
         return unsupported(err, "%s%sdhcp ranges cannot be modified, only added or deleted",
                            "", "");
     if (!start || !end) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                     "Missing 'start' or 'end' attribute in dhcp range for network '%s'", net);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                           "Missing 'start' or 'end' attribute in dhcp range for network '%s'", net);
         return -1;
     }
     xml_node **at = &dhcp->children, **found = NULL;
@@ -251,7 +251,7 @@ static int update_range(xml_node *dhcp, xml_node *range, unsigned command, const
 
 /* The <dhcp> of the parentIndex'th <ip> (-1: the first IPv4 one), created when absent. */
 static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const char *net,
-                         fl_error *err)
+                         vw_virerror *err)
 {
     char msg[600];
     int i = 0;
@@ -278,10 +278,9 @@ static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const cha
     }
     xml_node *dhcp = xml_tree_child(ip, "dhcp");
     if (!dhcp) {
-        char why[64];
-        if (!(dhcp = xml_tree_parse("<dhcp/>", 7, why, sizeof why))) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
-                         "out of memory");
+        if (!(dhcp = xml_tree_parse("<dhcp/>", 7, NULL))) {
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
+                               "out of memory");
             return NULL;
         }
         dhcp->next = ip->children;
@@ -294,7 +293,7 @@ static xml_node *dhcp_of(xml_node *root, int parent, const char *what, const cha
  * definition's text (the caller's), or -1 with err. */
 static int update_section(const fl_object *o, const char *base, unsigned command,
                           unsigned section, int parent, const char *xml, char **out,
-                          fl_error *err)
+                          vw_virerror *err)
 {
     static const char *const names[] = {NULL, "bridge", "domain", "ip", NULL, NULL, "forward",
                                         NULL, "forward pf"};
@@ -305,8 +304,9 @@ static int update_section(const fl_object *o, const char *base, unsigned command
                                            [SEC_DNS_SRV] = "srv"};
     static const char *const dns[] = {"HOST", "TXT", "SRV"};
     if (command < CMD_MODIFY || command > CMD_ADD_FIRST) {
-        fl_error_set(err, ERR_OPERATION_UNSUPPORTED, FL_FROM_NETWORK, "Operation not supported",
-                     "unrecognized network update command code %u", command);
+        vw_virerror_report(err, ERR_OPERATION_UNSUPPORTED, VW_FROM_NETWORK,
+                           "Operation not supported",
+                           "unrecognized network update command code %u", command);
         return -1;
     }
     if (section == 0 || section > SEC_DNS_SRV)
@@ -318,25 +318,27 @@ static int update_section(const fl_object *o, const char *base, unsigned command
         (section == SEC_DNS_SRV || !fl_release_current()->net_dns_modify))
         return unsupported(err, "DNS %s records cannot be modified, only added or deleted%s",
                            dns[section - SEC_DNS_HOST], "");
+    vw_error xerr;
     char why[256];
-    xml_node *node = xml_tree_parse(xml, strlen(xml), why, sizeof why);
+    xml_node *node = xml_tree_parse(xml, strlen(xml), &xerr);
     if (!node) {
-        fl_error_set(err, FL_ERR_XML_DETAIL, FL_FROM_NETWORK, NULL, "network_update_xml: %s", why);
+        vw_virerror_report(err, VW_ERR_XML_DETAIL, VW_FROM_NETWORK, NULL, "network_update_xml: %s",
+                           xml_tree_error_text(&xerr, why, sizeof why));
         return -1;
     }
     const char *want = section < sizeof elements / sizeof elements[0] ? elements[section] : NULL;
     if (want && strcmp(node->name, want) != 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FL_FROM_NETWORK, "XML error",
-                     "unexpected element <%s>, expecting <%s>, while updating network '%s'",
-                     node->name, want, o->name);
+        vw_virerror_report(err, VW_ERR_XML_ERROR, VW_FROM_NETWORK, "XML error",
+                           "unexpected element <%s>, expecting <%s>, while updating network '%s'",
+                           node->name, want, o->name);
         xml_tree_free(node);
         return -1;
     }
-    char herr[256];
-    xml_node *root = xml_tree_parse(base, strlen(base), herr, sizeof herr);
+    xml_node *root = xml_tree_parse(base, strlen(base), &xerr);
     int rc = -1;
     if (!root) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "%s", herr);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error", "%s",
+                           xml_tree_error_text(&xerr, why, sizeof why));
     } else if (section == SEC_DHCP_HOST || section == SEC_DHCP_RANGE) {
         xml_node *dhcp = dhcp_of(root, parent, section == SEC_DHCP_HOST ? "dhcp host" :
                                  "dhcp range", o->name, err);
@@ -345,7 +347,7 @@ static int update_section(const fl_object *o, const char *base, unsigned command
                                           : update_range(dhcp, node, command, o->name, err);
     } else {
         static int (*const sections[])(xml_node *, xml_node *, unsigned, const char *,
-                                       fl_error *) = {
+                                       vw_virerror *) = {
             [SEC_FORWARD_IFACE] = fl_netup_forward_iface, [SEC_PORTGROUP] = fl_netup_portgroup,
             [SEC_DNS_HOST] = fl_netup_dns_host, [SEC_DNS_TXT] = fl_netup_dns_txt,
             [SEC_DNS_SRV] = fl_netup_dns_srv,
@@ -355,7 +357,7 @@ static int update_section(const fl_object *o, const char *base, unsigned command
     if (rc != 1)
         xml_tree_free(node);           /* not taken into the tree */
     if (rc >= 0 && !(*out = fl_net_format(root, o->name, o->uuid))) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
                      "out of memory");
         rc = -1;
     }
@@ -366,7 +368,7 @@ static int update_section(const fl_object *o, const char *base, unsigned command
 static void h_network_update(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_network_update_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_flags_ok(c, hdr, a->flags, AFFECT_LIVE | AFFECT_CONFIG, "testNetworkUpdate"))
         return;
     fl_object *o = fl_object_lookup_uuid(c->model, FL_OBJ_NETWORK,

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "fl_error.h"
+#include "virerror.h"
 #include "xml_tree.h"
 
 enum { FL_NETUP_MODIFY = 1, FL_NETUP_DELETE = 2, FL_NETUP_ADD_LAST = 3, FL_NETUP_ADD_FIRST = 4 };
@@ -20,11 +20,11 @@ enum { FL_NETUP_MODIFY = 1, FL_NETUP_DELETE = 2, FL_NETUP_ADD_LAST = 3, FL_NETUP
 /* A network driver error: code VIR_ERR_OPERATION_INVALID ("Requested operation is not valid:
  * ..."), VIR_ERR_XML_ERROR ("XML error: ...") or VIR_ERR_XML_DETAIL (the message alone, as
  * the DNS parsers report). Returns -1. */
-int fl_netup_error(fl_error *err, int code, const char *fmt, ...)
+int fl_netup_error(vw_virerror *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-#define fl_netup_invalid(err, ...) fl_netup_error(err, FL_ERR_OPERATION_INVALID, __VA_ARGS__)
-#define fl_netup_xml_error(err, ...) fl_netup_error(err, FL_ERR_XML_ERROR, __VA_ARGS__)
-#define fl_netup_xml_detail(err, ...) fl_netup_error(err, FL_ERR_XML_DETAIL, __VA_ARGS__)
+#define fl_netup_invalid(err, ...) fl_netup_error(err, VW_ERR_OPERATION_INVALID, __VA_ARGS__)
+#define fl_netup_xml_error(err, ...) fl_netup_error(err, VW_ERR_XML_ERROR, __VA_ARGS__)
+#define fl_netup_xml_detail(err, ...) fl_netup_error(err, VW_ERR_XML_DETAIL, __VA_ARGS__)
 
 /* Unlinks and frees *at (a pointer into a sibling list). */
 void fl_netup_remove(xml_node **at);
@@ -35,14 +35,14 @@ void fl_netup_insert(xml_node *parent, xml_node *node, bool first,
                      const char *const *else_before);
 
 int fl_netup_dns_host(xml_node *root, xml_node *node, unsigned command, const char *net,
-                      fl_error *err);
+                      vw_virerror *err);
 int fl_netup_dns_txt(xml_node *root, xml_node *node, unsigned command, const char *net,
-                     fl_error *err);
+                     vw_virerror *err);
 int fl_netup_dns_srv(xml_node *root, xml_node *node, unsigned command, const char *net,
-                     fl_error *err);
+                     vw_virerror *err);
 int fl_netup_forward_iface(xml_node *root, xml_node *node, unsigned command, const char *net,
-                           fl_error *err);
+                           vw_virerror *err);
 int fl_netup_portgroup(xml_node *root, xml_node *node, unsigned command, const char *net,
-                       fl_error *err);
+                       vw_virerror *err);
 
 #endif

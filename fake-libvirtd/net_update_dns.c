@@ -20,16 +20,15 @@
 
 /* The network's <dns>, created (before the elements libvirt formats after it) when absent and
  * create is set; NULL when absent or out of memory (err set then). */
-static xml_node *dns_of(xml_node *root, bool create, fl_error *err)
+static xml_node *dns_of(xml_node *root, bool create, vw_virerror *err)
 {
     static const char *const after_dns[] = {"vlan", "bandwidth", "ip", "route", "virtualport",
                                             "portgroup", NULL};
     xml_node *dns = xml_tree_child(root, "dns");
     if (dns || !create)
         return dns;
-    char why[64];
-    if (!(dns = xml_tree_parse("<dns/>", 6, why, sizeof why))) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
+    if (!(dns = xml_tree_parse("<dns/>", 6, NULL))) {
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
                      "out of memory");
         return NULL;
     }
@@ -84,13 +83,13 @@ static void remove_record(xml_node *dns, const xml_node *record)
 /* Adds the record written in b (libvirt's own attribute order) first or last of its kind;
  * 0 (the argument node was not taken) or -1 with err. */
 static int insert_built(xml_node *dns, xml_buf *b, unsigned command,
-                        const char *const *else_before, fl_error *err)
+                        const char *const *else_before, vw_virerror *err)
 {
-    char *s = xml_buf_finish(b), why[64];
-    xml_node *rec = s ? xml_tree_parse(s, strlen(s), why, sizeof why) : NULL;
+    char *s = xml_buf_finish(b);
+    xml_node *rec = s ? xml_tree_parse(s, strlen(s), NULL) : NULL;
     free(s);
     if (!rec) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
                      "out of memory");
         return -1;
     }
@@ -113,7 +112,7 @@ static size_t host_names(const xml_node *h, const char **names)
 }
 
 int fl_netup_dns_host(xml_node *root, xml_node *node, unsigned command, const char *net,
-                      fl_error *err)
+                      vw_virerror *err)
 {
     const char *names[MAX_NAMES], *ip = xml_tree_attr(node, "ip");
     size_t nnames = host_names(node, names);
@@ -191,7 +190,7 @@ int fl_netup_dns_host(xml_node *root, xml_node *node, unsigned command, const ch
 /* ---- dns-txt --------------------------------------------------------------------------------- */
 
 int fl_netup_dns_txt(xml_node *root, xml_node *node, unsigned command, const char *net,
-                     fl_error *err)
+                     vw_virerror *err)
 {
     static const char *const before_txt[] = {"srv", "host", NULL};
     const char *name = xml_tree_attr(node, "name"), *value = xml_tree_attr(node, "value");
@@ -229,7 +228,7 @@ int fl_netup_dns_txt(xml_node *root, xml_node *node, unsigned command, const cha
             if (strcmp(a->name, "value") == 0) {
                 char *v = strdup(value);
                 if (!v) {
-                    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error",
+                    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error",
                                  "out of memory");
                     return -1;
                 }
@@ -269,7 +268,7 @@ static bool only_chars(const char *s, const char *extra)
  * target. Returns 0 with *out, or -1 with libvirt's error. */
 static int srv_number(const xml_node *n, const char *attr, const char *invalid_word,
                       bool target, unsigned long min, unsigned long *out, const char *service,
-                      const char *net, fl_error *err)
+                      const char *net, vw_virerror *err)
 {
     const char *v = xml_tree_attr(n, attr);
     *out = 0;
@@ -296,7 +295,7 @@ static bool srv_field(const xml_node *given, const xml_node *have, const char *a
 }
 
 int fl_netup_dns_srv(xml_node *root, xml_node *node, unsigned command, const char *net,
-                     fl_error *err)
+                     vw_virerror *err)
 {
     static const char *const before_srv[] = {"host", NULL};
     const char *service = xml_tree_attr(node, "service");

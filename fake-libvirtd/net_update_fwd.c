@@ -47,10 +47,10 @@ static int set_forward_dev(xml_node *fwd)
 }
 
 int fl_netup_forward_iface(xml_node *root, xml_node *node, unsigned command, const char *net,
-                           fl_error *err)
+                           vw_virerror *err)
 {
     if (command == FL_NETUP_MODIFY) {
-        fl_error_set(err, FL_ERR_OPERATION_UNSUPPORTED, FL_FROM_NETWORK,
+        vw_virerror_report(err, VW_ERR_OPERATION_UNSUPPORTED, VW_FROM_NETWORK,
                      "Operation not supported",
                      "forward interface entries cannot be modified, only added or deleted");
         return -1;
@@ -80,8 +80,8 @@ int fl_netup_forward_iface(xml_node *root, xml_node *node, unsigned command, con
         xml_buf_append(&b, "<interface dev='");
         xml_buf_escape(&b, dev);
         xml_buf_append(&b, "'/>");
-        char *s = xml_buf_finish(&b), why[64];
-        xml_node *iface = s ? xml_tree_parse(s, strlen(s), why, sizeof why) : NULL;
+        char *s = xml_buf_finish(&b);
+        xml_node *iface = s ? xml_tree_parse(s, strlen(s), NULL) : NULL;
         free(s);
         if (!iface)
             goto oom;
@@ -103,12 +103,12 @@ int fl_netup_forward_iface(xml_node *root, xml_node *node, unsigned command, con
         goto oom;
     return 0;
 oom:
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_NETWORK, "internal error", "out of memory");
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_NETWORK, "internal error", "out of memory");
     return -1;
 }
 
 int fl_netup_portgroup(xml_node *root, xml_node *node, unsigned command, const char *net,
-                       fl_error *err)
+                       vw_virerror *err)
 {
     const char *name = xml_tree_attr(node, "name");
     if (!name || !*name)

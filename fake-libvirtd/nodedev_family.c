@@ -24,8 +24,9 @@ static fl_nodedev_state *checked(fl_conn *c, const vw_packet_header *hdr, unsign
         return NULL;
     fl_nodedev_state *s = fl_nodedevs(c->model);
     if (!s) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
     }
     return s;
@@ -34,7 +35,7 @@ static fl_nodedev_state *checked(fl_conn *c, const vw_packet_header *hdr, unsign
 static fl_nodedev *get_dev(fl_conn *c, const vw_packet_header *hdr, const char *name)
 {
     fl_nodedev_state *s = checked(c, hdr, 0, 0, NULL);
-    fl_error e;
+    vw_virerror e = {0};
     fl_nodedev *d = s ? fl_nodedev_lookup(s, name, &e) : NULL;
     if (s && !d)
         fl_conn_reply_error(c, hdr, &e);
@@ -64,9 +65,10 @@ static void h_num_of_devices(fl_conn *c, const vw_packet_header *hdr, void *args
 static void h_list_devices(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_list_devices_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->maxnames < 0 || a->maxnames > VW_REMOTE_NODE_DEVICE_LIST_MAX) {
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "maxnames > REMOTE_NODE_DEVICE_LIST_MAX");
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "",
+                           "maxnames > REMOTE_NODE_DEVICE_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -93,10 +95,10 @@ static void h_list_all_devices(fl_conn *c, const vw_packet_header *hdr, void *ar
     size_t n = 0;
     fl_nodedev **list = fl_nodedev_list(s, a->flags, &n);
     if (n > VW_REMOTE_NODE_DEVICE_LIST_MAX) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "",
-                     "Too many node devices '%zu' for limit '%d'", n,
-                     VW_REMOTE_NODE_DEVICE_LIST_MAX);
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "",
+                           "Too many node devices '%zu' for limit '%d'", n,
+                           VW_REMOTE_NODE_DEVICE_LIST_MAX);
         fl_conn_reply_error(c, hdr, &e);
         free(list);
         return;
@@ -126,7 +128,7 @@ static void h_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args
 static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_device_get_xml_desc_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_nodedev *d = get_dev(c, hdr, a->name);
     if (!d)
         return;
@@ -136,7 +138,8 @@ static void h_get_xml_desc(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
     char *xml = fl_nodedev_xml(d);
     if (!xml) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -163,9 +166,9 @@ static void h_list_caps(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_device_list_caps_args *a = args;
     if (a->maxnames < 0 || a->maxnames > VW_REMOTE_NODE_DEVICE_CAPS_LIST_MAX) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "",
-                     "maxnames > REMOTE_NODE_DEVICE_CAPS_LIST_MAX");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "",
+                           "maxnames > REMOTE_NODE_DEVICE_CAPS_LIST_MAX");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -208,9 +211,9 @@ static void h_event_register(fl_conn *c, const vw_packet_header *hdr, void *args
 {
     vw_connect_node_device_event_register_any_args *a = args;
     if (a->dev && strlen(a->dev->name) >= sizeof(((fl_callback *)0)->dev_name)) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "node device name too long for fake-libvirtd's event filter");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "node device name too long for fake-libvirtd's event filter");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -237,7 +240,7 @@ static void h_event_deregister(fl_conn *c, const vw_packet_header *hdr, void *ar
 static void h_create_xml(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_node_device_create_xml_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_nodedev_state *s = checked(c, hdr, a->flags, 0, "testNodeDeviceCreateXML");
     if (!s)
         return;

@@ -27,7 +27,7 @@ static fl_object *get_object(fl_conn *c, const vw_packet_header *hdr, void *args
     fl_object_kind kind = call_kind(hdr);
     const char *uuid = kind == FL_OBJ_NETWORK ? ((vw_nonnull_network *)args)->uuid
                                               : ((vw_nonnull_storage_pool *)args)->uuid;
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *o = fl_object_lookup_uuid(c->model, kind, (const unsigned char *)uuid, &e);
     if (!o)
         fl_conn_reply_error(c, hdr, &e);
@@ -43,7 +43,7 @@ static void set_ref(char **name, char uuid[16], const fl_object *o)
 
 /* LOOKUP_BY_NAME (o from a name) or LOOKUP_BY_UUID: the object's name and uuid, or e. */
 static void reply_lookup(fl_conn *c, const vw_packet_header *hdr, const fl_object *o,
-                         const fl_error *e)
+                         vw_virerror *e)
 {
     if (!o) {
         fl_conn_reply_error(c, hdr, e);
@@ -60,14 +60,14 @@ static void reply_lookup(fl_conn *c, const vw_packet_header *hdr, const fl_objec
 
 static void h_object_lookup_by_name(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_error e;
+    vw_virerror e = {0};
     const char *name = *(char **)args;
     reply_lookup(c, hdr, fl_object_lookup_name(c->model, call_kind(hdr), name, &e), &e);
 }
 
 static void h_object_lookup_by_uuid(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
-    fl_error e;
+    vw_virerror e = {0};
     const unsigned char *uuid = args;
     reply_lookup(c, hdr, fl_object_lookup_uuid(c->model, call_kind(hdr), uuid, &e), &e);
 }
@@ -98,10 +98,10 @@ static void h_object_list_all(fl_conn *c, const vw_packet_header *hdr, void *arg
             set_ref(&pools[i].name, pools[i].uuid, list[i]);
     }
     if (!ok) {
-        fl_error e;
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR,
-                     kind == FL_OBJ_NETWORK ? FL_FROM_NETWORK : FL_FROM_STORAGE, "internal error",
-                     "out of memory");
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR,
+                           kind == FL_OBJ_NETWORK ? VW_FROM_NETWORK : VW_FROM_STORAGE, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
     } else if (kind == FL_OBJ_NETWORK) {
         vw_connect_list_all_networks_ret r = {{nets ? (u_int)n : 0, nets}, (u_int)n};

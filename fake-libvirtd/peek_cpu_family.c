@@ -27,17 +27,17 @@
 static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_memory_peek_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->size > VW_REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX) {     /* libvirtd's dispatcher */
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                     "size > maximum buffer size");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "size > maximum buffer size");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
     if ((a->flags & (MEMORY_VIRTUAL | MEMORY_PHYSICAL)) == (MEMORY_VIRTUAL | MEMORY_PHYSICAL)) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainMemoryPeek", "flags",
-                                 "Flags 'VIR_MEMORY_VIRTUAL' and 'VIR_MEMORY_PHYSICAL' "
-                                 "are mutually exclusive");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainMemoryPeek", "flags",
+                                       "Flags 'VIR_MEMORY_VIRTUAL' and 'VIR_MEMORY_PHYSICAL' "
+                                       "are mutually exclusive");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -48,8 +48,8 @@ static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!fl_flags_ok(c, hdr, a->flags, MEMORY_VIRTUAL | MEMORY_PHYSICAL, "testDomainMemoryPeek"))
         return;
     if (a->flags != MEMORY_VIRTUAL && a->flags != MEMORY_PHYSICAL) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL");
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "flags parameter must be VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -62,7 +62,8 @@ static void h_memory_peek(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
     char *buf = malloc(a->size ? a->size : 1);
     if (!buf) {
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -89,36 +90,37 @@ static const char *const ARM[] = {"armv6l", "armv7l", "armv7b", "aarch64", NULL}
 static const char *const S390[] = {"s390", "s390x", NULL};
 
 /* Checks one parsed <cpu> as virCPUDefParseXML does for a host CPU; 0, or -1 with err. */
-static int check_cpu(const xml_node *cpu, fl_error *err)
+static int check_cpu(const xml_node *cpu, vw_virerror *err)
 {
     const xml_node *arch = xml_tree_child(cpu, "arch");
     const xml_node *model = xml_tree_child(cpu, "model");
     if (strcmp(cpu->name, "cpu") != 0) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error",
-                     "XML does not contain expected 'cpu' element");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_CPU, "XML error",
+                           "XML does not contain expected 'cpu' element");
         return -1;
     }
     if (xml_tree_attr(cpu, "mode")) {
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FROM_CPU, "unsupported configuration",
-                     "Attribute mode is only allowed for guest CPU");
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, FROM_CPU, "unsupported configuration",
+                           "Attribute mode is only allowed for guest CPU");
         return -1;
     }
     if (!arch || !arch->text) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU architecture");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_CPU, "XML error",
+                           "Missing CPU architecture");
         return -1;
     }
     if (!fl_arch_known(arch->text)) {
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FROM_CPU, "unsupported configuration",
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, FROM_CPU, "unsupported configuration",
                      "Unknown architecture %s", arch->text);
         return -1;
     }
     if (!model || !model->text) {
-        fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU model name");
+        vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_CPU, "XML error", "Missing CPU model name");
         return -1;
     }
     for (const xml_node *f = cpu->children; f; f = f->next)
         if (strcmp(f->name, "feature") == 0 && !xml_tree_attr(f, "name")) {
-            fl_error_set(err, FL_ERR_XML_ERROR, FROM_CPU, "XML error",
+            vw_virerror_report(err, VW_ERR_XML_ERROR, FROM_CPU, "XML error",
                          "Invalid CPU feature name");
             return -1;
         }
@@ -126,7 +128,7 @@ static int check_cpu(const xml_node *cpu, fl_error *err)
 }
 
 /* The baseline of cpus by the CPU driver of the first one's architecture; NULL with err. */
-static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
+static char *baseline(xml_node **cpus, size_t n, unsigned flags, vw_virerror *err)
 {
     const char *arch = xml_tree_child(cpus[0], "arch")->text;
     const char *model = xml_tree_child(cpus[0], "model")->text;
@@ -134,13 +136,13 @@ static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
         return fl_cpu_x86_baseline(cpus, n, flags & BASELINE_EXPAND, err);
     if (arch_is(arch, S390) ||
         (strcmp(arch, "riscv64") == 0 && fl_release_current()->cpu_riscv64)) {
-        fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
+        vw_virerror_report(err, VW_ERR_NO_SUPPORT, FROM_CPU,
                      "this function is not supported by the connection driver",
                      "cannot compute baseline CPU of %s architecture", arch);
         return NULL;
     }
     if (!arch_is(arch, PPC64) && !arch_is(arch, ARM)) {
-        fl_error_set(err, FL_ERR_NO_SUPPORT, FROM_CPU,
+        vw_virerror_report(err, VW_ERR_NO_SUPPORT, FROM_CPU,
                      "this function is not supported by the connection driver",
                      "'%s' architecture is not supported by CPU driver", arch);
         return NULL;
@@ -155,12 +157,12 @@ static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
         for (k = 0; k < count && strcmp(names[k], m) != 0; k++)
             ;
         if (k == count) {
-            fl_error_set(err, FL_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
+            vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, FROM_CPU, "internal error",
                          "Unknown CPU model %s", m);
             return NULL;
         }
         if (strcmp(m, model) != 0) {
-            fl_error_set(err, FL_ERR_OPERATION_FAILED, FROM_CPU, "operation failed",
+            vw_virerror_report(err, VW_ERR_OPERATION_FAILED, FROM_CPU, "operation failed",
                          "CPUs are incompatible");
             return NULL;
         }
@@ -172,7 +174,8 @@ static char *baseline(xml_node **cpus, size_t n, unsigned flags, fl_error *err)
     xml_buf_append(&b, "</model>\n</cpu>\n");
     char *out = xml_buf_finish(&b);
     if (!out)
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
     return out;
 }
 
@@ -188,18 +191,21 @@ static void h_baseline_cpu(fl_conn *c, const vw_packet_header *hdr, void *args)
     }
     if (!fl_flags_ok(c, hdr, a->flags, BASELINE_EXPAND, "testConnectBaselineCPU"))
         return;
-    fl_error e;
+    vw_virerror e = {0};
     xml_node **cpus = calloc(n, sizeof *cpus);
     char *out = NULL;
     int rc = cpus ? 0 : -1;
     if (!cpus)
-        fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        vw_error xerr;
         char why[256];
         const char *text = a->xmlCPUs.xmlCPUs_val[i];
-        cpus[i] = xml_tree_parse(text, strlen(text), why, sizeof why);
+        cpus[i] = xml_tree_parse(text, strlen(text), &xerr);
         if (!cpus[i]) {
-            fl_error_set(&e, FL_ERR_XML_DETAIL, FROM_CPU, NULL, "(CPU_definition):%s", why);
+            vw_virerror_report(&e, VW_ERR_XML_DETAIL, FROM_CPU, NULL, "(CPU_definition):%s",
+                               xml_tree_error_text(&xerr, why, sizeof why));
             rc = -1;
         } else {
             rc = check_cpu(cpus[i], &e);

@@ -22,10 +22,10 @@ static void h_qemu_monitor_command(fl_conn *c, const vw_packet_header *hdr, void
     fl_domain *d = fl_get_dom(c, hdr, &a->dom);
     if (!d)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     if (!fl_domain_is_active(d)) {
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_QEMU,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_QEMU,
+                           "Requested operation is not valid", "domain is not running");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -99,9 +99,9 @@ static void h_qemu_event_deregister(fl_conn *c, const vw_packet_header *hdr, voi
             return;
         }
     }
-    fl_error e;
-    fl_error_set(&e, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error",
-                 "qemu monitor event callback %d not registered", a->callbackID);
+    vw_virerror e = {0};
+    vw_virerror_report(&e, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                       "qemu monitor event callback %d not registered", a->callbackID);
     fl_conn_reply_error(c, hdr, &e);
 }
 

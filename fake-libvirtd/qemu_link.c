@@ -73,15 +73,16 @@ struct fl_qemu {
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-static void qemu_error(fl_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void qemu_error(fl_error *err, const char *fmt, ...)
+static void qemu_error(vw_virerror *err, const char *fmt, ...) __attribute__((format(printf, 2,
+                                                                                     3)));
+static void qemu_error(vw_virerror *err, const char *fmt, ...)
 {
     char msg[900];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_QEMU, "internal error", "%s", msg);
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_QEMU, "internal error", "%s", msg);
 }
 
 /* Compact JSON as libvirt prints a monitor reply (virJSONValueToString), numbers beyond int64
@@ -234,8 +235,7 @@ static void process_events(fl_qemu_link *l)
     while (json_array_size(l->events) > 0) {
         json_t *msg = json_incref(json_array_get(l->events, 0));
         json_array_remove(l->events, 0);
-        fl_error e;
-        fl_domain *d = fl_domain_lookup_uuid(l->model, l->uuid, &e);
+        fl_domain *d = fl_domain_lookup_uuid(l->model, l->uuid, NULL);
         if (d && !fl_domain_is_active(d))
             d = NULL;
         forward_event(l, d, msg);
@@ -285,8 +285,7 @@ static long long end_link(vw_evloop *loop, long long id, void *data)
         fprintf(stderr, "fake-libvirtd: QEMU of domain '%s' %s\n", l->name,
                 shutdown ? "shut down" : "went away without SHUTDOWN: domain crashed");
     link_free(l, false);
-    fl_error e;
-    fl_domain *d = fl_domain_lookup_uuid(m, uuid, &e);
+    fl_domain *d = fl_domain_lookup_uuid(m, uuid, NULL);
     if (d && fl_domain_is_active(d)) {
         /* qemuProcessHandleMonitorEOF: shut off, reason shutdown after a SHUTDOWN event,
          * else crashed with a Stopped Failed event */
@@ -327,7 +326,7 @@ static void on_qmp_readable(vw_evloop *loop, int fd, void *data, int mask)
  * Returns 0, or -1 with err (libvirt's "unable to execute QEMU command" wording). The link may
  * be scheduled to end afterwards, never freed. */
 static int link_execute(fl_qemu_link *l, const char *command, json_t *args, json_t **ret,
-                        fl_error *err)
+                        vw_virerror *err)
 {
     if (l->ending) {
         qemu_error(err, "monitor of domain '%s' is closing", l->name);
@@ -354,7 +353,7 @@ static int link_execute(fl_qemu_link *l, const char *command, json_t *args, json
 
 /* ---- start ----------------------------------------------------------------------------------- */
 
-static int link_start(fl_qemu *q, fl_model *m, fl_domain *d, bool want_running, fl_error *err)
+static int link_start(fl_qemu *q, fl_model *m, fl_domain *d, bool want_running, vw_virerror *err)
 {
     const char *name = d->def->name;
     if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
@@ -499,7 +498,7 @@ static void replay_held(fl_qemu *q, fl_model *m, fl_domain *d)
     q->nheld = 0;
 }
 
-int fl_qemu_domain_started(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+int fl_qemu_domain_started(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     restore_hook(q);
     if (!d) {
@@ -523,7 +522,7 @@ int fl_qemu_domain_started(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
     return -1;
 }
 
-int fl_qemu_domain_migrated_in(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+int fl_qemu_domain_migrated_in(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     /* the model already emitted Started/Resumed Migrated: QEMU's RESUME finds the domain
      * running and adds nothing */
@@ -539,19 +538,19 @@ int fl_qemu_domain_migrated_in(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *
 /* The link of an active d; NULL with *no_link set for a domain that has none (one that was
  * already running in the state file: the model alone acts for it), NULL with libvirt's error for
  * a domain whose QEMU is going away. */
-static fl_qemu_link *link_of(fl_qemu *q, fl_model *m, fl_domain *d, bool *no_link, fl_error *err)
+static fl_qemu_link *link_of(fl_qemu *q, fl_model *m, fl_domain *d, bool *no_link, vw_virerror *err)
 {
     fl_qemu_link *l = find_link(q, m, d->def->uuid);
     *no_link = l == NULL;
     if (l && l->ending) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_QEMU,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_QEMU,
+                           "Requested operation is not valid", "domain is not running");
         return NULL;
     }
     return l;
 }
 
-int fl_qemu_suspend(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+int fl_qemu_suspend(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (d->state != FL_STATE_RUNNING)
         return fl_domain_suspend(m, d, err); /* the model's error */
@@ -569,7 +568,7 @@ int fl_qemu_suspend(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
     return 0;
 }
 
-int fl_qemu_resume(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+int fl_qemu_resume(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (d->state != FL_STATE_PAUSED)
         return fl_domain_resume(m, d, err);
@@ -585,7 +584,7 @@ int fl_qemu_resume(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
     return 0;
 }
 
-int fl_qemu_shutdown(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+int fl_qemu_shutdown(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (!fl_domain_is_active(d))
         return fl_domain_shutdown(m, d, err);
@@ -597,7 +596,7 @@ int fl_qemu_shutdown(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
     return link_execute(l, "system_powerdown", NULL, NULL, err);
 }
 
-int fl_qemu_reboot(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+int fl_qemu_reboot(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (!fl_domain_is_active(d))
         return fl_domain_reboot(m, d, err);
@@ -611,7 +610,7 @@ int fl_qemu_reboot(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
     return link_execute(l, "system_powerdown", NULL, NULL, err);
 }
 
-int fl_qemu_destroy(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err)
+int fl_qemu_destroy(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err)
 {
     if (!fl_domain_is_active(d))
         return fl_domain_destroy(m, d, err);
@@ -642,7 +641,7 @@ void fl_qemu_release(fl_qemu *q, fl_model *m, const fl_domain *d)
 }
 
 int fl_qemu_monitor_command(fl_qemu *q, fl_domain *d, const char *cmd, bool hmp, char **result,
-                            fl_error *err)
+                            vw_virerror *err)
 {
     fl_qemu_link *l = NULL;
     for (fl_qemu_link *it = q->links; it; it = it->next)
@@ -651,8 +650,8 @@ int fl_qemu_monitor_command(fl_qemu *q, fl_domain *d, const char *cmd, bool hmp,
     if (!l)
         return 0;
     if (l->ending) { /* its QEMU is gone; the domain stops at the next loop round */
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_QEMU,
-                     "Requested operation is not valid", "domain is not running");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_QEMU,
+                           "Requested operation is not valid", "domain is not running");
         return -1;
     }
     *result = NULL;

@@ -56,18 +56,18 @@ void fl_qemu_hold_events(fl_qemu *q, fl_model *m);
 /* d has just started in m (NULL: the model refused; the held events are dropped) (model state running, or paused for START_PAUSED): starts or connects
  * its QEMU, negotiates, and sends `cont` unless it is paused. On failure the domain is stopped
  * (reason failed; a transient one is gone afterwards) and -1 returned with err. */
-int fl_qemu_domain_started(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
+int fl_qemu_domain_started(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
 
 /* d has just arrived by migration (running, or paused with VIR_MIGRATE_PAUSED): starts or
  * connects its QEMU like fl_qemu_domain_started, without changing the model's events. */
-int fl_qemu_domain_migrated_in(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
+int fl_qemu_domain_migrated_in(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
 
 /* Lifecycle actions with the model's preconditions and errors; 0 or -1 with err. */
-int fl_qemu_suspend(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
-int fl_qemu_resume(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
-int fl_qemu_shutdown(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
-int fl_qemu_reboot(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
-int fl_qemu_destroy(fl_qemu *q, fl_model *m, fl_domain *d, fl_error *err);
+int fl_qemu_suspend(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
+int fl_qemu_resume(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
+int fl_qemu_shutdown(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
+int fl_qemu_reboot(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
+int fl_qemu_destroy(fl_qemu *q, fl_model *m, fl_domain *d, vw_virerror *err);
 
 /* Ends d's QEMU (as destroy does) without touching the model: the domain left this host
  * (migration). Nothing happens when d has no QEMU. */
@@ -76,6 +76,6 @@ void fl_qemu_release(fl_qemu *q, fl_model *m, const fl_domain *d);
 /* The monitor passthrough. hmp: cmd is an HMP command line. Returns 1 with *result (malloc'd)
  * set, 0 when d has no QEMU link (the caller answers itself), -1 with err. */
 int fl_qemu_monitor_command(fl_qemu *q, fl_domain *d, const char *cmd, bool hmp, char **result,
-                            fl_error *err);
+                            vw_virerror *err);
 
 #endif

@@ -363,7 +363,7 @@ static void unmatched(rp_live *lv, const vw_packet *pkt)
     vw_packet_header hdr = vw_packet_reply_header(&pkt->hdr, VW_NET_ERROR);
     vw_error pe;
     vw_buf_reset(&lv->scratch);
-    if (vw_packet_encode_error(&lv->scratch, &hdr, FL_ERR_RPC, FL_FROM_RPC, msg,
+    if (vw_packet_encode_error(&lv->scratch, &hdr, VW_ERR_RPC, VW_FROM_RPC, msg,
                                &pe) == 0)
         queue(lv, lv->scratch.data, lv->scratch.len);
 }

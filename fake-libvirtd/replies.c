@@ -12,8 +12,8 @@ void fl_conn_reply(fl_conn *c, const vw_packet_header *call, xdrproc_t proc, con
     vw_error perr;
     if (fl_conn_queue_packet(c, &hdr, proc ? proc : VW_XDR_VOID, ret, &perr) < 0) {
         /* the reply could not be encoded (too large): tell the caller instead */
-        fl_error e;
-        fl_error_set(&e, FL_ERR_RPC, FL_FROM_RPC, "", "%s", perr.text);
+        vw_virerror e = {0};
+        vw_virerror_report(&e, VW_ERR_RPC, VW_FROM_RPC, "", "%s", perr.text);
         fl_conn_reply_error(c, call, &e);
     }
 }
@@ -28,20 +28,16 @@ static void queue_or_log(fl_conn *c, const vw_packet_header *hdr, xdrproc_t proc
                 (unsigned long long)c->id, perr.text);
 }
 
-void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, const fl_error *err)
+void fl_conn_reply_error(fl_conn *c, const vw_packet_header *call, vw_virerror *err)
 {
     vw_packet_header hdr = *call;
     hdr.type = VW_NET_REPLY;
     hdr.status = VW_NET_ERROR;
-    vw_virerror ve = {
-        .code = err->code, .domain = err->domain, .level = VW_ERR_LEVEL_ERROR,
-        .message = err->message, .str1 = err->str1, .str2 = err->str2,
-        .int1 = err->int1, .int2 = err->int2,
-    };
+    err->level = VW_ERR_LEVEL_ERROR;   /* libvirtd's replies are errors, whatever the source */
     vw_remote_error re;
-    char *slots[4];
-    vw_virerror_to_wire(&ve, &re, slots);
+    vw_virerror_to_wire(err, &re);
     queue_or_log(c, &hdr, (xdrproc_t)xdr_vw_remote_error, &re);
+    vw_virerror_clear(err);
 }
 
 void fl_conn_send_message(fl_conn *c, uint32_t prog, int32_t proc, xdrproc_t xproc,

@@ -24,21 +24,24 @@ static fl_session *session_of(fl_conn *c)
     return c->session;
 }
 
-int fl_session_open(fl_conn *c, const char *uri, bool readonly, fl_error *err)
+int fl_session_open(fl_conn *c, const char *uri, bool readonly, vw_virerror *err)
 {
     char why[512];
     fl_session *s = session_of(c);
     char *copy = strdup(uri);
     if (!s || !copy) {
         free(copy);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_RPC, "internal error", "out of memory");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_RPC, "internal error",
+                           "out of memory");
         return -1;
     }
     bool test = strncmp(uri, "test:", 5) == 0;
-    fl_model *m = fl_models_open(fl_server_models(c->srv), test, why, sizeof(why));
+    vw_error e;
+    fl_model *m = fl_models_open(fl_server_models(c->srv), test, &e);
     if (!m) {
         free(copy);
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "%s", why);
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error", "%s",
+                           vw_error_format(&e, why, sizeof(why)));
         return -1;
     }
     c->model = m;
@@ -137,6 +140,10 @@ static void replace_model(void *opaque, fl_model *old, fl_model *fresh)
 int fl_session_reset_models(fl_server *srv, char *err, size_t errlen)
 {
     /* --qemu-dir links QEMU processes to the domains of the qemu:// model: that one stays */
-    return fl_models_reset(fl_server_models(srv), fl_server_qemu(srv) != NULL, replace_model,
-                           srv, err, errlen);
+    vw_error e;
+    int rc = fl_models_reset(fl_server_models(srv), fl_server_qemu(srv) != NULL, replace_model,
+                             srv, &e);
+    if (rc < 0)
+        vw_error_format(&e, err, errlen);
+    return rc;
 }

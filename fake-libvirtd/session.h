@@ -17,7 +17,7 @@
 
 /* CONNECT_OPEN of uri (canonical, with a scheme): c uses the model for it. readonly: the
  * client asked for VIR_CONNECT_RO. Returns 0, or -1 with err (c stays as it was). */
-int fl_session_open(fl_conn *c, const char *uri, bool readonly, fl_error *err);
+int fl_session_open(fl_conn *c, const char *uri, bool readonly, vw_virerror *err);
 /* CONNECT_CLOSE, or a failed second open: the model is released, registrations dropped; calls
  * are "not open" until the next CONNECT_OPEN. */
 void fl_session_close(fl_conn *c);

@@ -10,9 +10,11 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "vw_error.h"
 
-/* Builds a model from the JSON text. origin is the file name used in messages (and the base
- * for relative "xml_file" paths). Returns NULL with a message in err. */
-fl_model *fl_state_parse(const char *json_text, const char *origin, char *err, size_t errlen);
+/* Builds a model from the JSON text. origin is the file name (err's source, and the base for
+ * relative "xml_file" paths). Returns NULL with err filled: the JSON path and what is wrong in
+ * its text, line and column for a syntax error. */
+fl_model *fl_state_parse(const char *json_text, const char *origin, vw_error *err);
 
 #endif

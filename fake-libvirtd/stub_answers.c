@@ -20,10 +20,7 @@ void fl_stub_answer_unref(void *p)
     if (!a || !vw_stub_answer_unref(&a->base))
         return;
     free(a->reply);
-    free(a->message);
-    free(a->str1);
-    free(a->str2);
-    free(a->str3);
+    vw_virerror_clear(&a->error);
     for (size_t i = 0; i < a->nevents; i++)
         free(a->events[i].dom_name);
     free(a->events);
@@ -197,19 +194,20 @@ void *fl_stub_compile_answer(void *opaque, const char *program, const char *name
         if (vw_json_check_object(error, error_keys, sub, "an object {code, domain, message, ...}",
                                  err, errlen) < 0)
             goto fail;
-        a->code = 1;        /* VIR_ERR_INTERNAL_ERROR */
-        a->domain = 0;
-        a->level = 2;       /* VIR_ERR_ERROR */
-        a->int1 = a->int2 = -1;
-        if (opt_int(error, "code", &a->code, sub, err, errlen) < 0 ||
-            opt_int(error, "domain", &a->domain, sub, err, errlen) < 0 ||
-            opt_int(error, "level", &a->level, sub, err, errlen) < 0 ||
-            opt_int(error, "int1", &a->int1, sub, err, errlen) < 0 ||
-            opt_int(error, "int2", &a->int2, sub, err, errlen) < 0 ||
-            opt_str(error, "message", &a->message, sub, err, errlen) < 0 ||
-            opt_str(error, "str1", &a->str1, sub, err, errlen) < 0 ||
-            opt_str(error, "str2", &a->str2, sub, err, errlen) < 0 ||
-            opt_str(error, "str3", &a->str3, sub, err, errlen) < 0)
+        vw_virerror *e = &a->error;
+        e->code = VW_ERR_INTERNAL_ERROR;
+        e->domain = VW_FROM_NONE;
+        e->level = VW_ERR_LEVEL_ERROR;
+        e->int1 = e->int2 = -1;
+        if (opt_int(error, "code", &e->code, sub, err, errlen) < 0 ||
+            opt_int(error, "domain", &e->domain, sub, err, errlen) < 0 ||
+            opt_int(error, "level", &e->level, sub, err, errlen) < 0 ||
+            opt_int(error, "int1", &e->int1, sub, err, errlen) < 0 ||
+            opt_int(error, "int2", &e->int2, sub, err, errlen) < 0 ||
+            opt_str(error, "message", &e->message, sub, err, errlen) < 0 ||
+            opt_str(error, "str1", &e->str1, sub, err, errlen) < 0 ||
+            opt_str(error, "str2", &e->str2, sub, err, errlen) < 0 ||
+            opt_str(error, "str3", &e->str3, sub, err, errlen) < 0)
             goto fail;
         a->has_error = true;
     }

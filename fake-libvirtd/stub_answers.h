@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "stub_answer.h"
+#include "virerror.h"
 
 typedef struct {
     char *dom_name;
@@ -25,8 +26,7 @@ typedef struct {
     uint8_t *reply;
     size_t reply_len;
     bool has_error;
-    int code, domain, level, int1, int2;
-    char *message, *str1, *str2, *str3;
+    vw_virerror error;      /* has_error: sent as it is; message NULL = "stubbed error" */
     lv_event *events;
     size_t nevents;
 } lv_answer;

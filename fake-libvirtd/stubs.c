@@ -37,19 +37,11 @@ typedef struct {
 static void queue_error(fl_conn *c, const vw_packet_header *call, const lv_answer *a)
 {
     vw_packet_header hdr = vw_packet_reply_header(call, VW_NET_ERROR);
+    vw_virerror e = a->error;      /* borrowed strings, never released here */
+    if (!e.message)
+        e.message = (char *)"stubbed error";
     vw_remote_error re;
-    memset(&re, 0, sizeof(re));
-    char *message = a->message ? a->message : "stubbed error";
-    char *str1 = a->str1, *str2 = a->str2, *str3 = a->str3;
-    re.code = a->code;
-    re.domain = a->domain;
-    re.message = &message;
-    re.level = a->level;
-    re.str1 = str1 ? &str1 : NULL;
-    re.str2 = str2 ? &str2 : NULL;
-    re.str3 = str3 ? &str3 : NULL;
-    re.int1 = a->int1;
-    re.int2 = a->int2;
+    vw_virerror_to_wire(&e, &re);
     vw_error perr;
     vw_packet_encode(&c->out.buf, &hdr, 0, (xdrproc_t)xdr_vw_remote_error, &re, &perr);
 }
@@ -60,8 +52,7 @@ static void queue_events(fl_server *srv, fl_conn *c, const lv_answer *a)
         const lv_event *ev = &a->events[i];
         unsigned char uuid[16] = {0};
         int id = -1;
-        fl_error ferr;
-        fl_domain *dom = c->model ? fl_domain_lookup_name(c->model, ev->dom_name, &ferr) : NULL;
+        fl_domain *dom = c->model ? fl_domain_lookup_name(c->model, ev->dom_name, NULL) : NULL;
         if (dom) {
             memcpy(uuid, dom->def->uuid, 16);
             id = dom->id;

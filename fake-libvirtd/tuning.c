@@ -67,9 +67,9 @@ static const char *const numa_modes[] = {"strict", "preferred", "interleave", "r
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-static void oom(fl_error *err)
+static void oom(vw_virerror *err)
 {
-    fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error", "out of memory");
+    vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error", "out of memory");
 }
 
 static unsigned long long child_ull(const xml_node *n, const char *name)
@@ -85,11 +85,10 @@ static unsigned long long attr_ull(const xml_node *n, const char *name)
 }
 
 /* The element text in b parsed into a node (NULL with err filled). Frees b's text. */
-static xml_node *to_node(xml_buf *b, fl_error *err)
+static xml_node *to_node(xml_buf *b, vw_virerror *err)
 {
     char *text = xml_buf_finish(b);
-    char perr[128];
-    xml_node *n = text ? xml_tree_parse(text, strlen(text), perr, sizeof(perr)) : NULL;
+    xml_node *n = text ? xml_tree_parse(text, strlen(text), NULL) : NULL;
     free(text);
     if (!n)
         oom(err);
@@ -216,14 +215,14 @@ void fl_tuning_blkio(fl_tparams *p, const domain_def *def, const char *dev)
 
 /* virDomainBlkioDeviceParseXML's counterpart for a parameter: "path,value[,path,value...]"
  * merged into b by path. */
-static int blkio_merge(blkio *b, unsigned f, const char *value, fl_error *err)
+static int blkio_merge(blkio *b, unsigned f, const char *value, vw_virerror *err)
 {
     unsigned commas = 0;
     for (const char *s = value; *s; s++)
         commas += *s == ',';
     if (*value && commas % 2 == 0) {
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                     "unable to parse blkio device '%s' '%s'", blkio_dev_param[f], value);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                           "unable to parse blkio device '%s' '%s'", blkio_dev_param[f], value);
         return -1;
     }
     char *copy = strdup(value), *save = NULL;
@@ -237,9 +236,9 @@ static int blkio_merge(blkio *b, unsigned f, const char *value, fl_error *err)
         char *num = strtok_r(NULL, ",", &save);
         unsigned long long v;
         if (!num || !parse_ull(num, &v) || (f == 0 && v > 0xffffffffULL)) {
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_DOMAIN, "invalid argument",
-                         "invalid value '%s' for parameter '%s' of device '%s'",
-                         num ? num : "", blkio_dev_param[f], path);
+            vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_DOMAIN, "invalid argument",
+                               "invalid value '%s' for parameter '%s' of device '%s'",
+                               num ? num : "", blkio_dev_param[f], path);
             rc = -1;
             break;
         }
@@ -258,7 +257,7 @@ static int blkio_merge(blkio *b, unsigned f, const char *value, fl_error *err)
 }
 
 int fl_tuning_set_blkio(domain_def *def, bool live, const char *dev, const vw_typed_param *p,
-                        unsigned n, fl_error *err)
+                        unsigned n, vw_virerror *err)
 {
     (void)live;
     (void)dev;
@@ -340,7 +339,7 @@ void fl_tuning_numa(fl_tparams *p, const domain_def *def, const char *dev)
 }
 
 int fl_tuning_set_numa(domain_def *def, bool live, const char *dev, const vw_typed_param *p,
-                       unsigned n, fl_error *err)
+                       unsigned n, vw_virerror *err)
 {
     (void)dev;
     const xml_node *mem = numa_memory(def);
@@ -351,29 +350,30 @@ int fl_tuning_set_numa(domain_def *def, bool live, const char *dev, const vw_typ
         if (!strcmp(p[i].field, "numa_mode")) {
             mode = p[i].value.vw_typed_param_value_u.i;
             if (mode < 0 || mode >= 4) {
-                fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                             "unsupported numatune mode: '%d'", mode);
+                vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                                   "unsupported numatune mode: '%d'", mode);
                 goto out;
             }
         } else {
             const char *s = p[i].value.vw_typed_param_value_u.s;
             if (fl_cpuset_parse(s, &bits) < 0) {
-                fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                             "Failed to parse bitmap '%s'", s);
+                vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_NONE, "invalid argument",
+                                   "Failed to parse bitmap '%s'", s);
                 goto out;
             }
         }
     }
     if (live && mem && mode >= 0 && mode != numa_mode_of(mem)) {
-        fl_error_set(err, FL_ERR_OPERATION_INVALID, FL_FROM_TEST,
-                     "Requested operation is not valid",
-                     "can't change numatune mode for running domain");
+        vw_virerror_report(err, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "can't change numatune mode for running domain");
         goto out;
     }
     const char *old_set = xml_tree_attr(mem, "nodeset");
     if (!bits.bits && !(old_set && fl_cpuset_parse(old_set, &bits) == 0)) {
-        fl_error_set(err, FL_ERR_CONFIG_UNSUPPORTED, FL_FROM_DOMAIN, "unsupported configuration",
-                     "nodeset for NUMA memory tuning must be set if 'placement' is 'static'");
+        vw_virerror_report(err, VW_ERR_CONFIG_UNSUPPORTED, VW_FROM_DOMAIN,
+                           "unsupported configuration",
+                           "nodeset for NUMA memory tuning must be set if 'placement' is 'static'");
         goto out;
     }
     if (mode < 0)
@@ -414,7 +414,7 @@ void fl_tuning_perf(fl_tparams *p, const domain_def *def, const char *dev)
 }
 
 int fl_tuning_set_perf(domain_def *def, bool live, const char *dev, const vw_typed_param *p,
-                       unsigned n, fl_error *err)
+                       unsigned n, vw_virerror *err)
 {
     (void)live;
     (void)dev;
@@ -511,7 +511,7 @@ static void rate_format(xml_buf *x, const char *name, const unsigned long long *
 /* A direction named by any given parameter is replaced by the given values alone, and dropped
  * when it has neither an average nor a floor (as the test driver does). */
 int fl_tuning_set_iface(domain_def *def, bool live, const char *dev, const vw_typed_param *p,
-                        unsigned n, fl_error *err)
+                        unsigned n, vw_virerror *err)
 {
     (void)live;
     xml_node *iface = fl_tuning_find_iface(def, dev);
@@ -558,7 +558,7 @@ void fl_tuning_iotune(fl_tparams *p, const domain_def *def, const char *dev)
 }
 
 int fl_tuning_set_iotune(domain_def *def, bool live, const char *dev, const vw_typed_param *p,
-                         unsigned n, fl_error *err)
+                         unsigned n, vw_virerror *err)
 {
     (void)live;
     xml_node *d = fl_tuning_find_disk(def, dev);
@@ -576,10 +576,10 @@ int fl_tuning_set_iotune(domain_def *def, bool live, const char *dev, const vw_t
         }
         v[i] = given ? given->value.vw_typed_param_value_u.ul : child_ull(io, fl_iotune_fields[i].field);
         if (given && v[i] > IOTUNE_LIMIT) {
-            fl_error_set(err, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_TEST,
-                         "argument unsupported",
-                         "block I/O throttle limit value must be no more than %llu",
-                         IOTUNE_LIMIT);
+            vw_virerror_report(err, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, VW_FROM_TEST,
+                               "argument unsupported",
+                               "block I/O throttle limit value must be no more than %llu",
+                               IOTUNE_LIMIT);
             return -1;
         }
     }
@@ -588,16 +588,16 @@ int fl_tuning_set_iotune(domain_def *def, bool live, const char *dev, const vw_t
     for (unsigned k = 0; k < 4; k++) {
         unsigned t = 3 * k;
         if (v[t] && (v[t + 1] || v[t + 2])) {
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                         "total and read/write of %s cannot be set at the same time", what[k]);
+            vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                               "total and read/write of %s cannot be set at the same time", what[k]);
             return -1;
         }
     }
     for (unsigned i = 0; i < 6; i++) {
         if (v[i] > v[i + 6]) {
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                         "%s cannot be set higher than %s ", fl_iotune_fields[i].field,
-                         fl_iotune_fields[i + 6].field);
+            vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                               "%s cannot be set higher than %s ", fl_iotune_fields[i].field,
+                               fl_iotune_fields[i + 6].field);
             return -1;
         }
     }
@@ -629,13 +629,13 @@ int fl_tuning_set_iotune(domain_def *def, bool live, const char *dev, const vw_t
 
 /* ---- <memballoon><stats> -------------------------------------------------------------------- */
 
-int fl_tuning_set_stats_period(domain_def *def, int period, fl_error *err)
+int fl_tuning_set_stats_period(domain_def *def, int period, vw_virerror *err)
 {
     xml_node *balloon = xml_tree_child(def->devices, "memballoon");
     const char *model = xml_tree_attr(balloon, "model");
     if (!balloon || (model && !strcmp(model, "none"))) {
-        fl_error_set(err, FL_ERR_INTERNAL_ERROR, FL_FROM_TEST, "internal error",
-                     "No memory balloon device configured, can not set the collection period");
+        vw_virerror_report(err, VW_ERR_INTERNAL_ERROR, VW_FROM_TEST, "internal error",
+                           "No memory balloon device configured, can not set the collection period");
         return -1;
     }
     xml_node *node = NULL;

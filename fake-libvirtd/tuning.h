@@ -37,12 +37,12 @@ xml_node *fl_tuning_find_disk(const domain_def *def, const char *disk);
 /* ---- write side: one shape for all (live: def is the running definition, which only
  * numatune's mode rule looks at; dev as above, for the two per-device setters) ---- */
 typedef int fl_tuning_setter(domain_def *def, bool live, const char *dev, const vw_typed_param *p,
-                             unsigned n, fl_error *err);
+                             unsigned n, vw_virerror *err);
 fl_tuning_setter fl_tuning_set_blkio, fl_tuning_set_numa, fl_tuning_set_perf, fl_tuning_set_iface,
     fl_tuning_set_iotune;
 
 /* <memballoon>'s <stats period='N'/> (removed for 0); "No memory balloon device configured"
  * without a balloon (or with model 'none'). */
-int fl_tuning_set_stats_period(domain_def *def, int period, fl_error *err);
+int fl_tuning_set_stats_period(domain_def *def, int period, vw_virerror *err);
 
 #endif

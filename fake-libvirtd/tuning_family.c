@@ -28,7 +28,7 @@ static void set_tuning(fl_conn *c, const vw_packet_header *hdr, const setter *k,
                        const vw_nonnull_domain *dom, const char *dev, const vw_typed_param *p,
                        unsigned n, unsigned flags)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_null_arg(c, hdr, n == 0, "params", k->api))
         return;
     if (!fl_flags_ok(c, hdr, flags, LIVE | CONFIG, k->driver_fn))
@@ -43,7 +43,7 @@ static void set_tuning(fl_conn *c, const vw_packet_header *hdr, const setter *k,
     domain_def *def = fl_exclusive_def_for_change(d, flags, &e);
     bool live = def && def == d->def && fl_domain_is_active(d);
     if (def && k->find && !k->find(def, dev))
-        fl_error_set(&e, FL_ERR_INVALID_ARG, k->from, "invalid argument", k->missing, dev);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, k->from, "invalid argument", k->missing, dev);
     if (!def || (k->find && !k->find(def, dev)) || k->set(def, live, dev, p, n, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;
@@ -59,12 +59,12 @@ static const setter PERF = {"virDomainSetPerfEvents", "testDomainSetPerfEvents",
                             fl_perf_fields, &fl_perf_nfields, fl_tuning_set_perf, NULL, 0, NULL};
 static const setter IFACE = {"virDomainSetInterfaceParameters",
                              "testDomainSetInterfaceParameters", fl_iface_fields,
-                             &fl_iface_nfields, fl_tuning_set_iface, fl_tuning_find_iface, FL_FROM_DOMAIN,
+                             &fl_iface_nfields, fl_tuning_set_iface, fl_tuning_find_iface, VW_FROM_DOMAIN,
                              "'%s' is not a known interface"};
 static const setter IOTUNE = {"virDomainSetBlockIoTune", "testDomainSetBlockIoTune",
                               fl_iotune_fields, &fl_iotune_nfields, fl_tuning_set_iotune,
                               fl_tuning_find_disk,
-                              FL_FROM_TEST, "missing persistent configuration for disk '%s'"};
+                              VW_FROM_TEST, "missing persistent configuration for disk '%s'"};
 
 /* The argument structs of the three setters without a device share one layout. */
 _Static_assert(sizeof(vw_domain_set_blkio_parameters_args) ==
@@ -111,11 +111,12 @@ static void h_set_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *a
 static void h_set_memory_stats_period(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_set_memory_stats_period_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (a->period < 0) {
-        fl_error_set_invalid_arg(&e, FL_FROM_DOMAIN, "virDomainSetMemoryStatsPeriod", "period",
-                                 "period in virDomainSetMemoryStatsPeriod must be zero or "
-                                 "greater");
+        vw_virerror_report_invalid_arg(&e, VW_FROM_DOMAIN, "virDomainSetMemoryStatsPeriod",
+                                       "period",
+                                       "period in virDomainSetMemoryStatsPeriod must be zero or "
+                                       "greater");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }

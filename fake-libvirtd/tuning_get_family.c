@@ -62,7 +62,7 @@ static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_k
         xdr_free((xdrproc_t)xdr_vw_typed_param, (char *)&all.items[i]);
     all.count = kept;
     if (all.failed) {
-        fl_error e;
+        vw_virerror e = {0};
         fl_set_oom(&e);
         fl_conn_reply_error(c, hdr, &e);
     } else {
@@ -78,7 +78,7 @@ static void tuning_reply(fl_conn *c, const vw_packet_header *hdr, const tuning_k
 static fl_domain *tuning_start(fl_conn *c, const vw_packet_header *hdr, const tuning_kind *k,
                                const vw_nonnull_domain *dom, int nparams, unsigned flags)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_rpc_limit(c, hdr, nparams > k->max, "nparams too large") ||
         fl_rpc_limit(c, hdr, nparams < 0, "nparams must be non-negative") ||
         fl_live_and_config(c, hdr, flags, k->api))
@@ -122,10 +122,15 @@ static const tuning_kind IOTUNE = {"virDomainGetBlockIoTune", "testDomainGetBloc
 static void get_tuning(fl_conn *c, const vw_packet_header *hdr, void *args, const tuning_kind *k)
 {
     vw_domain_get_tuning_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = tuning_start(c, hdr, k, &a->dom, a->nparams, a->flags);
-    if (d)
-        tuning_reply(c, hdr, k, fl_one_def(d, a->flags, &e), NULL, a->nparams, a->flags);
+    if (!d)
+        return;
+    const domain_def *def = fl_one_def(d, a->flags, &e);
+    if (def)
+        tuning_reply(c, hdr, k, def, NULL, a->nparams, a->flags);
+    else
+        fl_conn_reply_error(c, hdr, &e);
 }
 
 static void h_get_memory_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
@@ -147,7 +152,7 @@ static void h_get_blkio_parameters(fl_conn *c, const vw_packet_header *hdr, void
 static void h_get_interface_parameters(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_interface_parameters_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = tuning_start(c, hdr, &IFACE, &a->dom, a->nparams, a->flags);
     if (!d)
         return;
@@ -162,7 +167,7 @@ static void h_get_interface_parameters(fl_conn *c, const vw_packet_header *hdr, 
 static void h_get_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_block_io_tune_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     /* the public API wants a disk unless the call only asks for the count */
     bool wants_disk = a->nparams > 0 && a->nparams <= IOTUNE.max;
     if (wants_disk && fl_null_arg(c, hdr, !a->disk, "disk", IOTUNE.api))
@@ -172,8 +177,8 @@ static void h_get_block_io_tune(fl_conn *c, const vw_packet_header *hdr, void *a
         return;
     const domain_def *def = fl_one_def(d, a->flags, &e);
     if (!fl_has_disk(def, *a->disk)) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "disk '%s' was not found in the domain config", *a->disk);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "disk '%s' was not found in the domain config", *a->disk);
         fl_conn_reply_error(c, hdr, &e);
     } else {
         tuning_reply(c, hdr, &IOTUNE, def, *a->disk, a->nparams, a->flags);
@@ -187,7 +192,7 @@ static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, voi
     vw_domain_set_memory_parameters_args *a = args;
     const vw_typed_param *p = a->params.params_val;
     unsigned n = a->params.params_len;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_null_arg(c, hdr, n == 0, "params", "virDomainSetMemoryParameters"))
         return;
     if (fl_check_flags(a->flags, LIVE | CONFIG, "testDomainSetMemoryParameters", &e) < 0 ||
@@ -207,9 +212,9 @@ static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, voi
                                        : d->def->memtune[2];
     domain_def *def = fl_one_def_for_change(d, a->flags, &e);
     if (def && (given[0] || given[2]) && hard > swap) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "memory hard_limit tunable value must be lower than or equal to "
-                     "swap_hard_limit");
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "memory hard_limit tunable value must be lower than or equal to "
+                           "swap_hard_limit");
         def = NULL;
     }
     for (unsigned i = 0; def && i < 3; i++)
@@ -222,7 +227,7 @@ static void h_set_memory_parameters(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_get_perf_events(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_perf_events_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_live_and_config(c, hdr, a->flags, "virDomainGetPerfEvents"))
         return;
     fl_domain *d = fl_flagged_dom(c, hdr, &a->dom, a->flags | 4, LIVE | CONFIG | 4,

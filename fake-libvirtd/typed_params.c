@@ -112,29 +112,29 @@ static const char *const type_names[] = {"", "int", "uint", "llong", "ullong", "
                                          "boolean", "string"};
 
 int fl_tparams_validate(const vw_typed_param *p, unsigned n, const fl_tparam_spec *specs,
-                        unsigned nspecs, fl_error *err)
+                        unsigned nspecs, vw_virerror *err)
 {
     for (unsigned i = 0; i < n; i++) {
         unsigned f = 0;
         while (f < nspecs && strcmp(p[i].field, specs[f].field) != 0)
             f++;
         if (f == nspecs) {
-            fl_error_set(err, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, FL_FROM_NONE,
-                         "argument unsupported", "parameter '%s' not supported", p[i].field);
+            vw_virerror_report(err, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, VW_FROM_NONE,
+                               "argument unsupported", "parameter '%s' not supported", p[i].field);
             return -1;
         }
         int t = p[i].value.type;
         if (t != specs[f].type) {
-            fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                         "invalid type '%s' for parameter '%s', expected '%s'",
-                         t >= 1 && t <= 7 ? type_names[t] : "", p[i].field,
-                         type_names[specs[f].type]);
+            vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_NONE, "invalid argument",
+                               "invalid type '%s' for parameter '%s', expected '%s'",
+                               t >= 1 && t <= 7 ? type_names[t] : "", p[i].field,
+                               type_names[specs[f].type]);
             return -1;
         }
         for (unsigned j = 0; j < i; j++) {
             if (!strcmp(p[j].field, p[i].field)) {
-                fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_NONE, "invalid argument",
-                             "parameter '%s' occurs multiple times", p[i].field);
+                vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_NONE, "invalid argument",
+                                   "parameter '%s' occurs multiple times", p[i].field);
                 return -1;
             }
         }

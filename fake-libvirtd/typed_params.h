@@ -45,6 +45,6 @@ typedef struct {
 /* virTypedParamsValidate: every item names one of the nspecs fields, with its type, once.
  * 0, or -1 with libvirt's error in err. */
 int fl_tparams_validate(const vw_typed_param *items, unsigned count, const fl_tparam_spec *specs,
-                        unsigned nspecs, fl_error *err);
+                        unsigned nspecs, vw_virerror *err);
 
 #endif

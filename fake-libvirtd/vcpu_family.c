@@ -25,7 +25,7 @@ static unsigned current_vcpus(const domain_def *def)
 static void get_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                       int nparams, unsigned flags, const char *api)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_rpc_limit(c, hdr, nparams > VW_REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX,
                      "nparams too large") ||
         fl_null_arg(c, hdr, nparams == 0, "params", api) ||
@@ -62,7 +62,7 @@ static const fl_tparam_spec sched_fields[] = {{"weight", VW_TYPED_PARAM_UINT}};
 static void set_sched(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                       const vw_typed_param *p, unsigned n, unsigned flags, const char *api)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_null_arg(c, hdr, n == 0, "params", api))
         return;
     if (fl_check_flags(flags, 0, "testDomainSetSchedulerParametersFlags", &e) < 0 ||
@@ -95,7 +95,7 @@ static void h_set_sched_flags(fl_conn *c, const vw_packet_header *hdr, void *arg
 static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_vcpus_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_rpc_limit(c, hdr, a->maxinfo > VW_REMOTE_VCPUINFO_MAX,
                      "maxinfo > REMOTE_VCPUINFO_MAX") ||
         fl_rpc_limit(c, hdr, a->maplen < 0 || (a->maplen > 0 && a->maxinfo > 0 &&
@@ -108,8 +108,9 @@ static void h_get_vcpus(fl_conn *c, const vw_packet_header *hdr, void *args)
     if (!d)
         return;
     if (!fl_domain_is_active(d)) {
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
-                     "cannot list vcpus for an inactive domain");
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "cannot list vcpus for an inactive domain");
         fl_conn_reply_error(c, hdr, &e);
         return;
     }
@@ -149,7 +150,7 @@ static void pin_vcpu(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
                      unsigned vcpu, const unsigned char *map, unsigned maplen, unsigned flags,
                      const char *api)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_null_arg(c, hdr, maplen == 0, "cpumap", api))
         return;
     fl_domain *d = fl_flagged_dom(c, hdr, dom, flags, 0, "testDomainPinVcpuFlags");
@@ -157,11 +158,12 @@ static void pin_vcpu(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_d
         return;
     domain_def *def = NULL;
     if (!fl_domain_is_active(d))
-        fl_error_set(&e, FL_ERR_OPERATION_INVALID, FL_FROM_TEST, "Requested operation is not valid",
-                     "cannot pin vcpus on an inactive domain");
+        vw_virerror_report(&e, VW_ERR_OPERATION_INVALID, VW_FROM_TEST,
+                           "Requested operation is not valid",
+                           "cannot pin vcpus on an inactive domain");
     else if (vcpu >= current_vcpus(d->def))
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "requested vcpu '%d' is not present in the domain", (int)vcpu);
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "requested vcpu '%d' is not present in the domain", (int)vcpu);
     else if ((def = fl_live_def_for_change(d, &e)) &&
              fl_cputune_pin_vcpu(&def->cputune, vcpu, map, maplen) < 0) {
         def = NULL;
@@ -190,7 +192,7 @@ static void h_get_vcpu_pin_info(fl_conn *c, const vw_packet_header *hdr, void *a
 {
     vw_domain_get_vcpu_pin_info_args *a = args;
     const char *api = "virDomainGetVcpuPinInfo";
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_rpc_limit(c, hdr, a->ncpumaps > VW_REMOTE_VCPUINFO_MAX,
                      "ncpumaps > REMOTE_VCPUINFO_MAX") ||
         fl_rpc_limit(c, hdr, a->ncpumaps > 0 && a->maplen > 0 &&
@@ -229,7 +231,7 @@ static void h_pin_emulator(fl_conn *c, const vw_packet_header *hdr, void *args)
     const char *api = "virDomainPinEmulator";
     const unsigned char *map = (const unsigned char *)a->cpumap.cpumap_val;
     unsigned len = a->cpumap.cpumap_len;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_null_arg(c, hdr, len == 0, "cpumap", api) || fl_live_and_config(c, hdr, a->flags, api))
         return;
     fl_domain *d = fl_flagged_dom(c, hdr, &a->dom, a->flags, LIVE | CONFIG,
@@ -238,8 +240,8 @@ static void h_pin_emulator(fl_conn *c, const vw_packet_header *hdr, void *args)
         return;
     domain_def *def = fl_one_def_for_change(d, a->flags, &e);
     if (def && fl_cpumask_is_clear(map, len)) {
-        fl_error_set(&e, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "Empty cpu list for pinning");
+        vw_virerror_report(&e, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "Empty cpu list for pinning");
         def = NULL;
     }
     if (def && ((!def->cputune && !(def->cputune = calloc(1, sizeof(*def->cputune)))) ||
@@ -255,7 +257,7 @@ static void h_get_emulator_pin_info(fl_conn *c, const vw_packet_header *hdr, voi
 {
     vw_domain_get_emulator_pin_info_args *a = args;
     const char *api = "virDomainGetEmulatorPinInfo";
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_rpc_limit(c, hdr, a->maplen > VW_REMOTE_CPUMAPS_MAX, "maplen > REMOTE_CPUMAPS_MAX") ||
         fl_null_arg(c, hdr, a->maplen == 0, "cpumap", api) ||
         fl_not_positive(c, hdr, a->maplen, "maplen", api) ||
@@ -284,7 +286,7 @@ static void h_get_emulator_pin_info(fl_conn *c, const vw_packet_header *hdr, voi
 static void h_get_vcpus_flags(fl_conn *c, const vw_packet_header *hdr, void *args)
 {
     vw_domain_get_vcpus_flags_args *a = args;
-    fl_error e;
+    vw_virerror e = {0};
     if (fl_live_and_config(c, hdr, a->flags, "virDomainGetVcpusFlags"))
         return;
     fl_domain *d = fl_flagged_dom(c, hdr, &a->dom, a->flags, LIVE | CONFIG | VCPU_MAXIMUM,
@@ -315,20 +317,20 @@ static void set_maximum(domain_def *def, unsigned n)
 
 /* The checks of testDomainSetVcpusFlags once the definitions are known. 0 or -1. */
 static int check_vcpus(const domain_def *live, const domain_def *config, unsigned n,
-                       unsigned flags, fl_error *err)
+                       unsigned flags, vw_virerror *err)
 {
     const domain_def *over = live && live->vcpus < n ? live
                            : config && !(flags & VCPU_MAXIMUM) && config->vcpus < n ? config
                            : NULL;
     if (!over)
         return 0;
-    fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                 "requested cpu amount exceeds maximum (%d > %d)", (int)n, (int)over->vcpus);
+    vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                       "requested cpu amount exceeds maximum (%d > %d)", (int)n, (int)over->vcpus);
     return -1;
 }
 
 /* testDomainSetVcpusFlags */
-static int set_vcpus(fl_domain *d, unsigned n, unsigned flags, fl_error *err)
+static int set_vcpus(fl_domain *d, unsigned n, unsigned flags, vw_virerror *err)
 {
     bool live, config;
     if (fl_modification_impact(d, flags, &live, &config, err) < 0)
@@ -352,25 +354,25 @@ static int set_vcpus(fl_domain *d, unsigned n, unsigned flags, fl_error *err)
 
 /* The public API's checks, then testDomainSetVcpusFlags' own before it looks the domain up.
  * 0, or -1 with err filled. */
-static int set_vcpus_checks(unsigned n, unsigned flags, const char *api, fl_error *err)
+static int set_vcpus_checks(unsigned n, unsigned flags, const char *api, vw_virerror *err)
 {
     if ((flags & VCPU_MAXIMUM) && !(flags & CONFIG)) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, api, "flags",
-                                 "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag "
-                                 "'VIR_DOMAIN_VCPU_MAXIMUM'");
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN, api, "flags",
+                                       "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag "
+                                       "'VIR_DOMAIN_VCPU_MAXIMUM'");
         return -1;
     }
     if (n == 0) {
-        fl_error_set_invalid_arg(err, FL_FROM_DOMAIN, api, "nvcpus",
-                                 "nvcpus in %s must not be zero", api);
+        vw_virerror_report_invalid_arg(err, VW_FROM_DOMAIN, api, "nvcpus",
+                                       "nvcpus in %s must not be zero", api);
         return -1;
     }
     if (fl_check_flags(flags, LIVE | CONFIG | VCPU_MAXIMUM, "testDomainSetVcpusFlags", err) < 0)
         return -1;
     if (n > 32) { /* testConnectGetMaxVcpus */
-        fl_error_set(err, FL_ERR_INVALID_ARG, FL_FROM_TEST, "invalid argument",
-                     "requested cpu amount exceeds maximum supported amount (%d > %d)", (int)n,
-                     32);
+        vw_virerror_report(err, VW_ERR_INVALID_ARG, VW_FROM_TEST, "invalid argument",
+                           "requested cpu amount exceeds maximum supported amount (%d > %d)", (int)n,
+                           32);
         return -1;
     }
     return 0;
@@ -379,7 +381,7 @@ static int set_vcpus_checks(unsigned n, unsigned flags, const char *api, fl_erro
 static void set_vcpus_call(fl_conn *c, const vw_packet_header *hdr, const vw_nonnull_domain *dom,
                            unsigned n, unsigned flags, const char *api)
 {
-    fl_error e;
+    vw_virerror e = {0};
     if (set_vcpus_checks(n, flags, api, &e) < 0) {
         fl_conn_reply_error(c, hdr, &e);
         return;

@@ -9,8 +9,7 @@
 typedef struct {
     const char *s;
     size_t len, pos;
-    char *err;
-    size_t errlen;
+    vw_error *err;              /* NULL: the caller does not want the details */
     int failed;
 } xml_reader;
 
@@ -35,7 +34,7 @@ static void reader_fail(xml_reader *r, const char *what)
         return;
     r->failed = 1;
     reader_where(r, r->pos, &line, &col);
-    snprintf(r->err, r->errlen, "line %d column %d: %s", line, col, what);
+    vw_error_set(r->err, NULL, (unsigned long)line, (unsigned long)col, r->pos, "%s", what);
 }
 
 static int is_space(char c)
@@ -411,16 +410,25 @@ static void skip_misc(xml_reader *r)
     }
 }
 
-xml_node *xml_tree_parse(const char *text, size_t len, char *err, size_t errlen)
+const char *xml_tree_error_text(const vw_error *err, char *buf, size_t len)
 {
-    xml_reader r = {.s = text, .len = len, .err = err, .errlen = errlen};
+    if (err->line)
+        snprintf(buf, len, "line %lu column %lu: %s", err->line, err->column, err->text);
+    else
+        snprintf(buf, len, "%s", err->text);
+    return buf;
+}
+
+xml_node *xml_tree_parse(const char *text, size_t len, vw_error *err)
+{
+    xml_reader r = {.s = text, .len = len, .err = err};
     if (len > XML_TREE_MAX_INPUT) {
-        snprintf(err, errlen, "document of %zu bytes is larger than the limit of %d bytes", len,
-                 XML_TREE_MAX_INPUT);
+        vw_error_set(err, NULL, 0, 0, 0, "document of %zu bytes is larger than the limit of %d "
+                     "bytes", len, XML_TREE_MAX_INPUT);
         return NULL;
     }
     if (memchr(text, '\0', len)) {
-        snprintf(err, errlen, "document contains a NUL byte");
+        vw_error_set(err, NULL, 0, 0, 0, "document contains a NUL byte");
         return NULL;
     }
     skip_misc(&r);

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "vw_error.h"
+
 #define XML_TREE_MAX_INPUT (4 * 1024 * 1024)
 #define XML_TREE_MAX_DEPTH 64
 #define XML_TREE_MAX_ATTRS 256     /* per element */
@@ -30,9 +32,12 @@ typedef struct xml_node {
     struct xml_node *next;      /* next sibling */
 } xml_node;
 
-/* Parses a whole document and returns its root element, or NULL with a message in err
- * ("line L column C: what is wrong"). */
-xml_node *xml_tree_parse(const char *text, size_t len, char *err, size_t errlen);
+/* Parses a whole document and returns its root element, or NULL with err (may be NULL) filled:
+ * line, column and offset of the fault (line 0 for a document refused whole), and what is wrong. */
+xml_node *xml_tree_parse(const char *text, size_t len, vw_error *err);
+/* The error as libvirt words an XML parse error inside its messages, "line L column C: what is
+ * wrong" (what is wrong alone for line 0), into buf. Returns buf. */
+const char *xml_tree_error_text(const vw_error *err, char *buf, size_t len);
 
 void xml_tree_free(xml_node *node);
 

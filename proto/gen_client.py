@@ -45,7 +45,7 @@ def signature(xdr, row):
     else:
         args, ret = typed_parts(xdr, row)
         params = (["const %s *args" % args] if args else []) + (["%s *ret" % ret] if ret else [])
-    return "int %s(vw_conn *conn%s, vw_client_error *err)" % (
+    return "int %s(vw_conn *conn%s, vw_virerror *err)" % (
         func_name(row), "".join(", " + p for p in params))
 
 

@@ -245,10 +245,10 @@ vw_packet_header vw_packet_reply_header(const vw_packet_header *call, int32_t st
 int vw_packet_encode_error(vw_buf *out, const vw_packet_header *hdr, int code, int domain,
                            const char *message, vw_error *err)
 {
-    vw_virerror ve = { .code = code, .domain = domain, .message = message };
+    vw_virerror ve = { .code = code, .domain = domain, .level = VW_ERR_LEVEL_ERROR,
+                       .message = (char *)message };
     vw_remote_error re;
-    char *slots[4];
-    vw_virerror_to_wire(&ve, &re, slots);
+    vw_virerror_to_wire(&ve, &re);   /* borrows message, never frees it */
     return vw_packet_encode(out, hdr, 0, (xdrproc_t)xdr_vw_remote_error, &re, err);
 }
 

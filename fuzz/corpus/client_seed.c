@@ -15,17 +15,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: client_seed URI\n");
         return 2;
     }
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(argv[1], NULL, &err);
     if (!conn) {
-        fprintf(stderr, "client_seed: %s: %s\n", argv[1], vw_client_error_message(&err));
-        vw_client_error_clear(&err);
+        fprintf(stderr, "client_seed: %s: %s\n", argv[1], vw_virerror_message(&err));
+        vw_virerror_clear(&err);
         return 1;
     }
     unsigned events = 0;
     int ok = fuzz_client_calls(conn, &events);
     vw_conn_close(conn, &err);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     printf("client_seed: %s: %d calls succeeded\n", argv[1], ok);
     return 0;
 }

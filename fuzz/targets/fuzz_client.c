@@ -134,16 +134,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     opts.call_timeout_ms = CALL_TIMEOUT_MS;
     opts.keepalive_interval = 0;
     opts.log = NULL;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open_fd(sv[1], "test:///default", &opts, &err);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     unsigned events = 0;
     if (conn) {
         fuzz_client_calls(conn, &events);
         vw_conn_stats st;
         vw_conn_get_stats(conn, &st);
         vw_conn_close(conn, &err);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     pthread_join(peer, NULL);
     close(sv[0]);

@@ -33,8 +33,8 @@ static void fuzz_client_monitor_cb(vw_conn *conn, const vw_client_qemu_monitor_e
 static int fuzz_client_calls(vw_conn *conn, unsigned *events)
 {
     int ok = 0;
-    vw_client_error err = { 0 };
-#define FUZZ_CLIENT_CALL(expr) do { ok += (expr) == 0; vw_client_error_clear(&err); } while (0)
+    vw_virerror err = { 0 };
+#define FUZZ_CLIENT_CALL(expr) do { ok += (expr) == 0; vw_virerror_clear(&err); } while (0)
     char *type = NULL, *host = NULL, *xml = NULL;
     uint64_t version = 0;
     FUZZ_CLIENT_CALL(vw_connect_get_type(conn, &type, &err));

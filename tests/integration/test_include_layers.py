@@ -15,16 +15,6 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)\.h"', re.M)
 # Folders whose modules must stay circle-free.
 FOLDERS = ["fake-libvirtd"]
 
-# Circles known and not yet broken, each as the one use (A, B: A uses B) that closes it: the
-# model aggregate (model.c frees and builds its parts, which use the model's domains). That use
-# is left out of the check; each must still close a circle (so the list only shrinks), and any
-# other circle fails.
-KNOWN = {
-    "fake-libvirtd": {("model", "model_iface"), ("model", "model_nodedev"),
-                      ("model", "model_snap"), ("model", "model_storage")},
-}
-
-
 def module_graph(folder):
     """{module: set of modules it uses} for the .c and .h files of folder."""
     files = list(folder.glob("*.c")) + list(folder.glob("*.h"))
@@ -65,19 +55,6 @@ def find_circle(graph):
     return None
 
 
-def without_known(graph, known):
-    """graph without the known closing uses, and the known uses that no longer close a
-    circle."""
-    gone = []
-    graph = {m: set(uses) for m, uses in graph.items()}
-    for a, b in sorted(known):
-        if b in graph.get(a, ()) and a in graph.get(b, ()):
-            graph[a].discard(b)
-        else:
-            gone.append((a, b))
-    return graph, gone
-
-
 def test_finder_sees_a_circle():
     assert find_circle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_circle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
@@ -87,8 +64,6 @@ def test_finder_sees_a_circle():
 def test_no_include_circles(folder):
     graph = module_graph(REPO / folder)
     assert graph, f"{folder}: no sources found"
-    graph, gone = without_known(graph, KNOWN.get(folder, set()))
-    assert not gone, f"{folder}: no longer circles, remove them from KNOWN: {gone}"
     circle = find_circle(graph)
     assert circle is None, (
         f"{folder}: include circle {' -> '.join(circle)} (each uses the next through "

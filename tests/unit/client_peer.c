@@ -315,11 +315,11 @@ vw_conn *client_peer_connect(client_peer *peer, int call_timeout_ms, int ka_inte
     opts.keepalive_interval = ka_interval;
     opts.keepalive_count = ka_count;
     opts.flags = flags;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(peer->uri, &opts, &err);
     if (!conn)
-        fprintf(stderr, "vw_conn_open: %s\n", vw_client_error_message(&err));
-    vw_client_error_clear(&err);
+        fprintf(stderr, "vw_conn_open: %s\n", vw_virerror_message(&err));
+    vw_virerror_clear(&err);
     return conn;
 }
 

@@ -155,7 +155,7 @@ static void expect_fatal(enum action action, uint32_t arg, const char *fragment)
     CHECK(conn != NULL);
     if (conn) {
         uint64_t v = 0;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_RPC);
         CHECK_EQ_INT(err.domain, VW_FROM_RPC);
@@ -165,11 +165,11 @@ static void expect_fatal(enum action action, uint32_t arg, const char *fragment)
                     fragment);
             CHECK(0);
         }
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK(!vw_conn_is_alive(conn));
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_NO_CONNECT);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         vw_conn_close(conn, NULL);
     }
     CHECK_EQ_INT(client_peer_finish(peer), 0);
@@ -190,7 +190,7 @@ static void expect_survives_flags(enum action action, unsigned int flags, int rc
     CHECK(conn != NULL);
     if (conn) {
         uint64_t v = 0;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), rc);
         if (rc == 0) {
             CHECK_EQ_INT(v, 9000000);
@@ -202,7 +202,7 @@ static void expect_survives_flags(enum action action, unsigned int flags, int rc
                 CHECK(0);
             }
         }
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK(vw_conn_is_alive(conn));
         v = 0;
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), 0);

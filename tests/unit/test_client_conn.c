@@ -50,7 +50,7 @@ static void test_handshake_bytes(void)
     vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     uint64_t v = 0;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     if (conn) {
         CHECK_EQ_STR(vw_conn_open_name(conn), "test:///default");
         CHECK(!vw_conn_keepalive_enabled(conn));
@@ -86,7 +86,7 @@ static void test_handshake_bytes(void)
     if (peer->received_len == sizeof(expected))
         CHECK_EQ_MEM(peer->received, expected, sizeof(expected));
     CHECK_EQ_INT(client_peer_finish(peer), 0);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 }
 
 struct open_seen {
@@ -170,12 +170,12 @@ static void test_sasl_refused_clearly(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(peer->uri, NULL, &err);
     CHECK(conn == NULL);
     CHECK_EQ_INT(err.code, VW_ERR_AUTH_FAILED);
     CHECK(err.message && strstr(err.message, "offers no SASL mechanism"));
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     CHECK_EQ_INT(client_peer_finish(peer), 0);
 }
 
@@ -240,29 +240,29 @@ static void test_polkit_and_open_error(void)
     CHECK(peer != NULL);
     if (!peer)
         return;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(peer->uri, NULL, &err);
     CHECK(conn == NULL);
     CHECK(err.remote);
     CHECK_EQ_INT(err.code, 60);
     CHECK_EQ_INT(err.domain, 45);
     CHECK_EQ_STR(err.message, "no connection driver available for test:///default");
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     CHECK_EQ_INT(client_peer_finish(peer), 0);
 }
 
 static void test_connect_refused(void)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open("test+unix:///default?socket=/nonexistent/vw/sock", NULL, &err);
     CHECK(conn == NULL);
     CHECK_EQ_INT(err.code, VW_ERR_NO_CONNECT);
     CHECK(err.message && strstr(err.message, "/nonexistent/vw/sock"));
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     conn = vw_conn_open("qemu+ext:///system", NULL, &err);
     CHECK(conn == NULL);
     CHECK_EQ_INT(err.code, VW_ERR_NO_SUPPORT);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 }
 
 /* ---- serials, threads, out-of-order replies ----------------------------------------------------- */
@@ -316,13 +316,13 @@ static void *lookup_thread(void *opaque)
     char name[32];
     snprintf(name, sizeof(name), "dom-%d", job->index);
     vw_client_domain dom = { 0 };
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     if (vw_domain_lookup_by_name(job->conn, name, &dom, &err) == 0 && dom.name &&
         strcmp(dom.name, name) == 0 && dom.id == 100 + job->index &&
         dom.uuid[0] == (unsigned char)('0' + job->index))
         job->ok = 1;
     vw_client_domain_clear(&dom);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     return NULL;
 }
 
@@ -482,20 +482,20 @@ static void test_keepalive_peer_dead(void)
     CHECK(conn != NULL);
     if (conn) {
         uint64_t v = 0;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_RPC);
         CHECK_EQ_INT(err.domain, VW_FROM_RPC);
         CHECK(err.message && strstr(err.message, "keepalive timeout"));
         CHECK(!vw_conn_is_alive(conn));
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_NO_CONNECT);
         CHECK(err.message && strstr(err.message, "keepalive timeout"));
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK_EQ_INT(vw_conn_get_death_reason(conn, &err), 0);
         CHECK(err.message && strstr(err.message, "keepalive"));
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         vw_conn_close(conn, NULL);
     }
     CHECK_EQ_INT(client_peer_finish(peer), 0);
@@ -534,11 +534,11 @@ static void test_call_timeout_and_late_reply(void)
     if (conn) {
         vw_conn_set_call_timeout(conn, 300);
         uint64_t v = 0;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_OPERATION_TIMEOUT);
         CHECK(err.message && strstr(err.message, "CONNECT_GET_LIB_VERSION"));
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK(vw_conn_is_alive(conn));
         vw_conn_set_call_timeout(conn, 10000);
         char *host = NULL;
@@ -605,12 +605,12 @@ static void test_server_not_reading(void)
         unsigned char *big = calloc(1, BIG_PAYLOAD);
         void *reply = NULL;
         size_t reply_len = 0;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         vw_conn_set_call_timeout(conn, 1000);
         CHECK_EQ_INT(vw_call_raw(conn, VW_REMOTE_PROGRAM, 999, big, BIG_PAYLOAD, &reply,
                                  &reply_len, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_OPERATION_TIMEOUT);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         free(big);
         sem_post(&client_gave_up);
         vw_conn_set_call_timeout(conn, 20000);
@@ -620,7 +620,7 @@ static void test_server_not_reading(void)
         vw_conn_stats st;
         vw_conn_get_stats(conn, &st);
         CHECK_EQ_INT(st.replies_unknown_serial, 1);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         vw_conn_close(conn, NULL);
     } else {
         sem_post(&client_gave_up);
@@ -667,7 +667,7 @@ static void test_error_decoded_in_full(void)
     CHECK(conn != NULL);
     if (conn) {
         vw_client_domain dom = { 0 };
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_domain_lookup_by_name(conn, "ghost", &dom, &err), -1);
         CHECK(dom.name == NULL);
         CHECK(err.remote);
@@ -675,13 +675,13 @@ static void test_error_decoded_in_full(void)
         CHECK_EQ_INT(err.domain, VW_FROM_TEST);
         CHECK_EQ_INT(err.level, VW_ERR_LEVEL_ERROR);
         CHECK_EQ_STR(err.message, "Domain not found: no domain with matching name 'ghost'");
-        CHECK_EQ_STR(vw_client_error_message(&err), err.message);
+        CHECK_EQ_STR(vw_virerror_message(&err), err.message);
         CHECK_EQ_STR(err.str1, "one");
         CHECK_EQ_STR(err.str2, "two");
         CHECK_EQ_STR(err.str3, "three");
         CHECK_EQ_INT(err.int1, -7);
         CHECK_EQ_INT(err.int2, 77);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK(err.message == NULL && err.code == 0);
         CHECK(vw_conn_is_alive(conn));
         vw_conn_close(conn, NULL);
@@ -717,11 +717,11 @@ static void *pending_thread(void *opaque)
 {
     struct pending_job *job = opaque;
     uint64_t v = 0;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     job->rc = vw_connect_get_lib_version(job->conn, &v, &err);
     job->code = err.code;
     snprintf(job->message, sizeof(job->message), "%s", err.message ? err.message : "");
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     return NULL;
 }
 
@@ -731,7 +731,7 @@ struct close_seen {
     int code;
 };
 
-static void on_close(vw_conn *conn, const vw_client_error *reason, void *opaque)
+static void on_close(vw_conn *conn, const vw_virerror *reason, void *opaque)
 {
     (void)conn;
     struct close_seen *seen = opaque;
@@ -927,7 +927,7 @@ static void test_events(void)
         pthread_mutex_init(&seen.lock, NULL);
         pthread_cond_init(&seen.cond, NULL);
         int id = -1, qid = -1;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_domain_event_lifecycle_register(conn, NULL, on_lifecycle, &seen, &id,
                                                         &err), 0);
         CHECK_EQ_INT(id, 5);
@@ -953,7 +953,7 @@ static void test_events(void)
         CHECK_EQ_INT(vw_qemu_monitor_event_deregister(conn, qid, &err), 0);
         CHECK_EQ_INT(vw_qemu_monitor_event_deregister(conn, qid, &err), -1);   /* gone */
         CHECK_EQ_INT(err.code, VW_ERR_INVALID_ARG);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         vw_conn_stats st;
         vw_conn_get_stats(conn, &st);
         CHECK_EQ_INT(st.events_delivered, 2);
@@ -1009,7 +1009,7 @@ static void test_generic_calls(void)
     vw_conn *conn = client_peer_connect(peer, 10000, 5, 5, 0);
     CHECK(conn != NULL);
     if (conn) {
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         vw_connect_get_hostname_ret ret;
         memset(&ret, 0, sizeof(ret));
         CHECK_EQ_INT(vw_call(conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_GET_HOSTNAME, NULL,
@@ -1023,13 +1023,13 @@ static void test_generic_calls(void)
         CHECK_EQ_INT(vw_call_raw(conn, VW_REMOTE_PROGRAM, 999, NULL, 8, &reply, &reply_len, &err),
                      -1);
         CHECK_EQ_INT(err.code, VW_ERR_INVALID_ARG);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK_EQ_INT(vw_call_raw(conn, VW_REMOTE_PROGRAM, 999, NULL, 0, &reply, &reply_len, &err),
                      -1);
         CHECK_EQ_INT(err.code, VW_ERR_RPC);
         CHECK(err.remote);
         CHECK_EQ_STR(err.message, "unknown procedure: 999");
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
 
         CHECK_EQ_INT(vw_call_raw(conn, VW_REMOTE_PROGRAM, VW_REMOTE_PROC_CONNECT_GET_LIB_VERSION,
                                  NULL, 0, &reply, &reply_len, &err), 0);

@@ -101,14 +101,14 @@ static void *shuffle_thread(void *opaque)
         char name[32];
         snprintf(name, sizeof(name), "t%d-call%d", job->index, i);
         vw_client_domain dom = { 0 };
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         if (vw_domain_lookup_by_name(job->conn, name, &dom, &err) == 0 && dom.name &&
             strcmp(dom.name, name) == 0)
             job->ok++;
         else
             job->bad++;
         vw_client_domain_clear(&dom);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     return NULL;
 }
@@ -180,24 +180,24 @@ struct one_call {
 static void *version_thread(void *opaque)
 {
     struct one_call *call = opaque;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     call->rc = vw_connect_get_lib_version(call->conn, &call->version, &err);
     call->code = err.code;
     snprintf(call->text, sizeof(call->text), "%s", err.message ? err.message : "");
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     return NULL;
 }
 
 static void *hostname_thread(void *opaque)
 {
     struct one_call *call = opaque;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     char *host = NULL;
     call->rc = vw_connect_get_hostname(call->conn, &host, &err);
     call->code = err.code;
     snprintf(call->text, sizeof(call->text), "%s", host ? host : err.message ? err.message : "");
     free(host);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     return NULL;
 }
 
@@ -221,10 +221,10 @@ static void test_leader_timeout_follower_takes_over(void)
         CHECK_EQ_INT(b.rc, 0);
         CHECK_EQ_STR(b.text, "follower-host");
         uint64_t v = 0;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), 0);   /* late reply dropped */
         CHECK_EQ_INT(v, 9001);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         vw_conn_stats st;
         vw_conn_get_stats(conn, &st);
         CHECK_EQ_INT(st.replies_unknown_serial, 1);
@@ -274,7 +274,7 @@ struct close_seen {
     int calls;
 };
 
-static void on_close(vw_conn *conn, const vw_client_error *reason, void *opaque)
+static void on_close(vw_conn *conn, const vw_virerror *reason, void *opaque)
 {
     (void)conn;
     (void)reason;
@@ -313,10 +313,10 @@ static void test_death_mid_handoff(void)
         CHECK_EQ_INT(ok, 1);
         CHECK_EQ_INT(closed, DYING_CALLS - 1);
         CHECK(!vw_conn_is_alive(conn));
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_conn_get_death_reason(conn, &err), 0);
         CHECK(err.message && strstr(err.message, "in the middle of a packet"));
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         for (int i = 0; i < 100; i++) {            /* the close callback runs on the event thread */
             pthread_mutex_lock(&seen.lock);
             int n = seen.calls;
@@ -415,7 +415,7 @@ static void test_event_while_call_leads(void)
         sem_init(&cb.release, 0, 0);
         cb.caller = pthread_self();
         int id = -1;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_domain_event_lifecycle_register(conn, NULL, on_lifecycle_block, &cb, &id,
                                                         &err), 0);
         uint64_t v = 0;
@@ -431,7 +431,7 @@ static void test_event_while_call_leads(void)
         CHECK_EQ_INT(ok, CALLS_WHILE_BLOCKED);
         sem_post(&cb.release);
         CHECK_EQ_INT(vw_domain_event_lifecycle_deregister(conn, id, &err), 0);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         CHECK_EQ_INT(cb.calls, 1);
         CHECK_EQ_INT(cb.event, 5);
         CHECK_EQ_INT(cb.on_caller_thread, 0);

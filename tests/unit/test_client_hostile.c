@@ -121,13 +121,13 @@ static void test_event_flood_bounded(void)
         sem_init(&cb.entered, 0, 0);
         sem_init(&cb.release, 0, 0);
         int id = -1;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_domain_event_lifecycle_register(conn, NULL, on_flood_event, &cb, &id, &err),
                      0);
         CHECK_EQ_INT(wait_sem(&cb.entered, 10), 0);
         uint64_t v = 0;
         CHECK_EQ_INT(vw_connect_get_lib_version(conn, &v, &err), 0);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         vw_conn_stats st;
         vw_conn_get_stats(conn, &st);
         /* 48 MiB of events behind a busy callback: the queue keeps at most its byte limit */
@@ -221,7 +221,7 @@ static void test_double_deregister(void)
     CHECK(conn != NULL);
     if (conn) {
         int id = -1;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         CHECK_EQ_INT(vw_domain_event_lifecycle_register(conn, NULL, on_nothing, NULL, &id, &err), 0);
         struct dereg_job job = { conn, id, 1 };
         pthread_t t;
@@ -230,7 +230,7 @@ static void test_double_deregister(void)
         /* the first deregister is in flight: the second one must not touch the same record */
         CHECK_EQ_INT(vw_domain_event_lifecycle_deregister(conn, id, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_INVALID_ARG);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         sem_post(&sync.answer_first);
         pthread_join(t, NULL);
         CHECK_EQ_INT(job.rc, 0);
@@ -283,12 +283,12 @@ static void test_close_behind_queued_output(void)
         unsigned char *big = calloc(1, BIG_PAYLOAD);
         void *reply = NULL;
         size_t reply_len = 0;
-        vw_client_error err = { 0 };
+        vw_virerror err = { 0 };
         vw_conn_set_call_timeout(conn, 500);
         CHECK_EQ_INT(vw_call_raw(conn, VW_REMOTE_PROGRAM, 999, big, BIG_PAYLOAD, &reply,
                                  &reply_len, &err), -1);
         CHECK_EQ_INT(err.code, VW_ERR_OPERATION_TIMEOUT);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         free(big);
         vw_conn_set_call_timeout(conn, 10000);
         sem_post(&closing);
@@ -296,7 +296,7 @@ static void test_close_behind_queued_output(void)
         CHECK_EQ_INT(vw_conn_close(conn, &err), 0);
         if (err.message)
             fprintf(stderr, "vw_conn_close: %s\n", err.message);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     } else {
         sem_post(&closing);
     }
@@ -328,14 +328,14 @@ static void test_unix_backlog_full(void)
     vw_conn_options opts;
     vw_conn_options_init(&opts);
     opts.connect_timeout_ms = 300;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(uri, &opts, &err);
     CHECK(conn == NULL);
     CHECK_EQ_INT(err.code, VW_ERR_NO_CONNECT);
     CHECK(err.message && strstr(err.message, path) && strstr(err.message, "timed out"));
     if (err.message)
         fprintf(stderr, "(expected) %s\n", err.message);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     if (conn)
         vw_conn_close(conn, NULL);
     close(filler);

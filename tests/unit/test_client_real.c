@@ -16,12 +16,12 @@ static char uri[512];
 
 static void test_real_version_lookup_info(void)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(uri, NULL, &err);
     CHECK(conn != NULL);
     if (!conn) {
-        fprintf(stderr, "open %s: %s\n", uri, vw_client_error_message(&err));
-        vw_client_error_clear(&err);
+        fprintf(stderr, "open %s: %s\n", uri, vw_virerror_message(&err));
+        vw_virerror_clear(&err);
         return;
     }
     CHECK_EQ_STR(vw_conn_open_name(conn), "test:///default");
@@ -51,10 +51,10 @@ static void test_real_version_lookup_info(void)
     CHECK_EQ_INT(err.domain, VW_FROM_TEST);
     CHECK_EQ_INT(err.level, VW_ERR_LEVEL_ERROR);
     CHECK(err.message && strstr(err.message, "Domain not found"));
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 
     CHECK_EQ_INT(vw_conn_close(conn, &err), 0);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 }
 
 struct seen {
@@ -82,11 +82,11 @@ static void on_lifecycle(vw_conn *conn, const vw_client_domain *dom, int event, 
 /* Lifecycle events of a domain we define and undefine (unique name: the daemon is shared). */
 static void test_real_lifecycle_events(void)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(uri, NULL, &err);
     CHECK(conn != NULL);
     if (!conn) {
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         return;
     }
     char name[64], xml[256];
@@ -121,7 +121,7 @@ static void test_real_lifecycle_events(void)
     CHECK_EQ_INT(vw_domain_event_lifecycle_deregister(conn, id, &err), 0);
     if (err.message)
         fprintf(stderr, "last error: %s\n", err.message);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     vw_conn_close(conn, NULL);
 }
 

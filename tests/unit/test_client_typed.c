@@ -57,13 +57,13 @@ static void test_left_out_rows(void)
 static void test_signatures(void)
 {
     int (*typed)(vw_conn *, const vw_domain_get_info_args *, vw_domain_get_info_ret *,
-                 vw_client_error *) = vw_remote_domain_get_info;
-    int (*no_args)(vw_conn *, vw_node_get_info_ret *, vw_client_error *) = vw_remote_node_get_info;
-    int (*no_ret)(vw_conn *, const vw_domain_suspend_args *, vw_client_error *) =
+                 vw_virerror *) = vw_remote_domain_get_info;
+    int (*no_args)(vw_conn *, vw_node_get_info_ret *, vw_virerror *) = vw_remote_node_get_info;
+    int (*no_ret)(vw_conn *, const vw_domain_suspend_args *, vw_virerror *) =
         vw_remote_domain_suspend;
-    int (*lxc)(vw_conn *, const vw_lxc_domain_open_namespace_args *, vw_client_error *) =
+    int (*lxc)(vw_conn *, const vw_lxc_domain_open_namespace_args *, vw_virerror *) =
         vw_lxc_domain_open_namespace;
-    int (*polkit)(vw_conn *, vw_auth_polkit_ret *, vw_client_error *) = vw_remote_auth_polkit;
+    int (*polkit)(vw_conn *, vw_auth_polkit_ret *, vw_virerror *) = vw_remote_auth_polkit;
     CHECK(typed && no_args && no_ret && lxc && polkit);
 }
 
@@ -92,16 +92,16 @@ static json_t *typed_params(const vw_typed_param *p, unsigned int n)
     return o;
 }
 
-static json_t *error_json(vw_client_error *err)
+static json_t *error_json(vw_virerror *err)
 {
     json_t *o = json_pack("{s:i, s:i, s:s}", "code", err->code, "domain", err->domain,
-                          "message", vw_client_error_message(err));
-    vw_client_error_clear(err);
+                          "message", vw_virerror_message(err));
+    vw_virerror_clear(err);
     return o;
 }
 
 /* The family's result, or {"error": ...} when the call failed. */
-static void put(json_t *out, const char *key, int rc, json_t *value, vw_client_error *err)
+static void put(json_t *out, const char *key, int rc, json_t *value, vw_virerror *err)
 {
     if (rc == 0) {
         json_object_set_new(out, key, value);
@@ -113,7 +113,7 @@ static void put(json_t *out, const char *key, int rc, json_t *value, vw_client_e
 
 static void dump_host(vw_conn *conn, json_t *out)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_connect_get_type_ret t;
     int rc = vw_remote_connect_get_type(conn, &t, &err);
     put(out, "type", rc, rc ? NULL : json_string(t.type), &err);
@@ -133,7 +133,7 @@ static void dump_host(vw_conn *conn, json_t *out)
 
 static void dump_domain(vw_conn *conn, json_t *out)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_domain_lookup_by_name_args la = { .name = (char *)"test" };
     vw_domain_lookup_by_name_ret lr;
     if (vw_remote_domain_lookup_by_name(conn, &la, &lr, &err) != 0) {
@@ -195,7 +195,7 @@ static void dump_domain(vw_conn *conn, json_t *out)
 
 static void dump_networks(vw_conn *conn, json_t *out)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_connect_list_all_networks_args a = { .need_results = 1 };
     vw_connect_list_all_networks_ret r;
     int rc = vw_remote_connect_list_all_networks(conn, &a, &r, &err);
@@ -203,7 +203,7 @@ static void dump_networks(vw_conn *conn, json_t *out)
     for (unsigned int i = 0; rc == 0 && i < r.nets.nets_len; i++) {
         vw_network_get_bridge_name_args ba = { .net = r.nets.nets_val[i] };
         vw_network_get_bridge_name_ret br;
-        vw_client_error berr = { 0 };
+        vw_virerror berr = { 0 };
         if (vw_remote_network_get_bridge_name(conn, &ba, &br, &berr) == 0)
             json_object_set_new(nets, r.nets.nets_val[i].name, json_string(br.str));
         else
@@ -216,7 +216,7 @@ static void dump_networks(vw_conn *conn, json_t *out)
 
 static json_t *pool_volumes(vw_conn *conn, const vw_nonnull_storage_pool *pool)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_storage_pool_list_all_volumes_args a = { .pool = *pool, .need_results = 1 };
     vw_storage_pool_list_all_volumes_ret r;
     if (vw_remote_storage_pool_list_all_volumes(conn, &a, &r, &err) != 0)
@@ -238,7 +238,7 @@ static json_t *pool_volumes(vw_conn *conn, const vw_nonnull_storage_pool *pool)
 
 static void dump_storage(vw_conn *conn, json_t *out)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_connect_list_all_storage_pools_args a = { .need_results = 1 };
     vw_connect_list_all_storage_pools_ret r;
     int rc = vw_remote_connect_list_all_storage_pools(conn, &a, &r, &err);
@@ -246,7 +246,7 @@ static void dump_storage(vw_conn *conn, json_t *out)
     for (unsigned int i = 0; rc == 0 && i < r.pools.pools_len; i++) {
         vw_storage_pool_get_info_args ia = { .pool = r.pools.pools_val[i] };
         vw_storage_pool_get_info_ret ir;
-        vw_client_error ierr = { 0 };
+        vw_virerror ierr = { 0 };
         json_t *p;
         if (vw_remote_storage_pool_get_info(conn, &ia, &ir, &ierr) == 0)
             p = json_pack("{s:i, s:I, s:I, s:I}", "state", ir.state,
@@ -264,7 +264,7 @@ static void dump_storage(vw_conn *conn, json_t *out)
 
 static void dump_interfaces(vw_conn *conn, json_t *out)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_connect_list_all_interfaces_args a = { .need_results = 1 };
     vw_connect_list_all_interfaces_ret r;
     int rc = vw_remote_connect_list_all_interfaces(conn, &a, &r, &err);
@@ -278,7 +278,7 @@ static void dump_interfaces(vw_conn *conn, json_t *out)
 
 static void dump_node_devices(vw_conn *conn, json_t *out)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_connect_list_all_node_devices_args a = { .need_results = 1 };
     vw_connect_list_all_node_devices_ret r;
     int rc = vw_remote_connect_list_all_node_devices(conn, &a, &r, &err);
@@ -312,11 +312,11 @@ static void dump_node_devices(vw_conn *conn, json_t *out)
 
 static int dump(const char *uri)
 {
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     vw_conn *conn = vw_conn_open(uri, NULL, &err);
     if (!conn) {
-        fprintf(stderr, "test_client_typed: %s: %s\n", uri, vw_client_error_message(&err));
-        vw_client_error_clear(&err);
+        fprintf(stderr, "test_client_typed: %s: %s\n", uri, vw_virerror_message(&err));
+        vw_virerror_clear(&err);
         return 1;
     }
     json_t *out = json_object();
@@ -328,7 +328,7 @@ static int dump(const char *uri)
     dump_node_devices(conn, out);
     int rc = vw_conn_close(conn, &err);
     if (rc != 0)
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     char *text = json_dumps(out, JSON_SORT_KEYS);
     puts(text);
     free(text);

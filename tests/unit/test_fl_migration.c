@@ -95,7 +95,7 @@ static void test_p2p_migration(void)
 {
     daemon_proc src = {0}, dst = {0};
     vw_conn *sc = NULL, *dc = NULL;
-    vw_client_error err;
+    vw_virerror err;
     memset(&err, 0, sizeof(err));
     if (daemon_start(&src, "src") < 0 || daemon_start(&dst, "dst") < 0) {
         CHECK(!"could not start two fake-libvirtd");
@@ -125,7 +125,7 @@ static void test_p2p_migration(void)
                  -1);
     CHECK_EQ_INT(err.code, 74);
     CHECK(err.message && strstr(err.message, "VIR_MIGRATE_PEER2PEER"));
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 
     /* a destination that does not exist: the error names it */
     char nowhere[300];
@@ -134,7 +134,7 @@ static void test_p2p_migration(void)
                                                    VW_MIGRATE_PEER2PEER, &err), -1);
     CHECK_EQ_INT(err.code, 9);
     CHECK(err.message && strstr(err.message, "cannot connect to the destination"));
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 
     /* the real thing, with go-libvirt's parameters */
     vw_client_typed_param params[1];
@@ -146,7 +146,7 @@ static void test_p2p_migration(void)
                  0);
     if (err.message)
         fprintf(stderr, "migration: %s\n", err.message);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     int state = -1, reason = -1;
     CHECK_EQ_INT(vw_domain_get_state(sc, &d, 0, &state, &reason, &err), 0);
     CHECK_EQ_INT(state, 5);   /* shut off */
@@ -166,12 +166,12 @@ static void test_p2p_migration(void)
     /* back again: the source still has it defined (inactive), the destination's copy goes */
     CHECK_EQ_INT(vw_domain_migrate_perform3_params(dc, &dd, src.uri, NULL, 0,
                                                    VW_MIGRATE_PEER2PEER, &err), 0);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     CHECK_EQ_INT(vw_domain_get_state(sc, &d, 0, &state, &reason, &err), 0);
     CHECK_EQ_INT(state, 1);
     CHECK_EQ_INT(vw_domain_lookup_by_name(dc, "vwt-mig", &dd, &err), -1);
     CHECK_EQ_INT(err.code, 42); /* the transient copy is gone */
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 
     /* the destination refuses a domain that already runs there: its error reaches the client */
     vw_client_domain t;
@@ -181,20 +181,20 @@ static void test_p2p_migration(void)
                                                    VW_MIGRATE_PEER2PEER, &err), -1);
     CHECK_EQ_INT(err.code, 55);
     CHECK(err.message && strstr(err.message, "domain 'test' is already active"));
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     CHECK_EQ_INT(vw_domain_get_state(sc, &t, 0, &state, &reason, &err), 0);
     CHECK_EQ_INT(state, 1); /* still running on the source */
     free(t.name);
     free(d.name);
     free(dd.name);
 out:
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     if (sc)
         vw_conn_close(sc, &err);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     if (dc)
         vw_conn_close(dc, &err);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
     daemon_stop(&src);
     daemon_stop(&dst);
 }
@@ -202,7 +202,7 @@ out:
 static void test_test_driver_refuses_migration(void)
 {
     daemon_proc src = {0};
-    vw_client_error err;
+    vw_virerror err;
     memset(&err, 0, sizeof(err));
     if (daemon_start(&src, "tsrc") < 0) {
         CHECK(!"could not start fake-libvirtd");
@@ -220,10 +220,10 @@ static void test_test_driver_refuses_migration(void)
                                                        VW_MIGRATE_PEER2PEER, &err), -1);
         CHECK_EQ_INT(err.code, 3); /* VIR_ERR_NO_SUPPORT, as libvirt's test driver */
         CHECK(err.message && strstr(err.message, "virDomainMigratePerform3Params"));
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
         free(t.name);
         vw_conn_close(c, &err);
-        vw_client_error_clear(&err);
+        vw_virerror_clear(&err);
     }
     daemon_stop(&src);
 }

@@ -23,8 +23,7 @@ static void test_xml_roundtrip(void)
 {
     const char *in = "<?xml version='1.0'?>\n<!-- c -->\n<a x=\"1\" y='&lt;&amp;&apos;'>"
                      "<b/><c k='v'>text &amp; more</c><d><![CDATA[<raw>]]></d>&#65;&#x42;</a>";
-    char err[256];
-    xml_node *root = xml_tree_parse(in, strlen(in), err, sizeof(err));
+    xml_node *root = xml_tree_parse(in, strlen(in), NULL);
     CHECK(root != NULL);
     if (!root)
         return;
@@ -55,10 +54,13 @@ static void test_xml_errors_have_positions(void)
         {"<a><!-- never closed </a>", "comment is not closed"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char err[256] = "";
-        xml_node *n = xml_tree_parse(cases[i].in, strlen(cases[i].in), err, sizeof(err));
+        vw_error e;
+        char err[256];
+        xml_node *n = xml_tree_parse(cases[i].in, strlen(cases[i].in), &e);
         CHECK(n == NULL);
         xml_tree_free(n);
+        xml_tree_error_text(&e, err, sizeof(err));
+        CHECK(e.line > 0 && e.column > 0);   /* every syntax error has its position */
         if (!strstr(err, cases[i].want)) {
             fprintf(stderr, "case %zu: got \"%s\", want \"%s\"\n", i, err, cases[i].want);
             CHECK(0);
@@ -73,10 +75,10 @@ static void test_xml_attribute_limit(void)
     for (int i = 0; i <= XML_TREE_MAX_ATTRS; i++)
         n += (size_t)sprintf(in + n, " x%d='1'", i);
     n += (size_t)sprintf(in + n, "/>");
-    char err[256];
-    xml_node *root = xml_tree_parse(in, n, err, sizeof(err));
+    vw_error err;
+    xml_node *root = xml_tree_parse(in, n, &err);
     CHECK(root == NULL);
-    CHECK(strstr(err, "too many attributes") != NULL);
+    CHECK(strstr(err.text, "too many attributes") != NULL);
     free(in);
 }
 
@@ -93,10 +95,10 @@ static void test_xml_depth_limit(void)
         memcpy(in + n, "</a>", 4);
         n += 4;
     }
-    char err[256];
-    xml_node *root = xml_tree_parse(in, n, err, sizeof(err));
+    vw_error err;
+    xml_node *root = xml_tree_parse(in, n, &err);
     CHECK(root == NULL);
-    CHECK(strstr(err, "nested too deeply") != NULL);
+    CHECK(strstr(err.text, "nested too deeply") != NULL);
     free(in);
 }
 
@@ -104,7 +106,7 @@ static void test_xml_depth_limit(void)
 
 static void test_domain_defaults_and_units(void)
 {
-    fl_error e;
+    vw_virerror e = {0};
     domain_def *def = domain_def_parse(
         "<domain type='test'><name>m1</name><uuid>12345678123456781234567812345678</uuid>"
         "<memory unit='GiB'>1</memory><currentMemory unit='MiB'>512</currentMemory>"
@@ -165,11 +167,12 @@ static void test_domain_defaults_and_units(void)
         CHECK(!def->has_uuid);
         domain_def_free(def);
     }
+    vw_virerror_clear(&e);
 }
 
 static void test_device_defaults(void)
 {
-    fl_error e;
+    vw_virerror e = {0};
     domain_def *def = domain_def_parse(
         "<domain type='test'><name>d</name><memory>1</memory><os><type>hvm</type></os><devices>"
         "<disk type='file' device='disk'><source file='/a'/><target dev='hdd'/></disk>"
@@ -234,6 +237,7 @@ static void test_device_defaults(void)
     CHECK_EQ_INT(device_disk_name_index("xvdb1"), 1);
     CHECK_EQ_INT(device_disk_name_index("eth0"), -1);
     CHECK_EQ_INT(device_disk_name_index("hd"), -1);
+    vw_virerror_clear(&e);
 }
 
 static void test_domain_parse_errors(void)
@@ -259,13 +263,14 @@ static void test_domain_parse_errors(void)
         {"<domain", 35, 20, "(domain_definition): line 1 column 8: document ends inside a start tag"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        fl_error e;
+        vw_virerror e = {0};
         domain_def *def = domain_def_parse(cases[i].xml, &e);
         CHECK(def == NULL);
         domain_def_free(def);
         CHECK_EQ_INT(e.code, cases[i].code);
         CHECK_EQ_INT(e.domain, cases[i].domain);
-        CHECK_EQ_STR(e.str2[0] ? e.str2 : e.message, cases[i].detail);   /* the detail */
+        CHECK_EQ_STR(e.str2 ? e.str2 : e.message, cases[i].detail);   /* the detail */
+        vw_virerror_clear(&e);
     }
 }
 
@@ -299,7 +304,7 @@ static void test_default_model_is_the_test_driver_default(void)
     CHECK(m != NULL);
     if (!m)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_domain_lookup_name(m, "test", &e);
     CHECK(d != NULL);
     if (d) {
@@ -315,10 +320,11 @@ static void test_default_model_is_the_test_driver_default(void)
     CHECK_EQ_INT(m->node.cpus, 16);
     CHECK_EQ_INT(m->node.memory_kib, 3145728);
     CHECK(fl_domain_lookup_name(m, "nosuch", &e) == NULL);
-    CHECK_EQ_INT(e.code, FL_ERR_NO_DOMAIN);
-    CHECK_EQ_INT(e.domain, FL_FROM_TEST);
+    CHECK_EQ_INT(e.code, VW_ERR_NO_DOMAIN);
+    CHECK_EQ_INT(e.domain, VW_FROM_TEST);
     CHECK_EQ_STR(e.message, "Domain not found");
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_lifecycle_transitions_and_events(void)
@@ -327,7 +333,7 @@ static void test_lifecycle_transitions_and_events(void)
     event_log log = {0};
     m->event_hook = record_event;
     m->event_opaque = &log;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_domain_define(m, small_xml, &e);
     CHECK(d != NULL);
     if (!d) {
@@ -338,7 +344,7 @@ static void test_lifecycle_transitions_and_events(void)
     CHECK_EQ_INT(fl_domain_resume(m, d, &e), -1);
     CHECK_EQ_STR(e.message, "internal error: domain 'small' not paused");
     CHECK_EQ_INT(fl_domain_destroy(m, d, &e), -1);
-    CHECK_EQ_INT(e.code, FL_ERR_OPERATION_INVALID);
+    CHECK_EQ_INT(e.code, VW_ERR_OPERATION_INVALID);
     CHECK_EQ_STR(e.message, "Requested operation is not valid: domain is not running");
     CHECK_EQ_INT(fl_domain_start(m, d, &e), 0);
     CHECK_EQ_INT(d->id, 2);
@@ -370,18 +376,19 @@ static void test_lifecycle_transitions_and_events(void)
         CHECK_EQ_STR(log.names[i], "small");
     }
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_duplicates(void)
 {
     fl_model *m = fl_model_new_default();
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_domain_define(m, small_xml, &e);
     CHECK(d != NULL);
     /* same name, new uuid */
     CHECK(fl_domain_define(m, small_xml, &e) == NULL);
-    CHECK_EQ_INT(e.code, FL_ERR_OPERATION_FAILED);
-    CHECK_EQ_INT(e.domain, FL_FROM_DOMAIN);
+    CHECK_EQ_INT(e.code, VW_ERR_OPERATION_FAILED);
+    CHECK_EQ_INT(e.domain, VW_FROM_DOMAIN);
     CHECK(strstr(e.message, "operation failed: domain 'small' already exists with uuid ") == e.message);
     /* new name, uuid of `test` */
     CHECK(fl_domain_create_xml(m,
@@ -398,12 +405,13 @@ static void test_duplicates(void)
     CHECK(again == d);
     CHECK_EQ_INT(d->def->memory_kib, 2048);
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_define_while_running_waits_for_stop(void)
 {
     fl_model *m = fl_model_new_default();
-    fl_error e;
+    vw_virerror e = {0};
     const char *x1 = "<domain type='test'><name>u</name><uuid>1b5c4b2e-8f0e-4c61-9d3a-000000000001"
                      "</uuid><memory>1024</memory><os><type>hvm</type></os></domain>";
     const char *x2 = "<domain type='test'><name>u</name><uuid>1b5c4b2e-8f0e-4c61-9d3a-000000000001"
@@ -431,12 +439,13 @@ static void test_define_while_running_waits_for_stop(void)
         CHECK_EQ_INT(d->def->memory_kib, 2048);
     }
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_set_memory(void)
 {
     fl_model *m = fl_model_new_default();
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *t = m ? fl_domain_lookup_name(m, "test", &e) : NULL;
     CHECK(t != NULL);
     if (!t) {
@@ -445,16 +454,16 @@ static void test_set_memory(void)
     }
     /* virCheckFlags: unsupported bits, as virReportInvalidArg sends them */
     CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 8, &e), -1);
-    CHECK_EQ_INT(e.code, FL_ERR_INVALID_ARG);
-    CHECK_EQ_INT(e.domain, FL_FROM_TEST);
+    CHECK_EQ_INT(e.code, VW_ERR_INVALID_ARG);
+    CHECK_EQ_INT(e.domain, VW_FROM_TEST);
     CHECK_EQ_STR(e.message, "unsupported flags (0x8) in function testDomainSetMemoryFlags");
     CHECK_EQ_STR(e.str1, "testDomainSetMemoryFlags");
     CHECK_EQ_STR(e.str2, "flags");
     CHECK_EQ_INT(e.int1, 0);
     CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 3, &e), -1);
-    CHECK_EQ_INT(e.domain, FL_FROM_DOMAIN);
+    CHECK_EQ_INT(e.domain, VW_FROM_DOMAIN);
     CHECK_EQ_INT(fl_domain_set_memory(m, t, 1000, 4, &e), -1);   /* max on a running domain */
-    CHECK_EQ_INT(e.code, FL_ERR_OPERATION_INVALID);
+    CHECK_EQ_INT(e.code, VW_ERR_OPERATION_INVALID);
     CHECK_EQ_INT(e.int1, -1);
     CHECK_EQ_INT(fl_domain_set_memory(m, t, t->def->memory_kib + 1, 0, &e), -1);
     CHECK_EQ_STR(e.message, "invalid argument: cannot set memory higher than max memory");
@@ -475,12 +484,13 @@ static void test_set_memory(void)
     CHECK(fl_check_flags(0x14, 1 | 2 | 8, "f", &e) == -1);
     CHECK_EQ_STR(e.message, "unsupported flags (0x14) in function f");
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_list_flags(void)
 {
     fl_model *m = fl_model_new_default();
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain_define(m, small_xml, &e);
     size_t n;
     fl_domain **l;
@@ -498,6 +508,7 @@ static void test_list_flags(void)
         free(l);
     }
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_uuid_helpers(void)
@@ -518,16 +529,17 @@ static void test_uuid_helpers(void)
 
 static void test_state_file(void)
 {
-    char err[512];
+    vw_error err;
+    char text[1024];
     fl_model *m = fl_state_parse(
         "{\"base\": \"default\", \"hostname\": \"h\", \"lib_version\": 10000000,"
         " \"domains\": [{\"xml\": \"<domain type='test'><name>p</name><memory>1</memory>"
         "<os><type>hvm</type></os></domain>\", \"state\": \"paused\", \"autostart\": true}],"
         " \"networks\": [{\"name\": \"n1\", \"active\": false}],"
-        " \"pools\": [{\"name\": \"p1\", \"capacity\": 100}]}", "mem.json", err, sizeof(err));
+        " \"pools\": [{\"name\": \"p1\", \"capacity\": 100}]}", "mem.json", &err);
     CHECK(m != NULL);
     if (m) {
-        fl_error e;
+        vw_virerror e = {0};
         fl_domain *d = fl_domain_lookup_name(m, "p", &e);
         CHECK(d && d->state == FL_STATE_PAUSED && d->id == 2 && d->autostart);
         CHECK(fl_domain_lookup_name(m, "test", &e) != NULL);
@@ -537,19 +549,27 @@ static void test_state_file(void)
         CHECK(n && !n->active && strstr(n->xml, "<name>n1</name>"));
         fl_object *p = fl_object_lookup_name(m, FL_OBJ_POOL, "p1", &e);
         CHECK(p && p->capacity == 100 && p->available == 100);
+        vw_virerror_clear(&e);
         fl_model_free(m);
     }
-    m = fl_state_parse("{\"node\": {\"cpus\": \"many\"}}", "x.json", err, sizeof(err));
+    m = fl_state_parse("{\"node\": {\"cpus\": \"many\"}}", "x.json", &err);
     CHECK(m == NULL);
-    CHECK_EQ_STR(err, "x.json: node.cpus must be a non-negative integer");
-    m = fl_state_parse("{\"networks\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "x.json", err,
-                       sizeof(err));
+    CHECK_EQ_STR(err.source, "x.json");
+    CHECK_EQ_STR(err.text, "node.cpus must be a non-negative integer");
+    m = fl_state_parse("{\"networks\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "x.json",
+                       &err);
     CHECK(m == NULL);
-    CHECK_EQ_STR(err, "x.json: networks[1]: network 'a' is given twice");
-    m = fl_state_parse("{\"domains\": [{\"xml\": \"<a/>\", \"xml_file\": \"b\"}]}", "x.json", err,
-                       sizeof(err));
+    CHECK_EQ_STR(vw_error_format(&err, text, sizeof(text)),
+                 "x.json: networks[1]: network 'a' is given twice");
+    m = fl_state_parse("{\"domains\": [{\"xml\": \"<a/>\", \"xml_file\": \"b\"}]}", "x.json",
+                       &err);
     CHECK(m == NULL);
-    CHECK_EQ_STR(err, "x.json: domains[0]: give exactly one of \"xml\" and \"xml_file\"");
+    CHECK_EQ_STR(vw_error_format(&err, text, sizeof(text)),
+                 "x.json: domains[0]: give exactly one of \"xml\" and \"xml_file\"");
+    m = fl_state_parse("{\n  \"base\": }", "x.json", &err);
+    CHECK(m == NULL);
+    CHECK_EQ_INT(err.line, 2);           /* a syntax error has its position */
+    CHECK(err.column > 0);
 }
 
 /* fl_domain_rekey_name: the name index follows a rename, the old name is free again */
@@ -559,7 +579,7 @@ static void test_rename_rekeys_the_name_index(void)
     CHECK(m != NULL);
     if (!m)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     fl_domain *d = fl_domain_lookup_name(m, "test", &e);
     CHECK(d && fl_domain_rekey_name(m, d, "renamed") == 0);
     CHECK(fl_domain_lookup_name(m, "test", &e) == NULL);
@@ -567,6 +587,7 @@ static void test_rename_rekeys_the_name_index(void)
     CHECK_EQ_INT(m->by_name.count, 1);
     CHECK_EQ_STR(d->def->name, "renamed");
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 /* domain_metadata: an element goes into its namespace and comes back without it */
@@ -603,7 +624,7 @@ static void test_indexes_follow_every_change(void)
     CHECK(m != NULL);
     if (!m)
         return;
-    fl_error e;
+    vw_virerror e = {0};
     char xml[256], name[32];
     for (int i = 0; i < N; i++) {
         snprintf(xml, sizeof(xml), "<domain type='test'><name>d%d</name>"
@@ -660,6 +681,7 @@ static void test_indexes_follow_every_change(void)
     CHECK(fl_domain_define(m, "<domain type='test'><name>d1</name><memory>1024</memory>"
                               "<os><type>hvm</type></os></domain>", &e) == m->domains_tail);
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_typed_params_build_and_find(void)

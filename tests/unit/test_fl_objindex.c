@@ -27,25 +27,25 @@ static char *net_xml(char *buf, size_t n, const char *name, const char *uuid)
 static bool found(fl_model *m, fl_object_kind kind, const char *name, const char *uuid)
 {
     unsigned char u[16];
-    fl_error e;
+    vw_virerror e = {0};
     vw_uuid_parse(uuid, u);
     fl_object *a = fl_object_lookup_name(m, kind, name, &e);
     fl_object *b = fl_object_lookup_uuid(m, kind, u, &e);
+    vw_virerror_clear(&e);
     return a && a == b;
 }
 
 static bool uuid_found(fl_model *m, fl_object_kind kind, const char *uuid)
 {
     unsigned char u[16];
-    fl_error e;
     vw_uuid_parse(uuid, u);
-    return fl_object_lookup_uuid(m, kind, u, &e) != NULL;
+    return fl_object_lookup_uuid(m, kind, u, NULL) != NULL;
 }
 
 static void test_network_undefine_and_redefine(void)
 {
     fl_model *m = fl_model_new_empty();
-    fl_error e;
+    vw_virerror e = {0};
     char x[256];
     fl_object *n = fl_net_define(m, net_xml(x, sizeof(x), "n1", U1), &e);
     CHECK(n && found(m, FL_OBJ_NETWORK, "n1", U1));
@@ -69,6 +69,7 @@ static void test_network_undefine_and_redefine(void)
     fl_net_destroy(m, t);
     CHECK(!fl_object_lookup_name(m, FL_OBJ_NETWORK, "t", &e) && !uuid_found(m, FL_OBJ_NETWORK, U1));
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 /* Many networks, every other one undefined (the first and the last among them): the rest are
@@ -77,7 +78,7 @@ static void test_network_many(void)
 {
     enum { N = 3000 };
     fl_model *m = fl_model_new_empty();
-    fl_error e;
+    vw_virerror e = {0};
     char x[256], name[32], uuid[40];
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof(name), "n%d", i);
@@ -104,13 +105,13 @@ static void test_network_many(void)
     CHECK(fl_net_define(m, net_xml(x, sizeof(x), "n0", U1), &e) != NULL);
     CHECK(m->objects_tail[FL_OBJ_NETWORK] && strcmp(m->objects_tail[FL_OBJ_NETWORK]->name, "n0") == 0);
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static fl_volume *by_key(fl_model *m, const char *key, bool by_path, fl_object **pool)
 {
-    fl_error e;
     *pool = NULL;
-    return fl_vol_find_key(m, key, by_path, pool, &e);
+    return fl_vol_find_key(m, key, by_path, pool, NULL);
 }
 
 static const char pool_a[] = "<pool type='dir'><name>a</name><uuid>" U1 "</uuid>"
@@ -119,7 +120,7 @@ static const char pool_a[] = "<pool type='dir'><name>a</name><uuid>" U1 "</uuid>
 static void test_pool_and_volumes(void)
 {
     fl_model *m = fl_model_new_empty();
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = fl_pool_define(m, pool_a, true, &e), *q;
     CHECK(p && found(m, FL_OBJ_POOL, "a", U1));
     fl_volume *v = p ? fl_vol_create(p, "<volume><name>v</name><capacity>1</capacity></volume>",
@@ -160,6 +161,7 @@ static void test_pool_and_volumes(void)
     p = fl_pool_define(m, pool_a, false, &e);
     CHECK(p && found(m, FL_OBJ_POOL, "a", U1) && fl_vol_count(p) == 0);
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 /* Two pools whose volumes share a path (a state file does not check): the key lookup finds the
@@ -167,7 +169,7 @@ static void test_pool_and_volumes(void)
 static void test_volume_key_in_two_pools(void)
 {
     fl_model *m = fl_model_new_empty();
-    fl_error e;
+    vw_virerror e = {0};
     const char *xml = "<pool type='dir'><name>%s</name><target><path>/s</path></target></pool>";
     char x1[200], x2[200];
     snprintf(x1, sizeof(x1), xml, "p1");
@@ -185,6 +187,7 @@ static void test_volume_key_in_two_pools(void)
     p1->active = true;
     CHECK(by_key(m, "/s/v", true, &q) == fl_vol_find(p1, "v", &e) && q == p1);
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 int main(void)

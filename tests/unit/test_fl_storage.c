@@ -16,7 +16,7 @@
 static void test_volume_units_and_bookkeeping(void)
 {
     fl_model *m = fl_model_new_default();
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = fl_pool_find(m, "default-pool", 1, &e);
     CHECK(p != NULL);
     fl_volume *v = fl_vol_create(p, "<volume><name>a</name><capacity unit='KiB'>2</capacity>"
@@ -38,12 +38,13 @@ static void test_volume_units_and_bookkeeping(void)
     CHECK(p->allocation == 0 && fl_vol_count(p) == 0);
     CHECK(strstr(p->xml, "<available unit='bytes'>107374182400</available>") != NULL);
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_pool_define_errors_and_removal(void)
 {
     fl_model *m = fl_model_new_default();
-    fl_error e;
+    vw_virerror e = {0};
     CHECK(fl_pool_define(m, "  junk", false, &e) == NULL);
     CHECK_EQ_STR(e.message,
                  "(storage_pool_definition):1: Start tag expected, '<' not found\n  junk\n--^");
@@ -58,28 +59,30 @@ static void test_pool_define_errors_and_removal(void)
     fl_pool_remove(m, p);
     CHECK(fl_pool_find(m, "r", 0, &e) == NULL);
     fl_model_free(m);
+    vw_virerror_clear(&e);
 }
 
 static void test_state_file_volumes(void)
 {
-    char err[256] = "";
+    vw_error err;
     fl_model *m = fl_state_parse(
         "{\"pools\": [{\"name\": \"images\", \"capacity\": 1000, \"allocation\": 100,"
         " \"volumes\": [{\"name\": \"v\", \"capacity\": 300, \"allocation\": 200,"
-        " \"format\": \"qcow2\"}]}]}", "t", err, sizeof(err));
+        " \"format\": \"qcow2\"}]}]}", "t", &err);
     CHECK(m != NULL);
-    fl_error e;
+    vw_virerror e = {0};
     fl_object *p = m ? fl_pool_find(m, "images", 1, &e) : NULL;
     CHECK(p && p->allocation == 300 && p->available == 800 && fl_vol_count(p) == 1);
     fl_volume *v = p ? fl_vol_find(p, "v", &e) : NULL;
     CHECK(v && strcmp(v->format, "qcow2") == 0 && strcmp(v->key, "/images/v") == 0);
     fl_model_free(m);
     m = fl_state_parse("{\"pools\": [{\"name\": \"i\", \"volumes\": [{\"capacity\": 1}]}]}",
-                       "t", err, sizeof(err));
-    CHECK(m == NULL && strstr(err, "pools[0].volumes[0]") != NULL);
+                       "t", &err);
+    CHECK(m == NULL && strstr(err.text, "pools[0].volumes[0]") != NULL);
     m = fl_state_parse("{\"pools\": [{\"name\": \"i\", \"volumes\": [{\"name\": \"a\","
-                       " \"size\": 1}]}]}", "t", err, sizeof(err));
-    CHECK(m == NULL && strstr(err, "size") != NULL);
+                       " \"size\": 1}]}]}", "t", &err);
+    CHECK(m == NULL && strstr(err.text, "size") != NULL);
+    vw_virerror_clear(&e);
 }
 
 int main(void)

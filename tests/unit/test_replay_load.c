@@ -58,25 +58,26 @@ static void test_records_by_connection(void)
     counts c = { 0 };
     vw_replay_loader l = { on_open, on_record, &c };
     vw_trace_protocol found;
-    char err[256];
+    vw_error err;
     const char *path = write_file(qmp_trace);
-    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, false, "test", &l, &found, err,
-                                sizeof(err)), VW_REPLAY_LOADED);
+    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, false, "test", &l, &found, &err),
+                 VW_REPLAY_LOADED);
     CHECK_EQ_INT(c.nopen, 2);
     CHECK_EQ_INT(c.ids[0], 9);
     CHECK_EQ_INT(c.records[0], 1);      /* conn 9 */
     CHECK_EQ_INT(c.records[1], 3);      /* conn 4: two messages and the close */
     counts d = { 0 };
     l.opaque = &d;
-    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_LIBVIRT, false, "test", &l, &found, err,
-                                sizeof(err)), VW_REPLAY_WRONG_PROTOCOL);
+    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_LIBVIRT, false, "test", &l, &found, &err),
+                 VW_REPLAY_WRONG_PROTOCOL);
     CHECK_EQ_INT(found, VW_TRACE_QMP);
     CHECK_EQ_INT(d.nopen, 0);
     counts e = { .fail_at = 2 };
     l.opaque = &e;
-    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, false, "test", &l, &found, err,
-                                sizeof(err)), VW_REPLAY_LOAD_FAILED);
-    CHECK(strstr(err, "out of memory") != NULL);
+    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, false, "test", &l, &found, &err),
+                 VW_REPLAY_LOAD_FAILED);
+    CHECK(strstr(err.text, "out of memory") != NULL);
+    CHECK_EQ_STR(err.source, path);
     CHECK_EQ_INT(e.seen, 2);
     unlink(path);
 }
@@ -86,14 +87,17 @@ static void test_bad_line(void)
     counts c = { 0 };
     vw_replay_loader l = { on_open, on_record, &c };
     vw_trace_protocol found;
-    char err[256], want[128];
+    vw_error err;
+    char text[1024], want[128];
     const char *path = write_file(HEADER("qmp") "{\"rec\":\"open\",\"conn\":1,\"t_us\":0}\nnot json\n");
-    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, true, "test", &l, &found, err, sizeof(err)),
+    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, true, "test", &l, &found, &err),
                  VW_REPLAY_LOAD_FAILED);
     snprintf(want, sizeof(want), "%s:3: ", path);
-    CHECK(strncmp(err, want, strlen(want)) == 0);
+    CHECK_EQ_INT(err.line, 3);
+    vw_error_format(&err, text, sizeof(text));
+    CHECK(strncmp(text, want, strlen(want)) == 0);
     unlink(path);
-    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, false, "test", &l, &found, err, sizeof(err)),
+    CHECK_EQ_INT(vw_replay_load(path, VW_TRACE_QMP, false, "test", &l, &found, &err),
                  VW_REPLAY_LOAD_FAILED);
 }
 

@@ -9,7 +9,7 @@
 static void test_unix_with_socket(void)
 {
     vw_uri u;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     CHECK_EQ_INT(vw_uri_parse("test+unix:///default?socket=/tmp/x/libvirt-sock", 0, &u, &err), 0);
     CHECK_EQ_STR(u.driver, "test");
     CHECK_EQ_INT(u.transport, VW_TRANSPORT_UNIX);
@@ -27,7 +27,7 @@ static void test_unix_with_socket(void)
 static void test_tcp(void)
 {
     vw_uri u;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     CHECK_EQ_INT(vw_uri_parse("qemu+tcp://10.1.2.3:16510/system", 0, &u, &err), 0);
     CHECK_EQ_INT(u.transport, VW_TRANSPORT_TCP);
     CHECK_EQ_STR(u.host, "10.1.2.3");
@@ -56,7 +56,7 @@ static void test_tcp(void)
 static void test_defaults_and_names(void)
 {
     vw_uri u;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     CHECK_EQ_INT(vw_uri_parse("qemu:///system", 0, &u, &err), 0);
     CHECK_EQ_INT(u.transport, VW_TRANSPORT_UNIX);
     CHECK_EQ_STR(u.socket_path, "/run/libvirt/libvirt-sock");
@@ -99,7 +99,7 @@ static void test_defaults_and_names(void)
 static void expect_error(const char *uri, int code, const char *fragment)
 {
     vw_uri u;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     CHECK_EQ_INT(vw_uri_parse(uri, 0, &u, &err), -1);
     CHECK_EQ_INT(err.code, code);
     CHECK(err.message != NULL);
@@ -108,13 +108,13 @@ static void expect_error(const char *uri, int code, const char *fragment)
         CHECK(0);
     }
     CHECK(u.driver == NULL && u.open_name == NULL);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 }
 
 static void test_tls(void)
 {
     vw_uri u;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     CHECK_EQ_INT(vw_uri_parse("qemu+tls://h.example/system?pkipath=/p%20k&no_verify=1&x=1", 0, &u,
                               &err), 0);
     CHECK_EQ_INT(u.transport, VW_TRANSPORT_TLS);
@@ -130,13 +130,13 @@ static void test_tls(void)
     CHECK_EQ_INT(u.port, 1234);
     CHECK(!u.no_verify && u.pkipath == NULL);
     vw_uri_clear(&u);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 }
 
 static void test_ssh(void)
 {
     vw_uri u;
-    vw_client_error err = { 0 };
+    vw_virerror err = { 0 };
     CHECK_EQ_INT(vw_uri_parse("qemu+ssh://fred@h:2222/system?netcat=ncat&proxy=netcat&no_tty=1&"
                               "keyfile=/k&x=y", 0, &u, &err), 0);
     CHECK_EQ_INT(u.transport, VW_TRANSPORT_SSH);
@@ -153,7 +153,7 @@ static void test_ssh(void)
     CHECK(!u.port_given && u.user == NULL);
     CHECK_EQ_STR(u.socket_path, "/s");
     vw_uri_clear(&u);
-    vw_client_error_clear(&err);
+    vw_virerror_clear(&err);
 }
 
 static void test_bad_uris(void)
