@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from conftest import BUILD, REPO
-from test_fake_qemu_cmdline import (daemonized_probe, negotiated, start_with_inherited_monitor,
-                                    stop)
+from pytest_virtwire import fake_qemu_cmdline  # noqa: F401  (fixture)
+from test_fake_qemu_cmdline import inherited_monitor, negotiated, probe_args
 
 PROBES = REPO / "fake-qemu" / "probe"
 RELEASES = sorted(n[len("qemu-"):-len("-probe.trace")] for n in os.listdir(PROBES)
@@ -43,50 +43,43 @@ def recorded(version, command):
 
 
 @pytest.mark.parametrize("version", RELEASES)
-def test_probe_by_name_is_the_release_recording(version, tmp_path):
+def test_probe_by_name_is_the_release_recording(version, tmp_path, fake_qemu_cmdline):
     """fake-qemu-X.Y run as libvirtd probes: the greeting and the answers of QEMU X.Y."""
-    pid, sock = daemonized_probe(str(BUILD / "bin" / ("fake-qemu-" + short(version))),
-                                 tmp_path, "fake")
-    try:
-        q, greeting = negotiated(sock)
-        with q:
-            answers = {c: q.cmd(c)[1].get("return") for c in ("query-version", "query-target",
-                                                              "query-machines")}
-        assert greeting == recorded(version, None)
-        assert answers == {c: recorded(version, c) for c in answers}
-    finally:
-        stop(pid)
+    args, sock, _ = probe_args(tmp_path, "fake")
+    fake_qemu_cmdline(args, binary=str(BUILD / "bin" / ("fake-qemu-" + short(version))))
+    q, greeting = negotiated(sock)
+    with q:
+        answers = {c: q.cmd(c)[1].get("return") for c in ("query-version", "query-target",
+                                                          "query-machines")}
+    assert greeting == recorded(version, None)
+    assert answers == {c: recorded(version, c) for c in answers}
 
 
 @pytest.mark.parametrize("version", RELEASES)
-def test_guest_by_name_has_the_release_version(version, tmp_path):
+def test_guest_by_name_has_the_release_version(version, tmp_path, fake_qemu_cmdline):
     """Outside the probe (a named VM, the model) query-version is still the recorded one."""
-    proc, path = start_with_inherited_monitor(
-        str(BUILD / "bin" / ("fake-qemu-" + short(version))), tmp_path, "fake",
-        ["-name", "guest=vw-release", "-machine", "none"])
-    try:
-        q, greeting = negotiated(path)
-        with q:
-            assert q.cmd("query-version")[1]["return"] == recorded(version, "query-version")
-        assert greeting["QMP"]["version"] == recorded(version, None)["QMP"]["version"]
-    finally:
-        proc.kill()
-        proc.wait(timeout=60)
+    lsock, path, args = inherited_monitor(tmp_path, "fake")
+    with lsock:
+        fake_qemu_cmdline(args + ["-name", "guest=vw-release", "-machine", "none"],
+                          monitor=path, pass_fds=[lsock.fileno()],
+                          binary=str(BUILD / "bin" / ("fake-qemu-" + short(version))))
+    q, greeting = negotiated(path)
+    with q:
+        assert q.cmd("query-version")[1]["return"] == recorded(version, "query-version")
+    assert greeting["QMP"]["version"] == recorded(version, None)["QMP"]["version"]
 
 
-def test_symlink_chain_names_the_release(tmp_path):
+def test_symlink_chain_names_the_release(tmp_path, fake_qemu_cmdline):
     """/usr/bin/qemu-system-x86_64 -> .../fake-qemu-5.2 -> fake-qemu, as in the release
     containers: the first name in the chain that names a release counts."""
     version = RELEASES[0]
     link = tmp_path / "qemu-system-x86_64"
     link.symlink_to(BUILD / "bin" / ("fake-qemu-" + short(version)))
-    pid, sock = daemonized_probe(str(link), tmp_path, "link")
-    try:
-        q, greeting = negotiated(sock)
-        q.close()
-        assert greeting == recorded(version, None)
-    finally:
-        stop(pid)
+    args, sock, _ = probe_args(tmp_path, "link")
+    fake_qemu_cmdline(args, binary=str(link))
+    q, greeting = negotiated(sock)
+    q.close()
+    assert greeting == recorded(version, None)
 
 
 def test_unrecorded_release_name_is_refused(tmp_path):
