@@ -246,7 +246,7 @@ def ratios(rows, real_counts):
                     "start": real["start_ms_median"] / fake["start_ms_median"],
                     "parallel": real["parallel_total_s"] / fake["parallel_total_s"]})
         print("  real QEMU / fake-qemu at %d: PSS per guest x%.1f, start x%.1f, %d started by "
-              "%d clients x%.1f" % (n, out[-1]["pss"], out[-1]["start"], n,
+              "%d client(s) x%.1f" % (n, out[-1]["pss"], out[-1]["start"], n,
                                     fake["parallel_clients"], out[-1]["parallel"]))
     return out
 
@@ -277,6 +277,9 @@ def main():
         print("libvirtd_guests.py: no %s (run make)" % fake_bin, file=sys.stderr)
         return 1
     fake_counts, real_counts = counts(a.counts), counts(a.real_counts)
+    if a.clients < 1 or min(fake_counts + real_counts, default=1) < 1:
+        print("libvirtd_guests.py: --clients and every count must be at least 1", file=sys.stderr)
+        return 2
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     libvirt.registerErrorHandler(lambda ctx, err: None, None)   # errors are raised, not printed
@@ -307,7 +310,11 @@ def main():
             for n in real_counts:
                 rows.append(measure(conn, uri, "qemu-system-x86_64", "real", emulators["real"],
                                     n, a.clients, libvirtd_pid(daemon.pid)))
+            left = [d.name() for d in conn.listAllDomains()
+                    if d.name().startswith("vwb-%d-" % os.getpid())]
             conn.close()
+            if left:
+                raise RuntimeError("domains left defined: %s" % ", ".join(left))
         except (RuntimeError, libvirt.libvirtError) as e:
             log = daemon.daemon.log_text()[-2000:] if daemon.daemon else ""
             print("libvirtd_guests.py: %s%s" % (e, "\nlibvirtd's log ends:\n" + log if log
