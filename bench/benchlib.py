@@ -67,14 +67,15 @@ def fake_libvirtd(binary, sock, state=None, cpus=None, timeout=300):
 
 
 class RealLibvirtd:
-    """A private libvirtd in podman (sock, pid: pinnable) or the shared one (pid None)."""
+    """A private libvirtd in podman (sock, pid: pinnable) or the shared one (pid None); env:
+    (name, value) for conformance/images/run-libvirtd."""
 
-    def __init__(self, workdir, mounts=()):
+    def __init__(self, workdir, mounts=(), env=()):
         self.daemon = None
         self.pid = None
         if podman_libvirtd.available():
             self.daemon = podman_libvirtd.Daemon(workdir, CONF, mounts=mounts,
-                                                 wait_sock="libvirt-sock")
+                                                 wait_sock="libvirt-sock", env=env)
             out = subprocess.run(podman_libvirtd.PODMAN + ["inspect", "--format",
                                                            "{{.State.Pid}}", self.daemon.name],
                                  capture_output=True, text=True)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Issue #15's goals (and issue #12's memory goal) with the values make bench measured, each met or not met.
 
-    bench/goals.py [BENCH_OUT]      reads peers.json, scale.json, replay_scale.tsv and
-                                    guest_memory.json there
+    bench/goals.py [BENCH_OUT]      reads peers.json, scale.json, replay_scale.tsv,
+                                    guest_memory.json and libvirtd_guests.json there
 
 A goal whose figures are missing (that part skipped or failed) is printed as "not measured".
 """
@@ -83,6 +83,14 @@ def main():
     print("goal of issue #12 item 4 (idle emulators, bench/guest_memory.py)")
     goal("idle fake-qemu: PSS per guest, worst of 1/50/500 instances <= 2 MiB",
          guests.get("worst_pss_mib"), lambda v: v <= 2.0, unit="%.2f MiB")
+    lv = load(d, "libvirtd_guests.json") or {}
+    print("goals of issue #12 item 4 through a real libvirtd (bench/libvirtd_guests.py)")
+    pss = [r["pss"] for r in lv.get("ratios", [])]
+    goal("PSS per TCG guest / per fake guest, worst of the counts both ran, >= 20",
+         min(pss) if pss else None, lambda v: v >= 20)
+    most = lv.get("most_fake_guests_running")
+    goal("libvirtd holds 500 running fake guests at once (most held)",
+         most if most and most >= 500 else None, lambda v: v >= 500, unit="%d")
     print("  docs/benchmarks.md holds the figures of the last full run, the machine and the command")
     return 0
 

@@ -92,6 +92,8 @@ def test_clear_errors(tmp_path):
     assert p.returncode == 2 and "--help" in p.stderr
     p = run([PY, REPO / "bench" / "replay_modes.py", "quick"])
     assert p.returncode == 2 and "--help" in p.stderr
+    p = run([PY, REPO / "bench" / "libvirtd_guests.py", "--counts", "1,many"])
+    assert p.returncode != 0 and "'1,many'" in p.stderr
     p = run([PY, REPO / "bench" / "idle_conns.py", tmp_path / "no-such-program", "2"])
     assert p.returncode == 1 and "cannot run" in p.stderr and "no-such-program" in p.stderr
 
@@ -102,6 +104,7 @@ def test_help_of_every_bench_program():
                 [PY, REPO / "bench" / "idle_conns.py"], [PY, REPO / "bench" / "startup.py"],
                 [PY, REPO / "bench" / "peers.py"], [PY, REPO / "bench" / "lookup_scale.py"],
                 [PY, REPO / "bench" / "goals.py"], [PY, REPO / "bench" / "py_bench.py"],
+                [PY, REPO / "bench" / "libvirtd_guests.py"],
                 ["bash", REPO / "bench" / "call_cost.sh"]):
         p = run(cmd + ["--help"])
         assert p.returncode == 0 and p.stdout.strip(), (cmd, p.stdout, p.stderr)
@@ -146,3 +149,29 @@ def test_idle_connections_part():
     p = run([PY, REPO / "bench" / "idle_conns.py", BIN / "fake-libvirtd", "20"])
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("idle connections: 20 open, daemon RSS")
+
+
+def test_guests_through_a_real_libvirtd(tmp_path):
+    """bench/libvirtd_guests.py with small counts: a private libvirtd 9.0 in podman (or the
+    VW_LIBVIRTD_SOCK one) starts 1 and 2 fake-qemu guests and 1 real TCG guest, each found
+    running with its emulator process measured, and removes every domain it defined (the
+    script fails otherwise); goals.py reads the results."""
+    sys.path.insert(0, str(REPO / "tests" / "integration"))
+    import podman_libvirtd
+    if not podman_libvirtd.available() and not os.environ.get("VW_LIBVIRTD_SOCK"):
+        pytest.skip("no podman root filesystem and no VW_LIBVIRTD_SOCK")
+    env = dict(os.environ, BENCH_OUT=str(tmp_path))
+    p = subprocess.run([PY, str(REPO / "bench" / "libvirtd_guests.py"), "--build", str(BUILD),
+                        "--counts", "1,2", "--real-counts", "1", "--clients", "2"],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    data = json.load(open(tmp_path / "libvirtd_guests.json"))
+    got = [(r["emulator"], r["instances"]) for r in data["rows"]]
+    assert got == [("fake-qemu", 1), ("fake-qemu", 2), ("qemu-system-x86_64", 1)]
+    for r in data["rows"]:
+        assert r["running_domains"] == r["instances"]
+        assert r["pss_kib"] > 0 and r["start_ms_median"] > 0 and r["parallel_total_s"] > 0
+    assert [r["instances"] for r in data["ratios"]] == [1] and data["ratios"][0]["pss"] > 0
+    assert data["most_fake_guests_running"] == 2
+    p = run([PY, REPO / "bench" / "goals.py", tmp_path])
+    assert p.returncode == 0 and "PSS per TCG guest / per fake guest" in p.stdout, p.stdout
