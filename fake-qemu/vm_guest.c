@@ -641,6 +641,13 @@ int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *
 
 /* ---- saved state (vm_state.c) ------------------------------------------------------------- */
 
+/* fq_state_devices over the VM model */
+static const char *device_id(void *vm, size_t i)
+{
+    fq_vm_device d;
+    return fq_vm_device_at(vm, i, &d) == 0 ? strrchr(d.path, '/') + 1 : NULL;
+}
+
 int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t errlen)
 {
     named_fd *f = find_fd(g, fdname);
@@ -650,7 +657,8 @@ int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t 
     }
     int fd = f->fd;
     *f = g->fds[--g->nfds];         /* the migration owns the descriptor now */
-    return fq_state_save(fd, vm, g->cfg, &g->saved, err, errlen);
+    return fq_state_save(fd, g->cfg->name, g->cfg->uuid, device_id, vm, &g->saved, err,
+                         errlen);
 }
 
 static void incoming_loaded(void *opaque, const char *error, const fq_saved *st)
@@ -664,7 +672,8 @@ static void incoming_loaded(void *opaque, const char *error, const fq_saved *st)
 int fq_guest_incoming(fq_guest *g, fq_vm *vm, vw_evloop *loop, const char *uri,
                       fq_guest_incoming_done *done, char *err, size_t errlen)
 {
-    if (fq_state_in_start(&g->incoming, vm, loop, uri, incoming_loaded, g, err, errlen) < 0)
+    if (fq_state_in_start(&g->incoming, loop, uri, device_id, vm, incoming_loaded, g, err,
+                          errlen) < 0)
         return -1;
     g->in_vm = vm;
     g->in_done = done;

@@ -16,21 +16,22 @@
 
 /* ---- save ----------------------------------------------------------------------------------- */
 
-static json_t *state_json(fq_vm *vm, const fq_vm_config *cfg, const fq_saved *st)
+static json_t *state_json(const char *name, const char *uuid, fq_state_devices *devices,
+                          void *vm, const fq_saved *st)
 {
     json_t *devs = json_array();
-    fq_vm_device d;
-    for (size_t i = 0; fq_vm_device_at(vm, i, &d) == 0; i++)
-        json_array_append_new(devs, json_string(strrchr(d.path, '/') + 1));
-    return json_pack("{s:s,s:s,s:o,s:I,s:I}", "name", cfg->name ? cfg->name : "",
-                     "uuid", cfg->uuid ? cfg->uuid : "", "devices", devs, "balloon",
-                     (json_int_t)st->balloon, "saves", (json_int_t)(st->saves + 1));
+    const char *id;
+    for (size_t i = 0; (id = devices(vm, i)) != NULL; i++)
+        json_array_append_new(devs, json_string(id));
+    return json_pack("{s:s,s:s,s:o,s:I,s:I}", "name", name ? name : "", "uuid", uuid ? uuid : "",
+                     "devices", devs, "balloon", (json_int_t)st->balloon, "saves",
+                     (json_int_t)(st->saves + 1));
 }
 
-int fq_state_save(int fd, fq_vm *vm, const fq_vm_config *cfg, const fq_saved *st, char *err,
-                  size_t errlen)
+int fq_state_save(int fd, const char *name, const char *uuid, fq_state_devices *devices,
+                  void *vm, const fq_saved *st, char *err, size_t errlen)
 {
-    json_t *js = state_json(vm, cfg, st);
+    json_t *js = state_json(name, uuid, devices, vm, st);
     char *text = js ? json_dumps(js, JSON_COMPACT) : NULL;
     json_decref(js);
     int fl = fcntl(fd, F_GETFL);
@@ -57,11 +58,11 @@ static int state_has_device(const json_t *devs, const char *id)
     return 0;
 }
 
-static int vm_has_device(fq_vm *vm, const char *id)
+static int vm_has_device(const fq_state_in *in, const char *id)
 {
-    fq_vm_device d;
-    for (size_t i = 0; id && fq_vm_device_at(vm, i, &d) == 0; i++)
-        if (strcmp(strrchr(d.path, '/') + 1, id) == 0)
+    const char *have;
+    for (size_t i = 0; id && (have = in->devices(in->vm, i)) != NULL; i++)
+        if (strcmp(have, id) == 0)
             return 1;
     return 0;
 }
@@ -80,14 +81,12 @@ static const char *load_state(const fq_state_in *in, fq_saved *st, char *err, si
     }
     /* the same devices, in any order (a hot-plugged one comes last in the saved state and
      * in its place on the restoring command line) */
-    fq_vm_device d;
-    const char *missing = NULL;
-    size_t n = 0;
-    for (; fq_vm_device_at(in->vm, n, &d) == 0 && !missing; n++)
-        if (!state_has_device(devs, strrchr(d.path, '/') + 1))
-            missing = strrchr(d.path, '/') + 1;
+    const char *id, *missing = NULL;
+    for (size_t i = 0; !missing && (id = in->devices(in->vm, i)) != NULL; i++)
+        if (!state_has_device(devs, id))
+            missing = id;
     for (size_t i = 0; i < json_array_size(devs) && !missing; i++)
-        if (!vm_has_device(in->vm, json_string_value(json_array_get(devs, i))))
+        if (!vm_has_device(in, json_string_value(json_array_get(devs, i))))
             missing = json_string_value(json_array_get(devs, i));
     if (missing) {
         snprintf(err, errlen, "Unknown savevm section or instance '%s' 0. Make sure that your "
@@ -169,8 +168,9 @@ void fq_state_in_init(fq_state_in *in)
     in->fd = -1;
 }
 
-int fq_state_in_start(fq_state_in *in, fq_vm *vm, vw_evloop *loop, const char *uri,
-                      fq_state_loaded *done, void *opaque, char *err, size_t errlen)
+int fq_state_in_start(fq_state_in *in, vw_evloop *loop, const char *uri,
+                      fq_state_devices *devices, void *vm, fq_state_loaded *done, void *opaque,
+                      char *err, size_t errlen)
 {
     char *end;
     if (strncmp(uri, "fd:", 3) != 0) {
@@ -198,6 +198,7 @@ int fq_state_in_start(fq_state_in *in, fq_vm *vm, vw_evloop *loop, const char *u
         return -1;
     }
     in->loop = loop;
+    in->devices = devices;
     in->vm = vm;
     in->fd = (int)fd;
     in->done = done;
