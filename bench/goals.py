@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 """Issue #15's goals (and issue #12's memory goal) with the values make bench measured, each met or not met.
+Figures shown beside a goal but judged by none say "(not a goal)".
 
     bench/goals.py [BENCH_OUT]      reads peers.json, scale.json, replay_scale.tsv,
                                     guest_memory.json and libvirtd_guests.json there
@@ -30,6 +31,21 @@ def goal(text, value, ok, unit="%.2f"):
     print("  %-78s %8s  %s" % (text, unit % value, "met" if ok(value) else "NOT MET"))
 
 
+def info(text, value, unit="%.2f"):
+    """A figure shown beside the goals, judged by none."""
+    print("  %-78s %8s  %s" % (text, "-" if value is None else unit % value,
+                               "not measured" if value is None else "(not a goal)"))
+
+
+# Which ping-pong the goal compares against, and why (docs/benchmarks.md, "Per-call cost").
+PING_PONG_NOTE = (
+    "the goal divides by the ping-pong waiting in read(2), the one issue #15 set 0.67 against",
+    "(its 311,376 rt/s). The one waiting in poll(2) makes what an event-loop server and a polling",
+    "client make (6 syscalls, 2 context switches per round trip): it is the true floor, and near",
+    "1.0 against it means no cost of ours is left above the kernel's (docs/benchmarks.md)",
+)
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
         print(__doc__.strip())
@@ -39,8 +55,13 @@ def main():
     rpc = peers.get("rpc", {})
     pinned, unpinned = rpc.get("pinned", {}), rpc.get("unpinned", {})
     print("goals of issue #15 (value, then met / NOT MET)")
-    goal("pinned: our client vs fake / raw ping-pong >= 0.67",
-         div(pinned.get("ours/fake/1"), pinned.get("pingpong")), lambda v: v >= 0.67)
+    ours = pinned.get("ours/fake/1")
+    goal("pinned: our client vs fake / raw ping-pong (waiting in read(2)) >= 0.67",
+         div(ours, pinned.get("pingpong")), lambda v: v >= 0.67)
+    info("pinned: our client vs fake / raw ping-pong waiting in poll(2)",
+         div(ours, pinned.get("pingpong-poll")))
+    for line in PING_PONG_NOTE:
+        print("    " + line)
     goal("pinned: our client / libvirt.so's client, same fake >= 2",
          div(pinned.get("ours/fake/1"), pinned.get("libvirt.so/fake/1")), lambda v: v >= 2)
     goal("pinned: fake / real libvirtd through our client, 1 connection >= 4",

@@ -2,13 +2,12 @@
 #include "qmp_server.h"
 #include "acceptor.h"
 #include "netaddr.h"
-#include "qemu_order.h"
+#include "qmp_dispatch.h"
 #include "qmp_json.h"
 #include "fq_faults.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +27,7 @@ typedef struct conn {
     size_t out_len, out_off, out_cap;
     char *in;                 /* input read but not yet fed (while paused) */
     size_t in_len, in_cap;
-    int negotiated;
-    int oob;
+    qmp_session sess;         /* negotiation (qmp_dispatch.c) */
     int closing;              /* quit: close once the output is flushed */
     int reading;              /* READABLE registered */
     int feeding;              /* inside vw_qmp_streamer_feed: never free c here */
@@ -44,14 +42,9 @@ struct qmp_server {
     int listen_fd;
     vw_acceptor acc;              /* rests when out of descriptors (acceptor.h) */
     char *unix_path;
-    const qapi_schema *schema;
-    const char *commands;    /* query-commands' return value as JSON text (borrowed) */
-    size_t commands_len;
-    fq_vm *vm;
+    qmp_dispatcher disp;          /* schema, command list, VM model, self-check */
     conn *active;
     int listening;
-    int self_check;          /* validate our own replies and events against the schema */
-    unsigned self_check_failures;
     const vw_mode_hooks *backend;   /* --record / --replay: answers come from it (may be NULL) */
     qmp_stub_fn *stub_fn;         /* scenario stubs (stubs.c), offered every request first */
     void *stub_opaque;
@@ -59,17 +52,6 @@ struct qmp_server {
     vw_faults *faults;            /* --faults / set_faults (fq_faults.c); NULL = none */
     size_t memory_budget;         /* FQ_MEMORY_BUDGET or --memory-budget-mib */
 };
-
-/* --self-check: a reply or event that does not match the schema is a bug of the fake. */
-static void self_check_result(qmp_server *srv, int rc, const char *what, const char *name,
-                              const char *err)
-{
-    if (rc == 0)
-        return;
-    srv->self_check_failures++;
-    fprintf(stderr, "fake-qemu: self-check: %s %s does not match the schema: %s\n", what, name,
-            err);
-}
 
 static void conn_close(qmp_server *srv, conn *c);
 static void conn_flush(qmp_server *srv, conn *c);
@@ -153,60 +135,15 @@ static int out_append(conn *c, const char *data, size_t len)
     return out_append_raw(c, data, len);
 }
 
-/* Serializes msg (consumed) like QEMU, with CRLF, into c's output. */
-static void send_json(conn *c, json_t *msg)
+static int out_sink(void *opaque, const char *data, size_t len)
 {
-    if (!msg)
-        return;
-    char *text = vw_qmp_dumps(msg, VW_QMP_DUMP_QDICT_ORDER);
-    json_decref(msg);
-    if (!text) {
-        fprintf(stderr, "fake-qemu: out of memory serializing a reply\n");
-        return;
-    }
-    if (out_append(c, text, strlen(text)) < 0 || out_append(c, "\r\n", 2) < 0)
-        fprintf(stderr, "fake-qemu: out of memory queueing a reply\n");
-    free(text);
+    return out_append(opaque, data, len);
 }
 
-static void send_error(conn *c, const json_t *id, const char *cls, const char *desc)
+/* Where qmp_dispatch.c writes the messages for c. */
+static qmp_out conn_out(conn *c)
 {
-    json_t *err = json_object();
-    json_object_set_new(err, "class", json_string(cls));
-    /* Parse errors quote raw input bytes, which need not be UTF-8. */
-    json_object_set_new(err, "desc", json_string_nocheck(desc));
-    json_t *rsp = json_object();
-    json_object_set_new(rsp, "error", err);
-    if (id)
-        json_object_set(rsp, "id", (json_t *)id);
-    send_json(c, rsp);
-}
-
-static void send_return(conn *c, const json_t *id, json_t *ret)
-{
-    json_t *rsp = json_object();
-    json_object_set_new(rsp, "return", ret);
-    if (id)
-        json_object_set(rsp, "id", (json_t *)id);
-    send_json(c, rsp);
-}
-
-/* A return value kept as JSON text written as QEMU writes it (the recorded schema, the command
- * list): sent as it is, never parsed; the member order is QEMU's ("return", then "id"). */
-static void send_return_text(conn *c, const json_t *id, const char *text, size_t len)
-{
-    while (len > 0 && strchr(" \t\r\n", text[len - 1]))
-        len--;
-    char *idtext = id ? vw_qmp_dumps(id, VW_QMP_DUMP_QDICT_ORDER) : NULL, *msg = NULL;
-    int n = (id && !idtext) || len > INT_MAX ? -1
-            : asprintf(&msg, "{\"return\": %.*s%s%s}\r\n", (int)len, text,
-                       idtext ? ", \"id\": " : "", idtext ? idtext : "");
-    if (n < 0)
-        msg = NULL;   /* asprintf leaves it undefined */
-    if (!msg || out_append(c, msg, (size_t)n) < 0)
-        fprintf(stderr, "fake-qemu: out of memory queueing a reply\n");
-    free(msg);
-    free(idtext);
+    return (qmp_out){ out_sink, c };
 }
 
 static void on_writable(vw_evloop *loop, int fd, void *cd, int mask);
@@ -217,12 +154,8 @@ void qmp_server_event(void *opaque, const char *name, json_t *data)
 {
     qmp_server *srv = opaque;
     conn *c = srv->active;
-    if (srv->self_check && srv->schema) {
-        char err[512];
-        self_check_result(srv, qapi_schema_check_event(srv->schema, name, data, err, sizeof(err)),
-                          "event", name, err);
-    }
-    if (!c || !c->negotiated || c->closing) {   /* QEMU drops events before negotiation */
+    qmp_dispatch_check_event(&srv->disp, name, data);
+    if (!c || !c->sess.negotiated || c->closing) {   /* QEMU drops events before negotiation */
         json_decref(data);
         return;
     }
@@ -238,185 +171,31 @@ void qmp_server_event(void *opaque, const char *name, json_t *data)
     json_object_set_new(ev, "event", json_string(name));
     if (data)
         json_object_set_new(ev, "data", data);
-    send_json(c, ev);
+    qmp_out out = conn_out(c);
+    qmp_send_json(&out, ev);
     if (!c->feeding)
         conn_flush(srv, c);   /* events from timers go out at once */
 }
 
-/* ---- request handling ------------------------------------------------------------------------- */
-
-static int is_real_object(const json_t *v)
-{
-    return json_is_object(v) && !vw_qmp_raw_number_text(v);
-}
-
-#define MAX_REQUEST_KEYS 64
-
-/* qmp_dispatch_check_obj(): returns the command name, or NULL after sending the error. */
-static const char *check_request(conn *c, const json_t *req, const json_t *id, int *oob)
-{
-    const char *keys[MAX_REQUEST_KEYS];
-    size_t n = qemu_order_qdict_keys(req, keys, MAX_REQUEST_KEYS);
-    const char *exec_key = NULL;
-    char desc[4200];
-    for (size_t i = 0; i < n; i++) {
-        const char *k = keys[i];
-        const json_t *v = json_object_get(req, k);
-        if (strcmp(k, "execute") == 0 || (strcmp(k, "exec-oob") == 0 && c->oob)) {
-            if (!json_is_string(v)) {
-                snprintf(desc, sizeof(desc), "QMP input member '%s' must be a string", k);
-                send_error(c, id, "GenericError", desc);
-                return NULL;
-            }
-            if (exec_key) {
-                snprintf(desc, sizeof(desc), "QMP input member '%s' clashes with '%s'", k,
-                         strcmp(k, "execute") == 0 ? "exec-oob" : "execute");
-                send_error(c, id, "GenericError", desc);
-                return NULL;
-            }
-            exec_key = k;
-        } else if (strcmp(k, "arguments") == 0) {
-            if (!is_real_object(v)) {
-                send_error(c, id, "GenericError", "QMP input member 'arguments' must be an object");
-                return NULL;
-            }
-        } else if (strcmp(k, "id") == 0) {
-            continue;
-        } else {
-            /* Member names are shown as QEMU shows them: it has no length limit, we cap. */
-            snprintf(desc, sizeof(desc), "QMP input member '%.4000s' is unexpected", k);
-            send_error(c, id, "GenericError", desc);
-            return NULL;
-        }
-    }
-    if (n > MAX_REQUEST_KEYS || json_object_size(req) > MAX_REQUEST_KEYS) {
-        /* Over 64 members: at least one is unexpected; name the first one QEMU would. */
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(keys[i], "execute") && strcmp(keys[i], "exec-oob") &&
-                strcmp(keys[i], "arguments") && strcmp(keys[i], "id")) {
-                snprintf(desc, sizeof(desc), "QMP input member '%.4000s' is unexpected", keys[i]);
-                send_error(c, id, "GenericError", desc);
-                return NULL;
-            }
-        }
-    }
-    if (!exec_key) {
-        send_error(c, id, "GenericError", "QMP input lacks member 'execute'");
-        return NULL;
-    }
-    const char *execute = json_string_value(json_object_get(req, "execute"));
-    *oob = execute == NULL;
-    return execute ? execute : json_string_value(json_object_get(req, "exec-oob"));
-}
-
-/* While negotiating, QEMU rewrites the desc of every CommandNotFound. */
-static void send_command_error(conn *c, const json_t *id, const char *cls, const char *desc)
-{
-    if (!c->negotiated && strcmp(cls, "CommandNotFound") == 0)
-        desc = "Expecting capabilities negotiation with 'qmp_capabilities'";
-    send_error(c, id, cls, desc);
-}
-
-static void cmd_qmp_capabilities(conn *c, const json_t *id, const json_t *args)
-{
-    if (c->negotiated) {
-        send_command_error(c, id, "CommandNotFound",
-                           "Capabilities negotiation is already complete, command ignored");
-        return;
-    }
-    int want_oob = 0;
-    size_t i;
-    const json_t *cap;
-    json_array_foreach(json_object_get(args, "enable"), i, cap) {
-        const char *name = json_string_value(cap);
-        if (name && strcmp(name, "oob") == 0) {
-            want_oob = 1;
-        } else {
-            char desc[300];
-            snprintf(desc, sizeof(desc), "Capability %.200s not available", name ? name : "");
-            send_command_error(c, id, "GenericError", desc);
-            return;
-        }
-    }
-    c->negotiated = 1;
-    c->oob = want_oob;
-    send_return(c, id, json_object());
-}
+/* ---- request handling (qmp_dispatch.c) ---------------------------------------------------- */
 
 static void handle_request(qmp_server *srv, conn *c, const json_t *req)
 {
-    if (!is_real_object(req)) {
-        send_error(c, NULL, "GenericError", "QMP input must be a JSON object");
-        return;
-    }
-    const json_t *id = json_object_get(req, "id");
-    int oob = 0;
-    const char *command = check_request(c, req, id, &oob);
-    if (!command)
-        return;
-    char desc[4200];
-    /* In negotiation mode only qmp_capabilities exists. */
-    int exists = c->negotiated ? qapi_schema_command(srv->schema, command) != NULL
-                               : strcmp(command, "qmp_capabilities") == 0;
-    if (!exists) {
-        snprintf(desc, sizeof(desc), "The command %.4000s has not been found", command);
-        send_command_error(c, id, "CommandNotFound", desc);
-        return;
-    }
-    if (oob && !qapi_schema_command_allows_oob(srv->schema, command)) {
-        snprintf(desc, sizeof(desc), "The command %.4000s does not support OOB", command);
-        send_command_error(c, id, "GenericError", desc);
-        return;
-    }
-    json_t *empty = NULL;
-    const json_t *args = json_object_get(req, "arguments");
-    if (!args)
-        args = empty = json_object();
-    /* device_add is 'gen': false: QEMU passes its arguments to qdev unchecked. */
-    if (strcmp(command, "device_add") != 0) {
-        int rc = qapi_schema_check_args(srv->schema, command, args, desc, sizeof(desc));
-        if (rc != 0) {
-            send_command_error(c, id, "GenericError", desc);
-            json_decref(empty);
-            return;
-        }
-    }
-    if (strcmp(command, "qmp_capabilities") == 0) {
-        cmd_qmp_capabilities(c, id, args);
-    } else if (strcmp(command, "query-qmp-schema") == 0) {
-        size_t len;
-        const char *text = qapi_schema_text(srv->schema, &len);
-        send_return_text(c, id, text, len);
-    } else if (strcmp(command, "query-commands") == 0) {
-        send_return_text(c, id, srv->commands, srv->commands_len);
-    } else {
-        json_t *ret = NULL;
-        const char *cls = "GenericError";
-        desc[0] = '\0';
-        int rc = srv->vm ? fq_vm_execute(srv->vm, command, args, &ret, &cls, desc, sizeof(desc))
-                         : FQ_VM_UNKNOWN;
-        if (rc == FQ_VM_OK) {
-            if (srv->self_check) {
-                char err[512];
-                self_check_result(srv, qapi_schema_check_return(srv->schema, command, ret, err,
-                                                                sizeof(err)),
-                                  "reply of", command, err);
-            }
-            send_return(c, id, ret);
-        } else if (rc == FQ_VM_ERROR) {
-            send_command_error(c, id, cls, desc);
-        } else {
-            snprintf(desc, sizeof(desc),
-                     "fake-qemu: command '%.4000s' is in the QEMU schema but not implemented by "
-                     "the fake's VM model", command);
-            send_command_error(c, id, "GenericError", desc);
-        }
-        if (srv->vm)
-            fq_vm_after_reply(srv->vm);   /* QEMU 5.2: RESET/POWERDOWN/SHUTDOWN after the return */
-        if (srv->vm && fq_vm_quit_requested(srv->vm))
-            c->closing = 1;
-    }
-    json_decref(empty);
+    qmp_out out = conn_out(c);
+    if (qmp_dispatch_request(&srv->disp, &c->sess, req, &out))
+        c->closing = 1;   /* quit: the return, then the close */
+}
+
+static void greet(qmp_server *srv, conn *c)
+{
+    qmp_out out = conn_out(c);
+    qmp_send_greeting(&srv->disp, &out);
+}
+
+static void send_parse_error(conn *c, const char *error)
+{
+    qmp_out out = conn_out(c);
+    qmp_send_error(&out, NULL, "GenericError", error);
 }
 
 /* One framed request to the backend (--record, --replay): the value, or QEMU's parse error. */
@@ -442,7 +221,7 @@ static void on_message(void *opaque, json_t *msg, const char *error)
     else if (srv->backend && srv->backend->message)
         backend_message(srv, c, error ? NULL : msg, error);
     else if (error)
-        send_error(c, NULL, "GenericError", error);
+        send_parse_error(c, error);
     else
         handle_request(srv, c, msg);
     json_decref(msg);
@@ -471,8 +250,8 @@ static ssize_t read_with_fds(qmp_server *srv, int fd, char *buf, size_t len)
         for (size_t i = 0; i < nfd; i++) {
             int passed;
             memcpy(&passed, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-            if (srv->vm)
-                fq_vm_take_fd(srv->vm, passed);
+            if (srv->disp.vm)
+                fq_vm_take_fd(srv->disp.vm, passed);
             else
                 close(passed);
         }
@@ -511,7 +290,7 @@ static void conn_close(qmp_server *srv, conn *c)
     fq_faults_conn_free(c->fault);
     free(c->out);
     free(c->in);
-    int quit = c->closing && srv->vm && fq_vm_quit_requested(srv->vm);
+    int quit = c->closing && srv->disp.vm && fq_vm_quit_requested(srv->disp.vm);
     if (srv->backend && srv->backend->closed)
         srv->backend->closed(srv->backend->opaque, c);
     if (srv->active == c)
@@ -642,13 +421,6 @@ static void on_readable(vw_evloop *loop, int fd, void *cd, int mask)
     conn_resume_input(srv, c);
 }
 
-static void greet(qmp_server *srv, conn *c)
-{
-    json_t *version = srv->vm ? fq_vm_version_json(srv->vm) : json_object();
-    json_t *greeting = json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version, "capabilities", "oob");
-    send_json(c, greeting);
-}
-
 static void on_listen(vw_evloop *loop, int fd, void *cd, int mask)
 {
     (void)loop;
@@ -723,14 +495,14 @@ qmp_server *qmp_server_new(vw_evloop *loop, int listen_fd, const char *unix_path
 void qmp_server_set_schema(qmp_server *srv, const qapi_schema *schema, const char *commands,
                            size_t commands_len)
 {
-    srv->schema = schema;
-    srv->commands = commands;
-    srv->commands_len = commands_len;
+    srv->disp.schema = schema;
+    srv->disp.commands = commands;
+    srv->disp.commands_len = commands_len;
 }
 
 int qmp_server_knows_command(const qmp_server *srv, const char *name)
 {
-    return srv->schema && qapi_schema_command(srv->schema, name) != NULL;
+    return srv->disp.schema && qapi_schema_command(srv->disp.schema, name) != NULL;
 }
 
 void qmp_server_set_memory_budget(qmp_server *srv, size_t bytes)
@@ -740,17 +512,17 @@ void qmp_server_set_memory_budget(qmp_server *srv, size_t bytes)
 
 void qmp_server_set_self_check(qmp_server *srv, int on)
 {
-    srv->self_check = on;
+    srv->disp.self_check = on;
 }
 
 unsigned qmp_server_self_check_failures(const qmp_server *srv)
 {
-    return srv->self_check_failures;
+    return srv->disp.self_check_failures;
 }
 
 void qmp_server_set_vm(qmp_server *srv, fq_vm *vm)
 {
-    srv->vm = vm;
+    srv->disp.vm = vm;
 }
 
 void qmp_server_set_faults(qmp_server *srv, vw_faults *faults)
@@ -795,7 +567,7 @@ void qmp_server_free(qmp_server *srv)
         return;
     if (srv->active) {
         conn *c = srv->active;
-        srv->vm = NULL;   /* no quit handling while tearing down */
+        srv->disp.vm = NULL;   /* no quit handling while tearing down */
         c->closing = 0;
         if (srv->backend && srv->backend->closed)
             srv->backend->closed(srv->backend->opaque, c);
@@ -885,7 +657,7 @@ qmp_conn *qmp_server_conn_by_id(qmp_server *srv, unsigned long long id)
 
 int qmp_conn_negotiated(const qmp_conn *c)
 {
-    return c->negotiated;
+    return c->sess.negotiated;
 }
 
 void qmp_conn_hold(qmp_conn *c, int on)

@@ -1,13 +1,13 @@
-/* qmp_server.h: fake-qemu's QMP monitor: the listening socket, the one active client, and the
- * protocol QEMU 7.2's monitor speaks on it.
+/* qmp_server.h: fake-qemu's QMP monitor: the listening socket and the one active client.
  *
  * Owns: accepting (one client at a time: while a client is attached the listening socket is not
  * watched, so a second client waits in the backlog without a greeting, as with QEMU's chardev),
- * the greeting, capabilities negotiation, input framing (proto/qmp_json streamer), the request
- * checks of qmp_dispatch() with QEMU's error texts and QDict member order, the command lookup in
- * the schema, argument validation (qapi_schema), the reply with the id echoed verbatim, events
- * (timestamped; dropped while the client is not negotiated), output buffering with CRLF, and the
- * `quit` sequence (return, close, then the loop stops).
+ * input framing (proto/qmp_json streamer), descriptors passed with SCM_RIGHTS (to the VM model),
+ * output buffering and the memory budget, fault injection, events (timestamped; dropped while
+ * the client is not negotiated), the backend and stub hooks, and the `quit` sequence (return,
+ * close, then the loop stops). What a request means (the checks of qmp_dispatch() with QEMU's
+ * error texts, negotiation, the schema, the model's answer, the greeting and the messages as
+ * QEMU writes them) is qmp_dispatch.h's.
  */
 #ifndef FQ_QMP_SERVER_H
 #define FQ_QMP_SERVER_H

@@ -1,9 +1,10 @@
 /* vm_guest.c: block nodes, netdevs, chardevs, vCPU properties, balloon, migration capabilities,
- * getfd and the saved state of a guest of QEMU's command line (vm_guest.h). */
+ * getfd and (vm_state.c) the saved state of a guest of QEMU's command line (vm_guest.h). */
 #include "vm_guest.h"
 #include "cpu_props.h"
 #include "vcpu_threads.h"
 #include "qemu_cmdline.h"
+#include "vm_state.h"
 #include "vw_util.h"
 
 #include <errno.h>
@@ -19,8 +20,6 @@
 
 #define GENERIC "GenericError"
 #define MAX_NAMED_FDS 16
-#define STATE_MAGIC "FAKE-QEMU-STATE 1\n"
-#define STATE_MAX (1u << 20)
 
 /* QEMU 7.2's migration capabilities, in query-migrate-capabilities' order. */
 static const char *const mig_caps[] = {
@@ -53,18 +52,13 @@ struct fq_guest {
     netdev *netdevs;
     size_t nnetdevs;
     unsigned char caps[NCAPS];
-    unsigned long long balloon;     /* bytes */
-    unsigned long long saves;       /* how many saves the state has been through */
+    fq_saved saved;                 /* the balloon (bytes) and how many saves it went through */
     fq_vcpu_threads *vcpus;         /* one idle thread per vCPU of a pc machine */
     int pending_fd;
     named_fd fds[MAX_NAMED_FDS];
     size_t nfds;
-    /* incoming */
-    vw_evloop *loop;
+    fq_state_in incoming;           /* a restore under way (vm_state.c) */
     fq_vm *in_vm;
-    int in_fd;
-    char *in_buf;
-    size_t in_len;
     fq_guest_incoming_done *in_done;
 };
 
@@ -108,8 +102,9 @@ fq_guest *fq_guest_new(const fq_cmdline *cmd, const fq_vm_config *cfg)
         return NULL;
     g->cmd = cmd;
     g->cfg = cfg;
-    g->pending_fd = g->in_fd = -1;
-    g->balloon = (cfg->memory_mib ? cfg->memory_mib : 128) << 20;
+    g->pending_fd = -1;
+    fq_state_in_init(&g->incoming);
+    g->saved.balloon = (cfg->memory_mib ? cfg->memory_mib : 128) << 20;
     for (size_t i = 0; i < cmd->nblockdevs; i++) {
         const fq_cmdline_blockdev *b = &cmd->blockdevs[i];
         if (b->node_name)
@@ -144,12 +139,8 @@ void fq_guest_free(fq_guest *g)
         close(g->fds[i].fd);
     if (g->pending_fd >= 0)
         close(g->pending_fd);
-    if (g->in_fd >= 0) {
-        vw_evloop_del_file(g->loop, g->in_fd, VW_EV_READABLE);
-        close(g->in_fd);
-    }
+    fq_state_in_fini(&g->incoming);
     fq_vcpu_threads_stop(g->vcpus);
-    free(g->in_buf);
     free(g->nodes);
     free(g->netdevs);
     free(g);
@@ -620,9 +611,9 @@ int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *
         *ret = json_pack("{s:s,s:i,s:s,s:i,s:i}", "status", "unstarted", "sample-pages", 0,
                          "mode", "page-sampling", "start-time", 0, "calc-time", 0);
     } else if (strcmp(command, "balloon") == 0) {
-        g->balloon = (unsigned long long)json_integer_value(json_object_get(args, "value"));
+        g->saved.balloon = (unsigned long long)json_integer_value(json_object_get(args, "value"));
     } else if (strcmp(command, "query-balloon") == 0) {
-        *ret = json_pack("{s:I}", "actual", (json_int_t)g->balloon);
+        *ret = json_pack("{s:I}", "actual", (json_int_t)g->saved.balloon);
     } else if (strcmp(command, "query-named-block-nodes") == 0) {
         *ret = all_nodes(g, 0);
     } else if (strcmp(command, "query-block") == 0) {
@@ -648,20 +639,13 @@ int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *
     return rc;
 }
 
-/* ---- saved state -------------------------------------------------------------------------- */
+/* ---- saved state (vm_state.c) ------------------------------------------------------------- */
 
-/* The state a save carries: fake-qemu's own format, a magic line then one JSON object (the
- * guest's identity, its devices, the balloon, how many saves it went through). It is not
- * QEMU's migration stream. */
-static json_t *state_json(const fq_guest *g, fq_vm *vm)
+/* fq_state_devices over the VM model */
+static const char *device_id(void *vm, size_t i)
 {
-    json_t *devs = json_array();
     fq_vm_device d;
-    for (size_t i = 0; fq_vm_device_at(vm, i, &d) == 0; i++)
-        json_array_append_new(devs, json_string(strrchr(d.path, '/') + 1));
-    return json_pack("{s:s,s:s,s:o,s:I,s:I}", "name", g->cfg->name ? g->cfg->name : "",
-                     "uuid", g->cfg->uuid ? g->cfg->uuid : "", "devices", devs, "balloon",
-                     (json_int_t)g->balloon, "saves", (json_int_t)(g->saves + 1));
+    return fq_vm_device_at(vm, i, &d) == 0 ? strrchr(d.path, '/') + 1 : NULL;
 }
 
 int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t errlen)
@@ -671,170 +655,27 @@ int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t 
         snprintf(err, errlen, "File descriptor named '%s' not found", fdname);
         return -1;
     }
-    json_t *st = state_json(g, vm);
-    char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
-    json_decref(st);
     int fd = f->fd;
     *f = g->fds[--g->nfds];         /* the migration owns the descriptor now */
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    int rc = text && vw_write_all(fd, STATE_MAGIC, strlen(STATE_MAGIC)) == 0 &&
-             vw_write_all(fd, text, strlen(text)) == 0 && vw_write_all(fd, "\n", 1) == 0 ? 0 : -1;
-    if (rc < 0)
-        snprintf(err, errlen, "Unable to write to file descriptor: %s",
-                 text ? strerror(errno) : "out of memory");
-    free(text);
-    close(fd);
-    return rc;
+    return fq_state_save(fd, g->cfg->name, g->cfg->uuid, device_id, vm, &g->saved, err,
+                         errlen);
 }
 
-static int state_has_device(const json_t *devs, const char *id)
+static void incoming_loaded(void *opaque, const char *error, const fq_saved *st)
 {
-    for (size_t i = 0; i < json_array_size(devs); i++)
-        if (json_is_string(json_array_get(devs, i)) &&
-            strcmp(json_string_value(json_array_get(devs, i)), id) == 0)
-            return 1;
-    return 0;
-}
-
-static int vm_has_device(fq_vm *vm, const char *id)
-{
-    fq_vm_device d;
-    for (size_t i = 0; id && fq_vm_device_at(vm, i, &d) == 0; i++)
-        if (strcmp(strrchr(d.path, '/') + 1, id) == 0)
-            return 1;
-    return 0;
-}
-
-/* The loaded state against this guest: NULL, or QEMU's error for a different set-up. */
-static const char *load_state(fq_guest *g, fq_vm *vm, char *err, size_t errlen)
-{
-    size_t ml = strlen(STATE_MAGIC);
-    if (g->in_len < ml || memcmp(g->in_buf, STATE_MAGIC, ml) != 0)
-        return "Not a migration stream";
-    json_t *st = json_loadb(g->in_buf + ml, g->in_len - ml, 0, NULL);
-    const json_t *devs = json_object_get(st, "devices");
-    if (!json_is_array(devs)) {
-        json_decref(st);
-        return "load of migration failed: Invalid argument";
-    }
-    /* the same devices, in any order (a hot-plugged one comes last in the saved state and
-     * in its place on the restoring command line) */
-    fq_vm_device d;
-    const char *missing = NULL;
-    size_t n = 0;
-    for (; fq_vm_device_at(vm, n, &d) == 0 && !missing; n++)
-        if (!state_has_device(devs, strrchr(d.path, '/') + 1))
-            missing = strrchr(d.path, '/') + 1;
-    for (size_t i = 0; i < json_array_size(devs) && !missing; i++)
-        if (!vm_has_device(vm, json_string_value(json_array_get(devs, i))))
-            missing = json_string_value(json_array_get(devs, i));
-    if (missing) {
-        snprintf(err, errlen, "Unknown savevm section or instance '%s' 0. Make sure that your "
-                 "current VM setup matches your saved VM setup, including any hotplugged "
-                 "devices", missing);
-        json_decref(st);
-        return err;
-    }
-    g->balloon = (unsigned long long)json_integer_value(json_object_get(st, "balloon"));
-    g->saves = (unsigned long long)json_integer_value(json_object_get(st, "saves"));
-    json_decref(st);
-    return NULL;
-}
-
-/* Reads what the descriptor has: 1 while more may come, 0 at its end (the state loaded, or
- * *error set). */
-static int incoming_read(fq_guest *g, int fd, const char **error, char *err, size_t errlen)
-{
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return 1;
-        if (n <= 0) {
-            *error = n < 0 ? strerror(errno) : load_state(g, g->in_vm, err, errlen);
-            return 0;
-        }
-        char *nb = g->in_len + (size_t)n <= STATE_MAX ? realloc(g->in_buf, g->in_len + (size_t)n)
-                                                      : NULL;
-        if (!nb) {
-            *error = "fake-qemu: the saved state is too large";
-            return 0;
-        }
-        memcpy(nb + g->in_len, buf, (size_t)n);
-        g->in_buf = nb;
-        g->in_len += (size_t)n;
-    }
-}
-
-static void incoming_finish(fq_guest *g, const char *error)
-{
-    close(g->in_fd);
-    g->in_fd = -1;
+    fq_guest *g = opaque;
+    if (!error)
+        g->saved = *st;
     g->in_done(g->in_vm, error);
-}
-
-/* a pipe or socket (libvirtd's iohelper): read as it comes */
-static void incoming_readable(vw_evloop *loop, int fd, void *cd, int mask)
-{
-    (void)mask;
-    fq_guest *g = cd;
-    const char *error = NULL;
-    char err[512];
-    if (incoming_read(g, fd, &error, err, sizeof(err)))
-        return;
-    vw_evloop_del_file(loop, fd, VW_EV_READABLE);
-    incoming_finish(g, error);
-}
-
-/* a regular file (epoll cannot watch one): read at once, finished after the command's return */
-static long long incoming_file_cb(vw_evloop *loop, long long id, void *cd)
-{
-    (void)loop;
-    (void)id;
-    fq_guest *g = cd;
-    const char *error = NULL;
-    char err[512];
-    incoming_read(g, g->in_fd, &error, err, sizeof(err));
-    incoming_finish(g, error);
-    return VW_EV_NOMORE;
 }
 
 int fq_guest_incoming(fq_guest *g, fq_vm *vm, vw_evloop *loop, const char *uri,
                       fq_guest_incoming_done *done, char *err, size_t errlen)
 {
-    char *end;
-    if (strncmp(uri, "fd:", 3) != 0) {
-        snprintf(err, errlen, "fake-qemu: incoming migration from '%s' is not modelled (fd:N "
-                 "only)", uri);
+    if (fq_state_in_start(&g->incoming, loop, uri, device_id, vm, incoming_loaded, g, err,
+                          errlen) < 0)
         return -1;
-    }
-    long fd = strtol(uri + 3, &end, 10);
-    if (end == uri + 3 || *end || fd < 0 || fcntl((int)fd, F_GETFD) < 0) {
-        snprintf(err, errlen, "Failed to parse descriptor '%s'", uri + 3);   /* not QEMU's */
-        return -1;
-    }
-    if (g->in_fd >= 0) {
-        snprintf(err, errlen, "The incoming migration has already been started");
-        return -1;
-    }
-    struct stat st;
-    int regular = fstat((int)fd, &st) == 0 && S_ISREG(st.st_mode);
-    int fl = fcntl((int)fd, F_GETFL);
-    fcntl((int)fd, F_SETFL, fl | O_NONBLOCK);
-    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
-    if (regular ? vw_evloop_add_timer(loop, 0, incoming_file_cb, g, NULL) < 0
-                : vw_evloop_add_file(loop, (int)fd, VW_EV_READABLE, incoming_readable, g) < 0) {
-        snprintf(err, errlen, "fake-qemu: cannot watch descriptor %ld", fd);
-        return -1;
-    }
-    g->loop = loop;
     g->in_vm = vm;
-    g->in_fd = (int)fd;
     g->in_done = done;
-    free(g->in_buf);
-    g->in_buf = NULL;
-    g->in_len = 0;
     return 0;
 }

@@ -4,7 +4,7 @@
  * the network backends (-netdev, netdev_add/del), the chardevs (query-chardev), the hot-pluggable
  * vCPUs and their QOM properties (query-hotpluggable-cpus, qom-list, qom-get), the balloon, the
  * migration capabilities, descriptors passed with getfd, and the saved state that a migration
- * to fd: writes and -incoming reads back. Only in QEMU command-line mode; the run state and
+ * to fd: writes and -incoming reads back (its format and reading: vm_state.h). Only in QEMU command-line mode; the run state and
  * the devices stay in vm_model.c, which hands the commands it does not know to
  * fq_guest_execute. */
 #ifndef FQ_VM_GUEST_H

@@ -175,3 +175,40 @@ def test_guests_through_a_real_libvirtd(tmp_path):
     assert data["most_fake_guests_running"] == 2
     p = run([PY, REPO / "bench" / "goals.py", tmp_path])
     assert p.returncode == 0 and "PSS per TCG guest / per fake guest" in p.stdout, p.stdout
+
+
+def test_both_ping_pongs_in_the_plot_and_the_goals(fake_libvirtd, fake_qemu, tmp_path,
+                                                   monkeypatch):
+    """Both raw ping-pongs (waiting in read(2) and in poll(2)), measured, are bars of
+    peers.png next to our client against the fake, and goals.py shows our client's ratio to
+    each: the goal's and the one beside it (not a goal)."""
+    fake, fq = fake_libvirtd(), fake_qemu()
+    res = {}
+    for mode in ("pinned", "unpinned"):
+        pinned = mode == "pinned"
+        res[mode] = {key: peers.run([str(BIN / "rpc_bench"), "pingpong", "0.2"] +
+                                    (["poll"] if key.endswith("poll") else []), pinned, 60)
+                     for key, _ in peers.PING_PONGS}
+        res[mode]["ours/fake/1"] = peers.run(
+            peers.peer_cmd(str(BUILD), "ours", fake.socket, "0.2", "1"), pinned, 60)
+    qmp = {"fake-qemu/%s/%s" % (how, mode): peers.run(
+        [str(BIN / "qmp_bench"), how, fq.address, "0.2"], mode == "pinned", 60)
+        for how in ("client", "raw") for mode in ("pinned", "unpinned")}
+    monkeypatch.setenv("BENCH_OUT", str(tmp_path))
+    peers.plot(res, qmp, ["ours"], [1])
+    bars = {}
+    for line in open(tmp_path / "peers.dat"):
+        if line.startswith('"'):
+            label, values = line[1:].split('" ')
+            bars.setdefault(label, []).append(float(values.split()[0]))   # the "fake 1" column
+    for _, label in list(peers.PING_PONGS) + [("ours", "our client")]:
+        assert len(bars.get(label, [])) == 2 and min(bars[label]) > 0, bars   # pinned, unpinned
+    assert (tmp_path / "peers.png").stat().st_size > 0
+    peers.benchlib.save("peers", {"rpc": res})
+    p = run([PY, REPO / "bench" / "goals.py", tmp_path])
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"raw ping-pong \(waiting in read\(2\)\) >= 0\.67 +[\d.]+  (met|NOT MET)$",
+                     p.stdout, re.M), p.stdout
+    assert re.search(r"raw ping-pong waiting in poll\(2\) +[\d.]+  \(not a goal\)$", p.stdout,
+                     re.M), p.stdout
+    assert "the goal divides by the ping-pong waiting in read(2)" in p.stdout
