@@ -84,7 +84,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(TESTBIN)/%,$(UNIT_SRCS))
 # Installed headers: the library's (proto/, client/ without virtc's own); the .pc file is written at
 # install time so it names the PREFIX the files went to.
 # Internal headers (shared by the files of one split module) are not installed.
-PRIVATE_HDRS := proto/qmp_json_priv.h client/lv_conn.h client/lv_proc_common.h
+PRIVATE_HDRS := proto/qmp_json_priv.h client/libvirt_client_priv.h client/lv_proc_common.h
 PUBLIC_HDRS := $(filter-out $(PRIVATE_HDRS),$(wildcard proto/*.h) $(filter-out client/virtc%.h,$(wildcard client/*.h)))
 
 .PHONY: FORCE all demo check unit integration asan-check deps clean install uninstall fuzz fuzz-smoke \

@@ -1,9 +1,9 @@
 /* libvirt_client.c: one libvirt RPC connection: opening (transport, TLS, the handshake and
  * authentication), closing, options and accessors. The rest of a connection lives in lv_call.c
  * (calls and replies), lv_read.c (the read path and the I/O thread) and lv_events.c (events and
- * the event thread), which share struct vw_conn through lv_conn.h. Typed procedure wrappers live
+ * the event thread), which share struct vw_conn through libvirt_client_priv.h. Typed procedure wrappers live
  * in lv_procs.c; framing and XDR types come from proto/ (packet.h and the rpcgen headers). */
-#include "lv_conn.h"
+#include "libvirt_client_priv.h"
 #include "lv_procs.h"
 #include "lv_sasl.h"
 #include "lv_tls.h"

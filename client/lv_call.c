@@ -1,7 +1,7 @@
 /* lv_call.c: calls and their replies: the outgoing queue (non-blocking writes by whoever holds
  * the lock), serials and the waiters of a connection, call timeouts, the death of a connection,
  * and turning a reply into a result or the server's error. Who reads the replies: lv_read.c. */
-#include "lv_conn.h"
+#include "libvirt_client_priv.h"
 #include "lv_procs.h"
 #include "lv_transport.h"
 

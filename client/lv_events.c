@@ -3,7 +3,7 @@
  * is bounded in count and in payload bytes, so a peer that floods events while a callback is busy
  * cannot grow memory without limit (and no reader ever waits for a callback); one event is always
  * accepted into an empty queue, whatever its size. */
-#include "lv_conn.h"
+#include "libvirt_client_priv.h"
 #include "lv_procs.h"
 #include "lv_transport.h"
 

@@ -3,7 +3,7 @@
  * to their waiters and events to the event thread, and passes the role on to the next waiting
  * call when its own reply arrives. The I/O thread reads only while no call waits (events,
  * keepalive); it also runs the keepalive timer and writes what the socket did not take at once. */
-#include "lv_conn.h"
+#include "libvirt_client_priv.h"
 #include "lv_procs.h"
 #include "lv_transport.h"
 

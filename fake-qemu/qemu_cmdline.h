@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "vm_model.h"
+#include "vm_config.h"
 
 typedef struct {
     char *id, *driver, *addr;       /* addr=SLOT[.FN] or NULL */

@@ -2,6 +2,7 @@
 #include "qmp_dispatch.h"
 #include "qemu_order.h"
 #include "qmp_json.h"
+#include "vm_hmp.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -208,8 +209,15 @@ static int cmd_vm(qmp_dispatcher *d, const qmp_session *s, const qmp_out *out, c
     json_t *ret = NULL;
     const char *cls = "GenericError";
     desc[0] = '\0';
-    int rc = d->vm ? fq_vm_execute(d->vm, command, args, &ret, &cls, desc, sizeof(desc))
-                   : FQ_VM_UNKNOWN;
+    int rc = FQ_VM_UNKNOWN;
+    if (d->vm && strcmp(command, "human-monitor-command") == 0) {
+        /* HMP is answered through the model's QMP commands (vm_hmp.c), above the model */
+        const char *line = json_string_value(json_object_get(args, "command-line"));
+        rc = fq_vm_hmp(d->vm, line ? line : "", json_object_get(args, "cpu-index"), &ret, &cls,
+                       desc, sizeof(desc)) == FQ_VM_OK ? FQ_VM_OK : FQ_VM_ERROR;
+    } else if (d->vm) {
+        rc = fq_vm_execute(d->vm, command, args, &ret, &cls, desc, sizeof(desc));
+    }
     if (rc == FQ_VM_OK) {
         if (d->self_check) {
             char err[512];

@@ -60,6 +60,8 @@ struct fq_guest {
     fq_state_in incoming;           /* a restore under way (vm_state.c) */
     fq_vm *in_vm;
     fq_guest_incoming_done *in_done;
+    fq_vm *vm;                      /* the model this guest belongs to */
+    fq_vm_device_lister *device_at; /* its devices (fq_vm_device_at, above this module) */
 };
 
 static int fail(const char **err_class, char *desc, size_t desclen, const char *cls,
@@ -95,11 +97,14 @@ static int add_netdev(fq_guest *g, const char *id, const char *type)
     return 0;
 }
 
-fq_guest *fq_guest_new(const fq_cmdline *cmd, const fq_vm_config *cfg)
+fq_guest *fq_guest_new(const fq_cmdline *cmd, const fq_vm_config *cfg, fq_vm *vm,
+                       fq_vm_device_lister *devices)
 {
     fq_guest *g = calloc(1, sizeof(*g));
     if (!g)
         return NULL;
+    g->vm = vm;
+    g->device_at = devices;
     g->cmd = cmd;
     g->cfg = cfg;
     g->pending_fd = -1;
@@ -272,7 +277,7 @@ static json_t *devices_block(const fq_guest *g, fq_vm *vm, int which)
 {
     json_t *list = json_array();
     fq_vm_device d;
-    for (size_t i = 0; fq_vm_device_at(vm, i, &d) == 0; i++) {
+    for (size_t i = 0; g->device_at(vm, i, &d) == 0; i++) {
         const block_node *n = find_node(g, d.drive);
         if (!n)
             continue;
@@ -335,7 +340,7 @@ static int blockdev_del(fq_guest *g, fq_vm *vm, const json_t *args, const char *
     if (!n)
         return fail(cls, desc, len, GENERIC, "Failed to find node with node-name='%s'", name);
     fq_vm_device d;
-    for (size_t i = 0; fq_vm_device_at(vm, i, &d) == 0; i++)
+    for (size_t i = 0; g->device_at(vm, i, &d) == 0; i++)
         if (d.drive && strcmp(d.drive, name) == 0)
             return fail(cls, desc, len, GENERIC, "Node %s is in use", name);
     for (size_t i = 0; i < g->nnodes; i++)
@@ -437,9 +442,9 @@ static int is_cpu_path(const fq_vm_config *cfg, const char *path)
 }
 
 /* The device at /machine/peripheral/ID, or -1. */
-static int peripheral(fq_vm *vm, const char *path, fq_vm_device *out)
+static int peripheral(const fq_guest *g, fq_vm *vm, const char *path, fq_vm_device *out)
 {
-    for (size_t i = 0; path && fq_vm_device_at(vm, i, out) == 0; i++)
+    for (size_t i = 0; path && g->device_at(vm, i, out) == 0; i++)
         if (strcmp(out->path, path) == 0)
             return 0;
     return -1;
@@ -462,12 +467,12 @@ static int qom_list(fq_guest *g, fq_vm *vm, const char *path, json_t **ret, cons
     } else if (path && strcmp(path, "/machine/peripheral") == 0) {
         *ret = json_array();
         json_array_append_new(*ret, prop("type", "string"));
-        for (size_t i = 0; fq_vm_device_at(vm, i, &d) == 0; i++) {
+        for (size_t i = 0; g->device_at(vm, i, &d) == 0; i++) {
             char type[300];
             snprintf(type, sizeof(type), "child<%s>", d.driver);
             json_array_append_new(*ret, prop(strrchr(d.path, '/') + 1, type));
         }
-    } else if (peripheral(vm, path, &d) == 0) {
+    } else if (peripheral(g, vm, path, &d) == 0) {
         /* the common device properties; a balloon's statistics besides */
         *ret = json_pack("[o,o,o,o,o]", prop("type", "string"), prop("parent_bus", "link<bus>"),
                          prop("realized", "bool"), prop("hotplugged", "bool"),
@@ -499,7 +504,7 @@ static int qom_get(fq_guest *g, fq_vm *vm, const json_t *args, json_t **ret, con
                 *ret = json_boolean(fq_cpu_qemu64_props[i].value);
                 return FQ_VM_OK;
             }
-    } else if (peripheral(vm, path, &d) == 0) {
+    } else if (peripheral(g, vm, path, &d) == 0) {
         int balloon = strcmp(d.driver, "virtio-balloon-pci") == 0;
         if (strcmp(name, "realized") == 0 || strcmp(name, "hotpluggable") == 0) {
             *ret = json_true();
@@ -642,13 +647,14 @@ int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *
 /* ---- saved state (vm_state.c) ------------------------------------------------------------- */
 
 /* fq_state_devices over the VM model */
-static const char *device_id(void *vm, size_t i)
+static const char *device_id(void *guest, size_t i)
 {
+    const fq_guest *g = guest;
     fq_vm_device d;
-    return fq_vm_device_at(vm, i, &d) == 0 ? strrchr(d.path, '/') + 1 : NULL;
+    return g->device_at(g->vm, i, &d) == 0 ? strrchr(d.path, '/') + 1 : NULL;
 }
 
-int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t errlen)
+int fq_guest_save(fq_guest *g, const char *fdname, char *err, size_t errlen)
 {
     named_fd *f = find_fd(g, fdname);
     if (!f) {
@@ -657,7 +663,7 @@ int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t 
     }
     int fd = f->fd;
     *f = g->fds[--g->nfds];         /* the migration owns the descriptor now */
-    return fq_state_save(fd, g->cfg->name, g->cfg->uuid, device_id, vm, &g->saved, err,
+    return fq_state_save(fd, g->cfg->name, g->cfg->uuid, device_id, g, &g->saved, err,
                          errlen);
 }
 
@@ -672,7 +678,7 @@ static void incoming_loaded(void *opaque, const char *error, const fq_saved *st)
 int fq_guest_incoming(fq_guest *g, fq_vm *vm, vw_evloop *loop, const char *uri,
                       fq_guest_incoming_done *done, char *err, size_t errlen)
 {
-    if (fq_state_in_start(&g->incoming, loop, uri, device_id, vm, incoming_loaded, g, err,
+    if (fq_state_in_start(&g->incoming, loop, uri, device_id, g, incoming_loaded, g, err,
                           errlen) < 0)
         return -1;
     g->in_vm = vm;

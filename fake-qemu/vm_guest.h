@@ -14,12 +14,15 @@
 #include <sys/types.h>
 #include <jansson.h>
 
-#include "vm_model.h"
+#include "evloop.h"
+#include "vm_config.h"
 
 typedef struct fq_guest fq_guest;
 struct fq_cmdline;
 
-fq_guest *fq_guest_new(const struct fq_cmdline *cmd, const fq_vm_config *cfg);
+/* vm: the model the guest belongs to; devices lists the model's devices (fq_vm_device_at). */
+fq_guest *fq_guest_new(const struct fq_cmdline *cmd, const fq_vm_config *cfg, fq_vm *vm,
+                       fq_vm_device_lister *devices);
 void fq_guest_free(fq_guest *g);
 
 /* FQ_VM_OK, FQ_VM_ERROR or FQ_VM_UNKNOWN as fq_vm_execute. */
@@ -41,7 +44,7 @@ void fq_guest_take_fd(fq_guest *g, int fd);
 
 /* migrate fd:NAME: writes the saved state (fake-qemu's own small format) to the getfd
  * descriptor NAME and closes it. 0, or -1 with QEMU's error text in err. */
-int fq_guest_save(fq_guest *g, fq_vm *vm, const char *fdname, char *err, size_t errlen);
+int fq_guest_save(fq_guest *g, const char *fdname, char *err, size_t errlen);
 
 /* migrate-incoming fd:N / -incoming fd:N: reads a saved state from descriptor N (to its end,
  * from the event loop) and calls done(vm, error or NULL) once it is loaded. 0, or -1 with

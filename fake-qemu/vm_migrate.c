@@ -1,6 +1,7 @@
 /* vm_migrate.c: the VM model's migration (migrate to exec:, unix:, tcp: and, for libvirtd's
  * save, fd:; query-migrate; MIGRATION events once libvirtd enabled them) and the incoming side
  * (-incoming, migrate-incoming) of a guest of QEMU's command line; see vm_model_priv.h. */
+#include "vm_model.h"
 #include "vm_model_priv.h"
 #include "qemu_cmdline.h"
 #include "netaddr.h"
@@ -247,7 +248,7 @@ int fq_vm_migrate(fq_vm *vm, const json_t *args, const char **err_class, char *d
     mig_event(vm, "setup");
     char err[256];
     if (is_fd) {
-        if (fq_guest_save(vm->guest, vm, uri + 3, err, sizeof(err)) < 0)
+        if (fq_guest_save(vm->guest, uri + 3, err, sizeof(err)) < 0)
             mig_fail(vm, "%s%s", err, "");
     } else if (is_exec) {
         migrate_exec(vm, uri + 5);

@@ -1,8 +1,8 @@
 /* vm_model.c: run state, devices and the command dispatch of fake-qemu (vm_model.h); the
  * migration is in vm_migrate.c, HMP in vm_hmp.c, a command-line guest's hardware in
  * vm_guest.c. */
+#include "vm_model.h"
 #include "vm_model_priv.h"
-#include "vm_hmp.h"
 #include "qemu_cmdline.h"
 
 #include <stdio.h>
@@ -63,7 +63,7 @@ static int add_device(fq_vm *vm, const char *id, const char *driver, const char 
 static int guest_from_cmdline(fq_vm *vm)
 {
     const fq_cmdline *c = vm->cfg.cmdline;
-    if (!(vm->guest = fq_guest_new(c, &vm->cfg)))
+    if (!(vm->guest = fq_guest_new(c, &vm->cfg, vm, fq_vm_device_at)))
         return 0;
     for (size_t i = 0; i < c->ndevices; i++) {
         const fq_cmdline_device *d = &c->devices[i];
@@ -596,11 +596,6 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
         if (cmd_device_del(vm, args, err_class, desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;
         *ret = json_object();
-    } else if (strcmp(command, "human-monitor-command") == 0) {
-        const char *line = json_string_value(json_object_get(args, "command-line"));
-        if (fq_vm_hmp(vm, line ? line : "", json_object_get(args, "cpu-index"), ret, err_class,
-                      desc, desclen) != FQ_VM_OK)
-            return FQ_VM_ERROR;
     } else if (strcmp(command, "migrate") == 0) {
         if (fq_vm_migrate(vm, args, err_class, desc, desclen) != FQ_VM_OK)
             return FQ_VM_ERROR;

@@ -6,7 +6,8 @@
 
 #include <sys/types.h>
 
-#include "vm_model.h"
+#include "evloop.h"
+#include "vm_config.h"
 #include "vm_guest.h"
 
 #define MAX_DEVICES 256

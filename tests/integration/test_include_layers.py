@@ -1,6 +1,6 @@
 """The modules of a folder form one-way layers: no include circles.
 
-A module is a .c file and its .h (same base name). Module A uses module B when A.c or A.h has
+A module is a .c file and its .h (same base name); a NAME_priv.h is NAME's own private part. Module A uses module B when A.c or A.h has
 `#include "B.h"` and B.h is in the same folder. A circle (A uses B, ..., B uses A) means neither
 can be read, tested or replaced without the other; this test names the first circle it finds.
 """
@@ -12,19 +12,24 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)\.h"', re.M)
 
-# Folders whose modules must stay circle-free.
-FOLDERS = ["fake-libvirtd"]
+# Folders whose modules must stay circle-free. client/ is not yet: opening a connection
+# (libvirt_client.c) makes calls through lv_procs, whose calls take the connection.
+FOLDERS = ["fake-libvirtd", "fake-qemu", "common", "proto", "trace"]
+
+def module_of(stem):
+    return stem[:-len("_priv")] if stem.endswith("_priv") else stem
+
 
 def module_graph(folder):
     """{module: set of modules it uses} for the .c and .h files of folder."""
     files = list(folder.glob("*.c")) + list(folder.glob("*.h"))
-    modules = {f.stem for f in files}
+    modules = {module_of(f.stem) for f in files}
     headers = {f.stem for f in folder.glob("*.h")}
     graph = {m: set() for m in modules}
     for f in files:
         for name in INCLUDE.findall(f.read_text(errors="replace")):
-            if name in headers and name != f.stem:
-                graph[f.stem].add(name)
+            if name in headers and module_of(name) != module_of(f.stem):
+                graph[module_of(f.stem)].add(module_of(name))
     return graph
 
 

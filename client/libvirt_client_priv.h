@@ -1,4 +1,4 @@
-/* lv_conn.h: the inside of a vw_conn, shared by the files that make up one libvirt RPC connection
+/* libvirt_client_priv.h: the inside of a vw_conn, shared by the files that make up one libvirt RPC connection
  * (not part of the public API):
  *   libvirt_client.c  opening (handshake, auth), closing, options and accessors
  *   lv_call.c         the outgoing queue, calls and their replies (waiters, timeouts)
@@ -9,8 +9,8 @@
  * Locking: conn->lock guards every field below except those marked "read role": those belong to
  * whichever thread holds the read role (conn->reading), which is also the only thread that reads
  * the socket. */
-#ifndef VW_LV_CONN_H
-#define VW_LV_CONN_H
+#ifndef VW_LIBVIRT_CLIENT_PRIV_H
+#define VW_LIBVIRT_CLIENT_PRIV_H
 
 #include <pthread.h>
 #include <stdbool.h>
