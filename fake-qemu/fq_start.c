@@ -66,10 +66,10 @@ static int reset_vm(void *opaque, const json_t *arg, char *err, size_t errlen)
 }
 
 static void *stubs_new(void *ctx, const char *file, uint64_t seed, vw_daemon_faults_fn *fn,
-                       void *fn_opaque, const json_t **faults, char *err, size_t errlen)
+                       void *fn_opaque, const json_t **faults, vw_error *err)
 {
     fq_start *s = ctx;
-    fq_stubs *stubs = fq_stubs_new(s->loop, s->srv, file, seed, err, errlen);
+    fq_stubs *stubs = fq_stubs_new(s->loop, s->srv, file, seed, err);
     if (stubs) {
         fq_stubs_set_reset_hook(stubs, reset_vm, s);
         fq_stubs_set_faults_hook(stubs, fn, fn_opaque);
