@@ -237,6 +237,14 @@ void vw_daemon_usage_modes(FILE *out, const char *peer, const char *unit, const 
             peer, replay, unit, unit, unit, VW_REPLAY_DELAY_MAX_MS);
 }
 
+/* "PROG: SOURCE:LINE:COL: text" on stderr; the exit status of a bad option file. */
+static int print_error(const vw_daemon_cli *cli, const vw_error *e)
+{
+    char msg[sizeof(e->source) + sizeof(e->text) + 64];
+    fprintf(stderr, "%s: %s\n", cli->prog, vw_error_format(e, msg, sizeof(msg)));
+    return 2;
+}
+
 int vw_daemon_start_mode(const vw_daemon_cli *cli, const vw_daemon_opts *o,
                          const vw_daemon_ops *ops)
 {
@@ -262,10 +270,9 @@ int vw_daemon_start_mode(const vw_daemon_cli *cli, const vw_daemon_opts *o,
         fprintf(stderr, "%s: %s\n", cli->prog, err);
         return 1;
     }
-    if (o->replay && ops->replay_new(ops->ctx, o, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", cli->prog, err);
-        return 2;
-    }
+    vw_error e;
+    if (o->replay && ops->replay_new(ops->ctx, o, &e) < 0)
+        return print_error(cli, &e);
     return VW_START_GO;
 }
 
@@ -288,14 +295,6 @@ static int set_faults(void *opaque, const json_t *rules, char *err, size_t errle
     }
     w->ops->set_faults(w->ops->ctx, f);
     return 0;
-}
-
-/* "PROG: SOURCE:LINE:COL: text" on stderr; the exit status of a bad option file. */
-static int print_error(const vw_daemon_cli *cli, const vw_error *e)
-{
-    char msg[sizeof(e->source) + sizeof(e->text) + 64];
-    fprintf(stderr, "%s: %s\n", cli->prog, vw_error_format(e, msg, sizeof(msg)));
-    return 2;
 }
 
 int vw_daemon_wire(vw_daemon_wiring *w, const vw_daemon_cli *cli, const vw_daemon_opts *o,

@@ -86,9 +86,10 @@ void vw_daemon_usage_modes(FILE *out, const char *peer, const char *unit, const 
 typedef int vw_daemon_faults_fn(void *opaque, const json_t *rules, char *err, size_t errlen);
 typedef struct vw_daemon_ops {
     int fault_proto;                                   /* VW_FAULT_PROTO_LIBVIRT or _QMP */
-    /* record or replay, before the server exists: 0, or -1 with err (NULL: mode not offered) */
+    /* record or replay, before the server exists: 0, or -1 with err (NULL: mode not offered);
+     * record's is a plain message, replay's names where the trace is bad */
     int (*record_new)(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen);
-    int (*replay_new)(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen);
+    int (*replay_new)(void *ctx, const vw_daemon_opts *o, vw_error *err);
     /* the scenario stubs (file may be NULL: only the admin socket's), with fn installed as
      * their set_faults hook; *faults the scenario's "faults" section or NULL; NULL with err
      * filled (where the file is bad) */

@@ -29,12 +29,12 @@ static int record_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errl
     return s->recorder ? 0 : -1;
 }
 
-static int replay_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen)
+static int replay_new(void *ctx, const vw_daemon_opts *o, vw_error *err)
 {
     fl_start *s = ctx;
     (void)o;
     fl_replay_options ropt = fl_options_replay(s->opts);
-    s->replayer = fl_replay_new(&ropt, err, errlen);
+    s->replayer = fl_replay_new(&ropt, err);
     if (s->replayer)
         fl_replay_attach(s->replayer, &s->opts->cfg);
     return s->replayer ? 0 : -1;
