@@ -237,6 +237,14 @@ void vw_daemon_usage_modes(FILE *out, const char *peer, const char *unit, const 
             peer, replay, unit, unit, unit, VW_REPLAY_DELAY_MAX_MS);
 }
 
+/* "PROG: SOURCE:LINE:COL: text" on stderr; the exit status of a bad option file. */
+static int print_error(const vw_daemon_cli *cli, const vw_error *e)
+{
+    char msg[sizeof(e->source) + sizeof(e->text) + 64];
+    fprintf(stderr, "%s: %s\n", cli->prog, vw_error_format(e, msg, sizeof(msg)));
+    return 2;
+}
+
 int vw_daemon_start_mode(const vw_daemon_cli *cli, const vw_daemon_opts *o,
                          const vw_daemon_ops *ops)
 {
@@ -262,10 +270,9 @@ int vw_daemon_start_mode(const vw_daemon_cli *cli, const vw_daemon_opts *o,
         fprintf(stderr, "%s: %s\n", cli->prog, err);
         return 1;
     }
-    if (o->replay && ops->replay_new(ops->ctx, o, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", cli->prog, err);
-        return 2;
-    }
+    vw_error e;
+    if (o->replay && ops->replay_new(ops->ctx, o, &e) < 0)
+        return print_error(cli, &e);
     return VW_START_GO;
 }
 
@@ -294,6 +301,7 @@ int vw_daemon_wire(vw_daemon_wiring *w, const vw_daemon_cli *cli, const vw_daemo
                    const vw_daemon_ops *ops, vw_evloop *loop)
 {
     char err[1024];
+    vw_error e;
     memset(w, 0, sizeof(*w));
     w->cli = cli;
     w->ops = ops;
@@ -301,24 +309,21 @@ int vw_daemon_wire(vw_daemon_wiring *w, const vw_daemon_cli *cli, const vw_daemo
     const json_t *scenario_faults = NULL;
     if (o->scenario || o->admin) {
         w->stubs = ops->stubs_new(ops->ctx, o->scenario, o->seed, set_faults, w,
-                                  &scenario_faults, err, sizeof(err));
-        if (!w->stubs) {
-            fprintf(stderr, "%s: %s\n", cli->prog, err);
-            return 2;
-        }
+                                  &scenario_faults, &e);
+        if (!w->stubs)
+            return print_error(cli, &e);
     }
     if (o->faults) {
         /* --faults wins over the scenario's "faults" section */
-        vw_faults *f = vw_faults_load_file(o->faults, o->seed, ops->fault_proto, err,
-                                           sizeof(err));
-        if (!f) {
-            fprintf(stderr, "%s: %s\n", cli->prog, err);
-            return 2;
-        }
+        vw_faults *f = vw_faults_load_file(o->faults, o->seed, ops->fault_proto, &e);
+        if (!f)
+            return print_error(cli, &e);
         ops->set_faults(ops->ctx, f);
     } else if (scenario_faults && set_faults(w, scenario_faults, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: --scenario %s: %s\n", cli->prog, o->scenario, err);
-        return 2;
+        char source[sizeof(e.source)];
+        snprintf(source, sizeof(source), "--scenario %s", o->scenario);
+        vw_error_set(&e, source, 0, 0, 0, "%s", err);
+        return print_error(cli, &e);
     }
     if (o->admin) {
         w->admin = vw_admin_new(loop, o->admin, ops->stubs_admin, w->stubs, err, sizeof(err));

@@ -24,6 +24,7 @@
 #include "admin.h"
 #include "evloop.h"
 #include "faults.h"
+#include "vw_error.h"
 
 /* One option of a program's own: its name with the dashes, whether it takes a value, an id. */
 typedef struct vw_opt_def {
@@ -85,13 +86,15 @@ void vw_daemon_usage_modes(FILE *out, const char *peer, const char *unit, const 
 typedef int vw_daemon_faults_fn(void *opaque, const json_t *rules, char *err, size_t errlen);
 typedef struct vw_daemon_ops {
     int fault_proto;                                   /* VW_FAULT_PROTO_LIBVIRT or _QMP */
-    /* record or replay, before the server exists: 0, or -1 with err (NULL: mode not offered) */
+    /* record or replay, before the server exists: 0, or -1 with err (NULL: mode not offered);
+     * record's is a plain message, replay's names where the trace is bad */
     int (*record_new)(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen);
-    int (*replay_new)(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen);
+    int (*replay_new)(void *ctx, const vw_daemon_opts *o, vw_error *err);
     /* the scenario stubs (file may be NULL: only the admin socket's), with fn installed as
-     * their set_faults hook; *faults the scenario's "faults" section or NULL */
+     * their set_faults hook; *faults the scenario's "faults" section or NULL; NULL with err
+     * filled (where the file is bad) */
     void *(*stubs_new)(void *ctx, const char *file, uint64_t seed, vw_daemon_faults_fn *fn,
-                       void *fn_opaque, const json_t **faults, char *err, size_t errlen);
+                       void *fn_opaque, const json_t **faults, vw_error *err);
     void (*stubs_free)(void *stubs);
     vw_admin_handler *stubs_admin;
     /* the server's fault rules from now on (NULL: none); takes the reference */

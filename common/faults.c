@@ -325,21 +325,23 @@ vw_faults *vw_faults_from_json(const json_t *config, uint64_t seed, char *err, s
     return f;
 }
 
-vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, char *err,
-                               size_t errlen)
+vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, vw_error *err)
 {
-    json_t *root = vw_load_option_json("--faults", path, VW_FAULTS_FILE_MAX, err, errlen);
+    json_t *root = vw_load_option_json("--faults", path, VW_FAULTS_FILE_MAX, err);
     if (!root)
         return NULL;
-    char why[512];
+    char why[sizeof(err->text)];
     vw_faults *f = vw_faults_from_json(root, seed, why, sizeof(why));
     json_decref(root);
     if (f && vw_faults_check_protocol(f, proto, why, sizeof(why)) < 0) {
         vw_faults_unref(f);
         f = NULL;
     }
-    if (!f)
-        snprintf(err, errlen, "--faults %s: %s", path, why);
+    if (!f) {
+        char source[sizeof(err->source)];
+        snprintf(source, sizeof(source), "--faults %s", path);
+        vw_error_set(err, source, 0, 0, 0, "%s", why);
+    }
     return f;
 }
 

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "evloop.h"
+#include "vw_error.h"
 
 typedef enum {
     VW_FAULT_LATENCY,            /* delay the message: latency_ms + uniform(-jitter, +jitter) */
@@ -90,10 +91,10 @@ typedef void vw_fault_deliver_fn(void *opaque, int what, const void *data, size_
  * (so a scenario file or `{"faults": [...]}` both work). seed feeds every connection's PRNG.
  * Returns NULL with "faults[N].member: reason" in err. */
 vw_faults *vw_faults_from_json(const json_t *config, uint64_t seed, char *err, size_t errlen);
-/* Reads and parses FILE and refuses rules proto (VW_FAULT_PROTO_*) cannot apply (errors name
- * the file, and the line/column for bad JSON). */
-vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, char *err,
-                               size_t errlen);
+/* Reads and parses FILE and refuses rules proto (VW_FAULT_PROTO_*) cannot apply. NULL with err
+ * filled: source "--faults FILE", the line/column for bad JSON, "faults[N].member: reason" as
+ * the text for a bad rule. */
+vw_faults *vw_faults_load_file(const char *path, uint64_t seed, int proto, vw_error *err);
 /* Refuses rules the protocol cannot apply (e.g. no_greeting for libvirt). 0 or -1 with err. */
 int vw_faults_check_protocol(const vw_faults *f, int proto, char *err, size_t errlen);
 /* Reference counting: each connection keeps the rules it started with. */

@@ -84,31 +84,32 @@ static int load_record(void *opaque, size_t index, const vw_trace_record *rec)
     return e->proto->record(e->ctx, e->rconns[index], rec);
 }
 
-static int load(vw_replay_engine *e, char *err, size_t errlen)
+static int load(vw_replay_engine *e, vw_error *err)
 {
     const char *path = e->opt.trace_path;
     const char *pre = e->proto->load_error_prefix ? e->proto->load_error_prefix : "";
     vw_replay_loader loader = { load_open, load_record, e };
     vw_trace_protocol found;
-    vw_error why;
-    char text[sizeof(why.source) + sizeof(why.text) + 64];
+    char source[sizeof(err->source)];
     vw_replay_load_result r = vw_replay_load(path, e->proto->trace_protocol,
                                              e->opt.allow_truncated, e->proto->who, &loader,
-                                             &found, &why);
+                                             &found, err);
     if (r == VW_REPLAY_WRONG_PROTOCOL) {
-        e->proto->wrong_protocol(e->ctx, path, found, err, errlen);
+        e->proto->wrong_protocol(e->ctx, path, found, err);
         return -1;
     }
     if (r != VW_REPLAY_LOADED) {
-        snprintf(err, errlen, "%s%s", pre, vw_error_format(&why, text, sizeof(text)));
+        /* the loader names the file; the option goes in front of it ("--replay t.trace:4:") */
+        snprintf(source, sizeof(source), "%s%s", pre, err->source[0] ? err->source : path);
+        snprintf(err->source, sizeof(err->source), "%s", source);
         return -1;
     }
     for (size_t i = 0; i < e->n; i++) {
         vw_replay_rconn *rc = e->rconns[i];
         if (vw_replay_match_seal(rc->match) < 0 ||
             (e->proto->sealed && e->proto->sealed(e->ctx, rc) < 0)) {
-            snprintf(err, errlen, "%s%s: out of memory loading the trace", pre, path);
-            return -1;
+            snprintf(source, sizeof(source), "%s%s", pre, path);
+            return vw_error_set(err, source, 0, 0, 0, "out of memory loading the trace");
         }
     }
     return 0;
@@ -131,17 +132,17 @@ static vw_replay_summary note_never_served(vw_replay_engine *e)
 }
 
 vw_replay_engine *vw_replay_engine_new(const vw_replay_options *opt, const vw_replay_proto *proto,
-                                       void *ctx, char *err, size_t errlen)
+                                       void *ctx, vw_error *err)
 {
     vw_replay_engine *e = calloc(1, sizeof(*e));
     if (!e) {
-        snprintf(err, errlen, "out of memory");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         return NULL;
     }
     e->opt = *opt;
     e->proto = proto;
     e->ctx = ctx;
-    if (load(e, err, errlen) < 0) {
+    if (load(e, err) < 0) {
         vw_replay_engine_free(e);
         return NULL;
     }
@@ -153,8 +154,10 @@ vw_replay_engine *vw_replay_engine_new(const vw_replay_options *opt, const vw_re
         .pick = opt->pick == VW_REPLAY_PICK_MATCH ? "match" : "next",
         .recorded_connections = e->n,
     };
-    e->report = vw_replay_report_new(&setup, err, errlen);
+    char why[sizeof(err->text)];
+    e->report = vw_replay_report_new(&setup, why, sizeof(why));
     if (!e->report) {
+        vw_error_set(err, NULL, 0, 0, 0, "%s", why);
         vw_replay_engine_free(e);
         return NULL;
     }

@@ -26,6 +26,7 @@
 #include "replay_match.h"
 #include "replay_report.h"
 #include "trace.h"
+#include "vw_error.h"
 
 typedef enum { VW_REPLAY_STRICT = 0, VW_REPLAY_UNORDERED = 1 } vw_replay_match_mode;
 typedef enum { VW_REPLAY_UNMATCHED_ERROR = 0, VW_REPLAY_UNMATCHED_CLOSE = 1 } vw_replay_unmatched;
@@ -67,10 +68,9 @@ typedef struct vw_replay_proto {
     void (*rconn_clear)(void *ctx, vw_replay_rconn *rc);
     /* names recorded call i of rc for the report (a new JSON object) */
     json_t *(*call_json)(void *ctx, const vw_replay_rconn *rc, size_t i);
-    /* the message for a trace of another protocol (found), into err */
-    void (*wrong_protocol)(void *ctx, const char *path, vw_trace_protocol found, char *err,
-                           size_t errlen);
-    /* prefix of a load error ("--replay "), may be NULL */
+    /* the error for a trace of another protocol (found), into err */
+    void (*wrong_protocol)(void *ctx, const char *path, vw_trace_protocol found, vw_error *err);
+    /* prefix of a load error's source ("--replay "), may be NULL */
     const char *load_error_prefix;
     /* prefix of a report that cannot be written ("fake-qemu: replay") */
     const char *report_who;
@@ -78,9 +78,11 @@ typedef struct vw_replay_proto {
 
 typedef struct vw_replay_engine vw_replay_engine;
 
-/* Loads and checks the trace, opens the report. NULL with a message in err. */
+/* Loads and checks the trace, opens the report. NULL with err filled: the trace's source
+ * (load_error_prefix and its path) and line where the trace is bad, the text alone for a report
+ * file that cannot be written. */
 vw_replay_engine *vw_replay_engine_new(const vw_replay_options *opt, const vw_replay_proto *proto,
-                                       void *ctx, char *err, size_t errlen);
+                                       void *ctx, vw_error *err);
 void vw_replay_engine_free(vw_replay_engine *e);
 
 const vw_replay_options *vw_replay_engine_options(const vw_replay_engine *e);

@@ -105,15 +105,15 @@ void vw_scenario_free(vw_scenario *s)
 }
 
 vw_scenario *vw_scenario_open(const vw_scenario_ops *ops, uint64_t seed, const char *file,
-                              char *err, size_t errlen)
+                              vw_error *err)
 {
     vw_scenario *s = vw_scenario_new(ops, seed);
     if (!s || (file && !(s->file = strdup(file)))) {
         vw_scenario_free(s);
-        vw_scn_seterr(err, errlen, "out of memory");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         return NULL;
     }
-    if (file && vw_scenario_load_file(s, file, err, errlen) < 0) {
+    if (file && vw_scenario_load_file(s, file, err) < 0) {
         vw_scenario_free(s);
         return NULL;
     }

@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "vw_error.h"
+
 #define VW_SCENARIO_MAX_STUBS    4096
 #define VW_SCENARIO_JOURNAL_MAX  10000    /* entries kept; the counts go on */
 /* The journal is bounded by construction: an entry keeps at most VW_SCENARIO_JOURNAL_ARGS_MAX
@@ -76,18 +78,18 @@ typedef struct vw_stub_hit {
 
 vw_scenario *vw_scenario_new(const vw_scenario_ops *ops, uint64_t seed);
 /* vw_scenario_new, then the scenario file (NULL: none) loaded and kept for vw_scenario_reset.
- * NULL with the reason in err. */
+ * NULL with err filled (as vw_scenario_load_file does). */
 vw_scenario *vw_scenario_open(const vw_scenario_ops *ops, uint64_t seed, const char *file,
-                              char *err, size_t errlen);
+                              vw_error *err);
 void vw_scenario_free(vw_scenario *s);
 
-/* Loads a scenario file (stubs are added to those already there). Errors name the file, the
- * line/column for syntax errors, and the JSON path ("$.stubs[2].match.procedure") and reason for
- * everything else. Returns 0 or -1. */
-int vw_scenario_load_file(vw_scenario *s, const char *path, char *err, size_t errlen);
-/* The same from a parsed document (the admin socket). origin names it in messages. */
-int vw_scenario_load_json(vw_scenario *s, const json_t *doc, const char *origin, char *err,
-                          size_t errlen);
+/* Loads a scenario file (stubs are added to those already there). Returns 0, or -1 with err
+ * filled: source "--scenario PATH", the line/column for syntax errors, and the JSON path
+ * ("$.stubs[2].match.procedure") and reason in the text for everything else (jansson keeps no
+ * position of a parsed value). */
+int vw_scenario_load_file(vw_scenario *s, const char *path, vw_error *err);
+/* The same from a parsed document; origin is err's source. */
+int vw_scenario_load_json(vw_scenario *s, const json_t *doc, const char *origin, vw_error *err);
 
 /* Adds the stubs of an array (all or none). ids (may be NULL) receives a new array of the ids
  * given to them. Returns 0 or -1 with err. */

@@ -30,8 +30,11 @@ int vw_scenario_reset(vw_scenario *s, char *err, size_t errlen)
     vw_scenario_clear_stubs(s);
     vw_scenario_reset_states(s);
     vw_scenario_reset_journal(s);
-    if (s->file && vw_scenario_load_file(s, s->file, err, errlen) < 0)
+    vw_error e;
+    if (s->file && vw_scenario_load_file(s, s->file, &e) < 0) {
+        vw_error_format(&e, err, errlen);   /* the admin reply's one line */
         return -1;
+    }
     return 0;
 }
 

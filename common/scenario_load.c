@@ -287,15 +287,13 @@ json_t *vw_scenario_list_stubs(const vw_scenario *s)
     return arr;
 }
 
-int vw_scenario_load_json(vw_scenario *s, const json_t *doc, const char *origin, char *err,
-                          size_t errlen)
+int vw_scenario_load_json(vw_scenario *s, const json_t *doc, const char *origin, vw_error *err)
 {
     static const char *const allowed[] = {"format", "version", "protocol", "stubs", "faults",
                                           "states", "comment", NULL};
     char why[1024];
     if (!json_is_object(doc)) {
-        vw_scn_seterr(err, errlen, "%s: $: a scenario must be a JSON object", origin);
-        return -1;
+        return vw_error_set(err, origin, 0, 0, 0, "$: a scenario must be a JSON object");
     }
     if (vw_json_check_members(doc, allowed, "$", why, sizeof(why)) < 0)
         goto bad;
@@ -349,18 +347,17 @@ int vw_scenario_load_json(vw_scenario *s, const json_t *doc, const char *origin,
     }
     return 0;
 bad:
-    vw_scn_seterr(err, errlen, "%s: %s", origin, why);
-    return -1;
+    return vw_error_set(err, origin, 0, 0, 0, "%s", why);
 }
 
-int vw_scenario_load_file(vw_scenario *s, const char *path, char *err, size_t errlen)
+int vw_scenario_load_file(vw_scenario *s, const char *path, vw_error *err)
 {
-    json_t *doc = vw_load_option_json("--scenario", path, VW_SCENARIO_FILE_MAX, err, errlen);
+    json_t *doc = vw_load_option_json("--scenario", path, VW_SCENARIO_FILE_MAX, err);
     if (!doc)
         return -1;
-    char origin[1200];
+    char origin[sizeof(err->source)];
     snprintf(origin, sizeof(origin), "--scenario %s", path);
-    int rc = vw_scenario_load_json(s, doc, origin, err, errlen);
+    int rc = vw_scenario_load_json(s, doc, origin, err);
     json_decref(doc);
     return rc;
 }

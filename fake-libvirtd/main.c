@@ -29,22 +29,22 @@ static int record_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errl
     return s->recorder ? 0 : -1;
 }
 
-static int replay_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen)
+static int replay_new(void *ctx, const vw_daemon_opts *o, vw_error *err)
 {
     fl_start *s = ctx;
     (void)o;
     fl_replay_options ropt = fl_options_replay(s->opts);
-    s->replayer = fl_replay_new(&ropt, err, errlen);
+    s->replayer = fl_replay_new(&ropt, err);
     if (s->replayer)
         fl_replay_attach(s->replayer, &s->opts->cfg);
     return s->replayer ? 0 : -1;
 }
 
 static void *stubs_new(void *ctx, const char *file, uint64_t seed, vw_daemon_faults_fn *fn,
-                       void *fn_opaque, const json_t **faults, char *err, size_t errlen)
+                       void *fn_opaque, const json_t **faults, vw_error *err)
 {
     fl_start *s = ctx;
-    fl_stubs *stubs = fl_stubs_new(s->srv, file, seed, err, errlen);
+    fl_stubs *stubs = fl_stubs_new(s->srv, file, seed, err);
     if (stubs) {
         fl_server_set_stubs(s->srv, stubs);
         fl_stubs_set_faults_hook(stubs, fn, fn_opaque);

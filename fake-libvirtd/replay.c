@@ -90,13 +90,14 @@ static int packet_key(rp_live *lv, const vw_packet *pkt)
 }
 
 /* vw_replay_proto: the message for a QMP trace. */
-static void wrong_protocol(void *ctx, const char *path, vw_trace_protocol found, char *err,
-                           size_t errlen)
+static void wrong_protocol(void *ctx, const char *path, vw_trace_protocol found, vw_error *err)
 {
+    char source[sizeof(err->source)];
     (void)ctx;
-    snprintf(err, errlen, "--replay %s: this is a %s trace; fake-libvirtd replays libvirt RPC "
-             "traces only (replay QMP traces with fake-qemu --replay)", path,
-             vw_trace_protocol_name(found));
+    snprintf(source, sizeof(source), "--replay %s", path);
+    vw_error_set(err, source, 0, 0, 0, "this is a %s trace; fake-libvirtd replays libvirt RPC "
+                 "traces only (replay QMP traces with fake-qemu --replay)",
+                 vw_trace_protocol_name(found));
 }
 /* ---- serving -------------------------------------------------------------------------------- */
 
@@ -498,15 +499,15 @@ static const vw_replay_proto libvirt_proto = {
     .report_who = "fake-libvirtd: --replay-report",
 };
 
-fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen)
+fl_replay *fl_replay_new(const fl_replay_options *opt, vw_error *err)
 {
     fl_replay *rp = calloc(1, sizeof(*rp));
     if (!rp) {
-        snprintf(err, errlen, "out of memory");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         return NULL;
     }
     rp->opt = *opt;
-    rp->eng = vw_replay_engine_new(opt, &libvirt_proto, rp, err, errlen);
+    rp->eng = vw_replay_engine_new(opt, &libvirt_proto, rp, err);
     if (!rp->eng) {
         free(rp);
         return NULL;

@@ -51,9 +51,9 @@ typedef vw_replay_options fl_replay_options;
 
 typedef struct fl_replay fl_replay;
 
-/* Reads and checks the trace. Returns NULL with a message in err ("TRACE:LINE: reason" for a
- * bad file, a clear sentence for a QMP trace). */
-fl_replay *fl_replay_new(const fl_replay_options *opt, char *err, size_t errlen);
+/* Reads and checks the trace. Returns NULL with err filled (vw_error_format prints
+ * "--replay TRACE:LINE: reason" for a bad file, "--replay TRACE: ..." for a QMP trace). */
+fl_replay *fl_replay_new(const fl_replay_options *opt, vw_error *err);
 /* Points cfg's mode hooks at rp. */
 void fl_replay_attach(fl_replay *rp, fl_server_config *cfg);
 /* Prints the run's report (and writes the JSON one) after fl_server_free, then frees rp.

@@ -182,12 +182,11 @@ int fl_stubs_handle(fl_stubs *st, fl_conn *c, const vw_packet *pkt, const uint8_
 
 /* ---- object and admin ------------------------------------------------------------------------ */
 
-fl_stubs *fl_stubs_new(fl_server *srv, const char *scenario_file, uint64_t seed, char *err,
-                       size_t errlen)
+fl_stubs *fl_stubs_new(fl_server *srv, const char *scenario_file, uint64_t seed, vw_error *err)
 {
     fl_stubs *st = calloc(1, sizeof(*st));
     if (!st) {
-        snprintf(err, errlen, "out of memory");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         return NULL;
     }
     st->srv = srv;
@@ -203,7 +202,7 @@ fl_stubs *fl_stubs_new(fl_server *srv, const char *scenario_file, uint64_t seed,
     };
     /* the file's "faults" section is kept for the fault-injection module: main.c hands
      * fl_stubs_faults() to fl_server_set_faults */
-    st->scn = vw_scenario_open(&ops, seed, scenario_file, err, errlen);
+    st->scn = vw_scenario_open(&ops, seed, scenario_file, err);
     if (!st->scn) {
         free(st);
         return NULL;

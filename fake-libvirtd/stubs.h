@@ -18,9 +18,9 @@
 
 typedef struct fl_stubs fl_stubs;
 
-/* Creates the stub engine for srv; loads scenario_file when not NULL. Returns NULL with err. */
-fl_stubs *fl_stubs_new(fl_server *srv, const char *scenario_file, uint64_t seed, char *err,
-                       size_t errlen);
+/* Creates the stub engine for srv; loads scenario_file when not NULL. Returns NULL with err
+ * filled (vw_scenario_open). */
+fl_stubs *fl_stubs_new(fl_server *srv, const char *scenario_file, uint64_t seed, vw_error *err);
 void fl_stubs_free(fl_stubs *st);
 
 /* Offers one CALL packet of c (raw: the whole packet as received) to the stubs (always

@@ -36,7 +36,7 @@ static int record_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errl
     return s->rec ? 0 : -1;
 }
 
-static int replay_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen)
+static int replay_new(void *ctx, const vw_daemon_opts *o, vw_error *err)
 {
     fq_replay_options ropt = {
         .trace_path = o->replay, .allow_truncated = o->allow_truncated,
@@ -45,7 +45,7 @@ static int replay_new(void *ctx, const vw_daemon_opts *o, char *err, size_t errl
                                                : VW_REPLAY_UNMATCHED_ERROR,
         .report_path = o->replay_report, .delay_max_ms = o->replay_delay_max_ms,
     };
-    ((fq_start *)ctx)->replay = fq_replay_load(&ropt, err, errlen);
+    ((fq_start *)ctx)->replay = fq_replay_load(&ropt, err);
     return ((fq_start *)ctx)->replay ? 0 : -1;
 }
 
@@ -66,10 +66,10 @@ static int reset_vm(void *opaque, const json_t *arg, char *err, size_t errlen)
 }
 
 static void *stubs_new(void *ctx, const char *file, uint64_t seed, vw_daemon_faults_fn *fn,
-                       void *fn_opaque, const json_t **faults, char *err, size_t errlen)
+                       void *fn_opaque, const json_t **faults, vw_error *err)
 {
     fq_start *s = ctx;
-    fq_stubs *stubs = fq_stubs_new(s->loop, s->srv, file, seed, err, errlen);
+    fq_stubs *stubs = fq_stubs_new(s->loop, s->srv, file, seed, err);
     if (stubs) {
         fq_stubs_set_reset_hook(stubs, reset_vm, s);
         fq_stubs_set_faults_hook(stubs, fn, fn_opaque);

@@ -266,13 +266,12 @@ static int load_record(void *ctx, vw_replay_rconn *base, const vw_trace_record *
 }
 
 /* vw_replay_proto: the message for a libvirt trace. */
-static void wrong_protocol(void *ctx, const char *path, vw_trace_protocol found, char *err,
-                           size_t errlen)
+static void wrong_protocol(void *ctx, const char *path, vw_trace_protocol found, vw_error *err)
 {
     (void)ctx;
-    snprintf(err, errlen, "%s:1: this is a %s trace; fake-qemu replays QMP traces (protocol "
-             "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay", path,
-             vw_trace_protocol_name(found));
+    vw_error_set(err, path, 1, 0, 0, "this is a %s trace; fake-qemu replays QMP traces (protocol "
+                 "\"qmp\"): replay a libvirt trace with fake-libvirtd --replay",
+                 vw_trace_protocol_name(found));
 }
 
 static json_t *command_json(void *ctx, const vw_replay_rconn *base, size_t i);
@@ -284,15 +283,15 @@ static const vw_replay_proto qmp_proto = {
     .report_who = "fake-qemu: replay",
 };
 
-fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen)
+fq_replay *fq_replay_load(const fq_replay_options *o, vw_error *err)
 {
     fq_replay *p = calloc(1, sizeof(*p));
     if (!p) {
-        snprintf(err, errlen, "out of memory");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         return NULL;
     }
     p->opt = *o;
-    p->eng = vw_replay_engine_new(o, &qmp_proto, p, err, errlen);
+    p->eng = vw_replay_engine_new(o, &qmp_proto, p, err);
     if (!p->eng) {
         free(p);
         return NULL;

@@ -24,8 +24,9 @@ typedef struct fq_replay fq_replay;
 /* The one option struct of both replays (common/replay_engine.h); pick is always "next". */
 typedef vw_replay_options fq_replay_options;
 
-/* Reads the whole trace. Returns NULL with "FILE:LINE: reason" (or "FILE: reason") in err. */
-fq_replay *fq_replay_load(const fq_replay_options *o, char *err, size_t errlen);
+/* Reads the whole trace. Returns NULL with err filled (vw_error_format prints "FILE:LINE: reason"
+ * or "FILE: reason"). */
+fq_replay *fq_replay_load(const fq_replay_options *o, vw_error *err);
 
 /* The hooks to give to qmp_server_set_backend (valid while p lives); the recorded delays of
  * server messages are kept by timers on loop. */

@@ -271,11 +271,11 @@ static int on_request(void *opaque, qmp_conn *c, const json_t *msg)
 /* ---- object and admin ------------------------------------------------------------------------ */
 
 fq_stubs *fq_stubs_new(vw_evloop *loop, qmp_server *srv, const char *scenario_file,
-                       uint64_t seed, char *err, size_t errlen)
+                       uint64_t seed, vw_error *err)
 {
     fq_stubs *st = calloc(1, sizeof(*st));
     if (!st) {
-        snprintf(err, errlen, "out of memory");
+        vw_error_set(err, NULL, 0, 0, 0, "out of memory");
         return NULL;
     }
     st->loop = loop;
@@ -290,7 +290,7 @@ fq_stubs *fq_stubs_new(vw_evloop *loop, qmp_server *srv, const char *scenario_fi
         .free_answer = answer_unref,
         .opaque = st,
     };
-    st->scn = vw_scenario_open(&ops, seed, scenario_file, err, errlen);
+    st->scn = vw_scenario_open(&ops, seed, scenario_file, err);
     if (!st->scn) {
         free(st);
         return NULL;

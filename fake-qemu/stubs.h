@@ -17,13 +17,14 @@
 
 #include "evloop.h"
 #include "qmp_server.h"
+#include "vw_error.h"
 
 typedef struct fq_stubs fq_stubs;
 
 /* Creates the stub engine and registers it with srv (qmp_server_set_stubs); loads
- * scenario_file when not NULL. Returns NULL with err. */
+ * scenario_file when not NULL. Returns NULL with err filled (vw_scenario_open). */
 fq_stubs *fq_stubs_new(vw_evloop *loop, qmp_server *srv, const char *scenario_file,
-                       uint64_t seed, char *err, size_t errlen);
+                       uint64_t seed, vw_error *err);
 void fq_stubs_free(fq_stubs *st);
 
 /* The admin handler (common/admin.h vw_admin_handler), opaque = the fq_stubs. */

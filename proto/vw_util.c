@@ -115,16 +115,14 @@ json_t *vw_load_json_file(const char *path, size_t max, json_error_t *jerr)
     return doc;
 }
 
-json_t *vw_load_option_json(const char *option, const char *path, size_t max, char *err,
-                            size_t errlen)
+json_t *vw_load_option_json(const char *option, const char *path, size_t max, vw_error *err)
 {
     json_error_t jerr;
     json_t *doc = vw_load_json_file(path, max, &jerr);
     if (!doc) {
-        vw_error e;
-        char where[1024];
-        vw_error_from_json(&e, path, &jerr);
-        snprintf(err, errlen, "%s %s", option, vw_error_format(&e, where, sizeof(where)));
+        char source[sizeof(err->source)];
+        snprintf(source, sizeof(source), "%s %s", option, path);
+        vw_error_from_json(err, source, &jerr);
     }
     return doc;
 }

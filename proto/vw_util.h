@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "vw_error.h"
+
 /* ---- clocks ---- */
 
 /* CLOCK_MONOTONIC in milliseconds and nanoseconds: for timeouts, delays and elapsed times. */
@@ -34,11 +36,10 @@ char *vw_read_file(const char *path, size_t max, size_t *len, char *why, size_t 
  * reason (from vw_read_file) when the file could not be read. */
 json_t *vw_load_json_file(const char *path, size_t max, json_error_t *jerr);
 
-/* vw_load_json_file for a file an option names: on failure NULL and "OPTION PATH:LINE:COL: text"
- * (vw_error_format's one form, e.g. "--scenario s.json:3:1: '}' expected near end of file") in
- * err. */
-json_t *vw_load_option_json(const char *option, const char *path, size_t max, char *err,
-                            size_t errlen);
+/* vw_load_json_file for a file an option names: on failure NULL and err filled with the source
+ * "OPTION PATH" and jansson's line, column, offset and text (vw_error_format prints e.g.
+ * "--scenario s.json:3:1: '}' expected near end of file"). */
+json_t *vw_load_option_json(const char *option, const char *path, size_t max, vw_error *err);
 
 /* Writes all len bytes to a blocking fd, again after EINTR and short writes; a socket peer that
  * is gone is an EPIPE error, not a SIGPIPE. 0, or -1 with errno. */

@@ -98,10 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "fuzz_scenario: %s\n", err);
         abort();
     }
-    fl_stubs *st = fl_stubs_new(srv, path, 1, err, sizeof(err));
+    vw_error e;
+    fl_stubs *st = fl_stubs_new(srv, path, 1, &e);
     close(mfd);
     if (!st) {
-        if (!err[0]) {
+        if (!e.text[0]) {
             fprintf(stderr, "fuzz_scenario: a scenario failed to load without a message\n");
             abort();
         }

@@ -190,10 +190,11 @@ static fl_stubs *load_scenario(fl_server *srv, const char *text)
         return NULL;
     }
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    fl_stubs *st = fl_stubs_new(srv, path, 1, err, sizeof(err));
+    vw_error e;
+    fl_stubs *st = fl_stubs_new(srv, path, 1, &e);
     close(fd);
     if (!st)
-        fprintf(stderr, "scenario: %s\n", err);
+        fprintf(stderr, "scenario: %s\n", vw_error_format(&e, err, sizeof(err)));
     return st;
 }
 
@@ -267,9 +268,13 @@ static void test_bad_scenario_is_refused_with_a_message(void)
     const char *bad = "{\"protocol\": \"qmp\", \"stubs\": []}";
     CHECK(fd >= 0 && write(fd, bad, strlen(bad)) == (ssize_t)strlen(bad));
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    fl_stubs *st = fl_stubs_new(srv, path, 1, err, sizeof(err));
+    vw_error e;
+    fl_stubs *st = fl_stubs_new(srv, path, 1, &e);
     close(fd);
     CHECK(st == NULL);
+    CHECK(strncmp(e.source, "--scenario /proc/self/fd/", 25) == 0);
+    CHECK(e.line == 0);   /* a valid JSON document: the JSON path says where */
+    vw_error_format(&e, err, sizeof(err));
     CHECK(strstr(err, "$.protocol") != NULL && strstr(err, "libvirt") != NULL);
     fl_stubs_free(st);
     fl_server_free(srv);

@@ -201,10 +201,11 @@ static void test_record_then_replay(void)
     fl_replay_options opt = { .trace_path = trace, .match = FL_REPLAY_STRICT,
                               .unmatched = FL_REPLAY_UNMATCHED_ERROR,
                               .delay_max_ms = FL_REPLAY_DELAY_MAX_MS };
-    fl_replay *rp = fl_replay_new(&opt, err, sizeof(err));
+    vw_error why;
+    fl_replay *rp = fl_replay_new(&opt, &why);
     CHECK(rp != NULL);
     if (!rp) {
-        fprintf(stderr, "fl_replay_new: %s\n", err);
+        fprintf(stderr, "fl_replay_new: %s\n", vw_error_format(&why, err, sizeof(err)));
         free_answers(direct);
         return;
     }
@@ -237,7 +238,7 @@ static void test_record_then_replay(void)
 
 static void test_replay_refuses_a_qmp_trace(void)
 {
-    char path[160], err[1024] = "";
+    char path[160];
     snprintf(path, sizeof(path), "%s/qmp.trace", dir);
     FILE *f = fopen(path, "w");
     CHECK(f != NULL);
@@ -246,9 +247,11 @@ static void test_replay_refuses_a_qmp_trace(void)
     fputs("{\"format\":\"virt-wire-trace\",\"version\":1,\"protocol\":\"qmp\"}\n", f);
     fclose(f);
     fl_replay_options opt = { .trace_path = path };
-    fl_replay *rp = fl_replay_new(&opt, err, sizeof(err));
+    vw_error why;
+    fl_replay *rp = fl_replay_new(&opt, &why);
     CHECK(rp == NULL);
-    CHECK(strstr(err, "QMP") != NULL || strstr(err, "qmp") != NULL);
+    CHECK(strncmp(why.source, "--replay ", 9) == 0 && strstr(why.source, path) != NULL);
+    CHECK(strstr(why.text, "QMP") != NULL || strstr(why.text, "qmp") != NULL);
     fl_replay_free(rp);
     unlink(path);
 }

@@ -50,12 +50,11 @@ static json_t *toy_call_json(void *ctx, const vw_replay_rconn *rc, size_t i)
 
 static int wrong_calls;
 
-static void toy_wrong(void *ctx, const char *path, vw_trace_protocol found, char *err,
-                      size_t errlen)
+static void toy_wrong(void *ctx, const char *path, vw_trace_protocol found, vw_error *err)
 {
     (void)ctx;
     wrong_calls++;
-    snprintf(err, errlen, "toy: %s is %s", path, vw_trace_protocol_name(found));
+    vw_error_set(err, NULL, 0, 0, 0, "toy: %s is %s", path, vw_trace_protocol_name(found));
 }
 
 static const vw_replay_proto toy = {
@@ -93,10 +92,11 @@ static vw_replay_engine *engine(vw_replay_match_mode match, const char *report)
 {
     vw_replay_options o = { .trace_path = trace_path, .match = match, .report_path = report,
                             .delay_max_ms = 50 };
-    char err[512];
-    vw_replay_engine *e = vw_replay_engine_new(&o, &toy, NULL, err, sizeof(err));
+    char err[1024];
+    vw_error why;
+    vw_replay_engine *e = vw_replay_engine_new(&o, &toy, NULL, &why);
     if (!e)
-        fprintf(stderr, "vw_replay_engine_new: %s\n", err);
+        fprintf(stderr, "vw_replay_engine_new: %s\n", vw_error_format(&why, err, sizeof(err)));
     return e;
 }
 
@@ -118,13 +118,13 @@ static void test_load(void)
     vw_replay_proto lv = toy;
     lv.trace_protocol = VW_TRACE_LIBVIRT;
     vw_replay_options o = { .trace_path = trace_path };
-    char err[512];
-    CHECK(vw_replay_engine_new(&o, &lv, NULL, err, sizeof(err)) == NULL);
+    vw_error why;
+    CHECK(vw_replay_engine_new(&o, &lv, NULL, &why) == NULL);
     CHECK_EQ_INT(wrong_calls, 1);
-    CHECK(strstr(err, "is qmp") != NULL);
+    CHECK(strstr(why.text, "is qmp") != NULL);
     o.trace_path = "/nonexistent/vw.trace";
-    CHECK(vw_replay_engine_new(&o, &toy, NULL, err, sizeof(err)) == NULL);
-    CHECK(strncmp(err, "--replay /nonexistent/vw.trace", 30) == 0);
+    CHECK(vw_replay_engine_new(&o, &toy, NULL, &why) == NULL);
+    CHECK(strcmp(why.source, "--replay /nonexistent/vw.trace") == 0 && why.line == 0);
 }
 
 static void test_handout_and_match(void)
@@ -202,8 +202,8 @@ static void test_report(void)
 
     /* --replay-unmatched close */
     vw_replay_options o = { .trace_path = trace_path, .unmatched = VW_REPLAY_UNMATCHED_CLOSE };
-    char err[256];
-    e = vw_replay_engine_new(&o, &toy, NULL, err, sizeof(err));
+    vw_error why;
+    e = vw_replay_engine_new(&o, &toy, NULL, &why);
     conn = vw_replay_report_conn(vw_replay_engine_report(e), 1, -1);
     CHECK(vw_replay_engine_unmatched(e, conn, json_pack("{s:s}", "call", "q")));
     vw_replay_engine_free(e);
@@ -242,8 +242,8 @@ static void test_pacer(void)
     char lerr[128];
     vw_evloop *loop = vw_evloop_create(16, lerr, sizeof(lerr));
     vw_replay_options o = { .trace_path = trace_path, .delay_max_ms = 1000000 };
-    char err[256];
-    vw_replay_engine *e = vw_replay_engine_new(&o, &toy, NULL, err, sizeof(err));
+    vw_error why;
+    vw_replay_engine *e = vw_replay_engine_new(&o, &toy, NULL, &why);
     pace_ctx pc = { (toy_rconn *)vw_replay_engine_rconn(e, 0), "", -1, NULL };
     vw_replay_pacer p;
     vw_replay_pacer_init(&p, e, loop, &pace_ops, &pc);

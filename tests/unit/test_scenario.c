@@ -57,7 +57,10 @@ static int load(vw_scenario *s, const char *text, char *err, size_t errlen)
         snprintf(err, errlen, "test JSON: %s", jerr.text);
         return -1;
     }
-    int rc = vw_scenario_load_json(s, doc, "t", err, errlen);
+    vw_error e;
+    int rc = vw_scenario_load_json(s, doc, "t", &e);
+    if (rc < 0)
+        vw_error_format(&e, err, errlen);
     json_decref(doc);
     return rc;
 }
@@ -233,7 +236,8 @@ static void test_open_reset_and_shared_checks(void)
     vw_scenario_ops ops = {.protocol = "qmp", .name_key = "command", .args_key = "arguments",
                            .resolve = resolve, .compile_answer = compile_answer,
                            .free_answer = free};
-    vw_scenario *s = vw_scenario_open(&ops, 42, path, err, sizeof(err));
+    vw_error e;
+    vw_scenario *s = vw_scenario_open(&ops, 42, path, &e);
     CHECK(s != NULL);
     if (s) {
         CHECK_EQ_STR(ask(s, "q", "{}"), "from the file");
@@ -244,9 +248,9 @@ static void test_open_reset_and_shared_checks(void)
         vw_scenario_free(s);
     }
     unlink(path);
-    err[0] = '\0';
-    CHECK(vw_scenario_open(&ops, 42, path, err, sizeof(err)) == NULL);
-    CHECK(strstr(err, path) != NULL);
+    CHECK(vw_scenario_open(&ops, 42, path, &e) == NULL);
+    CHECK(strstr(e.source, path) != NULL && e.line == 0);   /* cannot be opened: no line */
+    CHECK(strstr(vw_error_format(&e, err, sizeof(err)), path) != NULL);
 
     static const char *const allowed[] = {"close", "delay_ms", "events", NULL};
     static const char *const bools[] = {"close", NULL};

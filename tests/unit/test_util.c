@@ -191,11 +191,17 @@ static int refuse(void *ctx, const vw_daemon_opts *o, char *err, size_t errlen)
     return -1;
 }
 
+static int refuse_trace(void *ctx, const vw_daemon_opts *o, vw_error *err)
+{
+    (void)ctx;
+    return vw_error_set(err, o->replay, 3, 0, 0, "refused");
+}
+
 static void test_daemon_start_mode(void)
 {
     vw_daemon_ops ops = { 0 };
     ops.record_new = refuse;
-    ops.replay_new = refuse;
+    ops.replay_new = refuse_trace;
     vw_daemon_opts o;
     CHECK_EQ_INT(parse(&o, "--record", "t", NULL), VW_START_GO);
     CHECK_EQ_INT(vw_daemon_start_mode(&cli, &o, &ops), 2);     /* without --upstream */
