@@ -58,7 +58,6 @@ struct fq_guest {
     named_fd fds[MAX_NAMED_FDS];
     size_t nfds;
     fq_state_in incoming;           /* a restore under way (vm_state.c) */
-    fq_vm *in_vm;
     fq_guest_incoming_done *in_done;
     fq_vm *vm;                      /* the model this guest belongs to */
     fq_vm_device_lister *device_at; /* its devices (fq_vm_device_at, above this module) */
@@ -273,11 +272,11 @@ static void qdev_path(const fq_vm_device *d, char *buf, size_t len)
 }
 
 /* query-block (which=0) and query-blockstats (which=1): the devices with a drive. */
-static json_t *devices_block(const fq_guest *g, fq_vm *vm, int which)
+static json_t *devices_block(const fq_guest *g, int which)
 {
     json_t *list = json_array();
     fq_vm_device d;
-    for (size_t i = 0; g->device_at(vm, i, &d) == 0; i++) {
+    for (size_t i = 0; g->device_at(g->vm, i, &d) == 0; i++) {
         const block_node *n = find_node(g, d.drive);
         if (!n)
             continue;
@@ -332,7 +331,7 @@ static int blockdev_add(fq_guest *g, const json_t *args, const char **cls, char 
     return FQ_VM_OK;
 }
 
-static int blockdev_del(fq_guest *g, fq_vm *vm, const json_t *args, const char **cls,
+static int blockdev_del(fq_guest *g, const json_t *args, const char **cls,
                         char *desc, size_t len)
 {
     const char *name = json_string_value(json_object_get(args, "node-name"));
@@ -340,7 +339,7 @@ static int blockdev_del(fq_guest *g, fq_vm *vm, const json_t *args, const char *
     if (!n)
         return fail(cls, desc, len, GENERIC, "Failed to find node with node-name='%s'", name);
     fq_vm_device d;
-    for (size_t i = 0; g->device_at(vm, i, &d) == 0; i++)
+    for (size_t i = 0; g->device_at(g->vm, i, &d) == 0; i++)
         if (d.drive && strcmp(d.drive, name) == 0)
             return fail(cls, desc, len, GENERIC, "Node %s is in use", name);
     for (size_t i = 0; i < g->nnodes; i++)
@@ -442,9 +441,9 @@ static int is_cpu_path(const fq_vm_config *cfg, const char *path)
 }
 
 /* The device at /machine/peripheral/ID, or -1. */
-static int peripheral(const fq_guest *g, fq_vm *vm, const char *path, fq_vm_device *out)
+static int peripheral(const fq_guest *g, const char *path, fq_vm_device *out)
 {
-    for (size_t i = 0; path && g->device_at(vm, i, out) == 0; i++)
+    for (size_t i = 0; path && g->device_at(g->vm, i, out) == 0; i++)
         if (strcmp(out->path, path) == 0)
             return 0;
     return -1;
@@ -455,7 +454,7 @@ static json_t *prop(const char *name, const char *type)
     return json_pack("{s:s,s:s}", "name", name, "type", type);
 }
 
-static int qom_list(fq_guest *g, fq_vm *vm, const char *path, json_t **ret, const char **cls,
+static int qom_list(fq_guest *g, const char *path, json_t **ret, const char **cls,
                     char *desc, size_t len)
 {
     fq_vm_device d;
@@ -467,12 +466,12 @@ static int qom_list(fq_guest *g, fq_vm *vm, const char *path, json_t **ret, cons
     } else if (path && strcmp(path, "/machine/peripheral") == 0) {
         *ret = json_array();
         json_array_append_new(*ret, prop("type", "string"));
-        for (size_t i = 0; g->device_at(vm, i, &d) == 0; i++) {
+        for (size_t i = 0; g->device_at(g->vm, i, &d) == 0; i++) {
             char type[300];
             snprintf(type, sizeof(type), "child<%s>", d.driver);
             json_array_append_new(*ret, prop(strrchr(d.path, '/') + 1, type));
         }
-    } else if (peripheral(g, vm, path, &d) == 0) {
+    } else if (peripheral(g, path, &d) == 0) {
         /* the common device properties; a balloon's statistics besides */
         *ret = json_pack("[o,o,o,o,o]", prop("type", "string"), prop("parent_bus", "link<bus>"),
                          prop("realized", "bool"), prop("hotplugged", "bool"),
@@ -487,7 +486,7 @@ static int qom_list(fq_guest *g, fq_vm *vm, const char *path, json_t **ret, cons
     return FQ_VM_OK;
 }
 
-static int qom_get(fq_guest *g, fq_vm *vm, const json_t *args, json_t **ret, const char **cls,
+static int qom_get(fq_guest *g, const json_t *args, json_t **ret, const char **cls,
                    char *desc, size_t len)
 {
     const char *path = json_string_value(json_object_get(args, "path"));
@@ -504,7 +503,7 @@ static int qom_get(fq_guest *g, fq_vm *vm, const json_t *args, json_t **ret, con
                 *ret = json_boolean(fq_cpu_qemu64_props[i].value);
                 return FQ_VM_OK;
             }
-    } else if (peripheral(g, vm, path, &d) == 0) {
+    } else if (peripheral(g, path, &d) == 0) {
         int balloon = strcmp(d.driver, "virtio-balloon-pci") == 0;
         if (strcmp(name, "realized") == 0 || strcmp(name, "hotpluggable") == 0) {
             *ret = json_true();
@@ -590,7 +589,7 @@ static int closefd(fq_guest *g, const char *name, const char **cls, char *desc, 
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *args,
+int fq_guest_execute(fq_guest *g, const char *command, const json_t *args,
                      json_t **ret, const char **err_class, char *desc, size_t desclen)
 {
     int rc = FQ_VM_OK;
@@ -605,10 +604,10 @@ int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *
     } else if (strcmp(command, "query-hotpluggable-cpus") == 0) {
         *ret = hotpluggable_cpus(g->cfg);
     } else if (strcmp(command, "qom-list") == 0) {
-        rc = qom_list(g, vm, json_string_value(json_object_get(args, "path")), ret, err_class,
+        rc = qom_list(g, json_string_value(json_object_get(args, "path")), ret, err_class,
                       desc, desclen);
     } else if (strcmp(command, "qom-get") == 0) {
-        rc = qom_get(g, vm, args, ret, err_class, desc, desclen);
+        rc = qom_get(g, args, ret, err_class, desc, desclen);
     } else if (strcmp(command, "query-iothreads") == 0 || strcmp(command, "query-stats") == 0 ||
                strcmp(command, "query-stats-schemas") == 0) {
         *ret = json_array();        /* no iothreads; TCG has no statistics providers */
@@ -622,14 +621,14 @@ int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *
     } else if (strcmp(command, "query-named-block-nodes") == 0) {
         *ret = all_nodes(g, 0);
     } else if (strcmp(command, "query-block") == 0) {
-        *ret = devices_block(g, vm, 0);
+        *ret = devices_block(g, 0);
     } else if (strcmp(command, "query-blockstats") == 0) {
         *ret = json_is_true(json_object_get(args, "query-nodes")) ? all_nodes(g, 1)
-                                                                   : devices_block(g, vm, 1);
+                                                                   : devices_block(g, 1);
     } else if (strcmp(command, "blockdev-add") == 0) {
         rc = blockdev_add(g, args, err_class, desc, desclen);
     } else if (strcmp(command, "blockdev-del") == 0) {
-        rc = blockdev_del(g, vm, args, err_class, desc, desclen);
+        rc = blockdev_del(g, args, err_class, desc, desclen);
     } else if (strcmp(command, "netdev_add") == 0 || strcmp(command, "netdev_del") == 0) {
         rc = netdev_cmd(g, command[7] == 'a', args, err_class, desc, desclen);
     } else if (strcmp(command, "getfd") == 0 || strcmp(command, "closefd") == 0) {
@@ -672,16 +671,15 @@ static void incoming_loaded(void *opaque, const char *error, const fq_saved *st)
     fq_guest *g = opaque;
     if (!error)
         g->saved = *st;
-    g->in_done(g->in_vm, error);
+    g->in_done(g->vm, error);
 }
 
-int fq_guest_incoming(fq_guest *g, fq_vm *vm, vw_evloop *loop, const char *uri,
+int fq_guest_incoming(fq_guest *g, vw_evloop *loop, const char *uri,
                       fq_guest_incoming_done *done, char *err, size_t errlen)
 {
     if (fq_state_in_start(&g->incoming, loop, uri, device_id, g, incoming_loaded, g, err,
                           errlen) < 0)
         return -1;
-    g->in_vm = vm;
     g->in_done = done;
     return 0;
 }

@@ -26,8 +26,8 @@ fq_guest *fq_guest_new(const struct fq_cmdline *cmd, const fq_vm_config *cfg, fq
 void fq_guest_free(fq_guest *g);
 
 /* FQ_VM_OK, FQ_VM_ERROR or FQ_VM_UNKNOWN as fq_vm_execute. */
-int fq_guest_execute(fq_guest *g, fq_vm *vm, const char *command, const json_t *args,
-                     json_t **ret, const char **err_class, char *desc, size_t desclen);
+int fq_guest_execute(fq_guest *g, const char *command, const json_t *args, json_t **ret,
+                     const char **err_class, char *desc, size_t desclen);
 
 /* 1 when a block node of that name exists (device_add drive=). */
 int fq_guest_has_node(const fq_guest *g, const char *node_name);
@@ -50,7 +50,7 @@ int fq_guest_save(fq_guest *g, const char *fdname, char *err, size_t errlen);
  * from the event loop) and calls done(vm, error or NULL) once it is loaded. 0, or -1 with
  * QEMU's error text in err. */
 typedef void fq_guest_incoming_done(fq_vm *vm, const char *error);
-int fq_guest_incoming(fq_guest *g, fq_vm *vm, vw_evloop *loop, const char *uri,
+int fq_guest_incoming(fq_guest *g, vw_evloop *loop, const char *uri,
                       fq_guest_incoming_done *done, char *err, size_t errlen);
 
 #endif

@@ -235,12 +235,12 @@ int fq_vm_migrate(fq_vm *vm, const json_t *args, const char **err_class, char *d
     int is_exec = strncmp(uri, "exec:", 5) == 0;
     int is_sock = strncmp(uri, "unix:", 5) == 0 || strncmp(uri, "tcp:", 4) == 0;
     int is_fd = vm->guest && strncmp(uri, "fd:", 3) == 0;   /* libvirtd's save */
-    if (!is_exec && !is_sock && !is_fd && fq_vm_at_least(vm, 10, 0))   /* 10.0 parses the URI itself */
-        return fq_vm_error(err_class, desc, desclen, GENERIC, "unknown migration protocol: %s%s",
-                         uri, NULL);
     if (!is_exec && !is_sock && !is_fd)
-        return fq_vm_error(err_class, desc, desclen, GENERIC,
-                         "Parameter 'uri' expects a valid migration protocol%s%s", NULL, NULL);
+        return fq_vm_at_least(vm, 10, 0)   /* 10.0 parses the URI itself */
+            ? fq_vm_error(err_class, desc, desclen, GENERIC, "unknown migration protocol: %s%s",
+                          uri, NULL)
+            : fq_vm_error(err_class, desc, desclen, GENERIC,
+                          "Parameter 'uri' expects a valid migration protocol%s%s", NULL, NULL);
     vm->mig = MIG_SETUP;
     vm->mig_error[0] = '\0';
     vm->mig_start_ms = vw_evloop_now_ms();
@@ -287,7 +287,7 @@ int fq_vm_migrate_incoming(fq_vm *vm, const json_t *args, const char **err_class
         return fq_vm_error(err_class, desc, desclen, GENERIC,
                          "fake-qemu: migrate-incoming with 'channels' is not modelled%s%s",
                          NULL, NULL);
-    if (fq_guest_incoming(vm->guest, vm, vm->loop, uri, fq_vm_incoming_done, desc, desclen) < 0) {
+    if (fq_guest_incoming(vm->guest, vm->loop, uri, fq_vm_incoming_done, desc, desclen) < 0) {
         *err_class = GENERIC;
         return FQ_VM_ERROR;
     }

@@ -76,7 +76,7 @@ static int guest_from_cmdline(fq_vm *vm)
         vm->state = RS_INMIGRATE;
     char err[256];
     if (c->incoming && strcmp(c->incoming, "defer") != 0 &&
-        fq_guest_incoming(vm->guest, vm, vm->loop, c->incoming, fq_vm_incoming_done, err,
+        fq_guest_incoming(vm->guest, vm->loop, c->incoming, fq_vm_incoming_done, err,
                           sizeof(err)) < 0)
         fprintf(stderr, "fake-qemu: -incoming %s: %s\n", c->incoming, err);
     return 1;
@@ -543,7 +543,7 @@ int fq_vm_execute(fq_vm *vm, const char *command, const json_t *args, json_t **r
                   const char **err_class, char *desc, size_t desclen)
 {
     *ret = NULL;
-    int rc = vm->guest ? fq_guest_execute(vm->guest, vm, command, args, ret, err_class, desc,
+    int rc = vm->guest ? fq_guest_execute(vm->guest, command, args, ret, err_class, desc,
                                           desclen) : FQ_VM_UNKNOWN;
     if (rc != FQ_VM_UNKNOWN)
         return rc;
