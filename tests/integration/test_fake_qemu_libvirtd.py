@@ -56,9 +56,7 @@ def fake_tree(suite):
 def sanitized_build():
     """True for an ASan build: the other releases' containers run the unsanitized static build
     either way, so make check's ASan stage leaves them to the plain stage."""
-    out = subprocess.run(["ldd", str(BUILD / "bin" / "fake-qemu")], capture_output=True,
-                         text=True).stdout
-    return "libasan" in out
+    return bool(pl.host_libs(str(BUILD / "bin" / "fake-qemu"), names=("libasan",)))
 
 
 def start(tmp_path_factory, suite, fake_default):
